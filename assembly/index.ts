@@ -1,0 +1,12 @@
+// The wasm ABI: re-exports only. Every kernel is exported (tests call them one by one);
+// the plan interpreter runs them in one call.
+export * from './arena';
+export { plan_validate, plan_run, PLAN_VERSION } from './plan';
+export { OP_COUNT } from './dispatch';
+export * from './selftest';
+export * from './kernels/vec';
+export * from './kernels/data';
+export * from './kernels/act';
+export * from './kernels/loss';
+export * from './kernels/optim';
+export * from './kernels/gemm';

@@ -1,0 +1,233 @@
+// Activations: ReLU, Leaky ReLU, sigmoid, tanh (elementwise), softmax and log-softmax (per row).
+// fwd: y = f(x). bwd accumulates: dx += dy * f'(.), from the saved input x (relu family) or the
+// saved output y (sigmoid, tanh, softmax family). y may alias x in fwd.
+import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vmax, vfma, vsum, vhmax, vexp, vtanh, vsigmoid, vsel, vgt } from '../simd';
+
+// ---- ReLU / Leaky ReLU (alpha = 0 is ReLU). x, y, dx, dy: (n) f32 ----
+export function f32_leaky_relu_fwd__ref(y: usize, x: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) { const o = <usize>i << 2; const v = load<f32>(x + o); store<f32>(y + o, v > 0 ? v : v * alpha); }
+}
+export function f32_leaky_relu_fwd__simd(y: usize, x: usize, n: i32, alpha: f32): void {
+  const va = vsplat(alpha), z = vzero();
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; const v = vld(x + o); vst(y + o, vsel(vgt(v, z), v, vmul(v, va))); }
+  for (; i < n; i++) { const o = <usize>i << 2; const v = load<f32>(x + o); store<f32>(y + o, v > 0 ? v : v * alpha); }
+}
+export function f32_leaky_relu_bwd__ref(dx: usize, dy: usize, x: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(dy + o);
+    store<f32>(dx + o, load<f32>(dx + o) + (load<f32>(x + o) > 0 ? g : g * alpha));
+  }
+}
+export function f32_leaky_relu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, alpha: f32): void {
+  const va = vsplat(alpha), z = vzero();
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const g = vld(dy + o);
+    vst(dx + o, vadd(vld(dx + o), vsel(vgt(vld(x + o), z), g, vmul(g, va))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(dy + o);
+    store<f32>(dx + o, load<f32>(dx + o) + (load<f32>(x + o) > 0 ? g : g * alpha));
+  }
+}
+
+// ---- sigmoid: y = 1/(1+e^-x); dx += dy * y * (1 - y) ----
+export function f32_sigmoid_fwd__ref(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>1 / (<f32>1 + Mathf.exp(-load<f32>(x + o)))); }
+}
+export function f32_sigmoid_fwd__simd(y: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vsigmoid(vld(x + o))); }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>1 / (<f32>1 + Mathf.exp(-load<f32>(x + o)))); }
+}
+export function f32_sigmoid_bwd__ref(dx: usize, dy: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2; const s = load<f32>(y + o);
+    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * s * (1 - s));
+  }
+}
+export function f32_sigmoid_bwd__simd(dx: usize, dy: usize, y: usize, n: i32): void {
+  const one = vsplat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2; const s = vld(y + o);
+    vst(dx + o, vfma(vmul(vld(dy + o), s), vsub(one, s), vld(dx + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2; const s = load<f32>(y + o);
+    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * s * (1 - s));
+  }
+}
+
+// ---- tanh: dx += dy * (1 - y^2) ----
+export function f32_tanh_fwd__ref(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, Mathf.tanh(load<f32>(x + o))); }
+}
+export function f32_tanh_fwd__simd(y: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vtanh(vld(x + o))); }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, Mathf.tanh(load<f32>(x + o))); }
+}
+export function f32_tanh_bwd__ref(dx: usize, dy: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2; const t = load<f32>(y + o);
+    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * (1 - t * t));
+  }
+}
+export function f32_tanh_bwd__simd(dx: usize, dy: usize, y: usize, n: i32): void {
+  const one = vsplat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2; const t = vld(y + o);
+    vst(dx + o, vfma(vld(dy + o), vsub(one, vmul(t, t)), vld(dx + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2; const t = load<f32>(y + o);
+    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * (1 - t * t));
+  }
+}
+
+// ---- softmax / log-softmax over rows. x, y: (rows, cols) f32 ----
+
+/** max of a row, SIMD. */
+@inline function rowMax(x: usize, cols: i32): f32 {
+  let m: f32 = -Infinity;
+  let c = 0;
+  if (cols >= 4) {
+    let vm = vld(x);
+    for (c = 4; c + 4 <= cols; c += 4) vm = vmax(vm, vld(x + (<usize>c << 2)));
+    m = vhmax(vm);
+  }
+  for (; c < cols; c++) m = max(m, load<f32>(x + (<usize>c << 2)));
+  return m;
+}
+
+/** y = exp(x - m) over a row; returns the sum. */
+@inline function rowExp(y: usize, x: usize, cols: i32, m: f32): f32 {
+  const vm = vsplat(m);
+  let acc = vzero();
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const e = vexp(vsub(vld(x + (<usize>c << 2)), vm));
+    vst(y + (<usize>c << 2), e);
+    acc = vadd(acc, e);
+  }
+  let s = vsum(acc);
+  for (; c < cols; c++) { const e = Mathf.exp(load<f32>(x + (<usize>c << 2)) - m); store<f32>(y + (<usize>c << 2), e); s += e; }
+  return s;
+}
+
+export function f32_softmax_fwd__ref(y: usize, x: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>r * cols << 2), yr = y + (<usize>r * cols << 2);
+    let m: f32 = -Infinity;
+    for (let c = 0; c < cols; c++) m = max(m, load<f32>(xr + (<usize>c << 2)));
+    let s: f32 = 0;
+    for (let c = 0; c < cols; c++) { const e = Mathf.exp(load<f32>(xr + (<usize>c << 2)) - m); store<f32>(yr + (<usize>c << 2), e); s += e; }
+    const inv: f32 = 1 / s;
+    for (let c = 0; c < cols; c++) store<f32>(yr + (<usize>c << 2), load<f32>(yr + (<usize>c << 2)) * inv);
+  }
+}
+export function f32_softmax_fwd__simd(y: usize, x: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>r * cols << 2), yr = y + (<usize>r * cols << 2);
+    const s = rowExp(yr, xr, cols, rowMax(xr, cols));
+    const inv: f32 = 1 / s, vi = vsplat(inv);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) { const p = yr + (<usize>c << 2); vst(p, vmul(vld(p), vi)); }
+    for (; c < cols; c++) { const p = yr + (<usize>c << 2); store<f32>(p, load<f32>(p) * inv); }
+  }
+}
+// dx += y * (dy - sum(dy * y)) per row
+export function f32_softmax_bwd__ref(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols << 2;
+    let d: f32 = 0;
+    for (let c = 0; c < cols; c++) { const q = o + (<usize>c << 2); d += load<f32>(dy + q) * load<f32>(y + q); }
+    for (let c = 0; c < cols; c++) {
+      const q = o + (<usize>c << 2);
+      store<f32>(dx + q, load<f32>(dx + q) + load<f32>(y + q) * (load<f32>(dy + q) - d));
+    }
+  }
+}
+export function f32_softmax_bwd__simd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols << 2;
+    let acc = vzero();
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) { const q = o + (<usize>c << 2); acc = vfma(vld(dy + q), vld(y + q), acc); }
+    let d = vsum(acc);
+    for (; c < cols; c++) { const q = o + (<usize>c << 2); d += load<f32>(dy + q) * load<f32>(y + q); }
+    const vd = vsplat(d);
+    for (c = 0; c + 4 <= cols; c += 4) {
+      const q = o + (<usize>c << 2);
+      vst(dx + q, vfma(vld(y + q), vsub(vld(dy + q), vd), vld(dx + q)));
+    }
+    for (; c < cols; c++) {
+      const q = o + (<usize>c << 2);
+      store<f32>(dx + q, load<f32>(dx + q) + load<f32>(y + q) * (load<f32>(dy + q) - d));
+    }
+  }
+}
+
+// log-softmax: y = x - m - log(sum(exp(x - m))); dx += dy - exp(y) * sum(dy)
+export function f32_log_softmax_fwd__ref(y: usize, x: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>r * cols << 2), yr = y + (<usize>r * cols << 2);
+    let m: f32 = -Infinity;
+    for (let c = 0; c < cols; c++) m = max(m, load<f32>(xr + (<usize>c << 2)));
+    let s: f32 = 0;
+    for (let c = 0; c < cols; c++) s += Mathf.exp(load<f32>(xr + (<usize>c << 2)) - m);
+    const l = m + Mathf.log(s);
+    for (let c = 0; c < cols; c++) store<f32>(yr + (<usize>c << 2), load<f32>(xr + (<usize>c << 2)) - l);
+  }
+}
+export function f32_log_softmax_fwd__simd(y: usize, x: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>r * cols << 2), yr = y + (<usize>r * cols << 2);
+    const m = rowMax(xr, cols);
+    const vm = vsplat(m);
+    let acc = vzero();
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) acc = vadd(acc, vexp(vsub(vld(xr + (<usize>c << 2)), vm)));
+    let s = vsum(acc);
+    for (; c < cols; c++) s += Mathf.exp(load<f32>(xr + (<usize>c << 2)) - m);
+    const l = m + Mathf.log(s), vl = vsplat(l);
+    for (c = 0; c + 4 <= cols; c += 4) vst(yr + (<usize>c << 2), vsub(vld(xr + (<usize>c << 2)), vl));
+    for (; c < cols; c++) store<f32>(yr + (<usize>c << 2), load<f32>(xr + (<usize>c << 2)) - l);
+  }
+}
+export function f32_log_softmax_bwd__ref(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols << 2;
+    let s: f32 = 0;
+    for (let c = 0; c < cols; c++) s += load<f32>(dy + o + (<usize>c << 2));
+    for (let c = 0; c < cols; c++) {
+      const q = o + (<usize>c << 2);
+      store<f32>(dx + q, load<f32>(dx + q) + load<f32>(dy + q) - Mathf.exp(load<f32>(y + q)) * s);
+    }
+  }
+}
+export function f32_log_softmax_bwd__simd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols << 2;
+    let acc = vzero();
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) acc = vadd(acc, vld(dy + o + (<usize>c << 2)));
+    let s = vsum(acc);
+    for (; c < cols; c++) s += load<f32>(dy + o + (<usize>c << 2));
+    const vs = vsplat(s);
+    for (c = 0; c + 4 <= cols; c += 4) {
+      const q = o + (<usize>c << 2);
+      vst(dx + q, vadd(vld(dx + q), vsub(vld(dy + q), vmul(vexp(vld(y + q)), vs))));
+    }
+    for (; c < cols; c++) {
+      const q = o + (<usize>c << 2);
+      store<f32>(dx + q, load<f32>(dx + q) + load<f32>(dy + q) - Mathf.exp(load<f32>(y + q)) * s);
+    }
+  }
+}

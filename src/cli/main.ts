@@ -1,0 +1,1 @@
+console.log('axon: CLI not built yet');

@@ -1,0 +1,116 @@
+// THE op registry: the single list of plan ops. The plan builder validates instructions against
+// it, the build generates the wasm interpreter's dispatch from it (scripts/gen-dispatch.mjs), and
+// tests iterate over it. Adding an op = one entry here + its kernels in assembly/kernels/<family>.ts.
+// NOTE: an op's code is its position + 1: append only, never reorder (plans store codes).
+
+export type Dtype = 'f32' | 'i32' | 'u8' | 'i8' | 'x32';
+export type Dims = Record<string, number>;
+export interface PtrArg { name: string; kind: 'ptr'; dtype: Dtype; len: (d: Dims) => number }
+export interface NumArg { name: string; kind: 'i32' | 'f32' }
+export type ArgSpec = PtrArg | NumArg;
+
+export interface OpSpec {
+  code: number;
+  name: string;
+  /** assembly/kernels/<family>.ts */
+  family: string;
+  /** wasm export the plan calls */
+  kernel: string;
+  args: ArgSpec[];
+  /** kernel returns i32; nonzero stops the plan (finiteness guards) */
+  check?: boolean;
+  /** extra argument rules; returns a problem description or null */
+  validate?: (d: Dims) => string | null;
+}
+
+export const DTYPE_BYTES: Record<Dtype, number> = { f32: 4, i32: 4, x32: 4, u8: 1, i8: 1 };
+
+const p = (name: string, dtype: Dtype, len: (d: Dims) => number): PtrArg => ({ name, kind: 'ptr', dtype, len });
+const i = (name: string): NumArg => ({ name, kind: 'i32' });
+const f = (name: string): NumArg => ({ name, kind: 'f32' });
+const flag = (...names: string[]) => (d: Dims) => {
+  for (const n of names) if (d[n] !== 0 && d[n] !== 1) return `${n} must be 0 or 1, got ${d[n]}`;
+  return null;
+};
+const n = (d: Dims) => d.n;
+const one = () => 1;
+const rc = (d: Dims) => d.rows * d.cols;
+const mn = (d: Dims) => d.M * d.N;
+
+/** Floats of scratch the packed GEMM needs (mirrors gemm_scratch_floats in assembly/kernels/gemm.ts). */
+export function gemmScratchFloats(M: number, N: number, K: number): number {
+  void M; void N; void K;
+  return 0;
+}
+
+/** Hyperparameter block sizes (f32 words) per optimizer kernel; layouts in assembly/kernels/optim.ts. */
+export const HP_WORDS = { sgd: 7, rmsprop: 7, adam: 10 } as const;
+
+type Def = Omit<OpSpec, 'code'>;
+const defs: Def[] = [
+  // vec
+  { name: 'fill', family: 'vec', kernel: 'f32_fill__simd', args: [p('y', 'f32', n), f('v'), i('n')] },
+  { name: 'copy', family: 'vec', kernel: 'x32_copy__simd', args: [p('y', 'x32', n), p('x', 'x32', n), i('n')] },
+  { name: 'scale', family: 'vec', kernel: 'f32_scale__simd', args: [p('y', 'f32', n), f('a'), i('n')] },
+  { name: 'axpy', family: 'vec', kernel: 'f32_axpy__simd', args: [p('y', 'f32', n), p('x', 'f32', n), f('a'), i('n')] },
+  { name: 'add', family: 'vec', kernel: 'f32_add__simd', args: [p('y', 'f32', n), p('a', 'f32', n), p('b', 'f32', n), i('n')] },
+  { name: 'sumsq', family: 'vec', kernel: 'f32_sumsq__simd', args: [p('out', 'f32', one), p('x', 'f32', n), i('n')] },
+  { name: 'check_finite', family: 'vec', kernel: 'f32_check_finite__simd', args: [p('x', 'f32', n), i('n')], check: true },
+  // data
+  { name: 'gather_rows', family: 'data', kernel: 'x32_gather_rows__simd',
+    args: [p('y', 'x32', rc), p('x', 'x32', (d) => d.xrows * d.cols), p('idx', 'i32', (d) => d.rows), i('rows'), i('cols'), i('xrows')] },
+  { name: 'gather_rows_u8', family: 'data', kernel: 'u8_gather_rows_f32__simd',
+    args: [p('y', 'f32', rc), p('x', 'u8', (d) => d.xrows * d.cols), p('idx', 'i32', (d) => d.rows), i('rows'), i('cols'), i('xrows'), f('scale'), f('shift')] },
+  { name: 'rng_uniform', family: 'data', kernel: 'rng_fill_uniform__ref', args: [p('out', 'f32', n), p('state', 'x32', () => 4), i('n'), f('lo'), f('hi')] },
+  { name: 'rng_normal', family: 'data', kernel: 'rng_fill_normal__ref', args: [p('out', 'f32', n), p('state', 'x32', () => 4), i('n'), f('mean'), f('std')] },
+  { name: 'dropout_fwd', family: 'data', kernel: 'f32_dropout_fwd__ref',
+    args: [p('y', 'f32', n), p('mask', 'f32', n), p('x', 'f32', n), p('state', 'x32', () => 4), i('n'), f('p')],
+    validate: (d) => (d.p >= 0 && d.p < 1 ? null : `dropout rate must be in [0, 1), got ${d.p}`) },
+  { name: 'dropout_bwd', family: 'data', kernel: 'f32_dropout_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('mask', 'f32', n), i('n')] },
+  // act
+  { name: 'leaky_relu_fwd', family: 'act', kernel: 'f32_leaky_relu_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n'), f('alpha')] },
+  { name: 'leaky_relu_bwd', family: 'act', kernel: 'f32_leaky_relu_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n'), f('alpha')] },
+  { name: 'sigmoid_fwd', family: 'act', kernel: 'f32_sigmoid_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'sigmoid_bwd', family: 'act', kernel: 'f32_sigmoid_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('y', 'f32', n), i('n')] },
+  { name: 'tanh_fwd', family: 'act', kernel: 'f32_tanh_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'tanh_bwd', family: 'act', kernel: 'f32_tanh_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('y', 'f32', n), i('n')] },
+  { name: 'softmax_fwd', family: 'act', kernel: 'f32_softmax_fwd__simd', args: [p('y', 'f32', rc), p('x', 'f32', rc), i('rows'), i('cols')] },
+  { name: 'softmax_bwd', family: 'act', kernel: 'f32_softmax_bwd__simd', args: [p('dx', 'f32', rc), p('dy', 'f32', rc), p('y', 'f32', rc), i('rows'), i('cols')] },
+  { name: 'log_softmax_fwd', family: 'act', kernel: 'f32_log_softmax_fwd__simd', args: [p('y', 'f32', rc), p('x', 'f32', rc), i('rows'), i('cols')] },
+  { name: 'log_softmax_bwd', family: 'act', kernel: 'f32_log_softmax_bwd__simd', args: [p('dx', 'f32', rc), p('dy', 'f32', rc), p('y', 'f32', rc), i('rows'), i('cols')] },
+  // loss
+  { name: 'mse_fwd', family: 'loss', kernel: 'f32_mse_fwd__simd', args: [p('loss', 'f32', one), p('p', 'f32', n), p('t', 'f32', n), i('n'), f('scale')] },
+  { name: 'mse_bwd', family: 'loss', kernel: 'f32_mse_bwd__simd', args: [p('dp', 'f32', n), p('p', 'f32', n), p('t', 'f32', n), i('n'), f('scale')] },
+  { name: 'xent_logits_fwd', family: 'loss', kernel: 'f32_xent_logits_fwd__simd',
+    args: [p('loss', 'f32', one), p('x', 'f32', rc), p('y', 'i32', (d) => d.rows), i('rows'), i('cols'), f('scale')] },
+  { name: 'xent_logits_bwd', family: 'loss', kernel: 'f32_xent_logits_bwd__simd',
+    args: [p('dx', 'f32', rc), p('x', 'f32', rc), p('y', 'i32', (d) => d.rows), i('rows'), i('cols'), f('scale')] },
+  { name: 'bce_logits_fwd', family: 'loss', kernel: 'f32_bce_logits_fwd__ref', args: [p('loss', 'f32', one), p('x', 'f32', n), p('t', 'f32', n), i('n'), f('scale')] },
+  { name: 'bce_logits_bwd', family: 'loss', kernel: 'f32_bce_logits_bwd__ref', args: [p('dx', 'f32', n), p('x', 'f32', n), p('t', 'f32', n), i('n'), f('scale')] },
+  { name: 'bce_fwd', family: 'loss', kernel: 'f32_bce_fwd__ref', args: [p('loss', 'f32', one), p('p', 'f32', n), p('t', 'f32', n), i('n'), f('scale')] },
+  { name: 'bce_bwd', family: 'loss', kernel: 'f32_bce_bwd__ref', args: [p('dp', 'f32', n), p('p', 'f32', n), p('t', 'f32', n), i('n'), f('scale')] },
+  // optim
+  { name: 'sgd', family: 'optim', kernel: 'f32_sgd__simd',
+    args: [p('w', 'f32', n), p('g', 'f32', n), p('b', 'f32', n), p('hp', 'f32', () => HP_WORDS.sgd), i('n')] },
+  { name: 'rmsprop', family: 'optim', kernel: 'f32_rmsprop__simd',
+    args: [p('w', 'f32', n), p('g', 'f32', n), p('v', 'f32', n), p('b', 'f32', n), p('ga', 'f32', n), p('hp', 'f32', () => HP_WORDS.rmsprop), i('n')] },
+  { name: 'adam', family: 'optim', kernel: 'f32_adam__simd',
+    args: [p('w', 'f32', n), p('g', 'f32', n), p('m', 'f32', n), p('v', 'f32', n), p('vmax', 'f32', n), p('hp', 'f32', () => HP_WORDS.adam), i('n')] },
+  { name: 'clip_value', family: 'optim', kernel: 'f32_clip__ref', args: [p('g', 'f32', n), f('c'), i('n')] },
+  // gemm
+  { name: 'gemm', family: 'gemm', kernel: 'f32_gemm__simd',
+    args: [p('c', 'f32', mn), p('a', 'f32', (d) => d.M * d.K), p('b', 'f32', (d) => d.K * d.N),
+      p('scratch', 'f32', (d) => gemmScratchFloats(d.M, d.N, d.K)), i('M'), i('N'), i('K'), i('transA'), i('transB'), i('accumulate')],
+    validate: flag('transA', 'transB', 'accumulate') },
+  { name: 'bias_add', family: 'gemm', kernel: 'f32_bias_add__simd', args: [p('y', 'f32', mn), p('b', 'f32', (d) => d.N), i('M'), i('N')] },
+  { name: 'bias_grad', family: 'gemm', kernel: 'f32_bias_grad__simd', args: [p('db', 'f32', (d) => d.N), p('dy', 'f32', mn), i('M'), i('N')] },
+];
+
+export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
+export const OP_BY_NAME: ReadonlyMap<string, OpSpec> = new Map(OPS.map((o) => [o.name, o]));
+
+export function opByName(name: string): OpSpec {
+  const o = OP_BY_NAME.get(name);
+  if (!o) throw new Error(`unknown op "${name}"`);
+  return o;
+}

@@ -1,0 +1,100 @@
+// The engine: one instantiated wasm build, its arena, typed views and plan execution.
+// Instantiates from bytes or from a precompiled WebAssembly.Module (Workers forbid compiling at
+// run time). Picks the relaxed build only where it validates AND passes a known-answer self-test.
+import { AxonError } from '../errors.js';
+import { probeFeatures } from './probe.js';
+
+export type BuildName = 'simd' | 'relaxed';
+export type WasmSource = BufferSource | WebAssembly.Module | Promise<Response> | Response;
+export interface EngineSources { simd: WasmSource | (() => Promise<WasmSource>); relaxed?: WasmSource | (() => Promise<WasmSource>) }
+export interface EngineOptions { build?: BuildName | 'auto' }
+
+type Kernel = (...args: number[]) => number;
+export interface AxonExports {
+  memory: WebAssembly.Memory;
+  arena_base(): number; arena_mark(): number; arena_reset(m: number): void; arena_alloc(bytes: number): number;
+  plan_validate(plan: number, bytes: number, base: number): number; plan_run(plan: number, base: number): number;
+  selftest_relaxed(): number;
+  [kernel: string]: unknown;
+}
+
+export type TypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array | Int8Array;
+type TypedCtor<T extends TypedArray> = { new (buf: ArrayBuffer, off: number, len: number): T; BYTES_PER_ELEMENT: number };
+
+/** A typed-array view into the arena that stays valid when memory grows (re-derived on demand). */
+export class ArenaView<T extends TypedArray> {
+  private cache?: T;
+  constructor(private readonly engine: Engine, readonly ptr: number, readonly length: number, private readonly ctor: TypedCtor<T>) {}
+  get array(): T {
+    const buf = this.engine.memory.buffer as ArrayBuffer;
+    if (!this.cache || this.cache.buffer !== buf) this.cache = new this.ctor(buf, this.ptr, this.length);
+    return this.cache;
+  }
+}
+
+async function instantiate(src: WasmSource): Promise<AxonExports> {
+  const imports = {};
+  let inst: WebAssembly.Instance;
+  if (src instanceof WebAssembly.Module) inst = await WebAssembly.instantiate(src, imports);
+  else if (typeof Response !== 'undefined' && (src instanceof Response || src instanceof Promise)) {
+    const res = await src;
+    inst = typeof WebAssembly.instantiateStreaming === 'function'
+      ? (await WebAssembly.instantiateStreaming(res, imports)).instance
+      : (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
+  } else inst = (await WebAssembly.instantiate(src as BufferSource, imports)).instance;
+  return inst.exports as unknown as AxonExports;
+}
+
+export class Engine {
+  readonly memory: WebAssembly.Memory;
+  readonly kernels: Record<string, Kernel>;
+  constructor(readonly exports: AxonExports, readonly build: BuildName) {
+    this.memory = exports.memory;
+    this.kernels = exports as unknown as Record<string, Kernel>;
+  }
+
+  /** Loads the best build this JS engine supports (or the one asked for). */
+  static async create(sources: EngineSources, opts: EngineOptions = {}): Promise<Engine> {
+    const f = probeFeatures();
+    if (!f.wasm || !f.simd) throw new AxonError('WASM_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD128; Axon needs it (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+)');
+    const want = opts.build ?? 'auto';
+    const get = async (s: EngineSources['simd']) => (typeof s === 'function' ? s() : s);
+    if (want !== 'simd' && sources.relaxed && f.relaxedSimd) {
+      const ex = await instantiate(await get(sources.relaxed));
+      if (ex.selftest_relaxed() === 1) return new Engine(ex, 'relaxed');
+      if (want === 'relaxed') throw new AxonError('SELFTEST_FAILED', 'the relaxed-SIMD build failed its known-answer self-test on this engine (Node 20 miscomputes the relaxed int8 dot before tier-up); use build: "simd"');
+    } else if (want === 'relaxed') {
+      throw new AxonError('WASM_UNAVAILABLE', 'relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd); use build: "simd" or "auto"');
+    }
+    return new Engine(await instantiate(await get(sources.simd)), 'simd');
+  }
+
+  get base(): number { return this.exports.arena_base(); }
+  mark(): number { return this.exports.arena_mark(); }
+  reset(mark: number): void { this.exports.arena_reset(mark); }
+
+  /** 16-byte aligned arena block; throws OUT_OF_MEMORY when memory cannot grow. */
+  alloc(bytes: number): number {
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0xffff0000) throw new AxonError('OUT_OF_MEMORY', `cannot allocate ${bytes} bytes: wasm32 memory is limited to 4 GiB`);
+    const p = this.exports.arena_alloc(bytes) >>> 0;
+    if (p === 0) throw new AxonError('OUT_OF_MEMORY', `wasm memory could not grow by ${bytes} bytes (now ${this.memory.buffer.byteLength} bytes); use a smaller batch or model`);
+    return p;
+  }
+
+  f32(ptr: number, n: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, n); }
+  i32(ptr: number, n: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, n); }
+  u8(ptr: number, n: number): Uint8Array { return new Uint8Array(this.memory.buffer, ptr, n); }
+  view<T extends TypedArray>(ptr: number, n: number, ctor: TypedCtor<T>): ArenaView<T> { return new ArenaView(this, ptr, n, ctor); }
+
+  /** Copies `data` into the arena at ptr. */
+  write(ptr: number, data: TypedArray): void {
+    new Uint8Array(this.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  /** Allocates and fills a block; returns its pointer. */
+  put(data: TypedArray): number {
+    const p = this.alloc(data.byteLength);
+    this.write(p, data);
+    return p;
+  }
+}

@@ -1,0 +1,28 @@
+// Node target: the package entry. Loads the wasm builds from the package's build/ folder.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Engine, EngineOptions } from '../../src/runtime/engine.js';
+
+export * from '../../src/index.js';
+
+/** build/ beside dist/ (bundled) or at the repo root (running from source). */
+export function wasmDir(): string {
+  for (const rel of ['../build/', '../../build/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(dir + 'axon.simd.wasm')) return dir;
+  }
+  throw new Error('axon: build/axon.simd.wasm not found; run `npm run build`');
+}
+
+let shared: Promise<Engine> | undefined;
+
+/** Loads (once per process, unless options are given) the best wasm build for this Node. */
+export function loadEngine(opts?: EngineOptions): Promise<Engine> {
+  const make = () => {
+    const dir = wasmDir();
+    return Engine.create({ simd: () => readFile(dir + 'axon.simd.wasm'), relaxed: () => readFile(dir + 'axon.relaxed.wasm') }, opts);
+  };
+  if (opts) return make();
+  return (shared ??= make());
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: every test on the SIMD128 build, and the kernel/plan tests again on the relaxed
+// build in a Node started with relaxed SIMD on (--no-liftoff: Node 20's baseline compiler
+// miscomputes the relaxed int8 dot on first call; the engine's self-test refuses it otherwise).
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      { test: { name: 'simd', include: ['tests/**/*.test.ts'], exclude: ['tests/targets/browser/**'], env: { AXON_BUILD: 'simd' }, pool: 'forks' } },
+      {
+        test: {
+          name: 'relaxed', include: ['tests/kernels/**/*.test.ts', 'tests/plan/**/*.test.ts'], env: { AXON_BUILD: 'relaxed' },
+          pool: 'forks', execArgv: ['--experimental-wasm-relaxed-simd', '--no-liftoff'],
+        },
+      },
+    ],
+  },
+});
