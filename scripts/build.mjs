@@ -1,5 +1,5 @@
 // npm run build: op dispatch → two wasm builds (SIMD128, SIMD128 + relaxed) → host bundles → types.
-// Flags: --wasm (kernels only), --no-types (skip the declaration emit).
+// Flags: --kernels (wasm only; NOTE: asc itself reads process.argv --wasm, so not that name), --no-types (skip the declaration emit).
 import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
@@ -14,7 +14,7 @@ for (const target of ['simd', 'relaxed']) {
   const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
   if (error) { console.error(stderr.toString()); process.exit(1); }
 }
-if (!args.has('--wasm')) {
+if (!args.has('--kernels')) {
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   await build({ ...common, platform: 'node', entryPoints: { node: 'targets/node/index.ts', cli: 'src/cli/main.ts' },
     outdir: 'dist', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
