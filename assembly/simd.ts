@@ -45,9 +45,15 @@
   return max(f32x4.extract_lane(s, 0), f32x4.extract_lane(s, 1));
 }
 
-/** exp(x), about 2 ulp on [-87, 88]; saturates outside (0 below, +inf above 88.7). */
+/**
+ * exp(x), within 1.5 ulp of the exact value (1 ulp of the rounded one) where the result is
+ * normal; +inf above ln(FLT_MAX), gradual underflow to subnormals, 0 below -104 (like Mathf.exp).
+ * NaN in, NaN out.
+ */
 @inline export function vexp(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.72));
+  // NOTE: the clamp keeps |n| <= 150 so each half of the 2^n split stays a normal float;
+  // 88.7229 > ln(FLT_MAX), so the final multiply overflows to +inf by itself.
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-104.0)), f32x4.splat(88.7229));
   // n = round(x / ln2); r = x - n*ln2 (two-part ln2 for precision)
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = vfnma(n, f32x4.splat(0.693359375), x);
@@ -68,24 +74,25 @@
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
-/** tanh(x) as a rational minimax approximation, a few ulp; exact ±1 beyond |x| > 9. */
+/**
+ * tanh(x), within 2 ulp everywhere: |x| + |x|^3 P(x^2) below |x| = 0.625 (minimax for relative
+ * error, 8.5e-9 with f32 coefficients), 1 - 2/(e^{2|x|} + 1) above; then the sign of x.
+ * Exact ±1 for |x| > 9.1, ±0 and subnormals pass through, NaN in, NaN out.
+ */
 @inline export function vtanh(x: v128): v128 {
-  const c = f32x4.min(f32x4.max(x, f32x4.splat(-9.0)), f32x4.splat(9.0));
-  const x2 = f32x4.mul(c, c);
-  let p = f32x4.splat(-2.76076847742355e-16);
-  p = vfma(p, x2, f32x4.splat(2.00018790482477e-13));
-  p = vfma(p, x2, f32x4.splat(-8.60467152213735e-11));
-  p = vfma(p, x2, f32x4.splat(5.12229709037114e-08));
-  p = vfma(p, x2, f32x4.splat(1.48572235717979e-05));
-  p = vfma(p, x2, f32x4.splat(6.37261928875436e-04));
-  p = vfma(p, x2, f32x4.splat(4.89352455891786e-03));
-  p = f32x4.mul(p, c);
-  let q = f32x4.splat(1.19825839466702e-06);
-  q = vfma(q, x2, f32x4.splat(1.18534705686654e-04));
-  q = vfma(q, x2, f32x4.splat(2.26843463243900e-03));
-  q = vfma(q, x2, f32x4.splat(4.89352518554385e-03));
-  const t = f32x4.div(p, q);
-  return f32x4.min(f32x4.max(t, f32x4.splat(-1)), f32x4.splat(1));
+  const one = f32x4.splat(1);
+  const a = f32x4.abs(x);
+  const e = vexp(f32x4.add(a, a));
+  const big = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(e, one)));
+  const x2 = f32x4.mul(a, a);
+  let p = f32x4.splat(-5.7049822062e-3);
+  p = vfma(p, x2, f32x4.splat(2.0639082417e-2));
+  p = vfma(p, x2, f32x4.splat(-5.3739715368e-2));
+  p = vfma(p, x2, f32x4.splat(1.3331441581e-1));
+  p = vfma(p, x2, f32x4.splat(-3.3333280683e-1));
+  const small = vfma(f32x4.mul(a, x2), p, a);
+  const t = v128.bitselect(small, big, f32x4.lt(a, f32x4.splat(0.625)));
+  return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
 }
 
 /** sigmoid(x) = 1 / (1 + exp(-x)) */
