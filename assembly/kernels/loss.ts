@@ -2,7 +2,7 @@
 // (the host computes it). fwd writes loss[0]; bwd accumulates the input gradient.
 //   MSE:            l = scale * sum (p - t)^2                     dp += 2 scale (p - t)
 //   CE from logits: l = scale * sum_r (logsumexp(x_r) - x_r[y_r])  dx += scale (softmax(x_r) - onehot(y_r))
-//   BCE from logits:l = scale * sum max(x,0) - x t + log(1 + e^-|x|)   dx += scale (sigmoid(x) - t)
+//   BCE from logits:l = scale * sum max(x,0) - x t + log1p(e^-|x|)     dx += scale (sigmoid(x) - t)
 //   BCE from probs: l = -scale * sum t clamp(log p) + (1-t) clamp(log(1-p)), log clamped at -100
 //                   dp += scale (p - t) / max(p (1 - p), 1e-12)
 // Labels outside [0, cols) contribute nothing (the host rejects them before a plan runs).
@@ -119,7 +119,7 @@ export function f32_bce_logits_fwd__ref(loss: usize, x: usize, t: usize, n: i32,
   let s: f64 = 0;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2; const v = load<f32>(x + o);
-    s += <f64>(max(v, <f32>0) - v * load<f32>(t + o) + Mathf.log(1 + Mathf.exp(-Mathf.abs(v))));
+    s += <f64>(max(v, <f32>0) - v * load<f32>(t + o) + Mathf.log1p(Mathf.exp(-Mathf.abs(v))));
   }
   store<f32>(loss, <f32>s * scale);
 }
