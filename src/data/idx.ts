@@ -44,8 +44,9 @@ export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
 /** Decodes big-endian elements of `h.type` from `body` into a tensor of `shape`. */
 export function decodeIdxBody(body: Uint8Array, h: IdxHeader, shape: readonly number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  if (h.type === 0x08) return new Tensor(body.slice(0, n), shape, 'u8');
-  if (h.type === 0x09) return new Tensor(new Int8Array(body.slice(0, n).buffer), shape, 'i8');
+  const copy = () => Uint8Array.prototype.slice.call(body, 0, n); // NOTE: Node Buffers slice as views
+  if (h.type === 0x08) return new Tensor(copy(), shape, 'u8');
+  if (h.type === 0x09) return new Tensor(new Int8Array(copy().buffer), shape, 'i8');
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const out = h.dtype === 'f32' ? new Float32Array(n) : new Int32Array(n);
   const get = { 0x0b: (o: number) => dv.getInt16(o), 0x0c: (o: number) => dv.getInt32(o),

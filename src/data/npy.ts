@@ -70,7 +70,8 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
 /** Decodes `count` little-endian elements of `h.kind` from `body` into the tensor dtype. */
 export function decodeNpyBody(body: Uint8Array, h: NpyHeader, shape: readonly number[], name: string): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  const raw = body.slice(0, n * h.itemBytes).buffer; // a copy: aligned, and detached from the file bytes
+  // NOTE: a copy (aligned, detached from the file bytes); not body.slice: Node Buffers slice as views.
+  const raw = Uint8Array.prototype.slice.call(body, 0, n * h.itemBytes).buffer;
   switch (h.kind) {
     case 'f4': return new Tensor(new Float32Array(raw), shape, 'f32');
     case 'i4': return new Tensor(new Int32Array(raw), shape, 'i32');
