@@ -5,6 +5,7 @@ import { f32_leaky_relu_fwd__simd, f32_leaky_relu_bwd__simd, f32_sigmoid_fwd__si
 import { f32_mse_fwd__simd, f32_mse_bwd__simd, f32_xent_logits_fwd__simd, f32_xent_logits_bwd__simd, f32_bce_logits_fwd__ref, f32_bce_logits_bwd__ref, f32_bce_fwd__ref, f32_bce_bwd__ref } from './kernels/loss';
 import { f32_sgd__simd, f32_rmsprop__simd, f32_adam__simd, f32_clip__ref } from './kernels/optim';
 import { f32_gemm__simd, f32_bias_add__simd, f32_bias_grad__simd } from './kernels/gemm';
+import { f32_conv2d_fwd__simd, f32_conv2d_bwd_x__simd, f32_conv2d_bwd_w__simd } from './kernels/conv';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -15,7 +16,7 @@ import { f32_gemm__simd, f32_bias_add__simd, f32_bias_grad__simd } from './kerne
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 38;
+export const OP_COUNT: i32 = 41;
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -58,6 +59,9 @@ export function op_argc(op: i32): i32 {
     case 36: return 10;
     case 37: return 4;
     case 38: return 4;
+    case 39: return 20;
+    case 40: return 20;
+    case 41: return 20;
     default: return -1;
   }
 }
@@ -103,6 +107,9 @@ export function op_ptr_mask(op: i32): u32 {
     case 36: return 0xf;
     case 37: return 0x3;
     case 38: return 0x3;
+    case 39: return 0xf;
+    case 40: return 0xf;
+    case 41: return 0xf;
     default: return 0;
   }
 }
@@ -186,6 +193,12 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_bias_add__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
     case 38: // bias_grad
       f32_bias_grad__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
+    case 39: // conv2d_fwd
+      f32_conv2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
+    case 40: // conv2d_bwd_x
+      f32_conv2d_bwd_x__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
+    case 41: // conv2d_bwd_w
+      f32_conv2d_bwd_w__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
     default: return -1;
   }
 }

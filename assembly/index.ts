@@ -10,3 +10,4 @@ export * from './kernels/act';
 export * from './kernels/loss';
 export * from './kernels/optim';
 export * from './kernels/gemm';
+export * from './kernels/conv';

@@ -104,6 +104,13 @@ const defs: Def[] = [
     validate: flag('transA', 'transB', 'accumulate') },
   { name: 'bias_add', family: 'gemm', kernel: 'f32_bias_add__simd', args: [p('y', 'f32', mn), p('b', 'f32', (d) => d.N), i('M'), i('N')] },
   { name: 'bias_grad', family: 'gemm', kernel: 'f32_bias_grad__simd', args: [p('db', 'f32', (d) => d.N), p('dy', 'f32', mn), i('M'), i('N')] },
+  // conv (assembly/kernels/conv.ts): x (N, H, W, C), w (KH, KW, C/groups, OC), y (N, OH, OW, OC), NHWC
+  { name: 'conv2d_fwd', family: 'conv', kernel: 'f32_conv2d_fwd__simd',
+    args: [p('y', 'f32', convY), p('x', 'f32', convX), p('w', 'f32', convW), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs()], validate: convValidate },
+  { name: 'conv2d_bwd_x', family: 'conv', kernel: 'f32_conv2d_bwd_x__simd',
+    args: [p('dx', 'f32', convX), p('dy', 'f32', convY), p('w', 'f32', convW), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs()], validate: convValidate },
+  { name: 'conv2d_bwd_w', family: 'conv', kernel: 'f32_conv2d_bwd_w__simd',
+    args: [p('dw', 'f32', convW), p('dy', 'f32', convY), p('x', 'f32', convX), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs()], validate: convValidate },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
@@ -113,4 +120,51 @@ export function opByName(name: string): OpSpec {
   const o = OP_BY_NAME.get(name);
   if (!o) throw new Error(`unknown op "${name}"`);
   return o;
+}
+
+// ---- conv geometry (assembly/kernels/conv.ts): NHWC, explicit pads (top, left, bottom, right) ----
+
+/** Output height/width: floor((in + pads - dil*(k-1) - 1) / stride) + 1 per axis. */
+export function convOut(d: Dims): { OH: number; OW: number } {
+  return {
+    OH: Math.floor((d.H + d.padT + d.padB - d.dilH * (d.KH - 1) - 1) / d.strideH) + 1,
+    OW: Math.floor((d.W + d.padL + d.padR - d.dilW * (d.KW - 1) - 1) / d.strideW) + 1,
+  };
+}
+function convX(d: Dims): number { return d.N * d.H * d.W * d.C; }
+function convY(d: Dims): number { const { OH, OW } = convOut(d); return d.N * OH * OW * d.OC; }
+function convW(d: Dims): number { return d.KH * d.KW * (d.C / d.groups) * d.OC; }
+function convDimArgs(): ArgSpec[] {
+  return ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW', 'groups'].map(i);
+}
+
+/** Sizes >= 1 and a (dilated) kernel that fits the padded input; shared by conv and pooling. */
+function windowValidate(d: Dims, sizes: string[]): string | null {
+  for (const k of sizes) if (!(d[k] >= 1)) return `${k} must be at least 1, got ${d[k]}`;
+  const dh = d.dilH ?? 1, dw = d.dilW ?? 1;
+  const eh = dh * (d.KH - 1) + 1, ew = dw * (d.KW - 1) + 1, ph = d.H + d.padT + d.padB, pw = d.W + d.padL + d.padR;
+  if (eh > ph || ew > pw) {
+    return `kernel ${d.KH}x${d.KW} (dilation ${dh}x${dw}, spanning ${eh}x${ew}) is larger than the padded input ${ph}x${pw} ` +
+      `(H=${d.H} + padT=${d.padT} + padB=${d.padB}, W=${d.W} + padL=${d.padL} + padR=${d.padR}); use a smaller kernel or dilation, or more padding`;
+  }
+  return null;
+}
+
+function convValidate(d: Dims): string | null {
+  const bad = windowValidate(d, ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW', 'groups']);
+  if (bad) return bad;
+  if (d.C % d.groups) return `input channels C=${d.C} are not divisible by groups=${d.groups}`;
+  if (d.OC % d.groups) return `output channels OC=${d.OC} are not divisible by groups=${d.groups}`;
+  return null;
+}
+
+/** Floats of scratch the conv2d __simd kernels need (mirrors conv2d_scratch_floats in assembly/kernels/conv.ts). */
+export function conv2dScratchFloats(d: Dims, g: (M: number, N: number, K: number) => number = gemmScratchFloats): number {
+  if (d.groups !== 1) return 0;
+  const { OH, OW } = convOut(d), M = d.N * OH * OW, C = d.C, OC = d.OC;
+  if (d.KH === 1 && d.KW === 1 && d.strideH === 1 && d.strideW === 1 && d.padT + d.padL + d.padB + d.padR === 0) {
+    return Math.max(g(M, OC, C), g(M, C, OC), g(C, OC, M));
+  }
+  const K = d.KH * d.KW * C, mb = Math.min(M, Math.max(8, Math.min(256, Math.floor(2 ** 18 / K))));
+  return Math.ceil(mb * K / 4) * 4 + Math.max(g(mb, OC, K), g(mb, K, OC), g(K, OC, mb));
 }

@@ -1,0 +1,207 @@
+// Conv2D (and Conv1D = Conv2D with H = 1, KH = 1): forward, input gradient, weight gradient.
+//   x: (N, H, W, C) f32            NHWC, channels last
+//   y: (N, OH, OW, OC) f32         OH = floor((H + padT + padB - dilH*(KH-1) - 1) / strideH) + 1, OW alike
+//   w: (KH, KW, C/groups, OC) f32  "HWIO", TF/Keras' layout; output channel oc is in group
+//                                  oc / (OC/groups) and reads input channels g*C/groups ..
+// Why NHWC: the channel axis is innermost, so every SIMD inner loop (over C in depthwise and
+// pooling, over OC in the GEMM and grouped paths) reads contiguous memory; a pixel's channels form
+// one GEMM row, so a 1x1 conv IS a GEMM over (N*H*W, C) and im2col copies whole channel runs; bias
+// and batch norm are per column of (N*H*W, C). TF/Keras are NHWC already; PyTorch/ONNX NCHW tensors
+// and (OC, C/g, KH, KW) weights are transposed once by the importers. HWIO makes a weight row over
+// OC contiguous and flattens to the (KH*KW*C/g, OC) GEMM operand with no copy.
+// Padding is explicit and may be asymmetric (top, left, bottom, right): the host turns 'same' and
+// 'valid' into pads. Bias is a separate f32_bias_add / f32_bias_grad over (N*OH*OW, OC) rows.
+// fwd overwrites y; bwd_x and bwd_w ACCUMULATE into dx and dw.
+//
+// __simd picks a path from the geometry:
+//   groups = 1, 1x1, stride 1, no padding  → one GEMM over all pixels (pointwise)
+//   groups = 1 otherwise                   → im2col of a block of pixels into scratch + GEMM
+//   groups = C = OC (depthwise)            → direct SIMD over channels; 3x3 fast path (conv_direct.ts)
+//   other groups                           → direct SIMD over the output channels of a group
+// scratch: conv2d_scratch_floats(...) f32 (0 unless groups = 1); __ref ignores it.
+import { f32_gemm__simd, gemm_scratch_floats } from './gemm';
+import { convGeometry, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
+  gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
+
+// Pixels per im2col block: the column block (rows x KH*KW*C floats) stays within COL_BUDGET floats
+// (1 MiB), between 8 and 256 rows.
+const COL_BUDGET: i32 = 1 << 18;
+// @ts-ignore: decorator
+@inline function colRows(M: i32, K: i32): i32 { return min(M, max(8, min(256, COL_BUDGET / K))); }
+
+// @ts-ignore: decorator
+@inline function isPointwise(KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32): bool {
+  return (KH == 1) & (KW == 1) & (strideH == 1) & (strideW == 1) & ((padT | padL | padB | padR) == 0);
+}
+
+/** Scratch for the conv2d __simd kernels, in floats (all three passes; mirrored by conv2dScratchFloats in src/ops.ts). */
+export function conv2d_scratch_floats(N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                                      padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32, groups: i32): i32 {
+  if (groups != 1) return 0;
+  const M = N * convOutDim(H, padT, padB, KH, dilH, strideH) * convOutDim(W, padL, padR, KW, dilW, strideW);
+  if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) {
+    return max(gemm_scratch_floats(M, OC, C), max(gemm_scratch_floats(M, C, OC), gemm_scratch_floats(C, OC, M)));
+  }
+  const K = KH * KW * C, mb = colRows(M, K);
+  const g = max(gemm_scratch_floats(mb, OC, K), max(gemm_scratch_floats(mb, K, OC), gemm_scratch_floats(K, OC, mb)));
+  return ((mb * K + 3) & ~3) + g;
+}
+
+// ---- reference: the textbook loops ----
+
+// y: (N, OH, OW, OC) f32; x: (N, H, W, C) f32; w: (KH, KW, C/groups, OC) f32
+export function f32_conv2d_fwd__ref(y: usize, x: usize, w: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                    KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                    dilH: i32, dilW: i32, groups: i32): void {
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  refLoops(y, x, w, 0);
+}
+
+// dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, OC) f32; w: (KH, KW, C/groups, OC) f32
+export function f32_conv2d_bwd_x__ref(dx: usize, dy: usize, w: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                      KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                      dilH: i32, dilW: i32, groups: i32): void {
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  refLoops(dy, dx, w, 1);
+}
+
+// dw: (KH, KW, C/groups, OC) f32 +=; dy: (N, OH, OW, OC) f32; x: (N, H, W, C) f32
+export function f32_conv2d_bwd_w__ref(dw: usize, dy: usize, x: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                      KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                      dilH: i32, dilW: i32, groups: i32): void {
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  refLoops(dy, x, dw, 2);
+}
+
+// One loop nest for all three passes over (out pixel, oc, tap, ci):
+// mode 0: y[o] = sum x[i] w[k]; mode 1: x[i] += y[o] w[k] (dx from dy); mode 2: w[k] += y[o] x[i] (dw from dy).
+function refLoops(y: usize, x: usize, w: usize, mode: i32): void {
+  const C = gC, OC = gOC, Cg = C / gG, OCg = OC / gG;
+  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) for (let oc = 0; oc < OC; oc++) {
+    const g = oc / OCg;
+    const yo = px(y, n, oh, ow, gOH, gOW, OC) + (<usize>oc << 2);
+    const yv = load<f32>(yo);
+    let s: f32 = 0;
+    for (let kh = 0; kh < gKH; kh++) {
+      const ih = oh * gSH - gPT + kh * gDH;
+      if (ih < 0 || ih >= gH) continue;
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw = ow * gSW - gPL + kw * gDW;
+        if (iw < 0 || iw >= gW) continue;
+        for (let ci = 0; ci < Cg; ci++) {
+          const xo = px(x, n, ih, iw, gH, gW, C) + (<usize>(g * Cg + ci) << 2);
+          const wo = w + ((((<usize>(kh * gKW + kw) * Cg) + ci) * OC + oc) << 2);
+          if (mode == 0) s += load<f32>(xo) * load<f32>(wo);
+          else if (mode == 1) store<f32>(xo, load<f32>(xo) + yv * load<f32>(wo));
+          else store<f32>(wo, load<f32>(wo) + yv * load<f32>(xo));
+        }
+      }
+    }
+    if (mode == 0) store<f32>(yo, s);
+  }
+}
+
+// ---- im2col / col2im over a block of output pixels [p0, p0 + rows) ----
+// col: (rows, KH*KW*C) f32, row layout (kh, kw, c) = the row order of the flattened HWIO weight.
+
+function im2col(col: usize, x: usize, p0: i32, rows: i32): void {
+  const C = gC, K = gKH * gKW * C, cb = <usize>C << 2;
+  for (let r = 0; r < rows; r++) {
+    const p = p0 + r, ow = p % gOW, t = p / gOW, oh = t % gOH, n = t / gOH;
+    let d = col + (<usize>r * K << 2);
+    for (let kh = 0; kh < gKH; kh++) {
+      const ih = oh * gSH - gPT + kh * gDH;
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw = ow * gSW - gPL + kw * gDW;
+        if (<u32>ih < <u32>gH && <u32>iw < <u32>gW) {
+          const s = px(x, n, ih, iw, gH, gW, C);
+          if (C >= 16) memory.copy(d, s, cb);
+          else for (let c = 0; c < C; c++) store<f32>(d + (<usize>c << 2), load<f32>(s + (<usize>c << 2)));
+        } else memory.fill(d, 0, cb);
+        d += cb;
+      }
+    }
+  }
+}
+
+function col2imAdd(dx: usize, col: usize, p0: i32, rows: i32): void {
+  const C = gC, K = gKH * gKW * C, cb = <usize>C << 2;
+  for (let r = 0; r < rows; r++) {
+    const p = p0 + r, ow = p % gOW, t = p / gOW, oh = t % gOH, n = t / gOH;
+    let s = col + (<usize>r * K << 2);
+    for (let kh = 0; kh < gKH; kh++) {
+      const ih = oh * gSH - gPT + kh * gDH;
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw = ow * gSW - gPL + kw * gDW;
+        if (<u32>ih < <u32>gH && <u32>iw < <u32>gW) addRow(px(dx, n, ih, iw, gH, gW, C), s, C);
+        s += cb;
+      }
+    }
+  }
+}
+
+// ---- SIMD dispatchers ----
+
+// y: (N, OH, OW, OC) f32; x: (N, H, W, C) f32; w: (KH, KW, C/groups, OC) f32; scratch: conv2d_scratch_floats f32
+export function f32_conv2d_fwd__simd(y: usize, x: usize, w: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                     KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                     dilH: i32, dilW: i32, groups: i32): void {
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  const M = N * gOH * gOW;
+  if (M <= 0) return;
+  if (groups != 1) {
+    if (groups == C && OC == C) {
+      if ((KH == 3) & (KW == 3) & (dilH == 1) & (dilW == 1)) dw3x3Fwd(y, x, w); else dwFwd(y, x, w);
+    } else grpFwd(y, x, w);
+    return;
+  }
+  if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(y, x, w, scratch, M, OC, C, 0, 0, 0); return; }
+  const K = KH * KW * C, mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
+  for (let p0 = 0; p0 < M; p0 += mb) {
+    const rows = min(mb, M - p0);
+    im2col(scratch, x, p0, rows);
+    f32_gemm__simd(y + (<usize>p0 * OC << 2), scratch, w, gs, rows, OC, K, 0, 0, 0);
+  }
+}
+
+// dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, OC) f32; w: (KH, KW, C/groups, OC) f32; scratch: conv2d_scratch_floats f32
+export function f32_conv2d_bwd_x__simd(dx: usize, dy: usize, w: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                       KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                       dilH: i32, dilW: i32, groups: i32): void {
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  const M = N * gOH * gOW;
+  if (M <= 0) return;
+  if (groups != 1) {
+    if (groups == C && OC == C) dwBwd(dx, dy, w, 0); else grpBwd(dx, dy, w, 0);
+    return;
+  }
+  // dx (M, C) += dy (M, OC) . W^T, W stored (C, OC)
+  if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(dx, dy, w, scratch, M, C, OC, 0, 1, 1); return; }
+  const K = KH * KW * C, mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
+  for (let p0 = 0; p0 < M; p0 += mb) {
+    const rows = min(mb, M - p0);
+    f32_gemm__simd(scratch, dy + (<usize>p0 * OC << 2), w, gs, rows, K, OC, 0, 1, 0);
+    col2imAdd(dx, scratch, p0, rows);
+  }
+}
+
+// dw: (KH, KW, C/groups, OC) f32 +=; dy: (N, OH, OW, OC) f32; x: (N, H, W, C) f32; scratch: conv2d_scratch_floats f32
+export function f32_conv2d_bwd_w__simd(dw: usize, dy: usize, x: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                       KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                       dilH: i32, dilW: i32, groups: i32): void {
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  const M = N * gOH * gOW;
+  if (M <= 0) return;
+  if (groups != 1) {
+    if (groups == C && OC == C) dwBwd(dw, dy, x, 1); else grpBwd(dw, dy, x, 1);
+    return;
+  }
+  // dW (K, OC) += col^T (K, M) . dy (M, OC)
+  if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(dw, x, dy, scratch, C, OC, M, 1, 0, 1); return; }
+  const K = KH * KW * C, mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
+  for (let p0 = 0; p0 < M; p0 += mb) {
+    const rows = min(mb, M - p0);
+    im2col(scratch, x, p0, rows);
+    f32_gemm__simd(dw, scratch, dy + (<usize>p0 * OC << 2), gs, K, OC, rows, 1, 0, 1);
+  }
+}

@@ -1,0 +1,231 @@
+// Conv2D direct SIMD paths (no im2col), used by the dispatchers in conv.ts. Layouts as in conv.ts:
+// x (N, H, W, C), y (N, OH, OW, OC), w (KH, KW, C/groups, OC), all f32, NHWC.
+//   depthwise (groups = C = OC): SIMD over channels; a 3x3 dilation-1 fast path keeps the nine
+//     weight vectors in registers across a row of interior pixels.
+//   grouped (any other groups > 1, incl. depthwise with a channel multiplier): SIMD over the
+//     output channels of a group (contiguous in w rows and y rows); scalar tails.
+// NOTE: the call's geometry lives in module globals set by convGeometry() (one kernel call at a
+// time: wasm instances are single-threaded); it keeps these helpers' signatures short.
+import { vld, vst, vsplat, vzero, vadd, vmul, vfma, vsum } from '../simd';
+
+export let gN: i32 = 0;
+export let gH: i32 = 0;
+export let gW: i32 = 0;
+export let gC: i32 = 0;
+export let gOC: i32 = 0;
+export let gKH: i32 = 0;
+export let gKW: i32 = 0;
+export let gSH: i32 = 1;
+export let gSW: i32 = 1;
+export let gPT: i32 = 0;
+export let gPL: i32 = 0;
+export let gDH: i32 = 1;
+export let gDW: i32 = 1;
+export let gG: i32 = 1;
+export let gOH: i32 = 0;
+export let gOW: i32 = 0;
+
+/** Output size of one spatial axis: floor((in + pads - dil*(k-1) - 1) / stride) + 1. */
+// @ts-ignore: decorator
+@inline export function convOutDim(n: i32, p0: i32, p1: i32, k: i32, d: i32, s: i32): i32 {
+  return (n + p0 + p1 - d * (k - 1) - 1) / s + 1;
+}
+
+export function convGeometry(N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                             padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32, groups: i32): void {
+  gN = N; gH = H; gW = W; gC = C; gOC = OC; gKH = KH; gKW = KW; gSH = strideH; gSW = strideW;
+  gPT = padT; gPL = padL; gDH = dilH; gDW = dilW; gG = groups;
+  gOH = convOutDim(H, padT, padB, KH, dilH, strideH);
+  gOW = convOutDim(W, padL, padR, KW, dilW, strideW);
+}
+
+// byte address of x[n, ih, iw, c] for an input of width W and C channels
+// @ts-ignore: decorator
+@inline export function px(x: usize, n: i32, ih: i32, iw: i32, H: i32, W: i32, C: i32): usize {
+  return x + ((((<usize>n * H + ih) * W + iw) * C) << 2);
+}
+
+// ---- depthwise, channel multiplier 1: w (KH, KW, 1, C) ----
+
+// y[n, oh, ow, c0..C) for any kernel, bounds-checked
+function dwPixel(y: usize, x: usize, w: usize, n: i32, oh: i32, ow: i32, c0: i32): void {
+  const C = gC, H = gH, W = gW;
+  const yr = px(y, n, oh, ow, gOH, gOW, C);
+  let c = c0;
+  for (; c + 4 <= C; c += 4) {
+    let acc = vzero();
+    for (let kh = 0; kh < gKH; kh++) {
+      const ih = oh * gSH - gPT + kh * gDH;
+      if (<u32>ih >= <u32>H) continue;
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw = ow * gSW - gPL + kw * gDW;
+        if (<u32>iw >= <u32>W) continue;
+        acc = vfma(vld(px(x, n, ih, iw, H, W, C) + (<usize>c << 2)), vld(w + ((<usize>(kh * gKW + kw) * C + c) << 2)), acc);
+      }
+    }
+    vst(yr + (<usize>c << 2), acc);
+  }
+  for (; c < C; c++) {
+    let s: f32 = 0;
+    for (let kh = 0; kh < gKH; kh++) {
+      const ih = oh * gSH - gPT + kh * gDH;
+      if (<u32>ih >= <u32>H) continue;
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw = ow * gSW - gPL + kw * gDW;
+        if (<u32>iw >= <u32>W) continue;
+        s += load<f32>(px(x, n, ih, iw, H, W, C) + (<usize>c << 2)) * load<f32>(w + ((<usize>(kh * gKW + kw) * C + c) << 2));
+      }
+    }
+    store<f32>(yr + (<usize>c << 2), s);
+  }
+}
+
+export function dwFwd(y: usize, x: usize, w: usize): void {
+  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+}
+
+// 3x3, dilation 1, any stride/padding. Interior pixels of interior rows: nine weight vectors in
+// registers per channel block, 9 loads + 9 fma per output vector; everything else via dwPixel.
+export function dw3x3Fwd(y: usize, x: usize, w: usize): void {
+  const C = gC, H = gH, W = gW, SW = gSW, OW = gOW;
+  const lo = (gPL + SW - 1) / SW;
+  const hi = W - 3 + gPL >= 0 ? min(OW - 1, (W - 3 + gPL) / SW) : -1;
+  const cs = <usize>C << 2, rs = <usize>W * C << 2, step = <usize>SW * C << 2;
+  const C4 = C & ~3;
+  for (let n = 0; n < gN; n++) {
+    for (let oh = 0; oh < gOH; oh++) {
+      const ih = oh * gSH - gPT;
+      if (ih < 0 || ih + 2 >= H || lo > hi) {
+        for (let ow = 0; ow < OW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+        continue;
+      }
+      for (let ow = 0; ow < lo; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+      for (let c = 0; c < C4; c += 4) {
+        const wc = w + (<usize>c << 2);
+        const w0 = vld(wc), w1 = vld(wc + cs), w2 = vld(wc + 2 * cs);
+        const w3 = vld(wc + 3 * cs), w4 = vld(wc + 4 * cs), w5 = vld(wc + 5 * cs);
+        const w6 = vld(wc + 6 * cs), w7 = vld(wc + 7 * cs), w8 = vld(wc + 8 * cs);
+        let xp = px(x, n, ih, lo * SW - gPL, H, W, C) + (<usize>c << 2);
+        let yp = px(y, n, oh, lo, gOH, OW, C) + (<usize>c << 2);
+        for (let ow = lo; ow <= hi; ow++) {
+          let acc = vmul(vld(xp), w0);
+          acc = vfma(vld(xp + cs), w1, acc); acc = vfma(vld(xp + 2 * cs), w2, acc);
+          const x1 = xp + rs;
+          acc = vfma(vld(x1), w3, acc); acc = vfma(vld(x1 + cs), w4, acc); acc = vfma(vld(x1 + 2 * cs), w5, acc);
+          const x2 = x1 + rs;
+          acc = vfma(vld(x2), w6, acc); acc = vfma(vld(x2 + cs), w7, acc); acc = vfma(vld(x2 + 2 * cs), w8, acc);
+          vst(yp, acc);
+          xp += step; yp += cs;
+        }
+      }
+      if (C4 < C) for (let ow = lo; ow <= hi; ow++) dwPixel(y, x, w, n, oh, ow, C4);
+      for (let ow = hi + 1; ow < OW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+    }
+  }
+}
+
+// dx[n, ih, iw, c] += dy[n, oh, ow, c] * w[kh, kw, c]   (mode 0)
+// dw[kh, kw, c]    += dy[n, oh, ow, c] * x[n, ih, iw, c] (mode 1)
+// Both sweep the output pixels and their valid taps; SIMD over c.
+export function dwBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
+  const C = gC, H = gH, W = gW;
+  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
+    const g = px(dy, n, oh, ow, gOH, gOW, C);
+    for (let kh = 0; kh < gKH; kh++) {
+      const ih = oh * gSH - gPT + kh * gDH;
+      if (<u32>ih >= <u32>H) continue;
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw = ow * gSW - gPL + kw * gDW;
+        if (<u32>iw >= <u32>W) continue;
+        const xo = px(0, n, ih, iw, H, W, C), wo = <usize>(kh * gKW + kw) * C << 2;
+        const d = dst + (mode ? wo : xo), s = src + (mode ? xo : wo);
+        let c = 0;
+        for (; c + 4 <= C; c += 4) { const o = <usize>c << 2; vst(d + o, vfma(vld(g + o), vld(s + o), vld(d + o))); }
+        for (; c < C; c++) { const o = <usize>c << 2; store<f32>(d + o, load<f32>(d + o) + load<f32>(g + o) * load<f32>(s + o)); }
+      }
+    }
+  }
+}
+
+// ---- grouped: w (KH, KW, Cg, OC); output channel oc of group g = oc / OCg reads input channels g*Cg.. ----
+
+export function grpFwd(y: usize, x: usize, w: usize): void {
+  const C = gC, OC = gOC, H = gH, W = gW, Cg = C / gG, OCg = OC / gG;
+  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
+    const yr = px(y, n, oh, ow, gOH, gOW, OC);
+    for (let g = 0; g < gG; g++) {
+      let oc = g * OCg;
+      const end = oc + OCg;
+      for (; oc < end; oc += 4) {
+        const lanes = min(4, end - oc);
+        let acc = vzero();
+        let s: f32 = 0;
+        for (let kh = 0; kh < gKH; kh++) {
+          const ih = oh * gSH - gPT + kh * gDH;
+          if (<u32>ih >= <u32>H) continue;
+          for (let kw = 0; kw < gKW; kw++) {
+            const iw = ow * gSW - gPL + kw * gDW;
+            if (<u32>iw >= <u32>W) continue;
+            const xr = px(x, n, ih, iw, H, W, C) + (<usize>(g * Cg) << 2);
+            let wr = w + ((<usize>(kh * gKW + kw) * Cg * OC + oc) << 2);
+            if (lanes == 4) {
+              for (let ci = 0; ci < Cg; ci++) { acc = vfma(vsplat(load<f32>(xr + (<usize>ci << 2))), vld(wr), acc); wr += <usize>OC << 2; }
+            } else {
+              for (let ci = 0; ci < Cg; ci++) { s += load<f32>(xr + (<usize>ci << 2)) * load<f32>(wr); wr += <usize>OC << 2; }
+            }
+          }
+        }
+        if (lanes == 4) vst(yr + (<usize>oc << 2), acc);
+        else { store<f32>(yr + (<usize>oc << 2), s); oc -= 3; }
+      }
+    }
+  }
+}
+
+// mode 0: dx[n, ih, iw, g*Cg + ci] += sum_oc dy[n, oh, ow, oc] * w[kh, kw, ci, oc]   (oc in group g)
+// mode 1: dw[kh, kw, ci, oc]       += x[n, ih, iw, g*Cg + ci] * dy[n, oh, ow, oc]
+export function grpBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
+  const C = gC, OC = gOC, H = gH, W = gW, Cg = C / gG, OCg = OC / gG;
+  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
+    const gr = px(dy, n, oh, ow, gOH, gOW, OC);
+    for (let kh = 0; kh < gKH; kh++) {
+      const ih = oh * gSH - gPT + kh * gDH;
+      if (<u32>ih >= <u32>H) continue;
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw = ow * gSW - gPL + kw * gDW;
+        if (<u32>iw >= <u32>W) continue;
+        const xo = px(0, n, ih, iw, H, W, C), wo = <usize>(kh * gKW + kw) * Cg * OC << 2;
+        for (let g = 0; g < gG; g++) {
+          const o0 = <usize>(g * OCg) << 2;
+          for (let ci = 0; ci < Cg; ci++) {
+            const xc = xo + (<usize>(g * Cg + ci) << 2), wr = wo + (<usize>ci * OC << 2) + o0;
+            const q = gr + o0;
+            if (mode == 0) {
+              const wp = src + wr;
+              let acc = vzero();
+              let j = 0;
+              for (; j + 4 <= OCg; j += 4) acc = vfma(vld(q + (<usize>j << 2)), vld(wp + (<usize>j << 2)), acc);
+              let s = vsum(acc);
+              for (; j < OCg; j++) s += load<f32>(q + (<usize>j << 2)) * load<f32>(wp + (<usize>j << 2));
+              store<f32>(dst + xc, load<f32>(dst + xc) + s);
+            } else {
+              const d = dst + wr;
+              const xv = load<f32>(src + xc), vx = vsplat(xv);
+              let j = 0;
+              for (; j + 4 <= OCg; j += 4) { const o = <usize>j << 2; vst(d + o, vfma(vld(q + o), vx, vld(d + o))); }
+              for (; j < OCg; j++) { const o = <usize>j << 2; store<f32>(d + o, load<f32>(d + o) + load<f32>(q + o) * xv); }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dst[k] += src[k] for k < n, SIMD (col2im rows). */
+// @ts-ignore: decorator
+@inline export function addRow(dst: usize, src: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) { const o = <usize>k << 2; vst(dst + o, vadd(vld(dst + o), vld(src + o))); }
+  for (; k < n; k++) { const o = <usize>k << 2; store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o)); }
+}
