@@ -39,8 +39,11 @@ const mn = (d: Dims) => d.M * d.N;
 
 /** Floats of scratch the packed GEMM needs (mirrors gemm_scratch_floats in assembly/kernels/gemm.ts). */
 export function gemmScratchFloats(M: number, N: number, K: number): number {
-  void M; void N; void K;
-  return 0;
+  const KC = 256, MC = 128, NC = 2048, MR = 4, NR = 8;
+  const kc = Math.max(0, Math.min(K, KC));
+  const nc = Math.ceil(Math.max(0, Math.min(N, NC)) / NR) * NR;
+  const mc = Math.ceil(Math.max(0, Math.min(M, MC)) / MR) * MR;
+  return kc * (nc + mc) + MR * NR;
 }
 
 /** Hyperparameter block sizes (f32 words) per optimizer kernel; layouts in assembly/kernels/optim.ts. */
@@ -97,6 +100,7 @@ const defs: Def[] = [
   { name: 'adam', family: 'optim', kernel: 'f32_adam__simd',
     args: [p('w', 'f32', n), p('g', 'f32', n), p('m', 'f32', n), p('v', 'f32', n), p('vmax', 'f32', n), p('hp', 'f32', () => HP_WORDS.adam), i('n')] },
   { name: 'clip_value', family: 'optim', kernel: 'f32_clip__ref', args: [p('g', 'f32', n), f('c'), i('n')] },
+  { name: 'clip_norm', family: 'optim', kernel: 'f32_clip_norm__ref', args: [p('g', 'f32', n), p('ss', 'f32', one), f('maxNorm'), i('n')] },
   // gemm
   { name: 'gemm', family: 'gemm', kernel: 'f32_gemm__simd',
     args: [p('c', 'f32', mn), p('a', 'f32', (d) => d.M * d.K), p('b', 'f32', (d) => d.K * d.N),

@@ -175,3 +175,12 @@ export function f32_adam__simd(w: usize, g: usize, m: usize, v: usize, vmax: usi
 export function f32_clip__ref(g: usize, c: f32, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(g + o, min(max(load<f32>(g + o), -c), c)); }
 }
+
+// ---- Gradient clipping by global norm (PyTorch clip_grad_norm_) ----
+// ss: (1) f32 sum of squares over ALL gradients (f32_sumsq into a zeroed slot first).
+// coef = maxNorm / (sqrt(ss) + 1e-6); if coef < 1: g <- g * coef. g: (n) f32
+export function f32_clip_norm__ref(g: usize, ss: usize, maxNorm: f32, n: i32): void {
+  const coef = maxNorm / (Mathf.sqrt(load<f32>(ss)) + <f32>1e-6);
+  if (coef >= 1) return;
+  for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(g + o, load<f32>(g + o) * coef); }
+}

@@ -11,30 +11,55 @@ export const PLAN_VERSION = 1;
 export interface BufferDef { id: number; name: string; dtype: Dtype; count: number; bytes: number; offset: number; root: number }
 export type Buf = number;
 
-/** The buffer table: roots get packed 16-aligned offsets; views alias a range of a root. */
+/**
+ * The buffer table. Roots get 16-aligned offsets when the layout is finalized (so a root may
+ * still grow before that, e.g. the GEMM scratch); views alias a byte range of a root.
+ */
 export class Layout {
   readonly buffers: BufferDef[] = [];
-  bytes = 0;
   private readonly names = new Map<string, number>();
+  private rel: number[] = [];
+  private total = -1;
+
+  get finalized(): boolean { return this.total >= 0; }
+  get bytes(): number { return this.finalize(); }
 
   /** A new root buffer of `count` elements. */
   add(name: string, dtype: Dtype, count: number): Buf {
-    if (!Number.isSafeInteger(count) || count < 0) throw new AxonError('BAD_SHAPE', `buffer "${name}": element count must be a non-negative integer, got ${count}`);
+    this.mutable(name);
     if (this.names.has(name)) throw new AxonError('BAD_ARGUMENT', `buffer "${name}" is defined twice`);
-    const bytes = count * DTYPE_BYTES[dtype];
-    const offset = this.bytes;
-    this.bytes = offset + ((bytes + 15) & ~15) + (bytes === 0 ? 16 : 0);
-    if (this.bytes > 0xfff00000) throw new AxonError('OUT_OF_MEMORY', `layout exceeds wasm32's 4 GiB at buffer "${name}" (${bytes} bytes); use a smaller batch or model`);
-    return this.push({ name, dtype, count, bytes, offset, root: -1 });
+    return this.push({ name, dtype, count: 0, bytes: 0, offset: -1, root: -1 }, 0, count);
+  }
+
+  /** Raises a root buffer to at least `count` elements (before finalize). */
+  grow(id: Buf, count: number): void {
+    const b = this.get(id);
+    if (count <= b.count) return;
+    this.mutable(b.name);
+    if (b.root >= 0) throw new AxonError('BAD_ARGUMENT', `buffer "${b.name}" is a view and cannot grow`);
+    this.setCount(b, count);
   }
 
   /** A view of `count` elements of `dtype` starting `byteOffset` bytes into buffer `of`. */
   view(name: string, of: Buf, byteOffset: number, dtype: Dtype, count: number): Buf {
     const parent = this.get(of);
     const bytes = count * DTYPE_BYTES[dtype];
-    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset + bytes > parent.bytes || byteOffset % 4 !== 0 && DTYPE_BYTES[dtype] === 4)
+    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset + bytes > parent.bytes || (byteOffset % 4 !== 0 && DTYPE_BYTES[dtype] === 4))
       throw new AxonError('OUT_OF_BOUNDS', `view "${name}" [${byteOffset}, ${byteOffset + bytes}) does not fit buffer "${parent.name}" (${parent.bytes} bytes)`);
-    return this.push({ name, dtype, count, bytes, offset: parent.offset + byteOffset, root: parent.root < 0 ? parent.id : parent.root });
+    const root = parent.root < 0 ? parent.id : parent.root;
+    const id = this.push({ name, dtype, count, bytes, offset: -1, root }, this.rel[parent.id] + byteOffset, count);
+    if (this.finalized) this.buffers[id].offset = this.buffers[root].offset + this.rel[id];
+    return id;
+  }
+
+  /** Assigns offsets; returns the total bytes. Later adds and grows are refused. */
+  finalize(): number {
+    if (this.total >= 0) return this.total;
+    let off = 0;
+    for (const b of this.buffers) if (b.root < 0) { b.offset = off; off += ((b.bytes + 15) & ~15) || 16; }
+    for (const b of this.buffers) if (b.root >= 0) b.offset = this.buffers[b.root].offset + this.rel[b.id];
+    if (off > 0xfff00000) throw new AxonError('OUT_OF_MEMORY', `layout needs ${off} bytes, beyond wasm32's 4 GiB; use a smaller batch or model`);
+    return (this.total = off);
   }
 
   get(id: Buf): BufferDef {
@@ -44,10 +69,21 @@ export class Layout {
   }
   byName(name: string): BufferDef | undefined { const id = this.names.get(name); return id === undefined ? undefined : this.buffers[id]; }
 
-  private push(b: Omit<BufferDef, 'id'>): Buf {
+  private mutable(name: string): void {
+    if (this.finalized) throw new AxonError('PLAN_INVALID', `buffer "${name}" requested after the layout was placed in memory (internal: declare every buffer before binding)`);
+  }
+  private setCount(b: BufferDef, count: number): void {
+    if (!Number.isSafeInteger(count) || count < 0) throw new AxonError('BAD_SHAPE', `buffer "${b.name}": element count must be a non-negative integer, got ${count}`);
+    b.count = count;
+    b.bytes = count * DTYPE_BYTES[b.dtype];
+  }
+  private push(b: Omit<BufferDef, 'id'>, rel: number, count: number): Buf {
     const id = this.buffers.length;
-    this.buffers.push({ ...b, id });
+    const def = { ...b, id };
+    this.buffers.push(def);
+    this.rel[id] = rel;
     this.names.set(b.name, id);
+    if (b.root < 0) this.setCount(def, count);
     return id;
   }
 }
@@ -92,6 +128,7 @@ export class Plan {
 
   /** The binary plan: header, buffer table (offsets relative to the layout's base), code. */
   encode(): Uint32Array {
+    this.layout.finalize();
     const bufs = this.layout.buffers;
     const code = this.instrs.reduce((s, ins) => s + 2 + ins.args.length, 0);
     const w = new Uint32Array(4 + bufs.length * 2 + code);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Engine, EngineOptions } from '../../src/runtime/engine.js';
+import { setDefaultEngineLoader } from '../../src/runtime/default.js';
 
 export * from '../../src/index.js';
 
@@ -26,3 +27,5 @@ export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   if (opts) return make();
   return (shared ??= make());
 }
+
+setDefaultEngineLoader(() => loadEngine());

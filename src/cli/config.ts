@@ -1,0 +1,44 @@
+// The training config file of `axon train`: data, model, compile, fit, output. Paths are
+// relative to the config file. Validated up front with messages that name the key.
+import { AxonError } from '../errors.js';
+import type { CompileOptions } from '../model/sequential.js';
+import type { NormalizeOptions } from '../data/normalize.js';
+
+export interface LayerSpec { type: string; name?: string; [k: string]: unknown }
+export interface TrainConfig {
+  name?: string;
+  seed?: number;
+  data: {
+    x: string; y: string;
+    testX?: string; testY?: string;
+    /** fraction held out for test when no testX/testY (default 0.2) */
+    testSplit?: number;
+    /** fraction of the training part used for validation (default 0.1) */
+    validationSplit?: number;
+    /** multiply inputs by this before anything else (e.g. 1/255) */
+    scale?: number;
+    /** fitted on the training part only, saved in the model file */
+    normalize?: NormalizeOptions | false;
+    /** reshape each sample, e.g. [28, 28, 1] */
+    sampleShape?: number[];
+    /** use only the first n training samples */
+    limit?: number;
+  };
+  model: { inputShape?: number[]; layers: LayerSpec[] };
+  compile: CompileOptions;
+  fit: { epochs?: number; batchSize?: number; shuffle?: boolean; earlyStopping?: { monitor?: string; patience?: number; minDelta?: number; restoreBestWeights?: boolean } };
+  output?: string;
+}
+
+export function parseConfig(text: string, path: string): TrainConfig {
+  let c: TrainConfig;
+  try { c = JSON.parse(text); } catch (e) { throw new AxonError('BAD_CONFIG', `${path}: not valid JSON (${(e as Error).message})`); }
+  const need = (cond: unknown, msg: string) => { if (!cond) throw new AxonError('BAD_CONFIG', `${path}: ${msg}`); };
+  need(c && typeof c === 'object', 'the config must be a JSON object');
+  need(c.data && typeof c.data.x === 'string' && typeof c.data.y === 'string', 'data.x and data.y must name the input and label files');
+  need(c.model && Array.isArray(c.model.layers) && c.model.layers.length > 0, 'model.layers must be a non-empty list of layers');
+  c.model.layers.forEach((l, i) => need(l && typeof l.type === 'string', `model.layers[${i}].type is missing`));
+  need(c.compile && c.compile.loss && c.compile.optimizer, 'compile.loss and compile.optimizer are required');
+  c.fit ??= {};
+  return c;
+}

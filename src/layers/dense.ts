@@ -1,0 +1,75 @@
+// Dense (fully connected): y = x W^T + b with W stored (units, inputs) as in PyTorch.
+// A perceptron is Dense(1) with a sigmoid. An `activation` option splits into Dense + Activation
+// at compile time (units()), so the loss can fuse with a final softmax/sigmoid.
+import { AxonError } from '../errors.js';
+import { Activation, ActivationName } from './activation.js';
+import { Init } from './init.js';
+import { Ctx, IO, Layer, Regularizer, size } from './layer.js';
+
+export interface DenseOptions {
+  units: number;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: Init;
+  biasInitializer?: Init;
+  kernelRegularizer?: Regularizer;
+  name?: string;
+  trainable?: boolean;
+}
+
+export class Dense extends Layer {
+  readonly type = 'dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private readonly opts: DenseOptions;
+  constructor(opts: DenseOptions) {
+    super();
+    if (!Number.isInteger(opts.units) || opts.units <= 0) throw new AxonError('BAD_CONFIG', `Dense: units must be a positive integer, got ${opts.units}`);
+    this.opts = opts;
+    this.units = opts.units;
+    this.activation = opts.activation ?? 'linear';
+    this.useBias = opts.useBias ?? true;
+    this.regularizer = opts.kernelRegularizer;
+    if (opts.name) this.name = opts.name;
+    if (opts.trainable === false) this.trainable = false;
+  }
+
+  build(inputShape: number[]): number[] {
+    if (inputShape.length !== 1) throw new AxonError('BAD_SHAPE', `${this.name}: Dense expects a flat input per sample, got shape [${inputShape}]; add a Flatten layer before it`);
+    const inputs = inputShape[0];
+    this.inputShape = inputShape;
+    this.params = [{ name: 'weight', shape: [this.units, inputs], init: this.opts.kernelInitializer ?? 'glorotUniform', fans: { fanIn: inputs, fanOut: this.units }, trainable: true, regularize: true }];
+    if (this.useBias) this.params.push({ name: 'bias', shape: [this.units], init: this.opts.biasInitializer ?? 'zeros', fans: { fanIn: inputs, fanOut: this.units }, trainable: true, regularize: false });
+    return (this.outputShape = [this.units]);
+  }
+
+  override expand(): Layer[] {
+    if (this.activation === 'linear') return [this];
+    const act = new Activation({ activation: this.activation, name: `${this.name}/${this.activation}` });
+    return [this, act];
+  }
+
+  forward(c: Ctx, { x, y }: IO): void {
+    const M = c.batch, N = this.units, K = size(this.inputShape);
+    c.emit('gemm', { c: y, a: x, b: c.param('weight'), scratch: c.gemmScratch(M, N, K), M, N, K, transA: 0, transB: 1, accumulate: 0 }, this.name);
+    if (this.useBias) c.emit('bias_add', { y, b: c.param('bias'), M, N }, this.name);
+  }
+
+  backward(c: Ctx, { x, dx, dy }: IO): void {
+    if (dy === undefined) return;
+    const M = c.batch, N = this.units, K = size(this.inputShape);
+    const dw = c.grad('weight');
+    // dW (N, K) += dy^T (N, M) . x (M, K)
+    if (dw !== undefined) c.emit('gemm', { c: dw, a: dy, b: x, scratch: c.gemmScratch(N, K, M), M: N, N: K, K: M, transA: 1, transB: 0, accumulate: 1 }, this.name);
+    const db = this.useBias ? c.grad('bias') : undefined;
+    if (db !== undefined) c.emit('bias_grad', { db, dy, M, N }, this.name);
+    // dx (M, K) += dy (M, N) . W (N, K)
+    if (dx !== undefined) c.emit('gemm', { c: dx, a: dy, b: c.param('weight'), scratch: c.gemmScratch(M, K, N), M, N: K, K: N, transA: 0, transB: 0, accumulate: 1 }, this.name);
+  }
+
+  config(): Record<string, unknown> {
+    const { units, activation, useBias } = this;
+    return { units, activation, useBias, ...(this.regularizer ? { kernelRegularizer: this.regularizer } : {}) };
+  }
+}

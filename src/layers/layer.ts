@@ -1,0 +1,64 @@
+// The layer contract. A layer declares its parameters when built, then emits plan instructions
+// for its forward and backward passes through a compile context (src/model/compiler.ts).
+// Shapes here are per sample (no batch axis); the context supplies the batch size.
+import type { Buf } from '../compile/plan.js';
+import type { Dtype } from '../ops.js';
+import type { Init } from './init.js';
+
+export interface ParamDef {
+  name: string;                 // 'weight', 'bias', … (file key: `${layer}.${name}`)
+  shape: number[];
+  init: Init;
+  fans: { fanIn: number; fanOut: number };
+  /** false for statistics such as BatchNorm's running mean: saved, never optimized */
+  trainable: boolean;
+  /** L1/L2 apply to this parameter (weights, not biases) */
+  regularize: boolean;
+}
+
+export interface Regularizer { l1?: number; l2?: number }
+
+export interface Ctx {
+  readonly batch: number;
+  readonly training: boolean;
+  emit(op: string, args: Record<string, number>, label?: string): void;
+  param(name: string): Buf;
+  /** gradient buffer of a parameter, or undefined when the layer is frozen */
+  grad(name: string): Buf | undefined;
+  /** per-layer working buffer of perSample elements per sample (allocated for the largest batch) */
+  aux(key: string, dtype: Dtype, perSample: number): Buf;
+  /** per-layer buffer of a fixed size (not per sample) */
+  fixed(key: string, dtype: Dtype, count: number): Buf;
+  /** the model's GEMM scratch, sized for this gemm */
+  gemmScratch(M: number, N: number, K: number): Buf;
+  /** the model's PRNG state (dropout, augmentation) */
+  rngState(): Buf;
+}
+
+/** Buffers of one layer in one plan: input x, output y, and their gradients in training plans. */
+export interface IO { x: Buf; y: Buf; dx?: Buf; dy?: Buf }
+
+export abstract class Layer {
+  abstract readonly type: string;
+  name = '';
+  trainable = true;
+  inputShape: number[] = [];
+  outputShape: number[] = [];
+  params: ParamDef[] = [];
+  regularizer?: Regularizer;
+
+  /** Sets shapes and declares parameters; returns the per-sample output shape. */
+  abstract build(inputShape: number[]): number[];
+  abstract forward(c: Ctx, io: IO): void;
+  /** dy → dx (only when io.dx is set) and parameter gradients (accumulated). */
+  abstract backward(c: Ctx, io: IO): void;
+  /** Constructor options that recreate this layer (saved in the model file). */
+  abstract config(): Record<string, unknown>;
+  /** Output buffer is the input buffer (reshapes): no copy, gradients alias too. */
+  get aliasesInput(): boolean { return false; }
+  /** Split into compile units (Dense with an activation → Dense + Activation). */
+  expand(): Layer[] { return [this]; }
+  get paramCount(): number { return this.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0); }
+}
+
+export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

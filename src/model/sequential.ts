@@ -1,0 +1,162 @@
+// Sequential: a stack of layers with Keras' API (add, summary, compile, fit, evaluate, predict).
+// Weights are created (seeded) when a layer is added; they move into wasm memory with the first
+// session and stay there; sessions are rebuilt, carrying all state, when a larger batch is needed.
+import { AxonError } from '../errors.js';
+import { Engine } from '../runtime/engine.js';
+import { defaultEngine } from '../runtime/default.js';
+import { Rng } from '../runtime/rng.js';
+import { Tensor } from '../runtime/tensor.js';
+import { Layer, size } from '../layers/layer.js';
+import { initialize } from '../layers/init.js';
+import { Session } from './compiler.js';
+import { LossSpec, lossSpec, lossPlan } from '../train/loss.js';
+import { Optimizer, OptimizerConfig, OptimizerName } from '../train/optimizers.js';
+import { MetricConfig, Metrics } from '../train/metrics.js';
+import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict } from '../train/trainer.js';
+import type { History } from '../train/callbacks.js';
+
+export interface SequentialOptions { inputShape: number[]; seed?: number; name?: string; engine?: Engine }
+export interface CompileOptions {
+  optimizer: OptimizerConfig | OptimizerName;
+  loss: string;
+  metrics?: MetricConfig[];
+  fromLogits?: boolean;
+  reduction?: 'mean' | 'sum';
+}
+
+export class Sequential {
+  readonly layers: Layer[] = [];
+  readonly inputShape: number[];
+  readonly seed: number;
+  name: string;
+  engine?: Engine;
+  /** optimizer steps taken so far (Adam's bias correction continues across fit calls) */
+  step = 0;
+  loss?: LossSpec;
+  optimizer?: Optimizer;
+  metrics: MetricConfig[] = [];
+  /** the options of the last compile(), saved with the model */
+  compileOptions?: CompileOptions;
+  private readonly rng: Rng;
+  private readonly pending = new Map<string, Float32Array>();
+  private sess?: Session;
+  private arenaMark = -1;
+  private counters = new Map<string, number>();
+
+  constructor(opts: SequentialOptions) {
+    if (!Array.isArray(opts.inputShape) || opts.inputShape.length === 0 || !opts.inputShape.every((d) => Number.isInteger(d) && d > 0))
+      throw new AxonError('BAD_SHAPE', `inputShape must be a non-empty list of positive integers (per sample, no batch axis), got ${JSON.stringify(opts.inputShape)}`);
+    this.inputShape = opts.inputShape;
+    this.seed = opts.seed ?? 42;
+    this.name = opts.name ?? 'sequential';
+    this.engine = opts.engine;
+    this.rng = new Rng(this.seed);
+  }
+
+  get outputShape(): number[] { return this.layers.length ? this.layers[this.layers.length - 1].outputShape : this.inputShape; }
+
+  /** Appends a layer: builds it on the current output shape and initializes its weights. */
+  add(layer: Layer): this {
+    if (!layer.name) {
+      const k = (this.counters.get(layer.type) ?? 0) + 1;
+      this.counters.set(layer.type, k);
+      layer.name = `${layer.type}_${k}`;
+    }
+    if (this.layers.some((l) => l.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer named "${layer.name}" already exists`);
+    try { layer.build(this.outputShape); } catch (e) {
+      if (e instanceof AxonError && !e.message.startsWith(layer.name)) throw new AxonError(e.code, `${layer.name}: ${e.message}`);
+      throw e;
+    }
+    for (const p of layer.params) {
+      const w = new Float32Array(size(p.shape));
+      initialize(w, p.init, p.fans, this.rng.fork());
+      this.pending.set(`${layer.name}.${p.name}`, w);
+    }
+    this.layers.push(layer);
+    this.dropSession();
+    return this;
+  }
+
+  /** Compile units: layers split into the pieces the plan runs. */
+  units(): Layer[] { return this.layers.flatMap((l) => l.expand().map((u) => (u.inputShape.length ? u : (u.build(l.outputShape), u)))); }
+
+  get paramCount(): number { return this.layers.reduce((s, l) => s + l.paramCount, 0); }
+
+  summary(): string {
+    const rows = [['Layer (type)', 'Output shape', 'Params'], ...this.layers.map((l) => [`${l.name} (${l.type})`, `[batch, ${l.outputShape.join(', ')}]`, String(l.paramCount)])];
+    const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)) + 2);
+    const line = (r: string[]) => r.map((s, c) => s.padEnd(w[c])).join('');
+    const trainable = this.layers.filter((l) => l.trainable).reduce((s, l) => s + l.params.filter((p) => p.trainable).reduce((a, p) => a + size(p.shape), 0), 0);
+    const rule = '─'.repeat(w[0] + w[1] + w[2]);
+    return [`Model: ${this.name}`, rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule,
+      `Total params: ${this.paramCount}`, `Trainable params: ${trainable}`, `Non-trainable params: ${this.paramCount - trainable}`].join('\n');
+  }
+
+  compile(opts: CompileOptions): this {
+    if (!this.layers.length) throw new AxonError('BAD_CONFIG', 'add at least one layer before compile()');
+    const carried = this.sess ? this.getWeights() : undefined;
+    this.loss = lossSpec(opts.loss, this.outputShape, { fromLogits: opts.fromLogits, reduction: opts.reduction });
+    lossPlan(this.loss, this.units());
+    this.optimizer = new Optimizer(opts.optimizer);
+    this.metrics = opts.metrics ?? [];
+    new Metrics(this.metrics, this.loss, lossPlan(this.loss, this.units()));
+    this.step = 0;
+    this.compileOptions = opts;
+    this.dropSession(carried);
+    return this;
+  }
+
+  /** The session for batches up to `batch`, rebuilt (carrying weights and optimizer state) when needed. */
+  async session(batch: number): Promise<Session> {
+    if (this.sess && batch <= this.sess.spec.maxBatch) return this.sess;
+    const engine = (this.engine ??= await defaultEngine());
+    const carried = this.sess ? this.snapshot(true) : undefined;
+    if (this.sess) engine.reset(this.arenaMark);
+    this.arenaMark = engine.mark();
+    const units = this.units();
+    this.sess = new Session(engine, { units, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: this.loss, optimizer: this.optimizer, seed: this.seed });
+    for (const [k, v] of carried ?? this.pending) this.sess.bound.f32(this.sess.buf(k)).set(v);
+    this.pending.clear();
+    return this.sess;
+  }
+
+  /** Copies of all parameters (and statistics), by `${layer}.${param}`. */
+  getWeights(): Map<string, Float32Array> {
+    if (!this.sess) return new Map([...this.pending].map(([k, v]) => [k, v.slice()]));
+    return this.snapshot(false);
+  }
+
+  setWeights(w: Map<string, Float32Array> | Record<string, ArrayLike<number>>): void {
+    const entries = w instanceof Map ? [...w] : Object.entries(w);
+    for (const [k, v] of entries) {
+      const [layerName] = k.split('.');
+      const layer = this.layers.find((l) => l.name === layerName);
+      const p = layer?.params.find((q) => `${layer.name}.${q.name}` === k);
+      if (!p) throw new AxonError('BAD_ARGUMENT', `no parameter "${k}" in this model (parameters: ${this.layers.flatMap((l) => l.params.map((q) => `${l.name}.${q.name}`)).join(', ')})`);
+      if (v.length !== size(p.shape)) throw new AxonError('BAD_SHAPE', `parameter "${k}" has shape [${p.shape}] (${size(p.shape)} values) but ${v.length} were given`);
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new AxonError('NOT_FINITE', `parameter "${k}" has a non-finite value at ${i}`);
+      if (this.sess) this.sess.bound.f32(this.sess.buf(k)).set(v);
+      else this.pending.set(k, Float32Array.from(v));
+    }
+  }
+
+  fit(x: Tensor, y: Tensor, opts: FitOptions = {}): Promise<History> { return fit(this, x, y, opts); }
+  evaluate(x: Tensor, y: Tensor, opts: EvaluateOptions = {}): Promise<EvalResult> { return evaluate(this, x, y, opts); }
+  predict(x: Tensor, opts: { batchSize?: number } = {}): Promise<Tensor> { return predict(this, x, opts); }
+
+  /** Parameters plus optimizer state (with `opt:` keys) when `withState`. */
+  private snapshot(withState: boolean): Map<string, Float32Array> {
+    const s = this.sess!, out = new Map<string, Float32Array>();
+    for (const l of this.layers) for (const p of l.params) out.set(`${l.name}.${p.name}`, s.bound.f32(s.buf(`${l.name}.${p.name}`)).slice());
+    if (withState && this.optimizer) for (const k of this.optimizer.stateBuffers()) out.set(k, s.bound.f32(s.buf(k)).slice());
+    return out;
+  }
+
+  private dropSession(carried?: Map<string, Float32Array>): void {
+    if (!this.sess) return;
+    const w = carried ?? this.snapshot(false);
+    this.sess.engine.reset(this.arenaMark);
+    this.sess = undefined;
+    for (const [k, v] of w) this.pending.set(k, v);
+  }
+}

@@ -1,0 +1,58 @@
+// A small dependency-free SVG line chart for training reports (loss and accuracy curves).
+
+export interface Series { name: string; values: number[]; color?: string; dashed?: boolean }
+export interface ChartOptions { title: string; xLabel?: string; yLabel?: string; width?: number; height?: number }
+
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
+const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+
+/** One panel as an SVG <g>, translated to (x0, y0). */
+export function linePanel(series: Series[], o: ChartOptions, x0 = 0, y0 = 0): string {
+  const W = o.width ?? 480, H = o.height ?? 300, m = { l: 56, r: 16, t: 32, b: 44 };
+  const pw = W - m.l - m.r, ph = H - m.t - m.b;
+  const all = series.flatMap((s) => s.values.filter(Number.isFinite));
+  const n = Math.max(1, ...series.map((s) => s.values.length));
+  let lo = all.length ? Math.min(...all) : 0, hi = all.length ? Math.max(...all) : 1;
+  if (hi - lo < 1e-12) { hi += 0.5; lo -= 0.5; }
+  const pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
+  const sx = (i: number) => m.l + (n === 1 ? pw / 2 : (i / (n - 1)) * pw);
+  const sy = (v: number) => m.t + (1 - (v - lo) / (hi - lo)) * ph;
+  const ticks = Array.from({ length: 5 }, (_, k) => lo + ((hi - lo) * k) / 4);
+  const xt = Array.from(new Set([0, Math.round((n - 1) / 2), n - 1]));
+  const out = [`<g transform="translate(${x0},${y0})" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
+    ...ticks.map((v) => `<line x1="${m.l}" x2="${m.l + pw}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/><text x="${m.l - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${fmt(v)}</text>`),
+    ...xt.map((i) => `<text x="${sx(i).toFixed(1)}" y="${m.t + ph + 16}" text-anchor="middle">${i + 1}</text>`),
+    `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
+    o.xLabel ? `<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle">${esc(o.xLabel)}</text>` : '',
+    o.yLabel ? `<text transform="translate(14,${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>` : ''];
+  series.forEach((s, k) => {
+    const c = s.color ?? COLORS[k % COLORS.length];
+    const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${sx(i).toFixed(1)},${sy(v).toFixed(1)}` : '')).filter(Boolean).join(' ');
+    out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
+    if (s.values.length === 1) out.push(`<circle cx="${sx(0)}" cy="${sy(s.values[0])}" r="3" fill="${c}"/>`);
+    out.push(`<line x1="${m.l + 8}" x2="${m.l + 28}" y1="${m.t + 12 + k * 14}" y2="${m.t + 12 + k * 14}" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/><text x="${m.l + 32}" y="${m.t + 16 + k * 14}">${esc(s.name)}</text>`);
+  });
+  out.push('</g>');
+  return out.join('\n');
+}
+
+/** Panels side by side in one SVG document. */
+export function chartSvg(panels: Array<{ series: Series[]; options: ChartOptions }>): string {
+  const W = panels.reduce((s, p) => s + (p.options.width ?? 480), 0), H = Math.max(...panels.map((p) => p.options.height ?? 300));
+  let x = 0;
+  const body = panels.map((p) => { const g = linePanel(p.series, p.options, x, 0); x += p.options.width ?? 480; return g; });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">\n${body.join('\n')}\n</svg>\n`;
+}
+
+/** Loss and accuracy curves (train and validation) from per-epoch logs. */
+export function trainingReportSvg(epochs: Array<Record<string, number>>, title = 'Training'): string {
+  const col = (k: string) => epochs.map((e) => e[k] ?? NaN);
+  const has = (k: string) => epochs.some((e) => e[k] !== undefined);
+  const panels = [{ series: [{ name: 'train loss', values: col('loss') }, ...(has('val_loss') ? [{ name: 'validation loss', values: col('val_loss'), dashed: true }] : [])], options: { title: `${title}: loss`, xLabel: 'epoch', yLabel: 'loss' } }];
+  if (has('accuracy')) panels.push({ series: [{ name: 'train accuracy', values: col('accuracy') }, ...(has('val_accuracy') ? [{ name: 'validation accuracy', values: col('val_accuracy'), dashed: true }] : [])], options: { title: `${title}: accuracy`, xLabel: 'epoch', yLabel: 'accuracy' } });
+  return chartSvg(panels);
+}
+
+function fmt(v: number): string { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3); }
