@@ -53,17 +53,18 @@ describe('act: __simd matches __ref and stays inside its buffers', () => {
 });
 
 describe('act: forward may run in place (y aliases x)', () => {
-  const n = 37, xs = x(n);
+  const xs = x(36);
+  // kernel stem, dimension arguments (36 elements each)
   const cases: [string, number[]][] = [
-    ['f32_leaky_relu_fwd', [n, 0.2]], ['f32_sigmoid_fwd', [n]], ['f32_tanh_fwd', [n]],
+    ['f32_leaky_relu_fwd', [36, 0.2]], ['f32_sigmoid_fwd', [36]], ['f32_tanh_fwd', [36]],
     ['f32_softmax_fwd', [3, 12]], ['f32_log_softmax_fwd', [3, 12]],
   ];
   it.each(cases)('%s', (k, dims) => {
     for (const isa of ['ref', 'simd']) {
-      const want = call(e, `${k}__${isa}`, [out(n), inp(xs), ...dims])[0].subarray(0, dims.length === 2 && dims[0] === 3 ? 36 : n);
+      const want = call(e, `${k}__${isa}`, [out(36), inp(xs), ...dims])[0];
       const p = e.put(xs);
       e.kernels[`${k}__${isa}`](p, p, ...dims);
-      expectMatch(e.f32(p, want.length), want, EXACT, `${k}__${isa}`);
+      expectMatch(e.f32(p, 36), want, EXACT, `${k}__${isa}`);
       e.reset(p);
     }
   });
