@@ -2,7 +2,7 @@
 // the plan interpreter runs them in one call.
 export * from './arena';
 export { plan_validate, plan_run, PLAN_VERSION } from './plan';
-export { OP_COUNT } from './dispatch';
+export { OP_COUNT, ops_hash } from './dispatch';
 export * from './selftest';
 export * from './kernels/vec';
 export * from './kernels/data';
@@ -11,3 +11,6 @@ export * from './kernels/loss';
 export * from './kernels/optim';
 export * from './kernels/gemm';
 export * from './kernels/conv';
+export * from './kernels/pool';
+export * from './kernels/act_mobile';
+export * from './kernels/q8';

@@ -6,7 +6,7 @@ import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 export async function genDispatch(root = '.') {
   const out = await build({ entryPoints: [`${root}/src/ops.ts`], bundle: true, write: false, format: 'esm', platform: 'neutral' });
   const url = 'data:text/javascript;base64,' + Buffer.from(out.outputFiles[0].text).toString('base64');
-  const { OPS } = await import(url);
+  const { OPS, OPS_HASH } = await import(url);
   const byFamily = new Map();
   for (const o of OPS) {
     if (!byFamily.has(o.family)) byFamily.set(o.family, new Set());
@@ -26,6 +26,9 @@ export async function genDispatch(root = '.') {
     '@inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }',
     '',
     `export const OP_COUNT: i32 = ${OPS.length};`,
+    '',
+    '/** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */',
+    `export function ops_hash(): u32 { return 0x${OPS_HASH.toString(16)}; }`,
     '',
     '/** Number of arguments of op, or -1 if unknown. */',
     'export function op_argc(op: i32): i32 {',

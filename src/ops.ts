@@ -115,10 +115,42 @@ const defs: Def[] = [
     args: [p('dx', 'f32', convX), p('dy', 'f32', convY), p('w', 'f32', convW), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs()], validate: convValidate },
   { name: 'conv2d_bwd_w', family: 'conv', kernel: 'f32_conv2d_bwd_w__simd',
     args: [p('dw', 'f32', convW), p('dy', 'f32', convY), p('x', 'f32', convX), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs()], validate: convValidate },
+  // pool (assembly/kernels/pool.ts): x (N, H, W, C), y (N, OH, OW, C), NHWC; 1D = H 1, KH 1
+  { name: 'maxpool2d_fwd', family: 'pool', kernel: 'f32_maxpool2d_fwd__simd',
+    args: [p('y', 'f32', poolY), p('idx', 'i32', poolY), p('x', 'f32', convX), ...poolDims(true)], validate: poolValidate },
+  { name: 'maxpool2d_bwd', family: 'pool', kernel: 'f32_maxpool2d_bwd__simd',
+    args: [p('dx', 'f32', convX), p('dy', 'f32', poolY), p('idx', 'i32', poolY), ...poolDims(true)], validate: poolValidate },
+  { name: 'avgpool2d_fwd', family: 'pool', kernel: 'f32_avgpool2d_fwd__simd',
+    args: [p('y', 'f32', poolY), p('x', 'f32', convX), ...poolDims(false), i('countIncludePad')], validate: poolValidate },
+  { name: 'avgpool2d_bwd', family: 'pool', kernel: 'f32_avgpool2d_bwd__simd',
+    args: [p('dx', 'f32', convX), p('dy', 'f32', poolY), ...poolDims(false), i('countIncludePad')], validate: poolValidate },
+  { name: 'global_avgpool_fwd', family: 'pool', kernel: 'f32_global_avgpool_fwd__simd',
+    args: [p('y', 'f32', (d) => d.N * d.C), p('x', 'f32', (d) => d.N * d.HW * d.C), i('N'), i('HW'), i('C')], validate: (d) => sizesValidate(d, ['N', 'HW', 'C']) },
+  { name: 'global_avgpool_bwd', family: 'pool', kernel: 'f32_global_avgpool_bwd__simd',
+    args: [p('dx', 'f32', (d) => d.N * d.HW * d.C), p('dy', 'f32', (d) => d.N * d.C), i('N'), i('HW'), i('C')], validate: (d) => sizesValidate(d, ['N', 'HW', 'C']) },
+  { name: 'zeropad2d_fwd', family: 'pool', kernel: 'f32_zeropad2d_fwd__simd',
+    args: [p('y', 'f32', padY), p('x', 'f32', convX), ...padDims()], validate: (d) => sizesValidate(d, ['N', 'H', 'W', 'C']) },
+  { name: 'zeropad2d_bwd', family: 'pool', kernel: 'f32_zeropad2d_bwd__simd',
+    args: [p('dx', 'f32', convX), p('dy', 'f32', padY), ...padDims()], validate: (d) => sizesValidate(d, ['N', 'H', 'W', 'C']) },
+  // act_mobile (assembly/kernels/act_mobile.ts): elementwise, backward reads the saved input x
+  { name: 'relu6_fwd', family: 'act_mobile', kernel: 'f32_relu6_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'relu6_bwd', family: 'act_mobile', kernel: 'f32_relu6_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'hardsigmoid_fwd', family: 'act_mobile', kernel: 'f32_hardsigmoid_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'hardsigmoid_bwd', family: 'act_mobile', kernel: 'f32_hardsigmoid_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'hardswish_fwd', family: 'act_mobile', kernel: 'f32_hardswish_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'hardswish_bwd', family: 'act_mobile', kernel: 'f32_hardswish_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
 export const OP_BY_NAME: ReadonlyMap<string, OpSpec> = new Map(OPS.map((o) => [o.name, o]));
+
+/** FNV-1a hash of the op list's signatures; the wasm build carries the same number (ops_hash()). */
+export const OPS_HASH: number = (() => {
+  let h = 0x811c9dc5;
+  const text = OPS.map((o) => `${o.code}:${o.name}:${o.kernel}:${o.args.map((a) => (a.kind === 'ptr' ? `*${a.dtype}` : a.kind)).join(',')}`).join(';');
+  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193) >>> 0;
+  return h;
+})();
 
 export function opByName(name: string): OpSpec {
   const o = OP_BY_NAME.get(name);
@@ -131,8 +163,8 @@ export function opByName(name: string): OpSpec {
 /** Output height/width: floor((in + pads - dil*(k-1) - 1) / stride) + 1 per axis. */
 export function convOut(d: Dims): { OH: number; OW: number } {
   return {
-    OH: Math.floor((d.H + d.padT + d.padB - d.dilH * (d.KH - 1) - 1) / d.strideH) + 1,
-    OW: Math.floor((d.W + d.padL + d.padR - d.dilW * (d.KW - 1) - 1) / d.strideW) + 1,
+    OH: Math.floor((d.H + d.padT + d.padB - (d.dilH ?? 1) * (d.KH - 1) - 1) / d.strideH) + 1,
+    OW: Math.floor((d.W + d.padL + d.padR - (d.dilW ?? 1) * (d.KW - 1) - 1) / d.strideW) + 1,
   };
 }
 function convX(d: Dims): number { return d.N * d.H * d.W * d.C; }
@@ -171,4 +203,30 @@ export function conv2dScratchFloats(d: Dims, g: (M: number, N: number, K: number
   }
   const K = d.KH * d.KW * C, mb = Math.min(M, Math.max(8, Math.min(256, Math.floor(2 ** 18 / K))));
   return Math.ceil(mb * K / 4) * 4 + Math.max(g(mb, OC, K), g(mb, K, OC), g(K, OC, mb));
+}
+
+// ---- pool geometry (assembly/kernels/pool.ts): conv's geometry without OC and groups; AvgPool has no dilation ----
+
+function poolY(d: Dims): number { const { OH, OW } = convOut(d); return d.N * OH * OW * d.C; }
+function poolDims(dilated: boolean): ArgSpec[] {
+  return ['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', ...(dilated ? ['dilH', 'dilW'] : [])].map(i);
+}
+function padY(d: Dims): number { return d.N * (d.H + d.padT + d.padB) * (d.W + d.padL + d.padR) * d.C; }
+function padDims(): ArgSpec[] { return ['N', 'H', 'W', 'C', 'padT', 'padL', 'padB', 'padR'].map(i); }
+function sizesValidate(d: Dims, sizes: string[]): string | null {
+  for (const k of sizes) if (!(d[k] >= 1)) return `${k} must be at least 1, got ${d[k]}`;
+  return null;
+}
+
+/** Window fits the padded input, and each pad is at most half the (dilated) window, as PyTorch requires. */
+function poolValidate(d: Dims): string | null {
+  const dil = 'dilH' in d ? ['dilH', 'dilW'] : [];
+  const bad = windowValidate(d, ['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', ...dil]);
+  if (bad) return bad;
+  const eh = (d.dilH ?? 1) * (d.KH - 1) + 1, ew = (d.dilW ?? 1) * (d.KW - 1) + 1;
+  for (const [pad, win, what] of [[d.padT, eh, 'height'], [d.padB, eh, 'height'], [d.padL, ew, 'width'], [d.padR, ew, 'width']] as const) {
+    if (pad > Math.floor(win / 2)) return `padding ${pad} is more than half the window ${what} ${win}; windows would lie entirely in the padding`;
+  }
+  if ('countIncludePad' in d) return flag('countIncludePad')(d);
+  return null;
 }

@@ -1,6 +1,7 @@
 // Sequential: a stack of layers with Keras' API (add, summary, compile, fit, evaluate, predict).
 // Weights are created (seeded) when a layer is added; they move into wasm memory with the first
 // session and stay there; sessions are rebuilt, carrying all state, when a larger batch is needed.
+// Each session runs in its own wasm instance (Engine.spawn), so models never share an arena.
 import { AxonError } from '../errors.js';
 import { Engine } from '../runtime/engine.js';
 import { defaultEngine } from '../runtime/default.js';
@@ -40,7 +41,6 @@ export class Sequential {
   private readonly rng: Rng;
   private readonly pending = new Map<string, Float32Array>();
   private sess?: Session;
-  private arenaMark = -1;
   private counters = new Map<string, number>();
 
   constructor(opts: SequentialOptions) {
@@ -109,10 +109,8 @@ export class Sequential {
   /** The session for batches up to `batch`, rebuilt (carrying weights and optimizer state) when needed. */
   async session(batch: number): Promise<Session> {
     if (this.sess && batch <= this.sess.spec.maxBatch) return this.sess;
-    const engine = (this.engine ??= await defaultEngine());
+    const engine = await (this.engine ??= await defaultEngine()).spawn();
     const carried = this.sess ? this.snapshot(true) : undefined;
-    if (this.sess) engine.reset(this.arenaMark);
-    this.arenaMark = engine.mark();
     const units = this.units();
     this.sess = new Session(engine, { units, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: this.loss, optimizer: this.optimizer, seed: this.seed });
     for (const [k, v] of carried ?? this.pending) this.sess.bound.f32(this.sess.buf(k)).set(v);
@@ -155,7 +153,6 @@ export class Sequential {
   private dropSession(carried?: Map<string, Float32Array>): void {
     if (!this.sess) return;
     const w = carried ?? this.snapshot(false);
-    this.sess.engine.reset(this.arenaMark);
     this.sess = undefined;
     for (const [k, v] of w) this.pending.set(k, v);
   }

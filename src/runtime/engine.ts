@@ -3,6 +3,7 @@
 // run time). Picks the relaxed build only where it validates AND passes a known-answer self-test.
 import { AxonError } from '../errors.js';
 import { probeFeatures } from './probe.js';
+import { OPS_HASH } from '../ops.js';
 
 export type BuildName = 'simd' | 'relaxed';
 export type WasmSource = BufferSource | WebAssembly.Module | Promise<Response> | Response;
@@ -15,6 +16,7 @@ export interface AxonExports {
   arena_base(): number; arena_mark(): number; arena_reset(m: number): void; arena_alloc(bytes: number): number;
   plan_validate(plan: number, bytes: number, base: number): number; plan_run(plan: number, base: number): number;
   selftest_relaxed(): number;
+  ops_hash(): number;
   [kernel: string]: unknown;
 }
 
@@ -32,23 +34,24 @@ export class ArenaView<T extends TypedArray> {
   }
 }
 
-async function instantiate(src: WasmSource): Promise<AxonExports> {
-  const imports = {};
-  let inst: WebAssembly.Instance;
-  if (src instanceof WebAssembly.Module) inst = await WebAssembly.instantiate(src, imports);
-  else if (typeof Response !== 'undefined' && (src instanceof Response || src instanceof Promise)) {
+async function compile(src: WasmSource): Promise<WebAssembly.Module> {
+  if (src instanceof WebAssembly.Module) return src;
+  if (typeof Response !== 'undefined' && (src instanceof Response || src instanceof Promise)) {
     const res = await src;
-    inst = typeof WebAssembly.instantiateStreaming === 'function'
-      ? (await WebAssembly.instantiateStreaming(res, imports)).instance
-      : (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
-  } else inst = (await WebAssembly.instantiate(src as BufferSource, imports)).instance;
-  return inst.exports as unknown as AxonExports;
+    return typeof WebAssembly.compileStreaming === 'function' ? WebAssembly.compileStreaming(res) : WebAssembly.compile(await res.arrayBuffer());
+  }
+  return WebAssembly.compile(src as BufferSource);
+}
+
+async function instantiate(module: WebAssembly.Module): Promise<AxonExports> {
+  return (await WebAssembly.instantiate(module, {})).exports as unknown as AxonExports;
 }
 
 export class Engine {
   readonly memory: WebAssembly.Memory;
   readonly kernels: Record<string, Kernel>;
-  constructor(readonly exports: AxonExports, readonly build: BuildName) {
+  constructor(readonly exports: AxonExports, readonly build: BuildName, readonly module: WebAssembly.Module) {
+    if (exports.ops_hash() >>> 0 !== OPS_HASH) throw new AxonError('WASM_UNAVAILABLE', `the ${build} wasm build was generated from a different op list than this host (hash ${(exports.ops_hash() >>> 0).toString(16)} vs ${OPS_HASH.toString(16)}); rebuild with npm run build`);
     this.memory = exports.memory;
     this.kernels = exports as unknown as Record<string, Kernel>;
   }
@@ -60,14 +63,22 @@ export class Engine {
     const want = opts.build ?? 'auto';
     const get = async (s: EngineSources['simd']) => (typeof s === 'function' ? s() : s);
     if (want !== 'simd' && sources.relaxed && f.relaxedSimd) {
-      const ex = await instantiate(await get(sources.relaxed));
-      if (ex.selftest_relaxed() === 1) return new Engine(ex, 'relaxed');
+      const mod = await compile(await get(sources.relaxed));
+      const ex = await instantiate(mod);
+      if (ex.selftest_relaxed() === 1) return new Engine(ex, 'relaxed', mod);
       if (want === 'relaxed') throw new AxonError('SELFTEST_FAILED', 'the relaxed-SIMD build failed its known-answer self-test on this engine (Node 20 miscomputes the relaxed int8 dot before tier-up); use build: "simd"');
     } else if (want === 'relaxed') {
       throw new AxonError('WASM_UNAVAILABLE', 'relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd); use build: "simd" or "auto"');
     }
-    return new Engine(await instantiate(await get(sources.simd)), 'simd');
+    const mod = await compile(await get(sources.simd));
+    return new Engine(await instantiate(mod), 'simd', mod);
   }
+
+  /**
+   * A fresh instance of the same build with its own memory. Each model session lives in its own
+   * instance, so sessions never share (or free) each other's arena.
+   */
+  async spawn(): Promise<Engine> { return new Engine(await instantiate(this.module), this.build, this.module); }
 
   get base(): number { return this.exports.arena_base(); }
   mark(): number { return this.exports.arena_mark(); }

@@ -33,7 +33,7 @@ export class History implements Callback {
 
 export interface EarlyStoppingOptions { monitor?: string; patience?: number; minDelta?: number; mode?: 'min' | 'max' | 'auto'; restoreBestWeights?: boolean }
 
-/** Stops when `monitor` has not improved by more than minDelta for `patience` epochs. */
+/** Stops when `monitor` has not improved by more than minDelta for `patience` epochs (Keras semantics). */
 export class EarlyStopping implements Callback {
   readonly monitor: string;
   best = NaN;
@@ -54,7 +54,7 @@ export class EarlyStopping implements Callback {
     if (Number.isNaN(this.best) || this.sign * (this.best - v) > (this.o.minDelta ?? 0)) {
       this.best = v; this.bestEpoch = epoch; this.wait = 0;
       if (this.o.restoreBestWeights) this.bestWeights = ctx.getWeights();
-    } else if (++this.wait > (this.o.patience ?? 0)) {
+    } else if (++this.wait >= (this.o.patience ?? 0)) {
       ctx.stopTraining = true;
       this.stoppedEpoch = epoch;
     }
