@@ -3,9 +3,13 @@ import { f32_fill__simd, x32_copy__simd, f32_scale__simd, f32_axpy__simd, f32_ad
 import { x32_gather_rows__simd, u8_gather_rows_f32__simd, rng_fill_uniform__ref, rng_fill_normal__ref, f32_dropout_fwd__ref, f32_dropout_bwd__simd } from './kernels/data';
 import { f32_leaky_relu_fwd__simd, f32_leaky_relu_bwd__simd, f32_sigmoid_fwd__simd, f32_sigmoid_bwd__simd, f32_tanh_fwd__simd, f32_tanh_bwd__simd, f32_softmax_fwd__simd, f32_softmax_bwd__simd, f32_log_softmax_fwd__simd, f32_log_softmax_bwd__simd } from './kernels/act';
 import { f32_mse_fwd__simd, f32_mse_bwd__simd, f32_xent_logits_fwd__simd, f32_xent_logits_bwd__simd, f32_bce_logits_fwd__ref, f32_bce_logits_bwd__ref, f32_bce_fwd__ref, f32_bce_bwd__ref } from './kernels/loss';
-import { f32_sgd__simd, f32_rmsprop__simd, f32_adam__simd, f32_clip__ref } from './kernels/optim';
+import { f32_sgd__simd, f32_rmsprop__simd, f32_adam__simd, f32_clip__ref, f32_clip_norm__ref } from './kernels/optim';
 import { f32_gemm__simd, f32_bias_add__simd, f32_bias_grad__simd } from './kernels/gemm';
 import { f32_conv2d_fwd__simd, f32_conv2d_bwd_x__simd, f32_conv2d_bwd_w__simd } from './kernels/conv';
+import { f32_maxpool2d_fwd__simd, f32_maxpool2d_bwd__simd, f32_avgpool2d_fwd__simd, f32_avgpool2d_bwd__simd, f32_global_avgpool_fwd__simd, f32_global_avgpool_bwd__simd, f32_zeropad2d_fwd__simd, f32_zeropad2d_bwd__simd } from './kernels/pool';
+import { f32_relu6_fwd__simd, f32_relu6_bwd__simd, f32_hardsigmoid_fwd__simd, f32_hardsigmoid_bwd__simd, f32_hardswish_fwd__simd, f32_hardswish_bwd__simd } from './kernels/act_mobile';
+import { f32_batchnorm_fwd_train__simd, f32_batchnorm_fwd_eval__simd, f32_batchnorm_bwd__simd, f32_batchnorm_bwd_eval__simd } from './kernels/norm';
+import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, qs8_dequantize_qp__simd } from './kernels/q8';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -16,7 +20,10 @@ import { f32_conv2d_fwd__simd, f32_conv2d_bwd_x__simd, f32_conv2d_bwd_w__simd } 
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 41;
+export const OP_COUNT: i32 = 64;
+
+/** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
+export function ops_hash(): u32 { return 0xa6b647f7; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -56,12 +63,35 @@ export function op_argc(op: i32): i32 {
     case 33: return 7;
     case 34: return 7;
     case 35: return 3;
-    case 36: return 10;
-    case 37: return 4;
+    case 36: return 4;
+    case 37: return 10;
     case 38: return 4;
-    case 39: return 20;
+    case 39: return 4;
     case 40: return 20;
     case 41: return 20;
+    case 42: return 20;
+    case 43: return 17;
+    case 44: return 17;
+    case 45: return 15;
+    case 46: return 15;
+    case 47: return 5;
+    case 48: return 5;
+    case 49: return 10;
+    case 50: return 10;
+    case 51: return 3;
+    case 52: return 4;
+    case 53: return 3;
+    case 54: return 4;
+    case 55: return 3;
+    case 56: return 4;
+    case 57: return 12;
+    case 58: return 9;
+    case 59: return 11;
+    case 60: return 11;
+    case 61: return 6;
+    case 62: return 8;
+    case 63: return 4;
+    case 64: return 4;
     default: return -1;
   }
 }
@@ -104,12 +134,35 @@ export function op_ptr_mask(op: i32): u32 {
     case 33: return 0x3f;
     case 34: return 0x3f;
     case 35: return 0x1;
-    case 36: return 0xf;
-    case 37: return 0x3;
+    case 36: return 0x3;
+    case 37: return 0xf;
     case 38: return 0x3;
-    case 39: return 0xf;
+    case 39: return 0x3;
     case 40: return 0xf;
     case 41: return 0xf;
+    case 42: return 0xf;
+    case 43: return 0x7;
+    case 44: return 0x7;
+    case 45: return 0x3;
+    case 46: return 0x3;
+    case 47: return 0x3;
+    case 48: return 0x3;
+    case 49: return 0x3;
+    case 50: return 0x3;
+    case 51: return 0x3;
+    case 52: return 0x7;
+    case 53: return 0x3;
+    case 54: return 0x7;
+    case 55: return 0x3;
+    case 56: return 0x7;
+    case 57: return 0xff;
+    case 58: return 0x3f;
+    case 59: return 0x1ff;
+    case 60: return 0xff;
+    case 61: return 0xf;
+    case 62: return 0x1f;
+    case 63: return 0x7;
+    case 64: return 0x7;
     default: return 0;
   }
 }
@@ -187,18 +240,64 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_adam__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6)); return 0;
     case 35: // clip_value
       f32_clip__ref(P(a, 0, tab, base), F(a, 1), I(a, 2)); return 0;
-    case 36: // gemm
+    case 36: // clip_norm
+      f32_clip_norm__ref(P(a, 0, tab, base), P(a, 1, tab, base), F(a, 2), I(a, 3)); return 0;
+    case 37: // gemm
       f32_gemm__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9)); return 0;
-    case 37: // bias_add
+    case 38: // bias_add
       f32_bias_add__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
-    case 38: // bias_grad
+    case 39: // bias_grad
       f32_bias_grad__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
-    case 39: // conv2d_fwd
+    case 40: // conv2d_fwd
       f32_conv2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
-    case 40: // conv2d_bwd_x
+    case 41: // conv2d_bwd_x
       f32_conv2d_bwd_x__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
-    case 41: // conv2d_bwd_w
+    case 42: // conv2d_bwd_w
       f32_conv2d_bwd_w__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
+    case 43: // maxpool2d_fwd
+      f32_maxpool2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16)); return 0;
+    case 44: // maxpool2d_bwd
+      f32_maxpool2d_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16)); return 0;
+    case 45: // avgpool2d_fwd
+      f32_avgpool2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14)); return 0;
+    case 46: // avgpool2d_bwd
+      f32_avgpool2d_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14)); return 0;
+    case 47: // global_avgpool_fwd
+      f32_global_avgpool_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4)); return 0;
+    case 48: // global_avgpool_bwd
+      f32_global_avgpool_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4)); return 0;
+    case 49: // zeropad2d_fwd
+      f32_zeropad2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9)); return 0;
+    case 50: // zeropad2d_bwd
+      f32_zeropad2d_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9)); return 0;
+    case 51: // relu6_fwd
+      f32_relu6_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
+    case 52: // relu6_bwd
+      f32_relu6_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
+    case 53: // hardsigmoid_fwd
+      f32_hardsigmoid_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
+    case 54: // hardsigmoid_bwd
+      f32_hardsigmoid_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
+    case 55: // hardswish_fwd
+      f32_hardswish_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
+    case 56: // hardswish_bwd
+      f32_hardswish_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
+    case 57: // batchnorm_fwd_train
+      f32_batchnorm_fwd_train__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), F(a, 10), F(a, 11)); return 0;
+    case 58: // batchnorm_fwd_eval
+      f32_batchnorm_fwd_eval__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6), I(a, 7), F(a, 8)); return 0;
+    case 59: // batchnorm_bwd
+      f32_batchnorm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), I(a, 9), I(a, 10)); return 0;
+    case 60: // batchnorm_bwd_eval
+      f32_batchnorm_bwd_eval__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), F(a, 10)); return 0;
+    case 61: // qs8_pack_w
+      qs8_pack_w__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5)); return 0;
+    case 62: // qs8_gemm
+      qs8_gemm_fwd_qp__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7)); return 0;
+    case 63: // qs8_quantize
+      qs8_quantize_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
+    case 64: // qs8_dequantize
+      qs8_dequantize_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     default: return -1;
   }
 }

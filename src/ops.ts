@@ -139,6 +139,29 @@ const defs: Def[] = [
   { name: 'hardsigmoid_bwd', family: 'act_mobile', kernel: 'f32_hardsigmoid_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
   { name: 'hardswish_fwd', family: 'act_mobile', kernel: 'f32_hardswish_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
   { name: 'hardswish_bwd', family: 'act_mobile', kernel: 'f32_hardswish_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
+  // norm (assembly/kernels/norm.ts): batch norm per channel over the M = N*H*W rows of (M, C)
+  { name: 'batchnorm_fwd_train', family: 'norm', kernel: 'f32_batchnorm_fwd_train__simd',
+    args: [p('y', 'f32', bnMC), p('saveMean', 'f32', bnC), p('saveInvstd', 'f32', bnC), p('runMean', 'f32', bnC), p('runVar', 'f32', bnC),
+      p('x', 'f32', bnMC), p('gamma', 'f32', bnC), p('beta', 'f32', bnC), i('M'), i('C'), f('eps'), f('momentum')], validate: bnValidate(2) },
+  { name: 'batchnorm_fwd_eval', family: 'norm', kernel: 'f32_batchnorm_fwd_eval__simd',
+    args: [p('y', 'f32', bnMC), p('x', 'f32', bnMC), p('gamma', 'f32', bnC), p('beta', 'f32', bnC), p('runMean', 'f32', bnC), p('runVar', 'f32', bnC),
+      i('M'), i('C'), f('eps')], validate: bnValidate(1) },
+  { name: 'batchnorm_bwd', family: 'norm', kernel: 'f32_batchnorm_bwd__simd',
+    args: [p('dx', 'f32', bnMC), p('dgamma', 'f32', bnC), p('dbeta', 'f32', bnC), p('dy', 'f32', bnMC), p('x', 'f32', bnMC),
+      p('saveMean', 'f32', bnC), p('saveInvstd', 'f32', bnC), p('gamma', 'f32', bnC), p('scratch', 'f32', (d) => 2 * d.C), i('M'), i('C')], validate: bnValidate(1) },
+  { name: 'batchnorm_bwd_eval', family: 'norm', kernel: 'f32_batchnorm_bwd_eval__simd',
+    args: [p('dx', 'f32', bnMC), p('dgamma', 'f32', bnC), p('dbeta', 'f32', bnC), p('dy', 'f32', bnMC), p('x', 'f32', bnMC),
+      p('gamma', 'f32', bnC), p('runMean', 'f32', bnC), p('runVar', 'f32', bnC), i('M'), i('C'), f('eps')], validate: bnValidate(1) },
+  // q8 (assembly/kernels/q8.ts): int8 Dense. W packed once at load (qs8_pack_w), then qs8_gemm per call.
+  // The __relaxed kernels are the best the build has (in the SIMD build they are the __simd ones).
+  // qp: quantization parameters block (zero points are negative, plan integers are not): q8GemmParams / q8QuantParams.
+  { name: 'qs8_pack_w', family: 'q8', kernel: 'qs8_pack_w__relaxed',
+    args: [p('wp', 'u8', (d) => q8PackedBytes(d.N, d.K)), p('w', 'i8', (d) => d.N * d.K), p('bias', 'i32', (d) => d.N), p('sw', 'f32', (d) => d.N), i('N'), i('K')] },
+  { name: 'qs8_gemm', family: 'q8', kernel: 'qs8_gemm_fwd_qp__relaxed',
+    args: [p('c', 'i8', mn), p('a', 'i8', (d) => d.M * d.K), p('wp', 'u8', (d) => q8PackedBytes(d.N, d.K)), p('scratch', 'u8', (d) => q8ScratchBytes(d.M, d.N, d.K)),
+      p('qp', 'x32', () => 6), i('M'), i('N'), i('K')] },
+  { name: 'qs8_quantize', family: 'q8', kernel: 'qs8_quantize_qp__simd', args: [p('y', 'i8', n), p('x', 'f32', n), p('qp', 'x32', () => 2), i('n')] },
+  { name: 'qs8_dequantize', family: 'q8', kernel: 'qs8_dequantize_qp__simd', args: [p('y', 'f32', n), p('x', 'i8', n), p('qp', 'x32', () => 2), i('n')] },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
@@ -229,4 +252,56 @@ function poolValidate(d: Dims): string | null {
   }
   if ('countIncludePad' in d) return flag('countIncludePad')(d);
   return null;
+}
+
+// ---- batch norm (assembly/kernels/norm.ts) ----
+
+function bnMC(d: Dims): number { return d.M * d.C; }
+function bnC(d: Dims): number { return d.C; }
+/** Training needs at least 2 rows per channel (unbiased running variance), as PyTorch. */
+function bnValidate(minRows: number): (d: Dims) => string | null {
+  return (d) => {
+    if (!(d.C >= 1)) return `C must be at least 1, got ${d.C}`;
+    if (!(d.M >= minRows)) return minRows > 1
+      ? `batch norm in training needs at least 2 values per channel (M = N*H*W rows), got M=${d.M}; use a larger batch or eval mode`
+      : `M must be at least 1, got ${d.M}`;
+    if ('eps' in d && !(d.eps > 0)) return `eps must be positive, got ${d.eps}`;
+    if ('momentum' in d && !(d.momentum >= 0 && d.momentum <= 1)) return `momentum must be in [0, 1] (PyTorch convention; Keras momentum k is 1 - k), got ${d.momentum}`;
+    return null;
+  };
+}
+
+// ---- int8 (assembly/kernels/q8.ts, q8_pack.ts) ----
+
+/** Bytes of W packed by qs8_pack_w (mirrors qs8_pack_w_bytes in assembly/kernels/q8_pack.ts). */
+export function q8PackedBytes(N: number, K: number): number {
+  return 16 + Math.ceil(N / 8) * (96 + 16 * (K + (K & 1)));
+}
+/** Scratch bytes of qs8_gemm (mirrors qs8_gemm_scratch_bytes in assembly/kernels/q8_pack.ts). */
+export function q8ScratchBytes(M: number, N: number, K: number): number {
+  void N;
+  return Math.min(Math.ceil(M / 4) * 4, 64) * (2 * (K + (K & 1)) + 8) + 64;
+}
+const isZp = (z: number) => Number.isInteger(z) && z >= -128 && z <= 127;
+const isScale = (s: number) => s > 0 && Number.isFinite(s) && Math.fround(s) > 0;
+/**
+ * The 6-word qp block of qs8_gemm: [za i32, sa f32, sc f32, zc i32, qmin i32, qmax i32].
+ * Fused ReLU: qmin = zc; ReLU6: qmax = min(127, zc + round(6 / sc)).
+ */
+export function q8GemmParams(q: { za: number; sa: number; sc: number; zc: number; qmin?: number; qmax?: number }): ArrayBuffer {
+  const { za, sa, sc, zc, qmin = -128, qmax = 127 } = q;
+  const bad = !isZp(za) ? `input zero point za=${za}` : !isScale(sa) ? `input scale sa=${sa}` : !isScale(sc) ? `output scale sc=${sc}` : !isZp(zc) ? `output zero point zc=${zc}`
+    : !(isZp(qmin) && isZp(qmax) && qmin <= qmax) ? `clamp range [${qmin}, ${qmax}]` : null;
+  if (bad) throw new AxonError('BAD_ARGUMENT', `int8 GEMM: ${bad} is invalid: scales must be positive finite f32 numbers, zero points and clamps integers in [-128, 127] with qmin <= qmax`);
+  const b = new ArrayBuffer(24), dv = new DataView(b);
+  dv.setInt32(0, za, true); dv.setFloat32(4, sa, true); dv.setFloat32(8, sc, true);
+  dv.setInt32(12, zc, true); dv.setInt32(16, qmin, true); dv.setInt32(20, qmax, true);
+  return b;
+}
+/** The 2-word qp block of qs8_quantize / qs8_dequantize: [scale f32, zp i32]. */
+export function q8QuantParams(scale: number, zp: number): ArrayBuffer {
+  if (!isScale(scale) || !isZp(zp)) throw new AxonError('BAD_ARGUMENT', `int8 quantize: scale=${scale}, zero point=${zp} are invalid: the scale must be a positive finite f32 number and the zero point an integer in [-128, 127]`);
+  const b = new ArrayBuffer(8), dv = new DataView(b);
+  dv.setFloat32(0, scale, true); dv.setInt32(4, zp, true);
+  return b;
 }

@@ -5,7 +5,7 @@
 // checked against the same f64 forward.
 import { describe, it } from 'vitest';
 import { engine, randn, numGrad, expectClose } from '../helpers.js';
-import { run, out, inp, idx, Arg } from '../kernels/kit.js';
+import { run, out, inp, idx, Arg, Buf } from '../kernels/kit.js';
 
 const e = await engine();
 type F64 = Float64Array;
@@ -69,6 +69,163 @@ describe('grad: conv2d dx and dw (central difference of an f64 conv)', () => {
       expectClose(dx, plus(dx0, gx), GRAD[0], GRAD[1], `bwd_x__${isa}`);
       const [dw] = k(`f32_conv2d_bwd_w__${isa}`, [out(dw0), inp(dy), inp(x), scr(sc), ...convDims(q)]);
       expectClose(dw, plus(dw0, gw), GRAD[0], GRAD[1], `bwd_w__${isa}`);
+    }
+  });
+});
+
+// ---- pooling and zero padding (NHWC) ----
+
+interface PoolGeo { N: number; H: number; W: number; C: number; KH: number; KW: number; sh: number; sw: number; pt: number; pl: number; pb: number; pr: number; dh: number; dw: number }
+const pgeo = (o: Partial<PoolGeo> & Pick<PoolGeo, 'N' | 'H' | 'W' | 'C' | 'KH' | 'KW'>): PoolGeo => ({ sh: 1, sw: 1, pt: 0, pl: 0, pb: 0, pr: 0, dh: 1, dw: 1, ...o });
+const pout = (q: PoolGeo) => outHW({ ...q, OC: q.C, g: 1 });
+const pdims = (q: PoolGeo) => [q.N, q.H, q.W, q.C, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.pb, q.pr];
+
+/** f64 pooling: reduce over the window elements inside the input (max or mean with the given divisor rule). */
+function pool64(q: PoolGeo, x: F64, kind: 'max' | 'avg', countIncludePad = 0): F64 {
+  const [OH, OW] = pout(q), y = new Float64Array(q.N * OH * OW * q.C);
+  for (let n = 0; n < q.N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < q.C; c++) {
+    let m = -Infinity, s = 0, cnt = 0;
+    for (let kh = 0; kh < q.KH; kh++) for (let kw = 0; kw < q.KW; kw++) {
+      const ih = oh * q.sh - q.pt + kh * q.dh, iw = ow * q.sw - q.pl + kw * q.dw;
+      if (ih < 0 || ih >= q.H || iw < 0 || iw >= q.W) continue;
+      const v = x[((n * q.H + ih) * q.W + iw) * q.C + c];
+      m = Math.max(m, v); s += v; cnt++;
+    }
+    y[((n * OH + oh) * OW + ow) * q.C + c] = kind === 'max' ? m : s / (countIncludePad ? q.KH * q.KW : cnt);
+  }
+  return y;
+}
+
+const POOLS: [string, PoolGeo][] = [
+  ['2x2 s2 C3 odd input', pgeo({ N: 2, H: 5, W: 5, C: 3, KH: 2, KW: 2, sh: 2, sw: 2 })],
+  ['3x3 s2 C5 asym pads', pgeo({ N: 1, H: 7, W: 6, C: 5, KH: 3, KW: 3, sh: 2, sw: 2, pt: 1, pl: 0, pb: 1, pr: 1 })],
+  ['3x2 s1 C4 pads', pgeo({ N: 1, H: 4, W: 5, C: 4, KH: 3, KW: 2, pt: 1, pl: 1, pb: 1, pr: 0 })],
+  ['1D k3 s2 C2 (H=1)', pgeo({ N: 2, H: 1, W: 9, C: 2, KH: 1, KW: 3, sw: 2, pl: 1, pr: 1 })],
+];
+
+describe('grad: pooling and zero padding', () => {
+  it.each(POOLS)('maxpool2d %s', (_, q) => {
+    const [OH, OW] = pout(q), nx = q.N * q.H * q.W * q.C, ny = q.N * OH * OW * q.C;
+    const x = randn(nx, 11), dy = randn(ny, 12), dx0 = randn(nx, 13);
+    const g = numGrad((v) => dot(dy, pool64(q, v, 'max')), f64(x));
+    for (const isa of ISAS) {
+      const r = run(e, `f32_maxpool2d_fwd__${isa}`, [out(ny), new Buf('i32', new Int32Array(ny), true), inp(x), ...pdims(q), q.dh, q.dw]).outs;
+      expectClose(r[0], pool64(q, f64(x), 'max'), 0, 1e-30, `fwd__${isa}`);
+      const [dx] = k(`f32_maxpool2d_bwd__${isa}`, [out(dx0), inp(dy), idx(r[1]), ...pdims(q), q.dh, q.dw]);
+      expectClose(dx, plus(dx0, g), GRAD[0], GRAD[1], `bwd__${isa}`);
+    }
+  });
+  it('maxpool2d dilation 2', () => {
+    const q = pgeo({ N: 1, H: 7, W: 7, C: 3, KH: 3, KW: 2, dh: 2, dw: 2, sh: 2, pt: 2, pl: 1, pb: 1, pr: 1 });
+    const [OH, OW] = pout(q), nx = q.N * q.H * q.W * q.C, ny = q.N * OH * OW * q.C, x = randn(nx, 14), dy = randn(ny, 15);
+    const g = numGrad((v) => dot(dy, pool64(q, v, 'max')), f64(x));
+    const r = run(e, 'f32_maxpool2d_fwd__simd', [out(ny), new Buf('i32', new Int32Array(ny), true), inp(x), ...pdims(q), q.dh, q.dw]).outs;
+    expectClose(r[0], pool64(q, f64(x), 'max'), 0, 1e-30, 'fwd');
+    expectClose(k('f32_maxpool2d_bwd__simd', [out(nx), inp(dy), idx(r[1]), ...pdims(q), q.dh, q.dw])[0], g, GRAD[0], GRAD[1], 'bwd');
+  });
+  it.each(POOLS)('avgpool2d %s (count_include_pad 0 and 1)', (_, q) => {
+    const [OH, OW] = pout(q), nx = q.N * q.H * q.W * q.C, ny = q.N * OH * OW * q.C;
+    const x = randn(nx, 16), dy = randn(ny, 17), dx0 = randn(nx, 18);
+    for (const inc of [0, 1]) {
+      const g = numGrad((v) => dot(dy, pool64(q, v, 'avg', inc)), f64(x));
+      for (const isa of ISAS) {
+        expectClose(k(`f32_avgpool2d_fwd__${isa}`, [out(ny), inp(x), ...pdims(q), inc])[0], pool64(q, f64(x), 'avg', inc), 1e-6, 1e-7, `fwd__${isa} inc=${inc}`);
+        expectClose(k(`f32_avgpool2d_bwd__${isa}`, [out(dx0), inp(dy), ...pdims(q), inc])[0], plus(dx0, g), GRAD[0], GRAD[1], `bwd__${isa} inc=${inc}`);
+      }
+    }
+  });
+  it('global average pooling', () => {
+    const [N, HW, C] = [2, 7, 5], x = randn(N * HW * C, 19), dy = randn(N * C, 20), dx0 = randn(N * HW * C, 21);
+    const gap = (v: F64) => Float64Array.from({ length: N * C }, (_, o) => { let s = 0; for (let p = 0; p < HW; p++) s += v[(Math.floor(o / C) * HW + p) * C + (o % C)]; return s / HW; });
+    const g = numGrad((v) => dot(dy, gap(v)), f64(x));
+    for (const isa of ISAS) {
+      expectClose(k(`f32_global_avgpool_fwd__${isa}`, [out(N * C), inp(x), N, HW, C])[0], gap(f64(x)), 1e-6, 1e-7, `fwd__${isa}`);
+      expectClose(k(`f32_global_avgpool_bwd__${isa}`, [out(dx0), inp(dy), N, HW, C])[0], plus(dx0, g), GRAD[0], GRAD[1], `bwd__${isa}`);
+    }
+  });
+  it('zero padding', () => {
+    const [N, H, W, C, pt, pl, pb, pr] = [2, 3, 4, 3, 1, 0, 2, 1], PH = H + pt + pb, PW = W + pl + pr;
+    const x = randn(N * H * W * C, 22), dy = randn(N * PH * PW * C, 23), dx0 = randn(N * H * W * C, 24);
+    const pad = (v: F64) => {
+      const y = new Float64Array(N * PH * PW * C);
+      for (let n = 0; n < N; n++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) y[((n * PH + h + pt) * PW + w + pl) * C + c] = v[((n * H + h) * W + w) * C + c];
+      return y;
+    };
+    const g = numGrad((v) => dot(dy, pad(v)), f64(x));
+    for (const isa of ISAS) {
+      expectClose(k(`f32_zeropad2d_fwd__${isa}`, [out(N * PH * PW * C), inp(x), N, H, W, C, pt, pl, pb, pr])[0], pad(f64(x)), 0, 1e-30, `fwd__${isa}`);
+      expectClose(k(`f32_zeropad2d_bwd__${isa}`, [out(dx0), inp(dy), N, H, W, C, pt, pl, pb, pr])[0], plus(dx0, g), GRAD[0], GRAD[1], `bwd__${isa}`);
+    }
+  });
+});
+
+// ---- batch norm (per channel over the rows of (M, C)) ----
+
+function bn64(x: F64, gamma: F64, beta: F64, M: number, C: number, eps: number, stats?: [F64, F64]): F64 {
+  const y = new Float64Array(M * C);
+  for (let c = 0; c < C; c++) {
+    let mean = 0, v = 0;
+    if (stats) { mean = stats[0][c]; v = stats[1][c]; } else {
+      for (let r = 0; r < M; r++) mean += x[r * C + c];
+      mean /= M;
+      for (let r = 0; r < M; r++) v += (x[r * C + c] - mean) ** 2;
+      v /= M;
+    }
+    for (let r = 0; r < M; r++) y[r * C + c] = ((x[r * C + c] - mean) / Math.sqrt(v + eps)) * gamma[c] + beta[c];
+  }
+  return y;
+}
+
+describe('grad: batch norm dx, dgamma, dbeta', () => {
+  const SHAPES: [number, number][] = [[2, 1], [4, 3], [6, 5], [9, 8], [5, 17]];
+  it.each(SHAPES)('training statistics, M=%i C=%i', (M, C) => {
+    const x = randn(M * C, M * C, 2), gamma = randn(C, 2), beta = randn(C, 3), dy = randn(M * C, 4);
+    const dx0 = randn(M * C, 5), dg0 = randn(C, 6), db0 = randn(C, 7), eps = 1e-3;
+    const gx = numGrad((v) => dot(dy, bn64(v, f64(gamma), f64(beta), M, C, eps)), f64(x));
+    const gg = numGrad((v) => dot(dy, bn64(f64(x), v, f64(beta), M, C, eps)), f64(gamma));
+    const gb = numGrad((v) => dot(dy, bn64(f64(x), f64(gamma), v, M, C, eps)), f64(beta));
+    for (const isa of ISAS) {
+      const [y, mean, inv] = k(`f32_batchnorm_fwd_train__${isa}`, [out(M * C), out(C), out(C), out(C), out(C), inp(x), inp(gamma), inp(beta), M, C, eps, 0.1]);
+      expectClose(y, bn64(f64(x), f64(gamma), f64(beta), M, C, eps), 1e-5, 1e-5, `fwd__${isa}`);
+      const [dx, dg, db] = k(`f32_batchnorm_bwd__${isa}`, [out(dx0), out(dg0), out(db0), inp(dy), inp(x), inp(mean), inp(inv), inp(gamma), scr(2 * C), M, C]);
+      expectClose(dx, plus(dx0, gx), 2e-4, 2e-5, `dx__${isa}`);
+      expectClose(dg, plus(dg0, gg), GRAD[0], GRAD[1], `dgamma__${isa}`);
+      expectClose(db, plus(db0, gb), GRAD[0], GRAD[1], `dbeta__${isa}`);
+    }
+  });
+  it.each(SHAPES)('frozen (eval) statistics, M=%i C=%i', (M, C) => {
+    const x = randn(M * C, M * C, 2), gamma = randn(C, 2), beta = randn(C, 3), dy = randn(M * C, 4), eps = 1e-3;
+    const rm = randn(C, 8), rv = randn(C, 9).map((v) => Math.abs(v) + 0.1), st: [F64, F64] = [f64(rm), f64(rv)];
+    const dx0 = randn(M * C, 5), dg0 = randn(C, 6), db0 = randn(C, 7);
+    const gx = numGrad((v) => dot(dy, bn64(v, f64(gamma), f64(beta), M, C, eps, st)), f64(x));
+    const gg = numGrad((v) => dot(dy, bn64(f64(x), v, f64(beta), M, C, eps, st)), f64(gamma));
+    const gb = numGrad((v) => dot(dy, bn64(f64(x), f64(gamma), v, M, C, eps, st)), f64(beta));
+    for (const isa of ISAS) {
+      expectClose(k(`f32_batchnorm_fwd_eval__${isa}`, [out(M * C), inp(x), inp(gamma), inp(beta), inp(rm), inp(rv), M, C, eps])[0], bn64(f64(x), f64(gamma), f64(beta), M, C, eps, st), 1e-5, 1e-5, `fwd__${isa}`);
+      const [dx, dg, db] = k(`f32_batchnorm_bwd_eval__${isa}`, [out(dx0), out(dg0), out(db0), inp(dy), inp(x), inp(gamma), inp(rm), inp(rv), M, C, eps]);
+      expectClose(dx, plus(dx0, gx), GRAD[0], GRAD[1], `dx__${isa}`);
+      expectClose(dg, plus(dg0, gg), GRAD[0], GRAD[1], `dgamma__${isa}`);
+      expectClose(db, plus(db0, gb), GRAD[0], GRAD[1], `dbeta__${isa}`);
+    }
+  });
+});
+
+// ---- mobile activations, away from the kinks at -3, 0, 3, 6 ----
+
+const relu6 = (v: number) => Math.min(Math.max(v, 0), 6);
+const MOBILE: [string, (v: number) => number][] = [
+  ['f32_relu6', relu6], ['f32_hardsigmoid', (v) => relu6(v + 3) / 6], ['f32_hardswish', (v) => (v * relu6(v + 3)) / 6],
+];
+describe('grad: ReLU6, hard-sigmoid, hard-swish', () => {
+  it.each(MOBILE)('%s', (name, fn) => {
+    for (const n of [1, 4, 7, 33, 100]) {
+      const x = randn(n, n, 4).map((v) => ([-3, 0, 3, 6].some((kk) => Math.abs(v - kk) < 0.01) ? v + 0.05 : v));
+      const dy = randn(n, 2), dx0 = randn(n, 3);
+      const g = numGrad((v) => dot(dy, v.map(fn)), f64(x));
+      for (const isa of ISAS) {
+        expectClose(k(`${name}_fwd__${isa}`, [out(n), inp(x), n])[0], f64(x).map(fn), 1e-6, 1e-7, `fwd__${isa}`);
+        expectClose(k(`${name}_bwd__${isa}`, [out(dx0), inp(dy), inp(x), n])[0], plus(dx0, g), 1e-5, 2e-6, `bwd__${isa} n=${n}`);
+      }
     }
   });
 });

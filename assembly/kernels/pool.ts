@@ -1,0 +1,270 @@
+// Pooling and zero padding, NHWC (channels last, as conv.ts): SIMD over channels, scalar tails.
+//   x: (N, H, W, C) f32; y: (N, OH, OW, C) f32, OH = floor((H + padT + padB - dilH*(KH-1) - 1) / strideH) + 1
+// Padding is explicit (top, left, bottom, right); the host turns 'same'/'valid' into pads.
+// MaxPool1D / AvgPool1D = the 2D kernels with H = 1, KH = 1. Backward ACCUMULATES into dx.
+//   MaxPool2D: padded positions never win; fwd saves idx (N, OH, OW, C) i32 = ih*W + iw of the
+//     FIRST maximal element in (kh, kw) scan order (ties go to the first, as PyTorch), and bwd
+//     routes dy there. A window with no element inside the input (possible with dilation) gives
+//     y = 0, idx = -1 and no gradient. NOTE: NaN is not propagated (a NaN never compares greater).
+//   AvgPool2D (no dilation): divisor KH*KW when countIncludePad = 1 (pads count as zeros, ONNX /
+//     PyTorch count_include_pad), else the number of window elements inside the input.
+//   Global average pooling: x (N, HW, C) → y (N, C), mean over the HW rows.
+//   ZeroPadding2D: y (N, H+padT+padB, W+padL+padR, C); bwd crops dy into dx.
+import { vld, vst, vsplat, vzero, vadd, vdiv, vsel, vgt } from '../simd';
+
+// @ts-ignore: decorator
+@inline function outDim(n: i32, p0: i32, p1: i32, k: i32, d: i32, s: i32): i32 { return (n + p0 + p1 - d * (k - 1) - 1) / s + 1; }
+// @ts-ignore: decorator
+@inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
+
+// ---- MaxPool2D ----
+
+// y: (N, OH, OW, C) f32; idx: (N, OH, OW, C) i32; x: (N, H, W, C) f32
+export function f32_maxpool2d_fwd__ref(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+                                       strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < C; c++) {
+    let best: f32 = 0, bi = -1;
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * strideH - padT + kh * dilH;
+      if (ih < 0 || ih >= H) continue;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * strideW - padL + kw * dilW;
+        if (iw < 0 || iw >= W) continue;
+        const v = load<f32>(at(x, ((n * H + ih) * W + iw) * C + c));
+        if (bi < 0 || v > best) { best = v; bi = ih * W + iw; }
+      }
+    }
+    const o = ((n * OH + oh) * OW + ow) * C + c;
+    store<f32>(at(y, o), best); store<i32>(at(idx, o), bi);
+  }
+}
+
+export function f32_maxpool2d_fwd__simd(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+                                        strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  const C4 = C & ~3;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const o = ((n * OH + oh) * OW + ow) * C;
+    for (let c = 0; c < C4; c += 4) {
+      let best = vzero(), bi = i32x4.splat(-1), first = true;
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * strideH - padT + kh * dilH;
+        if (<u32>ih >= <u32>H) continue;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * strideW - padL + kw * dilW;
+          if (<u32>iw >= <u32>W) continue;
+          const v = vld(at(x, ((n * H + ih) * W + iw) * C + c)), pos = i32x4.splat(ih * W + iw);
+          if (first) { best = v; bi = pos; first = false; continue; }
+          const m = vgt(v, best);
+          best = vsel(m, v, best); bi = vsel(m, pos, bi);
+        }
+      }
+      vst(at(y, o + c), best); vst(at(idx, o + c), bi);
+    }
+    for (let c = C4; c < C; c++) {
+      let best: f32 = 0, bi = -1;
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * strideH - padT + kh * dilH;
+        if (<u32>ih >= <u32>H) continue;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * strideW - padL + kw * dilW;
+          if (<u32>iw >= <u32>W) continue;
+          const v = load<f32>(at(x, ((n * H + ih) * W + iw) * C + c));
+          if (bi < 0 || v > best) { best = v; bi = ih * W + iw; }
+        }
+      }
+      store<f32>(at(y, o + c), best); store<i32>(at(idx, o + c), bi);
+    }
+  }
+}
+
+// dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, C) f32; idx: (N, OH, OW, C) i32 from fwd
+export function f32_maxpool2d_bwd__ref(dx: usize, dy: usize, idx: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+                                       strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  for (let n = 0; n < N; n++) for (let p = 0; p < OH * OW; p++) for (let c = 0; c < C; c++) {
+    const o = (n * OH * OW + p) * C + c, i = load<i32>(at(idx, o));
+    if (i < 0) continue;
+    const d = at(dx, (n * H * W + i) * C + c);
+    store<f32>(d, load<f32>(d) + load<f32>(at(dy, o)));
+  }
+}
+
+// NOTE: a scatter; wasm SIMD has none, so this is the scalar loop with the index arithmetic hoisted.
+export function f32_maxpool2d_bwd__simd(dx: usize, dy: usize, idx: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+                                        strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  const total = <usize>N * OH * OW * C, plane = <usize>OH * OW * C, cs = <usize>C << 2;
+  for (let o: usize = 0; o < total; o++) {
+    const i = load<i32>(idx + (o << 2));
+    if (i < 0) continue;
+    const n = o / plane, c = o % <usize>C;
+    const d = dx + (n * H * W << 2) * C + <usize>i * cs + (c << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(dy + (o << 2)));
+  }
+}
+
+// ---- AvgPool2D ----
+
+// @ts-ignore: decorator
+@inline function avgCount(oh: i32, ow: i32, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, inc: i32): i32 {
+  if (inc) return KH * KW;
+  const h0 = oh * sh - pt, w0 = ow * sw - pl;
+  return (min(h0 + KH, H) - max(h0, 0)) * (min(w0 + KW, W) - max(w0, 0));
+}
+
+// y: (N, OH, OW, C) f32; x: (N, H, W, C) f32
+export function f32_avgpool2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                                       padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
+  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
+    for (let c = 0; c < C; c++) {
+      let s: f32 = 0;
+      for (let ih = max(oh * strideH - padT, 0); ih < min(oh * strideH - padT + KH, H); ih++)
+        for (let iw = max(ow * strideW - padL, 0); iw < min(ow * strideW - padL + KW, W); iw++) s += load<f32>(at(x, ((n * H + ih) * W + iw) * C + c));
+      store<f32>(at(y, ((n * OH + oh) * OW + ow) * C + c), cnt > 0 ? s / <f32>cnt : 0);
+    }
+  }
+}
+
+export function f32_avgpool2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                                        padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
+  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
+    const h0 = max(oh * strideH - padT, 0), h1 = min(oh * strideH - padT + KH, H);
+    const w0 = max(ow * strideW - padL, 0), w1 = min(ow * strideW - padL + KW, W);
+    const yr = at(y, ((n * OH + oh) * OW + ow) * C), fc = <f32>max(cnt, 1), vc = vsplat(fc);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      let acc = vzero();
+      for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) acc = vadd(acc, vld(at(x, ((n * H + ih) * W + iw) * C + c)));
+      vst(at(yr, c), vdiv(acc, vc));
+    }
+    for (; c < C; c++) {
+      let s: f32 = 0;
+      for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) s += load<f32>(at(x, ((n * H + ih) * W + iw) * C + c));
+      store<f32>(at(yr, c), s / fc);
+    }
+  }
+}
+
+// dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, C) f32
+export function f32_avgpool2d_bwd__ref(dx: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                                       padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
+  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
+    if (cnt <= 0) continue;
+    for (let c = 0; c < C; c++) {
+      const g = load<f32>(at(dy, ((n * OH + oh) * OW + ow) * C + c)) / <f32>cnt;
+      for (let ih = max(oh * strideH - padT, 0); ih < min(oh * strideH - padT + KH, H); ih++)
+        for (let iw = max(ow * strideW - padL, 0); iw < min(ow * strideW - padL + KW, W); iw++) {
+          const d = at(dx, ((n * H + ih) * W + iw) * C + c);
+          store<f32>(d, load<f32>(d) + g);
+        }
+    }
+  }
+}
+
+export function f32_avgpool2d_bwd__simd(dx: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                                        padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
+  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
+    if (cnt <= 0) continue;
+    const h0 = max(oh * strideH - padT, 0), h1 = min(oh * strideH - padT + KH, H);
+    const w0 = max(ow * strideW - padL, 0), w1 = min(ow * strideW - padL + KW, W);
+    const g = at(dy, ((n * OH + oh) * OW + ow) * C), fc = <f32>cnt, vc = vsplat(fc);
+    for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) {
+      const d = at(dx, ((n * H + ih) * W + iw) * C);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) vst(at(d, c), vadd(vld(at(d, c)), vdiv(vld(at(g, c)), vc)));
+      for (; c < C; c++) store<f32>(at(d, c), load<f32>(at(d, c)) + load<f32>(at(g, c)) / fc);
+    }
+  }
+}
+
+// ---- global average pooling: y (N, C) f32 = mean over HW of x (N, HW, C) f32 ----
+export function f32_global_avgpool_fwd__ref(y: usize, x: usize, N: i32, HW: i32, C: i32): void {
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
+    let s: f32 = 0;
+    for (let p = 0; p < HW; p++) s += load<f32>(at(x, (n * HW + p) * C + c));
+    store<f32>(at(y, n * C + c), s / <f32>HW);
+  }
+}
+export function f32_global_avgpool_fwd__simd(y: usize, x: usize, N: i32, HW: i32, C: i32): void {
+  const fh = <f32>HW, vh = vsplat(fh);
+  for (let n = 0; n < N; n++) {
+    const yr = at(y, n * C), xr = at(x, n * HW * C);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      let acc = vzero();
+      for (let p = 0; p < HW; p++) acc = vadd(acc, vld(at(xr, p * C + c)));
+      vst(at(yr, c), vdiv(acc, vh));
+    }
+    for (; c < C; c++) {
+      let s: f32 = 0;
+      for (let p = 0; p < HW; p++) s += load<f32>(at(xr, p * C + c));
+      store<f32>(at(yr, c), s / fh);
+    }
+  }
+}
+// dx: (N, HW, C) f32 += dy (N, C) / HW
+export function f32_global_avgpool_bwd__ref(dx: usize, dy: usize, N: i32, HW: i32, C: i32): void {
+  for (let n = 0; n < N; n++) for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) {
+    const d = at(dx, (n * HW + p) * C + c);
+    store<f32>(d, load<f32>(d) + load<f32>(at(dy, n * C + c)) / <f32>HW);
+  }
+}
+export function f32_global_avgpool_bwd__simd(dx: usize, dy: usize, N: i32, HW: i32, C: i32): void {
+  const fh = <f32>HW, vh = vsplat(fh);
+  for (let n = 0; n < N; n++) {
+    const g = at(dy, n * C);
+    for (let p = 0; p < HW; p++) {
+      const d = at(dx, (n * HW + p) * C);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) vst(at(d, c), vadd(vld(at(d, c)), vdiv(vld(at(g, c)), vh)));
+      for (; c < C; c++) store<f32>(at(d, c), load<f32>(at(d, c)) + load<f32>(at(g, c)) / fh);
+    }
+  }
+}
+
+// ---- ZeroPadding2D: y (N, H+padT+padB, W+padL+padR, C) f32, x (N, H, W, C) f32 ----
+export function f32_zeropad2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
+  const PH = H + padT + padB, PW = W + padL + padR;
+  for (let n = 0; n < N; n++) for (let h = 0; h < PH; h++) for (let w = 0; w < PW; w++) for (let c = 0; c < C; c++) {
+    const ih = h - padT, iw = w - padL;
+    const v: f32 = ih >= 0 && ih < H && iw >= 0 && iw < W ? load<f32>(at(x, ((n * H + ih) * W + iw) * C + c)) : 0;
+    store<f32>(at(y, ((n * PH + h) * PW + w) * C + c), v);
+  }
+}
+export function f32_zeropad2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
+  const PH = H + padT + padB, PW = W + padL + padR, rowIn = <usize>W * C << 2, rowOut = <usize>PW * C << 2;
+  for (let n = 0; n < N; n++) for (let h = 0; h < PH; h++) {
+    const yr = at(y, (n * PH + h) * PW * C), ih = h - padT;
+    if (ih < 0 || ih >= H) { memory.fill(yr, 0, rowOut); continue; }
+    memory.fill(yr, 0, <usize>padL * C << 2);
+    memory.copy(at(yr, padL * C), at(x, (n * H + ih) * W * C), rowIn);
+    memory.fill(at(yr, (padL + W) * C), 0, <usize>padR * C << 2);
+  }
+}
+// dx: (N, H, W, C) f32 += the interior of dy (N, H+padT+padB, W+padL+padR, C) f32
+export function f32_zeropad2d_bwd__ref(dx: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
+  const PH = H + padT + padB, PW = W + padL + padR;
+  for (let n = 0; n < N; n++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) {
+    const d = at(dx, ((n * H + h) * W + w) * C + c);
+    store<f32>(d, load<f32>(d) + load<f32>(at(dy, ((n * PH + h + padT) * PW + w + padL) * C + c)));
+  }
+}
+export function f32_zeropad2d_bwd__simd(dx: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
+  const PH = H + padT + padB, PW = W + padL + padR, len = W * C;
+  for (let n = 0; n < N; n++) for (let h = 0; h < H; h++) {
+    const d = at(dx, (n * H + h) * len), g = at(dy, ((n * PH + h + padT) * PW + padL) * C);
+    let k = 0;
+    for (; k + 4 <= len; k += 4) vst(at(d, k), vadd(vld(at(d, k)), vld(at(g, k))));
+    for (; k < len; k++) store<f32>(at(d, k), load<f32>(at(d, k)) + load<f32>(at(g, k)));
+  }
+}
