@@ -4,10 +4,28 @@
 //   op(B) = B stored (K, N), or B^T with B stored (N, K) when transB = 1
 // accumulate = 1 adds into C (backward passes), 0 overwrites. scratch: gemm_scratch_floats(M, N, K)
 // f32, planned by the host (the packed kernel keeps its packed panels there).
-import { vld, vst, vsplat, vzero, vadd, vfma, vsum } from '../simd';
+//
+// f32_gemm__simd is GotoBLAS-style: for each NC column block and KC depth block, op(B) is packed
+// into NR=8 column panels; for each MC row block, op(A) is packed into MR=4 row panels; a 4x8
+// register-blocked microkernel (8 v128 accumulators, per k: 2 B loads, 4 A splats, 8 vfma) runs
+// over the panels. Edges are zero-padded in the packs; partial tiles go through a 4x8 scratch tile,
+// so nothing outside C, A, B or scratch is read or written. Packing is in gemm_pack.ts.
+import { vld, vst, vadd, vfma, vzero } from '../simd';
+import { MR, NR, pack_a, pack_b } from './gemm_pack';
 
-/** Scratch the SIMD kernel needs, in floats (mirrored by the host in src/ops.ts). */
-export function gemm_scratch_floats(M: i32, N: i32, K: i32): i32 { return 0; }
+// Block sizes (measured on the bench machine: bench/gemm.mjs). KC*NR*4 B = 8 KiB B panel in L1;
+// MC*KC*4 B = 128 KiB packed A block in L2; NC bounds the packed B block (and the scratch).
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 2048;
+
+/** Scratch the SIMD kernel needs, in floats (mirrored by gemmScratchFloats in src/ops.ts). */
+export function gemm_scratch_floats(M: i32, N: i32, K: i32): i32 {
+  const kc = max(0, min(K, KC));
+  const nc = (max(0, min(N, NC)) + NR - 1) / NR * NR;
+  const mc = (max(0, min(M, MC)) + MR - 1) / MR * MR;
+  return kc * (nc + mc) + MR * NR;
+}
 
 export function f32_gemm__ref(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
                               transA: i32, transB: i32, accumulate: i32): void {
@@ -25,38 +43,78 @@ export function f32_gemm__ref(c: usize, a: usize, b: usize, scratch: usize, M: i
   }
 }
 
-// NOTE: interim SIMD kernel (row-streaming, no packing); the packed 4x8 microkernel replaces it.
-export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
-                               transA: i32, transB: i32, accumulate: i32): void {
-  if (transB) {
-    if (transA) { f32_gemm__ref(c, a, b, scratch, M, N, K, transA, transB, accumulate); return; }
-    // C[i,j] = dot(A[i,:], B[j,:]) both contiguous in k
-    for (let i = 0; i < M; i++) {
-      const ar = a + (<usize>i * K << 2);
-      for (let j = 0; j < N; j++) {
-        const br = b + (<usize>j * K << 2);
-        let acc = vzero();
-        let k = 0;
-        for (; k + 4 <= K; k += 4) acc = vfma(vld(ar + (<usize>k << 2)), vld(br + (<usize>k << 2)), acc);
-        let s = vsum(acc);
-        for (; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(br + (<usize>k << 2));
-        const p = c + ((<usize>i * N + j) << 2);
-        store<f32>(p, accumulate ? load<f32>(p) + s : s);
-      }
+// 4x8 microkernel over packed panels: ap (kc x MR), bp (kc x NR). Writes the tile to c (row
+// stride ldc bytes), adding to what is there when add != 0; only mr x nr of it when the tile is
+// partial (via the MR x NR scratch tile at tmp).
+// @ts-ignore: decorator
+@inline function micro_4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, add: i32, mr: i32, nr: i32, tmp: usize): void {
+  let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
+  let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(ap);
+    c00 = vfma(av, b0, c00); c01 = vfma(av, b1, c01);
+    av = v128.load32_splat(ap, 4);
+    c10 = vfma(av, b0, c10); c11 = vfma(av, b1, c11);
+    av = v128.load32_splat(ap, 8);
+    c20 = vfma(av, b0, c20); c21 = vfma(av, b1, c21);
+    av = v128.load32_splat(ap, 12);
+    c30 = vfma(av, b0, c30); c31 = vfma(av, b1, c31);
+    ap += 16; bp += 32;
+  }
+  if ((mr == MR) & (nr == NR)) {
+    const r0 = c, r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+    if (add) {
+      vst(r0, vadd(vld(r0), c00)); vst(r0 + 16, vadd(vld(r0 + 16), c01));
+      vst(r1, vadd(vld(r1), c10)); vst(r1 + 16, vadd(vld(r1 + 16), c11));
+      vst(r2, vadd(vld(r2), c20)); vst(r2 + 16, vadd(vld(r2 + 16), c21));
+      vst(r3, vadd(vld(r3), c30)); vst(r3 + 16, vadd(vld(r3 + 16), c31));
+    } else {
+      vst(r0, c00); vst(r0 + 16, c01); vst(r1, c10); vst(r1 + 16, c11);
+      vst(r2, c20); vst(r2 + 16, c21); vst(r3, c30); vst(r3 + 16, c31);
     }
     return;
   }
-  // C[i,:] += op(A)[i,k] * B[k,:]
-  for (let i = 0; i < M; i++) {
-    const cr = c + (<usize>i * N << 2);
-    if (!accumulate) memory.fill(cr, 0, <usize>N << 2);
-    for (let k = 0; k < K; k++) {
-      const av = load<f32>(a + ((transA ? <usize>k * M + i : <usize>i * K + k) << 2));
-      const va = vsplat(av);
-      const br = b + (<usize>k * N << 2);
-      let j = 0;
-      for (; j + 4 <= N; j += 4) { const o = <usize>j << 2; vst(cr + o, vfma(va, vld(br + o), vld(cr + o))); }
-      for (; j < N; j++) { const o = <usize>j << 2; store<f32>(cr + o, load<f32>(cr + o) + av * load<f32>(br + o)); }
+  vst(tmp, c00); vst(tmp + 16, c01); vst(tmp + 32, c10); vst(tmp + 48, c11);
+  vst(tmp + 64, c20); vst(tmp + 80, c21); vst(tmp + 96, c30); vst(tmp + 112, c31);
+  for (let r = 0; r < mr; r++) {
+    const cr = c + <usize>r * ldc, tr = tmp + (<usize>r << 5);
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(tr + o);
+      store<f32>(cr + o, add ? load<f32>(cr + o) + v : v);
+    }
+  }
+}
+
+// c: (M, N) f32; a: (M, K) or (K, M) f32; b: (K, N) or (N, K) f32; scratch: gemm_scratch_floats(M, N, K) f32
+export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
+                               transA: i32, transB: i32, accumulate: i32): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) { if (!accumulate) memory.fill(c, 0, <usize>M * N << 2); return; }
+  const kcMax = min(K, KC);
+  const pb = scratch;
+  const pa = pb + (<usize>kcMax * ((min(N, NC) + NR - 1) / NR * NR) << 2);
+  const tmp = pa + (<usize>kcMax * ((min(M, MC) + MR - 1) / MR * MR) << 2);
+  const ldc = <usize>N << 2;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const add = accumulate | <i32>(pc > 0);
+      pack_b(pb, b, transB, N, K, pc, kc, jc, nc);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        pack_a(pa, a, transA, M, K, ic, mc, pc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = pb + (<usize>jr * kc << 2);
+          const cc = c + ((<usize>ic * N + jc + jr) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro_4x8(pa + (<usize>ir * kc << 2), bp, kc, cc + <usize>ir * ldc, ldc, add, min(MR, mc - ir), nr, tmp);
+          }
+        }
+      }
     }
   }
 }
