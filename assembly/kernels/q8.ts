@@ -1,0 +1,238 @@
+// int8 (qs8) GEMM for quantized Dense layers, plus quantize / dequantize.
+//   C (M, N) i8 = requant( sum_k (A[m,k] - za) * W[n,k] + bias[n] )
+//   A: (M, K) i8, asymmetric per tensor (scale sa, zero point za)
+//   W: (N, K) i8, symmetric per output channel (scale sw[n], zero point 0)
+//   bias: (N) i32 at scale sa*sw[n] (the usual convention: bias_q = round(bias / (sa*sw[n])))
+//   requant(acc) = clamp(nearest(acc * sa*sw[n]/sc) + zc, qmin, qmax)
+// Requantization is an f32 multiplier per channel with round-half-to-even (f32x4.nearest):
+// simple, and within 1 LSB of the reference dequantize -> f32 GEMM -> quantize for any K.
+// (qmin, qmax) fuses ReLU (qmin = zc) and ReLU6 (qmax = zc + round(6/sc)) into the clamp.
+//
+// W is packed once at load time (qs8_pack_w__*) into NR=8 column panels holding bias, column
+// sums and scales beside the weights, so a call only packs A (O(MK), into planned scratch) and
+// runs a 4x8 register-blocked microkernel over the full K, requantizing in registers:
+//   __simd    i16 pairs: A as i32 splats of (a[k], a[k+1]), W panel as [n0(k,k+1) .. n3(k,k+1)];
+//             i32x4.dot_i16x8_s gives four columns at once, no horizontal reduction.
+//   __relaxed i8 quads with i32x4.relaxed_dot_i8x16_i7x16_add_s. Its second operand must be 7-bit
+//             non-negative to be deterministic (x86 reads it unsigned, Arm signed), so W is stored
+//             as W+64 in [0, 127] and the kernel subtracts 64*rowsum(A); A keeps its full 8 bits.
+//             That needs W in [-64, 63] (quantize weights with a 7-bit range to get this path);
+//             qs8_pack_w__relaxed checks and otherwise packs the __simd layout, which
+//             qs8_gemm_fwd__relaxed then runs, so results never depend on the weights' range.
+// Both fold the zero point as -za*colsum(W) into the bias. In the SIMD build the __relaxed
+// names are the __simd kernels. NOTE: packed W is only valid for the build (instance) that packed it.
+import { NR, MR, MC, HDR, PHDR, KIND_I7, kpad2, kpad4, pack_a_s16, pack_a_i7 } from './q8_pack';
+
+export { qs8_pack_w_bytes, qs8_gemm_scratch_bytes, qs8_pack_w__simd, qs8_pack_w__relaxed, qs8_packed_is_relaxed } from './q8_pack';
+
+// ---- reference: dequantize -> f32 GEMM -> quantize ----
+
+// c: (M, N) i8; a: (M, K) i8; w: (N, K) i8; bias: (N) i32; sw: (N) f32
+export function qs8_gemm_fwd__ref(c: usize, a: usize, w: usize, bias: usize, sw: usize, M: i32, N: i32, K: i32,
+                                  za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      const ws = load<f32>(sw + (<usize>n << 2));
+      let s: f32 = 0;
+      for (let k = 0; k < K; k++) {
+        const x = sa * <f32>(<i32>load<i8>(a + <usize>m * K + k) - za);
+        s += x * (ws * <f32>load<i8>(w + <usize>n * K + k));
+      }
+      s += sa * ws * <f32>load<i32>(bias + (<usize>n << 2));
+      store<i8>(c + <usize>m * N + n, <i8>quant1(s, sc, zc, qmin, qmax));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function quant1(x: f32, scale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
+  let q = nearest(x / scale);
+  if (q != q) q = 0; // NaN -> the zero point
+  return <i32>min(max(q, <f32>(qmin - zp)), <f32>(qmax - zp)) + zp;
+}
+
+// ---- the GEMM ----
+
+// Requantizes one 4x8 tile in registers and stores its mr x nr part to c (row stride N).
+// rc: per-row i32 corrections (relaxed: -64*rowsum(A)), or 0. tmp: 32 bytes for partial tiles.
+// @ts-ignore: decorator
+@inline function store_tile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+                            c: usize, N: i32, mr: i32, nr: i32, b0: v128, b1: v128, m0: v128, m1: v128,
+                            lo: v128, hi: v128, zcv: v128, rc: usize, tmp: usize): void {
+  const full = (mr == MR) & (nr == NR);
+  const t = full ? c : tmp;
+  const ld: usize = full ? <usize>N : 8;
+  if (rc) {
+    let v = v128.load32_splat(rc); c00 = i32x4.add(c00, v); c01 = i32x4.add(c01, v);
+    v = v128.load32_splat(rc, 4); c10 = i32x4.add(c10, v); c11 = i32x4.add(c11, v);
+    v = v128.load32_splat(rc, 8); c20 = i32x4.add(c20, v); c21 = i32x4.add(c21, v);
+    v = v128.load32_splat(rc, 12); c30 = i32x4.add(c30, v); c31 = i32x4.add(c31, v);
+  }
+  store_row(t, requant(c00, b0, m0, lo, hi, zcv), requant(c01, b1, m1, lo, hi, zcv));
+  store_row(t + ld, requant(c10, b0, m0, lo, hi, zcv), requant(c11, b1, m1, lo, hi, zcv));
+  store_row(t + 2 * ld, requant(c20, b0, m0, lo, hi, zcv), requant(c21, b1, m1, lo, hi, zcv));
+  store_row(t + 3 * ld, requant(c30, b0, m0, lo, hi, zcv), requant(c31, b1, m1, lo, hi, zcv));
+  if (!full) {
+    for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++) store<i8>(c + <usize>r * N + j, load<i8>(tmp + (<usize>r << 3) + j));
+  }
+}
+
+// 8 requantized i32 lanes (already within [qmin, qmax]) -> 8 bytes
+// @ts-ignore: decorator
+@inline function store_row(p: usize, x0: v128, x1: v128): void {
+  const s = i16x8.narrow_i32x4_s(x0, x1);
+  v128.store64_lane(p, i8x16.narrow_i16x8_s(s, s), 0);
+}
+
+// @ts-ignore: decorator
+@inline function requant(acc: v128, bias: v128, mult: v128, lo: v128, hi: v128, zcv: v128): v128 {
+  let f = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(acc, bias)), mult);
+  f = f32x4.min(f32x4.max(f32x4.nearest(f), lo), hi);
+  return i32x4.add(i32x4.trunc_sat_f32x4_s(f), zcv);
+}
+
+// c: (M, N) i8; a: (M, K) i8; wp: packed by qs8_pack_w__simd; scratch: qs8_gemm_scratch_bytes(M, N, K)
+export function qs8_gemm_fwd__simd(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
+                                   za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  if (M <= 0 || N <= 0) return;
+  const groups = kpad2(K) >> 1;
+  const stride = PHDR + (<usize>groups << 5);
+  const rows = min((M + MR - 1) & ~(MR - 1), MC);
+  const tmp = scratch + <usize>rows * (2 * kpad2(K) + 8);
+  const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc)), zcv = i32x4.splat(zc);
+  const zav = i32x4.splat(za), scale = f32x4.splat(sa / sc);
+  for (let ic = 0; ic < M; ic += MC) {
+    const mc = min(MC, M - ic);
+    pack_a_s16(scratch, a + <usize>ic * K, mc, K);
+    for (let j0 = 0; j0 < N; j0 += NR) {
+      const p = wp + HDR + <usize>(j0 / NR) * stride;
+      const b0 = i32x4.sub(v128.load(p), i32x4.mul(zav, v128.load(p, 32)));
+      const b1 = i32x4.sub(v128.load(p, 16), i32x4.mul(zav, v128.load(p, 48)));
+      const m0 = f32x4.mul(v128.load(p, 64), scale), m1 = f32x4.mul(v128.load(p, 80), scale);
+      const nr = min(NR, N - j0);
+      for (let ir = 0; ir < mc; ir += MR) {
+        let ap = scratch + (<usize>ir * groups << 2), bp = p + PHDR;
+        let c00 = i32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (let g = 0; g < groups; g++) {
+          const w0 = v128.load(bp), w1 = v128.load(bp, 16);
+          let x = v128.load32_splat(ap);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+          x = v128.load32_splat(ap, 4);
+          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+          x = v128.load32_splat(ap, 8);
+          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+          x = v128.load32_splat(ap, 12);
+          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+          ap += 16; bp += 32;
+        }
+        store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c + <usize>(ic + ir) * N + j0, N, min(MR, mc - ir), nr,
+          b0, b1, m0, m1, lo, hi, zcv, 0, tmp);
+      }
+    }
+  }
+}
+
+// c: (M, N) i8; a: (M, K) i8; wp: packed by qs8_pack_w__relaxed; scratch: qs8_gemm_scratch_bytes(M, N, K)
+export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
+                                      za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD || load<i32>(wp) != KIND_I7) {
+    qs8_gemm_fwd__simd(c, a, wp, scratch, M, N, K, za, sa, sc, zc, qmin, qmax);
+    return;
+  }
+  if (M <= 0 || N <= 0) return;
+  const groups = kpad4(K) >> 2;
+  const stride = PHDR + (<usize>groups << 5);
+  const rows = min((M + MR - 1) & ~(MR - 1), MC);
+  const rowsum = scratch + <usize>rows * kpad4(K);
+  const tmp = scratch + <usize>rows * (2 * kpad2(K) + 8);
+  const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc)), zcv = i32x4.splat(zc);
+  const zav = i32x4.splat(za), scale = f32x4.splat(sa / sc);
+  for (let ic = 0; ic < M; ic += MC) {
+    const mc = min(MC, M - ic);
+    pack_a_i7(scratch, rowsum, a + <usize>ic * K, mc, K);
+    for (let j0 = 0; j0 < N; j0 += NR) {
+      const p = wp + HDR + <usize>(j0 / NR) * stride;
+      const b0 = i32x4.sub(v128.load(p), i32x4.mul(zav, v128.load(p, 32)));
+      const b1 = i32x4.sub(v128.load(p, 16), i32x4.mul(zav, v128.load(p, 48)));
+      const m0 = f32x4.mul(v128.load(p, 64), scale), m1 = f32x4.mul(v128.load(p, 80), scale);
+      const nr = min(NR, N - j0);
+      for (let ir = 0; ir < mc; ir += MR) {
+        let ap = scratch + (<usize>ir * groups << 2), bp = p + PHDR;
+        let c00 = i32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (let g = 0; g < groups; g++) {
+          const w0 = v128.load(bp), w1 = v128.load(bp, 16);
+          let x = v128.load32_splat(ap);
+          c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c00); c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c01);
+          x = v128.load32_splat(ap, 4);
+          c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c10); c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c11);
+          x = v128.load32_splat(ap, 8);
+          c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c20); c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c21);
+          x = v128.load32_splat(ap, 12);
+          c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c30); c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c31);
+          ap += 16; bp += 32;
+        }
+        store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c + <usize>(ic + ir) * N + j0, N, min(MR, mc - ir), nr,
+          b0, b1, m0, m1, lo, hi, zcv, rowsum + (<usize>ir << 2), tmp);
+      }
+    }
+  }
+}
+
+// ---- quantize / dequantize (per tensor) ----
+// quantize: y = clamp(nearest(x / scale) + zp, -128, 127); NaN -> zp. dequantize: y = (x - zp) * scale.
+// The SIMD and scalar forms do the same f32 operations, so they agree bit for bit.
+
+// y: (n) i8; x: (n) f32
+export function qs8_quantize__ref(y: usize, x: usize, n: i32, scale: f32, zp: i32): void {
+  for (let i = 0; i < n; i++) store<i8>(y + i, <i8>quant1(load<f32>(x + (<usize>i << 2)), scale, zp, -128, 127));
+}
+export function qs8_quantize__simd(y: usize, x: usize, n: i32, scale: f32, zp: i32): void {
+  const s = f32x4.splat(scale), lo = f32x4.splat(<f32>(<i32>-128 - zp)), hi = f32x4.splat(<f32>(<i32>127 - zp)), z = i32x4.splat(zp);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const q0 = quant4(v128.load(p), s, lo, hi, z), q1 = quant4(v128.load(p, 16), s, lo, hi, z);
+    const q2 = quant4(v128.load(p, 32), s, lo, hi, z), q3 = quant4(v128.load(p, 48), s, lo, hi, z);
+    v128.store(y + i, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+  }
+  for (; i < n; i++) store<i8>(y + i, <i8>quant1(load<f32>(x + (<usize>i << 2)), scale, zp, -128, 127));
+}
+
+// @ts-ignore: decorator
+@inline function quant4(x: v128, s: v128, lo: v128, hi: v128, z: v128): v128 {
+  // NaN survives min/max and trunc_sat maps it to 0, so NaN -> zp as in quant1
+  return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.max(f32x4.nearest(f32x4.div(x, s)), lo), hi)), z);
+}
+
+// y: (n) f32; x: (n) i8
+export function qs8_dequantize__ref(y: usize, x: usize, n: i32, scale: f32, zp: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>(<i32>load<i8>(x + i) - zp) * scale);
+}
+export function qs8_dequantize__simd(y: usize, x: usize, n: i32, scale: f32, zp: i32): void {
+  const s = f32x4.splat(scale), z = i32x4.splat(zp);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v = v128.load(x + i), p = y + (<usize>i << 2);
+    const lo = i16x8.extend_low_i8x16_s(v), hi = i16x8.extend_high_i8x16_s(v);
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_low_i16x8_s(lo), z)), s));
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_high_i16x8_s(lo), z)), s), 16);
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_low_i16x8_s(hi), z)), s), 32);
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_high_i16x8_s(hi), z)), s), 48);
+  }
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>(<i32>load<i8>(x + i) - zp) * scale);
+}
+
+// ---- plan entry points ----
+// Plan integer arguments are non-negative and zero points are not, so the plan ops read the
+// quantization parameters from a small block (which dynamic quantization can also rewrite at
+// run time). gemm qp: [za i32, sa f32, sc f32, zc i32, qmin i32, qmax i32]; quantize qp: [scale f32, zp i32].
+
+// c: (M, N) i8; a: (M, K) i8; wp: packed by qs8_pack_w__relaxed; scratch: qs8_gemm_scratch_bytes; qp: 6 words
+export function qs8_gemm_fwd_qp__relaxed(c: usize, a: usize, wp: usize, scratch: usize, qp: usize, M: i32, N: i32, K: i32): void {
+  qs8_gemm_fwd__relaxed(c, a, wp, scratch, M, N, K, load<i32>(qp), load<f32>(qp, 4), load<f32>(qp, 8),
+    load<i32>(qp, 12), load<i32>(qp, 16), load<i32>(qp, 20));
+}
+// y: (n) i8; x: (n) f32; qp: 2 words
+export function qs8_quantize_qp__simd(y: usize, x: usize, qp: usize, n: i32): void { qs8_quantize__simd(y, x, n, load<f32>(qp), load<i32>(qp, 4)); }
+// y: (n) f32; x: (n) i8; qp: 2 words
+export function qs8_dequantize_qp__simd(y: usize, x: usize, qp: usize, n: i32): void { qs8_dequantize__simd(y, x, n, load<f32>(qp), load<i32>(qp, 4)); }
