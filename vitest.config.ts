@@ -8,11 +8,20 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { test: { name: 'simd', include: ['tests/**/*.test.ts'], exclude: ['tests/targets/browser/**'], env: { AXON_BUILD: 'simd' }, pool: 'forks' } },
+      { test: { name: 'simd', include: ['tests/**/*.test.ts'], exclude: ['tests/targets/browser/**', 'tests/targets/workers/**'], env: { AXON_BUILD: 'simd' }, pool: 'forks' } },
       {
         test: {
           name: 'relaxed', include: ['tests/kernels/**/*.test.ts', 'tests/plan/**/*.test.ts'], env: { AXON_BUILD: 'relaxed' },
           pool: 'forks', execArgv: ['--experimental-wasm-relaxed-simd', '--no-liftoff'],
+        },
+      },
+      // targets: Node drives real Chromium (playwright-core) and real workerd (miniflare); the Workers
+      // test compares against this Node's predictions on both builds, so relaxed SIMD is on here too.
+      { test: { name: 'browser', include: ['tests/targets/browser/**/*.test.ts'], environment: 'node', pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000 } },
+      {
+        test: {
+          name: 'workers', include: ['tests/targets/workers/**/*.test.ts'], environment: 'node', pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000,
+          execArgv: ['--experimental-wasm-relaxed-simd', '--no-liftoff'],
         },
       },
     ],

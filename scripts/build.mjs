@@ -19,6 +19,8 @@ if (!args.has('--kernels')) {
   await build({ ...common, platform: 'node', entryPoints: { node: 'targets/node/index.ts', cli: 'src/cli/main.ts' },
     outdir: 'dist', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     packages: 'external' });
+  // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
+  await (await import('../targets/browser/build.mjs')).buildBrowser();
   if (!args.has('--no-types')) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 }
 console.log(`build: ${(performance.now() - t0).toFixed(0)} ms`);

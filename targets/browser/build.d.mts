@@ -1,0 +1,1 @@
+export function buildBrowser(opts?: { outdir?: string }): Promise<void>;

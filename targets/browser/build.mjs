@@ -1,0 +1,17 @@
+// Browser target bundles (called by scripts/build.mjs): dist/browser/axon.js (ESM, minified, the
+// whole API) with both .wasm builds beside it, and the demo page in dist/browser/demo/.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+
+export async function buildBrowser({ outdir = 'dist/browser' } = {}) {
+  const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning', sourcemap: true };
+  mkdirSync(`${outdir}/demo`, { recursive: true });
+  await build({ ...common, entryPoints: ['targets/browser/index.ts'], outfile: `${outdir}/axon.js`, minify: true });
+  for (const b of ['simd', 'relaxed']) copyFileSync(`build/axon.${b}.wasm`, `${outdir}/axon.${b}.wasm`);
+  copyFileSync('targets/browser/axon.d.ts', `${outdir}/axon.d.ts`); // refers to ../types/src (the main tsc emit)
+  // the demo imports '../index.js' (the shim, for types); in dist it uses the published ../axon.js
+  const useBundle = { name: 'axon-bundle', setup(b) { b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: '../axon.js', external: true })); } };
+  await build({ ...common, entryPoints: ['targets/browser/demo/demo.ts'], outfile: `${outdir}/demo/demo.js`, plugins: [useBundle] });
+  copyFileSync('targets/browser/demo/index.html', `${outdir}/demo/index.html`);
+  for (const f of ['digits-x.npy', 'digits-y.npy']) copyFileSync(`models/digits/${f}`, `${outdir}/demo/${f}`);
+}
