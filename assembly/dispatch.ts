@@ -8,6 +8,7 @@ import { f32_gemm__simd, f32_bias_add__simd, f32_bias_grad__simd } from './kerne
 import { f32_conv2d_fwd__simd, f32_conv2d_bwd_x__simd, f32_conv2d_bwd_w__simd } from './kernels/conv';
 import { f32_maxpool2d_fwd__simd, f32_maxpool2d_bwd__simd, f32_avgpool2d_fwd__simd, f32_avgpool2d_bwd__simd, f32_global_avgpool_fwd__simd, f32_global_avgpool_bwd__simd, f32_zeropad2d_fwd__simd, f32_zeropad2d_bwd__simd } from './kernels/pool';
 import { f32_relu6_fwd__simd, f32_relu6_bwd__simd, f32_hardsigmoid_fwd__simd, f32_hardsigmoid_bwd__simd, f32_hardswish_fwd__simd, f32_hardswish_bwd__simd } from './kernels/act_mobile';
+import { f32_batchnorm_fwd_train__simd, f32_batchnorm_fwd_eval__simd, f32_batchnorm_bwd__simd, f32_batchnorm_bwd_eval__simd } from './kernels/norm';
 import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, qs8_dequantize_qp__simd } from './kernels/q8';
 
 // @ts-ignore: decorator
@@ -19,10 +20,10 @@ import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, q
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 60;
+export const OP_COUNT: i32 = 64;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x620a55ce; }
+export function ops_hash(): u32 { return 0xa6b647f7; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -83,10 +84,14 @@ export function op_argc(op: i32): i32 {
     case 54: return 4;
     case 55: return 3;
     case 56: return 4;
-    case 57: return 6;
-    case 58: return 8;
-    case 59: return 4;
-    case 60: return 4;
+    case 57: return 12;
+    case 58: return 9;
+    case 59: return 11;
+    case 60: return 11;
+    case 61: return 6;
+    case 62: return 8;
+    case 63: return 4;
+    case 64: return 4;
     default: return -1;
   }
 }
@@ -150,10 +155,14 @@ export function op_ptr_mask(op: i32): u32 {
     case 54: return 0x7;
     case 55: return 0x3;
     case 56: return 0x7;
-    case 57: return 0xf;
-    case 58: return 0x1f;
-    case 59: return 0x7;
-    case 60: return 0x7;
+    case 57: return 0xff;
+    case 58: return 0x3f;
+    case 59: return 0x1ff;
+    case 60: return 0xff;
+    case 61: return 0xf;
+    case 62: return 0x1f;
+    case 63: return 0x7;
+    case 64: return 0x7;
     default: return 0;
   }
 }
@@ -273,13 +282,21 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_hardswish_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
     case 56: // hardswish_bwd
       f32_hardswish_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
-    case 57: // qs8_pack_w
+    case 57: // batchnorm_fwd_train
+      f32_batchnorm_fwd_train__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), F(a, 10), F(a, 11)); return 0;
+    case 58: // batchnorm_fwd_eval
+      f32_batchnorm_fwd_eval__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6), I(a, 7), F(a, 8)); return 0;
+    case 59: // batchnorm_bwd
+      f32_batchnorm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), I(a, 9), I(a, 10)); return 0;
+    case 60: // batchnorm_bwd_eval
+      f32_batchnorm_bwd_eval__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), F(a, 10)); return 0;
+    case 61: // qs8_pack_w
       qs8_pack_w__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5)); return 0;
-    case 58: // qs8_gemm
+    case 62: // qs8_gemm
       qs8_gemm_fwd_qp__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7)); return 0;
-    case 59: // qs8_quantize
+    case 63: // qs8_quantize
       qs8_quantize_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
-    case 60: // qs8_dequantize
+    case 64: // qs8_dequantize
       qs8_dequantize_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     default: return -1;
   }

@@ -14,4 +14,4 @@ export * from './kernels/conv';
 export * from './kernels/pool';
 export * from './kernels/act_mobile';
 export * from './kernels/q8';
-export * from './kernels/q8';
+export * from './kernels/norm';

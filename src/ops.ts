@@ -140,6 +140,19 @@ const defs: Def[] = [
   { name: 'hardsigmoid_bwd', family: 'act_mobile', kernel: 'f32_hardsigmoid_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
   { name: 'hardswish_fwd', family: 'act_mobile', kernel: 'f32_hardswish_fwd__simd', args: [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
   { name: 'hardswish_bwd', family: 'act_mobile', kernel: 'f32_hardswish_bwd__simd', args: [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
+  // norm (assembly/kernels/norm.ts): batch norm per channel over the M = N*H*W rows of (M, C)
+  { name: 'batchnorm_fwd_train', family: 'norm', kernel: 'f32_batchnorm_fwd_train__simd',
+    args: [p('y', 'f32', bnMC), p('saveMean', 'f32', bnC), p('saveInvstd', 'f32', bnC), p('runMean', 'f32', bnC), p('runVar', 'f32', bnC),
+      p('x', 'f32', bnMC), p('gamma', 'f32', bnC), p('beta', 'f32', bnC), i('M'), i('C'), f('eps'), f('momentum')], validate: bnValidate(2) },
+  { name: 'batchnorm_fwd_eval', family: 'norm', kernel: 'f32_batchnorm_fwd_eval__simd',
+    args: [p('y', 'f32', bnMC), p('x', 'f32', bnMC), p('gamma', 'f32', bnC), p('beta', 'f32', bnC), p('runMean', 'f32', bnC), p('runVar', 'f32', bnC),
+      i('M'), i('C'), f('eps')], validate: bnValidate(1) },
+  { name: 'batchnorm_bwd', family: 'norm', kernel: 'f32_batchnorm_bwd__simd',
+    args: [p('dx', 'f32', bnMC), p('dgamma', 'f32', bnC), p('dbeta', 'f32', bnC), p('dy', 'f32', bnMC), p('x', 'f32', bnMC),
+      p('saveMean', 'f32', bnC), p('saveInvstd', 'f32', bnC), p('gamma', 'f32', bnC), p('scratch', 'f32', (d) => 2 * d.C), i('M'), i('C')], validate: bnValidate(1) },
+  { name: 'batchnorm_bwd_eval', family: 'norm', kernel: 'f32_batchnorm_bwd_eval__simd',
+    args: [p('dx', 'f32', bnMC), p('dgamma', 'f32', bnC), p('dbeta', 'f32', bnC), p('dy', 'f32', bnMC), p('x', 'f32', bnMC),
+      p('gamma', 'f32', bnC), p('runMean', 'f32', bnC), p('runVar', 'f32', bnC), i('M'), i('C'), f('eps')], validate: bnValidate(1) },
   // q8 (assembly/kernels/q8.ts): int8 Dense. W packed once at load (qs8_pack_w), then qs8_gemm per call.
   // The __relaxed kernels are the best the build has (in the SIMD build they are the __simd ones).
   // qp: quantization parameters block (zero points are negative, plan integers are not): q8GemmParams / q8QuantParams.
@@ -240,6 +253,23 @@ function poolValidate(d: Dims): string | null {
   }
   if ('countIncludePad' in d) return flag('countIncludePad')(d);
   return null;
+}
+
+// ---- batch norm (assembly/kernels/norm.ts) ----
+
+function bnMC(d: Dims): number { return d.M * d.C; }
+function bnC(d: Dims): number { return d.C; }
+/** Training needs at least 2 rows per channel (unbiased running variance), as PyTorch. */
+function bnValidate(minRows: number): (d: Dims) => string | null {
+  return (d) => {
+    if (!(d.C >= 1)) return `C must be at least 1, got ${d.C}`;
+    if (!(d.M >= minRows)) return minRows > 1
+      ? `batch norm in training needs at least 2 values per channel (M = N*H*W rows), got M=${d.M}; use a larger batch or eval mode`
+      : `M must be at least 1, got ${d.M}`;
+    if ('eps' in d && !(d.eps > 0)) return `eps must be positive, got ${d.eps}`;
+    if ('momentum' in d && !(d.momentum >= 0 && d.momentum <= 1)) return `momentum must be in [0, 1] (PyTorch convention; Keras momentum k is 1 - k), got ${d.momentum}`;
+    return null;
+  };
 }
 
 // ---- int8 (assembly/kernels/q8.ts, q8_pack.ts) ----
