@@ -14,6 +14,10 @@ for (const target of ['simd', 'relaxed']) {
   const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
   if (error) { console.error(stderr.toString()); process.exit(1); }
 }
+{ // the standalone WASI program (own config: asc would otherwise merge ./asconfig.json)
+  const { error, stderr } = await asc.main(['assembly/wasi/main.ts', '--config', 'asconfig.wasi.json']);
+  if (error) { console.error(stderr.toString()); process.exit(1); }
+}
 if (!args.has('--kernels')) {
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   await build({ ...common, platform: 'node', entryPoints: { node: 'targets/node/index.ts', cli: 'src/cli/main.ts' },

@@ -1,0 +1,299 @@
+// The WASI bundle (.axb): everything the standalone program (build/axon.wasi.wasm, no JS on the
+// device) needs to run a model's predict plan and fine-tune it with its train plan. Node-free:
+// written here from a Sequential's Session, read here (by the Node target's runner) and by
+// assembly/wasi/bundle.ts (by the WASI program). Both readers must accept exactly this layout.
+//
+// Little-endian; every integer is a u32 word; every section starts on a 16-byte boundary.
+//
+//   HEADER, 96 bytes (24 words)
+//     0 magic 'AXBN' (0x4e425841)      1 version (1)          2 file bytes         3 section count S
+//     4 arena bytes (the Layout)       5 batch N              6 input f32 per row  7 output f32 per row
+//     8 input offset                   9 output offset       10 loss offset       11 target offset
+//    12 target kind (0 none, 1 f32 rows, 2 i32 class ids)    13 target words per sample
+//    14 classes (i32 ids must lie in [0, classes))           15 samples n the fine-tuning was compiled for (0: none)
+//    16 epochs compiled E             17 steps per epoch ceil(n / B)                 18 shuffle seed
+//    19 flags: bit0 shuffle every epoch, bit1 has a train plan                        20 train batch B = min(N, n)
+//    21..23 zero
+//   SECTION TABLE, S x 16 bytes: kind, start (from file start), bytes, count
+//   SECTIONS (kinds):
+//     1 IMAGE   count segments: count x (arena offset, bytes), then each segment's bytes padded to 4.
+//               The arena is zero except for these (parameters, optimizer state, rng state: every
+//               non-transient buffer with a non-zero byte when the bundle was made).
+//     2 PARAMS  count params: count x (arena offset, bytes, name start, name length), then UTF-8
+//               names (starts relative to the section). out-weights.bin = these, concatenated.
+//     3 PLANS   count plans: count x (mode 0 predict / 2 train, batch, start, bytes), then the plans
+//               (assembly/plan.ts format, offsets relative to the arena base), each 16-aligned,
+//               start relative to the section. Predict plans for every batch 1..N (so the last,
+//               short chunk runs exactly as Sequential.predict runs it); train plans for B and for
+//               the epoch's last short batch n - (steps-1)B when that differs.
+//     4 HP      count = steps T = E x steps-per-epoch. Words: K, W, V, 0; K x (arena offset, words)
+//               hyperparameter blocks (W words in all, in this order); W base words (f32 bits, the
+//               values that never change); V indices into those W words that change; T x V words,
+//               step t's values. Before step t (0-based, over all epochs) the runner writes the base
+//               words once and step t's V words: exactly what Optimizer.writeStep writes there.
+//     5 META    UTF-8 JSON for people and tools (model name, shapes, loss, optimizer, param names).
+//
+// Data files the program reads and writes: rows of f32 LE (x.bin, input.bin, output.bin);
+// y.bin is i32 LE class ids (target kind 2) or f32 LE rows (kind 1); out-weights.bin is f32 LE.
+import { AxonError } from '../errors.js';
+import { size } from '../layers/layer.js';
+import type { Sequential } from '../model/sequential.js';
+
+export const BUNDLE_MAGIC = 0x4e425841;
+export const BUNDLE_VERSION = 1;
+export const HEADER_BYTES = 96;
+export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5 } as const;
+export const MODE = { predict: 0, train: 2 } as const;
+export const NONE = 0xffffffff;
+export const FLAG_SHUFFLE = 1, FLAG_TRAIN = 2;
+
+/** Buffers whose contents never carry over from one plan call to the next (left out of the image). */
+const TRANSIENT = (name: string) => name === 'input' || name === 'target' || name === 'loss' || name === 'gemm.scratch' || /^(act|dact|grad|hp|aux):/.test(name);
+
+export interface BundleOptions {
+  /** the batch size N the plans are compiled for (predict chunks and fine-tuning mini-batches) */
+  batch: number;
+  /** fine-tuning epochs to precompute hyperparameters for (0 or absent: inference only) */
+  epochs?: number;
+  /** number of fine-tuning samples (the steps per epoch and the last short batch depend on it) */
+  samples?: number;
+  /** shuffle seed (default as Sequential.fit: the model's seed ^ 0x5eed) */
+  seed?: number;
+  /** shuffle every epoch (default true, as fit) */
+  shuffle?: boolean;
+}
+
+export interface BundleParam { name: string; offset: number; bytes: number }
+export interface BundlePlan { mode: number; batch: number; words: Uint32Array }
+export interface BundleHp { blocks: Array<{ offset: number; words: number }>; base: Uint32Array; varying: Uint32Array; steps: number; values: Uint32Array }
+export interface Bundle {
+  version: number; arenaBytes: number; batch: number; inFeatures: number; outFeatures: number;
+  input: number; output: number; loss: number; target: number; targetKind: 0 | 1 | 2; targetWords: number; classes: number;
+  samples: number; epochs: number; stepsPerEpoch: number; seed: number; shuffle: boolean; hasTrain: boolean; trainBatch: number;
+  image: Array<{ offset: number; data: Uint8Array }>;
+  params: BundleParam[];
+  plans: BundlePlan[];
+  hp?: BundleHp;
+  meta: Record<string, unknown>;
+}
+
+const pad16 = (n: number) => (n + 15) & ~15;
+const pad4 = (n: number) => (n + 3) & ~3;
+
+/** Builds the bundle of a model at batch N (and its fine-tuning schedule when epochs are given). */
+export async function compileBundle(model: Sequential, o: BundleOptions): Promise<Uint8Array> {
+  const N = o.batch, epochs = o.epochs ?? 0, n = o.samples ?? 0;
+  if (!Number.isInteger(N) || N < 1) throw new AxonError('BAD_CONFIG', `bundle: batch must be a positive integer, got ${o.batch}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new AxonError('BAD_CONFIG', `bundle: epochs must be a non-negative integer, got ${o.epochs}`);
+  const train = epochs > 0;
+  if (train) {
+    if (!model.loss || !model.optimizer) throw new AxonError('BAD_CONFIG', 'bundle: fine-tuning needs a compiled model (loss and optimizer); compile it or save it with its compile settings');
+    if (!Number.isInteger(n) || n < 1) throw new AxonError('BAD_CONFIG', `bundle: fine-tuning needs the number of samples (a positive integer), got ${o.samples}`);
+  }
+  const s = await model.session(N);
+  const L = s.layout;
+  const B = train ? Math.min(N, n) : 0, steps = train ? Math.ceil(n / B) : 0, T = epochs * steps;
+
+  // image: non-transient roots with a non-zero byte
+  const image: Array<{ offset: number; data: Uint8Array }> = [];
+  for (const b of L.buffers) {
+    if (b.root >= 0 || TRANSIENT(b.name) || b.bytes === 0) continue;
+    const bytes = s.bound.u8(b.id);
+    if (bytes.some((v) => v !== 0)) image.push({ offset: b.offset, data: bytes.slice() });
+  }
+  const params: BundleParam[] = [];
+  for (const l of model.layers) for (const p of l.params) {
+    const b = L.get(s.buf(`${l.name}.${p.name}`));
+    params.push({ name: `${l.name}.${p.name}`, offset: b.offset, bytes: b.bytes });
+  }
+  const plans: BundlePlan[] = [];
+  for (let b = 1; b <= N; b++) plans.push({ mode: MODE.predict, batch: b, words: s.plan('predict', b).plan.encode() });
+  let hp: BundleHp | undefined;
+  if (train) {
+    plans.push({ mode: MODE.train, batch: B, words: s.plan('train', B).plan.encode() });
+    const last = n - (steps - 1) * B;
+    if (last !== B) plans.push({ mode: MODE.train, batch: last, words: s.plan('train', last).plan.encode() });
+    hp = hyperparameters(model, s, T, steps);
+  }
+  const tgt = train && s.target !== undefined ? L.get(s.target) : undefined;
+  const header = new Uint32Array(HEADER_BYTES / 4);
+  header.set([BUNDLE_MAGIC, BUNDLE_VERSION, 0, 0, L.bytes, N, size(model.inputShape), size(model.outputShape),
+    L.get(s.x).offset, L.get(s.output).offset, train ? L.get(s.lossBuf).offset : NONE, tgt ? tgt.offset : NONE,
+    tgt ? (tgt.dtype === 'i32' ? 2 : 1) : 0, tgt ? model.loss!.targetPerSample : 0, tgt && tgt.dtype === 'i32' ? model.loss!.outputs : 0,
+    n * +train, epochs, steps, (o.seed ?? (model.seed ^ 0x5eed)) >>> 0, ((o.shuffle ?? true) ? FLAG_SHUFFLE : 0) | (train ? FLAG_TRAIN : 0), B]);
+  const meta = {
+    format: 'axon-wasi-bundle', version: BUNDLE_VERSION, model: model.name, inputShape: model.inputShape, outputShape: model.outputShape,
+    batch: N, ...(train ? { samples: n, epochs, trainBatch: B, stepsPerEpoch: steps, firstStep: model.step + 1, loss: model.loss!.name, optimizer: model.optimizer!.cfg } : {}),
+    params: params.map((p) => p.name), kernels: 'simd',
+  };
+  const sections: Array<[number, Uint8Array, number]> = [
+    [SEC.IMAGE, imageSection(image), image.length],
+    [SEC.PARAMS, paramsSection(params), params.length],
+    [SEC.PLANS, plansSection(plans), plans.length],
+    ...(hp ? [[SEC.HP, hpSection(hp), hp.steps] as [number, Uint8Array, number]] : []),
+    [SEC.META, new TextEncoder().encode(JSON.stringify(meta)), 0],
+  ];
+  let at = pad16(HEADER_BYTES + sections.length * 16);
+  const table = new Uint32Array(sections.length * 4);
+  sections.forEach(([kind, data, count], i) => { table.set([kind, at, data.length, count], i * 4); at = pad16(at + data.length); });
+  const out = new Uint8Array(at);
+  header[2] = out.length; header[3] = sections.length;
+  out.set(bytesOf(header), 0);
+  out.set(bytesOf(table), HEADER_BYTES);
+  sections.forEach(([, data], i) => out.set(data, table[i * 4 + 1]));
+  return out;
+}
+
+/** Runs Optimizer.writeStep for every step and records what it writes (the session is left as it was). */
+function hyperparameters(model: Sequential, s: Awaited<ReturnType<Sequential['session']>>, T: number, steps: number): BundleHp {
+  const opt = model.optimizer!;
+  const hpBufs = s.layout.buffers.filter((b) => b.root < 0 && b.name.startsWith('hp:'));
+  const blocks = hpBufs.map((b) => ({ offset: b.offset, words: b.bytes >> 2 }));
+  const W = blocks.reduce((a, b) => a + b.words, 0);
+  const saved = hpBufs.map((b) => s.bound.u8(b.id).slice());
+  const all = new Uint32Array(T * W);
+  for (let i = 0; i < T; i++) {
+    const t = model.step + i + 1, epoch = Math.floor(i / steps);
+    opt.writeStep(s, t, opt.schedule(opt.cfg.lr, t - 1, epoch));
+    let k = i * W;
+    for (const b of hpBufs) { const u = new Uint32Array(s.bound.u8(b.id).slice().buffer); all.set(u, k); k += u.length; }
+  }
+  hpBufs.forEach((b, i) => s.bound.u8(b.id).set(saved[i]));
+  const base = all.slice(0, W);
+  const varying: number[] = [];
+  for (let w = 0; w < W; w++) for (let i = 1; i < T; i++) if (all[i * W + w] !== base[w]) { varying.push(w); break; }
+  const values = new Uint32Array(T * varying.length);
+  for (let i = 0; i < T; i++) varying.forEach((w, j) => { values[i * varying.length + j] = all[i * W + w]; });
+  return { blocks, base, varying: Uint32Array.from(varying), steps: T, values };
+}
+
+function bytesOf(a: Uint32Array): Uint8Array { return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); }
+
+function imageSection(segs: Array<{ offset: number; data: Uint8Array }>): Uint8Array {
+  const head = segs.length * 8;
+  const out = new Uint8Array(head + segs.reduce((a, s) => a + pad4(s.data.length), 0));
+  const dv = new DataView(out.buffer);
+  let at = head;
+  segs.forEach((s, i) => { dv.setUint32(i * 8, s.offset, true); dv.setUint32(i * 8 + 4, s.data.length, true); out.set(s.data, at); at += pad4(s.data.length); });
+  return out;
+}
+
+function paramsSection(ps: BundleParam[]): Uint8Array {
+  const names = ps.map((p) => new TextEncoder().encode(p.name));
+  const head = ps.length * 16;
+  const out = new Uint8Array(head + names.reduce((a, n) => a + n.length, 0));
+  const dv = new DataView(out.buffer);
+  let at = head;
+  ps.forEach((p, i) => { dv.setUint32(i * 16, p.offset, true); dv.setUint32(i * 16 + 4, p.bytes, true); dv.setUint32(i * 16 + 8, at, true); dv.setUint32(i * 16 + 12, names[i].length, true); out.set(names[i], at); at += names[i].length; });
+  return out;
+}
+
+function plansSection(plans: BundlePlan[]): Uint8Array {
+  let at = pad16(plans.length * 16);
+  const starts = plans.map((p) => { const s = at; at = pad16(at + p.words.byteLength); return s; });
+  const out = new Uint8Array(at);
+  const dv = new DataView(out.buffer);
+  plans.forEach((p, i) => { dv.setUint32(i * 16, p.mode, true); dv.setUint32(i * 16 + 4, p.batch, true); dv.setUint32(i * 16 + 8, starts[i], true); dv.setUint32(i * 16 + 12, p.words.byteLength, true); out.set(bytesOf(p.words), starts[i]); });
+  return out;
+}
+
+function hpSection(h: BundleHp): Uint8Array {
+  const K = h.blocks.length, W = h.base.length, V = h.varying.length;
+  const w = new Uint32Array(4 + 2 * K + W + V + h.steps * V);
+  w.set([K, W, V, 0]);
+  let k = 4;
+  for (const b of h.blocks) { w[k++] = b.offset; w[k++] = b.words; }
+  w.set(h.base, k); k += W;
+  w.set(h.varying, k); k += V;
+  w.set(h.values, k);
+  return bytesOf(w);
+}
+
+/** Reads and checks a bundle (every offset and size), or throws BAD_MODEL_FILE saying what is wrong. */
+export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
+  const bad = (m: string): never => { throw new AxonError('BAD_MODEL_FILE', `${name}: ${m}`); };
+  if (bytes.length < HEADER_BYTES) bad(`${bytes.length} bytes is too short for an Axon WASI bundle`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const w = (i: number) => dv.getUint32(i * 4, true);
+  if (w(0) !== BUNDLE_MAGIC) bad('not an Axon WASI bundle (bad magic)');
+  if (w(1) !== BUNDLE_VERSION) bad(`bundle version ${w(1)} is not supported (this Axon reads version ${BUNDLE_VERSION})`);
+  if (w(2) !== bytes.length) bad(`the header says ${w(2)} bytes but the file has ${bytes.length} (truncated?)`);
+  const S = w(3), arenaBytes = w(4);
+  if (HEADER_BYTES + S * 16 > bytes.length) bad('section table is truncated');
+  const inArena = (off: number, len: number, what: string) => { if (off + len > arenaBytes) bad(`${what} [${off}, ${off + len}) lies outside the ${arenaBytes}-byte arena`); };
+  const b: Bundle = {
+    version: w(1), arenaBytes, batch: w(5), inFeatures: w(6), outFeatures: w(7), input: w(8), output: w(9), loss: w(10), target: w(11),
+    targetKind: w(12) as 0 | 1 | 2, targetWords: w(13), classes: w(14), samples: w(15), epochs: w(16), stepsPerEpoch: w(17), seed: w(18),
+    shuffle: (w(19) & FLAG_SHUFFLE) !== 0, hasTrain: (w(19) & FLAG_TRAIN) !== 0, trainBatch: w(20), image: [], params: [], plans: [], meta: {},
+  };
+  if (b.batch < 1 || b.inFeatures < 1 || b.outFeatures < 1) bad('batch and feature counts must be positive');
+  inArena(b.input, b.batch * b.inFeatures * 4, 'input buffer');
+  inArena(b.output, b.batch * b.outFeatures * 4, 'output buffer');
+  if (b.hasTrain) {
+    if (b.targetKind < 1 || b.targetKind > 2 || b.target === NONE || b.loss === NONE) bad('a fine-tuning bundle needs a target and a loss buffer');
+    if (b.trainBatch < 1 || b.trainBatch > b.batch || b.samples < 1 || b.stepsPerEpoch !== Math.ceil(b.samples / b.trainBatch)) bad('inconsistent fine-tuning counts');
+    inArena(b.target, b.trainBatch * b.targetWords * 4, 'target buffer');
+    inArena(b.loss, 4, 'loss buffer');
+  }
+  const seen = new Set<number>();
+  for (let i = 0; i < S; i++) {
+    const [kind, start, len, count] = [w(24 + i * 4), w(25 + i * 4), w(26 + i * 4), w(27 + i * 4)];
+    if (start % 16 || start + len > bytes.length) bad(`section ${i} (kind ${kind}) lies outside the file`);
+    if (seen.has(kind)) bad(`section kind ${kind} appears twice`);
+    seen.add(kind);
+    const sec = new DataView(bytes.buffer, bytes.byteOffset + start, len);
+    const u = (k: number) => { if (k * 4 + 4 > len) bad(`section kind ${kind} is truncated`); return sec.getUint32(k * 4, true); };
+    const slice = (from: number, n: number, what: string) => { if (from + n > len) bad(`${what} lies outside its section`); return bytes.subarray(start + from, start + from + n); };
+    if (kind === SEC.IMAGE) {
+      let at = count * 8;
+      for (let j = 0; j < count; j++) {
+        const off = u(2 * j), n = u(2 * j + 1);
+        inArena(off, n, `image segment ${j}`);
+        b.image.push({ offset: off, data: slice(at, n, `image segment ${j}`) });
+        at += pad4(n);
+      }
+    } else if (kind === SEC.PARAMS) {
+      for (let j = 0; j < count; j++) {
+        const off = u(4 * j), n = u(4 * j + 1);
+        inArena(off, n, `parameter ${j}`);
+        b.params.push({ offset: off, bytes: n, name: new TextDecoder().decode(slice(u(4 * j + 2), u(4 * j + 3), `parameter ${j}'s name`)) });
+      }
+    } else if (kind === SEC.PLANS) {
+      for (let j = 0; j < count; j++) {
+        const from = u(4 * j + 2), n = u(4 * j + 3);
+        if (from % 16 || n % 4) bad(`plan ${j} is misaligned`);
+        const raw = slice(from, n, `plan ${j}`);
+        b.plans.push({ mode: u(4 * j), batch: u(4 * j + 1), words: new Uint32Array(raw.slice().buffer) });
+      }
+    } else if (kind === SEC.HP) {
+      const K = u(0), W = u(1), V = u(2);
+      if (4 + 2 * K + W + V + count * V > len / 4) bad('hyperparameter section is truncated');
+      const blocks = Array.from({ length: K }, (_, j) => ({ offset: u(4 + 2 * j), words: u(5 + 2 * j) }));
+      if (blocks.reduce((a, x) => a + x.words, 0) !== W) bad('hyperparameter blocks do not add up');
+      for (const x of blocks) inArena(x.offset, x.words * 4, 'hyperparameter block');
+      const words = new Uint32Array(bytes.slice(start, start + len).buffer);
+      const varying = words.slice(4 + 2 * K + W, 4 + 2 * K + W + V);
+      if (varying.some((v) => v >= W)) bad('hyperparameter index out of range');
+      b.hp = { blocks, base: words.slice(4 + 2 * K, 4 + 2 * K + W), varying, steps: count, values: words.slice(4 + 2 * K + W + V, 4 + 2 * K + W + V + count * V) };
+    } else if (kind === SEC.META) {
+      try { b.meta = JSON.parse(new TextDecoder().decode(slice(0, len, 'meta'))); } catch { bad('META is not JSON'); }
+    }
+  }
+  for (let k = 1; k <= b.batch; k++) if (!b.plans.some((p) => p.mode === MODE.predict && p.batch === k)) bad(`no predict plan for batch ${k}`);
+  if (b.hasTrain) {
+    if (!b.hp || b.hp.steps !== b.epochs * b.stepsPerEpoch) bad('the hyperparameter table does not cover the compiled epochs');
+    const last = b.samples - (b.stepsPerEpoch - 1) * b.trainBatch;
+    for (const k of [b.trainBatch, last]) if (!b.plans.some((p) => p.mode === MODE.train && p.batch === k)) bad(`no train plan for batch ${k}`);
+  }
+  return b;
+}
+
+/** out-weights.bin (or any concatenation of the PARAMS in order) → named weights for Sequential.setWeights. */
+export function weightsFromBin(b: Bundle, bin: Uint8Array): Map<string, Float32Array> {
+  const total = b.params.reduce((a, p) => a + p.bytes, 0);
+  if (bin.length !== total) throw new AxonError('BAD_DATA', `weights file has ${bin.length} bytes; this bundle's parameters take ${total}`);
+  const out = new Map<string, Float32Array>();
+  let at = 0;
+  for (const p of b.params) { out.set(p.name, new Float32Array(bin.slice(at, at + p.bytes).buffer)); at += p.bytes; }
+  return out;
+}
