@@ -10,6 +10,7 @@ import { f32_maxpool2d_fwd__simd, f32_maxpool2d_bwd__simd, f32_avgpool2d_fwd__si
 import { f32_relu6_fwd__simd, f32_relu6_bwd__simd, f32_hardsigmoid_fwd__simd, f32_hardsigmoid_bwd__simd, f32_hardswish_fwd__simd, f32_hardswish_bwd__simd } from './kernels/act_mobile';
 import { f32_batchnorm_fwd_train__simd, f32_batchnorm_fwd_eval__simd, f32_batchnorm_bwd__simd, f32_batchnorm_bwd_eval__simd } from './kernels/norm';
 import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, qs8_dequantize_qp__simd } from './kernels/q8';
+import { f32_rnn_fwd__simd, f32_rnn_bwd__simd, f32_lstm_fwd__simd, f32_lstm_bwd__simd, f32_gru_fwd__simd, f32_gru_bwd__simd, x32_reverse_time__simd } from './kernels/rnn';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -20,10 +21,10 @@ import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, q
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 64;
+export const OP_COUNT: i32 = 71;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0xa6b647f7; }
+export function ops_hash(): u32 { return 0x511ace2; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -92,6 +93,13 @@ export function op_argc(op: i32): i32 {
     case 62: return 8;
     case 63: return 4;
     case 64: return 4;
+    case 65: return 12;
+    case 66: return 17;
+    case 67: return 15;
+    case 68: return 22;
+    case 69: return 14;
+    case 70: return 19;
+    case 71: return 4;
     default: return -1;
   }
 }
@@ -163,6 +171,13 @@ export function op_ptr_mask(op: i32): u32 {
     case 62: return 0x1f;
     case 63: return 0x7;
     case 64: return 0x7;
+    case 65: return 0xff;
+    case 66: return 0x1fff;
+    case 67: return 0x7ff;
+    case 68: return 0x3ffff;
+    case 69: return 0x3ff;
+    case 70: return 0x7fff;
+    case 71: return 0x3;
     default: return 0;
   }
 }
@@ -298,6 +313,20 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       qs8_quantize_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 64: // qs8_dequantize
       qs8_dequantize_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
+    case 65: // rnn_fwd
+      f32_rnn_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), I(a, 10), I(a, 11)); return 0;
+    case 66: // rnn_bwd
+      f32_rnn_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), P(a, 11, tab, base), P(a, 12, tab, base), I(a, 13), I(a, 14), I(a, 15), I(a, 16)); return 0;
+    case 67: // lstm_fwd
+      f32_lstm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), I(a, 11), I(a, 12), I(a, 13), I(a, 14)); return 0;
+    case 68: // lstm_bwd
+      f32_lstm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), P(a, 11, tab, base), P(a, 12, tab, base), P(a, 13, tab, base), P(a, 14, tab, base), P(a, 15, tab, base), P(a, 16, tab, base), P(a, 17, tab, base), I(a, 18), I(a, 19), I(a, 20), I(a, 21)); return 0;
+    case 69: // gru_fwd
+      f32_gru_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), I(a, 10), I(a, 11), I(a, 12), I(a, 13)); return 0;
+    case 70: // gru_bwd
+      f32_gru_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), P(a, 11, tab, base), P(a, 12, tab, base), P(a, 13, tab, base), P(a, 14, tab, base), I(a, 15), I(a, 16), I(a, 17), I(a, 18)); return 0;
+    case 71: // reverse_time
+      x32_reverse_time__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
     default: return -1;
   }
 }

@@ -15,3 +15,4 @@ export * from './kernels/pool';
 export * from './kernels/act_mobile';
 export * from './kernels/q8';
 export * from './kernels/norm';
+export * from './kernels/rnn';

@@ -163,6 +163,18 @@ const defs: Def[] = [
       p('qp', 'x32', () => 6), i('M'), i('N'), i('K')] },
   { name: 'qs8_quantize', family: 'q8', kernel: 'qs8_quantize_qp__simd', args: [p('y', 'i8', n), p('x', 'f32', n), p('qp', 'x32', () => 2), i('n')] },
   { name: 'qs8_dequantize', family: 'q8', kernel: 'qs8_dequantize_qp__simd', args: [p('y', 'f32', n), p('x', 'i8', n), p('qp', 'x32', () => 2), i('n')] },
+  // rnn (assembly/kernels/rnn.ts, rnn_gru.ts): time-major x (T, N, I), PyTorch gate layouts; cell 0 RNN, 1 LSTM, 2 GRU
+  { name: 'rnn_fwd', family: 'rnn', kernel: 'f32_rnn_fwd__simd', args: rnnArgs(0, 'hs x h0 w_ih w_hh b_ih b_hh scratch'), validate: rnnValidate },
+  { name: 'rnn_bwd', family: 'rnn', kernel: 'f32_rnn_bwd__simd',
+    args: rnnArgs(0, 'dx dw_ih dw_hh db_ih db_hh dh0 dhs x h0 hs w_ih w_hh scratch'), validate: rnnValidate },
+  { name: 'lstm_fwd', family: 'rnn', kernel: 'f32_lstm_fwd__simd', args: rnnArgs(1, 'hs cs gates x h0 c0 w_ih w_hh b_ih b_hh scratch'), validate: rnnValidate },
+  { name: 'lstm_bwd', family: 'rnn', kernel: 'f32_lstm_bwd__simd',
+    args: rnnArgs(1, 'dx dw_ih dw_hh db_ih db_hh dh0 dc0 dhs dcT x h0 c0 hs cs gates w_ih w_hh scratch'), validate: rnnValidate },
+  { name: 'gru_fwd', family: 'rnn', kernel: 'f32_gru_fwd__simd', args: rnnArgs(2, 'hs gates hn x h0 w_ih w_hh b_ih b_hh scratch'), validate: rnnValidate },
+  { name: 'gru_bwd', family: 'rnn', kernel: 'f32_gru_bwd__simd',
+    args: rnnArgs(2, 'dx dw_ih dw_hh db_ih db_hh dh0 dhs x h0 hs gates hn w_ih w_hh scratch'), validate: rnnValidate },
+  { name: 'reverse_time', family: 'rnn', kernel: 'x32_reverse_time__simd',
+    args: [p('y', 'x32', (d) => d.T * d.F), p('x', 'x32', (d) => d.T * d.F), i('T'), i('F')], validate: (d) => sizesValidate(d, ['T', 'F']) },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
@@ -305,4 +317,33 @@ export function q8QuantParams(scale: number, zp: number): ArrayBuffer {
   const b = new ArrayBuffer(8), dv = new DataView(b);
   dv.setFloat32(0, scale, true); dv.setInt32(4, zp, true);
   return b;
+}
+
+// ---- recurrent layers (assembly/kernels/rnn.ts): x (T, N, I), states (N, H), gates G = 1 (RNN), 4 (LSTM), 3 (GRU) ----
+
+function rnnGates(cell: number): number { return [1, 4, 3][cell]; }
+/** Pointer args named by role: sequences (T, N, ·), states (N, H), weights (G*H, ·), biases (G*H), scratch. */
+function rnnArgs(cell: number, names: string): ArgSpec[] {
+  const G = rnnGates(cell);
+  const len: Record<string, (d: Dims) => number> = {
+    x: (d) => d.T * d.N * d.I, hs: (d) => d.T * d.N * d.H, state: (d) => d.N * d.H, gates: (d) => d.T * d.N * G * d.H,
+    w_ih: (d) => G * d.H * d.I, w_hh: (d) => G * d.H * d.H, b: (d) => G * d.H, scratch: (d) => rnnScratchFloats(cell, d),
+  };
+  const role = (nm: string) => {
+    const r = nm.replace(/^d(?=[xwbhc])/, '');
+    if (r === 'x' || r === 'w_ih' || r === 'w_hh' || r === 'gates' || r === 'scratch') return r;
+    if (r === 'hs' || r === 'cs' || r === 'hn') return 'hs';
+    if (r === 'h0' || r === 'c0' || r === 'cT') return 'state';
+    return 'b';
+  };
+  return [...names.split(' ').map((nm) => p(nm, 'f32', len[role(nm)])), ...['T', 'N', 'I', 'H'].map(i)];
+}
+function rnnValidate(d: Dims): string | null { return sizesValidate(d, ['T', 'N', 'I', 'H']); }
+
+/** Floats of scratch the recurrent kernels need, fwd and bwd (mirrors rnn_scratch_floats in assembly/kernels/rnn.ts). */
+export function rnnScratchFloats(cell: number, d: Dims, g: (M: number, N: number, K: number) => number = gemmScratchFloats): number {
+  const GH = rnnGates(cell) * d.H, TN = d.T * d.N, NH = d.N * d.H, H = d.H, up4 = (v: number) => Math.ceil(v / 4) * 4;
+  const gs = Math.max(g(TN, GH, d.I), g(d.N, GH, H), g(d.N, H, GH), g(TN, d.I, GH), g(GH, d.I, TN), g(GH, H, d.N), g(GH, H, (d.T - 1) * d.N));
+  const extra = cell === 1 ? up4(TN * GH) + 2 * up4(NH) : cell === 2 ? Math.max(up4(d.N * GH), 2 * up4(TN * GH) + up4(NH)) : up4(TN * H) + up4(NH);
+  return extra + gs;
 }

@@ -229,3 +229,86 @@ describe('grad: ReLU6, hard-sigmoid, hard-swish', () => {
     }
   });
 });
+
+// ---- recurrent layers: BPTT against central differences of f64 PyTorch-formula cells ----
+
+interface RnnP { x: F64; h0: F64; c0: F64; wih: F64; whh: F64; bih: F64; bhh: F64 }
+const sig = (v: number) => 1 / (1 + Math.exp(-v));
+/** a (rows, K) . w^T with w (out, K), plus b: PyTorch's linear. */
+function linear(a: F64, ao: number, rows: number, K: number, w: F64, b: F64, outN: number): F64 {
+  const y = new Float64Array(rows * outN);
+  for (let r = 0; r < rows; r++) for (let o = 0; o < outN; o++) {
+    let s = b[o];
+    for (let k2 = 0; k2 < K; k2++) s += a[ao + r * K + k2] * w[o * K + k2];
+    y[r * outN + o] = s;
+  }
+  return y;
+}
+/** f64 forward over T steps: returns every h_t (T, N, H) and the last cell state (LSTM). */
+function rnn64(cell: number, T: number, N: number, I: number, H: number, p: RnnP): { hs: F64; cT: F64 } {
+  const hs = new Float64Array(T * N * H), GH = [1, 4, 3][cell] * H;
+  let h = p.h0, c = p.c0;
+  for (let t = 0; t < T; t++) {
+    const gi = linear(p.x, t * N * I, N, I, p.wih, p.bih, GH), gh = linear(h, 0, N, H, p.whh, p.bhh, GH);
+    const hn = new Float64Array(N * H), cn = new Float64Array(N * H);
+    for (let n = 0; n < N; n++) for (let j = 0; j < H; j++) {
+      const a = (q: number) => gi[n * GH + q * H + j], b = (q: number) => gh[n * GH + q * H + j], o = n * H + j;
+      if (cell === 0) hn[o] = Math.tanh(a(0) + b(0));
+      else if (cell === 1) {
+        const ig = sig(a(0) + b(0)), fg = sig(a(1) + b(1)), gg = Math.tanh(a(2) + b(2)), og = sig(a(3) + b(3));
+        cn[o] = fg * c[o] + ig * gg; hn[o] = og * Math.tanh(cn[o]);
+      } else {
+        const r = sig(a(0) + b(0)), z = sig(a(1) + b(1)), nn = Math.tanh(a(2) + r * b(2));
+        hn[o] = (1 - z) * nn + z * h[o];
+      }
+    }
+    hs.set(hn, t * N * H); h = hn; c = cn;
+  }
+  return { hs, cT: c };
+}
+
+const CELLS: [string, number, string][] = [['SimpleRNN', 0, 'rnn'], ['LSTM', 1, 'lstm'], ['GRU', 2, 'gru']];
+const RSHAPES: [number, number, number, number][] = [[3, 2, 3, 4], [4, 1, 2, 5]];
+
+describe('grad: RNN / LSTM / GRU backpropagation through time (dx, dW_ih, dW_hh, db_ih, db_hh, dh0, dc0)', () => {
+  for (const [T, N, I, H] of RSHAPES) {
+    it.each(CELLS)(`%s T=${T} N=${N} I=${I} H=${H}`, (_, cell, stem) => {
+      const GH = [1, 4, 3][cell] * H, sc = 0.6;
+      const P: RnnP = { x: f64(randn(T * N * I, 1)), h0: f64(randn(N * H, 2, 0.5)), c0: f64(randn(N * H, 3, 0.5)),
+        wih: f64(randn(GH * I, 4, sc)), whh: f64(randn(GH * H, 5, sc)), bih: f64(randn(GH, 6, sc)), bhh: f64(randn(GH, 7, sc)) };
+      const f32s = (a: F64) => Float32Array.from(a);
+      for (const key of Object.keys(P) as (keyof RnnP)[]) P[key] = f64(f32s(P[key])); // the f32 values the kernels see
+      const dhs = randn(T * N * H, 8), dcT = randn(N * H, 9);
+      const loss = (q: RnnP) => { const r = rnn64(cell, T, N, I, H, q); return dot(dhs, r.hs) + (cell === 1 ? dot(dcT, r.cT) : 0); };
+      const num = (key: keyof RnnP) => numGrad((v) => loss({ ...P, [key]: v }), f64(P[key]));
+      const want = { x: num('x'), wih: num('wih'), whh: num('whh'), bih: num('bih'), bhh: num('bhh'), h0: num('h0'), c0: num('c0') };
+      const init = { x: randn(T * N * I, 11), wih: randn(GH * I, 12), whh: randn(GH * H, 13), bih: randn(GH, 14), bhh: randn(GH, 15), h0: randn(N * H, 16), c0: randn(N * H, 17) };
+      const sc2 = scr((e.kernels.rnn_scratch_floats as (...a: number[]) => number)(cell, T, N, I, H));
+      const dims = [T, N, I, H], w = [inp(f32s(P.wih)), inp(f32s(P.whh))], b = [inp(f32s(P.bih)), inp(f32s(P.bhh))];
+      const x = inp(f32s(P.x)), h0 = inp(f32s(P.h0)), c0 = inp(f32s(P.c0));
+      const gOut = () => [out(init.x), out(init.wih), out(init.whh), out(init.bih), out(init.bhh), out(init.h0)];
+      const names = ['dx', 'dW_ih', 'dW_hh', 'db_ih', 'db_hh', 'dh0', 'dc0'] as const;
+      const wantList = [want.x, want.wih, want.whh, want.bih, want.bhh, want.h0, want.c0];
+      const initList = [init.x, init.wih, init.whh, init.bih, init.bhh, init.h0, init.c0];
+      for (const isa of ISAS) {
+        let got: Float32Array[];
+        if (cell === 0) {
+          const [hs] = k(`f32_rnn_fwd__${isa}`, [out(T * N * H), x, h0, ...w, ...b, sc2, ...dims]);
+          expectClose(hs, rnn64(cell, T, N, I, H, P).hs, 1e-5, 1e-6, `${stem} fwd__${isa}`);
+          got = k(`f32_rnn_bwd__${isa}`, [...gOut(), inp(dhs), x, h0, inp(hs), ...w, sc2, ...dims]);
+        } else if (cell === 1) {
+          const [hs, cs, gates] = k(`f32_lstm_fwd__${isa}`, [out(T * N * H), out(T * N * H), out(T * N * GH), x, h0, c0, ...w, ...b, sc2, ...dims]);
+          expectClose(hs, rnn64(cell, T, N, I, H, P).hs, 1e-5, 1e-6, `${stem} fwd__${isa}`);
+          expectClose(cs.subarray((T - 1) * N * H), rnn64(cell, T, N, I, H, P).cT, 1e-5, 1e-6, `${stem} fwd cT__${isa}`);
+          got = k(`f32_lstm_bwd__${isa}`, [...gOut(), out(init.c0), inp(dhs), inp(dcT), x, h0, c0, inp(hs), inp(cs), inp(gates), ...w, sc2, ...dims]);
+        } else {
+          const [hs, gates, hn] = k(`f32_gru_fwd__${isa}`, [out(T * N * H), out(T * N * GH), out(T * N * H), x, h0, ...w, ...b, sc2, ...dims]);
+          expectClose(hs, rnn64(cell, T, N, I, H, P).hs, 1e-5, 1e-6, `${stem} fwd__${isa}`);
+          got = k(`f32_gru_bwd__${isa}`, [...gOut(), inp(dhs), x, h0, inp(hs), inp(gates), inp(hn), ...w, sc2, ...dims]);
+        }
+        const nOut = cell === 1 ? 7 : 6;
+        for (let q = 0; q < nOut; q++) expectClose(got[q], plus(initList[q], wantList[q]), GRAD[0], GRAD[1], `${stem}_bwd__${isa} ${names[q]}`);
+      }
+    });
+  }
+});

@@ -1,0 +1,195 @@
+// Recurrent layers, single direction, PyTorch's gate layouts and formulas (torch.nn.RNN/LSTM/GRU):
+//   x: (T, N, I) f32 TIME-MAJOR (PyTorch batch_first=False, ONNX layout=0): each step's input and
+//      state is one contiguous (N, ·) block, so per-step GEMMs need no strides. Keras' (N, T, I) is
+//      transposed by the host.
+//   w_ih: (G*H, I), w_hh: (G*H, H), b_ih, b_hh: (G*H) f32, G = 1 (RNN), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n)
+//   h0 (c0): (N, H) f32 initial state; hs: (T, N, H) f32 all hidden states (return_sequences; the
+//      final state is hs[T-1]; the LSTM's final cell state is cs[T-1]).
+//   SimpleRNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+//   LSTM:      [i f g o] = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh; i, f, o = sigmoid, g = tanh
+//              c_t = f c_{t-1} + i g; h_t = o tanh(c_t)
+//   GRU (rnn_gru.ts): n = tanh(W_in x + b_in + r (W_hn h + b_hn)), PyTorch = ONNX linear_before_reset=1.
+// The input projection of all T steps is ONE GEMM over (T*N, I); each step adds h_{t-1} W_hh^T with
+// a GEMM of (N, H); gate math is elementwise SIMD. Forward saves what backward needs: hs (RNN),
+// hs + cs + activated gates (LSTM). Backward (BPTT) takes dhs (T, N, H) = dL/dh_t for every step
+// (zeros where unused; add dL/dh_T into dhs[T-1]) and for the LSTM dcT (N, H) = dL/dc_T, and
+// ACCUMULATES dx, dw_ih, dw_hh, db_ih, db_hh, dh0 (dc0). It stores the pre-activation gradients of
+// all steps in scratch, so the input-side gradients are again single GEMMs after the time loop.
+// Bidirectional: the host runs a second instance on x_time_reversed = x32_reverse_time(x) and
+// reverses its hs back (concatenating or summing the directions is the layer's business).
+// Variable-length sequences (masking) are not handled here.
+// scratch: rnn_scratch_floats(cell, T, N, I, H) f32 for fwd and bwd (cell 0 RNN, 1 LSTM, 2 GRU).
+import { vld, vst, vsplat, vadd, vsub, vmul, vfma, vtanh, vsigmoid } from '../simd';
+import { gemm_scratch_floats } from './gemm';
+import { at, up4, sigm, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+export { f32_gru_fwd__ref, f32_gru_fwd__simd, f32_gru_bwd__ref, f32_gru_bwd__simd } from './rnn_gru';
+
+/** Scratch for the recurrent kernels in floats (fwd and bwd; mirrored by rnnScratchFloats in src/ops.ts). */
+export function rnn_scratch_floats(cell: i32, T: i32, N: i32, I: i32, H: i32): i32 {
+  const G = cell == 1 ? 4 : cell == 2 ? 3 : 1, GH = G * H, TN = T * N;
+  let g = max(gemm_scratch_floats(TN, GH, I), gemm_scratch_floats(N, GH, H));
+  g = max(g, max(gemm_scratch_floats(N, H, GH), gemm_scratch_floats(TN, I, GH)));
+  g = max(g, max(gemm_scratch_floats(GH, I, TN), max(gemm_scratch_floats(GH, H, N), gemm_scratch_floats(GH, H, (T - 1) * N))));
+  const extra = cell == 1 ? up4(TN * GH) + 2 * up4(N * H) : cell == 2 ? max(up4(N * GH), 2 * up4(TN * GH) + up4(N * H)) : up4(TN * H) + up4(N * H);
+  return extra + g;
+}
+
+// ---- SimpleRNN (tanh) ----
+
+function rnnFwd(simd: bool, hs: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize, b_ih: usize, b_hh: usize, s: usize,
+                T: i32, N: i32, I: i32, H: i32): void {
+  const TN = T * N, NH = N * H;
+  mm(simd, hs, x, w_ih, s, TN, H, I, 0, 1, 0);
+  biasAdd(simd, hs, b_ih, TN, H); biasAdd(simd, hs, b_hh, TN, H);
+  for (let t = 0; t < T; t++) {
+    const ht = at(hs, t * NH);
+    mm(simd, ht, t ? at(hs, (t - 1) * NH) : h0, w_hh, s, N, H, H, 0, 1, 1);
+    let k = 0;
+    if (simd) for (; k + 4 <= NH; k += 4) vst(at(ht, k), vtanh(vld(at(ht, k))));
+    for (; k < NH; k++) store<f32>(at(ht, k), Mathf.tanh(load<f32>(at(ht, k))));
+  }
+}
+
+function rnnBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
+                x: usize, h0: usize, hs: usize, w_ih: usize, w_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  const TN = T * N, NH = N * H;
+  const dA = scratch, carry = at(dA, up4(TN * H)), s = at(carry, up4(NH));
+  memory.fill(carry, 0, <usize>NH << 2);
+  const one = vsplat(1);
+  for (let t = T - 1; t >= 0; t--) {
+    const o = t * NH, a = at(dA, o);
+    let k = 0;
+    if (simd) for (; k + 4 <= NH; k += 4) {
+      const h = vld(at(hs, o + k));
+      vst(at(a, k), vmul(vadd(vld(at(dhs, o + k)), vld(at(carry, k))), vsub(one, vmul(h, h))));
+    }
+    for (; k < NH; k++) {
+      const h = load<f32>(at(hs, o + k));
+      store<f32>(at(a, k), (load<f32>(at(dhs, o + k)) + load<f32>(at(carry, k))) * (1 - h * h));
+    }
+    mm(simd, carry, a, w_hh, s, N, H, H, 0, 0, 0);
+  }
+  addTo(dh0, carry, NH);
+  finishGrads(simd, dx, dw_ih, dw_hh, db_ih, db_hh, x, h0, hs, dA, dA, w_ih, s, T, N, I, H, H);
+}
+
+// hs: (T, N, H) out; x: (T, N, I); h0: (N, H); w_ih: (H, I); w_hh: (H, H); b_ih, b_hh: (H); scratch: rnn_scratch_floats(0, ...)
+export function f32_rnn_fwd__ref(hs: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize, b_ih: usize, b_hh: usize, scratch: usize,
+                                 T: i32, N: i32, I: i32, H: i32): void { rnnFwd(false, hs, x, h0, w_ih, w_hh, b_ih, b_hh, scratch, T, N, I, H); }
+export function f32_rnn_fwd__simd(hs: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize, b_ih: usize, b_hh: usize, scratch: usize,
+                                  T: i32, N: i32, I: i32, H: i32): void { rnnFwd(true, hs, x, h0, w_ih, w_hh, b_ih, b_hh, scratch, T, N, I, H); }
+
+// dx: (T, N, I) +=; dw_ih: (H, I) +=; dw_hh: (H, H) +=; db_ih, db_hh: (H) +=; dh0: (N, H) +=;
+// dhs: (T, N, H); x: (T, N, I); h0: (N, H); hs: (T, N, H) from fwd; w_ih, w_hh; scratch
+export function f32_rnn_bwd__ref(dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
+                                 x: usize, h0: usize, hs: usize, w_ih: usize, w_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  rnnBwd(false, dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dhs, x, h0, hs, w_ih, w_hh, scratch, T, N, I, H);
+}
+export function f32_rnn_bwd__simd(dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
+                                  x: usize, h0: usize, hs: usize, w_ih: usize, w_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  rnnBwd(true, dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dhs, x, h0, hs, w_ih, w_hh, scratch, T, N, I, H);
+}
+
+// ---- LSTM ----
+
+function lstmFwd(simd: bool, hs: usize, cs: usize, gates: usize, x: usize, h0: usize, c0: usize, w_ih: usize, w_hh: usize,
+                 b_ih: usize, b_hh: usize, s: usize, T: i32, N: i32, I: i32, H: i32): void {
+  const TN = T * N, NH = N * H, G4 = 4 * H;
+  mm(simd, gates, x, w_ih, s, TN, G4, I, 0, 1, 0);
+  biasAdd(simd, gates, b_ih, TN, G4); biasAdd(simd, gates, b_hh, TN, G4);
+  for (let t = 0; t < T; t++) {
+    const gt = at(gates, t * N * G4);
+    mm(simd, gt, t ? at(hs, (t - 1) * NH) : h0, w_hh, s, N, G4, H, 0, 1, 1);
+    const cp = t ? at(cs, (t - 1) * NH) : c0;
+    for (let n = 0; n < N; n++) {
+      const g = at(gt, n * G4), o = n * H, ct = at(cs, t * NH + o), ht = at(hs, t * NH + o), cpr = at(cp, o);
+      let j = 0;
+      if (simd) for (; j + 4 <= H; j += 4) {
+        const vi = vsigmoid(vld(at(g, j))), vf = vsigmoid(vld(at(g, H + j))), vg = vtanh(vld(at(g, 2 * H + j))), vo = vsigmoid(vld(at(g, 3 * H + j)));
+        const c = vfma(vf, vld(at(cpr, j)), vmul(vi, vg));
+        vst(at(g, j), vi); vst(at(g, H + j), vf); vst(at(g, 2 * H + j), vg); vst(at(g, 3 * H + j), vo);
+        vst(at(ct, j), c); vst(at(ht, j), vmul(vo, vtanh(c)));
+      }
+      for (; j < H; j++) {
+        const vi = sigm(load<f32>(at(g, j))), vf = sigm(load<f32>(at(g, H + j))), vg = Mathf.tanh(load<f32>(at(g, 2 * H + j))), vo = sigm(load<f32>(at(g, 3 * H + j)));
+        const c = vf * load<f32>(at(cpr, j)) + vi * vg;
+        store<f32>(at(g, j), vi); store<f32>(at(g, H + j), vf); store<f32>(at(g, 2 * H + j), vg); store<f32>(at(g, 3 * H + j), vo);
+        store<f32>(at(ct, j), c); store<f32>(at(ht, j), vo * Mathf.tanh(c));
+      }
+    }
+  }
+}
+
+function lstmBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dc0: usize, dhs: usize, dcT: usize,
+                 x: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, w_ih: usize, w_hh: usize, scratch: usize,
+                 T: i32, N: i32, I: i32, H: i32): void {
+  const TN = T * N, NH = N * H, G4 = 4 * H;
+  const dA = scratch, ch = at(dA, up4(TN * G4)), cc = at(ch, up4(NH)), s = at(cc, up4(NH));
+  memory.fill(ch, 0, <usize>NH << 2);
+  memory.copy(cc, dcT, <usize>NH << 2);
+  const one = vsplat(1);
+  for (let t = T - 1; t >= 0; t--) {
+    const cp = t ? at(cs, (t - 1) * NH) : c0;
+    for (let n = 0; n < N; n++) {
+      const o = t * NH + n * H, g = at(gates, (t * N + n) * G4), a = at(dA, (t * N + n) * G4);
+      const dcp = at(cc, n * H), dhp = at(ch, n * H), cpr = at(cp, n * H);
+      let j = 0;
+      if (simd) for (; j + 4 <= H; j += 4) {
+        const vi = vld(at(g, j)), vf = vld(at(g, H + j)), vg = vld(at(g, 2 * H + j)), vo = vld(at(g, 3 * H + j));
+        const tc = vtanh(vld(at(cs, o + j))), dh = vadd(vld(at(dhs, o + j)), vld(at(dhp, j)));
+        const dc = vfma(vmul(dh, vo), vsub(one, vmul(tc, tc)), vld(at(dcp, j)));
+        vst(at(a, j), vmul(vmul(dc, vg), vmul(vi, vsub(one, vi))));
+        vst(at(a, H + j), vmul(vmul(dc, vld(at(cpr, j))), vmul(vf, vsub(one, vf))));
+        vst(at(a, 2 * H + j), vmul(vmul(dc, vi), vsub(one, vmul(vg, vg))));
+        vst(at(a, 3 * H + j), vmul(vmul(dh, tc), vmul(vo, vsub(one, vo))));
+        vst(at(dcp, j), vmul(dc, vf));
+      }
+      for (; j < H; j++) {
+        const vi = load<f32>(at(g, j)), vf = load<f32>(at(g, H + j)), vg = load<f32>(at(g, 2 * H + j)), vo = load<f32>(at(g, 3 * H + j));
+        const tc = Mathf.tanh(load<f32>(at(cs, o + j))), dh = load<f32>(at(dhs, o + j)) + load<f32>(at(dhp, j));
+        const dc = load<f32>(at(dcp, j)) + dh * vo * (1 - tc * tc);
+        store<f32>(at(a, j), dc * vg * (vi * (1 - vi)));
+        store<f32>(at(a, H + j), dc * load<f32>(at(cpr, j)) * (vf * (1 - vf)));
+        store<f32>(at(a, 2 * H + j), dc * vi * (1 - vg * vg));
+        store<f32>(at(a, 3 * H + j), dh * tc * (vo * (1 - vo)));
+        store<f32>(at(dcp, j), dc * vf);
+      }
+    }
+    mm(simd, ch, at(dA, t * N * G4), w_hh, s, N, H, G4, 0, 0, 0);
+  }
+  addTo(dh0, ch, NH);
+  addTo(dc0, cc, NH);
+  finishGrads(simd, dx, dw_ih, dw_hh, db_ih, db_hh, x, h0, hs, dA, dA, w_ih, s, T, N, I, H, G4);
+}
+
+// hs, cs: (T, N, H) out; gates: (T, N, 4H) out (activated i, f, g, o, saved for bwd); x: (T, N, I); h0, c0: (N, H);
+// w_ih: (4H, I); w_hh: (4H, H); b_ih, b_hh: (4H); scratch: rnn_scratch_floats(1, ...)
+export function f32_lstm_fwd__ref(hs: usize, cs: usize, gates: usize, x: usize, h0: usize, c0: usize, w_ih: usize, w_hh: usize,
+                                  b_ih: usize, b_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  lstmFwd(false, hs, cs, gates, x, h0, c0, w_ih, w_hh, b_ih, b_hh, scratch, T, N, I, H);
+}
+export function f32_lstm_fwd__simd(hs: usize, cs: usize, gates: usize, x: usize, h0: usize, c0: usize, w_ih: usize, w_hh: usize,
+                                   b_ih: usize, b_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  lstmFwd(true, hs, cs, gates, x, h0, c0, w_ih, w_hh, b_ih, b_hh, scratch, T, N, I, H);
+}
+
+// dx: (T, N, I) +=; dw_ih: (4H, I) +=; dw_hh: (4H, H) +=; db_ih, db_hh: (4H) +=; dh0, dc0: (N, H) +=;
+// dhs: (T, N, H); dcT: (N, H); x; h0, c0; hs, cs, gates from fwd; w_ih, w_hh; scratch
+export function f32_lstm_bwd__ref(dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dc0: usize, dhs: usize, dcT: usize,
+                                  x: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, w_ih: usize, w_hh: usize, scratch: usize,
+                                  T: i32, N: i32, I: i32, H: i32): void {
+  lstmBwd(false, dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dhs, dcT, x, h0, c0, hs, cs, gates, w_ih, w_hh, scratch, T, N, I, H);
+}
+export function f32_lstm_bwd__simd(dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dc0: usize, dhs: usize, dcT: usize,
+                                   x: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, w_ih: usize, w_hh: usize, scratch: usize,
+                                   T: i32, N: i32, I: i32, H: i32): void {
+  lstmBwd(true, dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dhs, dcT, x, h0, c0, hs, cs, gates, w_ih, w_hh, scratch, T, N, I, H);
+}
+
+// ---- time reversal for bidirectional layers: y[t] = x[T-1-t]; y, x: (T, F) 32-bit elements, F = N*features; no aliasing ----
+export function x32_reverse_time__ref(y: usize, x: usize, T: i32, F: i32): void {
+  for (let t = 0; t < T; t++) for (let k = 0; k < F; k++) store<u32>(at(y, t * F + k), load<u32>(at(x, (T - 1 - t) * F + k)));
+}
+export function x32_reverse_time__simd(y: usize, x: usize, T: i32, F: i32): void {
+  for (let t = 0; t < T; t++) memory.copy(at(y, t * F), at(x, (T - 1 - t) * F), <usize>F << 2);
+}

@@ -1,0 +1,110 @@
+// GRU, PyTorch's torch.nn.GRU (= ONNX GRU with linear_before_reset = 1); layouts and conventions
+// as in rnn.ts (time-major x (T, N, I), gates r, z, n, backward accumulates):
+//   gi = x_t W_ih^T + b_ih,  gh = h_{t-1} W_hh^T + b_hh       (both (N, 3H): r | z | n)
+//   r = sigmoid(gi_r + gh_r); z = sigmoid(gi_z + gh_z); n = tanh(gi_n + r * gh_n)
+//   h_t = (1 - z) * n + z * h_{t-1}
+// Forward saves the activated r, z, n in gates (T, N, 3H) and hn = gh_n (T, N, H) (the reset gate
+// multiplies it, so backward needs it). Scratch: gh (N, 3H) in fwd; in bwd the pre-activation
+// gradients of the input side dGi (T*N, 3H) and hidden side dGh (T*N, 3H; differs in the n block:
+// r * dn), and the dh carry (N, H).
+import { vld, vst, vsplat, vadd, vsub, vmul, vfma, vtanh, vsigmoid } from '../simd';
+import { at, up4, sigm, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+
+function gruFwd(simd: bool, hs: usize, gates: usize, hn: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize,
+                b_ih: usize, b_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  const TN = T * N, NH = N * H, G3 = 3 * H;
+  const gh = scratch, s = at(gh, up4(N * G3));
+  mm(simd, gates, x, w_ih, s, TN, G3, I, 0, 1, 0);
+  biasAdd(simd, gates, b_ih, TN, G3);
+  const one = vsplat(1);
+  for (let t = 0; t < T; t++) {
+    const hp = t ? at(hs, (t - 1) * NH) : h0;
+    mm(simd, gh, hp, w_hh, s, N, G3, H, 0, 1, 0);
+    biasAdd(simd, gh, b_hh, N, G3);
+    for (let n = 0; n < N; n++) {
+      const gi = at(gates, (t * N + n) * G3), gr = at(gh, n * G3), o = n * H;
+      const ht = at(hs, t * NH + o), hnt = at(hn, t * NH + o), hpr = at(hp, o);
+      let j = 0;
+      if (simd) for (; j + 4 <= H; j += 4) {
+        const r = vsigmoid(vadd(vld(at(gi, j)), vld(at(gr, j))));
+        const z = vsigmoid(vadd(vld(at(gi, H + j)), vld(at(gr, H + j))));
+        const hnv = vld(at(gr, 2 * H + j));
+        const nn = vtanh(vfma(r, hnv, vld(at(gi, 2 * H + j))));
+        vst(at(gi, j), r); vst(at(gi, H + j), z); vst(at(gi, 2 * H + j), nn); vst(at(hnt, j), hnv);
+        vst(at(ht, j), vfma(z, vld(at(hpr, j)), vmul(vsub(one, z), nn)));
+      }
+      for (; j < H; j++) {
+        const r = sigm(load<f32>(at(gi, j)) + load<f32>(at(gr, j)));
+        const z = sigm(load<f32>(at(gi, H + j)) + load<f32>(at(gr, H + j)));
+        const hnv = load<f32>(at(gr, 2 * H + j));
+        const nn = Mathf.tanh(load<f32>(at(gi, 2 * H + j)) + r * hnv);
+        store<f32>(at(gi, j), r); store<f32>(at(gi, H + j), z); store<f32>(at(gi, 2 * H + j), nn); store<f32>(at(hnt, j), hnv);
+        store<f32>(at(ht, j), (1 - z) * nn + z * load<f32>(at(hpr, j)));
+      }
+    }
+  }
+}
+
+function gruBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
+                x: usize, h0: usize, hs: usize, gates: usize, hn: usize, w_ih: usize, w_hh: usize, scratch: usize,
+                T: i32, N: i32, I: i32, H: i32): void {
+  const TN = T * N, NH = N * H, G3 = 3 * H;
+  const dGi = scratch, dGh = at(dGi, up4(TN * G3)), carry = at(dGh, up4(TN * G3)), s = at(carry, up4(NH));
+  memory.fill(carry, 0, <usize>NH << 2);
+  const one = vsplat(1);
+  for (let t = T - 1; t >= 0; t--) {
+    const hp = t ? at(hs, (t - 1) * NH) : h0;
+    for (let n = 0; n < N; n++) {
+      const row = (t * N + n) * G3, g = at(gates, row), ai = at(dGi, row), ah = at(dGh, row);
+      const o = t * NH + n * H, cr = at(carry, n * H), hpr = at(hp, n * H);
+      let j = 0;
+      if (simd) for (; j + 4 <= H; j += 4) {
+        const r = vld(at(g, j)), z = vld(at(g, H + j)), nn = vld(at(g, 2 * H + j));
+        const dh = vadd(vld(at(dhs, o + j)), vld(at(cr, j)));
+        const dan = vmul(vmul(dh, vsub(one, z)), vsub(one, vmul(nn, nn)));
+        const dar = vmul(vmul(dan, vld(at(hn, o + j))), vmul(r, vsub(one, r)));
+        const daz = vmul(vmul(dh, vsub(vld(at(hpr, j)), nn)), vmul(z, vsub(one, z)));
+        vst(at(ai, j), dar); vst(at(ai, H + j), daz); vst(at(ai, 2 * H + j), dan);
+        vst(at(ah, j), dar); vst(at(ah, H + j), daz); vst(at(ah, 2 * H + j), vmul(dan, r));
+        vst(at(cr, j), vmul(dh, z));
+      }
+      for (; j < H; j++) {
+        const r = load<f32>(at(g, j)), z = load<f32>(at(g, H + j)), nn = load<f32>(at(g, 2 * H + j));
+        const dh = load<f32>(at(dhs, o + j)) + load<f32>(at(cr, j));
+        const dan = dh * (1 - z) * (1 - nn * nn);
+        const dar = dan * load<f32>(at(hn, o + j)) * (r * (1 - r));
+        const daz = dh * (load<f32>(at(hpr, j)) - nn) * (z * (1 - z));
+        store<f32>(at(ai, j), dar); store<f32>(at(ai, H + j), daz); store<f32>(at(ai, 2 * H + j), dan);
+        store<f32>(at(ah, j), dar); store<f32>(at(ah, H + j), daz); store<f32>(at(ah, 2 * H + j), dan * r);
+        store<f32>(at(cr, j), dh * z);
+      }
+    }
+    mm(simd, carry, at(dGh, t * N * G3), w_hh, s, N, H, G3, 0, 0, 1);
+  }
+  addTo(dh0, carry, NH);
+  finishGrads(simd, dx, dw_ih, dw_hh, db_ih, db_hh, x, h0, hs, dGi, dGh, w_ih, s, T, N, I, H, G3);
+}
+
+// hs: (T, N, H) out; gates: (T, N, 3H) out (activated r, z, n); hn: (T, N, H) out (W_hn h + b_hn);
+// x: (T, N, I); h0: (N, H); w_ih: (3H, I); w_hh: (3H, H); b_ih, b_hh: (3H); scratch: rnn_scratch_floats(2, ...)
+export function f32_gru_fwd__ref(hs: usize, gates: usize, hn: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize,
+                                 b_ih: usize, b_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  gruFwd(false, hs, gates, hn, x, h0, w_ih, w_hh, b_ih, b_hh, scratch, T, N, I, H);
+}
+export function f32_gru_fwd__simd(hs: usize, gates: usize, hn: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize,
+                                  b_ih: usize, b_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
+  gruFwd(true, hs, gates, hn, x, h0, w_ih, w_hh, b_ih, b_hh, scratch, T, N, I, H);
+}
+
+// dx: (T, N, I) +=; dw_ih: (3H, I) +=; dw_hh: (3H, H) +=; db_ih, db_hh: (3H) +=; dh0: (N, H) +=;
+// dhs: (T, N, H); x; h0; hs, gates, hn from fwd; w_ih, w_hh; scratch
+export function f32_gru_bwd__ref(dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
+                                 x: usize, h0: usize, hs: usize, gates: usize, hn: usize, w_ih: usize, w_hh: usize, scratch: usize,
+                                 T: i32, N: i32, I: i32, H: i32): void {
+  gruBwd(false, dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dhs, x, h0, hs, gates, hn, w_ih, w_hh, scratch, T, N, I, H);
+}
+export function f32_gru_bwd__simd(dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
+                                  x: usize, h0: usize, hs: usize, gates: usize, hn: usize, w_ih: usize, w_hh: usize, scratch: usize,
+                                  T: i32, N: i32, I: i32, H: i32): void {
+  gruBwd(true, dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dhs, x, h0, hs, gates, hn, w_ih, w_hh, scratch, T, N, I, H);
+}
