@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { AxonError } from '../errors.js';
 import { train } from './train.js';
+import { compile } from './compile.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
@@ -19,6 +20,25 @@ export function program(): Command {
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', '\nExample:\n  axon train models/digits/config.json --epochs 20 --out out/digits')
     .action(async (config: string, o) => { await train(config, { out: o.out, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, build: o.build, progress: o.progress }); });
+  p.command('compile')
+    .description('compile a model file into one bundle for the standalone WASI program (build/axon.wasi.wasm): inference, and fine-tuning with --epochs')
+    .argument('<model>', 'model file (.axon)')
+    .requiredOption('-b, --batch <n>', 'batch size N of the plans (inference chunks, fine-tuning mini-batches)', int)
+    .requiredOption('-o, --out <file>', 'bundle file to write (.axb)')
+    .option('-e, --epochs <n>', 'fine-tuning epochs to precompute (needs --data or --samples)', int)
+    .option('--data <file>', 'fine-tuning inputs (.npy, .idx, .csv); the row count fixes the steps')
+    .option('--labels <file>', 'fine-tuning labels, checked against the loss')
+    .option('--samples <n>', 'fine-tuning sample count when no --data is given', int)
+    .option('-s, --seed <n>', "shuffle seed (default: the model's seed ^ 0x5eed, as fit)", int)
+    .option('--no-shuffle', 'keep the sample order every epoch')
+    .option('--bin-out <dir>', 'also write x.bin (f32 rows) and y.bin (i32 ids or f32 rows) for the device')
+    .option('--scale <k>', 'multiply --data by k before the saved normalizer (the training config\'s data.scale)', Number)
+    .option('--no-normalize', "don't apply the model file's saved normalizer to x.bin")
+    .addHelpText('after', '\nExample:\n  axon compile out/digits/model.axon --batch 32 --out digits.axb --epochs 2 --data x.npy --labels y.npy\n  wasmtime --dir=. build/axon.wasi.wasm finetune digits.axb x.bin y.bin 2 weights.bin')
+    .action(async (model: string, o) => {
+      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize });
+      process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
+    });
   return p;
 }
 

@@ -1,0 +1,95 @@
+// `axon compile <model.axon> --batch N --out bundle.axb [--epochs E --data x.npy --labels y.npy]`:
+// writes the one-file bundle the standalone WASI program (build/axon.wasi.wasm) runs: arena image,
+// predict plans (and train plans plus every fine-tuning step's hyperparameters when --epochs is
+// given). Format: src/wasi/bundle.ts. --bin-out also writes x.bin / y.bin for the device.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AxonError } from '../errors.js';
+import { Tensor } from '../runtime/tensor.js';
+import { size } from '../layers/layer.js';
+import { modelFromBytes } from '../model/serialize.js';
+import { Normalizer } from '../data/normalize.js';
+import { compileBundle, parseBundle } from '../wasi/bundle.js';
+import { readDataset } from '../../targets/node/data.js';
+import { writeFileAtomic } from '../../targets/node/fs.js';
+import { loadEngine } from '../../targets/node/index.js';
+
+export interface CompileFlags {
+  batch: number;
+  out: string;
+  epochs?: number;
+  /** fine-tuning inputs (.npy/.idx/.csv): their row count fixes the steps; checked against the model */
+  data?: string;
+  labels?: string;
+  /** the fine-tuning sample count, when no --data is given */
+  samples?: number;
+  seed?: number;
+  shuffle?: boolean;
+  /** write x.bin (and y.bin) for the device into this directory */
+  binOut?: string;
+  /** multiply the data by this before normalizing (as the training config's data.scale) */
+  scale?: number;
+  /** apply the model file's saved normalizer to x.bin (default true) */
+  normalize?: boolean;
+}
+
+export interface CompileReport { bundle: string; bytes: number; batch: number; samples: number; epochs: number; plans: number; steps: number; files: string[] }
+
+/** Class ids (i32) or float rows (f32) as the loss wants, checked like Sequential.fit checks them. */
+function targets(y: Tensor, n: number, kind: 'i32' | 'f32', C: number, per: number, path: string): Int32Array | Float32Array {
+  if (y.shape[0] !== n) throw new AxonError('BAD_SHAPE', `${path}: ${y.shape[0]} labels for ${n} samples`);
+  if (kind === 'f32') {
+    if (y.size !== n * per) throw new AxonError('BAD_SHAPE', `${path}: shape [${y.shape}] but the model outputs ${per} values per sample`);
+    const out = Float32Array.from(y.data);
+    if (out.some((v) => !Number.isFinite(v))) throw new AxonError('NOT_FINITE', `${path}: non-finite target values`);
+    return out;
+  }
+  if (y.shape.length === 2 && y.shape[1] === C && C > 1) {
+    const ids = new Int32Array(n);
+    for (let r = 0; r < n; r++) { let b = 0; for (let c = 1; c < C; c++) if (y.data[r * C + c] > y.data[r * C + b]) b = c; ids[r] = b; }
+    return ids;
+  }
+  if (y.size !== n) throw new AxonError('BAD_SHAPE', `${path}: shape [${y.shape}]; the loss wants class ids [n] or one-hot [n, ${C}]`);
+  const ids = Int32Array.from(y.data);
+  for (let r = 0; r < n; r++) if (!(ids[r] >= 0 && ids[r] < C) || ids[r] !== y.data[r]) throw new AxonError('BAD_DATA', `${path}: label ${y.data[r]} of sample ${r} is not a class id in [0, ${C})`);
+  return ids;
+}
+
+export async function compile(modelPath: string, f: CompileFlags): Promise<CompileReport> {
+  let bytes: Uint8Array;
+  try { bytes = new Uint8Array(await readFile(modelPath)); } catch { throw new AxonError('IO', `${modelPath}: cannot read the model file`); }
+  const engine = await loadEngine();
+  const { model, graph } = modelFromBytes(bytes, modelPath, engine);
+  const epochs = f.epochs ?? 0;
+  let n = f.samples ?? 0, x: Tensor | undefined, y: Int32Array | Float32Array | undefined;
+  if (f.data) {
+    x = (await readDataset(f.data)).x;
+    const F = size(model.inputShape);
+    if (x.size !== x.shape[0] * F) throw new AxonError('BAD_SHAPE', `${f.data}: shape [${x.shape}] but the model takes ${F} values per sample ([${model.inputShape}])`);
+    if (f.samples !== undefined && f.samples !== x.shape[0]) throw new AxonError('BAD_CONFIG', `--samples ${f.samples} disagrees with ${f.data}'s ${x.shape[0]} rows`);
+    n = x.shape[0];
+  }
+  if (f.labels) {
+    if (!x) throw new AxonError('BAD_CONFIG', '--labels needs --data');
+    if (!model.loss) throw new AxonError('BAD_CONFIG', `${modelPath} has no compile settings (loss); labels cannot be checked`);
+    y = targets((await readDataset(f.labels)).x, n, model.loss.targetDtype, model.loss.outputs, model.loss.targetPerSample, f.labels);
+  }
+  if (epochs > 0 && !(n > 0)) throw new AxonError('BAD_CONFIG', '--epochs needs the fine-tuning set: --data x.npy (or --samples N)');
+  const bundle = await compileBundle(model, { batch: f.batch, epochs, samples: epochs > 0 ? n : 0, seed: f.seed, shuffle: f.shuffle });
+  const b = parseBundle(bundle, f.out);
+  writeFileAtomic(f.out, bundle);
+  const files = [f.out];
+  if (f.binOut) {
+    if (!x) throw new AxonError('BAD_CONFIG', '--bin-out needs --data');
+    await mkdir(f.binOut, { recursive: true });
+    const xs = new Float32Array(x.size);
+    for (let i = 0; i < xs.length; i++) xs[i] = x.data[i] * (f.scale ?? 1);
+    let xt = new Tensor(xs, x.shape);
+    const norm = (graph.extra as { normalizer?: unknown } | undefined)?.normalizer;
+    if (norm && f.normalize !== false) xt = Normalizer.fromJSON(norm, `${modelPath} normalizer`).apply(xt, f.data);
+    await writeFile(join(f.binOut, 'x.bin'), new Uint8Array(xt.data.buffer, xt.data.byteOffset, xt.data.byteLength));
+    files.push(join(f.binOut, 'x.bin'));
+    if (y) { await writeFile(join(f.binOut, 'y.bin'), new Uint8Array(y.buffer, y.byteOffset, y.byteLength)); files.push(join(f.binOut, 'y.bin')); }
+  }
+  return { bundle: f.out, bytes: bundle.length, batch: f.batch, samples: b.samples, epochs: b.epochs, plans: b.plans.length, steps: b.hp?.steps ?? 0, files };
+}

@@ -1,0 +1,149 @@
+// The conformance suite: models, inputs and what the Node target computes for them, shared by
+// every target's runner (Node + both WASI hosts in conformance.test.ts; the browser and Workers
+// runners import this file too). Environment-free: no node: imports, only src/ and Web APIs
+// (crypto.subtle for digests), so it bundles for Chromium and workerd unchanged.
+//
+// A case builds a seeded model (deterministic initial weights), deterministic inputs, and says
+// what to run: 'predict' (Sequential.predict at batch N → outputs) or 'fit' (Sequential.fit with
+// batch N, the case's epochs, shuffle seed = the model's default, no validation → the parameters,
+// concatenated in layer/param order = the WASI program's out-weights.bin). expected.json holds the
+// SHA-256 of the Node target's result bytes (f32 LE), recorded with the SIMD128 build; every target
+// must reproduce it bit for bit on that build. Regenerate after a deliberate numeric change:
+//   AXON_UPDATE_CONFORMANCE=1 npx vitest run --project simd tests/targets/conformance
+import { Sequential, layers, Rng, Tensor } from '../../../src/index.js';
+import type { Engine } from '../../../src/runtime/engine.js';
+import expectedJson from './expected.json';
+
+export interface ConformanceCase {
+  name: string;
+  kind: 'predict' | 'fit';
+  /** batch size N (predict chunks / fit mini-batches; = the WASI bundle's batch) */
+  batch: number;
+  rows: number;
+  epochs?: number;
+  /** a fresh model (compiled for 'fit'); pass an engine to pin the build */
+  model(engine?: Engine): Sequential;
+  /** rows × input features, f32 */
+  x(): Float32Array;
+  /** targets in the loss's format: i32 class ids or f32 rows ('fit' only) */
+  y?(): Int32Array | Float32Array;
+}
+
+/** Deterministic standard normals from the runtime's own PRNG (identical on every target). */
+export function normals(n: number, seed: number, scale = 1): Float32Array {
+  const r = new Rng(seed), a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = r.normal() * scale;
+  return a;
+}
+function ids(n: number, classes: number, seed: number): Int32Array {
+  const r = new Rng(seed);
+  return Int32Array.from({ length: n }, () => r.int(classes));
+}
+function bits(n: number, seed: number): Float32Array {
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => (r.uniform() < 0.5 ? 0 : 1));
+}
+
+export const CASES: ConformanceCase[] = [
+  {
+    name: 'predict/mlp-relu-softmax', kind: 'predict', batch: 8, rows: 37,
+    model: (engine) => new Sequential({ inputShape: [10], seed: 11, engine })
+      .add(layers.dense({ units: 16, activation: 'relu' })).add(layers.dense({ units: 4, activation: 'softmax' })),
+    x: () => normals(37 * 10, 1),
+  },
+  {
+    name: 'predict/tanh-sigmoid-rows-below-batch', kind: 'predict', batch: 16, rows: 5,
+    model: (engine) => new Sequential({ inputShape: [7], seed: 12, engine })
+      .add(layers.dense({ units: 12, activation: 'tanh' })).add(layers.dense({ units: 6, activation: 'sigmoid' })),
+    x: () => normals(5 * 7, 2, 2),
+  },
+  {
+    name: 'predict/flatten-leaky-logsoftmax', kind: 'predict', batch: 20, rows: 20,
+    model: (engine) => new Sequential({ inputShape: [3, 4, 2], seed: 13, engine })
+      .add(layers.flatten()).add(layers.dense({ units: 9 })).add(layers.activation({ activation: 'leakyRelu', alpha: 0.1 }))
+      .add(layers.dense({ units: 3, activation: 'logSoftmax', useBias: false })),
+    x: () => normals(20 * 24, 3),
+  },
+  {
+    name: 'predict/wide-gemm-tiles', kind: 'predict', batch: 13, rows: 29,
+    model: (engine) => new Sequential({ inputShape: [67], seed: 14, engine })
+      .add(layers.dense({ units: 45, activation: 'relu' })).add(layers.dense({ units: 33, activation: 'tanh' })).add(layers.dense({ units: 10 })),
+    x: () => normals(29 * 67, 4),
+  },
+  {
+    name: 'fit/adam-dropout-sparse-xent', kind: 'fit', batch: 8, rows: 45, epochs: 3,
+    model: (engine) => new Sequential({ inputShape: [6], seed: 21, engine })
+      .add(layers.dense({ units: 16, activation: 'relu' })).add(layers.dropout({ rate: 0.25 })).add(layers.dense({ units: 3, activation: 'softmax' }))
+      .compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy' }),
+    x: () => normals(45 * 6, 5),
+    y: () => ids(45, 3, 6),
+  },
+  {
+    name: 'fit/sgd-momentum-mse-schedule-clipnorm-l2', kind: 'fit', batch: 10, rows: 40, epochs: 4,
+    model: (engine) => new Sequential({ inputShape: [5], seed: 22, engine })
+      .add(layers.dense({ units: 8, activation: 'tanh', kernelRegularizer: { l2: 1e-3 } })).add(layers.dense({ units: 2 }))
+      .compile({ optimizer: { type: 'momentum', lr: 0.05, schedule: { type: 'step', stepSize: 2, gamma: 0.5 }, clipNorm: 1 }, loss: 'mse' }),
+    x: () => normals(40 * 5, 7),
+    y: () => normals(40 * 2, 8),
+  },
+  {
+    name: 'fit/rmsprop-centered-bce-clipvalue-l1', kind: 'fit', batch: 7, rows: 30, epochs: 2,
+    model: (engine) => new Sequential({ inputShape: [4], seed: 23, engine })
+      .add(layers.dense({ units: 6, activation: 'relu', kernelRegularizer: { l1: 1e-3 } })).add(layers.dense({ units: 1, activation: 'sigmoid' }))
+      .compile({ optimizer: { type: 'rmsprop', lr: 0.01, centered: true, momentum: 0.5, clipValue: 0.5 }, loss: 'binaryCrossentropy' }),
+    x: () => normals(30 * 4, 9),
+    y: () => bits(30, 10),
+  },
+  {
+    name: 'fit/adamw-amsgrad-exp-per-step', kind: 'fit', batch: 16, rows: 50, epochs: 2,
+    model: (engine) => new Sequential({ inputShape: [8], seed: 24, engine })
+      .add(layers.dense({ units: 12, activation: 'sigmoid' })).add(layers.dense({ units: 5, activation: 'softmax' }))
+      .compile({ optimizer: { type: 'adamw', lr: 0.005, amsgrad: true, schedule: { type: 'exponential', gamma: 0.97, per: 'step' } }, loss: 'sparseCategoricalCrossentropy' }),
+    x: () => normals(50 * 8, 11),
+    y: () => ids(50, 5, 12),
+  },
+  {
+    name: 'fit/nesterov-frozen-first-layer-full-batch', kind: 'fit', batch: 24, rows: 24, epochs: 3,
+    model: (engine) => {
+      const m = new Sequential({ inputShape: [5], seed: 25, engine });
+      m.add(layers.dense({ units: 7, activation: 'relu', trainable: false })).add(layers.dense({ units: 3, activation: 'softmax' }));
+      return m.compile({ optimizer: { type: 'nesterov', lr: 0.1 }, loss: 'sparseCategoricalCrossentropy' });
+    },
+    x: () => normals(24 * 5, 13),
+    y: () => ids(24, 3, 14),
+  },
+];
+
+/**
+ * What the JS host computes for a case (the reference for the Node target, and exactly what the
+ * browser and Workers runners compute with their engine): predict outputs, or the parameters after fit.
+ */
+export async function runJsHost(c: ConformanceCase, engine?: Engine): Promise<Float32Array> {
+  const m = c.model(engine);
+  const x = new Tensor(c.x(), [c.rows, ...m.inputShape]);
+  if (c.kind === 'predict') return (await m.predict(x, { batchSize: c.batch })).data as Float32Array;
+  const y = c.y!();
+  await m.fit(x, new Tensor(y, y instanceof Int32Array ? [c.rows] : [c.rows, y.length / c.rows]), { epochs: c.epochs, batchSize: c.batch });
+  return concatWeights(m);
+}
+
+/** Parameters concatenated in layer, then parameter order (= the bundle's PARAMS order). */
+export function concatWeights(m: Sequential): Float32Array {
+  const w = m.getWeights(), parts: Float32Array[] = [];
+  for (const l of m.layers) for (const p of l.params) parts.push(w.get(`${l.name}.${p.name}`)!);
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** Lowercase hex SHA-256 of the bytes of a typed array. */
+export async function sha256(a: ArrayBufferView): Promise<string> {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface Expected { sha256: string; values: number; head: number[] }
+/** The Node target's recorded results (SIMD128 build), by case name. */
+export const EXPECTED: Record<string, Expected> = expectedJson as Record<string, Expected>;
