@@ -13,7 +13,7 @@
 // runs a 4x8 register-blocked microkernel over the full K, requantizing in registers:
 //   __simd    i16 pairs: A as i32 splats of (a[k], a[k+1]), W panel as [n0(k,k+1) .. n3(k,k+1)];
 //             i32x4.dot_i16x8_s gives four columns at once, no horizontal reduction.
-//   __relaxed i8 quads with i32x4.relaxed_dot_i8x16_i7x16_add_s. Its second operand must be 7-bit
+//   __relaxed i8 quads with i16x8.relaxed_dot_i8x16_i7x16_s (+ widening). Its second operand must be 7-bit
 //             non-negative to be deterministic (x86 reads it unsigned, Arm signed), so W is stored
 //             as W+64 in [0, 127] and the kernel subtracts 64*rowsum(A); A keeps its full 8 bits.
 //             That needs W in [-64, 63] (quantize weights with a 7-bit range to get this path);
@@ -132,6 +132,15 @@ export function qs8_gemm_fwd__simd(c: usize, a: usize, wp: usize, scratch: usize
   }
 }
 
+// acc + dot(a, b) over groups of 4 bytes: a i8, b in [0, 127]. NOTE: not the fused
+// i32x4.relaxed_dot_i8x16_i7x16_add_s: V8 (x64, no AVX-VNNI) rebuilds its ones constant on every
+// use (5 instructions); the pair sums of the i16 dot cannot overflow (|a*b + a'*b'| <= 32512), and
+// widening them with a hoisted ones vector takes 3 (pmaddubsw, pmaddwd, paddd).
+// @ts-ignore: decorator
+@inline function dot7(a: v128, b: v128, acc: v128, ones: v128): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(a, b), ones));
+}
+
 // c: (M, N) i8; a: (M, K) i8; wp: packed by qs8_pack_w__relaxed; scratch: qs8_gemm_scratch_bytes(M, N, K)
 export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
                                       za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
@@ -146,7 +155,7 @@ export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: us
   const rowsum = scratch + <usize>rows * kpad4(K);
   const tmp = scratch + <usize>rows * (2 * kpad2(K) + 8);
   const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc)), zcv = i32x4.splat(zc);
-  const zav = i32x4.splat(za), scale = f32x4.splat(sa / sc);
+  const zav = i32x4.splat(za), scale = f32x4.splat(sa / sc), ones = i16x8.splat(1);
   for (let ic = 0; ic < M; ic += MC) {
     const mc = min(MC, M - ic);
     pack_a_i7(scratch, rowsum, a + <usize>ic * K, mc, K);
@@ -162,13 +171,13 @@ export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: us
         for (let g = 0; g < groups; g++) {
           const w0 = v128.load(bp), w1 = v128.load(bp, 16);
           let x = v128.load32_splat(ap);
-          c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c00); c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c01);
+          c00 = dot7(x, w0, c00, ones); c01 = dot7(x, w1, c01, ones);
           x = v128.load32_splat(ap, 4);
-          c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c10); c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c11);
+          c10 = dot7(x, w0, c10, ones); c11 = dot7(x, w1, c11, ones);
           x = v128.load32_splat(ap, 8);
-          c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c20); c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c21);
+          c20 = dot7(x, w0, c20, ones); c21 = dot7(x, w1, c21, ones);
           x = v128.load32_splat(ap, 12);
-          c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w0, c30); c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w1, c31);
+          c30 = dot7(x, w0, c30, ones); c31 = dot7(x, w1, c31, ones);
           ap += 16; bp += 32;
         }
         store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c + <usize>(ic + ir) * N + j0, N, min(MR, mc - ir), nr,
