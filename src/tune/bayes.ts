@@ -102,7 +102,7 @@ function perturb(u: number[], groups: number[], kinds: string[], scale: number, 
 }
 
 /** Bayesian optimization (GP + expected improvement) within the budgets. */
-export function bayesSearch<S extends Space>(space: S, objective: Objective<Config<S>>, opts: BayesOptions = {}): Promise<SearchResult<Config<S>>> {
+export async function bayesSearch<S extends Space>(space: S, objective: Objective<Config<S>>, opts: BayesOptions = {}): Promise<SearchResult<Config<S>>> {
   const name = opts.name ?? 'search space';
   validateSpace(space, name);
   for (const k of ['initialTrials', 'candidates'] as const) {

@@ -104,7 +104,7 @@ function now(): number { return globalThis.performance?.now() ?? Date.now(); }
  * Tries the grid (`points` values per numeric parameter, default 5, evenly spaced in its scale;
  * every choice) in order, last parameter fastest, within the budgets.
  */
-export function gridSearch<S extends Space>(
+export async function gridSearch<S extends Space>(
   space: S, objective: Objective<Config<S>>, opts: SearchOptions & { points?: number } = {},
 ): Promise<SearchResult<Config<S>>> {
   const name = opts.name ?? 'search space';
@@ -117,7 +117,7 @@ export function gridSearch<S extends Space>(
 }
 
 /** Tries seeded uniformly random configs (log-uniform for log parameters) within the budgets. */
-export function randomSearch<S extends Space>(
+export async function randomSearch<S extends Space>(
   space: S, objective: Objective<Config<S>>, opts: SearchOptions = {},
 ): Promise<SearchResult<Config<S>>> {
   return runSearch(space, objective, (h) => sampleConfig(space, h.rng), opts);
