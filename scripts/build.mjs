@@ -25,6 +25,7 @@ if (!args.has('--kernels')) {
     packages: 'external' });
   // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
   await (await import('../targets/browser/build.mjs')).buildBrowser();
+  await (await import('../targets/workers/build.mjs')).buildWorkers();
   if (!args.has('--no-types')) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 }
 console.log(`build: ${(performance.now() - t0).toFixed(0)} ms`);

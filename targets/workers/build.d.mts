@@ -1,0 +1,1 @@
+export function buildWorkers(opts?: { outdir?: string; minify?: boolean }): Promise<void>;

@@ -1,0 +1,248 @@
+// Template Worker: the digits MLP behind HTTP.
+//   POST /predict   JSON {"inputs": [[64 numbers], ...]}, or application/octet-stream f32 little-endian
+//                   with an `x-shape: n,64` header. Answers JSON {outputs, predictions, build}, or f32
+//                   bytes (+ x-shape) when the request says `accept: application/octet-stream`.
+//                   `?model=tuned` predicts with the fine-tuned weights (see /finetune).
+//   POST /finetune  JSON {"inputs": [[...]], "labels": [...], "steps": k}: k (≤ MAX_STEPS) SGD steps on the
+//                   batch, starting from the weights in KV (binding WEIGHTS) when present; saves them back.
+//   GET  /          model card: input shape, classes, build, limits.
+// Inputs are 8×8 pixel intensities in [0, 1] (the dataset's 0..16 divided by 16); the normalizer saved
+// in the model file is applied here. Bad requests get 4xx with JSON {error, code} and change nothing.
+// In your own project import from 'axon/workers' instead of '../../index.js'.
+import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, type Engine, type Sequential, type BuildName } from '../../index.js';
+import modelFile from '../model/digits.axon';
+
+/** The subset of the KV API this Worker uses (see @cloudflare/workers-types for the full one). */
+interface KV {
+  getWithMetadata<M>(key: string, type: 'arrayBuffer'): Promise<{ value: ArrayBuffer | null; metadata: M | null }>;
+  put(key: string, value: ArrayBuffer | ArrayBufferView, opts?: { metadata?: unknown }): Promise<void>;
+}
+export interface Env { WEIGHTS?: KV; AXON_BUILD?: string; FINETUNE_LR?: string }
+
+export const LIMITS = { maxBodyBytes: 1 << 20, maxRows: 1024, maxFinetuneRows: 256, maxSteps: 50, defaultSteps: 10 };
+const KEY = 'digits/tuned.axon';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) { super(message); }
+}
+const bad = (code: string, msg: string) => new HttpError(400, code, msg);
+
+// ── per-isolate state: the engine and the models are made once, on the first request ──
+interface Loaded { engine: Engine; model: Sequential; normalizer?: Normalizer; features: number; classes: number; extra?: Record<string, unknown> }
+interface Tuned extends Loaded { version: number; steps: number }
+let base: Promise<Loaded> | undefined;
+let tuned: Promise<Tuned> | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs model work one request at a time (sessions share wasm buffers; awaits would interleave otherwise). */
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const r = queue.then(fn);
+  queue = r.catch(() => undefined);
+  return r;
+}
+
+/** Retries on the next request if loading failed. */
+function once<T>(get: () => Promise<T> | undefined, set: (p: Promise<T> | undefined) => void, make: () => Promise<T>): Promise<T> {
+  let p = get();
+  if (!p) { p = make(); set(p); p.catch(() => set(undefined)); }
+  return p;
+}
+
+async function load(env: Env): Promise<Loaded> {
+  const build = env.AXON_BUILD && env.AXON_BUILD !== 'auto' ? { build: env.AXON_BUILD as BuildName } : undefined;
+  const engine = await loadEngine(build);
+  const { model, graph } = modelFromBytes(new Uint8Array(modelFile), 'digits.axon', engine);
+  const norm = graph.extra?.normalizer;
+  const classes = model.outputShape.reduce((a, b) => a * b, 1), features = model.inputShape.reduce((a, b) => a * b, 1);
+  return { engine, model, normalizer: norm ? Normalizer.fromJSON(norm, 'digits.axon normalizer') : undefined, features, classes, extra: graph.extra };
+}
+const getBase = (env: Env) => once(() => base, (p) => (base = p), () => load(env));
+/** The fine-tuned copy: compiled once per isolate for plain SGD (stateless, so KV holds the whole training state). */
+const getTuned = (env: Env) => once(() => tuned, (p) => (tuned = p), async () => {
+  const t = await load(env);
+  const lr = Number(env.FINETUNE_LR ?? 0.05);
+  t.model.compile({ optimizer: { type: 'sgd', lr }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return { ...t, version: 0, steps: 0 };
+});
+
+/** Brings the tuned model up to the newest weights in KV (never back to older ones: KV reads may lag). */
+async function syncFromKv(t: Tuned, kv: KV): Promise<boolean> {
+  const { value, metadata } = await kv.getWithMetadata<{ version: number; steps: number }>(KEY, 'arrayBuffer');
+  if (!value || !metadata || !(metadata.version > t.version)) return false;
+  const file = readAxonModelFile(new Uint8Array(value), KEY);
+  t.model.setWeights(new Map([...file.tensors].map(([k, v]) => [k, v.data as Float32Array])));
+  t.version = metadata.version;
+  t.steps = metadata.steps;
+  return true;
+}
+
+// ── request parsing and validation ──
+async function readBody(req: Request): Promise<Uint8Array> {
+  const declared = req.headers.get('content-length');
+  const tooLarge = () => new HttpError(413, 'TOO_LARGE', `the body is larger than ${LIMITS.maxBodyBytes} bytes; send fewer rows per request`);
+  if (declared !== null && Number(declared) > LIMITS.maxBodyBytes) throw tooLarge();
+  if (!req.body) throw bad('EMPTY_BODY', 'the request has no body');
+  const reader = req.body.getReader(), parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.byteLength;
+    if (n > LIMITS.maxBodyBytes) { await reader.cancel(); throw tooLarge(); }
+    parts.push(value);
+  }
+  if (n === 0) throw bad('EMPTY_BODY', 'the request body is empty');
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.byteLength; }
+  return out;
+}
+
+const mediaType = (req: Request) => (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+
+function parseJson(bytes: Uint8Array): Record<string, unknown> {
+  let v: unknown;
+  try { v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)); } catch (e) { throw bad('BAD_JSON', `the body is not valid JSON (${e instanceof Error ? e.message : e})`); }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad('BAD_JSON', 'the body must be a JSON object like {"inputs": [[...]]}');
+  return v as Record<string, unknown>;
+}
+
+/** `inputs` as an [n, features] f32 tensor: a list of rows of finite numbers. */
+function rowsFromJson(inputs: unknown, features: number, maxRows: number): Tensor {
+  if (!Array.isArray(inputs)) throw bad('BAD_SHAPE', '"inputs" must be a list of rows, e.g. {"inputs": [[0, 0.25, ...]]}');
+  const n = inputs.length;
+  if (n === 0) throw bad('BAD_SHAPE', '"inputs" has no rows');
+  if (n > maxRows) throw bad('BAD_SHAPE', `"inputs" has ${n} rows; at most ${maxRows} per request`);
+  const x = new Float32Array(n * features);
+  for (let r = 0; r < n; r++) {
+    const row = inputs[r];
+    if (!Array.isArray(row) || row.length !== features) throw bad('BAD_SHAPE', `inputs[${r}] must be a list of ${features} numbers (the model's input shape), got ${Array.isArray(row) ? `${row.length} values` : typeof row}`);
+    for (let c = 0; c < features; c++) {
+      const v = row[c];
+      if (v === null) throw new HttpError(400, 'NOT_FINITE', `inputs[${r}][${c}] is null (JSON's encoding of NaN and Infinity); inputs must be finite numbers`);
+      if (typeof v !== 'number') throw bad('BAD_DTYPE', `inputs[${r}][${c}] is a ${typeof v}; inputs must be numbers (float32)`);
+      x[r * features + c] = v;
+      if (!Number.isFinite(x[r * features + c])) throw bad('NOT_FINITE', `inputs[${r}][${c}] = ${v} is not a finite float32`);
+    }
+  }
+  return new Tensor(x, [n, features]);
+}
+
+/** An octet-stream body: little-endian f32 values, shape from the x-shape header. */
+function rowsFromBinary(req: Request, bytes: Uint8Array, features: number): Tensor {
+  const dtype = (req.headers.get('x-dtype') ?? 'f32').trim().toLowerCase();
+  if (dtype !== 'f32' && dtype !== 'float32') throw bad('BAD_DTYPE', `x-dtype ${JSON.stringify(dtype)} is not supported; send little-endian float32 ("f32")`);
+  const header = req.headers.get('x-shape');
+  if (!header) throw bad('BAD_SHAPE', `binary bodies need an x-shape header, e.g. "x-shape: 1,${features}"`);
+  const dims = header.replace(/[[\]()\s]/g, '').split(',');
+  if (!dims.every((d) => /^\d{1,9}$/.test(d))) throw bad('BAD_SHAPE', `x-shape ${JSON.stringify(header)} must be comma-separated positive integers`);
+  const shape = dims.map(Number), n = shape[0], per = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (shape.length < 2 || per !== features || n < 1) throw bad('BAD_SHAPE', `x-shape [${shape}] does not match the model's input [n, ${features}]`);
+  if (n > LIMITS.maxRows) throw bad('BAD_SHAPE', `x-shape has ${n} rows; at most ${LIMITS.maxRows} per request`);
+  if (bytes.byteLength !== n * features * 4) throw bad('BAD_SHAPE', `x-shape [${shape}] needs ${n * features * 4} bytes of float32 but the body has ${bytes.byteLength}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), x = new Float32Array(n * features);
+  for (let i = 0; i < x.length; i++) {
+    x[i] = dv.getFloat32(i * 4, true);
+    if (!Number.isFinite(x[i])) throw bad('NOT_FINITE', `value ${i} (row ${Math.floor(i / features)}) is ${x[i]}; inputs must be finite`);
+  }
+  return new Tensor(x, [n, features]);
+}
+
+async function inputsOf(req: Request, m: Loaded): Promise<Tensor> {
+  const type = mediaType(req);
+  if (type !== 'application/json' && type !== 'application/octet-stream') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)}: send application/json or application/octet-stream`);
+  const bytes = await readBody(req);
+  return type === 'application/json' ? rowsFromJson(parseJson(bytes).inputs, m.features, LIMITS.maxRows) : rowsFromBinary(req, bytes, m.features);
+}
+
+const prepare = (m: Loaded, x: Tensor) => (m.normalizer ? m.normalizer.apply(x) : x);
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE, ...headers } });
+}
+
+// ── handlers ──
+async function predict(req: Request, env: Env, url: URL): Promise<Response> {
+  const which = url.searchParams.get('model') ?? 'base';
+  if (which !== 'base' && which !== 'tuned') throw bad('BAD_ARGUMENT', `model=${which}: use base or tuned`);
+  const m: Loaded = which === 'tuned' ? await getTuned(env) : await getBase(env);
+  const x = prepare(m, await inputsOf(req, m));
+  const y = await exclusive(async () => {
+    if (which === 'tuned' && env.WEIGHTS) await syncFromKv(m as Tuned, env.WEIGHTS);
+    return m.model.predict(x);
+  });
+  const n = x.shape[0], C = m.classes, out = y.data as Float32Array;
+  if ((req.headers.get('accept') ?? '').includes('application/octet-stream')) {
+    return new Response(new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength), { headers: { 'content-type': 'application/octet-stream', 'x-shape': `${n},${C}`, 'x-dtype': 'f32', 'x-axon-build': m.engine.build } });
+  }
+  const outputs: number[][] = [], predictions: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const row = Array.from(out.subarray(r * C, (r + 1) * C));
+    outputs.push(row);
+    predictions.push(row.indexOf(Math.max(...row)));
+  }
+  return json({ outputs, predictions, build: m.engine.build, model: which });
+}
+
+async function finetune(req: Request, env: Env): Promise<Response> {
+  const kv = env.WEIGHTS;
+  if (!kv) throw new HttpError(501, 'NO_STORAGE', 'this Worker has no KV binding named WEIGHTS to keep the fine-tuned weights in');
+  if (mediaType(req) !== 'application/json') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json: {"inputs": [[...]], "labels": [...], "steps": k}');
+  const t = await getTuned(env);
+  const body = parseJson(await readBody(req));
+  const x = prepare(t, rowsFromJson(body.inputs, t.features, LIMITS.maxFinetuneRows)), n = x.shape[0];
+  const labels = body.labels;
+  if (!Array.isArray(labels) || labels.length !== n) throw bad('BAD_SHAPE', `"labels" must be a list of ${n} class ids (one per input row)`);
+  const y = new Int32Array(n);
+  labels.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 0 || v >= t.classes) throw bad('BAD_LABEL', `labels[${i}] = ${JSON.stringify(v)} is not a class id in [0, ${t.classes})`);
+    y[i] = v;
+  });
+  const steps = body.steps ?? LIMITS.defaultSteps;
+  if (!Number.isInteger(steps) || (steps as number) < 1 || (steps as number) > LIMITS.maxSteps) throw bad('BAD_ARGUMENT', `"steps" must be an integer in [1, ${LIMITS.maxSteps}]`);
+  const yt = new Tensor(y, [n]);
+  return exclusive(async () => {
+    const resumed = await syncFromKv(t, kv);
+    const before = await t.model.evaluate(x, yt, { batchSize: n });
+    const h = await t.model.fit(x, yt, { epochs: steps as number, batchSize: n, shuffle: false }); // one full-batch SGD step per "epoch"
+    const after = await t.model.evaluate(x, yt, { batchSize: n });
+    const version = t.version + 1, total = t.steps + (steps as number);
+    await kv.put(KEY, modelToBytes(t.model, { extra: t.extra }), { metadata: { version, steps: total } });
+    t.version = version;
+    t.steps = total;
+    return json({
+      steps, totalSteps: total, version, resumed, build: t.engine.build,
+      lossBefore: before.loss, lossAfter: after.loss, accuracyBefore: before.accuracy, accuracyAfter: after.accuracy,
+      losses: h.epochs.map((e) => e.loss),
+    });
+  });
+}
+
+async function info(env: Env): Promise<Response> {
+  const m = await getBase(env);
+  return json({ model: m.model.name, inputShape: m.model.inputShape, classes: m.classes, build: m.engine.build, limits: LIMITS, endpoints: ['POST /predict', 'POST /predict?model=tuned', 'POST /finetune'] });
+}
+
+const ROUTES: Record<string, { method: string; run: (req: Request, env: Env, url: URL) => Promise<Response> }> = {
+  '/': { method: 'GET', run: (_r, env) => info(env) },
+  '/predict': { method: 'POST', run: predict },
+  '/finetune': { method: 'POST', run: (req, env) => finetune(req, env) },
+};
+
+export default {
+  async fetch(req: Request, env: Env): Promise<Response> {
+    const url = new URL(req.url);
+    try {
+      const route = ROUTES[url.pathname];
+      if (!route) throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}; try ${Object.keys(ROUTES).join(', ')}`);
+      if (req.method !== route.method) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${route.method}`, { allow: route.method });
+      return await route.run(req, env, url);
+    } catch (e) {
+      if (e instanceof HttpError) return json({ error: e.message, code: e.code }, e.status, e.headers);
+      if (e instanceof AxonError && e.code !== 'WASM_UNAVAILABLE' && e.code !== 'OUT_OF_MEMORY' && e.code !== 'BAD_MODEL_FILE') return json({ error: e.message, code: e.code }, 400);
+      console.error(e);
+      return json({ error: 'internal error', code: 'INTERNAL' }, 500);
+    }
+  },
+};
