@@ -3,8 +3,10 @@
 import { AxonError } from '../errors.js';
 import { Ctx, IO, Layer, size } from './layer.js';
 
-export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'softmax' | 'logSoftmax';
-export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'softmax', 'logSoftmax'];
+export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'softmax' | 'logSoftmax' | 'relu6' | 'hardSigmoid' | 'hardSwish';
+export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'relu6', 'hardSigmoid', 'hardSwish'];
+/** Mobile activations (PyTorch definitions): elementwise kernels with the input saved for backward. */
+const MOBILE: Partial<Record<ActivationName, string>> = { relu6: 'relu6', hardSigmoid: 'hardsigmoid', hardSwish: 'hardswish' };
 
 export interface ActivationOptions { activation: ActivationName; alpha?: number; name?: string }
 
@@ -29,6 +31,7 @@ export class Activation extends Layer {
     const n = c.batch * size(this.inputShape), cols = this.inputShape[this.inputShape.length - 1], rows = n / cols;
     switch (this.activation) {
       case 'linear': return;
+      case 'relu6': case 'hardSigmoid': case 'hardSwish': c.emit(`${MOBILE[this.activation]}_fwd`, { y, x, n }, this.name); return;
       case 'relu': case 'leakyRelu': c.emit('leaky_relu_fwd', { y, x, n, alpha: this.alpha }, this.name); return;
       case 'sigmoid': c.emit('sigmoid_fwd', { y, x, n }, this.name); return;
       case 'tanh': c.emit('tanh_fwd', { y, x, n }, this.name); return;
@@ -42,6 +45,7 @@ export class Activation extends Layer {
     const n = c.batch * size(this.inputShape), cols = this.inputShape[this.inputShape.length - 1], rows = n / cols;
     switch (this.activation) {
       case 'linear': return;
+      case 'relu6': case 'hardSigmoid': case 'hardSwish': c.emit(`${MOBILE[this.activation]}_bwd`, { dx, dy, x, n }, this.name); return;
       case 'relu': case 'leakyRelu': c.emit('leaky_relu_bwd', { dx, dy, x, n, alpha: this.alpha }, this.name); return;
       case 'sigmoid': c.emit('sigmoid_bwd', { dx, dy, y, n }, this.name); return;
       case 'tanh': c.emit('tanh_bwd', { dx, dy, y, n }, this.name); return;

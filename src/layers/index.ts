@@ -2,16 +2,29 @@
 import { AxonError } from '../errors.js';
 import { Activation, ActivationOptions } from './activation.js';
 import { Dense, DenseOptions } from './dense.js';
-import { Dropout, Flatten } from './misc.js';
+import { Dropout, Flatten, Reshape } from './misc.js';
+import { Conv2D, Conv2DOptions, Conv1D, Conv1DOptions, DepthwiseConv2D, DepthwiseOptions } from './conv.js';
+import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, Pool2DOptions } from './pool.js';
+import { BatchNormalization, BatchNormOptions } from './norm.js';
 import type { Layer } from './layer.js';
 
 export { Layer } from './layer.js';
-export { Dense, Activation, Dropout, Flatten };
+export { Dense, Activation, Dropout, Flatten, Reshape, Conv2D, Conv1D, DepthwiseConv2D, MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, BatchNormalization };
 
 export const dense = (o: DenseOptions) => new Dense(o);
 export const activation = (o: ActivationOptions | ActivationOptions['activation']) => new Activation(typeof o === 'string' ? { activation: o } : o);
 export const dropout = (o: { rate: number; name?: string }) => new Dropout(o);
 export const flatten = (o: { name?: string } = {}) => new Flatten(o);
+export const reshape = (o: { targetShape: number[]; name?: string }) => new Reshape(o);
+export const conv2d = (o: Conv2DOptions) => new Conv2D(o);
+export const conv1d = (o: Conv1DOptions) => new Conv1D(o);
+export const depthwiseConv2d = (o: DepthwiseOptions) => new DepthwiseConv2D(o);
+export const maxPool2d = (o: Pool2DOptions = {}) => new MaxPool2D(o);
+export const maxPool1d = (o: ConstructorParameters<typeof MaxPool1D>[0] = {}) => new MaxPool1D(o);
+export const avgPool2d = (o: Pool2DOptions & { countIncludePad?: boolean } = {}) => new AvgPool2D(o);
+export const globalAveragePooling2d = (o: { name?: string } = {}) => new GlobalAveragePooling2D(o);
+export const zeroPadding2d = (o: ConstructorParameters<typeof ZeroPadding2D>[0] = {}) => new ZeroPadding2D(o);
+export const batchNormalization = (o: BatchNormOptions = {}) => new BatchNormalization(o);
 
 /** type → constructor from config, for loading model files. Other layer families register here. */
 export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -19,6 +32,16 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   activation: (c) => new Activation(c as unknown as ActivationOptions),
   dropout: (c) => new Dropout(c as { rate: number }),
   flatten: () => new Flatten(),
+  reshape: (c) => new Reshape(c as { targetShape: number[] }),
+  conv2d: (c) => new Conv2D(c as unknown as Conv2DOptions),
+  conv1d: (c) => new Conv1D(c as unknown as Conv1DOptions),
+  depthwiseConv2d: (c) => new DepthwiseConv2D(c as unknown as DepthwiseOptions),
+  maxPool2d: (c) => new MaxPool2D(c as Pool2DOptions),
+  maxPool1d: (c) => new MaxPool1D(c as ConstructorParameters<typeof MaxPool1D>[0]),
+  avgPool2d: (c) => new AvgPool2D(c as Pool2DOptions),
+  globalAveragePooling2d: () => new GlobalAveragePooling2D(),
+  zeroPadding2d: (c) => new ZeroPadding2D(c as ConstructorParameters<typeof ZeroPadding2D>[0]),
+  batchNormalization: (c) => new BatchNormalization(c as BatchNormOptions),
 };
 
 export function layerFromConfig(type: string, config: Record<string, unknown>, name: string): Layer {

@@ -31,6 +31,8 @@ export interface Ctx {
   fixed(key: string, dtype: Dtype, count: number): Buf;
   /** the model's GEMM scratch, sized for this gemm */
   gemmScratch(M: number, N: number, K: number): Buf;
+  /** the model's shared scratch, at least `floats` long (kernels that take a scratch argument) */
+  scratch(floats: number): Buf;
   /** the model's PRNG state (dropout, augmentation) */
   rngState(): Buf;
 }

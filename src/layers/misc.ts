@@ -2,6 +2,24 @@
 import { AxonError } from '../errors.js';
 import { Ctx, IO, Layer, size } from './layer.js';
 
+/** Same data, new per-sample shape (one dimension may be -1). */
+export class Reshape extends Layer {
+  readonly type = 'reshape';
+  readonly targetShape: number[];
+  constructor(opts: { targetShape: number[]; name?: string }) { super(); this.targetShape = opts.targetShape; if (opts.name) this.name = opts.name; }
+  build(inputShape: number[]): number[] {
+    const n = size(inputShape), known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const shape = this.targetShape.map((d) => (d === -1 ? n / known : d));
+    if (size(shape) !== n || !shape.every((d) => Number.isInteger(d) && d > 0)) throw new AxonError('BAD_SHAPE', `${this.name}: cannot reshape [${inputShape}] (${n} values) to [${this.targetShape}]`);
+    this.inputShape = inputShape;
+    return (this.outputShape = shape);
+  }
+  override get aliasesInput(): boolean { return true; }
+  forward(): void {}
+  backward(): void {}
+  config(): Record<string, unknown> { return { targetShape: this.targetShape }; }
+}
+
 export class Flatten extends Layer {
   readonly type = 'flatten';
   constructor(opts: { name?: string } = {}) { super(); if (opts.name) this.name = opts.name; }

@@ -128,6 +128,7 @@ export class Session {
       aux: (key, dtype, perSample) => get(`aux:${u.name}:${key}`, dtype, perSample * this.spec.maxBatch),
       fixed: (key, dtype, count) => get(`fixed:${u.name}:${key}`, dtype, count),
       gemmScratch: (M, N, K) => { L.finalized || L.grow(this.scratch, gemmScratchFloats(M, N, K)); return this.scratch; },
+      scratch: (floats) => { L.finalized || L.grow(this.scratch, floats); return this.scratch; },
       rngState: () => this.rng,
     };
   }

@@ -1,0 +1,93 @@
+// Conv / pool / batch-norm / mobile-activation layers wired into models: shapes, build-time
+// errors naming the layer, a whole-model gradient check (central differences through the
+// wasm forward), training, frozen batch norm, and save/load.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { Sequential, layers, Tensor, modelToBytes, modelFromBytes, AxonError } from '../../src/index.js';
+import { Engine } from '../../src/runtime/engine.js';
+import { engine, randn, randInt } from '../helpers.js';
+
+let e: Engine;
+beforeAll(async () => { e = await engine(); });
+
+function cnn(seed = 1) {
+  const m = new Sequential({ inputShape: [9, 9, 2], seed, engine: e });
+  m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu6' }))
+    .add(layers.batchNormalization())
+    .add(layers.maxPool2d({ poolSize: 2 }))
+    .add(layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: [1, 1, 0, 0], activation: 'hardSwish' }))
+    .add(layers.conv2d({ filters: 5, kernelSize: 1, dilationRate: 1 }))
+    .add(layers.globalAveragePooling2d())
+    .add(layers.dense({ units: 3, activation: 'softmax' }));
+  m.compile({ optimizer: { type: 'sgd', lr: 0 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+describe('conv, pool and norm layers', () => {
+  it('infers shapes and parameter counts', () => {
+    const m = cnn();
+    expect(m.layers.map((l) => l.outputShape)).toEqual([[9, 9, 4], [9, 9, 4], [4, 4, 4], [2, 2, 4], [2, 2, 5], [5], [3]]);
+    expect(m.paramCount).toBe((3 * 3 * 2 * 4 + 4) + 16 + (9 * 4 + 4) + (4 * 5 + 5) + (5 * 3 + 3));
+    const m1 = new Sequential({ inputShape: [20, 3] }).add(layers.conv1d({ filters: 6, kernelSize: 5, padding: 'same', strides: 2 })).add(layers.maxPool1d({ poolSize: 2 }));
+    expect(m1.layers.map((l) => l.outputShape)).toEqual([[10, 6], [5, 6]]);
+    const m2 = new Sequential({ inputShape: [7, 7, 1] }).add(layers.zeroPadding2d({ padding: [1, 2] })).add(layers.avgPool2d({ poolSize: 3, strides: 2, padding: 'same', countIncludePad: true }));
+    expect(m2.layers.map((l) => l.outputShape)).toEqual([[9, 11, 1], [5, 6, 1]]);
+  });
+
+  it('rejects impossible layers at build time, naming the layer', () => {
+    const m = () => new Sequential({ inputShape: [4, 4, 3] });
+    expect(() => m().add(layers.conv2d({ filters: 2, kernelSize: 5 }))).toThrowError(/conv2d_1: kernel 5x5 .* larger than the padded input 4x4/);
+    expect(() => m().add(layers.conv2d({ filters: 4, kernelSize: 1, groups: 2 }))).toThrowError(/conv2d_1: 3 input channels and 4 filters must both be divisible by groups=2/);
+    expect(() => layers.conv2d({ filters: 0, kernelSize: 3 })).toThrowError(AxonError);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: -1 })).toThrowError(/must be positive integers/);
+    expect(() => m().add(layers.maxPool2d({ poolSize: 5 }))).toThrowError(/maxPool2d_1: pool 5x5 is larger/);
+    expect(() => m().add(layers.dense({ units: 2 }))).toThrowError(/add a Flatten/);
+    expect(() => new Sequential({ inputShape: [8] }).add(layers.conv2d({ filters: 2, kernelSize: 1 }))).toThrowError(/conv2d_1: Conv2D expects inputs of shape \[height, width, channels\]/);
+  });
+
+  it('whole-model gradients match central differences of the loss', async () => {
+    const m = cnn(3), B = 4;
+    const x = new Tensor(randn(B * 162, 5), [B, 9, 9, 2]), y = new Tensor(randInt(B, 3, 6), [B]);
+    await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false });   // lr 0: fills the gradient buffers
+    const s = await m.session(B);
+    const grads = new Map([...m.getWeights().keys()].filter((k) => s.layout.byName(`grad:${k}`)).map((k) => [k, s.bound.f32(s.buf(`grad:${k}`)).slice()]));
+    // the training-mode loss (batch statistics in BN); SGD with lr 0 leaves the weights unchanged
+    const loss = async () => (await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false })).epochs[0].loss;
+    const w = m.getWeights();
+    for (const name of ['conv2d_1.weight', 'batchNormalization_1.weight', 'depthwiseConv2d_1.weight', 'conv2d_2.bias', 'dense_1.weight']) {
+      const g = grads.get(name)!, v = w.get(name)!;
+      for (const i of [0, Math.floor(v.length / 2), v.length - 1]) {
+        const h = 2e-3, v0 = v[i];
+        v[i] = v0 + h; m.setWeights(new Map([[name, v]])); const lp = await loss();
+        v[i] = v0 - h; m.setWeights(new Map([[name, v]])); const lm = await loss();
+        v[i] = v0; m.setWeights(new Map([[name, v]]));
+        const num = (lp - lm) / (2 * h);
+        expect(Math.abs(num - g[i]), `${name}[${i}]: analytic ${g[i]} numeric ${num}`).toBeLessThan(2e-3 + 0.03 * Math.abs(num));
+      }
+    }
+  });
+
+  it('trains a small CNN, updates BN running statistics, and round-trips the file', async () => {
+    const n = 96, x = randn(n * 162, 8), y = new Int32Array(n);
+    for (let i = 0; i < n; i++) { y[i] = i % 3; for (let k = 0; k < 81; k++) x[i * 162 + k * 2 + (y[i] === 2 ? 1 : 0)] += y[i] ? 1.5 : -1.5; }
+    const m = cnn(2);
+    m.compile({ optimizer: { type: 'adam', lr: 0.02 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const h = await m.fit(new Tensor(x, [n, 9, 9, 2]), new Tensor(y, [n]), { epochs: 15, batchSize: 16 });
+    expect(h.epochs.at(-1)!.accuracy).toBeGreaterThan(0.9);
+    const rm = m.getWeights().get('batchNormalization_1.running_mean')!;
+    expect(rm.some((v) => v !== 0)).toBe(true);
+    const { model } = modelFromBytes(modelToBytes(m), 'cnn.axon', e);
+    const xt = new Tensor(x.subarray(0, 10 * 162), [10, 9, 9, 2]);
+    expect(Array.from((await model.predict(xt)).data)).toEqual(Array.from((await m.predict(xt)).data));
+  });
+
+  it('a frozen BatchNormalization keeps its statistics and parameters while the rest trains', async () => {
+    const m = new Sequential({ inputShape: [6], seed: 4, engine: e });
+    m.add(layers.dense({ units: 8 })).add(layers.batchNormalization({ trainable: false })).add(layers.dense({ units: 2, activation: 'softmax' }));
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const before = m.getWeights();
+    await m.fit(new Tensor(randn(60, 1), [10, 6]), new Tensor(randInt(10, 2, 2), [10]), { epochs: 2, batchSize: 5 });
+    const after = m.getWeights();
+    for (const k of ['weight', 'bias', 'running_mean', 'running_var']) expect(Array.from(after.get(`batchNormalization_1.${k}`)!)).toEqual(Array.from(before.get(`batchNormalization_1.${k}`)!));
+    expect(Array.from(after.get('dense_1.weight')!)).not.toEqual(Array.from(before.get('dense_1.weight')!));
+  });
+});
