@@ -46,9 +46,9 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   if (bytes.length < dataOffset) throw bad(name, 'file ends inside the .npy header; the file is truncated');
   const start = bytes[6] === 1 ? 10 : 12;
   const text = new TextDecoder(bytes[6] === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, dataOffset));
-  const descr = /'descr'\s*:\s*('([^']*)'|\[)/.exec(text);
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text);
-  const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
+  const descr = /['"]descr['"]\s*:\s*(['"]([^'"]*)['"]|\[)/.exec(text);
+  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
+  const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
   if (!descr || !fortran || !shape) throw bad(name, `malformed .npy header ${JSON.stringify(text.trim())}`);
   if (descr[2] === undefined) throw bad(name, 'structured (record) dtypes are not supported; save each field as its own array');
   const d = descr[2];

@@ -24,7 +24,7 @@ async function trialsToReach(search: typeof bayesSearch, space: object, f: (c: n
   return { n, mean: n.reduce((a, b) => a + b, 0) / seeds };
 }
 
-describe('bayesSearch vs grid search (synthetic, known optimum)', () => {
+describe('bayesSearch vs grid search (synthetic, known optimum)', { timeout: 120_000 }, () => {
   it('Branin: reaches the 10x10 grid best in <= 1/3 of its 100 trials, averaged over 10 seeds', async () => {
     const grid = await gridSearch(BRANIN, branin, { points: 10 });
     expect(grid.trials.length).toBe(100);
@@ -49,7 +49,7 @@ describe('bayesSearch vs grid search (synthetic, known optimum)', () => {
   });
 });
 
-describe('bayesSearch behaviour', () => {
+describe('bayesSearch behaviour', { timeout: 60_000 }, () => {
   it('is deterministic for a seed and never repeats a config', async () => {
     const a = await bayesSearch(MIXED, mixed, { seed: 3, trials: 15 }), b = await bayesSearch(MIXED, mixed, { seed: 3, trials: 15 });
     expect(a.trials.map((t) => t.config)).toEqual(b.trials.map((t) => t.config));
