@@ -3,6 +3,7 @@
 // likelihood over a small grid: one isotropic sweep, then per-group (ARD) coordinate sweeps. The
 // signal variance is profiled out in closed form, so each grid point costs one Cholesky.
 // see: Rasmussen & Williams, Gaussian Processes for Machine Learning (2006), alg. 2.1 and eq. 4.17.
+import { AxonError } from '../errors.js';
 
 export type Kernel = 'matern52' | 'rbf';
 
@@ -76,7 +77,7 @@ export class GaussianProcess {
   /** Fits to points X (in the unit cube) and targets y. */
   static fit(X: number[][], y: number[], opts: GpOptions = {}): GaussianProcess {
     const n = X.length, d = X[0]?.length ?? 0, kernel = opts.kernel ?? 'matern52';
-    if (n === 0 || y.length !== n) throw new Error('GaussianProcess.fit needs as many targets as points, and at least one');
+    if (n === 0 || y.length !== n) throw new AxonError('BAD_ARGUMENT', `GaussianProcess.fit: got ${n} points and ${y.length} targets; it needs as many targets as points, and at least one`);
     const groups = opts.groups ?? Array.from({ length: d }, (_, i) => i);
     const ng = Math.max(0, ...groups) + 1;
     const yMean = y.reduce((a, b) => a + b, 0) / n;
@@ -104,7 +105,7 @@ export class GaussianProcess {
       }
     }
     const f = best.fit;
-    if (!f.L) throw new Error('GaussianProcess.fit: no kernel matrix was positive definite');
+    if (!f.L) throw new AxonError('NOT_FINITE', 'GaussianProcess.fit: no kernel matrix was positive definite; check the targets are finite');
     return new GaussianProcess(X, f.L, f.alpha!, kernel, groups.map((g) => best.ls[g]), best.noise, f.signal, f.lml, yMean, yStd);
   }
 
