@@ -26,7 +26,7 @@ export function wasiWasmPath(): string {
 const modules = new Map<string, Promise<WebAssembly.Module>>();
 function compiled(src: string | Uint8Array | WebAssembly.Module): Promise<WebAssembly.Module> {
   if (src instanceof WebAssembly.Module) return Promise.resolve(src);
-  if (typeof src !== 'string') return WebAssembly.compile(src);
+  if (typeof src !== 'string') return WebAssembly.compile(src as BufferSource);
   let m = modules.get(src);
   if (!m) { m = WebAssembly.compile(readFileSync(src)); modules.set(src, m); }
   return m;
