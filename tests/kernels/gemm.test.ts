@@ -15,6 +15,8 @@ const SHAPES: [number, number, number][] = [
   [37, 29, 53], [65, 9, 130], [300, 257, 33],
   [20, 17, 600], [33, 40, 513], [9, 8, 256], [9, 8, 257],
   [130, 12, 7], [3, 2100, 5],
+  // M <= 4 takes the GEMV path (no packing): N and K tails of its 16/4-column and 8/4-k steps
+  [1, 37, 29], [1, 16, 8], [1, 256, 784], [2, 33, 17], [2, 20, 11], [3, 19, 9], [4, 21, 13], [4, 3, 300],
 ];
 const COMBOS = [[0, 0], [1, 0], [0, 1], [1, 1]] as const;
 
@@ -57,7 +59,7 @@ describe(`f32_gemm__simd vs __ref (${BUILD} build)`, () => {
 
   it('writes nothing outside C and its scratch', () => {
     const SENT = -12345.5, G = 40; // guard floats on each side
-    for (const [M, N, K] of [[3, 5, 2], [37, 29, 53], [65, 9, 300], [6, 11, 7]]) {
+    for (const [M, N, K] of [[3, 5, 2], [37, 29, 53], [65, 9, 300], [6, 11, 7], [1, 13, 7], [2, 21, 9], [4, 7, 12]]) {
       for (const [tA, tB] of COMBOS) for (const acc of [0, 1]) {
         const ar = new Arena(e);
         try {
@@ -82,7 +84,7 @@ describe(`f32_gemm__simd vs __ref (${BUILD} build)`, () => {
   });
 
   it('reads nothing past the end of A or B (operands placed flush with the end of memory)', () => {
-    for (const [M, N, K] of [[3, 5, 2], [37, 29, 53], [5, 9, 3], [13, 6, 11]]) {
+    for (const [M, N, K] of [[3, 5, 2], [37, 29, 53], [5, 9, 3], [13, 6, 11], [1, 13, 7], [2, 21, 9], [4, 7, 12]]) {
       for (const [tA, tB] of COMBOS) for (const which of ['a', 'b'] as const) {
         const ar = new Arena(e);
         try {
