@@ -11,6 +11,7 @@ import { f32_relu6_fwd__simd, f32_relu6_bwd__simd, f32_hardsigmoid_fwd__simd, f3
 import { f32_batchnorm_fwd_train__simd, f32_batchnorm_fwd_eval__simd, f32_batchnorm_bwd__simd, f32_batchnorm_bwd_eval__simd } from './kernels/norm';
 import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, qs8_dequantize_qp__simd } from './kernels/q8';
 import { f32_rnn_fwd__simd, f32_rnn_bwd__simd, f32_lstm_fwd__simd, f32_lstm_bwd__simd, f32_gru_fwd__simd, f32_gru_bwd__simd, x32_reverse_time__simd } from './kernels/rnn';
+import { x32_transpose_01__simd, x32_copy_strided__simd } from './kernels/layout';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -21,10 +22,10 @@ import { f32_rnn_fwd__simd, f32_rnn_bwd__simd, f32_lstm_fwd__simd, f32_lstm_bwd_
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 71;
+export const OP_COUNT: i32 = 73;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x511ace2; }
+export function ops_hash(): u32 { return 0x9f89f2e9; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -100,6 +101,8 @@ export function op_argc(op: i32): i32 {
     case 69: return 14;
     case 70: return 19;
     case 71: return 4;
+    case 72: return 5;
+    case 73: return 8;
     default: return -1;
   }
 }
@@ -178,6 +181,8 @@ export function op_ptr_mask(op: i32): u32 {
     case 69: return 0x3ff;
     case 70: return 0x7fff;
     case 71: return 0x3;
+    case 72: return 0x3;
+    case 73: return 0x3;
     default: return 0;
   }
 }
@@ -327,6 +332,10 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_gru_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), P(a, 11, tab, base), P(a, 12, tab, base), P(a, 13, tab, base), P(a, 14, tab, base), I(a, 15), I(a, 16), I(a, 17), I(a, 18)); return 0;
     case 71: // reverse_time
       x32_reverse_time__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
+    case 72: // transpose_01
+      x32_transpose_01__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4)); return 0;
+    case 73: // copy_strided
+      x32_copy_strided__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7)); return 0;
     default: return -1;
   }
 }

@@ -16,3 +16,4 @@ export * from './kernels/act_mobile';
 export * from './kernels/q8';
 export * from './kernels/norm';
 export * from './kernels/rnn';
+export * from './kernels/layout';

@@ -175,6 +175,13 @@ const defs: Def[] = [
     args: rnnArgs(2, 'dx dw_ih dw_hh db_ih db_hh dh0 dhs x h0 hs gates hn w_ih w_hh scratch'), validate: rnnValidate },
   { name: 'reverse_time', family: 'rnn', kernel: 'x32_reverse_time__simd',
     args: [p('y', 'x32', (d) => d.T * d.F), p('x', 'x32', (d) => d.T * d.F), i('T'), i('F')], validate: (d) => sizesValidate(d, ['T', 'F']) },
+  // layout (assembly/kernels/layout.ts): 32-bit moves for layer plumbing (batch-major ⇄ time-major, slices, concat halves)
+  { name: 'transpose_01', family: 'layout', kernel: 'x32_transpose_01__simd',
+    args: [p('y', 'x32', (d) => d.A * d.B * d.F), p('x', 'x32', (d) => d.A * d.B * d.F), i('A'), i('B'), i('F')], validate: (d) => sizesValidate(d, ['A', 'B', 'F']) },
+  { name: 'copy_strided', family: 'layout', kernel: 'x32_copy_strided__simd',
+    args: [p('y', 'x32', (d) => d.offy + (d.rows - 1) * d.ldy + d.cols), p('x', 'x32', (d) => d.offx + (d.rows - 1) * d.ldx + d.cols),
+      i('rows'), i('cols'), i('ldy'), i('ldx'), i('offy'), i('offx')],
+    validate: (d) => sizesValidate(d, ['rows', 'cols']) ?? (d.rows > 1 && (d.ldy < d.cols || d.ldx < d.cols) ? `row pitches ldy=${d.ldy}, ldx=${d.ldx} must be at least cols=${d.cols}` : null) },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

@@ -1,0 +1,61 @@
+// Layout moves for layer plumbing: 32-bit elements (f32 or i32) moved, never computed on.
+//   transpose_01: swap the first two axes of (A, B, F): Keras' batch-major (N, T, F) ⇄ the
+//                 recurrent kernels' time-major (T, N, F).
+//   copy_strided: a block of rows × cols copied between row pitches and element offsets: one time
+//                 step out of a sequence, halves of concatenated features in and out.
+// y and x never overlap.
+import { vld, vst } from '../simd';
+
+// @ts-ignore: decorator
+@inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
+
+// y: (B, A, F) 32-bit; x: (A, B, F) 32-bit: y[b, a, :] = x[a, b, :]
+export function x32_transpose_01__ref(y: usize, x: usize, A: i32, B: i32, F: i32): void {
+  for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) for (let f = 0; f < F; f++)
+    store<u32>(at(y, (b * A + a) * F + f), load<u32>(at(x, (a * B + b) * F + f)));
+}
+export function x32_transpose_01__simd(y: usize, x: usize, A: i32, B: i32, F: i32): void {
+  if (F == 1) { transpose2d(y, x, A, B); return; }
+  for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) {
+    const d = at(y, (b * A + a) * F), s = at(x, (a * B + b) * F);
+    if (F >= 32) { memory.copy(d, s, <usize>F << 2); continue; }
+    let f = 0;
+    for (; f + 4 <= F; f += 4) vst(at(d, f), vld(at(s, f)));
+    for (; f < F; f++) store<u32>(at(d, f), load<u32>(at(s, f)));
+  }
+}
+
+/** y (B, A) = x (A, B)^T in 4x4 tiles of lane shuffles, scalar edges. */
+function transpose2d(y: usize, x: usize, A: i32, B: i32): void {
+  let a = 0;
+  for (; a + 4 <= A; a += 4) {
+    let b = 0;
+    for (; b + 4 <= B; b += 4) {
+      const r0 = vld(at(x, a * B + b)), r1 = vld(at(x, (a + 1) * B + b)), r2 = vld(at(x, (a + 2) * B + b)), r3 = vld(at(x, (a + 3) * B + b));
+      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      vst(at(y, b * A + a), i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+      vst(at(y, (b + 1) * A + a), i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+      vst(at(y, (b + 2) * A + a), i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+      vst(at(y, (b + 3) * A + a), i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+    }
+    for (; b < B; b++) for (let k = a; k < a + 4; k++) store<u32>(at(y, b * A + k), load<u32>(at(x, k * B + b)));
+  }
+  for (; a < A; a++) for (let b = 0; b < B; b++) store<u32>(at(y, b * A + a), load<u32>(at(x, a * B + b)));
+}
+
+// y[offy + r*ldy + c] = x[offx + r*ldx + c] for r < rows, c < cols; y, x 32-bit
+export function x32_copy_strided__ref(y: usize, x: usize, rows: i32, cols: i32, ldy: i32, ldx: i32, offy: i32, offx: i32): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++)
+    store<u32>(at(y, offy + r * ldy + c), load<u32>(at(x, offx + r * ldx + c)));
+}
+export function x32_copy_strided__simd(y: usize, x: usize, rows: i32, cols: i32, ldy: i32, ldx: i32, offy: i32, offx: i32): void {
+  if (rows == 1 || (ldy == cols && ldx == cols)) { memory.copy(at(y, offy), at(x, offx), <usize>(rows * cols) << 2); return; }
+  for (let r = 0; r < rows; r++) {
+    const d = at(y, offy + r * ldy), s = at(x, offx + r * ldx);
+    if (cols >= 32) { memory.copy(d, s, <usize>cols << 2); continue; }
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) vst(at(d, c), vld(at(s, c)));
+    for (; c < cols; c++) store<u32>(at(d, c), load<u32>(at(s, c)));
+  }
+}
