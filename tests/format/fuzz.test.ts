@@ -125,9 +125,9 @@ describe('model file fuzzing', () => {
     expect(tally.rejected).toBeGreaterThan(CASES / 2);
     expect(tally.axon).toBeGreaterThan(CASES / 200);
     console.log(`fuzz: ${CASES} files, ${tally.decoded} decoded, ${tally.rejected} rejected, ${tally.axon} valid Axon models, ${ms.toFixed(0)} ms (slowest ${slowest.toFixed(1)} ms)`);
-    expect(slowest).toBeLessThan(250);
-    expect(ms).toBeLessThan(20_000);
-  });
+    expect(slowest).toBeLessThan(1000); // a hang detector, not a speed test
+    expect(ms).toBeLessThan(25_000);
+  }, 30_000);
 
   it('rejects sizes the body cannot hold before allocating anything for them', () => {
     // 2^50 elements declared on a 16-byte file: a reader that allocated first would die here.
