@@ -19,3 +19,4 @@ export { modelToBytes, modelFromBytes, type ModelGraph } from './model/serialize
 export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonModelFile } from './format/safetensors.js';
 export * from './data/index.js';
 export { trainingReportSvg, chartSvg } from './train/chart.js';
+export * from './tune/index.js';
