@@ -6,9 +6,12 @@ import { Dropout, Flatten, Reshape } from './misc.js';
 import { Conv2D, Conv2DOptions, Conv1D, Conv1DOptions, DepthwiseConv2D, DepthwiseOptions } from './conv.js';
 import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, Pool2DOptions } from './pool.js';
 import { BatchNormalization, BatchNormOptions } from './norm.js';
+import { SimpleRNN, LSTM, GRU, Recurrent, RecurrentOptions } from './recurrent.js';
+import { Bidirectional, BidirectionalOptions } from './recurrent_bidirectional.js';
 import type { Layer } from './layer.js';
 
 export { Layer } from './layer.js';
+export { SimpleRNN, LSTM, GRU, Recurrent, Bidirectional, type RecurrentOptions, type BidirectionalOptions };
 export { Dense, Activation, Dropout, Flatten, Reshape, Conv2D, Conv1D, DepthwiseConv2D, MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, BatchNormalization };
 
 export const dense = (o: DenseOptions) => new Dense(o);
@@ -25,6 +28,10 @@ export const avgPool2d = (o: Pool2DOptions & { countIncludePad?: boolean } = {})
 export const globalAveragePooling2d = (o: { name?: string } = {}) => new GlobalAveragePooling2D(o);
 export const zeroPadding2d = (o: ConstructorParameters<typeof ZeroPadding2D>[0] = {}) => new ZeroPadding2D(o);
 export const batchNormalization = (o: BatchNormOptions = {}) => new BatchNormalization(o);
+export const simpleRnn = (o: RecurrentOptions) => new SimpleRNN(o);
+export const lstm = (o: RecurrentOptions) => new LSTM(o);
+export const gru = (o: RecurrentOptions) => new GRU(o);
+export const bidirectional = (o: BidirectionalOptions) => new Bidirectional(o);
 
 /** type → constructor from config, for loading model files. Other layer families register here. */
 export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -42,6 +49,10 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   globalAveragePooling2d: () => new GlobalAveragePooling2D(),
   zeroPadding2d: (c) => new ZeroPadding2D(c as ConstructorParameters<typeof ZeroPadding2D>[0]),
   batchNormalization: (c) => new BatchNormalization(c as BatchNormOptions),
+  simpleRnn: (c) => new SimpleRNN(c as unknown as RecurrentOptions),
+  lstm: (c) => new LSTM(c as unknown as RecurrentOptions),
+  gru: (c) => new GRU(c as unknown as RecurrentOptions),
+  bidirectional: (c) => new Bidirectional(c as unknown as BidirectionalOptions),
 };
 
 export function layerFromConfig(type: string, config: Record<string, unknown>, name: string): Layer {
