@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: every test on the SIMD128 build, and the kernel/plan tests again on the relaxed
+// Projects (each sets its timeouts: projects do not inherit the root's): every test on the SIMD128 build, and the kernel/plan tests again on the relaxed
 // build in a Node started with relaxed SIMD on (--no-liftoff: Node 20's baseline compiler
 // miscomputes the relaxed int8 dot on first call; the engine's self-test refuses it otherwise).
 export default defineConfig({
@@ -8,10 +8,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { test: { name: 'simd', include: ['tests/**/*.test.ts'], exclude: ['tests/targets/browser/**', 'tests/targets/workers/**'], env: { AXON_BUILD: 'simd' }, pool: 'forks' } },
+      { test: { name: 'simd', testTimeout: 60_000, hookTimeout: 60_000, include: ['tests/**/*.test.ts'], exclude: ['tests/targets/browser/**', 'tests/targets/workers/**'], env: { AXON_BUILD: 'simd' }, pool: 'forks' } },
       {
         test: {
-          name: 'relaxed', include: ['tests/kernels/**/*.test.ts', 'tests/plan/**/*.test.ts'], env: { AXON_BUILD: 'relaxed' },
+          name: 'relaxed', testTimeout: 60_000, hookTimeout: 60_000, include: ['tests/kernels/**/*.test.ts', 'tests/plan/**/*.test.ts'], env: { AXON_BUILD: 'relaxed' },
           pool: 'forks', execArgv: ['--experimental-wasm-relaxed-simd', '--no-liftoff'],
         },
       },
