@@ -1,0 +1,135 @@
+// W7 (BENCHMARKING.md): cold start. A new `node` process imports the runtime, initializes it, loads a
+// model file from disk and runs one inference; reported as wall ms over an empty `node` process
+// (median of the per-round differences), with peak RSS. Models: the digits MLP the Worker template
+// ships (64-64-32-10, targets/workers/template/model/digits.axon) and W2 (784-256-128-10, seeded,
+// written by Axon). Peer: tfjs-core + tfjs-backend-wasm 4.22 (setThreadsCount(1)) with the same
+// weights (a weights .bin + JSON manifest, as tfjs models ship) running the same MLP with ops.
+// Every process's output is checked against a float64 JS reference. Rounds are interleaved
+// (empty, axon, tfjs, … per round) after one discarded warm-up round.
+//   node bench/coldstart.mjs [rounds=15]       (after npm run build)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ROUNDS = Math.max(10, Number(process.argv[2] ?? 15));
+const tmp = mkdtempSync(join(tmpdir(), 'axon-coldstart-'));
+const axonUrl = pathToFileURL(join(root, 'dist/node.js')).href;
+const { Sequential, layers, Tensor, modelFromBytes, modelToBytes, Normalizer, parseNpy, Rng, loadEngine } = await import(axonUrl);
+
+// ── models, inputs, tfjs weights and the f64 reference (not timed) ──
+function exportModel(name, bytes, input) {
+  const { model } = modelFromBytes(bytes, name);
+  const w = model.getWeights(), dense = model.layers.filter((l) => l.type === 'dense');
+  const parts = [], manifest = [];
+  for (const l of dense) {
+    const W = w.get(`${l.name}.weight`), b = w.get(`${l.name}.bias`), out = l.config().units, inp = W.length / out;
+    const t = new Float32Array(W.length); // Axon keeps [out, in] (PyTorch); tfjs wants [in, out]
+    for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) t[i * out + o] = W[o * inp + i];
+    parts.push(t, b);
+    manifest.push({ in: inp, out, activation: l.config().activation });
+  }
+  const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { all.set(p, o); o += p.length; }
+  writeFileSync(join(tmp, `${name}.axon`), bytes);
+  writeFileSync(join(tmp, `${name}.weights.bin`), all);
+  writeFileSync(join(tmp, `${name}.json`), JSON.stringify({ layers: manifest }));
+  writeFileSync(join(tmp, `${name}.input.f32`), input);
+  // float64 reference
+  let x = Float64Array.from(input);
+  o = 0;
+  for (const m of manifest) {
+    const y = new Float64Array(m.out);
+    for (let j = 0; j < m.out; j++) { let s = all[o + m.in * m.out + j]; for (let i = 0; i < m.in; i++) s += x[i] * all[o + i * m.out + j]; y[j] = s; }
+    o += m.in * m.out + m.out;
+    if (m.activation === 'relu') for (let j = 0; j < y.length; j++) y[j] = Math.max(0, y[j]);
+    if (m.activation === 'softmax') { const mx = Math.max(...y); let s = 0; for (let j = 0; j < y.length; j++) s += (y[j] = Math.exp(y[j] - mx)); for (let j = 0; j < y.length; j++) y[j] /= s; }
+    x = y;
+  }
+  return { name, inputSize: input.length, ref: Array.from(x), params: all.length, fileBytes: bytes.length };
+}
+
+const digitsBytes = readFileSync(join(root, 'targets/workers/template/model/digits.axon'));
+const { graph } = modelFromBytes(digitsBytes, 'digits');
+const px = parseNpy(readFileSync(join(root, 'models/digits/digits-x.npy')), 'digits-x');
+const digitsIn = Normalizer.fromJSON(graph.extra.normalizer).apply(new Tensor(Float32Array.from(px.data.subarray(0, 64), (v) => v / 16), [1, 64])).data;
+const w2 = new Sequential({ inputShape: [784], seed: 7, name: 'w2-mlp' });
+w2.add(layers.dense({ units: 256, activation: 'relu' })).add(layers.dense({ units: 128, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' }));
+const rng = new Rng(3), w2In = Float32Array.from({ length: 784 }, () => rng.uniform());
+const MODELS = [exportModel('digits', digitsBytes, digitsIn), exportModel('w2', modelToBytes(w2), w2In)];
+const axonBuild = (await loadEngine()).build;
+
+// ── the child programs ──
+const readF32 = "(p) => { const b = readFileSync(p); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); }";
+writeFileSync(join(tmp, 'empty.mjs'), 'process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS }));'); // (peak RSS only)
+writeFileSync(join(tmp, 'axon.mjs'), `
+import { readFileSync } from 'node:fs';
+import { loadEngine, modelFromBytes, Tensor } from ${JSON.stringify(axonUrl)};
+const [name, n] = [process.argv[2], Number(process.argv[3])];
+const f32 = ${readF32};
+const engine = await loadEngine();
+const { model } = modelFromBytes(readFileSync(${JSON.stringify(tmp)} + '/' + name + '.axon'), name, engine);
+const y = await model.predict(new Tensor(f32(${JSON.stringify(tmp)} + '/' + name + '.input.f32'), [1, n]));
+process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS }));
+`);
+writeFileSync(join(tmp, 'tfjs.mjs'), `
+import { readFileSync } from 'node:fs';
+import * as tf from ${JSON.stringify(import.meta.resolve('@tensorflow/tfjs-core'))};
+import * as wasm from ${JSON.stringify(import.meta.resolve('@tensorflow/tfjs-backend-wasm'))};
+const [name, n] = [process.argv[2], Number(process.argv[3])];
+const f32 = ${readF32};
+wasm.setWasmPaths(${JSON.stringify(join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/'))});
+wasm.setThreadsCount(1);
+if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed');
+const dir = ${JSON.stringify(tmp)} + '/';
+const { layers } = JSON.parse(readFileSync(dir + name + '.json', 'utf8')), w = f32(dir + name + '.weights.bin');
+let x = tf.tensor2d(f32(dir + name + '.input.f32'), [1, n]), o = 0;
+for (const l of layers) {
+  const k = tf.tensor2d(w.subarray(o, o + l.in * l.out), [l.in, l.out]), b = tf.tensor1d(w.subarray(o + l.in * l.out, o + l.in * l.out + l.out));
+  o += l.in * l.out + l.out;
+  x = tf.add(tf.matMul(x, k), b);
+  x = l.activation === 'relu' ? tf.relu(x) : l.activation === 'softmax' ? tf.softmax(x) : x;
+}
+process.stdout.write(JSON.stringify({ y: Array.from(x.dataSync()), rss: process.resourceUsage().maxRSS }));
+`);
+
+const JOBS = [{ id: 'empty node', file: 'empty.mjs', args: [] }];
+for (const m of MODELS) {
+  JOBS.push({ id: `axon ${m.name}`, file: 'axon.mjs', args: [m.name, String(m.inputSize)], model: m });
+  JOBS.push({ id: `tfjs-wasm ${m.name}`, file: 'tfjs.mjs', args: [m.name, String(m.inputSize)], model: m });
+}
+const times = new Map(JOBS.map((j) => [j.id, []])), rss = new Map(JOBS.map((j) => [j.id, []]));
+let failed = 0;
+for (let round = -1; round < ROUNDS; round++) {
+  for (const j of JOBS) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [join(tmp, j.file), ...j.args], { cwd: root, encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) { if (!failed++) console.error(`${j.id}: exit ${r.status}\n${r.stderr.slice(0, 2000)}`); continue; }
+    const out = JSON.parse(r.stdout);
+    if (round >= 0) rss.get(j.id).push(out.rss / 1024);
+    if (j.model) {
+      const err = Math.max(...out.y.map((v, i) => Math.abs(v - j.model.ref[i])));
+      if (!(err < 1e-4)) { console.error(`${j.id}: output differs from the f64 reference by ${err}`); failed++; }
+    }
+    if (round >= 0) times.get(j.id).push(ms);
+  }
+}
+rmSync(tmp, { recursive: true, force: true });
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const empty = times.get('empty node');
+console.log(`W7 cold start: ${ROUNDS} interleaved rounds (+1 warm-up), node ${process.version}, ${cpus()[0].model}; Axon build picked: ${axonBuild}; tfjs-core/backend-wasm 4.22.0, 1 thread\n`);
+console.log('| process | model | wall ms median (min–max) | over empty node, ms (median of paired diffs) | peak RSS MB |');
+console.log('|---|---|---|---|---|');
+for (const j of JOBS) {
+  const t = times.get(j.id);
+  if (!t.length) continue;
+  const over = j.model ? median(t.map((v, i) => v - empty[i])).toFixed(1) : '–';
+  const model = j.model ? `${j.model.name} (${j.model.params.toLocaleString('en-US')} params)` : '–';
+  console.log(`| ${j.id.split(' ')[0]} | ${model} | ${median(t).toFixed(1)} (${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)}) | **${over}** | ${rss.get(j.id).length ? median(rss.get(j.id)).toFixed(1) : '–'} |`);
+}
+if (failed) { console.error(`${failed} runs failed`); process.exit(1); }

@@ -1,0 +1,90 @@
+// W8 (BENCHMARKING.md): bytes shipped for browser / Worker inference. An app that loads a model
+// file and runs one prediction, bundled and minified by esbuild (tree-shaken), plus the .wasm it
+// fetches; raw, gzip -9 and brotli -11. Peers: the same app on tfjs-core + tfjs-backend-wasm
+// (ops only, and with tfjs-layers). Goal (issue 6): Axon ≤ 100 KiB gzip.
+//   node bench/size.mjs            (after npm run build)
+import { build } from 'esbuild';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'axon-size-'));
+const KiB = (n) => (n / 1024).toFixed(1);
+const sizes = (buf) => ({
+  raw: buf.length,
+  gzip: gzipSync(buf, { level: 9 }).length,
+  brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
+});
+
+async function bundle(name, source, opts = {}) {
+  const entry = join(tmp, `${name}.entry.mjs`), out = join(tmp, `${name}.js`);
+  writeFileSync(entry, source);
+  await build({ entryPoints: [entry], outfile: out, bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'error', absWorkingDir: root, nodePaths: [join(root, 'node_modules')], ...opts });
+  return readFileSync(out);
+}
+
+const rows = [];
+function row(what, parts, note = '') {
+  const s = parts.map(([, b]) => sizes(b));
+  const sum = (k) => s.reduce((a, x) => a + x[k], 0);
+  rows.push({ what, parts: parts.map(([n, b], i) => `${n} ${KiB(b.length)} / ${KiB(s[i].gzip)} gz`).join(' + '), raw: sum('raw'), gzip: sum('gzip'), brotli: sum('brotli'), note });
+}
+
+// ── Axon: the browser target, only what inference needs (esbuild drops the rest) ──
+const axonApp = await bundle('axon-app', `
+import { modelFromBytes, Tensor } from ${JSON.stringify(join(root, 'targets/browser/index.ts'))};
+const bytes = new Uint8Array(await (await fetch('digits.axon')).arrayBuffer());
+const { model } = modelFromBytes(bytes, 'digits.axon');
+const y = await model.predict(new Tensor(new Float32Array(64), [1, 64]));
+document.body.textContent = String(y.data.indexOf(Math.max(...y.data)));
+`);
+const simd = readFileSync(join(root, 'build/axon.simd.wasm')), relaxed = readFileSync(join(root, 'build/axon.relaxed.wasm'));
+row('Axon inference app + SIMD128 wasm', [['app.js', axonApp], ['axon.simd.wasm', simd]], 'what a browser without relaxed SIMD (Safari) downloads');
+row('Axon inference app + relaxed wasm', [['app.js', axonApp], ['axon.relaxed.wasm', relaxed]], 'what Chromium / Firefox download (one build is fetched)');
+const full = readFileSync(join(root, 'dist/browser/axon.js'));
+row('Axon full API (dist/browser/axon.js) + relaxed wasm', [['axon.js', full], ['axon.relaxed.wasm', relaxed]], 'training, data, charts included');
+const worker = join(root, 'dist/workers/worker.js');
+if (existsSync(worker)) {
+  row('Axon Worker template upload (dist/workers)', [['worker.js', readFileSync(worker)], ['simd.wasm', simd], ['relaxed.wasm', relaxed]], 'both builds are uploaded; model file (30 KB) not counted');
+}
+
+// ── tfjs peers: the same MLP (64-64-32-10) with ops, and with tfjs-layers ──
+const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'worker_threads', 'perf_hooks', 'util'];
+const tfWasm = readFileSync(join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+try {
+  const tfOps = await bundle('tfjs-ops', `
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+await tf.setBackend('wasm');
+const w = new Float32Array(await (await fetch('weights.bin')).arrayBuffer());
+let o = 0; const t = (r, c) => { const x = tf.tensor2d(w.subarray(o, o + r * c), [r, c]); o += r * c; return x; };
+const [w1, b1, w2, b2, w3, b3] = [t(64, 64), t(1, 64), t(64, 32), t(1, 32), t(32, 10), t(1, 10)];
+const x = tf.zeros([1, 64]);
+const y = tf.softmax(tf.relu(tf.relu(x.matMul(w1).add(b1)).matMul(w2).add(b2)).matMul(w3).add(b3));
+document.body.textContent = String(y.argMax(1).dataSync()[0]);
+`, { external: nodeBuiltins });
+  row('tfjs-core + tfjs-backend-wasm 4.22 (ops) + simd wasm', [['app.js', tfOps], ['tfjs-backend-wasm-simd.wasm', tfWasm]]);
+  const tfLayers = await bundle('tfjs-layers', `
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-wasm';
+await tf.setBackend('wasm');
+const m = await tfl.loadLayersModel('model.json');
+const y = m.predict(tf.zeros([1, 64]));
+document.body.textContent = String(y.argMax(1).dataSync()[0]);
+`, { external: nodeBuiltins });
+  row('tfjs-core + tfjs-layers + tfjs-backend-wasm 4.22 + simd wasm', [['app.js', tfLayers], ['tfjs-backend-wasm-simd.wasm', tfWasm]]);
+} catch (e) {
+  console.error(`tfjs peer skipped: ${e.message.split('\n')[0]}`);
+}
+rmSync(tmp, { recursive: true, force: true });
+
+console.log(`W8 bundle size (esbuild ${(await import('esbuild')).version} --minify, gzip -9, brotli -11); KiB = 1024 bytes\n`);
+console.log('| bundle | parts (raw / gzip KiB) | raw KiB | gzip KiB | brotli KiB | note |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.what} | ${r.parts} | ${KiB(r.raw)} | **${KiB(r.gzip)}** | ${KiB(r.brotli)} | ${r.note} |`);
+const axon = rows.find((r) => r.what.startsWith('Axon inference app + relaxed'));
+console.log(`\ngoal ≤ 100 KiB gzip: ${axon.gzip <= 100 * 1024 ? 'met' : 'NOT met'} (${KiB(axon.gzip)} KiB)`);
