@@ -2,48 +2,33 @@
 // dist/browser/axon.js from a local static server, picks a wasm build, trains the digits MLP with
 // live charts, and classifies digits drawn on its canvas.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createServer, Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { chromium, Browser, Page } from 'playwright-core';
 import { buildBrowser } from '../../../targets/browser/build.mjs';
+import { serveStatic } from '../../../targets/browser/serve.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json', '.npy': 'application/octet-stream' };
 
 if (!HAVE && process.env.CI) {
   it('needs Chromium', () => { throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`); });
-}
-
-/** Static files from `root` on 127.0.0.1; /plain/* serves the same files as application/octet-stream. */
-function serve(root: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const plain = path.startsWith('/plain/');
-    if (plain) path = path.slice('/plain'.length);
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root) || !existsSync(file) || !/\.\w+$/.test(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'content-type': plain ? 'application/octet-stream' : MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
 }
 
 type DemoState = { status: string; build: string; epochs: Array<Record<string, number>>; testAccuracy: number; error: string; lastInput: number[]; probabilities: number[]; prediction: number; predictions: number };
 const demoState = (page: Page) => page.evaluate(() => (globalThis as unknown as { axonDemo: { state: DemoState } }).axonDemo.state);
 
 describe.skipIf(!HAVE)('browser target in Chromium', () => {
-  let browser: Browser, page: Page, server: Server, url: string, dir: string;
+  let browser: Browser, page: Page, server: { url: string; close: () => Promise<void> }, url: string, dir: string;
   const requests: string[] = [], errors: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'axon-browser-'));
     await buildBrowser({ outdir: dir });
-    ({ server, url } = await serve(dir));
+    server = await serveStatic(dir);
+    url = server.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1040, height: 1100 } });
     page.on('request', (r) => requests.push(new URL(r.url()).pathname));
@@ -52,7 +37,7 @@ describe.skipIf(!HAVE)('browser target in Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((ok) => server?.close(ok));
+    await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
