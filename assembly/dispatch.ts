@@ -12,6 +12,7 @@ import { f32_batchnorm_fwd_train__simd, f32_batchnorm_fwd_eval__simd, f32_batchn
 import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, qs8_dequantize_qp__simd } from './kernels/q8';
 import { f32_rnn_fwd__simd, f32_rnn_bwd__simd, f32_lstm_fwd__simd, f32_lstm_bwd__simd, f32_gru_fwd__simd, f32_gru_bwd__simd, x32_reverse_time__simd } from './kernels/rnn';
 import { x32_transpose_01__simd, x32_copy_strided__simd } from './kernels/layout';
+import { f32_random_flip_fwd__simd, f32_random_translate_fwd__simd, f32_random_rotate_fwd__simd, f32_gaussian_noise_fwd__ref, f32_brightness_contrast_fwd__simd, f32_seq_scale_fwd__simd, f32_seq_scale_bwd__simd } from './kernels/augment';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -22,10 +23,10 @@ import { x32_transpose_01__simd, x32_copy_strided__simd } from './kernels/layout
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 73;
+export const OP_COUNT: i32 = 80;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x9f89f2e9; }
+export function ops_hash(): u32 { return 0x3ee8af64; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -103,6 +104,13 @@ export function op_argc(op: i32): i32 {
     case 71: return 4;
     case 72: return 5;
     case 73: return 8;
+    case 74: return 9;
+    case 75: return 9;
+    case 76: return 8;
+    case 77: return 5;
+    case 78: return 12;
+    case 79: return 8;
+    case 80: return 6;
     default: return -1;
   }
 }
@@ -183,6 +191,13 @@ export function op_ptr_mask(op: i32): u32 {
     case 71: return 0x3;
     case 72: return 0x3;
     case 73: return 0x3;
+    case 74: return 0x7;
+    case 75: return 0x7;
+    case 76: return 0x7;
+    case 77: return 0x7;
+    case 78: return 0xf;
+    case 79: return 0xf;
+    case 80: return 0x7;
     default: return 0;
   }
 }
@@ -336,6 +351,20 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       x32_transpose_01__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4)); return 0;
     case 73: // copy_strided
       x32_copy_strided__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7)); return 0;
+    case 74: // random_flip
+      f32_random_flip_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8)); return 0;
+    case 75: // random_translate
+      f32_random_translate_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8)); return 0;
+    case 76: // random_rotate
+      f32_random_rotate_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
+    case 77: // gaussian_noise
+      f32_gaussian_noise_fwd__ref(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
+    case 78: // brightness_contrast
+      f32_brightness_contrast_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), F(a, 8), F(a, 9), F(a, 10), F(a, 11)); return 0;
+    case 79: // seq_scale_fwd
+      f32_seq_scale_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
+    case 80: // seq_scale_bwd
+      f32_seq_scale_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
     default: return -1;
   }
 }

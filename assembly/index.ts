@@ -17,3 +17,4 @@ export * from './kernels/q8';
 export * from './kernels/norm';
 export * from './kernels/rnn';
 export * from './kernels/layout';
+export * from './kernels/augment';

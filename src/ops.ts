@@ -182,6 +182,26 @@ const defs: Def[] = [
     args: [p('y', 'x32', (d) => d.offy + (d.rows - 1) * d.ldy + d.cols), p('x', 'x32', (d) => d.offx + (d.rows - 1) * d.ldx + d.cols),
       i('rows'), i('cols'), i('ldy'), i('ldx'), i('offy'), i('offx')],
     validate: (d) => sizesValidate(d, ['rows', 'cols']) ?? (d.rows > 1 && (d.ldy < d.cols || d.ldx < d.cols) ? `row pitches ldy=${d.ldy}, ldx=${d.ldx} must be at least cols=${d.cols}` : null) },
+  // augment (assembly/kernels/augment.ts): seeded training-time augmentation, images (N, H, W, C), sequences (N, T, F)
+  { name: 'random_flip', family: 'augment', kernel: 'f32_random_flip_fwd__simd',
+    args: [p('y', 'f32', convX), p('x', 'f32', convX), p('state', 'x32', () => 4), ...augImageDims(), i('flipH'), i('flipV')], validate: (d) => augImageValidate(d) ?? flag('flipH', 'flipV')(d) },
+  { name: 'random_translate', family: 'augment', kernel: 'f32_random_translate_fwd__simd',
+    args: [p('y', 'f32', convX), p('x', 'f32', convX), p('state', 'x32', () => 4), ...augImageDims(), i('maxDy'), i('maxDx')], validate: augImageValidate },
+  { name: 'random_rotate', family: 'augment', kernel: 'f32_random_rotate_fwd__simd',
+    args: [p('y', 'f32', convX), p('x', 'f32', convX), p('state', 'x32', () => 4), ...augImageDims(), f('maxAngle')],
+    validate: (d) => augImageValidate(d) ?? (d.maxAngle >= 0 && d.maxAngle <= Math.PI ? null : `maxAngle must be in [0, pi] radians, got ${d.maxAngle}`) },
+  { name: 'gaussian_noise', family: 'augment', kernel: 'f32_gaussian_noise_fwd__ref',
+    args: [p('y', 'f32', n), p('x', 'f32', n), p('state', 'x32', () => 4), i('n'), f('std')], validate: (d) => (d.std >= 0 ? null : `noise std must be >= 0, got ${d.std}`) },
+  { name: 'brightness_contrast', family: 'augment', kernel: 'f32_brightness_contrast_fwd__simd',
+    args: [p('y', 'f32', convX), p('m', 'f32', (d) => d.N * d.C), p('x', 'f32', convX), p('state', 'x32', () => 4), ...augImageDims(),
+      f('maxDelta'), f('maxContrast'), f('lo'), f('hi')],
+    validate: (d) => augImageValidate(d) ?? (!(d.maxDelta >= 0) ? `maxDelta must be >= 0, got ${d.maxDelta}` : !(d.maxContrast >= 0 && d.maxContrast <= 1)
+      ? `maxContrast must be in [0, 1], got ${d.maxContrast}` : !(d.lo <= d.hi) ? `clip range [${d.lo}, ${d.hi}] is empty` : null) },
+  { name: 'seq_scale_fwd', family: 'augment', kernel: 'f32_seq_scale_fwd__simd',
+    args: [p('y', 'f32', seqX), p('s', 'f32', (d) => d.N * d.F), p('x', 'f32', seqX), p('state', 'x32', () => 4), i('N'), i('T'), i('F'), f('sigma')],
+    validate: (d) => sizesValidate(d, ['N', 'T', 'F']) ?? (d.sigma >= 0 ? null : `scale sigma must be >= 0, got ${d.sigma}`) },
+  { name: 'seq_scale_bwd', family: 'augment', kernel: 'f32_seq_scale_bwd__simd',
+    args: [p('dx', 'f32', seqX), p('dy', 'f32', seqX), p('s', 'f32', (d) => d.N * d.F), i('N'), i('T'), i('F')], validate: (d) => sizesValidate(d, ['N', 'T', 'F']) },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
@@ -354,3 +374,9 @@ export function rnnScratchFloats(cell: number, d: Dims, g: (M: number, N: number
   const extra = cell === 1 ? up4(TN * GH) + 2 * up4(NH) : cell === 2 ? Math.max(up4(d.N * GH), 2 * up4(TN * GH) + up4(NH)) : up4(TN * H) + up4(NH);
   return extra + gs;
 }
+
+// ---- augmentation (assembly/kernels/augment.ts) ----
+
+function augImageDims(): ArgSpec[] { return ['N', 'H', 'W', 'C'].map(i); }
+function augImageValidate(d: Dims): string | null { return sizesValidate(d, ['N', 'H', 'W', 'C']); }
+function seqX(d: Dims): number { return d.N * d.T * d.F; }
