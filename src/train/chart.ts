@@ -14,7 +14,10 @@ export function linePanel(series: Series[], o: ChartOptions, x0 = 0, y0 = 0): st
   const n = Math.max(1, ...series.map((s) => s.values.length));
   let lo = all.length ? Math.min(...all) : 0, hi = all.length ? Math.max(...all) : 1;
   if (hi - lo < 1e-12) { hi += 0.5; lo -= 0.5; }
-  const pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
+  const pad = (hi - lo) * 0.05, nonneg = lo >= 0, unit = hi <= 1 && nonneg;
+  lo -= pad; hi += pad;
+  if (nonneg) lo = Math.max(lo, 0);       // losses and accuracies never go below 0 …
+  if (unit) hi = Math.min(hi, 1);         // … and accuracies never above 1
   const sx = (i: number) => m.l + (n === 1 ? pw / 2 : (i / (n - 1)) * pw);
   const sy = (v: number) => m.t + (1 - (v - lo) / (hi - lo)) * ph;
   const ticks = Array.from({ length: 5 }, (_, k) => lo + ((hi - lo) * k) / 4);
@@ -27,12 +30,16 @@ export function linePanel(series: Series[], o: ChartOptions, x0 = 0, y0 = 0): st
     `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
     o.xLabel ? `<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle">${esc(o.xLabel)}</text>` : '',
     o.yLabel ? `<text transform="translate(14,${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>` : ''];
+  // legend box: top right when the curves fall (losses), bottom right when they rise (accuracies)
+  const rising = series.some((s) => s.values.length > 1 && s.values[s.values.length - 1] > s.values[0]);
+  const lw = 150, lh = 8 + series.length * 14, lx = m.l + pw - lw - 6, ly = rising ? m.t + ph - lh - 6 : m.t + 6;
+  out.push(`<rect x="${lx}" y="${ly}" width="${lw}" height="${lh}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`);
   series.forEach((s, k) => {
     const c = s.color ?? COLORS[k % COLORS.length];
     const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${sx(i).toFixed(1)},${sy(v).toFixed(1)}` : '')).filter(Boolean).join(' ');
     out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
     if (s.values.length === 1) out.push(`<circle cx="${sx(0)}" cy="${sy(s.values[0])}" r="3" fill="${c}"/>`);
-    out.push(`<line x1="${m.l + 8}" x2="${m.l + 28}" y1="${m.t + 12 + k * 14}" y2="${m.t + 12 + k * 14}" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/><text x="${m.l + 32}" y="${m.t + 16 + k * 14}">${esc(s.name)}</text>`);
+    out.push(`<line x1="${lx + 6}" x2="${lx + 26}" y1="${ly + 11 + k * 14}" y2="${ly + 11 + k * 14}" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/><text x="${lx + 30}" y="${ly + 15 + k * 14}">${esc(s.name)}</text>`);
   });
   out.push('</g>');
   return out.join('\n');
