@@ -1,7 +1,7 @@
 // The browser demo: fetch the digits dataset (.npy), train an MLP in the page with live charts,
 // then classify what the user draws on a canvas downsampled to the dataset's 8×8 format.
 // Bundled to dist/browser/demo/demo.js with '../index.js' mapped to the published ../axon.js.
-import { loadEngine, parseNpy, splitData, Sequential, layers, Tensor, trainingReportSvg, type Logs } from '../index.js';
+import { loadEngine, parseNpy, splitData, Sequential, layers, Tensor, trainingReportSvg, type Logs, type Engine, type Split } from '../index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const pad = $<HTMLCanvasElement>('pad'), preview = $<HTMLCanvasElement>('preview');
@@ -23,17 +23,24 @@ async function fetchNpy(name: string): Promise<Tensor> {
   return parseNpy(new Uint8Array(await res.arrayBuffer()), name);
 }
 
-const engine = await loadEngine();
-state.build = engine.build;
-$('build').textContent = `${engine.build === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} build`;
-const [xRaw, yRaw] = await Promise.all([fetchNpy('digits-x.npy'), fetchNpy('digits-y.npy')]);
-const x = new Tensor(Float32Array.from(xRaw.data, (v) => v / 16), xRaw.shape); // 0..16 → [0, 1]
-const data = splitData(x, yRaw, { validation: 0.1, test: 0.2, seed: 42, name: 'digits' });
+// engine and data: loaded at start; failures show on the page (and in state.error)
+async function init() {
+  const engine = await loadEngine();
+  state.build = engine.build;
+  $('build').textContent = `${engine.build === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} build`;
+  const [xRaw, yRaw] = await Promise.all([fetchNpy('digits-x.npy'), fetchNpy('digits-y.npy')]);
+  const x = new Tensor(Float32Array.from(xRaw.data, (v) => v / 16), xRaw.shape); // 0..16 → [0, 1]
+  const data = splitData(x, yRaw, { validation: 0.1, test: 0.2, seed: 42, name: 'digits' });
+  loaded = { engine, data };
+  setStatus('ready-to-train', `${x.shape[0]} digits loaded: ${data.train.x.shape[0]} train / ${data.validation.x.shape[0]} validation / ${data.test.x.shape[0]} test`);
+  $<HTMLButtonElement>('train').disabled = false;
+}
+let loaded: { engine: Engine; data: Split } | undefined;
 let model: Sequential | undefined;
-setStatus('ready-to-train', `${x.shape[0]} digits loaded: ${data.train.x.shape[0]} train / ${data.validation.x.shape[0]} validation / ${data.test.x.shape[0]} test`);
-$<HTMLButtonElement>('train').disabled = false;
 
 async function train(epochs: number): Promise<void> {
+  if (!loaded) throw new Error('not loaded yet');
+  const { engine, data } = loaded;
   $<HTMLButtonElement>('train').disabled = true;
   setStatus('training', 'training…');
   state.epochs = [];
@@ -114,6 +121,7 @@ $('train').addEventListener('click', () => {
   train(Math.max(1, Math.min(200, Number($<HTMLInputElement>('epochs').value) || 25))).catch(fail);
 });
 clear();
+init().catch(fail);
 
 // For tests and the console: the page's state and a way to draw dataset digits.
-Object.assign(globalThis, { axonDemo: { state, drawPixels, classify, train, data } });
+Object.assign(globalThis, { axonDemo: { state, drawPixels, classify, train, get data() { return loaded?.data; } } });
