@@ -8,6 +8,8 @@ import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D,
 import { BatchNormalization, BatchNormOptions } from './norm.js';
 import { SimpleRNN, LSTM, GRU, Recurrent, RecurrentOptions } from './recurrent.js';
 import { Bidirectional, BidirectionalOptions } from './recurrent_bidirectional.js';
+import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOptions, RandomRotation, RandomRotationOptions, GaussianNoise, GaussianNoiseOptions,
+  RandomBrightnessContrast, RandomBrightnessContrastOptions, SequenceJitter, SequenceJitterOptions } from './augment.js';
 import type { Layer } from './layer.js';
 
 export { Layer } from './layer.js';
@@ -32,6 +34,13 @@ export const simpleRnn = (o: RecurrentOptions) => new SimpleRNN(o);
 export const lstm = (o: RecurrentOptions) => new LSTM(o);
 export const gru = (o: RecurrentOptions) => new GRU(o);
 export const bidirectional = (o: BidirectionalOptions) => new Bidirectional(o);
+export { RandomFlip, RandomTranslation, RandomRotation, GaussianNoise, RandomBrightnessContrast, SequenceJitter };
+export const randomFlip = (o: RandomFlipOptions = {}) => new RandomFlip(o);
+export const randomTranslation = (o: RandomTranslationOptions) => new RandomTranslation(o);
+export const randomRotation = (o: RandomRotationOptions) => new RandomRotation(o);
+export const gaussianNoise = (o: GaussianNoiseOptions) => new GaussianNoise(o);
+export const randomBrightnessContrast = (o: RandomBrightnessContrastOptions) => new RandomBrightnessContrast(o);
+export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o);
 
 /** type → constructor from config, for loading model files. Other layer families register here. */
 export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -53,6 +62,12 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   lstm: (c) => new LSTM(c as unknown as RecurrentOptions),
   gru: (c) => new GRU(c as unknown as RecurrentOptions),
   bidirectional: (c) => new Bidirectional(c as unknown as BidirectionalOptions),
+  randomFlip: (c) => new RandomFlip(c as RandomFlipOptions),
+  randomTranslation: (c) => new RandomTranslation(c as RandomTranslationOptions),
+  randomRotation: (c) => new RandomRotation(c as RandomRotationOptions),
+  gaussianNoise: (c) => new GaussianNoise(c as unknown as GaussianNoiseOptions),
+  randomBrightnessContrast: (c) => new RandomBrightnessContrast(c as RandomBrightnessContrastOptions),
+  sequenceJitter: (c) => new SequenceJitter(c as SequenceJitterOptions),
 };
 
 export function layerFromConfig(type: string, config: Record<string, unknown>, name: string): Layer {
