@@ -1,0 +1,116 @@
+// ONNX → Axon Sequential. Takes graphs that are chains (each node feeds the next; initializers,
+// Constant nodes and shape arithmetic are constants), opsets 13–17, the ops in onnx_ops.ts. Anything
+// else fails with one AxonError('UNSUPPORTED') that lists every offending node.
+// Layout: the Axon model is channels-last. An ONNX (N, C, H, W) input becomes an Axon (N, H, W, C)
+// input (use `toAxonInput` on NCHW data); outputs come in the Axon layout (`toOnnxOutput` undoes it).
+// A graph whose input is NHWC followed by Transpose(0, 3, 1, 2) (TensorFlow exports) takes its input as is.
+import { AxonError } from '../errors.js';
+import type { Engine } from '../runtime/engine.js';
+import { Tensor } from '../runtime/tensor.js';
+import { Sequential } from '../model/sequential.js';
+import { decodeOnnx, tensorValues, toNum } from './onnx_proto.js';
+import { Attrs, BATCH, chainProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
+import { Act, applyOrder, channelsLastOrder, channelsLastShape, isIdentity, orderOf } from './onnx_layout.js';
+import { Converter } from './onnx_convert.js';
+import { ELEMENTWISE, HANDLERS } from './onnx_ops.js';
+
+export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
+
+export interface OnnxImport {
+  model: Sequential;
+  opset: number;
+  inputName: string;
+  outputName: string;
+  /** per-sample shapes in the ONNX graph (e.g. [3, 32, 32]) and in the Axon model (e.g. [32, 32, 3]) */
+  onnxInputShape: number[];
+  onnxOutputShape: number[];
+  /** ONNX-layout batch (N, ...onnxInputShape) → the Axon model's input tensor */
+  toAxonInput(data: ArrayLike<number>): Tensor;
+  /** the Axon model's output → ONNX layout (N, ...onnxOutputShape) */
+  toOnnxOutput(y: Tensor): Float32Array;
+  /** Axon layer name → the ONNX node it came from */
+  layerSources: Record<string, string>;
+  /** Axon parameter (`layer.param`) → the ONNX initializer it came from (PyTorch's parameter name for torch exports) */
+  paramSources: Record<string, string>;
+}
+
+export const ONNX_OPSETS = [13, 17] as const;
+export const SUPPORTED_ONNX_OPS = Object.keys(HANDLERS).sort();
+
+export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): OnnxImport {
+  const file = opts.file ?? 'model.onnx';
+  const m = decodeOnnx(bytes, file), g = m.graph!;
+  const fail = (lines: string[]): never => {
+    throw new AxonError('UNSUPPORTED', `${file}: cannot import ${lines.length} node${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}\nsupported ops: ${SUPPORTED_ONNX_OPS.join(', ')}`, { problems: lines });
+  };
+  const opset = toNum((m.opset_import ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version);
+  if (opset < ONNX_OPSETS[0] || opset > ONNX_OPSETS[1]) throw new AxonError('UNSUPPORTED', `${file}: ONNX opset ${opset} is not supported (${ONNX_OPSETS[0]}–${ONNX_OPSETS[1]}); re-export with opset_version=13 … 17`);
+
+  const consts = new Map<string, Const>();
+  for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
+  const nodes = fuseHardSwish(g);
+  const inputs = (g.input ?? []).filter((v) => !consts.has(v.name));
+  const problems = chainProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => n.op_type in HANDLERS);
+  if (problems.length) fail(problems);
+
+  // the input: (N, ...per-sample), channels-first unless the graph transposes NHWC itself
+  const vi = inputs[0], dims = vi.type?.tensor_type?.shape?.dim ?? [];
+  if ((vi.type?.tensor_type?.elem_type ?? 1) !== 1) fail([`input "${vi.name}" is not float32`]);
+  const full = dims.map((d, i) => (d.dim_value !== undefined && toNum(d.dim_value) > 0 ? toNum(d.dim_value) : i === 0 ? BATCH : -1));
+  if (full.length < 2 || full.slice(1).some((d) => d < 1)) fail([`input "${vi.name}" has shape [${dims.map((d) => d.dim_param || toNum(d.dim_value))}]; the importer needs a batch axis and fixed per-sample sizes`]);
+  const per = full.slice(1), first = nodes.find((n) => n.input.includes(vi.name));
+  const nhwcGraph = first?.op_type === 'Transpose' && new Attrs(first).ints('perm', []).join() === [0, per.length, ...per.slice(0, -1).map((_, i) => i + 1)].join();
+  const spatial = per.length >= 2 && per.length <= 3 && !nhwcGraph;
+  const inAct: Act = spatial ? { onnx: per, axon: channelsLastShape(per), order: channelsLastOrder(per) } : { onnx: per, axon: per, order: null };
+
+  const cv = new Converter({ ...inAct }, consts);
+  if (full[0] !== BATCH) cv.staticBatch = full[0];
+  const actShapes = new Map<string, number[]>([[vi.name, per]]);
+  let tipName = vi.name;
+  const errs: string[] = [];
+  for (const n of nodes) {
+    const label = nodeLabel(n);
+    try {
+      if (n.op_type === 'Constant') { consts.set(n.output[0], constantNode(n)); continue; }
+      if (n.op_type === 'Shape' && actShapes.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, [BATCH, ...actShapes.get(n.input[0])!])); continue; }
+      if (n.input.every((i) => !i || consts.has(i))) {
+        const v = foldNode(n, (i) => (n.input[i] ? consts.get(n.input[i]) : undefined));
+        if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on constants here');
+        consts.set(n.output[0], v);
+        continue;
+      }
+      if (!(n.op_type in HANDLERS)) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
+      if (!n.input.includes(tipName)) throw new AxonError('UNSUPPORTED', `reads "${n.input.find((i) => !consts.has(i))}", which is not the output of the previous layer`);
+      HANDLERS[n.op_type](cv, n, new Attrs(n));
+    } catch (e) {
+      if (!(e instanceof AxonError)) throw e;
+      errs.push(`${label}: ${e.message}`);
+      if (!ELEMENTWISE.has(n.op_type)) break;
+    }
+    tipName = n.output[0];
+    actShapes.set(tipName, cv.act.onnx);
+  }
+  const outs = g.output ?? [];
+  if (!errs.length && (outs.length !== 1 || outs[0].name !== tipName)) errs.push(`the graph outputs [${outs.map((o) => o.name)}]; exactly one output, the last node's ("${tipName}"), is supported`);
+  if (errs.length) fail(errs);
+
+  const model = new Sequential({ inputShape: inAct.axon, seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine });
+  const weights = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
+  for (const s of cv.specs) {
+    model.add(s.layer);
+    layerSources[s.layer.name] = s.node;
+    for (const [k, v] of Object.entries(s.w)) weights.set(`${s.layer.name}.${k}`, v);
+    for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
+  }
+  model.setWeights(weights);
+  const inOrder = orderOf(inAct), out = cv.act, outOrder = orderOf(out);
+  return {
+    model, opset, inputName: vi.name, outputName: tipName, onnxInputShape: per, onnxOutputShape: out.onnx, layerSources, paramSources,
+    toAxonInput: (data) => {
+      const S = inOrder.length;
+      if (data.length % S) throw new AxonError('BAD_SHAPE', `toAxonInput: ${data.length} values are not a whole number of samples of shape [${per}]`);
+      return new Tensor(isIdentity(inAct.order) ? Float32Array.from(data) : applyOrder(data, inOrder), [data.length / S, ...inAct.axon]);
+    },
+    toOnnxOutput: (y) => (isIdentity(out.order) ? Float32Array.from(y.data) : applyOrder(y.data, outOrder, true)),
+  };
+}

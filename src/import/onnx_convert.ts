@@ -1,0 +1,140 @@
+// The importer's conversion state: constants, the current activation's layout (onnx_layout.ts),
+// and the Axon layers emitted so far with their weights. Layers are built standalone while
+// converting (so shapes are known and earlier layers can still absorb a following Add/Mul or a
+// row permutation) and added to a Sequential at the end.
+import { AxonError } from '../errors.js';
+import { Layer } from '../layers/layer.js';
+import { Dense } from '../layers/dense.js';
+import { Conv2D } from '../layers/conv.js';
+import { BatchNormalization } from '../layers/norm.js';
+import { Activation } from '../layers/activation.js';
+import { Dropout, Flatten, Reshape } from '../layers/misc.js';
+import type { OnnxNode } from './onnx_proto.js';
+import { Const, nodeLabel } from './onnx_graph.js';
+import { Act, broadcastToAxon, channelsLastOrder, channelsLastShape, orderOf, perLastAxis, prod, sameOrder } from './onnx_layout.js';
+
+export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; from: Record<string, string> }
+
+/** Unsupported here: the message is reported with the node's label. */
+export const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', msg); };
+
+/** Exact y = x * scale + shift per channel as a frozen BatchNormalization (var + eps = 1 exactly in f32). */
+export const AFFINE_EPS = 2 ** -10;
+
+export class Converter {
+  readonly specs: Spec[] = [];
+  /** the spec whose output (possibly reshaped by aliasing layers) is the current activation */
+  tip: Spec | null = null;
+  /** the graph input's batch size when it is fixed (a Reshape may spell it out) */
+  staticBatch?: number;
+  constructor(public act: Act, readonly consts: Map<string, Const>) {}
+
+  isConst(name: string): boolean { return this.consts.has(name); }
+  /** Constant input i of n (weights, shapes, bounds); `optional` returns undefined when absent. */
+  c(n: OnnxNode, i: number, what: string, optional: true): Const | undefined;
+  c(n: OnnxNode, i: number, what: string): Const;
+  c(n: OnnxNode, i: number, what: string, optional = false): Const | undefined {
+    const name = n.input[i];
+    if (!name) return optional ? undefined : unsupported(`input ${i} (${what}) is missing`);
+    return this.consts.get(name) ?? unsupported(`${what} "${name}" must be a constant (an initializer or Constant node), not computed at run time`);
+  }
+
+  emit(layer: Layer, w: Record<string, Float32Array>, n: OnnxNode, from: Record<string, string> = {}): Spec {
+    layer.build(this.act.axon);
+    const s: Spec = { layer, w, node: n.name || nodeLabel(n), from };
+    this.specs.push(s);
+    this.act = { ...this.act, axon: layer.outputShape };
+    if (!layer.aliasesInput) this.tip = s;
+    return s;
+  }
+
+  /** An Axon activation layer (elementwise or per row). */
+  activation(n: OnnxNode, activation: ConstructorParameters<typeof Activation>[0]['activation'], alpha?: number): void {
+    this.emit(new Activation({ activation, alpha }), {}, n);
+  }
+
+  /** Flat Axon data for Dense: a Flatten layer when the Axon shape still has several axes. */
+  flatAxon(n: OnnxNode): void { if (this.act.axon.length > 1) this.emit(new Flatten(), {}, n); }
+
+  /** Requires a channels-first ONNX activation (C, H, W) or (C, L) held channels-last; returns its ONNX shape. */
+  channelsLast(n: OnnxNode, what: string): number[] {
+    const a = this.act;
+    if (a.onnx.length < 2 || a.onnx.length > 3) unsupported(`${what} expects (N, C, H, W) or (N, C, L) inputs, got [N, ${a.onnx}]`);
+    if (!sameOrder(a.order, channelsLastOrder(a.onnx)))
+      unsupported(`${what}: its input's layout cannot be mapped to Axon's channels-last layout (a Transpose or Reshape before it moved the channel axis)`);
+    const want = channelsLastShape(a.onnx);
+    if (a.axon.join() !== want.join()) this.emit(new Reshape({ targetShape: want }), {}, n);
+    return a.onnx;
+  }
+
+  /** The activation after a reshape of the ONNX tensor to the per-sample shape s (same ONNX element order). */
+  reshapeTo(n: OnnxNode, s: number[]): void {
+    const a = this.act;
+    if (prod(s) !== prod(a.onnx)) unsupported(`cannot reshape [${a.onnx}] to [${s}] per sample`);
+    if (s.join() === a.onnx.join()) return;
+    this.act = { ...a, onnx: s };
+    if (s.length === 1) { this.flatAxon(n); return; }
+    const want = channelsLastOrder(s);
+    if (!sameOrder(a.order, want) && !this.permuteProducer(want)) return;   // keeps a non-canonical order; ops that need channels-last will say so
+    this.act.order = want;
+    if (this.act.axon.join() !== channelsLastShape(s).join()) this.emit(new Reshape({ targetShape: channelsLastShape(s) }), {}, n);
+  }
+
+  /**
+   * Reorders the output features of the Dense layer that produced the current flat activation
+   * (through elementwise layers) so that Axon element i holds ONNX element want[i].
+   */
+  private permuteProducer(want: Int32Array): boolean {
+    let k = this.specs.length - 1;
+    const between: Spec[] = [];
+    for (; k >= 0 && !(this.specs[k].layer instanceof Dense); k--) {
+      const l = this.specs[k].layer;
+      if (!(l instanceof Activation || l instanceof Dropout || l instanceof BatchNormalization)) return false;
+      between.push(this.specs[k]);
+    }
+    if (k < 0) return false;
+    const o = orderOf(this.act), inv = new Int32Array(o.length);
+    o.forEach((v, i) => { inv[v] = i; });
+    const src = Int32Array.from(want, (j) => inv[j]), d = this.specs[k], K = d.layer.inputShape[0], N = src.length;
+    const w = d.w.weight, nw = new Float32Array(w.length);
+    for (let i = 0; i < N; i++) nw.set(w.subarray(src[i] * K, src[i] * K + K), i * K);
+    d.w.weight = nw;
+    for (const s of [d, ...between]) for (const key of Object.keys(s.w)) if (key !== 'weight' || s !== d) s.w[key] = Float32Array.from(src, (j) => s.w[key][j]);
+    return true;
+  }
+
+  /** y = x * scale + shift with constants broadcast against the activation (ONNX rules): folded into the producer when possible. */
+  affine(n: OnnxNode, scale: Float32Array | null, shift: Float32Array | null): void {
+    const t = this.tip, l = t?.layer;
+    const chans = l instanceof Dense ? l.units : l instanceof Conv2D ? l.filters : l instanceof BatchNormalization ? l.outputShape[l.outputShape.length - 1] : 0;
+    const s = scale && chans ? perLastAxis(scale, chans) : undefined, b = shift && chans ? perLastAxis(shift, chans) : undefined;
+    if (t && l && chans && (!scale || s) && (!shift || b)) {
+      if (l instanceof BatchNormalization) {
+        if (s) for (let c = 0; c < chans; c++) { t.w.weight[c] *= s[c]; t.w.bias[c] *= s[c]; }
+        if (b) for (let c = 0; c < chans; c++) t.w.bias[c] += b[c];
+        return;
+      }
+      if (s) { for (let i = 0; i < t.w.weight.length; i++) t.w.weight[i] *= s[l instanceof Dense ? Math.floor(i / l.inputShape[0]) : i % chans]; if (t.w.bias) for (let c = 0; c < chans; c++) t.w.bias[c] *= s[c]; }
+      if (b) {
+        if (!t.w.bias) {   // the same layer with a bias
+          const Ctor = l.constructor as new (o: Record<string, unknown>) => Layer;
+          t.layer = new Ctor({ ...l.config(), useBias: true });
+          t.layer.build(l.inputShape);
+          t.w.bias = new Float32Array(chans);
+        }
+        for (let c = 0; c < chans; c++) t.w.bias[c] += b[c];
+      }
+      return;
+    }
+    const L = this.act.axon[this.act.axon.length - 1];
+    const ps = scale ? perLastAxis(scale, L) : new Float32Array(L).fill(1), pb = shift ? perLastAxis(shift, L) : new Float32Array(L);
+    if (!ps || !pb) unsupported('the constant varies along axes other than the channel axis; only per-channel and scalar constants are supported');
+    const bn = new BatchNormalization({ eps: AFFINE_EPS, trainable: false });
+    this.emit(bn, { weight: ps!, bias: pb!, running_mean: new Float32Array(L), running_var: new Float32Array(L).fill(1 - AFFINE_EPS) }, n);
+  }
+
+  /** A constant (ONNX broadcasting) as one value per Axon element. */
+  broadcast(c: Const, what: string): Float32Array {
+    return broadcastToAxon(c.dims, c.data, this.act) ?? unsupported(`${what} of shape [${c.dims}] does not broadcast against the input [N, ${this.act.onnx}]`);
+  }
+}

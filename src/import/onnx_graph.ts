@@ -1,0 +1,160 @@
+// ONNX graph plumbing for the importer: attribute access, constant values (initializers, Constant
+// nodes and folded shape arithmetic such as Shape → Gather → Unsqueeze → Concat → Reshape), the
+// HardSigmoid·Mul → HardSwish rewrite (torch's opset-13 hardswish), and the chain check that lists
+// every node the importer cannot take.
+import { AxonError } from '../errors.js';
+import { AT, OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, tensorValues, toNum } from './onnx_proto.js';
+
+/** A constant tensor: float values as Float32Array, integer values as Float64Array. */
+export interface Const { dims: number[]; data: Float32Array | Float64Array; float: boolean }
+/** Stands for the (unknown) batch size inside folded shape arithmetic. */
+export const BATCH = -(2 ** 40);
+
+export const nodeLabel = (n: OnnxNode) => `${n.op_type} (${n.name || n.output[0]})`;
+
+export class Attrs {
+  private readonly m = new Map<string, OnnxAttribute>();
+  constructor(n: OnnxNode) { for (const a of n.attribute ?? []) this.m.set(a.name, a); }
+  has(k: string) { return this.m.has(k); }
+  int(k: string, d: number): number { const a = this.m.get(k); return a ? toNum(a.i) : d; }
+  float(k: string, d: number): number { const a = this.m.get(k); return a ? (a.f ?? 0) : d; }
+  ints(k: string, d: number[]): number[] { const a = this.m.get(k); return a ? (a.ints ?? []).map(toNum) : d; }
+  floats(k: string): number[] | undefined { return this.m.get(k)?.floats; }
+  str(k: string, d: string): string { const a = this.m.get(k); return a?.s ? new TextDecoder().decode(a.s) : d; }
+  tensor(k: string): OnnxTensor | undefined { return this.m.get(k)?.t; }
+  type(k: string): number | undefined { return this.m.get(k)?.type; }
+}
+
+const prod = (d: number[]) => d.reduce((a, b) => a * b, 1);
+const ints = (dims: number[], vals: number[]): Const => ({ dims, data: Float64Array.from(vals), float: false });
+
+/** The value of a Constant node. */
+export function constantNode(n: OnnxNode): Const {
+  const a = new Attrs(n), who = nodeLabel(n);
+  const t = a.tensor('value');
+  if (t) return tensorValues(t, who);
+  if (a.has('value_float')) return { dims: [], data: Float32Array.of(a.float('value_float', 0)), float: true };
+  if (a.has('value_floats')) { const f = a.floats('value_floats') ?? []; return { dims: [f.length], data: Float32Array.from(f), float: true }; }
+  if (a.has('value_int')) return ints([], [a.int('value_int', 0)]);
+  if (a.has('value_ints')) { const v = a.ints('value_ints', []); return ints([v.length], v); }
+  throw new AxonError('UNSUPPORTED', `${who}: Constant without a tensor, float(s) or int(s) value (sparse and string constants are not supported)`);
+}
+
+const axesOf = (n: OnnxNode, a: Attrs, get: (i: number) => Const | undefined): number[] | undefined => {
+  const c = n.input[1] ? get(1) : undefined;
+  return c ? Array.from(c.data) : a.has('axes') ? a.ints('axes', []) : undefined;
+};
+
+/**
+ * Folds a node whose inputs are all constant (`get(i)` returns input i). `shapeOf` gives the full
+ * ONNX shape (batch first, BATCH for the batch) of a non-constant input for Shape. Returns
+ * undefined when the op is not foldable here.
+ */
+export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Const | undefined {
+  const a = new Attrs(n), x = get(0);
+  if (!x) return undefined;
+  switch (n.op_type) {
+    case 'Identity': return x;
+    case 'Cast': return { ...x, float: [1, 10, 11].includes(a.int('to', 1)), data: [1, 10, 11].includes(a.int('to', 1)) ? Float32Array.from(x.data) : Float64Array.from(x.data, Math.trunc) };
+    case 'Gather': {
+      const idx = get(1); if (!idx) return undefined;
+      const axis = (a.int('axis', 0) + x.dims.length) % x.dims.length;
+      if (axis !== 0) return undefined;
+      const row = prod(x.dims.slice(1)), out: number[] = [];
+      for (const i of idx.data) { const r = i < 0 ? i + x.dims[0] : i; for (let k = 0; k < row; k++) out.push(x.data[r * row + k]); }
+      return { dims: [...idx.dims, ...x.dims.slice(1)], data: x.float ? Float32Array.from(out) : Float64Array.from(out), float: x.float };
+    }
+    case 'Unsqueeze': case 'Squeeze': {
+      const axes = axesOf(n, a, get);
+      let dims = x.dims.slice();
+      if (n.op_type === 'Unsqueeze') {
+        const r = dims.length + (axes?.length ?? 0);
+        for (const ax of (axes ?? []).map((v) => (v < 0 ? v + r : v)).sort((p, q) => p - q)) dims.splice(ax, 0, 1);
+      } else {
+        const drop = new Set((axes ?? dims.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)).map((v) => (v < 0 ? v + dims.length : v)));
+        dims = dims.filter((_, i) => !drop.has(i));
+      }
+      return { ...x, dims };
+    }
+    case 'Concat': {
+      const parts = n.input.map((_, i) => get(i));
+      if (parts.some((p) => !p || p.dims.length !== 1)) return undefined;
+      const vals = parts.flatMap((p) => Array.from(p!.data));
+      return { dims: [vals.length], data: x.float ? Float32Array.from(vals) : Float64Array.from(vals), float: x.float };
+    }
+    case 'Slice': {
+      if (x.dims.length !== 1) return undefined;
+      const st = get(1), en = get(2), ax = n.input[3] ? get(3) : undefined, sp = n.input[4] ? get(4) : undefined;
+      if (!st || !en || (ax && ax.data[0] !== 0)) return undefined;
+      const len = x.dims[0], step = sp ? sp.data[0] : 1;
+      if (step !== 1) return undefined;
+      const clamp = (v: number) => Math.max(0, Math.min(len, v < 0 ? v + len : v));
+      const vals = Array.from(x.data).slice(clamp(st.data[0]), clamp(en.data[0]));
+      return { dims: [vals.length], data: x.float ? Float32Array.from(vals) : Float64Array.from(vals), float: x.float };
+    }
+    case 'Add': case 'Sub': case 'Mul': case 'Div': {
+      const y = get(1);
+      if (!y || (y.data.length !== 1 && x.data.length !== 1 && x.data.length !== y.data.length)) return undefined;
+      const f = { Add: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, Mul: (p: number, q: number) => p * q, Div: (p: number, q: number) => (x.float ? p / q : Math.trunc(p / q)) }[n.op_type]!;
+      const big = x.data.length >= y.data.length ? x : y, m = big.data.length;
+      const vals = Array.from({ length: m }, (_, i) => f(x.data[x.data.length === 1 ? 0 : i], y.data[y.data.length === 1 ? 0 : i]));
+      return { dims: big.dims, data: x.float ? Float32Array.from(vals) : Float64Array.from(vals), float: x.float };
+    }
+  }
+  return undefined;
+}
+
+/** The Shape op on a tensor of full shape `full` (batch first). */
+export function shapeOf(n: OnnxNode, full: number[]): Const {
+  const a = new Attrs(n), r = full.length;
+  const norm = (v: number) => Math.max(0, Math.min(r, v < 0 ? v + r : v));
+  const s = full.slice(norm(a.int('start', 0)), a.has('end') ? norm(a.int('end', r)) : r);
+  return ints([s.length], s);
+}
+
+/** Ops evaluated on constants only (shape arithmetic). */
+export const FOLD_ONLY = new Set(['Constant', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast']);
+
+/**
+ * Rewrites torch's opset-13 hardswish, x → HardSigmoid(1/6, 1/2) → Mul(x, ·), into one HardSwish
+ * node (so the graph stays a chain). Returns the new node list.
+ */
+export function fuseHardSwish(g: OnnxGraph): OnnxNode[] {
+  const nodes = g.node.slice(), producer = new Map<string, OnnxNode>(), uses = new Map<string, number>();
+  for (const n of nodes) { for (const o of n.output) producer.set(o, n); for (const i of n.input) uses.set(i, (uses.get(i) ?? 0) + 1); }
+  const drop = new Set<OnnxNode>();
+  for (let k = 0; k < nodes.length; k++) {
+    const m = nodes[k];
+    if (m.op_type !== 'Mul' || m.input.length !== 2) continue;
+    for (const j of [0, 1]) {
+      const h = producer.get(m.input[j]), x = m.input[1 - j], a = h && new Attrs(h);
+      if (!h || !a || h.op_type !== 'HardSigmoid' || h.input[0] !== x || uses.get(h.output[0]) !== 1) continue;
+      if (Math.abs(a.float('alpha', 0.2) - 1 / 6) > 1e-6 || Math.abs(a.float('beta', 0.5) - 0.5) > 1e-6) continue;
+      nodes[k] = { ...m, op_type: 'HardSwish', input: [x], attribute: [] };
+      drop.add(h);
+      break;
+    }
+  }
+  return nodes.filter((n) => !drop.has(n));
+}
+
+/**
+ * Classifies values as constant (initializers, Constant outputs, outputs of nodes with only constant
+ * inputs, Shape outputs) or activations, and lists what breaks the chain: unsupported ops, nodes
+ * joining two activations, activations feeding several nodes. Returns one problem line per node.
+ */
+export function chainProblems(nodes: OnnxNode[], initializers: Set<string>, graphInputs: string[], supported: (n: OnnxNode) => boolean): string[] {
+  const isConst = new Set(initializers), problems: string[] = [], consumers = new Map<string, OnnxNode[]>();
+  for (const n of nodes) {
+    if (n.domain && n.domain !== 'ai.onnx') { problems.push(`${nodeLabel(n)}: domain "${n.domain}" is not supported`); continue; }
+    if (!supported(n) && !FOLD_ONLY.has(n.op_type)) problems.push(`${nodeLabel(n)}: op not supported`);
+    const acts = n.input.filter((i) => i && !isConst.has(i));
+    if (n.op_type === 'Shape' || n.op_type === 'Constant' || acts.length === 0) { n.output.forEach((o) => isConst.add(o)); continue; }
+    const distinct = [...new Set(acts)];
+    if (distinct.length > 1 || acts.length > 1) problems.push(`${nodeLabel(n)}: takes ${acts.length} non-constant inputs (${distinct.join(', ')}); only chains of single-input layers are supported`);
+    for (const i of distinct) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  }
+  for (const [v, cs] of consumers) if (cs.length > 1) problems.push(`${cs.map(nodeLabel).join(', ')}: all read "${v}"; branches are not supported (only chains)`);
+  if (graphInputs.length !== 1) problems.push(`the graph has ${graphInputs.length} non-constant inputs (${graphInputs.join(', ')}); exactly one is supported`);
+  return problems;
+}

@@ -1,0 +1,225 @@
+// ONNX op → Axon layers, one handler per op. A handler reads the node's constant inputs and
+// attributes, emits layers (with weights converted to Axon layouts: OIHW → HWIO, Gemm B → (out, in)
+// with columns in the Axon element order), and updates the activation's layout.
+import { Dense } from '../layers/dense.js';
+import { Conv2D, Conv1D } from '../layers/conv.js';
+import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
+import { BatchNormalization } from '../layers/norm.js';
+import { Dropout } from '../layers/misc.js';
+import type { OnnxNode } from './onnx_proto.js';
+import { Attrs, BATCH } from './onnx_graph.js';
+import { channelsLastOrder, prod, transposeOrder, lastAxisIs, isIdentity } from './onnx_layout.js';
+import { Converter, unsupported } from './onnx_convert.js';
+
+type Handler = (cv: Converter, n: OnnxNode, a: Attrs) => void;
+
+/** Ops that keep the activation's shape: on failure the importer can go on checking later nodes. */
+export const ELEMENTWISE = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
+
+/** Begin and end pads per spatial axis (explicit pads or auto_pad). */
+function padsOf(a: Attrs, sp: number[], k: number[], s: number[], d: number[]): [number[], number[]] {
+  const r = sp.length, auto = a.str('auto_pad', 'NOTSET');
+  if (auto === 'VALID') return [Array(r).fill(0), Array(r).fill(0)];
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    const tot = sp.map((h, i) => Math.max((Math.ceil(h / s[i]) - 1) * s[i] + d[i] * (k[i] - 1) + 1 - h, 0));
+    const small = tot.map((t) => Math.floor(t / 2)), big = tot.map((t) => t - Math.floor(t / 2));
+    return auto === 'SAME_UPPER' ? [small, big] : [big, small];
+  }
+  const p = a.ints('pads', Array(2 * r).fill(0));
+  return [p.slice(0, r), p.slice(r)];
+}
+const ones = (r: number) => Array<number>(r).fill(1);
+
+const conv: Handler = (cv, n, a) => {
+  const [C, ...sp] = cv.channelsLast(n, 'Conv');
+  const W = cv.c(n, 1, 'weights'), B = cv.c(n, 2, 'bias', true);
+  const [OC, Cg, ...k] = W.dims, r = sp.length, g = a.int('group', 1);
+  if (k.length !== r || Cg * g !== C) unsupported(`weights of shape [${W.dims}] do not fit a (N, ${C}, ${sp}) input with group=${g}`);
+  const s = a.ints('strides', ones(r)), d = a.ints('dilations', ones(r)), [pb, pe] = padsOf(a, sp, k, s, d);
+  const KS = r === 2 ? k[0] * k[1] : k[0], KH = r === 2 ? k[0] : 1, KW = KS / KH;
+  // (OC, C/g, KH, KW) → (KH, KW, C/g, OC)
+  const hwio = new Float32Array(W.data.length);
+  for (let o = 0; o < OC; o++) for (let c = 0; c < Cg; c++) for (let q = 0; q < KS; q++) hwio[(q * Cg + c) * OC + o] = W.data[(o * Cg + c) * KS + q];
+  const opts = { filters: OC, groups: g, useBias: B !== undefined };
+  const layer = r === 2
+    ? new Conv2D({ ...opts, kernelSize: [KH, KW], strides: [s[0], s[1]], dilationRate: [d[0], d[1]], padding: [pb[0], pb[1], pe[0], pe[1]] })
+    : new Conv1D({ ...opts, kernelSize: KW, strides: s[0], dilationRate: d[0], padding: [pb[0], pe[0]] });
+  cv.emit(layer, { weight: hwio, ...(B ? { bias: Float32Array.from(B.data) } : {}) }, n, { weight: n.input[1], ...(B ? { bias: n.input[2] } : {}) });
+  spatialOut(cv);
+};
+
+/** After a channels-last layer: the ONNX shape is (C, ...spatial) of the Axon (...spatial, C). */
+function spatialOut(cv: Converter): void {
+  const ax = cv.act.axon, onnx = [ax[ax.length - 1], ...ax.slice(0, -1)];
+  cv.act = { onnx, axon: ax, order: channelsLastOrder(onnx) };
+}
+
+const pool = (max: boolean): Handler => (cv, n, a) => {
+  const [, ...sp] = cv.channelsLast(n, n.op_type), k = a.ints('kernel_shape', []), r = sp.length;
+  if (k.length !== r) unsupported(`kernel_shape [${k}] does not fit ${r} spatial axes`);
+  if (a.ints('dilations', ones(r)).some((v) => v !== 1)) unsupported('dilations other than 1 are not supported');
+  const s = a.ints('strides', ones(r)), [pb, pe] = padsOf(a, sp, k, s, ones(r));
+  if (a.int('ceil_mode', 0)) for (let i = 0; i < r; i++) {
+    const span = sp[i] + pb[i] + pe[i] - k[i];
+    let out = Math.ceil(span / s[i]) + 1;
+    if ((out - 1) * s[i] >= sp[i] + pb[i]) out--;
+    const extra = (out - 1) * s[i] + k[i] - (sp[i] + pb[i] + pe[i]);
+    if (extra > 0 && !max) unsupported('ceil_mode=1 changes the output size here; AveragePool supports it only when it does not');
+    if (extra > 0) pe[i] += extra;   // max pooling ignores padding: a larger end pad is ceil mode
+  }
+  if (r === 1) {
+    if (!max || pb[0] || pe[0]) unsupported('1-D pooling is supported for MaxPool without padding only');
+    cv.emit(new MaxPool1D({ poolSize: k[0], strides: s[0] }), {}, n);
+  } else {
+    const opts = { poolSize: [k[0], k[1]] as [number, number], strides: [s[0], s[1]] as [number, number], padding: [pb[0], pb[1], pe[0], pe[1]] as [number, number, number, number] };
+    cv.emit(max ? new MaxPool2D(opts) : new AvgPool2D({ ...opts, countIncludePad: a.int('count_include_pad', 0) === 1 }), {}, n);
+  }
+  spatialOut(cv);
+};
+
+/** (N, K) · (K, N') as Dense weights (N', K), columns in the Axon element order. */
+function dense(cv: Converter, n: OnnxNode, w: Float32Array, N: number, K: number, bias: Float32Array | undefined, from: Record<string, string>): void {
+  if (cv.act.onnx.length !== 1) unsupported(`needs a (N, K) input, got [N, ${cv.act.onnx}]; flatten it first`);
+  if (cv.act.onnx[0] !== K) unsupported(`weights expect ${K} input features, the input has ${cv.act.onnx[0]}`);
+  const o = cv.act.order;
+  if (!isIdentity(o)) { const p = w.slice(); for (let r = 0; r < N; r++) for (let i = 0; i < K; i++) w[r * K + i] = p[r * K + o![i]]; }
+  cv.flatAxon(n);
+  cv.emit(new Dense({ units: N, useBias: bias !== undefined }), { weight: w, ...(bias ? { bias } : {}) }, n, from);
+  cv.act = { onnx: [N], axon: [N], order: null };
+}
+
+const gemm: Handler = (cv, n, a) => {
+  if (a.int('transA', 0)) unsupported('transA=1 is not supported');
+  const B = cv.c(n, 1, 'B'), C = cv.c(n, 2, 'C', true), tB = a.int('transB', 0) === 1, alpha = a.float('alpha', 1), beta = a.float('beta', 1);
+  if (B.dims.length !== 2) unsupported(`B must be 2-D, got [${B.dims}]`);
+  const [N, K] = tB ? B.dims : [B.dims[1], B.dims[0]], w = new Float32Array(N * K);
+  for (let r = 0; r < N; r++) for (let c = 0; c < K; c++) w[r * K + c] = alpha * (tB ? B.data[r * K + c] : B.data[c * N + r]);
+  let bias: Float32Array | undefined;
+  if (C) {
+    if (prod(C.dims) !== N && prod(C.dims) !== 1) unsupported(`C of shape [${C.dims}] must have ${N} values or one`);
+    bias = Float32Array.from({ length: N }, (_, i) => beta * C.data[C.data.length === 1 ? 0 : i]);
+  }
+  dense(cv, n, w, N, K, bias, { weight: n.input[1], ...(C ? { bias: n.input[2] } : {}) });
+};
+
+const matmul: Handler = (cv, n) => {
+  if (cv.isConst(n.input[0])) unsupported('a constant first operand is not supported (the activation must come first)');
+  const B = cv.c(n, 1, 'B');
+  if (B.dims.length !== 2) unsupported(`B must be 2-D, got [${B.dims}]`);
+  const [K, N] = B.dims, w = new Float32Array(N * K);
+  for (let r = 0; r < N; r++) for (let c = 0; c < K; c++) w[r * K + c] = B.data[c * N + r];
+  dense(cv, n, w, N, K, undefined, { weight: n.input[1] });
+};
+
+const arith: Handler = (cv, n) => {
+  const ci = cv.isConst(n.input[0]) ? 0 : 1, op = n.op_type;
+  if (ci === 0 && (op === 'Sub' || op === 'Div')) unsupported(`constant ${op === 'Sub' ? '-' : '/'} activation is not supported`);
+  const v = cv.broadcast(cv.c(n, ci, 'constant operand'), 'the constant operand');
+  if (op === 'Add') cv.affine(n, null, v);
+  else if (op === 'Sub') cv.affine(n, null, v.map((x) => -x));
+  else cv.affine(n, op === 'Mul' ? v : v.map((x) => 1 / x), null);
+};
+
+const batchNorm: Handler = (cv, n, a) => {
+  if (a.int('training_mode', 0)) unsupported('training_mode=1 is not supported (export the model in eval mode)');
+  const r = cv.act.onnx.length, L = cv.act.axon[cv.act.axon.length - 1];
+  const vec = (i: number, what: string) => {
+    const c = cv.c(n, i, what);
+    const v = cv.broadcast({ ...c, dims: [c.data.length, ...ones(r - 1)] }, what);
+    for (let j = L; j < v.length; j++) if (v[j] !== v[j % L]) unsupported("the channel axis is not Axon's last axis here (a Transpose moved it)");
+    return v.slice(0, L);
+  };
+  const w = { weight: vec(1, 'scale'), bias: vec(2, 'B'), running_mean: vec(3, 'mean'), running_var: vec(4, 'var') };
+  cv.emit(new BatchNormalization({ eps: a.float('epsilon', 1e-5), momentum: 1 - a.float('momentum', 0.9) }), w, n,
+    { weight: n.input[1], bias: n.input[2], running_mean: n.input[3], running_var: n.input[4] });
+};
+
+const softmax = (log: boolean): Handler => (cv, n, a) => {
+  const full = cv.act.onnx.length + 1, ax = a.int('axis', -1), p = (ax < 0 ? ax + full : ax) - 1;
+  if (p < 0 || !lastAxisIs(cv.act, p)) unsupported(`axis ${ax} does not map to Axon's last axis for an input [N, ${cv.act.onnx}] (held as [N, ${cv.act.axon}])`);
+  cv.activation(n, log ? 'logSoftmax' : 'softmax');
+};
+
+const clip: Handler = (cv, n, a) => {
+  const lo = n.input[1] ? cv.c(n, 1, 'min').data[0] : a.float('min', -Infinity), hi = n.input[2] ? cv.c(n, 2, 'max').data[0] : a.float('max', Infinity);
+  if (lo === 0 && hi === 6) cv.activation(n, 'relu6');
+  else if (lo === 0 && hi === Infinity) cv.activation(n, 'relu');
+  else unsupported(`Clip(${lo}, ${hi}) is not supported; only Clip(0, 6) (relu6) and Clip(0, inf) (relu)`);
+};
+
+const squeeze = (un: boolean): Handler => (cv, n, a) => {
+  const c = n.input[1] ? cv.c(n, 1, 'axes') : undefined, full = cv.act.onnx.length + 1;
+  const axesRaw = c ? Array.from(c.data) : a.ints('axes', []), s = [1, ...cv.act.onnx];
+  const rank = un ? full + axesRaw.length : full, axes = axesRaw.map((v) => (v < 0 ? v + rank : v));
+  if (axes.includes(0)) unsupported('the batch axis cannot be squeezed or unsqueezed');
+  let out: number[];
+  if (un) { out = s.slice(); for (const ax of [...axes].sort((p, q) => p - q)) out.splice(ax, 0, 1); } else out = s.filter((d, i) => (axes.length ? !axes.includes(i) : d !== 1 || i === 0));
+  cv.reshapeTo(n, out.slice(1));
+};
+
+const reshape: Handler = (cv, n, a) => {
+  const t = Array.from(cv.c(n, 1, 'shape').data), x = cv.act.onnx;
+  if (a.int('allowzero', 0) && t.includes(0)) unsupported('allowzero=1 with a 0 in the shape is not supported');
+  const batchOk = t[0] === BATCH || t[0] === 0 || t[0] === cv.staticBatch || (t[0] === -1 && !t.slice(1).includes(-1));
+  if (!batchOk) unsupported(`shape [${t.map((v) => (v === BATCH ? 'N' : v))}] changes the batch axis; only per-sample reshapes are supported`);
+  const per = t.slice(1).map((v, i) => (v === 0 ? x[i] : v)), known = prod(per.filter((v) => v !== -1));
+  cv.reshapeTo(n, per.map((v) => (v === -1 ? prod(x) / known : v)));
+};
+
+export const HANDLERS: Record<string, Handler> = {
+  Conv: conv,
+  Gemm: gemm,
+  MatMul: matmul,
+  Add: arith, Sub: arith, Mul: arith, Div: arith,
+  Relu: (cv, n) => cv.activation(n, 'relu'),
+  LeakyRelu: (cv, n, a) => cv.activation(n, 'leakyRelu', a.float('alpha', 0.01)),
+  Sigmoid: (cv, n) => cv.activation(n, 'sigmoid'),
+  Tanh: (cv, n) => cv.activation(n, 'tanh'),
+  Softmax: softmax(false),
+  LogSoftmax: softmax(true),
+  Clip: clip,
+  HardSwish: (cv, n) => cv.activation(n, 'hardSwish'),
+  HardSigmoid: (cv, n, a) => {
+    if (Math.abs(a.float('alpha', 0.2) - 1 / 6) > 1e-6 || a.float('beta', 0.5) !== 0.5) unsupported(`HardSigmoid(alpha=${a.float('alpha', 0.2)}, beta=${a.float('beta', 0.5)}): only PyTorch's (alpha=1/6, beta=0.5) is supported`);
+    cv.activation(n, 'hardSigmoid');
+  },
+  MaxPool: pool(true),
+  AveragePool: pool(false),
+  GlobalAveragePool: (cv, n) => {
+    const [C, ...sp] = cv.channelsLast(n, 'GlobalAveragePool');
+    cv.emit(new GlobalAveragePooling2D(), {}, n);
+    cv.act = { onnx: [C, ...sp.map(() => 1)], axon: [C], order: null };
+  },
+  BatchNormalization: batchNorm,
+  Dropout: (cv, n, a) => {
+    const tm = cv.c(n, 2, 'training_mode', true);
+    if (tm && tm.data[0]) unsupported('training_mode=true is not supported');
+    const rate = n.input[1] ? cv.c(n, 1, 'ratio').data[0] : a.float('ratio', 0.5);
+    cv.emit(new Dropout({ rate }), {}, n);
+  },
+  Identity: () => {},
+  Cast: (_cv, _n, a) => { if (a.int('to', 1) !== 1) unsupported('only casts to float are supported on activations'); },
+  Flatten: (cv, n, a) => {
+    const full = cv.act.onnx.length + 1, ax = a.int('axis', 1);
+    if ((ax < 0 ? ax + full : ax) !== 1) unsupported(`axis ${ax}: only axis=1 (keep the batch axis) is supported`);
+    cv.reshapeTo(n, [prod(cv.act.onnx)]);
+  },
+  Reshape: reshape,
+  Squeeze: squeeze(false),
+  Unsqueeze: squeeze(true),
+  Transpose: (cv, n, a) => {
+    const full = cv.act.onnx.length + 1, perm = a.ints('perm', Array.from({ length: full }, (_, i) => full - 1 - i));
+    if (perm[0] !== 0) unsupported(`perm [${perm}] moves the batch axis`);
+    const t = transposeOrder(cv.act, perm.slice(1).map((v) => v - 1));
+    cv.act = { onnx: t.onnx, axon: cv.act.axon, order: t.order };
+  },
+  Pad: (cv, n, a) => {
+    if (a.str('mode', 'constant') !== 'constant') unsupported(`mode "${a.str('mode', '')}" is not supported; only constant (zero) padding`);
+    const v = cv.c(n, 2, 'constant_value', true);
+    if (v && v.data[0] !== 0) unsupported('only zero padding is supported');
+    const [, ...sp] = cv.channelsLast(n, 'Pad'), p = Array.from(cv.c(n, 1, 'pads').data), r = sp.length + 2;
+    if (r !== 4 || p[0] || p[1] || p[r] || p[r + 1] || cv.c(n, 3, 'axes', true)) unsupported('only padding of the two spatial axes of an (N, C, H, W) tensor is supported');
+    cv.emit(new ZeroPadding2D({ padding: [p[2], p[3], p[r + 2], p[r + 3]] }), {}, n);
+    spatialOut(cv);
+  },
+};
