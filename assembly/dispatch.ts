@@ -13,6 +13,8 @@ import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, q
 import { f32_rnn_fwd__simd, f32_rnn_bwd__simd, f32_lstm_fwd__simd, f32_lstm_bwd__simd, f32_gru_fwd__simd, f32_gru_bwd__simd, x32_reverse_time__simd } from './kernels/rnn';
 import { x32_transpose_01__simd, x32_copy_strided__simd } from './kernels/layout';
 import { f32_random_flip_fwd__simd, f32_random_translate_fwd__simd, f32_random_rotate_fwd__simd, f32_gaussian_noise_fwd__ref, f32_brightness_contrast_fwd__simd, f32_seq_scale_fwd__simd, f32_seq_scale_bwd__simd } from './kernels/augment';
+import { qs8_conv2d_fwd_qp__relaxed, qs8_dwconv2d_fwd_qp__simd, qs8_maxpool2d_fwd__simd } from './kernels/q8_conv';
+import { qs8_quantize_dynamic__simd, qs8_gemm_f32_fwd_qp__relaxed } from './kernels/q8_dyn';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -23,10 +25,10 @@ import { f32_random_flip_fwd__simd, f32_random_translate_fwd__simd, f32_random_r
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 80;
+export const OP_COUNT: i32 = 85;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x3ee8af64; }
+export function ops_hash(): u32 { return 0x5387313; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -111,6 +113,11 @@ export function op_argc(op: i32): i32 {
     case 78: return 12;
     case 79: return 8;
     case 80: return 6;
+    case 81: return 20;
+    case 82: return 21;
+    case 83: return 14;
+    case 84: return 4;
+    case 85: return 8;
     default: return -1;
   }
 }
@@ -198,6 +205,11 @@ export function op_ptr_mask(op: i32): u32 {
     case 78: return 0xf;
     case 79: return 0xf;
     case 80: return 0x7;
+    case 81: return 0x1f;
+    case 82: return 0x3f;
+    case 83: return 0x3;
+    case 84: return 0x7;
+    case 85: return 0x1f;
     default: return 0;
   }
 }
@@ -365,6 +377,16 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_seq_scale_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
     case 80: // seq_scale_bwd
       f32_seq_scale_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
+    case 81: // qs8_conv2d
+      qs8_conv2d_fwd_qp__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
+    case 82: // qs8_dwconv2d
+      qs8_dwconv2d_fwd_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19), I(a, 20)); return 0;
+    case 83: // qs8_maxpool2d
+      qs8_maxpool2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13)); return 0;
+    case 84: // qs8_quantize_dynamic
+      qs8_quantize_dynamic__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
+    case 85: // qs8_gemm_f32
+      qs8_gemm_f32_fwd_qp__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7)); return 0;
     default: return -1;
   }
 }

@@ -18,3 +18,5 @@ export * from './kernels/norm';
 export * from './kernels/rnn';
 export * from './kernels/layout';
 export * from './kernels/augment';
+export * from './kernels/q8_conv';
+export * from './kernels/q8_dyn';

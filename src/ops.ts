@@ -202,6 +202,19 @@ const defs: Def[] = [
     validate: (d) => sizesValidate(d, ['N', 'T', 'F']) ?? (d.sigma >= 0 ? null : `scale sigma must be >= 0, got ${d.sigma}`) },
   { name: 'seq_scale_bwd', family: 'augment', kernel: 'f32_seq_scale_bwd__simd',
     args: [p('dx', 'f32', seqX), p('dy', 'f32', seqX), p('s', 'f32', (d) => d.N * d.F), i('N'), i('T'), i('F')], validate: (d) => sizesValidate(d, ['N', 'T', 'F']) },
+  // q8_conv, q8_dyn (assembly/kernels/q8_conv.ts, q8_dyn.ts): int8 CNN layers (src/quant). x (N, H, W, C) i8, NHWC; conv W packed
+  // by qs8_pack_w as (OC, KH*KW*C); depthwise w (KH, KW, OC) i8; qp blocks as the q8 ops (q8GemmParams / q8QuantParams).
+  { name: 'qs8_conv2d', family: 'q8_conv', kernel: 'qs8_conv2d_fwd_qp__relaxed',
+    args: [p('y', 'i8', convY), p('x', 'i8', convX), p('wp', 'u8', (d) => q8PackedBytes(d.OC, d.KH * d.KW * d.C)), p('scratch', 'u8', q8ConvScratchBytes),
+      p('qp', 'x32', () => 6), ...q8ConvDims()], validate: q8ConvValidate },
+  { name: 'qs8_dwconv2d', family: 'q8_conv', kernel: 'qs8_dwconv2d_fwd_qp__simd',
+    args: [p('y', 'i8', convY), p('x', 'i8', convX), p('w', 'i8', (d) => d.KH * d.KW * d.OC), p('bias', 'i32', (d) => d.OC), p('sw', 'f32', (d) => d.OC),
+      p('qp', 'x32', () => 6), ...q8ConvDims()], validate: (d) => q8ConvValidate(d) ?? (d.OC % d.C ? `depthwise: OC=${d.OC} must be a multiple of C=${d.C}` : null) },
+  { name: 'qs8_maxpool2d', family: 'q8_conv', kernel: 'qs8_maxpool2d_fwd__simd', args: [p('y', 'i8', poolY), p('x', 'i8', convX), ...poolDims(false)], validate: poolValidate },
+  { name: 'qs8_quantize_dynamic', family: 'q8_dyn', kernel: 'qs8_quantize_dynamic__simd', args: [p('y', 'i8', n), p('qp', 'x32', () => 2), p('x', 'f32', n), i('n')] },
+  { name: 'qs8_gemm_f32', family: 'q8_dyn', kernel: 'qs8_gemm_f32_fwd_qp__relaxed',
+    args: [p('c', 'f32', mn), p('a', 'i8', (d) => d.M * d.K), p('wp', 'u8', (d) => q8PackedBytes(d.N, d.K)), p('scratch', 'u8', (d) => q8F32ScratchBytes(d.M, d.N, d.K)),
+      p('qp', 'x32', () => 2), i('M'), i('N'), i('K')] },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
@@ -380,3 +393,17 @@ export function rnnScratchFloats(cell: number, d: Dims, g: (M: number, N: number
 function augImageDims(): ArgSpec[] { return ['N', 'H', 'W', 'C'].map(i); }
 function augImageValidate(d: Dims): string | null { return sizesValidate(d, ['N', 'H', 'W', 'C']); }
 function seqX(d: Dims): number { return d.N * d.T * d.F; }
+
+// ---- int8 convolution and dynamic GEMM (assembly/kernels/q8_conv.ts, q8_dyn.ts) ----
+
+function q8ConvDims(): ArgSpec[] { return ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW'].map(i); }
+function q8ConvValidate(d: Dims): string | null { return windowValidate(d, ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW']); }
+/** Scratch bytes of qs8_conv2d (mirrors qs8_conv2d_scratch_bytes in assembly/kernels/q8_conv.ts). */
+export function q8ConvScratchBytes(d: Dims): number {
+  const { OH, OW } = convOut(d), M = d.N * OH * OW;
+  if (d.KH === 1 && d.KW === 1 && d.strideH === 1 && d.strideW === 1 && d.padT + d.padL + d.padB + d.padR === 0) return q8ScratchBytes(M, d.OC, d.C);
+  const K = d.KH * d.KW * d.C, mb = Math.min(M, Math.max(4, Math.min(256, Math.floor(2 ** 18 / Math.max(K, 1)))));
+  return Math.ceil((mb * K) / 16) * 16 + q8ScratchBytes(mb, d.OC, K);
+}
+/** Scratch bytes of qs8_gemm_f32 (mirrors qs8_gemm_f32_scratch_bytes in assembly/kernels/q8_dyn.ts). */
+export function q8F32ScratchBytes(M: number, N: number, K: number): number { return q8ScratchBytes(M, N, K) + 64; }

@@ -1,0 +1,281 @@
+// int8 (qs8) convolution and max pooling, NHWC, for quantized CNNs (src/quant).
+//   x: (N, H, W, C) i8, asymmetric per tensor (sa, za); y: (N, OH, OW, OC) i8 (sc, zc), clamped to
+//   [qmin, qmax] (fused ReLU / ReLU6 as in q8.ts); weights symmetric per output channel (sw[oc]);
+//   bias (OC) i32 at scale sa*sw[oc]. Same requantization as the int8 GEMM (f32 multiplier, nearest).
+//   groups = 1:  w (OC, KH, KW, C) i8 = the (N=OC, K=KH*KW*C) operand of qs8_gemm, packed once by
+//                qs8_pack_w. im2col copies a block of output pixels into scratch (padding = za, the
+//                real 0) and the packed GEMM of q8.ts runs on it; 1x1 / stride 1 / no padding runs
+//                the GEMM on x directly.
+//   depthwise:   groups = C, OC = C * dm: w (KH, KW, OC) i8, bias (OC) i32, sw (OC) f32, output
+//                channel oc reads input channel oc / dm. Direct: SIMD over 8 channels when dm = 1
+//                (i16 products of (x - za) and w, widened into i32), scalar otherwise.
+//   max pool:    i8 max over the window (input and output share scale and zero point); padded
+//                positions never win (windows always hold an element: pads <= half the window).
+// Every __ref is dequantize -> f32 -> quantize; the fast kernels match it within 1 LSB (max pool: exactly).
+import { qs8_gemm_fwd__simd, qs8_gemm_fwd__relaxed } from './q8';
+import { qs8_gemm_scratch_bytes } from './q8_pack';
+
+// @ts-ignore: decorator
+@inline function outDim(n: i32, p0: i32, p1: i32, k: i32, d: i32, s: i32): i32 { return (n + p0 + p1 - d * (k - 1) - 1) / s + 1; }
+
+// @ts-ignore: decorator
+@inline function quant1(x: f32, scale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
+  let q = nearest(x / scale);
+  if (q != q) q = 0;
+  return <i32>min(max(q, <f32>(qmin - zp)), <f32>(qmax - zp)) + zp;
+}
+
+// @ts-ignore: decorator
+@inline function isPointwise(KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32): bool {
+  return (KH == 1) & (KW == 1) & (strideH == 1) & (strideW == 1) & ((padT | padL | padB | padR) == 0);
+}
+
+/** Output pixels per im2col block: the block (rows x K bytes) within 256 KiB, 4 to 256 rows. */
+// @ts-ignore: decorator
+@inline function colRows(M: i32, K: i32): i32 { return min(M, max(4, min(256, (1 << 18) / max(K, 1)))); }
+
+/** Scratch bytes of qs8_conv2d_fwd__simd/__relaxed (mirrored by q8ConvScratchBytes in src/ops.ts). */
+export function qs8_conv2d_scratch_bytes(N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                                         padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): i32 {
+  const M = N * outDim(H, padT, padB, KH, dilH, strideH) * outDim(W, padL, padR, KW, dilW, strideW);
+  if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) return qs8_gemm_scratch_bytes(M, OC, C);
+  const K = KH * KW * C, mb = colRows(M, K);
+  return ((mb * K + 15) & ~15) + qs8_gemm_scratch_bytes(mb, OC, K);
+}
+
+// ---- reference: dequantize -> f32 convolution -> quantize ----
+
+// y: (N, OH, OW, OC) i8; x: (N, H, W, C) i8; w: (OC, KH, KW, C) i8; bias: (OC) i32; sw: (OC) f32
+export function qs8_conv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                    KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
+                                    za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let oc = 0; oc < OC; oc++) {
+    const ws = load<f32>(sw + (<usize>oc << 2));
+    let s: f32 = 0;
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * strideH - padT + kh * dilH;
+      if (ih < 0 || ih >= H) continue;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * strideW - padL + kw * dilW;
+        if (iw < 0 || iw >= W) continue;
+        for (let c = 0; c < C; c++) {
+          const xv = sa * <f32>(<i32>load<i8>(x + ((<usize>n * H + ih) * W + iw) * C + c) - za);
+          s += xv * (ws * <f32>load<i8>(w + ((<usize>oc * KH + kh) * KW + kw) * C + c));
+        }
+      }
+    }
+    s += sa * ws * <f32>load<i32>(bias + (<usize>oc << 2));
+    store<i8>(y + ((<usize>n * OH + oh) * OW + ow) * OC + oc, <i8>quant1(s, sc, zc, qmin, qmax));
+  }
+}
+
+// ---- groups = 1: im2col + packed int8 GEMM ----
+
+// col: (rows, KH*KW*C) i8 for output pixels [p0, p0 + rows), row layout (kh, kw, c); outside = za
+function im2col(col: usize, x: usize, p0: i32, rows: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32, za: i32): void {
+  const K = KH * KW * C;
+  for (let r = 0; r < rows; r++) {
+    const p = p0 + r, ow = p % OW, t = p / OW, oh = t % OH, n = t / OH;
+    let d = col + <usize>r * K;
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * strideH - padT + kh * dilH;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * strideW - padL + kw * dilW;
+        if (<u32>ih < <u32>H && <u32>iw < <u32>W) memory.copy(d, x + ((<usize>n * H + ih) * W + iw) * C, <usize>C);
+        else memory.fill(d, <u8>za, <usize>C);
+        d += C;
+      }
+    }
+  }
+}
+
+function conv2d(y: usize, x: usize, wp: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32,
+                strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
+                za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32, relaxed: bool): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW), M = N * OH * OW;
+  if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) {
+    if (relaxed) qs8_gemm_fwd__relaxed(y, x, wp, scratch, M, OC, C, za, sa, sc, zc, qmin, qmax);
+    else qs8_gemm_fwd__simd(y, x, wp, scratch, M, OC, C, za, sa, sc, zc, qmin, qmax);
+    return;
+  }
+  const K = KH * KW * C, mb = colRows(M, K);
+  const gs = scratch + <usize>((mb * K + 15) & ~15);
+  for (let p0 = 0; p0 < M; p0 += mb) {
+    const rows = min(mb, M - p0);
+    im2col(scratch, x, p0, rows, H, W, C, KH, KW, OH, OW, strideH, strideW, padT, padL, dilH, dilW, za);
+    const c = y + <usize>p0 * OC;
+    if (relaxed) qs8_gemm_fwd__relaxed(c, scratch, wp, gs, rows, OC, K, za, sa, sc, zc, qmin, qmax);
+    else qs8_gemm_fwd__simd(c, scratch, wp, gs, rows, OC, K, za, sa, sc, zc, qmin, qmax);
+  }
+}
+
+// y: (N, OH, OW, OC) i8; x: (N, H, W, C) i8; wp: W (OC, KH*KW*C) packed by qs8_pack_w__simd; scratch: qs8_conv2d_scratch_bytes
+export function qs8_conv2d_fwd__simd(y: usize, x: usize, wp: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                     KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
+                                     za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  conv2d(y, x, wp, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, za, sa, sc, zc, qmin, qmax, false);
+}
+// as __simd; wp packed by qs8_pack_w__relaxed (either layout)
+export function qs8_conv2d_fwd__relaxed(y: usize, x: usize, wp: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                        KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
+                                        za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  conv2d(y, x, wp, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, za, sa, sc, zc, qmin, qmax, true);
+}
+
+// ---- depthwise ----
+
+// y: (N, OH, OW, OC) i8; x: (N, H, W, C) i8; w: (KH, KW, OC) i8; bias: (OC) i32; sw: (OC) f32; OC = C * dm
+export function qs8_dwconv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                      KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
+                                      za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let oc = 0; oc < OC; oc++) {
+    const ws = load<f32>(sw + (<usize>oc << 2)), c = oc / dm;
+    let s: f32 = 0;
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * strideH - padT + kh * dilH;
+      if (ih < 0 || ih >= H) continue;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * strideW - padL + kw * dilW;
+        if (iw < 0 || iw >= W) continue;
+        const xv = sa * <f32>(<i32>load<i8>(x + ((<usize>n * H + ih) * W + iw) * C + c) - za);
+        s += xv * (ws * <f32>load<i8>(w + (<usize>kh * KW + kw) * OC + oc));
+      }
+    }
+    s += sa * ws * <f32>load<i32>(bias + (<usize>oc << 2));
+    store<i8>(y + ((<usize>n * OH + oh) * OW + ow) * OC + oc, <i8>quant1(s, sc, zc, qmin, qmax));
+  }
+}
+
+// one channel, integer accumulation, requantized as the SIMD lanes are
+// @ts-ignore: decorator
+@inline function dwScalar(y: usize, x: usize, w: usize, bias: usize, sw: usize, n: i32, oh: i32, ow: i32, oc: i32, c: i32,
+                          H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32,
+                          dilH: i32, dilW: i32, za: i32, scale: f32, zc: i32, qmin: i32, qmax: i32, yo: usize): void {
+  let acc = load<i32>(bias + (<usize>oc << 2));
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = oh * strideH - padT + kh * dilH;
+    if (<u32>ih >= <u32>H) continue;
+    for (let kw = 0; kw < KW; kw++) {
+      const iw = ow * strideW - padL + kw * dilW;
+      if (<u32>iw >= <u32>W) continue;
+      acc += (<i32>load<i8>(x + ((<usize>n * H + ih) * W + iw) * C + c) - za) * <i32>load<i8>(w + (<usize>kh * KW + kw) * OC + oc);
+    }
+  }
+  const q = nearest(<f32>acc * (load<f32>(sw + (<usize>oc << 2)) * scale));
+  store<i8>(yo + oc, <i8>(<i32>min(max(q, <f32>(qmin - zc)), <f32>(qmax - zc)) + zc));
+}
+
+// @ts-ignore: decorator
+@inline function requant4(acc: v128, bias: v128, mult: v128, lo: v128, hi: v128, zcv: v128): v128 {
+  let f = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(acc, bias)), mult);
+  f = f32x4.min(f32x4.max(f32x4.nearest(f), lo), hi);
+  return i32x4.add(i32x4.trunc_sat_f32x4_s(f), zcv);
+}
+
+// as __ref
+export function qs8_dwconv2d_fwd__simd(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                       KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
+                                       za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
+  const scale = sa / sc, sv = f32x4.splat(scale), zav = i16x8.splat(<i16>za), zcv = i32x4.splat(zc);
+  const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc));
+  const C8 = dm == 1 ? C & ~7 : 0;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const yo = y + ((<usize>n * OH + oh) * OW + ow) * OC;
+    for (let c = 0; c < C8; c += 8) {
+      let a0 = i32x4.splat(0), a1 = a0;
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * strideH - padT + kh * dilH;
+        if (<u32>ih >= <u32>H) continue;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * strideW - padL + kw * dilW;
+          if (<u32>iw >= <u32>W) continue;
+          const xv = i16x8.sub(v128.load8x8_s(x + ((<usize>n * H + ih) * W + iw) * C + c), zav);
+          const wv = v128.load8x8_s(w + (<usize>kh * KW + kw) * OC + c);
+          a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(xv, wv));
+          a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(xv, wv));
+        }
+      }
+      const bp = bias + (<usize>c << 2), sp = sw + (<usize>c << 2);
+      const q0 = requant4(a0, v128.load(bp), f32x4.mul(v128.load(sp), sv), lo, hi, zcv);
+      const q1 = requant4(a1, v128.load(bp, 16), f32x4.mul(v128.load(sp, 16), sv), lo, hi, zcv);
+      const s = i16x8.narrow_i32x4_s(q0, q1);
+      v128.store64_lane(yo + c, i8x16.narrow_i16x8_s(s, s), 0);
+    }
+    for (let oc = C8; oc < OC; oc++) {
+      dwScalar(y, x, w, bias, sw, n, oh, ow, oc, oc / dm, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, dilH, dilW, za, scale, zc, qmin, qmax, yo);
+    }
+  }
+}
+
+// ---- max pooling ----
+
+// y: (N, OH, OW, C) i8; x: (N, H, W, C) i8
+export function qs8_maxpool2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+                                       strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
+  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < C; c++) {
+    let best: i32 = -128;
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * strideH - padT + kh;
+      if (ih < 0 || ih >= H) continue;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * strideW - padL + kw;
+        if (iw < 0 || iw >= W) continue;
+        best = max(best, <i32>load<i8>(x + ((<usize>n * H + ih) * W + iw) * C + c));
+      }
+    }
+    store<i8>(y + ((<usize>n * OH + oh) * OW + ow) * C + c, <i8>best);
+  }
+}
+
+export function qs8_maxpool2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+                                        strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
+  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  const C16 = C & ~15, C8 = C & ~7;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const yo = y + ((<usize>n * OH + oh) * OW + ow) * C;
+    const kh0 = max(0, padT - oh * strideH), kh1 = min(KH, H + padT - oh * strideH);
+    const kw0 = max(0, padL - ow * strideW), kw1 = min(KW, W + padL - ow * strideW);
+    const base = x + ((<usize>n * H + (oh * strideH - padT)) * W + (ow * strideW - padL)) * C;
+    let c = 0;
+    for (; c < C16; c += 16) {
+      let best = i8x16.splat(-128);
+      for (let kh = kh0; kh < kh1; kh++) for (let kw = kw0; kw < kw1; kw++) {
+        best = i8x16.max_s(best, v128.load(base + (<usize>kh * W + kw) * C + c));
+      }
+      v128.store(yo + c, best);
+    }
+    if (c < C8) {
+      let best = i8x16.splat(-128);
+      for (let kh = kh0; kh < kh1; kh++) for (let kw = kw0; kw < kw1; kw++) {
+        best = i8x16.max_s(best, v128.load64_zero(base + (<usize>kh * W + kw) * C + c));
+      }
+      v128.store64_lane(yo + c, best, 0);
+      c += 8;
+    }
+    for (; c < C; c++) {
+      let best: i32 = -128;
+      for (let kh = kh0; kh < kh1; kh++) for (let kw = kw0; kw < kw1; kw++) best = max(best, <i32>load<i8>(base + (<usize>kh * W + kw) * C + c));
+      store<i8>(yo + c, <i8>best);
+    }
+  }
+}
+
+// ---- plan entry points: quantization parameters from a qp block (q8.ts: [za, sa, sc, zc, qmin, qmax]) ----
+
+// y: (N, OH, OW, OC) i8; x: (N, H, W, C) i8; wp: packed by qs8_pack_w__relaxed; scratch: qs8_conv2d_scratch_bytes; qp: 6 words
+export function qs8_conv2d_fwd_qp__relaxed(y: usize, x: usize, wp: usize, scratch: usize, qp: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                           KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
+  conv2d(y, x, wp, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW,
+    load<i32>(qp), load<f32>(qp, 4), load<f32>(qp, 8), load<i32>(qp, 12), load<i32>(qp, 16), load<i32>(qp, 20), true);
+}
+// y: (N, OH, OW, OC) i8; x: (N, H, W, C) i8; w: (KH, KW, OC) i8; bias: (OC) i32; sw: (OC) f32; qp: 6 words
+export function qs8_dwconv2d_fwd_qp__simd(y: usize, x: usize, w: usize, bias: usize, sw: usize, qp: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                          KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
+  qs8_dwconv2d_fwd__simd(y, x, w, bias, sw, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW,
+    load<i32>(qp), load<f32>(qp, 4), load<f32>(qp, 8), load<i32>(qp, 12), load<i32>(qp, 16), load<i32>(qp, 20));
+}
