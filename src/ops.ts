@@ -40,7 +40,7 @@ const mn = (d: Dims) => d.M * d.N;
 
 /** Floats of scratch the packed GEMM needs (mirrors gemm_scratch_floats in assembly/kernels/gemm.ts). */
 export function gemmScratchFloats(M: number, N: number, K: number): number {
-  const KC = 256, MC = 128, NC = 2048, MR = 4, NR = 8;
+  const KC = 256, MC = 64, NC = 512, MR = 4, NR = 8;
   const kc = Math.max(0, Math.min(K, KC));
   const nc = Math.ceil(Math.max(0, Math.min(N, NC)) / NR) * NR;
   const mc = Math.ceil(Math.max(0, Math.min(M, MC)) / MR) * MR;

@@ -8,13 +8,13 @@ let e: Engine;
 beforeAll(async () => { e = await engine(); });
 
 // [M, N, K]: one tile; several tiles; smaller than a tile; ragged; K beyond the KC block (256);
-// M beyond the MC block; N beyond the NC block (2048)
+// M beyond the MC block (64); N beyond the NC block (512)
 const SHAPES: [number, number, number][] = [
   [4, 8, 4], [4, 8, 1], [8, 16, 12], [12, 24, 20], [16, 32, 64],
   [1, 1, 1], [3, 5, 2], [1, 7, 3], [2, 9, 5], [5, 1, 8],
   [37, 29, 53], [65, 9, 130], [300, 257, 33],
   [20, 17, 600], [33, 40, 513], [9, 8, 256], [9, 8, 257],
-  [130, 12, 7], [3, 2100, 5],
+  [130, 12, 7], [3, 2100, 5], [7, 1100, 9], [70, 530, 20],
   // M <= 4 takes the GEMV path (no packing): N and K tails of its 16/4-column and 8/4-k steps
   [1, 37, 29], [1, 16, 8], [1, 256, 784], [2, 33, 17], [2, 20, 11], [3, 19, 9], [4, 21, 13], [4, 3, 300],
 ];
