@@ -28,6 +28,17 @@ export class Attrs {
 const prod = (d: number[]) => d.reduce((a, b) => a * b, 1);
 const ints = (dims: number[], vals: number[]): Const => ({ dims, data: Float64Array.from(vals), float: false });
 
+/** A constant of shape `dims` whose element at multi-index o is x at multi-index src(o). */
+function pick(x: Const, dims: number[], src: (o: number[]) => number[]): Const {
+  const n = prod(dims), out = x.float ? new Float32Array(n) : new Float64Array(n), xs = x.dims.map((_, i) => prod(x.dims.slice(i + 1)));
+  const o = dims.map(() => 0);
+  for (let k = 0; k < n; k++) {
+    out[k] = x.data[src(o).reduce((s, v, a) => s + v * xs[a], 0)];
+    for (let a = dims.length - 1; a >= 0 && ++o[a] === dims[a]; a--) o[a] = 0;
+  }
+  return { dims, data: out, float: x.float };
+}
+
 /** The value of a Constant node. */
 export function constantNode(n: OnnxNode): Const {
   const a = new Attrs(n), who = nodeLabel(n);
@@ -83,14 +94,33 @@ export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Co
       return { dims: [vals.length], data: x.float ? Float32Array.from(vals) : Float64Array.from(vals), float: x.float };
     }
     case 'Slice': {
-      if (x.dims.length !== 1) return undefined;
       const st = get(1), en = get(2), ax = n.input[3] ? get(3) : undefined, sp = n.input[4] ? get(4) : undefined;
-      if (!st || !en || (ax && ax.data[0] !== 0)) return undefined;
-      const len = x.dims[0], step = sp ? sp.data[0] : 1;
-      if (step !== 1) return undefined;
-      const clamp = (v: number) => Math.max(0, Math.min(len, v < 0 ? v + len : v));
-      const vals = Array.from(x.data).slice(clamp(st.data[0]), clamp(en.data[0]));
-      return { dims: [vals.length], data: x.float ? Float32Array.from(vals) : Float64Array.from(vals), float: x.float };
+      if (!st || !en) return undefined;
+      const r = x.dims.length, lists = x.dims.map((d) => Array.from({ length: d }, (_, i) => i));
+      Array.from(st.data).forEach((s0, k) => {
+        const axis = ax ? (ax.data[k] + r) % r : k, d = x.dims[axis], step = sp ? sp.data[k] : 1;
+        const norm = (v: number) => (v < 0 ? v + d : v);
+        const lo = step > 0 ? Math.max(0, Math.min(d, norm(s0))) : Math.max(0, Math.min(d - 1, norm(s0)));
+        const hi = step > 0 ? Math.max(0, Math.min(d, norm(en.data[k]))) : Math.max(-1, Math.min(d - 1, norm(en.data[k])));
+        const l: number[] = [];
+        for (let i = lo; step > 0 ? i < hi : i > hi; i += step) l.push(i);
+        lists[axis] = l;
+      });
+      return pick(x, lists.map((l) => l.length), (out) => out.map((v, a) => lists[a][v]));
+    }
+    case 'Transpose': {
+      const perm = a.ints('perm', x.dims.map((_, i) => x.dims.length - 1 - i));
+      return pick(x, perm.map((p) => x.dims[p]), (out) => { const src = new Array<number>(out.length); perm.forEach((p, j) => { src[p] = out[j]; }); return src; });
+    }
+    case 'Reshape': {
+      const t = get(1); if (!t) return undefined;
+      const per = Array.from(t.data, (v, i) => (v === 0 ? x.dims[i] : v)), known = prod(per.filter((v) => v !== -1));
+      return { ...x, dims: per.map((v) => (v === -1 ? x.data.length / known : v)) };
+    }
+    case 'ConstantOfShape': {
+      const v = a.tensor('value'), val = v ? tensorValues(v, nodeLabel(n)) : { data: Float32Array.of(0), float: true };
+      const dims = Array.from(x.data), size = prod(dims);
+      return { dims, data: val.float ? new Float32Array(size).fill(val.data[0]) : new Float64Array(size).fill(val.data[0]), float: val.float };
     }
     case 'Add': case 'Sub': case 'Mul': case 'Div': {
       const y = get(1);
@@ -113,7 +143,7 @@ export function shapeOf(n: OnnxNode, full: number[]): Const {
 }
 
 /** Ops evaluated on constants only (shape arithmetic). */
-export const FOLD_ONLY = new Set(['Constant', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast']);
+export const FOLD_ONLY = new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast']);
 
 /**
  * Rewrites torch's opset-13 hardswish, x → HardSigmoid(1/6, 1/2) → Mul(x, ·), into one HardSwish

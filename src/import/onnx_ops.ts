@@ -218,8 +218,7 @@ export const HANDLERS: Record<string, Handler> = {
     const v = cv.c(n, 2, 'constant_value', true);
     if (v && v.data[0] !== 0) unsupported('only zero padding is supported');
     const [, ...sp] = cv.channelsLast(n, 'Pad'), p = Array.from(cv.c(n, 1, 'pads').data), r = sp.length + 2;
-    if (r !== 4 || p[0] || p[1] || p[r] || p[r + 1] || cv.c(n, 3, 'axes', true)) unsupported('only padding of the two spatial axes of an (N, C, H, W) tensor is supported');
-    cv.emit(new ZeroPadding2D({ padding: [p[2], p[3], p[r + 2], p[r + 3]] }), {}, n);
-    spatialOut(cv);
+    if (r !== 4 || p.some((v) => v < 0) || p[0] || p[1] || p[r] || p[r + 1] || cv.c(n, 3, 'axes', true)) unsupported('only padding of the two spatial axes of an (N, C, H, W) tensor is supported');
+    if (p.some((v) => v)) { cv.emit(new ZeroPadding2D({ padding: [p[2], p[3], p[r + 2], p[r + 3]] }), {}, n); spatialOut(cv); }
   },
 };

@@ -6,7 +6,8 @@ import { importOnnx } from '../../src/import/onnx.js';
 import { OnnxBuilder, af } from '../../src/export/onnx_builder.js';
 import { AxonError } from '../../src/errors.js';
 import type { Engine } from '../../src/runtime/engine.js';
-import { engine, randn } from '../helpers.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { engine, randn, expectClose } from '../helpers.js';
 import { conform, MAX_ERR } from './kit.js';
 
 let e: Engine;
@@ -137,5 +138,19 @@ describe('ONNX import: what it refuses', () => {
     const c = new OnnxBuilder('old');
     expect(() => importOnnx(c.build({ name: 'x', dims: ['N', 4] }, c.node('Relu', ['x']), { opset: 11 }))).toThrowError(/opset 11 is not supported \(13–17\)/);
     expect(() => importOnnx(new Uint8Array([1, 2, 3, 4, 5]), { file: 'junk.onnx' })).toThrowError(/junk.onnx: not an ONNX model|junk.onnx: the ONNX model has no graph/);
+  });
+});
+
+describe('ONNX import: PyTorch 1.13 exports (tests/fixtures/onnx, made by make.py)', () => {
+  const dir = new URL('../fixtures/onnx/', import.meta.url);
+  const names = readdirSync(dir).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5));
+  it('has the fixtures', () => { expect(names.length).toBeGreaterThanOrEqual(5); });
+  it.each(names)('%s: matches onnxruntime and PyTorch within 1e-4', async (name) => {
+    const bytes = new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir)));
+    const ref = JSON.parse(readFileSync(new URL(`${name}.json`, dir), 'utf8')) as { x: number[]; y: number[]; inputShape: number[]; outputShape: number[] };
+    const imp = await conform(name, bytes, Float32Array.from(ref.x), ref.inputShape, e);
+    const y = imp.toOnnxOutput(await imp.model.predict(imp.toAxonInput(ref.x)));
+    expect([ref.inputShape[0], ...imp.onnxOutputShape]).toEqual(ref.outputShape);
+    expectClose(y, ref.y, 0, 1e-4, `${name} vs PyTorch`);
   });
 });
