@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { AxonError } from '../errors.js';
 import { train } from './train.js';
 import { compile } from './compile.js';
+import { tune } from './tune.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
@@ -38,6 +39,37 @@ export function program(): Command {
     .action(async (model: string, o) => {
       const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize });
       process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
+    });
+  p.command('tune')
+    .description('tune hyperparameters: grid, random or Bayesian search over a training config\'s values, each trial a training run; writes results.json, best.json (a runnable train config) and report.svg')
+    .argument('<config>', 'tuning config (JSON): a training config plus "search": { method, trials, seconds, metric, space }')
+    .option('-o, --out <dir>', 'output directory (default: <config output>/tune, else ./out/tune)')
+    .option('-m, --method <name>', 'override search.method: grid, random or bayes')
+    .option('-t, --trials <n>', 'override search.trials', int)
+    .option('--seconds <s>', 'override search.seconds (no trial starts after this)', Number)
+    .option('-e, --epochs <n>', 'override fit.epochs of every trial', int)
+    .option('-s, --seed <n>', 'override the seed', int)
+    .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
+    .option('--no-pruning', 'run every trial to the end (no median stopping rule)')
+    .option('--no-progress', 'no progress bar or per-trial lines')
+    .addHelpText('after', `
+Example (models/tune/digits.json):
+  {
+    ...a training config (data, model, compile, fit) as for axon train...,
+    "search": {
+      "method": "bayes", "trials": 20, "metric": "val_accuracy",
+      "space": {
+        "compile.optimizer.lr": { "logUniform": [0.0001, 0.1] },
+        "fit.batchSize": { "choice": [16, 32, 64] },
+        "model.layers.0.units": { "intRange": [16, 256] },
+        "model.layers.1.rate": { "uniform": [0, 0.5] }
+      }
+    }
+  }
+  axon tune models/tune/digits.json --trials 12 --epochs 10 --out out/tune
+  axon train out/tune/best.json`)
+    .action(async (config: string, o) => {
+      await tune(config, { out: o.out, method: o.method, trials: o.trials, seconds: o.seconds, epochs: o.epochs, seed: o.seed, build: o.build, pruning: o.pruning, progress: o.progress });
     });
   return p;
 }
