@@ -20,3 +20,6 @@ export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonMode
 export * from './data/index.js';
 export { trainingReportSvg, chartSvg } from './train/chart.js';
 export * from './tune/index.js';
+export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions } from './import/onnx.js';
+export { exportOnnx, type OnnxExportOptions } from './export/onnx.js';
+export { exportTorchSafetensors, type TorchExportOptions } from './export/torch.js';

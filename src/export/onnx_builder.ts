@@ -33,7 +33,7 @@ export class OnnxBuilder {
     return output[0];
   }
   /** The model bytes: one float input (dims; strings are symbolic, e.g. 'N'), the given output. */
-  build(input: { name: string; dims: (number | string)[] }, output: string, opts: { opset?: number; producer?: string; doc?: string } = {}): Uint8Array {
+  build(input: { name: string; dims: (number | string)[] }, output: string, opts: { opset?: number; producer?: string; doc?: string } = {}): Promise<Uint8Array> {
     const dim = input.dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d }));
     return encodeOnnx({
       ir_version: 8, producer_name: opts.producer ?? 'axon', opset_import: [{ domain: '', version: opts.opset ?? 13 }], doc_string: opts.doc,

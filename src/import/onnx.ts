@@ -35,13 +35,14 @@ export interface OnnxImport {
 }
 
 export const ONNX_OPSETS = [13, 17] as const;
-export const SUPPORTED_ONNX_OPS = Object.keys(HANDLERS).sort();
+/** The ONNX ops the importer maps onto layers (constant-only shape arithmetic aside). */
+export const supportedOnnxOps = (): string[] => Object.keys(HANDLERS).sort();
 
-export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): OnnxImport {
+export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Promise<OnnxImport> {
   const file = opts.file ?? 'model.onnx';
-  const m = decodeOnnx(bytes, file), g = m.graph!;
+  const m = await decodeOnnx(bytes, file), g = m.graph!;
   const fail = (lines: string[]): never => {
-    throw new AxonError('UNSUPPORTED', `${file}: cannot import ${lines.length} node${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}\nsupported ops: ${SUPPORTED_ONNX_OPS.join(', ')}`, { problems: lines });
+    throw new AxonError('UNSUPPORTED', `${file}: cannot import ${lines.length} node${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}\nsupported ops: ${supportedOnnxOps().join(', ')}`, { problems: lines });
   };
   const opset = toNum((m.opset_import ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version);
   if (opset < ONNX_OPSETS[0] || opset > ONNX_OPSETS[1]) throw new AxonError('UNSUPPORTED', `${file}: ONNX opset ${opset} is not supported (${ONNX_OPSETS[0]}–${ONNX_OPSETS[1]}); re-export with opset_version=13 … 17`);

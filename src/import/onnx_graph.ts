@@ -143,7 +143,7 @@ export function shapeOf(n: OnnxNode, full: number[]): Const {
 }
 
 /** Ops evaluated on constants only (shape arithmetic). */
-export const FOLD_ONLY = new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast']);
+export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast']);
 
 /**
  * Rewrites torch's opset-13 hardswish, x → HardSigmoid(1/6, 1/2) → Mul(x, ·), into one HardSwish

@@ -14,7 +14,7 @@ import { Converter, unsupported } from './onnx_convert.js';
 type Handler = (cv: Converter, n: OnnxNode, a: Attrs) => void;
 
 /** Ops that keep the activation's shape: on failure the importer can go on checking later nodes. */
-export const ELEMENTWISE = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
+export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
 
 /** Begin and end pads per spatial axis (explicit pads or auto_pad). */
 function padsOf(a: Attrs, sp: number[], k: number[], s: number[], d: number[]): [number[], number[]] {
@@ -175,16 +175,16 @@ export const HANDLERS: Record<string, Handler> = {
   LeakyRelu: (cv, n, a) => cv.activation(n, 'leakyRelu', a.float('alpha', 0.01)),
   Sigmoid: (cv, n) => cv.activation(n, 'sigmoid'),
   Tanh: (cv, n) => cv.activation(n, 'tanh'),
-  Softmax: softmax(false),
-  LogSoftmax: softmax(true),
+  Softmax: /* @__PURE__ */ softmax(false),
+  LogSoftmax: /* @__PURE__ */ softmax(true),
   Clip: clip,
   HardSwish: (cv, n) => cv.activation(n, 'hardSwish'),
   HardSigmoid: (cv, n, a) => {
     if (Math.abs(a.float('alpha', 0.2) - 1 / 6) > 1e-6 || a.float('beta', 0.5) !== 0.5) unsupported(`HardSigmoid(alpha=${a.float('alpha', 0.2)}, beta=${a.float('beta', 0.5)}): only PyTorch's (alpha=1/6, beta=0.5) is supported`);
     cv.activation(n, 'hardSigmoid');
   },
-  MaxPool: pool(true),
-  AveragePool: pool(false),
+  MaxPool: /* @__PURE__ */ pool(true),
+  AveragePool: /* @__PURE__ */ pool(false),
   GlobalAveragePool: (cv, n) => {
     const [C, ...sp] = cv.channelsLast(n, 'GlobalAveragePool');
     cv.emit(new GlobalAveragePooling2D(), {}, n);
@@ -205,8 +205,8 @@ export const HANDLERS: Record<string, Handler> = {
     cv.reshapeTo(n, [prod(cv.act.onnx)]);
   },
   Reshape: reshape,
-  Squeeze: squeeze(false),
-  Unsqueeze: squeeze(true),
+  Squeeze: /* @__PURE__ */ squeeze(false),
+  Unsqueeze: /* @__PURE__ */ squeeze(true),
   Transpose: (cv, n, a) => {
     const full = cv.act.onnx.length + 1, perm = a.ints('perm', Array.from({ length: full }, (_, i) => full - 1 - i));
     if (perm[0] !== 0) unsupported(`perm [${perm}] moves the batch axis`);

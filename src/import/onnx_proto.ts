@@ -1,10 +1,11 @@
 // ONNX ModelProto ⇄ bytes through protobufjs (reflection over ONNX_SCHEMA), plain TypeScript shapes
 // of the decoded messages, and TensorProto ⇄ typed arrays.
-// NOTE: protobufjs generates its decoders with `new Function`, which Cloudflare Workers (and pages
-// with a strict CSP) refuse: convert models in Node or a normal page, ship the Axon model file.
-import protobuf from 'protobufjs/light.js';
+// NOTE: protobufjs is loaded on first use (dynamic import), so bundles that never import or export
+// ONNX do not carry it. It generates its decoders with `new Function`, which Cloudflare Workers (and
+// pages with a strict CSP) refuse: convert models in Node or a normal page, ship the Axon model file.
+import type * as Protobuf from 'protobufjs/light.js';
 import { AxonError } from '../errors.js';
-import { ONNX_SCHEMA } from './onnx_schema.js';
+import { onnxSchema } from './onnx_schema.js';
 
 type Int = number | { toNumber(): number };
 export interface OnnxTensor { name?: string; dims?: Int[]; data_type?: number; float_data?: number[]; int32_data?: number[]; int64_data?: Int[]; double_data?: number[]; raw_data?: Uint8Array; data_location?: number }
@@ -20,22 +21,26 @@ export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FL
 /** AttributeProto.AttributeType values. */
 export const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
-let modelType: protobuf.Type | undefined;
-const ModelProto = () => (modelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as protobuf.INamespace).lookupType('onnx.ModelProto'));
+let modelType: Promise<Protobuf.Type> | undefined;
+const ModelProto = () => (modelType ??= import('protobufjs/light.js').then((m) => {
+  const pb = ((m as { default?: typeof Protobuf }).default ?? m) as typeof Protobuf;
+  return pb.Root.fromJSON(onnxSchema() as Protobuf.INamespace).lookupType('onnx.ModelProto');
+}));
 
 export const toNum = (v: Int | undefined): number => (v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
 
-export function decodeOnnx(bytes: Uint8Array, file = 'model.onnx'): OnnxModel {
+export async function decodeOnnx(bytes: Uint8Array, file = 'model.onnx'): Promise<OnnxModel> {
+  const T = await ModelProto();
   let m: OnnxModel;
-  try { m = ModelProto().decode(bytes) as unknown as OnnxModel; } catch (e) {
+  try { m = T.decode(bytes) as unknown as OnnxModel; } catch (e) {
     throw new AxonError('BAD_MODEL_FILE', `${file}: not an ONNX model (protobuf decoding failed: ${(e as Error).message}); pass the bytes of a .onnx file`);
   }
   if (!m.graph || !m.graph.node?.length) throw new AxonError('BAD_MODEL_FILE', `${file}: the ONNX model has no graph or an empty graph`);
   return m;
 }
 
-export function encodeOnnx(m: OnnxModel): Uint8Array {
-  const T = ModelProto();
+export async function encodeOnnx(m: OnnxModel): Promise<Uint8Array> {
+  const T = await ModelProto();
   return T.encode(T.fromObject(m as unknown as Record<string, unknown>)).finish();
 }
 

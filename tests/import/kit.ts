@@ -24,7 +24,7 @@ export const MAX_ERR: Record<string, number> = {};
 /** Imports `bytes`, runs both on x (ONNX layout, dims with batch) and checks |diff| <= tol. */
 export async function conform(label: string, bytes: Uint8Array, x: Float32Array, dims: number[], e: Engine, tol = 1e-4): Promise<OnnxImport> {
   const want = await ortRun(bytes, x, dims);
-  const imp = importOnnx(bytes, { engine: e, file: label });
+  const imp = await importOnnx(bytes, { engine: e, file: label });
   const y = await imp.model.predict(imp.toAxonInput(x));
   const got = imp.toOnnxOutput(y);
   expect(got.length, `${label}: output size`).toBe(want.data.length);

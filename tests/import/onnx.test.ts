@@ -39,7 +39,7 @@ describe('ONNX import: models vs onnxruntime-node (1e-4)', () => {
     h = b.node('Mul', [h, b.init('scale', [], [1.25])]);
     h = b.node('Sigmoid', [h]);
     h = b.node('Gemm', [h, w(b, 'fc4.weight', [5, 10]), w(b, 'fc4.bias', [5])], { transB: 1 });
-    const bytes = b.build({ name: 'x', dims: ['N', 20] }, b.node('Softmax', [h], { axis: -1 }));
+    const bytes = await b.build({ name: 'x', dims: ['N', 20] }, b.node('Softmax', [h], { axis: -1 }));
     const imp = await conform('mlp', bytes, randn(7 * 20, 1), [7, 20], e);
     expect(imp.model.layers.map((l) => l.type)).toEqual(['dense', 'activation', 'dense', 'activation', 'dense', 'activation', 'batchNormalization', 'activation', 'dense', 'activation']);
     expect(imp.paramSources['dense_1.weight']).toBe('fc1.weight');
@@ -57,7 +57,7 @@ describe('ONNX import: models vs onnxruntime-node (1e-4)', () => {
     h = b.node('Gemm', [h, w(b, 'f1.w', [16, 6 * 2 * 2], 0.2), w(b, 'f1.b', [16], 0.1)], { transB: 1 });
     h = b.node('Relu', [h]);
     h = b.node('Gemm', [h, w(b, 'f2.w', [16, 10], 0.3)], {});
-    const bytes = b.build({ name: 'x', dims: ['N', 1, 12, 12] }, b.node('LogSoftmax', [h], { axis: 1 }));
+    const bytes = await b.build({ name: 'x', dims: ['N', 1, 12, 12] }, b.node('LogSoftmax', [h], { axis: 1 }));
     const imp = await conform('lenet', bytes, randn(5 * 144, 2), [5, 1, 12, 12], e);
     expect(imp.model.inputShape).toEqual([12, 12, 1]);
   });
@@ -72,7 +72,7 @@ describe('ONNX import: models vs onnxruntime-node (1e-4)', () => {
     h = b.node('GlobalAveragePool', [h]);
     h = b.node('Flatten', [h]);
     h = b.node('Dropout', [h, b.init('ratio', [], [0.2])]);
-    const bytes = b.build({ name: 'x', dims: ['N', 3, 16, 16] }, b.node('Gemm', [h, w(b, 'fc.w', [10, 16]), w(b, 'fc.b', [10], 0.1)], { transB: 1 }), { opset: 17 });
+    const bytes = await b.build({ name: 'x', dims: ['N', 3, 16, 16] }, b.node('Gemm', [h, w(b, 'fc.w', [10, 16]), w(b, 'fc.b', [10], 0.1)], { transB: 1 }), { opset: 17 });
     const imp = await conform('mobilenet', bytes, randn(3 * 3 * 256, 3), [3, 3, 16, 16], e);
     expect(imp.model.layers.filter((l) => l.type === 'batchNormalization')).toHaveLength(4);
   });
@@ -94,7 +94,7 @@ describe('ONNX import: models vs onnxruntime-node (1e-4)', () => {
     h = b.node('Reshape', [h, b.ints('chw', [0, 2, 3, 3])]);
     h = b.node('Conv', [h, w(b, 'c2.w', [3, 2, 2, 2]), w(b, 'c2.b', [3], 0.1)], { kernel_shape: [2, 2] });
     h = b.node('Flatten', [h]);
-    const bytes = b.build({ name: 'x', dims: ['N', 7, 9, 2] }, b.node('Softmax', [h]));
+    const bytes = await b.build({ name: 'x', dims: ['N', 7, 9, 2] }, b.node('Softmax', [h]));
     const imp = await conform('layouts', bytes, randn(4 * 7 * 9 * 2, 4), [4, 7, 9, 2], e);
     expect(imp.model.inputShape).toEqual([7, 9, 2]);
   });
@@ -110,34 +110,34 @@ describe('ONNX import: models vs onnxruntime-node (1e-4)', () => {
     h = b.node('GlobalAveragePool', [h]);
     h = b.node('Squeeze', [h, b.ints('ax2', [2, 3])]);
     h = b.node('Cast', [h], { to: 1 });
-    const bytes = b.build({ name: 'x', dims: [2, 3, 10] }, b.node('MatMul', [h, w(b, 'mm', [4, 3])]));
+    const bytes = await b.build({ name: 'x', dims: [2, 3, 10] }, b.node('MatMul', [h, w(b, 'mm', [4, 3])]));
     await conform('conv1d', bytes, randn(2 * 30, 5), [2, 3, 10], e);
   });
 });
 
 describe('ONNX import: what it refuses', () => {
-  it('lists every unsupported op and branch in one UNSUPPORTED error', () => {
+  it('lists every unsupported op and branch in one UNSUPPORTED error', async () => {
     const b = new OnnxBuilder('bad');
     const a = b.node('Conv', ['x', w(b, 'w1', [2, 2, 1, 1])], { kernel_shape: [1, 1] }, { name: 'conv_a' });
     const r = b.node('Add', [a, 'x'], {}, { name: 'residual' });
     const s = b.node('Erf', [r], {}, { name: 'gelu_erf' });
-    const bytes = b.build({ name: 'x', dims: ['N', 2, 4, 4] }, b.node('Einsum', [s], { equation: 'ij->ji' }, { name: 'einsum_1' }));
+    const bytes = await b.build({ name: 'x', dims: ['N', 2, 4, 4] }, b.node('Einsum', [s], { equation: 'ij->ji' }, { name: 'einsum_1' }));
     let err: unknown;
-    try { importOnnx(bytes, { file: 'bad.onnx' }); } catch (x) { err = x; }
+    try { await importOnnx(bytes, { file: 'bad.onnx' }); } catch (x) { err = x; }
     expect(err).toBeInstanceOf(AxonError);
     expect((err as AxonError).code).toBe('UNSUPPORTED');
     const msg = (err as AxonError).message;
     for (const want of ['Erf (gelu_erf): op not supported', 'Einsum (einsum_1): op not supported', 'Add (residual): takes 2 non-constant inputs', 'branches are not supported']) expect(msg).toContain(want);
   });
 
-  it('reports attribute-level limits with the node name, and bad opsets and bytes', () => {
+  it('reports attribute-level limits with the node name, and bad opsets and bytes', async () => {
     const b = new OnnxBuilder('clip');
     const h = b.node('Clip', ['x', b.init('lo', [], [-1]), b.init('hi', [], [1])], {}, { name: 'hardtanh' });
     const y = b.node('HardSigmoid', [h], { alpha: af(0.2) }, { name: 'hs' });
-    expect(() => importOnnx(b.build({ name: 'x', dims: ['N', 4] }, y))).toThrowError(/Clip \(hardtanh\): Clip\(-1, 1\)[\s\S]*HardSigmoid \(hs\): HardSigmoid\(alpha=0.2/);
+    await expect(importOnnx(await b.build({ name: 'x', dims: ['N', 4] }, y))).rejects.toThrowError(/Clip \(hardtanh\): Clip\(-1, 1\)[\s\S]*HardSigmoid \(hs\): HardSigmoid\(alpha=0.2/);
     const c = new OnnxBuilder('old');
-    expect(() => importOnnx(c.build({ name: 'x', dims: ['N', 4] }, c.node('Relu', ['x']), { opset: 11 }))).toThrowError(/opset 11 is not supported \(13–17\)/);
-    expect(() => importOnnx(new Uint8Array([1, 2, 3, 4, 5]), { file: 'junk.onnx' })).toThrowError(/junk.onnx: not an ONNX model|junk.onnx: the ONNX model has no graph/);
+    await expect(importOnnx(await c.build({ name: 'x', dims: ['N', 4] }, c.node('Relu', ['x']), { opset: 11 }))).rejects.toThrowError(/opset 11 is not supported \(13–17\)/);
+    await expect(importOnnx(new Uint8Array([1, 2, 3, 4, 5]), { file: 'junk.onnx' })).rejects.toThrowError(/junk.onnx: not an ONNX model|junk.onnx: the ONNX model has no graph/);
   });
 });
 

@@ -1,0 +1,108 @@
+// Axon Sequential → ONNX (opset 13 by default). The exported graph takes the Axon model's own input
+// layout, channels-last (N, H, W, C), and transposes to NCHW in the graph where convolutions and
+// pools need it (and back before Flatten/Reshape, so Dense weights are written as they are). With
+// `inputLayout: 'nchw'` the graph takes (N, C, H, W) like a PyTorch model and spatial outputs stay NCHW.
+import { AxonError } from '../errors.js';
+import type { Sequential } from '../model/sequential.js';
+import type { Layer } from '../layers/layer.js';
+import { Conv2D } from '../layers/conv.js';
+import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
+import { BatchNormalization } from '../layers/norm.js';
+import { Activation } from '../layers/activation.js';
+import { Dense } from '../layers/dense.js';
+import { OnnxBuilder, af } from './onnx_builder.js';
+import { EXPORTABLE, hwioToOihw, padsOf, refuse } from './weights.js';
+
+export interface OnnxExportOptions {
+  /** 'nhwc' (default): the Axon layout; 'nchw': channels-first input and spatial outputs */
+  inputLayout?: 'nhwc' | 'nchw';
+  /** 13 (default) … 17; from 14 on hardSwish is one HardSwish node */
+  opset?: number;
+  inputName?: string;
+  outputName?: string;
+}
+
+export async function exportOnnx(model: Sequential, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
+  const units = model.units(), opset = opts.opset ?? 13;
+  if (opset < 13 || opset > 17) throw new AxonError('BAD_ARGUMENT', `exportOnnx: opset ${opset} is not supported (13–17)`);
+  refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type)));
+  const b = new OnnxBuilder(model.name), w = model.getWeights(), nchw = opts.inputLayout === 'nchw';
+  const inName = opts.inputName ?? 'input', rank = model.inputShape.length;
+  let cur = inName, cf = nchw && rank >= 2;   // cf: the ONNX tensor is channels-first of the Axon shape
+  const perm = (toCf: boolean, r: number) => (toCf ? [0, r, ...Array.from({ length: r - 1 }, (_, i) => i + 1)] : [0, ...Array.from({ length: r - 1 }, (_, i) => i + 2), 1]);
+  const layout = (u: Layer, want: boolean, r = u.inputShape.length) => {
+    if (r >= 2 && cf !== want) { cur = b.node('Transpose', [cur], { perm: perm(want, r) }, { name: `${u.name}/to_${want ? 'nchw' : 'nhwc'}` }); cf = want; }
+  };
+  const param = (u: Layer, p: string, data?: Float32Array, dims?: number[]) => {
+    const key = `${u.name}.${p}`, def = u.params.find((q) => q.name === p)!;
+    return b.init(key, dims ?? def.shape, data ?? w.get(key)!);
+  };
+  const node = (u: Layer, op: string, inputs: string[], attrs = {}) => { cur = b.node(op, [cur, ...inputs], attrs, { name: u.name }); };
+
+  for (const u of units) {
+    if (u instanceof Dense) { node(u, 'Gemm', [param(u, 'weight'), ...(u.useBias ? [param(u, 'bias')] : [])], { transB: 1 }); continue; }
+    if (u instanceof Conv2D) {
+      layout(u, true);
+      const conv1d = u.type === 'conv1d', [KH, KW] = u.kernel, wd = u.params[0].shape;
+      const [t, l, bo, r] = padsOf(u, u.kernel, u.dilation), oihw = hwioToOihw(w.get(`${u.name}.weight`)!, wd);
+      const attrs = conv1d
+        ? { kernel_shape: [KW], strides: [u.strides[1]], dilations: [u.dilation[1]], pads: [l, r], group: u.groups }
+        : { kernel_shape: [KH, KW], strides: u.strides, dilations: u.dilation, pads: [t, l, bo, r], group: u.groups };
+      node(u, 'Conv', [param(u, 'weight', oihw, conv1d ? [wd[3], wd[2], KW] : [wd[3], wd[2], KH, KW]), ...(u.useBias ? [param(u, 'bias')] : [])], attrs);
+      continue;
+    }
+    if (u instanceof MaxPool2D || u instanceof AvgPool2D) {
+      layout(u, true);
+      const [t, l, bo, r] = padsOf(u, u.pool, [1, 1]), oneD = u.type === 'maxPool1d';
+      const attrs = oneD ? { kernel_shape: [u.pool[1]], strides: [u.strides[1]], pads: [l, r] } : { kernel_shape: u.pool, strides: u.strides, pads: [t, l, bo, r] };
+      node(u, u instanceof MaxPool2D ? 'MaxPool' : 'AveragePool', [], u instanceof AvgPool2D ? { ...attrs, count_include_pad: u.countIncludePad ? 1 : 0 } : attrs);
+      continue;
+    }
+    switch (u.type) {
+      case 'globalAveragePooling2d': layout(u, true); node(u, 'GlobalAveragePool', []); cur = b.node('Flatten', [cur], {}, { name: `${u.name}/flatten` }); cf = false; break;
+      case 'zeroPadding2d': {
+        layout(u, true);
+        const [t, l, bo, r] = (u as ZeroPadding2D).pads;
+        node(u, 'Pad', [b.ints(`${u.name}.pads`, [0, 0, t, l, 0, 0, bo, r])]);
+        break;
+      }
+      case 'batchNormalization': {
+        const bn = u as BatchNormalization;
+        if (u.inputShape.length > 1) layout(u, true);
+        node(u, 'BatchNormalization', ['weight', 'bias', 'running_mean', 'running_var'].map((p) => param(u, p)), { epsilon: af(bn.eps), momentum: af(1 - bn.momentum) });
+        break;
+      }
+      case 'flatten': case 'reshape': {
+        layout(u, false);
+        if (u.type === 'flatten') node(u, 'Flatten', []);
+        else node(u, 'Reshape', [b.ints(`${u.name}.shape`, [-1, ...u.outputShape])]);
+        break;
+      }
+      case 'dropout': break;   // identity at inference
+      case 'activation': activation(u as Activation); break;
+    }
+  }
+  function activation(u: Activation): void {
+    const softmaxAxis = cf ? 1 : -1;
+    switch (u.activation) {
+      case 'linear': return;
+      case 'relu': node(u, 'Relu', []); return;
+      case 'leakyRelu': node(u, 'LeakyRelu', [], { alpha: af(u.alpha) }); return;
+      case 'sigmoid': node(u, 'Sigmoid', []); return;
+      case 'tanh': node(u, 'Tanh', []); return;
+      case 'softmax': node(u, 'Softmax', [], { axis: softmaxAxis }); return;
+      case 'logSoftmax': node(u, 'LogSoftmax', [], { axis: softmaxAxis }); return;
+      case 'relu6': node(u, 'Clip', [b.init(`${u.name}.min`, [], [0]), b.init(`${u.name}.max`, [], [6])]); return;
+      case 'hardSigmoid': node(u, 'HardSigmoid', [], { alpha: af(1 / 6), beta: af(0.5) }); return;
+      case 'hardSwish':
+        if (opset >= 14) { node(u, 'HardSwish', []); return; }
+        cur = b.node('Mul', [cur, b.node('HardSigmoid', [cur], { alpha: af(1 / 6), beta: af(0.5) }, { name: `${u.name}/hardsigmoid` })], {}, { name: u.name });
+    }
+  }
+  const last = units[units.length - 1];
+  if (cf && !nchw) layout(last, false, last.outputShape.length);
+  const out = b.node('Identity', [cur], {}, { name: 'output', outputs: [opts.outputName ?? 'output'] });
+  const s = model.inputShape, inDims = nchw && rank >= 2 ? [s[rank - 1], ...s.slice(0, -1)] : s;
+  const doc = `Exported by Axon from "${model.name}". Input "${inName}": (N, ${inDims}) float32, ${nchw ? 'channels-first' : 'channels-last as in Axon'}.`;
+  return b.build({ name: inName, dims: ['N', ...inDims] }, out, { opset, producer: 'axon', doc });
+}
