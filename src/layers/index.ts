@@ -11,6 +11,7 @@ import { Bidirectional, BidirectionalOptions } from './recurrent_bidirectional.j
 import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOptions, RandomRotation, RandomRotationOptions, GaussianNoise, GaussianNoiseOptions,
   RandomBrightnessContrast, RandomBrightnessContrastOptions, SequenceJitter, SequenceJitterOptions } from './augment.js';
 import type { Layer } from './layer.js';
+import { QUANT_LAYER_TYPES } from '../quant/registry.js';
 
 export { Layer } from './layer.js';
 export { SimpleRNN, LSTM, GRU, Recurrent, Bidirectional, type RecurrentOptions, type BidirectionalOptions };
@@ -68,6 +69,8 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   gaussianNoise: (c) => new GaussianNoise(c as unknown as GaussianNoiseOptions),
   randomBrightnessContrast: (c) => new RandomBrightnessContrast(c as RandomBrightnessContrastOptions),
   sequenceJitter: (c) => new SequenceJitter(c as SequenceJitterOptions),
+  // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d
+  ...QUANT_LAYER_TYPES,
 };
 
 export function layerFromConfig(type: string, config: Record<string, unknown>, name: string): Layer {

@@ -14,7 +14,13 @@ export interface ParamDef {
   trainable: boolean;
   /** L1/L2 apply to this parameter (weights, not biases) */
   regularize: boolean;
+  /** element type in wasm memory and in the model file (default f32); int8 layers keep i8 weights and i32 biases */
+  dtype?: ParamDtype;
 }
+
+export type ParamDtype = 'f32' | 'i8' | 'i32';
+/** Parameter values by dtype: f32 → Float32Array, i8 → Int8Array, i32 → Int32Array. */
+export type ParamData = Float32Array | Int8Array | Int32Array;
 
 export interface Regularizer { l1?: number; l2?: number }
 
@@ -35,6 +41,8 @@ export interface Ctx {
   scratch(floats: number): Buf;
   /** the model's PRNG state (dropout, augmentation) */
   rngState(): Buf;
+  /** per-layer buffer whose contents are written once when the session is placed in memory (e.g. int8 parameter blocks) */
+  constant(key: string, dtype: Dtype, data: ArrayBuffer): Buf;
 }
 
 /** Buffers of one layer in one plan: input x, output y, and their gradients in training plans. */
@@ -48,6 +56,12 @@ export abstract class Layer {
   outputShape: number[] = [];
   params: ParamDef[] = [];
   regularizer?: Regularizer;
+  /** element type of the output buffer: int8 layers write 'i8' activations */
+  outputDtype: 'f32' | 'i8' = 'f32';
+  /** One-time work emitted into the session's prepare plan, run whenever parameters are written (e.g. packing int8 weights). */
+  prepare?(c: Ctx): void;
+  /** int8 layers: quantization parameters, saved in __metadata__.quant and passed back to the constructor as `quant`. */
+  quantParams?(): Record<string, unknown>;
 
   /** Sets shapes and declares parameters; returns the per-sample output shape. */
   abstract build(inputShape: number[]): number[];

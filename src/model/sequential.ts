@@ -7,7 +7,7 @@ import { Engine } from '../runtime/engine.js';
 import { defaultEngine } from '../runtime/default.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
-import { Layer, size } from '../layers/layer.js';
+import { Layer, ParamData, ParamDtype, size } from '../layers/layer.js';
 import { initialize } from '../layers/init.js';
 import { Session } from './compiler.js';
 import { LossSpec, lossSpec, lossPlan } from '../train/loss.js';
@@ -39,7 +39,7 @@ export class Sequential {
   /** the options of the last compile(), saved with the model */
   compileOptions?: CompileOptions;
   private readonly rng: Rng;
-  private readonly pending = new Map<string, Float32Array>();
+  private readonly pending = new Map<string, ParamData>();
   private sess?: Session;
   private counters = new Map<string, number>();
 
@@ -68,7 +68,9 @@ export class Sequential {
       throw e;
     }
     for (const p of layer.params) {
-      const w = new Float32Array(size(p.shape));
+      const n = size(p.shape), dtype = p.dtype ?? 'f32';
+      if (dtype !== 'f32') { this.pending.set(`${layer.name}.${p.name}`, dtype === 'i8' ? new Int8Array(n) : new Int32Array(n)); continue; }
+      const w = new Float32Array(n);
       initialize(w, p.init, p.fans, this.rng.fork());
       this.pending.set(`${layer.name}.${p.name}`, w);
     }
@@ -94,7 +96,7 @@ export class Sequential {
 
   compile(opts: CompileOptions): this {
     if (!this.layers.length) throw new AxonError('BAD_CONFIG', 'add at least one layer before compile()');
-    const carried = this.sess ? this.getWeights() : undefined;
+    const carried = this.sess ? this.snapshot(false) : undefined;
     this.loss = lossSpec(opts.loss, this.outputShape, { fromLogits: opts.fromLogits, reduction: opts.reduction });
     lossPlan(this.loss, this.units());
     this.optimizer = new Optimizer(opts.optimizer);
@@ -113,18 +115,25 @@ export class Sequential {
     const carried = this.sess ? this.snapshot(true) : undefined;
     const units = this.units();
     this.sess = new Session(engine, { units, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: this.loss, optimizer: this.optimizer, seed: this.seed });
-    for (const [k, v] of carried ?? this.pending) this.sess.bound.f32(this.sess.buf(k)).set(v);
+    for (const [k, v] of carried ?? this.pending) this.view(k).set(v);
     this.pending.clear();
+    this.sess.prepare();
     return this.sess;
   }
 
-  /** Copies of all parameters (and statistics), by `${layer}.${param}`. */
+  /** Copies of all f32 parameters (and statistics), by `${layer}.${param}` (int8 layers' integer tensors: getParams). */
   getWeights(): Map<string, Float32Array> {
+    return new Map([...this.getParams()].filter((e): e is [string, Float32Array] => e[1] instanceof Float32Array));
+  }
+
+  /** Copies of all parameters with their dtypes (Float32Array, Int8Array or Int32Array), by `${layer}.${param}`. */
+  getParams(): Map<string, ParamData> {
     if (!this.sess) return new Map([...this.pending].map(([k, v]) => [k, v.slice()]));
     return this.snapshot(false);
   }
 
-  setWeights(w: Map<string, Float32Array> | Record<string, ArrayLike<number>>): void {
+  /** Sets parameters by `${layer}.${param}`; integer (i8 / i32) parameters take integers in their range. */
+  setWeights(w: Map<string, ArrayLike<number>> | Record<string, ArrayLike<number>>): void {
     const entries = w instanceof Map ? [...w] : Object.entries(w);
     for (const [k, v] of entries) {
       const [layerName] = k.split('.');
@@ -132,25 +141,39 @@ export class Sequential {
       const p = layer?.params.find((q) => `${layer.name}.${q.name}` === k);
       if (!p) throw new AxonError('BAD_ARGUMENT', `no parameter "${k}" in this model (parameters: ${this.layers.flatMap((l) => l.params.map((q) => `${l.name}.${q.name}`)).join(', ')})`);
       if (v.length !== size(p.shape)) throw new AxonError('BAD_SHAPE', `parameter "${k}" has shape [${p.shape}] (${size(p.shape)} values) but ${v.length} were given`);
+      const dtype: ParamDtype = p.dtype ?? 'f32';
       for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new AxonError('NOT_FINITE', `parameter "${k}" has a non-finite value at ${i}`);
-      if (this.sess) this.sess.bound.f32(this.sess.buf(k)).set(v);
-      else this.pending.set(k, Float32Array.from(v));
+      if (dtype !== 'f32') {
+        const [lo, hi] = dtype === 'i8' ? [-128, 127] : [-(2 ** 31), 2 ** 31 - 1];
+        for (let i = 0; i < v.length; i++) if (!Number.isInteger(v[i]) || v[i] < lo || v[i] > hi) throw new AxonError('BAD_ARGUMENT', `parameter "${k}" is ${dtype}: value ${v[i]} at ${i} is not an integer in [${lo}, ${hi}]`);
+      }
+      const data = dtype === 'f32' ? Float32Array.from(v) : dtype === 'i8' ? Int8Array.from(v) : Int32Array.from(v);
+      if (this.sess) this.view(k).set(data);
+      else this.pending.set(k, data);
     }
+    this.sess?.prepare();
   }
 
   fit(x: Tensor, y: Tensor, opts: FitOptions = {}): Promise<History> { return fit(this, x, y, opts); }
   evaluate(x: Tensor, y: Tensor, opts: EvaluateOptions = {}): Promise<EvalResult> { return evaluate(this, x, y, opts); }
   predict(x: Tensor, opts: { batchSize?: number } = {}): Promise<Tensor> { return predict(this, x, opts); }
 
+  /** The session's buffer `name` as a typed array of its dtype (f32, i8 or i32). */
+  private view(name: string): ParamData {
+    const s = this.sess!, b = s.layout.get(s.buf(name));
+    if (b.dtype === 'i8') { const u = s.bound.u8(b.id); return new Int8Array(u.buffer, u.byteOffset, u.length); }
+    return b.dtype === 'i32' ? s.bound.i32(b.id) : s.bound.f32(b.id);
+  }
+
   /** Parameters plus optimizer state (with `opt:` keys) when `withState`. */
-  private snapshot(withState: boolean): Map<string, Float32Array> {
-    const s = this.sess!, out = new Map<string, Float32Array>();
-    for (const l of this.layers) for (const p of l.params) out.set(`${l.name}.${p.name}`, s.bound.f32(s.buf(`${l.name}.${p.name}`)).slice());
-    if (withState && this.optimizer) for (const k of this.optimizer.stateBuffers()) out.set(k, s.bound.f32(s.buf(k)).slice());
+  private snapshot(withState: boolean): Map<string, ParamData> {
+    const out = new Map<string, ParamData>();
+    for (const l of this.layers) for (const p of l.params) out.set(`${l.name}.${p.name}`, this.view(`${l.name}.${p.name}`).slice());
+    if (withState && this.optimizer) for (const k of this.optimizer.stateBuffers()) out.set(k, this.view(k).slice());
     return out;
   }
 
-  private dropSession(carried?: Map<string, Float32Array>): void {
+  private dropSession(carried?: Map<string, ParamData>): void {
     if (!this.sess) return;
     const w = carried ?? this.snapshot(false);
     this.sess = undefined;

@@ -1,10 +1,11 @@
-// Sequential ⇄ Axon model file (DESIGN.md §4): weights as F32 safetensors tensors named
-// `${layer}.${param}`, the graph (input shape, layers with their configs, compile settings,
-// normalization) as JSON in __metadata__.
+// Sequential ⇄ Axon model file (DESIGN.md §4): weights as safetensors tensors named
+// `${layer}.${param}` (F32; int8 layers: I8 weights with `.scale` F32 and `.zero_point` beside them,
+// I32 biases), the graph (input shape, layers with their configs, compile settings, normalization)
+// as JSON in __metadata__, and int8 layers' activation parameters in __metadata__.quant.
 import { AxonError } from '../errors.js';
 import { encodeAxonModelFile, readAxonModelFile, StTensorIn } from '../format/safetensors.js';
 import { layerFromConfig } from '../layers/index.js';
-import { size } from '../layers/layer.js';
+import { size, ParamDtype } from '../layers/layer.js';
 import type { Engine } from '../runtime/engine.js';
 import { Sequential, CompileOptions } from './sequential.js';
 
@@ -30,13 +31,23 @@ export function modelGraph(m: Sequential, compile?: CompileOptions, extra?: Reco
 /** The model file bytes. */
 export function modelToBytes(m: Sequential, opts: { compile?: CompileOptions; extra?: Record<string, unknown> } = {}): Uint8Array {
   const tensors: Record<string, StTensorIn> = {};
-  const w = m.getWeights();
+  const w = m.getParams();
   for (const l of m.layers) for (const p of l.params) {
     const key = `${l.name}.${p.name}`;
-    tensors[key] = { dtype: 'F32', shape: p.shape, data: w.get(key)! };
+    tensors[key] = { dtype: ST_DTYPE[p.dtype ?? 'f32'], shape: p.shape, data: w.get(key)! };
   }
-  return encodeAxonModelFile({ graph: modelGraph(m, opts.compile ?? m.compileOptions, opts.extra) as unknown as object, tensors });
+  const q = m.layers.filter((l) => l.quantParams).map((l) => [l.name, l.quantParams!()] as const);
+  const quant = q.length ? { scheme: QUANT_SCHEME, layers: Object.fromEntries(q) } : undefined;
+  return encodeAxonModelFile({ graph: modelGraph(m, opts.compile ?? m.compileOptions, opts.extra) as unknown as object, tensors, quant });
 }
+
+const ST_DTYPE = { f32: 'F32', i8: 'I8', i32: 'I32' } as const satisfies Record<ParamDtype, string>;
+/** __metadata__.quant.scheme: how to read the int8 tensors (DESIGN.md §5). */
+export const QUANT_SCHEME = {
+  weights: 'int8 symmetric per output channel: w = weight * weight.scale[oc] (weight.zero_point = 0); oc is axis 0, or the last axis for depthwise',
+  activations: 'int8 asymmetric per tensor: x = (q - zeroPoint) * scale',
+  bias: 'int32 at scale input.scale * weight.scale[oc] (f32 in dynamic layers)',
+};
 
 /** Rebuilds a Sequential (layers, weights, and compile settings when saved) from model file bytes. */
 export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine): { model: Sequential; graph: ModelGraph } {
@@ -49,7 +60,8 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   try {
     model = new Sequential({ inputShape: g.inputShape, seed: g.seed, name: g.name, engine });
     for (const l of g.layers) {
-      const layer = layerFromConfig(l.type, l.config ?? {}, l.name);
+      const q = (file.quant?.layers as Record<string, unknown> | undefined)?.[l.name];
+      const layer = layerFromConfig(l.type, q === undefined ? l.config ?? {} : { ...l.config, quant: q }, l.name);
       layer.trainable = l.trainable !== false;
       model.add(layer);
     }
@@ -57,15 +69,16 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
     if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE') bad(`the graph does not describe a valid model: ${e.message}`);
     throw e;
   }
-  const weights = new Map<string, Float32Array>();
+  const weights = new Map<string, ArrayLike<number>>();
   for (const l of model.layers) for (const p of l.params) {
     const key = `${l.name}.${p.name}`;
     const t = file.tensors.get(key);
     if (!t) bad(`tensor "${key}" is missing`);
-    if (t!.dtype !== 'F32') bad(`tensor "${key}" is ${t!.dtype}; this loader reads F32 weights (quantized files load through the int8 loader)`);
+    const want = ST_DTYPE[p.dtype ?? 'f32'];
+    if (t!.dtype !== want) bad(`tensor "${key}" is ${t!.dtype} but layer ${l.name} (${l.type}) stores it as ${want}`);
     if (t!.shape.join() !== p.shape.join()) bad(`tensor "${key}" has shape [${t!.shape}] but the graph expects [${p.shape}]`);
     if (t!.data.length !== size(p.shape)) bad(`tensor "${key}" has ${t!.data.length} values, expected ${size(p.shape)}`);
-    weights.set(key, t!.data as Float32Array);
+    weights.set(key, t!.data as ArrayLike<number>);
   }
   model.setWeights(weights);
   if (g.compile) model.compile(g.compile);

@@ -1,0 +1,17 @@
+// Constructors of the int8 layer types from their saved config (plus `quant` from __metadata__.quant),
+// merged into LAYER_TYPES (src/layers/index.ts) so modelFromBytes loads quantized models.
+import type { Layer } from '../layers/layer.js';
+import type { Pool2DOptions } from '../layers/pool.js';
+import { Quantize, Dequantize, QMaxPool2D } from './layers.js';
+import { QDense, QDenseDynamic, QDenseOptions, QDenseDynamicOptions } from './qdense.js';
+import { QConv2D, QConv2DOptions } from './qconv.js';
+import type { QParams } from './scheme.js';
+
+export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
+  quantize: (c) => new Quantize(c as { quant: { output: QParams } }),
+  dequantize: (c) => new Dequantize(c as { quant: { input: QParams } }),
+  qdense: (c) => new QDense(c as unknown as QDenseOptions),
+  qdenseDynamic: (c) => new QDenseDynamic(c as unknown as QDenseDynamicOptions),
+  qconv2d: (c) => new QConv2D(c as unknown as QConv2DOptions),
+  qmaxPool2d: (c) => new QMaxPool2D(c as Pool2DOptions),
+};
