@@ -23,3 +23,4 @@ export * from './tune/index.js';
 export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions } from './import/onnx.js';
 export { exportOnnx, type OnnxExportOptions } from './export/onnx.js';
 export { exportTorchSafetensors, type TorchExportOptions } from './export/torch.js';
+export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, type LayerRef } from './model/transfer.js';

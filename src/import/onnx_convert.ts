@@ -18,8 +18,13 @@ export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: str
 /** Unsupported here: the message is reported with the node's label. */
 export const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', msg); };
 
-/** Exact y = x * scale + shift per channel as a frozen BatchNormalization (var + eps = 1 exactly in f32). */
+/**
+ * Exact y = x * scale + shift per channel as a frozen BatchNormalization (var + eps = 1 exactly in
+ * f32), named onnx_affine_<k>. NOTE: it must stay frozen (trained, it would normalize by batch
+ * statistics); unfreeze() in model/transfer.ts leaves these layers frozen.
+ */
 export const AFFINE_EPS = 2 ** -10;
+export const AFFINE_PREFIX = 'onnx_affine_';
 
 export class Converter {
   readonly specs: Spec[] = [];
@@ -129,7 +134,7 @@ export class Converter {
     const L = this.act.axon[this.act.axon.length - 1];
     const ps = scale ? perLastAxis(scale, L) : new Float32Array(L).fill(1), pb = shift ? perLastAxis(shift, L) : new Float32Array(L);
     if (!ps || !pb) unsupported('the constant varies along axes other than the channel axis; only per-channel and scalar constants are supported');
-    const bn = new BatchNormalization({ eps: AFFINE_EPS, trainable: false });
+    const bn = new BatchNormalization({ eps: AFFINE_EPS, trainable: false, name: `${AFFINE_PREFIX}${this.specs.filter((q) => q.layer.name.startsWith(AFFINE_PREFIX)).length + 1}` });
     this.emit(bn, { weight: ps!, bias: pb!, running_mean: new Float32Array(L), running_var: new Float32Array(L).fill(1 - AFFINE_EPS) }, n);
   }
 
