@@ -42,7 +42,7 @@ export interface QuantizeOptions {
 type Domain = 'f32' | QParams;
 const QUANTIZABLE = new Set(['dense', 'conv2d', 'depthwiseConv2d']);
 
-/** The int8 version of `model`, calibrated on `calibrationX` (static mode). The result is compiled like the original. */
+/** The int8 version of `model`, calibrated on `calibrationX` (static mode); compiled like the original unless only a backbone (`layers`) is quantized. */
 export async function quantizeModel(model: Sequential, calibrationX: Tensor | undefined, o: QuantizeOptions = {}): Promise<Sequential> {
   const mode = o.mode ?? 'static', bits = o.weightBits ?? 8;
   if (mode !== 'static' && mode !== 'dynamic') throw new AxonError('BAD_CONFIG', `quantization mode must be "static" or "dynamic", got ${JSON.stringify(mode)}`);
@@ -78,14 +78,13 @@ export async function quantizeModel(model: Sequential, calibrationX: Tensor | un
     push(new Quantize({ name: `quantize_${++counters.quantize}`, quant: { output: q } }));
     return (cur = q);
   };
-  /** f32 copy of unit i (frozen), its activation split off when the next unit carries it */
-  const copyF32 = (i: number) => {
+  /** f32 copy of unit i (frozen), with its split-off activation unit if any; returns the last unit index used */
+  const copyF32 = (i: number): number => {
     toF32();
-    const u = units[i], cfg = u.config();
-    if ('activation' in cfg && u.expand().length > 1) cfg.activation = 'linear';
-    const l = layerFromConfig(u.type, cfg, u.name);
+    const u = units[i], l = layerFromConfig(u.type, u.config(), u.name);
     l.trainable = false;
     push(l, Object.fromEntries(u.params.map((p) => [p.name, w.get(`${u.name}.${p.name}`)!])));
+    return i + u.expand().length - 1;
   };
   /** the next unit after i that computes (skips reshapes and dropout) */
   const consumer = (i: number) => units.slice(i + 1).find((u) => !['flatten', 'reshape', 'dropout'].includes(u.type));
@@ -96,7 +95,7 @@ export async function quantizeModel(model: Sequential, calibrationX: Tensor | un
     if (u.type === 'flatten' || u.type === 'reshape') { push(layerFromConfig(u.type, u.config(), u.name)); continue; }
     if (u.type === 'maxPool2d' && cur !== 'f32') { push(new QMaxPool2D({ ...(u.config() as Pool2DOptions), name: u.name })); continue; }
     const conv = u as Conv2D;
-    if (!QUANTIZABLE.has(u.type) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2]) || (mode === 'dynamic' && u.type !== 'dense')) { copyF32(i); continue; }
+    if (!QUANTIZABLE.has(u.type) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2]) || (mode === 'dynamic' && u.type !== 'dense')) { i = copyF32(i); continue; }
 
     // the group: u [+ batch norm] [+ relu / relu6]
     let end = i, bn: BatchNormalization | undefined, act: FusedActivation = 'linear';
@@ -132,7 +131,7 @@ export async function quantizeModel(model: Sequential, calibrationX: Tensor | un
   }
   toF32();
   out.setWeights(weights);
-  if (model.compileOptions) out.compile(model.compileOptions);
+  if (model.compileOptions && nLayers === model.layers.length) out.compile(model.compileOptions);
   return out;
 }
 

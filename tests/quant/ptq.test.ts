@@ -1,0 +1,109 @@
+// Post-training quantization end to end on the digits set (8x8 images): a small trained CNN with
+// batch norm (folded), ReLU (fused), max pooling, dropout (dropped) and a softmax head → int8;
+// accuracy against f32 for each calibration method and for 7-bit weights; the model file (I8
+// tensors with .scale/.zero_point, __metadata__.quant) round trip; dynamic mode; and fine-tuning
+// an f32 head on a frozen int8 backbone with the normal trainer.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Sequential, layers, Tensor, modelToBytes, modelFromBytes, decodeSafetensors } from '../../src/index.js';
+import { parseNpy } from '../../src/data/npy.js';
+import { Engine } from '../../src/runtime/engine.js';
+import { quantizeModel, paramBytes } from '../../src/quant/index.js';
+import { engine } from '../helpers.js';
+
+let e: Engine;
+let f32: Sequential;
+let train: { x: Tensor; y: Tensor }, test: { x: Tensor; y: Tensor }, calib: Tensor;
+let f32Acc: number;
+
+function digits() {
+  const x = parseNpy(readFileSync('models/digits/digits-x.npy'), 'x'), y = parseNpy(readFileSync('models/digits/digits-y.npy'), 'y');
+  const n = x.shape[0], xs = Float32Array.from(x.data, (v) => v / 16), ys = Int32Array.from(y.data);
+  const part = (a: number, b: number) => ({ x: new Tensor(xs.subarray(a * 64, b * 64), [b - a, 8, 8, 1]), y: new Tensor(ys.subarray(a, b), [b - a]) });
+  return { train: part(0, 1400), test: part(1400, n) };
+}
+const accuracy = async (m: Sequential) => (await m.evaluate(test.x, test.y, { batchSize: 128 })).accuracy as number;
+
+beforeAll(async () => {
+  e = await engine();
+  ({ train, test } = digits());
+  calib = train.x.slice(0, 300);
+  f32 = new Sequential({ inputShape: [8, 8, 1], seed: 3, engine: e });
+  f32.add(layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same' })).add(layers.batchNormalization()).add(layers.activation('relu'))
+    .add(layers.maxPool2d({ poolSize: 2 }))
+    .add(layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }))
+    .add(layers.flatten()).add(layers.dropout({ rate: 0.1 }))
+    .add(layers.dense({ units: 32, activation: 'relu' }))
+    .add(layers.dense({ units: 10, activation: 'softmax' }));
+  f32.compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  await f32.fit(train.x, train.y, { epochs: 4, batchSize: 32 });
+  f32Acc = await accuracy(f32);
+}, 120_000);
+
+describe('post-training quantization (digits CNN)', () => {
+  it('the f32 model learned the task', () => { expect(f32Acc).toBeGreaterThan(0.9); });
+
+  it.each(['minmax', 'percentile', 'mse'] as const)('static, %s calibration: int8 layers, accuracy within 2 points of f32', async (method) => {
+    const q = await quantizeModel(f32, calib, { activations: method });
+    expect(q.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qmaxPool2d', 'qconv2d', 'flatten', 'qdense', 'qdense', 'activation']);
+    expect(q.layers.map((l) => l.name)).toEqual(['quantize_1', 'conv2d_1', 'maxPool2d_1', 'conv2d_2', 'flatten_1', 'dense_1', 'dense_2', 'dense_2/softmax']);
+    const acc = await accuracy(q);
+    expect(Math.abs(acc - f32Acc), `f32 ${f32Acc}, int8 ${acc}`).toBeLessThanOrEqual(0.02);
+    const [pf, pq] = [await f32.predict(test.x), await q.predict(test.x)];
+    let agree = 0;
+    for (let r = 0; r < test.y.size; r++) {
+      const am = (d: ArrayLike<number>) => { let b = 0; for (let c = 1; c < 10; c++) if (d[r * 10 + c] > d[r * 10 + b]) b = c; return b; };
+      if (am(pf.data) === am(pq.data)) agree++;
+    }
+    expect(agree / test.y.size).toBeGreaterThan(0.97);
+  });
+
+  it('7-bit weights (the relaxed-SIMD fast path) cost little accuracy', async () => {
+    const acc = await accuracy(await quantizeModel(f32, calib, { weightBits: 7 }));
+    expect(Math.abs(acc - f32Acc), `f32 ${f32Acc}, int8 w7 ${acc}`).toBeLessThanOrEqual(0.03);
+  });
+
+  it('model file: I8 weights with .scale and .zero_point, I32 biases, __metadata__.quant; loads back to identical predictions', async () => {
+    const q = await quantizeModel(f32, calib, { activations: 'percentile' });
+    const bytes = modelToBytes(q), { tensors, metadata } = decodeSafetensors(bytes, 'q');
+    const dt = (k: string) => tensors.get(k)?.dtype;
+    expect([dt('conv2d_1.weight'), dt('conv2d_1.weight.scale'), dt('conv2d_1.weight.zero_point'), dt('conv2d_1.bias')]).toEqual(['I8', 'F32', 'I8', 'I32']);
+    expect(tensors.get('conv2d_1.weight')!.shape).toEqual([8, 3, 3, 1]);
+    expect(tensors.get('dense_1.weight.scale')!.shape).toEqual([32]);
+    expect(tensors.has('batchNormalization_1.weight')).toBe(false);
+    const quant = JSON.parse(metadata.quant);
+    expect(Object.keys(quant.layers)).toEqual(['quantize_1', 'conv2d_1', 'conv2d_2', 'dense_1', 'dense_2']);
+    expect(quant.layers.dense_2).toEqual({ input: quant.layers.dense_1.output });
+    expect(paramBytes(q) * 3).toBeLessThan(paramBytes(f32));
+    expect(bytes.length * 2).toBeLessThan(modelToBytes(f32).length);
+    const { model } = modelFromBytes(bytes, 'q.axon', e);
+    expect((await model.predict(test.x)).data).toEqual((await q.predict(test.x)).data);
+    expect(await accuracy(model)).toBe(await accuracy(q));
+  });
+
+  it('dynamic mode: int8 Dense weights with per-batch activation ranges, convolutions stay f32', async () => {
+    const q = await quantizeModel(f32, undefined, { mode: 'dynamic' });
+    expect(q.layers.map((l) => l.type)).toEqual(['conv2d', 'batchNormalization', 'activation', 'maxPool2d', 'conv2d', 'flatten', 'qdenseDynamic', 'qdenseDynamic', 'activation']);
+    const acc = await accuracy(q);
+    expect(Math.abs(acc - f32Acc), `f32 ${f32Acc}, dynamic ${acc}`).toBeLessThanOrEqual(0.02);
+    const { model } = modelFromBytes(modelToBytes(q), 'dyn.axon', e);
+    expect((await model.predict(test.x.slice(0, 50))).data).toEqual((await q.predict(test.x.slice(0, 50))).data);
+  });
+
+  it('fine-tuning: an f32 head on a frozen int8 backbone trains with fit(); the int8 weights do not change', async () => {
+    const m = await quantizeModel(f32, calib, { layers: f32.layers.length - 1 });
+    expect(m.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qmaxPool2d', 'qconv2d', 'flatten', 'qdense']);
+    expect(m.layers.at(-1)!.config()).toEqual({ units: 32, activation: 'relu', output: 'f32' });
+    m.add(layers.dense({ units: 10, activation: 'softmax', name: 'head' }));
+    m.compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const frozen = [...m.getParams()].filter(([k]) => !k.startsWith('head.'));
+    const before = await accuracy(m);
+    const h = await m.fit(train.x, train.y, { epochs: 3, batchSize: 32 });
+    const after = await accuracy(m);
+    expect(h.epochs.length).toBe(3);
+    expect(after, `before ${before}, after ${after}`).toBeGreaterThan(Math.max(before + 0.3, 0.85));
+    const now = m.getParams();
+    for (const [k, v] of frozen) expect(now.get(k), k).toEqual(v);
+    expect(now.get('conv2d_1.weight')).toBeInstanceOf(Int8Array);
+  });
+});
