@@ -5,6 +5,9 @@ import { AxonError } from '../errors.js';
 import { train } from './train.js';
 import { compile } from './compile.js';
 import { tune } from './tune.js';
+import { quantize } from './quantize.js';
+import { info, formatInfo } from './info.js';
+import { run, parseShape } from './run.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
@@ -70,6 +73,52 @@ Example (models/tune/digits.json):
   axon train out/tune/best.json`)
     .action(async (config: string, o) => {
       await tune(config, { out: o.out, method: o.method, trials: o.trials, seconds: o.seconds, epochs: o.epochs, seed: o.seed, build: o.build, pruning: o.pruning, progress: o.progress });
+    });
+  p.command('quantize')
+    .description('post-training int8 quantization of a model file: int8 weights per output channel, int8 activations calibrated on sample inputs (or --dynamic); prints size and accuracy before/after')
+    .argument('<model>', 'f32 model file (.axon)')
+    .requiredOption('-o, --out <file>', 'int8 model file to write (.axon)')
+    .option('-c, --calibration <file>', 'representative inputs (.npy, IDX, CSV), prepared as for training (--scale, then the saved normalizer)')
+    .option('-n, --samples <n>', 'calibration samples (evenly spaced rows)', int, 500)
+    .option('-m, --method <name>', 'activation ranges: minmax, percentile or mse', 'minmax')
+    .option('--percentile <p>', 'percentile for --method percentile', Number, 99.99)
+    .option('--dynamic', 'dynamic quantization: int8 Dense weights, activations quantized per batch at run time (no calibration)')
+    .option('--weight-bits <b>', 'weight range: 8 ([-127, 127]) or 7 ([-63, 63], the relaxed-SIMD fast path)', int, 8)
+    .option('--eval-x <file>', 'evaluation inputs: print accuracy before and after')
+    .option('--eval-y <file>', 'evaluation labels')
+    .option('--scale <k>', "multiply inputs by k before the saved normalizer (the training config's data.scale)", Number)
+    .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
+    .addHelpText('after', '\nExample:\n  axon quantize out/fashion-mnist-cnn/model.axon --calibration train-images-idx3-ubyte.gz --scale 0.00392156862745098 \\\n    --samples 500 --method percentile --out fashion.int8.axon --eval-x t10k-images-idx3-ubyte.gz --eval-y t10k-labels-idx1-ubyte.gz')
+    .action(async (model: string, o) => {
+      if (!['minmax', 'percentile', 'mse'].includes(o.method)) throw new AxonError('BAD_CONFIG', `--method must be minmax, percentile or mse, got ${o.method}`);
+      if (o.weightBits !== 7 && o.weightBits !== 8) throw new AxonError('BAD_CONFIG', `--weight-bits must be 7 or 8, got ${o.weightBits}`);
+      await quantize(model, { calibration: o.calibration, samples: o.samples, method: o.method, percentile: o.percentile, dynamic: o.dynamic, weightBits: o.weightBits,
+        out: o.out, evalX: o.evalX, evalY: o.evalY, scale: o.scale, build: o.build });
+    });
+  p.command('info')
+    .description('show a model file: layers, output shapes, parameters, tensor dtypes, quantization, file size')
+    .argument('<model>', 'model file (.axon)')
+    .option('--json', 'print JSON instead of a table')
+    .addHelpText('after', '\nExample:\n  axon info fashion.int8.axon')
+    .action(async (model: string, o) => {
+      const i = await info(model);
+      process.stdout.write((o.json ? JSON.stringify(i, null, 2) : formatInfo(i)) + '\n');
+    });
+  p.command('run')
+    .description('run a model on a file of inputs; writes the outputs as .npy or .json (JSON on stdout without --out)')
+    .argument('<model>', 'model file (.axon)')
+    .requiredOption('-i, --input <file>', 'inputs: .npy, raw little-endian f32 .bin, or a dataset file (IDX, CSV)')
+    .option('--shape <dims>', 'per-sample shape of a .bin input, e.g. 28,28,1 (default: the model input shape)', parseShape)
+    .option('-o, --out <file>', 'output file: .npy or .json')
+    .option('--scale <k>', "multiply inputs by k before the saved normalizer (the training config's data.scale)", Number)
+    .option('--no-normalize', "don't apply the model file's saved normalizer")
+    .option('-b, --batch-size <n>', 'samples per wasm call', int, 256)
+    .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
+    .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json')
+    .action(async (model: string, o) => {
+      const r = await run(model, { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build });
+      if (r.json) process.stdout.write(r.json + '\n');
+      process.stderr.write(`${r.samples} samples → [${r.outputShape.join(', ')}] in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
     });
   return p;
 }

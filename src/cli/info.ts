@@ -1,0 +1,54 @@
+// `axon info <model.axon>`: what a model file holds, without running it: format version, input,
+// layers with output shapes, parameter counts and tensor dtypes, quantization, compile settings,
+// the saved normalizer, and the file size. --json prints the same as JSON.
+import { AxonError } from '../errors.js';
+import { readAxonModelFile } from '../format/safetensors.js';
+import { modelFromBytes } from '../model/serialize.js';
+import { size } from '../layers/layer.js';
+import { readModelFile } from './quantize.js';
+
+export interface InfoLayer { name: string; type: string; outputShape: number[]; params: number; tensors: Record<string, string>; trainable: boolean }
+export interface ModelInfo {
+  file: string; bytes: number; version: number; name: string; inputShape: number[]; outputShape: number[];
+  layers: InfoLayer[]; params: number; paramBytes: number; dtypes: Record<string, number>; quantized: boolean;
+  compile?: unknown; normalizer: boolean;
+}
+
+export async function info(path: string): Promise<ModelInfo> {
+  const bytes = await readModelFile(path);
+  const file = readAxonModelFile(bytes, path);
+  const { model, graph } = modelFromBytes(bytes, path);
+  const dtypes: Record<string, number> = {};
+  let paramBytes = 0;
+  for (const [, t] of file.tensors) { dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + t.data.length; paramBytes += t.data.byteLength; }
+  const layers = model.layers.map((l) => ({
+    name: l.name, type: l.type, outputShape: l.outputShape, params: l.paramCount, trainable: l.trainable,
+    tensors: Object.fromEntries(l.params.map((p) => [p.name, file.tensors.get(`${l.name}.${p.name}`)?.dtype ?? '?'])),
+  }));
+  if (!layers.length) throw new AxonError('BAD_MODEL_FILE', `${path}: the model has no layers`);
+  return {
+    file: path, bytes: bytes.length, version: file.version, name: model.name, inputShape: model.inputShape, outputShape: model.outputShape,
+    layers, params: model.paramCount, paramBytes, dtypes, quantized: file.quant !== undefined, compile: graph.compile,
+    normalizer: (graph.extra as { normalizer?: unknown } | undefined)?.normalizer !== undefined,
+  };
+}
+
+/** The human-readable table. */
+export function formatInfo(i: ModelInfo): string {
+  const rows = [['Layer (type)', 'Output shape', 'Params', 'Tensors'], ...i.layers.map((l) => [
+    `${l.name} (${l.type})${l.trainable ? '' : ' *'}`, `[batch, ${l.outputShape.join(', ')}]`, String(l.params),
+    Object.entries(l.tensors).map(([k, d]) => `${k}:${d}`).join(' ') || '-',
+  ])];
+  const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)) + 2);
+  const line = (r: string[]) => r.map((s, c) => (c < 3 ? s.padEnd(w[c]) : s)).join('');
+  const rule = '─'.repeat(w[0] + w[1] + w[2] + 24);
+  const c = i.compile as { loss?: string; optimizer?: unknown } | undefined;
+  return [
+    `${i.file}: Axon model file, format version ${i.version}, ${i.bytes.toLocaleString('en-US')} bytes${i.quantized ? ', int8 quantized' : ''}`,
+    `model: ${i.name}, input [batch, ${i.inputShape.join(', ')}] → output [batch, ${i.outputShape.join(', ')}]`,
+    rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule,
+    `parameters: ${i.params.toLocaleString('en-US')} (${Object.entries(i.dtypes).map(([d, n]) => `${n.toLocaleString('en-US')} ${d}`).join(', ')}; ${i.paramBytes.toLocaleString('en-US')} bytes)`,
+    ...(i.layers.some((l) => !l.trainable) ? ['* frozen (not trained by fit)'] : []),
+    `compile: ${c ? `loss ${c.loss}, optimizer ${JSON.stringify(c.optimizer)}` : 'none'}; normalizer: ${i.normalizer ? 'saved' : 'none'}`,
+  ].join('\n');
+}
