@@ -24,3 +24,4 @@ export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions }
 export { exportOnnx, type OnnxExportOptions } from './export/onnx.js';
 export { exportTorchSafetensors, type TorchExportOptions } from './export/torch.js';
 export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, type LayerRef } from './model/transfer.js';
+export { importTfjsLayers, type TfjsModelJson, type TfjsImportOptions, type TfjsImport } from './import/tfjs.js';

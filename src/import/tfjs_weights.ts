@@ -1,0 +1,35 @@
+// TensorFlow.js weight manifests: the binary weight data (shards concatenated in manifest order) into
+// named Float32Arrays, dequantizing uint8/uint16 (q * scale + min) and float16 weights as tfjs-core does.
+import { AxonError } from '../errors.js';
+import { half } from './onnx_proto.js';
+
+export interface TfjsWeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool' | string;
+  quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number; original_dtype?: string };
+}
+export interface TfjsWeights { dims: number[]; data: Float32Array }
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+export function decodeTfjsWeights(specs: TfjsWeightSpec[], data: Uint8Array, who: string): Map<string, TfjsWeights> {
+  const out = new Map<string, TfjsWeights>(), dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let off = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1), q = s.quantization, stored = q?.dtype ?? s.dtype, bytes = BYTES[stored];
+    if (!bytes) throw new AxonError('UNSUPPORTED', `${who}: weight "${s.name}" is stored as ${stored}; supported: float32, int32, and uint8/uint16/float16 quantization`);
+    if (off + n * bytes > data.byteLength) throw new AxonError('BAD_MODEL_FILE', `${who}: the weight data ends at byte ${data.byteLength} but "${s.name}" (${n} x ${stored}) needs bytes ${off}…${off + n * bytes}; a shard is missing or truncated`);
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const o = off + i * bytes;
+      v[i] = stored === 'float32' ? dv.getFloat32(o, true) : stored === 'int32' ? dv.getInt32(o, true) : stored === 'bool' ? dv.getUint8(o)
+        : stored === 'float16' ? half(dv.getUint16(o, true))
+          : (stored === 'uint8' ? dv.getUint8(o) : dv.getUint16(o, true)) * (q!.scale ?? 1) + (q!.min ?? 0);
+    }
+    out.set(s.name, { dims: s.shape, data: v });
+    off += n * bytes;
+  }
+  if (off !== data.byteLength) throw new AxonError('BAD_MODEL_FILE', `${who}: the weight specs describe ${off} bytes but the weight data has ${data.byteLength}`);
+  return out;
+}

@@ -1,0 +1,118 @@
+// TensorFlow.js layers-model import: models built and saved by @tensorflow/tfjs-layers (through a
+// custom IOHandler), with float32 weights and uint8/uint16/float16-quantized copies (quantized here
+// as tfjs-converter does; tfjs-core dequantizes them for the reference), against tfjs's CPU backend
+// within 1e-4; model.json with shard files; chain checks and the list of unsupported layers.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { importTfjsLayers, TfjsModelJson } from '../../src/import/tfjs.js';
+import type { TfjsWeightSpec } from '../../src/import/tfjs_weights.js';
+import { Tensor } from '../../src/index.js';
+import type { Engine } from '../../src/runtime/engine.js';
+import { engine, randn } from '../helpers.js';
+import { maxDiff } from './kit.js';
+
+let e: Engine;
+beforeAll(async () => { e = await engine(); await tf.setBackend('cpu'); });
+const ERR: Record<string, number> = {};
+afterAll(() => { console.log('tfjs import max |axon - tfjs cpu|:', Object.entries(ERR).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')); });
+
+type Artifacts = tf.io.ModelArtifacts & { weightSpecs: TfjsWeightSpec[]; weightData: ArrayBuffer };
+async function save(m: tfl.LayersModel): Promise<Artifacts> {
+  let a: tf.io.ModelArtifacts | undefined;
+  await m.save(tf.io.withSaveHandler(async (x) => { a = x; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+  return a as Artifacts;
+}
+/** Random weights (positive BN variances), so every weight matters. */
+function randomize(m: tfl.LayersModel, seed: number): void {
+  m.setWeights(m.weights.map((w, k) => {
+    const v = randn(w.shape.reduce((a, b) => a * b, 1), seed + k, 0.5);
+    return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? v.map((x) => 0.5 + Math.abs(x)) : v, w.shape);
+  }));
+}
+
+const toHalf = (v: number): number => {   // f32 → IEEE half bits, round to nearest
+  const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0], s = (u >>> 16) & 0x8000, e8 = (u >>> 23) & 0xff, m = u & 0x7fffff;
+  if (e8 < 103) return s;
+  if (e8 < 113) return s | Math.round((m | 0x800000) / 2 ** (126 - e8));
+  return s | Math.min(0x7bff, ((e8 - 112) << 10) + Math.round(m / 8192));
+};
+/** The artifacts with every float32 weight quantized as tfjs-converter does. */
+function quantize(a: Artifacts, dtype: 'uint8' | 'uint16' | 'float16'): Artifacts {
+  const parts: Uint8Array[] = [], specs: TfjsWeightSpec[] = [];
+  let off = 0;
+  for (const s of a.weightSpecs) {
+    const n = s.shape.reduce((p, q) => p * q, 1), v = new Float32Array(a.weightData.slice(off, off + 4 * n));
+    off += 4 * n;
+    if (dtype === 'float16') { parts.push(new Uint8Array(Uint16Array.from(v, toHalf).buffer)); specs.push({ ...s, quantization: { dtype } }); continue; }
+    const min = Math.min(...v), max = Math.max(...v), scale = max > min ? (max - min) / (dtype === 'uint8' ? 255 : 65535) : 1;
+    const q = Array.from(v, (x) => Math.round((x - min) / scale));
+    parts.push(new Uint8Array((dtype === 'uint8' ? Uint8Array.from(q) : new Uint8Array(Uint16Array.from(q).buffer))));
+    specs.push({ ...s, quantization: { dtype, scale, min } });
+  }
+  const data = new Uint8Array(parts.reduce((p, q) => p + q.length, 0));
+  parts.reduce((o, p) => (data.set(p, o), o + p.length), 0);
+  return { ...a, weightSpecs: specs, weightData: data.buffer };
+}
+
+async function check(label: string, a: Artifacts, inputShape: number[], B = 3): Promise<void> {
+  const ref = await tfl.loadLayersModel(tf.io.fromMemory(a));
+  const x = randn(B * inputShape.reduce((p, q) => p * q, 1), 9);
+  const want = (ref.predict(tf.tensor(x, [B, ...inputShape])) as tf.Tensor).dataSync() as Float32Array;
+  const { model } = await importTfjsLayers(a as unknown as TfjsModelJson, { engine: e, file: label });
+  const got = (await model.predict(new Tensor(x, [B, ...inputShape]))).data as Float32Array;
+  ERR[label] = maxDiff(got, want);
+  expect(got.length).toBe(want.length);
+  expect(ERR[label], `${label}: max |axon - tfjs|`).toBeLessThanOrEqual(1e-4);
+}
+
+const cnn = () => tfl.sequential({ layers: [
+  tfl.layers.conv2d({ inputShape: [12, 11, 3], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }),
+  tfl.layers.batchNormalization({ epsilon: 1e-3 }),
+  tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same' }),
+  tfl.layers.reLU({ maxValue: 6 }), tfl.layers.leakyReLU({ alpha: 0.2 }),
+  tfl.layers.maxPooling2d({ poolSize: 2 }), tfl.layers.zeroPadding2d({ padding: [[1, 0], [0, 1]] }),
+  tfl.layers.separableConv2d({ filters: 5, kernelSize: 3, activation: 'tanh' }),
+  tfl.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+  tfl.layers.conv2d({ filters: 4, kernelSize: 2, dilationRate: 1, padding: 'valid', activation: 'sigmoid' }),
+  tfl.layers.globalAveragePooling2d({}), tfl.layers.dropout({ rate: 0.2 }),
+  tfl.layers.dense({ units: 3, activation: 'softmax' })] });
+
+describe('TensorFlow.js layers import vs tfjs CPU backend (1e-4)', () => {
+  it.each(['float32', 'uint8', 'uint16', 'float16'] as const)('CNN (conv, BN, depthwise, separable, pools, padding), %s weights', async (dtype) => {
+    const m = cnn(); randomize(m, 1);
+    const a = await save(m);
+    await check(`cnn ${dtype}`, dtype === 'float32' ? a : quantize(a, dtype), [12, 11, 3]);
+  });
+
+  it('Conv1D/MaxPooling1D/Flatten/Reshape/Activation/Softmax MLP, from model.json and two shard files', async () => {
+    const m = tfl.sequential({ layers: [
+      tfl.layers.conv1d({ inputShape: [12, 4], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }), tfl.layers.maxPooling1d({ poolSize: 2 }),
+      tfl.layers.flatten(), tfl.layers.dense({ units: 8, activation: 'tanh' }), tfl.layers.reshape({ targetShape: [2, 4] }), tfl.layers.flatten(),
+      tfl.layers.activation({ activation: 'sigmoid' }), tfl.layers.dense({ units: 3, useBias: false }), tfl.layers.softmax()] });
+    randomize(m, 2);
+    const a = await save(m);
+    await check('mlp', a, [12, 4]);
+    const bytes = new Uint8Array(a.weightData), cut = 100;
+    const json = JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: a.weightSpecs }] });
+    const shards: Record<string, Uint8Array> = { 'group1-shard1of2.bin': bytes.slice(0, cut), 'group1-shard2of2.bin': bytes.slice(cut) };
+    const { model } = await importTfjsLayers(json, { loadShard: (p) => shards[p], engine: e });
+    const x = randn(2 * 48, 4), want = (m.predict(tf.tensor(x, [2, 12, 4])) as tf.Tensor).dataSync();
+    expect(maxDiff((await model.predict(new Tensor(x, [2, 12, 4]))).data, want)).toBeLessThanOrEqual(1e-4);
+    await expect(importTfjsLayers(json, { engine: e })).rejects.toThrowError(/pass loadShard/);
+    await expect(importTfjsLayers(json, { loadShard: (p) => shards[p].slice(0, 10) })).rejects.toThrowError(/truncated/);
+  });
+
+  it('functional chains import; branches and unsupported layers are listed', async () => {
+    const inp = tfl.input({ shape: [6] });
+    const chain = tfl.model({ inputs: inp, outputs: tfl.layers.dense({ units: 2 }).apply(tfl.layers.dense({ units: 4, activation: 'relu' }).apply(inp)) as tfl.SymbolicTensor });
+    randomize(chain, 3);
+    await check('functional chain', await save(chain), [6]);
+    const i2 = tfl.input({ shape: [6] }), d = tfl.layers.dense({ units: 6 }).apply(i2) as tfl.SymbolicTensor;
+    const branchy = tfl.model({ inputs: i2, outputs: tfl.layers.add().apply([d, i2]) as tfl.SymbolicTensor });
+    await expect(importTfjsLayers((await save(branchy)) as unknown as TfjsModelJson)).rejects.toThrowError(/only chains of layers[\s\S]*Add \(add_Add1\): inputs \[dense_Dense\d+, input\d+\]/);
+    const unsupported = tfl.sequential({ layers: [tfl.layers.upSampling2d({ inputShape: [4, 4, 2] }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, activation: 'elu' })] });
+    await expect(importTfjsLayers((await save(unsupported)) as unknown as TfjsModelJson)).rejects.toThrowError(/cannot import 2 layers:[\s\S]*UpSampling2D \(up_sampling2d_UpSampling2D\d+\): layer not supported[\s\S]*activation "elu"/);
+  });
+});
