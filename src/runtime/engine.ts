@@ -42,7 +42,7 @@ async function compile(src: WasmSource): Promise<WebAssembly.Module> {
     const res = await src;
     return typeof WebAssembly.compileStreaming === 'function' ? WebAssembly.compileStreaming(res) : WebAssembly.compile(await res.arrayBuffer());
   }
-  return WebAssembly.compile(src as BufferSource);
+  throw new AxonError('WASM_UNAVAILABLE', 'wasm source must be bytes, a WebAssembly.Module or a fetch Response');
 }
 
 async function instantiate(module: WebAssembly.Module): Promise<AxonExports> {
