@@ -8,11 +8,12 @@ const CTORS = { f32: Float32Array, i32: Int32Array, u8: Uint8Array, i8: Int8Arra
 export class Tensor {
   readonly size: number;
   constructor(readonly data: Data, readonly shape: readonly number[], readonly dtype: TensorDtype = dtypeOf(data)) {
-    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new AxonError('BAD_SHAPE', `tensor shape [${shape}] has a dimension that is not a non-negative integer`);
+    checkShape(shape);
     this.size = shape.reduce((a, b) => a * b, 1);
     if (this.size !== data.length) throw new AxonError('BAD_SHAPE', `tensor shape [${shape}] holds ${this.size} elements but the data has ${data.length}`);
   }
   static zeros(shape: readonly number[], dtype: TensorDtype = 'f32'): Tensor {
+    checkShape(shape);
     return new Tensor(new CTORS[dtype](shape.reduce((a, b) => a * b, 1)), shape, dtype);
   }
   static from(values: ArrayLike<number>, shape: readonly number[], dtype: TensorDtype = 'f32'): Tensor {
@@ -31,6 +32,10 @@ export class Tensor {
     return new Tensor(this.data.subarray(start * row, end * row), [end - start, ...this.shape.slice(1)], this.dtype);
   }
   toArray(): number[] { return Array.from(this.data); }
+}
+
+function checkShape(shape: readonly number[]): void {
+  for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new AxonError('BAD_SHAPE', `tensor shape [${shape}] has a dimension that is not a non-negative integer`);
 }
 
 function dtypeOf(d: Data): TensorDtype {
