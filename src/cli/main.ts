@@ -8,6 +8,7 @@ import { tune } from './tune.js';
 import { quantize } from './quantize.js';
 import { info, formatInfo } from './info.js';
 import { run, parseShape } from './run.js';
+import { importModel, exportModel } from './import.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
@@ -119,6 +120,28 @@ Example (models/tune/digits.json):
       const r = await run(model, { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build });
       if (r.json) process.stdout.write(r.json + '\n');
       process.stderr.write(`${r.samples} samples → [${r.outputShape.join(', ')}] in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
+    });
+  p.command('import')
+    .description('convert an ONNX model (.onnx) or a TensorFlow.js layers model (model.json, shards beside it) into an Axon model file')
+    .argument('<model>', 'model.onnx or model.json')
+    .requiredOption('-o, --out <file>', 'Axon model file to write (.axon)')
+    .option('--name <name>', 'model name')
+    .addHelpText('after', '\nONNX (N, C, H, W) inputs become channels-last (N, H, W, C) Axon inputs.\nExample:\n  axon import resnet_block.onnx --out block.axon\n  axon import web_model/model.json --out model.axon')
+    .action(async (model: string, o) => {
+      const r = await importModel(model, { out: o.out, name: o.name });
+      process.stderr.write(`wrote ${r.out}: ${r.layers} layers, ${r.params} parameters, input [N, ${r.inputShape}]${r.note ? `; ${r.note}` : ''}\n`);
+    });
+  p.command('export')
+    .description('write an Axon model file as ONNX (.onnx) or as safetensors with PyTorch names and layouts (.safetensors)')
+    .argument('<model>', 'model file (.axon)')
+    .requiredOption('-o, --out <file>', 'output: .onnx or .safetensors')
+    .option('--layout <layout>', 'ONNX input layout: nhwc (as in Axon) or nchw (as in PyTorch)', 'nhwc')
+    .option('--opset <n>', 'ONNX opset 13 … 17', int, 13)
+    .addHelpText('after', '\nExample:\n  axon export model.axon --out model.onnx --layout nchw\n  axon export model.axon --out state_dict.safetensors')
+    .action(async (model: string, o) => {
+      if (o.layout !== 'nhwc' && o.layout !== 'nchw') throw new AxonError('BAD_ARGUMENT', `--layout must be nhwc or nchw, got ${o.layout}`);
+      const r = await exportModel(model, { out: o.out, layout: o.layout, opset: o.opset });
+      process.stderr.write(`wrote ${r.out} (${r.bytes} bytes)\n`);
     });
   return p;
 }
