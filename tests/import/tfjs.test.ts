@@ -18,7 +18,7 @@ beforeAll(async () => { e = await engine(); await tf.setBackend('cpu'); });
 const ERR: Record<string, number> = {};
 afterAll(() => { console.log('tfjs import max |axon - tfjs cpu|:', Object.entries(ERR).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')); });
 
-type Artifacts = tf.io.ModelArtifacts & { weightSpecs: TfjsWeightSpec[]; weightData: ArrayBuffer };
+type Artifacts = Omit<tf.io.ModelArtifacts, 'weightSpecs' | 'weightData'> & { weightSpecs: TfjsWeightSpec[]; weightData: ArrayBuffer };
 async function save(m: tfl.LayersModel): Promise<Artifacts> {
   let a: tf.io.ModelArtifacts | undefined;
   await m.save(tf.io.withSaveHandler(async (x) => { a = x; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
@@ -27,8 +27,8 @@ async function save(m: tfl.LayersModel): Promise<Artifacts> {
 /** Random weights (positive BN variances), so every weight matters. */
 function randomize(m: tfl.LayersModel, seed: number): void {
   m.setWeights(m.weights.map((w, k) => {
-    const v = randn(w.shape.reduce((a, b) => a * b, 1), seed + k, 0.5);
-    return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? v.map((x) => 0.5 + Math.abs(x)) : v, w.shape);
+    const shape = w.shape as number[], v = randn(shape.reduce((a, b) => a * b, 1), seed + k, 0.5);
+    return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? v.map((x) => 0.5 + Math.abs(x)) : v, shape);
   }));
 }
 
@@ -57,7 +57,7 @@ function quantize(a: Artifacts, dtype: 'uint8' | 'uint16' | 'float16'): Artifact
 }
 
 async function check(label: string, a: Artifacts, inputShape: number[], B = 3): Promise<void> {
-  const ref = await tfl.loadLayersModel(tf.io.fromMemory(a));
+  const ref = await tfl.loadLayersModel(tf.io.fromMemory(a as tf.io.ModelArtifacts));
   const x = randn(B * inputShape.reduce((p, q) => p * q, 1), 9);
   const want = (ref.predict(tf.tensor(x, [B, ...inputShape])) as tf.Tensor).dataSync() as Float32Array;
   const { model } = await importTfjsLayers(a as unknown as TfjsModelJson, { engine: e, file: label });
