@@ -1,7 +1,7 @@
 // axon import / axon export: an imported PyTorch export, saved as an Axon file, exported again as
 // ONNX (NHWC and NCHW) gives onnxruntime's outputs; safetensors export restores PyTorch's names.
-import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importModel, exportModel } from '../../src/cli/import.js';
@@ -11,6 +11,7 @@ import { randn } from '../helpers.js';
 import { ortRun, maxDiff } from './kit.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'axon-import-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const fixture = (n: string) => new URL(`../fixtures/onnx/${n}`, import.meta.url).pathname;
 
 describe('axon import / export', () => {
