@@ -72,22 +72,43 @@ export function qs8_conv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize, s
 
 // ---- groups = 1: im2col + packed int8 GEMM ----
 
-// col: (rows, KH*KW*C) i8 for output pixels [p0, p0 + rows), row layout (kh, kw, c); outside = za
+// bytes [s, s + n) → d; NOTE: memory.copy / fill are calls in V8, so short runs (the first layer's
+// C = 1..3) go in 8-byte words and bytes
+// @ts-ignore: decorator
+@inline function copyRun(d: usize, s: usize, n: i32): void {
+  if (n >= 32) { memory.copy(d, s, <usize>n); return; }
+  let i = 0;
+  for (; i + 8 <= n; i += 8) store<u64>(d + i, load<u64>(s + i));
+  for (; i < n; i++) store<u8>(d + i, load<u8>(s + i));
+}
+// @ts-ignore: decorator
+@inline function fillRun(d: usize, v: u8, n: i32): void {
+  if (n >= 32) { memory.fill(d, v, <usize>n); return; }
+  for (let i = 0; i < n; i++) store<u8>(d + i, v);
+}
+
+// col: (rows, KH*KW*C) i8 for output pixels [p0, p0 + rows), row layout (kh, kw, c); outside = za.
+// With dilation 1 the KW taps of one kernel row are one contiguous run of KW*C input bytes.
 function im2col(col: usize, x: usize, p0: i32, rows: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                 strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32, za: i32): void {
-  const K = KH * KW * C;
+  const K = KH * KW * C, run = KW * C, zb = <u8>za;
+  let ow = p0 % OW, t = p0 / OW, oh = t % OH, n = t / OH;
   for (let r = 0; r < rows; r++) {
-    const p = p0 + r, ow = p % OW, t = p / OW, oh = t % OH, n = t / OH;
     let d = col + <usize>r * K;
+    const iw0 = ow * strideW - padL, inside = (dilW == 1) & (iw0 >= 0) & (iw0 + KW <= W);
     for (let kh = 0; kh < KH; kh++) {
       const ih = oh * strideH - padT + kh * dilH;
+      if (<u32>ih >= <u32>H) { fillRun(d, zb, run); d += run; continue; }
+      const xr = x + (<usize>n * H + ih) * W * C;
+      if (inside) { copyRun(d, xr + <usize>iw0 * C, run); d += run; continue; }
       for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * strideW - padL + kw * dilW;
-        if (<u32>ih < <u32>H && <u32>iw < <u32>W) memory.copy(d, x + ((<usize>n * H + ih) * W + iw) * C, <usize>C);
-        else memory.fill(d, <u8>za, <usize>C);
+        const iw = iw0 + kw * dilW;
+        if (<u32>iw < <u32>W) copyRun(d, xr + <usize>iw * C, C);
+        else fillRun(d, zb, C);
         d += C;
       }
     }
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
   }
 }
 
