@@ -7,7 +7,7 @@ import { Engine } from '../runtime/engine.js';
 import { defaultEngine } from '../runtime/default.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
-import { Layer, ParamData, ParamDtype, size } from '../layers/layer.js';
+import { Layer, ParamData, ParamDef, ParamDtype, size } from '../layers/layer.js';
 import { initialize } from '../layers/init.js';
 import { Session } from './compiler.js';
 import { LossSpec, lossSpec, lossPlan } from '../train/loss.js';
@@ -55,8 +55,12 @@ export class Sequential {
 
   get outputShape(): number[] { return this.layers.length ? this.layers[this.layers.length - 1].outputShape : this.inputShape; }
 
-  /** Appends a layer: builds it on the current output shape and initializes its weights. */
-  add(layer: Layer): this {
+  /**
+   * Appends a layer: builds it on the current output shape and initializes its weights.
+   * `checkParam` sees each declared parameter before anything is allocated for it (model loading
+   * checks them against the file, so a damaged config cannot ask for gigabytes).
+   */
+  add(layer: Layer, checkParam?: (key: string, p: ParamDef) => void): this {
     if (!layer.name) {
       const k = (this.counters.get(layer.type) ?? 0) + 1;
       this.counters.set(layer.type, k);
@@ -67,6 +71,7 @@ export class Sequential {
       if (e instanceof AxonError && !e.message.startsWith(layer.name)) throw new AxonError(e.code, `${layer.name}: ${e.message}`);
       throw e;
     }
+    if (checkParam) for (const p of layer.params) checkParam(`${layer.name}.${p.name}`, p);
     for (const p of layer.params) {
       const n = size(p.shape), dtype = p.dtype ?? 'f32';
       if (dtype !== 'f32') { this.pending.set(`${layer.name}.${p.name}`, dtype === 'i8' ? new Int8Array(n) : new Int32Array(n)); continue; }

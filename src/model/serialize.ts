@@ -5,7 +5,7 @@
 import { AxonError } from '../errors.js';
 import { encodeAxonModelFile, readAxonModelFile, StTensorIn } from '../format/safetensors.js';
 import { layerFromConfig } from '../layers/index.js';
-import { size, ParamDtype } from '../layers/layer.js';
+import { size, ParamDef, ParamDtype } from '../layers/layer.js';
 import type { Engine } from '../runtime/engine.js';
 import { Sequential, CompileOptions } from './sequential.js';
 
@@ -56,6 +56,15 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${name}: ${msg}`); };
   if (g.kind !== 'sequential') bad(`graph kind ${JSON.stringify(g.kind)} is not supported by this loader (expected "sequential")`);
   if (!Array.isArray(g.inputShape) || !Array.isArray(g.layers)) bad('graph has no inputShape or layers');
+  // each parameter against its tensor, before the model allocates anything for it
+  const check = (key: string, p: ParamDef) => {
+    const t = file.tensors.get(key);
+    if (!t) bad(`tensor "${key}" is missing`);
+    const want = ST_DTYPE[p.dtype ?? 'f32'];
+    if (t!.dtype !== want) bad(`tensor "${key}" is ${t!.dtype} but the graph stores it as ${want}`);
+    if (t!.shape.join() !== p.shape.join()) bad(`tensor "${key}" has shape [${t!.shape}] but the graph expects [${p.shape}]`);
+    if (t!.data.length !== size(p.shape)) bad(`tensor "${key}" has ${t!.data.length} values, expected ${size(p.shape)}`);
+  };
   let model: Sequential;
   try {
     model = new Sequential({ inputShape: g.inputShape, seed: g.seed, name: g.name, engine });
@@ -63,23 +72,14 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
       const q = (file.quant?.layers as Record<string, unknown> | undefined)?.[l.name];
       const layer = layerFromConfig(l.type, q === undefined ? l.config ?? {} : { ...l.config, quant: q }, l.name);
       layer.trainable = l.trainable !== false;
-      model.add(layer);
+      model.add(layer, check);
     }
   } catch (e) {
     if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE') bad(`the graph does not describe a valid model: ${e.message}`);
     throw e;
   }
   const weights = new Map<string, ArrayLike<number>>();
-  for (const l of model.layers) for (const p of l.params) {
-    const key = `${l.name}.${p.name}`;
-    const t = file.tensors.get(key);
-    if (!t) bad(`tensor "${key}" is missing`);
-    const want = ST_DTYPE[p.dtype ?? 'f32'];
-    if (t!.dtype !== want) bad(`tensor "${key}" is ${t!.dtype} but layer ${l.name} (${l.type}) stores it as ${want}`);
-    if (t!.shape.join() !== p.shape.join()) bad(`tensor "${key}" has shape [${t!.shape}] but the graph expects [${p.shape}]`);
-    if (t!.data.length !== size(p.shape)) bad(`tensor "${key}" has ${t!.data.length} values, expected ${size(p.shape)}`);
-    weights.set(key, t!.data as ArrayLike<number>);
-  }
+  for (const l of model!.layers) for (const p of l.params) weights.set(`${l.name}.${p.name}`, file.tensors.get(`${l.name}.${p.name}`)!.data as ArrayLike<number>);
   model.setWeights(weights);
   if (g.compile) model.compile(g.compile);
   return { model, graph: g };

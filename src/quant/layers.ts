@@ -2,6 +2,7 @@
 // `quant` config that the model file keeps in __metadata__.quant), the f32 ⇄ int8 boundaries
 // Quantize / Dequantize, and int8 max pooling (output shares the input's scale and zero point).
 // Quantized Dense and Conv2D live in qdense.ts and qconv.ts.
+import { AxonError } from '../errors.js';
 import { q8QuantParams } from '../ops.js';
 import { Ctx, IO, Layer, ParamDef, size } from '../layers/layer.js';
 import { MaxPool2D, Pool2DOptions } from '../layers/pool.js';
@@ -57,11 +58,20 @@ export class Dequantize extends QLayer {
   override quantParams(): Record<string, unknown> { return { input: this.q }; }
 }
 
+/** Refuses option shapes that Pool2D would misread (e.g. a null stride from a damaged file). */
+function checkPool(o: Pool2DOptions): Pool2DOptions {
+  const ok = (v: unknown) => v === undefined || typeof v === 'number' || (Array.isArray(v) && v.length === 2 && v.every((k) => typeof k === 'number'));
+  const pad = o?.padding;
+  if (!o || !ok(o.poolSize) || !ok(o.strides) || !(pad === undefined || pad === 'valid' || pad === 'same' || (Array.isArray(pad) && pad.length === 4)))
+    throw new AxonError('BAD_CONFIG', `QMaxPool2D: poolSize and strides must be numbers or [h, w], padding 'valid', 'same' or [t, l, b, r]; got ${JSON.stringify(o)?.slice(0, 80)}`);
+  return o;
+}
+
 /** Max pooling on int8 activations (max commutes with the monotonic quantization: same parameters out). */
 export class QMaxPool2D extends MaxPool2D {
   override readonly type = 'qmaxPool2d';
   override outputDtype = 'i8' as const;
-  constructor(opts: Pool2DOptions) { super(opts); this.trainable = false; }
+  constructor(opts: Pool2DOptions) { super(checkPool(opts)); this.trainable = false; }
   override forward(c: Ctx, { x, y }: IO): void {
     c.emit('qs8_maxpool2d', { y, x, ...this.dims, N: c.batch });
   }

@@ -25,7 +25,7 @@ export function qparamsFromRange(lo: number, hi: number): QParams {
 export function parseQParams(v: unknown, what: string): QParams {
   const o = v as Partial<QParams> | undefined;
   const s = o?.scale, z = o?.zeroPoint;
-  if (typeof s !== 'number' || !(s > 0) || !Number.isFinite(s) || !(Math.fround(s) > 0) || typeof z !== 'number' || !Number.isInteger(z) || z < -128 || z > 127)
+  if (typeof s !== 'number' || !(s > 0) || !Number.isFinite(Math.fround(s)) || !(Math.fround(s) > 0) || typeof z !== 'number' || !Number.isInteger(z) || z < -128 || z > 127)
     throw new AxonError('BAD_CONFIG', `${what}: quantization parameters must be { scale: positive finite number, zeroPoint: integer in [-128, 127] }, got ${JSON.stringify(v)?.slice(0, 80)}`);
   return { scale: Math.fround(s), zeroPoint: z };
 }
