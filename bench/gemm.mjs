@@ -179,23 +179,34 @@ for (const n of SIZES) {
     let t0 = now(), calls = 0;
     while (calls < 3 || now() - t0 < 300) { await run(A); calls++; }
     const est = (now() - t0) / calls;
-    active.push({ rt, run, rel, est, times: [] });
+    active.push({ rt, run, rel, est, times: [], perRound: [] });
   }
   // interleaved rounds; each round gives every runtime ~40 ms (at least one call), order rotating
-  const rounds = ROUNDS ?? (n >= 1024 ? 12 : n >= 512 ? 16 : 20);
+  const rounds = ROUNDS ?? (n >= 1024 ? 15 : n >= 512 ? 20 : 25);
   for (let r = 0; r < rounds; r++) {
     for (let q = 0; q < active.length; q++) {
       const x = active[(q + r) % active.length];
       if (x.rt.name === 'js' && r % 4 !== 0 && x.times.length >= 3) continue; // the slow one: fewer samples
       const calls = Math.max(1, Math.round(40 / x.est));
-      for (let c = 0; c < calls; c++) { const t = now(); await x.run(A); x.times.push(now() - t); }
+      const mine = [];
+      for (let c = 0; c < calls; c++) { const t = now(); await x.run(A); mine.push(now() - t); }
+      x.times.push(...mine);
+      x.perRound[r] = stats(mine).med;
     }
   }
   const flop = 2 * n ** 3;
-  const row = { n, by: {} };
+  const row = { n, by: {}, paired: {} };
   for (const x of active) {
     const s = stats(x.times);
     row.by[x.rt.name] = { med: flop / s.med / 1e6, min: flop / s.max / 1e6, max: flop / s.min / 1e6, iters: s.n, rel: x.rel };
+  }
+  // paired ratios: per round, peer time / Axon time (both measured within the same ~0.2 s), median over rounds
+  const get = (name) => active.find((x) => x.rt.name === name);
+  for (const ax of ['axon-simd', 'axon-relaxed']) for (const peer of ['tfjs-wasm', 'ort-web']) {
+    const a = get(ax), p = get(peer);
+    if (!a || !p) continue;
+    const rs = []; for (let r = 0; r < rounds; r++) if (a.perRound[r] && p.perRound[r]) rs.push(p.perRound[r] / a.perRound[r]);
+    row.paired[`${ax}/${peer}`] = stats(rs).med;
   }
   results.push(row);
   console.error(`n=${n} done`);
@@ -203,12 +214,12 @@ for (const n of SIZES) {
 
 const f1 = (v) => (v === undefined ? '–' : v.toFixed(1));
 const names = runtimes.map((r) => r.name);
-console.log('\nGFLOP/s, median (min–max) over iterations; checked: max |err| / max |ref| vs float64');
+console.log('\nGFLOP/s, median (min–max) over iterations. Ratios: median over rounds of the per-round time ratio (peer / Axon)');
 console.log(`| n | ${names.join(' | ')} | axon-simd / tfjs | axon-relaxed / tfjs | axon-simd / ort | axon-relaxed / ort |`);
 console.log(`|---|${names.map(() => '---').join('|')}|---|---|---|---|`);
-for (const { n, by } of results) {
+for (const { n, by, paired } of results) {
   const cell = (k) => (by[k] ? `${f1(by[k].med)} (${f1(by[k].min)}–${f1(by[k].max)})` : '–');
-  const ratio = (a, b) => (by[a] && by[b] ? `${(by[a].med / by[b].med).toFixed(2)}×` : '–');
+  const ratio = (a, b) => (paired[`${a}/${b}`] ? `${paired[`${a}/${b}`].toFixed(2)}×` : '–');
   console.log(`| ${n} | ${names.map(cell).join(' | ')} | ${ratio('axon-simd', 'tfjs-wasm')} | ${ratio('axon-relaxed', 'tfjs-wasm')} | ${ratio('axon-simd', 'ort-web')} | ${ratio('axon-relaxed', 'ort-web')} |`);
 }
 console.log('\niterations timed / check error:');
