@@ -104,39 +104,64 @@ function refLoops(y: usize, x: usize, w: usize, mode: i32): void {
 // ---- im2col / col2im over a block of output pixels [p0, p0 + rows) ----
 // col: (rows, KH*KW*C) f32, row layout (kh, kw, c) = the row order of the flattened HWIO weight.
 
+// @ts-ignore: decorator
+@inline function copyRun(d: usize, s: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) { const o = <usize>k << 2; v128.store(d + o, v128.load(s + o)); }
+  for (; k < n; k++) { const o = <usize>k << 2; store<f32>(d + o, load<f32>(s + o)); }
+}
+// @ts-ignore: decorator
+@inline function zeroRun(d: usize, n: i32): void {
+  let k = 0;
+  const z = f32x4.splat(0);
+  for (; k + 4 <= n; k += 4) v128.store(d + (<usize>k << 2), z);
+  for (; k < n; k++) store<f32>(d + (<usize>k << 2), 0);
+}
+
+// Valid kernel columns [lo, hi) of one kernel row at input column iw0 (dilation dw): 0 <= iw0 + kw*dw < W.
+// @ts-ignore: decorator
+@inline function kwLo(iw0: i32, dw: i32): i32 { return iw0 >= 0 ? 0 : (-iw0 + dw - 1) / dw; }
+// @ts-ignore: decorator
+@inline function kwHi(iw0: i32, dw: i32, KW: i32, W: i32): i32 { return iw0 >= W ? 0 : min(KW, (W - iw0 + dw - 1) / dw); }
+
+// NOTE: with dilation 1 the valid taps of a kernel row are one contiguous run of input pixels
+// (NHWC), so each kernel row is at most three SIMD runs (zeros, copy, zeros): no per-tap branches.
 function im2col(col: usize, x: usize, p0: i32, rows: i32): void {
-  const C = gC, K = gKH * gKW * C, cb = <usize>C << 2;
+  const C = gC, KW = gKW, run = KW * C, dw = gDW;
+  let ow = p0 % gOW, t = p0 / gOW, oh = t % gOH, n = t / gOH;
+  let d = col;
   for (let r = 0; r < rows; r++) {
-    const p = p0 + r, ow = p % gOW, t = p / gOW, oh = t % gOH, n = t / gOH;
-    let d = col + (<usize>r * K << 2);
+    const iw0 = ow * gSW - gPL, lo = kwLo(iw0, dw), hi = max(lo, kwHi(iw0, dw, KW, gW));
     for (let kh = 0; kh < gKH; kh++) {
       const ih = oh * gSH - gPT + kh * gDH;
-      for (let kw = 0; kw < gKW; kw++) {
-        const iw = ow * gSW - gPL + kw * gDW;
-        if (<u32>ih < <u32>gH && <u32>iw < <u32>gW) {
-          const s = px(x, n, ih, iw, gH, gW, C);
-          if (C >= 16) memory.copy(d, s, cb);
-          else for (let c = 0; c < C; c++) store<f32>(d + (<usize>c << 2), load<f32>(s + (<usize>c << 2)));
-        } else memory.fill(d, 0, cb);
-        d += cb;
+      if (<u32>ih >= <u32>gH || hi == lo) zeroRun(d, run);
+      else {
+        zeroRun(d, lo * C);
+        if (dw == 1) copyRun(d + (<usize>(lo * C) << 2), px(x, n, ih, iw0 + lo, gH, gW, C), (hi - lo) * C);
+        else for (let kw = lo; kw < hi; kw++) copyRun(d + (<usize>(kw * C) << 2), px(x, n, ih, iw0 + kw * dw, gH, gW, C), C);
+        zeroRun(d + (<usize>(hi * C) << 2), (KW - hi) * C);
       }
+      d += <usize>run << 2;
     }
+    if (++ow == gOW) { ow = 0; if (++oh == gOH) { oh = 0; n++; } }
   }
 }
 
 function col2imAdd(dx: usize, col: usize, p0: i32, rows: i32): void {
-  const C = gC, K = gKH * gKW * C, cb = <usize>C << 2;
+  const C = gC, KW = gKW, run = KW * C, dw = gDW;
+  let ow = p0 % gOW, t = p0 / gOW, oh = t % gOH, n = t / gOH;
+  let s = col;
   for (let r = 0; r < rows; r++) {
-    const p = p0 + r, ow = p % gOW, t = p / gOW, oh = t % gOH, n = t / gOH;
-    let s = col + (<usize>r * K << 2);
+    const iw0 = ow * gSW - gPL, lo = kwLo(iw0, dw), hi = max(lo, kwHi(iw0, dw, KW, gW));
     for (let kh = 0; kh < gKH; kh++) {
       const ih = oh * gSH - gPT + kh * gDH;
-      for (let kw = 0; kw < gKW; kw++) {
-        const iw = ow * gSW - gPL + kw * gDW;
-        if (<u32>ih < <u32>gH && <u32>iw < <u32>gW) addRow(px(dx, n, ih, iw, gH, gW, C), s, C);
-        s += cb;
+      if (<u32>ih < <u32>gH && hi > lo) {
+        if (dw == 1) addRow(px(dx, n, ih, iw0 + lo, gH, gW, C), s + (<usize>(lo * C) << 2), (hi - lo) * C);
+        else for (let kw = lo; kw < hi; kw++) addRow(px(dx, n, ih, iw0 + kw * dw, gH, gW, C), s + (<usize>(kw * C) << 2), C);
       }
+      s += <usize>run << 2;
     }
+    if (++ow == gOW) { ow = 0; if (++oh == gOH) { oh = 0; n++; } }
   }
 }
 
