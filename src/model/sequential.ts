@@ -40,6 +40,7 @@ export class Sequential {
   compileOptions?: CompileOptions;
   private readonly rng: Rng;
   private readonly pending = new Map<string, ParamData>();
+  private readonly lazy = new Map<string, () => ParamData>();
   private sess?: Session;
   private counters = new Map<string, number>();
 
@@ -75,9 +76,10 @@ export class Sequential {
     for (const p of layer.params) {
       const n = size(p.shape), dtype = p.dtype ?? 'f32';
       if (dtype !== 'f32') { this.pending.set(`${layer.name}.${p.name}`, dtype === 'i8' ? new Int8Array(n) : new Int32Array(n)); continue; }
-      const w = new Float32Array(n);
-      initialize(w, p.init, p.fans, this.rng.fork());
-      this.pending.set(`${layer.name}.${p.name}`, w);
+      // Initialized lazily (its own forked stream, so the order does not matter): a model loaded
+      // from a file never pays for initializers whose values setWeights replaces.
+      const rng = this.rng.fork();
+      this.lazy.set(`${layer.name}.${p.name}`, () => { const w = new Float32Array(n); initialize(w, p.init, p.fans, rng); return w; });
     }
     this.layers.push(layer);
     this.dropSession();
@@ -120,6 +122,7 @@ export class Sequential {
     const carried = this.sess ? this.snapshot(true) : undefined;
     const units = this.units();
     this.sess = new Session(engine, { units, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: this.loss, optimizer: this.optimizer, seed: this.seed });
+    this.materialize();
     for (const [k, v] of carried ?? this.pending) this.view(k).set(v);
     this.pending.clear();
     this.sess.prepare();
@@ -133,7 +136,7 @@ export class Sequential {
 
   /** Copies of all parameters with their dtypes (Float32Array, Int8Array or Int32Array), by `${layer}.${param}`. */
   getParams(): Map<string, ParamData> {
-    if (!this.sess) return new Map([...this.pending].map(([k, v]) => [k, v.slice()]));
+    if (!this.sess) { this.materialize(); return new Map([...this.pending].map(([k, v]) => [k, v.slice()])); }
     return this.snapshot(false);
   }
 
@@ -154,7 +157,7 @@ export class Sequential {
       }
       const data = dtype === 'f32' ? Float32Array.from(v) : dtype === 'i8' ? Int8Array.from(v) : Int32Array.from(v);
       if (this.sess) this.view(k).set(data);
-      else this.pending.set(k, data);
+      else { this.pending.set(k, data); this.lazy.delete(k); }
     }
     this.sess?.prepare();
   }
@@ -162,6 +165,12 @@ export class Sequential {
   fit(x: Tensor, y: Tensor, opts: FitOptions = {}): Promise<History> { return fit(this, x, y, opts); }
   evaluate(x: Tensor, y: Tensor, opts: EvaluateOptions = {}): Promise<EvalResult> { return evaluate(this, x, y, opts); }
   predict(x: Tensor, opts: { batchSize?: number } = {}): Promise<Tensor> { return predict(this, x, opts); }
+
+  /** Runs the initializers of parameters nobody has set yet. */
+  private materialize(): void {
+    for (const [k, make] of this.lazy) if (!this.pending.has(k)) this.pending.set(k, make());
+    this.lazy.clear();
+  }
 
   /** The session's buffer `name` as a typed array of its dtype (f32, i8 or i32). */
   private view(name: string): ParamData {
