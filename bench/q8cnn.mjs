@@ -36,7 +36,7 @@ function images(file, n = Infinity) {
 /** Best seconds per call of each fn: warm-up, then interleaved rounds (background load hits all alike). */
 function race(fns, seconds) {
   for (const f of fns) { f(); f(); }
-  const best = fns.map(() => Infinity), ROUNDS = 6;
+  const best = fns.map(() => Infinity), ROUNDS = 24;
   for (let r = 0; r < ROUNDS; r++) {
     fns.forEach((f, i) => {
       const end = performance.now() + (seconds * 1000) / ROUNDS / fns.length;

@@ -72,19 +72,32 @@ export function qs8_conv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize, s
 
 // ---- groups = 1: im2col + packed int8 GEMM ----
 
-// bytes [s, s + n) → d; NOTE: memory.copy / fill are calls in V8, so short runs (the first layer's
-// C = 1..3) go in 8-byte words and bytes
+// bytes [s, s + n) → d. NOTE: memory.copy / fill are calls in V8 (~20 ns), so runs below 256 bytes
+// (a kernel row of KW*C bytes) move in 16-byte vectors (the last one overlapping), 8-byte words and bytes
 // @ts-ignore: decorator
 @inline function copyRun(d: usize, s: usize, n: i32): void {
-  if (n >= 32) { memory.copy(d, s, <usize>n); return; }
+  if (n >= 256) { memory.copy(d, s, <usize>n); return; }
+  if (n >= 16) {
+    let i = 0;
+    for (; i + 16 <= n; i += 16) v128.store(d + i, v128.load(s + i));
+    if (i < n) v128.store(d + n - 16, v128.load(s + n - 16));
+    return;
+  }
   let i = 0;
-  for (; i + 8 <= n; i += 8) store<u64>(d + i, load<u64>(s + i));
+  if (n >= 8) { store<u64>(d, load<u64>(s)); i = 8; }
   for (; i < n; i++) store<u8>(d + i, load<u8>(s + i));
 }
 // @ts-ignore: decorator
 @inline function fillRun(d: usize, v: u8, n: i32): void {
-  if (n >= 32) { memory.fill(d, v, <usize>n); return; }
-  for (let i = 0; i < n; i++) store<u8>(d + i, v);
+  if (n >= 256) { memory.fill(d, v, <usize>n); return; }
+  let i = 0;
+  if (n >= 16) {
+    const z = i8x16.splat(<i8>v);
+    for (; i + 16 <= n; i += 16) v128.store(d + i, z);
+    if (i < n) v128.store(d + n - 16, z);
+    return;
+  }
+  for (; i < n; i++) store<u8>(d + i, v);
 }
 
 // col: (rows, KH*KW*C) i8 for output pixels [p0, p0 + rows), row layout (kh, kw, c); outside = za.

@@ -8,7 +8,7 @@
 //   anything else → the f32 layer itself (frozen), behind a Dequantize.
 // A Quantize layer enters the int8 domain where needed (calibrated on that tensor's range), a
 // Dequantize leaves it. mode 'dynamic': Dense → QDenseDynamic (no calibration), the rest stays f32.
-// weightBits 7 keeps weights in [-63, 63], the relaxed-SIMD kernel's fast path.
+// weightBits 7 keeps GEMM weights (K >= 16) in [-63, 63], the relaxed-SIMD kernel's fast path.
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Layer, ParamData, size } from '../layers/layer.js';
@@ -32,7 +32,7 @@ export interface QuantizeOptions {
   percentile?: number;
   /** static: int8 activations end to end; dynamic: int8 Dense weights, activations quantized per batch */
   mode?: 'static' | 'dynamic';
-  /** 8: weights in [-127, 127]; 7: [-63, 63] (the relaxed-SIMD fast path) */
+  /** 8: weights in [-127, 127]; 7: [-63, 63] in the GEMM layers with K >= 16 (the relaxed-SIMD fast path), 8 elsewhere */
   weightBits?: 7 | 8;
   /** quantize only the first `layers` layers (a backbone); the result ends in f32 features */
   layers?: number;
@@ -115,7 +115,9 @@ export async function quantizeModel(model: Sequential, calibrationX: Tensor | un
       const f32Out = u.type === 'dense' && (() => { const c = consumer(end); return !c || !QUANTIZABLE.has(c.type) && c.type !== 'maxPool2d'; })();
       const qout = qparamsFromRange(...range(end));
       const depthwise = u.type !== 'dense' && conv.groups > 1;
-      const q = quantizeWeights(u.type === 'conv2d' && !depthwise ? hwioToOhwi(weight, OC) : weight, OC, depthwise, bits, qin.scale, bias);
+      // 7-bit weights only where the relaxed GEMM gains from them: packed layers with K >= 16 (its A packing is scalar below)
+      const K = weight.length / OC, wbits = bits === 7 && !depthwise && K >= 16 ? 7 : 8;
+      const q = quantizeWeights(u.type === 'conv2d' && !depthwise ? hwioToOhwi(weight, OC) : weight, OC, depthwise, wbits, qin.scale, bias);
       const params = { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: quantizeBias(bias, qin.scale, q.scale) };
       if (u.type === 'dense') {
         push(new QDense({ units: OC, activation: act, output: f32Out ? 'f32' : 'i8', name: u.name, quant: f32Out ? { input: qin } : { input: qin, output: qout } }), params);
