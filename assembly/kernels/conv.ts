@@ -15,6 +15,7 @@
 //
 // __simd picks a path from the geometry:
 //   groups = 1, 1x1, stride 1, no padding  → one GEMM over all pixels (pointwise)
+//   groups = 1, K = KH*KW*C <= 256, OC <= 512 (fwd only) → implicit GEMM, no im2col (conv_igemm.ts)
 //   groups = 1 otherwise                   → im2col of a block of pixels into scratch + GEMM
 //   groups = C = OC (depthwise)            → direct SIMD over channels; 3x3 fast path (conv_direct.ts)
 //   other groups                           → direct SIMD over the output channels of a group
@@ -22,6 +23,7 @@
 import { f32_gemm__simd, gemm_scratch_floats } from './gemm';
 import { convGeometry, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
+import { igemmFits, igemmFwd } from './conv_igemm';
 
 // Pixels per im2col block: the column block (rows x KH*KW*C floats) stays within COL_BUDGET floats
 // (1 MiB), between 8 and 256 rows.
@@ -181,7 +183,9 @@ export function f32_conv2d_fwd__simd(y: usize, x: usize, w: usize, scratch: usiz
     return;
   }
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(y, x, w, scratch, M, OC, C, 0, 0, 0); return; }
-  const K = KH * KW * C, mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
+  const K = KH * KW * C;
+  if (igemmFits(K, OC)) { igemmFwd(y, x, w, scratch); return; }
+  const mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
   for (let p0 = 0; p0 < M; p0 += mb) {
     const rows = min(mb, M - p0);
     im2col(scratch, x, p0, rows);

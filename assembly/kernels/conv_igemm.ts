@@ -1,0 +1,181 @@
+// Conv2D forward, groups = 1, as an "implicit GEMM": the 4x8 register-blocked microkernel shape of
+// gemm.ts (4 output pixels x 8 output channels, 8 v128 accumulators, per k: 2 B loads, 4 A splats,
+// 8 vfma) with the A operand read straight from the NHWC input: no im2col, no A packing.
+// Used by f32_conv2d_fwd__simd (conv.ts) when igemmFits(K, OC).
+//   w (K = KH*KW*C, OC) is packed once per call into ceil(OC/8) panels of (K, 8) floats in scratch
+//   (OC zero-padded), so each B row is two aligned v128 loads.
+//   A row r of a tile is output pixel (n, oh, ow0 + r); with dilation 1, the taps of one kernel row
+//   are KW*C contiguous floats of x (NHWC), so an interior kernel row is ONE inner loop of KW*C
+//   steps with four pointers (stride SW*C floats apart). Kernel rows outside the input (vertical
+//   padding) are skipped: they contribute 0. Tiles that touch the left/right padding (or any
+//   dilation > 1) walk the kernel row tap by tap, pointing an out-of-range pixel at a block of C
+//   zeros in scratch.
+//   Tiles stay within one output row: ow0 = 0, 4, 8, ..., and a ragged row end is covered by one
+//   more tile at OW - 4 (recomputing up to 3 pixels; fwd overwrites, so this is idempotent). Rows
+//   narrower than 4 pixels run a tile whose missing rows repeat the last pixel and are not stored.
+//   Output channels: full panels store two vectors per row; the last partial panel stores the
+//   first vector when it is full, then the remaining lanes from a 4x8 scratch tile.
+// Loop order: per output row, per panel (the K x 8 panel stays in L1), per tile.
+// Tiles whose taps are all inside the input (the common case) run tileTab: one loop over all K
+// taps with a table of byte offsets (tap -> offset from the pixel), same for every such tile.
+// Scratch: K*ceil(OC/8)*8 (panels) + ceil(C/4)*4 (zeros) + 32 (tile) + K (offsets) floats. igemmFits keeps this
+// within conv2d_scratch_floats' im2col plan (K <= 256, OC <= 512: the GEMM scratch alone holds
+// kc*nc = K*ceil(OC/8)*8 plus kc*mc >= 4K >= C + 32 floats more... see igemmScratchFloats).
+import { vld, vst, vzero, vfma } from '../simd';
+import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
+
+// @ts-ignore: decorator
+@inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
+
+/** Floats the implicit GEMM uses (<= conv2d_scratch_floats whenever igemmFits). */
+// @ts-ignore: decorator
+@inline export function igemmScratchFloats(K: i32, OC: i32, C: i32): i32 { return K * ((OC + 7) & ~7) + ((C + 3) & ~3) + 32 + K; }
+
+function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
+  for (let j0 = 0; j0 < OC; j0 += 8) {
+    const nr = min(8, OC - j0);
+    let d = wp + (<usize>j0 * K << 2);
+    let s = w + (<usize>j0 << 2);
+    const ld = <usize>OC << 2;
+    if (nr == 8) {
+      for (let k = 0; k < K; k++) { vst(d, vld(s)); vst(d + 16, vld(s + 16)); d += 32; s += ld; }
+    } else {
+      for (let k = 0; k < K; k++) {
+        vst(d, vzero()); vst(d + 16, vzero());
+        for (let j = 0; j < nr; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+        d += 32; s += ld;
+      }
+    }
+  }
+}
+
+// One 4x8 tile whose taps are all inside the input: pixel r's taps at a0 + r*sp + tab[k].
+function tileTab(a0: usize, sp: usize, tab: usize, bp: usize, K: i32, r0: usize, ldy: usize, nr: i32, tmp: usize): void {
+  const a1 = a0 + sp, a2 = a1 + sp, a3 = a2 + sp;
+  let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
+  let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
+  for (let k = 0; k < K; k++) {
+    const o = <usize>load<i32>(tab + (<usize>k << 2));
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(a0 + o);
+    c00 = vfma(av, b0, c00); c01 = vfma(av, b1, c01);
+    av = v128.load32_splat(a1 + o);
+    c10 = vfma(av, b0, c10); c11 = vfma(av, b1, c11);
+    av = v128.load32_splat(a2 + o);
+    c20 = vfma(av, b0, c20); c21 = vfma(av, b1, c21);
+    av = v128.load32_splat(a3 + o);
+    c30 = vfma(av, b0, c30); c31 = vfma(av, b1, c31);
+    bp += 32;
+  }
+  const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
+  if (nr == 8) {
+    vst(r0, c00); vst(r0 + 16, c01); vst(r1, c10); vst(r1 + 16, c11);
+    vst(r2, c20); vst(r2 + 16, c21); vst(r3, c30); vst(r3 + 16, c31);
+    return;
+  }
+  vst(tmp, c00); vst(tmp + 16, c01); vst(tmp + 32, c10); vst(tmp + 48, c11);
+  vst(tmp + 64, c20); vst(tmp + 80, c21); vst(tmp + 96, c30); vst(tmp + 112, c31);
+  for (let r = 0; r < 4; r++) {
+    const cr = r0 + <usize>r * ldy, tr = tmp + (<usize>r << 5);
+    let j = 0;
+    if (nr >= 4) { vst(cr, vld(tr)); j = 4; }
+    for (; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)));
+  }
+}
+
+// y: (N, OH, OW, OC) f32; x: (N, H, W, C) f32; w: (KH*KW*C, OC) f32; geometry from convGeometry().
+export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
+  const C = gC, OC = gOC, KW = gKW, K = gKH * KW * C, W = gW, H = gH, OW = gOW;
+  const SW = gSW, DW = gDW, PL = gPL;
+  const wp = scratch;
+  const zero = wp + (<usize>(K * ((OC + 7) & ~7)) << 2);
+  const tmp = zero + (<usize>((C + 3) & ~3) << 2);
+  const tab = tmp + 128;
+  packPanels(wp, w, K, OC);
+  const rowBytes = <usize>W * C << 2;
+  // byte offset of tap k = (kh, kw, c) from the pixel's first tap, for tiles inside the input
+  for (let kh = 0, k = 0; kh < gKH; kh++) for (let kw = 0; kw < KW; kw++) for (let c = 0; c < C; c++, k++) {
+    store<i32>(tab + (<usize>k << 2), <i32>(<usize>(kh * gDH) * rowBytes + <usize>(kw * DW) * (<usize>C << 2) + (<usize>c << 2)));
+  }
+  memory.fill(zero, 0, <usize>C << 2);
+  const cs = <usize>C << 2, ldy = <usize>OC << 2, runKW = KW * C;
+  // tiles of this output row: [0, 4, ..., lastFull], plus OW - 4 when OW % 4 != 0 (OW >= 4)
+  const mrAll = min(4, OW);
+  for (let n = 0; n < gN; n++) {
+    const xn = x + (<usize>n * H * W * C << 2);
+    for (let oh = 0; oh < gOH; oh++) {
+      const ih0 = oh * gSH - gPT;
+      // valid kernel rows [khLo, khHi)
+      let khLo = 0, khHi = gKH;
+      while (khLo < khHi && ih0 + khLo * gDH < 0) khLo++;
+      while (khHi > khLo && ih0 + (khHi - 1) * gDH >= H) khHi--;
+      const yrow = y + ((<usize>(n * gOH + oh) * OW) * OC << 2);
+      const rowIn = (khLo == 0) & (khHi == gKH);
+      for (let j0 = 0; j0 < OC; j0 += 8) {
+        const nr = min(8, OC - j0);
+        const pw = wp + (<usize>j0 * K << 2);
+        for (let ow0 = 0; ow0 < OW; ow0 += 4) {
+          const o0 = ow0 + 4 > OW ? max(0, OW - 4) : ow0;
+          // first input column of each tile row (rows past the output row repeat the last one)
+          const i0 = o0 * SW - PL;
+          const i1 = min(o0 + 1, OW - 1) * SW - PL, i2 = min(o0 + 2, OW - 1) * SW - PL, i3 = min(o0 + 3, OW - 1) * SW - PL;
+          const colIn = (i0 >= 0) & (i3 + (KW - 1) * DW < W);
+          const r0 = yrow + (<usize>o0 * OC + j0 << 2);
+          if (colIn & rowIn & (mrAll == 4)) {
+            tileTab(xn + <usize>ih0 * rowBytes + <usize>i0 * cs, <usize>SW * cs, tab, pw, K, r0, ldy, nr, tmp);
+            continue;
+          }
+          const interior = (DW == 1) & colIn;
+          let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
+          let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
+          for (let kh = khLo; kh < khHi; kh++) {
+            const xr = xn + <usize>(ih0 + kh * gDH) * rowBytes;
+            const bk = pw + (<usize>(kh * runKW) << 5);
+            const segs = interior ? 1 : KW;
+            for (let sg = 0; sg < segs; sg++) {
+              let a0: usize, a1: usize, a2: usize, a3: usize, cnt: i32, bp: usize;
+              if (interior) {
+                a0 = xr + <usize>i0 * cs; a1 = xr + <usize>i1 * cs; a2 = xr + <usize>i2 * cs; a3 = xr + <usize>i3 * cs;
+                cnt = runKW; bp = bk;
+              } else {
+                const dk = sg * DW;
+                a0 = <u32>(i0 + dk) < <u32>W ? xr + <usize>(i0 + dk) * cs : zero;
+                a1 = <u32>(i1 + dk) < <u32>W ? xr + <usize>(i1 + dk) * cs : zero;
+                a2 = <u32>(i2 + dk) < <u32>W ? xr + <usize>(i2 + dk) * cs : zero;
+                a3 = <u32>(i3 + dk) < <u32>W ? xr + <usize>(i3 + dk) * cs : zero;
+                cnt = C; bp = bk + (<usize>(sg * C) << 5);
+              }
+              for (let j = 0; j < cnt; j++) {
+                const o = <usize>j << 2;
+                const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+                let av = v128.load32_splat(a0 + o);
+                c00 = vfma(av, b0, c00); c01 = vfma(av, b1, c01);
+                av = v128.load32_splat(a1 + o);
+                c10 = vfma(av, b0, c10); c11 = vfma(av, b1, c11);
+                av = v128.load32_splat(a2 + o);
+                c20 = vfma(av, b0, c20); c21 = vfma(av, b1, c21);
+                av = v128.load32_splat(a3 + o);
+                c30 = vfma(av, b0, c30); c31 = vfma(av, b1, c31);
+                bp += 32;
+              }
+            }
+          }
+          if ((nr == 8) & (mrAll == 4)) {
+            const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
+            vst(r0, c00); vst(r0 + 16, c01); vst(r1, c10); vst(r1 + 16, c11);
+            vst(r2, c20); vst(r2 + 16, c21); vst(r3, c30); vst(r3 + 16, c31);
+          } else {
+            vst(tmp, c00); vst(tmp + 16, c01); vst(tmp + 32, c10); vst(tmp + 48, c11);
+            vst(tmp + 64, c20); vst(tmp + 80, c21); vst(tmp + 96, c30); vst(tmp + 112, c31);
+            for (let r = 0; r < mrAll; r++) {
+              const cr = r0 + <usize>r * ldy, tr = tmp + (<usize>r << 5);
+              let j = 0;
+              if (nr >= 4) { vst(cr, vld(tr)); j = 4; }
+              for (; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
