@@ -278,7 +278,13 @@ export function conv2dScratchFloats(d: Dims, g: (M: number, N: number, K: number
     return Math.max(g(M, OC, C), g(M, C, OC), g(C, OC, M));
   }
   const K = d.KH * d.KW * C, mb = Math.min(M, Math.max(8, Math.min(256, Math.floor(2 ** 18 / K))));
-  return Math.ceil(mb * K / 4) * 4 + Math.max(g(mb, OC, K), g(mb, K, OC), g(K, OC, mb));
+  const col = Math.ceil(mb * K / 4) * 4 + Math.max(g(mb, OC, K), g(mb, K, OC), g(K, OC, mb));
+  if (K > 256 || OC > 512) return col;
+  // implicit GEMM forward (assembly/kernels/conv_igemm.ts): 8-wide weight panels, zeros, a tile, tap offsets, padded image
+  const Hp = (OH - 1) * d.strideH + (d.KH - 1) * d.dilH + 1, Wp = (OW - 1) * d.strideW + (d.KW - 1) * d.dilW + 1;
+  const needPad = d.padT > 0 || d.padL > 0 || Hp > d.H || Wp > d.W;
+  const pad = needPad && Hp * Wp * C <= 2 ** 16 ? Hp * Wp * C : 0;
+  return Math.max(col, K * Math.ceil(OC / 8) * 8 + Math.ceil(C / 4) * 4 + 32 + Math.ceil(K / 4) * 4 + pad);
 }
 
 // ---- pool geometry (assembly/kernels/pool.ts): conv's geometry without OC and groups; AvgPool has no dilation ----

@@ -23,7 +23,7 @@
 import { f32_gemm__simd, gemm_scratch_floats } from './gemm';
 import { convGeometry, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
-import { igemmFits, igemmFwd } from './conv_igemm';
+import { igemmFits, igemmFwd, igemmScratchFloats } from './conv_igemm';
 
 // Pixels per im2col block: the column block (rows x KH*KW*C floats) stays within COL_BUDGET floats
 // (1 MiB), between 8 and 256 rows.
@@ -46,7 +46,10 @@ export function conv2d_scratch_floats(N: i32, H: i32, W: i32, C: i32, OC: i32, K
   }
   const K = KH * KW * C, mb = colRows(M, K);
   const g = max(gemm_scratch_floats(mb, OC, K), max(gemm_scratch_floats(mb, K, OC), gemm_scratch_floats(K, OC, mb)));
-  return ((mb * K + 3) & ~3) + g;
+  const col = ((mb * K + 3) & ~3) + g;
+  if (!igemmFits(K, OC)) return col;
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
+  return max(col, igemmScratchFloats(H, W, C, OC, KH, KW, OH, OW, strideH, strideW, padT, padL, dilH, dilW));
 }
 
 // ---- reference: the textbook loops ----

@@ -28,8 +28,29 @@ import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW }
 @inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
 
 /** Floats the implicit GEMM uses (<= conv2d_scratch_floats whenever igemmFits). */
+// Largest zero-padded image copy (floats, 256 KiB); bigger padded images take the border path.
+const PAD_MAX: i32 = 1 << 16;
+
+// Input extent the output's taps span (padded rows/cols included): (O-1)*S + (K-1)*D + 1.
 // @ts-ignore: decorator
-@inline export function igemmScratchFloats(K: i32, OC: i32, C: i32): i32 { return K * ((OC + 7) & ~7) + ((C + 3) & ~3) + 32 + K; }
+@inline function padExtent(O: i32, S: i32, K: i32, D: i32): i32 { return (O - 1) * S + (K - 1) * D + 1; }
+
+// @ts-ignore: decorator
+@inline function copyRun(d: usize, s: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) { const o = <usize>k << 2; v128.store(d + o, v128.load(s + o)); }
+  for (; k < n; k++) { const o = <usize>k << 2; store<f32>(d + o, load<f32>(s + o)); }
+}
+
+/** Floats of scratch igemmFwd uses (conv2d_scratch_floats takes the max with the im2col plan). */
+export function igemmScratchFloats(H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                   strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32): i32 {
+  const K = KH * KW * C;
+  const Hp = padExtent(OH, strideH, KH, dilH), Wp = padExtent(OW, strideW, KW, dilW);
+  const needPad = (padT > 0) | (padL > 0) | (Hp > H) | (Wp > W);
+  const pad = needPad && Hp * Wp * C <= PAD_MAX ? Hp * Wp * C : 0;
+  return K * ((OC + 7) & ~7) + ((C + 3) & ~3) + 32 + ((K + 3) & ~3) + pad;
+}
 
 function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
   for (let j0 = 0; j0 < OC; j0 += 8) {
@@ -49,9 +70,10 @@ function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
   }
 }
 
-// One 4x8 tile whose taps are all inside the input: pixel r's taps at a0 + r*sp + tab[k].
-function tileTab(a0: usize, sp: usize, tab: usize, bp: usize, K: i32, r0: usize, ldy: usize, nr: i32, tmp: usize): void {
-  const a1 = a0 + sp, a2 = a1 + sp, a3 = a2 + sp;
+// One 4x8 tile whose taps are all inside the (padded) input: pixel r's taps at ar + tab[k]. Stores
+// mr rows (r0, r0 + ldy, ...) of nr columns.
+function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usize, K: i32, r0: usize, ldy: usize,
+                 nr: i32, mr: i32, tmp: usize): void {
   let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
   let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
   for (let k = 0; k < K; k++) {
@@ -68,18 +90,47 @@ function tileTab(a0: usize, sp: usize, tab: usize, bp: usize, K: i32, r0: usize,
     bp += 32;
   }
   const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
-  if (nr == 8) {
+  if ((nr == 8) & (mr == 4)) {
     vst(r0, c00); vst(r0 + 16, c01); vst(r1, c10); vst(r1 + 16, c11);
     vst(r2, c20); vst(r2 + 16, c21); vst(r3, c30); vst(r3 + 16, c31);
     return;
   }
   vst(tmp, c00); vst(tmp + 16, c01); vst(tmp + 32, c10); vst(tmp + 48, c11);
   vst(tmp + 64, c20); vst(tmp + 80, c21); vst(tmp + 96, c30); vst(tmp + 112, c31);
-  for (let r = 0; r < 4; r++) {
+  for (let r = 0; r < mr; r++) {
     const cr = r0 + <usize>r * ldy, tr = tmp + (<usize>r << 5);
     let j = 0;
     if (nr >= 4) { vst(cr, vld(tr)); j = 4; }
     for (; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)));
+  }
+}
+
+// All output pixels of one image, every tap inside src (an input image of width Ws, or its padded
+// copy): tiles of 4 consecutive pixels of the flattened (OH*OW) image, spanning output rows; a
+// ragged end is covered by one more tile at P - 4 (or, when P < 4, a tile of P rows).
+function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, tmp: usize): void {
+  const OW = gOW, P = gOH * OW, OC = gOC, K = gKH * gKW * gC;
+  const cs = <usize>gC << 2, ldy = <usize>OC << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs;
+  const mr = min(4, P);
+  for (let j0 = 0; j0 < OC; j0 += 8) {
+    const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2);
+    for (let p0 = 0; p0 < P; p0 += 4) {
+      const q = p0 + 4 > P ? max(0, P - 4) : p0;
+      const q1 = min(q + 1, P - 1), q2 = min(q + 2, P - 1), q3 = min(q + 3, P - 1);
+      const a0 = src + <usize>(q / OW) * rs + <usize>(q % OW) * ps;
+      const a1 = src + <usize>(q1 / OW) * rs + <usize>(q1 % OW) * ps;
+      const a2 = src + <usize>(q2 / OW) * rs + <usize>(q2 % OW) * ps;
+      const a3 = src + <usize>(q3 / OW) * rs + <usize>(q3 % OW) * ps;
+      tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, tmp);
+    }
+  }
+}
+
+// byte offset of tap k = (kh, kw, c) from a pixel's first tap in an input of width Ws
+function fillTab(tab: usize, Ws: i32): void {
+  const C = gC, rowBytes = <usize>Ws * C << 2;
+  for (let kh = 0, k = 0; kh < gKH; kh++) for (let kw = 0; kw < gKW; kw++) for (let c = 0; c < C; c++, k++) {
+    store<i32>(tab + (<usize>k << 2), <i32>(<usize>(kh * gDH) * rowBytes + <usize>(kw * gDW) * (<usize>C << 2) + (<usize>c << 2)));
   }
 }
 
@@ -92,11 +143,31 @@ export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
   const tmp = zero + (<usize>((C + 3) & ~3) << 2);
   const tab = tmp + 128;
   packPanels(wp, w, K, OC);
-  const rowBytes = <usize>W * C << 2;
-  // byte offset of tap k = (kh, kw, c) from the pixel's first tap, for tiles inside the input
-  for (let kh = 0, k = 0; kh < gKH; kh++) for (let kw = 0; kw < KW; kw++) for (let c = 0; c < C; c++, k++) {
-    store<i32>(tab + (<usize>k << 2), <i32>(<usize>(kh * gDH) * rowBytes + <usize>(kw * DW) * (<usize>C << 2) + (<usize>c << 2)));
+  const Hp = padExtent(gOH, gSH, gKH, gDH), Wp = padExtent(OW, SW, KW, DW);
+  const needPad = (gPT > 0) | (PL > 0) | (Hp > H) | (Wp > W);
+  const yImg = <usize>gOH * OW * OC << 2, xImg = <usize>H * W * C << 2;
+  if (!needPad) {
+    fillTab(tab, W);
+    for (let n = 0; n < gN; n++) igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, tmp);
+    return;
   }
+  if (Hp * Wp * C <= PAD_MAX) {
+    // zero-padded copy of each image: every tap in range, no border cases
+    const pad = tab + (<usize>((K + 3) & ~3) << 2);
+    memory.fill(pad, 0, <usize>(Hp * Wp * C) << 2);
+    fillTab(tab, Wp);
+    const rows = min(H, Hp - gPT), cols = min(W, Wp - PL);
+    for (let n = 0; n < gN; n++) {
+      const xn = x + <usize>n * xImg;
+      for (let ih = 0; ih < rows; ih++) {
+        copyRun(pad + (<usize>(((ih + gPT) * Wp + PL) * C) << 2), xn + (<usize>(ih * W * C) << 2), cols * C);
+      }
+      igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, tmp);
+    }
+    return;
+  }
+  const rowBytes = <usize>W * C << 2;
+  fillTab(tab, W);
   memory.fill(zero, 0, <usize>C << 2);
   const cs = <usize>C << 2, ldy = <usize>OC << 2, runKW = KW * C;
   // tiles of this output row: [0, 4, ..., lastFull], plus OW - 4 when OW % 4 != 0 (OW >= 4)
@@ -122,7 +193,8 @@ export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
           const colIn = (i0 >= 0) & (i3 + (KW - 1) * DW < W);
           const r0 = yrow + (<usize>o0 * OC + j0 << 2);
           if (colIn & rowIn & (mrAll == 4)) {
-            tileTab(xn + <usize>ih0 * rowBytes + <usize>i0 * cs, <usize>SW * cs, tab, pw, K, r0, ldy, nr, tmp);
+            const a0 = xn + <usize>ih0 * rowBytes + <usize>i0 * cs, sp = <usize>SW * cs;
+            tileTab(a0, a0 + sp, a0 + 2 * sp, a0 + 3 * sp, tab, pw, K, r0, ldy, nr, 4, tmp);
             continue;
           }
           const interior = (DW == 1) & colIn;
