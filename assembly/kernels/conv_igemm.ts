@@ -4,23 +4,20 @@
 // Used by f32_conv2d_fwd__simd (conv.ts) when igemmFits(K, OC).
 //   w (K = KH*KW*C, OC) is packed once per call into ceil(OC/8) panels of (K, 8) floats in scratch
 //   (OC zero-padded), so each B row is two aligned v128 loads.
-//   A row r of a tile is output pixel (n, oh, ow0 + r); with dilation 1, the taps of one kernel row
-//   are KW*C contiguous floats of x (NHWC), so an interior kernel row is ONE inner loop of KW*C
-//   steps with four pointers (stride SW*C floats apart). Kernel rows outside the input (vertical
-//   padding) are skipped: they contribute 0. Tiles that touch the left/right padding (or any
-//   dilation > 1) walk the kernel row tap by tap, pointing an out-of-range pixel at a block of C
-//   zeros in scratch.
-//   Tiles stay within one output row: ow0 = 0, 4, 8, ..., and a ragged row end is covered by one
-//   more tile at OW - 4 (recomputing up to 3 pixels; fwd overwrites, so this is idempotent). Rows
-//   narrower than 4 pixels run a tile whose missing rows repeat the last pixel and are not stored.
-//   Output channels: full panels store two vectors per row; the last partial panel stores the
-//   first vector when it is full, then the remaining lanes from a 4x8 scratch tile.
-// Loop order: per output row, per panel (the K x 8 panel stays in L1), per tile.
-// Tiles whose taps are all inside the input (the common case) run tileTab: one loop over all K
-// taps with a table of byte offsets (tap -> offset from the pixel), same for every such tile.
-// Scratch: K*ceil(OC/8)*8 (panels) + ceil(C/4)*4 (zeros) + 32 (tile) + K (offsets) floats. igemmFits keeps this
-// within conv2d_scratch_floats' im2col plan (K <= 256, OC <= 512: the GEMM scratch alone holds
-// kc*nc = K*ceil(OC/8)*8 plus kc*mc >= 4K >= C + 32 floats more... see igemmScratchFloats).
+//   A row r of a tile is output pixel q + r of one image (flattened OH*OW, so tiles span output
+//   rows); its taps are read at pixel base + tab[k], a table of byte offsets shared by every pixel
+//   (one loop over all K taps, like micro_4x8 plus one i32 load per k).
+//   Every tap must be inside the source: without padding that holds already; with padding each
+//   image is first copied into a zero-padded buffer in scratch (when it holds <= PAD_MAX floats).
+//   Bigger padded images take the border path: tiles within one output row; kernel rows outside
+//   the input are skipped, tiles touching the left/right padding walk the taps one kernel column at
+//   a time with out-of-range pixels pointed at C zeros in scratch.
+//   A ragged end is covered by one more tile at P - 4 (recomputing up to 3 pixels: fwd overwrites,
+//   so this is idempotent); fewer than 4 pixels: the missing rows repeat the last and are not stored.
+//   Output channels: full panels store two vectors per row; a partial panel stores via a 4x8 tile.
+// Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
+// Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
+// ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
 import { vld, vst, vzero, vfma } from '../simd';
 import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
 
