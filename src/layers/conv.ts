@@ -25,7 +25,12 @@ export interface Conv2DOptions {
   trainable?: boolean;
 }
 
-export const pair = (v: number | [number, number] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
+export const pair = (v: number | [number, number] | undefined | null, d: number): [number, number] => {
+  if (v === undefined || v === null) return [d, d];
+  if (typeof v === 'number') return [v, v];
+  if (!Array.isArray(v) || v.length !== 2) throw new AxonError('BAD_CONFIG', `expected a number or a pair of numbers, got ${JSON.stringify(v)}`);
+  return v;
+};
 
 /** Explicit [top, left, bottom, right] pads for a window over an H x W input. */
 export function resolvePadding(p: Padding, H: number, W: number, k: [number, number], s: [number, number], dil: [number, number], who: string): [number, number, number, number] {

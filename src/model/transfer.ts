@@ -61,7 +61,7 @@ export function replaceHead(model: Sequential, head: Layer[], opts: { keep?: Lay
   const out = new Sequential({ inputShape: model.inputShape, seed: model.seed, name: opts.name ?? model.name, engine: model.engine });
   const kept = model.layers.slice(0, keep + 1), names = new Set(kept.map((l) => l.name));
   for (const l of kept) {
-    const copy = layerFromConfig(l.type, l.config(), l.name);
+    const copy = layerFromConfig(l.type, l.quantParams ? { ...l.config(), quant: l.quantParams() } : l.config(), l.name);   // int8 layers carry their quantization
     copy.trainable = l.trainable;
     out.add(copy);
   }
