@@ -24,7 +24,6 @@ import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW }
 // @ts-ignore: decorator
 @inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
 
-/** Floats the implicit GEMM uses (<= conv2d_scratch_floats whenever igemmFits). */
 // Largest zero-padded image copy (floats, 256 KiB); bigger padded images take the border path.
 const PAD_MAX: i32 = 1 << 16;
 
@@ -111,13 +110,27 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, tmp: 
   const mr = min(4, P);
   for (let j0 = 0; j0 < OC; j0 += 8) {
     const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2);
+    // (oh, ow) of the next pixel, stepped along (no divisions per tile)
+    let oh = 0, ow = 0;
     for (let p0 = 0; p0 < P; p0 += 4) {
-      const q = p0 + 4 > P ? max(0, P - 4) : p0;
-      const q1 = min(q + 1, P - 1), q2 = min(q + 2, P - 1), q3 = min(q + 3, P - 1);
-      const a0 = src + <usize>(q / OW) * rs + <usize>(q % OW) * ps;
-      const a1 = src + <usize>(q1 / OW) * rs + <usize>(q1 % OW) * ps;
-      const a2 = src + <usize>(q2 / OW) * rs + <usize>(q2 % OW) * ps;
-      const a3 = src + <usize>(q3 / OW) * rs + <usize>(q3 % OW) * ps;
+      let q = p0, a0: usize, a1: usize, a2: usize, a3: usize;
+      if (p0 + 4 <= P) {
+        a0 = src + <usize>oh * rs + <usize>ow * ps;
+        if (++ow == OW) { ow = 0; oh++; }
+        a1 = src + <usize>oh * rs + <usize>ow * ps;
+        if (++ow == OW) { ow = 0; oh++; }
+        a2 = src + <usize>oh * rs + <usize>ow * ps;
+        if (++ow == OW) { ow = 0; oh++; }
+        a3 = src + <usize>oh * rs + <usize>ow * ps;
+        if (++ow == OW) { ow = 0; oh++; }
+      } else {
+        q = max(0, P - 4);
+        const q1 = min(q + 1, P - 1), q2 = min(q + 2, P - 1), q3 = min(q + 3, P - 1);
+        a0 = src + <usize>(q / OW) * rs + <usize>(q % OW) * ps;
+        a1 = src + <usize>(q1 / OW) * rs + <usize>(q1 % OW) * ps;
+        a2 = src + <usize>(q2 / OW) * rs + <usize>(q2 % OW) * ps;
+        a3 = src + <usize>(q3 / OW) * rs + <usize>(q3 % OW) * ps;
+      }
       tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, tmp);
     }
   }
