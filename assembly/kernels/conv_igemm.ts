@@ -91,14 +91,20 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
     vst(r2, c20); vst(r2 + 16, c21); vst(r3, c30); vst(r3 + 16, c31);
     return;
   }
-  vst(tmp, c00); vst(tmp + 16, c01); vst(tmp + 32, c10); vst(tmp + 48, c11);
-  vst(tmp + 64, c20); vst(tmp + 80, c21); vst(tmp + 96, c30); vst(tmp + 112, c31);
-  for (let r = 0; r < mr; r++) {
-    const cr = r0 + <usize>r * ldy, tr = tmp + (<usize>r << 5);
-    let j = 0;
-    if (nr >= 4) { vst(cr, vld(tr)); j = 4; }
-    for (; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)));
-  }
+  storeRow(r0, c00, c01, nr);
+  if (mr > 1) storeRow(r1, c10, c11, nr);
+  if (mr > 2) storeRow(r2, c20, c21, nr);
+  if (mr > 3) storeRow(r3, c30, c31, nr);
+}
+
+// The first nr (1..8) lanes of v0:v1 to p, with lane stores (nothing past p + nr floats).
+// @ts-ignore: decorator
+@inline function storeRow(p: usize, v0: v128, v1: v128, nr: i32): void {
+  let v = v0, m = nr;
+  if (nr >= 4) { vst(p, v0); v = v1; m = nr - 4; p += 16; }
+  if (m == 4) vst(p, v);
+  else if (m >= 2) { v128.store64_lane(p, v, 0); if (m == 3) v128.store32_lane(p, v, 2, 8); }
+  else if (m == 1) v128.store32_lane(p, v, 0);
 }
 
 // All output pixels of one image, every tap inside src (an input image of width Ws, or its padded
