@@ -15,6 +15,8 @@
 //   A ragged end is covered by one more tile at P - 4 (recomputing up to 3 pixels: fwd overwrites,
 //   so this is idempotent); fewer than 4 pixels: the missing rows repeat the last and are not stored.
 //   Output channels: full panels store two vectors per row; a partial panel stores via a 4x8 tile.
+//   C = 1, OC = 6, column stride 1 (LeNet's first layer): c1oc6Image vectorizes over 4 pixels of a
+//   row instead (no padded OC lanes), same sources (input or padded copy) and tap table.
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
@@ -142,6 +144,39 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, tmp: 
   }
 }
 
+// C = 1, column stride 1, OC = 6 (LeNet's first layer): vectors over 4 output pixels of a row
+// instead of over output channels, so no lane is padding: per tap one x vector (4 neighbouring
+// pixels' taps), 6 weight splats, 6 vfma; the 6 accumulators (oc-major) are transposed to the
+// pixel-major y rows (4x4 transpose for oc 0..3, pairs of lanes for oc 4, 5). Needs OW >= 4; a
+// ragged row end is covered by one more block at OW - 4. w is read in place: (K, 6).
+function c1oc6Image(yn: usize, src: usize, Ws: i32, w: usize, tab: usize): void {
+  const OW = gOW, K = gKH * gKW, rs = <usize>(gSH * Ws) << 2;
+  for (let oh = 0; oh < gOH; oh++) {
+    const xr = src + <usize>oh * rs, yr = yn + (<usize>(oh * OW * 6) << 2);
+    for (let ow0 = 0; ow0 < OW; ow0 += 4) {
+      const o0 = ow0 + 4 > OW ? OW - 4 : ow0;
+      const a = xr + (<usize>o0 << 2);
+      let c0 = vzero(), c1 = vzero(), c2 = vzero(), c3 = vzero(), c4 = vzero(), c5 = vzero();
+      let wk = w;
+      for (let k = 0; k < K; k++) {
+        const xv = v128.load(a + <usize>load<i32>(tab + (<usize>k << 2)));
+        c0 = vfma(xv, v128.load32_splat(wk), c0); c1 = vfma(xv, v128.load32_splat(wk, 4), c1);
+        c2 = vfma(xv, v128.load32_splat(wk, 8), c2); c3 = vfma(xv, v128.load32_splat(wk, 12), c3);
+        c4 = vfma(xv, v128.load32_splat(wk, 16), c4); c5 = vfma(xv, v128.load32_splat(wk, 20), c5);
+        wk += 24;
+      }
+      const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(c2, c3, 0, 4, 1, 5), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
+      const u01 = i32x4.shuffle(c4, c5, 0, 4, 1, 5), u23 = i32x4.shuffle(c4, c5, 2, 6, 3, 7);
+      const p0 = yr + (<usize>(o0 * 6) << 2);
+      vst(p0, i32x4.shuffle(t0, t2, 0, 1, 4, 5)); v128.store64_lane(p0, u01, 0, 16);
+      vst(p0 + 24, i32x4.shuffle(t0, t2, 2, 3, 6, 7)); v128.store64_lane(p0, u01, 1, 40);
+      vst(p0 + 48, i32x4.shuffle(t1, t3, 0, 1, 4, 5)); v128.store64_lane(p0, u23, 0, 64);
+      vst(p0 + 72, i32x4.shuffle(t1, t3, 2, 3, 6, 7)); v128.store64_lane(p0, u23, 1, 88);
+    }
+  }
+}
+
 // byte offset of tap k = (kh, kw, c) from a pixel's first tap in an input of width Ws
 function fillTab(tab: usize, Ws: i32): void {
   const C = gC, rowBytes = <usize>Ws * C << 2;
@@ -162,9 +197,13 @@ export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
   const Hp = padExtent(gOH, gSH, gKH, gDH), Wp = padExtent(OW, SW, KW, DW);
   const needPad = (gPT > 0) | (PL > 0) | (Hp > H) | (Wp > W);
   const yImg = <usize>gOH * OW * OC << 2, xImg = <usize>H * W * C << 2;
+  const c1oc6 = (C == 1) & (OC == 6) & (SW == 1) & (OW >= 4);
   if (!needPad) {
     fillTab(tab, W);
-    for (let n = 0; n < gN; n++) igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, tmp);
+    for (let n = 0; n < gN; n++) {
+      if (c1oc6) c1oc6Image(y + <usize>n * yImg, x + <usize>n * xImg, W, w, tab);
+      else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, tmp);
+    }
     return;
   }
   if (Hp * Wp * C <= PAD_MAX) {
@@ -178,7 +217,8 @@ export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
       for (let ih = 0; ih < rows; ih++) {
         copyRun(pad + (<usize>(((ih + gPT) * Wp + PL) * C) << 2), xn + (<usize>(ih * W * C) << 2), cols * C);
       }
-      igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, tmp);
+      if (c1oc6) c1oc6Image(y + <usize>n * yImg, pad, Wp, w, tab);
+      else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, tmp);
     }
     return;
   }

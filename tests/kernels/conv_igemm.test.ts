@@ -35,6 +35,11 @@ const CASES: [string, G][] = [
   ['pads wider than the kernel reach (no interior tile)', [1, 3, 3, 3, 8, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1]],
   ['K = 256 (limit) C16→6', [1, 6, 7, 16, 6, 4, 4, 1, 1, 0, 1, 0, 2, 1, 1]],
   ['K = 270 (im2col fallback) C30→8', [1, 6, 7, 30, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]],
+  // C = 1, OC = 6, column stride 1, OW >= 4: vectors over pixels (c1oc6Image)
+  ['C1→6 valid ragged OW 7 (pixel-vector path, no padding)', [2, 9, 11, 1, 6, 3, 5, 1, 1, 0, 0, 0, 0, 1, 1]],
+  ['C1→6 dilation 2, stride (2,1), asym pads (pixel-vector path)', [1, 13, 12, 1, 6, 3, 3, 2, 1, 2, 1, 0, 2, 2, 2]],
+  ['C1→6 OW 4 exactly (pixel-vector path)', [1, 6, 8, 1, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1]],
+  ['C1→6 OW 3 (4x8 tiles instead)', [1, 5, 5, 1, 6, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1]],
   ['LeNet conv1 5x5 C1→6 same', [3, 28, 28, 1, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1]],
   ['LeNet conv2 5x5 C6→16 valid', [3, 14, 14, 6, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1]],
   ['MobileNet stem 3x3/2 C3→32 same', [1, 16, 16, 3, 32, 3, 3, 2, 2, 0, 0, 1, 1, 1, 1]],
