@@ -1,7 +1,7 @@
 // W3 (LeNet-5-like: conv5x5x6 same, maxpool, conv5x5x16, maxpool, dense 120-84-10 on 28x28x1)
 // and W4 (MobileNet-v1-like on 96x96x3: 3x3/2 conv 32, 4 depthwise-separable blocks 64, 128/2,
 // 128, 256/2 with ReLU6, global average pool) inference; plus LeNet training samples/s.
-// Same weights in every runtime (Axon's seeded init copied into tfjs; NHWC/HWIO layouts match,
+// Same weights in every runtime (Axon's seeded init copied into tfjs, exported to ONNX for onnxruntime-web; NHWC/HWIO layouts match,
 // Dense (out,in) transposed); outputs compared before timing. One thread; each runtime in its own
 // fresh process, twice, interleaved.
 //   node bench/cnn.mjs            (after npm run build)
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const RUNTIMES = ['axon', 'tfjs-wasm', 'tfjs-cpu'];
+const RUNTIMES = ['axon', 'tfjs-wasm', 'ort-web', 'tfjs-cpu'];
 
 function lenet(L) {
   return [L.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }), L.maxPool2d({ poolSize: 2 }),
@@ -65,6 +65,27 @@ async function runtimeFor(rt) {
         await m.fit(X, Y, { epochs: 1, batchSize: 32, shuffle: false });
         const t0 = performance.now(); await m.fit(X, Y, { epochs: 1, batchSize: 32, shuffle: false }); return n / ((performance.now() - t0) / 1000);
       },
+    };
+  }
+  if (rt === 'ort-web') {
+    // the same Axon models exported to ONNX (NCHW input: onnxruntime's native layout)
+    const ort = await import('onnxruntime-web');
+    const { exportOnnx } = await import('../dist/node.js');
+    ort.env.wasm.numThreads = 1;
+    ort.env.logLevel = 'error';
+    const sessions = {};
+    for (const name of ['lenet', 'mobilenet']) sessions[name] = await ort.InferenceSession.create(await exportOnnx(models[name], { inputLayout: 'nchw' }), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const nchw = (x, n, [H, W, C]) => { const t = new Float32Array(x.length); for (let b = 0; b < n; b++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) t[((b * C + c) * H + h) * W + w] = x[((b * H + h) * W + w) * C + c]; return t; };
+    const run = async (name, xt, n) => {
+      const s = sessions[name], [H, W, C] = SHAPES[name];
+      const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', xt, [n, C, H, W]) });
+      return r[s.outputNames[0]].data;
+    };
+    return {
+      info: `onnxruntime-web ${ort.env.versions?.web ?? '1.30.0'} wasm, 1 thread`,
+      predict: async (name, x, n) => { const xt = nchw(x, n, SHAPES[name]); return () => run(name, xt, n); },
+      out: async (name, x, n) => run(name, nchw(x, n, SHAPES[name]), n),
+      train: async () => { throw new Error('no training API'); },
     };
   }
   const tf = await import('@tensorflow/tfjs-core');
@@ -145,6 +166,9 @@ else {
     const tr = all[rt].map((r) => r.train).filter((v) => typeof v === 'number');
     console.log(`| ${all[rt][0].info} | ${best(rt, 'lenet:1').toFixed(3)} | ${Math.round(64000 / best(rt, 'lenet:64')).toLocaleString('en-US')} | ${best(rt, 'mobilenet:1').toFixed(2)} | ${tr.length ? Math.round(Math.max(...tr)).toLocaleString('en-US') : all[rt][0].train} |`);
   }
-  console.log('| ratios axon / tfjs-wasm | ' + ['lenet:1', 'lenet:64', 'mobilenet:1'].map((k) => (best('tfjs-wasm', k) / best('axon', k)).toFixed(2) + 'x').join(' | ') + ' | ' +
+  const ratio = (peer) => ['lenet:1', 'lenet:64', 'mobilenet:1'].map((k) => (best(peer, k) / best('axon', k)).toFixed(2) + 'x').join(' | ');
+  console.log(`| ratios axon / tfjs-wasm | ${ratio('tfjs-wasm')} | ` +
     (typeof all['tfjs-wasm'][0].train === 'number' ? (Math.max(...all.axon.map((r) => r.train)) / Math.max(...all['tfjs-wasm'].map((r) => r.train))).toFixed(2) + 'x' : 'tfjs-wasm cannot train convs') + ' |');
+  console.log(`| ratios axon / ort-web | ${ratio('ort-web')} | no training API |`);
+  console.log(`| ratio axon / tfjs-cpu (training) | | | | ${(Math.max(...all.axon.map((r) => r.train)) / Math.max(...all['tfjs-cpu'].map((r) => r.train))).toFixed(1)}x |`);
 }
