@@ -43,10 +43,18 @@ export function f32_maxpool2d_fwd__ref(y: usize, idx: usize, x: usize, N: i32, H
 export function f32_maxpool2d_fwd__simd(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                         strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
   const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  if ((KH == 2) & (KW == 2) & (strideH == 2) & (strideW == 2) & (dilH == 1) & (dilW == 1) & ((padT | padL | padB | padR) == 0) & (C >= 4)) {
+    maxpool2x2s2(y, idx, x, N, H, W, C, OH, OW);
+    return;
+  }
   const C4 = C & ~3;
+  // NOTE: when C >= 4 and not a multiple of 4, the last vector [C-4, C) overlaps the previous one:
+  // it recomputes (and rewrites) the same values, so no scalar channel tail is needed.
+  const cEnd = C >= 4 && (C & 3) != 0 ? C4 + 4 : C4;
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     const o = ((n * OH + oh) * OW + ow) * C;
-    for (let c = 0; c < C4; c += 4) {
+    for (let ci = 0; ci < cEnd; ci += 4) {
+      const c = min(ci, C - 4);
       let best = vzero(), bi = i32x4.splat(-1), first = true;
       for (let kh = 0; kh < KH; kh++) {
         const ih = oh * strideH - padT + kh * dilH;
@@ -62,7 +70,7 @@ export function f32_maxpool2d_fwd__simd(y: usize, idx: usize, x: usize, N: i32, 
       }
       vst(at(y, o + c), best); vst(at(idx, o + c), bi);
     }
-    for (let c = C4; c < C; c++) {
+    for (let c = C >= 4 ? C : C4; c < C; c++) {
       let best: f32 = 0, bi = -1;
       for (let kh = 0; kh < KH; kh++) {
         const ih = oh * strideH - padT + kh * dilH;
@@ -75,6 +83,29 @@ export function f32_maxpool2d_fwd__simd(y: usize, idx: usize, x: usize, N: i32, 
         }
       }
       store<f32>(at(y, o + c), best); store<i32>(at(idx, o + c), bi);
+    }
+  }
+}
+
+// The common 2x2 stride-2 unpadded window: no bounds checks, taps in PyTorch's scan order
+// (first maximum wins: later taps replace only when strictly greater). C >= 4.
+function maxpool2x2s2(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32): void {
+  const cEnd = (C + 3) & ~3, rowB = <usize>W * C << 2, pixB = <usize>C << 2;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
+    const ih = oh * 2;
+    for (let ow = 0; ow < OW; ow++) {
+      const iw = ow * 2, o = ((n * OH + oh) * OW + ow) * C;
+      const p00 = at(x, ((n * H + ih) * W + iw) * C), p01 = p00 + pixB, p10 = p00 + rowB, p11 = p10 + pixB;
+      const i00 = ih * W + iw;
+      const v00 = i32x4.splat(i00), v01 = i32x4.splat(i00 + 1), v10 = i32x4.splat(i00 + W), v11 = i32x4.splat(i00 + W + 1);
+      for (let ci = 0; ci < cEnd; ci += 4) {
+        const c = min(ci, C - 4), off = <usize>c << 2;
+        let best = vld(p00 + off), bi = v00;
+        let v = vld(p01 + off), m = vgt(v, best); best = vsel(m, v, best); bi = vsel(m, v01, bi);
+        v = vld(p10 + off); m = vgt(v, best); best = vsel(m, v, best); bi = vsel(m, v10, bi);
+        v = vld(p11 + off); m = vgt(v, best); best = vsel(m, v, best); bi = vsel(m, v11, bi);
+        vst(at(y, o + c), best); vst(at(idx, o + c), bi);
+      }
     }
   }
 }

@@ -22,6 +22,9 @@ const maxDims = (q: P) => [...base(q), ...(q.d ?? [1, 1])];
 const CASES: [string, P][] = [
   ['2x2 s2 C1', { N: 1, H: 6, W: 6, C: 1, KH: 2, KW: 2, s: [2, 2] }],
   ['2x2 s2 C3 odd input', { N: 2, H: 7, W: 5, C: 3, KH: 2, KW: 2, s: [2, 2] }],
+  ['2x2 s2 C4 (fast path)', { N: 2, H: 6, W: 8, C: 4, KH: 2, KW: 2, s: [2, 2] }],
+  ['2x2 s2 C6 odd input (fast path, overlapping last vector)', { N: 2, H: 7, W: 9, C: 6, KH: 2, KW: 2, s: [2, 2] }],
+  ['2x2 s2 C17 (fast path)', { N: 1, H: 8, W: 6, C: 17, KH: 2, KW: 2, s: [2, 2] }],
   ['3x3 s2 C4 pads 1', { N: 2, H: 9, W: 7, C: 4, KH: 3, KW: 3, s: [2, 2], p: [1, 1, 1, 1] }],
   ['3x3 s1 C5 same', { N: 1, H: 5, W: 6, C: 5, KH: 3, KW: 3, p: [1, 1, 1, 1] }],
   ['2x3 s(1,2) C8 asym pads (0,1,1,0)', { N: 1, H: 6, W: 9, C: 8, KH: 2, KW: 3, s: [1, 2], p: [0, 1, 1, 0] }],
