@@ -13,6 +13,7 @@ import { Attrs, BATCH, chainProblems, Const, constantNode, foldNode, fuseHardSwi
 import { Act, applyOrder, channelsLastOrder, channelsLastShape, isIdentity, orderOf } from './onnx_layout.js';
 import { Converter } from './onnx_convert.js';
 import { ELEMENTWISE, HANDLERS } from './onnx_ops.js';
+import { RECURRENT_HANDLERS, RECURRENT_OPS, SEQ_HANDLERS, fullShape } from './onnx_rnn.js';
 
 export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
 
@@ -36,7 +37,8 @@ export interface OnnxImport {
 
 export const ONNX_OPSETS = [13, 17] as const;
 /** The ONNX ops the importer maps onto layers (constant-only shape arithmetic aside). */
-export const supportedOnnxOps = (): string[] => Object.keys(HANDLERS).sort();
+export const supportedOnnxOps = (): string[] => [...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS)].sort();
+const handlerOf = (op: string, seq: boolean) => (seq && SEQ_HANDLERS[op]) || HANDLERS[op] || RECURRENT_HANDLERS[op];
 
 export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Promise<OnnxImport> {
   const file = opts.file ?? 'model.onnx';
@@ -51,7 +53,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
   const nodes = fuseHardSwish(g);
   const inputs = (g.input ?? []).filter((v) => !consts.has(v.name));
-  const problems = chainProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => n.op_type in HANDLERS);
+  const problems = chainProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => handlerOf(n.op_type, true) !== undefined);
   if (problems.length) fail(problems);
 
   // the input: (N, ...per-sample), channels-first unless the graph transposes NHWC itself
@@ -61,38 +63,46 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   if (full.length < 2 || full.slice(1).some((d) => d < 1)) fail([`input "${vi.name}" has shape [${dims.map((d) => d.dim_param || toNum(d.dim_value))}]; the importer needs a batch axis and fixed per-sample sizes`]);
   const per = full.slice(1), first = nodes.find((n) => n.input.includes(vi.name));
   const nhwcGraph = first?.op_type === 'Transpose' && new Attrs(first).ints('perm', []).join() === [0, per.length, ...per.slice(0, -1).map((_, i) => i + 1)].join();
-  const spatial = per.length >= 2 && per.length <= 3 && !nhwcGraph;
+  const seqGraph = nodes.some((n) => RECURRENT_OPS.has(n.op_type));   // (N, T, I) sequences: taken as they are
+  const spatial = per.length >= 2 && per.length <= 3 && !nhwcGraph && !seqGraph;
   const inAct: Act = spatial ? { onnx: per, axon: channelsLastShape(per), order: channelsLastOrder(per) } : { onnx: per, axon: per, order: null };
 
   const cv = new Converter({ ...inAct }, consts);
   if (full[0] !== BATCH) cv.staticBatch = full[0];
-  const actShapes = new Map<string, number[]>([[vi.name, per]]);
+  cv.seq = seqGraph;
+  for (const n of nodes) for (const i of n.input) if (i) cv.used.add(i);
+  for (const o of g.output ?? []) cv.used.add(o.name);
+  const actShapes = new Map<string, number[]>([[vi.name, [BATCH, ...per]]]);   // full shapes, BATCH at the batch axis
   let tipName = vi.name;
   const errs: string[] = [];
   for (const n of nodes) {
     const label = nodeLabel(n);
     try {
       if (n.op_type === 'Constant') { consts.set(n.output[0], constantNode(n)); continue; }
-      if (n.op_type === 'Shape' && actShapes.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, [BATCH, ...actShapes.get(n.input[0])!])); continue; }
+      if (n.op_type === 'Shape' && actShapes.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, actShapes.get(n.input[0])!)); continue; }
       if (n.input.every((i) => !i || consts.has(i))) {
         const v = foldNode(n, (i) => (n.input[i] ? consts.get(n.input[i]) : undefined));
         if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on constants here');
         consts.set(n.output[0], v);
         continue;
       }
-      if (!(n.op_type in HANDLERS)) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
+      const h = handlerOf(n.op_type, cv.seq);
+      if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
       if (!n.input.includes(tipName)) throw new AxonError('UNSUPPORTED', `reads "${n.input.find((i) => !consts.has(i))}", which is not the output of the previous layer`);
-      HANDLERS[n.op_type](cv, n, new Attrs(n));
+      if (cv.batchAxis !== 0 && !(n.op_type in SEQ_HANDLERS) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
+      cv.next = undefined;
+      h(cv, n, new Attrs(n));
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;
       errs.push(`${label}: ${e.message}`);
       if (!ELEMENTWISE.has(n.op_type)) break;
     }
-    tipName = n.output[0];
-    actShapes.set(tipName, cv.act.onnx);
+    tipName = cv.next ?? n.output[0];
+    actShapes.set(tipName, fullShape(cv));
   }
   const outs = g.output ?? [];
   if (!errs.length && (outs.length !== 1 || outs[0].name !== tipName)) errs.push(`the graph outputs [${outs.map((o) => o.name)}]; exactly one output, the last node's ("${tipName}"), is supported`);
+  if (!errs.length && cv.batchAxis !== 0) errs.push(`the graph output "${tipName}" has the batch at axis ${cv.batchAxis}; it must be first`);
   if (errs.length) fail(errs);
 
   const model = new Sequential({ inputShape: inAct.axon, seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine });

@@ -32,6 +32,14 @@ export class Converter {
   tip: Spec | null = null;
   /** the graph input's batch size when it is fixed (a Reshape may spell it out) */
   staticBatch?: number;
+  /** a graph with a recurrent node: the batch axis of the ONNX activation is tracked (onnx_rnn.ts) */
+  seq = false;
+  /** where the batch axis sits in the full ONNX activation (act.onnx omits it); 0 except around recurrent nodes */
+  batchAxis = 0;
+  /** every value some node or the graph output reads */
+  used = new Set<string>();
+  /** set by a handler whose activation output is not its first output (Y_h of a recurrent node) */
+  next?: string;
   constructor(public act: Act, readonly consts: Map<string, Const>) {}
 
   isConst(name: string): boolean { return this.consts.has(name); }

@@ -119,7 +119,8 @@ export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Co
     }
     case 'ConstantOfShape': {
       const v = a.tensor('value'), val = v ? tensorValues(v, nodeLabel(n)) : { data: Float32Array.of(0), float: true };
-      const dims = Array.from(x.data), size = prod(dims);
+      // a size that is the (unknown) batch becomes 1: the tensor is uniform, so it broadcasts the same (zero initial states of recurrent nodes)
+      const dims = Array.from(x.data, (d) => (d === BATCH ? 1 : d)), size = prod(dims);
       return { dims, data: val.float ? new Float32Array(size).fill(val.data[0]) : new Float64Array(size).fill(val.data[0]), float: val.float };
     }
     case 'Add': case 'Sub': case 'Mul': case 'Div': {
