@@ -1,6 +1,7 @@
 // ONNX → Axon Sequential. Takes graphs that are chains (each node feeds the next; initializers,
 // Constant nodes and shape arithmetic are constants), opsets 13–17, the ops in onnx_ops.ts. Anything
-// else fails with one AxonError('UNSUPPORTED') that lists every offending node.
+// else fails with one AxonError('UNSUPPORTED') that lists every offending node. QuantizeLinear /
+// DequantizeLinear on constant weights (QDQ weight quantization) fold to f32 weights at import.
 // Layout: the Axon model is channels-last. An ONNX (N, C, H, W) input becomes an Axon (N, H, W, C)
 // input (use `toAxonInput` on NCHW data); outputs come in the Axon layout (`toOnnxOutput` undoes it).
 // A graph whose input is NHWC followed by Transpose(0, 3, 1, 2) (TensorFlow exports) takes its input as is.
@@ -87,6 +88,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
         continue;
       }
       const h = handlerOf(n.op_type, cv.seq);
+      if (!h && (n.op_type === 'QuantizeLinear' || n.op_type === 'DequantizeLinear')) throw new AxonError('UNSUPPORTED', 'quantizes an activation: only QuantizeLinear/DequantizeLinear on constant weights are supported (folded to f32 weights); quantize weights only (QDQ weight-only, or drop the activation QDQ pairs)');
       if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
       if (!n.input.includes(tipName)) throw new AxonError('UNSUPPORTED', `reads "${n.input.find((i) => !consts.has(i))}", which is not the output of the previous layer`);
       if (cv.batchAxis !== 0 && !(n.op_type in SEQ_HANDLERS) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);

@@ -3,10 +3,10 @@
 // HardSigmoid·Mul → HardSwish rewrite (torch's opset-13 hardswish), and the chain check that lists
 // every node the importer cannot take.
 import { AxonError } from '../errors.js';
-import { AT, OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, tensorValues, toNum } from './onnx_proto.js';
+import { AT, DT, OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, tensorValues, toNum } from './onnx_proto.js';
 
 /** A constant tensor: float values as Float32Array, integer values as Float64Array. */
-export interface Const { dims: number[]; data: Float32Array | Float64Array; float: boolean }
+export interface Const { dims: number[]; data: Float32Array | Float64Array; float: boolean; /** the ONNX data type when known (QuantizeLinear's saturation range) */ dtype?: number }
 /** Stands for the (unknown) batch size inside folded shape arithmetic. */
 export const BATCH = -(2 ** 40);
 
@@ -123,6 +123,7 @@ export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Co
       const dims = Array.from(x.data, (d) => (d === BATCH ? 1 : d)), size = prod(dims);
       return { dims, data: val.float ? new Float32Array(size).fill(val.data[0]) : new Float64Array(size).fill(val.data[0]), float: val.float };
     }
+    case 'QuantizeLinear': case 'DequantizeLinear': return quantFold(n, a, x, get);
     case 'Add': case 'Sub': case 'Mul': case 'Div': {
       const y = get(1);
       if (!y || (y.data.length !== 1 && x.data.length !== 1 && x.data.length !== y.data.length)) return undefined;
@@ -135,6 +136,31 @@ export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Co
   return undefined;
 }
 
+/** Round half to even (ONNX QuantizeLinear). */
+const roundEven = (v: number) => { const r = Math.round(v); return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };
+const QRANGE: Record<number, [number, number]> = { [DT.UINT8]: [0, 255], [DT.INT8]: [-128, 127], [DT.INT32]: [-(2 ** 31), 2 ** 31 - 1] };
+
+/**
+ * QuantizeLinear / DequantizeLinear on a constant (QDQ weight quantization as onnxruntime's
+ * quantizer writes it): per tensor (scalar scale) or per axis (1-D scale along `axis`). Dequantize
+ * gives f32 weights ((q - zero_point) · scale, in f32 as onnxruntime); Quantize saturates to the zero
+ * point's type (uint8 without one) and rounds half to even.
+ */
+function quantFold(n: OnnxNode, a: Attrs, x: Const, get: (i: number) => Const | undefined): Const | undefined {
+  const sc = get(1), zp = n.input[2] ? get(2) : undefined;
+  if (!sc || (n.input[2] && !zp)) return undefined;
+  const r = x.dims.length, per = sc.data.length > 1, axis = r ? ((a.int('axis', 1) % r) + r) % r : 0;
+  if (a.has('block_size') && a.int('block_size', 0)) throw new AxonError('UNSUPPORTED', `${nodeLabel(n)}: blocked quantization (block_size) is not supported`);
+  if (per && (sc.dims.length !== 1 || sc.data.length !== x.dims[axis])) throw new AxonError('UNSUPPORTED', `${nodeLabel(n)}: scale of shape [${sc.dims}] does not fit axis ${axis} of [${x.dims}]`);
+  if (zp && zp.data.length !== sc.data.length) throw new AxonError('UNSUPPORTED', `${nodeLabel(n)}: zero_point of shape [${zp.dims}] does not match scale [${sc.dims}]`);
+  const inner = prod(x.dims.slice(axis + 1)), C = per ? x.dims[axis] : 1, k = (i: number) => (per ? Math.floor(i / inner) % C : 0);
+  const z = (i: number) => (zp ? zp.data[k(i)] : 0);
+  if (n.op_type === 'DequantizeLinear') return { dims: x.dims, float: true, data: Float32Array.from(x.data, (q, i) => Math.fround(q - z(i)) * sc.data[k(i)]) };
+  const dt = zp?.dtype ?? DT.UINT8, range = QRANGE[dt];
+  if (!range) throw new AxonError('UNSUPPORTED', `${nodeLabel(n)}: quantization to ONNX data type ${dt} is not supported (uint8, int8, int32)`);
+  return { dims: x.dims, float: false, dtype: dt, data: Float64Array.from(x.data, (v, i) => Math.min(range[1], Math.max(range[0], roundEven(Math.fround(v / sc.data[k(i)])) + z(i)))) };
+}
+
 /** The Shape op on a tensor of full shape `full` (batch first). */
 export function shapeOf(n: OnnxNode, full: number[]): Const {
   const a = new Attrs(n), r = full.length;
@@ -144,7 +170,7 @@ export function shapeOf(n: OnnxNode, full: number[]): Const {
 }
 
 /** Ops evaluated on constants only (shape arithmetic). */
-export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast']);
+export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast', 'QuantizeLinear', 'DequantizeLinear']);
 
 /**
  * Rewrites torch's opset-13 hardswish, x → HardSigmoid(1/6, 1/2) → Mul(x, ·), into one HardSwish

@@ -45,7 +45,10 @@ export async function encodeOnnx(m: OnnxModel): Promise<Uint8Array> {
 }
 
 /** ONNX tensor → number values (float types as Float32Array, integer types as Float64Array) and dims. */
-export function tensorValues(t: OnnxTensor, who: string): { dims: number[]; data: Float32Array | Float64Array; float: boolean } {
+export function tensorValues(t: OnnxTensor, who: string): { dims: number[]; data: Float32Array | Float64Array; float: boolean; dtype: number } {
+  return { ...tensorData(t, who), dtype: t.data_type ?? 0 };
+}
+function tensorData(t: OnnxTensor, who: string): { dims: number[]; data: Float32Array | Float64Array; float: boolean } {
   const dims = (t.dims ?? []).map(toNum), n = dims.reduce((a, b) => a * b, 1), dt = t.data_type ?? 0;
   if (t.data_location === 1) throw new AxonError('UNSUPPORTED', `${who}: tensor "${t.name}" keeps its data in an external file; re-save the model with all tensors inside (onnx.save_model(..., save_as_external_data=False))`);
   const raw = t.raw_data && t.raw_data.length ? new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength) : undefined;

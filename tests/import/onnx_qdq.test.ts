@@ -1,0 +1,91 @@
+// QDQ weight quantization (as onnxruntime's quantizer writes it): DequantizeLinear on int8/uint8/int32
+// initializers, per tensor and per axis, and QuantizeLinear → DequantizeLinear on f32 constants, are
+// folded to f32 weights at import; outputs compared with onnxruntime-node within one quantization step.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { importOnnx } from '../../src/import/onnx.js';
+import { OnnxBuilder } from '../../src/export/onnx_builder.js';
+import { DT } from '../../src/import/onnx_proto.js';
+import type { Engine } from '../../src/runtime/engine.js';
+import { engine, randn, expectClose } from '../helpers.js';
+import { conform } from './kit.js';
+
+let e: Engine;
+beforeAll(async () => { e = await engine(); });
+
+let seed = 900;
+const RAW = { [DT.INT8]: Int8Array, [DT.UINT8]: Uint8Array, [DT.INT32]: Int32Array } as const;
+/** An integer initializer. */
+function q(b: OnnxBuilder, name: string, dt: keyof typeof RAW, dims: number[], vals: ArrayLike<number>): string {
+  const a = RAW[dt].from(vals as number[]);
+  b.inits.push({ name, dims, data_type: dt, raw_data: new Uint8Array(a.buffer) });
+  return name;
+}
+/** Quantizes w (symmetric int8 or asymmetric uint8) per tensor or along `axis` as onnxruntime's quantizer would; returns [q, scales, zero points]. */
+function quantize(w: Float32Array, dims: number[], dt: typeof DT.INT8 | typeof DT.UINT8, axis?: number): [number[], number[], number[]] {
+  const C = axis === undefined ? 1 : dims[axis], inner = axis === undefined ? w.length : dims.slice(axis + 1).reduce((p, v) => p * v, 1);
+  const ch = (i: number) => Math.floor(i / inner) % C, sc: number[] = [], zp: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const v = Array.from(w).filter((_, i) => ch(i) === c), lo = Math.min(0, ...v), hi = Math.max(0, ...v);
+    if (dt === DT.INT8) { sc.push(Math.fround(Math.max(-lo, hi) / 127)); zp.push(0); } else { const s = Math.fround((hi - lo) / 255); sc.push(s); zp.push(Math.round(-lo / s)); }
+  }
+  const [qlo, qhi] = dt === DT.INT8 ? [-128, 127] : [0, 255];
+  return [Array.from(w, (v, i) => Math.min(qhi, Math.max(qlo, Math.round(v / sc[ch(i)]) + zp[ch(i)]))), sc, zp];
+}
+/** DequantizeLinear(q, scale, zero_point) of w, quantized here. */
+function dq(b: OnnxBuilder, name: string, dims: number[], dt: typeof DT.INT8 | typeof DT.UINT8, axis?: number): { out: string; step: number } {
+  const w = randn(dims.reduce((p, v) => p * v, 1), ++seed, 0.4), [qv, sc, zp] = quantize(w, dims, dt, axis);
+  const sd = axis === undefined ? [] : [sc.length];
+  const ins = [q(b, `${name}_q`, dt, dims, qv), b.init(`${name}_scale`, sd, sc), q(b, `${name}_zp`, dt, sd, zp)];
+  return { out: b.node('DequantizeLinear', ins, axis === undefined ? {} : { axis }), step: Math.min(...sc) };
+}
+
+describe('ONNX import: QDQ weight quantization folded to f32 (vs onnxruntime-node, within one quantization step)', () => {
+  it('Conv per-axis int8 (axis 0), int32 bias, Gemm per-tensor uint8 weights, MatMul per-axis uint8 (axis 1)', async () => {
+    const b = new OnnxBuilder('qdq');
+    const cw = dq(b, 'conv.w', [6, 3, 3, 3], DT.INT8, 0);
+    const biasScale = 0.01;
+    const cb = b.node('DequantizeLinear', [q(b, 'conv.b_q', DT.INT32, [6], [12, -40, 7, 0, 99, -3]), b.init('conv.b_scale', [], [biasScale]), q(b, 'conv.b_zp', DT.INT32, [], [0])]);
+    let h = b.node('Conv', ['x', cw.out, cb], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    h = b.node('Relu', [h]);
+    h = b.node('GlobalAveragePool', [h]);
+    h = b.node('Flatten', [h]);
+    const gw = dq(b, 'fc.w', [8, 6], DT.UINT8);
+    h = b.node('Gemm', [h, gw.out, b.init('fc.b', [8], randn(8, ++seed, 0.1))], { transB: 1 });
+    h = b.node('Tanh', [h]);
+    const mw = dq(b, 'mm.w', [8, 4], DT.UINT8, 1);
+    const y = b.node('MatMul', [h, mw.out]);
+    const step = Math.min(cw.step, gw.step, mw.step, biasScale);
+    const bytes = await b.build({ name: 'x', dims: ['N', 3, 8, 8] }, y), x = randn(2 * 3 * 64, ++seed);
+    // onnxruntime's default (extended) optimizations rewrite DequantizeLinear → MatMul/Gemm into integer
+    // kernels that also quantize the activation: within one quantization step of that; the f32 graph
+    // onnxruntime runs with basic optimizations (the folded weights) within 1e-4
+    const imp = await conform('qdq weights', bytes, x, [2, 3, 8, 8], e, step);
+    const ort = await import('onnxruntime-node');
+    const sess = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'basic' });
+    const want = (await sess.run({ x: new ort.Tensor('float32', x, [2, 3, 8, 8]) }))[sess.outputNames[0]].data as Float32Array;
+    expectClose(imp.toOnnxOutput(await imp.model.predict(imp.toAxonInput(x))), want, 0, 1e-4, 'qdq vs onnxruntime basic');
+    expect(imp.model.layers.map((l) => l.type)).toEqual(['conv2d', 'activation', 'globalAveragePooling2d', 'dense', 'activation', 'dense']);
+  });
+
+  it('QuantizeLinear → DequantizeLinear on f32 constants (per tensor uint8 without zero point, per axis int8)', async () => {
+    const b = new OnnxBuilder('qdq_pair');
+    const qd = (name: string, dims: number[], sc: number[], zp?: number[], axis?: number) => {
+      const w = b.init(name, dims, randn(dims.reduce((p, v) => p * v, 1), ++seed, 0.5));
+      const ins = [w, b.init(`${name}_s`, sc.length > 1 ? [sc.length] : [], sc), ...(zp ? [q(b, `${name}_zp`, DT.INT8, sc.length > 1 ? [sc.length] : [], zp)] : [])];
+      const attrs = axis === undefined ? {} : { axis };
+      return b.node('DequantizeLinear', [b.node('QuantizeLinear', ins, attrs), ...ins.slice(1)], attrs);
+    };
+    let h = b.node('Gemm', ['x', qd('w1', [10, 12], [0.004]), qd('b1', [12], [0.002])], {});
+    h = b.node('Relu', [h]);
+    h = b.node('Gemm', [h, qd('w2', [6, 12], [0.01, 0.02, 0.015, 0.01, 0.005, 0.03], [0, 0, 0, 0, 0, 0], 0)], { transB: 1 });
+    await conform('qdq pairs', await b.build({ name: 'x', dims: ['N', 10] }, h), randn(4 * 10, ++seed), [4, 10], e, 1e-4);
+  });
+
+  it('refuses QDQ on activations with a clear message', async () => {
+    const b = new OnnxBuilder('qdq_act');
+    const s = b.init('s', [], [0.05]), z = q(b, 'z', DT.UINT8, [], [128]);
+    const h = b.node('QuantizeLinear', ['x', s, z], {}, { name: 'q_act' });
+    const y = b.node('DequantizeLinear', [h, s, z], {}, { name: 'dq_act' });
+    await expect(importOnnx(await b.build({ name: 'x', dims: ['N', 4] }, b.node('Relu', [y])))).rejects.toThrowError(/QuantizeLinear \(q_act\): quantizes an activation/);
+  });
+});
