@@ -190,6 +190,15 @@ export const HANDLERS: Record<string, Handler> = {
     cv.emit(new GlobalAveragePooling2D(), {}, n);
     cv.act = { onnx: [C, ...sp.map(() => 1)], axon: [C], order: null };
   },
+  ReduceMean: (cv, n, a) => {
+    const r = cv.act.onnx.length + 1, c = n.input[1] ? cv.c(n, 1, 'axes') : undefined;
+    const axes = (c ? Array.from(c.data) : a.ints('axes', [])).map((v) => (v < 0 ? v + r : v)).sort((p, q) => p - q);
+    if (r < 3 || r > 4 || axes.join() !== Array.from({ length: r - 2 }, (_, i) => i + 2).join())
+      unsupported(`axes [${c ? Array.from(c.data) : a.ints('axes', [])}] of an [N, ${cv.act.onnx}] input: only the mean over all spatial axes of (N, C, H, W) or (N, C, L) (global average pooling) is supported`);
+    const [C, ...sp] = cv.channelsLast(n, 'ReduceMean');
+    cv.emit(new GlobalAveragePooling2D(), {}, n);
+    cv.act = { onnx: a.int('keepdims', 1) ? [C, ...sp.map(() => 1)] : [C], axon: [C], order: null };
+  },
   BatchNormalization: batchNorm,
   Dropout: (cv, n, a) => {
     const tm = cv.c(n, 2, 'training_mode', true);
@@ -214,7 +223,7 @@ export const HANDLERS: Record<string, Handler> = {
     cv.act = { onnx: t.onnx, axon: cv.act.axon, order: t.order };
   },
   Pad: (cv, n, a) => {
-    if (a.str('mode', 'constant') !== 'constant') unsupported(`mode "${a.str('mode', '')}" is not supported; only constant (zero) padding`);
+    if (a.str('mode', 'constant') !== 'constant') unsupported(`mode "${a.str('mode', '')}" is not supported: Axon has no ${a.str('mode', '')} padding layer; only constant (zero) padding (ZeroPadding2D)`);
     const v = cv.c(n, 2, 'constant_value', true);
     if (v && v.data[0] !== 0) unsupported('only zero padding is supported');
     const [, ...sp] = cv.channelsLast(n, 'Pad'), p = Array.from(cv.c(n, 1, 'pads').data), r = sp.length + 2;

@@ -1,6 +1,6 @@
 // QDQ weight quantization (as onnxruntime's quantizer writes it): DequantizeLinear on int8/uint8/int32
 // initializers, per tensor and per axis, and QuantizeLinear → DequantizeLinear on f32 constants, are
-// folded to f32 weights at import; outputs compared with onnxruntime-node within one quantization step.
+// folded to f32 weights at import; outputs compared with onnxruntime-node within one quantization step. Also ReduceMean → global average pooling and the Pad-mode refusal.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { importOnnx } from '../../src/import/onnx.js';
 import { OnnxBuilder } from '../../src/export/onnx_builder.js';
@@ -87,5 +87,30 @@ describe('ONNX import: QDQ weight quantization folded to f32 (vs onnxruntime-nod
     const h = b.node('QuantizeLinear', ['x', s, z], {}, { name: 'q_act' });
     const y = b.node('DequantizeLinear', [h, s, z], {}, { name: 'dq_act' });
     await expect(importOnnx(await b.build({ name: 'x', dims: ['N', 4] }, b.node('Relu', [y])))).rejects.toThrowError(/QuantizeLinear \(q_act\): quantizes an activation/);
+  });
+});
+
+describe('ONNX import: ReduceMean as global average pooling, Pad modes', () => {
+  it('ReduceMean over (H, W) keepdims=1 + Flatten, over (-1, -2) keepdims=0, and over L of (N, C, L)', async () => {
+    for (const [label, dims, axes, keep] of [['2d keep', [2, 3, 6, 5], [2, 3], 1], ['2d drop', [2, 3, 6, 5], [-1, -2], 0], ['1d', [2, 3, 9], [2], 0]] as const) {
+      const b = new OnnxBuilder(`rm_${label}`), sp = dims.length - 2;
+      const k = sp === 2 ? [3, 3] : [3];
+      let h = b.node('Conv', ['x', b.init('cw', [4, 3, ...k], randn(4 * 9 * (sp === 2 ? 3 : 1), ++seed, 0.4)), b.init('cb', [4], randn(4, ++seed, 0.1))], { kernel_shape: k });
+      h = b.node('Relu', [h]);
+      h = b.node('ReduceMean', [h], { axes: [...axes], keepdims: keep });
+      if (keep) h = b.node('Flatten', [h]);
+      h = b.node('Gemm', [h, b.init('fw', [5, 4], randn(20, ++seed, 0.4))], { transB: 1 });
+      const n = dims.reduce((p, v) => p * v, 1);
+      const imp = await conform(`ReduceMean ${label}`, await b.build({ name: 'x', dims: ['N', ...dims.slice(1)] }, h), randn(n, ++seed), [...dims], e);
+      expect(imp.model.layers.map((l) => l.type)).toContain('globalAveragePooling2d');
+    }
+  });
+  it('refuses ReduceMean over the channels and Pad mode=reflect, naming the node', async () => {
+    const b = new OnnxBuilder('rm_c');
+    const bytes = await b.build({ name: 'x', dims: ['N', 3, 4, 4] }, b.node('ReduceMean', ['x'], { axes: [1] }, { name: 'chan_mean' }));
+    await expect(importOnnx(bytes)).rejects.toThrowError(/ReduceMean \(chan_mean\): axes \[1\].*only the mean over all spatial axes/);
+    const c = new OnnxBuilder('pad_r');
+    const p = c.node('Pad', ['x', c.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])], { mode: 'reflect' }, { name: 'rpad' });
+    await expect(importOnnx(await c.build({ name: 'x', dims: ['N', 3, 4, 4] }, p))).rejects.toThrowError(/Pad \(rpad\): mode "reflect" is not supported/);
   });
 });
