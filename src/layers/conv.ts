@@ -25,12 +25,13 @@ export interface Conv2DOptions {
   trainable?: boolean;
 }
 
-export const pair = (v: number | [number, number] | undefined | null, d: number): [number, number] => {
+/** A number or [h, w] (undefined/null: [d, d]); anything else (e.g. from a damaged file) is a BAD_CONFIG naming `who`. */
+export function pair(v: unknown, d: number, who = 'layer'): [number, number] {
   if (v === undefined || v === null) return [d, d];
   if (typeof v === 'number') return [v, v];
-  if (!Array.isArray(v) || v.length !== 2) throw new AxonError('BAD_CONFIG', `expected a number or a pair of numbers, got ${JSON.stringify(v)}`);
-  return v;
-};
+  if (Array.isArray(v) && v.length === 2 && v.every((k) => typeof k === 'number')) return v as [number, number];
+  throw new AxonError('BAD_CONFIG', `${who}: kernel sizes, strides and dilations must be a number or [h, w], got ${JSON.stringify(v)?.slice(0, 40)}`);
+}
 
 /** Explicit [top, left, bottom, right] pads for a window over an H x W input. */
 export function resolvePadding(p: Padding, H: number, W: number, k: [number, number], s: [number, number], dil: [number, number], who: string): [number, number, number, number] {
@@ -62,9 +63,10 @@ export class Conv2D extends Layer {
     super();
     this.opts = opts;
     const pos = (v: number) => Number.isInteger(v) && v >= 1;
-    this.kernel = pair(opts.kernelSize, 1);
-    this.strides = pair(opts.strides, 1);
-    this.dilation = pair(opts.dilationRate, 1);
+    const who = opts.name || 'Conv2D';
+    this.kernel = pair(opts.kernelSize, 1, who);
+    this.strides = pair(opts.strides, 1, who);
+    this.dilation = pair(opts.dilationRate, 1, who);
     this.filters = opts.filters;
     this.groups = opts.groups ?? 1;
     this.padding = opts.padding ?? 'valid';

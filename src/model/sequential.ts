@@ -105,10 +105,10 @@ export class Sequential {
     if (!this.layers.length) throw new AxonError('BAD_CONFIG', 'add at least one layer before compile()');
     const carried = this.sess ? this.snapshot(false) : undefined;
     this.loss = lossSpec(opts.loss, this.outputShape, { fromLogits: opts.fromLogits, reduction: opts.reduction });
-    lossPlan(this.loss, this.units());
+    const fused = lossPlan(this.loss, this.units());      // validates the loss against the last layer
     this.optimizer = new Optimizer(opts.optimizer);
     this.metrics = opts.metrics ?? [];
-    new Metrics(this.metrics, this.loss, lossPlan(this.loss, this.units()));
+    new Metrics(this.metrics, this.loss, fused);           // validates the metrics against the loss
     this.step = 0;
     this.compileOptions = opts;
     this.dropSession(carried);

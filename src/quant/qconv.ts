@@ -8,7 +8,7 @@
 import { AxonError } from '../errors.js';
 import { convOut, Dims, q8ConvScratchBytes, q8GemmParams, q8PackedBytes } from '../ops.js';
 import { Ctx, IO } from '../layers/layer.js';
-import { Padding, resolvePadding } from '../layers/conv.js';
+import { Padding, pair, resolvePadding } from '../layers/conv.js';
 import { QLayer } from './layers.js';
 import { weightParams } from './qdense.js';
 import { FUSED, FusedActivation, fusedClamp, parseQParams, QParams } from './scheme.js';
@@ -24,14 +24,6 @@ export interface QConv2DOptions {
   activation?: FusedActivation;
   name?: string;
   quant: { input: QParams; output: QParams };
-}
-
-/** A number or [h, w] (undefined: [d, d]); anything else (e.g. from a damaged file) is a BAD_CONFIG. */
-function pairOf(v: unknown, d: number, who: string): [number, number] {
-  if (v === undefined) return [d, d];
-  if (typeof v === 'number') return [v, v];
-  if (Array.isArray(v) && v.length === 2 && v.every((k) => typeof k === 'number')) return v as [number, number];
-  throw new AxonError('BAD_CONFIG', `${who}: kernelSize, strides and dilationRate must be a number or [h, w], got ${JSON.stringify(v)?.slice(0, 40)}`);
 }
 
 export class QConv2D extends QLayer {
@@ -52,9 +44,9 @@ export class QConv2D extends QLayer {
     super(opts.name);
     const who = opts.name ?? 'QConv2D', pos = (v: number) => Number.isInteger(v) && v >= 1;
     this.filters = opts.filters;
-    this.kernel = pairOf(opts.kernelSize, 1, who);
-    this.strides = pairOf(opts.strides, 1, who);
-    this.dilation = pairOf(opts.dilationRate, 1, who);
+    this.kernel = pair(opts.kernelSize, 1, who);
+    this.strides = pair(opts.strides, 1, who);
+    this.dilation = pair(opts.dilationRate, 1, who);
     this.padding = opts.padding ?? 'valid';
     this.groups = opts.groups ?? 1;
     this.activation = opts.activation ?? 'linear';
