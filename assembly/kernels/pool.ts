@@ -10,10 +10,9 @@
 //     PyTorch count_include_pad), else the number of window elements inside the input.
 //   Global average pooling: x (N, HW, C) → y (N, C), mean over the HW rows.
 //   ZeroPadding2D: y (N, H+padT+padB, W+padL+padR, C); bwd crops dy into dx.
+import { convOutDim } from './conv_direct';
 import { vld, vst, vsplat, vzero, vadd, vdiv, vsel, vgt } from '../simd';
 
-// @ts-ignore: decorator
-@inline function outDim(n: i32, p0: i32, p1: i32, k: i32, d: i32, s: i32): i32 { return (n + p0 + p1 - d * (k - 1) - 1) / s + 1; }
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
@@ -22,7 +21,7 @@ import { vld, vst, vsplat, vzero, vadd, vdiv, vsel, vgt } from '../simd';
 // y: (N, OH, OW, C) f32; idx: (N, OH, OW, C) i32; x: (N, H, W, C) f32
 export function f32_maxpool2d_fwd__ref(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                        strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < C; c++) {
     let best: f32 = 0, bi = -1;
     for (let kh = 0; kh < KH; kh++) {
@@ -42,7 +41,7 @@ export function f32_maxpool2d_fwd__ref(y: usize, idx: usize, x: usize, N: i32, H
 
 export function f32_maxpool2d_fwd__simd(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                         strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
   if ((KH == 2) & (KW == 2) & (strideH == 2) & (strideW == 2) & (dilH == 1) & (dilW == 1) & ((padT | padL | padB | padR) == 0) & (C >= 4)) {
     maxpool2x2s2(y, idx, x, N, H, W, C, OH, OW);
     return;
@@ -113,7 +112,7 @@ function maxpool2x2s2(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C:
 // dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, C) f32; idx: (N, OH, OW, C) i32 from fwd
 export function f32_maxpool2d_bwd__ref(dx: usize, dy: usize, idx: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                        strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
   for (let n = 0; n < N; n++) for (let p = 0; p < OH * OW; p++) for (let c = 0; c < C; c++) {
     const o = (n * OH * OW + p) * C + c, i = load<i32>(at(idx, o));
     if (i < 0) continue;
@@ -125,7 +124,7 @@ export function f32_maxpool2d_bwd__ref(dx: usize, dy: usize, idx: usize, N: i32,
 // NOTE: a scatter; wasm SIMD has none, so this is the scalar loop with the index arithmetic hoisted.
 export function f32_maxpool2d_bwd__simd(dx: usize, dy: usize, idx: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                         strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
   const total = <usize>N * OH * OW * C, plane = <usize>OH * OW * C, cs = <usize>C << 2;
   for (let o: usize = 0; o < total; o++) {
     const i = load<i32>(idx + (o << 2));
@@ -148,7 +147,7 @@ export function f32_maxpool2d_bwd__simd(dx: usize, dy: usize, idx: usize, N: i32
 // y: (N, OH, OW, C) f32; x: (N, H, W, C) f32
 export function f32_avgpool2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                                        padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
-  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  const OH = convOutDim(H, padT, padB, KH, 1, strideH), OW = convOutDim(W, padL, padR, KW, 1, strideW);
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
     for (let c = 0; c < C; c++) {
@@ -162,7 +161,7 @@ export function f32_avgpool2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i3
 
 export function f32_avgpool2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                                         padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
-  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  const OH = convOutDim(H, padT, padB, KH, 1, strideH), OW = convOutDim(W, padL, padR, KW, 1, strideW);
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
     const h0 = max(oh * strideH - padT, 0), h1 = min(oh * strideH - padT + KH, H);
@@ -185,7 +184,7 @@ export function f32_avgpool2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i
 // dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, C) f32
 export function f32_avgpool2d_bwd__ref(dx: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                                        padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
-  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  const OH = convOutDim(H, padT, padB, KH, 1, strideH), OW = convOutDim(W, padL, padR, KW, 1, strideW);
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
     if (cnt <= 0) continue;
@@ -202,7 +201,7 @@ export function f32_avgpool2d_bwd__ref(dx: usize, dy: usize, N: i32, H: i32, W: 
 
 export function f32_avgpool2d_bwd__simd(dx: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                                         padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
-  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  const OH = convOutDim(H, padT, padB, KH, 1, strideH), OW = convOutDim(W, padL, padR, KW, 1, strideW);
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
     if (cnt <= 0) continue;

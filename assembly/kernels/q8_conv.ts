@@ -12,11 +12,10 @@
 //   max pool:    i8 max over the window (input and output share scale and zero point); padded
 //                positions never win (windows always hold an element: pads <= half the window).
 // Every __ref is dequantize -> f32 -> quantize; the fast kernels match it within 1 LSB (max pool: exactly).
+import { convOutDim } from './conv_direct';
 import { qs8_gemm_fwd__simd, qs8_gemm_fwd__relaxed } from './q8';
 import { qs8_gemm_scratch_bytes } from './q8_pack';
 
-// @ts-ignore: decorator
-@inline function outDim(n: i32, p0: i32, p1: i32, k: i32, d: i32, s: i32): i32 { return (n + p0 + p1 - d * (k - 1) - 1) / s + 1; }
 
 // @ts-ignore: decorator
 @inline function quant1(x: f32, scale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
@@ -37,7 +36,7 @@ import { qs8_gemm_scratch_bytes } from './q8_pack';
 /** Scratch bytes of qs8_conv2d_fwd__simd/__relaxed (mirrored by q8ConvScratchBytes in src/ops.ts). */
 export function qs8_conv2d_scratch_bytes(N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                                          padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): i32 {
-  const M = N * outDim(H, padT, padB, KH, dilH, strideH) * outDim(W, padL, padR, KW, dilW, strideW);
+  const M = N * convOutDim(H, padT, padB, KH, dilH, strideH) * convOutDim(W, padL, padR, KW, dilW, strideW);
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) return qs8_gemm_scratch_bytes(M, OC, C);
   const K = KH * KW * C, mb = colRows(M, K);
   return ((mb * K + 15) & ~15) + qs8_gemm_scratch_bytes(mb, OC, K);
@@ -49,7 +48,7 @@ export function qs8_conv2d_scratch_bytes(N: i32, H: i32, W: i32, C: i32, OC: i32
 export function qs8_conv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
                                     KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
                                     za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW);
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let oc = 0; oc < OC; oc++) {
     const ws = load<f32>(sw + (<usize>oc << 2));
     let s: f32 = 0;
@@ -128,7 +127,7 @@ function im2col(col: usize, x: usize, p0: i32, rows: i32, H: i32, W: i32, C: i32
 function conv2d(y: usize, x: usize, wp: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32,
                 strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
                 za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32, relaxed: bool): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW), M = N * OH * OW;
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), M = N * OH * OW;
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) {
     if (relaxed) qs8_gemm_fwd__relaxed(y, x, wp, scratch, M, OC, C, za, sa, sc, zc, qmin, qmax);
     else qs8_gemm_fwd__simd(y, x, wp, scratch, M, OC, C, za, sa, sc, zc, qmin, qmax);
@@ -164,7 +163,7 @@ export function qs8_conv2d_fwd__relaxed(y: usize, x: usize, wp: usize, scratch: 
 export function qs8_dwconv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
                                       KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
                                       za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let oc = 0; oc < OC; oc++) {
     const ws = load<f32>(sw + (<usize>oc << 2)), c = oc / dm;
     let s: f32 = 0;
@@ -213,7 +212,7 @@ export function qs8_dwconv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize,
 export function qs8_dwconv2d_fwd__simd(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
                                        KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
                                        za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
-  const OH = outDim(H, padT, padB, KH, dilH, strideH), OW = outDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
   const scale = sa / sc, sv = f32x4.splat(scale), zav = i16x8.splat(<i16>za), zcv = i32x4.splat(zc);
   const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc));
   const C8 = dm == 1 ? C & ~7 : 0;
@@ -250,7 +249,7 @@ export function qs8_dwconv2d_fwd__simd(y: usize, x: usize, w: usize, bias: usize
 // y: (N, OH, OW, C) i8; x: (N, H, W, C) i8
 export function qs8_maxpool2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                        strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
-  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  const OH = convOutDim(H, padT, padB, KH, 1, strideH), OW = convOutDim(W, padL, padR, KW, 1, strideW);
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < C; c++) {
     let best: i32 = -128;
     for (let kh = 0; kh < KH; kh++) {
@@ -268,7 +267,7 @@ export function qs8_maxpool2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i3
 
 export function qs8_maxpool2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                         strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
-  const OH = outDim(H, padT, padB, KH, 1, strideH), OW = outDim(W, padL, padR, KW, 1, strideW);
+  const OH = convOutDim(H, padT, padB, KH, 1, strideH), OW = convOutDim(W, padL, padR, KW, 1, strideW);
   const C16 = C & ~15, C8 = C & ~7;
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     const yo = y + ((<usize>n * OH + oh) * OW + ow) * C;
