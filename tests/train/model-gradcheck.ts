@@ -1,0 +1,26 @@
+// Whole-model gradient check: the gradients one training step leaves in the session against
+// central differences of the training-mode loss through the wasm forward. The model must be
+// compiled with SGD at lr 0 (fit then fills the gradient buffers and leaves the weights unchanged).
+import { expect } from 'vitest';
+import type { Sequential, Tensor } from '../../src/index.js';
+
+/** Checks first, middle and last element of each named parameter; returns the analytic gradients. */
+export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B: number, names: string[], h = 2e-3): Promise<Map<string, Float32Array>> {
+  const loss = async () => (await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false })).epochs[0].loss;
+  await loss();
+  const s = await m.session(B);
+  const grads = new Map(names.map((k) => [k, s.bound.f32(s.buf(`grad:${k}`)).slice()]));
+  const w = m.getWeights();
+  for (const name of names) {
+    const g = grads.get(name)!, v = w.get(name)!;
+    for (const i of [0, Math.floor(v.length / 2), v.length - 1]) {
+      const v0 = v[i];
+      v[i] = v0 + h; m.setWeights(new Map([[name, v]])); const lp = await loss();
+      v[i] = v0 - h; m.setWeights(new Map([[name, v]])); const lm = await loss();
+      v[i] = v0; m.setWeights(new Map([[name, v]]));
+      const num = (lp - lm) / (2 * h);
+      expect(Math.abs(num - g[i]), `${name}[${i}]: analytic ${g[i]} numeric ${num}`).toBeLessThan(2e-3 + 0.03 * Math.abs(num));
+    }
+  }
+  return grads;
+}
