@@ -51,6 +51,13 @@ export function gemmScratchFloats(M: number, N: number, K: number): number {
 export const HP_WORDS = { sgd: 7, rmsprop: 7, adam: 10 } as const;
 
 type Def = Omit<OpSpec, 'code'>;
+/** y and x blocks of rows × cols at row pitches ldy / ldx from element offsets offy / offx */
+function stridedArgs(dtype: Dtype): ArgSpec[] {
+  return [p('y', dtype, (d) => d.offy + (d.rows - 1) * d.ldy + d.cols), p('x', dtype, (d) => d.offx + (d.rows - 1) * d.ldx + d.cols),
+    i('rows'), i('cols'), i('ldy'), i('ldx'), i('offy'), i('offx')];
+}
+const stridedValidate = (d: Dims) => sizesValidate(d, ['rows', 'cols']) ?? (d.rows > 1 && (d.ldy < d.cols || d.ldx < d.cols) ? `row pitches ldy=${d.ldy}, ldx=${d.ldx} must be at least cols=${d.cols}` : null);
+
 const defs: Def[] = [
   // vec
   { name: 'fill', family: 'vec', kernel: 'f32_fill__simd', args: [p('y', 'f32', n), f('v'), i('n')] },
@@ -178,10 +185,7 @@ const defs: Def[] = [
   // layout (assembly/kernels/layout.ts): 32-bit moves for layer plumbing (batch-major ⇄ time-major, slices, concat halves)
   { name: 'transpose_01', family: 'layout', kernel: 'x32_transpose_01__simd',
     args: [p('y', 'x32', (d) => d.A * d.B * d.F), p('x', 'x32', (d) => d.A * d.B * d.F), i('A'), i('B'), i('F')], validate: (d) => sizesValidate(d, ['A', 'B', 'F']) },
-  { name: 'copy_strided', family: 'layout', kernel: 'x32_copy_strided__simd',
-    args: [p('y', 'x32', (d) => d.offy + (d.rows - 1) * d.ldy + d.cols), p('x', 'x32', (d) => d.offx + (d.rows - 1) * d.ldx + d.cols),
-      i('rows'), i('cols'), i('ldy'), i('ldx'), i('offy'), i('offx')],
-    validate: (d) => sizesValidate(d, ['rows', 'cols']) ?? (d.rows > 1 && (d.ldy < d.cols || d.ldx < d.cols) ? `row pitches ldy=${d.ldy}, ldx=${d.ldx} must be at least cols=${d.cols}` : null) },
+  { name: 'copy_strided', family: 'layout', kernel: 'x32_copy_strided__simd', args: stridedArgs('x32'), validate: stridedValidate },
   // augment (assembly/kernels/augment.ts): seeded training-time augmentation, images (N, H, W, C), sequences (N, T, F)
   { name: 'random_flip', family: 'augment', kernel: 'f32_random_flip_fwd__simd',
     args: [p('y', 'f32', convX), p('x', 'f32', convX), p('state', 'x32', () => 4), ...augImageDims(), i('flipH'), i('flipV')], validate: (d) => augImageValidate(d) ?? flag('flipH', 'flipV')(d) },
@@ -215,6 +219,8 @@ const defs: Def[] = [
   { name: 'qs8_gemm_f32', family: 'q8_dyn', kernel: 'qs8_gemm_f32_fwd_qp__relaxed',
     args: [p('c', 'f32', mn), p('a', 'i8', (d) => d.M * d.K), p('wp', 'u8', (d) => q8PackedBytes(d.N, d.K)), p('scratch', 'u8', (d) => q8F32ScratchBytes(d.M, d.N, d.K)),
       p('qp', 'x32', () => 2), i('M'), i('N'), i('K')] },
+  // graph plumbing (assembly/kernels/layout.ts): a concatenation's gradient added back into one input
+  { name: 'add_strided', family: 'layout', kernel: 'f32_add_strided__simd', args: stridedArgs('f32'), validate: stridedValidate },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

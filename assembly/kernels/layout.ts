@@ -3,8 +3,9 @@
 //                 recurrent kernels' time-major (T, N, F).
 //   copy_strided: a block of rows × cols copied between row pitches and element offsets: one time
 //                 step out of a sequence, halves of concatenated features in and out.
+//   add_strided:  the same block added (f32) into y: a concatenation's gradient back to one input.
 // y and x never overlap.
-import { vld, vst } from '../simd';
+import { vadd, vld, vst } from '../simd';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -57,5 +58,21 @@ export function x32_copy_strided__simd(y: usize, x: usize, rows: i32, cols: i32,
     let c = 0;
     for (; c + 4 <= cols; c += 4) vst(at(d, c), vld(at(s, c)));
     for (; c < cols; c++) store<u32>(at(d, c), load<u32>(at(s, c)));
+  }
+}
+
+// y[offy + r*ldy + c] += x[offx + r*ldx + c] for r < rows, c < cols (f32)
+export function f32_add_strided__ref(y: usize, x: usize, rows: i32, cols: i32, ldy: i32, ldx: i32, offy: i32, offx: i32): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+    const d = at(y, offy + r * ldy + c);
+    store<f32>(d, load<f32>(d) + load<f32>(at(x, offx + r * ldx + c)));
+  }
+}
+export function f32_add_strided__simd(y: usize, x: usize, rows: i32, cols: i32, ldy: i32, ldx: i32, offy: i32, offx: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const d = at(y, offy + r * ldy), s = at(x, offx + r * ldx);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) vst(at(d, c), vadd(vld(at(d, c)), vld(at(s, c))));
+    for (; c < cols; c++) store<f32>(at(d, c), load<f32>(at(d, c)) + load<f32>(at(s, c)));
   }
 }

@@ -1,7 +1,7 @@
 // The training config file of `axon train`: data, model, compile, fit, output. Paths are
 // relative to the config file. Validated up front with messages that name the key.
 import { AxonError } from '../errors.js';
-import type { CompileOptions } from '../model/sequential.js';
+import type { CompileOptions } from '../model/model.js';
 import type { NormalizeOptions } from '../data/normalize.js';
 
 export interface LayerSpec { type: string; name?: string; [k: string]: unknown }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { size } from '../layers/layer.js';
-import { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import { modelFromBytes, modelToBytes, ModelGraph } from '../model/serialize.js';
 import { Normalizer } from '../data/normalize.js';
 import { quantizeModel, paramBytes } from '../quant/index.js';
@@ -44,13 +44,13 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
  * Model inputs from a data file, prepared as at training time: times `scale`, then the model's
  * saved normalizer; reshaped to [n, ...inputShape] when the per-sample size matches.
  */
-export async function modelInputs(path: string, model: Sequential, graph: ModelGraph, o: { scale?: number; normalize?: boolean; limit?: number } = {}): Promise<Tensor> {
+export async function modelInputs(path: string, model: Model, graph: ModelGraph, o: { scale?: number; normalize?: boolean; limit?: number } = {}): Promise<Tensor> {
   const raw = (await readDataset(path)).x, F = size(model.inputShape), n = raw.shape[0];
   if (raw.size !== n * F) throw new AxonError('BAD_SHAPE', `${path}: shape [${raw.shape}] has ${raw.size / Math.max(n, 1)} values per sample but the model takes ${F} ([${model.inputShape}])`);
   return prepareInputs(raw.data, n, model, graph, path, o);
 }
 
-export function prepareInputs(data: ArrayLike<number>, n: number, model: Sequential, graph: ModelGraph, path: string, o: { scale?: number; normalize?: boolean; limit?: number } = {}): Tensor {
+export function prepareInputs(data: ArrayLike<number>, n: number, model: Model, graph: ModelGraph, path: string, o: { scale?: number; normalize?: boolean; limit?: number } = {}): Tensor {
   const F = size(model.inputShape);
   // evenly spaced rows when limited, so a sorted file still gives a representative sample
   const take = Math.min(n, o.limit ?? n), k = o.scale ?? 1, xs = new Float32Array(take * F);
@@ -64,7 +64,7 @@ export function prepareInputs(data: ArrayLike<number>, n: number, model: Sequent
   return x;
 }
 
-async function score(m: Sequential, x: Tensor, y: Tensor): Promise<Record<string, number>> {
+async function score(m: Model, x: Tensor, y: Tensor): Promise<Record<string, number>> {
   const r = await m.evaluate(x, y, { batchSize: 256 });
   return Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
 }

@@ -6,7 +6,7 @@ import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, join, relative, isAbsolute } from 'node:path';
 import cliProgress from 'cli-progress';
 import { AxonError } from '../errors.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import { EarlyStopping, Callback } from '../train/callbacks.js';
 import { chartSvg, Series } from '../train/chart.js';
 import { gridSearch, randomSearch, bayesSearch, spaceFromJSON, gridSize, Space, Trial, TrialContext, SearchResult, MedianRuleOptions } from '../tune/index.js';
@@ -137,7 +137,7 @@ export async function tune(configPath: string, flags: TuneFlags = {}): Promise<T
   const objective = async (values: Record<string, unknown>, ctx: TrialContext): Promise<number> => {
     const t = applyValues(cfg, values, configPath);
     if (flags.epochs) t.fit.epochs = flags.epochs;
-    let model: Sequential;
+    let model: Model;
     try {
       model = buildModel(t, inputShape, seed);
       model.engine = engine;

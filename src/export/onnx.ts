@@ -1,9 +1,9 @@
-// Axon Sequential → ONNX (opset 13 by default). The exported graph takes the Axon model's own input
+// Axon model → ONNX (opset 13 by default). The exported graph takes the Axon model's own input
 // layout, channels-last (N, H, W, C), and transposes to NCHW in the graph where convolutions and
 // pools need it (and back before Flatten/Reshape, so Dense weights are written as they are). With
 // `inputLayout: 'nchw'` the graph takes (N, C, H, W) like a PyTorch model and spatial outputs stay NCHW.
 import { AxonError } from '../errors.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import type { Layer } from '../layers/layer.js';
 import { Conv2D } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
@@ -22,7 +22,7 @@ export interface OnnxExportOptions {
   outputName?: string;
 }
 
-export async function exportOnnx(model: Sequential, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
+export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
   const units = model.units(), opset = opts.opset ?? 13;
   if (opset < 13 || opset > 17) throw new AxonError('BAD_ARGUMENT', `exportOnnx: opset ${opset} is not supported (13–17)`);
   refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type)));

@@ -1,10 +1,10 @@
-// Axon Sequential → plain safetensors in PyTorch's names and layouts, for `model.load_state_dict`:
+// Axon model → plain safetensors in PyTorch's names and layouts, for `model.load_state_dict`:
 // Dense weight (out, in) as is, conv weights (KH, KW, C/g, OC) → (OC, C/g, KH, KW) ((OC, C/g, K) for
 // Conv1D), BatchNorm weight/bias/running_mean/running_var (+ num_batches_tracked). Features after a
 // Flatten of a channels-last (H, W, C) tensor are reordered to PyTorch's (C, H, W) flatten order in
 // the next Dense's columns (and any BatchNorm in between), so the weights fit the NCHW PyTorch model.
 import { encodeSafetensors, StTensorIn } from '../format/safetensors.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import { channelsFirstIndex, hwioToOihw, refuse, EXPORTABLE } from './weights.js';
 
 export interface TorchExportOptions {
@@ -15,7 +15,7 @@ export interface TorchExportOptions {
   metadata?: Record<string, string>;
 }
 
-export function exportTorchSafetensors(model: Sequential, opts: TorchExportOptions = {}): Uint8Array {
+export function exportTorchSafetensors(model: Model, opts: TorchExportOptions = {}): Uint8Array {
   refuse('exportTorchSafetensors', model.layers.filter((l) => !EXPORTABLE.has(l.type)));
   const w = model.getWeights(), out: Record<string, StTensorIn> = {};
   const lookup = (k: string) => (typeof opts.names === 'function' ? opts.names(k) : opts.names?.[k]);

@@ -45,8 +45,11 @@ export interface Ctx {
   constant(key: string, dtype: Dtype, data: ArrayBuffer): Buf;
 }
 
-/** Buffers of one layer in one plan: input x, output y, and their gradients in training plans. */
-export interface IO { x: Buf; y: Buf; dx?: Buf; dy?: Buf }
+/**
+ * Buffers of one layer in one plan: input x, output y, and their gradients in training plans.
+ * Merge layers (several inputs) read xs and write dxs; for other layers xs = [x] and dxs = [dx].
+ */
+export interface IO { x: Buf; y: Buf; dx?: Buf; dy?: Buf; xs: Buf[]; dxs: Array<Buf | undefined> }
 
 export abstract class Layer {
   abstract readonly type: string;
@@ -75,6 +78,16 @@ export abstract class Layer {
   /** Split into compile units (Dense with an activation → Dense + Activation). */
   expand(): Layer[] { return [this]; }
   get paramCount(): number { return this.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0); }
+}
+
+/**
+ * A layer with several inputs (Add, Concatenate). A graph model builds it on all its input shapes;
+ * `build(shape)` alone means a single input.
+ */
+export abstract class MergeLayer extends Layer {
+  inputShapes: number[][] = [];
+  abstract buildMerge(inputShapes: number[][]): number[];
+  build(inputShape: number[]): number[] { return this.buildMerge([inputShape]); }
 }
 
 export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

@@ -13,11 +13,16 @@ import { Optimizer } from '../train/optimizers.js';
 /** prepare: one-time work after parameters are written (Layer.prepare, e.g. packing int8 weights). */
 /** grads[i] of a unit whose output is not f32 (int8): no gradient buffer */
 const NO_GRAD = -1;
+/** a unit's input that is the model input */
+export const INPUT = -1;
 
 export type Mode = 'predict' | 'eval' | 'train' | 'prepare';
 
 export interface SessionSpec {
+  /** compile units in a topological order; the last one is the model's output */
   units: Layer[];
+  /** per unit, the units it reads (INPUT: the model input); absent: a chain (each unit reads the one before) */
+  inputs?: number[][];
   inputShape: number[];
   maxBatch: number;
   loss?: LossSpec;
@@ -34,6 +39,8 @@ export class Session {
   readonly lossBuf: Buf;
   readonly outputs: Buf[] = [];
   readonly grads: Buf[] = [];
+  /** per unit, the units it reads (INPUT for the model input) */
+  readonly inputs: number[][];
   private readonly plans = new Map<string, LoadedPlan>();
   private scratch: Buf;
   private rng: Buf;
@@ -51,14 +58,14 @@ export class Session {
       L.add(`${u.name}.${p.name}`, dtype, n);
       if (u.trainable && p.trainable && dtype === 'f32') L.add(`grad:${u.name}.${p.name}`, 'f32', n);
     }
-    let prev = this.x;
+    this.inputs = spec.inputs ?? spec.units.map((_, i) => [i - 1]);
     spec.units.forEach((u, i) => {
-      const out = u.aliasesInput ? prev : L.add(`act:${i}:${u.name}`, u.outputDtype, B * size(u.outputShape));
+      const src = this.inputs[i][0];
+      const out = u.aliasesInput ? this.src(src) : L.add(`act:${i}:${u.name}`, u.outputDtype, B * size(u.outputShape));
       this.outputs.push(out);
       // int8 activations have no gradient (int8 layers are inference-only): NO_GRAD
       const f32 = L.get(out).dtype === 'f32';
-      this.grads.push(!f32 ? NO_GRAD : u.aliasesInput && i > 0 ? this.grads[i - 1] : L.add(`dact:${i}:${u.name}`, 'f32', B * size(u.outputShape)));
-      prev = out;
+      this.grads.push(!f32 ? NO_GRAD : u.aliasesInput && src !== INPUT ? this.grads[src] : L.add(`dact:${i}:${u.name}`, 'f32', B * size(u.outputShape)));
     });
     if (spec.loss) this.target = L.add('target', spec.loss.targetDtype, B * spec.loss.targetPerSample);
     spec.optimizer?.declare(this);
@@ -108,33 +115,46 @@ export class Session {
     const training = mode === 'train';
     const fused = this.spec.loss && mode !== 'predict' ? lossPlan(this.spec.loss, units) : undefined;
     const last = fused?.skipLast ? units.length - 1 : units.length;
-    // which units need an input gradient: some earlier unit has trainable parameters
-    const needDx: boolean[] = [];
-    let anyTrainable = false;
-    units.forEach((u, i) => { needDx[i] = anyTrainable && i > 0; anyTrainable ||= u.trainable && u.params.some((p) => p.trainable); });
+    const pred = this.predUnit(fused?.skipLast ?? false);
+    // a unit's input gradient is needed when the unit feeding it has trainable parameters upstream
+    const upstream: boolean[] = [];
+    units.forEach((u, i) => { upstream[i] = (u.trainable && u.params.some((p) => p.trainable)) || this.inputs[i].some((j) => j !== INPUT && upstream[j]); });
+    const needDx = (j: number) => j !== INPUT && upstream[j] && this.grads[j] !== NO_GRAD;
     if (training) {
       for (const g of this.layout.buffers) if (g.name.startsWith('grad:')) plan.emit('fill', { y: g.id, v: 0, n: g.count });
-      for (let i = 0; i < last; i++) if ((needDx[i + 1] || i + 1 === last) && this.grads[i] !== NO_GRAD) plan.emit('fill', { y: this.grads[i], v: 0, n: B * size(units[i].outputShape) });
+      const zeroed = new Set<number>();
+      const zero = (j: number) => {
+        if (j === INPUT || this.grads[j] === NO_GRAD || zeroed.has(this.grads[j])) return;
+        zeroed.add(this.grads[j]);
+        plan.emit('fill', { y: this.grads[j], v: 0, n: B * size(units[j].outputShape) });
+      };
+      zero(pred);
+      for (let i = 0; i < last; i++) for (const j of this.inputs[i]) if (needDx(j)) zero(j);
     }
-    for (let i = 0; i < last; i++) units[i].forward(this.ctx(plan, units[i], B, training), this.io(i, training, needDx[i]));
+    for (let i = 0; i < last; i++) units[i].forward(this.ctx(plan, units[i], B, training), this.io(i, training, needDx));
     if (fused) {
-      const pred = last > 0 ? this.outputs[last - 1] : this.x;
-      const dpred = training && last > 0 ? this.grads[last - 1] : undefined;
-      emitLoss(plan, this.spec.loss!, { pred, dpred, target: this.target!, loss: this.lossBuf, batch: B, fused });
+      const dpred = training && pred !== INPUT ? this.grads[pred] : undefined;
+      emitLoss(plan, this.spec.loss!, { pred: this.src(pred), dpred, target: this.target!, loss: this.lossBuf, batch: B, fused });
     }
     if (!training) return plan;
-    for (let i = last - 1; i >= 0; i--) units[i].backward(this.ctx(plan, units[i], B, true), this.io(i, true, needDx[i]));
+    for (let i = last - 1; i >= 0; i--) units[i].backward(this.ctx(plan, units[i], B, true), this.io(i, true, needDx));
     this.spec.optimizer!.emit(plan, this);
     return plan;
   }
 
-  private io(i: number, training: boolean, needDx: boolean): IO {
-    return {
-      x: i > 0 ? this.outputs[i - 1] : this.x,
-      y: this.outputs[i],
-      dy: training && this.grads[i] !== NO_GRAD ? this.grads[i] : undefined,
-      dx: training && needDx && i > 0 && this.grads[i - 1] !== NO_GRAD ? this.grads[i - 1] : undefined,
-    };
+  /** The buffer a unit index stands for: a unit's output, or the model input. */
+  src(j: number): Buf { return j === INPUT ? this.x : this.outputs[j]; }
+
+  /** The unit whose output the loss reads: the last, or the one feeding a final activation the loss fuses. */
+  predUnit(skipLast: boolean): number {
+    const n = this.spec.units.length;
+    return skipLast ? this.inputs[n - 1][0] : n - 1;
+  }
+
+  private io(i: number, training: boolean, needDx: (j: number) => boolean): IO {
+    const xs = this.inputs[i].map((j) => this.src(j));
+    const dxs = this.inputs[i].map((j) => (training && needDx(j) ? this.grads[j] : undefined));
+    return { x: xs[0], y: this.outputs[i], dy: training && this.grads[i] !== NO_GRAD ? this.grads[i] : undefined, dx: dxs[0], xs, dxs };
   }
 
   private ctx(plan: Plan, u: Layer, batch: number, training: boolean): Ctx {

@@ -1,4 +1,4 @@
-// Sequential ⇄ Axon model file (DESIGN.md §4): weights as safetensors tensors named
+// Model ⇄ Axon model file (DESIGN.md §4): weights as safetensors tensors named
 // `${layer}.${param}` (F32; int8 layers: I8 weights with `.scale` F32 and `.zero_point` beside them,
 // I32 biases), the graph (input shape, layers with their configs, compile settings, normalization)
 // as JSON in __metadata__, and int8 layers' activation parameters in __metadata__.quant.
@@ -7,29 +7,32 @@ import { encodeAxonModelFile, readAxonModelFile, StTensorIn } from '../format/sa
 import { layerFromConfig } from '../layers/index.js';
 import { size, ParamDef, ParamDtype } from '../layers/layer.js';
 import type { Engine } from '../runtime/engine.js';
-import { Sequential, CompileOptions } from './sequential.js';
+import { Model, CompileOptions, MODEL_INPUT } from './model.js';
+import { Sequential } from './sequential.js';
 
 export interface ModelGraph {
-  kind: 'sequential';
+  /** 'sequential': each layer reads the one before; 'graph': layers list the layers they read in `inputs` */
+  kind: 'sequential' | 'graph';
   name: string;
   seed: number;
   inputShape: number[];
-  layers: Array<{ type: string; name: string; trainable: boolean; config: Record<string, unknown> }>;
+  layers: Array<{ type: string; name: string; trainable: boolean; config: Record<string, unknown>; inputs?: string[] }>;
   compile?: CompileOptions;
   /** extra JSON the application keeps with the model (e.g. the input normalization) */
   extra?: Record<string, unknown>;
 }
 
-export function modelGraph(m: Sequential, compile?: CompileOptions, extra?: Record<string, unknown>): ModelGraph {
+export function modelGraph(m: Model, compile?: CompileOptions, extra?: Record<string, unknown>): ModelGraph {
+  const chain = m.isChain;
   return {
-    kind: 'sequential', name: m.name, seed: m.seed, inputShape: m.inputShape,
-    layers: m.layers.map((l) => ({ type: l.type, name: l.name, trainable: l.trainable, config: l.config() })),
+    kind: chain ? 'sequential' : 'graph', name: m.name, seed: m.seed, inputShape: m.inputShape,
+    layers: m.layers.map((l) => ({ type: l.type, name: l.name, trainable: l.trainable, config: l.config(), ...(chain ? {} : { inputs: m.inputsOf(l.name) }) })),
     ...(compile ? { compile } : {}), ...(extra ? { extra } : {}),
   };
 }
 
 /** The model file bytes. */
-export function modelToBytes(m: Sequential, opts: { compile?: CompileOptions; extra?: Record<string, unknown> } = {}): Uint8Array {
+export function modelToBytes(m: Model, opts: { compile?: CompileOptions; extra?: Record<string, unknown> } = {}): Uint8Array {
   const tensors: Record<string, StTensorIn> = {};
   const w = m.getParams();
   for (const l of m.layers) for (const p of l.params) {
@@ -49,12 +52,12 @@ export const QUANT_SCHEME = {
   bias: 'int32 at scale input.scale * weight.scale[oc] (f32 in dynamic layers)',
 };
 
-/** Rebuilds a Sequential (layers, weights, and compile settings when saved) from model file bytes. */
-export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine): { model: Sequential; graph: ModelGraph } {
+/** Rebuilds a model (layers, wiring, weights, and compile settings when saved) from model file bytes: a Sequential for chains. */
+export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine): { model: Model; graph: ModelGraph } {
   const file = readAxonModelFile(bytes, name);
   const g = file.graph as unknown as ModelGraph;
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${name}: ${msg}`); };
-  if (g.kind !== 'sequential') bad(`graph kind ${JSON.stringify(g.kind)} is not supported by this loader (expected "sequential")`);
+  if (g.kind !== 'sequential' && g.kind !== 'graph') bad(`graph kind ${JSON.stringify(g.kind)} is not supported by this loader (expected "sequential" or "graph")`);
   if (!Array.isArray(g.inputShape) || !Array.isArray(g.layers)) bad('graph has no inputShape or layers');
   // each parameter against its tensor, before the model allocates anything for it
   const check = (key: string, p: ParamDef) => {
@@ -65,14 +68,17 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
     if (t!.shape.join() !== p.shape.join()) bad(`tensor "${key}" has shape [${t!.shape}] but the graph expects [${p.shape}]`);
     if (t!.data.length !== size(p.shape)) bad(`tensor "${key}" has ${t!.data.length} values, expected ${size(p.shape)}`);
   };
-  let model: Sequential;
+  let model: Model;
   try {
-    model = new Sequential({ inputShape: g.inputShape, seed: g.seed, name: g.name, engine });
+    const opts = { inputShape: g.inputShape, seed: g.seed, name: g.name, engine };
+    model = g.kind === 'graph' ? new Model(opts) : new Sequential(opts);
     for (const l of g.layers) {
+      if (g.kind === 'graph' && !(Array.isArray(l.inputs) && l.inputs.length > 0 && l.inputs.every((n) => typeof n === 'string')))
+        bad(`layer "${l.name}" of a graph model has no inputs list (names of earlier layers or "${MODEL_INPUT}")`);
       const q = (file.quant?.layers as Record<string, unknown> | undefined)?.[l.name];
       const layer = layerFromConfig(l.type, q === undefined ? l.config ?? {} : { ...l.config, quant: q }, l.name);
       layer.trainable = l.trainable !== false;
-      model.add(layer, check);
+      model.add(layer, { checkParam: check, inputs: g.kind === 'graph' ? l.inputs : undefined });
     }
   } catch (e) {
     if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE') bad(`the graph does not describe a valid model: ${e.message}`);

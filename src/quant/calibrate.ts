@@ -9,7 +9,7 @@
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { size } from '../layers/layer.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import { qparamsFromRange } from './scheme.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
@@ -70,7 +70,7 @@ class Observer {
 }
 
 /** Ranges of the input and of every unit output of an f32 model over `x` (samples on the first axis). */
-export async function calibrate(model: Sequential, x: Tensor, o: CalibrationOptions = {}): Promise<Ranges> {
+export async function calibrate(model: Model, x: Tensor, o: CalibrationOptions = {}): Promise<Ranges> {
   const method = o.method ?? 'minmax', p = o.percentile ?? 99.99;
   if (!['minmax', 'percentile', 'mse'].includes(method)) throw new AxonError('BAD_CONFIG', `calibration method must be minmax, percentile or mse, got ${JSON.stringify(method)}`);
   if (!(p > 50 && p <= 100)) throw new AxonError('BAD_CONFIG', `percentile must be in (50, 100], got ${p}`);

@@ -1,4 +1,4 @@
-// Post-training quantization: an f32 Sequential + calibration inputs → a new Sequential of int8
+// Post-training quantization: an f32 chain model + calibration inputs → a new Sequential of int8
 // layers (DESIGN.md §5). Walks the compile units (Dense/Conv2D with their activation split off):
 //   Dense / Conv2D (groups 1) / DepthwiseConv2D [+ BatchNormalization, folded] [+ ReLU / ReLU6, fused]
 //       → QDense / QConv2D: weights int8 symmetric per output channel, bias int32, output
@@ -14,6 +14,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { Layer, ParamData, size } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/index.js';
 import { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import { calibrate, CalibrationMethod, Ranges } from './calibrate.js';
 import { Quantize, Dequantize, QMaxPool2D, QLayer } from './layers.js';
 import { QDense, QDenseDynamic } from './qdense.js';
@@ -43,7 +44,8 @@ type Domain = 'f32' | QParams;
 const QUANTIZABLE = new Set(['dense', 'conv2d', 'depthwiseConv2d']);
 
 /** The int8 version of `model`, calibrated on `calibrationX` (static mode); compiled like the original unless only a backbone (`layers`) is quantized. */
-export async function quantizeModel(model: Sequential, calibrationX: Tensor | undefined, o: QuantizeOptions = {}): Promise<Sequential> {
+export async function quantizeModel(model: Model, calibrationX: Tensor | undefined, o: QuantizeOptions = {}): Promise<Sequential> {
+  if (!model.isChain) throw new AxonError('UNSUPPORTED', `quantize takes chain models; "${model.name}" is a graph (its merge layers have no int8 kernels yet)`);
   const mode = o.mode ?? 'static', bits = o.weightBits ?? 8;
   if (mode !== 'static' && mode !== 'dynamic') throw new AxonError('BAD_CONFIG', `quantization mode must be "static" or "dynamic", got ${JSON.stringify(mode)}`);
   if (bits !== 7 && bits !== 8) throw new AxonError('BAD_CONFIG', `weightBits must be 7 or 8, got ${bits}`);
@@ -152,6 +154,6 @@ function folded(u: Layer, bn: BatchNormalization | undefined, w: Map<string, Par
 }
 
 /** Bytes of a model's parameters as stored (f32 4, int8 1, int32 4 per value). */
-export function paramBytes(m: Sequential): number {
+export function paramBytes(m: Model): number {
   return m.layers.reduce((s, l) => s + l.params.reduce((a, p) => a + size(p.shape) * (p.dtype === 'i8' ? 1 : 4), 0), 0);
 }

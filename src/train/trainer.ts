@@ -8,7 +8,7 @@ import { size } from '../layers/layer.js';
 import { lossPlan } from './loss.js';
 import { Metrics } from './metrics.js';
 import { Callback, History, Logs, TrainContext } from './callbacks.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import type { Session } from '../model/compiler.js';
 
 export interface FitOptions {
@@ -32,7 +32,7 @@ export interface EvalResult extends Record<string, unknown> { loss: number; conf
 interface Data { x: Float32Array; y: Int32Array | Float32Array; n: number; xf: number; yf: number }
 
 /** Checks shapes, dtypes, label ranges and finiteness once, and normalizes labels. */
-function prepare(model: Sequential, x: Tensor, y: Tensor | undefined, what: string): Data {
+function prepare(model: Model, x: Tensor, y: Tensor | undefined, what: string): Data {
   const xf = size(model.inputShape);
   if (x.shape.length !== model.inputShape.length + 1 || x.shape.slice(1).some((d, i) => d !== model.inputShape[i]))
     throw new AxonError('BAD_SHAPE', `${what}: x has shape [${x.shape}] but the model expects [n, ${model.inputShape}]`);
@@ -78,13 +78,11 @@ function batchSizeOf(v: number | undefined, n: number): number {
 }
 
 /** Prediction buffer the loss and metrics read (logits when the final activation is fused). */
-function lossInput(s: Session, model: Sequential): number {
-  const units = s.spec.units;
-  const last = lossPlan(model.loss!, units).skipLast ? units.length - 1 : units.length;
-  return last > 0 ? s.outputs[last - 1] : s.x;
+function lossInput(s: Session, model: Model): number {
+  return s.src(s.predUnit(lossPlan(model.loss!, s.spec.units).skipLast));
 }
 
-export async function fit(model: Sequential, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
+export async function fit(model: Model, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
   if (!model.loss || !model.optimizer) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before fit()');
   const epochs = o.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new AxonError('BAD_CONFIG', `epochs must be a positive integer, got ${o.epochs}`);
@@ -147,7 +145,7 @@ function batchMetrics(m: Metrics): Logs {
   return r;
 }
 
-async function runEval(model: Sequential, s: Session, d: Data, B: number, confusion: boolean): Promise<EvalResult> {
+async function runEval(model: Model, s: Session, d: Data, B: number, confusion: boolean): Promise<EvalResult> {
   const metrics = new Metrics(model.metrics, model.loss!, lossPlan(model.loss!, s.spec.units), confusion);
   const pred = lossInput(s, model);
   for (let from = 0; from < d.n; from += B) {
@@ -164,7 +162,7 @@ async function runEval(model: Sequential, s: Session, d: Data, B: number, confus
   return r;
 }
 
-export async function evaluate(model: Sequential, x: Tensor, y: Tensor, o: EvaluateOptions): Promise<EvalResult> {
+export async function evaluate(model: Model, x: Tensor, y: Tensor, o: EvaluateOptions): Promise<EvalResult> {
   if (!model.loss) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before evaluate()');
   const d = prepare(model, x, y, 'evaluate');
   const B = batchSizeOf(o.batchSize, d.n);
@@ -172,7 +170,7 @@ export async function evaluate(model: Sequential, x: Tensor, y: Tensor, o: Evalu
   return runEval(model, s, d, Math.min(B, s.spec.maxBatch), o.confusionMatrix ?? false);
 }
 
-export async function predict(model: Sequential, x: Tensor, o: { batchSize?: number }): Promise<Tensor> {
+export async function predict(model: Model, x: Tensor, o: { batchSize?: number }): Promise<Tensor> {
   const d = prepare(model, x, undefined, 'predict');
   const s = await model.session(batchSizeOf(o.batchSize, d.n));
   const B = Math.min(batchSizeOf(o.batchSize, d.n), s.spec.maxBatch);

@@ -1,6 +1,6 @@
 // The WASI bundle (.axb): everything the standalone program (build/axon.wasi.wasm, no JS on the
 // device) needs to run a model's predict plan and fine-tune it with its train plan. Node-free:
-// written here from a Sequential's Session, read here (by the Node target's runner) and by
+// written here from a model's Session, read here (by the Node target's runner) and by
 // assembly/wasi/bundle.ts (by the WASI program). Both readers must accept exactly this layout.
 //
 // Little-endian; every integer is a u32 word; every section starts on a 16-byte boundary.
@@ -24,7 +24,7 @@
 //     3 PLANS   count plans: count x (mode 0 predict / 2 train, batch, start, bytes), then the plans
 //               (assembly/plan.ts format, offsets relative to the arena base), each 16-aligned,
 //               start relative to the section. Predict plans for every batch 1..N (so the last,
-//               short chunk runs exactly as Sequential.predict runs it); train plans for B and for
+//               short chunk runs exactly as Model.predict runs it); train plans for B and for
 //               the epoch's last short batch n - (steps-1)B when that differs.
 //     4 HP      count = steps T = E x steps-per-epoch. Words: K, W, V, 0; K x (arena offset, words)
 //               hyperparameter blocks (W words in all, in this order); W base words (f32 bits, the
@@ -37,7 +37,7 @@
 // y.bin is i32 LE class ids (target kind 2) or f32 LE rows (kind 1); out-weights.bin is f32 LE.
 import { AxonError } from '../errors.js';
 import { size } from '../layers/layer.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 
 export const BUNDLE_MAGIC = 0x4e425841;
 export const BUNDLE_VERSION = 1;
@@ -57,7 +57,7 @@ export interface BundleOptions {
   epochs?: number;
   /** number of fine-tuning samples (the steps per epoch and the last short batch depend on it) */
   samples?: number;
-  /** shuffle seed (default as Sequential.fit: the model's seed ^ 0x5eed) */
+  /** shuffle seed (default as Model.fit: the model's seed ^ 0x5eed) */
   seed?: number;
   /** shuffle every epoch (default true, as fit) */
   shuffle?: boolean;
@@ -81,7 +81,7 @@ const pad16 = (n: number) => (n + 15) & ~15;
 const pad4 = (n: number) => (n + 3) & ~3;
 
 /** Builds the bundle of a model at batch N (and its fine-tuning schedule when epochs are given). */
-export async function compileBundle(model: Sequential, o: BundleOptions): Promise<Uint8Array> {
+export async function compileBundle(model: Model, o: BundleOptions): Promise<Uint8Array> {
   const N = o.batch, epochs = o.epochs ?? 0, n = o.samples ?? 0;
   if (!Number.isInteger(N) || N < 1) throw new AxonError('BAD_CONFIG', `bundle: batch must be a positive integer, got ${o.batch}`);
   if (!Number.isInteger(epochs) || epochs < 0) throw new AxonError('BAD_CONFIG', `bundle: epochs must be a non-negative integer, got ${o.epochs}`);
@@ -145,7 +145,7 @@ export async function compileBundle(model: Sequential, o: BundleOptions): Promis
 }
 
 /** Runs Optimizer.writeStep for every step and records what it writes (the session is left as it was). */
-function hyperparameters(model: Sequential, s: Awaited<ReturnType<Sequential['session']>>, T: number, steps: number): BundleHp {
+function hyperparameters(model: Model, s: Awaited<ReturnType<Model['session']>>, T: number, steps: number): BundleHp {
   const opt = model.optimizer!;
   const hpBufs = s.layout.buffers.filter((b) => b.root < 0 && b.name.startsWith('hp:'));
   const blocks = hpBufs.map((b) => ({ offset: b.offset, words: b.bytes >> 2 }));
@@ -288,7 +288,7 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
   return b;
 }
 
-/** out-weights.bin (or any concatenation of the PARAMS in order) → named weights for Sequential.setWeights. */
+/** out-weights.bin (or any concatenation of the PARAMS in order) → named weights for Model.setWeights. */
 export function weightsFromBin(b: Bundle, bin: Uint8Array): Map<string, Float32Array> {
   const total = b.params.reduce((a, p) => a + p.bytes, 0);
   if (bin.length !== total) throw new AxonError('BAD_DATA', `weights file has ${bin.length} bytes; this bundle's parameters take ${total}`);

@@ -52,3 +52,13 @@ describe('layout: op registry', () => {
     expect(() => p.emit('copy_strided', { y, x, rows: 2, cols: 3, ldy: 2, ldx: 3, offy: 0, offx: 0 })).toThrowError(/pitches/);
   });
 });
+
+describe('layout: add_strided (a concatenation gradient back into one input)', () => {
+  it.each(BLOCKS)('f32_add_strided rows=%i cols=%i ldy=%i ldx=%i offy=%i offx=%i', (rows, cols, ldy, ldx, offy, offx) => {
+    const ny = offy + (rows - 1) * ldy + cols, nx = offx + (rows - 1) * ldx + cols, x = randn(nx, 5), y0 = randn(ny, 6);
+    twins(e, 'f32_add_strided', [out(y0), inp(x), rows, cols, ldy, ldx, offy, offx], EXACT);
+    const want = y0.slice();
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[offy + r * ldy + c] += x[offx + r * ldx + c];
+    expectMatch(call(e, 'f32_add_strided__simd', [out(y0), inp(x), rows, cols, ldy, ldx, offy, offx])[0], want, EXACT, 'definition (untouched elements kept)');
+  });
+});

@@ -9,7 +9,7 @@
 // Inputs are 8×8 pixel intensities in [0, 1] (the dataset's 0..16 divided by 16); the normalizer saved
 // in the model file is applied here. Bad requests get 4xx with JSON {error, code} and change nothing.
 // In your own project import from 'axon/workers' instead of '../../index.js'.
-import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, type Engine, type Sequential, type BuildName } from '../../index.js';
+import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, type Engine, type Model, type BuildName } from '../../index.js';
 import modelFile from '../model/digits.axon';
 
 /** The subset of the KV API this Worker uses (see @cloudflare/workers-types for the full one). */
@@ -29,7 +29,7 @@ class HttpError extends Error {
 const bad = (code: string, msg: string) => new HttpError(400, code, msg);
 
 // ── per-isolate state: the engine and the models are made once, on the first request ──
-interface Loaded { engine: Engine; model: Sequential; normalizer?: Normalizer; features: number; classes: number; extra?: Record<string, unknown> }
+interface Loaded { engine: Engine; model: Model; normalizer?: Normalizer; features: number; classes: number; extra?: Record<string, unknown> }
 interface Tuned extends Loaded { version: number; steps: number }
 let base: Promise<Loaded> | undefined;
 let tuned: Promise<Tuned> | undefined;
