@@ -2,9 +2,12 @@
 // layout, channels-last (N, H, W, C), and transposes to NCHW in the graph where convolutions and
 // pools need it (and back before Flatten/Reshape, so Dense weights are written as they are). With
 // `inputLayout: 'nchw'` the graph takes (N, C, H, W) like a PyTorch model and spatial outputs stay NCHW.
+// Graph models export their wiring: each unit reads its inputs' ONNX tensors; Add and Concatenate
+// bring their inputs to one layout first.
 import { AxonError } from '../errors.js';
 import type { Model } from '../model/model.js';
-import type { Layer } from '../layers/layer.js';
+import { Layer, MergeLayer } from '../layers/layer.js';
+import { INPUT } from '../model/compiler.js';
 import { Conv2D } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
@@ -23,7 +26,7 @@ export interface OnnxExportOptions {
 }
 
 export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
-  const units = model.units(), opset = opts.opset ?? 13;
+  const { units, inputs } = model.unitGraph(), opset = opts.opset ?? 13;
   if (opset < 13 || opset > 17) throw new AxonError('BAD_ARGUMENT', `exportOnnx: opset ${opset} is not supported (13–17)`);
   refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type)));
   const b = new OnnxBuilder(model.name), w = model.getWeights(), nchw = opts.inputLayout === 'nchw';
@@ -39,8 +42,25 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
   };
   const node = (u: Layer, op: string, inputs: string[], attrs = {}) => { cur = b.node(op, [cur, ...inputs], attrs, { name: u.name }); };
 
-  for (const u of units) {
-    if (u instanceof Dense) { node(u, 'Gemm', [param(u, 'weight'), ...(u.useBias ? [param(u, 'bias')] : [])], { transB: 1 }); continue; }
+  // each unit's output tensor and whether it is channels-first
+  const states: Array<{ cur: string; cf: boolean }> = [], start = { cur, cf };
+  const at = (j: number) => (j === INPUT ? start : states[j]);
+  units.forEach((u, i) => {
+    ({ cur, cf } = at(inputs[i][0]));
+    if (u instanceof MergeLayer) merge(u, inputs[i].map(at)); else emit(u);
+    states.push({ cur, cf });
+  });
+  /** Add / Concatenate: inputs brought to the first one's layout. */
+  function merge(u: MergeLayer, ins: Array<{ cur: string; cf: boolean }>): void {
+    const r = u.inputShape.length, want = ins[0].cf;
+    const names = ins.map((s, k) => (s.cf === want || r < 2 ? s.cur : b.node('Transpose', [s.cur], { perm: perm(want, r) }, { name: `${u.name}/in${k}_to_${want ? 'nchw' : 'nhwc'}` })));
+    cf = want;
+    if (u.type === 'add') { cur = names.slice(1).reduce((acc, n, k) => b.node('Add', [acc, n], {}, { name: k === names.length - 2 ? u.name : `${u.name}/${k}` }), names[0]); return; }
+    const ax = (u.config().axis as number) < 0 ? r + (u.config().axis as number) : (u.config().axis as number);
+    cur = b.node('Concat', names, { axis: cf ? (ax === r - 1 ? 1 : ax + 2) : ax + 1 }, { name: u.name });
+  }
+  function emit(u: Layer): void {
+    if (u instanceof Dense) { node(u, 'Gemm', [param(u, 'weight'), ...(u.useBias ? [param(u, 'bias')] : [])], { transB: 1 }); return; }
     if (u instanceof Conv2D) {
       layout(u, true);
       const conv1d = u.type === 'conv1d', [KH, KW] = u.kernel, wd = u.params[0].shape;
@@ -49,14 +69,14 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
         ? { kernel_shape: [KW], strides: [u.strides[1]], dilations: [u.dilation[1]], pads: [l, r], group: u.groups }
         : { kernel_shape: [KH, KW], strides: u.strides, dilations: u.dilation, pads: [t, l, bo, r], group: u.groups };
       node(u, 'Conv', [param(u, 'weight', oihw, conv1d ? [wd[3], wd[2], KW] : [wd[3], wd[2], KH, KW]), ...(u.useBias ? [param(u, 'bias')] : [])], attrs);
-      continue;
+      return;
     }
     if (u instanceof MaxPool2D || u instanceof AvgPool2D) {
       layout(u, true);
       const [t, l, bo, r] = padsOf(u, u.pool, [1, 1]), oneD = u.type === 'maxPool1d';
       const attrs = oneD ? { kernel_shape: [u.pool[1]], strides: [u.strides[1]], pads: [l, r] } : { kernel_shape: u.pool, strides: u.strides, pads: [t, l, bo, r] };
       node(u, u instanceof MaxPool2D ? 'MaxPool' : 'AveragePool', [], u instanceof AvgPool2D ? { ...attrs, count_include_pad: u.countIncludePad ? 1 : 0 } : attrs);
-      continue;
+      return;
     }
     switch (u.type) {
       case 'globalAveragePooling2d': layout(u, true); node(u, 'GlobalAveragePool', []); cur = b.node('Flatten', [cur], {}, { name: `${u.name}/flatten` }); cf = false; break;

@@ -1,6 +1,8 @@
-// ONNX → Axon Sequential. Takes graphs that are chains (each node feeds the next; initializers,
-// Constant nodes and shape arithmetic are constants), opsets 13–17, the ops in onnx_ops.ts. Anything
-// else fails with one AxonError('UNSUPPORTED') that lists every offending node. QuantizeLinear /
+// ONNX → Axon Model. Takes graphs with one input and one output whose activations flow through the
+// ops in onnx_ops.ts and onnx_rnn.ts, and join in Add / Sum / Concat (onnx_merge.ts: residual and
+// concatenating blocks); initializers, Constant nodes and shape arithmetic are constants. Opsets
+// 13–17. Anything else fails with one AxonError('UNSUPPORTED') that lists every offending node.
+// A chain imports as a Sequential. QuantizeLinear /
 // DequantizeLinear on constant weights (QDQ weight quantization) fold to f32 weights at import.
 // Layout: the Axon model is channels-last. An ONNX (N, C, H, W) input becomes an Axon (N, H, W, C)
 // input (use `toAxonInput` on NCHW data); outputs come in the Axon layout (`toOnnxOutput` undoes it).
@@ -8,18 +10,21 @@
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
+import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { decodeOnnx, tensorValues, toNum } from './onnx_proto.js';
-import { Attrs, BATCH, chainProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
+import { Attrs, BATCH, graphProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
 import { Act, applyOrder, channelsLastOrder, channelsLastShape, isIdentity, orderOf } from './onnx_layout.js';
-import { Converter } from './onnx_convert.js';
+import { Converter, INPUT, Spec, ValueState } from './onnx_convert.js';
+import { MERGE_HANDLERS } from './onnx_merge.js';
 import { ELEMENTWISE, HANDLERS } from './onnx_ops.js';
 import { RECURRENT_HANDLERS, RECURRENT_OPS, SEQ_HANDLERS, fullShape } from './onnx_rnn.js';
 
 export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
 
 export interface OnnxImport {
-  model: Sequential;
+  /** a Sequential when the graph is a chain */
+  model: Model;
   opset: number;
   inputName: string;
   outputName: string;
@@ -38,7 +43,7 @@ export interface OnnxImport {
 
 export const ONNX_OPSETS = [13, 17] as const;
 /** The ONNX ops the importer maps onto layers (constant-only shape arithmetic aside). */
-export const supportedOnnxOps = (): string[] => [...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS)].sort();
+export const supportedOnnxOps = (): string[] => [...new Set([...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS), ...Object.keys(MERGE_HANDLERS)])].sort();
 const handlerOf = (op: string, seq: boolean) => (seq && SEQ_HANDLERS[op]) || HANDLERS[op] || RECURRENT_HANDLERS[op];
 
 export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Promise<OnnxImport> {
@@ -54,7 +59,8 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
   const nodes = fuseHardSwish(g);
   const inputs = (g.input ?? []).filter((v) => !consts.has(v.name));
-  const problems = chainProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => handlerOf(n.op_type, true) !== undefined);
+  const merges = new Set(Object.keys(MERGE_HANDLERS));
+  const problems = graphProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => handlerOf(n.op_type, true) !== undefined || merges.has(n.op_type), merges);
   if (problems.length) fail(problems);
 
   // the input: (N, ...per-sample), channels-first unless the graph transposes NHWC itself
@@ -71,51 +77,72 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const cv = new Converter({ ...inAct }, consts);
   if (full[0] !== BATCH) cv.staticBatch = full[0];
   cv.seq = seqGraph;
-  for (const n of nodes) for (const i of n.input) if (i) cv.used.add(i);
-  for (const o of g.output ?? []) cv.used.add(o.name);
+  const uses = new Map<string, number>(), use = (v: string) => { cv.used.add(v); uses.set(v, (uses.get(v) ?? 0) + 1); };
+  for (const n of nodes) for (const i of n.input) if (i) use(i);
+  for (const o of g.output ?? []) use(o.name);
   const actShapes = new Map<string, number[]>([[vi.name, [BATCH, ...per]]]);   // full shapes, BATCH at the batch axis
-  let tipName = vi.name;
+  const states = new Map<string, ValueState>([[vi.name, cv.state()]]);
+  const poisoned = new Set<string>();   // outputs of nodes that failed: later readers are not checked again
   const errs: string[] = [];
   for (const n of nodes) {
     const label = nodeLabel(n);
+    const acts = n.input.filter((i) => i && !consts.has(i));
+    if (acts.some((i) => poisoned.has(i))) { n.output.forEach((o) => poisoned.add(o)); continue; }
     try {
       if (n.op_type === 'Constant') { consts.set(n.output[0], constantNode(n)); continue; }
       if (n.op_type === 'Shape' && actShapes.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, actShapes.get(n.input[0])!)); continue; }
-      if (n.input.every((i) => !i || consts.has(i))) {
+      if (acts.length === 0) {
         const v = foldNode(n, (i) => (n.input[i] ? consts.get(n.input[i]) : undefined));
         if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on constants here');
         consts.set(n.output[0], v);
         continue;
       }
-      const h = handlerOf(n.op_type, cv.seq);
-      if (!h && (n.op_type === 'QuantizeLinear' || n.op_type === 'DequantizeLinear')) throw new AxonError('UNSUPPORTED', 'quantizes an activation: only QuantizeLinear/DequantizeLinear on constant weights are supported (folded to f32 weights); quantize weights only (QDQ weight-only, or drop the activation QDQ pairs)');
-      if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
-      if (!n.input.includes(tipName)) throw new AxonError('UNSUPPORTED', `reads "${n.input.find((i) => !consts.has(i))}", which is not the output of the previous layer`);
-      if (cv.batchAxis !== 0 && !(n.op_type in SEQ_HANDLERS) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
+      const ins = acts.map((i) => states.get(i) ?? unknownValue(i));
       cv.next = undefined;
-      h(cv, n, new Attrs(n));
+      if (acts.length > 1) {
+        const h = MERGE_HANDLERS[n.op_type];
+        if (!h) throw new AxonError('UNSUPPORTED', `joins ${acts.length} activations; only ${Object.keys(MERGE_HANDLERS).join(', ')} can`);
+        h(cv, n, ins);
+      } else {
+        const h = handlerOf(n.op_type, cv.seq);
+        if (!h && (n.op_type === 'QuantizeLinear' || n.op_type === 'DequantizeLinear')) throw new AxonError('UNSUPPORTED', 'quantizes an activation: only QuantizeLinear/DequantizeLinear on constant weights are supported (folded to f32 weights); quantize weights only (QDQ weight-only, or drop the activation QDQ pairs)');
+        if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
+        cv.load(ins[0], (uses.get(acts[0]) ?? 0) > 1);
+        if (cv.batchAxis !== 0 && !(n.op_type in SEQ_HANDLERS) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
+        h(cv, n, new Attrs(n));
+      }
+      const out = cv.next ?? n.output[0];
+      states.set(out, cv.state());
+      actShapes.set(out, fullShape(cv));
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;
       errs.push(`${label}: ${e.message}`);
-      if (!ELEMENTWISE.has(n.op_type)) break;
+      // an elementwise node keeps its input's shape: readers of its output can still be checked
+      const st = ELEMENTWISE.has(n.op_type) && acts.length === 1 ? states.get(acts[0]) : undefined;
+      if (st) states.set(n.output[0], st); else n.output.forEach((o) => poisoned.add(o));
     }
-    tipName = cv.next ?? n.output[0];
-    actShapes.set(tipName, fullShape(cv));
   }
   const outs = g.output ?? [];
-  if (!errs.length && (outs.length !== 1 || outs[0].name !== tipName)) errs.push(`the graph outputs [${outs.map((o) => o.name)}]; exactly one output, the last node's ("${tipName}"), is supported`);
-  if (!errs.length && cv.batchAxis !== 0) errs.push(`the graph output "${tipName}" has the batch at axis ${cv.batchAxis}; it must be first`);
+  const outName = outs[0]?.name, outState = outName !== undefined ? states.get(outName) : undefined;
+  if (!errs.length && outs.length !== 1) errs.push(`the graph has ${outs.length} outputs [${outs.map((o) => o.name)}]; exactly one is supported`);
+  else if (!errs.length && (!outState || outState.cur === INPUT)) errs.push(`the graph output "${outName}" is not computed by any layer from the input`);
+  else if (!errs.length && outState!.batchAxis !== 0) errs.push(`the graph output "${outName}" has the batch at axis ${outState!.batchAxis}; it must be first`);
   if (errs.length) fail(errs);
+  cv.load(outState!, false);
 
-  const model = new Sequential({ inputShape: inAct.axon, seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine });
+  const keep = reachable(cv.specs, outState!.cur), specs = keep.map((k) => cv.specs[k]);
+  const chain = keep.every((k, i) => cv.specs[k].inputs.length === 1 && cv.specs[k].inputs[0] === (i ? keep[i - 1] : INPUT));
+  const mopts = { inputShape: inAct.axon, seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine };
+  const model = chain ? new Sequential(mopts) : new Model(mopts);
   const weights = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
-  for (const s of cv.specs) {
-    model.add(s.layer);
+  for (const s of specs) {
+    model.add(s.layer, { inputs: s.inputs.map((j) => (j === INPUT ? MODEL_INPUT : cv.specs[j].layer.name)) });
     layerSources[s.layer.name] = s.node;
     for (const [k, v] of Object.entries(s.w)) weights.set(`${s.layer.name}.${k}`, v);
     for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
   }
   model.setWeights(weights);
+  const tipName = outName!;
   const inOrder = orderOf(inAct), out = cv.act, outOrder = orderOf(out);
   return {
     model, opset, inputName: vi.name, outputName: tipName, onnxInputShape: per, onnxOutputShape: out.onnx, layerSources, paramSources,
@@ -126,4 +153,16 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
     },
     toOnnxOutput: (y) => (isIdentity(out.order) ? Float32Array.from(y.data) : applyOrder(y.data, outOrder, true)),
   };
+}
+
+/** An activation the walk has not produced: a node reads a value from later in the file (the graph is not topologically sorted). */
+function unknownValue(name: string): never {
+  throw new AxonError('UNSUPPORTED', `reads "${name}", which no earlier node produces (the nodes must be in topological order, as ONNX requires)`);
+}
+
+/** Indices of the specs the output depends on, in order (layers on branches nothing reads are dropped). */
+function reachable(specs: Spec[], out: number): number[] {
+  const keep = new Set<number>(), stack = [out];
+  while (stack.length) { const k = stack.pop()!; if (k === INPUT || keep.has(k)) continue; keep.add(k); stack.push(...specs[k].inputs); }
+  return [...keep].sort((a, b) => a - b);
 }

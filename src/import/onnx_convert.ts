@@ -1,9 +1,12 @@
 // The importer's conversion state: constants, the current activation's layout (onnx_layout.ts),
-// and the Axon layers emitted so far with their weights. Layers are built standalone while
-// converting (so shapes are known and earlier layers can still absorb a following Add/Mul or a
-// row permutation) and added to a Sequential at the end.
+// and the Axon layers emitted so far with their weights and wiring. Layers are built standalone
+// while converting (so shapes are known and earlier layers can still absorb a following Add/Mul or
+// a row permutation) and added to a Model at the end. The graph is walked in node order; before a
+// node the converter loads the state of the activation it reads (`load`), after it saves the state
+// of the node's output, so branches each carry their own layout. Folding into an earlier layer
+// stops at a value several nodes read (the fence): the other readers need it unchanged.
 import { AxonError } from '../errors.js';
-import { Layer } from '../layers/layer.js';
+import { Layer, MergeLayer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2D } from '../layers/conv.js';
 import { BatchNormalization } from '../layers/norm.js';
@@ -13,7 +16,13 @@ import type { OnnxNode } from './onnx_proto.js';
 import { Const, nodeLabel } from './onnx_graph.js';
 import { Act, broadcastToAxon, channelsLastOrder, channelsLastShape, orderOf, perLastAxis, prod, sameOrder } from './onnx_layout.js';
 
-export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; from: Record<string, string> }
+/** An emitted layer: its weights, source node, parameter sources, and the specs it reads (INPUT: the model input). */
+export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; from: Record<string, string>; inputs: number[] }
+/** The model input in Spec.inputs. */
+export const INPUT = -1;
+
+/** Where an activation stands: its layout, the spec whose buffer holds it, the layer folding may reach. */
+export interface ValueState { act: Act; tip: Spec | null; cur: number; fence: number; batchAxis: number }
 
 /** Unsupported here: the message is reported with the node's label. */
 export const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', msg); };
@@ -40,7 +49,29 @@ export class Converter {
   used = new Set<string>();
   /** set by a handler whose activation output is not its first output (Y_h of a recurrent node) */
   next?: string;
+  /** the spec whose output buffer holds the current activation (INPUT: the model input) */
+  cur = INPUT;
+  /** specs at or before this index on the current path feed other readers too: no folding into them */
+  fence = INPUT;
   constructor(public act: Act, readonly consts: Map<string, Const>) {}
+
+  /** The state of the current activation (saved for the value a node writes). */
+  state(): ValueState { return { act: this.act, tip: this.tip, cur: this.cur, fence: this.fence, batchAxis: this.batchAxis }; }
+
+  /** Makes a value's state current; `shared`: other nodes read it too, so nothing may fold into its producers. */
+  load(v: ValueState, shared: boolean): void {
+    this.act = v.act; this.tip = shared ? null : v.tip; this.cur = v.cur; this.batchAxis = v.batchAxis;
+    this.fence = shared ? Math.max(v.fence, v.cur) : v.fence;
+  }
+
+  /** A merge layer (Add, Concatenate) reading several values' buffers; it becomes the current activation. */
+  merge(layer: MergeLayer, ins: ValueState[], n: OnnxNode, act: Act): void {
+    layer.buildMerge(ins.map((v) => v.act.axon));
+    const s: Spec = { layer, w: {}, node: n.name || nodeLabel(n), from: {}, inputs: ins.map((v) => v.cur) };
+    this.specs.push(s);
+    this.act = act; this.tip = s; this.cur = this.specs.length - 1; this.batchAxis = 0;
+    this.fence = Math.max(...ins.map((v) => v.fence));
+  }
 
   isConst(name: string): boolean { return this.consts.has(name); }
   /** Constant input i of n (weights, shapes, bounds); `optional` returns undefined when absent. */
@@ -54,8 +85,9 @@ export class Converter {
 
   emit(layer: Layer, w: Record<string, Float32Array>, n: OnnxNode, from: Record<string, string> = {}): Spec {
     layer.build(this.act.axon);
-    const s: Spec = { layer, w, node: n.name || nodeLabel(n), from };
+    const s: Spec = { layer, w, node: n.name || nodeLabel(n), from, inputs: [this.cur] };
     this.specs.push(s);
+    this.cur = this.specs.length - 1;
     this.act = { ...this.act, axon: layer.outputShape };
     if (!layer.aliasesInput) this.tip = s;
     return s;
@@ -98,14 +130,14 @@ export class Converter {
    * (through elementwise layers) so that Axon element i holds ONNX element want[i].
    */
   private permuteProducer(want: Int32Array): boolean {
-    let k = this.specs.length - 1;
+    let k = this.cur;
     const between: Spec[] = [];
-    for (; k >= 0 && !(this.specs[k].layer instanceof Dense); k--) {
+    for (; k > this.fence && !(this.specs[k].layer instanceof Dense); k = this.specs[k].inputs[0]) {
       const l = this.specs[k].layer;
       if (!(l instanceof Activation || l instanceof Dropout || l instanceof BatchNormalization)) return false;
       between.push(this.specs[k]);
     }
-    if (k < 0) return false;
+    if (k <= this.fence) return false;
     const o = orderOf(this.act), inv = new Int32Array(o.length);
     o.forEach((v, i) => { inv[v] = i; });
     const src = Int32Array.from(want, (j) => inv[j]), d = this.specs[k], K = d.layer.inputShape[0], N = src.length;

@@ -1,6 +1,6 @@
 // ONNX graph plumbing for the importer: attribute access, constant values (initializers, Constant
 // nodes and folded shape arithmetic such as Shape → Gather → Unsqueeze → Concat → Reshape), the
-// HardSigmoid·Mul → HardSwish rewrite (torch's opset-13 hardswish), and the chain check that lists
+// HardSigmoid·Mul → HardSwish rewrite (torch's opset-13 hardswish), and the graph check that lists
 // every node the importer cannot take.
 import { AxonError } from '../errors.js';
 import { AT, DT, OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, tensorValues, toNum } from './onnx_proto.js';
@@ -174,7 +174,7 @@ export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape',
 
 /**
  * Rewrites torch's opset-13 hardswish, x → HardSigmoid(1/6, 1/2) → Mul(x, ·), into one HardSwish
- * node (so the graph stays a chain). Returns the new node list.
+ * node (one layer instead of a branch and a product). Returns the new node list.
  */
 export function fuseHardSwish(g: OnnxGraph): OnnxNode[] {
   const nodes = g.node.slice(), producer = new Map<string, OnnxNode>(), uses = new Map<string, number>();
@@ -197,21 +197,18 @@ export function fuseHardSwish(g: OnnxGraph): OnnxNode[] {
 
 /**
  * Classifies values as constant (initializers, Constant outputs, outputs of nodes with only constant
- * inputs, Shape outputs) or activations, and lists what breaks the chain: unsupported ops, nodes
- * joining two activations, activations feeding several nodes. Returns one problem line per node.
+ * inputs, Shape outputs) or activations, and lists what cannot be imported: unsupported ops, nodes
+ * joining several activations that are not merges (`merges`: Add, Concat, …). One line per node.
  */
-export function chainProblems(nodes: OnnxNode[], initializers: Set<string>, graphInputs: string[], supported: (n: OnnxNode) => boolean): string[] {
-  const isConst = new Set(initializers), problems: string[] = [], consumers = new Map<string, OnnxNode[]>();
+export function graphProblems(nodes: OnnxNode[], initializers: Set<string>, graphInputs: string[], supported: (n: OnnxNode) => boolean, merges: ReadonlySet<string>): string[] {
+  const isConst = new Set(initializers), problems: string[] = [];
   for (const n of nodes) {
     if (n.domain && n.domain !== 'ai.onnx') { problems.push(`${nodeLabel(n)}: domain "${n.domain}" is not supported`); continue; }
     if (!supported(n) && !FOLD_ONLY.has(n.op_type)) problems.push(`${nodeLabel(n)}: op not supported`);
     const acts = n.input.filter((i) => i && !isConst.has(i));
     if (n.op_type === 'Shape' || n.op_type === 'Constant' || acts.length === 0) { n.output.forEach((o) => isConst.add(o)); continue; }
-    const distinct = [...new Set(acts)];
-    if (distinct.length > 1 || acts.length > 1) problems.push(`${nodeLabel(n)}: takes ${acts.length} non-constant inputs (${distinct.join(', ')}); only chains of single-input layers are supported`);
-    for (const i of distinct) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    if (acts.length > 1 && !merges.has(n.op_type)) problems.push(`${nodeLabel(n)}: takes ${acts.length} non-constant inputs (${[...new Set(acts)].join(', ')}); of the ops joining activations only ${[...merges].join(', ')} are supported`);
   }
-  for (const [v, cs] of consumers) if (cs.length > 1) problems.push(`${cs.map(nodeLabel).join(', ')}: all read "${v}"; branches are not supported (only chains)`);
   if (graphInputs.length !== 1) problems.push(`the graph has ${graphInputs.length} non-constant inputs (${graphInputs.join(', ')}); exactly one is supported`);
   return problems;
 }

@@ -158,7 +158,7 @@ function select(cv: Converter, ax: number, idx: number[], drop: boolean): void {
   const o = orderOf(cv.act), F = fullShape(cv);
   const full = F.slice(); if (drop) full.splice(ax, 1); else full[ax] = idx.length;
   if (Array.from(o).every((v) => map[v] >= 0) && new Set(idx).size === idx.length) { relabel(cv, full, Int32Array.from(o, (v) => map[v])); return; }
-  const t = cv.tip, l = t?.layer, last = cv.specs[cv.specs.length - 1];
+  const t = cv.tip, l = t?.layer, last = cv.specs[cv.cur];
   if (l instanceof Bidirectional && l.layer.returnSequences) unsupported("the last step of a bidirectional layer's Y is not supported (Axon's Bidirectional gives the backward direction's final state, at step 0): use the final hidden state Y_h instead");
   if (!t || t !== last || !(l instanceof Recurrent) || !l.returnSequences) return unsupported("only the last time step of a recurrent layer's output Y can be selected");
   const [T, H] = cv.act.axon, base = (T - 1) * H;

@@ -3,7 +3,7 @@
 // the PyTorch weights inside the committed torch exports.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Sequential, layers, Tensor } from '../../src/index.js';
+import { Sequential, Model, MODEL_INPUT, layers, Tensor } from '../../src/index.js';
 import { exportOnnx } from '../../src/export/onnx.js';
 import { exportTorchSafetensors } from '../../src/export/torch.js';
 import { importOnnx } from '../../src/import/onnx.js';
@@ -20,7 +20,7 @@ const ERR: Record<string, number> = {};
 afterAll(() => { console.log('export max |onnxruntime - axon|:', Object.entries(ERR).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')); });
 
 /** Random weights everywhere (BN statistics included), so every parameter matters. */
-function randomize(m: Sequential, seed: number): Sequential {
+function randomize<M extends Model>(m: M, seed: number): M {
   const w = m.getWeights();
   for (const [k, v] of w) {
     const r = randn(v.length, seed++, 0.4);
@@ -30,7 +30,7 @@ function randomize(m: Sequential, seed: number): Sequential {
   return m;
 }
 
-const MODELS: [string, () => Sequential][] = [
+const MODELS: [string, () => Model][] = [
   ['mlp', () => new Sequential({ inputShape: [12], engine: e })
     .add(layers.dense({ units: 16, activation: 'relu' })).add(layers.batchNormalization()).add(layers.dropout({ rate: 0.3 }))
     .add(layers.dense({ units: 8, activation: 'tanh' })).add(layers.activation({ activation: 'leakyRelu', alpha: 0.1 }))
@@ -47,6 +47,21 @@ const MODELS: [string, () => Sequential][] = [
     .add(layers.conv1d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' })).add(layers.maxPool1d({ poolSize: 2 }))
     .add(layers.reshape({ targetShape: [2, 4, 5] })).add(layers.conv2d({ filters: 6, kernelSize: 1, groups: 1 }))
     .add(layers.globalAveragePooling2d()).add(layers.dense({ units: 3 }))],
+  ['graph', () => {
+    // residual block, channel concat with a pooled branch, and a concat of flat features with a dense branch
+    const m = new Model({ inputShape: [6, 6, 3], engine: e });
+    m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'stem' }));
+    m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' })).add(layers.batchNormalization({ name: 'bn' }));
+    m.add(layers.add({ name: 'res' }), { inputs: ['stem', 'bn'] });
+    m.add(layers.maxPool2d({ poolSize: 3, strides: 1, padding: 'same', name: 'pool' }), { inputs: [MODEL_INPUT] });
+    m.add(layers.concatenate({ name: 'mix' }), { inputs: ['res', 'pool'] });
+    m.add(layers.concatenate({ axis: 0, name: 'rows' }), { inputs: ['mix', 'mix'] });
+    m.add(layers.globalAveragePooling2d({ name: 'gap' }));
+    m.add(layers.dense({ units: 5, activation: 'tanh', name: 'd' }));
+    m.add(layers.concatenate({ name: 'wide' }), { inputs: ['gap', 'd'] });
+    m.add(layers.dense({ units: 3, activation: 'softmax' }));
+    return m;
+  }],
   ['conv_out', () => new Sequential({ inputShape: [6, 6, 2], engine: e })
     .add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'valid' })).add(layers.batchNormalization()).add(layers.activation('softmax'))],
 ];

@@ -1,0 +1,50 @@
+// ONNX nodes that join activations: Add / Sum of activations (residual connections) and Concat.
+// Each becomes an Axon merge layer reading the buffers of its inputs (src/layers/merge.ts). The
+// inputs must agree on layout: same ONNX shape and element order for Add; for Concat, channels-last
+// maps of (C, H, W) (on any axis) or tensors Axon holds in ONNX order.
+import { Add, Concatenate } from '../layers/merge.js';
+import { Reshape } from '../layers/misc.js';
+import type { OnnxNode } from './onnx_proto.js';
+import { Attrs } from './onnx_graph.js';
+import { channelsLastOrder, channelsLastShape, isIdentity, sameOrder } from './onnx_layout.js';
+import { Converter, unsupported, ValueState } from './onnx_convert.js';
+
+export type MergeHandler = (cv: Converter, n: OnnxNode, ins: ValueState[]) => void;
+
+const batchFirst = (ins: ValueState[]) => { if (ins.some((v) => v.batchAxis !== 0)) unsupported('joins tensors whose batch axis is not first'); };
+const shapes = (ins: ValueState[]) => ins.map((v) => `[N, ${v.act.onnx}]`).join(', ');
+
+/** x0 + x1 + … of activations with one shape: a residual connection. */
+const add: MergeHandler = (cv, n, ins) => {
+  batchFirst(ins);
+  const a = ins[0].act;
+  if (ins.some((v) => v.act.onnx.join() !== a.onnx.join())) unsupported(`adds activations of shapes ${shapes(ins)}; broadcasting between activations is not supported (only equal shapes)`);
+  if (ins.some((v) => !sameOrder(v.act.order, a.order))) unsupported("adds activations held in different Axon layouts (a Transpose on one branch); transpose both branches alike");
+  // an aliasing Reshape on one branch (e.g. (C) vs (1, 1, C)): bring every branch to the first one's Axon shape
+  const aligned = ins.map((v) => {
+    if (v.act.axon.join() === a.axon.join()) return v;
+    cv.load(v, true);
+    cv.emit(new Reshape({ targetShape: a.axon }), {}, n);
+    return cv.state();
+  });
+  cv.merge(new Add(), aligned, n, a);
+};
+
+/** Concat of channels-last maps, or of tensors held in ONNX order (flat vectors). */
+const concat: MergeHandler = (cv, n, ins) => {
+  batchFirst(ins);
+  const r = ins[0].act.onnx.length + 1, ax0 = new Attrs(n).int('axis', 1), ax = ax0 < 0 ? ax0 + r : ax0;
+  if (ins.some((v) => v.act.onnx.length + 1 !== r)) unsupported(`joins tensors of different ranks: ${shapes(ins)}`);
+  if (ax === 0) unsupported('concatenates along the batch axis');
+  const onnx = ins[0].act.onnx.slice();
+  onnx[ax - 1] = ins.reduce((s, v) => s + v.act.onnx[ax - 1], 0);
+  if (ins.some((v) => v.act.onnx.some((d, i) => i !== ax - 1 && d !== onnx[i]))) unsupported(`concatenates on axis ${ax0} tensors of shapes ${shapes(ins)} that differ on other axes`);
+  // (C, H, W) held as (H, W, C): C is Axon's last axis, the spatial axes keep their order
+  const spatial = r >= 3 && r <= 4 && ins.every((v) => sameOrder(v.act.order, channelsLastOrder(v.act.onnx)) && v.act.axon.join() === channelsLastShape(v.act.onnx).join());
+  if (spatial) { cv.merge(new Concatenate({ axis: ax === 1 ? -1 : ax - 2 }), ins, n, { onnx, axon: channelsLastShape(onnx), order: channelsLastOrder(onnx) }); return; }
+  const plain = ins.every((v) => isIdentity(v.act.order) && v.act.axon.join() === v.act.onnx.join());
+  if (plain) { cv.merge(new Concatenate({ axis: ax - 1 }), ins, n, { onnx, axon: onnx, order: null }); return; }
+  unsupported(`concatenates on axis ${ax0} tensors of shapes ${shapes(ins)}: supported are (N, C, H, W) / (N, C, L) maps Axon holds channels-last and tensors it holds in ONNX order, not a mix`);
+};
+
+export const MERGE_HANDLERS: Record<string, MergeHandler> = { Add: add, Sum: add, Concat: concat };
