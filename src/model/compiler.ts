@@ -63,9 +63,10 @@ export class Session {
       const src = this.inputs[i][0];
       const out = u.aliasesInput ? this.src(src) : L.add(`act:${i}:${u.name}`, u.outputDtype, B * size(u.outputShape));
       this.outputs.push(out);
-      // int8 activations have no gradient (int8 layers are inference-only): NO_GRAD
-      const f32 = L.get(out).dtype === 'f32';
-      this.grads.push(!f32 ? NO_GRAD : u.aliasesInput && src !== INPUT ? this.grads[src] : L.add(`dact:${i}:${u.name}`, 'f32', B * size(u.outputShape)));
+      // no gradient buffers without an optimizer (inference and evaluation sessions), nor for int8
+      // activations (int8 layers are inference-only): NO_GRAD
+      const grad = spec.optimizer !== undefined && L.get(out).dtype === 'f32';
+      this.grads.push(!grad ? NO_GRAD : u.aliasesInput && src !== INPUT ? this.grads[src] : L.add(`dact:${i}:${u.name}`, 'f32', B * size(u.outputShape)));
     });
     if (spec.loss) this.target = L.add('target', spec.loss.targetDtype, B * spec.loss.targetPerSample);
     spec.optimizer?.declare(this);

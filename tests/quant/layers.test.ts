@@ -119,9 +119,11 @@ describe('int8 layers in a model', () => {
     }
     within1(y, want, QIN.scale * 1e-3, 'qmaxpool');
     expect(m.layers.every((l) => !l.trainable)).toBe(true);
-    const s = await m.session(8);
-    // no parameter gradients; activation gradients only for the f32 output
-    expect(s.layout.buffers.filter((b) => b.name.startsWith('grad:') || b.name.startsWith('dact:')).map((b) => b.name)).toEqual(['dact:2:dequantize_1']);
+    const grads = async () => (await m.session(8)).layout.buffers.filter((b) => b.name.startsWith('grad:') || b.name.startsWith('dact:')).map((b) => b.name);
+    expect(await grads(), 'an inference session has no gradient buffers').toEqual([]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    // training: no parameter gradients; activation gradients only for the f32 output
+    expect(await grads()).toEqual(['dact:2:dequantize_1']);
   });
 
   it('refuses bad quantization parameters and unsupported shapes with typed errors', () => {
