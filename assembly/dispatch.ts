@@ -15,6 +15,7 @@ import { x32_transpose_01__simd, x32_copy_strided__simd, f32_add_strided__simd }
 import { f32_random_flip_fwd__simd, f32_random_translate_fwd__simd, f32_random_rotate_fwd__simd, f32_gaussian_noise_fwd__ref, f32_brightness_contrast_fwd__simd, f32_seq_scale_fwd__simd, f32_seq_scale_bwd__simd } from './kernels/augment';
 import { qs8_conv2d_fwd_qp__relaxed, qs8_dwconv2d_fwd_qp__simd, qs8_maxpool2d_fwd__simd } from './kernels/q8_conv';
 import { qs8_quantize_dynamic__simd, qs8_gemm_f32_fwd_qp__relaxed } from './kernels/q8_dyn';
+import { f32_mul_bcast_fwd__simd, f32_mul_bcast_bwd_x__simd, f32_mul_bcast_bwd_g__simd } from './kernels/merge';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -25,10 +26,10 @@ import { qs8_quantize_dynamic__simd, qs8_gemm_f32_fwd_qp__relaxed } from './kern
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 86;
+export const OP_COUNT: i32 = 89;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x8d096dad; }
+export function ops_hash(): u32 { return 0x4d206698; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -119,6 +120,9 @@ export function op_argc(op: i32): i32 {
     case 84: return 4;
     case 85: return 8;
     case 86: return 8;
+    case 87: return 7;
+    case 88: return 7;
+    case 89: return 7;
     default: return -1;
   }
 }
@@ -212,6 +216,9 @@ export function op_ptr_mask(op: i32): u32 {
     case 84: return 0x7;
     case 85: return 0x1f;
     case 86: return 0x3;
+    case 87: return 0x7;
+    case 88: return 0x7;
+    case 89: return 0x7;
     default: return 0;
   }
 }
@@ -391,6 +398,12 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       qs8_gemm_f32_fwd_qp__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7)); return 0;
     case 86: // add_strided
       f32_add_strided__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7)); return 0;
+    case 87: // mul_bcast_fwd
+      f32_mul_bcast_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
+    case 88: // mul_bcast_bwd_x
+      f32_mul_bcast_bwd_x__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
+    case 89: // mul_bcast_bwd_g
+      f32_mul_bcast_bwd_g__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     default: return -1;
   }
 }

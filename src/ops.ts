@@ -58,6 +58,10 @@ function stridedArgs(dtype: Dtype): ArgSpec[] {
 }
 const stridedValidate = (d: Dims) => sizesValidate(d, ['rows', 'cols']) ?? (d.rows > 1 && (d.ldy < d.cols || d.ldx < d.cols) ? `row pitches ldy=${d.ldy}, ldx=${d.ldx} must be at least cols=${d.cols}` : null);
 
+const bpc = (d: Dims) => d.B * d.P * d.C, bg = (d: Dims) => d.B * d.G;
+const bcastDims = [i('B'), i('P'), i('C'), i('G')];
+const bcastValidate = (d: Dims) => sizesValidate(d, ['B', 'P', 'C', 'G']) ?? (d.G !== d.C && d.G !== 1 ? `the gate has G=${d.G} values per sample; it must be C=${d.C} or 1` : null);
+
 const defs: Def[] = [
   // vec
   { name: 'fill', family: 'vec', kernel: 'f32_fill__simd', args: [p('y', 'f32', n), f('v'), i('n')] },
@@ -221,6 +225,10 @@ const defs: Def[] = [
       p('qp', 'x32', () => 2), i('M'), i('N'), i('K')] },
   // graph plumbing (assembly/kernels/layout.ts): a concatenation's gradient added back into one input
   { name: 'add_strided', family: 'layout', kernel: 'f32_add_strided__simd', args: stridedArgs('f32'), validate: stridedValidate },
+  // merge (assembly/kernels/merge.ts): x (B, P, C) times a gate g (B, G), G = C or 1
+  { name: 'mul_bcast_fwd', family: 'merge', kernel: 'f32_mul_bcast_fwd__simd', args: [p('y', 'f32', bpc), p('x', 'f32', bpc), p('g', 'f32', bg), ...bcastDims], validate: bcastValidate },
+  { name: 'mul_bcast_bwd_x', family: 'merge', kernel: 'f32_mul_bcast_bwd_x__simd', args: [p('dx', 'f32', bpc), p('dy', 'f32', bpc), p('g', 'f32', bg), ...bcastDims], validate: bcastValidate },
+  { name: 'mul_bcast_bwd_g', family: 'merge', kernel: 'f32_mul_bcast_bwd_g__simd', args: [p('dg', 'f32', bg), p('dy', 'f32', bpc), p('x', 'f32', bpc), ...bcastDims], validate: bcastValidate },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

@@ -53,9 +53,22 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
   /** Add / Concatenate: inputs brought to the first one's layout. */
   function merge(u: MergeLayer, ins: Array<{ cur: string; cf: boolean }>): void {
     const r = u.inputShape.length, want = ins[0].cf;
-    const names = ins.map((s, k) => (s.cf === want || r < 2 ? s.cur : b.node('Transpose', [s.cur], { perm: perm(want, r) }, { name: `${u.name}/in${k}_to_${want ? 'nchw' : 'nhwc'}` })));
+    const names = ins.map((s, k) => {
+      const rk = u.inputShapes[k].length;
+      return s.cf === want || rk < 2 ? s.cur : b.node('Transpose', [s.cur], { perm: perm(want, rk) }, { name: `${u.name}/in${k}_to_${want ? 'nchw' : 'nhwc'}` });
+    });
     cf = want;
     if (u.type === 'add') { cur = names.slice(1).reduce((acc, n, k) => b.node('Add', [acc, n], {}, { name: k === names.length - 2 ? u.name : `${u.name}/${k}` }), names[0]); return; }
+    if (u.type === 'multiply') {
+      // a gate of fewer values (per channel or per sample) gets the full rank so ONNX broadcasting lines it up
+      const full = u.inputShapes.findIndex((x) => x.join() === u.outputShape.join()), g = 1 - full, G = u.inputShapes[g].reduce((p, q) => p * q, 1);
+      if (u.inputShapes[g].join() !== u.outputShape.join()) {
+        const C = G === 1 ? 1 : u.outputShape[r - 1], ones = Array<number>(r - 1).fill(1);
+        names[g] = b.node('Reshape', [ins[g].cur, b.ints(`${u.name}.gate_shape`, [-1, ...(cf ? [C, ...ones] : [...ones, C])])], {}, { name: `${u.name}/gate` });
+      }
+      cur = b.node('Mul', names, {}, { name: u.name });
+      return;
+    }
     const ax = (u.config().axis as number) < 0 ? r + (u.config().axis as number) : (u.config().axis as number);
     cur = b.node('Concat', names, { axis: cf ? (ax === r - 1 ? 1 : ax + 2) : ax + 1 }, { name: u.name });
   }

@@ -1,8 +1,9 @@
-// ONNX nodes that join activations: Add / Sum of activations (residual connections) and Concat.
+// ONNX nodes that join activations: Add / Sum of activations (residual connections), Concat, and
+// Mul of an activation by an activation gate (squeeze-and-excitation: x * sigmoid(fc(pool(x)))).
 // Each becomes an Axon merge layer reading the buffers of its inputs (src/layers/merge.ts). The
 // inputs must agree on layout: same ONNX shape and element order for Add; for Concat, channels-last
 // maps of (C, H, W) (on any axis) or tensors Axon holds in ONNX order.
-import { Add, Concatenate } from '../layers/merge.js';
+import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { Reshape } from '../layers/misc.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { Attrs } from './onnx_graph.js';
@@ -47,4 +48,23 @@ const concat: MergeHandler = (cv, n, ins) => {
   unsupported(`concatenates on axis ${ax0} tensors of shapes ${shapes(ins)}: supported are (N, C, H, W) / (N, C, L) maps Axon holds channels-last and tensors it holds in ONNX order, not a mix`);
 };
 
-export const MERGE_HANDLERS: Record<string, MergeHandler> = { Add: add, Sum: add, Concat: concat };
+/** x * g: equal shapes and layouts, or g one value per channel ((C, 1, 1) of a (C, H, W) map held channels-last) or per sample. */
+const mul: MergeHandler = (cv, n, ins) => {
+  batchFirst(ins);
+  if (ins.length !== 2) unsupported(`multiplies ${ins.length} activations; only two`);
+  const [a, b] = ins.map((v) => v.act), size = (s: number[]) => s.reduce((p, q) => p * q, 1);
+  if (a.onnx.join() === b.onnx.join()) {
+    if (!sameOrder(a.order, b.order) || a.axon.join() !== b.axon.join()) unsupported('multiplies activations held in different Axon layouts');
+    cv.merge(new Multiply(), ins, n, a);
+    return;
+  }
+  const full = size(a.onnx) >= size(b.onnx) ? 0 : 1, x = ins[full].act, g = ins[1 - full].act, C = x.onnx[0];
+  const perChannel = g.onnx[0] === C && g.onnx.length === x.onnx.length && g.onnx.slice(1).every((d) => d === 1);
+  const perSample = size(g.onnx) === 1 && g.onnx.length <= x.onnx.length;
+  const channelsLast = x.onnx.length >= 2 && sameOrder(x.order, channelsLastOrder(x.onnx)) && x.axon.join() === channelsLastShape(x.onnx).join();
+  if (!(perSample || (perChannel && channelsLast)))
+    unsupported(`multiplies activations of shapes [N, ${a.onnx}] and [N, ${b.onnx}]; supported are equal shapes and a gate of one value per channel (N, C, 1, 1) or per sample`);
+  cv.merge(new Multiply(), ins, n, x);
+};
+
+export const MERGE_HANDLERS: Record<string, MergeHandler> = { Add: add, Sum: add, Concat: concat, Mul: mul };

@@ -10,12 +10,12 @@ import { SimpleRNN, LSTM, GRU, Recurrent, RecurrentOptions } from './recurrent.j
 import { Bidirectional, BidirectionalOptions } from './recurrent_bidirectional.js';
 import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOptions, RandomRotation, RandomRotationOptions, GaussianNoise, GaussianNoiseOptions,
   RandomBrightnessContrast, RandomBrightnessContrastOptions, SequenceJitter, SequenceJitterOptions } from './augment.js';
-import { Add, Concatenate } from './merge.js';
+import { Add, Concatenate, Multiply } from './merge.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
 
 export { Layer, MergeLayer } from './layer.js';
-export { Add, Concatenate };
+export { Add, Concatenate, Multiply };
 export { SimpleRNN, LSTM, GRU, Recurrent, Bidirectional, type RecurrentOptions, type BidirectionalOptions };
 export { Dense, Activation, Dropout, Flatten, Reshape, Conv2D, Conv1D, DepthwiseConv2D, MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, BatchNormalization };
 
@@ -45,6 +45,7 @@ export const gaussianNoise = (o: GaussianNoiseOptions) => new GaussianNoise(o);
 export const randomBrightnessContrast = (o: RandomBrightnessContrastOptions) => new RandomBrightnessContrast(o);
 export const add = (o: { name?: string } = {}) => new Add(o);
 export const concatenate = (o: { axis?: number; name?: string } = {}) => new Concatenate(o);
+export const multiply = (o: { name?: string } = {}) => new Multiply(o);
 export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o);
 
 /** type → constructor from config, for loading model files. Other layer families register here. */
@@ -75,6 +76,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   sequenceJitter: (c) => new SequenceJitter(c as SequenceJitterOptions),
   add: () => new Add(),
   concatenate: (c) => new Concatenate(c as { axis?: number }),
+  multiply: () => new Multiply(),
   // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d
   ...QUANT_LAYER_TYPES,
 };

@@ -3,6 +3,8 @@
 //   Add:         y = x0 + x1 + …   (same shapes); dx_j += dy
 //   Concatenate: inputs joined along one per-sample axis (default the last: channels in NHWC);
 //                each input's gradient is its block of dy, added back.
+//   Multiply:    y = x0 * x1, equal shapes, or one input a gate broadcast over the other: one
+//                value per channel (shape [C], [1, 1, C], …) or one per sample (squeeze-and-excitation).
 import { AxonError } from '../errors.js';
 import { Ctx, IO, MergeLayer, size } from './layer.js';
 
@@ -71,4 +73,35 @@ export class Concatenate extends MergeLayer {
     });
   }
   config(): Record<string, unknown> { return { axis: this.axis }; }
+}
+
+export class Multiply extends MergeLayer {
+  readonly type = 'multiply';
+  /** index of the full input, the gate's values per sample (G), positions per sample (P), channels (C) */
+  private dims = { full: 0, P: 1, C: 1, G: 1 };
+  constructor(opts: { name?: string } = {}) { super(); if (opts.name) this.name = opts.name; }
+  buildMerge(shapes: number[][]): number[] {
+    if (shapes.length !== 2) throw new AxonError('BAD_CONFIG', `multiply takes 2 inputs, got ${shapes.length}`);
+    const n = shapes.map(size), full = n[1] > n[0] ? 1 : 0, x = shapes[full], g = shapes[1 - full], C = x[x.length - 1];
+    const gate = n[1 - full], ones = g.slice(0, -1).every((d) => d === 1);
+    if (x.join() === g.join()) this.dims = { full, P: 1, C: n[full], G: n[full] };
+    else if (gate === 1) this.dims = { full, P: n[full] / C, C, G: 1 };
+    else if (gate === C && ones && g[g.length - 1] === C) this.dims = { full, P: n[full] / C, C, G: C };
+    else throw new AxonError('BAD_SHAPE', `multiply needs equal shapes, or a gate of one value per channel ([${C}] or [${x.map((_, k) => (k === x.length - 1 ? C : 1))}]) or per sample ([1]); got [${shapes[0]}] and [${shapes[1]}]`);
+    this.inputShapes = shapes;
+    this.inputShape = x;
+    return (this.outputShape = x);
+  }
+  private args(c: Ctx) { const { P, C, G } = this.dims; return { B: c.batch, P, C, G }; }
+  forward(c: Ctx, { xs, y }: IO): void {
+    const f = this.dims.full;
+    c.emit('mul_bcast_fwd', { y, x: xs[f], g: xs[1 - f], ...this.args(c) }, this.name);
+  }
+  backward(c: Ctx, { xs, dxs, dy }: IO): void {
+    if (dy === undefined) return;
+    const f = this.dims.full, a = this.args(c);
+    if (dxs[f] !== undefined) c.emit('mul_bcast_bwd_x', { dx: dxs[f]!, dy, g: xs[1 - f], ...a }, this.name);
+    if (dxs[1 - f] !== undefined) c.emit('mul_bcast_bwd_g', { dg: dxs[1 - f]!, dy, x: xs[f], ...a }, this.name);
+  }
+  config(): Record<string, unknown> { return {}; }
 }

@@ -57,8 +57,12 @@ const MODELS: [string, () => Model][] = [
     m.add(layers.concatenate({ name: 'mix' }), { inputs: ['res', 'pool'] });
     m.add(layers.concatenate({ axis: 0, name: 'rows' }), { inputs: ['mix', 'mix'] });
     m.add(layers.globalAveragePooling2d({ name: 'gap' }));
+    m.add(layers.dense({ units: 7, activation: 'sigmoid', name: 'gate' }));
+    m.add(layers.multiply({ name: 'se' }), { inputs: ['rows', 'gate'] });
+    m.add(layers.globalAveragePooling2d({ name: 'gap2' }));
+    m.add(layers.multiply({ name: 'sq' }), { inputs: ['gap2', 'gap'] });
     m.add(layers.dense({ units: 5, activation: 'tanh', name: 'd' }));
-    m.add(layers.concatenate({ name: 'wide' }), { inputs: ['gap', 'd'] });
+    m.add(layers.concatenate({ name: 'wide' }), { inputs: ['sq', 'd'] });
     m.add(layers.dense({ units: 3, activation: 'softmax' }));
     return m;
   }],

@@ -61,6 +61,18 @@ describe('ONNX graph import vs onnxruntime-node (1e-4)', () => {
     await conform('wide', bytes, randn(3 * 6, 3), [3, 6], e);
   });
 
+  it('squeeze-and-excitation (torchvision MobileNetV3 style) and a gated product of equal shapes', async () => {
+    const b = new OnnxBuilder('se');
+    const x = b.node('Relu', [conv(b, 'x', 3, 8, 3)]);
+    const s = b.node('GlobalAveragePool', [x]);                                   // (N, 8, 1, 1)
+    const z = b.node('Relu', [b.node('Conv', [s, w(b, [4, 8, 1, 1]), w(b, [4], 0.1)], { kernel_shape: [1, 1] })]);
+    const g = b.node('HardSigmoid', [b.node('Conv', [z, w(b, [8, 4, 1, 1]), w(b, [8], 0.1)], { kernel_shape: [1, 1] })], { alpha: af(1 / 6), beta: af(0.5) });
+    const se = b.node('Mul', [x, g], {}, { name: 'se_scale' });
+    const glu = b.node('Mul', [conv(b, se, 8, 6, 1), b.node('Sigmoid', [conv(b, se, 8, 6, 1)])], {}, { name: 'glu' });
+    const bytes = await b.build({ name: 'x', dims: ['N', 3, 6, 6] }, b.node('Flatten', [b.node('GlobalAveragePool', [glu])]));
+    await conform('se', bytes, randn(2 * 3 * 36, 6), [2, 3, 6, 6], e);
+  });
+
   it('a shared value: a constant Mul/Add on one reader does not fold into the shared producer', async () => {
     const b = new OnnxBuilder('fence');
     const v = conv(b, 'x', 2, 4, 3);                                        // read by Mul and by the Add below

@@ -95,6 +95,42 @@ describe('graph model: gradients', () => {
     expect(s.layout.byName('grad:stem.weight'), 'frozen stem has no gradient').toBeUndefined();
   });
 
+  it('squeeze-and-excitation: a per-channel gate multiplies the map (both inputs get gradients); equal-shape and per-sample products', async () => {
+    const m = new Model({ inputShape: [4, 4, 3], seed: 8, engine: e });
+    m.add(layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'c' }));
+    m.add(layers.globalAveragePooling2d({ name: 'gap' }));
+    m.add(layers.dense({ units: 3, activation: 'sigmoid', name: 'fc' }));
+    m.add(layers.multiply({ name: 'se' }), { inputs: ['c', 'fc'] });
+    m.add(layers.dense({ units: 1, activation: 'sigmoid', name: 'scalar' }), { inputs: ['gap'] });
+    m.add(layers.multiply({ name: 'glu' }), { inputs: ['se', 'se'] });
+    m.add(layers.multiply({ name: 'scaled' }), { inputs: ['scalar', 'glu'] });
+    m.add(layers.flatten());
+    m.add(layers.dense({ units: 2, name: 'out' }));
+    const B = 2, x = randn(B * 48, 13), w = m.getWeights();
+    // forward reference of the gate path: se = c * fc(gap(c)), glu = se², scaled = sigmoid(dense(gap)) * glu
+    const y = await m.predict(Tensor.from(x, [B, 4, 4, 3]));
+    expect(y.shape).toEqual([B, 2]);
+    const conv = layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' });
+    const ref = new Model({ inputShape: [4, 4, 3], engine: e }).add(conv);
+    ref.setWeights({ 'conv2d_1.weight': w.get('c.weight')!, 'conv2d_1.bias': w.get('c.bias')! });
+    const C = (await ref.predict(Tensor.from(x, [B, 4, 4, 3]))).data;
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const want = new Float64Array(B * 2);
+    for (let b = 0; b < B; b++) {
+      const gap = [0, 1, 2].map((k) => { let s = 0; for (let p = 0; p < 16; p++) s += C[(b * 16 + p) * 3 + k]; return s / 16; });
+      const fc = [0, 1, 2].map((o) => sig(w.get('fc.bias')![o] + gap.reduce((s, v, k) => s + v * w.get('fc.weight')![o * 3 + k], 0)));
+      const sc = sig(w.get('scalar.bias')![0] + gap.reduce((s, v, k) => s + v * w.get('scalar.weight')![k], 0));
+      for (let o = 0; o < 2; o++) {
+        let s = w.get('out.bias')![o];
+        for (let i = 0; i < 48; i++) { const se = C[b * 48 + i] * fc[i % 3]; s += sc * se * se * w.get('out.weight')![o * 48 + i]; }
+        want[b * 2 + o] = s;
+      }
+    }
+    expectClose(y.data, want, 1e-4, 1e-5, 'gated forward');
+    m.compile({ optimizer: { type: 'sgd', lr: 0 }, loss: 'mse' });
+    await checkModelGradients(m, Tensor.from(x, [B, 4, 4, 3]), Tensor.from(randn(B * 2, 14), [B, 2]), B, ['c.weight', 'c.bias', 'fc.weight', 'fc.bias', 'scalar.weight', 'out.weight']);
+  });
+
   it('trains: the loss falls on a task that needs both branches', async () => {
     const m = residualMlp(2), n = 64, x = randn(n * 5, 12), y = new Int32Array(n);
     for (let i = 0; i < n; i++) y[i] = (x[i * 5] > 0 ? 1 : 0) + (x[i * 5 + 1] * x[i * 5 + 2] > 0 ? 1 : 0);
@@ -134,6 +170,7 @@ describe('graph model: files, transfer, summary', () => {
     expect(() => m.add(layers.dense({ units: 3 }), { inputs: ['a', MODEL_INPUT] })).toThrowError(/reads one input, got 2.*merge layer/);
     expect(() => m.add(layers.add(), { inputs: ['a', MODEL_INPUT] })).toThrowError(/one shape/);
     expect(() => m.add(layers.concatenate({ axis: 1 }), { inputs: ['a', MODEL_INPUT] })).toThrowError(/axis 1 is out of range/);
+    expect(() => m.add(layers.multiply(), { inputs: ['a', MODEL_INPUT] })).toThrowError(/multiply needs equal shapes, or a gate/);
     expect(() => m.add(layers.dense({ units: 1, name: MODEL_INPUT }))).toThrowError(/names the model input/);
     m.add(layers.dense({ units: 3, name: 'b' }), { inputs: [MODEL_INPUT] });
     await expect(m.predict(Tensor.from(randn(4), [1, 4]))).rejects.toThrowError(/a feeds no other layer/);
