@@ -4,7 +4,8 @@ import { AxonError } from '../errors.js';
 import type { CompileOptions } from '../model/model.js';
 import type { NormalizeOptions } from '../data/normalize.js';
 
-export interface LayerSpec { type: string; name?: string; [k: string]: unknown }
+/** A layer: its type, options, and (graph models) the names of the layers it reads ("input": the model input). */
+export interface LayerSpec { type: string; name?: string; inputs?: string[]; [k: string]: unknown }
 export interface TrainConfig {
   name?: string;
   seed?: number;
@@ -37,7 +38,10 @@ export function parseConfig(text: string, path: string): TrainConfig {
   need(c && typeof c === 'object', 'the config must be a JSON object');
   need(c.data && typeof c.data.x === 'string' && typeof c.data.y === 'string', 'data.x and data.y must name the input and label files');
   need(c.model && Array.isArray(c.model.layers) && c.model.layers.length > 0, 'model.layers must be a non-empty list of layers');
-  c.model.layers.forEach((l, i) => need(l && typeof l.type === 'string', `model.layers[${i}].type is missing`));
+  c.model.layers.forEach((l, i) => {
+    need(l && typeof l.type === 'string', `model.layers[${i}].type is missing`);
+    need(l.inputs === undefined || (Array.isArray(l.inputs) && l.inputs.length > 0 && l.inputs.every((n) => typeof n === 'string')), `model.layers[${i}].inputs must be a non-empty list of layer names ("input" for the model input)`);
+  });
   need(c.compile && c.compile.loss && c.compile.optimizer, 'compile.loss and compile.optimizer are required');
   c.fit ??= {};
   return c;

@@ -6,6 +6,7 @@ import { dirname, resolve, join } from 'node:path';
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Sequential } from '../model/sequential.js';
+import { Model } from '../model/model.js';
 import { modelToBytes } from '../model/serialize.js';
 import { layerFromConfig } from '../layers/index.js';
 import { splitData } from '../data/split.js';
@@ -47,11 +48,13 @@ export async function loadData(cfg: TrainConfig, dir: string, seed: number) {
   return { ...split, normalizer };
 }
 
-export function buildModel(cfg: TrainConfig, inputShape: number[], seed: number): Sequential {
-  const model = new Sequential({ inputShape: cfg.model.inputShape ?? inputShape, seed, name: cfg.name ?? 'model' });
+/** The config's model: a Sequential, or a graph Model when some layer lists its `inputs`. */
+export function buildModel(cfg: TrainConfig, inputShape: number[], seed: number): Model {
+  const opts = { inputShape: cfg.model.inputShape ?? inputShape, seed, name: cfg.name ?? 'model' };
+  const model = cfg.model.layers.some((l) => l.inputs) ? new Model(opts) : new Sequential(opts);
   cfg.model.layers.forEach((spec, i) => {
-    const { type, name, ...config } = spec;
-    try { model.add(layerFromConfig(type, config, name ?? '')); } catch (e) {
+    const { type, name, inputs, ...config } = spec;
+    try { model.add(layerFromConfig(type, config, name ?? ''), { inputs }); } catch (e) {
       if (e instanceof AxonError) throw new AxonError('BAD_CONFIG', `model.layers[${i}] (${type}): ${e.message}`);
       throw e;
     }
