@@ -221,6 +221,13 @@ const defs: Def[] = [
       p('qp', 'x32', () => 2), i('M'), i('N'), i('K')] },
   // graph plumbing (assembly/kernels/layout.ts): a concatenation's gradient added back into one input
   { name: 'add_strided', family: 'layout', kernel: 'f32_add_strided__simd', args: stridedArgs('f32'), validate: stridedValidate },
+  // layout (assembly/kernels/layout.ts): per-sample runs copied or filled: slices, gathers, padding (Pad2D, Slice layers)
+  { name: 'gather_runs_fwd', family: 'layout', kernel: 'f32_gather_runs_fwd__simd',
+    args: [p('y', 'f32', (d) => d.N * d.J), p('x', 'f32', (d) => d.N * d.S), p('runs', 'i32', (d) => 2 * d.R), i('N'), i('S'), i('J'), i('R'), f('value')],
+    validate: (d) => sizesValidate(d, ['N', 'S', 'J', 'R']) },
+  { name: 'gather_runs_bwd', family: 'layout', kernel: 'f32_gather_runs_bwd__simd',
+    args: [p('dx', 'f32', (d) => d.N * d.S), p('dy', 'f32', (d) => d.N * d.J), p('runs', 'i32', (d) => 2 * d.R), i('N'), i('S'), i('J'), i('R')],
+    validate: (d) => sizesValidate(d, ['N', 'S', 'J', 'R']) },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
