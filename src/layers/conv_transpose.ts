@@ -25,6 +25,8 @@ export class Conv2DTranspose extends Layer {
   readonly groups: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
+  /** [top, left, bottom, right] pads of the output (explicit, or resolved from 'same'/'valid' at build) */
+  pads: [number, number, number, number] = [0, 0, 0, 0];
   private dims!: Dims;
 
   constructor(private readonly opts: Conv2DTransposeOptions) {
@@ -54,6 +56,7 @@ export class Conv2DTranspose extends Layer {
     if (this.padding === 'same' && (eh < sh || ew < sw)) throw new AxonError('BAD_CONFIG', `${this.name}: padding 'same' needs a kernel span of at least the stride`);
     // 'same': the pads of the conv from (H*stride, W*stride) to (H, W), as TensorFlow
     const [pt, pl, pb, pr] = resolvePadding(this.padding!, H * sh, W * sw, this.kernel, this.strides, this.dilation, this.name);
+    this.pads = [pt, pl, pb, pr];
     const OH = (H - 1) * sh + oph + eh - pt - pb, OW = (W - 1) * sw + opw + ew - pl - pr;
     if (OH < 1 || OW < 1) throw new AxonError('BAD_SHAPE', `${this.name}: padding [${pt}, ${pl}, ${pb}, ${pr}] leaves no output for a ${H}x${W} input`);
     this.dims = { N: 1, H: OH, W: OW, C: this.filters, OC: C, KH, KW, strideH: sh, strideW: sw, padT: pt, padL: pl, padB: Math.max(0, pb - oph), padR: Math.max(0, pr - opw), dilH: dh, dilW: dw, groups: g };
