@@ -9,42 +9,31 @@
 import { AxonError } from '../errors.js';
 import { ActivationName, Activation } from './activation.js';
 import { Ctx, IO, Layer, size } from './layer.js';
-import { Conv2DOptions, pair, resolvePadding } from './conv.js';
+import { Conv2DOptions, Padding, pair, resolvePadding, setConvOptions } from './conv.js';
 import { conv2dScratchFloats, Dims } from '../ops.js';
 
 export interface Conv2DTransposeOptions extends Conv2DOptions { outputPadding?: number | [number, number] }
 
 export class Conv2DTranspose extends Layer {
   readonly type = 'conv2dTranspose';
-  readonly filters: number;
-  readonly kernel: [number, number];
-  readonly strides: [number, number];
-  readonly dilation: [number, number];
+  readonly filters!: number;
+  readonly kernel!: [number, number];
+  readonly strides!: [number, number];
+  readonly dilation!: [number, number];
+  readonly padding!: Padding;
+  readonly groups!: number;
+  readonly activation!: ActivationName;
+  readonly useBias!: boolean;
   readonly outputPadding: [number, number];
-  readonly padding: Conv2DOptions['padding'];
-  readonly groups: number;
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
   /** [top, left, bottom, right] pads of the output (explicit, or resolved from 'same'/'valid' at build) */
   pads: [number, number, number, number] = [0, 0, 0, 0];
   private dims!: Dims;
 
   constructor(private readonly opts: Conv2DTransposeOptions) {
     super();
-    const who = opts.name || 'Conv2DTranspose', pos = (v: number) => Number.isInteger(v) && v >= 1;
-    this.kernel = pair(opts.kernelSize, 1, who);
-    this.strides = pair(opts.strides, 1, who);
-    this.dilation = pair(opts.dilationRate, 1, who);
+    const who = opts.name || 'Conv2DTranspose';
+    setConvOptions(this, opts, 'Conv2DTranspose');
     this.outputPadding = pair(opts.outputPadding, 0, who);
-    this.filters = opts.filters;
-    this.groups = opts.groups ?? 1;
-    this.padding = opts.padding ?? 'valid';
-    this.activation = opts.activation ?? 'linear';
-    this.useBias = opts.useBias ?? true;
-    this.regularizer = opts.kernelRegularizer;
-    if (opts.name) this.name = opts.name;
-    if (opts.trainable === false) this.trainable = false;
-    if (!pos(this.filters) || ![...this.kernel, ...this.strides, ...this.dilation, this.groups].every(pos)) throw new AxonError('BAD_CONFIG', `${who}: filters, kernelSize, strides, dilationRate and groups must be positive integers`);
     if (!this.outputPadding.every((p, i) => Number.isInteger(p) && p >= 0 && p < this.strides[i])) throw new AxonError('BAD_CONFIG', `${who}: outputPadding [${this.outputPadding}] must be non-negative integers smaller than the strides [${this.strides}]`);
   }
 
@@ -55,7 +44,7 @@ export class Conv2DTranspose extends Layer {
     const eh = dh * (KH - 1) + 1, ew = dw * (KW - 1) + 1;
     if (this.padding === 'same' && (eh < sh || ew < sw)) throw new AxonError('BAD_CONFIG', `${this.name}: padding 'same' needs a kernel span of at least the stride`);
     // 'same': the pads of the conv from (H*stride, W*stride) to (H, W), as TensorFlow
-    const [pt, pl, pb, pr] = resolvePadding(this.padding!, H * sh, W * sw, this.kernel, this.strides, this.dilation, this.name);
+    const [pt, pl, pb, pr] = resolvePadding(this.padding, H * sh, W * sw, this.kernel, this.strides, this.dilation, this.name);
     this.pads = [pt, pl, pb, pr];
     const OH = (H - 1) * sh + oph + eh - pt - pb, OW = (W - 1) * sw + opw + ew - pl - pr;
     if (OH < 1 || OW < 1) throw new AxonError('BAD_SHAPE', `${this.name}: padding [${pt}, ${pl}, ${pb}, ${pr}] leaves no output for a ${H}x${W} input`);
