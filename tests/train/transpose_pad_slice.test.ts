@@ -3,7 +3,7 @@
 // gradient checks through each of them (their backward passes carry the gradient of the first
 // conv), build-time errors, and save/load of their configs.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { Sequential, layers, Tensor, modelToBytes, modelFromBytes } from '../../src/index.js';
+import { Model, Sequential, layers, Tensor, modelToBytes, modelFromBytes } from '../../src/index.js';
 import { Engine } from '../../src/runtime/engine.js';
 import { engine, randn, randInt, expectClose } from '../helpers.js';
 import { checkModelGradients } from './model-gradcheck.js';
@@ -117,6 +117,24 @@ describe('gradients and files', () => {
     const m = model(4), x = new Tensor(randn(2 * 50, 6), [2, 5, 5, 2]);
     const { model: back } = modelFromBytes(modelToBytes(m), 'convt.axon', e);
     expect(back.layers.map((l) => l.type)).toEqual(m.layers.map((l) => l.type));
+    expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+  });
+});
+
+describe('in a graph model', () => {
+  it('U-Net-style skip: conv stride 2 → Conv2DTranspose back up, concatenated with a padded-and-cropped input; gradients check', async () => {
+    const m = new Model({ inputShape: [6, 6, 2], seed: 9, engine: e });
+    m.add(layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', name: 'down' }));              // 3x3x3
+    m.add(layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: [1, 1, 1, 1], outputPadding: 1, name: 'up' }));  // 6x6x2
+    m.add(layers.pad2d({ padding: 1, mode: 'reflect', name: 'pad' }), { inputs: ['down'] });                                       // 5x5x3
+    m.add(layers.slice({ indices: [[0, 0, 1, 2, 3, 4], [4, 3, 2, 1, 0, 0], [1, 2]], name: 'crop' }));                             // 6x6x2
+    m.add(layers.concatenate({ name: 'cat' }), { inputs: ['up', 'crop'] });
+    m.add(layers.flatten());
+    m.add(layers.dense({ units: 3, activation: 'softmax', name: 'out' }));
+    m.compile({ optimizer: { type: 'sgd', lr: 0 }, loss: 'sparseCategoricalCrossentropy' });
+    const B = 3, x = new Tensor(randn(B * 72, 10), [B, 6, 6, 2]), y = new Tensor(randInt(B, 3, 11), [B]);
+    await checkModelGradients(m as unknown as Sequential, x, y, B, ['down.weight', 'down.bias', 'up.weight', 'up.bias']);
+    const back = modelFromBytes(modelToBytes(m), 'unet.axon', e).model;
     expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
   });
 });
