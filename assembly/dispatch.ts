@@ -11,7 +11,7 @@ import { f32_relu6_fwd__simd, f32_relu6_bwd__simd, f32_hardsigmoid_fwd__simd, f3
 import { f32_batchnorm_fwd_train__simd, f32_batchnorm_fwd_eval__simd, f32_batchnorm_bwd__simd, f32_batchnorm_bwd_eval__simd } from './kernels/norm';
 import { qs8_pack_w__relaxed, qs8_gemm_fwd_qp__relaxed, qs8_quantize_qp__simd, qs8_dequantize_qp__simd } from './kernels/q8';
 import { f32_rnn_fwd__simd, f32_rnn_bwd__simd, f32_lstm_fwd__simd, f32_lstm_bwd__simd, f32_gru_fwd__simd, f32_gru_bwd__simd, x32_reverse_time__simd } from './kernels/rnn';
-import { x32_transpose_01__simd, x32_copy_strided__simd, f32_add_strided__simd } from './kernels/layout';
+import { x32_transpose_01__simd, x32_copy_strided__simd, f32_add_strided__simd, f32_gather_runs_fwd__simd, f32_gather_runs_bwd__simd } from './kernels/layout';
 import { f32_random_flip_fwd__simd, f32_random_translate_fwd__simd, f32_random_rotate_fwd__simd, f32_gaussian_noise_fwd__ref, f32_brightness_contrast_fwd__simd, f32_seq_scale_fwd__simd, f32_seq_scale_bwd__simd } from './kernels/augment';
 import { qs8_conv2d_fwd_qp__relaxed, qs8_dwconv2d_fwd_qp__simd, qs8_maxpool2d_fwd__simd } from './kernels/q8_conv';
 import { qs8_quantize_dynamic__simd, qs8_gemm_f32_fwd_qp__relaxed } from './kernels/q8_dyn';
@@ -26,10 +26,10 @@ import { f32_mul_bcast_fwd__simd, f32_mul_bcast_bwd_x__simd, f32_mul_bcast_bwd_g
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 89;
+export const OP_COUNT: i32 = 91;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x4d206698; }
+export function ops_hash(): u32 { return 0xc132b73a; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -123,6 +123,8 @@ export function op_argc(op: i32): i32 {
     case 87: return 7;
     case 88: return 7;
     case 89: return 7;
+    case 90: return 8;
+    case 91: return 7;
     default: return -1;
   }
 }
@@ -219,6 +221,8 @@ export function op_ptr_mask(op: i32): u32 {
     case 87: return 0x7;
     case 88: return 0x7;
     case 89: return 0x7;
+    case 90: return 0x7;
+    case 91: return 0x7;
     default: return 0;
   }
 }
@@ -404,6 +408,10 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_mul_bcast_bwd_x__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     case 89: // mul_bcast_bwd_g
       f32_mul_bcast_bwd_g__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
+    case 90: // gather_runs_fwd
+      f32_gather_runs_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
+    case 91: // gather_runs_bwd
+      f32_gather_runs_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     default: return -1;
   }
 }

@@ -229,6 +229,13 @@ const defs: Def[] = [
   { name: 'mul_bcast_fwd', family: 'merge', kernel: 'f32_mul_bcast_fwd__simd', args: [p('y', 'f32', bpc), p('x', 'f32', bpc), p('g', 'f32', bg), ...bcastDims], validate: bcastValidate },
   { name: 'mul_bcast_bwd_x', family: 'merge', kernel: 'f32_mul_bcast_bwd_x__simd', args: [p('dx', 'f32', bpc), p('dy', 'f32', bpc), p('g', 'f32', bg), ...bcastDims], validate: bcastValidate },
   { name: 'mul_bcast_bwd_g', family: 'merge', kernel: 'f32_mul_bcast_bwd_g__simd', args: [p('dg', 'f32', bg), p('dy', 'f32', bpc), p('x', 'f32', bpc), ...bcastDims], validate: bcastValidate },
+  // layout (assembly/kernels/layout.ts): per-sample runs copied or filled: slices, gathers, padding (Pad2D, Slice layers)
+  { name: 'gather_runs_fwd', family: 'layout', kernel: 'f32_gather_runs_fwd__simd',
+    args: [p('y', 'f32', (d) => d.N * d.J), p('x', 'f32', (d) => d.N * d.S), p('runs', 'i32', (d) => 2 * d.R), i('N'), i('S'), i('J'), i('R'), f('value')],
+    validate: (d) => sizesValidate(d, ['N', 'S', 'J', 'R']) },
+  { name: 'gather_runs_bwd', family: 'layout', kernel: 'f32_gather_runs_bwd__simd',
+    args: [p('dx', 'f32', (d) => d.N * d.S), p('dy', 'f32', (d) => d.N * d.J), p('runs', 'i32', (d) => 2 * d.R), i('N'), i('S'), i('J'), i('R')],
+    validate: (d) => sizesValidate(d, ['N', 'S', 'J', 'R']) },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

@@ -4,8 +4,11 @@
 //   copy_strided: a block of rows × cols copied between row pitches and element offsets: one time
 //                 step out of a sequence, halves of concatenated features in and out.
 //   add_strided:  the same block added (f32) into y: a concatenation's gradient back to one input.
+//   gather_runs:  each sample's output is a list of runs copied from its input (or filled with a
+//                 value): slices, crops, gathers and padding (constant, reflect, edge) in one kernel;
+//                 its backward scatter-adds the runs back (runs may repeat a source: += is exact).
 // y and x never overlap.
-import { vadd, vld, vst } from '../simd';
+import { vadd, vld, vst, vsplat } from '../simd';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -74,5 +77,67 @@ export function f32_add_strided__simd(y: usize, x: usize, rows: i32, cols: i32, 
     let c = 0;
     for (; c + 4 <= cols; c += 4) vst(at(d, c), vadd(vld(at(d, c)), vld(at(s, c))));
     for (; c < cols; c++) store<f32>(at(d, c), load<f32>(at(d, c)) + load<f32>(at(s, c)));
+  }
+}
+
+// ---- gather_runs: y[n] = concat over runs r of (src_r < 0 ? len_r copies of value : x[n, src_r .. src_r + len_r)) ----
+// runs: (R, 2) i32 (src, len), sum of len = J, 0 <= src, src + len <= S (the host checks).
+
+// y: (N, J) f32; x: (N, S) f32; runs: (R, 2) i32
+export function f32_gather_runs_fwd__ref(y: usize, x: usize, runs: usize, N: i32, S: i32, J: i32, R: i32, value: f32): void {
+  for (let n = 0; n < N; n++) {
+    let j = n * J;
+    for (let r = 0; r < R; r++) {
+      const src = load<i32>(at(runs, 2 * r)), len = load<i32>(at(runs, 2 * r + 1));
+      for (let k = 0; k < len; k++) store<f32>(at(y, j++), src < 0 ? value : load<f32>(at(x, n * S + src + k)));
+    }
+  }
+}
+export function f32_gather_runs_fwd__simd(y: usize, x: usize, runs: usize, N: i32, S: i32, J: i32, R: i32, value: f32): void {
+  const v = vsplat(value);
+  for (let n = 0; n < N; n++) {
+    let d = at(y, n * J);
+    const xs = at(x, n * S);
+    for (let r = 0; r < R; r++) {
+      const src = load<i32>(at(runs, 2 * r)), len = load<i32>(at(runs, 2 * r + 1));
+      let k = 0;
+      if (src < 0) {
+        for (; k + 4 <= len; k += 4) vst(at(d, k), v);
+        for (; k < len; k++) store<f32>(at(d, k), value);
+      } else {
+        const s = at(xs, src);
+        for (; k + 4 <= len; k += 4) vst(at(d, k), vld(at(s, k)));
+        for (; k < len; k++) store<f32>(at(d, k), load<f32>(at(s, k)));
+      }
+      d = at(d, len);
+    }
+  }
+}
+
+// dx: (N, S) f32 +=; dy: (N, J) f32; runs: (R, 2) i32 (fill runs have no source: skipped)
+export function f32_gather_runs_bwd__ref(dx: usize, dy: usize, runs: usize, N: i32, S: i32, J: i32, R: i32): void {
+  for (let n = 0; n < N; n++) {
+    let j = n * J;
+    for (let r = 0; r < R; r++) {
+      const src = load<i32>(at(runs, 2 * r)), len = load<i32>(at(runs, 2 * r + 1));
+      if (src < 0) { j += len; continue; }
+      for (let k = 0; k < len; k++) { const p = at(dx, n * S + src + k); store<f32>(p, load<f32>(p) + load<f32>(at(dy, j++))); }
+    }
+  }
+}
+export function f32_gather_runs_bwd__simd(dx: usize, dy: usize, runs: usize, N: i32, S: i32, J: i32, R: i32): void {
+  for (let n = 0; n < N; n++) {
+    let s = at(dy, n * J);
+    const xs = at(dx, n * S);
+    for (let r = 0; r < R; r++) {
+      const src = load<i32>(at(runs, 2 * r)), len = load<i32>(at(runs, 2 * r + 1));
+      if (src >= 0) {
+        const d = at(xs, src);
+        let k = 0;
+        for (; k + 4 <= len; k += 4) vst(at(d, k), vadd(vld(at(d, k)), vld(at(s, k))));
+        for (; k < len; k++) store<f32>(at(d, k), load<f32>(at(d, k)) + load<f32>(at(s, k)));
+      }
+      s = at(s, len);
+    }
   }
 }

@@ -13,6 +13,8 @@ import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { Activation } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
+import { Conv2DTranspose } from '../layers/conv_transpose.js';
+import { Pad2D, Slice } from '../layers/gather.js';
 import { OnnxBuilder, af } from './onnx_builder.js';
 import { EXPORTABLE, hwioToOihw, padsOf, refuse } from './weights.js';
 
@@ -89,6 +91,24 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
       const [t, l, bo, r] = padsOf(u, u.pool, [1, 1]), oneD = u.type === 'maxPool1d';
       const attrs = oneD ? { kernel_shape: [u.pool[1]], strides: [u.strides[1]], pads: [l, r] } : { kernel_shape: u.pool, strides: u.strides, pads: [t, l, bo, r] };
       node(u, u instanceof MaxPool2D ? 'MaxPool' : 'AveragePool', [], u instanceof AvgPool2D ? { ...attrs, count_include_pad: u.countIncludePad ? 1 : 0 } : attrs);
+      return;
+    }
+    if (u instanceof Conv2DTranspose) {
+      layout(u, true);
+      const wd = u.params[0].shape, ct = hwioToOihw(w.get(`${u.name}.weight`)!, wd);   // (KH, KW, F/g, C) → (C, F/g, KH, KW)
+      node(u, 'ConvTranspose', [param(u, 'weight', ct, [wd[3], wd[2], wd[0], wd[1]]), ...(u.useBias ? [param(u, 'bias')] : [])],
+        { kernel_shape: u.kernel, strides: u.strides, dilations: u.dilation, pads: u.pads, output_padding: u.outputPadding, group: u.groups });
+      return;
+    }
+    if (u instanceof Pad2D) {
+      layout(u, true);
+      const [t, l, bo, r] = u.pads;
+      node(u, 'Pad', [b.ints(`${u.name}.pads`, [0, 0, t, l, 0, 0, bo, r]), ...(u.mode === 'constant' ? [b.init(`${u.name}.value`, [], [u.value])] : [])], { mode: u.mode });
+      return;
+    }
+    if (u instanceof Slice) {   // one Gather per sliced axis, on the Axon (channels-last) layout
+      layout(u, false);
+      u.indices.forEach((l, i) => { if (l) cur = b.node('Gather', [cur, b.ints(`${u.name}.indices${i}`, l)], { axis: i + 1 }, { name: `${u.name}/axis${i + 1}` }); });
       return;
     }
     switch (u.type) {

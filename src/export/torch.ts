@@ -1,10 +1,13 @@
 // Axon model → plain safetensors in PyTorch's names and layouts, for `model.load_state_dict`:
 // Dense weight (out, in) as is, conv weights (KH, KW, C/g, OC) → (OC, C/g, KH, KW) ((OC, C/g, K) for
-// Conv1D), BatchNorm weight/bias/running_mean/running_var (+ num_batches_tracked). Features after a
+// Conv1D), Conv2DTranspose (KH, KW, F/g, C) → ConvTranspose2d's (C, F/g, KH, KW), BatchNorm
+// weight/bias/running_mean/running_var (+ num_batches_tracked). Features after a
 // Flatten of a channels-last (H, W, C) tensor are reordered to PyTorch's (C, H, W) flatten order in
 // the next Dense's columns (and any BatchNorm in between), so the weights fit the NCHW PyTorch model.
+import { AxonError } from '../errors.js';
 import { encodeSafetensors, StTensorIn } from '../format/safetensors.js';
 import type { Model } from '../model/model.js';
+import type { Layer } from '../layers/layer.js';
 import { channelsFirstIndex, hwioToOihw, refuse, EXPORTABLE } from './weights.js';
 
 export interface TorchExportOptions {
@@ -43,6 +46,15 @@ export function exportTorchSafetensors(model: Model, opts: TorchExportOptions = 
         if (l.params.some((p) => p.name === 'bias')) put(key('bias'), [OC], get('bias'));
         break;
       }
+      case 'conv2dTranspose': {   // ConvTranspose2d: (C, F/g, KH, KW)
+        const [KH, KW, Fg, C] = l.params[0].shape;
+        put(key('weight'), [C, Fg, KH, KW], hwioToOihw(get('weight'), l.params[0].shape));
+        if (l.params.some((p) => p.name === 'bias')) put(key('bias'), [Fg * (l as Layer & { groups: number }).groups], get('bias'));
+        break;
+      }
+      case 'slice':
+        if (idx) throw new AxonError('UNSUPPORTED', `exportTorchSafetensors: ${l.name} slices flattened channels-last features; PyTorch's flatten order differs, so the following weights have no PyTorch equivalent`);
+        break;
       case 'batchNormalization':
         for (const p of ['weight', 'bias', 'running_mean', 'running_var']) {
           const v = get(p), t = idx && l.inputShape.length === 1 ? new Float32Array(v.length) : v;

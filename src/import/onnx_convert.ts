@@ -13,7 +13,7 @@ import { BatchNormalization } from '../layers/norm.js';
 import { Activation } from '../layers/activation.js';
 import { Dropout, Flatten, Reshape } from '../layers/misc.js';
 import type { OnnxNode } from './onnx_proto.js';
-import { Const, nodeLabel } from './onnx_graph.js';
+import { Attrs, Const, nodeLabel } from './onnx_graph.js';
 import { Act, broadcastToAxon, channelsLastOrder, channelsLastShape, orderOf, perLastAxis, prod, sameOrder } from './onnx_layout.js';
 
 /** An emitted layer: its weights, source node, parameter sources, and the specs it reads (INPUT: the model input). */
@@ -182,4 +182,23 @@ export class Converter {
   broadcast(c: Const, what: string): Float32Array {
     return broadcastToAxon(c.dims, c.data, this.act) ?? unsupported(`${what} of shape [${c.dims}] does not broadcast against the input [N, ${this.act.onnx}]`);
   }
+}
+
+/** Begin and end pads per spatial axis (explicit pads or auto_pad). */
+export function padsOf(a: Attrs, sp: number[], k: number[], s: number[], d: number[]): [number[], number[]] {
+  const r = sp.length, auto = a.str('auto_pad', 'NOTSET');
+  if (auto === 'VALID') return [Array(r).fill(0), Array(r).fill(0)];
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    const tot = sp.map((h, i) => Math.max((Math.ceil(h / s[i]) - 1) * s[i] + d[i] * (k[i] - 1) + 1 - h, 0));
+    const small = tot.map((t) => Math.floor(t / 2)), big = tot.map((t) => t - Math.floor(t / 2));
+    return auto === 'SAME_UPPER' ? [small, big] : [big, small];
+  }
+  const p = a.ints('pads', Array(2 * r).fill(0));
+  return [p.slice(0, r), p.slice(r)];
+}
+
+/** After a channels-last layer: the ONNX shape is (C, ...spatial) of the Axon (...spatial, C). */
+export function spatialOut(cv: Converter): void {
+  const ax = cv.act.axon, onnx = [ax[ax.length - 1], ...ax.slice(0, -1)];
+  cv.act = { onnx, axon: ax, order: channelsLastOrder(onnx) };
 }

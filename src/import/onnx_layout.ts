@@ -88,3 +88,28 @@ export function applyOrder(data: ArrayLike<number>, order: Int32Array, inverse =
   }
   return out;
 }
+
+/**
+ * When the Axon tensor is a transpose of the ONNX one (each Axon axis is one ONNX axis; size-1 axes
+ * may be left out): the ONNX axis of each Axon axis (-1 for an unmatched size-1 axis). Otherwise
+ * null (e.g. a Flatten or Reshape mixed axes).
+ */
+export function axonAxes(a: Act): number[] | null {
+  const s = a.onnx, A = a.axon, o = orderOf(a), ost = strides(s), ast = strides(A);
+  if (prod(A) !== o.length || o[0] !== 0) return null;
+  const pi = A.map((d, i) => (d === 1 ? -1 : s.findIndex((sq, q) => sq === d && o[ast[i]] === ost[q])));
+  const used = pi.filter((p) => p >= 0);
+  if (A.some((d, i) => d !== 1 && pi[i] < 0) || new Set(used).size !== used.length || s.some((d, q) => d !== 1 && !used.includes(q))) return null;
+  const want = axesOrder(A, pi, s);
+  return o.every((v, j) => v === want[j]) ? pi : null;
+}
+
+/** The order of an Axon tensor of shape A whose axis i is ONNX axis pi[i] (-1: size 1) of an ONNX tensor of shape s. */
+export function axesOrder(A: number[], pi: number[], s: number[]): Int32Array {
+  const ost = strides(s), o = new Int32Array(prod(A)), m = A.map(() => 0);
+  for (let j = 0; j < o.length; j++) {
+    o[j] = m.reduce((acc, v, i) => acc + (pi[i] >= 0 ? v * ost[pi[i]] : 0), 0);
+    for (let i = m.length - 1; i >= 0 && ++m[i] === A[i]; i--) m[i] = 0;
+  }
+  return o;
+}

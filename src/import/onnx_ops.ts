@@ -3,31 +3,21 @@
 // with columns in the Axon element order), and updates the activation's layout.
 import { Dense } from '../layers/dense.js';
 import { Conv2D, Conv1D } from '../layers/conv.js';
-import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
+import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { Dropout } from '../layers/misc.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { Attrs, BATCH } from './onnx_graph.js';
 import { channelsLastOrder, prod, transposeOrder, lastAxisIs, isIdentity } from './onnx_layout.js';
-import { Converter, unsupported } from './onnx_convert.js';
+import { Converter, padsOf, spatialOut, unsupported } from './onnx_convert.js';
+import { SELECT_HANDLERS } from './onnx_select.js';
+import { convTranspose } from './onnx_convtranspose.js';
 
 type Handler = (cv: Converter, n: OnnxNode, a: Attrs) => void;
 
 /** Ops that keep the activation's shape: on failure the importer can go on checking later nodes. */
 export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
 
-/** Begin and end pads per spatial axis (explicit pads or auto_pad). */
-function padsOf(a: Attrs, sp: number[], k: number[], s: number[], d: number[]): [number[], number[]] {
-  const r = sp.length, auto = a.str('auto_pad', 'NOTSET');
-  if (auto === 'VALID') return [Array(r).fill(0), Array(r).fill(0)];
-  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    const tot = sp.map((h, i) => Math.max((Math.ceil(h / s[i]) - 1) * s[i] + d[i] * (k[i] - 1) + 1 - h, 0));
-    const small = tot.map((t) => Math.floor(t / 2)), big = tot.map((t) => t - Math.floor(t / 2));
-    return auto === 'SAME_UPPER' ? [small, big] : [big, small];
-  }
-  const p = a.ints('pads', Array(2 * r).fill(0));
-  return [p.slice(0, r), p.slice(r)];
-}
 const ones = (r: number) => Array<number>(r).fill(1);
 
 const conv: Handler = (cv, n, a) => {
@@ -47,12 +37,6 @@ const conv: Handler = (cv, n, a) => {
   cv.emit(layer, { weight: hwio, ...(B ? { bias: Float32Array.from(B.data) } : {}) }, n, { weight: n.input[1], ...(B ? { bias: n.input[2] } : {}) });
   spatialOut(cv);
 };
-
-/** After a channels-last layer: the ONNX shape is (C, ...spatial) of the Axon (...spatial, C). */
-function spatialOut(cv: Converter): void {
-  const ax = cv.act.axon, onnx = [ax[ax.length - 1], ...ax.slice(0, -1)];
-  cv.act = { onnx, axon: ax, order: channelsLastOrder(onnx) };
-}
 
 const pool = (max: boolean): Handler => (cv, n, a) => {
   const [, ...sp] = cv.channelsLast(n, n.op_type), k = a.ints('kernel_shape', []), r = sp.length;
@@ -222,12 +206,6 @@ export const HANDLERS: Record<string, Handler> = {
     const t = transposeOrder(cv.act, perm.slice(1).map((v) => v - 1));
     cv.act = { onnx: t.onnx, axon: cv.act.axon, order: t.order };
   },
-  Pad: (cv, n, a) => {
-    if (a.str('mode', 'constant') !== 'constant') unsupported(`mode "${a.str('mode', '')}" is not supported: Axon has no ${a.str('mode', '')} padding layer; only constant (zero) padding (ZeroPadding2D)`);
-    const v = cv.c(n, 2, 'constant_value', true);
-    if (v && v.data[0] !== 0) unsupported('only zero padding is supported');
-    const [, ...sp] = cv.channelsLast(n, 'Pad'), p = Array.from(cv.c(n, 1, 'pads').data), r = sp.length + 2;
-    if (r !== 4 || p.some((v) => v < 0) || p[0] || p[1] || p[r] || p[r + 1] || cv.c(n, 3, 'axes', true)) unsupported('only padding of the two spatial axes of an (N, C, H, W) tensor is supported');
-    if (p.some((v) => v)) { cv.emit(new ZeroPadding2D({ padding: [p[2], p[3], p[r + 2], p[r + 3]] }), {}, n); spatialOut(cv); }
-  },
+  ConvTranspose: convTranspose,
+  ...SELECT_HANDLERS,
 };

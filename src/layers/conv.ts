@@ -46,37 +46,37 @@ export function resolvePadding(p: Padding, H: number, W: number, k: [number, num
   return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
 }
 
+/** Checks the options Conv2D and Conv2DTranspose share and sets them (and name, trainable, regularizer) on `l`. */
+export function setConvOptions(l: Layer, opts: Conv2DOptions, who: string): void {
+  const pos = (v: number) => Number.isInteger(v) && v >= 1;
+  const o = {
+    kernel: pair(opts.kernelSize, 1, who), strides: pair(opts.strides, 1, who), dilation: pair(opts.dilationRate, 1, who), filters: opts.filters, groups: opts.groups ?? 1,
+    padding: opts.padding ?? 'valid', activation: opts.activation ?? 'linear', useBias: opts.useBias ?? true, regularizer: opts.kernelRegularizer,
+  };
+  const bad = !pos(o.filters) ? `filters ${opts.filters}` : ![...o.kernel, ...o.strides, ...o.dilation, o.groups].every(pos) ? 'kernelSize, strides, dilationRate and groups' : null;
+  if (bad) throw new AxonError('BAD_CONFIG', `${opts.name || who}: ${bad} must be positive integers`);
+  Object.assign(l, o);
+  if (opts.name) l.name = opts.name;
+  if (opts.trainable === false) l.trainable = false;
+}
+
 export class Conv2D extends Layer {
   readonly type: string = 'conv2d';
-  readonly filters: number;
-  readonly kernel: [number, number];
-  readonly strides: [number, number];
-  readonly dilation: [number, number];
-  readonly padding: Padding;
-  readonly groups: number;
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
+  readonly filters!: number;
+  readonly kernel!: [number, number];
+  readonly strides!: [number, number];
+  readonly dilation!: [number, number];
+  readonly padding!: Padding;
+  readonly groups!: number;
+  readonly activation!: ActivationName;
+  readonly useBias!: boolean;
   protected readonly opts: Conv2DOptions;
   protected dims!: Dims;
 
   constructor(opts: Conv2DOptions) {
     super();
     this.opts = opts;
-    const pos = (v: number) => Number.isInteger(v) && v >= 1;
-    const who = opts.name || 'Conv2D';
-    this.kernel = pair(opts.kernelSize, 1, who);
-    this.strides = pair(opts.strides, 1, who);
-    this.dilation = pair(opts.dilationRate, 1, who);
-    this.filters = opts.filters;
-    this.groups = opts.groups ?? 1;
-    this.padding = opts.padding ?? 'valid';
-    this.activation = opts.activation ?? 'linear';
-    this.useBias = opts.useBias ?? true;
-    this.regularizer = opts.kernelRegularizer;
-    if (opts.name) this.name = opts.name;
-    if (opts.trainable === false) this.trainable = false;
-    const bad = !pos(this.filters) ? `filters ${opts.filters}` : ![...this.kernel, ...this.strides, ...this.dilation, this.groups].every(pos) ? 'kernelSize, strides, dilationRate and groups' : null;
-    if (bad) throw new AxonError('BAD_CONFIG', `${this.name || 'Conv2D'}: ${bad} must be positive integers`);
+    setConvOptions(this, opts, 'Conv2D');
   }
 
   /** Per-sample (H, W, C) of the convolution's input (Conv1D overrides). */

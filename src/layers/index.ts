@@ -6,6 +6,8 @@ import { Dropout, Flatten, Reshape } from './misc.js';
 import { Conv2D, Conv2DOptions, Conv1D, Conv1DOptions, DepthwiseConv2D, DepthwiseOptions } from './conv.js';
 import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, Pool2DOptions } from './pool.js';
 import { BatchNormalization, BatchNormOptions } from './norm.js';
+import { Conv2DTranspose, Conv2DTransposeOptions } from './conv_transpose.js';
+import { Pad2D, Pad2DOptions, Slice } from './gather.js';
 import { SimpleRNN, LSTM, GRU, Recurrent, RecurrentOptions } from './recurrent.js';
 import { Bidirectional, BidirectionalOptions } from './recurrent_bidirectional.js';
 import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOptions, RandomRotation, RandomRotationOptions, GaussianNoise, GaussianNoiseOptions,
@@ -33,6 +35,10 @@ export const avgPool2d = (o: Pool2DOptions & { countIncludePad?: boolean } = {})
 export const globalAveragePooling2d = (o: { name?: string } = {}) => new GlobalAveragePooling2D(o);
 export const zeroPadding2d = (o: ConstructorParameters<typeof ZeroPadding2D>[0] = {}) => new ZeroPadding2D(o);
 export const batchNormalization = (o: BatchNormOptions = {}) => new BatchNormalization(o);
+export { Conv2DTranspose, Pad2D, Slice };
+export const conv2dTranspose = (o: Conv2DTransposeOptions) => new Conv2DTranspose(o);
+export const pad2d = (o: Pad2DOptions = {}) => new Pad2D(o);
+export const slice = (o: ConstructorParameters<typeof Slice>[0]) => new Slice(o);
 export const simpleRnn = (o: RecurrentOptions) => new SimpleRNN(o);
 export const lstm = (o: RecurrentOptions) => new LSTM(o);
 export const gru = (o: RecurrentOptions) => new GRU(o);
@@ -64,6 +70,9 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   globalAveragePooling2d: () => new GlobalAveragePooling2D(),
   zeroPadding2d: (c) => new ZeroPadding2D(c as ConstructorParameters<typeof ZeroPadding2D>[0]),
   batchNormalization: (c) => new BatchNormalization(c as BatchNormOptions),
+  conv2dTranspose: (c) => new Conv2DTranspose(c as unknown as Conv2DTransposeOptions),
+  pad2d: (c) => new Pad2D(c as Pad2DOptions),
+  slice: (c) => new Slice(c as unknown as ConstructorParameters<typeof Slice>[0]),
   simpleRnn: (c) => new SimpleRNN(c as unknown as RecurrentOptions),
   lstm: (c) => new LSTM(c as unknown as RecurrentOptions),
   gru: (c) => new GRU(c as unknown as RecurrentOptions),

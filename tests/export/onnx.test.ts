@@ -5,6 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Sequential, Model, MODEL_INPUT, layers, Tensor } from '../../src/index.js';
 import { exportOnnx } from '../../src/export/onnx.js';
+import { OnnxBuilder } from '../../src/export/onnx_builder.js';
 import { exportTorchSafetensors } from '../../src/export/torch.js';
 import { importOnnx } from '../../src/import/onnx.js';
 import { decodeOnnx, tensorValues } from '../../src/import/onnx_proto.js';
@@ -66,6 +67,11 @@ const MODELS: [string, () => Model][] = [
     m.add(layers.dense({ units: 3, activation: 'softmax' }));
     return m;
   }],
+  ['convt_pad_slice', () => new Sequential({ inputShape: [5, 6, 3], engine: e })
+    .add(layers.pad2d({ padding: [1, 2, 2, 1], mode: 'reflect' })).add(layers.conv2d({ filters: 4, kernelSize: 3, activation: 'tanh' }))
+    .add(layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, padding: [1, 0, 1, 1], outputPadding: [1, 0], groups: 2 }))
+    .add(layers.pad2d({ padding: 1, mode: 'edge' })).add(layers.pad2d({ padding: [0, 1, 1, 0], value: -0.5 }))
+    .add(layers.slice({ indices: [[0, 2, 4, 5], null, [5, 1]] })).add(layers.conv2dTranspose({ filters: 3, kernelSize: 2, padding: 'same', strides: 2 }))],
   ['conv_out', () => new Sequential({ inputShape: [6, 6, 2], engine: e })
     .add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'valid' })).add(layers.batchNormalization()).add(layers.activation('softmax'))],
 ];
@@ -114,5 +120,15 @@ describe('PyTorch safetensors export', () => {
     }
     expect(compared).toBeGreaterThanOrEqual(4);
     if (name === 'torch_mlp') expect(st.tensors.get('1.num_batches_tracked')?.dtype).toBe('I64');
+  });
+
+  it('ConvTranspose (groups 2): import → export gives back the ONNX/PyTorch (C, F/g, KH, KW) weight and bias', async () => {
+    const b = new OnnxBuilder('ct'), wt = randn(4 * 3 * 2 * 3, 21), bias = randn(6, 22);
+    const y = b.node('ConvTranspose', ['x', b.init('up.weight', [4, 3, 2, 3], wt), b.init('up.bias', [6], bias)], { kernel_shape: [2, 3], strides: [2, 2], group: 2 });
+    const imp = await importOnnx(await b.build({ name: 'x', dims: ['N', 4, 3, 3] }, y), { engine: e });
+    const st = decodeSafetensors(exportTorchSafetensors(imp.model, { names: imp.paramSources }), 'ct');
+    expect(st.tensors.get('up.weight')?.shape).toEqual([4, 3, 2, 3]);
+    expect(Array.from(st.tensors.get('up.weight')!.data as Float32Array)).toEqual(Array.from(wt));
+    expect(Array.from(st.tensors.get('up.bias')!.data as Float32Array)).toEqual(Array.from(bias));
   });
 });

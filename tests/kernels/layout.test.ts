@@ -1,8 +1,8 @@
 // layout kernels: transpose of the first two axes and strided row-block copies, __simd against
 // __ref (bit-exact, inside guarded buffers) and against the definition; the op registry's extents.
 import { describe, it, expect } from 'vitest';
-import { engine, randn } from '../helpers.js';
-import { call, twins, out, inp, EXACT, expectMatch } from './kit.js';
+import { engine, randn, expectClose } from '../helpers.js';
+import { call, twins, out, inp, idx, EXACT, expectMatch } from './kit.js';
 import { Layout, Plan } from '../../src/compile/plan.js';
 
 const e = await engine();
@@ -60,5 +60,33 @@ describe('layout: add_strided (a concatenation gradient back into one input)', (
     const want = y0.slice();
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[offy + r * ldy + c] += x[offx + r * ldx + c];
     expectMatch(call(e, 'f32_add_strided__simd', [out(y0), inp(x), rows, cols, ldy, ldx, offy, offx])[0], want, EXACT, 'definition (untouched elements kept)');
+  });
+});
+
+// gather_runs: runs (src, len), src -1 = fill; sources below, at and above a vector, repeated and overlapping sources
+const RUNS: [string, number, number[]][] = [
+  ['one copy run', 7, [0, 7]],
+  ['fill and copies', 9, [-1, 3, 2, 5, -1, 1, 0, 2]],
+  ['repeated sources (gather [2, 2, 0])', 4, [2, 1, 2, 1, 0, 1]],
+  ['overlapping long runs', 40, [3, 33, 0, 37, -1, 9, 39, 1]],
+  ['single elements (channel gather)', 12, [1, 1, 4, 1, 7, 1, 10, 1]],
+];
+
+describe('layout: gather_runs', () => {
+  it.each(RUNS)('%s: fwd and bwd __simd match __ref and the definition', (_, S, runs) => {
+    const J = runs.filter((_, k) => k % 2).reduce((a, b) => a + b, 0), R = runs.length / 2;
+    for (const N of [1, 3]) {
+      const x = randn(N * S, 5), dy = randn(N * J, 6), dx0 = randn(N * S, 7);
+      twins(e, 'f32_gather_runs_fwd', [out(randn(N * J, 8)), inp(x), idx(runs), N, S, J, R, -2.5], EXACT, `N=${N}`);
+      twins(e, 'f32_gather_runs_bwd', [out(dx0), inp(dy), idx(runs), N, S, J, R], EXACT, `N=${N}`);
+      const y = new Float32Array(N * J), dx = dx0.slice();
+      for (let n = 0, j = 0; n < N; n++) for (let r = 0; r < R; r++) for (let k = 0; k < runs[2 * r + 1]; k++, j++) {
+        const s = runs[2 * r];
+        y[j] = s < 0 ? -2.5 : x[n * S + s + k];
+        if (s >= 0) dx[n * S + s + k] += dy[j];
+      }
+      expectMatch(call(e, 'f32_gather_runs_fwd__simd', [out(N * J), inp(x), idx(runs), N, S, J, R, -2.5])[0], y, EXACT, 'fwd definition');
+      expectClose(call(e, 'f32_gather_runs_bwd__simd', [out(dx0), inp(dy), idx(runs), N, S, J, R])[0], dx, 1e-6, 1e-6, 'bwd definition (accumulates)');
+    }
   });
 });

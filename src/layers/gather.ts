@@ -1,0 +1,97 @@
+// Parameter-free layers that move values: each sample's output is a list of runs copied from its
+// input or filled with a constant (assembly/kernels/layout.ts gather_runs; the backward scatter-adds).
+//   Pad2D: pads (H, W, C) spatially with a constant value, by reflection (no edge repeat, as
+//          numpy/ONNX/PyTorch 'reflect') or by repeating the edge ('edge' = PyTorch 'replicate').
+//   Slice: keeps a list of indices per axis (crops, strided and reversed slices, gathers; an index
+//          may repeat). Dropping an axis is a Reshape after it.
+import { AxonError } from '../errors.js';
+import { Ctx, IO, Layer, size } from './layer.js';
+
+/** Compresses per-element sources (-1: the fill value) into (src, len) runs. */
+function toRuns(src: Int32Array): Int32Array {
+  const r: number[] = [];
+  for (let j = 0; j < src.length; j++) {
+    const s = src[j], k = r.length - 2;
+    if (k >= 0 && ((s < 0 && r[k] < 0) || (s >= 0 && r[k] >= 0 && r[k] + r[k + 1] === s))) r[k + 1]++;
+    else r.push(s < 0 ? -1 : s, 1);
+  }
+  return Int32Array.from(r);
+}
+
+abstract class RunsLayer extends Layer {
+  private runs: Int32Array = new Int32Array(0);
+  protected fill = 0;
+  /** Sets shapes from the per-element sources of the output (flat per-sample input indices, -1 = fill). */
+  protected setSources(inputShape: number[], outputShape: number[], src: Int32Array): number[] {
+    this.inputShape = inputShape;
+    this.runs = toRuns(src);
+    return (this.outputShape = outputShape);
+  }
+  private args(c: Ctx) {
+    return { runs: c.constant('runs', 'i32', this.runs.slice().buffer as ArrayBuffer), N: c.batch, S: size(this.inputShape), J: size(this.outputShape), R: this.runs.length / 2 };
+  }
+  forward(c: Ctx, { x, y }: IO): void { c.emit('gather_runs_fwd', { y, x, ...this.args(c), value: this.fill }); }
+  backward(c: Ctx, { dx, dy }: IO): void { if (dx !== undefined && dy !== undefined) c.emit('gather_runs_bwd', { dx, dy, ...this.args(c) }); }
+}
+
+export type PadMode = 'constant' | 'reflect' | 'edge';
+export interface Pad2DOptions { padding?: number | [number, number] | [number, number, number, number]; mode?: PadMode; value?: number; name?: string }
+
+/** Spatial padding of (H, W, C): [top, left, bottom, right]. */
+export class Pad2D extends RunsLayer {
+  readonly type = 'pad2d';
+  readonly pads: [number, number, number, number];
+  readonly mode: PadMode;
+  readonly value: number;
+  constructor(opts: Pad2DOptions = {}) {
+    super();
+    const p = opts.padding ?? 1;
+    this.pads = typeof p === 'number' ? [p, p, p, p] : p.length === 2 ? [p[0], p[1], p[0], p[1]] : p;
+    this.mode = opts.mode ?? 'constant';
+    this.value = this.fill = opts.value ?? 0;
+    if (opts.name) this.name = opts.name;
+    if (!this.pads.every((v) => Number.isInteger(v) && v >= 0)) throw new AxonError('BAD_CONFIG', `${this.name || 'Pad2D'}: padding must be non-negative integers, got ${JSON.stringify(p)}`);
+    if (!['constant', 'reflect', 'edge'].includes(this.mode)) throw new AxonError('BAD_CONFIG', `${this.name || 'Pad2D'}: mode must be 'constant', 'reflect' or 'edge', got ${JSON.stringify(opts.mode)}`);
+    if (!Number.isFinite(this.value)) throw new AxonError('BAD_CONFIG', `${this.name || 'Pad2D'}: value must be a finite number, got ${opts.value}`);
+  }
+  build(s: number[]): number[] {
+    if (s.length !== 3) throw new AxonError('BAD_SHAPE', `${this.name}: expects [height, width, channels] per sample, got [${s}]`);
+    const [H, W, C] = s, [t, l, b, r] = this.pads, OH = H + t + b, OW = W + l + r;
+    if (this.mode === 'reflect' && (Math.max(t, b) >= H || Math.max(l, r) >= W))
+      throw new AxonError('BAD_SHAPE', `${this.name}: reflect padding [${this.pads}] must be smaller than the input's height ${H} and width ${W}`);
+    const at = (i: number, n: number) => (i >= 0 && i < n ? i : this.mode === 'constant' ? -1 : this.mode === 'edge' ? Math.min(n - 1, Math.max(0, i)) : i < 0 ? -i : 2 * (n - 1) - i);
+    const src = new Int32Array(OH * OW * C);
+    for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+      const h = at(oh - t, H), w = at(ow - l, W);
+      for (let c = 0; c < C; c++) src[(oh * OW + ow) * C + c] = h < 0 || w < 0 ? -1 : (h * W + w) * C + c;
+    }
+    return this.setSources(s, [OH, OW, C], src);
+  }
+  config(): Record<string, unknown> { return { padding: this.pads, mode: this.mode, value: this.value }; }
+}
+
+/** Keeps, along each axis of the per-sample input, the listed indices in order (null: the whole axis). */
+export class Slice extends RunsLayer {
+  readonly type = 'slice';
+  readonly indices: (number[] | null)[];
+  constructor(opts: { indices: (number[] | null)[]; name?: string }) {
+    super();
+    this.indices = opts.indices;
+    if (opts.name) this.name = opts.name;
+    if (!Array.isArray(this.indices) || !this.indices.every((l) => l === null || (Array.isArray(l) && l.length > 0 && l.every((v) => Number.isInteger(v) && v >= 0))))
+      throw new AxonError('BAD_CONFIG', `${this.name || 'Slice'}: indices must be one non-empty list of non-negative integers (or null) per axis, got ${JSON.stringify(opts.indices)?.slice(0, 60)}`);
+  }
+  build(s: number[]): number[] {
+    const L = this.indices;
+    if (L.length !== s.length) throw new AxonError('BAD_SHAPE', `${this.name}: ${L.length} index lists for an input of shape [${s}]`);
+    L.forEach((l, a) => { if (l && l.some((v) => v >= s[a])) throw new AxonError('BAD_SHAPE', `${this.name}: index ${Math.max(...l)} is out of range for axis ${a} of [${s}]`); });
+    const lists = L.map((l, a) => l ?? Array.from({ length: s[a] }, (_, i) => i)), out = lists.map((l) => l.length);
+    const st = s.map((_, a) => size(s.slice(a + 1))), src = new Int32Array(size(out)), m = out.map(() => 0);
+    for (let j = 0; j < src.length; j++) {
+      src[j] = m.reduce((acc, v, a) => acc + lists[a][v] * st[a], 0);
+      for (let a = m.length - 1; a >= 0 && ++m[a] === out[a]; a--) m[a] = 0;
+    }
+    return this.setSources(s, out, src);
+  }
+  config(): Record<string, unknown> { return { indices: this.indices }; }
+}
