@@ -1,21 +1,14 @@
 // TensorFlow.js layers models (model.json + weight shards, as tfjs `model.save` or tfjs-converter
-// write them; uint8/uint16/float16-quantized weights included) → Axon Sequential. Sequential
-// topologies, and functional ones that are chains. Keras layouts are already Axon's (NHWC
-// activations, HWIO conv kernels); Dense kernels (in, out) are transposed to (out, in).
-// Layers: InputLayer, Dense, Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D (→ depthwise + 1x1),
-// MaxPooling2D/1D, AveragePooling2D, GlobalAveragePooling2D/1D, ZeroPadding2D, BatchNormalization,
-// Activation, ReLU, LeakyReLU, Softmax, Flatten, Reshape, Dropout. Others: one UNSUPPORTED error listing them.
+// write them; uint8/uint16/float16-quantized weights included) → an Axon model: Sequential topologies
+// become a Sequential, functional (Model / Functional) ones a graph Model wired from inbound_nodes
+// (residual Add, Concatenate, fan-out). One input, one output, each layer called once. Axon layers
+// keep the Keras layer names. The per-layer mapping is in tfjs_layers.ts.
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
+import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
-import type { Layer } from '../layers/layer.js';
-import { Dense } from '../layers/dense.js';
-import { Conv2D, Conv1D, DepthwiseConv2D } from '../layers/conv.js';
-import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
-import { BatchNormalization } from '../layers/norm.js';
-import { Activation, ActivationName } from '../layers/activation.js';
-import { Dropout, Flatten, Reshape } from '../layers/misc.js';
 import { decodeTfjsWeights, TfjsWeightSpec, TfjsWeights } from './tfjs_weights.js';
+import { KLayer, mapKerasLayer } from './tfjs_layers.js';
 
 export interface TfjsModelJson {
   modelTopology: unknown;
@@ -30,141 +23,76 @@ export interface TfjsImportOptions {
   loadShard?: (path: string) => Promise<Uint8Array> | Uint8Array;
   engine?: Engine; seed?: number; name?: string; file?: string;
 }
-export interface TfjsImport { model: Sequential; paramSources: Record<string, string> }
+/** model: a Sequential for Sequential topologies and functional chains, else a graph Model. */
+export interface TfjsImport { model: Model; paramSources: Record<string, string> }
 
-type Cfg = Record<string, unknown> & { name?: string };
-interface KLayer { class_name: string; config: Cfg; inbound_nodes?: unknown }
-const ACT: Record<string, ActivationName> = { linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax' };
-const pair = (v: unknown, d: number): [number, number] => (v === undefined || v === null ? [d, d] : Array.isArray(v) ? [v[0], v[v.length > 1 ? 1 : 0]] : [v as number, v as number]);
+type Topo = { class_name?: string; config?: unknown; model_config?: unknown };
+type FuncConfig = { layers?: KLayer[]; name?: string; input_layers?: unknown; output_layers?: unknown };
 
 export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsImportOptions = {}): Promise<TfjsImport> {
   const file = opts.file ?? 'model.json';
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${file}: ${msg}`); };
   const mj = (typeof json === 'string' ? JSON.parse(json) : json) as TfjsModelJson;
-  let topo = mj.modelTopology as { class_name?: string; config?: unknown; model_config?: unknown } | undefined;
-  if (topo?.model_config) topo = topo.model_config as typeof topo;
+  let topo = mj.modelTopology as Topo | undefined;
+  if (topo?.model_config) topo = topo.model_config as Topo;
   if (!topo?.class_name) bad('no modelTopology.class_name; is this a TensorFlow.js layers model (not a graph model)?');
-  const cfg = topo!.config as { layers?: KLayer[]; name?: string } | KLayer[];
-  const klayers = Array.isArray(cfg) ? cfg : cfg?.layers ?? bad('modelTopology has no layers');
   if (!['Sequential', 'Model', 'Functional'].includes(topo!.class_name!)) bad(`class_name ${topo!.class_name} is not a layers model`);
-  if (topo!.class_name !== 'Sequential') chainCheck(klayers, file);
+  const cfg = topo!.config as FuncConfig | KLayer[];
+  const klayers = Array.isArray(cfg) ? cfg : cfg?.layers ?? bad('modelTopology has no layers');
+  const graph = topo!.class_name === 'Sequential' ? sequentialGraph(klayers) : functionalGraph(cfg as FuncConfig, file);
 
-  // weights
-  let specs: TfjsWeightSpec[], data: Uint8Array;
-  if (mj.weightSpecs) {
-    specs = mj.weightSpecs;
-    const parts = Array.isArray(mj.weightData) ? mj.weightData : mj.weightData ? [mj.weightData] : [];
-    data = concat(parts.map((p) => new Uint8Array(p)));
-  } else {
-    const man = mj.weightsManifest ?? [];
-    specs = man.flatMap((g) => g.weights);
-    const shards: Uint8Array[] = [];
-    for (const g of man) for (const p of g.paths) {
-      if (!opts.loadShard) throw new AxonError('BAD_ARGUMENT', `${file}: the weights are in shard files (${p}, …); pass loadShard(path) to read them`);
-      shards.push(await opts.loadShard(p));
-    }
-    data = concat(shards);
-  }
-  const weights = decodeTfjsWeights(specs, data, file);
+  const weights = decodeTfjsWeights(...await weightBytes(mj, opts, file), file);
   const find = (layer: string, w: string): TfjsWeights | undefined => {
     for (const [k, v] of weights) if (k === `${layer}/${w}` || k.endsWith(`/${layer}/${w}`)) return v;
     return undefined;
   };
 
-  // layers
-  const first = klayers[0]?.config ?? {}, bis = (first.batch_input_shape ?? first.batch_shape) as (number | null)[] | undefined;
-  if (!bis) bad('the first layer has no batch_input_shape; the input shape is unknown');
-  const specsOut: { layer: Layer; w: Record<string, Float32Array>; from: Record<string, string> }[] = [];
-  const problems: string[] = [];
-  for (const kl of klayers) {
-    const c = kl.config, name = c.name ?? kl.class_name;
-    const need = (w: string): TfjsWeights => find(name, w) ?? bad(`layer ${name}: weight "${name}/${w}" is missing from the weights`);
-    const push = (layer: Layer, w: Record<string, Float32Array> = {}, from: Record<string, string> = {}) => { if (c.trainable === false) layer.trainable = false; specsOut.push({ layer, w, from }); };
-    const act = (key = 'activation'): ActivationName => {
-      const a = (c[key] as string | undefined) ?? 'linear';
-      return ACT[a] ?? (problems.push(`${kl.class_name} (${name}): activation "${a}" is not supported (${Object.keys(ACT).join(', ')})`), 'linear');
-    };
-    const padding = () => { const p = c.padding as string; if (p !== 'valid' && p !== 'same') problems.push(`${kl.class_name} (${name}): padding "${p}" is not supported`); return p as 'valid' | 'same'; };
-    const bias = (b: boolean): Record<string, Float32Array> => (b ? { bias: need('bias').data } : {});
-    if (c.data_format && c.data_format !== 'channels_last') { problems.push(`${kl.class_name} (${name}): data_format ${c.data_format} (only channels_last)`); continue; }
-    switch (kl.class_name) {
-      case 'InputLayer': break;
-      case 'Dense': {
-        const k = need('kernel'), [I, O] = k.dims, t = new Float32Array(I * O), ub = c.use_bias !== false;
-        for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) t[o * I + i] = k.data[i * O + o];
-        push(new Dense({ units: c.units as number, activation: act(), useBias: ub }), { weight: t, ...bias(ub) }, { weight: `${name}/kernel` });
-        break;
-      }
-      case 'Conv2D': case 'Conv1D': {
-        const ub = c.use_bias !== false, one = kl.class_name === 'Conv1D', k = need('kernel');
-        const o = { filters: c.filters as number, activation: act(), useBias: ub, groups: (c.groups as number) ?? 1 };
-        push(one ? new Conv1D({ ...o, kernelSize: pair(c.kernel_size, 1)[0], strides: pair(c.strides, 1)[0], dilationRate: pair(c.dilation_rate, 1)[0], padding: padding() })
-          : new Conv2D({ ...o, kernelSize: pair(c.kernel_size, 1), strides: pair(c.strides, 1), dilationRate: pair(c.dilation_rate, 1), padding: padding() }),
-        { weight: k.data, ...bias(ub) }, { weight: `${name}/kernel` });
-        break;
-      }
-      case 'DepthwiseConv2D': case 'SeparableConv2D': {
-        const sep = kl.class_name === 'SeparableConv2D', ub = c.use_bias !== false;
-        // (KH, KW, C, multiplier) has the memory order of Axon's (KH, KW, 1, C * multiplier)
-        push(new DepthwiseConv2D({ kernelSize: pair(c.kernel_size, 1), strides: pair(c.strides, 1), dilationRate: pair(c.dilation_rate, 1), padding: padding(),
-          depthMultiplier: (c.depth_multiplier as number) ?? 1, activation: sep ? 'linear' : act(), useBias: ub && !sep }),
-        { weight: need('depthwise_kernel').data, ...bias(ub && !sep) }, { weight: `${name}/depthwise_kernel` });
-        if (sep) push(new Conv2D({ filters: c.filters as number, kernelSize: 1, activation: act(), useBias: ub }), { weight: need('pointwise_kernel').data, ...bias(ub) }, { weight: `${name}/pointwise_kernel` });
-        break;
-      }
-      case 'MaxPooling2D': case 'AveragePooling2D': {
-        const o = { poolSize: pair(c.pool_size, 2), strides: pair(c.strides ?? c.pool_size, 2), padding: padding() };
-        push(kl.class_name === 'MaxPooling2D' ? new MaxPool2D(o) : new AvgPool2D({ ...o, countIncludePad: false }));
-        break;
-      }
-      case 'MaxPooling1D': push(new MaxPool1D({ poolSize: pair(c.pool_size, 2)[0], strides: pair(c.strides ?? c.pool_size, 2)[0], padding: padding() })); break;
-      case 'GlobalAveragePooling2D': case 'GlobalAveragePooling1D':
-        if (c.keepdims) problems.push(`${kl.class_name} (${name}): keepdims is not supported`);
-        push(new GlobalAveragePooling2D());
-        break;
-      case 'ZeroPadding2D': {
-        const p = c.padding as number | [number, number] | [[number, number], [number, number]];
-        const [[t, b], [l, r]] = typeof p === 'number' ? [[p, p], [p, p]] : Array.isArray(p[0]) ? p as [[number, number], [number, number]] : [[p[0], p[0]], [p[1], p[1]]] as [[number, number], [number, number]];
-        push(new ZeroPadding2D({ padding: [t, l, b, r] }));
-        break;
-      }
-      case 'BatchNormalization': {
-        const ax = c.axis as number | number[];
-        if (Array.isArray(ax) ? ax.length !== 1 : ax !== -1 && ax !== (bis!.length - 1)) problems.push(`${kl.class_name} (${name}): axis ${JSON.stringify(ax)} (only the last axis)`);
-        const mean = need('moving_mean'), C = mean.data.length;
-        const w = { weight: c.scale === false ? new Float32Array(C).fill(1) : need('gamma').data, bias: c.center === false ? new Float32Array(C) : need('beta').data, running_mean: mean.data, running_var: need('moving_variance').data };
-        push(new BatchNormalization({ eps: (c.epsilon as number) ?? 1e-3, momentum: 1 - ((c.momentum as number) ?? 0.99) }), w, { weight: `${name}/gamma` });
-        break;
-      }
-      case 'Activation': push(new Activation({ activation: act() })); break;
-      case 'Softmax': push(new Activation({ activation: 'softmax' })); break;
-      case 'LeakyReLU': push(new Activation({ activation: 'leakyRelu', alpha: (c.alpha as number) ?? (c.negative_slope as number) ?? 0.3 })); break;
-      case 'ReLU': {
-        const mx = c.max_value as number | null | undefined, ns = (c.negative_slope as number) ?? 0;
-        if (ns && (mx ?? null) === null) push(new Activation({ activation: 'leakyRelu', alpha: ns }));
-        else if (!ns && (mx === 6 || mx === null || mx === undefined) && !c.threshold) push(new Activation({ activation: mx === 6 ? 'relu6' : 'relu' }));
-        else problems.push(`ReLU (${name}): max_value ${mx}, negative_slope ${ns}, threshold ${c.threshold} (only relu, relu6, leaky)`);
-        break;
-      }
-      case 'Flatten': push(new Flatten()); break;
-      case 'Reshape': push(new Reshape({ targetShape: c.target_shape as number[] })); break;
-      case 'Dropout': push(new Dropout({ rate: c.rate as number })); break;
-      default: problems.push(`${kl.class_name} (${name}): layer not supported`);
+  const first = graph.input.config, bis = (first.batch_input_shape ?? first.batch_shape) as (number | null)[] | undefined;
+  if (!bis) bad(`the input layer ${nameOf(graph.input)} has no batch_input_shape; the input shape is unknown`);
+  const inputShape = bis!.slice(1) as number[];
+  if (inputShape.some((d) => !(typeof d === 'number' && d > 0))) bad(`the input shape [${bis}] has unknown per-sample sizes`);
+  const chain = graph.order.every((kl, i) => { const s = graph.inputs.get(nameOf(kl))!; return i === 0 ? s.length === 0 : s.length === 1 && s[0] === nameOf(graph.order[i - 1]); });
+  const mopts = { inputShape, seed: opts.seed, engine: opts.engine, name: opts.name ?? ((Array.isArray(cfg) ? undefined : cfg.name) || 'tfjs') };
+  const model = chain ? new Sequential(mopts) : new Model(mopts);
+
+  // walk in topological order: each Keras layer's Axon output layer (MODEL_INPUT for the input)
+  const outOf = new Map<string, string>(), used = new Set<string>([MODEL_INPUT]), problems: string[] = [];
+  const w = new Map<string, Float32Array>(), paramSources: Record<string, string> = {};
+  for (const kl of graph.order) {
+    const kname = nameOf(kl), srcs = graph.inputs.get(kname)!.map((s) => outOf.get(s)!);
+    if (kl === graph.input) { outOf.set(kname, MODEL_INPUT); continue; }
+    const built = !problems.length, inRank = built && srcs.length === 1 ? (srcs[0] === MODEL_INPUT ? inputShape : model.layers.find((l) => l.name === srcs[0])!.outputShape).length + 1 : undefined;
+    const mapped = mapKerasLayer(kl, { find, bad, inRank }, problems);
+    outOf.set(kname, srcs[0]);   // a layer that maps to nothing passes its input through
+    if (problems.length) continue;   // keep listing problems; build nothing more
+    let inputs = srcs;
+    for (const m of mapped) {
+      m.layer.name = unique(safeName(m.suffix ? `${kname}_${m.suffix}` : kname), used);
+      model.add(m.layer, { inputs });
+      inputs = [m.layer.name];
+      outOf.set(kname, m.layer.name);
+      for (const [k, v] of Object.entries(m.w)) w.set(`${m.layer.name}.${k}`, v);
+      for (const [k, v] of Object.entries(m.from)) paramSources[`${m.layer.name}.${k}`] = v;
     }
   }
   if (problems.length) throw new AxonError('UNSUPPORTED', `${file}: cannot import ${problems.length} layer${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`, { problems });
-
-  const inputShape = bis!.slice(1) as number[];
-  if (inputShape.some((d) => !(typeof d === 'number' && d > 0))) bad(`the input shape [${bis}] has unknown per-sample sizes`);
-  const model = new Sequential({ inputShape, seed: opts.seed, engine: opts.engine, name: opts.name ?? ((Array.isArray(cfg) ? undefined : cfg.name) || 'tfjs') });
-  const w = new Map<string, Float32Array>(), paramSources: Record<string, string> = {};
-  for (const s of specsOut) {
-    model.add(s.layer);
-    for (const [k, v] of Object.entries(s.w)) w.set(`${s.layer.name}.${k}`, v);
-    for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
-  }
+  if (!model.layers.length) bad('the model has no layers after its input');
   model.setWeights(w);
   return { model, paramSources };
+}
+
+/** The weight specs and the weight bytes (artifacts' weightData, or the manifest's shards concatenated). */
+async function weightBytes(mj: TfjsModelJson, opts: TfjsImportOptions, file: string): Promise<[TfjsWeightSpec[], Uint8Array]> {
+  if (mj.weightSpecs) {
+    const parts = Array.isArray(mj.weightData) ? mj.weightData : mj.weightData ? [mj.weightData] : [];
+    return [mj.weightSpecs, concat(parts.map((p) => new Uint8Array(p)))];
+  }
+  const man = mj.weightsManifest ?? [], shards: Uint8Array[] = [];
+  for (const g of man) for (const p of g.paths) {
+    if (!opts.loadShard) throw new AxonError('BAD_ARGUMENT', `${file}: the weights are in shard files (${p}, …); pass loadShard(path) to read them`);
+    shards.push(await opts.loadShard(p));
+  }
+  return [man.flatMap((g) => g.weights), concat(shards)];
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -174,13 +102,90 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A functional model must be a chain: each layer's only inbound layer is the previous one. */
-function chainCheck(ls: KLayer[], file: string): void {
-  const bad: string[] = [];
-  ls.forEach((l, i) => {
-    const nodes = (l.inbound_nodes ?? []) as unknown[][][];
-    const srcs = nodes.flatMap((n) => (Array.isArray(n) ? n.map((e) => (Array.isArray(e) ? e[0] : (e as { args?: unknown })?.args)) : []));
-    if (i === 0 ? srcs.length !== 0 : srcs.length !== 1 || srcs[0] !== ls[i - 1].config.name) bad.push(`${l.class_name} (${l.config.name}): inputs [${srcs.join(', ')}]`);
-  });
-  if (bad.length) throw new AxonError('UNSUPPORTED', `${file}: only chains of layers are supported (each layer reads the previous one):\n  ${bad.join('\n  ')}`, { problems: bad });
+const nameOf = (kl: KLayer): string => kl.config?.name ?? kl.name ?? kl.class_name;
+/** Axon layer names: no '.' (parameter keys are `${layer}.${param}`), not MODEL_INPUT, unique. */
+const safeName = (n: string): string => (n === MODEL_INPUT ? `${n}_layer` : n.replace(/\./g, '_'));
+function unique(n: string, used: Set<string>): string {
+  let u = n;
+  for (let k = 2; used.has(u); k++) u = `${n}_${k}`;
+  used.add(u);
+  return u;
+}
+
+/** Keras layers in a topological order, what each reads (Keras names), and the input layer. */
+interface KGraph { order: KLayer[]; inputs: Map<string, string[]>; input: KLayer }
+
+/** Sequential: a chain; the first layer (an InputLayer, or a layer with batch_input_shape) gives the input. */
+function sequentialGraph(ls: KLayer[]): KGraph {
+  const inputs = new Map<string, string[]>();
+  ls.forEach((l, i) => inputs.set(nameOf(l), i ? [nameOf(ls[i - 1])] : []));
+  if (ls[0]?.class_name === 'InputLayer') return { order: ls, inputs, input: ls[0] };
+  // no InputLayer: the input is virtual; the first layer reads it
+  const input: KLayer = { class_name: 'InputLayer', config: { ...(ls[0]?.config ?? {}), name: `${MODEL_INPUT}\u0000` } };
+  inputs.set(nameOf(input), []);
+  if (ls.length) inputs.set(nameOf(ls[0]), [nameOf(input)]);
+  return { order: [input, ...ls], inputs, input };
+}
+
+/**
+ * Functional: wiring from inbound_nodes (Keras 2 / tfjs: [[[name, node, tensor, kwargs], …]];
+ * Keras 3: [{ args: [keras tensors with keras_history [name, node, tensor]] }]). Layers that do not
+ * lead to the output are dropped; one input, one output, each layer called once.
+ */
+function functionalGraph(cfg: FuncConfig, file: string): KGraph {
+  const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', `${file}: ${msg}`); };
+  const ls = cfg.layers ?? [], byName = new Map(ls.map((l) => [nameOf(l), l]));
+  const ends = (v: unknown): [string, number, number][] => {
+    const a = (Array.isArray(v) ? v : []) as unknown[];
+    return (typeof a[0] === 'string' ? [a] : a) as [string, number, number][];   // Keras 3 writes a single one unnested
+  };
+  const ins = ends(cfg.input_layers), outs = ends(cfg.output_layers);
+  if (ins.length !== 1 || outs.length !== 1) unsupported(`the model has ${ins.length} inputs (${ins.map((e) => e[0]).join(', ')}) and ${outs.length} outputs (${outs.map((e) => e[0]).join(', ')}); only one input and one output import`);
+  const inputs = new Map<string, string[]>(), shared: string[] = [];
+  for (const l of ls) {
+    const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+    if (nodes.length > 1) shared.push(`${l.class_name} (${nameOf(l)}) is called ${nodes.length} times`);
+    const refs = nodes.length ? history(nodes[0]) : [];
+    for (const [src, node, tensor] of refs) {
+      if (!byName.has(src)) throw new AxonError('BAD_MODEL_FILE', `${file}: layer ${nameOf(l)} reads "${src}", which is not a layer of the model`);
+      if (node || tensor) shared.push(`${l.class_name} (${nameOf(l)}) reads call ${node} / output ${tensor} of ${src}`);
+    }
+    inputs.set(nameOf(l), refs.map((r) => r[0]));
+  }
+  if (shared.length) unsupported(`shared layers (one layer applied to several inputs) and layers with several outputs are not supported; use a separate layer per call:\n  ${shared.join('\n  ')}`);
+  const input = byName.get(ins[0][0]) ?? unsupported(`the input layer ${ins[0][0]} is not in the layer list`);
+  if (input.class_name !== 'InputLayer' || inputs.get(nameOf(input))!.length) unsupported(`the model input ${nameOf(input)} is a ${input.class_name}, not an InputLayer`);
+  const stray = ls.filter((l) => l !== input && !inputs.get(nameOf(l))!.length);
+  if (stray.length) unsupported(`layers ${stray.map(nameOf).join(', ')} read nothing (a second input?); only one input imports`);
+  // ancestors of the output, then Kahn's algorithm in file order
+  const keep = new Set<string>(), stack = [outs[0][0]];
+  if (!byName.has(stack[0])) unsupported(`the output layer ${stack[0]} is not in the layer list`);
+  while (stack.length) { const n = stack.pop()!; if (!keep.has(n)) { keep.add(n); stack.push(...inputs.get(n)!); } }
+  const order: KLayer[] = [], done = new Set<string>();
+  const pending = ls.filter((l) => keep.has(nameOf(l)));
+  while (pending.length) {
+    const k = pending.findIndex((l) => inputs.get(nameOf(l))!.every((s) => done.has(s)));
+    if (k < 0) throw new AxonError('BAD_MODEL_FILE', `${file}: the layers ${pending.map(nameOf).join(', ')} form a cycle`);
+    const [l] = pending.splice(k, 1);
+    order.push(l);
+    done.add(nameOf(l));
+  }
+  return { order, inputs, input };
+}
+
+/** The [layer, node, tensor] references of one inbound node, in either format. */
+function history(node: unknown): [string, number, number][] {
+  const out: [string, number, number][] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      if (typeof v[0] === 'string' && typeof v[1] === 'number') out.push([v[0], v[1], (v[2] as number) ?? 0]);
+      else v.forEach(walk);
+    } else if (v && typeof v === 'object') {
+      const o = v as { args?: unknown; config?: { keras_history?: unknown } };
+      if (o.config?.keras_history) walk(o.config.keras_history);
+      else if (o.args) walk(o.args);
+    }
+  };
+  walk(node);
+  return out;
 }

@@ -1,14 +1,15 @@
 // TensorFlow.js layers-model import: models built and saved by @tensorflow/tfjs-layers (through a
 // custom IOHandler), with float32 weights and uint8/uint16/float16-quantized copies (quantized here
 // as tfjs-converter does; tfjs-core dequantizes them for the reference), against tfjs's CPU backend
-// within 1e-4; model.json with shard files; chain checks and the list of unsupported layers.
+// within 1e-4; model.json with shard files; functional graphs (residual Add, Concatenate, Keras 3
+// inbound nodes); what is refused and the list of unsupported layers.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { importTfjsLayers, TfjsModelJson } from '../../src/import/tfjs.js';
 import type { TfjsWeightSpec } from '../../src/import/tfjs_weights.js';
-import { Tensor } from '../../src/index.js';
+import { Tensor, Sequential } from '../../src/index.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
 import { maxDiff } from './kit.js';
@@ -104,15 +105,71 @@ describe('TensorFlow.js layers import vs tfjs CPU backend (1e-4)', () => {
     await expect(importTfjsLayers(json, { loadShard: (p) => shards[p].slice(0, 10) })).rejects.toThrowError(/truncated/);
   });
 
-  it('functional chains import; branches and unsupported layers are listed', async () => {
+  it('functional chains import as a Sequential; unsupported layers are listed', async () => {
     const inp = tfl.input({ shape: [6] });
     const chain = tfl.model({ inputs: inp, outputs: tfl.layers.dense({ units: 2 }).apply(tfl.layers.dense({ units: 4, activation: 'relu' }).apply(inp)) as tfl.SymbolicTensor });
     randomize(chain, 3);
     await check('functional chain', await save(chain), [6]);
-    const i2 = tfl.input({ shape: [6] }), d = tfl.layers.dense({ units: 6 }).apply(i2) as tfl.SymbolicTensor;
-    const branchy = tfl.model({ inputs: i2, outputs: tfl.layers.add().apply([d, i2]) as tfl.SymbolicTensor });
-    await expect(importTfjsLayers((await save(branchy)) as unknown as TfjsModelJson)).rejects.toThrowError(/only chains of layers[\s\S]*Add \(add_Add1\): inputs \[dense_Dense\d+, input\d+\]/);
-    const unsupported = tfl.sequential({ layers: [tfl.layers.upSampling2d({ inputShape: [4, 4, 2] }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, activation: 'elu' })] });
-    await expect(importTfjsLayers((await save(unsupported)) as unknown as TfjsModelJson)).rejects.toThrowError(/cannot import 2 layers:[\s\S]*UpSampling2D \(up_sampling2d_UpSampling2D\d+\): layer not supported[\s\S]*activation "elu"/);
+    expect((await importTfjsLayers((await save(chain)) as unknown as TfjsModelJson, { engine: e })).model).toBeInstanceOf(Sequential);
+    const unsupported = tfl.sequential({ layers: [tfl.layers.upSampling2d({ inputShape: [4, 4, 2] }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, activation: 'elu' }), tfl.layers.reLU({ maxValue: 4 })] });
+    await expect(importTfjsLayers((await save(unsupported)) as unknown as TfjsModelJson)).rejects.toThrowError(/cannot import 3 layers:[\s\S]*UpSampling2D \(up_sampling2d_UpSampling2D\d+\): layer not supported[\s\S]*activation "elu"[\s\S]*max_value 4/);
+  });
+});
+
+/** Keras 3 writes inbound nodes as { args: [keras tensors] } and single input/output refs unnested. */
+function keras3(a: Artifacts): Artifacts {
+  const t = JSON.parse(JSON.stringify(a.modelTopology)), cfg = t.config;
+  for (const l of cfg.layers) {
+    l.inbound_nodes = l.inbound_nodes.map((node: [string, number, number][]) => {
+      const ts = node.map(([n, i, j]) => ({ class_name: '__keras_tensor__', config: { keras_history: [n, i, j] } }));
+      return { args: ts.length > 1 ? [ts] : ts, kwargs: {} };
+    });
+    if (l.class_name === 'InputLayer') { l.config.batch_shape = l.config.batch_input_shape; delete l.config.batch_input_shape; }
+  }
+  cfg.input_layers = cfg.input_layers[0];
+  cfg.output_layers = cfg.output_layers[0];
+  return { ...a, modelTopology: t };
+}
+
+describe('TensorFlow.js functional (graph) models vs tfjs CPU backend (1e-4)', () => {
+  /** padding, conv, BN, relu6 (read three times), depthwise, residual add, concatenation on channels and on rows, avg pool */
+  function residual(): tfl.LayersModel {
+    const L = tfl.layers, inp = tfl.input({ shape: [10, 9, 3] });
+    const r = L.reLU({ maxValue: 6 }).apply(L.batchNormalization().apply(L.conv2d({ filters: 4, kernelSize: 3, strides: 2 }).apply(L.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(inp)))) as tfl.SymbolicTensor;
+    const s = L.add().apply([r, L.conv2d({ filters: 4, kernelSize: 1 }).apply(L.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(r))]) as tfl.SymbolicTensor;
+    const channels = L.concatenate({ axis: -1 }).apply([s, r]) as tfl.SymbolicTensor;
+    const rows = L.concatenate({ axis: 1 }).apply([channels, L.conv2d({ filters: 8, kernelSize: 1, activation: 'relu' }).apply(r)]) as tfl.SymbolicTensor;
+    const out = L.dense({ units: 3, activation: 'softmax' }).apply(L.flatten().apply(L.averagePooling2d({ poolSize: 2 }).apply(rows))) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: inp, outputs: out });
+    randomize(m, 4);
+    return m;
+  }
+
+  it('residual add, concatenation (channels and rows), fan-out: float32 and uint8 weights; Keras 3 inbound nodes', async () => {
+    const a = await save(residual());
+    await check('graph', a, [10, 9, 3]);
+    await check('graph uint8', quantize(a, 'uint8'), [10, 9, 3]);
+    const { model } = await importTfjsLayers(a as unknown as TfjsModelJson, { engine: e });
+    expect(model.isChain).toBe(false);
+    const names = model.layers.map((l) => l.name), cat = names.filter((n) => n.startsWith('concatenate'));
+    expect(model.inputsOf(names.find((n) => n.startsWith('add'))!)).toHaveLength(2);
+    expect(cat.map((n) => model.layers.find((l) => l.name === n)!.outputShape)).toEqual([[5, 4, 8], [10, 4, 8]]);
+    const k3 = await importTfjsLayers(keras3(a) as unknown as TfjsModelJson, { engine: e }), x = new Tensor(randn(2 * 270, 6), [2, 10, 9, 3]);
+    expect(Array.from((await k3.model.predict(x)).data)).toEqual(Array.from((await model.predict(x)).data));
+  });
+
+  it('several inputs or outputs, shared layers and batch-axis concatenation are refused with the reason', async () => {
+    const L = tfl.layers, i1 = tfl.input({ shape: [6] }), i2 = tfl.input({ shape: [6] });
+    const two = tfl.model({ inputs: [i1, i2], outputs: L.concatenate().apply([i1, i2]) as tfl.SymbolicTensor });
+    await expect(importTfjsLayers((await save(two)) as unknown as TfjsModelJson)).rejects.toThrowError(/2 inputs \(input\d+, input\d+\) and 1 outputs[\s\S]*only one input and one output/);
+    const d = L.dense({ units: 6 }).apply(i1) as tfl.SymbolicTensor;
+    const multi = tfl.model({ inputs: i1, outputs: [d, L.dense({ units: 2 }).apply(d) as tfl.SymbolicTensor] });
+    await expect(importTfjsLayers((await save(multi)) as unknown as TfjsModelJson)).rejects.toThrowError(/1 inputs \(input\d+\) and 2 outputs/);
+    const shared = L.dense({ units: 6, name: 'twice' }), i3 = tfl.input({ shape: [6] });
+    const sh = tfl.model({ inputs: i3, outputs: shared.apply(shared.apply(i3)) as tfl.SymbolicTensor });
+    await expect(importTfjsLayers((await save(sh)) as unknown as TfjsModelJson)).rejects.toThrowError(/shared layers[\s\S]*Dense \(twice\) is called 2 times/);
+    const a = await save(residual()), t = JSON.parse(JSON.stringify(a.modelTopology));
+    t.config.layers.find((l: { class_name: string }) => l.class_name === 'Concatenate').config.axis = 0;
+    await expect(importTfjsLayers({ ...a, modelTopology: t } as unknown as TfjsModelJson)).rejects.toThrowError(/Concatenate \(concatenate_Concatenate\d+\): axis 0 is the batch axis/);
   });
 });
