@@ -3,7 +3,7 @@
 // (out, in). Layers: InputLayer, Dense, Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D (→ depthwise
 // + 1x1), MaxPooling2D/1D, AveragePooling2D, GlobalAveragePooling2D/1D, ZeroPadding2D (asymmetric
 // too), BatchNormalization, Activation, ReLU (relu, relu6, leaky), LeakyReLU, Softmax, Flatten,
-// Reshape, Dropout, Add, Concatenate. Anything else is reported as a problem (the driver lists them all).
+// Reshape, Dropout, Add, Concatenate, Multiply. Anything else is reported as a problem (the driver lists them all).
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2D, Conv1D, DepthwiseConv2D } from '../layers/conv.js';
@@ -11,7 +11,7 @@ import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D 
 import { BatchNormalization } from '../layers/norm.js';
 import { Activation, ActivationName } from '../layers/activation.js';
 import { Dropout, Flatten, Reshape } from '../layers/misc.js';
-import { Add, Concatenate } from '../layers/merge.js';
+import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import type { TfjsWeights } from './tfjs_weights.js';
 
 export type KConfig = Record<string, unknown> & { name?: string };
@@ -117,6 +117,7 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
     case 'Reshape': push(new Reshape({ targetShape: c.target_shape as number[] })); break;
     case 'Dropout': push(new Dropout({ rate: c.rate as number })); break;
     case 'Add': push(new Add()); break;
+    case 'Multiply': push(new Multiply()); break;
     case 'Concatenate': {
       const ax = (c.axis as number | undefined) ?? -1;   // Keras counts the batch axis; Axon does not
       if (ax === 0) return problem('axis 0 is the batch axis');

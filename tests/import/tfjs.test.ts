@@ -132,20 +132,23 @@ function keras3(a: Artifacts): Artifacts {
 }
 
 describe('TensorFlow.js functional (graph) models vs tfjs CPU backend (1e-4)', () => {
-  /** padding, conv, BN, relu6 (read three times), depthwise, residual add, concatenation on channels and on rows, avg pool */
+  /** padding, conv, BN, relu6 (read three times), depthwise, residual add, concatenation on channels and on rows, a squeeze-and-excitation gate (multiply), avg pool */
   function residual(): tfl.LayersModel {
     const L = tfl.layers, inp = tfl.input({ shape: [10, 9, 3] });
     const r = L.reLU({ maxValue: 6 }).apply(L.batchNormalization().apply(L.conv2d({ filters: 4, kernelSize: 3, strides: 2 }).apply(L.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(inp)))) as tfl.SymbolicTensor;
     const s = L.add().apply([r, L.conv2d({ filters: 4, kernelSize: 1 }).apply(L.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(r))]) as tfl.SymbolicTensor;
     const channels = L.concatenate({ axis: -1 }).apply([s, r]) as tfl.SymbolicTensor;
     const rows = L.concatenate({ axis: 1 }).apply([channels, L.conv2d({ filters: 8, kernelSize: 1, activation: 'relu' }).apply(r)]) as tfl.SymbolicTensor;
-    const out = L.dense({ units: 3, activation: 'softmax' }).apply(L.flatten().apply(L.averagePooling2d({ poolSize: 2 }).apply(rows))) as tfl.SymbolicTensor;
+    // squeeze-and-excitation: a per-channel sigmoid gate broadcast over the map
+    const gate = L.reshape({ targetShape: [1, 1, 8] }).apply(L.dense({ units: 8, activation: 'sigmoid' }).apply(L.globalAveragePooling2d({}).apply(rows))) as tfl.SymbolicTensor;
+    const se = L.multiply().apply([rows, gate]) as tfl.SymbolicTensor;
+    const out = L.dense({ units: 3, activation: 'softmax' }).apply(L.flatten().apply(L.averagePooling2d({ poolSize: 2 }).apply(se))) as tfl.SymbolicTensor;
     const m = tfl.model({ inputs: inp, outputs: out });
     randomize(m, 4);
     return m;
   }
 
-  it('residual add, concatenation (channels and rows), fan-out: float32 and uint8 weights; Keras 3 inbound nodes', async () => {
+  it('residual add, concatenation (channels and rows), multiply by a gate, fan-out: float32 and uint8 weights; Keras 3 inbound nodes', async () => {
     const a = await save(residual());
     await check('graph', a, [10, 9, 3]);
     await check('graph uint8', quantize(a, 'uint8'), [10, 9, 3]);
