@@ -23,6 +23,8 @@ export interface SessionSpec {
   units: Layer[];
   /** per unit, the units it reads (INPUT: the model input); absent: a chain (each unit reads the one before) */
   inputs?: number[][];
+  /** keep every unit's output readable after a run (calibration); otherwise sessions without an optimizer share activation memory */
+  keepActivations?: boolean;
   inputShape: number[];
   maxBatch: number;
   loss?: LossSpec;
@@ -59,9 +61,10 @@ export class Session {
       if (u.trainable && p.trainable && dtype === 'f32') L.add(`grad:${u.name}.${p.name}`, 'f32', n);
     }
     this.inputs = spec.inputs ?? spec.units.map((_, i) => [i - 1]);
+    const slots = spec.optimizer || spec.keepActivations ? undefined : this.activationSlots();
     spec.units.forEach((u, i) => {
       const src = this.inputs[i][0];
-      const out = u.aliasesInput ? this.src(src) : L.add(`act:${i}:${u.name}`, u.outputDtype, B * size(u.outputShape));
+      const out = u.aliasesInput ? this.src(src) : slots ? slots[i] : L.add(`act:${i}:${u.name}`, u.outputDtype, B * size(u.outputShape));
       this.outputs.push(out);
       // no gradient buffers without an optimizer (inference and evaluation sessions), nor for int8
       // activations (int8 layers are inference-only): NO_GRAD
@@ -78,6 +81,41 @@ export class Session {
     (engine.kernels.rng_seed)(this.bound.ptr(this.rng), spec.seed >>> 0);
     for (const [b, data] of this.constants) this.bound.u8(b).set(new Uint8Array(data));
     for (const [m, plan] of drafts) this.plans.set(`${m}:${B}`, this.bound.load(plan));
+  }
+
+  /** True when units' outputs share memory (an inference session): only the model output is readable after a run. */
+  get sharesActivations(): boolean { return !this.spec.optimizer && !this.spec.keepActivations; }
+
+  /**
+   * Output buffers for an inference session, shared by liveness: a unit's output takes a free buffer
+   * (smallest that fits, else the largest grown, else a new one) and its buffer is freed after its
+   * last reader runs (readers through aliasing units count). Outputs never share with the unit's own
+   * inputs; the last unit's output and the one a fused loss reads live to the end.
+   */
+  private activationSlots(): Buf[] {
+    const { units, maxBatch: B } = this.spec, L = this.layout, n = units.length;
+    const owner: number[] = [], lastUse: number[] = [];
+    units.forEach((u, i) => {
+      const src = this.inputs[i][0];
+      owner[i] = u.aliasesInput ? (src === INPUT ? INPUT : owner[src]) : i;
+      lastUse[i] = i;
+      for (const j of this.inputs[i]) if (j !== INPUT && owner[j] !== INPUT) lastUse[owner[j]] = Math.max(lastUse[owner[j]], i);
+    });
+    for (const j of [n - 1, this.inputs[n - 1][0]]) if (j !== INPUT && owner[j] !== INPUT) lastUse[owner[j]] = Infinity;
+    const free: Buf[] = [], out: Buf[] = [], freedAt = new Map<number, Buf[]>();
+    let made = 0;
+    units.forEach((u, i) => {
+      if (owner[i] === i) {
+        const need = B * size(u.outputShape), same = free.filter((b) => L.get(b).dtype === u.outputDtype);
+        const fit = same.filter((b) => L.get(b).count >= need).sort((a, b) => L.get(a).count - L.get(b).count)[0]
+          ?? same.sort((a, b) => L.get(b).count - L.get(a).count)[0];
+        if (fit === undefined) out[i] = L.add(`act:${made++}`, u.outputDtype, need);
+        else { out[i] = fit; free.splice(free.indexOf(fit), 1); L.grow(fit, need); }
+        if (lastUse[i] !== Infinity) freedAt.set(lastUse[i], [...(freedAt.get(lastUse[i]) ?? []), out[i]]);
+      }
+      free.push(...(freedAt.get(i) ?? []));   // after this unit's output is placed: never its own input
+    });
+    return out;
   }
 
   /** The loaded plan for a mode and batch size (compiled on first use). */

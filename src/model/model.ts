@@ -179,13 +179,17 @@ export class Model {
     return this;
   }
 
-  /** The session for batches up to `batch`, rebuilt (carrying weights and optimizer state) when needed. */
-  async session(batch: number): Promise<Session> {
-    if (this.sess && batch <= this.sess.spec.maxBatch) return this.sess;
+  /**
+   * The session for batches up to `batch`, rebuilt (carrying weights and optimizer state) when needed.
+   * `keepActivations`: every unit's output stays readable after a run (an uncompiled model's session
+   * otherwise shares activation memory between units).
+   */
+  async session(batch: number, opts: { keepActivations?: boolean } = {}): Promise<Session> {
+    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations)) return this.sess;
     const engine = await (this.engine ??= await defaultEngine()).spawn();
     const carried = this.sess ? this.snapshot(true) : undefined;
     const { units, inputs } = this.unitGraph();
-    this.sess = new Session(engine, { units, inputs, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: this.loss, optimizer: this.optimizer, seed: this.seed });
+    this.sess = new Session(engine, { units, inputs, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: this.loss, optimizer: this.optimizer, seed: this.seed, keepActivations: opts.keepActivations });
     this.materialize();
     for (const [k, v] of carried ?? this.pending) this.view(k).set(v);
     this.pending.clear();

@@ -80,7 +80,7 @@ export async function calibrate(model: Model, x: Tensor, o: CalibrationOptions =
   const n = x.shape[0];
   if (n < 1) throw new AxonError('BAD_DATA', 'calibration needs at least one sample');
   const B = Math.min(n, o.batchSize ?? 64);
-  const s = await model.session(B);
+  const s = await model.session(B, { keepActivations: true });
   const units = s.spec.units, obs = [new Observer(), ...units.map(() => new Observer())];
   const data = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
   const pass = (fn: (ob: Observer, v: Float32Array) => void) => {

@@ -140,6 +140,36 @@ describe('graph model: gradients', () => {
   });
 });
 
+describe('graph model: inference memory', () => {
+  it('an inference session shares activation buffers by liveness and predicts bit-identically', async () => {
+    const make = () => {
+      const m = new Model({ inputShape: [6, 6, 2], seed: 21, engine: e });
+      m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a' }));
+      for (let k = 0; k < 3; k++) {
+        m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh', name: `c${k}` }));
+        m.add(layers.zeroPadding2d({ padding: 1, name: `p${k}` })).add(layers.maxPool2d({ poolSize: 3, strides: 1, name: `q${k}` }));
+        m.add(layers.add({ name: `r${k}` }), { inputs: [k ? `r${k - 1}` : 'a', `q${k}`] });
+      }
+      m.add(layers.flatten()).add(layers.dense({ units: 3 }));
+      return m;
+    };
+    const x = Tensor.from(randn(5 * 72, 31), [5, 6, 6, 2]);
+    const shared = make(), kept = make();
+    const y = await shared.predict(x), s = await shared.session(5);
+    expect(s.sharesActivations).toBe(true);
+    const ks = await kept.session(5, { keepActivations: true });
+    expect(ks.sharesActivations).toBe(false);
+    expect(Array.from(y.data)).toEqual(Array.from((await kept.predict(x)).data));
+    const acts = (t: typeof s) => t.layout.buffers.filter((b) => b.name.startsWith('act:')).length;
+    expect(acts(s)).toBeLessThan(acts(ks) / 2);
+    // a unit never writes into a buffer it reads: each unit's output differs from its inputs' buffers
+    s.spec.units.forEach((u, i) => { if (!u.aliasesInput) for (const j of s.inputs[i]) if (j >= 0) expect(s.outputs[i], `${u.name}`).not.toBe(s.outputs[j]); });
+    // compiling for training gives every unit its own buffer again
+    shared.compile({ optimizer: 'sgd', loss: 'mse' });
+    expect((await shared.session(5)).sharesActivations).toBe(false);
+  });
+});
+
 describe('graph model: files, transfer, summary', () => {
   it('round-trips through the model file with its wiring', async () => {
     const m = residualMlp(), x = Tensor.from(randn(2 * 5, 6), [2, 5]);
