@@ -9,9 +9,9 @@ import * as ort from 'onnxruntime-node';
 import { importOnnx } from '../../src/import/onnx.js';
 import { OnnxBuilder, af } from '../../src/export/onnx_builder.js';
 import { DT, encodeOnnx } from '../../src/import/onnx_proto.js';
-import { modelToBytes, modelFromBytes } from '../../src/format/index.js';
+import { modelToBytes, modelFromBytes } from '../../src/model/serialize.js';
 import type { Engine } from '../../src/runtime/engine.js';
-import { engine, randn, expectClose } from '../helpers.js';
+import { engine, randn } from '../helpers.js';
 import { conform, maxDiff, MAX_ERR, ortRun, q, quantize } from './kit.js';
 
 let e: Engine;
@@ -104,18 +104,26 @@ describe('ONNX import: QDQ activations → int8 layers (vs onnxruntime-node, wit
   it('an int8 QDQ import saves and loads as an Axon model with the same outputs', async () => {
     const { bytes, x } = await qdqCnn({ act: DT.UINT8, perChannel: true, head: 'Gemm', relu: 'removed', flatten: 'Flatten', opset: 13 });
     const imp = await importOnnx(bytes, { engine: e });
-    const m2 = await modelFromBytes(await modelToBytes(imp.model), { engine: e });
-    expectClose((await m2.predict(imp.toAxonInput(x))).data, (await imp.model.predict(imp.toAxonInput(x))).data, 0, 0);
+    const m2 = modelFromBytes(modelToBytes(imp.model), 'qdq', e).model;
+    expect(m2.layers.map((l) => l.type)).toEqual(imp.model.layers.map((l) => l.type));
+    expect(maxDiff((await m2.predict(imp.toAxonInput(x))).data, (await imp.model.predict(imp.toAxonInput(x))).data)).toBe(0);
   });
 
   it('a DQ → op → Q group that has no int8 layer runs as Dequantize → f32 → Quantize (AveragePool, Sigmoid)', async () => {
     const b = new OnnxBuilder('qdq_f32'), x = randn(2 * 3 * 64, ++seed);
-    const p1 = actQ(b, 'a', [-3.5, 3.5], DT.UINT8), p2 = actQ(b, 'b', [0, 1], DT.UINT8);
+    const p1 = actQ(b, 'a', [-3.5, 3.5], DT.UINT8), p2 = actQ(b, 'b', [0, 2], DT.UINT8);
     const qdq = (v: string, p: { s: string; z: string }) => b.node('DequantizeLinear', [b.node('QuantizeLinear', [v, p.s, p.z]), p.s, p.z]);
     let h = b.node('AveragePool', [qdq('x', p1)], { kernel_shape: [2, 2], strides: [2, 2] });
     h = b.node('Sigmoid', [qdq(h, p1)]);
     const bytes = await b.build(input, qdq(h, p2));
+    // NOTE: a 2x2 average of values on the input's grid, requantized to that grid, lands on ties
+    // often; f32 rounding decides them, so Axon and onnxruntime may differ by one step there. The
+    // sigmoid's slope (<= 1/4) times that step (7/255) stays below the output step (2/255) here, so
+    // the outputs differ by at most one step (with a finer output grid they could differ by two).
     const imp = await conform('qdq f32 fallback', bytes, x, X, e, p2.step * 1.0001);
+    const basic = await ortBasic(bytes, x), got = imp.toOnnxOutput(await imp.model.predict(imp.toAxonInput(x)));
+    MAX_ERR['qdq f32 fallback (ort basic)'] = maxDiff(got, basic);
+    expect(maxDiff(got, basic)).toBeLessThanOrEqual(p2.step * 1.0001);
     expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'dequantize', 'avgPool2d', 'quantize', 'dequantize', 'activation', 'quantize', 'dequantize']);
   });
 });
@@ -141,12 +149,12 @@ describe('ONNX import: QOperator (QLinearConv, QLinearMatMul, QGemm) vs onnxrunt
   it('int8 weights per tensor, opset 13: every layer int8', async () => {
     const { bytes, x, step } = await qopCnn(DT.INT8, false, DT.INT8, 13);
     const imp = await conform('qop per-tensor int8 w', bytes, x, X, e, step * 1.0001);
-    expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qmaxPool2d', 'dequantize', 'flatten', 'quantize', 'qdense', 'dequantize']);
+    expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qmaxPool2d', 'flatten', 'qdense', 'dequantize']);   // DQ → Flatten → Q (same parameters) runs on int8
   });
   it('int8 conv weights per channel, uint8 head weights with zero points (f32 emulation there), opset 17', async () => {
     const { bytes, x, step } = await qopCnn(DT.INT8, true, DT.UINT8, 17);
     const imp = await conform('qop per-channel + uint8 w', bytes, x, X, e, step * 1.0001);
-    expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qmaxPool2d', 'dequantize', 'flatten', 'quantize', 'dequantize', 'dense', 'quantize', 'dequantize']);
+    expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qmaxPool2d', 'flatten', 'dequantize', 'dense', 'quantize', 'dequantize']);
   });
   it('uint8 conv weights (asymmetric: emulated in f32), opset 13', async () => {
     const { bytes, x, step } = await qopCnn(DT.UINT8, false, DT.INT8, 13);
@@ -161,7 +169,7 @@ describe('ONNX import: QOperator (QLinearConv, QLinearMatMul, QGemm) vs onnxrunt
     b.nodes[b.nodes.length - 1].domain = 'com.microsoft';
     const bytes = await encodeOnnx({
       ir_version: 8, opset_import: [{ domain: '', version: 13 }, { domain: 'com.microsoft', version: 1 }],
-      graph: { name: 'qgemm', node: b.nodes, initializer: b.inits, input: [{ name: 'x', type: { tensor_type: { elem_type: DT.FLOAT, shape: { dim: [{ dim_param: 'N' }, { dim_value: 20 }] } } }], output: [{ name: h, type: { tensor_type: { elem_type: DT.FLOAT } } }] },
+      graph: { name: 'qgemm', node: b.nodes, initializer: b.inits, input: [{ name: 'x', type: { tensor_type: { elem_type: DT.FLOAT, shape: { dim: [{ dim_param: 'N' }, { dim_value: 20 }] } } } }], output: [{ name: h, type: { tensor_type: { elem_type: DT.FLOAT } } }] },
     });
     const imp = await conform('qgemm f32 out', bytes, x, [3, 20], e, 1e-4);
     expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qdense']);
