@@ -195,6 +195,8 @@ describe('ONNX import: dynamic quantization (quantize_dynamic) vs onnxruntime-no
     h = dynLayer(b, h, 'fc2', false, q2, [16, 5], DT.UINT8, s2, z2);
     const imp = await conform('dynamic matmul', await b.build({ name: 'x', dims: ['N', 20] }, h, { opset: 13 }), x, [4, 20], e, 1e-4);
     expect(imp.model.layers.map((l) => l.type)).toEqual(['qdenseDynamic', 'activation', 'fakeQuantDynamic', 'dense']);
+    const m2 = modelFromBytes(modelToBytes(imp.model), 'dyn', e).model, t = imp.toAxonInput(x);
+    expect(maxDiff((await m2.predict(t)).data, (await imp.model.predict(t)).data), 'saved and loaded').toBe(0);
   });
   it('ConvInteger (uint8 weights) + reshaped bias Add, opset 17 → FakeQuantDynamic + Conv2D', async () => {
     const b = new OnnxBuilder('dynconv'), x = randn(2 * 3 * 64, ++seed), w = randn(4 * 27, ++seed, 0.3);
