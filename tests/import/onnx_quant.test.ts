@@ -101,6 +101,20 @@ describe('ONNX import: QDQ activations → int8 layers (vs onnxruntime-node, wit
     expect(distinct(basic), 'the test output is not saturated').toBeGreaterThan(12);
   });
 
+  it('a residual block (one Q read by two DQs, DQ + DQ → Add → Q): int8 conv, f32 Add between Dequantize and Quantize', async () => {
+    const x = randn(2 * 3 * 64, ++seed), cw = randn(81, ++seed, 0.3), cbv = randn(3, ++seed, 0.1);
+    const f = new OnnxBuilder('res_f32'), fc = f.node('Conv', ['x', f.init('cw', [3, 3, 3, 3], cw), f.init('cb', [3], cbv)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    const rc = await range(f, fc, x), rs = await range(f, f.node('Add', [fc, 'x']), x);
+    const b = new OnnxBuilder('res_qdq'), px = actQ(b, 'x', lohi(x), DT.UINT8), pc = actQ(b, 'c', rc, DT.UINT8), ps = actQ(b, 's', rs, DT.UINT8);
+    const xq = b.node('QuantizeLinear', ['x', px.s, px.z]), w = wdq(b, 'cw', cw, [3, 3, 3, 3], DT.INT8, 0), qb = qbias(cbv, px.step, w.sc);
+    const bias = b.node('DequantizeLinear', [q(b, 'cb_q', DT.INT32, [3], qb.q), b.init('cb_s', [3], qb.scale), q(b, 'cb_z', DT.INT32, [3], [0, 0, 0])], { axis: 0 });
+    const c = b.node('Conv', [b.node('DequantizeLinear', [xq, px.s, px.z]), w.out, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    const sum = b.node('Add', [b.node('DequantizeLinear', [b.node('QuantizeLinear', [c, pc.s, pc.z]), pc.s, pc.z]), b.node('DequantizeLinear', [xq, px.s, px.z])]);
+    const bytes = await b.build(input, b.node('DequantizeLinear', [b.node('QuantizeLinear', [sum, ps.s, ps.z]), ps.s, ps.z]));
+    const imp = await conform('qdq residual', bytes, x, X, e, ps.step * 1.0001);
+    expect(imp.model.layers.map((l) => l.type).sort()).toEqual(['add', 'dequantize', 'dequantize', 'dequantize', 'qconv2d', 'quantize', 'quantize']);
+  });
+
   it('an int8 QDQ import saves and loads as an Axon model with the same outputs', async () => {
     const { bytes, x } = await qdqCnn({ act: DT.UINT8, perChannel: true, head: 'Gemm', relu: 'removed', flatten: 'Flatten', opset: 13 });
     const imp = await importOnnx(bytes, { engine: e });
