@@ -2,8 +2,9 @@
 // ops in onnx_ops.ts and onnx_rnn.ts, and join in Add / Sum / Concat (onnx_merge.ts: residual and
 // concatenating blocks); initializers, Constant nodes and shape arithmetic are constants. Opsets
 // 13–17. Anything else fails with one AxonError('UNSUPPORTED') that lists every offending node.
-// A chain imports as a Sequential. QuantizeLinear /
-// DequantizeLinear on constant weights (QDQ weight quantization) fold to f32 weights at import.
+// A chain imports as a Sequential. QuantizeLinear / DequantizeLinear on constant weights (QDQ weight
+// quantization) fold to f32 weights at import; quantized activations (QDQ, QOperator, dynamic)
+// become int8 layers (onnx_quant.ts).
 // Layout: the Axon model is channels-last. An ONNX (N, C, H, W) input becomes an Axon (N, H, W, C)
 // input (use `toAxonInput` on NCHW data); outputs come in the Axon layout (`toOnnxOutput` undoes it).
 // A graph whose input is NHWC followed by Transpose(0, 3, 1, 2) (TensorFlow exports) takes its input as is.
@@ -19,6 +20,8 @@ import { Converter, INPUT, Spec, ValueState } from './onnx_convert.js';
 import { MERGE_HANDLERS } from './onnx_merge.js';
 import { ELEMENTWISE, HANDLERS } from './onnx_ops.js';
 import { RECURRENT_HANDLERS, RECURRENT_OPS, SEQ_HANDLERS, fullShape } from './onnx_rnn.js';
+import { QUANT_OPS, isQuantOp, quantHandler, quantOutputProblem } from './onnx_quant.js';
+import { fuseQuant } from './onnx_quant_fuse.js';
 
 export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
 
@@ -43,7 +46,7 @@ export interface OnnxImport {
 
 export const ONNX_OPSETS = [13, 17] as const;
 /** The ONNX ops the importer maps onto layers (constant-only shape arithmetic aside). */
-export const supportedOnnxOps = (): string[] => [...new Set([...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS), ...Object.keys(MERGE_HANDLERS)])].sort();
+export const supportedOnnxOps = (): string[] => [...new Set([...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS), ...Object.keys(MERGE_HANDLERS), ...QUANT_OPS])].sort();
 const handlerOf = (op: string, seq: boolean) => (seq && SEQ_HANDLERS[op]) || HANDLERS[op] || RECURRENT_HANDLERS[op];
 
 export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Promise<OnnxImport> {
@@ -57,10 +60,12 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
 
   const consts = new Map<string, Const>();
   for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
-  const nodes = fuseHardSwish(g);
+  const fused = fuseQuant(fuseHardSwish(g), consts, (g.output ?? []).map((o) => o.name));
+  if (fused.problems.length) fail(fused.problems);
+  const nodes = fused.nodes;
   const inputs = (g.input ?? []).filter((v) => !consts.has(v.name));
   const merges = new Set(Object.keys(MERGE_HANDLERS));
-  const problems = graphProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => handlerOf(n.op_type, true) !== undefined || merges.has(n.op_type), merges);
+  const problems = graphProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => handlerOf(n.op_type, true) !== undefined || merges.has(n.op_type) || isQuantOp(n.op_type), merges);
   if (problems.length) fail(problems);
 
   // the input: (N, ...per-sample), channels-first unless the graph transposes NHWC itself
@@ -99,13 +104,13 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
       }
       const ins = acts.map((i) => states.get(i) ?? unknownValue(i));
       cv.next = undefined;
-      if (acts.length > 1) {
+      const qh = quantHandler(cv, n);   // quantization ops, and any node reading a quantized activation
+      if (acts.length > 1 && !qh) {
         const h = MERGE_HANDLERS[n.op_type];
         if (!h) throw new AxonError('UNSUPPORTED', `joins ${acts.length} activations; only ${Object.keys(MERGE_HANDLERS).join(', ')} can`);
         h(cv, n, ins);
       } else {
-        const h = handlerOf(n.op_type, cv.seq);
-        if (!h && (n.op_type === 'QuantizeLinear' || n.op_type === 'DequantizeLinear')) throw new AxonError('UNSUPPORTED', 'quantizes an activation: only QuantizeLinear/DequantizeLinear on constant weights are supported (folded to f32 weights); quantize weights only (QDQ weight-only, or drop the activation QDQ pairs)');
+        const h = qh ?? handlerOf(n.op_type, cv.seq);
         if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
         cv.load(ins[0], (uses.get(acts[0]) ?? 0) > 1);
         if (cv.batchAxis !== 0 && !(n.op_type in SEQ_HANDLERS) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
@@ -127,6 +132,8 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   if (!errs.length && outs.length !== 1) errs.push(`the graph has ${outs.length} outputs [${outs.map((o) => o.name)}]; exactly one is supported`);
   else if (!errs.length && (!outState || outState.cur === INPUT)) errs.push(`the graph output "${outName}" is not computed by any layer from the input`);
   else if (!errs.length && outState!.batchAxis !== 0) errs.push(`the graph output "${outName}" has the batch at axis ${outState!.batchAxis}; it must be first`);
+  const qo = errs.length ? undefined : quantOutputProblem(cv, outName!);
+  if (qo) errs.push(qo);
   if (errs.length) fail(errs);
   cv.load(outState!, false);
 

@@ -4,4 +4,5 @@ export { calibrate, type CalibrationMethod, type CalibrationOptions, type Ranges
 export { QLayer, Quantize, Dequantize, QMaxPool2D } from './layers.js';
 export { QDense, QDenseDynamic, type QDenseOptions, type QDenseDynamicOptions } from './qdense.js';
 export { QConv2D, type QConv2DOptions } from './qconv.js';
+export { FakeQuantDynamic } from './fakequant.js';
 export { qparamsFromRange, quantizeWeights, quantizeBias, fusedClamp, type QParams, type FusedActivation } from './scheme.js';

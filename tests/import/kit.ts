@@ -4,6 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import { importOnnx, OnnxImport } from '../../src/import/onnx.js';
 import type { Engine } from '../../src/runtime/engine.js';
+import type { OnnxBuilder } from '../../src/export/onnx_builder.js';
+import { DT } from '../../src/import/onnx_proto.js';
 
 export async function ortRun(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }> {
   const s = await ort.InferenceSession.create(bytes);
@@ -33,4 +35,24 @@ export async function conform(label: string, bytes: Uint8Array, x: Float32Array,
   MAX_ERR[label] = d;
   expect(d, `${label}: max |axon - onnxruntime|`).toBeLessThanOrEqual(tol);
   return imp;
+}
+
+// ---- quantized initializers, as onnxruntime's quantizer writes them ----
+export const RAW = { [DT.INT8]: Int8Array, [DT.UINT8]: Uint8Array, [DT.INT32]: Int32Array } as const;
+/** An integer initializer. */
+export function q(b: OnnxBuilder, name: string, dt: keyof typeof RAW, dims: number[], vals: ArrayLike<number>): string {
+  const a = RAW[dt].from(vals as number[]);
+  b.inits.push({ name, dims, data_type: dt, raw_data: new Uint8Array(a.buffer) });
+  return name;
+}
+/** Quantizes w (symmetric int8 or asymmetric uint8) per tensor or along `axis` as onnxruntime's quantizer would; returns [q, scales, zero points]. */
+export function quantize(w: Float32Array, dims: number[], dt: typeof DT.INT8 | typeof DT.UINT8, axis?: number): [number[], number[], number[]] {
+  const C = axis === undefined ? 1 : dims[axis], inner = axis === undefined ? w.length : dims.slice(axis + 1).reduce((p, v) => p * v, 1);
+  const ch = (i: number) => Math.floor(i / inner) % C, sc: number[] = [], zp: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const v = Array.from(w).filter((_, i) => ch(i) === c), lo = Math.min(0, ...v), hi = Math.max(0, ...v);
+    if (dt === DT.INT8) { sc.push(Math.fround(Math.max(-lo, hi) / 127)); zp.push(0); } else { const s = Math.fround((hi - lo) / 255); sc.push(s); zp.push(Math.round(-lo / s)); }
+  }
+  const [qlo, qhi] = dt === DT.INT8 ? [-128, 127] : [0, 255];
+  return [Array.from(w, (v, i) => Math.min(qhi, Math.max(qlo, Math.round(v / sc[ch(i)]) + zp[ch(i)]))), sc, zp];
 }
