@@ -1,11 +1,15 @@
 // TensorFlow.js graph-model import: GraphDef JSON built here for small CNNs that use every supported
 // op (a MobileNetV2-like block among them) and a real converted MobileNetV2 shipped in the nsfwjs
 // package (uint8-quantized), each against tfjs-converter's GraphModel on tfjs's CPU backend within
-// 1e-4; model.json with shards; the errors for unsupported ops, NCHW graphs and missing weights.
+// 1e-4; model.json with shards and `axon import`; the errors for unsupported ops, NCHW graphs and missing weights.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { MobileNetV2MidModel } from 'nsfwjs/models/mobilenet_v2_mid';
 import { importTfjsGraph, type TfjsGraphJson } from '../../src/import/tfjs_graph.js';
-import { AxonError, Tensor } from '../../src/index.js';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AxonError, Tensor, modelFromBytes } from '../../src/index.js';
+import { importModel } from '../../src/cli/import.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
 import { maxDiff } from './kit.js';
@@ -144,6 +148,22 @@ describe('TensorFlow.js graph import vs tfjs-converter on the CPU backend (1e-4)
     await expect(importTfjsGraph(two, { engine: e })).rejects.toThrowError(/2 outputs \(Identity, features\); pass \{ output/);
     const imp = await check('chosen output', two, [8, 8, 3], 'features');
     expect(imp.model.outputShape).toEqual([8]);
+  });
+});
+
+describe('axon import of a graph model.json', () => {
+  it('writes an .axon file (graph wiring kept) that predicts what tfjs-converter does', async () => {
+    const g = mobileBlock(), dir = mkdtempSync(join(tmpdir(), 'axon-tfgraph-'));
+    try {
+      writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: g.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: g.weightSpecs }] }));
+      writeFileSync(join(dir, 'group1-shard1of1.bin'), new Uint8Array(g.weightData));
+      expect(await importModel(join(dir, 'model.json'), { out: join(dir, 'm.axon') })).toMatchObject({ inputShape: [8, 8, 3] });
+      const { model, graph } = modelFromBytes(readFileSync(join(dir, 'm.axon')), 'm.axon', e);
+      expect(graph.kind).toBe('graph');
+      expect((graph.extra?.importedFrom as { format: string }).format).toBe('tfjs-graph');
+      const x = randn(2 * 192, 8), want = await tfjsRun(g, x, [2, 8, 8, 3], 'Identity');
+      expect(maxDiff((await model.predict(new Tensor(x, [2, 8, 8, 3]))).data, want)).toBeLessThanOrEqual(1e-4);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
 
