@@ -9,7 +9,7 @@ import { Conv2D } from '../layers/conv.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { Flatten, Reshape } from '../layers/misc.js';
 import type { Const } from './onnx_graph.js';
-import { AFFINE_EPS, AFFINE_PREFIX } from './onnx_convert.js';
+import { affineLayer, foldAffine } from './onnx_convert.js';
 import { TfNode, unsupported } from './tfjs_graph_nodes.js';
 
 export interface Spec { layer: Layer; inputs: Array<Spec | null>; w: Record<string, Float32Array>; node: string; from: Record<string, string>; /** the tensor it computes */ out: string }
@@ -75,28 +75,11 @@ export class GraphConverter {
     const x = this.x(n, i), t = x.spec, l = t?.layer, src = this.inputs(n)[i], C = x.shape[x.shape.length - 1];
     const linear = l instanceof BatchNormalization || ((l instanceof Conv2D || l instanceof Dense) && l.activation === 'linear');
     if (t && l && linear && t.out === src && this.uses.get(src) === 1 && src !== this.outputName) {
-      if (scale) {
-        if (l instanceof BatchNormalization) for (let c = 0; c < C; c++) { t.w.weight[c] *= scale[c]; t.w.bias[c] *= scale[c]; }
-        else {
-          const K = l.inputShape[0];   // Dense weight (units, K); conv weights have the output channel last
-          for (let k = 0; k < t.w.weight.length; k++) t.w.weight[k] *= scale[l instanceof Dense ? Math.floor(k / K) : k % C];
-          if (t.w.bias) for (let c = 0; c < C; c++) t.w.bias[c] *= scale[c];
-        }
-      }
-      if (shift) {
-        if (!t.w.bias) {   // the same layer with a bias
-          const Ctor = l.constructor as new (o: Record<string, unknown>) => Layer;
-          t.layer = new Ctor({ ...l.config(), useBias: true });
-          t.layer.build(l.inputShape);
-          t.w.bias = new Float32Array(C);
-        }
-        for (let c = 0; c < C; c++) t.w.bias[c] += shift[c];
-      }
+      foldAffine(t, C, scale ?? undefined, shift ?? undefined);
       t.out = n.name;
       return { spec: t, shape: x.shape };
     }
-    const k = this.specs.filter((q) => q.layer.name.startsWith(AFFINE_PREFIX)).length + 1;
-    const bn = new BatchNormalization({ eps: AFFINE_EPS, trainable: false, name: `${AFFINE_PREFIX}${k}` });
-    return this.emit(n, bn, [x], { weight: scale ?? new Float32Array(C).fill(1), bias: shift ?? new Float32Array(C), running_mean: new Float32Array(C), running_var: new Float32Array(C).fill(1 - AFFINE_EPS) });
+    const a = affineLayer(this.specs, scale ?? new Float32Array(C).fill(1), shift ?? new Float32Array(C));
+    return this.emit(n, a.layer, [x], a.w);
   }
 }
