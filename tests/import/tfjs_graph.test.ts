@@ -5,7 +5,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { MobileNetV2MidModel } from 'nsfwjs/models/mobilenet_v2_mid';
 import { importTfjsGraph, type TfjsGraphJson } from '../../src/import/tfjs_graph.js';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxonError, Tensor, modelFromBytes } from '../../src/index.js';
@@ -163,6 +164,25 @@ describe('axon import of a graph model.json', () => {
       expect((graph.extra?.importedFrom as { format: string }).format).toBe('tfjs-graph');
       const x = randn(2 * 192, 8), want = await tfjsRun(g, x, [2, 8, 8, 3], 'Identity');
       expect(maxDiff((await model.predict(new Tensor(x, [2, 8, 8, 3]))).data, want)).toBeLessThanOrEqual(1e-4);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
+
+describe('README: the TensorFlow.js graph-model example', () => {
+  it('runs as written on a model.json + shard directory and gives tfjs-converter\'s scores', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const code = /### TensorFlow.js graph models\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, 'README has the example').toBeTruthy();
+    const g = mobileBlock(), dir = mkdtempSync(join(tmpdir(), 'axon-tfgraph-readme-')), model = join(dir, 'web_model');
+    try {
+      mkdirSync(model);
+      writeFileSync(join(model, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: g.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: g.weightSpecs }] }));
+      writeFileSync(join(model, 'group1-shard1of1.bin'), new Uint8Array(g.weightData));
+      const entry = pathToFileURL(new URL('../../targets/node/index.ts', import.meta.url).pathname).href, file = join(dir, 'example.ts');
+      writeFileSync(file, code!.replace(/from 'axon'/g, `from '${entry}'`).replace(`'web_model'`, JSON.stringify(model)) + '\nexport const result = { outputName, scores };\n');
+      const { result } = await import(/* @vite-ignore */ pathToFileURL(file).href);
+      expect(result.outputName).toBe('Identity');
+      expect(maxDiff(result.scores.data, await tfjsRun(g, new Float32Array(2 * 192).fill(0.5), [2, 8, 8, 3], 'Identity'))).toBeLessThanOrEqual(1e-4);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
