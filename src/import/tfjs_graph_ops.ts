@@ -8,7 +8,7 @@ import { Conv2D, DepthwiseConv2D, Padding } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { Activation, ActivationName } from '../layers/activation.js';
-import { Add, Concatenate } from '../layers/merge.js';
+import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { BATCH } from './onnx_graph.js';
 import { Attrs, axisOf, TfNode, unsupported } from './tfjs_graph_nodes.js';
 import { Act, GraphConverter, Val } from './tfjs_graph_convert.js';
@@ -100,8 +100,8 @@ const matmul: Handler = (cv, n, a) => {
 const arith: Handler = (cv, n) => {
   const op = n.op, c0 = cv.isConst(n, 0), c1 = cv.isConst(n, 1);
   if (!c0 && !c1) {
-    if (op !== 'Add' && op !== 'AddV2') unsupported(`${op} of two activations is not supported (only Add / AddV2)`);
-    return act(cv.emit(n, new Add(), [cv.x(n, 0), cv.x(n, 1)]));
+    if (op !== 'Add' && op !== 'AddV2' && op !== 'Mul') unsupported(`${op} of two activations is not supported (only Add / AddV2 / Mul)`);
+    return act(cv.emit(n, op === 'Mul' ? new Multiply() : new Add(), [cv.x(n, 0), cv.x(n, 1)]));   // Mul: equal shapes or a per-channel gate (squeeze-and-excitation)
   }
   const ci = c0 ? 0 : 1, xi = 1 - ci, v = cv.perChannel(cv.c(n, ci, 'the constant operand'), cv.x(n, xi).shape, 'the constant operand');
   if (op === 'Add' || op === 'AddV2') return act(cv.affine(n, xi, null, v));

@@ -76,7 +76,7 @@ function mobileBlock(): Graph {
   return g.json();
 }
 
-/** Two branches (fused LeakyRelu conv, Conv2D + Sigmoid) → ConcatV2 on channels, per-channel Add/Mul, PadV2, Mean(keep_dims) → Squeeze → ExpandDims → Reshape, AddN of two MatMuls, const − x, LogSoftmax. */
+/** Two branches (fused LeakyRelu conv, Conv2D + Sigmoid) → ConcatV2 on channels, per-channel Add/Mul, squeeze-and-excitation (Mul by a gate), PadV2, Mean(keep_dims) → Squeeze → ExpandDims → Reshape, AddN of two MatMuls, const − x, LogSoftmax. */
 function branches(): Graph {
   const g = new G(), x = g.input('input', [-1, 6, 6, 4]);
   const a = g.op('a/LeakyRelu', '_FusedConv2D', [x, g.rand('a/w', [1, 1, 4, 3]), g.rand('a/b', [3])], { ...G.conv(1), ...G.fused(['BiasAdd', 'LeakyRelu'], 1, { leakyrelu_alpha: A.f(0.3) }) });
@@ -84,7 +84,10 @@ function branches(): Graph {
   const cat = g.op('cat', 'ConcatV2', [a, b, g.scalarInt('cat/axis', -1)], { N: A.i(2), Tidx: { type: 'DT_INT32' } });
   const add = g.op('affine/add', 'AddV2', [cat, g.rand('affine/shift', [8])]);
   const mul = g.op('affine/mul', 'Mul', [add, g.rand('affine/scale', [1, 1, 1, 8])]);
-  const pad = g.op('pad', 'PadV2', [mul, g.const('pad/p', [4, 2], [0, 0, 2, 1, 1, 0, 0, 0], 'int32'), g.const('pad/v', [], [0])]);
+  const squeeze = g.op('se/Mean', 'Mean', [mul, g.ints('se/axes', [1, 2])], { keep_dims: A.b(true), Tidx: { type: 'DT_INT32' } });
+  const gate = g.op('se/Sigmoid', 'Sigmoid', [g.op('se/conv', '_FusedConv2D', [squeeze, g.rand('se/w', [1, 1, 8, 8]), g.rand('se/b', [8])], { ...G.conv(1), ...G.fused(['BiasAdd']) })]);
+  const se = g.op('se/mul', 'Mul', [mul, gate]);
+  const pad = g.op('pad', 'PadV2', [se, g.const('pad/p', [4, 2], [0, 0, 2, 1, 1, 0, 0, 0], 'int32'), g.const('pad/v', [], [0])]);
   const mean = g.op('mean', 'Mean', [pad, g.ints('mean/axes', [-3, -2])], { keep_dims: A.b(true), Tidx: { type: 'DT_INT32' } });
   const sq = g.op('squeeze', 'Squeeze', [mean], { squeeze_dims: A.ints([1, 2]) });
   const ed = g.op('expand', 'ExpandDims', [sq, g.scalarInt('expand/axis', -1)], { Tdim: { type: 'DT_INT32' } });
@@ -116,9 +119,9 @@ describe('TensorFlow.js graph import vs tfjs-converter on the CPU backend (1e-4)
     expect(imp.layerSources[add.name]).toBe('b1/add');
   });
 
-  it('branches: ConcatV2, per-channel Add/Mul, PadV2, Mean keep_dims, Squeeze/ExpandDims/Reshape, AddN, const - x, LogSoftmax', async () => {
+  it('branches: ConcatV2, per-channel Add/Mul, squeeze-and-excitation Mul, PadV2, Mean keep_dims, Squeeze/ExpandDims/Reshape, AddN, const - x, LogSoftmax', async () => {
     const imp = await check('branches', branches(), [6, 6, 4], 'out');
-    expect(imp.model.layers.map((l) => l.type)).toEqual(expect.arrayContaining(['concatenate', 'add', 'zeroPadding2d', 'globalAveragePooling2d']));
+    expect(imp.model.layers.map((l) => l.type)).toEqual(expect.arrayContaining(['concatenate', 'add', 'multiply', 'zeroPadding2d', 'globalAveragePooling2d']));
   });
 
   it('_FusedConv2D with FusedBatchNorm (folded into the weights) matches the unfused Conv2D + FusedBatchNormV3 graph', async () => {
@@ -245,10 +248,10 @@ describe('TensorFlow.js graph import: bad input', () => {
 
     const h = new G(), x = h.input('input', [-1, 4, 4, 2]);
     const a = h.op('a', 'Relu', [x]), b = h.op('b', 'Relu6', [x]);
-    const prod = h.op('prod', 'Mul', [a, b]);
+    const prod = h.op('prod', 'Sub', [a, b]);
     const st = h.op('st', 'Conv2D', [x, h.rand('w', [1, 1, 2, 2])], { ...G.conv(1), strides: A.ints([2, 1, 1, 1]) });
     h.op('out', 'AddN', [prod, st], { N: A.i(2) });   // not reported: its inputs failed already
-    await expectUnsupported(h.json(), /cannot import 2 nodes:\n {2}Mul \(prod\): Mul of two activations is not supported[\s\S]*Conv2D \(st\): strides \[2,1,1,1\]: only the spatial axes/);
+    await expectUnsupported(h.json(), /cannot import 2 nodes:\n {2}Sub \(prod\): Sub of two activations is not supported[\s\S]*Conv2D \(st\): strides \[2,1,1,1\]: only the spatial axes/);
   });
 
   it('says what a file is when it is not a graph model, and asks for an input shape when it is open', async () => {
