@@ -28,3 +28,4 @@ export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, type LayerRef 
 export { quantizeModel, calibrate, paramBytes, QLayer, Quantize, Dequantize, QDense, QDenseDynamic, QConv2D, QMaxPool2D,
   type QuantizeOptions, type CalibrationMethod, type QParams } from './quant/index.js';
 export { importTfjsLayers, type TfjsModelJson, type TfjsImportOptions, type TfjsImport } from './import/tfjs.js';
+export { importTfjsGraph, supportedTfjsGraphOps, type TfjsGraphJson, type TfjsGraphImportOptions, type TfjsGraphImport } from './import/tfjs_graph.js';

@@ -1,10 +1,11 @@
-// `axon import` (ONNX or TensorFlow.js layers model → Axon model file) and `axon export` (Axon model
+// `axon import` (ONNX or TensorFlow.js layers or graph model → Axon model file) and `axon export` (Axon model
 // file → ONNX, or safetensors with PyTorch names and layouts).
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, extname } from 'node:path';
 import { AxonError } from '../errors.js';
 import { importOnnx } from '../import/onnx.js';
-import { importTfjsLayers } from '../import/tfjs.js';
+import { importTfjsLayers, type TfjsModelJson } from '../import/tfjs.js';
+import { importTfjsGraph, type TfjsGraphJson } from '../import/tfjs_graph.js';
 import { exportOnnx } from '../export/onnx.js';
 import { exportTorchSafetensors } from '../export/torch.js';
 import { modelToBytes, modelFromBytes } from '../model/serialize.js';
@@ -29,9 +30,13 @@ export async function importModel(input: string, opts: { out: string; name?: str
     extra = { importedFrom: { format: 'onnx', file: input, opset: r.opset, onnxInputShape: r.onnxInputShape, onnxOutputShape: r.onnxOutputShape, paramSources: r.paramSources } };
   } else if (ext === '.json') {
     const dir = dirname(input), text = new TextDecoder().decode(await read(input));
-    const r = await importTfjsLayers(text, { file: input, name: opts.name, loadShard: (p) => read(join(dir, p)) });
+    const o = { file: input, name: opts.name, loadShard: (p: string) => read(join(dir, p)) };
+    let mj: { format?: string; modelTopology?: { node?: unknown } };
+    try { mj = JSON.parse(text); } catch (e) { throw new AxonError('BAD_MODEL_FILE', `${input}: not JSON (${(e as Error).message})`); }
+    const graph = mj.format === 'graph-model' || Array.isArray(mj.modelTopology?.node);
+    const r = graph ? await importTfjsGraph(mj as TfjsGraphJson, o) : await importTfjsLayers(mj as TfjsModelJson, o);
     model = r.model;
-    extra = { importedFrom: { format: 'tfjs-layers', file: input, paramSources: r.paramSources } };
+    extra = { importedFrom: { format: graph ? 'tfjs-graph' : 'tfjs-layers', file: input, paramSources: r.paramSources } };
   } else throw new AxonError('BAD_ARGUMENT', `${input}: expected a .onnx file or a TensorFlow.js model.json`);
   await writeFile(opts.out, modelToBytes(model, { extra }));
   return { out: opts.out, layers: model.layers.length, params: model.paramCount, inputShape: model.inputShape, note };

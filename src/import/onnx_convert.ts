@@ -35,6 +35,36 @@ export const unsupported = (msg: string): never => { throw new AxonError('UNSUPP
 export const AFFINE_EPS = 2 ** -10;
 export const AFFINE_PREFIX = 'onnx_affine_';
 
+/** That BatchNormalization (named after the ones in `specs` so far) and its weights. */
+export function affineLayer(specs: Array<{ layer: Layer }>, scale: Float32Array, shift: Float32Array): { layer: BatchNormalization; w: Record<string, Float32Array> } {
+  const C = scale.length, k = specs.filter((q) => q.layer.name.startsWith(AFFINE_PREFIX)).length + 1;
+  const layer = new BatchNormalization({ eps: AFFINE_EPS, trainable: false, name: `${AFFINE_PREFIX}${k}` });
+  return { layer, w: { weight: scale, bias: shift, running_mean: new Float32Array(C), running_var: new Float32Array(C).fill(1 - AFFINE_EPS) } };
+}
+
+/**
+ * Folds y = x * s + b per channel (s or b may be absent) into the weights of the Dense, Conv2D or
+ * BatchNormalization (no activation) that computes x; a layer without a bias becomes the same layer with one.
+ */
+export function foldAffine(t: { layer: Layer; w: Record<string, Float32Array> }, chans: number, s?: Float32Array, b?: Float32Array): void {
+  const l = t.layer;
+  if (l instanceof BatchNormalization) {
+    if (s) for (let c = 0; c < chans; c++) { t.w.weight[c] *= s[c]; t.w.bias[c] *= s[c]; }
+    if (b) for (let c = 0; c < chans; c++) t.w.bias[c] += b[c];
+    return;
+  }
+  if (s) { for (let i = 0; i < t.w.weight.length; i++) t.w.weight[i] *= s[l instanceof Dense ? Math.floor(i / l.inputShape[0]) : i % chans]; if (t.w.bias) for (let c = 0; c < chans; c++) t.w.bias[c] *= s[c]; }
+  if (b) {
+    if (!t.w.bias) {   // the same layer with a bias
+      const Ctor = l.constructor as new (o: Record<string, unknown>) => Layer;
+      t.layer = new Ctor({ ...l.config(), useBias: true });
+      t.layer.build(l.inputShape);
+      t.w.bias = new Float32Array(chans);
+    }
+    for (let c = 0; c < chans; c++) t.w.bias[c] += b[c];
+  }
+}
+
 export class Converter {
   readonly specs: Spec[] = [];
   /** the spec whose output (possibly reshaped by aliasing layers) is the current activation */
@@ -154,28 +184,14 @@ export class Converter {
     const chans = l instanceof Dense ? l.units : l instanceof Conv2D ? l.filters : l instanceof BatchNormalization ? l.outputShape[l.outputShape.length - 1] : 0;
     const s = scale && chans ? perLastAxis(scale, chans) : undefined, b = shift && chans ? perLastAxis(shift, chans) : undefined;
     if (t && l && chans && (!scale || s) && (!shift || b)) {
-      if (l instanceof BatchNormalization) {
-        if (s) for (let c = 0; c < chans; c++) { t.w.weight[c] *= s[c]; t.w.bias[c] *= s[c]; }
-        if (b) for (let c = 0; c < chans; c++) t.w.bias[c] += b[c];
-        return;
-      }
-      if (s) { for (let i = 0; i < t.w.weight.length; i++) t.w.weight[i] *= s[l instanceof Dense ? Math.floor(i / l.inputShape[0]) : i % chans]; if (t.w.bias) for (let c = 0; c < chans; c++) t.w.bias[c] *= s[c]; }
-      if (b) {
-        if (!t.w.bias) {   // the same layer with a bias
-          const Ctor = l.constructor as new (o: Record<string, unknown>) => Layer;
-          t.layer = new Ctor({ ...l.config(), useBias: true });
-          t.layer.build(l.inputShape);
-          t.w.bias = new Float32Array(chans);
-        }
-        for (let c = 0; c < chans; c++) t.w.bias[c] += b[c];
-      }
+      foldAffine(t, chans, s, b);
       return;
     }
     const L = this.act.axon[this.act.axon.length - 1];
     const ps = scale ? perLastAxis(scale, L) : new Float32Array(L).fill(1), pb = shift ? perLastAxis(shift, L) : new Float32Array(L);
     if (!ps || !pb) unsupported('the constant varies along axes other than the channel axis; only per-channel and scalar constants are supported');
-    const bn = new BatchNormalization({ eps: AFFINE_EPS, trainable: false, name: `${AFFINE_PREFIX}${this.specs.filter((q) => q.layer.name.startsWith(AFFINE_PREFIX)).length + 1}` });
-    this.emit(bn, { weight: ps!, bias: pb!, running_mean: new Float32Array(L), running_var: new Float32Array(L).fill(1 - AFFINE_EPS) }, n);
+    const a = affineLayer(this.specs, ps!, pb!);
+    this.emit(a.layer, a.w, n);
   }
 
   /** A constant (ONNX broadcasting) as one value per Axon element. */

@@ -7,7 +7,7 @@ import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
-import { decodeTfjsWeights, TfjsWeightSpec, TfjsWeights } from './tfjs_weights.js';
+import { readTfjsWeights, TfjsWeightSpec, TfjsWeights } from './tfjs_weights.js';
 import { KLayer, mapKerasLayer } from './tfjs_layers.js';
 
 export interface TfjsModelJson {
@@ -41,7 +41,7 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   const klayers = Array.isArray(cfg) ? cfg : cfg?.layers ?? bad('modelTopology has no layers');
   const graph = topo!.class_name === 'Sequential' ? sequentialGraph(klayers) : functionalGraph(cfg as FuncConfig, file);
 
-  const weights = decodeTfjsWeights(...await weightBytes(mj, opts, file), file);
+  const weights = await readTfjsWeights(mj, opts.loadShard, file);
   const find = (layer: string, w: string): TfjsWeights | undefined => {
     for (const [k, v] of weights) if (k === `${layer}/${w}` || k.endsWith(`/${layer}/${w}`)) return v;
     return undefined;
@@ -79,27 +79,6 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   if (!model.layers.length) bad('the model has no layers after its input');
   model.setWeights(w);
   return { model, paramSources };
-}
-
-/** The weight specs and the weight bytes (artifacts' weightData, or the manifest's shards concatenated). */
-async function weightBytes(mj: TfjsModelJson, opts: TfjsImportOptions, file: string): Promise<[TfjsWeightSpec[], Uint8Array]> {
-  if (mj.weightSpecs) {
-    const parts = Array.isArray(mj.weightData) ? mj.weightData : mj.weightData ? [mj.weightData] : [];
-    return [mj.weightSpecs, concat(parts.map((p) => new Uint8Array(p)))];
-  }
-  const man = mj.weightsManifest ?? [], shards: Uint8Array[] = [];
-  for (const g of man) for (const p of g.paths) {
-    if (!opts.loadShard) throw new AxonError('BAD_ARGUMENT', `${file}: the weights are in shard files (${p}, …); pass loadShard(path) to read them`);
-    shards.push(await opts.loadShard(p));
-  }
-  return [man.flatMap((g) => g.weights), concat(shards)];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 const nameOf = (kl: KLayer): string => kl.config?.name ?? kl.name ?? kl.class_name;

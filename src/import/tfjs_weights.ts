@@ -1,5 +1,6 @@
 // TensorFlow.js weight manifests: the binary weight data (shards concatenated in manifest order) into
 // named Float32Arrays, dequantizing uint8/uint16 (q * scale + min) and float16 weights as tfjs-core does.
+// Shared by the layers-model (tfjs.ts) and graph-model (tfjs_graph.ts) importers.
 import { AxonError } from '../errors.js';
 import { half } from './onnx_proto.js';
 
@@ -32,4 +33,31 @@ export function decodeTfjsWeights(specs: TfjsWeightSpec[], data: Uint8Array, who
   }
   if (off !== data.byteLength) throw new AxonError('BAD_MODEL_FILE', `${who}: the weight specs describe ${off} bytes but the weight data has ${data.byteLength}`);
   return out;
+}
+
+/** Where a model's weights are: model.json's weightsManifest (shards read by loadShard) or tfjs ModelArtifacts' weightSpecs + weightData. */
+export interface TfjsWeightSource {
+  weightsManifest?: { paths: string[]; weights: TfjsWeightSpec[] }[];
+  weightSpecs?: TfjsWeightSpec[];
+  weightData?: ArrayBuffer | ArrayBuffer[];
+}
+
+/** Reads and decodes all weights of a model.json or ModelArtifacts (shards concatenated in manifest order). */
+export async function readTfjsWeights(src: TfjsWeightSource, loadShard: ((path: string) => Promise<Uint8Array> | Uint8Array) | undefined, who: string): Promise<Map<string, TfjsWeights>> {
+  let specs: TfjsWeightSpec[], parts: Uint8Array[];
+  if (src.weightSpecs) {
+    specs = src.weightSpecs;
+    parts = (Array.isArray(src.weightData) ? src.weightData : src.weightData ? [src.weightData] : []).map((p) => new Uint8Array(p));
+  } else {
+    const man = src.weightsManifest ?? [];
+    specs = man.flatMap((g) => g.weights);
+    parts = [];
+    for (const g of man) for (const p of g.paths) {
+      if (!loadShard) throw new AxonError('BAD_ARGUMENT', `${who}: the weights are in shard files (${p}, …); pass loadShard(path) to read them`);
+      parts.push(await loadShard(p));
+    }
+  }
+  const data = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  parts.reduce((o, p) => (data.set(p, o), o + p.length), 0);
+  return decodeTfjsWeights(specs, data, who);
 }

@@ -1,0 +1,152 @@
+// TensorFlow.js graph models (model.json with format "graph-model": a frozen TF GraphDef plus
+// weight shards, as tensorflowjs_converter writes them; uint8/uint16/float16-quantized weights
+// included) → an Axon Model (a DAG: residual AddV2 → Add, ConcatV2 → Concatenate). The ops are in
+// tfjs_graph_ops.ts; shape arithmetic on constants folds away (tfjs_graph_nodes.ts). TF is NHWC like
+// Axon, so nothing is transposed; NCHW graphs are refused. The part of the graph the output needs is
+// converted; every op or setting it cannot take is listed in one AxonError('UNSUPPORTED').
+import { AxonError } from '../errors.js';
+import type { Engine } from '../runtime/engine.js';
+import { Model, MODEL_INPUT } from '../model/model.js';
+import { BATCH } from './onnx_graph.js';
+import { readTfjsWeights, TfjsWeightSource } from './tfjs_weights.js';
+import { Attrs, constValue, FOLD_ONLY, foldNode, nodeLabel, TfNode } from './tfjs_graph_nodes.js';
+import { GraphConverter, Spec, tensorName, Val } from './tfjs_graph_convert.js';
+import { HANDLERS, precheck } from './tfjs_graph_ops.js';
+
+export interface TfjsGraphJson extends TfjsWeightSource {
+  format?: string;
+  modelTopology: { node?: TfNode[]; library?: unknown; versions?: unknown } | unknown;
+  signature?: { outputs?: Record<string, { name?: string }> };
+}
+export interface TfjsGraphImportOptions {
+  /** bytes of a shard named in weightsManifest (paths relative to model.json) */
+  loadShard?: (path: string) => Promise<Uint8Array> | Uint8Array;
+  /** the node whose value is the model output (default: the signature's output, else the one node nothing reads) */
+  output?: string;
+  /** per-sample input shape (H, W, C) when the Placeholder leaves sizes open (-1) */
+  inputShape?: number[];
+  engine?: Engine; seed?: number; name?: string; file?: string;
+}
+export interface TfjsGraphImport {
+  model: Model;
+  inputName: string;
+  outputName: string;
+  /** Axon layer name → the TF node it came from */
+  layerSources: Record<string, string>;
+  /** Axon parameter (`layer.param`) → the Const node it came from */
+  paramSources: Record<string, string>;
+}
+
+/** The TF ops the graph-model importer maps onto layers (constant-only shape arithmetic aside). */
+export const supportedTfjsGraphOps = (): string[] => ['Placeholder', 'Const', ...Object.keys(HANDLERS)].sort();
+
+export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGraphImportOptions = {}): Promise<TfjsGraphImport> {
+  const file = opts.file ?? 'model.json';
+  const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${file}: ${msg}`); };
+  const mj = (typeof json === 'string' ? JSON.parse(json) : json) as TfjsGraphJson;
+  const topo = mj.modelTopology as { node?: TfNode[]; class_name?: string } | undefined;
+  if (topo?.class_name) bad('this is a TensorFlow.js layers model; import it with importTfjsLayers');
+  if (!Array.isArray(topo?.node) || (mj.format !== undefined && mj.format !== 'graph-model')) bad(`format "${mj.format}" with no modelTopology.node list: not a TensorFlow.js graph model`);
+  const byName = new Map<string, TfNode>(topo!.node!.map((n) => [n.name, n]));
+  const ins = (n: TfNode) => (n.input ?? []).map(tensorName).filter((s): s is string => s !== undefined);
+  const nodeOf = (t: string) => byName.get(t.replace(/:\d+$/, ''));
+
+  // the output, and the nodes it needs in a topological order
+  const sinks = () => {
+    const read = new Set(topo!.node!.flatMap((n) => ins(n).map((t) => t.replace(/:\d+$/, ''))));
+    return topo!.node!.filter((n) => !read.has(n.name) && !['Const', 'Placeholder', 'NoOp'].includes(n.op)).map((n) => n.name);
+  };
+  const outs = opts.output ? [opts.output] : Object.values(mj.signature?.outputs ?? {}).map((o) => tensorName(o.name ?? '')!).filter(Boolean);
+  const cands = outs.length ? outs : sinks();
+  if (cands.length !== 1) throw new AxonError('BAD_ARGUMENT', `${file}: the graph has ${cands.length} outputs (${cands.join(', ')}); pass { output: <node name> } to choose one`);
+  const outputName = cands[0];
+  if (!nodeOf(outputName)) throw new AxonError('BAD_ARGUMENT', `${file}: no node "${outputName}" in the graph`);
+  const order: TfNode[] = [], state = new Map<string, 1 | 2>(), stack: Array<[TfNode, number]> = [[nodeOf(outputName)!, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1], [n, i] = top, deps = ins(n);
+    if (i === 0) state.set(n.name, 1);
+    if (i < deps.length) {
+      top[1]++;
+      const d = nodeOf(deps[i]);
+      if (!d) bad(`node ${nodeLabel(n)} reads "${deps[i]}", which no node computes`);
+      if (state.get(d!.name) === 1) bad(`the graph has a cycle through ${nodeLabel(d!)} (control flow is not supported)`);
+      if (!state.has(d!.name)) stack.push([d!, 0]);
+    } else { state.set(n.name, 2); order.push(n); stack.pop(); }
+  }
+
+  // everything visible before converting: unknown ops, layouts, fused ops, the input
+  const problems: string[] = [];
+  for (const n of order) {
+    const known = n.op === 'Placeholder' || n.op === 'Const' || n.op in HANDLERS || FOLD_ONLY.has(n.op);
+    const p = known ? precheck(n, new Attrs(n.attr)) : 'op not supported';
+    if (p) problems.push(`${nodeLabel(n)}: ${p}`);
+  }
+  const fail = (lines: string[]): never => {
+    throw new AxonError('UNSUPPORTED', `${file}: cannot import ${lines.length} node${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}\nsupported ops: ${supportedTfjsGraphOps().join(', ')} (and shape arithmetic on constants)`, { problems: lines });
+  };
+  const phs = order.filter((n) => n.op === 'Placeholder');
+  if (phs.length !== 1) problems.push(`the output needs ${phs.length} Placeholder inputs (${phs.map((n) => n.name).join(', ')}); exactly one is supported`);
+  if (problems.length) fail(problems);
+  const ph = phs[0], pa = new Attrs(ph.attr), full = pa.shape('shape');
+  if ((pa.type('dtype') ?? 'DT_FLOAT') !== 'DT_FLOAT') fail([`${nodeLabel(ph)}: the input is ${pa.type('dtype')}; only float32 inputs are supported`]);
+  const inputShape = opts.inputShape ?? full?.slice(1) ?? [];
+  if (!inputShape.length || inputShape.some((d) => !(Number.isInteger(d) && d > 0)))
+    throw new AxonError('BAD_ARGUMENT', `${file}: the input "${ph.name}" has shape [${full ?? '?'}]; the importer needs fixed per-sample sizes: pass { inputShape: [h, w, c] }`);
+  const staticBatch = full && full[0] > 0 ? full[0] : undefined;
+
+  // convert
+  const weights = await readTfjsWeights(mj, opts.loadShard, file);
+  const uses = new Map<string, number>();
+  for (const n of order) for (const t of ins(n)) uses.set(t, (uses.get(t) ?? 0) + 1);
+  const cv = new GraphConverter(uses, outputName, staticBatch);
+  const poisoned = new Set<string>();
+  for (const n of order) {
+    if (ins(n).some((t) => poisoned.has(t.replace(/:\d+$/, '')))) { poisoned.add(n.name); continue; }
+    try {
+      cv.vals.set(n.name, convertNode(cv, n, weights, ph, inputShape));
+    } catch (e) {
+      if (!(e instanceof AxonError)) throw e;
+      problems.push(`${nodeLabel(n)}: ${e.message}`);
+      poisoned.add(n.name);
+    }
+  }
+  if (problems.length) fail(problems);
+  const out = cv.vals.get(outputName)!;
+  if (!out.act?.spec) fail([`the output "${outputName}" is ${out.c ? 'a constant' : 'the model input itself'}; no layers compute it`]);
+
+  // the layers the output needs, in order
+  const live = new Set<Spec>(), todo: Spec[] = [out.act!.spec!];
+  while (todo.length) { const s = todo.pop()!; if (!live.has(s)) { live.add(s); for (const i of s.inputs) if (i) todo.push(i); } }
+  const specs = cv.specs.filter((s) => live.has(s));
+  if (specs[specs.length - 1] !== out.act!.spec) fail([`the output "${outputName}" is not computed last; cannot order the layers`]);
+  const model = new Model({ inputShape, seed: opts.seed, engine: opts.engine, name: opts.name ?? 'tfjs_graph' });
+  const w = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
+  for (const s of specs) {
+    model.add(s.layer, { inputs: s.inputs.map((i) => i?.layer ?? MODEL_INPUT) });
+    layerSources[s.layer.name] = s.node;
+    for (const [k, v] of Object.entries(s.w)) w.set(`${s.layer.name}.${k}`, v);
+    for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
+  }
+  model.setWeights(w);
+  return { model, inputName: ph.name, outputName, layerSources, paramSources };
+}
+
+/** The value of node n (its first output). */
+function convertNode(cv: GraphConverter, n: TfNode, weights: Map<string, { dims: number[]; data: Float32Array }>, ph: TfNode, inputShape: number[]): Val {
+  if (n === ph) return { act: { spec: null, shape: inputShape } };
+  if (n.op === 'Const') {
+    const c = constValue(n, weights.get(n.name));
+    if (!c) throw new AxonError('UNSUPPORTED', `no value: "${n.name}" is not in the weights manifest and has no inline tensor; is a weight shard missing?`);
+    return { c };
+  }
+  const vals = cv.inputs(n).map((_, i) => cv.val(n, i));
+  if (n.op === 'Shape' && vals[0].act) return { c: { dims: [vals[0].act.shape.length + 1], data: Float64Array.from([cv.staticBatch ?? BATCH, ...vals[0].act.shape]), float: false } };
+  if (vals.length && vals.every((v) => v.c)) {
+    const v = foldNode(n, (i) => vals[i].c!);
+    if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on these constants');
+    return { c: v };
+  }
+  const h = HANDLERS[n.op];
+  if (!h) throw new AxonError('UNSUPPORTED', 'supported on constants only (shape arithmetic), not on activations');
+  return h(cv, n, new Attrs(n.attr));
+}
