@@ -47,7 +47,7 @@ export function resolvePadding(p: Padding, H: number, W: number, k: [number, num
 }
 
 /** Checks the options Conv2D and Conv2DTranspose share and sets them (and name, trainable, regularizer) on `l`. */
-export function setConvOptions(l: Layer, opts: Conv2DOptions, who: string): void {
+export function setConvOptions(l: ConvLayer, opts: Conv2DOptions, who: string): void {
   const pos = (v: number) => Number.isInteger(v) && v >= 1;
   const o = {
     kernel: pair(opts.kernelSize, 1, who), strides: pair(opts.strides, 1, who), dilation: pair(opts.dilationRate, 1, who), filters: opts.filters, groups: opts.groups ?? 1,
@@ -60,8 +60,8 @@ export function setConvOptions(l: Layer, opts: Conv2DOptions, who: string): void
   if (opts.trainable === false) l.trainable = false;
 }
 
-export class Conv2D extends Layer {
-  readonly type: string = 'conv2d';
+/** The options every 2-D convolution holds (set by setConvOptions): Conv2D and its kin, Conv2DTranspose. */
+export abstract class ConvLayer extends Layer {
   readonly filters!: number;
   readonly kernel!: [number, number];
   readonly strides!: [number, number];
@@ -70,6 +70,10 @@ export class Conv2D extends Layer {
   readonly groups!: number;
   readonly activation!: ActivationName;
   readonly useBias!: boolean;
+}
+
+export class Conv2D extends ConvLayer {
+  readonly type: string = 'conv2d';
   protected readonly opts: Conv2DOptions;
   protected dims!: Dims;
 

@@ -7,23 +7,15 @@
 // outputPadding (extra rows/columns at the bottom/right that only the bias reaches) becomes a
 // smaller bottom/right pad of that conv, so it must be smaller than the stride.
 import { AxonError } from '../errors.js';
-import { ActivationName, Activation } from './activation.js';
+import { Activation } from './activation.js';
 import { Ctx, IO, Layer, size } from './layer.js';
-import { Conv2DOptions, Padding, pair, resolvePadding, setConvOptions } from './conv.js';
+import { Conv2DOptions, ConvLayer, pair, resolvePadding, setConvOptions } from './conv.js';
 import { conv2dScratchFloats, Dims } from '../ops.js';
 
 export interface Conv2DTransposeOptions extends Conv2DOptions { outputPadding?: number | [number, number] }
 
-export class Conv2DTranspose extends Layer {
+export class Conv2DTranspose extends ConvLayer {
   readonly type = 'conv2dTranspose';
-  readonly filters!: number;
-  readonly kernel!: [number, number];
-  readonly strides!: [number, number];
-  readonly dilation!: [number, number];
-  readonly padding!: Padding;
-  readonly groups!: number;
-  readonly activation!: ActivationName;
-  readonly useBias!: boolean;
   readonly outputPadding: [number, number];
   /** [top, left, bottom, right] pads of the output (explicit, or resolved from 'same'/'valid' at build) */
   pads: [number, number, number, number] = [0, 0, 0, 0];
