@@ -9,6 +9,7 @@ import { AxonError } from '../errors.js';
 import { Engine } from '../runtime/engine.js';
 import { defaultEngine } from '../runtime/default.js';
 import { Rng } from '../runtime/rng.js';
+import { firstNonFinite } from '../runtime/finite.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Layer, MergeLayer, ParamData, ParamDef, ParamDtype, size } from '../layers/layer.js';
 import { initialize } from '../layers/init.js';
@@ -218,7 +219,8 @@ export class Model {
       if (!p) throw new AxonError('BAD_ARGUMENT', `no parameter "${k}" in this model (parameters: ${this.layers.flatMap((l) => l.params.map((q) => `${l.name}.${q.name}`)).join(', ')})`);
       if (v.length !== size(p.shape)) throw new AxonError('BAD_SHAPE', `parameter "${k}" has shape [${p.shape}] (${size(p.shape)} values) but ${v.length} were given`);
       const dtype: ParamDtype = p.dtype ?? 'f32';
-      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new AxonError('NOT_FINITE', `parameter "${k}" has a non-finite value at ${i}`);
+      const bad = firstNonFinite(v);
+      if (bad >= 0) throw new AxonError('NOT_FINITE', `parameter "${k}" has a non-finite value at ${bad}`);
       if (dtype !== 'f32') {
         const [lo, hi] = dtype === 'i8' ? [-128, 127] : [-(2 ** 31), 2 ** 31 - 1];
         for (let i = 0; i < v.length; i++) if (!Number.isInteger(v[i]) || v[i] < lo || v[i] > hi) throw new AxonError('BAD_ARGUMENT', `parameter "${k}" is ${dtype}: value ${v[i]} at ${i} is not an integer in [${lo}, ${hi}]`);

@@ -4,6 +4,7 @@
 import { AxonError } from '../errors.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
+import { firstNonFinite } from '../runtime/finite.js';
 import { size } from '../layers/layer.js';
 import { lossPlan } from './loss.js';
 import { Metrics } from './metrics.js';
@@ -38,7 +39,8 @@ function prepare(model: Model, x: Tensor, y: Tensor | undefined, what: string): 
     throw new AxonError('BAD_SHAPE', `${what}: x has shape [${x.shape}] but the model expects [n, ${model.inputShape}]`);
   const n = x.shape[0];
   const xs = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
-  for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) throw new AxonError('NOT_FINITE', `${what}: x has a non-finite value at sample ${Math.floor(i / xf)}; clean or impute the data first`);
+  const badX = firstNonFinite(xs);
+  if (badX >= 0) throw new AxonError('NOT_FINITE', `${what}: x has a non-finite value at sample ${Math.floor(badX / xf)}; clean or impute the data first`);
   if (!y) return { x: xs, y: new Int32Array(0), n, xf, yf: 0 };
   const loss = model.loss!;
   if (y.shape[0] !== n) throw new AxonError('BAD_SHAPE', `${what}: x has ${n} samples but y has ${y.shape[0]}`);
@@ -56,7 +58,8 @@ function prepare(model: Model, x: Tensor, y: Tensor | undefined, what: string): 
   }
   if (y.size !== n * C) throw new AxonError('BAD_SHAPE', `${what}: y has shape [${y.shape}] but the model outputs [n, ${model.outputShape}]`);
   const ys = Float32Array.from(y.data);
-  for (let i = 0; i < ys.length; i++) if (!Number.isFinite(ys[i])) throw new AxonError('NOT_FINITE', `${what}: y has a non-finite value at sample ${Math.floor(i / C)}`);
+  const badY = firstNonFinite(ys);
+  if (badY >= 0) throw new AxonError('NOT_FINITE', `${what}: y has a non-finite value at sample ${Math.floor(badY / C)}`);
   return { x: xs, y: ys, n, xf, yf: C };
 }
 
