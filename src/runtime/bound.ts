@@ -15,8 +15,7 @@ export interface LoadedPlan { plan: Plan; ptr: number; bytes: number }
 export class BoundLayout {
   readonly base: number;
   constructor(readonly engine: Engine, readonly layout: Layout) {
-    this.base = engine.alloc(layout.bytes);
-    new Uint8Array(engine.memory.buffer, this.base, layout.bytes).fill(0);
+    this.base = engine.allocZeroed(layout.bytes);
   }
 
   ptr(id: number): number { return this.base + this.layout.get(id).offset; }

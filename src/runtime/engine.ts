@@ -45,7 +45,12 @@ async function compile(src: WasmSource): Promise<WebAssembly.Module> {
   throw new AxonError('WASM_UNAVAILABLE', 'wasm source must be bytes, a WebAssembly.Module or a fetch Response');
 }
 
+/**
+ * Synchronously where the host allows it (Node, Workers, browser workers): the async API costs a
+ * few ms of cold start in Node. A browser's main thread refuses modules over 4 KB (RangeError).
+ */
 async function instantiate(module: WebAssembly.Module): Promise<AxonExports> {
+  try { return new WebAssembly.Instance(module, {}).exports as unknown as AxonExports; } catch (e) { if (!(e instanceof RangeError)) throw e; }
   return (await WebAssembly.instantiate(module, {})).exports as unknown as AxonExports;
 }
 
@@ -91,6 +96,16 @@ export class Engine {
     if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0xffff0000) throw new AxonError('OUT_OF_MEMORY', `cannot allocate ${bytes} bytes: wasm32 memory is limited to 4 GiB`);
     const p = this.exports.arena_alloc(bytes) >>> 0;
     if (p === 0) throw new AxonError('OUT_OF_MEMORY', `wasm memory could not grow by ${bytes} bytes (now ${this.memory.buffer.byteLength} bytes); use a smaller batch or model`);
+    return p;
+  }
+
+  /**
+   * alloc() filled with zeros. Only the part in memory that existed before is written: pages that
+   * memory.grow adds are zero by the wasm spec, and untouched pages cost nothing until used.
+   */
+  allocZeroed(bytes: number): number {
+    const had = this.memory.buffer.byteLength, p = this.alloc(bytes);
+    if (p < had) new Uint8Array(this.memory.buffer, p, Math.min(bytes, had - p)).fill(0);
     return p;
   }
 

@@ -1,6 +1,5 @@
 // Node target: the package entry. Loads the wasm builds from the package's build/ folder.
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Engine, EngineOptions } from '../../src/runtime/engine.js';
 import { setDefaultEngineLoader } from '../../src/runtime/default.js';
@@ -22,7 +21,9 @@ let shared: Promise<Engine> | undefined;
 export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   const make = () => {
     const dir = wasmDir();
-    return Engine.create({ simd: () => readFile(dir + 'axon.simd.wasm'), relaxed: () => readFile(dir + 'axon.relaxed.wasm') }, opts);
+    // synchronous read and compile (lazy, so mostly validation): the async APIs cost a few ms of cold start
+    const compile = (file: string) => async () => new WebAssembly.Module(readFileSync(dir + file));
+    return Engine.create({ simd: compile('axon.simd.wasm'), relaxed: compile('axon.relaxed.wasm') }, opts);
   };
   if (opts) return make();
   return (shared ??= make());

@@ -54,6 +54,18 @@ describe('engine', () => {
     expect(() => new Engine(fake as never, 'simd', e.module)).toThrow(/different op list/);
   });
 
+  it('allocZeroed gives zeros over reused arena memory and over freshly grown pages', async () => {
+    const e = await Engine.create({ simd: bytes('simd') });
+    const mark = e.mark(), n = 50_000;
+    e.put(new Float32Array(n).fill(7));                      // dirty the start of the arena
+    e.reset(mark);
+    const pages = e.memory.buffer.byteLength;
+    const p = e.allocZeroed(n * 4 + 3 * 65536);              // reuses the dirty block and grows memory
+    expect(p).toBe(mark);
+    expect(e.memory.buffer.byteLength).toBeGreaterThan(pages);
+    expect(e.f32(p, n + 3 * 16384).every((v) => v === 0)).toBe(true);
+  });
+
   it('exports every kernel the op registry names', async () => {
     const e = await Engine.create({ simd: bytes('simd') });
     for (const op of OPS) expect(typeof e.kernels[op.kernel], op.kernel).toBe('function');
