@@ -15,9 +15,14 @@ export default defineConfig({
           pool: 'forks', execArgv: ['--experimental-wasm-relaxed-simd', '--no-liftoff'],
         },
       },
-      // targets: Node drives real Chromium (playwright-core) and real workerd (miniflare); the Workers
-      // test compares against this Node's predictions on both builds, so relaxed SIMD is on here too.
-      { test: { name: 'browser', include: ['tests/targets/browser/**/*.test.ts'], environment: 'node', pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000 } },
+      // targets: Node drives real Chromium (playwright-core) and real workerd (miniflare); their tests
+      // compare against this Node's results on both builds, so relaxed SIMD is on here too.
+      {
+        test: {
+          name: 'browser', include: ['tests/targets/browser/**/*.test.ts'], environment: 'node', pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000,
+          execArgv: ['--experimental-wasm-relaxed-simd', '--no-liftoff'],
+        },
+      },
       {
         test: {
           name: 'workers', include: ['tests/targets/workers/**/*.test.ts'], environment: 'node', pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000,

@@ -6,14 +6,15 @@ import { resolve } from 'node:path';
 export const COMPATIBILITY_DATE = '2026-04-20';
 
 /**
- * @param {{ dir?: string, build?: 'auto' | 'simd' | 'relaxed', kvPersist?: string | false, port?: number, log?: boolean }} [o]
+ * @param {{ dir?: string, script?: string, build?: 'auto' | 'simd' | 'relaxed', kvPersist?: string | false, port?: number, log?: boolean }} [o]
+ *   script: the Worker module in `dir` (default worker.js, the template)
  * @returns {Promise<{ url: string, mf: Miniflare, close: () => Promise<void> }>}
  */
 export async function startWorker(o = {}) {
   const dir = resolve(o.dir ?? 'dist/workers');
   const mf = new Miniflare({
     modules: true,
-    scriptPath: `${dir}/worker.js`,
+    scriptPath: `${dir}/${o.script ?? 'worker.js'}`,
     modulesRoot: dir,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'Data', include: ['**/*.axon'] }],
     compatibilityDate: COMPATIBILITY_DATE,
