@@ -3,7 +3,7 @@
 import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
@@ -19,10 +19,11 @@ for (const target of ['simd', 'relaxed']) {
   if (error) { console.error(stderr.toString()); process.exit(1); }
 }
 if (!args.has('--kernels')) {
+  rmSync('dist/chunks', { recursive: true, force: true }); // (chunk names are content hashes: drop the old ones)
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
-  await build({ ...common, platform: 'node', entryPoints: { node: 'targets/node/index.ts', cli: 'src/cli/main.ts' },
-    outdir: 'dist', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    packages: 'external' });
+  // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code
+  await build({ ...common, platform: 'node', entryPoints: { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'src/cli/main.ts' },
+    outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external' }); // (dependencies stay imports: no require shim needed)
   // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
   await (await import('../targets/browser/build.mjs')).buildBrowser();
   await (await import('../targets/workers/build.mjs')).buildWorkers();

@@ -1,32 +1,4 @@
-// Node target: the package entry. Loads the wasm builds from the package's build/ folder.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Engine, EngineOptions } from '../../src/runtime/engine.js';
-import { setDefaultEngineLoader } from '../../src/runtime/default.js';
-
+// Node target: the package entry (`axon`), the whole API. `axon/infer` (infer.ts) is its
+// inference subset for processes that start often; both share one engine and the same classes.
 export * from '../../src/index.js';
-
-/** build/ beside dist/ (bundled) or at the repo root (running from source). */
-export function wasmDir(): string {
-  for (const rel of ['../build/', '../../build/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(dir + 'axon.simd.wasm')) return dir;
-  }
-  throw new Error('axon: build/axon.simd.wasm not found; run `npm run build`');
-}
-
-let shared: Promise<Engine> | undefined;
-
-/** Loads (once per process, unless options are given) the best wasm build for this Node. */
-export function loadEngine(opts?: EngineOptions): Promise<Engine> {
-  const make = () => {
-    const dir = wasmDir();
-    // synchronous read and compile (lazy, so mostly validation): the async APIs cost a few ms of cold start
-    const compile = (file: string) => async () => new WebAssembly.Module(readFileSync(dir + file));
-    return Engine.create({ simd: compile('axon.simd.wasm'), relaxed: compile('axon.relaxed.wasm') }, opts);
-  };
-  if (opts) return make();
-  return (shared ??= make());
-}
-
-setDefaultEngineLoader(() => loadEngine());
+export { wasmDir, loadEngine } from './engine.js';
