@@ -1,0 +1,31 @@
+// `axon/infer` (the built package entry, resolved by name in a fresh Node process): loads a model
+// file and predicts exactly as `axon` does, with the same classes and the same engine.
+import { it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+it('axon/infer predicts like axon, sharing its classes and engine', () => {
+  const program = `
+    import { readFileSync } from 'node:fs';
+    import * as infer from 'axon/infer';
+    const bytes = readFileSync('targets/workers/template/model/digits.axon');
+    const { model, graph } = infer.modelFromBytes(bytes, 'digits', await infer.loadEngine());
+    const x = infer.Normalizer.fromJSON(graph.extra.normalizer).apply(new infer.Tensor(new Float32Array(64).fill(0.5), [1, 64]));
+    const y = await model.predict(x);
+    const full = await import('axon');
+    const again = await full.modelFromBytes(bytes, 'digits').model.predict(x);
+    process.stdout.write(JSON.stringify({
+      exports: Object.keys(infer).sort(), y: Array.from(y.data), same: Array.from(again.data).every((v, i) => Object.is(v, y.data[i])),
+      shared: model instanceof full.Sequential && full.loadEngine === infer.loadEngine && full.Tensor === infer.Tensor,
+      engine: (await infer.loadEngine()) === (await full.loadEngine()),
+    }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' }));
+  expect(out.exports).toEqual(['AxonError', 'Engine', 'Normalizer', 'Sequential', 'Tensor', 'loadEngine', 'modelFromBytes', 'wasmDir']);
+  expect(out.y).toHaveLength(10);
+  expect(out.y.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
+  expect(out.same).toBe(true);
+  expect(out.shared).toBe(true);
+  expect(out.engine).toBe(true);
+});
