@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
 const t0 = performance.now();
-await genDispatch();
+const { hash: opsHash } = await genDispatch();
 mkdirSync('build', { recursive: true });
 for (const target of ['simd', 'relaxed']) {
   const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
@@ -21,9 +21,11 @@ for (const target of ['simd', 'relaxed']) {
 if (!args.has('--kernels')) {
   rmSync('dist/chunks', { recursive: true, force: true }); // (chunk names are content hashes: drop the old ones)
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
-  // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code
+  // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
+  // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
   await build({ ...common, platform: 'node', entryPoints: { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'src/cli/main.ts' },
-    outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external' }); // (dependencies stay imports: no require shim needed)
+    outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',
+    define: { AXON_OPS_HASH: String(opsHash) } });
   // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
   await (await import('../targets/browser/build.mjs')).buildBrowser();
   await (await import('../targets/workers/build.mjs')).buildWorkers();

@@ -59,7 +59,7 @@ export async function genDispatch(root = '.') {
   const text = lines.join('\n');
   const file = `${root}/assembly/dispatch.ts`;
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
-  return OPS.length;
+  return { ops: OPS.length, hash: OPS_HASH };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) genDispatch().then((n) => console.log(`dispatch: ${n} ops`));
+if (import.meta.url === `file://${process.argv[1]}`) genDispatch().then(({ ops }) => console.log(`dispatch: ${ops} ops`));

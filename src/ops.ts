@@ -241,13 +241,18 @@ const defs: Def[] = [
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
 export const OP_BY_NAME: ReadonlyMap<string, OpSpec> = new Map(OPS.map((o) => [o.name, o]));
 
-/** FNV-1a hash of the op list's signatures; the wasm build carries the same number (ops_hash()). */
-export const OPS_HASH: number = (() => {
+/** FNV-1a hash of an op list's signatures. */
+export function opsHash(ops: readonly OpSpec[]): number {
   let h = 0x811c9dc5;
-  const text = OPS.map((o) => `${o.code}:${o.name}:${o.kernel}:${o.args.map((a) => (a.kind === 'ptr' ? `*${a.dtype}` : a.kind)).join(',')}`).join(';');
+  const text = ops.map((o) => `${o.code}:${o.name}:${o.kernel}:${o.args.map((a) => (a.kind === 'ptr' ? `*${a.dtype}` : a.kind)).join(',')}`).join(';');
   for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193) >>> 0;
   return h;
-})();
+}
+// NOTE: the Node bundles define AXON_OPS_HASH as opsHash(OPS) computed at build time from this
+// same file (scripts/build.mjs): the loop costs ~2 ms of every cold start when run unoptimized.
+declare const AXON_OPS_HASH: number | undefined;
+/** opsHash(OPS); the wasm build carries the same number (ops_hash()). */
+export const OPS_HASH: number = typeof AXON_OPS_HASH === 'number' ? AXON_OPS_HASH : opsHash(OPS);
 
 export function opByName(name: string): OpSpec {
   const o = OP_BY_NAME.get(name);

@@ -29,3 +29,10 @@ it('axon/infer predicts like axon, sharing its classes and engine', () => {
   expect(out.shared).toBe(true);
   expect(out.engine).toBe(true);
 });
+
+it('the Node bundles carry the op-list hash computed at build time, equal to hashing their own op list', async () => {
+  const { OPS, loadEngine } = await import(/* @vite-ignore */ new URL('../../../dist/node.js', import.meta.url).href);
+  const { opsHash } = await import('../../../src/ops.js');
+  // the engine accepts the wasm only when its ops_hash() equals the bundle's OPS_HASH
+  expect((await loadEngine()).exports.ops_hash() >>> 0).toBe(opsHash(OPS));
+});
