@@ -1,22 +1,28 @@
 // W7 (BENCHMARKING.md): cold start. A new `node` process imports the runtime, initializes it, loads a
-// model file from disk and runs one inference; reported as wall ms over an empty `node` process
-// (median of the per-round differences), with peak RSS. Models: the digits MLP the Worker template
-// ships (64-64-32-10, targets/workers/template/model/digits.axon) and W2 (784-256-128-10, seeded,
-// written by Axon). Peer: tfjs-core + tfjs-backend-wasm 4.22 (setThreadsCount(1)) with the same
-// weights (a weights .bin + JSON manifest, as tfjs models ship) running the same MLP with ops.
-// Every process's output is checked against a float64 JS reference. Rounds are interleaved
-// (empty, axon, tfjs, … per round) after one discarded warm-up round.
-//   node bench/coldstart.mjs [rounds=15]       (after npm run build)
+// model file from disk and runs one inference; reported as wall ms over two empty processes run in
+// the same rounds: `node -e 0`, and an empty ES module file (`node empty.mjs`, what any app's entry
+// costs: Node's ESM loader) — median of the per-round differences — with peak RSS. Axon rows: the
+// package entries by name (`axon`, `axon/infer`), with the compile cache (targets/node/compile_cache.ts)
+// warm (written by the discarded warm-up round, in a fresh directory: AXON_COMPILE_CACHE) and off
+// (AXON_COMPILE_CACHE=0: a process's first start). Models: the digits MLP the Worker template ships
+// (64-64-32-10, targets/workers/template/model/digits.axon) and W2 (784-256-128-10, seeded, written
+// by Axon). Peer: tfjs-core + tfjs-backend-wasm 4.22 (setThreadsCount(1)) with the same weights (a
+// weights .bin + JSON manifest, as tfjs models ship) running the same MLP with ops. Every process's
+// output is checked against a float64 JS reference. Rounds are interleaved (every row once per
+// round) after one discarded warm-up round.
+//   node bench/coldstart.mjs [rounds=21]       (after npm run build)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ROUNDS = Math.max(10, Number(process.argv[2] ?? 15));
+const ROUNDS = Math.max(10, Number(process.argv[2] ?? 21));
 const tmp = mkdtempSync(join(tmpdir(), 'axon-coldstart-'));
 const axonUrl = pathToFileURL(join(root, 'dist/node.js')).href;
+const ENTRIES = { axon: import.meta.resolve('axon'), 'axon/infer': import.meta.resolve('axon/infer') }; // (the package resolving itself)
+const cacheDir = join(tmp, 'compile-cache');
 const { Sequential, layers, Tensor, modelFromBytes, modelToBytes, Normalizer, parseNpy, Rng, loadEngine } = await import(axonUrl);
 
 // ── models, inputs, tfjs weights and the f64 reference (not timed) ──
@@ -65,15 +71,16 @@ const axonBuild = (await loadEngine()).build;
 // ── the child programs ──
 const readF32 = "(p) => { const b = readFileSync(p); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); }";
 writeFileSync(join(tmp, 'empty.mjs'), 'process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS }));'); // (peak RSS only)
-writeFileSync(join(tmp, 'axon.mjs'), `
+for (const [entry, url] of Object.entries(ENTRIES)) writeFileSync(join(tmp, `${entry.replace('/', '-')}.mjs`), `
 import { readFileSync } from 'node:fs';
-import { loadEngine, modelFromBytes, Tensor } from ${JSON.stringify(axonUrl)};
+import { loadEngine, modelFromBytes, Tensor } from ${JSON.stringify(url)};
 const [name, n] = [process.argv[2], Number(process.argv[3])];
 const f32 = ${readF32};
 const engine = await loadEngine();
 const { model } = modelFromBytes(readFileSync(${JSON.stringify(tmp)} + '/' + name + '.axon'), name, engine);
 const y = await model.predict(new Tensor(f32(${JSON.stringify(tmp)} + '/' + name + '.input.f32'), [1, n]));
-process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS }));
+const { cacheStates } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/compile-cache.js')).href)}); // (already loaded)
+process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache: [...cacheStates.values()] }));
 `);
 writeFileSync(join(tmp, 'tfjs.mjs'), `
 import { readFileSync } from 'node:fs';
@@ -96,21 +103,28 @@ for (const l of layers) {
 process.stdout.write(JSON.stringify({ y: Array.from(x.dataSync()), rss: process.resourceUsage().maxRSS }));
 `);
 
-const JOBS = [{ id: 'empty node', file: 'empty.mjs', args: [] }];
+const JOBS = [{ id: 'node -e 0', process: 'empty', entry: '`node -e 0`', argv: ['-e', '0'] }, { id: 'empty.mjs', process: 'empty', entry: 'empty ES module', file: 'empty.mjs', args: [] }];
 for (const m of MODELS) {
-  JOBS.push({ id: `axon ${m.name}`, file: 'axon.mjs', args: [m.name, String(m.inputSize)], model: m });
-  JOBS.push({ id: `tfjs-wasm ${m.name}`, file: 'tfjs.mjs', args: [m.name, String(m.inputSize)], model: m });
+  const args = [m.name, String(m.inputSize)];
+  for (const [entry, cache] of [['axon/infer', 'warm'], ['axon/infer', 'off'], ['axon', 'warm'], ['axon', 'off']]) {
+    JOBS.push({ id: `${entry} ${cache} ${m.name}`, process: 'axon', entry: `\`${entry}\``, cache, file: `${entry.replace('/', '-')}.mjs`, args, model: m, env: { AXON_COMPILE_CACHE: cache === 'off' ? '0' : cacheDir } });
+  }
+  JOBS.push({ id: `tfjs-wasm ${m.name}`, process: 'tfjs-wasm', entry: 'tfjs-core + backend-wasm', file: 'tfjs.mjs', args, model: m });
 }
 const times = new Map(JOBS.map((j) => [j.id, []])), rss = new Map(JOBS.map((j) => [j.id, []]));
 let failed = 0;
 for (let round = -1; round < ROUNDS; round++) {
   for (const j of JOBS) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [join(tmp, j.file), ...j.args], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, j.argv ?? [join(tmp, j.file), ...j.args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...j.env } });
     const ms = performance.now() - t0;
     if (r.status !== 0) { if (!failed++) console.error(`${j.id}: exit ${r.status}\n${r.stderr.slice(0, 2000)}`); continue; }
+    if (j.argv) { if (round >= 0) times.get(j.id).push(ms); continue; }
     const out = JSON.parse(r.stdout);
     if (round >= 0) rss.get(j.id).push(out.rss / 1024);
+    // the cache rows must really have used a cache (written by the warm-up round), the others none
+    const want = j.cache === 'warm' ? 'used' : 'off';
+    if (j.cache && round >= 0 && !(out.cache.length > 0 && out.cache.every((c) => c === want))) { console.error(`${j.id}: compile cache ${out.cache} (expected ${want})`); failed++; }
     if (j.model) {
       const err = Math.max(...out.y.map((v, i) => Math.abs(v - j.model.ref[i])));
       if (!(err < 1e-4)) { console.error(`${j.id}: output differs from the f64 reference by ${err}`); failed++; }
@@ -121,15 +135,15 @@ for (let round = -1; round < ROUNDS; round++) {
 rmSync(tmp, { recursive: true, force: true });
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-const empty = times.get('empty node');
-console.log(`W7 cold start: ${ROUNDS} interleaved rounds (+1 warm-up), node ${process.version}, ${cpus()[0].model}; Axon build picked: ${axonBuild}; tfjs-core/backend-wasm 4.22.0, 1 thread\n`);
-console.log('| process | model | wall ms median (min–max) | over empty node, ms (median of paired diffs) | peak RSS MB |');
-console.log('|---|---|---|---|---|');
+const over = (t, base) => median(t.map((v, i) => v - times.get(base)[i])).toFixed(1);
+console.log(`W7 cold start: ${ROUNDS} interleaved rounds (+1 warm-up), node ${process.version}, ${cpus()[0].model}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end; Axon build picked: ${axonBuild}; tfjs-core/backend-wasm 4.22.0, 1 thread\n`);
+console.log('| process | entry | compile cache | model | wall ms median (min–max) | over `node -e 0`, ms | over an empty ES module, ms | peak RSS MB |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const j of JOBS) {
   const t = times.get(j.id);
   if (!t.length) continue;
-  const over = j.model ? median(t.map((v, i) => v - empty[i])).toFixed(1) : '–';
   const model = j.model ? `${j.model.name} (${j.model.params.toLocaleString('en-US')} params)` : '–';
-  console.log(`| ${j.id.split(' ')[0]} | ${model} | ${median(t).toFixed(1)} (${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)}) | **${over}** | ${rss.get(j.id).length ? median(rss.get(j.id)).toFixed(1) : '–'} |`);
+  const o0 = j.argv ? '–' : `**${over(t, 'node -e 0')}**`, o1 = j.model ? `**${over(t, 'empty.mjs')}**` : '–';
+  console.log(`| ${j.process} | ${j.entry} | ${j.cache ?? '–'} | ${model} | ${median(t).toFixed(1)} (${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)}) | ${o0} | ${o1} | ${rss.get(j.id).length ? median(rss.get(j.id)).toFixed(1) : '–'} |`);
 }
 if (failed) { console.error(`${failed} runs failed`); process.exit(1); }

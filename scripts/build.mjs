@@ -3,7 +3,8 @@
 import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { scriptChunk, lastReason } from './script-chunks.mjs';
 import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
@@ -23,9 +24,15 @@ if (!args.has('--kernels')) {
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
   // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
-  await build({ ...common, platform: 'node', entryPoints: { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'src/cli/main.ts' },
+  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'src/cli/main.ts', 'compile-cache': 'targets/node/compile_cache.ts' };
+  await build({ ...common, platform: 'node', entryPoints: nodeEntries,
     outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',
     define: { AXON_OPS_HASH: String(opsHash) } });
+  // chunks that can be classic scripts load through the compile cache (targets/node/compile_cache.ts)
+  // (only big ones: a small chunk costs less to compile than a cache file costs to find and read)
+  for (const f of readdirSync('dist/chunks').filter((n) => n.endsWith('.js') && statSync(`dist/chunks/${n}`).size > 16384)) {
+    if (!scriptChunk(`dist/chunks/${f}`, '../compile-cache.js')) console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
+  }
   // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
   await (await import('../targets/browser/build.mjs')).buildBrowser();
   await (await import('../targets/workers/build.mjs')).buildWorkers();

@@ -1,0 +1,77 @@
+// Build step for the Node target's compile cache (targets/node/compile_cache.ts): turns an esbuild
+// ESM chunk into a classic script (chunk-X.script.js: one function taking its imports, returning
+// its exports) plus an ESM shim under the chunk's own name that imports what the chunk imported,
+// runs the script through the cache and re-exports its results. Node 20 cannot cache the compiled
+// code of ES modules; it can cache a vm.Script's. Lines are kept in place (imports become blank
+// lines, the wrapper opens on line 1), so the chunk's source map still applies.
+// Conservative: a chunk with a dynamic import(), top-level await, import forms other than named /
+// namespace / side-effect, an export other than the one final `export { … }` list, or an exported
+// binding that is ever reassigned stays an ES module (returns false).
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Script } from 'node:vm';
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+let reason = '';
+const why = (r) => { reason = r; return false; };
+/** Why the last scriptChunk() call left its chunk an ES module. */
+export const lastReason = () => reason;
+
+/** Converts dist chunk `file` in place; `loader` is the compile cache module's path relative to it. */
+export function scriptChunk(file, loader) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const text = lines.join('\n');
+  if (/\bimport\s*\(/.test(text) || /^await\b/m.test(text) || /import\.meta(?!\.url)/.test(text)) return why('dynamic import(), top-level await or import.meta other than .url');
+  const deps = [];        // { spec, names: [[imported, local]] | null (namespace: local) , ns }
+  for (let k = 0; k < lines.length; k++) {
+    if (!lines[k].startsWith('import')) continue;
+    let end = k;
+    while (!/;\s*$/.test(lines[end]) && end < lines.length - 1) end++;
+    const stmt = lines.slice(k, end + 1).join(' ');
+    let m;
+    if ((m = /^import\s*\{([^}]*)\}\s*from\s*"([^"]+)";\s*$/.exec(stmt))) {
+      const names = m[1].split(',').map((s) => s.trim()).filter(Boolean).map((s) => s.split(/\s+as\s+/));
+      if (!names.every((n) => n.every((x) => IDENT.test(x)))) return why(`import names: ${stmt}`);
+      deps.push({ spec: m[2], names: names.map(([a, b]) => [a, b ?? a]) });
+    } else if ((m = /^import\s*\*\s*as\s+([\w$]+)\s+from\s*"([^"]+)";\s*$/.exec(stmt))) {
+      deps.push({ spec: m[2], ns: m[1] });
+    } else if ((m = /^import\s*"([^"]+)";\s*$/.exec(stmt))) {
+      deps.push({ spec: m[1], names: [] });
+    } else return why(`import form: ${stmt}`);
+    for (let j = k; j <= end; j++) lines[j] = '';
+    k = end;
+  }
+  // the export list: the last statement before the source map comment
+  const at = lines.findIndex((l) => l.startsWith('export'));
+  if (at < 0 || !lines[at].startsWith('export {')) return why('no export list');
+  let end = at;
+  while (!/^\};?\s*$/.test(lines[end]) && end < lines.length - 1) end++;
+  const list = lines.slice(at, end + 1).join(' ').replace(/^export\s*\{/, '').replace(/\};?\s*$/, '');
+  const exports = list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => s.split(/\s+as\s+/)).map(([a, b]) => [a, b ?? a]);
+  if (!exports.every((e) => e.every((x) => IDENT.test(x))) || exports.some(([, n]) => n === 'default')) return why('export names');
+  if (lines.slice(end + 1).some((l) => l.trim() && !l.startsWith('//# sourceMappingURL='))) return why('code after the export list');
+  if (lines.some((l, j) => (j < at || j > end) && /^export\b/.test(l))) return why('more than one export statement');
+  for (const [local] of exports) {
+    const assigned = new RegExp(`(^|[^\\w$.])${local.replace(/\$/g, '\\$')}\\s*(=(?!=)|\\+=|-=|\\+\\+|--|\\?\\?=|\\|\\|=)`, 'g');
+    if ((text.match(assigned) ?? []).length > 1) return why(`exported binding ${local} may be reassigned`);   // (one: the declaration)
+  }
+  for (let j = at; j <= end; j++) lines[j] = '';
+  lines[at] = `return { ${exports.map(([local, name]) => (local === name ? local : `${name}: ${local}`)).join(', ')} };`;
+  const bind = deps.map((d, k) => (d.ns ? `const ${d.ns} = __deps[${k}];` : d.names.length ? `const { ${d.names.map(([a, b]) => (a === b ? a : `${a}: ${b}`)).join(', ')} } = __deps[${k}];` : '')).join(' ');
+  lines[0] = `(function (__deps, __meta_url) { "use strict"; ${bind} ${lines[0]}`;
+  const map = lines.findIndex((l) => l.startsWith('//# sourceMappingURL='));
+  const script = lines.map((l, j) => (j === map ? l.replace(/=.*$/, `=${basename(file)}.map`) : l)).join('\n').replace(/import\.meta\.url/g, '__meta_url') + '\n})';
+  new Script(script, { filename: file }); // a syntax error here is a bug in this transform: fail the build
+  const name = basename(file, '.js');
+  writeFileSync(`${file}.tmp`, [
+    '// ESM face of a chunk compiled as a cached script (scripts/script-chunks.mjs).',
+    `import { runScript } from ${JSON.stringify(loader)};`,
+    ...deps.map((d, k) => `import * as __d${k} from ${JSON.stringify(d.spec)};`),
+    `const __m = runScript(new URL(${JSON.stringify(`./${name}.script.js`)}, import.meta.url), [${deps.map((d, k) => `__d${k}`).join(', ')}], import.meta.url);`,
+    `export const ${exports.map(([, n]) => `${n} = __m.${n}`).join(', ')};`,
+    '',
+  ].join('\n'));
+  writeFileSync(file.replace(/\.js$/, '.script.js'), script);
+  renameSync(`${file}.tmp`, file);
+  return true;
+}

@@ -1,0 +1,101 @@
+// The Node target's compile cache (targets/node/compile_cache.ts) through the built package: the
+// first process writes V8's cache when it exits, the next ones use it, a damaged cache is rejected
+// by V8 and replaced, AXON_COMPILE_CACHE=0 turns it off, a directory others can write to is not
+// trusted; predictions are the same bits every time.
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const program = `
+  import { readFileSync } from 'node:fs';
+  import { loadEngine, modelFromBytes, Tensor } from 'axon/infer';
+  const { model } = modelFromBytes(readFileSync('targets/workers/template/model/digits.axon'), 'digits', await loadEngine());
+  const y = await model.predict(new Tensor(Float32Array.from({ length: 128 }, (_, i) => (i % 17) / 8 - 1), [2, 64]));
+  const { cacheStates } = await import('./dist/compile-cache.js');
+  process.stdout.write(JSON.stringify({ y: Array.from(y.data), states: [...cacheStates.values()] }));`;
+const run = (cache: string, execArgv: string[] = []) => JSON.parse(execFileSync(process.execPath, [...execArgv, '--input-type=module', '-e', program], { cwd: root, encoding: 'utf8', env: { ...process.env, AXON_COMPILE_CACHE: cache } }));
+
+describe('compile cache', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'axon-cc-test-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is written by the first process, used by the next, replaced when damaged; same predictions', () => {
+    const first = run(dir);
+    expect(first.states).toEqual(['none']);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^chunk-\w+\.script-v\d+\.\d+\.\d+-\w+-[0-9a-f]+\.v8cache$/);
+    const again = run(dir);
+    expect(again.states).toEqual(['used']);
+    expect(again.y).toEqual(first.y);
+
+    const file = join(dir, files[0]), good = readFileSync(file);
+    const bad = Buffer.from(good); for (let i = 64; i < bad.length; i += 97) bad[i] ^= 0x5a;
+    writeFileSync(file, bad);
+    const damaged = run(dir);
+    expect(damaged.states).toEqual(['rejected']);
+    expect(damaged.y).toEqual(first.y);
+    expect(readFileSync(file).equals(bad)).toBe(false);        // replaced by a fresh one
+    expect(run(dir).states).toEqual(['used']);
+
+    // other V8 flags: another cache file, so differently started processes do not take turns
+    expect(run(dir, ['--max-old-space-size=200']).states).toEqual(['none']);
+    expect(readdirSync(dir)).toHaveLength(2);
+  });
+
+  it('is off with AXON_COMPILE_CACHE=0 and in a directory others can write to', () => {
+    const off = run('0');
+    expect(off.states).toEqual(['off']);
+    chmodSync(dir, 0o777);
+    const shared = run(dir);
+    expect(shared.states).toEqual(['off']);
+    expect(readdirSync(dir)).toHaveLength(0);
+    expect(shared.y).toEqual(off.y);
+  });
+});
+
+describe('compile cache pieces', () => {
+  it('digest is 64-bit FNV-1a over the zero-padded 8-byte words (a plain BigInt reference)', async () => {
+    const { digest } = await import('../../../targets/node/compile_cache.js');
+    const ref = (b: Uint8Array) => {
+      const p = new Uint8Array(Math.ceil(b.length / 8) * 8); p.set(b);
+      const dv = new DataView(p.buffer);
+      let x = 0xcbf29ce484222325n;
+      for (let k = 0; k < p.length; k += 8) x = BigInt.asUintN(64, (x ^ dv.getBigUint64(k, true)) * 0x100000001b3n);
+      return x;
+    };
+    for (const n of [0, 1, 7, 8, 9, 65536, 200_003]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) & 255);
+      expect(digest(b), `${n} bytes`).toBe(ref(b));
+      if (n) { b[n >> 1] ^= 1; expect(digest(b)).toBe(ref(b)); }
+    }
+  });
+
+  it('the build turns a chunk into a script + ESM shim, and leaves chunks it cannot convert safely alone', async () => {
+    const { scriptChunk } = await import('../../../scripts/script-chunks.mjs');
+    const d = mkdtempSync(join(tmpdir(), 'axon-chunk-test-'));
+    try {
+      const chunk = (name: string, text: string) => { writeFileSync(join(d, name), text); return scriptChunk(join(d, name), './loader.mjs'); };
+      writeFileSync(join(d, 'loader.mjs'), `import { Script } from 'node:vm'; import { readFileSync } from 'node:fs'; import { fileURLToPath, pathToFileURL } from 'node:url';
+export const runScript = (url, deps, meta) => new Script(readFileSync(fileURLToPath(url), 'utf8')).runInThisContext()(deps, meta);`);
+      writeFileSync(join(d, 'dep.js'), 'export const base = 40;');
+      expect(chunk('ok.js', ['import { base as b0 } from "./dep.js";', 'var k = class { get v() { return b0 + 2; } };', 'import * as path from "node:path";',
+        'function where() { return path.basename(new URL(import.meta.url).pathname); }', 'let counter = 0;', 'export {', '  k as K,', '  where', '};', '//# sourceMappingURL=ok.js.map'].join('\n'))).toBe(true);
+      const m = await import(pathToFileURL(join(d, 'ok.js')).href);
+      expect(new m.K().v).toBe(42);
+      expect(m.where()).toBe('ok.js');            // import.meta.url is still the chunk's own URL
+      const lines = readFileSync(join(d, 'ok.script.js'), 'utf8').split('\n');   // code stays on its lines: the source map still applies
+      expect(lines[1]).toBe('var k = class { get v() { return b0 + 2; } };');
+      expect(lines[3]).toBe('function where() { return path.basename(new URL(__meta_url).pathname); }');
+      expect(chunk('dyn.js', 'var f = () => import("node:fs");\nexport {\n  f\n};')).toBe(false);
+      expect(chunk('let.js', 'let n = 0;\nfunction inc() { n += 1; }\nexport {\n  inc,\n  n\n};')).toBe(false);   // a live binding
+      expect(chunk('default.js', 'var x = 1;\nexport {\n  x as default\n};')).toBe(false);
+      expect(readFileSync(join(d, 'dyn.js'), 'utf8')).toContain('import("node:fs")');
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
+});
