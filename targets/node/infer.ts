@@ -6,6 +6,7 @@ export { AxonError, type AxonErrorCode } from '../../src/errors.js';
 export { Engine, type BuildName, type EngineOptions } from '../../src/runtime/engine.js';
 export { Tensor } from '../../src/runtime/tensor.js';
 export { Sequential } from '../../src/model/sequential.js';
+export { Model } from '../../src/model/model.js';
 export { modelFromBytes, type ModelGraph } from '../../src/model/serialize.js';
 export { Normalizer } from '../../src/data/normalize.js';
 export { wasmDir, loadEngine } from './engine.js';

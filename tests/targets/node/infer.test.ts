@@ -18,11 +18,11 @@ it('axon/infer predicts like axon, sharing its classes and engine', () => {
     const again = await full.modelFromBytes(bytes, 'digits').model.predict(x);
     process.stdout.write(JSON.stringify({
       exports: Object.keys(infer).sort(), y: Array.from(y.data), same: Array.from(again.data).every((v, i) => Object.is(v, y.data[i])),
-      shared: model instanceof full.Sequential && full.loadEngine === infer.loadEngine && full.Tensor === infer.Tensor,
+      shared: model instanceof full.Model && infer.Model === full.Model && full.loadEngine === infer.loadEngine && full.Tensor === infer.Tensor,
       engine: (await infer.loadEngine()) === (await full.loadEngine()),
     }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' }));
-  expect(out.exports).toEqual(['AxonError', 'Engine', 'Normalizer', 'Sequential', 'Tensor', 'loadEngine', 'modelFromBytes', 'wasmDir']);
+  expect(out.exports).toEqual(['AxonError', 'Engine', 'Model', 'Normalizer', 'Sequential', 'Tensor', 'loadEngine', 'modelFromBytes', 'wasmDir']);
   expect(out.y).toHaveLength(10);
   expect(out.y.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
   expect(out.same).toBe(true);
