@@ -3,8 +3,8 @@
 import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { scriptChunk, lastReason } from './script-chunks.mjs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { scriptChunk, inlineEntry, lastReason } from './script-chunks.mjs';
 import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
@@ -24,18 +24,33 @@ if (!args.has('--kernels')) {
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
   // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
-  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'src/cli/main.ts', 'compile-cache': 'targets/node/compile_cache.ts' };
+  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'src/cli/main.ts' };
   await build({ ...common, platform: 'node', entryPoints: nodeEntries,
     outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',
     define: { AXON_OPS_HASH: String(opsHash) } });
   // chunks that can be classic scripts load through the compile cache (targets/node/compile_cache.ts)
   // (only big ones: a small chunk costs less to compile than a cache file costs to find and read)
+  const loader = await compileCacheSource();
+  const scripts = new Map();
   for (const f of readdirSync('dist/chunks').filter((n) => n.endsWith('.js') && statSync(`dist/chunks/${n}`).size > 16384)) {
-    if (!scriptChunk(`dist/chunks/${f}`, '../compile-cache.js')) console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
+    const info = scriptChunk(`dist/chunks/${f}`, loader);
+    if (info) scripts.set(f, info); else console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
   }
+  if (inlineEntry('dist/infer.js', scripts, loader)) rmSync('dist/infer.js.map'); // (its map described the re-export)
+  else console.log(`build: dist/infer.js stays a re-export (${lastReason()})`);
+  writeFileSync('dist/compile-cache.js', [ // the loader as a module: tests and bench/coldstart.mjs read its states
+    ...['fs', 'os', 'path', 'url', 'vm'].map((m) => `import * as __${m} from "node:${m}";`),
+    `export const compileCache = ${loader};`, 'export const cacheStates = compileCache(__fs, __os, __path, __url, __vm).states;', ''].join('\n'));
   // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
   await (await import('../targets/browser/build.mjs')).buildBrowser();
   await (await import('../targets/workers/build.mjs')).buildWorkers();
   if (!args.has('--no-types')) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 }
 console.log(`build: ${(performance.now() - t0).toFixed(0)} ms`);
+
+/** The source of targets/node/compile_cache.ts's compileCache (self-contained, so it can be inlined). */
+async function compileCacheSource() {
+  const out = await build({ entryPoints: ['targets/node/compile_cache.ts'], bundle: true, write: false, format: 'esm', platform: 'node', target: 'es2022' });
+  const { compileCache } = await import('data:text/javascript;base64,' + Buffer.from(out.outputFiles[0].text).toString('base64'));
+  return String(compileCache);
+}

@@ -3,7 +3,10 @@
 // its exports) plus an ESM shim under the chunk's own name that imports what the chunk imported,
 // runs the script through the cache and re-exports its results. Node 20 cannot cache the compiled
 // code of ES modules; it can cache a vm.Script's. Lines are kept in place (imports become blank
-// lines, the wrapper opens on line 1), so the chunk's source map still applies.
+// lines, the wrapper opens on line 1), so the chunk's source map still applies. The cache's loader
+// (`loader`: the source of compileCache) is inlined into each shim, and an entry that only
+// re-exports one script chunk (axon/infer) becomes such a shim itself: every ES module file on the
+// way costs ~1 ms of cold start.
 // Conservative: a chunk with a dynamic import(), top-level await, import forms other than named /
 // namespace / side-effect, an export other than the one final `export { … }` list, or an exported
 // binding that is ever reassigned stays an ES module (returns false).
@@ -17,7 +20,10 @@ const why = (r) => { reason = r; return false; };
 /** Why the last scriptChunk() call left its chunk an ES module. */
 export const lastReason = () => reason;
 
-/** Converts dist chunk `file` in place; `loader` is the compile cache module's path relative to it. */
+/**
+ * Converts dist chunk `file` in place; `loader` is compileCache's source. Returns what inlineEntry
+ * needs ({ deps, exports: [local, exported] }) or false (see lastReason()).
+ */
 export function scriptChunk(file, loader) {
   const lines = readFileSync(file, 'utf8').split('\n');
   const text = lines.join('\n');
@@ -62,16 +68,47 @@ export function scriptChunk(file, loader) {
   const map = lines.findIndex((l) => l.startsWith('//# sourceMappingURL='));
   const script = lines.map((l, j) => (j === map ? l.replace(/=.*$/, `=${basename(file)}.map`) : l)).join('\n').replace(/import\.meta\.url/g, '__meta_url') + '\n})';
   new Script(script, { filename: file }); // a syntax error here is a bug in this transform: fail the build
-  const name = basename(file, '.js');
-  writeFileSync(`${file}.tmp`, [
-    '// ESM face of a chunk compiled as a cached script (scripts/script-chunks.mjs).',
-    `import { runScript } from ${JSON.stringify(loader)};`,
-    ...deps.map((d, k) => `import * as __d${k} from ${JSON.stringify(d.spec)};`),
-    `const __m = runScript(new URL(${JSON.stringify(`./${name}.script.js`)}, import.meta.url), [${deps.map((d, k) => `__d${k}`).join(', ')}], import.meta.url);`,
-    `export const ${exports.map(([, n]) => `${n} = __m.${n}`).join(', ')};`,
-    '',
-  ].join('\n'));
+  const info = { deps: deps.map((d) => d.spec), exports: exports.map(([, name]) => name) };
+  writeFileSync(`${file}.tmp`, shim(loader, `./${basename(file)}`, info.deps, info.exports));
   writeFileSync(file.replace(/\.js$/, '.script.js'), script);
   renameSync(`${file}.tmp`, file);
+  return info;
+}
+
+/**
+ * Rewrites an entry whose only content is a re-export of names from one converted chunk (plus
+ * side-effect imports) into that chunk's shim with the entry's names. `chunks`: chunk file name
+ * (e.g. "chunk-X.js") → scriptChunk()'s result; the chunks live in `${dirname(file)}/chunks/`.
+ */
+export function inlineEntry(file, chunks, loader) {
+  const text = readFileSync(file, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '');
+  const named = [...text.matchAll(/^import\s*\{([^}]*)\}\s*from\s*"\.\/chunks\/([^"]+)";/gm)];
+  const bare = [...text.matchAll(/^import\s*"([^"]+)";/gm)].map((m) => m[1]);
+  const exp = /^export\s*\{([^}]*)\};/m.exec(text);
+  if (named.length !== 1 || !chunks.has(named[0][2]) || !exp) return why('not a re-export of one script chunk');
+  const rest = text.replace(named[0][0], '').replace(exp[0], '').replace(/^import\s*"[^"]+";/gm, '').replace(/\/\/.*$/gm, '');
+  if (rest.trim()) return why('the entry has code of its own');
+  const pairs = (list) => list.split(',').map((x) => x.trim()).filter(Boolean).map((x) => x.split(/\s+as\s+/)).map(([a, b]) => [a, b ?? a]);
+  const local = new Map(pairs(named[0][1]).map(([imported, as]) => [as, imported]));
+  const names = pairs(exp[1]).map(([l, name]) => [local.get(l), name]);
+  if (names.some(([imported]) => !imported)) return why('the entry exports a name it did not import');
+  const info = chunks.get(named[0][2]);
+  const rel = (spec) => (spec.startsWith('./') ? `./chunks/${spec.slice(2)}` : spec);
+  writeFileSync(file, shim(loader, `./chunks/${named[0][2]}`, info.deps.map(rel), names, bare));
   return true;
+}
+
+/** The ES module face of a script chunk: imports, runs the script (once per process), exports. */
+function shim(loader, chunk, deps, exports, extraImports = []) {
+  const pairs = exports.map((e) => (Array.isArray(e) ? e : [e, e]));
+  return [
+    '// ESM face of a chunk compiled as a cached script (scripts/script-chunks.mjs, targets/node/compile_cache.ts).',
+    ...['fs', 'os', 'path', 'url', 'vm'].map((m) => `import * as __${m} from "node:${m}";`),
+    ...deps.map((spec, k) => `import * as __d${k} from ${JSON.stringify(spec)};`),
+    ...extraImports.filter((x) => !deps.includes(x)).map((x) => `import ${JSON.stringify(x)};`),
+    `const __m = (${loader})(__fs, __os, __path, __url, __vm).runScript(new URL(${JSON.stringify(chunk.replace(/\.js$/, '.script.js'))}, import.meta.url), [${deps.map((d, k) => `__d${k}`).join(', ')}], new URL(${JSON.stringify(chunk)}, import.meta.url).href);`,
+    `const ${pairs.map(([from], k) => `__e${k} = __m.${from}`).join(', ')};`,
+    `export { ${pairs.map(([, name], k) => `__e${k} as ${name}`).join(', ')} };`,
+    '',
+  ].join('\n');
 }

@@ -9,95 +9,104 @@
 // payload. A rejected, damaged or unreadable cache only means compiling as usual (and saving a
 // fresh one). AXON_COMPILE_CACHE: unset = a per-user directory under os.tmpdir(), "0" = off, else
 // the directory to use.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+// NOTE: compileCache is self-contained (it uses only its arguments and globals): the build inlines
+// its source into every module that runs a script (each ES module file costs ~1 ms to load), and
+// the copies share their state through a global symbol, so a script runs once per process.
+type Fs = typeof import('node:fs');
+type Os = typeof import('node:os');
+type Path = typeof import('node:path');
+type Url = typeof import('node:url');
+type Vm = typeof import('node:vm');
 
 export type CacheState = 'off' | 'none' | 'used' | 'rejected';
-/** What happened to each script this process ran, by file (tests and the cold-start benchmark read it). */
-export const cacheStates = new Map<string, CacheState>();
-
-const ran = new Map<string, unknown>();
-
-/** Runs a chunk's script once per process: `(deps, metaUrl) => exports`, through the code cache. */
-export function runScript(url: URL, deps: unknown[], metaUrl: string): Record<string, unknown> {
-  const file = fileURLToPath(url);
-  if (ran.has(file)) return ran.get(file) as Record<string, unknown>;
-  const source = readFileSync(file, 'utf8');
-  const cacheFile = cachePath(file);
-  let stored: Buffer | undefined;
-  if (cacheFile) try { stored = readFileSync(cacheFile); } catch { /* none yet */ }
-  const cached = stored && unpack(stored);
-  const script = new Script(source, { filename: file, cachedData: cached });
-  const state: CacheState = !cacheFile ? 'off' : !stored ? 'none' : !cached || script.cachedDataRejected ? 'rejected' : 'used';
-  cacheStates.set(file, state);
-  const exports = (script.runInThisContext() as (d: unknown[], u: string) => Record<string, unknown>)(deps, metaUrl);
-  ran.set(file, exports);
-  // at exit, so the cache holds every function this process compiled, not only the top level
-  if (cacheFile && state !== 'used') process.once('exit', () => save(cacheFile, pack(script.createCachedData())));
-  return exports;
+export interface CompileCache {
+  /** Runs a chunk's script once per process: `(deps, metaUrl) => exports`, through the code cache. */
+  runScript(url: URL, deps: unknown[], metaUrl: string): Record<string, unknown>;
+  /** What happened to each script this process ran, by file (tests and the cold-start benchmark read it). */
+  states: Map<string, CacheState>;
+  /** 64-bit FNV-1a of `data` zero-padded to 8-byte words (the cache files' checksum). */
+  digest(data: Uint8Array): bigint;
 }
 
-function cachePath(file: string): string | undefined {
-  const setting = process.env.AXON_COMPILE_CACHE;
-  if (setting === '0') return undefined;
-  const uid = process.getuid?.() ?? -1;
-  const dir = setting || join(tmpdir(), `axon-compile-cache-${uid}`);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // a cache holds code this process will run: only from a directory nobody else can write to
-    const st = statSync(dir);
-    if (uid >= 0 && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
-  } catch { return undefined; }
-  // V8 checks source, version and flags itself; naming the flags keeps differently started processes from taking turns
-  const flags = fnv(`${process.execArgv.filter((a) => a.startsWith('--') && !/^--(eval|print)\b/.test(a)).join(' ')}|${process.env.NODE_OPTIONS ?? ''}`);
-  return join(dir, `${basename(file, '.js')}-${process.version}-${process.arch}-${flags}.v8cache`);
-}
+export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): CompileCache {
+  const g = globalThis as unknown as Record<symbol, { states: Map<string, CacheState>; ran: Map<string, Record<string, unknown>> } | undefined>;
+  const shared = (g[Symbol.for('axon.compileCache')] ??= { states: new Map(), ran: new Map() });
 
-/** Written whole under a temporary name, then renamed: readers see the old cache or the new one. */
-function save(path: string, data: Buffer): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try { for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off); } finally { closeSync(fd); }
-    renameSync(tmp, path);
-  } catch { try { unlinkSync(tmp); } catch { /* not created */ } }
-}
+  function runScript(where: URL, deps: unknown[], metaUrl: string): Record<string, unknown> {
+    const file = url.fileURLToPath(where);
+    const done = shared.ran.get(file);
+    if (done) return done;
+    const source = fs.readFileSync(file, 'utf8');
+    const cacheFile = cachePath(file);
+    let stored: Buffer | undefined;
+    if (cacheFile) try { stored = fs.readFileSync(cacheFile); } catch { /* none yet */ }
+    const cached = stored && unpack(stored);
+    const script = new vm.Script(source, { filename: file, cachedData: cached });
+    const state: CacheState = !cacheFile ? 'off' : !stored ? 'none' : !cached || script.cachedDataRejected ? 'rejected' : 'used';
+    shared.states.set(file, state);
+    const exports = (script.runInThisContext() as (d: unknown[], u: string) => Record<string, unknown>)(deps, metaUrl);
+    shared.ran.set(file, exports);
+    // at exit, so the cache holds every function this process compiled, not only the top level
+    if (cacheFile && state !== 'used') process.once('exit', () => save(cacheFile, pack(script.createCachedData())));
+    return exports;
+  }
 
-const MAGIC = 0x31435841; // "AXC1"
-/** header: magic, payload length (u32), digest (u64), then V8's cache data */
-function pack(data: Buffer): Buffer {
-  const out = Buffer.alloc(16 + data.length);
-  out.writeUInt32LE(MAGIC, 0); out.writeUInt32LE(data.length, 4); out.writeBigUInt64LE(digest(data), 8);
-  data.copy(out, 16);
-  return out;
-}
-function unpack(file: Buffer): Buffer | undefined {
-  if (file.length < 16 || file.readUInt32LE(0) !== MAGIC || file.readUInt32LE(4) !== file.length - 16) return undefined;
-  const data = file.subarray(16);
-  return digest(data) === file.readBigUInt64LE(8) ? data : undefined;
-}
+  function cachePath(file: string): string | undefined {
+    const setting = process.env.AXON_COMPILE_CACHE;
+    if (setting === '0') return undefined;
+    const uid = process.getuid?.() ?? -1;
+    const dir = setting || path.join(os.tmpdir(), `axon-compile-cache-${uid}`);
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // a cache holds code this process will run: only from a directory nobody else can write to
+      const st = fs.statSync(dir);
+      if (uid >= 0 && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
+    } catch { return undefined; }
+    // V8 checks source, version and flags itself; naming the flags keeps differently started processes from taking turns
+    const flags = `${process.execArgv.filter((a) => a.startsWith('--') && !/^--(eval|print)\b/.test(a)).join(' ')}|${process.env.NODE_OPTIONS ?? ''}`;
+    const tag = digest(new TextEncoder().encode(flags)).toString(16).slice(0, 8);
+    return path.join(dir, `${path.basename(file, '.js')}-${process.version}-${process.arch}-${tag}.v8cache`);
+  }
 
-// 64-bit FNV-1a over the data zero-padded to 8-byte words, in wasm (a cold JS loop over 200 KB
-// costs ~6 ms; this ~0.4 ms). The module is this AssemblyScript (asc -O3 --runtime stub):
-//   export function h(n: i32): u64 {
-//     let x: u64 = 0xcbf29ce484222325;
-//     for (let i = 0; i < n; i++) x = (x ^ load<u64>(<usize>i << 3)) * 0x100000001b3;
-//     return x;
-//   }
-const FNV64_WASM = 'AGFzbQEAAAABBgFgAX8BfgMCAQAFAwEAAQcOAgFoAAAGbWVtb3J5AgAKPwE9AgF+AX9CpcaIocicp/lLIQEDQCAAIAJKBEAgASACQQN0KQMAhUKzg4CAgCB+IQEgAkEBaiECDAELCyABCw==';
-export function digest(data: Uint8Array): bigint {
-  const { h, memory } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as { h: (n: number) => bigint; memory: WebAssembly.Memory };
-  const words = Math.ceil(data.length / 8), have = memory.buffer.byteLength;
-  if (words * 8 > have) memory.grow(Math.ceil((words * 8 - have) / 65536));
-  new Uint8Array(memory.buffer).set(data);
-  return BigInt.asUintN(64, h(words));
-}
+  /** Written whole under a temporary name, then renamed: readers see the old cache or the new one. */
+  function save(to: string, data: Buffer): void {
+    const tmp = `${to}.${process.pid}.tmp`;
+    try {
+      const fd = fs.openSync(tmp, 'w', 0o600);
+      try { for (let off = 0; off < data.length;) off += fs.writeSync(fd, data, off, data.length - off); } finally { fs.closeSync(fd); }
+      fs.renameSync(tmp, to);
+    } catch { try { fs.unlinkSync(tmp); } catch { /* not created */ } }
+  }
 
-function fnv(s: string): string {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193) >>> 0;
-  return h.toString(16);
+  const MAGIC = 0x31435841; // "AXC1"
+  /** header: magic, payload length (u32), digest (u64), then V8's cache data */
+  function pack(data: Buffer): Buffer {
+    const out = Buffer.alloc(16 + data.length);
+    out.writeUInt32LE(MAGIC, 0); out.writeUInt32LE(data.length, 4); out.writeBigUInt64LE(digest(data), 8);
+    data.copy(out, 16);
+    return out;
+  }
+  function unpack(stored: Buffer): Buffer | undefined {
+    if (stored.length < 16 || stored.readUInt32LE(0) !== MAGIC || stored.readUInt32LE(4) !== stored.length - 16) return undefined;
+    const data = stored.subarray(16);
+    return digest(data) === stored.readBigUInt64LE(8) ? data : undefined;
+  }
+
+  // In wasm (a cold JS loop over 200 KB costs ~6 ms; this ~0.4 ms). The module is this
+  // AssemblyScript (asc -O3 --runtime stub):
+  //   export function h(n: i32): u64 {
+  //     let x: u64 = 0xcbf29ce484222325;
+  //     for (let i = 0; i < n; i++) x = (x ^ load<u64>(<usize>i << 3)) * 0x100000001b3;
+  //     return x;
+  //   }
+  const FNV64_WASM = 'AGFzbQEAAAABBgFgAX8BfgMCAQAFAwEAAQcOAgFoAAAGbWVtb3J5AgAKPwE9AgF+AX9CpcaIocicp/lLIQEDQCAAIAJKBEAgASACQQN0KQMAhUKzg4CAgCB+IQEgAkEBaiECDAELCyABCw==';
+  function digest(data: Uint8Array): bigint {
+    const { h, memory } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as { h: (n: number) => bigint; memory: WebAssembly.Memory };
+    const words = Math.ceil(data.length / 8), have = memory.buffer.byteLength;
+    if (words * 8 > have) memory.grow(Math.ceil((words * 8 - have) / 65536));
+    new Uint8Array(memory.buffer).set(data);
+    return BigInt.asUintN(64, h(words));
+  }
+
+  return { runScript, states: shared.states, digest };
 }

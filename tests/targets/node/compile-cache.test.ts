@@ -61,7 +61,8 @@ describe('compile cache', () => {
 
 describe('compile cache pieces', () => {
   it('digest is 64-bit FNV-1a over the zero-padded 8-byte words (a plain BigInt reference)', async () => {
-    const { digest } = await import('../../../targets/node/compile_cache.js');
+    const { compileCache } = await import('../../../targets/node/compile_cache.js');
+    const { digest } = compileCache(await import('node:fs'), await import('node:os'), await import('node:path'), await import('node:url'), await import('node:vm'));
     const ref = (b: Uint8Array) => {
       const p = new Uint8Array(Math.ceil(b.length / 8) * 8); p.set(b);
       const dv = new DataView(p.buffer);
@@ -80,12 +81,12 @@ describe('compile cache pieces', () => {
     const { scriptChunk } = await import('../../../scripts/script-chunks.mjs');
     const d = mkdtempSync(join(tmpdir(), 'axon-chunk-test-'));
     try {
-      const chunk = (name: string, text: string) => { writeFileSync(join(d, name), text); return scriptChunk(join(d, name), './loader.mjs'); };
-      writeFileSync(join(d, 'loader.mjs'), `import { Script } from 'node:vm'; import { readFileSync } from 'node:fs'; import { fileURLToPath, pathToFileURL } from 'node:url';
-export const runScript = (url, deps, meta) => new Script(readFileSync(fileURLToPath(url), 'utf8')).runInThisContext()(deps, meta);`);
+      // a stand-in for compileCache's source: runs the script without a cache
+      const loader = '(fs, os, path, url, vm) => ({ runScript: (u, deps, meta) => new vm.Script(fs.readFileSync(url.fileURLToPath(u), "utf8")).runInThisContext()(deps, meta) })';
+      const chunk = (name: string, text: string) => { writeFileSync(join(d, name), text); return scriptChunk(join(d, name), loader); };
       writeFileSync(join(d, 'dep.js'), 'export const base = 40;');
       expect(chunk('ok.js', ['import { base as b0 } from "./dep.js";', 'var k = class { get v() { return b0 + 2; } };', 'import * as path from "node:path";',
-        'function where() { return path.basename(new URL(import.meta.url).pathname); }', 'let counter = 0;', 'export {', '  k as K,', '  where', '};', '//# sourceMappingURL=ok.js.map'].join('\n'))).toBe(true);
+        'function where() { return path.basename(new URL(import.meta.url).pathname); }', 'let counter = 0;', 'export {', '  k as K,', '  where', '};', '//# sourceMappingURL=ok.js.map'].join('\n'))).toEqual({ deps: ['./dep.js', 'node:path'], exports: ['K', 'where'] });
       const m = await import(pathToFileURL(join(d, 'ok.js')).href);
       expect(new m.K().v).toBe(42);
       expect(m.where()).toBe('ok.js');            // import.meta.url is still the chunk's own URL
