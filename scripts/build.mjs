@@ -4,7 +4,7 @@ import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { scriptChunk, inlineEntry, lastReason } from './script-chunks.mjs';
+import { scriptChunk, inlineEntry, cjsEntry, lastReason } from './script-chunks.mjs';
 import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
@@ -21,6 +21,7 @@ for (const target of ['simd', 'relaxed']) {
 }
 if (!args.has('--kernels')) {
   rmSync('dist/chunks', { recursive: true, force: true }); // (chunk names are content hashes: drop the old ones)
+  rmSync('dist/infer.cjs', { force: true });
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
   // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
@@ -36,8 +37,10 @@ if (!args.has('--kernels')) {
     const info = scriptChunk(`dist/chunks/${f}`, loader);
     if (info) scripts.set(f, info); else console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
   }
-  if (inlineEntry('dist/infer.js', scripts, loader)) rmSync('dist/infer.js.map'); // (its map described the re-export)
+  const infer = inlineEntry('dist/infer.js', scripts, loader);
+  if (infer) rmSync('dist/infer.js.map'); // (its map described the re-export)
   else console.log(`build: dist/infer.js stays a re-export (${lastReason()})`);
+  if (!infer || !cjsEntry('dist/infer.cjs', infer, scripts.get(infer.chunk), loader)) console.log(`build: no require() entry for axon/infer (${lastReason()})`);
   writeFileSync('dist/compile-cache.js', [ // the loader as a module: tests and bench/coldstart.mjs read its states
     ...['fs', 'os', 'path', 'url', 'vm'].map((m) => `import * as __${m} from "node:${m}";`),
     `export const compileCache = ${loader};`, 'export const cacheStates = compileCache(__fs, __os, __path, __url, __vm).states;', ''].join('\n'));

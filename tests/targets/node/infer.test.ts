@@ -36,3 +36,20 @@ it('the Node bundles carry the op-list hash computed at build time, equal to has
   // the engine accepts the wasm only when its ops_hash() equals the bundle's OPS_HASH
   expect((await loadEngine()).exports.ops_hash() >>> 0).toBe(opsHash(OPS));
 });
+
+it('require("axon/infer") (CommonJS apps) predicts the same bits and shares the script with the ES entries', () => {
+  const program = `
+    const { readFileSync } = require('node:fs');
+    const infer = require('axon/infer');
+    (async () => {
+      const bytes = readFileSync('targets/workers/template/model/digits.axon');
+      const x = new infer.Tensor(Float32Array.from({ length: 192 }, (_, i) => Math.sin(i)), [3, 64]);
+      const y = await infer.modelFromBytes(bytes, 'digits', await infer.loadEngine()).model.predict(x);
+      const full = await import('axon'), esm = await import('axon/infer');
+      const again = await full.modelFromBytes(bytes, 'digits').model.predict(x);
+      process.stdout.write(JSON.stringify({ same: y.data.length === 30 && Array.from(again.data).every((v, i) => Object.is(v, y.data[i])),
+        shared: full.Tensor === infer.Tensor && esm.Model === infer.Model && (await full.loadEngine()) === (await infer.loadEngine()) }));
+    })();`;
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', program], { cwd: root, encoding: 'utf8' }));
+  expect(out).toEqual({ same: true, shared: true });
+});
