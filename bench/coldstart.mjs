@@ -1,8 +1,9 @@
 // W7 (BENCHMARKING.md): cold start. A new `node` process imports the runtime, initializes it, loads a
 // model file from disk and runs one inference; reported as wall ms over two empty processes run in
 // the same rounds: `node -e 0`, and an empty ES module file (`node empty.mjs`, what any app's entry
-// costs: Node's ESM loader) — median of the per-round differences — with peak RSS. Axon rows: the
-// package entries by name (`axon`, `axon/infer`), with the compile cache (targets/node/compile_cache.ts)
+// costs: Node's ESM loader; and an empty CommonJS file for the CommonJS app) — median of the
+// per-round differences — with peak RSS. Axon rows: the package entries by name (`axon`,
+// `axon/infer`; from an ES module app, and `axon/infer` from a CommonJS app), with the compile cache (targets/node/compile_cache.ts)
 // warm (written by the discarded warm-up round, in a fresh directory: AXON_COMPILE_CACHE) and off
 // (AXON_COMPILE_CACHE=0: a process's first start). Models: the digits MLP the Worker template ships
 // (64-64-32-10, targets/workers/template/model/digits.axon) and W2 (784-256-128-10, seeded, written
@@ -16,12 +17,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Math.max(10, Number(process.argv[2] ?? 21));
 const tmp = mkdtempSync(join(tmpdir(), 'axon-coldstart-'));
 const axonUrl = pathToFileURL(join(root, 'dist/node.js')).href;
 const ENTRIES = { axon: import.meta.resolve('axon'), 'axon/infer': import.meta.resolve('axon/infer') }; // (the package resolving itself)
+const inferCjs = createRequire(import.meta.url).resolve('axon/infer');       // (its require() entry)
 const cacheDir = join(tmp, 'compile-cache');
 const { Sequential, layers, Tensor, modelFromBytes, modelToBytes, Normalizer, parseNpy, Rng, loadEngine } = await import(axonUrl);
 
@@ -82,6 +85,20 @@ const y = await model.predict(new Tensor(f32(${JSON.stringify(tmp)} + '/' + name
 const { cacheStates } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/compile-cache.js')).href)}); // (already loaded)
 process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache: [...cacheStates.values()] }));
 `);
+writeFileSync(join(tmp, 'axon-infer.cjs'), `
+const { readFileSync } = require('node:fs');
+const { loadEngine, modelFromBytes, Tensor } = require(${JSON.stringify(inferCjs)});
+const [name, n] = [process.argv[2], Number(process.argv[3])];
+const f32 = ${readF32};
+(async () => {
+  const engine = await loadEngine();
+  const { model } = modelFromBytes(readFileSync(${JSON.stringify(tmp)} + '/' + name + '.axon'), name, engine);
+  const y = await model.predict(new Tensor(f32(${JSON.stringify(tmp)} + '/' + name + '.input.f32'), [1, n]));
+  const cache = [...globalThis[Symbol.for('axon.compileCache')].states.values()];
+  process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache }));
+})();
+`);
+writeFileSync(join(tmp, 'empty.cjs'), 'process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS }));');
 writeFileSync(join(tmp, 'tfjs.mjs'), `
 import { readFileSync } from 'node:fs';
 import * as tf from ${JSON.stringify(import.meta.resolve('@tensorflow/tfjs-core'))};
@@ -103,11 +120,13 @@ for (const l of layers) {
 process.stdout.write(JSON.stringify({ y: Array.from(x.dataSync()), rss: process.resourceUsage().maxRSS }));
 `);
 
-const JOBS = [{ id: 'node -e 0', process: 'empty', entry: '`node -e 0`', argv: ['-e', '0'] }, { id: 'empty.mjs', process: 'empty', entry: 'empty ES module', file: 'empty.mjs', args: [] }];
+const JOBS = [{ id: 'node -e 0', process: 'empty', entry: '`node -e 0`', argv: ['-e', '0'] },
+  { id: 'empty.cjs', process: 'empty', entry: 'empty CommonJS file', file: 'empty.cjs', args: [] }, { id: 'empty.mjs', process: 'empty', entry: 'empty ES module', file: 'empty.mjs', args: [] }];
 for (const m of MODELS) {
   const args = [m.name, String(m.inputSize)];
-  for (const [entry, cache] of [['axon/infer', 'warm'], ['axon/infer', 'off'], ['axon', 'warm'], ['axon', 'off']]) {
-    JOBS.push({ id: `${entry} ${cache} ${m.name}`, process: 'axon', entry: `\`${entry}\``, cache, file: `${entry.replace('/', '-')}.mjs`, args, model: m, env: { AXON_COMPILE_CACHE: cache === 'off' ? '0' : cacheDir } });
+  for (const [entry, app, cache] of [['axon/infer', 'cjs', 'warm'], ['axon/infer', 'mjs', 'warm'], ['axon/infer', 'mjs', 'off'], ['axon', 'mjs', 'warm'], ['axon', 'mjs', 'off']]) {
+    const how = app === 'cjs' ? `\`require('${entry}')\`` : `\`import '${entry}'\``;
+    JOBS.push({ id: `${entry} ${app} ${cache} ${m.name}`, process: 'axon', entry: how, cache, file: `${entry.replace('/', '-')}.${app}`, args, model: m, env: { AXON_COMPILE_CACHE: cache === 'off' ? '0' : cacheDir } });
   }
   JOBS.push({ id: `tfjs-wasm ${m.name}`, process: 'tfjs-wasm', entry: 'tfjs-core + backend-wasm', file: 'tfjs.mjs', args, model: m });
 }
@@ -137,13 +156,13 @@ rmSync(tmp, { recursive: true, force: true });
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const over = (t, base) => median(t.map((v, i) => v - times.get(base)[i])).toFixed(1);
 console.log(`W7 cold start: ${ROUNDS} interleaved rounds (+1 warm-up), node ${process.version}, ${cpus()[0].model}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end; Axon build picked: ${axonBuild}; tfjs-core/backend-wasm 4.22.0, 1 thread\n`);
-console.log('| process | entry | compile cache | model | wall ms median (min–max) | over `node -e 0`, ms | over an empty ES module, ms | peak RSS MB |');
+console.log('| process | entry | compile cache | model | wall ms median (min–max) | over `node -e 0`, ms | over an empty file of the same kind, ms | peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const j of JOBS) {
   const t = times.get(j.id);
   if (!t.length) continue;
   const model = j.model ? `${j.model.name} (${j.model.params.toLocaleString('en-US')} params)` : '–';
-  const o0 = j.argv ? '–' : `**${over(t, 'node -e 0')}**`, o1 = j.model ? `**${over(t, 'empty.mjs')}**` : '–';
+  const o0 = j.argv ? '–' : `**${over(t, 'node -e 0')}**`, o1 = j.model ? `**${over(t, j.file.endsWith('.cjs') ? 'empty.cjs' : 'empty.mjs')}**` : '–';
   console.log(`| ${j.process} | ${j.entry} | ${j.cache ?? '–'} | ${model} | ${median(t).toFixed(1)} (${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)}) | ${o0} | ${o1} | ${rss.get(j.id).length ? median(rss.get(j.id)).toFixed(1) : '–'} |`);
 }
 if (failed) { console.error(`${failed} runs failed`); process.exit(1); }

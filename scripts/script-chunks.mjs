@@ -66,7 +66,9 @@ export function scriptChunk(file, loader) {
   const bind = deps.map((d, k) => (d.ns ? `const ${d.ns} = __deps[${k}];` : d.names.length ? `const { ${d.names.map(([a, b]) => (a === b ? a : `${a}: ${b}`)).join(', ')} } = __deps[${k}];` : '')).join(' ');
   lines[0] = `(function (__deps, __meta_url) { "use strict"; ${bind} ${lines[0]}`;
   const map = lines.findIndex((l) => l.startsWith('//# sourceMappingURL='));
-  const script = lines.map((l, j) => (j === map ? l.replace(/=.*$/, `=${basename(file)}.map`) : l)).join('\n').replace(/import\.meta\.url/g, '__meta_url') + '\n})';
+  // (ASCII only, so the loader reads it as one-byte text: esbuild already escapes strings; this catches comments)
+  const script = (lines.map((l, j) => (j === map ? l.replace(/=.*$/, `=${basename(file)}.map`) : l)).join('\n').replace(/import\.meta\.url/g, '__meta_url') + '\n})')
+    .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   new Script(script, { filename: file }); // a syntax error here is a bug in this transform: fail the build
   const info = { deps: deps.map((d) => d.spec), exports: exports.map(([, name]) => name) };
   writeFileSync(`${file}.tmp`, shim(loader, `./${basename(file)}`, info.deps, info.exports));

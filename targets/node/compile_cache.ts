@@ -36,7 +36,7 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
     const file = url.fileURLToPath(where);
     const done = shared.ran.get(file);
     if (done) return done;
-    const source = fs.readFileSync(file, 'utf8');
+    const source = fs.readFileSync(file, 'latin1'); // (the build escapes everything else: one-byte text, no UTF-8 decoding)
     const cacheFile = cachePath(file);
     let stored: Buffer | undefined;
     if (cacheFile) try { stored = fs.readFileSync(cacheFile); } catch { /* none yet */ }
@@ -57,9 +57,8 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
     const uid = process.getuid?.() ?? -1;
     const dir = setting || path.join(os.tmpdir(), `axon-compile-cache-${uid}`);
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       // a cache holds code this process will run: only from a directory nobody else can write to
-      const st = fs.statSync(dir);
+      const st = fs.statSync(dir, { throwIfNoEntry: false }) ?? (fs.mkdirSync(dir, { recursive: true, mode: 0o700 }), fs.statSync(dir));
       if (uid >= 0 && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
     } catch { return undefined; }
     // V8 checks source, version and flags itself; naming the flags keeps differently started processes from taking turns
@@ -100,11 +99,14 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
   //     return x;
   //   }
   const FNV64_WASM = 'AGFzbQEAAAABBgFgAX8BfgMCAQAFAwEAAQcOAgFoAAAGbWVtb3J5AgAKPwE9AgF+AX9CpcaIocicp/lLIQEDQCAAIAJKBEAgASACQQN0KQMAhUKzg4CAgCB+IQEgAkEBaiECDAELCyABCw==';
+  let fnv64: { h: (n: number) => bigint; memory: WebAssembly.Memory } | undefined;
   function digest(data: Uint8Array): bigint {
-    const { h, memory } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as { h: (n: number) => bigint; memory: WebAssembly.Memory };
+    const { h, memory } = (fnv64 ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as typeof fnv64)!;
     const words = Math.ceil(data.length / 8), have = memory.buffer.byteLength;
     if (words * 8 > have) memory.grow(Math.ceil((words * 8 - have) / 65536));
-    new Uint8Array(memory.buffer).set(data);
+    const mem = new Uint8Array(memory.buffer);
+    mem.set(data);
+    mem.fill(0, data.length, words * 8);    // the last word's padding (memory is reused)
     return BigInt.asUintN(64, h(words));
   }
 

@@ -82,14 +82,16 @@ describe('compile cache pieces', () => {
     const d = mkdtempSync(join(tmpdir(), 'axon-chunk-test-'));
     try {
       // a stand-in for compileCache's source: runs the script without a cache
-      const loader = '(fs, os, path, url, vm) => ({ runScript: (u, deps, meta) => new vm.Script(fs.readFileSync(url.fileURLToPath(u), "utf8")).runInThisContext()(deps, meta) })';
+      const loader = '(fs, os, path, url, vm) => ({ runScript: (u, deps, meta) => new vm.Script(fs.readFileSync(url.fileURLToPath(u), "latin1")).runInThisContext()(deps, meta) })';
       const chunk = (name: string, text: string) => { writeFileSync(join(d, name), text); return scriptChunk(join(d, name), loader); };
       writeFileSync(join(d, 'dep.js'), 'export const base = 40;');
       expect(chunk('ok.js', ['import { base as b0 } from "./dep.js";', 'var k = class { get v() { return b0 + 2; } };', 'import * as path from "node:path";',
-        'function where() { return path.basename(new URL(import.meta.url).pathname); }', 'let counter = 0;', 'export {', '  k as K,', '  where', '};', '//# sourceMappingURL=ok.js.map'].join('\n'))).toEqual({ deps: ['./dep.js', 'node:path'], exports: ['K', 'where'] });
+        'function where() { return path.basename(new URL(import.meta.url).pathname); }', 'let counter = 0; // ⇄ non-ASCII', 'var s = "é → ✓";', 'export {', '  k as K,', '  s,', '  where', '};', '//# sourceMappingURL=ok.js.map'].join('\n'))).toEqual({ deps: ['./dep.js', 'node:path'], exports: ['K', 's', 'where'] });
       const m = await import(pathToFileURL(join(d, 'ok.js')).href);
       expect(new m.K().v).toBe(42);
       expect(m.where()).toBe('ok.js');            // import.meta.url is still the chunk's own URL
+      expect(m.s).toBe('é → ✓');                   // non-ASCII text survives the script's ASCII escaping
+      expect(/[^\x00-\x7f]/.test(readFileSync(join(d, 'ok.script.js'), 'utf8'))).toBe(false);
       const lines = readFileSync(join(d, 'ok.script.js'), 'utf8').split('\n');   // code stays on its lines: the source map still applies
       expect(lines[1]).toBe('var k = class { get v() { return b0 + 2; } };');
       expect(lines[3]).toBe('function where() { return path.basename(new URL(__meta_url).pathname); }');
