@@ -7,7 +7,7 @@
 // (`loader`: the source of compileCache) is inlined into each shim, and an entry that only
 // re-exports one script chunk (axon/infer) becomes such a shim itself: every ES module file on the
 // way costs ~1 ms of cold start.
-// Conservative: a chunk with a dynamic import(), top-level await, import forms other than named /
+// Conservative: a chunk with an import() of a computed name, top-level await, import forms other than named /
 // namespace / side-effect, an export other than the one final `export { … }` list, or an exported
 // binding that is ever reassigned stays an ES module (returns false).
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -27,7 +27,10 @@ export const lastReason = () => reason;
 export function scriptChunk(file, loader) {
   const lines = readFileSync(file, 'utf8').split('\n');
   const text = lines.join('\n');
-  if (/\bimport\s*\(/.test(text) || /^await\b/m.test(text) || /import\.meta(?!\.url)/.test(text)) return why('dynamic import(), top-level await or import.meta other than .url');
+  // import("literal") becomes __import("literal"): the shim's own import(), resolving from the same directory
+  const dynamic = /(?<![\w$.])import\((?=")/g;
+  const rest = text.replace(dynamic, '');
+  if (/\bimport\s*\(/.test(rest) || /^await\b/m.test(text) || /import\.meta(?!\.url)/.test(text)) return why('import() of a computed name, top-level await or import.meta other than .url');
   const deps = [];        // { spec, names: [[imported, local]] | null (namespace: local) , ns }
   for (let k = 0; k < lines.length; k++) {
     if (!lines[k].startsWith('import')) continue;
@@ -64,10 +67,10 @@ export function scriptChunk(file, loader) {
   for (let j = at; j <= end; j++) lines[j] = '';
   lines[at] = `return { ${exports.map(([local, name]) => (local === name ? local : `${name}: ${local}`)).join(', ')} };`;
   const bind = deps.map((d, k) => (d.ns ? `const ${d.ns} = __deps[${k}];` : d.names.length ? `const { ${d.names.map(([a, b]) => (a === b ? a : `${a}: ${b}`)).join(', ')} } = __deps[${k}];` : '')).join(' ');
-  lines[0] = `(function (__deps, __meta_url) { "use strict"; ${bind} ${lines[0]}`;
+  lines[0] = `(function (__deps, __meta_url, __import) { "use strict"; ${bind} ${lines[0]}`;
   const map = lines.findIndex((l) => l.startsWith('//# sourceMappingURL='));
   // (ASCII only, so the loader reads it as one-byte text: esbuild already escapes strings; this catches comments)
-  const script = (lines.map((l, j) => (j === map ? l.replace(/=.*$/, `=${basename(file)}.map`) : l)).join('\n').replace(/import\.meta\.url/g, '__meta_url') + '\n})')
+  const script = (lines.map((l, j) => (j === map ? l.replace(/=.*$/, `=${basename(file)}.map`) : l)).join('\n').replace(/import\.meta\.url/g, '__meta_url').replace(dynamic, '__import(') + '\n})')
     .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   new Script(script, { filename: file }); // a syntax error here is a bug in this transform: fail the build
   const info = { deps: deps.map((d) => d.spec), exports: exports.map(([, name]) => name) };
@@ -112,7 +115,7 @@ export function cjsEntry(file, entry, info, loader) {
     '// CommonJS face of a chunk compiled as a cached script (scripts/script-chunks.mjs, targets/node/compile_cache.ts).',
     "'use strict';",
     "const { pathToFileURL } = require('node:url');",
-    `const __m = (${loader})(require('node:fs'), require('node:os'), require('node:path'), require('node:url'), require('node:vm')).runScript(pathToFileURL(${chunk}.replace(/\\.js$/, '.script.js')), [${info.deps.map((d) => `require(${JSON.stringify(d)})`).join(', ')}], pathToFileURL(${chunk}).href);`,
+    `const __m = (${loader})(require('node:fs'), require('node:os'), require('node:path'), require('node:url'), require('node:vm')).runScript(pathToFileURL(${chunk}.replace(/\\.js$/, '.script.js')), [${info.deps.map((d) => `require(${JSON.stringify(d)})`).join(', ')}], pathToFileURL(${chunk}).href, (s) => import(s));`,
     `module.exports = { ${entry.names.map(([from, name]) => `${name}: __m.${from}`).join(', ')} };`,
     '',
   ].join('\n'));
@@ -127,7 +130,7 @@ function shim(loader, chunk, deps, exports, extraImports = []) {
     ...['fs', 'os', 'path', 'url', 'vm'].map((m) => `import * as __${m} from "node:${m}";`),
     ...deps.map((spec, k) => `import * as __d${k} from ${JSON.stringify(spec)};`),
     ...extraImports.filter((x) => !deps.includes(x)).map((x) => `import ${JSON.stringify(x)};`),
-    `const __m = (${loader})(__fs, __os, __path, __url, __vm).runScript(new URL(${JSON.stringify(chunk.replace(/\.js$/, '.script.js'))}, import.meta.url), [${deps.map((d, k) => `__d${k}`).join(', ')}], new URL(${JSON.stringify(chunk)}, import.meta.url).href);`,
+    `const __m = (${loader})(__fs, __os, __path, __url, __vm).runScript(new URL(${JSON.stringify(chunk.replace(/\.js$/, '.script.js'))}, import.meta.url), [${deps.map((d, k) => `__d${k}`).join(', ')}], new URL(${JSON.stringify(chunk)}, import.meta.url).href, (s) => import(s));`,
     `const ${pairs.map(([from], k) => `__e${k} = __m.${from}`).join(', ')};`,
     `export { ${pairs.map(([, name], k) => `__e${k} as ${name}`).join(', ')} };`,
     '',

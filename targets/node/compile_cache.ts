@@ -20,8 +20,8 @@ type Vm = typeof import('node:vm');
 
 export type CacheState = 'off' | 'none' | 'used' | 'rejected';
 export interface CompileCache {
-  /** Runs a chunk's script once per process: `(deps, metaUrl) => exports`, through the code cache. */
-  runScript(url: URL, deps: unknown[], metaUrl: string): Record<string, unknown>;
+  /** Runs a chunk's script once per process: `(deps, metaUrl, dynamicImport) => exports`, through the code cache. */
+  runScript(url: URL, deps: unknown[], metaUrl: string, dynamicImport?: (specifier: string) => Promise<unknown>): Record<string, unknown>;
   /** What happened to each script this process ran, by file (tests and the cold-start benchmark read it). */
   states: Map<string, CacheState>;
   /** 64-bit FNV-1a of `data` zero-padded to 8-byte words (the cache files' checksum). */
@@ -32,7 +32,7 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
   const g = globalThis as unknown as Record<symbol, { states: Map<string, CacheState>; ran: Map<string, Record<string, unknown>> } | undefined>;
   const shared = (g[Symbol.for('axon.compileCache')] ??= { states: new Map(), ran: new Map() });
 
-  function runScript(where: URL, deps: unknown[], metaUrl: string): Record<string, unknown> {
+  function runScript(where: URL, deps: unknown[], metaUrl: string, dynamicImport?: (specifier: string) => Promise<unknown>): Record<string, unknown> {
     const file = url.fileURLToPath(where);
     const done = shared.ran.get(file);
     if (done) return done;
@@ -44,7 +44,7 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
     const script = new vm.Script(source, { filename: file, cachedData: cached });
     const state: CacheState = !cacheFile ? 'off' : !stored ? 'none' : !cached || script.cachedDataRejected ? 'rejected' : 'used';
     shared.states.set(file, state);
-    const exports = (script.runInThisContext() as (d: unknown[], u: string) => Record<string, unknown>)(deps, metaUrl);
+    const exports = (script.runInThisContext() as (d: unknown[], u: string, i?: typeof dynamicImport) => Record<string, unknown>)(deps, metaUrl, dynamicImport);
     shared.ran.set(file, exports);
     // at exit, so the cache holds every function this process compiled, not only the top level
     if (cacheFile && state !== 'used') process.once('exit', () => save(cacheFile, pack(script.createCachedData())));

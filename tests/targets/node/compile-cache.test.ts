@@ -82,7 +82,7 @@ describe('compile cache pieces', () => {
     const d = mkdtempSync(join(tmpdir(), 'axon-chunk-test-'));
     try {
       // a stand-in for compileCache's source: runs the script without a cache
-      const loader = '(fs, os, path, url, vm) => ({ runScript: (u, deps, meta) => new vm.Script(fs.readFileSync(url.fileURLToPath(u), "latin1")).runInThisContext()(deps, meta) })';
+      const loader = '(fs, os, path, url, vm) => ({ runScript: (u, deps, meta, imp) => new vm.Script(fs.readFileSync(url.fileURLToPath(u), "latin1")).runInThisContext()(deps, meta, imp) })';
       const chunk = (name: string, text: string) => { writeFileSync(join(d, name), text); return scriptChunk(join(d, name), loader); };
       writeFileSync(join(d, 'dep.js'), 'export const base = 40;');
       expect(chunk('ok.js', ['import { base as b0 } from "./dep.js";', 'var k = class { get v() { return b0 + 2; } };', 'import * as path from "node:path";',
@@ -95,10 +95,12 @@ describe('compile cache pieces', () => {
       const lines = readFileSync(join(d, 'ok.script.js'), 'utf8').split('\n');   // code stays on its lines: the source map still applies
       expect(lines[1]).toBe('var k = class { get v() { return b0 + 2; } };');
       expect(lines[3]).toBe('function where() { return path.basename(new URL(__meta_url).pathname); }');
-      expect(chunk('dyn.js', 'var f = () => import("node:fs");\nexport {\n  f\n};')).toBe(false);
+      expect(chunk('dyn.js', 'var f = () => import("node:fs");\nexport {\n  f\n};')).toEqual({ deps: [], exports: ['f'] });
+      expect(typeof (await (await import(pathToFileURL(join(d, 'dyn.js')).href)).f()).readFileSync).toBe('function'); // the shim's import()
+      expect(chunk('computed.js', 'var g = (n) => import(n);\nexport {\n  g\n};')).toBe(false);
       expect(chunk('let.js', 'let n = 0;\nfunction inc() { n += 1; }\nexport {\n  inc,\n  n\n};')).toBe(false);   // a live binding
       expect(chunk('default.js', 'var x = 1;\nexport {\n  x as default\n};')).toBe(false);
-      expect(readFileSync(join(d, 'dyn.js'), 'utf8')).toContain('import("node:fs")');
+      expect(readFileSync(join(d, 'computed.js'), 'utf8')).toContain('import(n)');
     } finally { rmSync(d, { recursive: true, force: true }); }
   });
 });

@@ -53,3 +53,16 @@ it('require("axon/infer") (CommonJS apps) predicts the same bits and shares the 
   const out = JSON.parse(execFileSync(process.execPath, ['-e', program], { cwd: root, encoding: 'utf8' }));
   expect(out).toEqual({ same: true, shared: true });
 });
+
+it('axon (whose second chunk loads protobufjs with import() from inside its cached script) exports and re-imports ONNX', () => {
+  const program = `
+    import { Sequential, layers, Tensor, exportOnnx, importOnnx } from 'axon';
+    const m = new Sequential({ inputShape: [5], seed: 3 }).add(layers.dense({ units: 4, activation: 'relu' })).add(layers.dense({ units: 2 }));
+    const x = new Tensor(Float32Array.from({ length: 15 }, (_, i) => Math.cos(i)), [3, 5]);
+    const back = await importOnnx(await exportOnnx(m));
+    const [a, b] = [await m.predict(x), await back.model.predict(x)];
+    process.stdout.write(JSON.stringify(Array.from(a.data).map((v, i) => Math.abs(v - b.data[i]))));`;
+  const diffs: number[] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' }));
+  expect(diffs).toHaveLength(6);
+  expect(Math.max(...diffs)).toBeLessThan(1e-6);
+});
