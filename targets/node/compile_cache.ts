@@ -99,9 +99,10 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
   //     return x;
   //   }
   const FNV64_WASM = 'AGFzbQEAAAABBgFgAX8BfgMCAQAFAwEAAQcOAgFoAAAGbWVtb3J5AgAKPwE9AgF+AX9CpcaIocicp/lLIQEDQCAAIAJKBEAgASACQQN0KQMAhUKzg4CAgCB+IQEgAkEBaiECDAELCyABCw==';
-  let fnv64: { h: (n: number) => bigint; memory: WebAssembly.Memory } | undefined;
+  type Fnv64 = { h: (n: number) => bigint; memory: WebAssembly.Memory };
+  let fnv64: Fnv64 | undefined;
   function digest(data: Uint8Array): bigint {
-    const { h, memory } = (fnv64 ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as typeof fnv64)!;
+    const { h, memory } = (fnv64 ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as unknown as Fnv64);
     const words = Math.ceil(data.length / 8), have = memory.buffer.byteLength;
     if (words * 8 > have) memory.grow(Math.ceil((words * 8 - have) / 65536));
     const mem = new Uint8Array(memory.buffer);
