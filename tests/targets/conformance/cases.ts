@@ -4,7 +4,7 @@
 // (crypto.subtle for digests), so it bundles for Chromium and workerd unchanged.
 //
 // A case builds a seeded model (deterministic initial weights), deterministic inputs, and says
-// what to run: 'predict' (Sequential.predict at batch N → outputs) or 'fit' (Sequential.fit with
+// what to run: 'predict' (Model.predict at batch N → outputs) or 'fit' (Model.fit with
 // batch N, the case's epochs, shuffle seed = the model's default, no validation → the parameters,
 // concatenated in layer/param order = the WASI program's out-weights.bin).
 //
@@ -15,7 +15,7 @@
 // that same wasm, and closeness (kernels were edited since: summation order may differ) otherwise.
 // Regenerate after a deliberate numeric change:
 //   AXON_UPDATE_CONFORMANCE=1 npx vitest run --project simd tests/targets/conformance
-import { Sequential, layers, Rng, Tensor } from '../../../src/index.js';
+import { Model, Sequential, MODEL_INPUT, layers, Rng, Tensor } from '../../../src/index.js';
 import type { Engine } from '../../../src/runtime/engine.js';
 import expectedJson from './expected.json';
 
@@ -27,7 +27,7 @@ export interface ConformanceCase {
   rows: number;
   epochs?: number;
   /** a fresh model (compiled for 'fit'); pass an engine to pin the build */
-  model(engine?: Engine): Sequential;
+  model(engine?: Engine): Model;
   /** rows × input features, f32 */
   x(): Float32Array;
   /** targets in the loss's format: i32 class ids or f32 rows ('fit' only) */
@@ -117,6 +117,35 @@ export const CASES: ConformanceCase[] = [
     x: () => normals(24 * 5, 13),
     y: () => ids(24, 3, 14),
   },
+  {
+    name: 'predict/graph-conv-residual-concat-gate', kind: 'predict', batch: 6, rows: 11,
+    model: (engine) => {
+      const m = new Model({ inputShape: [5, 5, 2], seed: 26, engine });
+      m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'stem' }));
+      m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' })).add(layers.batchNormalization({ name: 'bn' }));
+      m.add(layers.add({ name: 'res' }), { inputs: ['stem', 'bn'] });
+      m.add(layers.maxPool2d({ poolSize: 3, strides: 1, padding: 'same', name: 'pool' }), { inputs: [MODEL_INPUT] });
+      m.add(layers.concatenate({ name: 'cat' }), { inputs: ['res', 'pool'] });
+      m.add(layers.globalAveragePooling2d({ name: 'gap' }));
+      m.add(layers.dense({ units: 6, activation: 'sigmoid', name: 'gate' }));
+      m.add(layers.multiply({ name: 'se' }), { inputs: ['cat', 'gate'] });
+      return m.add(layers.flatten()).add(layers.dense({ units: 3, activation: 'softmax' }));
+    },
+    x: () => normals(11 * 50, 15),
+  },
+  {
+    name: 'fit/graph-residual-mlp-adam', kind: 'fit', batch: 9, rows: 36, epochs: 2,
+    model: (engine) => {
+      const m = new Model({ inputShape: [6], seed: 27, engine });
+      m.add(layers.dense({ units: 8, activation: 'tanh', name: 'a' })).add(layers.dense({ units: 8, activation: 'tanh', name: 'b' }));
+      m.add(layers.add({ name: 'res' }), { inputs: ['a', 'b'] });
+      m.add(layers.concatenate({ name: 'cat' }), { inputs: [MODEL_INPUT, 'res'] });
+      m.add(layers.dense({ units: 4, activation: 'softmax' }));
+      return m.compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+    },
+    x: () => normals(36 * 6, 16),
+    y: () => ids(36, 4, 17),
+  },
 ];
 
 /**
@@ -133,7 +162,7 @@ export async function runJsHost(c: ConformanceCase, engine?: Engine): Promise<Fl
 }
 
 /** Parameters concatenated in layer, then parameter order (= the bundle's PARAMS order). */
-export function concatWeights(m: Sequential): Float32Array {
+export function concatWeights(m: Model): Float32Array {
   const w = m.getWeights(), parts: Float32Array[] = [];
   for (const l of m.layers) for (const p of l.params) parts.push(w.get(`${l.name}.${p.name}`)!);
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
