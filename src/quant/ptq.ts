@@ -1,20 +1,25 @@
-// Post-training quantization: an f32 chain model + calibration inputs → a new Sequential of int8
-// layers (DESIGN.md §5). Walks the compile units (Dense/Conv2D with their activation split off):
+// Post-training quantization: an f32 model + calibration inputs → a new model of int8 layers
+// (DESIGN.md §5), a Sequential for a chain. Walks the compile units (Dense/Conv2D with their
+// activation split off) in order, keeping for each unit's output the layer that now holds it and
+// its domain (f32 or int8 with its parameters):
 //   Dense / Conv2D (groups 1) / DepthwiseConv2D [+ BatchNormalization, folded] [+ ReLU / ReLU6, fused]
 //       → QDense / QConv2D: weights int8 symmetric per output channel, bias int32, output
 //         parameters from the calibrated range of the group's last unit. A Dense whose output feeds
 //         f32 code (the end, softmax) writes f32 directly (qs8_gemm_f32) instead of int8 logits.
 //   MaxPool2D on int8 → QMaxPool2D;  Flatten / Reshape → as is (they alias);  Dropout → dropped;
-//   anything else → the f32 layer itself (frozen), behind a Dequantize.
+//   merge layers (Add, Concatenate, Multiply) and anything else → the f32 layer itself (frozen),
+//   each input behind a Dequantize.
 // A Quantize layer enters the int8 domain where needed (calibrated on that tensor's range), a
-// Dequantize leaves it. mode 'dynamic': Dense → QDenseDynamic (no calibration), the rest stays f32.
+// Dequantize leaves it; both are made once per value and shared by its readers. A batch norm or
+// activation joins the group only when it is the unit's one reader. mode 'dynamic': Dense → QDenseDynamic (no calibration), the rest stays f32.
 // weightBits 7 keeps GEMM weights (K >= 16) in [-63, 63], the relaxed-SIMD kernel's fast path.
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Layer, ParamData, size } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/index.js';
 import { Sequential } from '../model/sequential.js';
-import type { Model } from '../model/model.js';
+import { Model, MODEL_INPUT } from '../model/model.js';
+import { INPUT } from '../model/compiler.js';
 import { calibrate, CalibrationMethod, Ranges } from './calibrate.js';
 import { Quantize, Dequantize, QMaxPool2D, QLayer } from './layers.js';
 import { QDense, QDenseDynamic } from './qdense.js';
@@ -44,14 +49,14 @@ type Domain = 'f32' | QParams;
 const QUANTIZABLE = new Set(['dense', 'conv2d', 'depthwiseConv2d']);
 
 /** The int8 version of `model`, calibrated on `calibrationX` (static mode); compiled like the original unless only a backbone (`layers`) is quantized. */
-export async function quantizeModel(model: Model, calibrationX: Tensor | undefined, o: QuantizeOptions = {}): Promise<Sequential> {
-  if (!model.isChain) throw new AxonError('UNSUPPORTED', `quantize takes chain models; "${model.name}" is a graph (its merge layers have no int8 kernels yet)`);
+export async function quantizeModel(model: Model, calibrationX: Tensor | undefined, o: QuantizeOptions = {}): Promise<Model> {
   const mode = o.mode ?? 'static', bits = o.weightBits ?? 8;
   if (mode !== 'static' && mode !== 'dynamic') throw new AxonError('BAD_CONFIG', `quantization mode must be "static" or "dynamic", got ${JSON.stringify(mode)}`);
   if (bits !== 7 && bits !== 8) throw new AxonError('BAD_CONFIG', `weightBits must be 7 or 8, got ${bits}`);
   const nLayers = o.layers ?? model.layers.length;
   if (!Number.isInteger(nLayers) || nLayers < 1 || nLayers > model.layers.length) throw new AxonError('BAD_CONFIG', `layers must be in [1, ${model.layers.length}], got ${o.layers}`);
-  const units = model.units().slice(0, model.layers.slice(0, nLayers).reduce((s, l) => s + l.expand().length, 0));
+  const graph = model.unitGraph(), n = model.layers.slice(0, nLayers).reduce((s, l) => s + l.expand().length, 0);
+  const units = graph.units.slice(0, n), inputs = graph.inputs.slice(0, n);
   if (units.some((u) => u instanceof QLayer || u.outputDtype !== 'f32')) throw new AxonError('BAD_ARGUMENT', 'the model is already quantized; quantize the f32 model');
   let ranges: Ranges | undefined;
   if (mode === 'static') {
@@ -59,62 +64,75 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
     ranges = await calibrate(model, calibrationX, { method: o.activations, percentile: o.percentile, batchSize: o.batchSize });
   }
   const w = model.getParams();
-  const out = new Sequential({ inputShape: model.inputShape, seed: model.seed, name: `${model.name}-int8`, engine: model.engine });
+  const opts = { inputShape: model.inputShape, seed: model.seed, name: `${model.name}-int8`, engine: model.engine };
+  const out = model.isChain ? new Sequential(opts) : new Model(opts);
   const weights = new Map<string, ParamData>();
   const counters = { quantize: 0, dequantize: 0 };
-  const range = (i: number): [number, number] => (i < 0 ? ranges!.input : ranges!.units[i]);
-  let cur: Domain = 'f32';
+  const range = (i: number): [number, number] => (i === INPUT ? ranges!.input : ranges!.units[i]);
+  const readers = units.map((_, j) => units.flatMap((__, k) => (inputs[k].includes(j) ? [k] : [])));
 
-  const push = (l: Layer, params: Record<string, ParamData> = {}) => {
-    out.add(l);
+  /** Where each unit's output now is (INPUT: the model input) and its domain; the f32 / int8 copies made for readers. */
+  const val = new Map<number, { name: string; dom: Domain }>([[INPUT, { name: MODEL_INPUT, dom: 'f32' }]]);
+  const asF32 = new Map<number, string>(), asI8 = new Map<number, { name: string; q: QParams }>();
+  const push = (l: Layer, ins: string[], params: Record<string, ParamData> = {}): string => {
+    out.add(l, { inputs: ins });
     for (const [k, v] of Object.entries(params)) weights.set(`${l.name}.${k}`, v);
+    return l.name;
   };
-  const toF32 = () => {
-    if (cur === 'f32') return;
-    push(new Dequantize({ name: `dequantize_${++counters.dequantize}`, quant: { input: cur } }));
-    cur = 'f32';
+  const f32Of = (j: number): string => {
+    const v = val.get(j)!;
+    if (v.dom === 'f32') return v.name;
+    if (!asF32.has(j)) asF32.set(j, push(new Dequantize({ name: `dequantize_${++counters.dequantize}`, quant: { input: v.dom } }), [v.name]));
+    return asF32.get(j)!;
   };
-  const toI8 = (i: number): QParams => {
-    if (cur !== 'f32') return cur;
-    const q = qparamsFromRange(...range(i - 1));
-    push(new Quantize({ name: `quantize_${++counters.quantize}`, quant: { output: q } }));
-    return (cur = q);
+  const i8Of = (j: number): { name: string; q: QParams } => {
+    const v = val.get(j)!;
+    if (v.dom !== 'f32') return { name: v.name, q: v.dom };
+    if (!asI8.has(j)) {
+      const q = qparamsFromRange(...range(j));
+      asI8.set(j, { name: push(new Quantize({ name: `quantize_${++counters.quantize}`, quant: { output: q } }), [v.name]), q });
+    }
+    return asI8.get(j)!;
   };
-  /** f32 copy of unit i (frozen), with its split-off activation unit if any; returns the last unit index used */
+  /** f32 copy of unit i (frozen) with the units its layer split off (its activation); returns the last unit index it covers */
   const copyF32 = (i: number): number => {
-    toF32();
-    const u = units[i], l = layerFromConfig(u.type, u.config(), u.name);
+    const u = units[i], l = layerFromConfig(u.type, u.config(), u.name), end = i + u.expand().length - 1;
     l.trainable = false;
-    push(l, Object.fromEntries(u.params.map((p) => [p.name, w.get(`${u.name}.${p.name}`)!])));
-    return i + u.expand().length - 1;
+    val.set(end, { name: push(l, inputs[i].map(f32Of), Object.fromEntries(u.params.map((p) => [p.name, w.get(`${u.name}.${p.name}`)!]))), dom: 'f32' });
+    return end;
   };
-  /** the next unit after i that computes (skips reshapes and dropout) */
-  const consumer = (i: number) => units.slice(i + 1).find((u) => !['flatten', 'reshape', 'dropout'].includes(u.type));
+  const PLUMBING = ['flatten', 'reshape', 'dropout'];
+  /** whether some reader of unit j (through flatten / reshape / dropout) computes in int8 */
+  const int8Reader = (j: number): boolean => readers[j].some((k) => (PLUMBING.includes(units[k].type) ? int8Reader(k) : QUANTIZABLE.has(units[k].type) || units[k].type === 'maxPool2d'));
+  /** unit j's one reader, when that reader reads j alone */
+  const onlyReader = (j: number): Layer | undefined => (readers[j].length === 1 && inputs[readers[j][0]].length === 1 ? units[readers[j][0]] : undefined);
 
   for (let i = 0; i < units.length; i++) {
-    const u = units[i];
-    if (u.type === 'dropout') continue;
-    if (u.type === 'flatten' || u.type === 'reshape') { push(layerFromConfig(u.type, u.config(), u.name)); continue; }
-    if (u.type === 'maxPool2d' && cur !== 'f32') { push(new QMaxPool2D({ ...(u.config() as Pool2DOptions), name: u.name })); continue; }
+    const u = units[i], src = inputs[i][0];
+    if (u.type === 'dropout') { val.set(i, val.get(src)!); continue; }
+    if (u.type === 'flatten' || u.type === 'reshape') { val.set(i, { name: push(layerFromConfig(u.type, u.config(), u.name), [val.get(src)!.name]), dom: val.get(src)!.dom }); continue; }
+    if (u.type === 'maxPool2d' && val.get(src)!.dom !== 'f32') {
+      val.set(i, { name: push(new QMaxPool2D({ ...(u.config() as Pool2DOptions), name: u.name }), [val.get(src)!.name]), dom: val.get(src)!.dom });
+      continue;
+    }
     const conv = u as Conv2D;
     if (!QUANTIZABLE.has(u.type) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2]) || (mode === 'dynamic' && u.type !== 'dense')) { i = copyF32(i); continue; }
 
-    // the group: u [+ batch norm] [+ relu / relu6]
+    // the group: u [+ batch norm] [+ relu / relu6], each the one reader of the unit before
     let end = i, bn: BatchNormalization | undefined, act: FusedActivation = 'linear';
-    if (units[end + 1]?.type === 'batchNormalization') bn = units[++end] as BatchNormalization;
-    const a = units[end + 1] as Activation | undefined;
-    if (a?.type === 'activation' && (a.activation === 'relu' || a.activation === 'relu6')) { act = a.activation; end++; }
+    if (onlyReader(end)?.type === 'batchNormalization' && readers[end][0] === end + 1) bn = units[++end] as BatchNormalization;
+    const a = onlyReader(end) as Activation | undefined;
+    if (a?.type === 'activation' && readers[end][0] === end + 1 && (a.activation === 'relu' || a.activation === 'relu6')) { act = a.activation; end++; }
     const { weight, bias } = folded(u, bn, w);
     const OC = u.type === 'dense' ? (u as Dense).units : conv.filters;
 
     if (mode === 'dynamic') {
-      toF32();
       const q = quantizeWeights(weight, OC, false, bits);
-      push(new QDenseDynamic({ units: OC, activation: act, name: u.name }),
-        { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: bias ?? new Float32Array(OC) });
+      val.set(end, { name: push(new QDenseDynamic({ units: OC, activation: act, name: u.name }), [f32Of(src)],
+        { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: bias ?? new Float32Array(OC) }), dom: 'f32' });
     } else {
-      const qin = toI8(i);
-      const f32Out = u.type === 'dense' && (() => { const c = consumer(end); return !c || !QUANTIZABLE.has(c.type) && c.type !== 'maxPool2d'; })();
+      const { name: xin, q: qin } = i8Of(src);
+      const f32Out = u.type === 'dense' && !int8Reader(end);
       const qout = qparamsFromRange(...range(end));
       const depthwise = u.type !== 'dense' && conv.groups > 1;
       // 7-bit weights only where the relaxed GEMM gains from them: packed layers with K >= 16 (its A packing is scalar below)
@@ -122,18 +140,16 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
       const q = quantizeWeights(u.type === 'conv2d' && !depthwise ? hwioToOhwi(weight, OC) : weight, OC, depthwise, wbits, qin.scale, bias);
       const params = { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: quantizeBias(bias, qin.scale, q.scale) };
       if (u.type === 'dense') {
-        push(new QDense({ units: OC, activation: act, output: f32Out ? 'f32' : 'i8', name: u.name, quant: f32Out ? { input: qin } : { input: qin, output: qout } }), params);
-        cur = f32Out ? 'f32' : qout;
+        val.set(end, { name: push(new QDense({ units: OC, activation: act, output: f32Out ? 'f32' : 'i8', name: u.name, quant: f32Out ? { input: qin } : { input: qin, output: qout } }), [xin], params), dom: f32Out ? 'f32' : qout });
       } else {
         const c = conv.config() as Record<string, unknown>;
-        push(new QConv2D({ filters: OC, kernelSize: conv.kernel, strides: conv.strides, padding: c.padding as QConv2D['padding'], dilationRate: conv.dilation,
-          groups: depthwise ? conv.groups : 1, activation: act, name: u.name, quant: { input: qin, output: qout } }), params);
-        cur = qout;
+        val.set(end, { name: push(new QConv2D({ filters: OC, kernelSize: conv.kernel, strides: conv.strides, padding: c.padding as QConv2D['padding'], dilationRate: conv.dilation,
+          groups: depthwise ? conv.groups : 1, activation: act, name: u.name, quant: { input: qin, output: qout } }), [xin], params), dom: qout });
       }
     }
     i = end;
   }
-  toF32();
+  f32Of(units.length - 1);
   out.setWeights(weights);
   if (model.compileOptions && nLayers === model.layers.length) out.compile(model.compileOptions);
   return out;

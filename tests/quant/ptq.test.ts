@@ -5,7 +5,7 @@
 // an f32 head on a frozen int8 backbone with the normal trainer.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Sequential, layers, Tensor, modelToBytes, modelFromBytes, decodeSafetensors } from '../../src/index.js';
+import { Model, Sequential, layers, Tensor, modelToBytes, modelFromBytes, decodeSafetensors } from '../../src/index.js';
 import { parseNpy } from '../../src/data/npy.js';
 import { Engine } from '../../src/runtime/engine.js';
 import { quantizeModel, paramBytes } from '../../src/quant/index.js';
@@ -22,7 +22,7 @@ function digits() {
   const part = (a: number, b: number) => ({ x: new Tensor(xs.subarray(a * 64, b * 64), [b - a, 8, 8, 1]), y: new Tensor(ys.subarray(a, b), [b - a]) });
   return { train: part(0, 1400), test: part(1400, n) };
 }
-const accuracy = async (m: Sequential) => (await m.evaluate(test.x, test.y, { batchSize: 128 })).accuracy as number;
+const accuracy = async (m: Model) => (await m.evaluate(test.x, test.y, { batchSize: 128 })).accuracy as number;
 
 beforeAll(async () => {
   e = await engine();
@@ -106,4 +106,32 @@ describe('post-training quantization (digits CNN)', () => {
     for (const [k, v] of frozen) expect(now.get(k), k).toEqual(v);
     expect(now.get('conv2d_1.weight')).toBeInstanceOf(Int8Array);
   });
+});
+
+describe('post-training quantization of a graph model (digits residual CNN)', () => {
+  it('residual add, channel concat and a shared stem: int8 convolutions, f32 merges, accuracy within 2 points', async () => {
+    const g = new Model({ inputShape: [8, 8, 1], seed: 5, engine: e });
+    g.add(layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'stem' }));
+    g.add(layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'c1' })).add(layers.batchNormalization({ name: 'bn1' }));
+    g.add(layers.add({ name: 'res' }), { inputs: ['stem', 'bn1'] });
+    g.add(layers.activation({ activation: 'relu', name: 'res_relu' }));
+    g.add(layers.maxPool2d({ poolSize: 2, name: 'pool' }));
+    g.add(layers.conv2d({ filters: 8, kernelSize: 1, activation: 'relu', name: 'side' }), { inputs: ['pool'] });
+    g.add(layers.concatenate({ name: 'cat' }), { inputs: ['pool', 'side'] });
+    g.add(layers.flatten()).add(layers.dense({ units: 10, activation: 'softmax', name: 'head' }));
+    g.compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    await g.fit(train.x, train.y, { epochs: 4, batchSize: 32 });
+    const gAcc = await accuracy(g);
+    expect(gAcc).toBeGreaterThan(0.9);
+    const q = await quantizeModel(g, calib);
+    expect(q).toBeInstanceOf(Model);
+    expect(q.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qconv2d', 'dequantize', 'dequantize', 'add', 'activation', 'maxPool2d',
+      'quantize', 'qconv2d', 'dequantize', 'concatenate', 'flatten', 'quantize', 'qdense', 'activation']);
+    expect(q.inputsOf('res')).toEqual(['dequantize_1', 'dequantize_2']);   // stem and bn1-folded c1, each dequantized once
+    expect(q.inputsOf('side')).toEqual(['quantize_2']);
+    const acc = await accuracy(q);
+    expect(Math.abs(acc - gAcc), `f32 ${gAcc}, int8 ${acc}`).toBeLessThanOrEqual(0.02);
+    const back = modelFromBytes(modelToBytes(q), 'q.axon', e).model;
+    expect(Array.from((await back.predict(test.x.slice(0, 16))).data)).toEqual(Array.from((await q.predict(test.x.slice(0, 16))).data));
+  }, 120_000);
 });
