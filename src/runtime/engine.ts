@@ -49,18 +49,33 @@ async function compile(src: WasmSource): Promise<WebAssembly.Module> {
  * Synchronously where the host allows it (Node, Workers, browser workers): the async API costs a
  * few ms of cold start in Node. A browser's main thread refuses modules over 4 KB (RangeError).
  */
-async function instantiate(module: WebAssembly.Module): Promise<AxonExports> {
-  try { return new WebAssembly.Instance(module, {}).exports as unknown as AxonExports; } catch (e) { if (!(e instanceof RangeError)) throw e; }
-  return (await WebAssembly.instantiate(module, {})).exports as unknown as AxonExports;
+async function instantiate(module: WebAssembly.Module): Promise<AxonExports> { return (await instantiated(module)).ex; }
+/** `sync`: made synchronously (so this host can make another one that way). */
+async function instantiated(module: WebAssembly.Module): Promise<{ ex: AxonExports; sync: boolean }> {
+  try { return { ex: instantiateSync(module), sync: true }; } catch (e) { if (!(e instanceof RangeError)) throw e; }
+  return { ex: (await WebAssembly.instantiate(module, {})).exports as unknown as AxonExports, sync: false };
 }
+const instantiateSync = (module: WebAssembly.Module) => new WebAssembly.Instance(module, {}).exports as unknown as AxonExports;
 
 export class Engine {
-  readonly memory: WebAssembly.Memory;
-  readonly kernels: Record<string, Kernel>;
-  constructor(readonly exports: AxonExports, readonly build: BuildName, readonly module: WebAssembly.Module) {
+  private own?: AxonExports;
+  /** the own instance is untouched (nobody used exports, memory or kernels) and can be re-made synchronously: spawn() may hand it over */
+  private spare = false;
+  constructor(exports: AxonExports, readonly build: BuildName, readonly module: WebAssembly.Module) {
     if (exports.ops_hash() >>> 0 !== OPS_HASH) throw new AxonError('WASM_UNAVAILABLE', `the ${build} wasm build was generated from a different op list than this host (hash ${(exports.ops_hash() >>> 0).toString(16)} vs ${OPS_HASH.toString(16)}); rebuild with npm run build`);
-    this.memory = exports.memory;
-    this.kernels = exports as unknown as Record<string, Kernel>;
+    this.own = exports;
+  }
+
+  /** This engine's own instance (made again, synchronously, if spawn() handed the first one to a session). */
+  get exports(): AxonExports { this.spare = false; return (this.own ??= instantiateSync(this.module)); }
+  get memory(): WebAssembly.Memory { return this.exports.memory; }
+  get kernels(): Record<string, Kernel> { return this.exports as unknown as Record<string, Kernel>; }
+
+  /** An engine over `ex`, whose instance spawn() may hand over while nobody has used it (see spawn). */
+  private static fresh(ex: AxonExports, build: BuildName, mod: WebAssembly.Module, sync: boolean): Engine {
+    const e = new Engine(ex, build, mod);
+    e.spare = sync && ex.arena_mark() === ex.arena_base();
+    return e;
   }
 
   /** Loads the best build this JS engine supports (or the one asked for). */
@@ -71,21 +86,33 @@ export class Engine {
     const get = async (s: EngineSources['simd']) => (typeof s === 'function' ? s() : s);
     if (want !== 'simd' && sources.relaxed && f.relaxedSimd) {
       const mod = await compile(await get(sources.relaxed));
-      const ex = await instantiate(mod);
-      if (ex.selftest_relaxed() === 1) return new Engine(ex, 'relaxed', mod);
+      const { ex, sync } = await instantiated(mod);
+      if (ex.selftest_relaxed() === 1) return Engine.fresh(ex, 'relaxed', mod, sync);
       if (want === 'relaxed') throw new AxonError('SELFTEST_FAILED', 'the relaxed-SIMD build failed its known-answer self-test on this engine (Node 20 miscomputes the relaxed int8 dot before tier-up); use build: "simd"');
     } else if (want === 'relaxed') {
       throw new AxonError('WASM_UNAVAILABLE', 'relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd); use build: "simd" or "auto"');
     }
     const mod = await compile(await get(sources.simd));
-    return new Engine(await instantiate(mod), 'simd', mod);
+    const { ex, sync } = await instantiated(mod);
+    return Engine.fresh(ex, 'simd', mod, sync);
   }
 
   /**
    * A fresh instance of the same build with its own memory. Each model session lives in its own
-   * instance, so sessions never share (or free) each other's arena.
+   * instance, so sessions never share (or free) each other's arena. The first spawn() of an engine
+   * nobody has used yet (no exports, memory or kernels access since create()) hands over the
+   * engine's own, already made instance instead (a process that loads one model instantiates
+   * once); the engine then makes itself a new one on its next use.
    */
-  async spawn(): Promise<Engine> { return new Engine(await instantiate(this.module), this.build, this.module); }
+  async spawn(): Promise<Engine> {
+    if (this.spare && this.own) {
+      const given = new Engine(this.own, this.build, this.module);
+      this.own = undefined;
+      this.spare = false;
+      return given;
+    }
+    return new Engine(await instantiate(this.module), this.build, this.module);
+  }
 
   get base(): number { return this.exports.arena_base(); }
   mark(): number { return this.exports.arena_mark(); }

@@ -1,5 +1,5 @@
 // The host runtime: build selection, instantiation from bytes and from a compiled Module, arena
-// views across memory growth, out-of-memory and shape errors, the PRNG mirror, spawned instances.
+// views across memory growth, out-of-memory and shape errors, the PRNG mirror, spawned instances (the first one reusing an untouched engine's own).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Engine } from '../../src/runtime/engine.js';
@@ -7,6 +7,7 @@ import { probeFeatures } from '../../src/runtime/probe.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { AxonError } from '../../src/errors.js';
 import { OPS, OPS_HASH } from '../../src/ops.js';
+import { Sequential, layers } from '../../src/index.js';
 
 const bytes = (b: string) => readFileSync(new URL(`../../build/axon.${b}.wasm`, import.meta.url));
 
@@ -27,6 +28,30 @@ describe('engine', () => {
     expect(Array.from(e.f32(p, 3))).toEqual([1, 2, 3]);
     expect(Array.from(f.f32(q, 3))).toEqual([9, 9, 9]);
     expect(e.memory).not.toBe(f.memory);
+  });
+
+  it('hands its untouched instance to the first spawn only, then makes itself a new one', async () => {
+    const e = await Engine.create({ simd: bytes('simd') });
+    const own = (e as unknown as { own: unknown }).own;
+    const f = await e.spawn(), g = await e.spawn();
+    expect(f.exports).toBe(own);                         // the first spawn got the instance create() made
+    expect(g.exports).not.toBe(own);                     // a second spawn: a new one
+    const p = f.put(Float32Array.of(4, 5, 6));
+    expect(e.exports).not.toBe(own);                     // the engine's own use: a third instance
+    e.put(new Float32Array(64).fill(-1)); g.put(new Float32Array(64).fill(-2));
+    expect(Array.from(f.f32(p, 3))).toEqual([4, 5, 6]);
+    expect(new Set([e.memory, f.memory, g.memory]).size).toBe(3);
+    // once used, an engine keeps its instance: spawns are always new ones
+    const h = await Engine.create({ simd: bytes('simd') });
+    const k = h.kernels, s = await h.spawn();
+    expect(h.kernels).toBe(k);
+    expect(s.memory).not.toBe(h.memory);
+    // two models on one untouched engine: sessions in different instances
+    const m1 = new Sequential({ inputShape: [3], engine: await Engine.create({ simd: bytes('simd') }) }).add(layers.dense({ units: 2 }));
+    const m2 = new Sequential({ inputShape: [3], engine: m1.engine }).add(layers.dense({ units: 2 }));
+    const [s1, s2] = [await m1.session(1), await m2.session(1)];
+    expect(s1.engine.memory).not.toBe(s2.engine.memory);
+    expect(s1.engine.memory).not.toBe(m1.engine!.memory);
   });
 
   it('keeps arena views valid across memory growth', async () => {
