@@ -77,7 +77,7 @@ export async function train(configPath: string, flags: TrainFlags = {}): Promise
   const log = (s: string) => process.stderr.write(s + '\n');
   log(model.summary());
   log(`data: ${data.train.x.shape[0]} train, ${data.validation.x.shape[0]} validation, ${data.test.x.shape[0]} test samples; engine: ${engine.build} build`);
-  await mkdir(out, { recursive: true });
+  await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => { throw new AxonError('IO', `${out}: cannot create the output directory (${e.code ?? e.message}); choose another --out`); });
   const extra = data.normalizer ? { normalizer: data.normalizer.toJSON() } : undefined;
   const toBytes = () => modelToBytes(model, { extra });
   const callbacks: Callback[] = [];

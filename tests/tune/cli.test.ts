@@ -48,6 +48,12 @@ describe('axon tune', () => {
     expect((rep.test as { accuracy: number }).accuracy).toBeGreaterThan(0.5);
   });
 
+  it('axon train: an --out that cannot be created is an AxonError naming it', async () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    await expect(train(config('plain', {}), { epochs: 1, progress: false, out: join(dir, 'a-file', 'out') }))
+      .rejects.toThrowError(/a-file\/out: cannot create the output directory \(ENOTDIR\); choose another --out/);
+  });
+
   it('grid search prunes hopeless trials by the median rule on the per-epoch validation loss', async () => {
     const r = await tune(config('grid', { method: 'grid', metric: 'val_loss', pruning: { minTrials: 2 },
       space: { 'compile.optimizer.lr': { choice: [0.01, 0.005, 1e-7, 1e-6] } } }), { ...quiet, epochs: 3, out: join(dir, 'grid') });
