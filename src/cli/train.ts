@@ -54,6 +54,7 @@ export function buildModel(cfg: TrainConfig, inputShape: number[], seed: number)
   const model = cfg.model.layers.some((l) => l.inputs) ? new Model(opts) : new Sequential(opts);
   cfg.model.layers.forEach((spec, i) => {
     const { type, name, inputs, ...config } = spec;
+    if ('input' in config && !inputs) throw new AxonError('BAD_CONFIG', `model.layers[${i}] (${type}): unknown key "input"; the layers a layer reads go in "inputs": ["name", ...]`);
     try { model.add(layerFromConfig(type, config, name ?? ''), { inputs }); } catch (e) {
       if (e instanceof AxonError) throw new AxonError('BAD_CONFIG', `model.layers[${i}] (${type}): ${e.message}`);
       throw e;
