@@ -7,7 +7,7 @@ import { modelFromBytes } from '../model/serialize.js';
 import { size } from '../layers/layer.js';
 import { readModelFile } from './quantize.js';
 
-export interface InfoLayer { name: string; type: string; outputShape: number[]; params: number; tensors: Record<string, string>; trainable: boolean }
+export interface InfoLayer { name: string; type: string; outputShape: number[]; params: number; tensors: Record<string, string>; trainable: boolean; inputs?: string[] }
 export interface ModelInfo {
   file: string; bytes: number; version: number; name: string; inputShape: number[]; outputShape: number[];
   layers: InfoLayer[]; params: number; paramBytes: number; dtypes: Record<string, number>; quantized: boolean;
@@ -21,8 +21,9 @@ export async function info(path: string): Promise<ModelInfo> {
   const dtypes: Record<string, number> = {};
   let paramBytes = 0;
   for (const [, t] of file.tensors) { dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + t.data.length; paramBytes += t.data.byteLength; }
+  const chain = model.isChain;   // graph models also list what each layer reads
   const layers = model.layers.map((l) => ({
-    name: l.name, type: l.type, outputShape: l.outputShape, params: l.paramCount, trainable: l.trainable,
+    name: l.name, type: l.type, outputShape: l.outputShape, params: l.paramCount, trainable: l.trainable, ...(chain ? {} : { inputs: model.inputsOf(l.name) }),
     tensors: Object.fromEntries(l.params.map((p) => [p.name, file.tensors.get(`${l.name}.${p.name}`)?.dtype ?? '?'])),
   }));
   if (!layers.length) throw new AxonError('BAD_MODEL_FILE', `${path}: the model has no layers`);
@@ -35,13 +36,14 @@ export async function info(path: string): Promise<ModelInfo> {
 
 /** The human-readable table. */
 export function formatInfo(i: ModelInfo): string {
-  const rows = [['Layer (type)', 'Output shape', 'Params', 'Tensors'], ...i.layers.map((l) => [
-    `${l.name} (${l.type})${l.trainable ? '' : ' *'}`, `[batch, ${l.outputShape.join(', ')}]`, String(l.params),
+  const graph = i.layers.some((l) => l.inputs);
+  const rows = [['Layer (type)', 'Output shape', 'Params', ...(graph ? ['Reads'] : []), 'Tensors'], ...i.layers.map((l) => [
+    `${l.name} (${l.type})${l.trainable ? '' : ' *'}`, `[batch, ${l.outputShape.join(', ')}]`, String(l.params), ...(graph ? [l.inputs!.join(', ')] : []),
     Object.entries(l.tensors).map(([k, d]) => `${k}:${d}`).join(' ') || '-',
   ])];
-  const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)) + 2);
-  const line = (r: string[]) => r.map((s, c) => (c < 3 ? s.padEnd(w[c]) : s)).join('');
-  const rule = '─'.repeat(w[0] + w[1] + w[2] + 24);
+  const padded = rows[0].length - 1, w = rows[0].slice(0, padded).map((_, c) => Math.max(...rows.map((r) => r[c].length)) + 2);
+  const line = (r: string[]) => r.map((s, c) => (c < padded ? s.padEnd(w[c]) : s)).join('');
+  const rule = '─'.repeat(w.reduce((a, b) => a + b, 0) + 24);
   const c = i.compile as { loss?: string; optimizer?: unknown } | undefined;
   return [
     `${i.file}: Axon model file, format version ${i.version}, ${i.bytes.toLocaleString('en-US')} bytes${i.quantized ? ', int8 quantized' : ''}`,

@@ -122,11 +122,11 @@ Example (models/tune/digits.json):
       process.stderr.write(`${r.samples} samples → [${r.outputShape.join(', ')}] in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
     });
   p.command('import')
-    .description('convert an ONNX model (.onnx) or a TensorFlow.js layers model (model.json, shards beside it) into an Axon model file')
-    .argument('<model>', 'model.onnx or model.json')
+    .description('convert an ONNX model (.onnx) or a TensorFlow.js layers or graph model (model.json, shards beside it) into an Axon model file')
+    .argument('<model>', 'model.onnx, model.json, or a JavaScript module exporting the model.json (as npm packages ship them: model.min.js; it is run to read it)')
     .requiredOption('-o, --out <file>', 'Axon model file to write (.axon)')
     .option('--name <name>', 'model name')
-    .addHelpText('after', '\nONNX (N, C, H, W) inputs become channels-last (N, H, W, C) Axon inputs.\nExample:\n  axon import resnet_block.onnx --out block.axon\n  axon import web_model/model.json --out model.axon')
+    .addHelpText('after', '\nONNX (N, C, H, W) inputs become channels-last (N, H, W, C) Axon inputs.\nExample:\n  axon import resnet_block.onnx --out block.axon\n  axon import web_model/model.json --out model.axon\n  axon import node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js --out nsfw.axon')
     .action(async (model: string, o) => {
       const r = await importModel(model, { out: o.out, name: o.name });
       process.stderr.write(`wrote ${r.out}: ${r.layers} layers, ${r.params} parameters, input [N, ${r.inputShape}]${r.note ? `; ${r.note}` : ''}\n`);
@@ -151,6 +151,10 @@ export async function main(argv = process.argv): Promise<void> {
     await program().parseAsync(argv);
   } catch (e) {
     if (e instanceof AxonError) { process.stderr.write(`axon: ${e.message}\n`); process.exitCode = 1; return; }
+    const sys = e as NodeJS.ErrnoException;   // a file the command reads or writes (missing directory, permissions, disk full)
+    if (typeof sys?.code === 'string' && sys.syscall && sys.path) {
+      process.stderr.write(`axon: ${sys.path}: cannot ${sys.syscall} (${sys.code}); check that the path exists and is writable\n`); process.exitCode = 1; return;
+    }
     throw e;
   }
 }

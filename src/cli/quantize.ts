@@ -91,7 +91,7 @@ export async function quantize(modelPath: string, f: QuantizeFlags, log: (s: str
   };
   log(`quantized ${modelPath} (${report.mode}${report.method ? `, ${report.method} calibration on ${report.samples} samples` : ''}) in ${seconds.toFixed(2)} s:`);
   log(`  layers: ${q.layers.map((l) => l.type).join(' → ')}`);
-  log(`  size: ${bytes.length.toLocaleString('en-US')} → ${out.length.toLocaleString('en-US')} bytes (${report.ratio}x smaller; parameters ${paramBytes(model).toLocaleString('en-US')} → ${paramBytes(q).toLocaleString('en-US')} bytes)`);
+  log(`  size: ${bytes.length.toLocaleString('en-US')} → ${out.length.toLocaleString('en-US')} bytes (${report.ratio >= 1 ? `${report.ratio}x smaller` : `${(1 / report.ratio).toFixed(2)}x larger: the quantization metadata outweighs the saving on so few weights`}; parameters ${paramBytes(model).toLocaleString('en-US')} → ${paramBytes(q).toLocaleString('en-US')} bytes)`);
   if (f.evalX && f.evalY) {
     if (!model.loss) throw new AxonError('BAD_CONFIG', `${modelPath} has no compile settings (loss), so it cannot be evaluated; quantize without --eval-x/--eval-y`);
     const ex = await modelInputs(f.evalX, model, graph, { scale: f.scale }), ey = (await readDataset(f.evalY)).x;

@@ -2,7 +2,7 @@
 // dtype), raw little-endian f32 .bin (per-sample --shape, default the model's input shape), or any
 // dataset file axon reads (IDX, CSV); prepared as at training time (--scale, saved normalizer).
 // Outputs: .npy, .json ({ shape, predictions, classes }) or JSON on stdout.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { size } from '../layers/layer.js';
@@ -10,6 +10,7 @@ import { modelFromBytes } from '../model/serialize.js';
 import { encodeNpy } from '../data/npy.js';
 import { loadEngine } from '../../targets/node/index.js';
 import { modelInputs, prepareInputs, readModelFile } from './quantize.js';
+import { writeFileAtomic } from '../../targets/node/fs.js';
 
 export interface RunFlags { input: string; shape?: number[]; out?: string; scale?: number; normalize?: boolean; batchSize?: number; build?: 'auto' | 'simd' | 'relaxed' }
 export interface RunReport { samples: number; outputShape: number[]; seconds: number; out?: string; json?: string }
@@ -43,10 +44,10 @@ export async function run(modelPath: string, f: RunFlags): Promise<RunReport> {
   const y = await model.predict(x, { batchSize: f.batchSize ?? 256 });
   const seconds = (performance.now() - t0) / 1000;
   const report: RunReport = { samples: x.shape[0], outputShape: [...y.shape], seconds };
-  if (f.out?.toLowerCase().endsWith('.npy')) { await writeFile(f.out, encodeNpy(y)); report.out = f.out; return report; }
+  if (f.out?.toLowerCase().endsWith('.npy')) { writeFileAtomic(f.out, encodeNpy(y)); report.out = f.out; return report; }
   const C = size(model.outputShape), rows = Array.from({ length: x.shape[0] }, (_, r) => Array.from(y.data.subarray(r * C, (r + 1) * C)));
   const classes = model.outputShape.length === 1 && C > 1 ? rows.map((p) => p.indexOf(Math.max(...p))) : undefined;
   const json = JSON.stringify({ shape: y.shape, predictions: rows, ...(classes ? { classes } : {}) });
-  if (f.out) { await writeFile(f.out, json); report.out = f.out; } else report.json = json;
+  if (f.out) { writeFileAtomic(f.out, new TextEncoder().encode(json)); report.out = f.out; } else report.json = json;
   return report;
 }

@@ -54,6 +54,7 @@ export function buildModel(cfg: TrainConfig, inputShape: number[], seed: number)
   const model = cfg.model.layers.some((l) => l.inputs) ? new Model(opts) : new Sequential(opts);
   cfg.model.layers.forEach((spec, i) => {
     const { type, name, inputs, ...config } = spec;
+    if ('input' in config && !inputs) throw new AxonError('BAD_CONFIG', `model.layers[${i}] (${type}): unknown key "input"; the layers a layer reads go in "inputs": ["name", ...]`);
     try { model.add(layerFromConfig(type, config, name ?? ''), { inputs }); } catch (e) {
       if (e instanceof AxonError) throw new AxonError('BAD_CONFIG', `model.layers[${i}] (${type}): ${e.message}`);
       throw e;
@@ -77,7 +78,7 @@ export async function train(configPath: string, flags: TrainFlags = {}): Promise
   const log = (s: string) => process.stderr.write(s + '\n');
   log(model.summary());
   log(`data: ${data.train.x.shape[0]} train, ${data.validation.x.shape[0]} validation, ${data.test.x.shape[0]} test samples; engine: ${engine.build} build`);
-  await mkdir(out, { recursive: true });
+  await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => { throw new AxonError('IO', `${out}: cannot create the output directory (${e.code ?? e.message}); choose another --out`); });
   const extra = data.normalizer ? { normalizer: data.normalizer.toJSON() } : undefined;
   const toBytes = () => modelToBytes(model, { extra });
   const callbacks: Callback[] = [];

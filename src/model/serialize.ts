@@ -74,12 +74,13 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
     model = g.kind === 'graph' ? new Model(opts) : new Sequential(opts);
     for (const l of g.layers) {
       if (g.kind === 'graph' && !(Array.isArray(l.inputs) && l.inputs.length > 0 && l.inputs.every((n) => typeof n === 'string')))
-        bad(`layer "${l.name}" of a graph model has no inputs list (names of earlier layers or "${MODEL_INPUT}")`);
+        bad(`layer "${l.name}" of a graph model needs "inputs": a non-empty list of names of earlier layers or "${MODEL_INPUT}", got ${JSON.stringify(l.inputs) ?? 'none'}`);
       const q = (file.quant?.layers as Record<string, unknown> | undefined)?.[l.name];
       const layer = layerFromConfig(l.type, q === undefined ? l.config ?? {} : { ...l.config, quant: q }, l.name);
       layer.trainable = l.trainable !== false;
       model.add(layer, { checkParam: check, inputs: g.kind === 'graph' ? l.inputs : undefined });
     }
+    model.unitGraph();   // every layer but the last feeds another (else the file fails here, not at its first predict)
   } catch (e) {
     if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE') bad(`the graph does not describe a valid model: ${e.message}`);
     throw e;

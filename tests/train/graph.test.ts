@@ -208,15 +208,31 @@ describe('graph model: files, transfer, summary', () => {
     expect(() => s.add(layers.dense({ units: 2 }), { inputs: [MODEL_INPUT] })).toThrowError(/Sequential model is a chain/);
   });
 
-  it('a graph file whose layer has no inputs list is a BAD_MODEL_FILE', () => {
-    const f = readAxonModelFile(modelToBytes(residualMlp()), 'good.axon');
+  /** residualMlp's file with its wiring edited by hand (`edit` changes the graph JSON). */
+  const edited = (edit: (layers: ModelGraph['layers']) => void, compile = false): Uint8Array => {
+    const m = residualMlp();
+    if (compile) m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const f = readAxonModelFile(modelToBytes(m), 'good.axon');
     const graph = f.graph as unknown as ModelGraph;
-    graph.layers.find((l) => l.name === 'res')!.inputs = [];
-    const broken = encodeAxonModelFile({ graph, tensors: Object.fromEntries(f.tensors) as never });
-    try { modelFromBytes(broken, 'broken.axon', e); expect.fail('loaded'); } catch (err) {
+    edit(graph.layers);
+    return encodeAxonModelFile({ graph, tensors: Object.fromEntries(f.tensors) as never });
+  };
+  const badFile = (bytes: Uint8Array, message: RegExp) => {
+    try { modelFromBytes(bytes, 'broken.axon', e); expect.fail('loaded'); } catch (err) {
       expect(err).toBeInstanceOf(AxonError);
       expect((err as AxonError).code).toBe('BAD_MODEL_FILE');
-      expect((err as Error).message).toMatch(/broken.axon: layer "res" of a graph model has no inputs list/);
+      expect((err as Error).message).toMatch(message);
     }
+  };
+
+  it('a graph file whose layer has no inputs list is a BAD_MODEL_FILE', () => {
+    badFile(edited((ls) => { ls.find((l) => l.name === 'res')!.inputs = []; }), /broken.axon: layer "res" of a graph model needs "inputs": a non-empty list .*, got \[\]/);
+    badFile(edited((ls) => { (ls.find((l) => l.name === 'res')! as { inputs: unknown }).inputs = 'a'; }), /broken.axon: layer "res" .* got "a"/);
+  });
+
+  it('a hand-edited graph file with a typo or a dead branch fails on load, naming the file (compiled or not)', () => {
+    badFile(edited((ls) => { ls.find((l) => l.name === 'res')!.inputs = ['a', 'bb']; }), /broken.axon: the graph does not describe a valid model: res: input "bb" is not a layer/);
+    for (const compile of [false, true])   // cat no longer reads res: res feeds nothing
+      badFile(edited((ls) => { ls.find((l) => l.name === 'cat')!.inputs = [MODEL_INPUT, 'a', 'b']; }, compile), /broken.axon: the graph does not describe a valid model: .*res feeds no other layer/);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { tune, applyValues } from '../../src/cli/tune.js';
-import { train } from '../../src/cli/train.js';
+import { train, buildModel } from '../../src/cli/train.js';
 import { AxonError } from '../../src/errors.js';
 
 const root = resolve(__dirname, '../..');
@@ -46,6 +46,17 @@ describe('axon tune', () => {
     const rep = await train(join(out, 'best.json'), { epochs: 1, progress: false });
     expect(existsSync(join(out, 'best', 'model.axon'))).toBe(true);
     expect((rep.test as { accuracy: number }).accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('axon train: an --out that cannot be created is an AxonError naming it', async () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    await expect(train(config('plain', {}), { epochs: 1, progress: false, out: join(dir, 'a-file', 'out') }))
+      .rejects.toThrowError(/a-file\/out: cannot create the output directory \(ENOTDIR\); choose another --out/);
+  });
+
+  it('axon train: a graph config that writes "input" for "inputs" is told so', () => {
+    const cfg = { model: { layers: [{ type: 'dense', name: 'a', units: 4 }, { type: 'dense', name: 'b', units: 4 }, { type: 'add', input: ['a', 'b'] }] } };
+    expect(() => buildModel(cfg as never, [3], 1)).toThrowError(/model.layers\[2\] \(add\): unknown key "input"; the layers a layer reads go in "inputs"/);
   });
 
   it('grid search prunes hopeless trials by the median rule on the per-epoch validation loss', async () => {
