@@ -49,7 +49,9 @@ async function jsShard(dir: string, p: string): Promise<Uint8Array> {
 export interface ImportResult { out: string; layers: number; params: number; inputShape: number[]; note: string }
 
 /** Converts model.onnx or a TF.js model.json (shards beside it) into an Axon model file. */
-export async function importModel(input: string, opts: { out: string; name?: string }): Promise<ImportResult> {
+export async function importModel(input: string, opts: { out: string; name?: string; output?: string; inputShape?: number[] }): Promise<ImportResult> {
+  if ((opts.output !== undefined || opts.inputShape !== undefined) && extname(input).toLowerCase() === '.onnx')
+    throw new AxonError('BAD_ARGUMENT', `${input}: --output and --input-shape apply to TensorFlow.js graph models (an ONNX graph has one output and its own input shape)`);
   const ext = extname(input).toLowerCase();
   let model, note = '', extra: Record<string, unknown>;
   if (ext === '.onnx') {
@@ -68,7 +70,8 @@ export async function importModel(input: string, opts: { out: string; name?: str
       throw new AxonError('BAD_MODEL_FILE', `${input}: not JSON (${(e as Error).message})`);
     }
     const graph = mj.format === 'graph-model' || Array.isArray(mj.modelTopology?.node);
-    const r = graph ? await importTfjsGraph(mj as TfjsGraphJson, o) : await importTfjsLayers(mj as TfjsModelJson, o);
+    if (!graph && (opts.output !== undefined || opts.inputShape !== undefined)) throw new AxonError('BAD_ARGUMENT', `${input}: --output and --input-shape apply to TensorFlow.js graph models; this is a layers model (one output, input shape in its config)`);
+    const r = graph ? await importTfjsGraph(mj as TfjsGraphJson, { ...o, output: opts.output, inputShape: opts.inputShape }) : await importTfjsLayers(mj as TfjsModelJson, o);
     model = r.model;
     extra = { importedFrom: { format: graph ? 'tfjs-graph' : 'tfjs-layers', file: input, paramSources: r.paramSources } };
   } else throw new AxonError('BAD_ARGUMENT', `${input}: expected a .onnx file, a TensorFlow.js model.json, or a JavaScript module exporting one (model.min.js)`);

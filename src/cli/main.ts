@@ -126,9 +126,11 @@ Example (models/tune/digits.json):
     .argument('<model>', 'model.onnx, model.json, or a JavaScript module exporting the model.json (as npm packages ship them: model.min.js; it is run to read it)')
     .requiredOption('-o, --out <file>', 'Axon model file to write (.axon)')
     .option('--name <name>', 'model name')
+    .option('--output <node>', 'TF.js graph model: the node whose value the model outputs (default: the signature output, else the one node nothing reads)')
+    .option('--input-shape <dims>', 'TF.js graph model: per-sample input shape when the graph leaves it open, e.g. 224,224,3', (v: string) => v.split(',').map((d) => Number(d.trim())))
     .addHelpText('after', '\nONNX (N, C, H, W) inputs become channels-last (N, H, W, C) Axon inputs.\nExample:\n  axon import resnet_block.onnx --out block.axon\n  axon import web_model/model.json --out model.axon\n  axon import node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js --out nsfw.axon')
     .action(async (model: string, o) => {
-      const r = await importModel(model, { out: o.out, name: o.name });
+      const r = await importModel(model, { out: o.out, name: o.name, output: o.output, inputShape: o.inputShape });
       process.stderr.write(`wrote ${r.out}: ${r.layers} layers, ${r.params} parameters, input [N, ${r.inputShape}]${r.note ? `; ${r.note}` : ''}\n`);
     });
   p.command('export')

@@ -58,7 +58,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   };
   const outs = opts.output ? [opts.output] : Object.values(mj.signature?.outputs ?? {}).map((o) => tensorName(o.name ?? '')!).filter(Boolean);
   const cands = outs.length ? outs : sinks();
-  if (cands.length !== 1) throw new AxonError('BAD_ARGUMENT', `${file}: the graph has ${cands.length} outputs (${cands.join(', ')}); pass { output: <node name> } to choose one`);
+  if (cands.length !== 1) throw new AxonError('BAD_ARGUMENT', `${file}: the graph has ${cands.length} outputs (${cands.join(', ')}); pass { output: <node name> } (CLI: --output <node>) to choose one`);
   const outputName = cands[0];
   if (!nodeOf(outputName)) throw new AxonError('BAD_ARGUMENT', `${file}: no node "${outputName}" in the graph`);
   const order: TfNode[] = [], state = new Map<string, 1 | 2>(), stack: Array<[TfNode, number]> = [[nodeOf(outputName)!, 0]];
@@ -91,7 +91,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   if ((pa.type('dtype') ?? 'DT_FLOAT') !== 'DT_FLOAT') fail([`${nodeLabel(ph)}: the input is ${pa.type('dtype')}; only float32 inputs are supported`]);
   const inputShape = opts.inputShape ?? full?.slice(1) ?? [];
   if (!inputShape.length || inputShape.some((d) => !(Number.isInteger(d) && d > 0)))
-    throw new AxonError('BAD_ARGUMENT', `${file}: the input "${ph.name}" has shape [${full ?? '?'}]; the importer needs fixed per-sample sizes: pass { inputShape: [h, w, c] }`);
+    throw new AxonError('BAD_ARGUMENT', `${file}: the input "${ph.name}" has shape [${full ?? '?'}]; the importer needs fixed per-sample sizes: pass { inputShape: [h, w, c] } (CLI: --input-shape h,w,c)`);
   const staticBatch = full && full[0] > 0 ? full[0] : undefined;
 
   // convert

@@ -155,6 +155,8 @@ describe('TensorFlow.js graph import vs tfjs-converter on the CPU backend (1e-4)
   });
 });
 
+const fixtureOnnx = new URL('../fixtures/onnx/torch_mlp.onnx', import.meta.url).pathname;
+
 describe('axon import of a graph model.json', () => {
   it('writes an .axon file (graph wiring kept) that predicts what tfjs-converter does', async () => {
     const g = mobileBlock(), dir = mkdtempSync(join(tmpdir(), 'axon-tfgraph-'));
@@ -167,6 +169,22 @@ describe('axon import of a graph model.json', () => {
       expect((graph.extra?.importedFrom as { format: string }).format).toBe('tfjs-graph');
       const x = randn(2 * 192, 8), want = await tfjsRun(g, x, [2, 8, 8, 3], 'Identity');
       expect(maxDiff((await model.predict(new Tensor(x, [2, 8, 8, 3]))).data, want)).toBeLessThanOrEqual(1e-4);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('--output picks one output of a two-output graph; --output and --input-shape are refused for other formats', async () => {
+    const two = mobileBlock(), dir = mkdtempSync(join(tmpdir(), 'axon-tfgraph-'));
+    (two.modelTopology as { node: unknown[] }).node.push({ name: 'features', op: 'Relu', input: ['pool/Mean'], attr: { T: A.T } });
+    try {
+      writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: two.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: two.weightSpecs }] }));
+      writeFileSync(join(dir, 'group1-shard1of1.bin'), new Uint8Array(two.weightData));
+      await expect(importModel(join(dir, 'model.json'), { out: join(dir, 'm.axon') })).rejects.toThrowError(/2 outputs \(Identity, features\); pass \{ output: <node name> \} \(CLI: --output <node>\)/);
+      await importModel(join(dir, 'model.json'), { out: join(dir, 'm.axon'), output: 'features', inputShape: [8, 8, 3] });
+      const { model } = modelFromBytes(readFileSync(join(dir, 'm.axon')), 'm.axon', e);
+      const x = randn(2 * 192, 9), want = await tfjsRun(two, x, [2, 8, 8, 3], 'features');
+      expect(model.outputShape).toEqual([8]);
+      expect(maxDiff((await model.predict(new Tensor(x, [2, 8, 8, 3]))).data, want)).toBeLessThanOrEqual(1e-4);
+      await expect(importModel(fixtureOnnx, { out: join(dir, 'o.axon'), output: 'x' })).rejects.toThrowError(/--output and --input-shape apply to TensorFlow.js graph models/);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
