@@ -93,7 +93,44 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
 export function layerFromConfig(type: string, config: Record<string, unknown>, name: string): Layer {
   const make = LAYER_TYPES[type];
   if (!make) throw new AxonError('BAD_MODEL_FILE', `layer "${name}" has unknown type "${type}" (known: ${Object.keys(LAYER_TYPES).join(', ')}); the file may come from a newer Axon`);
-  const l = make(config);
+  let l: Layer;
+  try { l = make(config); } catch (e) {
+    // a required option reported missing while the config has a near spelling of it: say so
+    const words: string[] = e instanceof AxonError ? e.message.match(/[A-Za-z]\w+/g) ?? [] : [];
+    const typo = Object.keys(config).filter((k) => !COMMON_OPTIONS.includes(k) && !words.includes(k)).map((k) => [k, words.find((w) => w !== k && near(w, k))]).find(([, w]) => w);
+    if (typo) throw new AxonError((e as AxonError).code, `${(e as Error).message} (the config has "${typo[0]}": did you mean "${typo[1]}"?)`);
+    throw e;
+  }
   l.name = name;
+  misspelled(type, config, l);
   return l;
+}
+
+/** Options every layer may take besides those its config() lists (saved only when set, or not saved). */
+const COMMON_OPTIONS = ['name', 'trainable', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'quant'];
+
+/**
+ * A config key that no layer option has but one of this layer's options nearly has (`unit` for
+ * `units`, `activaton`): a typo that would otherwise be ignored silently.
+ */
+function misspelled(type: string, config: Record<string, unknown>, l: Layer): void {
+  const known = [...new Set([...Object.keys(l.config()), ...COMMON_OPTIONS])];
+  for (const k of Object.keys(config)) {
+    if (known.includes(k)) continue;
+    const close = known.find((o) => near(o, k));
+    if (close) throw new AxonError('BAD_CONFIG', `${l.name || type}: unknown option "${k}" for a ${type} layer; did you mean "${close}"? (its options: ${known.filter((o) => o !== 'quant').join(', ')})`);
+  }
+}
+
+/** b looks like a misspelling of option a */
+const near = (a: string, b: string) => a.toLowerCase() === b.toLowerCase() || (a.length >= 4 && editDistance(a, b) <= Math.min(2, Math.floor(a.length / 4)));
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }

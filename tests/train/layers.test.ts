@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { Sequential, layers, Tensor, modelToBytes, modelFromBytes, AxonError } from '../../src/index.js';
 import { Engine } from '../../src/runtime/engine.js';
+import { layerFromConfig } from '../../src/layers/index.js';
 import { engine, randn, randInt } from '../helpers.js';
 import { checkModelGradients } from './model-gradcheck.js';
 
@@ -43,6 +44,14 @@ describe('conv, pool and norm layers', () => {
     expect(() => m().add(layers.maxPool2d({ poolSize: 5 }))).toThrowError(/maxPool2d_1: pool 5x5 is larger/);
     expect(() => m().add(layers.dense({ units: 2 }))).toThrowError(/add a Flatten/);
     expect(() => new Sequential({ inputShape: [8] }).add(layers.conv2d({ filters: 2, kernelSize: 1 }))).toThrowError(/conv2d_1: Conv2D expects inputs of shape \[height, width, channels\]/);
+  });
+
+  it('a misspelled option in a config (CLI configs, model files) is named, with the option it resembles', () => {
+    expect(() => layerFromConfig('dense', { unit: 10 }, 'd')).toThrowError(/units must be a positive integer, got undefined \(the config has "unit": did you mean "units"\?\)/);
+    expect(() => layerFromConfig('dense', { units: 10, activaton: 'relu' }, 'd')).toThrowError(/d: unknown option "activaton" for a dense layer; did you mean "activation"\?/);
+    expect(() => layerFromConfig('conv2d', { filters: 3, kernelsize: 3 }, 'c')).toThrowError(/did you mean "kernelSize"/);
+    // options a layer takes but does not save, and keys unlike any option, are not refused
+    expect(layerFromConfig('dense', { units: 4, kernelInitializer: 'heNormal', comment: 'mine' }, 'd').type).toBe('dense');
   });
 
   it('whole-model gradients match central differences of the loss', async () => {
