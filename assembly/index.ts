@@ -21,3 +21,4 @@ export * from './kernels/merge';
 export * from './kernels/augment';
 export * from './kernels/q8_conv';
 export * from './kernels/q8_dyn';
+export * from './kernels/q8_add';

@@ -236,6 +236,8 @@ const defs: Def[] = [
   { name: 'gather_runs_bwd', family: 'layout', kernel: 'f32_gather_runs_bwd__simd',
     args: [p('dx', 'f32', (d) => d.N * d.S), p('dy', 'f32', (d) => d.N * d.J), p('runs', 'i32', (d) => 2 * d.R), i('N'), i('S'), i('J'), i('R')],
     validate: (d) => sizesValidate(d, ['N', 'S', 'J', 'R']) },
+  // q8_add (assembly/kernels/q8_add.ts): int8 residual add, each tensor with its own scale and zero point; qp: q8AddParams
+  { name: 'qs8_add', family: 'q8_add', kernel: 'qs8_add_qp__simd', args: [p('y', 'i8', n), p('a', 'i8', n), p('b', 'i8', n), p('qp', 'x32', () => 8), i('n')] },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));
@@ -388,6 +390,21 @@ export function q8QuantParams(scale: number, zp: number): ArrayBuffer {
   if (!isScale(scale) || !isZp(zp)) throw new AxonError('BAD_ARGUMENT', `int8 quantize: scale=${scale}, zero point=${zp} are invalid: the scale must be a positive finite f32 number and the zero point an integer in [-128, 127]`);
   const b = new ArrayBuffer(8), dv = new DataView(b);
   dv.setFloat32(0, scale, true); dv.setInt32(4, zp, true);
+  return b;
+}
+
+/**
+ * The 8-word qp block of qs8_add: [za i32, sa f32, zb i32, sb f32, sy f32, zy i32, qmin i32, qmax i32]
+ * (inputs a, b and output y; the clamp fuses ReLU / ReLU6 as in q8GemmParams).
+ */
+export function q8AddParams(q: { za: number; sa: number; zb: number; sb: number; sy: number; zy: number; qmin?: number; qmax?: number }): ArrayBuffer {
+  const { za, sa, zb, sb, sy, zy, qmin = -128, qmax = 127 } = q;
+  const bad = !isZp(za) ? `input zero point za=${za}` : !isScale(sa) ? `input scale sa=${sa}` : !isZp(zb) ? `input zero point zb=${zb}` : !isScale(sb) ? `input scale sb=${sb}`
+    : !isScale(sy) ? `output scale sy=${sy}` : !isZp(zy) ? `output zero point zy=${zy}` : !(isZp(qmin) && isZp(qmax) && qmin <= qmax) ? `clamp range [${qmin}, ${qmax}]` : null;
+  if (bad) throw new AxonError('BAD_ARGUMENT', `int8 add: ${bad} is invalid: scales must be positive finite f32 numbers, zero points and clamps integers in [-128, 127] with qmin <= qmax`);
+  const b = new ArrayBuffer(32), dv = new DataView(b);
+  dv.setInt32(0, za, true); dv.setFloat32(4, sa, true); dv.setInt32(8, zb, true); dv.setFloat32(12, sb, true);
+  dv.setFloat32(16, sy, true); dv.setInt32(20, zy, true); dv.setInt32(24, qmin, true); dv.setInt32(28, qmax, true);
   return b;
 }
 
