@@ -16,6 +16,7 @@ import { f32_random_flip_fwd__simd, f32_random_translate_fwd__simd, f32_random_r
 import { qs8_conv2d_fwd_qp__relaxed, qs8_dwconv2d_fwd_qp__simd, qs8_maxpool2d_fwd__simd } from './kernels/q8_conv';
 import { qs8_quantize_dynamic__simd, qs8_gemm_f32_fwd_qp__relaxed } from './kernels/q8_dyn';
 import { f32_mul_bcast_fwd__simd, f32_mul_bcast_bwd_x__simd, f32_mul_bcast_bwd_g__simd } from './kernels/merge';
+import { qs8_add_qp__simd } from './kernels/q8_add';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -26,10 +27,10 @@ import { f32_mul_bcast_fwd__simd, f32_mul_bcast_bwd_x__simd, f32_mul_bcast_bwd_g
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 91;
+export const OP_COUNT: i32 = 92;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0xc132b73a; }
+export function ops_hash(): u32 { return 0x3c5c9b1f; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -125,6 +126,7 @@ export function op_argc(op: i32): i32 {
     case 89: return 7;
     case 90: return 8;
     case 91: return 7;
+    case 92: return 5;
     default: return -1;
   }
 }
@@ -223,6 +225,7 @@ export function op_ptr_mask(op: i32): u32 {
     case 89: return 0x7;
     case 90: return 0x7;
     case 91: return 0x7;
+    case 92: return 0xf;
     default: return 0;
   }
 }
@@ -412,6 +415,8 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_gather_runs_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
     case 91: // gather_runs_bwd
       f32_gather_runs_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
+    case 92: // qs8_add
+      qs8_add_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4)); return 0;
     default: return -1;
   }
 }
