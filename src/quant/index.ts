@@ -5,4 +5,5 @@ export { QLayer, Quantize, Dequantize, QMaxPool2D } from './layers.js';
 export { QDense, QDenseDynamic, type QDenseOptions, type QDenseDynamicOptions } from './qdense.js';
 export { QConv2D, type QConv2DOptions } from './qconv.js';
 export { FakeQuantDynamic } from './fakequant.js';
+export { QAdd, type QAddOptions } from './qadd.js';
 export { qparamsFromRange, quantizeWeights, quantizeBias, fusedClamp, type QParams, type FusedActivation } from './scheme.js';

@@ -7,8 +7,10 @@
 //         parameters from the calibrated range of the group's last unit. A Dense whose output feeds
 //         f32 code (the end, softmax) writes f32 directly (qs8_gemm_f32) instead of int8 logits.
 //   MaxPool2D on int8 → QMaxPool2D;  Flatten / Reshape → as is (they alias);  Dropout → dropped;
-//   merge layers (Add, Concatenate, Multiply) and anything else → the f32 layer itself (frozen),
-//   each input behind a Dequantize.
+//   Add of two int8 values (or values with an int8 copy already) [+ ReLU / ReLU6, fused] → QAdd,
+//       output parameters from the calibrated range;
+//   other merge layers (Concatenate, Multiply) and anything else → the f32 layer itself (frozen),
+//       each input behind a Dequantize.
 // A Quantize layer enters the int8 domain where needed (calibrated on that tensor's range), a
 // Dequantize leaves it; both are made once per value and shared by its readers. A batch norm or
 // activation joins the group only when it is the unit's one reader. mode 'dynamic': Dense → QDenseDynamic (no calibration), the rest stays f32.
@@ -24,6 +26,7 @@ import { calibrate, CalibrationMethod, Ranges } from './calibrate.js';
 import { Quantize, Dequantize, QMaxPool2D, QLayer } from './layers.js';
 import { QDense, QDenseDynamic } from './qdense.js';
 import { QConv2D } from './qconv.js';
+import { QAdd } from './qadd.js';
 import { FusedActivation, hwioToOhwi, qparamsFromRange, QParams, quantizeBias, quantizeWeights } from './scheme.js';
 import type { Activation } from '../layers/activation.js';
 import type { Conv2D } from '../layers/conv.js';
@@ -101,6 +104,17 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
     val.set(end, { name: push(l, inputs[i].map(f32Of), Object.fromEntries(u.params.map((p) => [p.name, w.get(`${u.name}.${p.name}`)!]))), dom: 'f32' });
     return end;
   };
+  /** the group at unit i: [relu / relu6, fused when it is the unit's one reader]; returns its last unit and activation */
+  const fusedAct = (i: number): { end: number; act: FusedActivation } => {
+    const a = onlyReader(i) as Activation | undefined;
+    return a?.type === 'activation' && readers[i][0] === i + 1 && (a.activation === 'relu' || a.activation === 'relu6') ? { end: i + 1, act: a.activation } : { end: i, act: 'linear' };
+  };
+  /** Add of two int8 values → QAdd [+ ReLU / ReLU6], output parameters from the group's calibrated range */
+  const pushQAdd = (i: number): number => {
+    const { end, act } = fusedAct(i), [a, b] = inputs[i].map(i8Of), qout = qparamsFromRange(...range(end));
+    val.set(end, { name: push(new QAdd({ activation: act, name: units[i].name, quant: { inputs: [a.q, b.q], output: qout } }), [a.name, b.name]), dom: qout });
+    return end;
+  };
   const PLUMBING = ['flatten', 'reshape', 'dropout'];
   /** whether some reader of unit j (through flatten / reshape / dropout) computes in int8 */
   const int8Reader = (j: number): boolean => readers[j].some((k) => (PLUMBING.includes(units[k].type) ? int8Reader(k) : QUANTIZABLE.has(units[k].type) || units[k].type === 'maxPool2d'));
@@ -115,14 +129,14 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
       val.set(i, { name: push(new QMaxPool2D({ ...(u.config() as Pool2DOptions), name: u.name }), [val.get(src)!.name]), dom: val.get(src)!.dom });
       continue;
     }
+    if (u.type === 'add' && mode === 'static' && inputs[i].length === 2 && inputs[i].every((j) => val.get(j)!.dom !== 'f32' || asI8.has(j))) { i = pushQAdd(i); continue; }
     const conv = u as Conv2D;
     if (!QUANTIZABLE.has(u.type) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2]) || (mode === 'dynamic' && u.type !== 'dense')) { i = copyF32(i); continue; }
 
     // the group: u [+ batch norm] [+ relu / relu6], each the one reader of the unit before
-    let end = i, bn: BatchNormalization | undefined, act: FusedActivation = 'linear';
+    let end = i, bn: BatchNormalization | undefined, act: FusedActivation;
     if (onlyReader(end)?.type === 'batchNormalization' && readers[end][0] === end + 1) bn = units[++end] as BatchNormalization;
-    const a = onlyReader(end) as Activation | undefined;
-    if (a?.type === 'activation' && readers[end][0] === end + 1 && (a.activation === 'relu' || a.activation === 'relu6')) { act = a.activation; end++; }
+    ({ end, act } = fusedAct(end));
     const { weight, bias } = folded(u, bn, w);
     const OC = u.type === 'dense' ? (u as Dense).units : conv.filters;
 

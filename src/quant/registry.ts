@@ -6,6 +6,7 @@ import { Quantize, Dequantize, QMaxPool2D } from './layers.js';
 import { QDense, QDenseDynamic, QDenseOptions, QDenseDynamicOptions } from './qdense.js';
 import { QConv2D, QConv2DOptions } from './qconv.js';
 import { FakeQuantDynamic } from './fakequant.js';
+import { QAdd, QAddOptions } from './qadd.js';
 import type { QParams } from './scheme.js';
 
 export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -16,4 +17,5 @@ export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>)
   qconv2d: (c) => new QConv2D(c as unknown as QConv2DOptions),
   qmaxPool2d: (c) => new QMaxPool2D(c as Pool2DOptions),
   fakeQuantDynamic: (c) => new FakeQuantDynamic(c as { name?: string }),
+  qadd: (c) => new QAdd(c as unknown as QAddOptions),
 };

@@ -2,9 +2,9 @@
 // a float64 dequantize → f32 layer → quantize reference within 1 LSB; int8 max pooling exact; the
 // f32-output and dynamic Dense layers to f32 rounding of the dequantized math; no backward, no grads.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { Sequential, Tensor } from '../../src/index.js';
+import { Model, Sequential, Tensor, modelToBytes, modelFromBytes } from '../../src/index.js';
 import { Engine } from '../../src/runtime/engine.js';
-import { Quantize, Dequantize, QDense, QDenseDynamic, QConv2D, QMaxPool2D, QParams, quantizeWeights, quantizeBias, fusedClamp } from '../../src/quant/index.js';
+import { Quantize, Dequantize, QDense, QDenseDynamic, QConv2D, QMaxPool2D, QAdd, QParams, quantizeWeights, quantizeBias, fusedClamp } from '../../src/quant/index.js';
 import { convOut } from '../../src/ops.js';
 import { engine, randn } from '../helpers.js';
 
@@ -126,7 +126,29 @@ describe('int8 layers in a model', () => {
     expect(await grads()).toEqual(['dact:2:dequantize_1']);
   });
 
+  it('QAdd (different input parameters, fused ReLU6) is within 1 LSB of dequantize → add → quantize; saved and loaded with its parameters', async () => {
+    const [N, S] = [3, [5, 4, 7]], n = N * 140, x = randn(n, 12, 2), qa = { scale: Math.fround(0.045), zeroPoint: -5 }, qb = { scale: Math.fround(0.031), zeroPoint: 40 }, qy = { scale: Math.fround(0.03), zeroPoint: -90 };
+    const g = new Model({ inputShape: S, engine: e });
+    g.add(new Quantize({ name: 'qa', quant: { output: qa } }), { inputs: ['input'] });
+    g.add(new Quantize({ name: 'qb', quant: { output: qb } }), { inputs: ['input'] });
+    g.add(new QAdd({ name: 'sum', activation: 'relu6', quant: { inputs: [qa, qb], output: qy } }), { inputs: ['qa', 'qb'] });
+    g.add(new Dequantize({ quant: { input: qy } }));
+    const xt = new Tensor(x, [N, ...S]), y = (await g.predict(xt, { batchSize: 2 })).data as Float32Array;
+    const [qmin, qmax] = fusedClamp('relu6', qy), dq = (v: number, q: QParams) => (quant(v, q) - q.zeroPoint) * q.scale;
+    const want = Float64Array.from(x, (v) => (Math.min(qmax, Math.max(qmin, quant(dq(v, qa) + dq(v, qb), qy))) - qy.zeroPoint) * qy.scale);
+    within1(y, want, qy.scale, 'qadd');
+    expect(Math.min(...y)).toBe(0);   // relu clamps at the zero point
+    expect(Math.max(...y)).toBeCloseTo(6, 1);   // relu6's top
+    const back = modelFromBytes(modelToBytes(g), 'qadd.axon', e).model, sum = back.layers.find((l) => l.name === 'sum') as QAdd;
+    expect([sum.type, sum.config(), sum.qin, sum.qout]).toEqual(['qadd', { activation: 'relu6' }, [qa, qb], qy]);
+    expect((await back.predict(xt)).data).toEqual(y);
+  });
+
   it('refuses bad quantization parameters and unsupported shapes with typed errors', () => {
+    expect(() => new QAdd({ quant: { inputs: [QIN] as unknown as [QParams, QParams], output: QIN } })).toThrowError(/quant.inputs must hold the two inputs/);
+    expect(() => new QAdd({ activation: 'sigmoid' as 'relu', quant: { inputs: [QIN, QIN], output: QIN } })).toThrowError(/fuses only linear, relu or relu6/);
+    expect(() => new QAdd({ quant: { inputs: [QIN, { scale: -1, zeroPoint: 0 }], output: QIN } })).toThrowError(/input 1: quantization parameters/);
+    expect(() => new QAdd({ quant: { inputs: [QIN, QIN], output: QIN } }).buildMerge([[2, 3], [3, 2]])).toThrowError(/inputs of one shape/);
     expect(() => new Quantize({ quant: { output: { scale: 0, zeroPoint: 0 } } })).toThrowError(/scale: positive finite/);
     expect(() => new Dequantize({ quant: { input: { scale: 1, zeroPoint: 200 } } })).toThrowError(/zeroPoint: integer in \[-128, 127\]/);
     expect(() => new QDense({ units: 3, activation: 'tanh', quant: { input: QIN, output: QIN } })).toThrowError(/fuses only linear, relu or relu6/);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Model, Sequential, layers, Tensor, modelToBytes, modelFromBytes, decodeSafetensors } from '../../src/index.js';
 import { parseNpy } from '../../src/data/npy.js';
 import { Engine } from '../../src/runtime/engine.js';
-import { quantizeModel, paramBytes } from '../../src/quant/index.js';
+import { quantizeModel, paramBytes, QAdd, QConv2D } from '../../src/quant/index.js';
 import { engine } from '../helpers.js';
 
 let e: Engine;
@@ -109,7 +109,7 @@ describe('post-training quantization (digits CNN)', () => {
 });
 
 describe('post-training quantization of a graph model (digits residual CNN)', () => {
-  it('residual add, channel concat and a shared stem: int8 convolutions, f32 merges, accuracy within 2 points', async () => {
+  it('residual add, channel concat and a shared stem: int8 convolutions, int8 add (ReLU fused), f32 concat, accuracy within 2 points', async () => {
     const g = new Model({ inputShape: [8, 8, 1], seed: 5, engine: e });
     g.add(layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'stem' }));
     g.add(layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'c1' })).add(layers.batchNormalization({ name: 'bn1' }));
@@ -125,10 +125,15 @@ describe('post-training quantization of a graph model (digits residual CNN)', ()
     expect(gAcc).toBeGreaterThan(0.9);
     const q = await quantizeModel(g, calib);
     expect(q).toBeInstanceOf(Model);
-    expect(q.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qconv2d', 'dequantize', 'dequantize', 'add', 'activation', 'maxPool2d',
-      'quantize', 'qconv2d', 'dequantize', 'concatenate', 'flatten', 'quantize', 'qdense', 'activation']);
-    expect(q.inputsOf('res')).toEqual(['dequantize_1', 'dequantize_2']);   // stem and bn1-folded c1, each dequantized once
-    expect(q.inputsOf('side')).toEqual(['quantize_2']);
+    expect(q.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qconv2d', 'qadd', 'qmaxPool2d', 'qconv2d',
+      'dequantize', 'dequantize', 'concatenate', 'flatten', 'quantize', 'qdense', 'activation']);
+    expect(q.inputsOf('res')).toEqual(['stem', 'c1']);   // stem and bn1-folded c1 stay int8
+    const res = q.layers.find((l) => l.name === 'res') as QAdd, [stem, c1] = ['stem', 'c1'].map((n) => q.layers.find((l) => l.name === n) as QConv2D);
+    expect(res.config()).toEqual({ activation: 'relu' });
+    expect(res.qin).toEqual([stem.qout, c1.qout]);
+    expect(res.qout.zeroPoint).toBe(-128);   // calibrated on the ReLU's output: non-negative
+    expect(q.inputsOf('side')).toEqual(['pool']);
+    expect(q.inputsOf('cat')).toEqual(['dequantize_1', 'dequantize_2']);
     const acc = await accuracy(q);
     expect(Math.abs(acc - gAcc), `f32 ${gAcc}, int8 ${acc}`).toBeLessThanOrEqual(0.02);
     console.log(`graph PTQ (digits residual CNN): f32 ${(gAcc * 100).toFixed(2)} %, int8 ${(acc * 100).toFixed(2)} %, ${paramBytes(g)} → ${paramBytes(q)} parameter bytes`);
