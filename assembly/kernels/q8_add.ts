@@ -7,7 +7,7 @@
 //   __simd  f32 multipliers ma = sa/sy, mb = sb/sy on the exact integer differences:
 //           nearest((a - za)*ma + (b - zb)*mb); within 1 LSB of the reference (no FMA, so the
 //           SIMD128 and relaxed builds agree bit for bit; its scalar tail does the same f32 ops).
-// 16 bytes per step: a - za and b - zb in i16 (|d| <= 255), widened to i32 and converted.
+//           16 bytes per step: a - za and b - zb in i16 (|d| <= 255), widened to i32 and converted.
 
 // @ts-ignore: decorator
 @inline function clampq(q: f32, zy: i32, qmin: i32, qmax: i32): i32 {
@@ -23,16 +23,23 @@ export function qs8_add__ref(y: usize, a: usize, b: usize, n: i32, za: i32, sa: 
   }
 }
 
+// Rounding without f32x4.nearest / min / max / trunc_sat (multi-instruction sequences in V8 on
+// x64): adding M = 1.5 * 2^23 rounds x to an integer, half to even, exactly when |x| < 2^22 (the
+// f32 spacing there is 1), so the bits of x + M minus (those of M, less zy) are nearest(x) + zy.
+// The clamp is then done on integers (saturating narrows, i8 min / max). __simd takes this path when
+// 255 * (sa + sb) / sy < 2^22, i.e. always for calibrated parameters; otherwise the f32 clamp first.
+const MAGIC: f32 = 12582912.0;
+
 // @ts-ignore: decorator
-@inline function add4(da: v128, db: v128, ma: v128, mb: v128, lo: v128, hi: v128, zv: v128): v128 {
+@inline function add4(da: v128, db: v128, ma: v128, mb: v128, m: v128, mbits: v128): v128 {
   const f = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(da), ma), f32x4.mul(f32x4.convert_i32x4_s(db), mb));
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.max(f32x4.nearest(f), lo), hi)), zv);
+  return i32x4.sub(f32x4.add(f, m), mbits);
 }
 
 // @ts-ignore: decorator
-@inline function add8(da: v128, db: v128, ma: v128, mb: v128, lo: v128, hi: v128, zv: v128): v128 {
-  const q0 = add4(i32x4.extend_low_i16x8_s(da), i32x4.extend_low_i16x8_s(db), ma, mb, lo, hi, zv);
-  const q1 = add4(i32x4.extend_high_i16x8_s(da), i32x4.extend_high_i16x8_s(db), ma, mb, lo, hi, zv);
+@inline function add8(da: v128, db: v128, ma: v128, mb: v128, m: v128, mbits: v128): v128 {
+  const q0 = add4(i32x4.extend_low_i16x8_s(da), i32x4.extend_low_i16x8_s(db), ma, mb, m, mbits);
+  const q1 = add4(i32x4.extend_high_i16x8_s(da), i32x4.extend_high_i16x8_s(db), ma, mb, m, mbits);
   return i16x8.narrow_i32x4_s(q0, q1);
 }
 
@@ -40,14 +47,17 @@ export function qs8_add__ref(y: usize, a: usize, b: usize, n: i32, za: i32, sa: 
 export function qs8_add__simd(y: usize, a: usize, b: usize, n: i32, za: i32, sa: f32, zb: i32, sb: f32,
                               sy: f32, zy: i32, qmin: i32, qmax: i32): void {
   const fa: f32 = sa / sy, fb: f32 = sb / sy;
-  const ma = f32x4.splat(fa), mb = f32x4.splat(fb), zav = i16x8.splat(<i16>za), zbv = i16x8.splat(<i16>zb);
-  const lo = f32x4.splat(<f32>(qmin - zy)), hi = f32x4.splat(<f32>(qmax - zy)), zv = i32x4.splat(zy);
   let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const va = v128.load(a + i), vb = v128.load(b + i);
-    const l = add8(i16x8.sub(i16x8.extend_low_i8x16_s(va), zav), i16x8.sub(i16x8.extend_low_i8x16_s(vb), zbv), ma, mb, lo, hi, zv);
-    const h = add8(i16x8.sub(i16x8.extend_high_i8x16_s(va), zav), i16x8.sub(i16x8.extend_high_i8x16_s(vb), zbv), ma, mb, lo, hi, zv);
-    v128.store(y + i, i8x16.narrow_i16x8_s(l, h));
+  if (<f64>255 * (<f64>fa + <f64>fb) < 4194304.0) {
+    const ma = f32x4.splat(fa), mb = f32x4.splat(fb), zav = i16x8.splat(<i16>za), zbv = i16x8.splat(<i16>zb);
+    const m = f32x4.splat(MAGIC), mbits = i32x4.splat(reinterpret<i32>(MAGIC) - zy);
+    const lo = i8x16.splat(<i8>qmin), hi = i8x16.splat(<i8>qmax);
+    for (; i + 16 <= n; i += 16) {
+      const va = v128.load(a + i), vb = v128.load(b + i);
+      const l = add8(i16x8.sub(i16x8.extend_low_i8x16_s(va), zav), i16x8.sub(i16x8.extend_low_i8x16_s(vb), zbv), ma, mb, m, mbits);
+      const h = add8(i16x8.sub(i16x8.extend_high_i8x16_s(va), zav), i16x8.sub(i16x8.extend_high_i8x16_s(vb), zbv), ma, mb, m, mbits);
+      v128.store(y + i, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(l, h), lo), hi));
+    }
   }
   for (; i < n; i++) {
     const f = <f32>(<i32>load<i8>(a + i) - za) * fa + <f32>(<i32>load<i8>(b + i) - zb) * fb;

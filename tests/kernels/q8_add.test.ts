@@ -98,6 +98,27 @@ describe(`int8 add (${BUILD} build)`, () => {
     }
   });
 
+  it('simd equals its f32 model bit for bit (nearest((a - za)*fround(sa/sy) + (b - zb)*fround(sb/sy))) in the body, the tail, and the path for huge sa/sy', () => {
+    const model = (c: Case) => {
+      const fa = Math.fround(c.sa / c.sy), fb = Math.fround(c.sb / c.sy);
+      return Int8Array.from(c.a, (a, i) => {
+        const v = Math.fround(Math.fround((a - c.za) * fa) + Math.fround((c.b[i] - c.zb) * fb));
+        const q = Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v);
+        return Math.min(c.qmax, Math.max(c.qmin, q + c.zy));
+      });
+    };
+    // sy = 2 * sa = 2 * sb: x = (da + db) / 2, half of them ties; an odd output zero point must not move them
+    const ties = { ...makeCase(301, 45), sa: Math.fround(0.02), sb: Math.fround(0.02), sy: Math.fround(0.04), zy: 7 };
+    for (const [k, c] of [makeCase(1031, 41), makeCase(77, 42, { act: 'relu' }), makeCase(35, 43, { equal: true }), ties].entries())
+      expect(kernel('qs8_add__simd', c), `case ${k}`).toEqual(model(c));
+    expect(ties.a.filter((a, i) => (a - ties.za + ties.b[i] - ties.zb) % 2 !== 0).length).toBeGreaterThan(100);
+    // sa / sy = 5e4: |x| can reach 2^22, where the fast rounding is not exact; everything saturates but small sums
+    const big = { ...makeCase(200, 44), sa: Math.fround(0.05), sb: Math.fround(0.04), sy: Math.fround(1e-6) };
+    const got = kernel('qs8_add__simd', big);
+    expect(got).toEqual(model(big));
+    within1(got, definition(big), 'huge sa/sy vs definition');
+  });
+
   it.each(['relu', 'relu6'] as const)('fused %s clamps to [qmin, qmax]', (act) => {
     const c = makeCase(203, 11, { act });
     const simd = kernel('qs8_add__simd', c);
