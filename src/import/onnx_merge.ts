@@ -1,4 +1,4 @@
-// ONNX nodes that join activations: Add / Sum of activations (residual connections), Concat, and
+// ONNX nodes that join activations: Add / Sum of activations (residual connections; QLinearAdd of int8 ones), Concat, and
 // Mul of an activation by an activation gate (squeeze-and-excitation: x * sigmoid(fc(pool(x)))).
 // Each becomes an Axon merge layer reading the buffers of its inputs (src/layers/merge.ts). The
 // inputs must agree on layout: same ONNX shape and element order for Add; for Concat, channels-last
@@ -9,26 +9,45 @@ import type { OnnxNode } from './onnx_proto.js';
 import { Attrs } from './onnx_graph.js';
 import { channelsLastOrder, channelsLastShape, isIdentity, sameOrder } from './onnx_layout.js';
 import { Converter, unsupported, ValueState } from './onnx_convert.js';
+import { actParams, typeName, typesOf } from './onnx_quant.js';
+import { QAdd } from '../quant/qadd.js';
+import type { FusedActivation } from '../quant/scheme.js';
 
 export type MergeHandler = (cv: Converter, n: OnnxNode, ins: ValueState[]) => void;
 
 const batchFirst = (ins: ValueState[]) => { if (ins.some((v) => v.batchAxis !== 0)) unsupported('joins tensors whose batch axis is not first'); };
 const shapes = (ins: ValueState[]) => ins.map((v) => `[N, ${v.act.onnx}]`).join(', ');
 
-/** x0 + x1 + … of activations with one shape: a residual connection. */
-const add: MergeHandler = (cv, n, ins) => {
+/** The inputs of an Add checked (one shape, one layout) and brought to the first one's Axon shape. */
+function addInputs(cv: Converter, n: OnnxNode, ins: ValueState[]): ValueState[] {
   batchFirst(ins);
   const a = ins[0].act;
   if (ins.some((v) => v.act.onnx.join() !== a.onnx.join())) unsupported(`adds activations of shapes ${shapes(ins)}; broadcasting between activations is not supported (only equal shapes)`);
   if (ins.some((v) => !sameOrder(v.act.order, a.order))) unsupported("adds activations held in different Axon layouts (a Transpose on one branch); transpose both branches alike");
   // an aliasing Reshape on one branch (e.g. (C) vs (1, 1, C)): bring every branch to the first one's Axon shape
-  const aligned = ins.map((v) => {
+  return ins.map((v) => {
     if (v.act.axon.join() === a.axon.join()) return v;
     cv.load(v, true);
     cv.emit(new Reshape({ targetShape: a.axon }), {}, n);
     return cv.state();
   });
-  cv.merge(new Add(), aligned, n, a);
+}
+
+/** x0 + x1 + … of activations with one shape: a residual connection. */
+const add: MergeHandler = (cv, n, ins) => cv.merge(new Add(), addInputs(cv, n, ins), n, ins[0].act);
+
+/**
+ * QLinearAdd (com.microsoft; also the QDQ group DQ + DQ → Add [→ Relu / Clip(0, 6)] → Q, fused in
+ * onnx_quant_fuse.ts) of two quantized activations of one shape → QAdd, int8 in and out.
+ */
+const qlinearAdd: MergeHandler = (cv, n, ins) => {
+  const types = typesOf(cv), t = [n.input[0], n.input[3]].map((v) => types.get(v));
+  if (ins.length !== 2 || t.some((d) => d === undefined)) unsupported('adds a tensor that is not a quantized activation; both inputs must be (put QuantizeLinear before them)');
+  const A = actParams(cv, n, 1, 'A', t[0]), B = actParams(cv, n, 4, 'B', t[1]), C = actParams(cv, n, 6, 'C', t[0]);
+  [A, B].forEach((p, k) => { if (p.dtype !== t[k]) unsupported(`input ${'AB'[k]} is ${typeName(t[k]!)} but ${'AB'[k]}_zero_point is ${typeName(p.dtype)}`); });
+  const activation = new Attrs(n).str('axon_activation', 'linear') as FusedActivation;
+  cv.merge(new QAdd({ activation, quant: { inputs: [A, B], output: C } }), addInputs(cv, n, ins), n, ins[0].act);
+  types.set(n.output[0], C.dtype);
 };
 
 /** Concat of channels-last maps, or of tensors held in ONNX order (flat vectors). */
@@ -67,4 +86,4 @@ const mul: MergeHandler = (cv, n, ins) => {
   cv.merge(new Multiply(), ins, n, x);
 };
 
-export const MERGE_HANDLERS: Record<string, MergeHandler> = { Add: add, Sum: add, Concat: concat, Mul: mul };
+export const MERGE_HANDLERS: Record<string, MergeHandler> = { Add: add, Sum: add, Concat: concat, Mul: mul, QLinearAdd: qlinearAdd };

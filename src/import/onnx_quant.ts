@@ -5,6 +5,7 @@
 //              groups (and DQ → MaxPool/Reshape → Q) are first rewritten to the QOperator ops below
 //              (onnx_quant_fuse.ts), so they run as int8 layers;
 //   QOperator  QLinearConv → QConv2D, QLinearMatMul / QGemm → QDense, MaxPool → QMaxPool2D,
+//              QLinearAdd → QAdd (onnx_merge.ts),
 //              Reshape/Flatten/Squeeze/Unsqueeze/Transpose as they are;
 //   dynamic    DynamicQuantizeLinear → MatMulInteger → Cast → Mul(scales) [→ Add bias] (fused to
 //              DynamicQuantizeMatMul) → QDenseDynamic; ConvInteger (DynamicQuantizeConv) → emulated.
@@ -34,11 +35,11 @@ type ActQ = QParams & { dtype: number };
 
 /** Per import: the ONNX integer type of every quantized activation, by value name (float values are absent). */
 const qtypes = new WeakMap<Converter, Map<string, number>>();
-const typesOf = (cv: Converter) => { let t = qtypes.get(cv); if (!t) qtypes.set(cv, (t = new Map())); return t; };
-const typeName = (dt: number) => (dt === DT.UINT8 ? 'uint8' : dt === DT.INT8 ? 'int8' : `type ${dt}`);
+export const typesOf = (cv: Converter) => { let t = qtypes.get(cv); if (!t) qtypes.set(cv, (t = new Map())); return t; };
+export const typeName = (dt: number) => (dt === DT.UINT8 ? 'uint8' : dt === DT.INT8 ? 'int8' : `type ${dt}`);
 
 /** Per-tensor parameters of an activation (scale input i, zero point i + 1) as Axon int8 parameters. */
-function actParams(cv: Converter, n: OnnxNode, i: number, what: string, dflt: number = DT.UINT8): ActQ {
+export function actParams(cv: Converter, n: OnnxNode, i: number, what: string, dflt: number = DT.UINT8): ActQ {
   const s = cv.c(n, i, `${what}_scale`), z = cv.c(n, i + 1, `${what}_zero_point`, true);
   if (s.data.length !== 1 || (z && z.data.length !== 1)) unsupported(`${what}_scale [${s.dims}] / ${what}_zero_point: an activation must be quantized per tensor (scalar scale and zero point)`);
   const dtype = z?.dtype ?? dflt, scale = Math.fround(s.data[0]), zp = z ? z.data[0] : 0;
@@ -202,9 +203,10 @@ export const isQuantOp = (op: string) => op in QUANT_HANDLERS;
 
 /** The handler for n when quantization decides it: quantization ops, and every op that reads a quantized activation. */
 export function quantHandler(cv: Converter, n: OnnxNode): Handler | undefined {
+  if (n.op_type === 'QLinearAdd') return undefined;   // a merge of two activations (onnx_merge.ts)
   const types = typesOf(cv), inT = n.input.map((i) => types.get(i)).find((t) => t !== undefined);
   const h = QUANT_HANDLERS[n.op_type] ?? (inT !== undefined && MOVES.has(n.op_type) ? move : undefined);
-  if (!h) return inT === undefined ? undefined : () => unsupported(`reads a quantized (${typeName(inT)}) tensor; only QLinearConv, QLinearMatMul, QGemm, DequantizeLinear and ${[...MOVES].join(', ')} take quantized inputs`);
+  if (!h) return inT === undefined ? undefined : () => unsupported(`reads a quantized (${typeName(inT)}) tensor; only QLinearConv, QLinearMatMul, QGemm, QLinearAdd, DequantizeLinear and ${[...MOVES].join(', ')} take quantized inputs`);
   return (c, m, a) => { const t = h(c, m, a, inT); if (t !== undefined) types.set(c.next ?? m.output[0], t); };
 }
 

@@ -2,6 +2,7 @@
 // the importer maps onto int8 layers (onnx_quant.ts), plus the checks that name what cannot be taken:
 //   QDQ        DQ(x) → Conv / MatMul / Gemm (weights DQ(int8/uint8 constant)) [→ Relu / Clip(0, 6)] → Q
 //                → QLinearConv / QLinearMatMul / QGemm (fused activation in `axon_activation`);
+//              DQ(a) + DQ(b) (non-constant) [→ Relu / Clip(0, 6)] → Q → QLinearAdd (fused activation too);
 //              DQ(x) → MaxPool / Reshape / Flatten / Squeeze / Unsqueeze / Transpose → Q with the same
 //                scale and zero point → that op on the quantized tensor (exact: the op commutes with
 //                the affine, increasing dequantization);
@@ -14,10 +15,10 @@ import { AT, OnnxNode } from './onnx_proto.js';
 import { Attrs, Const, nodeLabel } from './onnx_graph.js';
 
 /** com.microsoft ops the importer takes (their domain is dropped here). */
-const MS_OPS = new Set(['QGemm', 'DynamicQuantizeMatMul']);
+const MS_OPS = new Set(['QGemm', 'DynamicQuantizeMatMul', 'QLinearAdd']);
 /** Inputs that are quantization parameters and must be constants. */
 const QPARAMS: Record<string, number[]> = {
-  QuantizeLinear: [1, 2], DequantizeLinear: [1, 2], QLinearConv: [1, 2, 4, 5, 6, 7], QLinearMatMul: [1, 2, 4, 5, 6, 7], QGemm: [1, 2, 4, 5, 7, 8],
+  QuantizeLinear: [1, 2], DequantizeLinear: [1, 2], QLinearConv: [1, 2, 4, 5, 6, 7], QLinearMatMul: [1, 2, 4, 5, 6, 7], QGemm: [1, 2, 4, 5, 7, 8], QLinearAdd: [1, 2, 4, 5, 6, 7],
   DynamicQuantizeMatMul: [2, 3],
 };
 const MOVE_OPS = new Set(['MaxPool', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose']);
@@ -71,6 +72,20 @@ export function fuseQuant(input: OnnxNode[], consts: Map<string, Const>, outputs
       if (add && b && B && W && W.dims.length === 2 && B.data.length === W.dims[1] && B.dims.length <= 2) { group.push(add); bias = b; }
       const op = m.op_type === 'MatMulInteger' ? 'DynamicQuantizeMatMul' : 'DynamicQuantizeConv';
       rewrite(group, { ...m, op_type: op, input: [n.input[0], m.input[1], ws, m.input[3] ?? '', ...(bias ? [bias] : [])], output: [group[group.length - 1].output[0]] });
+      continue;
+    }
+    // QDQ add: DQ(a) + DQ(b) [→ activation] → Q; a DQ read by this Add alone goes with it, a shared one stays
+    if (n.op_type === 'Add') {
+      const [da, db] = n.input.map((v) => prod(v, 'DequantizeLinear'));
+      if (n.input.length !== 2 || !da || !db || isConst.has(da.input[0]) || isConst.has(db.input[0])) continue;
+      let last = only(n.output[0]);
+      const act = last && fusable(last), group = [n];
+      if (act) { group.push(last!); last = only(last!.output[0]); }
+      if (last?.op_type !== 'QuantizeLinear') continue;
+      const dqs = [...new Set([da, db])].filter((d) => !outSet.has(d.output[0]) && users.get(d.output[0])!.every((u) => u === n));
+      rewrite([...dqs, ...group, last], { ...n, op_type: 'QLinearAdd', output: [last.output[0]],
+        input: [da.input[0], da.input[1], da.input[2] ?? '', db.input[0], db.input[1], db.input[2] ?? '', last.input[1], last.input[2] ?? ''],
+        attribute: act ? [{ name: 'axon_activation', type: AT.STRING, s: new TextEncoder().encode(act) }] : [] });
       continue;
     }
     const d = prod(n.input[0] ?? '', 'DequantizeLinear');

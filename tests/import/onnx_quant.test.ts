@@ -12,6 +12,7 @@ import { DT, encodeOnnx } from '../../src/import/onnx_proto.js';
 import { modelToBytes, modelFromBytes } from '../../src/model/serialize.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
+import type { QAdd, Quantize } from '../../src/quant/index.js';
 import { conform, maxDiff, MAX_ERR, ortRun, q, quantize } from './kit.js';
 
 let e: Engine;
@@ -101,18 +102,25 @@ describe('ONNX import: QDQ activations → int8 layers (vs onnxruntime-node, wit
     expect(distinct(basic), 'the test output is not saturated').toBeGreaterThan(12);
   });
 
-  it('a residual block (one Q read by two DQs, DQ + DQ → Add → Q): int8 conv, f32 Add between Dequantize and Quantize', async () => {
+  it.each([['uint8', DT.UINT8, false], ['int8, Relu after the Add', DT.INT8, true]] as const)('a residual block (one Q read by two DQs, DQ + DQ → Add → Q), %s: int8 conv and int8 add (QAdd)', async (_label, dt, relu) => {
     const x = randn(2 * 3 * 64, ++seed), cw = randn(81, ++seed, 0.3), cbv = randn(3, ++seed, 0.1);
     const f = new OnnxBuilder('res_f32'), fc = f.node('Conv', ['x', f.init('cw', [3, 3, 3, 3], cw), f.init('cb', [3], cbv)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-    const rc = await range(f, fc, x), rs = await range(f, f.node('Add', [fc, 'x']), x);
-    const b = new OnnxBuilder('res_qdq'), px = actQ(b, 'x', lohi(x), DT.UINT8), pc = actQ(b, 'c', rc, DT.UINT8), ps = actQ(b, 's', rs, DT.UINT8);
+    const fs = f.node('Add', [fc, 'x']), rc = await range(f, fc, x), rs = await range(f, relu ? f.node('Relu', [fs]) : fs, x);
+    const b = new OnnxBuilder('res_qdq'), px = actQ(b, 'x', lohi(x), dt), pc = actQ(b, 'c', rc, dt), ps = actQ(b, 's', rs, dt);
     const xq = b.node('QuantizeLinear', ['x', px.s, px.z]), w = wdq(b, 'cw', cw, [3, 3, 3, 3], DT.INT8, 0), qb = qbias(cbv, px.step, w.sc);
     const bias = b.node('DequantizeLinear', [q(b, 'cb_q', DT.INT32, [3], qb.q), b.init('cb_s', [3], qb.scale), q(b, 'cb_z', DT.INT32, [3], [0, 0, 0])], { axis: 0 });
     const c = b.node('Conv', [b.node('DequantizeLinear', [xq, px.s, px.z]), w.out, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-    const sum = b.node('Add', [b.node('DequantizeLinear', [b.node('QuantizeLinear', [c, pc.s, pc.z]), pc.s, pc.z]), b.node('DequantizeLinear', [xq, px.s, px.z])]);
+    let sum = b.node('Add', [b.node('DequantizeLinear', [b.node('QuantizeLinear', [c, pc.s, pc.z]), pc.s, pc.z]), b.node('DequantizeLinear', [xq, px.s, px.z])]);
+    if (relu) sum = b.node('Relu', [sum]);
     const bytes = await b.build(input, b.node('DequantizeLinear', [b.node('QuantizeLinear', [sum, ps.s, ps.z]), ps.s, ps.z]));
-    const imp = await conform('qdq residual', bytes, x, X, e, ps.step * 1.0001);
-    expect(imp.model.layers.map((l) => l.type).sort()).toEqual(['add', 'dequantize', 'dequantize', 'dequantize', 'qconv2d', 'quantize', 'quantize']);
+    const imp = await conform(`qdq residual ${_label}`, bytes, x, X, e, ps.step * 1.0001);
+    expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qadd', 'dequantize']);
+    const add = imp.model.layers[2] as QAdd;
+    expect([add.config(), add.qin[1].zeroPoint, add.qout.scale]).toEqual([{ activation: relu ? 'relu' : 'linear' }, (imp.model.layers[0] as Quantize).q.zeroPoint, Math.fround(ps.step)]);
+    const got = imp.toOnnxOutput(await imp.model.predict(imp.toAxonInput(x))), basic = await ortBasic(bytes, x);
+    MAX_ERR[`qdq residual ${_label} (ort basic)`] = maxDiff(got, basic);
+    expect(maxDiff(got, basic)).toBeLessThanOrEqual(ps.step * 1.0001);
+    expect(distinct(basic), 'the test output is not saturated').toBeGreaterThan(12);
   });
 
   it('an int8 QDQ import saves and loads as an Axon model with the same outputs', async () => {
@@ -187,6 +195,47 @@ describe('ONNX import: QOperator (QLinearConv, QLinearMatMul, QGemm) vs onnxrunt
     });
     const imp = await conform('qgemm f32 out', bytes, x, [3, 20], e, 1e-4);
     expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qdense']);
+  });
+});
+
+/** A graph of b's nodes with com.microsoft ops (opset 13 + com.microsoft 1), input x of shape dims. */
+const msGraph = (b: OnnxBuilder, out: string, dims: (string | number)[]) => encodeOnnx({
+  ir_version: 8, opset_import: [{ domain: '', version: 13 }, { domain: 'com.microsoft', version: 1 }],
+  graph: { name: b.nodes[0].name, node: b.nodes, initializer: b.inits, output: [{ name: out, type: { tensor_type: { elem_type: DT.FLOAT } } }],
+    input: [{ name: 'x', type: { tensor_type: { elem_type: DT.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d })) } } } }] },
+});
+
+describe('ONNX import: QLinearAdd (com.microsoft, QOperator) vs onnxruntime-node', () => {
+  it.each([['uint8', DT.UINT8], ['int8', DT.INT8]] as const)('QLinearConv + QLinearAdd residual, %s activations → QConv2D + QAdd, within one output step', async (_l, dt) => {
+    const x = randn(2 * 3 * 64, ++seed), cw = randn(81, ++seed, 0.3), cbv = randn(3, ++seed, 0.1);
+    const f = new OnnxBuilder('qadd_f32'), fc = f.node('Conv', ['x', f.init('cw', [3, 3, 3, 3], cw), f.init('cb', [3], cbv)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    const rc = await range(f, fc, x), rs = await range(f, f.node('Add', ['x', fc]), x);
+    const b = new OnnxBuilder('qadd'), px = actQ(b, 'x', lohi(x), dt), pc = actQ(b, 'c', rc, dt), ps = actQ(b, 's', rs, dt);
+    const [wq, ws, wz] = quantize(cw, [3, 3, 3, 3], DT.INT8, 0), qb = qbias(cbv, px.step, ws);
+    const xq = b.node('QuantizeLinear', ['x', px.s, px.z]);
+    const c = b.node('QLinearConv', [xq, px.s, px.z, q(b, 'w_q', DT.INT8, [3, 3, 3, 3], wq), b.init('w_s', [3], ws), q(b, 'w_z', DT.INT8, [3], wz), pc.s, pc.z, q(b, 'b_q', DT.INT32, [3], qb.q)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    const sum = b.node('QLinearAdd', [xq, px.s, px.z, c, pc.s, pc.z, ps.s, ps.z]);   // the skip first: A is the model input's Quantize
+    b.nodes[b.nodes.length - 1].domain = 'com.microsoft';
+    const out = b.node('DequantizeLinear', [sum, ps.s, ps.z]);
+    const imp = await conform(`qlinearadd ${_l}`, await msGraph(b, out, ['N', 3, 8, 8]), x, X, e, ps.step * 1.0001);
+    expect(imp.model.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qadd', 'dequantize']);
+    expect(imp.model.inputsOf(imp.model.layers[2].name)).toEqual([imp.model.layers[0].name, imp.model.layers[1].name]);
+    const got = imp.toOnnxOutput(await imp.model.predict(imp.toAxonInput(x)));
+    expect(distinct(got), 'the test output is not saturated').toBeGreaterThan(12);
+  });
+
+  it('refuses a QLinearAdd of a float tensor and one with mismatched zero-point types, naming the node', async () => {
+    let b = new OnnxBuilder('qadd_f');
+    const s = b.init('s', [], [0.1]), z = q(b, 'z', DT.UINT8, [], [128]);
+    b.node('QLinearAdd', [b.node('QuantizeLinear', ['x', s, z]), s, z, 'x', s, z, s, z], {}, { name: 'qa' });
+    b.nodes[b.nodes.length - 1].domain = 'com.microsoft';
+    await expect(importOnnx(await msGraph(b, b.node('DequantizeLinear', ['qlinearadd_1', s, z]), ['N', 4]))).rejects.toThrowError(/QLinearAdd \(qa\): adds a tensor that is not a quantized activation/);
+    b = new OnnxBuilder('qadd_t');
+    const s2 = b.init('s', [], [0.1]), z2 = q(b, 'z', DT.UINT8, [], [128]), zi = q(b, 'zi', DT.INT8, [], [0]);
+    const xq = b.node('QuantizeLinear', ['x', s2, z2]);
+    b.node('QLinearAdd', [xq, s2, z2, xq, s2, zi, s2, z2], {}, { name: 'qt' });
+    b.nodes[b.nodes.length - 1].domain = 'com.microsoft';
+    await expect(importOnnx(await msGraph(b, b.node('DequantizeLinear', ['qlinearadd_1', s2, z2]), ['N', 4]))).rejects.toThrowError(/QLinearAdd \(qt\): input B is uint8 but B_zero_point is int8/);
   });
 });
 
