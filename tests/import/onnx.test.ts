@@ -127,7 +127,7 @@ describe('ONNX import: what it refuses', () => {
     expect(err).toBeInstanceOf(AxonError);
     expect((err as AxonError).code).toBe('UNSUPPORTED');
     const msg = (err as AxonError).message;
-    for (const want of ['Erf (gelu_erf): op not supported', 'Einsum (einsum_1): op not supported', 'Div (ratio): takes 2 non-constant inputs', 'only Add, Sum, Concat, Mul are supported']) expect(msg).toContain(want);
+    for (const want of ['Erf (gelu_erf): op not supported', 'Einsum (einsum_1): op not supported', 'Div (ratio): takes 2 non-constant inputs', 'only Add, Sum, Concat, Mul, QLinearAdd are supported']) expect(msg).toContain(want);
   });
 
   it('reports attribute-level limits with the node name, and bad opsets and bytes', async () => {
