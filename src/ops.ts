@@ -238,6 +238,9 @@ const defs: Def[] = [
     validate: (d) => sizesValidate(d, ['N', 'S', 'J', 'R']) },
   // q8_add (assembly/kernels/q8_add.ts): int8 residual add, each tensor with its own scale and zero point; qp: q8AddParams
   { name: 'qs8_add', family: 'q8_add', kernel: 'qs8_add_qp__simd', args: [p('y', 'i8', n), p('a', 'i8', n), p('b', 'i8', n), p('qp', 'x32', () => 8), i('n')] },
+  // pool (assembly/kernels/pool.ts): int8 ZeroPadding2D, padded with the zero point's byte fill = zp & 255
+  { name: 'qs8_zeropad2d', family: 'pool', kernel: 'qs8_zeropad2d_fwd__simd', args: [p('y', 'i8', padY), p('x', 'i8', convX), ...padDims(), i('fill')],
+    validate: (d) => sizesValidate(d, ['N', 'H', 'W', 'C']) ?? (d.fill <= 255 ? null : `fill must be a byte (zero point & 255), got ${d.fill}`) },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

@@ -298,3 +298,31 @@ export function f32_zeropad2d_bwd__simd(dx: usize, dy: usize, N: i32, H: i32, W:
     for (; k < len; k++) store<f32>(at(d, k), load<f32>(at(d, k)) + load<f32>(at(g, k)));
   }
 }
+
+// ---- int8 ZeroPadding2D: y (N, H+padT+padB, W+padL+padR, C) i8, x (N, H, W, C) i8 ----
+// The pad value is the tensor's zero point (the real 0, exact), passed as its byte `fill` = zp & 255
+// (plan integers are non-negative); y shares x's scale and zero point.
+export function qs8_zeropad2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32, fill: i32): void {
+  const PH = H + padT + padB, PW = W + padL + padR;
+  for (let n = 0; n < N; n++) for (let h = 0; h < PH; h++) for (let w = 0; w < PW; w++) for (let c = 0; c < C; c++) {
+    const ih = h - padT, iw = w - padL;
+    const v: i32 = ih >= 0 && ih < H && iw >= 0 && iw < W ? <i32>load<i8>(x + <usize>(((n * H + ih) * W + iw) * C + c)) : fill;
+    store<i8>(y + <usize>(((n * PH + h) * PW + w) * C + c), <i8>v);
+  }
+}
+export function qs8_zeropad2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32, fill: i32): void {
+  const PH = H + padT + padB, PW = W + padL + padR, rowIn = <usize>W * C, rowOut = <usize>PW * C;
+  const b = <u8>fill, l = <usize>padL * C, r = <usize>padR * C;
+  for (let n = 0; n < N; n++) {
+    const yn = y + <usize>n * PH * rowOut, xn = x + <usize>n * H * rowIn;
+    // top rows + left pad of the first row are one run, as are the right pad of the last row + bottom rows
+    if (H == 0 || PW == 0 || rowIn == 0) { memory.fill(yn, b, <usize>PH * rowOut); continue; }
+    memory.fill(yn, b, <usize>padT * rowOut + l);
+    for (let h = 0; h < H; h++) {
+      const yr = yn + <usize>(h + padT) * rowOut;
+      memory.copy(yr + l, xn + <usize>h * rowIn, rowIn);
+      if (h + 1 < H) memory.fill(yr + l + rowIn, b, r + l);
+    }
+    memory.fill(yn + <usize>(H - 1 + padT) * rowOut + l + rowIn, b, r + <usize>padB * rowOut);
+  }
+}

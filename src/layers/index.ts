@@ -86,7 +86,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   add: () => new Add(),
   concatenate: (c) => new Concatenate(c as { axis?: number }),
   multiply: () => new Multiply(),
-  // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd
+  // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd, qzeroPadding2d
   ...QUANT_LAYER_TYPES,
 };
 

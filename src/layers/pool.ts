@@ -97,7 +97,7 @@ export class GlobalAveragePooling2D extends Layer {
 }
 
 export class ZeroPadding2D extends Layer {
-  readonly type = 'zeroPadding2d';
+  readonly type: string = 'zeroPadding2d';
   readonly pads: [number, number, number, number];
   constructor(opts: { padding?: number | [number, number] | [number, number, number, number]; name?: string } = {}) {
     super();

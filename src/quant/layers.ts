@@ -1,11 +1,11 @@
 // int8 inference layers: the shared base (frozen, no backward, quantization parameters from the
 // `quant` config that the model file keeps in __metadata__.quant), the f32 ⇄ int8 boundaries
-// Quantize / Dequantize, and int8 max pooling (output shares the input's scale and zero point).
+// Quantize / Dequantize, int8 max pooling and zero padding (output shares the input's scale and zero point).
 // Quantized Dense and Conv2D live in qdense.ts and qconv.ts.
 import { AxonError } from '../errors.js';
 import { q8QuantParams } from '../ops.js';
 import { Ctx, IO, Layer, ParamDef, size } from '../layers/layer.js';
-import { MaxPool2D, Pool2DOptions } from '../layers/pool.js';
+import { MaxPool2D, Pool2DOptions, ZeroPadding2D } from '../layers/pool.js';
 import { parseQParams, QParams } from './scheme.js';
 
 /** Quantization parameters of a layer's input and/or output. */
@@ -76,4 +76,24 @@ export class QMaxPool2D extends MaxPool2D {
     c.emit('qs8_maxpool2d', { y, x, ...this.dims, N: c.batch });
   }
   override backward(): void {}
+}
+
+export interface QZeroPadding2DOptions { padding?: number | [number, number] | [number, number, number, number]; name?: string; quant: { input: QParams } }
+
+/** Zero padding of int8 activations: pads with the zero point (the real 0, exact); output parameters = input's. */
+export class QZeroPadding2D extends ZeroPadding2D {
+  override readonly type = 'qzeroPadding2d';
+  override outputDtype = 'i8' as const;
+  readonly q: QParams;
+  constructor(opts: QZeroPadding2DOptions) {
+    super(opts);
+    this.trainable = false;
+    this.q = parseQParams(opts.quant?.input, `${opts.name ?? 'QZeroPadding2D'} input`);
+  }
+  override forward(c: Ctx, { x, y }: IO): void {
+    const [padT, padL, padB, padR] = this.pads, [H, W, C] = this.inputShape;
+    c.emit('qs8_zeropad2d', { y, x, N: c.batch, H, W, C, padT, padL, padB, padR, fill: this.q.zeroPoint & 255 });
+  }
+  override backward(): void {}
+  override quantParams(): Record<string, unknown> { return { input: this.q }; }
 }

@@ -6,7 +6,7 @@
 //       → QDense / QConv2D: weights int8 symmetric per output channel, bias int32, output
 //         parameters from the calibrated range of the group's last unit. A Dense whose output feeds
 //         f32 code (the end, softmax) writes f32 directly (qs8_gemm_f32) instead of int8 logits.
-//   MaxPool2D on int8 → QMaxPool2D;  Flatten / Reshape → as is (they alias);  Dropout → dropped;
+//   MaxPool2D on int8 → QMaxPool2D;  ZeroPadding2D on int8 → QZeroPadding2D (pads with the zero point);  Flatten / Reshape → as is (they alias);  Dropout → dropped;
 //   Add of two int8 values (or values with an int8 copy already) [+ ReLU / ReLU6, fused] → QAdd,
 //       output parameters from the calibrated range;
 //   other merge layers (Concatenate, Multiply) and anything else → the f32 layer itself (frozen),
@@ -23,7 +23,7 @@ import { Sequential } from '../model/sequential.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
 import { INPUT } from '../model/compiler.js';
 import { calibrate, CalibrationMethod, Ranges } from './calibrate.js';
-import { Quantize, Dequantize, QMaxPool2D, QLayer } from './layers.js';
+import { Quantize, Dequantize, QMaxPool2D, QZeroPadding2D, QLayer } from './layers.js';
 import { QDense, QDenseDynamic } from './qdense.js';
 import { QConv2D } from './qconv.js';
 import { QAdd } from './qadd.js';
@@ -32,7 +32,7 @@ import type { Activation } from '../layers/activation.js';
 import type { Conv2D } from '../layers/conv.js';
 import type { Dense } from '../layers/dense.js';
 import type { BatchNormalization } from '../layers/norm.js';
-import type { Pool2DOptions } from '../layers/pool.js';
+import type { Pool2DOptions, ZeroPadding2D } from '../layers/pool.js';
 
 export interface QuantizeOptions {
   /** activation ranges from calibration: observed min/max, percentiles, or MSE-optimal clipping (default minmax) */
@@ -117,7 +117,7 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
   };
   const PLUMBING = ['flatten', 'reshape', 'dropout'];
   /** whether some reader of unit j (through flatten / reshape / dropout) computes in int8 */
-  const int8Reader = (j: number): boolean => readers[j].some((k) => (PLUMBING.includes(units[k].type) ? int8Reader(k) : QUANTIZABLE.has(units[k].type) || units[k].type === 'maxPool2d'));
+  const int8Reader = (j: number): boolean => readers[j].some((k) => (PLUMBING.includes(units[k].type) ? int8Reader(k) : QUANTIZABLE.has(units[k].type) || units[k].type === 'maxPool2d' || units[k].type === 'zeroPadding2d'));
   /** unit j's one reader, when that reader reads j alone */
   const onlyReader = (j: number): Layer | undefined => (readers[j].length === 1 && inputs[readers[j][0]].length === 1 ? units[readers[j][0]] : undefined);
 
@@ -127,6 +127,11 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
     if (u.type === 'flatten' || u.type === 'reshape') { val.set(i, { name: push(layerFromConfig(u.type, u.config(), u.name), [val.get(src)!.name]), dom: val.get(src)!.dom }); continue; }
     if (u.type === 'maxPool2d' && val.get(src)!.dom !== 'f32') {
       val.set(i, { name: push(new QMaxPool2D({ ...(u.config() as Pool2DOptions), name: u.name }), [val.get(src)!.name]), dom: val.get(src)!.dom });
+      continue;
+    }
+    if (u.type === 'zeroPadding2d' && val.get(src)!.dom !== 'f32') {
+      const q = val.get(src)!.dom as QParams;
+      val.set(i, { name: push(new QZeroPadding2D({ padding: (u as ZeroPadding2D).pads, name: u.name, quant: { input: q } }), [val.get(src)!.name]), dom: q });
       continue;
     }
     if (u.type === 'add' && mode === 'static' && inputs[i].length === 2 && inputs[i].every((j) => val.get(j)!.dom !== 'f32' || asI8.has(j))) { i = pushQAdd(i); continue; }

@@ -2,7 +2,7 @@
 // merged into LAYER_TYPES (src/layers/index.ts) so modelFromBytes loads quantized models.
 import type { Layer } from '../layers/layer.js';
 import type { Pool2DOptions } from '../layers/pool.js';
-import { Quantize, Dequantize, QMaxPool2D } from './layers.js';
+import { Quantize, Dequantize, QMaxPool2D, QZeroPadding2D, QZeroPadding2DOptions } from './layers.js';
 import { QDense, QDenseDynamic, QDenseOptions, QDenseDynamicOptions } from './qdense.js';
 import { QConv2D, QConv2DOptions } from './qconv.js';
 import { FakeQuantDynamic } from './fakequant.js';
@@ -18,4 +18,5 @@ export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>)
   qmaxPool2d: (c) => new QMaxPool2D(c as Pool2DOptions),
   fakeQuantDynamic: (c) => new FakeQuantDynamic(c as { name?: string }),
   qadd: (c) => new QAdd(c as unknown as QAddOptions),
+  qzeroPadding2d: (c) => new QZeroPadding2D(c as unknown as QZeroPadding2DOptions),
 };

@@ -1,5 +1,5 @@
 // pool kernels (NHWC): MaxPool2D (argmax indices, first max wins), AvgPool2D (count_include_pad
-// on/off), global average pooling, ZeroPadding2D; __simd against __ref inside guarded buffers at
+// on/off), global average pooling, ZeroPadding2D (f32, and int8 padded with the zero point); __simd against __ref inside guarded buffers at
 // ragged shapes, exact index semantics, and the op registry's extents and validation.
 import { describe, it, expect } from 'vitest';
 import { engine, randn } from '../helpers.js';
@@ -106,6 +106,20 @@ describe('global average pooling and zero padding: __simd matches __ref', () => 
     twins(e, 'f32_zeropad2d_fwd', [out(new Float32Array(ny).fill(9)), inp(randn(N * H * W * C, 1)), N, H, W, C, ...pads], EXACT, 'fwd');
     twins(e, 'f32_zeropad2d_bwd', [out(randn(N * H * W * C, 2)), inp(randn(ny, 3)), N, H, W, C, ...pads], EXACT, 'bwd');
   });
+  it.each(PADS)('int8 zeropad N=%i H=%i W=%i C=%i pads %j: __simd == __ref, bytes of x inside the zero point', (N, H, W, C, pads) => {
+    const [pt, pl, pb, pr] = pads, PH = H + pt + pb, PW = W + pl + pr, ny = N * PH * PW * C;
+    const x = Int8Array.from(randn(N * H * W * C, 4), (v) => Math.max(-128, Math.min(127, Math.round(v * 60))));
+    for (const zp of [-128, -3, 0, 41, 127]) {
+      const fill = zp & 255, args = [new Buf('u8', new Uint8Array(ny).fill(0x77), true), new Buf('u8', new Uint8Array(x.buffer), false), N, H, W, C, ...pads, fill];
+      twins(e, 'qs8_zeropad2d_fwd', args, EXACT, `zp ${zp}`);
+      const y = new Int8Array((run(e, 'qs8_zeropad2d_fwd__simd', args).outs[0] as Uint8Array).buffer), want = new Int8Array(ny);
+      for (let n = 0; n < N; n++) for (let h = 0; h < PH; h++) for (let w = 0; w < PW; w++) for (let c = 0; c < C; c++) {
+        const ih = h - pt, iw = w - pl, inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+        want[((n * PH + h) * PW + w) * C + c] = inside ? x[((n * H + ih) * W + iw) * C + c] : zp;
+      }
+      expect(y, `zp ${zp}`).toEqual(want);
+    }
+  });
   it('zeropad places x inside zeros', () => {
     for (const isa of ['ref', 'simd']) {
       const [y] = run(e, `f32_zeropad2d_fwd__${isa}`, [out(new Float32Array(9).fill(9)), inp([1, 2]), 1, 1, 2, 1, 1, 0, 1, 1]).outs;
@@ -135,5 +149,8 @@ describe('pool ops: extents and validation', () => {
     expect(av(d({ countIncludePad: 2 }))).toMatch(/countIncludePad must be 0 or 1/);
     expect(opByName('global_avgpool_fwd').validate!({ N: 1, HW: 0, C: 3 })).toMatch(/HW must be at least 1/);
     expect(opByName('zeropad2d_fwd').validate!(d({ C: 0 }))).toMatch(/C must be at least 1/);
+    expect(lens('qs8_zeropad2d', { ...d(), fill: 3 })).toEqual({ y: 2 * 9 * 6 * 3, x: 210 });
+    expect(opByName('qs8_zeropad2d').validate!({ ...d(), fill: 255 })).toBeNull();
+    expect(opByName('qs8_zeropad2d').validate!({ ...d(), fill: 256 })).toMatch(/fill must be a byte/);
   });
 });

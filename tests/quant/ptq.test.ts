@@ -1,5 +1,5 @@
 // Post-training quantization end to end on the digits set (8x8 images): a small trained CNN with
-// batch norm (folded), ReLU (fused), max pooling, dropout (dropped) and a softmax head → int8;
+// batch norm (folded), ReLU (fused), max pooling, zero padding (int8), dropout (dropped) and a softmax head → int8;
 // accuracy against f32 for each calibration method and for 7-bit weights; the model file (I8
 // tensors with .scale/.zero_point, __metadata__.quant) round trip; dynamic mode; and fine-tuning
 // an f32 head on a frozen int8 backbone with the normal trainer.
@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Model, Sequential, layers, Tensor, modelToBytes, modelFromBytes, decodeSafetensors } from '../../src/index.js';
 import { parseNpy } from '../../src/data/npy.js';
 import { Engine } from '../../src/runtime/engine.js';
-import { quantizeModel, paramBytes, QAdd, QConv2D } from '../../src/quant/index.js';
+import { quantizeModel, paramBytes, QAdd, QConv2D, QZeroPadding2D, Quantize, Dequantize } from '../../src/quant/index.js';
+import { layerFromConfig } from '../../src/layers/index.js';
 import { engine } from '../helpers.js';
 
 let e: Engine;
@@ -140,4 +141,36 @@ describe('post-training quantization of a graph model (digits residual CNN)', ()
     const back = modelFromBytes(modelToBytes(q), 'q.axon', e).model;
     expect(Array.from((await back.predict(test.x.slice(0, 16))).data)).toEqual(Array.from((await q.predict(test.x.slice(0, 16))).data));
   }, 120_000);
+});
+
+describe('post-training quantization of zero padding (MobileNetV2-style stride-2 blocks)', () => {
+  it('ZeroPadding2D on int8 → QZeroPadding2D (input parameters, pads with the zero point): same outputs as dequantize → f32 pad → quantize; saved and loaded', async () => {
+    const m = new Sequential({ inputShape: [8, 8, 1], seed: 9, engine: e });
+    m.add(layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu6', name: 'stem' }))
+      .add(layers.zeroPadding2d({ padding: [0, 0, 1, 1], name: 'pad1' }))
+      .add(layers.depthwiseConv2d({ kernelSize: 3, strides: 2, name: 'dw' })).add(layers.batchNormalization({ name: 'bn' }))
+      .add(layers.zeroPadding2d({ padding: 1, name: 'pad2' }))
+      .add(layers.conv2d({ filters: 4, kernelSize: 3, name: 'c2' }))
+      .add(layers.flatten()).add(layers.dense({ units: 10, activation: 'softmax', name: 'head' }));
+    const q = await quantizeModel(m, calib);
+    expect(q.layers.map((l) => l.type)).toEqual(['quantize', 'qconv2d', 'qzeroPadding2d', 'qconv2d', 'qzeroPadding2d', 'qconv2d', 'flatten', 'qdense', 'activation']);
+    const [stem, pad1, dw, pad2] = ['stem', 'pad1', 'dw', 'pad2'].map((n) => q.layers.find((l) => l.name === n)!) as [QConv2D, QZeroPadding2D, QConv2D, QZeroPadding2D];
+    expect([pad1.q, pad2.q]).toEqual([stem.qout, dw.qout]);
+    expect(pad1.q.zeroPoint).toBe(-128);   // after ReLU6: padding with -128 is the real 0
+    expect(dw.qout.zeroPoint).toBeGreaterThan(-128);   // after batch norm (no activation): an interior zero point
+    // the same int8 model with each padding in f32 between a Dequantize and a Quantize of the same parameters
+    const f = new Sequential({ inputShape: [8, 8, 1], engine: e });
+    for (const l of q.layers) {
+      if (l instanceof QZeroPadding2D) {
+        f.add(new Dequantize({ name: `dq_${l.name}`, quant: { input: l.q } })).add(layers.zeroPadding2d({ padding: l.pads, name: l.name }))
+          .add(new Quantize({ name: `q_${l.name}`, quant: { output: l.q } }));
+      } else f.add(layerFromConfig(l.type, { ...l.config(), quant: l.quantParams?.() }, l.name));
+    }
+    f.setWeights(q.getParams());
+    const x = test.x.slice(0, 32), y = Array.from((await q.predict(x)).data);
+    expect(y).toEqual(Array.from((await f.predict(x)).data));
+    const back = modelFromBytes(modelToBytes(q), 'qpad.axon', e).model, b1 = back.layers.find((l) => l.name === 'pad1') as QZeroPadding2D;
+    expect([b1.type, b1.config(), b1.q]).toEqual(['qzeroPadding2d', { padding: [0, 0, 1, 1] }, pad1.q]);
+    expect(Array.from((await back.predict(x)).data)).toEqual(y);
+  }, 60_000);
 });
