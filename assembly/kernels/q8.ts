@@ -189,28 +189,42 @@ export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: us
 
 // ---- quantize / dequantize (per tensor) ----
 // quantize: y = clamp(nearest(x / scale) + zp, -128, 127); NaN -> zp. dequantize: y = (x - zp) * scale.
-// The SIMD and scalar forms do the same f32 operations, so they agree bit for bit.
+// The SIMD and scalar forms agree bit for bit (same f32 division / product; quantize's rounding below).
 
 // y: (n) i8; x: (n) f32
 export function qs8_quantize__ref(y: usize, x: usize, n: i32, scale: f32, zp: i32): void {
   for (let i = 0; i < n; i++) store<i8>(y + i, <i8>quant1(load<f32>(x + (<usize>i << 2)), scale, zp, -128, 127));
 }
+// __simd rounds with the magic-number trick of q8_add.ts instead of f32x4 nearest / min / max /
+// trunc_sat (multi-instruction sequences in V8 on x64): t = x/scale + 1.5*2^23 is nearest(x/scale),
+// half to even, in its low mantissa bits when |x/scale| < 2^22. The clamp is then on t's bits as
+// i32, which order as t does for t >= 0; a negative t (x/scale < -1.5*2^23) has negative bits, and
+// large, infinite or out-of-range values of either sign land on the right bound, so the clamp covers
+// every case but NaN, which is masked to the zero point (f32x4.eq). Bit for bit the scalar result.
 export function qs8_quantize__simd(y: usize, x: usize, n: i32, scale: f32, zp: i32): void {
-  const s = f32x4.splat(scale), lo = f32x4.splat(<f32>(<i32>-128 - zp)), hi = f32x4.splat(<f32>(<i32>127 - zp)), z = i32x4.splat(zp);
+  const mb = reinterpret<i32>(MAGIC);
+  const s = f32x4.splat(scale), m = f32x4.splat(MAGIC), mbv = i32x4.splat(mb), z = i32x4.splat(zp);
+  const lo = i32x4.splat(mb + (-128 - zp)), hi = i32x4.splat(mb + (127 - zp));
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const p = x + (<usize>i << 2);
-    const q0 = quant4(v128.load(p), s, lo, hi, z), q1 = quant4(v128.load(p, 16), s, lo, hi, z);
-    const q2 = quant4(v128.load(p, 32), s, lo, hi, z), q3 = quant4(v128.load(p, 48), s, lo, hi, z);
+    const q0 = quant4(v128.load(p), s, m, lo, hi, mbv, z), q1 = quant4(v128.load(p, 16), s, m, lo, hi, mbv, z);
+    const q2 = quant4(v128.load(p, 32), s, m, lo, hi, mbv, z), q3 = quant4(v128.load(p, 48), s, m, lo, hi, mbv, z);
     v128.store(y + i, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
   }
   for (; i < n; i++) store<i8>(y + i, <i8>quant1(load<f32>(x + (<usize>i << 2)), scale, zp, -128, 127));
 }
 
+const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
+
+// nearest(x / s) + zp clamped to [-128, 127] as i32 lanes; NaN -> zp
 // @ts-ignore: decorator
-@inline function quant4(x: v128, s: v128, lo: v128, hi: v128, z: v128): v128 {
-  // NaN survives min/max and trunc_sat maps it to 0, so NaN -> zp as in quant1
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.max(f32x4.nearest(f32x4.div(x, s)), lo), hi)), z);
+@inline function quant4(x: v128, s: v128, m: v128, lo: v128, hi: v128, mbv: v128, z: v128): v128 {
+  const f = f32x4.div(x, s);
+  // bits of M + nearest(f), clamped to those of M + [-128 - zp, 127 - zp]
+  const t = i32x4.min_s(i32x4.max_s(f32x4.add(f, m), lo), hi);
+  // minus M's bits: nearest(f) clamped; zeroed where f is NaN; plus zp
+  return i32x4.add(v128.and(i32x4.sub(t, mbv), f32x4.eq(f, f)), z);
 }
 
 // y: (n) f32; x: (n) i8

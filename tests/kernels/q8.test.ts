@@ -155,23 +155,28 @@ describe(`int8 quantize / dequantize (${BUILD} build)`, () => {
   beforeAll(async () => { e = await engine(); K8 = e.kernels; });
   const special = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, 0.5, 1.5, 2.5, -0.5, -1.5, 127.5, -128.5, 126.5];
 
-  it.each(SIZES)('quantize n=%i: SIMD == scalar bit for bit, round half to even, clamp, NaN -> zero point', (n) => {
-    const r = new Rng(n);
-    const scale = Math.fround(0.05), zp = -7;
-    const x = Float32Array.from({ length: n }, (_, i) => (i < special.length ? special[i] * scale : (r.normal() * 4)));
-    const mark = e.mark();
-    const px = put(x), ys = guarded(n), yr = guarded(n);
-    K8.qs8_quantize__simd(ys, px, n, scale, zp);
-    K8.qs8_quantize__ref(yr, px, n, scale, zp);
-    expectGuards(ys, n, 'quantize y');
-    const got = new Int8Array(e.u8(ys, n).slice().buffer), want = new Int8Array(e.u8(yr, n).slice().buffer);
-    expect(got).toEqual(want);
-    for (let i = 0; i < n; i++) {
-      const v = Math.fround(x[i] / scale);
-      const q = Number.isNaN(v) ? zp : Math.min(127, Math.max(-128, zp + (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v))));
-      expect(got[i], `x=${x[i]}`).toBe(q);
+  // around the rounding trick's limits (|x/scale| = 2^22, 2^23, 1.5*2^23, where x/scale + 1.5*2^23 turns negative) and huge values
+  const edges = [2 ** 22 - 0.5, 2 ** 22, -(2 ** 22) + 0.5, -(2 ** 22), -(2 ** 22) - 1, 2 ** 23, -(2 ** 23), -1.5 * 2 ** 23, -1.5 * 2 ** 23 - 2, -3e38, 3e38, 1e-40, -1e-40, -127.5, -128.5 - 127, 255.5];
+  it.each(SIZES)('quantize n=%i: SIMD == scalar bit for bit, round half to even, clamp, NaN (either sign) -> zero point', (n) => {
+    for (const zp of [-7, -128, 0, 127]) {
+      const r = new Rng(n);
+      const scale = Math.fround(0.05), all = [...special, ...edges];
+      const x = Float32Array.from({ length: n }, (_, i) => (i < all.length ? all[i] * scale : (r.normal() * 4)));
+      if (n > all.length) new Uint32Array(x.buffer)[all.length] = 0xffc00000;   // negative NaN (x86's default NaN)
+      const mark = e.mark();
+      const px = put(x), ys = guarded(n), yr = guarded(n);
+      K8.qs8_quantize__simd(ys, px, n, scale, zp);
+      K8.qs8_quantize__ref(yr, px, n, scale, zp);
+      expectGuards(ys, n, 'quantize y');
+      const got = new Int8Array(e.u8(ys, n).slice().buffer), want = new Int8Array(e.u8(yr, n).slice().buffer);
+      expect(got, `zp ${zp}`).toEqual(want);
+      for (let i = 0; i < n; i++) {
+        const v = Math.fround(x[i] / scale);
+        const q = Number.isNaN(v) ? zp : Math.min(127, Math.max(-128, zp + (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v))));
+        expect(got[i], `x=${x[i]} zp ${zp}`).toBe(q);
+      }
+      e.reset(mark);
     }
-    e.reset(mark);
   });
 
   it.each(SIZES)('dequantize n=%i: SIMD == scalar == (x - zp) * scale', (n) => {
