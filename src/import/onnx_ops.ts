@@ -150,7 +150,8 @@ const reshape: Handler = (cv, n, a) => {
   cv.reshapeTo(n, per.map((v) => (v === -1 ? prod(x) / known : v)));
 };
 
-export const HANDLERS: Record<string, Handler> = {
+// (a pure IIFE: an object spread at module level would keep this module in every bundle)
+export const HANDLERS: Record<string, Handler> = /* @__PURE__ */ (() => ({
   Conv: conv,
   Gemm: gemm,
   MatMul: matmul,
@@ -208,4 +209,4 @@ export const HANDLERS: Record<string, Handler> = {
   },
   ConvTranspose: convTranspose,
   ...SELECT_HANDLERS,
-};
+}))();

@@ -197,6 +197,6 @@ const slice: Handler = (cv, n) => {
 
 /** Handlers used instead of the generic ones in graphs with a recurrent node (batch axis tracked). */
 export const SEQ_HANDLERS: Record<string, Handler> = {
-  Transpose: transpose, Squeeze: squeeze(false), Unsqueeze: squeeze(true), Reshape: reshape, Gather: gather, Slice: slice,
+  Transpose: transpose, Squeeze: /* @__PURE__ */ squeeze(false), Unsqueeze: /* @__PURE__ */ squeeze(true), Reshape: reshape, Gather: gather, Slice: slice,
 };
 export const RECURRENT_HANDLERS: Record<string, Handler> = { RNN: recurrent, LSTM: recurrent, GRU: recurrent };

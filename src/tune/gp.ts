@@ -16,7 +16,7 @@ export interface GpOptions {
 }
 
 const LENGTHS = [0.04, 0.07, 0.12, 0.2, 0.3, 0.45, 0.7, 1, 1.5, 2.5];
-const ARD_LENGTHS = [...LENGTHS, 5, 20];
+const ARD_LENGTHS = /* @__PURE__ */ LENGTHS.concat([5, 20]);   // (not a spread: that would keep this module in every bundle)
 const NOISES = [1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.2]; // noise variance / signal variance
 const JITTER = 1e-9;
 
