@@ -2,7 +2,6 @@
 // it, the build generates the wasm interpreter's dispatch from it (scripts/gen-dispatch.mjs), and
 // tests iterate over it. Adding an op = one entry here + its kernels in assembly/kernels/<family>.ts.
 // NOTE: an op's code is its position + 1: append only, never reorder (plans store codes).
-import { AxonError } from './errors.js';
 
 export type Dtype = 'f32' | 'i32' | 'u8' | 'i8' | 'x32';
 export type Dims = Record<string, number>;
@@ -25,42 +24,14 @@ export interface OpSpec {
 }
 
 export const DTYPE_BYTES: Record<Dtype, number> = { f32: 4, i32: 4, x32: 4, u8: 1, i8: 1 };
-
-const p = (name: string, dtype: Dtype, len: (d: Dims) => number): PtrArg => ({ name, kind: 'ptr', dtype, len });
-const i = (name: string): NumArg => ({ name, kind: 'i32' });
-const f = (name: string): NumArg => ({ name, kind: 'f32' });
-const flag = (...names: string[]) => (d: Dims) => {
-  for (const n of names) if (d[n] !== 0 && d[n] !== 1) return `${n} must be 0 or 1, got ${d[n]}`;
-  return null;
-};
-const n = (d: Dims) => d.n;
-const one = () => 1;
-const rc = (d: Dims) => d.rows * d.cols;
-const mn = (d: Dims) => d.M * d.N;
-
-/** Floats of scratch the packed GEMM needs (mirrors gemm_scratch_floats in assembly/kernels/gemm.ts). */
-export function gemmScratchFloats(M: number, N: number, K: number): number {
-  const KC = 256, MC = 64, NC = 512, MR = 4, NR = 8;
-  const kc = Math.max(0, Math.min(K, KC));
-  const nc = Math.ceil(Math.max(0, Math.min(N, NC)) / NR) * NR;
-  const mc = Math.ceil(Math.max(0, Math.min(M, MC)) / MR) * MR;
-  return kc * (nc + mc) + MR * NR;
-}
+import { p, i, f, flag, n, one, rc, mn, stridedArgs, stridedValidate, bpc, bg, bcastDims, bcastValidate, convX, convY, convW, convDimArgs, convValidate, poolY, poolDims, poolValidate, padY, padDims, sizesValidate, bnMC, bnC, bnValidate, rnnArgs, rnnValidate, augImageDims, augImageValidate, seqX, q8ConvDims, q8ConvValidate, q8PackedBytes, q8ScratchBytes, q8F32ScratchBytes, q8ConvScratchBytes, gemmScratchFloats, conv2dScratchFloats } from './op_args.js';
+// the extent helpers layers and the runtime size buffers with
+export { gemmScratchFloats, convOut, conv2dScratchFloats, q8PackedBytes, q8ScratchBytes, q8GemmParams, q8QuantParams, q8AddParams, rnnScratchFloats, q8ConvScratchBytes, q8F32ScratchBytes } from './op_args.js';
 
 /** Hyperparameter block sizes (f32 words) per optimizer kernel; layouts in assembly/kernels/optim.ts. */
 export const HP_WORDS = { sgd: 7, rmsprop: 7, adam: 10 } as const;
 
 type Def = Omit<OpSpec, 'code'>;
-/** y and x blocks of rows × cols at row pitches ldy / ldx from element offsets offy / offx */
-function stridedArgs(dtype: Dtype): ArgSpec[] {
-  return [p('y', dtype, (d) => d.offy + (d.rows - 1) * d.ldy + d.cols), p('x', dtype, (d) => d.offx + (d.rows - 1) * d.ldx + d.cols),
-    i('rows'), i('cols'), i('ldy'), i('ldx'), i('offy'), i('offx')];
-}
-const stridedValidate = (d: Dims) => sizesValidate(d, ['rows', 'cols']) ?? (d.rows > 1 && (d.ldy < d.cols || d.ldx < d.cols) ? `row pitches ldy=${d.ldy}, ldx=${d.ldx} must be at least cols=${d.cols}` : null);
-
-const bpc = (d: Dims) => d.B * d.P * d.C, bg = (d: Dims) => d.B * d.G;
-const bcastDims = [i('B'), i('P'), i('C'), i('G')];
-const bcastValidate = (d: Dims) => sizesValidate(d, ['B', 'P', 'C', 'G']) ?? (d.G !== d.C && d.G !== 1 ? `the gate has G=${d.G} values per sample; it must be C=${d.C} or 1` : null);
 
 const defs: Def[] = [
   // vec
@@ -264,198 +235,3 @@ export function opByName(name: string): OpSpec {
   if (!o) throw new Error(`unknown op "${name}"`);
   return o;
 }
-
-// ---- conv geometry (assembly/kernels/conv.ts): NHWC, explicit pads (top, left, bottom, right) ----
-
-/** Output height/width: floor((in + pads - dil*(k-1) - 1) / stride) + 1 per axis. */
-export function convOut(d: Dims): { OH: number; OW: number } {
-  return {
-    OH: Math.floor((d.H + d.padT + d.padB - (d.dilH ?? 1) * (d.KH - 1) - 1) / d.strideH) + 1,
-    OW: Math.floor((d.W + d.padL + d.padR - (d.dilW ?? 1) * (d.KW - 1) - 1) / d.strideW) + 1,
-  };
-}
-function convX(d: Dims): number { return d.N * d.H * d.W * d.C; }
-function convY(d: Dims): number { const { OH, OW } = convOut(d); return d.N * OH * OW * d.OC; }
-function convW(d: Dims): number { return d.KH * d.KW * (d.C / d.groups) * d.OC; }
-function convDimArgs(): ArgSpec[] {
-  return ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW', 'groups'].map(i);
-}
-
-/** Sizes >= 1 and a (dilated) kernel that fits the padded input; shared by conv and pooling. */
-function windowValidate(d: Dims, sizes: string[]): string | null {
-  for (const k of sizes) if (!(d[k] >= 1)) return `${k} must be at least 1, got ${d[k]}`;
-  const dh = d.dilH ?? 1, dw = d.dilW ?? 1;
-  const eh = dh * (d.KH - 1) + 1, ew = dw * (d.KW - 1) + 1, ph = d.H + d.padT + d.padB, pw = d.W + d.padL + d.padR;
-  if (eh > ph || ew > pw) {
-    return `kernel ${d.KH}x${d.KW} (dilation ${dh}x${dw}, spanning ${eh}x${ew}) is larger than the padded input ${ph}x${pw} ` +
-      `(H=${d.H} + padT=${d.padT} + padB=${d.padB}, W=${d.W} + padL=${d.padL} + padR=${d.padR}); use a smaller kernel or dilation, or more padding`;
-  }
-  return null;
-}
-
-function convValidate(d: Dims): string | null {
-  const bad = windowValidate(d, ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW', 'groups']);
-  if (bad) return bad;
-  if (d.C % d.groups) return `input channels C=${d.C} are not divisible by groups=${d.groups}`;
-  if (d.OC % d.groups) return `output channels OC=${d.OC} are not divisible by groups=${d.groups}`;
-  return null;
-}
-
-/** Floats of scratch the conv2d __simd kernels need (mirrors conv2d_scratch_floats in assembly/kernels/conv.ts). */
-export function conv2dScratchFloats(d: Dims, g: (M: number, N: number, K: number) => number = gemmScratchFloats): number {
-  if (d.groups !== 1) return 0;
-  const { OH, OW } = convOut(d), M = d.N * OH * OW, C = d.C, OC = d.OC;
-  if (d.KH === 1 && d.KW === 1 && d.strideH === 1 && d.strideW === 1 && d.padT + d.padL + d.padB + d.padR === 0) {
-    return Math.max(g(M, OC, C), g(M, C, OC), g(C, OC, M));
-  }
-  const K = d.KH * d.KW * C, mb = Math.min(M, Math.max(8, Math.min(256, Math.floor(2 ** 18 / K))));
-  const col = Math.ceil(mb * K / 4) * 4 + Math.max(g(mb, OC, K), g(mb, K, OC), g(K, OC, mb));
-  if (K > 256 || OC > 512) return col;
-  // implicit GEMM forward (assembly/kernels/conv_igemm.ts): 8-wide weight panels, zeros, a tile, tap offsets, padded image
-  const Hp = (OH - 1) * d.strideH + (d.KH - 1) * d.dilH + 1, Wp = (OW - 1) * d.strideW + (d.KW - 1) * d.dilW + 1;
-  const needPad = d.padT > 0 || d.padL > 0 || Hp > d.H || Wp > d.W;
-  const pad = needPad && Hp * Wp * C <= 2 ** 16 ? Hp * Wp * C : 0;
-  return Math.max(col, K * Math.ceil(OC / 8) * 8 + Math.ceil(C / 4) * 4 + 32 + Math.ceil(K / 4) * 4 + pad);
-}
-
-// ---- pool geometry (assembly/kernels/pool.ts): conv's geometry without OC and groups; AvgPool has no dilation ----
-
-function poolY(d: Dims): number { const { OH, OW } = convOut(d); return d.N * OH * OW * d.C; }
-function poolDims(dilated: boolean): ArgSpec[] {
-  return ['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', ...(dilated ? ['dilH', 'dilW'] : [])].map(i);
-}
-function padY(d: Dims): number { return d.N * (d.H + d.padT + d.padB) * (d.W + d.padL + d.padR) * d.C; }
-function padDims(): ArgSpec[] { return ['N', 'H', 'W', 'C', 'padT', 'padL', 'padB', 'padR'].map(i); }
-function sizesValidate(d: Dims, sizes: string[]): string | null {
-  for (const k of sizes) if (!(d[k] >= 1)) return `${k} must be at least 1, got ${d[k]}`;
-  return null;
-}
-
-/** Window fits the padded input, and each pad is at most half the (dilated) window, as PyTorch requires. */
-function poolValidate(d: Dims): string | null {
-  const dil = 'dilH' in d ? ['dilH', 'dilW'] : [];
-  const bad = windowValidate(d, ['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', ...dil]);
-  if (bad) return bad;
-  const eh = (d.dilH ?? 1) * (d.KH - 1) + 1, ew = (d.dilW ?? 1) * (d.KW - 1) + 1;
-  for (const [pad, win, what] of [[d.padT, eh, 'height'], [d.padB, eh, 'height'], [d.padL, ew, 'width'], [d.padR, ew, 'width']] as const) {
-    if (pad > Math.floor(win / 2)) return `padding ${pad} is more than half the window ${what} ${win}; windows would lie entirely in the padding`;
-  }
-  if ('countIncludePad' in d) return flag('countIncludePad')(d);
-  return null;
-}
-
-// ---- batch norm (assembly/kernels/norm.ts) ----
-
-function bnMC(d: Dims): number { return d.M * d.C; }
-function bnC(d: Dims): number { return d.C; }
-/** Training needs at least 2 rows per channel (unbiased running variance), as PyTorch. */
-function bnValidate(minRows: number): (d: Dims) => string | null {
-  return (d) => {
-    if (!(d.C >= 1)) return `C must be at least 1, got ${d.C}`;
-    if (!(d.M >= minRows)) return minRows > 1
-      ? `batch norm in training needs at least 2 values per channel (M = N*H*W rows), got M=${d.M}; use a larger batch or eval mode`
-      : `M must be at least 1, got ${d.M}`;
-    if ('eps' in d && !(d.eps > 0)) return `eps must be positive, got ${d.eps}`;
-    if ('momentum' in d && !(d.momentum >= 0 && d.momentum <= 1)) return `momentum must be in [0, 1] (PyTorch convention; Keras momentum k is 1 - k), got ${d.momentum}`;
-    return null;
-  };
-}
-
-// ---- int8 (assembly/kernels/q8.ts, q8_pack.ts) ----
-
-/** Bytes of W packed by qs8_pack_w (mirrors qs8_pack_w_bytes in assembly/kernels/q8_pack.ts). */
-export function q8PackedBytes(N: number, K: number): number {
-  return 16 + Math.ceil(N / 8) * (96 + 16 * (K + (K & 1)));
-}
-/** Scratch bytes of qs8_gemm (mirrors qs8_gemm_scratch_bytes in assembly/kernels/q8_pack.ts). */
-export function q8ScratchBytes(M: number, N: number, K: number): number {
-  void N;
-  return Math.min(Math.ceil(M / 4) * 4, 64) * (2 * (K + (K & 1)) + 8) + 64;
-}
-const isZp = (z: number) => Number.isInteger(z) && z >= -128 && z <= 127;
-const isScale = (s: number) => s > 0 && Number.isFinite(s) && Math.fround(s) > 0;
-/**
- * The 6-word qp block of qs8_gemm: [za i32, sa f32, sc f32, zc i32, qmin i32, qmax i32].
- * Fused ReLU: qmin = zc; ReLU6: qmax = min(127, zc + round(6 / sc)).
- */
-export function q8GemmParams(q: { za: number; sa: number; sc: number; zc: number; qmin?: number; qmax?: number }): ArrayBuffer {
-  const { za, sa, sc, zc, qmin = -128, qmax = 127 } = q;
-  const bad = !isZp(za) ? `input zero point za=${za}` : !isScale(sa) ? `input scale sa=${sa}` : !isScale(sc) ? `output scale sc=${sc}` : !isZp(zc) ? `output zero point zc=${zc}`
-    : !(isZp(qmin) && isZp(qmax) && qmin <= qmax) ? `clamp range [${qmin}, ${qmax}]` : null;
-  if (bad) throw new AxonError('BAD_ARGUMENT', `int8 GEMM: ${bad} is invalid: scales must be positive finite f32 numbers, zero points and clamps integers in [-128, 127] with qmin <= qmax`);
-  const b = new ArrayBuffer(24), dv = new DataView(b);
-  dv.setInt32(0, za, true); dv.setFloat32(4, sa, true); dv.setFloat32(8, sc, true);
-  dv.setInt32(12, zc, true); dv.setInt32(16, qmin, true); dv.setInt32(20, qmax, true);
-  return b;
-}
-/** The 2-word qp block of qs8_quantize / qs8_dequantize: [scale f32, zp i32]. */
-export function q8QuantParams(scale: number, zp: number): ArrayBuffer {
-  if (!isScale(scale) || !isZp(zp)) throw new AxonError('BAD_ARGUMENT', `int8 quantize: scale=${scale}, zero point=${zp} are invalid: the scale must be a positive finite f32 number and the zero point an integer in [-128, 127]`);
-  const b = new ArrayBuffer(8), dv = new DataView(b);
-  dv.setFloat32(0, scale, true); dv.setInt32(4, zp, true);
-  return b;
-}
-
-/**
- * The 8-word qp block of qs8_add: [za i32, sa f32, zb i32, sb f32, sy f32, zy i32, qmin i32, qmax i32]
- * (inputs a, b and output y; the clamp fuses ReLU / ReLU6 as in q8GemmParams).
- */
-export function q8AddParams(q: { za: number; sa: number; zb: number; sb: number; sy: number; zy: number; qmin?: number; qmax?: number }): ArrayBuffer {
-  const { za, sa, zb, sb, sy, zy, qmin = -128, qmax = 127 } = q;
-  const bad = !isZp(za) ? `input zero point za=${za}` : !isScale(sa) ? `input scale sa=${sa}` : !isZp(zb) ? `input zero point zb=${zb}` : !isScale(sb) ? `input scale sb=${sb}`
-    : !isScale(sy) ? `output scale sy=${sy}` : !isZp(zy) ? `output zero point zy=${zy}` : !(isZp(qmin) && isZp(qmax) && qmin <= qmax) ? `clamp range [${qmin}, ${qmax}]` : null;
-  if (bad) throw new AxonError('BAD_ARGUMENT', `int8 add: ${bad} is invalid: scales must be positive finite f32 numbers, zero points and clamps integers in [-128, 127] with qmin <= qmax`);
-  const b = new ArrayBuffer(32), dv = new DataView(b);
-  dv.setInt32(0, za, true); dv.setFloat32(4, sa, true); dv.setInt32(8, zb, true); dv.setFloat32(12, sb, true);
-  dv.setFloat32(16, sy, true); dv.setInt32(20, zy, true); dv.setInt32(24, qmin, true); dv.setInt32(28, qmax, true);
-  return b;
-}
-
-// ---- recurrent layers (assembly/kernels/rnn.ts): x (T, N, I), states (N, H), gates G = 1 (RNN), 4 (LSTM), 3 (GRU) ----
-
-function rnnGates(cell: number): number { return [1, 4, 3][cell]; }
-/** Pointer args named by role: sequences (T, N, ·), states (N, H), weights (G*H, ·), biases (G*H), scratch. */
-function rnnArgs(cell: number, names: string): ArgSpec[] {
-  const G = rnnGates(cell);
-  const len: Record<string, (d: Dims) => number> = {
-    x: (d) => d.T * d.N * d.I, hs: (d) => d.T * d.N * d.H, state: (d) => d.N * d.H, gates: (d) => d.T * d.N * G * d.H,
-    w_ih: (d) => G * d.H * d.I, w_hh: (d) => G * d.H * d.H, b: (d) => G * d.H, scratch: (d) => rnnScratchFloats(cell, d),
-  };
-  const role = (nm: string) => {
-    const r = nm.replace(/^d(?=[xwbhc])/, '');
-    if (r === 'x' || r === 'w_ih' || r === 'w_hh' || r === 'gates' || r === 'scratch') return r;
-    if (r === 'hs' || r === 'cs' || r === 'hn') return 'hs';
-    if (r === 'h0' || r === 'c0' || r === 'cT') return 'state';
-    return 'b';
-  };
-  return [...names.split(' ').map((nm) => p(nm, 'f32', len[role(nm)])), ...['T', 'N', 'I', 'H'].map(i)];
-}
-function rnnValidate(d: Dims): string | null { return sizesValidate(d, ['T', 'N', 'I', 'H']); }
-
-/** Floats of scratch the recurrent kernels need, fwd and bwd (mirrors rnn_scratch_floats in assembly/kernels/rnn.ts). */
-export function rnnScratchFloats(cell: number, d: Dims, g: (M: number, N: number, K: number) => number = gemmScratchFloats): number {
-  const GH = rnnGates(cell) * d.H, TN = d.T * d.N, NH = d.N * d.H, H = d.H, up4 = (v: number) => Math.ceil(v / 4) * 4;
-  const gs = Math.max(g(TN, GH, d.I), g(d.N, GH, H), g(d.N, H, GH), g(TN, d.I, GH), g(GH, d.I, TN), g(GH, H, d.N), g(GH, H, (d.T - 1) * d.N));
-  const extra = cell === 1 ? up4(TN * GH) + 2 * up4(NH) : cell === 2 ? Math.max(up4(d.N * GH), 2 * up4(TN * GH) + up4(NH)) : up4(TN * H) + up4(NH);
-  return extra + gs;
-}
-
-// ---- augmentation (assembly/kernels/augment.ts) ----
-
-function augImageDims(): ArgSpec[] { return ['N', 'H', 'W', 'C'].map(i); }
-function augImageValidate(d: Dims): string | null { return sizesValidate(d, ['N', 'H', 'W', 'C']); }
-function seqX(d: Dims): number { return d.N * d.T * d.F; }
-
-// ---- int8 convolution and dynamic GEMM (assembly/kernels/q8_conv.ts, q8_dyn.ts) ----
-
-function q8ConvDims(): ArgSpec[] { return ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW'].map(i); }
-function q8ConvValidate(d: Dims): string | null { return windowValidate(d, ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW']); }
-/** Scratch bytes of qs8_conv2d (mirrors qs8_conv2d_scratch_bytes in assembly/kernels/q8_conv.ts). */
-export function q8ConvScratchBytes(d: Dims): number {
-  const { OH, OW } = convOut(d), M = d.N * OH * OW;
-  if (d.KH === 1 && d.KW === 1 && d.strideH === 1 && d.strideW === 1 && d.padT + d.padL + d.padB + d.padR === 0) return q8ScratchBytes(M, d.OC, d.C);
-  const K = d.KH * d.KW * d.C, mb = Math.min(M, Math.max(4, Math.min(256, Math.floor(2 ** 18 / Math.max(K, 1)))));
-  return Math.ceil((mb * K) / 16) * 16 + q8ScratchBytes(mb, d.OC, K);
-}
-/** Scratch bytes of qs8_gemm_f32 (mirrors qs8_gemm_f32_scratch_bytes in assembly/kernels/q8_dyn.ts). */
-export function q8F32ScratchBytes(M: number, N: number, K: number): number { return q8ScratchBytes(M, N, K) + 64; }
