@@ -1,7 +1,7 @@
 // CSV reader for numeric tables (RFC 4180 quoting, CRLF or LF, blank lines skipped). Features become
 // an f32 [rows, cols] tensor; an optional label column becomes i32 (integers or class names, mapped
 // to sorted class indices) or f32 (other numbers). Every bad cell is reported with line and column.
-import { AxonError } from '../errors.js';
+import { badData as bad } from './header.js';
 import { Tensor } from '../runtime/tensor.js';
 
 export interface CsvOptions {
@@ -26,9 +26,6 @@ interface Row { line: number; cells: string[] }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function bad(name: string, msg: string): AxonError {
-  return new AxonError('BAD_DATA', `${name}: ${msg}`);
-}
 
 /** Splits text into rows of raw cells, remembering the line each row starts on. */
 function tokenize(text: string, name: string, delim: string): Row[] {

@@ -2,7 +2,7 @@
 // unwrapper built on the standard DecompressionStream, so both run in browsers, Workers and Node.
 // i16 is widened to i32 and f64 narrowed to f32.
 // see: http://yann.lecun.com/exdb/mnist/ (bottom of the page)
-import { AxonError } from '../errors.js';
+import { ArrayHeader, badData as bad } from './header.js';
 import { Tensor, TensorDtype } from '../runtime/tensor.js';
 
 const TYPES: Record<number, { kind: string; dtype: TensorDtype; bytes: number }> = {
@@ -12,17 +12,10 @@ const TYPES: Record<number, { kind: string; dtype: TensorDtype; bytes: number }>
 };
 
 /** What an IDX header says: element type code, shape, and where the data starts. */
-export interface IdxHeader {
+export interface IdxHeader extends ArrayHeader {
   type: number;
-  dtype: TensorDtype;
-  itemBytes: number;
-  shape: number[];
-  dataOffset: number;
 }
 
-function bad(name: string, msg: string): AxonError {
-  return new AxonError('BAD_DATA', `${name}: ${msg}`);
-}
 
 /** Parses the magic and the dims (needs the first 4 + 4 * rank bytes). */
 export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {

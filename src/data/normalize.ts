@@ -2,7 +2,7 @@
 // file (toJSON/fromJSON) so inference sees the same transform. y = (x - shift) / div, with the
 // statistics over trailing axes: per feature (all axes but the first), per channel (last axis,
 // e.g. C of NHWC images), or one global pair. Statistics accumulate in f64.
-import { AxonError } from '../errors.js';
+import { badData as bad } from './header.js';
 import { Tensor } from '../runtime/tensor.js';
 
 export type NormalizeMethod = 'standardize' | 'minmax';
@@ -27,9 +27,6 @@ export interface NormalizerJSON {
   div: number[];
 }
 
-function bad(name: string, msg: string): AxonError {
-  return new AxonError('BAD_DATA', `${name}: ${msg}`);
-}
 
 export class Normalizer {
   private constructor(

@@ -2,7 +2,7 @@
 // Workers. Reads little-endian C-order <f4 <i4 |u1 |i1 directly, <f8 as f32 and <i8 as i32 (when
 // every value fits); anything else (Fortran order, big-endian, objects, records) is refused.
 // see: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
-import { AxonError } from '../errors.js';
+import { ArrayHeader, badData as bad } from './header.js';
 import { Tensor, TensorDtype } from '../runtime/tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -13,17 +13,10 @@ const DESCR: Record<string, { dtype: TensorDtype; bytes: number }> = {
 const SUPPORTED = '<f4, <f8, <i4, <i8, |u1, |i1';
 
 /** What an .npy header says: element kind ('f4', 'i8', ...), shape, and where the data starts. */
-export interface NpyHeader {
+export interface NpyHeader extends ArrayHeader {
   kind: string;
-  dtype: TensorDtype;
-  itemBytes: number;
-  shape: number[];
-  dataOffset: number;
 }
 
-function bad(name: string, msg: string): AxonError {
-  return new AxonError('BAD_DATA', `${name}: ${msg}`);
-}
 
 /** Bytes needed to read the header: 10 for the fixed preamble, then this for the whole header. */
 export function npyHeaderLength(bytes: Uint8Array, name: string): number {

@@ -82,7 +82,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const cv = new Converter({ ...inAct }, consts);
   if (full[0] !== BATCH) cv.staticBatch = full[0];
   cv.seq = seqGraph;
-  const uses = new Map<string, number>(), use = (v: string) => { cv.used.add(v); uses.set(v, (uses.get(v) ?? 0) + 1); };
+  const uses = cv.used, use = (v: string) => uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const n of nodes) for (const i of n.input) if (i) use(i);
   for (const o of g.output ?? []) use(o.name);
   const actShapes = new Map<string, number[]>([[vi.name, [BATCH, ...per]]]);   // full shapes, BATCH at the batch axis

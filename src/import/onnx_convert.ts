@@ -75,8 +75,8 @@ export class Converter {
   seq = false;
   /** where the batch axis sits in the full ONNX activation (act.onnx omits it); 0 except around recurrent nodes */
   batchAxis = 0;
-  /** every value some node or the graph output reads */
-  used = new Set<string>();
+  /** how many nodes (and graph outputs) read each value */
+  used = new Map<string, number>();
   /** set by a handler whose activation output is not its first output (Y_h of a recurrent node) */
   next?: string;
   /** the spec whose output buffer holds the current activation (INPUT: the model input) */

@@ -72,7 +72,8 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
   const weights = new Map<string, ParamData>();
   const counters = { quantize: 0, dequantize: 0 };
   const range = (i: number): [number, number] => (i === INPUT ? ranges!.input : ranges!.units[i]);
-  const readers = units.map((_, j) => units.flatMap((__, k) => (inputs[k].includes(j) ? [k] : [])));
+  const readers: number[][] = units.map(() => []);
+  inputs.forEach((ins, k) => { for (const j of new Set(ins)) if (j !== INPUT) readers[j].push(k); });
 
   /** Where each unit's output now is (INPUT: the model input) and its domain; the f32 / int8 copies made for readers. */
   const val = new Map<number, { name: string; dom: Domain }>([[INPUT, { name: MODEL_INPUT, dom: 'f32' }]]);

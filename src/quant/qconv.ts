@@ -8,21 +8,14 @@
 import { AxonError } from '../errors.js';
 import { convOut, Dims, q8ConvScratchBytes, q8GemmParams, q8PackedBytes } from '../ops.js';
 import { Ctx, IO } from '../layers/layer.js';
-import { Padding, pair, resolvePadding } from '../layers/conv.js';
+import { Conv2DOptions, Padding, pair, resolvePadding } from '../layers/conv.js';
 import { QLayer } from './layers.js';
 import { weightParams } from './qdense.js';
 import { FUSED, FusedActivation, fusedClamp, parseQParams, QParams } from './scheme.js';
 
-export interface QConv2DOptions {
-  filters: number;
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  padding?: Padding;
-  dilationRate?: number | [number, number];
-  /** 1, or the input channel count (depthwise) */
-  groups?: number;
+/** Conv2D's geometry options (groups: 1, or the input channel count: depthwise), a fused activation and the quantization. */
+export interface QConv2DOptions extends Pick<Conv2DOptions, 'filters' | 'kernelSize' | 'strides' | 'padding' | 'dilationRate' | 'groups' | 'name'> {
   activation?: FusedActivation;
-  name?: string;
   quant: { input: QParams; output: QParams };
 }
 
