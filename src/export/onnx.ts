@@ -6,7 +6,7 @@
 // bring their inputs to one layout first.
 import { AxonError } from '../errors.js';
 import type { Model } from '../model/model.js';
-import { Layer, MergeLayer } from '../layers/layer.js';
+import { Layer, MergeLayer, size } from '../layers/layer.js';
 import { INPUT } from '../model/compiler.js';
 import { Conv2D } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
@@ -63,7 +63,7 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
     if (u.type === 'add') { cur = names.slice(1).reduce((acc, n, k) => b.node('Add', [acc, n], {}, { name: k === names.length - 2 ? u.name : `${u.name}/${k}` }), names[0]); return; }
     if (u.type === 'multiply') {
       // a gate of fewer values (per channel or per sample) gets the full rank so ONNX broadcasting lines it up
-      const full = u.inputShapes.findIndex((x) => x.join() === u.outputShape.join()), g = 1 - full, G = u.inputShapes[g].reduce((p, q) => p * q, 1);
+      const full = u.inputShapes.findIndex((x) => x.join() === u.outputShape.join()), g = 1 - full, G = size(u.inputShapes[g]);
       if (u.inputShapes[g].join() !== u.outputShape.join()) {
         const C = G === 1 ? 1 : u.outputShape[r - 1], ones = Array<number>(r - 1).fill(1);
         names[g] = b.node('Reshape', [ins[g].cur, b.ints(`${u.name}.gate_shape`, [-1, ...(cf ? [C, ...ones] : [...ones, C])])], {}, { name: `${u.name}/gate` });

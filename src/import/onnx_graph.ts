@@ -4,6 +4,7 @@
 // every node the importer cannot take.
 import { AxonError } from '../errors.js';
 import { AT, DT, OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, tensorValues, toNum } from './onnx_proto.js';
+import { prod } from './onnx_layout.js';
 
 /** A constant tensor: float values as Float32Array, integer values as Float64Array. */
 export interface Const { dims: number[]; data: Float32Array | Float64Array; float: boolean; /** the ONNX data type when known (QuantizeLinear's saturation range) */ dtype?: number }
@@ -25,7 +26,6 @@ export class Attrs {
   type(k: string): number | undefined { return this.m.get(k)?.type; }
 }
 
-const prod = (d: number[]) => d.reduce((a, b) => a * b, 1);
 const ints = (dims: number[], vals: number[]): Const => ({ dims, data: Float64Array.from(vals), float: false });
 
 /** A constant of shape `dims` whose element at multi-index o is x at multi-index src(o). */

@@ -7,7 +7,7 @@ import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { Reshape } from '../layers/misc.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { Attrs } from './onnx_graph.js';
-import { channelsLastOrder, channelsLastShape, isIdentity, sameOrder } from './onnx_layout.js';
+import { channelsLastOrder, channelsLastShape, isIdentity, prod, sameOrder } from './onnx_layout.js';
 import { Converter, unsupported, ValueState } from './onnx_convert.js';
 import { actParams, typeName, typesOf } from './onnx_quant.js';
 import { QAdd } from '../quant/qadd.js';
@@ -71,15 +71,15 @@ const concat: MergeHandler = (cv, n, ins) => {
 const mul: MergeHandler = (cv, n, ins) => {
   batchFirst(ins);
   if (ins.length !== 2) unsupported(`multiplies ${ins.length} activations; only two`);
-  const [a, b] = ins.map((v) => v.act), size = (s: number[]) => s.reduce((p, q) => p * q, 1);
+  const [a, b] = ins.map((v) => v.act);
   if (a.onnx.join() === b.onnx.join()) {
     if (!sameOrder(a.order, b.order) || a.axon.join() !== b.axon.join()) unsupported('multiplies activations held in different Axon layouts');
     cv.merge(new Multiply(), ins, n, a);
     return;
   }
-  const full = size(a.onnx) >= size(b.onnx) ? 0 : 1, x = ins[full].act, g = ins[1 - full].act, C = x.onnx[0];
+  const full = prod(a.onnx) >= prod(b.onnx) ? 0 : 1, x = ins[full].act, g = ins[1 - full].act, C = x.onnx[0];
   const perChannel = g.onnx[0] === C && g.onnx.length === x.onnx.length && g.onnx.slice(1).every((d) => d === 1);
-  const perSample = size(g.onnx) === 1 && g.onnx.length <= x.onnx.length;
+  const perSample = prod(g.onnx) === 1 && g.onnx.length <= x.onnx.length;
   const channelsLast = x.onnx.length >= 2 && sameOrder(x.order, channelsLastOrder(x.onnx)) && x.axon.join() === channelsLastShape(x.onnx).join();
   if (!(perSample || (perChannel && channelsLast)))
     unsupported(`multiplies activations of shapes [N, ${a.onnx}] and [N, ${b.onnx}]; supported are equal shapes and a gate of one value per channel (N, C, 1, 1) or per sample`);
