@@ -2,7 +2,7 @@
 // writes the one-file bundle the standalone WASI program (build/axon.wasi.wasm) runs: arena image,
 // predict plans (and train plans plus every fine-tuning step's hyperparameters when --epochs is
 // given). Format: src/wasi/bundle.ts. --bin-out also writes x.bin / y.bin for the device.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -13,6 +13,7 @@ import { compileBundle, parseBundle } from '../wasi/bundle.js';
 import { readDataset } from '../../targets/node/data.js';
 import { writeFileAtomic } from '../../targets/node/fs.js';
 import { loadEngine } from '../../targets/node/index.js';
+import { readModelFile } from '../../targets/node/model_file.js';
 
 export interface CompileFlags {
   batch: number;
@@ -56,8 +57,7 @@ function targets(y: Tensor, n: number, kind: 'i32' | 'f32', C: number, per: numb
 }
 
 export async function compile(modelPath: string, f: CompileFlags): Promise<CompileReport> {
-  let bytes: Uint8Array;
-  try { bytes = new Uint8Array(await readFile(modelPath)); } catch { throw new AxonError('IO', `${modelPath}: cannot read the model file`); }
+  const bytes = readModelFile(modelPath);
   const engine = await loadEngine();
   const { model, graph } = modelFromBytes(bytes, modelPath, engine);
   const epochs = f.epochs ?? 0;

@@ -5,7 +5,7 @@ import { AxonError } from '../errors.js';
 import { readAxonModelFile } from '../format/safetensors.js';
 import { modelFromBytes } from '../model/serialize.js';
 import { size } from '../layers/layer.js';
-import { readModelFile } from './quantize.js';
+import { readModelFile } from '../../targets/node/model_file.js';
 
 export interface InfoLayer { name: string; type: string; outputShape: number[]; params: number; tensors: Record<string, string>; trainable: boolean; inputs?: string[] }
 export interface ModelInfo {
@@ -15,7 +15,7 @@ export interface ModelInfo {
 }
 
 export async function info(path: string): Promise<ModelInfo> {
-  const bytes = await readModelFile(path);
+  const bytes = readModelFile(path);
   const file = readAxonModelFile(bytes, path);
   const { model, graph } = modelFromBytes(bytes, path);
   const dtypes: Record<string, number> = {};

@@ -2,7 +2,6 @@
 // quantization (src/quant/ptq.ts) of a model file, calibrated on a sample of representative inputs
 // (prepared as at training time: --scale, then the model file's saved normalizer). Prints the
 // file sizes and, with --eval-x/--eval-y, the accuracy (or loss) before and after.
-import { readFile } from 'node:fs/promises';
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { size } from '../layers/layer.js';
@@ -14,6 +13,7 @@ import type { CalibrationMethod } from '../quant/calibrate.js';
 import { readDataset } from '../../targets/node/data.js';
 import { writeFileAtomic } from '../../targets/node/fs.js';
 import { loadEngine } from '../../targets/node/index.js';
+import { readModelFile } from '../../targets/node/model_file.js';
 
 export interface QuantizeFlags {
   calibration?: string;
@@ -32,12 +32,6 @@ export interface QuantizeFlags {
 export interface QuantizeReport {
   out: string; f32Bytes: number; int8Bytes: number; ratio: number; mode: string; method?: string; samples: number;
   layers: string[]; f32?: Record<string, number>; int8?: Record<string, number>;
-}
-
-export async function readModelFile(path: string): Promise<Uint8Array> {
-  try { return new Uint8Array(await readFile(path)); } catch (e) {
-    throw new AxonError('IO', (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read the model file`);
-  }
 }
 
 /**
@@ -75,7 +69,7 @@ export async function quantize(modelPath: string, f: QuantizeFlags, log: (s: str
   const dynamic = f.dynamic === true;
   if (!dynamic && !f.calibration) throw new AxonError('BAD_CONFIG', 'static quantization needs --calibration <inputs file> (a few hundred representative samples); or use --dynamic');
   if ((f.evalX === undefined) !== (f.evalY === undefined)) throw new AxonError('BAD_CONFIG', '--eval-x and --eval-y go together');
-  const bytes = await readModelFile(modelPath);
+  const bytes = readModelFile(modelPath);
   const engine = await loadEngine(f.build ? { build: f.build } : undefined);
   const { model, graph } = modelFromBytes(bytes, modelPath, engine);
   const samples = f.samples ?? 500;

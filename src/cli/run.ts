@@ -9,7 +9,8 @@ import { size } from '../layers/layer.js';
 import { modelFromBytes } from '../model/serialize.js';
 import { encodeNpy } from '../data/npy.js';
 import { loadEngine } from '../../targets/node/index.js';
-import { modelInputs, prepareInputs, readModelFile } from './quantize.js';
+import { modelInputs, prepareInputs } from './quantize.js';
+import { readModelFile } from '../../targets/node/model_file.js';
 import { writeFileAtomic } from '../../targets/node/fs.js';
 
 export interface RunFlags { input: string; shape?: number[]; out?: string; scale?: number; normalize?: boolean; batchSize?: number; build?: 'auto' | 'simd' | 'relaxed' }
@@ -25,7 +26,7 @@ export function parseShape(s: string): number[] {
 export async function run(modelPath: string, f: RunFlags): Promise<RunReport> {
   if (f.out && !/\.(npy|json)$/i.test(f.out)) throw new AxonError('BAD_CONFIG', `--out ${f.out}: use a .npy or .json file name`);
   const engine = await loadEngine(f.build ? { build: f.build } : undefined);
-  const { model, graph } = modelFromBytes(await readModelFile(modelPath), modelPath, engine);
+  const { model, graph } = modelFromBytes(readModelFile(modelPath), modelPath, engine);
   const F = size(model.inputShape);
   let x: Tensor;
   if (f.input.toLowerCase().endsWith('.bin')) {

@@ -63,8 +63,10 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
       const st = fs.statSync(dir, { throwIfNoEntry: false }) ?? (fs.mkdirSync(dir, { recursive: true, mode: 0o700 }), fs.statSync(dir));
       if (uid >= 0 && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
     } catch { return undefined; }
-    // V8 checks source, version and flags itself; naming the flags keeps differently started processes from taking turns
-    const flags = `${process.execArgv.filter((a) => a.startsWith('--') && !/^--(eval|print)\b/.test(a)).join(' ')}|${process.env.NODE_OPTIONS ?? ''}`;
+    // V8 checks source, version and flags itself; naming the flags keeps differently started
+    // processes from taking turns, and naming the file keeps two installs apart (the cached code
+    // carries its file name: another install's cache would put that install's paths in stack traces)
+    const flags = `${process.execArgv.filter((a) => a.startsWith('--') && !/^--(eval|print)\b/.test(a)).join(' ')}|${process.env.NODE_OPTIONS ?? ''}|${file}`;
     const tag = digest(new TextEncoder().encode(flags)).toString(16).slice(0, 8);
     return path.join(dir, `${path.basename(file, '.js')}-${process.version}-${process.arch}-${tag}.v8cache`);
   }

@@ -10,3 +10,4 @@ export { Model } from '../../src/model/model.js';
 export { modelFromBytes, type ModelGraph } from '../../src/model/serialize.js';
 export { Normalizer } from '../../src/data/normalize.js';
 export { wasmDir, loadEngine } from './engine.js';
+export { loadModel, readModelFile } from './model_file.js';
