@@ -6,9 +6,10 @@
 // instead of parsing and compiling again. V8 rejects a cache made from other source, another V8
 // version or other flags, but does not checksum the code it deserializes (a damaged cache crashes
 // the process), so each file carries its own: a header with the length and a 64-bit FNV-1a of the
-// payload. A rejected, damaged or unreadable cache only means compiling as usual (and saving a
-// fresh one). AXON_COMPILE_CACHE: unset = a per-user directory under os.tmpdir(), "0" = off, else
-// the directory to use.
+// payload. The next few processes add what they compiled on top (see REFRESHES). A rejected,
+// damaged or unreadable cache only means compiling as usual (and saving a fresh one).
+// AXON_COMPILE_CACHE: unset = a per-user directory under os.tmpdir(), "0" = off, else the
+// directory to use.
 // NOTE: compileCache is self-contained (it uses only its arguments and globals): the build inlines
 // its source into every module that runs a script (each ES module file costs ~1 ms to load), and
 // the copies share their state through a global symbol, so a script runs once per process.
@@ -43,13 +44,23 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
     let stored: Buffer | undefined;
     if (cacheFile) try { stored = fs.readFileSync(cacheFile); } catch { /* none yet */ }
     const cached = stored && unpack(stored);
-    const script = new vm.Script(source, { filename: file, cachedData: cached });
+    const script = new vm.Script(source, { filename: file, cachedData: cached?.data });
     const state: CacheState = !cacheFile ? 'off' : !stored ? 'none' : !cached || script.cachedDataRejected ? 'rejected' : 'used';
     shared.states.set(file, state);
     const exports = (script.runInThisContext() as (d: unknown[], u: string, i?: typeof dynamicImport) => Record<string, unknown>)(deps, metaUrl, dynamicImport);
     shared.ran.set(file, exports);
-    // at exit, so the cache holds every function this process compiled, not only the top level
-    if (cacheFile && state !== 'used') process.once('exit', () => save(cacheFile, pack(script.createCachedData())));
+    // At exit, so the cache holds every function this process compiled, not only the top level.
+    // A cache only has what its writer ran (a process that only imported the runtime leaves the
+    // model code out: the next ones would compile it, ~2 ms). So the next REFRESHES processes that
+    // use it save again what they hold (the functions from the cache and those they compiled),
+    // when that is more; then it stays as it is (making the data costs ~2 ms at exit).
+    if (cacheFile && (state !== 'used' || cached!.generation < REFRESHES)) {
+      process.once('exit', () => {
+        const data = script.createCachedData();
+        if (state !== 'used' || data.length > cached!.data.length) save(cacheFile, pack(data, state === 'used' ? cached!.generation + 1 : 0));
+        else save(cacheFile, pack(cached!.data, cached!.generation + 1));
+      });
+    }
     return exports;
   }
 
@@ -81,18 +92,20 @@ export function compileCache(fs: Fs, os: Os, path: Path, url: Url, vm: Vm): Comp
     } catch { try { fs.unlinkSync(tmp); } catch { /* not created */ } }
   }
 
-  const MAGIC = 0x31435841; // "AXC1"
-  /** header: magic, payload length (u32), digest (u64), then V8's cache data */
-  function pack(data: Buffer): Buffer {
-    const out = Buffer.alloc(16 + data.length);
-    out.writeUInt32LE(MAGIC, 0); out.writeUInt32LE(data.length, 4); out.writeBigUInt64LE(digest(data), 8);
-    data.copy(out, 16);
+  const MAGIC = 0x32435841; // "AXC2"
+  /** Processes that may still add to a cache after the one that wrote it first. */
+  const REFRESHES = 3;
+  /** header: magic, payload length (u32), digest (u64), generation (u32: times refreshed), then V8's cache data */
+  function pack(data: Buffer, generation: number): Buffer {
+    const out = Buffer.alloc(20 + data.length);
+    out.writeUInt32LE(MAGIC, 0); out.writeUInt32LE(data.length, 4); out.writeBigUInt64LE(digest(data), 8); out.writeUInt32LE(generation, 16);
+    data.copy(out, 20);
     return out;
   }
-  function unpack(stored: Buffer): Buffer | undefined {
-    if (stored.length < 16 || stored.readUInt32LE(0) !== MAGIC || stored.readUInt32LE(4) !== stored.length - 16) return undefined;
-    const data = stored.subarray(16);
-    return digest(data) === stored.readBigUInt64LE(8) ? data : undefined;
+  function unpack(stored: Buffer): { data: Buffer; generation: number } | undefined {
+    if (stored.length < 20 || stored.readUInt32LE(0) !== MAGIC || stored.readUInt32LE(4) !== stored.length - 20) return undefined;
+    const data = stored.subarray(20);
+    return digest(data) === stored.readBigUInt64LE(8) ? { data, generation: stored.readUInt32LE(16) } : undefined;
   }
 
   // In wasm (a cold JS loop over 200 KB costs ~6 ms; this ~0.4 ms). The module is this

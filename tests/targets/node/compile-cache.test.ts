@@ -17,7 +17,11 @@ const program = `
   const y = await model.predict(new Tensor(Float32Array.from({ length: 128 }, (_, i) => (i % 17) / 8 - 1), [2, 64]));
   const { cacheStates } = await import('./dist/compile-cache.js');
   process.stdout.write(JSON.stringify({ y: Array.from(y.data), states: [...cacheStates.values()] }));`;
-const run = (cache: string, execArgv: string[] = []) => JSON.parse(execFileSync(process.execPath, [...execArgv, '--input-type=module', '-e', program], { cwd: root, encoding: 'utf8', env: { ...process.env, AXON_COMPILE_CACHE: cache } }));
+const importOnly = `
+  await import('axon/infer');
+  const { cacheStates } = await import('./dist/compile-cache.js');
+  process.stdout.write(JSON.stringify({ states: [...cacheStates.values()] }));`;
+const run = (cache: string, execArgv: string[] = [], code = program) => JSON.parse(execFileSync(process.execPath, [...execArgv, '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', env: { ...process.env, AXON_COMPILE_CACHE: cache } }));
 
 describe('compile cache', () => {
   let dir: string;
@@ -46,6 +50,23 @@ describe('compile cache', () => {
     // other V8 flags: another cache file, so differently started processes do not take turns
     expect(run(dir, ['--max-old-space-size=200']).states).toEqual(['none']);
     expect(readdirSync(dir)).toHaveLength(2);
+  });
+
+  it('grows when the processes after its writer compile more (a few times), then stays as it is', () => {
+    expect(run(dir, [], importOnly).states).toEqual(['none']);        // written by a process that ran no model
+    const file = join(dir, readdirSync(dir)[0]);
+    const header = () => { const b = readFileSync(file); return { bytes: b.length, generation: b.readUInt32LE(16) }; };
+    const small = header();
+    expect(small.generation).toBe(0);
+    expect(run(dir).states).toEqual(['used']);
+    const grown = header();
+    expect(grown.bytes).toBeGreaterThan(small.bytes);                  // now with the model code the predicting process compiled
+    expect(grown.generation).toBe(1);
+    run(dir); run(dir);
+    const last = readFileSync(file);
+    expect(last.readUInt32LE(16)).toBe(3);
+    expect(run(dir).states).toEqual(['used']);
+    expect(readFileSync(file).equals(last)).toBe(true);               // no more rewrites
   });
 
   it('is off with AXON_COMPILE_CACHE=0 and in a directory others can write to', () => {
