@@ -42,8 +42,7 @@ if (!args.has('--kernels')) {
   else console.log(`build: dist/infer.js stays a re-export (${lastReason()})`);
   if (!infer || !cjsEntry('dist/infer.cjs', infer, scripts.get(infer.chunk), loader)) console.log(`build: no require() entry for axon/infer (${lastReason()})`);
   writeFileSync('dist/compile-cache.js', [ // the loader as a module: tests and bench/coldstart.mjs read its states
-    ...['fs', 'os', 'path', 'url', 'vm'].map((m) => `import * as __${m} from "node:${m}";`),
-    `export const compileCache = ${loader};`, 'export const cacheStates = compileCache(__fs, __os, __path, __url, __vm).states;', ''].join('\n'));
+    `export const compileCache = ${loader};`, 'export const cacheStates = compileCache(process.getBuiltinModule).states;', ''].join('\n'));
   // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
   await (await import('../targets/browser/build.mjs')).buildBrowser();
   await (await import('../targets/workers/build.mjs')).buildWorkers();

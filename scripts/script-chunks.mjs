@@ -118,7 +118,7 @@ export function cjsEntry(file, entry, info, loader) {
     // plain characters is its file: URL after "file://")
     `const __chunk = ${chunk};`,
     "const __url = /^\\/[\\w./-]*$/.test(__chunk) ? 'file://' + __chunk : require('node:url').pathToFileURL(__chunk).href;",
-    `const __m = (${loader})(require('node:fs'), require('node:os'), require('node:path'), require('node:url'), require('node:vm')).runScript(__chunk.replace(/\\.js$/, '.script.js'), [${info.deps.map((d) => `require(${JSON.stringify(d)})`).join(', ')}], __url, (s) => import(s));`,
+    `const __m = (${loader})(require).runScript(__chunk.replace(/\\.js$/, '.script.js'), [${info.deps.map((d) => `require(${JSON.stringify(d)})`).join(', ')}], __url, (s) => import(s));`,
     `module.exports = { ${entry.names.map(([from, name]) => `${name}: __m.${from}`).join(', ')} };`,
     '',
   ].join('\n'));
@@ -139,7 +139,7 @@ function shim(loader, chunk, deps, exports, extraImports = []) {
     ...deps.map((spec, k) => (spec.startsWith('node:') ? '' : `import * as __d${k} from ${JSON.stringify(spec)};`)).filter(Boolean),
     ...extraImports.filter((x) => !deps.includes(x)).map((x) => `import ${JSON.stringify(x)};`),
     'const __builtin = process.getBuiltinModule;',
-    `const __m = (${loader})(${['fs', 'os', 'path', 'url', 'vm'].map((m) => `__builtin("node:${m}")`).join(', ')}).runScript(new URL(${JSON.stringify(chunk.replace(/\.js$/, '.script.js'))}, import.meta.url), [${deps.map(dep).join(', ')}], new URL(${JSON.stringify(chunk)}, import.meta.url).href, (s) => import(s));`,
+    `const __m = (${loader})(__builtin).runScript(new URL(${JSON.stringify(chunk.replace(/\.js$/, '.script.js'))}, import.meta.url), [${deps.map(dep).join(', ')}], new URL(${JSON.stringify(chunk)}, import.meta.url).href, (s) => import(s));`,
     `const ${pairs.map(([from], k) => `__e${k} = __m.${from}`).join(', ')};`,
     `export { ${pairs.map(([, name], k) => `__e${k} as ${name}`).join(', ')} };`,
     '',

@@ -209,8 +209,12 @@ export class Model {
     return this.snapshot(false);
   }
 
-  /** Sets parameters by `${layer}.${param}`; integer (i8 / i32) parameters take integers in their range. */
-  setWeights(w: Map<string, ArrayLike<number>> | Record<string, ArrayLike<number>>): void {
+  /**
+   * Sets parameters by `${layer}.${param}`; integer (i8 / i32) parameters take integers in their range.
+   * `copy: false`: before the model's first session, arrays of the parameter's own type are kept as
+   * they are (not copied) until the session takes them; the caller must not change them meanwhile.
+   */
+  setWeights(w: Map<string, ArrayLike<number>> | Record<string, ArrayLike<number>>, opts: { copy?: boolean } = {}): void {
     const entries = w instanceof Map ? [...w] : Object.entries(w);
     for (const [k, v] of entries) {
       const [layerName] = k.split('.');
@@ -227,7 +231,7 @@ export class Model {
       }
       // NOTE: typed arrays copy with slice()/set(); TypedArray.from walks the iterator (10x slower)
       const Ctor = dtype === 'f32' ? Float32Array : dtype === 'i8' ? Int8Array : Int32Array;
-      const data = v instanceof Ctor ? v.slice() : ArrayBuffer.isView(v) ? new Ctor(v as unknown as ArrayLike<number>) : Ctor.from(v);
+      const data = v instanceof Ctor ? (opts.copy === false && !this.sess ? v : v.slice()) : ArrayBuffer.isView(v) ? new Ctor(v as unknown as ArrayLike<number>) : Ctor.from(v);
       if (this.sess) this.view(k).set(data);
       else { this.pending.set(k, data); this.lazy.delete(k); }
     }

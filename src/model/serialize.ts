@@ -52,8 +52,12 @@ export const QUANT_SCHEME = {
   bias: 'int32 at scale input.scale * weight.scale[oc] (f32 in dynamic layers)',
 };
 
-/** Rebuilds a model (layers, wiring, weights, and compile settings when saved) from model file bytes: a Sequential for chains. */
-export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine): { model: Model; graph: ModelGraph } {
+/**
+ * Rebuilds a model (layers, wiring, weights, and compile settings when saved) from model file
+ * bytes: a Sequential for chains. `copy: false`: the model takes its weights as views of `bytes`
+ * (where aligned) until its first session, instead of copies; `bytes` must not change meanwhile.
+ */
+export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine, opts: { copy?: boolean } = {}): { model: Model; graph: ModelGraph } {
   const file = readAxonModelFile(bytes, name);
   const g = file.graph as unknown as ModelGraph;
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${name}: ${msg}`); };
@@ -87,7 +91,7 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   }
   const weights = new Map<string, ArrayLike<number>>();
   for (const l of model!.layers) for (const p of l.params) weights.set(`${l.name}.${p.name}`, file.tensors.get(`${l.name}.${p.name}`)!.data as ArrayLike<number>);
-  model.setWeights(weights);
+  model.setWeights(weights, opts);
   if (g.compile) model.compile(g.compile);
   return { model, graph: g };
 }

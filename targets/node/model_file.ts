@@ -22,5 +22,5 @@ export function readModelFile(path: string): Uint8Array {
  * Throws AxonError('IO') for file-system errors and 'BAD_MODEL_FILE' for malformed files.
  */
 export function loadModel(path: string, engine?: Engine): { model: Model; graph: ModelGraph } {
-  return modelFromBytes(readModelFile(path), path, engine);
+  return modelFromBytes(readModelFile(path), path, engine, { copy: false });   // (nobody else holds the bytes: one copy fewer)
 }

@@ -83,7 +83,7 @@ describe('compile cache', () => {
 describe('compile cache pieces', () => {
   it('digest is 64-bit FNV-1a over the zero-padded 8-byte words (a plain BigInt reference)', async () => {
     const { compileCache } = await import('../../../targets/node/compile_cache.js');
-    const { digest } = compileCache(await import('node:fs'), await import('node:os'), await import('node:path'), await import('node:url'), await import('node:vm'));
+    const { digest } = compileCache(process.getBuiltinModule);
     const ref = (b: Uint8Array) => {
       const p = new Uint8Array(Math.ceil(b.length / 8) * 8); p.set(b);
       const dv = new DataView(p.buffer);
@@ -103,7 +103,7 @@ describe('compile cache pieces', () => {
     const d = mkdtempSync(join(tmpdir(), 'axon-chunk-test-'));
     try {
       // a stand-in for compileCache's source: runs the script without a cache
-      const loader = '(fs, os, path, url, vm) => ({ runScript: (u, deps, meta, imp) => new vm.Script(fs.readFileSync(url.fileURLToPath(u), "latin1")).runInThisContext()(deps, meta, imp) })';
+      const loader = '(builtin) => ({ runScript: (u, deps, meta, imp) => new (builtin("node:vm").Script)(builtin("node:fs").readFileSync(builtin("node:url").fileURLToPath(u), "latin1")).runInThisContext()(deps, meta, imp) })';
       const chunk = (name: string, text: string) => { writeFileSync(join(d, name), text); return scriptChunk(join(d, name), loader); };
       writeFileSync(join(d, 'dep.js'), 'export const base = 40;');
       expect(chunk('ok.js', ['import { base as b0 } from "./dep.js";', 'var k = class { get v() { return b0 + 2; } };', 'import * as path from "node:path";',

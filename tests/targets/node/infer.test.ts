@@ -11,7 +11,7 @@ it('axon/infer predicts like axon, sharing its classes and engine', () => {
     import { readFileSync } from 'node:fs';
     import * as infer from 'axon/infer';
     const bytes = readFileSync('targets/workers/template/model/digits.axon');
-    const { model, graph } = infer.modelFromBytes(bytes, 'digits', await infer.loadEngine());
+    const { model, graph } = infer.loadModel('targets/workers/template/model/digits.axon', await infer.loadEngine());
     const x = infer.Normalizer.fromJSON(graph.extra.normalizer).apply(new infer.Tensor(new Float32Array(64).fill(0.5), [1, 64]));
     const y = await model.predict(x);
     const full = await import('axon');
@@ -22,7 +22,7 @@ it('axon/infer predicts like axon, sharing its classes and engine', () => {
       engine: (await infer.loadEngine()) === (await full.loadEngine()),
     }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' }));
-  expect(out.exports).toEqual(['AxonError', 'Engine', 'Model', 'Normalizer', 'Sequential', 'Tensor', 'loadEngine', 'modelFromBytes', 'wasmDir']);
+  expect(out.exports).toEqual(['AxonError', 'Engine', 'Model', 'Normalizer', 'Sequential', 'Tensor', 'loadEngine', 'loadModel', 'modelFromBytes', 'readModelFile', 'wasmDir']);
   expect(out.y).toHaveLength(10);
   expect(out.y.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
   expect(out.same).toBe(true);
