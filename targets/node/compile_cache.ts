@@ -101,6 +101,18 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
       try { for (let off = 0; off < data.length;) off += fs.writeSync(fd, data, off, data.length - off); } finally { fs.closeSync(fd); }
       fs.renameSync(tmp, to);
     } catch { try { fs.unlinkSync(tmp); } catch { /* not created */ } }
+    prune(path.dirname(to), to);
+  }
+
+  /** Caches kept per directory: older builds' caches are never read again; the least recently written go. */
+  const KEEP = 24;
+  function prune(dir: string, keep: string): void {
+    try {
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.v8cache')).map((f) => path.join(dir, f));
+      if (files.length <= KEEP) return;
+      const byAge = files.filter((f) => f !== keep).map((f) => ({ f, t: fs.statSync(f).mtimeMs })).sort((a, b) => a.t - b.t);
+      for (const { f } of byAge.slice(0, files.length - KEEP)) fs.unlinkSync(f);
+    } catch { /* another process pruned first: fine */ }
   }
 
   const MAGIC = 0x32435841; // "AXC2"

@@ -4,7 +4,7 @@
 // trusted; predictions are the same bits every time.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -67,6 +67,17 @@ describe('compile cache', () => {
     expect(last.readUInt32LE(16)).toBe(3);
     expect(run(dir).states).toEqual(['used']);
     expect(readFileSync(file).equals(last)).toBe(true);               // no more rewrites
+  });
+
+  it('keeps the 24 most recently written caches in its directory', () => {
+    for (let k = 0; k < 30; k++) { writeFileSync(join(dir, `chunk-OLD${k}.script-v0.0.0-x64-0.v8cache`), 'old'); utimesSync(join(dir, `chunk-OLD${k}.script-v0.0.0-x64-0.v8cache`), 1000 + k, 1000 + k); }
+    writeFileSync(join(dir, 'notes.txt'), 'not a cache');
+    expect(run(dir).states).toEqual(['none']);
+    const left = readdirSync(dir);
+    expect(left.filter((f) => f.endsWith('.v8cache'))).toHaveLength(24);
+    expect(left).toContain('notes.txt');
+    expect(left.filter((f) => f.startsWith('chunk-OLD')).sort()).toEqual(Array.from({ length: 23 }, (_, k) => `chunk-OLD${k + 7}.script-v0.0.0-x64-0.v8cache`).sort());
+    expect(run(dir).states).toEqual(['used']);                          // the one just written stays
   });
 
   it('is off with AXON_COMPILE_CACHE=0 and in a directory others can write to', () => {
