@@ -11,10 +11,11 @@ async function runBlock(heading: string, names: string[]): Promise<Record<string
   const at = readme.indexOf(heading), code = at < 0 ? undefined : /```ts\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
   expect(code, `README has a TypeScript example under "${heading}"`).toBeTruthy();
   const entry = pathToFileURL(new URL('../../targets/node/index.ts', import.meta.url).pathname).href;
+  const infer = pathToFileURL(new URL('../../targets/node/infer.ts', import.meta.url).pathname).href;
   const dir = mkdtempSync(join(tmpdir(), 'axon-readme-'));
   try {
     const file = join(dir, 'example.ts');
-    writeFileSync(file, code!.replace(/from 'axon'/g, `from '${entry}'`) + `\nexport const result = { ${names.join(', ')} };\n`);
+    writeFileSync(file, code!.replace(/^ {2}/gm, '').replace(/from 'axon'/g, `from '${entry}'`).replace(/from 'axon\/infer'/g, `from '${infer}'`) + `\nexport const result = { ${names.join(', ')} };\n`);
     return (await import(/* @vite-ignore */ pathToFileURL(file).href)).result;
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
@@ -32,4 +33,10 @@ it('the README graph-model example runs', async () => {
   expect(result.graphHistory.epochs.length).toBe(1);
   expect(result.net.inputsOf('both')).toEqual(['pool', 'avg']);
   expect(result.net.outputShape).toEqual([10]);
+});
+
+it('the README Node cold-start example runs', async () => {
+  const result = await runBlock('* **Node cold start**', ['scores']);
+  expect(result.scores.shape).toEqual([1, 10]);
+  expect(Array.from(result.scores.data as Float32Array).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
 });
