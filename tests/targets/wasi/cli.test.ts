@@ -60,7 +60,7 @@ describe('axon compile', () => {
     await expect(compile(p, { batch: 8, out: join(dir, 'e.axb'), epochs: 1, data: join(dir, 'y.npy') })).rejects.toThrow(/takes 64 values per sample/);
     writeFileSync(join(dir, 'bad-y.npy'), encodeNpy(new Tensor(Int32Array.from({ length: rows }, (_, i) => (i === 3 ? 10 : 0)), [rows])));
     await expect(compile(p, { batch: 8, out: join(dir, 'e.axb'), epochs: 1, data: join(dir, 'x.npy'), labels: join(dir, 'bad-y.npy') })).rejects.toThrow(/label 10 of sample 3 is not a class id in \[0, 10\)/);
-    await expect(compile(join(dir, 'missing.axon'), { batch: 8, out: join(dir, 'e.axb') })).rejects.toThrow(/cannot read the model file/);
+    await expect(compile(join(dir, 'missing.axon'), { batch: 8, out: join(dir, 'e.axb') })).rejects.toThrow(/missing\.axon: file not found/);
     expect(existsSync(join(dir, 'e.axb'))).toBe(false);
   });
 
@@ -72,6 +72,6 @@ describe('axon compile', () => {
     expect(Buffer.compare(readFileSync(join(dir, 'cli.axb')), readFileSync(join(dir, 'api.axb')))).toBe(0);
     const bad = spawnSync(process.execPath, [cli.pathname, 'compile', join(dir, 'missing.axon'), '--batch', '4', '--out', join(dir, 'x.axb')], { encoding: 'utf8' });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^axon: .*missing\.axon: cannot read the model file/);
+    expect(bad.stderr).toMatch(/^axon: .*missing\.axon: file not found/);
   });
 });
