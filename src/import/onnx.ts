@@ -146,7 +146,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const mopts = { inputShape: inAct.axon, seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine };
   const model = chain ? new Sequential(mopts) : new Model(mopts);
   const weights = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
-  nameImported(specs.map((s) => ({ layer: s.layer, source: s.node })));
+  nameImported(specs.map((s) => ({ layer: s.layer, source: s.node, origin: s.origin })));
   for (const s of specs) {
     model.add(s.layer, { inputs: s.inputs.map((j) => (j === INPUT ? MODEL_INPUT : cv.specs[j].layer.name)) });
     layerSources[s.layer.name] = s.node;

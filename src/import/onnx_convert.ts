@@ -17,7 +17,7 @@ import { Attrs, Const } from './onnx_graph.js';
 import { Act, broadcastToAxon, channelsLastOrder, channelsLastShape, orderOf, perLastAxis, prod, sameOrder } from './onnx_layout.js';
 
 /** An emitted layer: its weights, source node (sourceName), parameter sources, and the specs it reads (INPUT: the model input). */
-export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; from: Record<string, string>; inputs: number[] }
+export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; origin: OnnxNode; from: Record<string, string>; inputs: number[] }
 /** What a layer from node n is named after: the node's name, else its first output's. */
 export const sourceName = (n: OnnxNode): string => n.name || n.output[0] || '';
 /** The model input in Spec.inputs. */
@@ -97,7 +97,7 @@ export class Converter {
   /** A merge layer (Add, Concatenate) reading several values' buffers; it becomes the current activation. */
   merge(layer: MergeLayer, ins: ValueState[], n: OnnxNode, act: Act): void {
     layer.buildMerge(ins.map((v) => v.act.axon));
-    const s: Spec = { layer, w: {}, node: sourceName(n), from: {}, inputs: ins.map((v) => v.cur) };
+    const s: Spec = { layer, w: {}, node: sourceName(n), origin: n, from: {}, inputs: ins.map((v) => v.cur) };
     this.specs.push(s);
     this.act = act; this.tip = s; this.cur = this.specs.length - 1; this.batchAxis = 0;
     this.fence = Math.max(...ins.map((v) => v.fence));
@@ -115,7 +115,7 @@ export class Converter {
 
   emit(layer: Layer, w: Record<string, Float32Array>, n: OnnxNode, from: Record<string, string> = {}): Spec {
     layer.build(this.act.axon);
-    const s: Spec = { layer, w, node: sourceName(n), from, inputs: [this.cur] };
+    const s: Spec = { layer, w, node: sourceName(n), origin: n, from, inputs: [this.cur] };
     this.specs.push(s);
     this.cur = this.specs.length - 1;
     this.act = { ...this.act, axon: layer.outputShape };

@@ -49,17 +49,20 @@ export function uniqueName(layer: Layer, base: string, used: Set<string>): strin
   return (layer.name = name);
 }
 
-/** Names imported layers after their sources (`source`: the node or layer name; '' when it has none), in order. */
-export function nameImported(items: Array<{ layer: Layer; source: string }>): void {
-  const main = new Map<string, Layer>();
+/**
+ * Names imported layers after their sources, in order. `source`: the node or layer name ('' when
+ * it has none); `origin`: the source node itself, when names may repeat (ONNX node names need not be unique).
+ */
+export function nameImported(items: Array<{ layer: Layer; source: string; origin?: unknown }>): void {
+  const main = new Map<unknown, Layer>();
   for (const it of items) {
-    const base = sanitizeName(it.source), cur = main.get(base);
-    if (base && (!cur || !cur.params.length)) main.set(base, it.layer);   // the first with parameters, else the last
+    const key = it.origin ?? it.source, cur = main.get(key);
+    if (!cur || !cur.params.length) main.set(key, it.layer);   // the first with parameters, else the last
   }
   const used = new Set<string>([MODEL_INPUT]), counters = new Map<string, number>();
-  for (const { layer, source } of items) {
+  for (const { layer, source, origin } of items) {
     const base = sanitizeName(source);
-    if (base) { uniqueName(layer, main.get(base) === layer ? base : `${base}/${suffix(layer)}`, used); continue; }
+    if (base) { uniqueName(layer, main.get(origin ?? source) === layer ? base : `${base}/${suffix(layer)}`, used); continue; }
     let k = counters.get(layer.type) ?? 0;
     do k++; while (occupied(layer, `${layer.type}_${k}`).some((n) => used.has(n)));
     counters.set(layer.type, k);
