@@ -24,7 +24,7 @@ export * from './tune/index.js';
 export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions } from './import/onnx.js';
 export { exportOnnx, type OnnxExportOptions } from './export/onnx.js';
 export { exportTorchSafetensors, type TorchExportOptions } from './export/torch.js';
-export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, type LayerRef } from './model/transfer.js';
+export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, selectLayers, type LayerRef, type LayerSelection } from './model/transfer.js';
 export { quantizeModel, calibrate, paramBytes, QLayer, Quantize, Dequantize, QDense, QDenseDynamic, QConv2D, QMaxPool2D, QZeroPadding2D, QAdd,
   type QuantizeOptions, type CalibrationMethod, type QParams } from './quant/index.js';
 export { importTfjsLayers, type TfjsModelJson, type TfjsImportOptions, type TfjsImport } from './import/tfjs.js';

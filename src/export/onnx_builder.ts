@@ -27,7 +27,9 @@ export class OnnxBuilder {
   ints(name: string, data: number[]): string { this.inits.push(int64Tensor(name, [data.length], data)); return name; }
   /** Appends a node; returns its (first) output name. */
   node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { name?: string; outputs?: string[] } = {}): string {
-    const name = opts.name ?? `${op.toLowerCase()}_${++this.k}`;
+    let name = opts.name ?? `${op.toLowerCase()}_${++this.k}`;
+    // node names are unique (onnxruntime refuses repeats): a repeated name (an exporter's `${layer}/flatten` beside a layer so named) gets `_2`, …
+    for (let k = 2, base = name; name && this.nodes.some((n) => n.name === name); k++) name = `${base}_${k}`;
     const output = opts.outputs ?? [name];
     this.nodes.push({ op_type: op, name, input: inputs, output, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
     return output[0];

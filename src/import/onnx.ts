@@ -8,11 +8,15 @@
 // Layout: the Axon model is channels-last. An ONNX (N, C, H, W) input becomes an Axon (N, H, W, C)
 // input (use `toAxonInput` on NCHW data); outputs come in the Axon layout (`toOnnxOutput` undoes it).
 // A graph whose input is NHWC followed by Transpose(0, 3, 1, 2) (TensorFlow exports) takes its input as is.
+// Names: each layer is named after its node (the node name, else its first output), sanitized and
+// made unique (model/names.ts); a node folded into an earlier layer (Conv + Add/Mul/BatchNormalization,
+// MatMul + Add) leaves the name of the layer's own node (the Conv's, the MatMul's).
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
+import { nameImported } from '../model/names.js';
 import { decodeOnnx, tensorValues, toNum } from './onnx_proto.js';
 import { Attrs, BATCH, graphProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
 import { Act, applyOrder, channelsLastOrder, channelsLastShape, isIdentity, orderOf } from './onnx_layout.js';
@@ -38,7 +42,7 @@ export interface OnnxImport {
   toAxonInput(data: ArrayLike<number>): Tensor;
   /** the Axon model's output → ONNX layout (N, ...onnxOutputShape) */
   toOnnxOutput(y: Tensor): Float32Array;
-  /** Axon layer name → the ONNX node it came from */
+  /** Axon layer name → the ONNX node it came from (its name, else its first output's); layers are named after it (model/names.ts) */
   layerSources: Record<string, string>;
   /** Axon parameter (`layer.param`) → the ONNX initializer it came from (PyTorch's parameter name for torch exports) */
   paramSources: Record<string, string>;
@@ -142,6 +146,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const mopts = { inputShape: inAct.axon, seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine };
   const model = chain ? new Sequential(mopts) : new Model(mopts);
   const weights = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
+  nameImported(specs.map((s) => ({ layer: s.layer, source: s.node, origin: s.origin })));
   for (const s of specs) {
     model.add(s.layer, { inputs: s.inputs.map((j) => (j === INPUT ? MODEL_INPUT : cv.specs[j].layer.name)) });
     layerSources[s.layer.name] = s.node;

@@ -13,11 +13,13 @@ import { BatchNormalization } from '../layers/norm.js';
 import { Activation } from '../layers/activation.js';
 import { Dropout, Flatten, Reshape } from '../layers/misc.js';
 import type { OnnxNode } from './onnx_proto.js';
-import { Attrs, Const, nodeLabel } from './onnx_graph.js';
+import { Attrs, Const } from './onnx_graph.js';
 import { Act, broadcastToAxon, channelsLastOrder, channelsLastShape, orderOf, perLastAxis, prod, sameOrder } from './onnx_layout.js';
 
-/** An emitted layer: its weights, source node, parameter sources, and the specs it reads (INPUT: the model input). */
-export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; from: Record<string, string>; inputs: number[] }
+/** An emitted layer: its weights, source node (sourceName), parameter sources, and the specs it reads (INPUT: the model input). */
+export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; origin: OnnxNode; from: Record<string, string>; inputs: number[] }
+/** What a layer from node n is named after: the node's name, else its first output's. */
+export const sourceName = (n: OnnxNode): string => n.name || n.output[0] || '';
 /** The model input in Spec.inputs. */
 export const INPUT = -1;
 
@@ -28,17 +30,15 @@ export interface ValueState { act: Act; tip: Spec | null; cur: number; fence: nu
 export const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', msg); };
 
 /**
- * Exact y = x * scale + shift per channel as a frozen BatchNormalization (var + eps = 1 exactly in
- * f32), named onnx_affine_<k>. NOTE: it must stay frozen (trained, it would normalize by batch
- * statistics); unfreeze() in model/transfer.ts leaves these layers frozen.
+ * Exact y = x * scale + shift per channel as a fixed BatchNormalization (var + eps = 1 exactly in
+ * f32). NOTE: it must stay frozen (trained, it would normalize by batch statistics): `fixed` is
+ * saved in the model file, and unfreeze() in model/transfer.ts leaves such layers frozen.
  */
 export const AFFINE_EPS = 2 ** -10;
-export const AFFINE_PREFIX = 'onnx_affine_';
 
-/** That BatchNormalization (named after the ones in `specs` so far) and its weights. */
-export function affineLayer(specs: Array<{ layer: Layer }>, scale: Float32Array, shift: Float32Array): { layer: BatchNormalization; w: Record<string, Float32Array> } {
-  const C = scale.length, k = specs.filter((q) => q.layer.name.startsWith(AFFINE_PREFIX)).length + 1;
-  const layer = new BatchNormalization({ eps: AFFINE_EPS, trainable: false, name: `${AFFINE_PREFIX}${k}` });
+/** That BatchNormalization and its weights (named after its source node like every imported layer). */
+export function affineLayer(scale: Float32Array, shift: Float32Array): { layer: BatchNormalization; w: Record<string, Float32Array> } {
+  const C = scale.length, layer = new BatchNormalization({ eps: AFFINE_EPS, fixed: true });
   return { layer, w: { weight: scale, bias: shift, running_mean: new Float32Array(C), running_var: new Float32Array(C).fill(1 - AFFINE_EPS) } };
 }
 
@@ -97,7 +97,7 @@ export class Converter {
   /** A merge layer (Add, Concatenate) reading several values' buffers; it becomes the current activation. */
   merge(layer: MergeLayer, ins: ValueState[], n: OnnxNode, act: Act): void {
     layer.buildMerge(ins.map((v) => v.act.axon));
-    const s: Spec = { layer, w: {}, node: n.name || nodeLabel(n), from: {}, inputs: ins.map((v) => v.cur) };
+    const s: Spec = { layer, w: {}, node: sourceName(n), origin: n, from: {}, inputs: ins.map((v) => v.cur) };
     this.specs.push(s);
     this.act = act; this.tip = s; this.cur = this.specs.length - 1; this.batchAxis = 0;
     this.fence = Math.max(...ins.map((v) => v.fence));
@@ -115,7 +115,7 @@ export class Converter {
 
   emit(layer: Layer, w: Record<string, Float32Array>, n: OnnxNode, from: Record<string, string> = {}): Spec {
     layer.build(this.act.axon);
-    const s: Spec = { layer, w, node: n.name || nodeLabel(n), from, inputs: [this.cur] };
+    const s: Spec = { layer, w, node: sourceName(n), origin: n, from, inputs: [this.cur] };
     this.specs.push(s);
     this.cur = this.specs.length - 1;
     this.act = { ...this.act, axon: layer.outputShape };
@@ -190,7 +190,7 @@ export class Converter {
     const L = this.act.axon[this.act.axon.length - 1];
     const ps = scale ? perLastAxis(scale, L) : new Float32Array(L).fill(1), pb = shift ? perLastAxis(shift, L) : new Float32Array(L);
     if (!ps || !pb) unsupported('the constant varies along axes other than the channel axis; only per-channel and scalar constants are supported');
-    const a = affineLayer(this.specs, ps!, pb!);
+    const a = affineLayer(ps!, pb!);
     this.emit(a.layer, a.w, n);
   }
 

@@ -2,11 +2,13 @@
 // write them; uint8/uint16/float16-quantized weights included) → an Axon model: Sequential topologies
 // become a Sequential, functional (Model / Functional) ones a graph Model wired from inbound_nodes
 // (residual Add, Concatenate, fan-out). One input, one output, each layer called once. Axon layers
-// keep the Keras layer names. The per-layer mapping is in tfjs_layers.ts.
+// keep the Keras layer names (sanitized and made unique as model/names.ts says). The per-layer
+// mapping is in tfjs_layers.ts.
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
+import { sanitizeName, uniqueName } from '../model/names.js';
 import { readTfjsWeights, TfjsWeightSpec, TfjsWeights } from './tfjs_weights.js';
 import { KLayer, mapKerasLayer } from './tfjs_layers.js';
 
@@ -67,7 +69,7 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
     if (problems.length) continue;   // keep listing problems; build nothing more
     let inputs = srcs;
     for (const m of mapped) {
-      m.layer.name = unique(safeName(m.suffix ? `${kname}_${m.suffix}` : kname), used);
+      uniqueName(m.layer, sanitizeName(m.suffix ? `${kname}_${m.suffix}` : kname) || m.layer.type, used);
       model.add(m.layer, { inputs });
       inputs = [m.layer.name];
       outOf.set(kname, m.layer.name);
@@ -82,15 +84,6 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
 }
 
 const nameOf = (kl: KLayer): string => kl.config?.name ?? kl.name ?? kl.class_name;
-/** Axon layer names: no '.' (parameter keys are `${layer}.${param}`), not MODEL_INPUT, unique. */
-const safeName = (n: string): string => (n === MODEL_INPUT ? `${n}_layer` : n.replace(/\./g, '_'));
-function unique(n: string, used: Set<string>): string {
-  let u = n;
-  for (let k = 2; used.has(u); k++) u = `${n}_${k}`;
-  used.add(u);
-  return u;
-}
-
 /** Keras layers in a topological order, what each reads (Keras names), and the input layer. */
 interface KGraph { order: KLayer[]; inputs: Map<string, string[]>; input: KLayer }
 

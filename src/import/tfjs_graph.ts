@@ -4,9 +4,13 @@
 // tfjs_graph_ops.ts; shape arithmetic on constants folds away (tfjs_graph_nodes.ts). TF is NHWC like
 // Axon, so nothing is transposed; NCHW graphs are refused. The part of the graph the output needs is
 // converted; every op or setting it cannot take is listed in one AxonError('UNSUPPORTED').
+// Names: each layer is named after its node, sanitized and made unique (model/names.ts); a node
+// folded into the layer before it (BiasAdd, Mul/Add by constants) leaves the layer its own node's
+// name, and a fused node's layer is named after its convolution or matmul (fusedSource).
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
+import { nameImported } from '../model/names.js';
 import { BATCH } from './onnx_graph.js';
 import { readTfjsWeights, TfjsWeightSource } from './tfjs_weights.js';
 import { Attrs, constValue, FOLD_ONLY, foldNode, nodeLabel, TfNode } from './tfjs_graph_nodes.js';
@@ -121,6 +125,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   if (specs[specs.length - 1] !== out.act!.spec) fail([`the output "${outputName}" is not computed last; cannot order the layers`]);
   const model = new Model({ inputShape, seed: opts.seed, engine: opts.engine, name: opts.name ?? 'tfjs_graph' });
   const w = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
+  nameImported(specs.map((s) => ({ layer: s.layer, source: s.source ?? s.node })));
   for (const s of specs) {
     model.add(s.layer, { inputs: s.inputs.map((i) => i?.layer ?? MODEL_INPUT) });
     layerSources[s.layer.name] = s.node;

@@ -12,10 +12,31 @@ import type { Const } from './onnx_graph.js';
 import { affineLayer, foldAffine } from './onnx_convert.js';
 import { TfNode, unsupported } from './tfjs_graph_nodes.js';
 
-export interface Spec { layer: Layer; inputs: Array<Spec | null>; w: Record<string, Float32Array>; node: string; from: Record<string, string>; /** the tensor it computes */ out: string }
+export interface Spec {
+  layer: Layer; inputs: Array<Spec | null>; w: Record<string, Float32Array>; node: string; from: Record<string, string>;
+  /** the tensor it computes */ out: string;
+  /** what the layer is named after when not `node` (a fused node: fusedSource) */ source?: string;
+}
 /** An activation: the layer computing it (null: the model input) and its per-sample shape. */
 export interface Act { spec: Spec | null; shape: number[] }
 export type Val = { c: Const; act?: undefined } | { act: Act; c?: undefined };
+
+const BASE_OP: Record<string, string> = { _FusedConv2D: 'Conv2D', FusedDepthwiseConv2dNative: 'depthwise', _FusedMatMul: 'MatMul' };
+/**
+ * What the layer of a fused node (TF names it after its LAST op: `conv1/Relu`, `dense/BiasAdd`) is
+ * named after: its convolution or matmul. That is the filter constant's name without
+ * tfjs-converter's `_weights` (batch norm folded into `<conv node>_weights`) or TF's
+ * `/ReadVariableOp`, when it has one; else the node's name with its last component, when that is
+ * one of the fused ops, replaced by the base op as Keras names it in the same scope (Conv2D,
+ * depthwise, MatMul); else the node's name.
+ */
+export function fusedSource(n: TfNode, filter: string, fused: string[]): string {
+  const base = BASE_OP[n.op], w = /^(.+?)(?:_weights|\/ReadVariableOp)$/.exec(filter);
+  if (!base || !fused.length) return n.name;
+  if (w) return w[1];
+  const k = n.name.lastIndexOf('/'), last = n.name.slice(k + 1).replace(/_\d+$/, '');
+  return fused.some((op) => last.startsWith(op)) ? `${n.name.slice(0, k + 1)}${base}` : n.name;
+}
 
 /** `tensor` or `node:0` → the tensor name; undefined for control inputs (`^node`). */
 export const tensorName = (s: string): string | undefined => (s.startsWith('^') ? undefined : s.endsWith(':0') ? s.slice(0, -2) : s);
@@ -69,7 +90,7 @@ export class GraphConverter {
   /**
    * y = x * scale + shift per channel, x = activation input i. Folded into the layer that computes x
    * (Conv2D, DepthwiseConv2D, Dense without activation, BatchNormalization) when nothing else reads
-   * x; otherwise a frozen BatchNormalization computing exactly that (see onnx_convert.ts).
+   * x; otherwise a fixed BatchNormalization computing exactly that (see onnx_convert.ts).
    */
   affine(n: TfNode, i: number, scale: Float32Array | null, shift: Float32Array | null): Act {
     const x = this.x(n, i), t = x.spec, l = t?.layer, src = this.inputs(n)[i], C = x.shape[x.shape.length - 1];
@@ -79,7 +100,7 @@ export class GraphConverter {
       t.out = n.name;
       return { spec: t, shape: x.shape };
     }
-    const a = affineLayer(this.specs, scale ?? new Float32Array(C).fill(1), shift ?? new Float32Array(C));
+    const a = affineLayer(scale ?? new Float32Array(C).fill(1), shift ?? new Float32Array(C));
     return this.emit(n, a.layer, [x], a.w);
   }
 }

@@ -2,7 +2,7 @@
 // Axon: conv filters are taken as they are (depthwise [kh, kw, C, mult] has the memory order of
 // Axon's [kh, kw, 1, C * mult]); MatMul's (K, N) becomes Dense's (N, K). Fused ops (_FusedConv2D,
 // FusedDepthwiseConv2dNative, _FusedMatMul) take BiasAdd or FusedBatchNorm (folded into the
-// weights) and then one activation.
+// weights) and then one activation; their layer is named after the convolution or matmul (fusedSource).
 import { Dense } from '../layers/dense.js';
 import { Conv2D, DepthwiseConv2D, Padding } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
@@ -11,7 +11,7 @@ import { Activation, ActivationName } from '../layers/activation.js';
 import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { BATCH } from './onnx_graph.js';
 import { Attrs, axisOf, TfNode, unsupported } from './tfjs_graph_nodes.js';
-import { Act, GraphConverter, Val } from './tfjs_graph_convert.js';
+import { Act, fusedSource, GraphConverter, Val } from './tfjs_graph_convert.js';
 
 type Handler = (cv: GraphConverter, n: TfNode, a: Attrs) => Val;
 const act = (x: Act): Val => ({ act: x });
@@ -61,7 +61,7 @@ function fusedTail(cv: GraphConverter, n: TfNode, a: Attrs, C: number, bnOk: boo
     } else if (activation !== 'linear') unsupported(`two fused activations (${a.strs('fused_ops')})`);
     else { activation = ACT[op]; if (op === 'LeakyRelu') alpha = a.float('leakyrelu_alpha', 0.2); }
   }
-  return { bias, scale, activation, alpha };
+  return { bias, scale, activation, alpha, ops: a.strs('fused_ops') };
 }
 
 /** Emits `layer` on x with its fused tail; LeakyRelu (which carries alpha) becomes its own layer. */
@@ -69,6 +69,7 @@ function withTail(cv: GraphConverter, n: TfNode, x: Act, make: (o: { useBias: bo
   w: Float32Array, t: ReturnType<typeof fusedTail>, from: Record<string, string>): Val {
   const leaky = t.activation === 'leakyRelu', layer = make({ useBias: t.bias !== undefined, activation: leaky ? 'linear' : t.activation });
   const y = cv.emit(n, layer, [x], { weight: w, ...(t.bias ? { bias: t.bias } : {}) }, from);
+  y.spec!.source = fusedSource(n, cv.inputs(n)[1], t.ops);
   return act(leaky ? cv.emit(n, new Activation({ activation: 'leakyRelu', alpha: t.alpha }), [y]) : y);
 }
 

@@ -15,6 +15,7 @@ import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOpti
 import { Add, Concatenate, Multiply } from './merge.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
+import { editDistance } from '../model/names.js';
 
 export { Layer, MergeLayer } from './layer.js';
 export { Add, Concatenate, Multiply };
@@ -124,13 +125,3 @@ function misspelled(type: string, config: Record<string, unknown>, l: Layer): vo
 
 /** b looks like a misspelling of option a */
 const near = (a: string, b: string) => a.toLowerCase() === b.toLowerCase() || (a.length >= 4 && editDistance(a, b) <= Math.min(2, Math.floor(a.length / 4)));
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}

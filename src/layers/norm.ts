@@ -2,16 +2,23 @@
 // for conv outputs), PyTorch semantics: normalize with the batch's biased variance, update running
 // statistics as running = (1 - momentum) running + momentum batch with the UNBIASED variance
 // (momentum 0.1, eps 1e-5 by default). A frozen layer (trainable = false) runs in inference mode
-// also while training, as Keras does for fine-tuning.
+// also while training, as Keras does for fine-tuning. A `fixed` layer holds exact per-channel
+// constants (an importer's y = x * scale + shift): it is never trained, and unfreeze() leaves it frozen.
 import { AxonError } from '../errors.js';
 import { Ctx, IO, Layer, size } from './layer.js';
 
-export interface BatchNormOptions { momentum?: number; eps?: number; name?: string; trainable?: boolean }
+export interface BatchNormOptions {
+  momentum?: number; eps?: number; name?: string; trainable?: boolean;
+  /** exact per-channel constants, never trained (implies trainable = false; saved in the model file) */
+  fixed?: boolean;
+}
 
 export class BatchNormalization extends Layer {
   readonly type = 'batchNormalization';
   readonly momentum: number;
   readonly eps: number;
+  /** exact per-channel constants: frozen for good (see the header) */
+  fixed: boolean;
   constructor(opts: BatchNormOptions = {}) {
     super();
     this.momentum = opts.momentum ?? 0.1;
@@ -19,7 +26,8 @@ export class BatchNormalization extends Layer {
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw new AxonError('BAD_CONFIG', `BatchNormalization: momentum must be in [0, 1] (PyTorch convention: weight of the new batch; Keras' 0.99 is 0.01 here), got ${opts.momentum}`);
     if (!(this.eps > 0)) throw new AxonError('BAD_CONFIG', `BatchNormalization: eps must be positive, got ${opts.eps}`);
     if (opts.name) this.name = opts.name;
-    if (opts.trainable === false) this.trainable = false;
+    this.fixed = opts.fixed === true;
+    if (opts.trainable === false || this.fixed) this.trainable = false;
   }
   build(s: number[]): number[] {
     const C = s[s.length - 1];
@@ -52,5 +60,5 @@ export class BatchNormalization extends Layer {
     if (this.batchStats) c.emit('batchnorm_bwd', { ...out, saveMean: c.fixed('mean', 'f32', C), saveInvstd: c.fixed('invstd', 'f32', C), scratch: c.scratch(2 * C) });
     else c.emit('batchnorm_bwd_eval', { ...out, runMean: c.param('running_mean'), runVar: c.param('running_var'), eps: this.eps });
   }
-  config(): Record<string, unknown> { return { momentum: this.momentum, eps: this.eps }; }
+  config(): Record<string, unknown> { return { momentum: this.momentum, eps: this.eps, ...(this.fixed ? { fixed: true } : {}) }; }
 }

@@ -19,12 +19,12 @@ import { Optimizer, OptimizerConfig, OptimizerName } from '../train/optimizers.j
 import { MetricConfig, Metrics } from '../train/metrics.js';
 import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict } from '../train/trainer.js';
 import type { History } from '../train/callbacks.js';
+import { MODEL_INPUT, badLayerName } from './names.js';
 
 export interface ModelOptions { inputShape: number[]; seed?: number; name?: string; engine?: Engine }
 /** @deprecated use ModelOptions */
 export type SequentialOptions = ModelOptions;
-/** The name that stands for the model input in `inputs`. */
-export const MODEL_INPUT = 'input';
+export { MODEL_INPUT };
 export interface AddOptions {
   /** the layers this one reads (names or the layers themselves; MODEL_INPUT = the model input). Default: the layer added last. */
   inputs?: Array<string | Layer>;
@@ -81,12 +81,14 @@ export class Model {
    * shapes and initializes its weights.
    */
   add(layer: Layer, opts: AddOptions = {}): this {
-    if (!layer.name) {
-      const k = (this.counters.get(layer.type) ?? 0) + 1;
+    if (!layer.name) {   // the next free `${type}_${k}` (an imported model's layers may hold some)
+      let k = this.counters.get(layer.type) ?? 0;
+      do k++; while (this.layers.some((l) => l.name === `${layer.type}_${k}`));
       this.counters.set(layer.type, k);
       layer.name = `${layer.type}_${k}`;
     }
-    if (layer.name === MODEL_INPUT) throw new AxonError('BAD_CONFIG', `"${MODEL_INPUT}" names the model input; choose another layer name`);
+    const badName = badLayerName(layer.name);
+    if (badName) throw new AxonError('BAD_CONFIG', badName);
     if (this.layers.some((l) => l.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer named "${layer.name}" already exists`);
     const inputs = (opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : MODEL_INPUT]).map((x) => (typeof x === 'string' ? x : x.name));
     const shapes = inputs.map((n) => {

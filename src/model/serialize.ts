@@ -5,7 +5,8 @@
 import { AxonError } from '../errors.js';
 import { encodeAxonModelFile, readAxonModelFile, StTensorIn } from '../format/safetensors.js';
 import { layerFromConfig } from '../layers/index.js';
-import { size, ParamDef, ParamDtype } from '../layers/layer.js';
+import { Layer, size, ParamDef, ParamDtype } from '../layers/layer.js';
+import { BatchNormalization } from '../layers/norm.js';
 import type { Engine } from '../runtime/engine.js';
 import { Model, CompileOptions, MODEL_INPUT } from './model.js';
 import { Sequential } from './sequential.js';
@@ -82,6 +83,7 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
       const q = (file.quant?.layers as Record<string, unknown> | undefined)?.[l.name];
       const layer = layerFromConfig(l.type, q === undefined ? l.config ?? {} : { ...l.config, quant: q }, l.name);
       layer.trainable = l.trainable !== false;
+      if (legacyAffine(layer)) layer.fixed = true;
       model.add(layer, { checkParam: check, inputs: g.kind === 'graph' ? l.inputs : undefined });
     }
     model.unitGraph();   // every layer but the last feeds another (else the file fails here, not at its first predict)
@@ -95,3 +97,9 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   if (g.compile) model.compile(g.compile);
   return { model, graph: g };
 }
+
+/**
+ * Files written before BatchNormalization had `fixed`: importers named their exact per-channel
+ * affine constants onnx_affine_<k> and froze them. Such a layer loads as fixed (and is saved so).
+ */
+const legacyAffine = (l: Layer): l is BatchNormalization => l instanceof BatchNormalization && !l.fixed && !l.trainable && /^onnx_affine_\d+$/.test(l.name);

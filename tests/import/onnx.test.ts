@@ -42,7 +42,7 @@ describe('ONNX import: models vs onnxruntime-node (1e-4)', () => {
     const bytes = await b.build({ name: 'x', dims: ['N', 20] }, b.node('Softmax', [h], { axis: -1 }));
     const imp = await conform('mlp', bytes, randn(7 * 20, 1), [7, 20], e);
     expect(imp.model.layers.map((l) => l.type)).toEqual(['dense', 'activation', 'dense', 'activation', 'dense', 'activation', 'batchNormalization', 'activation', 'dense', 'activation']);
-    expect(imp.paramSources['dense_1.weight']).toBe('fc1.weight');
+    expect(imp.paramSources['gemm_1.weight']).toBe('fc1.weight');   // layers are named after their nodes (the builder's gemm_1)
   });
 
   it('LeNet-like CNN: Conv, MaxPool, AveragePool (count_include_pad), Flatten, Gemm (columns reordered for NHWC), LogSoftmax', async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'nod
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxonError, Tensor, modelFromBytes } from '../../src/index.js';
+import { AxonError, Tensor, modelFromBytes, freeze, frozenLayers } from '../../src/index.js';
 import { importModel } from '../../src/cli/import.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
@@ -221,6 +221,15 @@ describe('TensorFlow.js graph import: a real converted model (nsfwjs MobileNetV2
     const imp = await check('nsfwjs mobilenet_v2_mid logits', g, [224, 224, 3], 'StatefulPartitionedCall/sequential/dense/BiasAdd', { B: 2, x });
     expect(imp.model.outputShape).toEqual([5]);
     expect(imp.model.layers.filter((l) => l.type === 'add')).toHaveLength(10);
+    // layers keep the graph's node names (TF's StatefulPartitionedCall scopes dropped); fused nodes are named after their conv / matmul
+    const P = 'sequential/keras_layer/predict/MobilenetV2/', names = imp.model.layers.map((l) => l.name);
+    expect(names.slice(1, 4)).toEqual([`${P}Conv/Conv2D`, `${P}expanded_conv/depthwise/depthwise`, `${P}expanded_conv/project/Conv2D`]);
+    expect(names.slice(-2)).toEqual(['sequential/keras_layer/predict/feature_vector/SpatialSqueeze', 'sequential/dense/MatMul']);
+    expect(imp.layerSources['sequential/dense/MatMul']).toBe('StatefulPartitionedCall/sequential/dense/BiasAdd');
+    const S = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/';
+    expect(names.filter((n) => n.startsWith(P))).toHaveLength(names.length - 3);
+    // by the scope as the graph writes it: the backbone, beside the input scaling (a fixed affine layer, frozen from the start)
+    expect(frozenLayers(freeze(imp.model, { prefix: S }))).toEqual(['sequential/keras_layer/predict/hub_input/Mul', ...names.filter((n) => n.startsWith(P))]);
     const whole = await importTfjsGraph(g, { engine: e });
     expect(whole.outputName).toBe('Identity');
     const logits = (await imp.model.predict(new Tensor(x, [2, 224, 224, 3]))).data, probs = (await whole.model.predict(new Tensor(x, [2, 224, 224, 3]))).data;
