@@ -71,30 +71,41 @@ const axonBuild = (await loadEngine()).build;
 
 // ── the child programs ──
 const readF32 = "(p) => { const b = readFileSync(p); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); }";
-writeFileSync(join(tmp, 'empty.mjs'), 'process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS }));'); // (peak RSS only)
+// every app reports its phases: performance.now() marks (ms since its process started) and the time origin
+const MARKS = "{ origin: performance.timeOrigin, boot: performance.nodeTiming.bootstrapComplete, t }";
+const EMPTY = `const t = { ready: performance.now() }; t.end = t.ready; process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS, at: ${MARKS} }));`;
+writeFileSync(join(tmp, 'empty.mjs'), EMPTY); // (peak RSS and phases only)
 // the Axon apps: the model through the runtime's own loader (an app that imports node:fs as an ES
 // module pays ~2 ms for it, whatever it then loads)
 for (const [entry, url] of Object.entries(ENTRIES)) writeFileSync(join(tmp, `${entry.replace('/', '-')}.mjs`), `
 import { loadEngine, loadModel, Tensor } from ${JSON.stringify(url)};
+const t = { ready: performance.now() };
 const [name, n] = [process.argv[2], Number(process.argv[3])];
 const engine = await loadEngine();
+t.engine = performance.now();
 const { model } = loadModel(${JSON.stringify(tmp)} + '/' + name + '.axon', engine);
+t.model = performance.now();
 const y = await model.predict(new Tensor((${INPUT})(n), [1, n]));
+t.end = t.predict = performance.now();
 const cache = [...globalThis[Symbol.for('axon.compileCache')].states.values()];
-process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache }));
+process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache, at: ${MARKS} }));
 `);
 writeFileSync(join(tmp, 'axon-infer.cjs'), `
 const { loadEngine, loadModel, Tensor } = require(${JSON.stringify(inferCjs)});
+const t = { ready: performance.now() };
 const [name, n] = [process.argv[2], Number(process.argv[3])];
 (async () => {
   const engine = await loadEngine();
+  t.engine = performance.now();
   const { model } = loadModel(${JSON.stringify(tmp)} + '/' + name + '.axon', engine);
+  t.model = performance.now();
   const y = await model.predict(new Tensor((${INPUT})(n), [1, n]));
+  t.end = t.predict = performance.now();
   const cache = [...globalThis[Symbol.for('axon.compileCache')].states.values()];
-  process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache }));
+  process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache, at: ${MARKS} }));
 })();
 `);
-writeFileSync(join(tmp, 'empty.cjs'), 'process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS }));');
+writeFileSync(join(tmp, 'empty.cjs'), EMPTY);
 writeFileSync(join(tmp, 'tfjs.mjs'), `
 import { readFileSync } from 'node:fs';
 import * as tf from ${JSON.stringify(import.meta.resolve('@tensorflow/tfjs-core'))};
@@ -126,17 +137,21 @@ for (const m of MODELS) {
   }
   JOBS.push({ id: `tfjs-wasm ${m.name}`, process: 'tfjs-wasm', entry: 'tfjs-core + backend-wasm', file: 'tfjs.mjs', args, model: m });
 }
-const times = new Map(JOBS.map((j) => [j.id, []])), rss = new Map(JOBS.map((j) => [j.id, []]));
+const times = new Map(JOBS.map((j) => [j.id, []])), rss = new Map(JOBS.map((j) => [j.id, []])), phases = new Map(JOBS.map((j) => [j.id, []]));
 let failed = 0;
 for (let round = -1; round < ROUNDS; round++) {
   for (const j of JOBS) {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, j.argv ?? [join(tmp, j.file), ...j.args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...j.env } });
-    const ms = performance.now() - t0;
+    const t1 = performance.now(), ms = t1 - t0;
     if (r.status !== 0) { if (!failed++) console.error(`${j.id}: exit ${r.status}\n${r.stderr.slice(0, 2000)}`); continue; }
     if (j.argv) { if (round >= 0) times.get(j.id).push(ms); continue; }
     const out = JSON.parse(r.stdout);
     if (round >= 0) rss.get(j.id).push(out.rss / 1024);
+    if (round >= 0 && out.at) { // (the child's marks, on the parent's clock: its time origin is when its process started)
+      const { origin, boot, t } = out.at, start = origin - performance.timeOrigin;
+      phases.get(j.id).push({ spawn: start - t0, boot, ready: t.ready - boot, engine: t.engine - t.ready, model: t.model - t.engine, predict: t.predict - t.model, exit: t1 - (start + t.end) });
+    }
     // the cache rows must really have used a cache (written by the warm-up round), the others none
     const want = j.cache === 'warm' ? 'used' : 'off';
     if (j.cache && round >= 0 && !(out.cache.length > 0 && out.cache.every((c) => c === want))) { console.error(`${j.id}: compile cache ${out.cache} (expected ${want})`); failed++; }
@@ -160,5 +175,15 @@ for (const j of JOBS) {
   const model = j.model ? `${j.model.name} (${j.model.params.toLocaleString('en-US')} params)` : '–';
   const o0 = j.argv ? '–' : `**${over(t, 'node -e 0')}**`, o1 = j.model ? `**${over(t, j.file.endsWith('.cjs') ? 'empty.cjs' : 'empty.mjs')}**` : '–';
   console.log(`| ${j.process} | ${j.entry} | ${j.cache ?? '–'} | ${model} | ${median(t).toFixed(1)} (${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)}) | ${o0} | ${o1} | ${rss.get(j.id).length ? median(rss.get(j.id)).toFixed(1) : '–'} |`);
+}
+
+// where the time goes (medians of each phase; an ES module app's imports run before its first line)
+const COLS = [['spawn', 'exec to process start'], ['boot', 'Node bootstrap'], ['ready', 'to the first line after the import / require'], ['engine', 'loadEngine()'], ['model', 'loadModel()'], ['predict', 'first predict()'], ['exit', 'exit after the last line']];
+console.log(`\n| process | entry | model | ${COLS.map(([, h]) => h).join(' | ')} |`);
+console.log(`|---|---|---|${COLS.map(() => '---').join('|')}|`);
+for (const j of JOBS) {
+  const p = phases.get(j.id);
+  if (!p.length || (j.cache && j.cache !== 'warm')) continue;
+  console.log(`| ${j.process} | ${j.entry} | ${j.model?.name ?? '–'} | ${COLS.map(([k]) => (p.some((x) => Number.isFinite(x[k])) ? median(p.map((x) => x[k])).toFixed(1) : '–')).join(' | ')} |`);
 }
 if (failed) { console.error(`${failed} runs failed`); process.exit(1); }
