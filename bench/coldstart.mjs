@@ -76,11 +76,9 @@ const MARKS = "{ origin: performance.timeOrigin, boot: performance.nodeTiming.bo
 const EMPTY = `const t = { ready: performance.now() }; t.end = t.ready; process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS, at: ${MARKS} }));`;
 writeFileSync(join(tmp, 'empty.mjs'), EMPTY); // (peak RSS and phases only)
 // the Axon apps: the model through the runtime's own loader (an app that imports node:fs as an ES
-// module pays ~2 ms for it, whatever it then loads)
-for (const [entry, url] of Object.entries(ENTRIES)) writeFileSync(join(tmp, `${entry.replace('/', '-')}.mjs`), `
-import { loadEngine, loadModel, Tensor } from ${JSON.stringify(url)};
-const t = { ready: performance.now() };
-const [name, n] = [process.argv[2], Number(process.argv[3])];
+// module pays ~2 ms for it, whatever it then loads); the same body, at the top level of an ES module
+// and in an async function of a CommonJS file
+const body = `
 const engine = await loadEngine();
 t.engine = performance.now();
 const { model } = loadModel(${JSON.stringify(tmp)} + '/' + name + '.axon', engine);
@@ -88,23 +86,10 @@ t.model = performance.now();
 const y = await model.predict(new Tensor((${INPUT})(n), [1, n]));
 t.end = t.predict = performance.now();
 const cache = [...globalThis[Symbol.for('axon.compileCache')].states.values()];
-process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache, at: ${MARKS} }));
-`);
-writeFileSync(join(tmp, 'axon-infer.cjs'), `
-const { loadEngine, loadModel, Tensor } = require(${JSON.stringify(inferCjs)});
-const t = { ready: performance.now() };
-const [name, n] = [process.argv[2], Number(process.argv[3])];
-(async () => {
-  const engine = await loadEngine();
-  t.engine = performance.now();
-  const { model } = loadModel(${JSON.stringify(tmp)} + '/' + name + '.axon', engine);
-  t.model = performance.now();
-  const y = await model.predict(new Tensor((${INPUT})(n), [1, n]));
-  t.end = t.predict = performance.now();
-  const cache = [...globalThis[Symbol.for('axon.compileCache')].states.values()];
-  process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache, at: ${MARKS} }));
-})();
-`);
+process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache, at: ${MARKS} }));`;
+const head = "const t = { ready: performance.now() };\nconst [name, n] = [process.argv[2], Number(process.argv[3])];";
+for (const [entry, url] of Object.entries(ENTRIES)) writeFileSync(join(tmp, `${entry.replace('/', '-')}.mjs`), `import { loadEngine, loadModel, Tensor } from ${JSON.stringify(url)};\n${head}${body}\n`);
+writeFileSync(join(tmp, 'axon-infer.cjs'), `const { loadEngine, loadModel, Tensor } = require(${JSON.stringify(inferCjs)});\n${head}\n(async () => {${body}\n})();\n`);
 writeFileSync(join(tmp, 'empty.cjs'), EMPTY);
 writeFileSync(join(tmp, 'tfjs.mjs'), `
 import { readFileSync } from 'node:fs';
