@@ -138,7 +138,7 @@ function shim(loader, chunk, deps, exports, extraImports = []) {
     '// ESM face of a chunk compiled as a cached script (scripts/script-chunks.mjs, targets/node/compile_cache.ts).',
     ...deps.map((spec, k) => (spec.startsWith('node:') ? '' : `import * as __d${k} from ${JSON.stringify(spec)};`)).filter(Boolean),
     ...extraImports.filter((x) => !deps.includes(x)).map((x) => `import ${JSON.stringify(x)};`),
-    'const __builtin = process.getBuiltinModule;',
+    'const __builtin = process.getBuiltinModule ?? (() => { throw new Error(`axon needs Node 20.16 or later (process.getBuiltinModule); this is Node ${process.version}`); });',
     `const __m = (${loader})(__builtin).runScript(new URL(${JSON.stringify(chunk.replace(/\.js$/, '.script.js'))}, import.meta.url), [${deps.map(dep).join(', ')}], new URL(${JSON.stringify(chunk)}, import.meta.url).href, (s) => import(s));`,
     `const ${pairs.map(([from], k) => `__e${k} = __m.${from}`).join(', ')};`,
     `export { ${pairs.map(([, name], k) => `__e${k} as ${name}`).join(', ')} };`,
