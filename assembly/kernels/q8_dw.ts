@@ -15,7 +15,7 @@
 // NOTE: no relaxed variant: the relaxed int8 dot wants a 7-bit operand and depthwise weights keep
 // 8 bits (x - za needs 9), so the i16 dot is the fast path on both builds.
 import { convOutDim } from './conv_direct';
-import { MAGIC, rqBound, requant4, storeQ8 } from './q8_requant';
+import { rqSetup, rq, storeQ8 } from './q8_requant';
 
 // @ts-ignore: decorator
 @inline function quant1(x: f32, scale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
@@ -80,18 +80,11 @@ export function qs8_dwconv2d_fwd_i32__ref(y: usize, x: usize, w: usize, bias: us
   }
 }
 
-// Requantization constants of one call (q8_requant.ts), as globals: V8 keeps them out of the
-// kernels' registers until the requantization needs them.
-let rqLo = i32x4.splat(0), rqHi = rqLo, rqM = rqLo, rqBits = rqLo, rqZc = rqLo;
-function rqSetup(zc: i32, qmin: i32, qmax: i32): void {
-  rqLo = rqBound(qmin - zc); rqHi = rqBound(qmax - zc); rqM = f32x4.splat(MAGIC); rqBits = i32x4.splat(reinterpret<i32>(MAGIC)); rqZc = i32x4.splat(zc);
-}
-
 // 8 channels [c, c + 8) of one output pixel, any geometry (dm = 1): (x - za) * w widened to i32
 // @ts-ignore: decorator
 @inline function dwPixel8(yo: usize, x: usize, w: usize, bias: usize, sw: usize, n: i32, oh: i32, ow: i32, c: i32, H: i32, W: i32, C: i32,
                           KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32, zav: v128, sv: v128): void {
-  let a0 = v128.load(bias + (<usize>c << 2)), a1 = v128.load(bias + (<usize>c << 2), 16);
+  let a0 = i32x4.splat(0), a1 = a0;
   for (let kh = 0; kh < KH; kh++) {
     const ih = oh * strideH - padT + kh * dilH;
     if (<u32>ih >= <u32>H) continue;
@@ -105,8 +98,8 @@ function rqSetup(zc: i32, qmin: i32, qmax: i32): void {
     }
   }
   const sp = sw + (<usize>c << 2);
-  storeQ8(yo + c, requant4(a0, f32x4.mul(v128.load(sp), sv), rqLo, rqHi, rqM, rqBits, rqZc),
-    requant4(a1, f32x4.mul(v128.load(sp, 16), sv), rqLo, rqHi, rqM, rqBits, rqZc));
+  const bp = bias + (<usize>c << 2);
+  storeQ8(yo + c, rq(a0, v128.load(bp), f32x4.mul(v128.load(sp), sv)), rq(a1, v128.load(bp, 16), f32x4.mul(v128.load(sp, 16), sv)));
 }
 
 // @ts-ignore: decorator
@@ -149,7 +142,7 @@ function dw3x3(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: 
       const step = <usize>strideW * C;
       for (let ow = owA; ow < owB; ow++) {
         let x0 = v128.load8x8_s(r0 + xo), x1 = v128.load8x8_s(r0 + xo + cs);
-        let a0 = i32x4.add(b0, i32x4.dot_i16x8_s(lo16(x0, x1), pA0)), a1 = i32x4.add(b1, i32x4.dot_i16x8_s(hi16(x0, x1), pA1));
+        let a0 = i32x4.dot_i16x8_s(lo16(x0, x1), pA0), a1 = i32x4.dot_i16x8_s(hi16(x0, x1), pA1);
         x0 = v128.load8x8_s(r1 + xo); x1 = v128.load8x8_s(r1 + xo + cs);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(x0, x1), pB0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(x0, x1), pB1));
         x0 = v128.load8x8_s(r2 + xo); x1 = v128.load8x8_s(r2 + xo + cs);
@@ -158,7 +151,7 @@ function dw3x3(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: 
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(x0, x1), pD0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(x0, x1), pD1));
         x0 = v128.load8x8_s(r2 + xo + 2 * cs);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(x0, x0), pE0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(x0, x0), pE1));
-        storeQ8(yrow + <usize>ow * C + c, requant4(a0, m0, rqLo, rqHi, rqM, rqBits, rqZc), requant4(a1, m1, rqLo, rqHi, rqM, rqBits, rqZc));
+        storeQ8(yrow + <usize>ow * C + c, rq(a0, b0, m0), rq(a1, b1, m1));
         xo += step;
       }
       for (let ow = 0; ow < OW; ow++) {

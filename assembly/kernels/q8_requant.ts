@@ -21,6 +21,16 @@ export const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
   return i32x4.add(v128.and(i32x4.sub(t, mbits), f32x4.eq(f, f)), zcv);
 }
 
+// One call's constants, as globals (V8 then keeps them out of the microkernels' registers until
+// the requantization needs them): set by rqSetup, read by rq.
+let rqLo = i32x4.splat(0), rqHi = rqLo, rqM = rqLo, rqBits = rqLo, rqZc = rqLo;
+export function rqSetup(zc: i32, qmin: i32, qmax: i32): void {
+  rqLo = rqBound(qmin - zc); rqHi = rqBound(qmax - zc); rqM = f32x4.splat(MAGIC); rqBits = i32x4.splat(reinterpret<i32>(MAGIC)); rqZc = i32x4.splat(zc);
+}
+/** requant4(acc + bias, mult) with the constants of the last rqSetup */
+// @ts-ignore: decorator
+@inline export function rq(acc: v128, bias: v128, mult: v128): v128 { return requant4(i32x4.add(acc, bias), mult, rqLo, rqHi, rqM, rqBits, rqZc); }
+
 /** 8 requantized i32 lanes (already within [qmin, qmax]) -> 8 bytes at p. */
 // @ts-ignore: decorator
 @inline export function storeQ8(p: usize, x0: v128, x1: v128): void {
