@@ -180,6 +180,16 @@ describe(`int8 depthwise conv2d (${BUILD} build)`, () => {
       if (f < 1) expect(out.some((v) => v === -128) && out.some((v) => v === 127)).toBe(true);
     }
   });
+  it('non-finite per-channel scales: NaN gives the zero point, infinity saturates, as the integer reference', () => {
+    const c = makeConv(DWS[6], true, 8);
+    c.sw[0] = NaN; c.sw[3] = Infinity; c.sw[8] = -Infinity; c.sw[20] = NaN;
+    c.w.fill(0, 9 * c.d.OC - c.d.OC, 9 * c.d.OC); c.bias[3] = 0; c.bias[8] = 0; // zero sums (inf * 0) in some pixels
+    const out = runDw(c), want = runDw(c, 'qs8_dwconv2d_fwd_i32__ref');
+    expect(out).toEqual(want);
+    expect(out.filter((_, k) => k % c.d.OC === 0).every((v) => v === c.zc)).toBe(true);
+    const ch3 = out.filter((_, k) => k % c.d.OC === 3);
+    expect(ch3.every((v) => v === -128 || v === 127 || v === c.zc) && ch3.some((v) => v !== c.zc)).toBe(true);
+  });
 });
 
 describe(`int8 max pooling (${BUILD} build)`, () => {
