@@ -6,12 +6,13 @@
 //   __i32__ref  integer accumulation, then the f32 requantization of q8_requant.ts, one channel at a
 //               time: the SIMD kernel equals it bit for bit.
 //   __simd      dm = 1, 3x3, dilation 1 (MobileNet's case), any stride and padding: 8 channels per
-//               step, taps paired as i16 (x, x') · (w, w') with i32x4.dot_i16x8_s (5 dots per 4
-//               channels instead of 9 widening multiplies). The zero point is folded into the
-//               bias as -za * sum(w) per output row, so interior pixels read x as is; a kernel row
-//               that falls in the padding gets zero weights (and leaves the fold). Edge columns
-//               and other shapes take the general SIMD path (8 channels, (x - za) * w widened);
-//               channels past a multiple of 8 are scalar.
+//               step, taps paired as i16 (x, x') . (w, w') with i32x4.dot_i16x8_s (5 dots per 4
+//               channels instead of 9 widening multiplies). Stride 1 slides over the columns, so
+//               each pair is interleaved once for three output pixels (dwRowS1). The zero point is
+//               folded into the bias as -za * sum(w) per output row, so interior pixels read x as
+//               is; a kernel row that falls in the padding gets zero weights (and leaves the fold).
+//               Edge columns and other shapes take the general SIMD path (8 channels, (x - za) * w
+//               widened); channels past a multiple of 8 are scalar.
 // NOTE: no relaxed variant: the relaxed int8 dot wants a 7-bit operand and depthwise weights keep
 // 8 bits (x - za needs 9), so the i16 dot is the fast path on both builds.
 import { convOutDim } from './conv_direct';
@@ -109,10 +110,75 @@ export function qs8_dwconv2d_fwd_i32__ref(y: usize, x: usize, w: usize, bias: us
 // @ts-ignore: decorator
 @inline function wtap(w: usize, ok: bool): v128 { return ok ? v128.load8x8_s(w) : i32x4.splat(0); }
 
+// One output row's interior pixels, 8 channels: x0..x2 point at the first pixel's three input rows
+// (channel c), y at its output; C = pixel stride of x and y; b: bias - za * sum(w); m: multipliers.
+// Stride 1 slides a window over the input columns: vertical pairs (row 0, row 1) of each column and
+// horizontal pairs (row 2: col, col + 1) are each made once and serve three output pixels, so a
+// pixel costs 3 loads and 4 interleaves for its 10 dots.
+// @ts-ignore: decorator
+@inline function dwRowS1(y: usize, x0: usize, x1: usize, x2: usize, C: usize, n: i32,
+                         w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, w20: v128, w21: v128, w22: v128,
+                         b0: v128, b1: v128, m0: v128, m1: v128): void {
+  if (n <= 0) return;
+  const zero = i32x4.splat(0);
+  const pa0 = lo16(w00, w10), pa1 = hi16(w00, w10), pb0 = lo16(w01, w11), pb1 = hi16(w01, w11), pc0 = lo16(w02, w12), pc1 = hi16(w02, w12);
+  const ph0 = lo16(w20, w21), ph1 = hi16(w20, w21), pg0 = lo16(zero, w22), pg1 = hi16(zero, w22);
+  // window: va = (rows 0, 1) of column 0, vb = of column 1, h = (row 2: columns 0, 1), s1 = row 2 column 1
+  let t0 = v128.load8x8_s(x0), t1 = v128.load8x8_s(x1);
+  let va0 = lo16(t0, t1), va1 = hi16(t0, t1);
+  t0 = v128.load8x8_s(x0 + C); t1 = v128.load8x8_s(x1 + C);
+  let vb0 = lo16(t0, t1), vb1 = hi16(t0, t1);
+  let s1 = v128.load8x8_s(x2 + C);
+  t0 = v128.load8x8_s(x2);
+  let h0 = lo16(t0, s1), h1 = hi16(t0, s1);
+  let o: usize = 2 * C;
+  for (let i = 0; i < n; i++) {
+    t0 = v128.load8x8_s(x0 + o); t1 = v128.load8x8_s(x1 + o);
+    const vc0 = lo16(t0, t1), vc1 = hi16(t0, t1);
+    const s2 = v128.load8x8_s(x2 + o);
+    const g0 = lo16(s1, s2), g1 = hi16(s1, s2);
+    let a0 = i32x4.add(i32x4.dot_i16x8_s(va0, pa0), i32x4.dot_i16x8_s(vb0, pb0));
+    let a1 = i32x4.add(i32x4.dot_i16x8_s(va1, pa1), i32x4.dot_i16x8_s(vb1, pb1));
+    a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(vc0, pc0), i32x4.dot_i16x8_s(h0, ph0)));
+    a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(vc1, pc1), i32x4.dot_i16x8_s(h1, ph1)));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(g0, pg0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(g1, pg1));
+    storeQ8(y, rq(a0, b0, m0), rq(a1, b1, m1));
+    va0 = vb0; va1 = vb1; vb0 = vc0; vb1 = vc1; h0 = g0; h1 = g1; s1 = s2;
+    o += C; y += C;
+  }
+}
+
+// Any stride: each pixel pairs its own taps (row r: cols 0, 1), (col 2: rows 0, 1), (row 2 col 2, 0).
+// @ts-ignore: decorator
+@inline function dwRowS2(y: usize, x0: usize, x1: usize, x2: usize, C: usize, n: i32, stride: i32,
+                         w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, w20: v128, w21: v128, w22: v128,
+                         b0: v128, b1: v128, m0: v128, m1: v128): void {
+  const zero = i32x4.splat(0);
+  const pA0 = lo16(w00, w01), pA1 = hi16(w00, w01), pB0 = lo16(w10, w11), pB1 = hi16(w10, w11);
+  const pC0 = lo16(w20, w21), pC1 = hi16(w20, w21), pD0 = lo16(w02, w12), pD1 = hi16(w02, w12);
+  const pE0 = lo16(w22, zero), pE1 = hi16(w22, zero);
+  const step = <usize>stride * C;
+  let xo: usize = 0;
+  for (let i = 0; i < n; i++) {
+    let u = v128.load8x8_s(x0 + xo), v = v128.load8x8_s(x0 + xo + C);
+    let a0 = i32x4.dot_i16x8_s(lo16(u, v), pA0), a1 = i32x4.dot_i16x8_s(hi16(u, v), pA1);
+    u = v128.load8x8_s(x1 + xo); v = v128.load8x8_s(x1 + xo + C);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(u, v), pB0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(u, v), pB1));
+    u = v128.load8x8_s(x2 + xo); v = v128.load8x8_s(x2 + xo + C);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(u, v), pC0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(u, v), pC1));
+    u = v128.load8x8_s(x0 + xo + 2 * C); v = v128.load8x8_s(x1 + xo + 2 * C);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(u, v), pD0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(u, v), pD1));
+    u = v128.load8x8_s(x2 + xo + 2 * C);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(u, u), pE0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(u, u), pE1));
+    storeQ8(y, rq(a0, b0, m0), rq(a1, b1, m1));
+    xo += step; y += C;
+  }
+}
+
 // 3x3, dm = 1, dilation 1. Interior columns [owA, owB): all three taps of a row inside x.
 function dw3x3(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32,
                strideH: i32, strideW: i32, padT: i32, padL: i32, OH: i32, OW: i32, za: i32, scale: f32): void {
-  const C8 = C & ~7, sv = f32x4.splat(scale), zav = i16x8.splat(<i16>za), zai = i32x4.splat(za), zero = i32x4.splat(0);
+  const C8 = C & ~7, sv = f32x4.splat(scale), zav = i16x8.splat(<i16>za), zai = i32x4.splat(za);
   const owA = min(OW, (padL + strideW - 1) / strideW);
   const owB = max(owA, min(OW, W - 3 + padL >= 0 ? (W - 3 + padL) / strideW + 1 : 0));
   const rowBytes = <usize>W * C, cs = <usize>C;
@@ -133,27 +199,10 @@ function dw3x3(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: 
       const ws = i16x8.add(i16x8.add(i16x8.add(w00, w01), i16x8.add(w02, w10)), i16x8.add(i16x8.add(w11, w12), i16x8.add(i16x8.add(w20, w21), w22)));
       const b0 = i32x4.sub(v128.load(bias + (<usize>c << 2)), i32x4.mul(zai, i32x4.extend_low_i16x8_s(ws)));
       const b1 = i32x4.sub(v128.load(bias + (<usize>c << 2), 16), i32x4.mul(zai, i32x4.extend_high_i16x8_s(ws)));
-      // tap pairs (row 0 cols 0,1) (row 1 cols 0,1) (row 2 cols 0,1) (col 2 rows 0,1) (row 2 col 2, 0), channels 0-3 | 4-7
-      const pA0 = lo16(w00, w01), pA1 = hi16(w00, w01), pB0 = lo16(w10, w11), pB1 = hi16(w10, w11);
-      const pC0 = lo16(w20, w21), pC1 = hi16(w20, w21), pD0 = lo16(w02, w12), pD1 = hi16(w02, w12);
-      const pE0 = lo16(w22, zero), pE1 = hi16(w22, zero);
       const m0 = f32x4.mul(v128.load(sw + (<usize>c << 2)), sv), m1 = f32x4.mul(v128.load(sw + (<usize>c << 2), 16), sv);
-      let xo = <usize>(owA * strideW - padL) * C + c;
-      const step = <usize>strideW * C;
-      for (let ow = owA; ow < owB; ow++) {
-        let x0 = v128.load8x8_s(r0 + xo), x1 = v128.load8x8_s(r0 + xo + cs);
-        let a0 = i32x4.dot_i16x8_s(lo16(x0, x1), pA0), a1 = i32x4.dot_i16x8_s(hi16(x0, x1), pA1);
-        x0 = v128.load8x8_s(r1 + xo); x1 = v128.load8x8_s(r1 + xo + cs);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(x0, x1), pB0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(x0, x1), pB1));
-        x0 = v128.load8x8_s(r2 + xo); x1 = v128.load8x8_s(r2 + xo + cs);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(x0, x1), pC0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(x0, x1), pC1));
-        x0 = v128.load8x8_s(r0 + xo + 2 * cs); x1 = v128.load8x8_s(r1 + xo + 2 * cs);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(x0, x1), pD0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(x0, x1), pD1));
-        x0 = v128.load8x8_s(r2 + xo + 2 * cs);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo16(x0, x0), pE0)); a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi16(x0, x0), pE1));
-        storeQ8(yrow + <usize>ow * C + c, rq(a0, b0, m0), rq(a1, b1, m1));
-        xo += step;
-      }
+      const x0 = <usize>(owA * strideW - padL) * C + c, y0 = yrow + <usize>owA * C + c;
+      if (strideW == 1) dwRowS1(y0, r0 + x0, r1 + x0, r2 + x0, cs, owB - owA, w00, w01, w02, w10, w11, w12, w20, w21, w22, b0, b1, m0, m1);
+      else dwRowS2(y0, r0 + x0, r1 + x0, r2 + x0, cs, owB - owA, strideW, w00, w01, w02, w10, w11, w12, w20, w21, w22, b0, b1, m0, m1);
       for (let ow = 0; ow < OW; ow++) {
         if (ow == owA) { ow = owB; if (ow >= OW) break; }
         dwPixel8(yrow + <usize>ow * C, x, w, bias, sw, n, oh, ow, c, H, W, C, 3, 3, strideH, strideW, padT, padL, 1, 1, zav, sv);
