@@ -4,7 +4,7 @@
 //   W: (N, K) i8, symmetric per output channel (scale sw[n], zero point 0)
 //   bias: (N) i32 at scale sa*sw[n] (the usual convention: bias_q = round(bias / (sa*sw[n])))
 //   requant(acc) = clamp(nearest(acc * sa*sw[n]/sc) + zc, qmin, qmax)
-// Requantization is an f32 multiplier per channel with round-half-to-even (f32x4.nearest):
+// Requantization is an f32 multiplier per channel with round-half-to-even (q8_requant.ts):
 // simple, and within 1 LSB of the reference dequantize -> f32 GEMM -> quantize for any K.
 // (qmin, qmax) fuses ReLU (qmin = zc) and ReLU6 (qmax = zc + round(6/sc)) into the clamp.
 //
@@ -22,6 +22,7 @@
 // Both fold the zero point as -za*colsum(W) into the bias. In the SIMD build the __relaxed
 // names are the __simd kernels. NOTE: packed W is only valid for the build (instance) that packed it.
 import { NR, MR, MC, HDR, PHDR, KIND_I7, kpad2, kpad4, pack_a_s16, pack_a_i7 } from './q8_pack';
+import { MAGIC, rqSetup, rq, storeQ8 } from './q8_requant';
 
 export { qs8_pack_w_bytes, qs8_gemm_scratch_bytes, qs8_pack_w__simd, qs8_pack_w__relaxed, qs8_packed_is_relaxed } from './q8_pack';
 
@@ -53,12 +54,11 @@ export function qs8_gemm_fwd__ref(c: usize, a: usize, w: usize, bias: usize, sw:
 
 // ---- the GEMM ----
 
-// Requantizes one 4x8 tile in registers and stores its mr x nr part to c (row stride N).
-// rc: per-row i32 corrections (relaxed: -64*rowsum(A)), or 0. tmp: 32 bytes for partial tiles.
+// Requantizes one 4x8 tile in registers (q8_requant.ts, constants from rqSetup) and stores its mr x nr
+// part to c (row stride N). rc: per-row i32 corrections (relaxed: -64*rowsum(A)), or 0. tmp: 32 bytes for partial tiles.
 // @ts-ignore: decorator
 @inline function store_tile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
-                            c: usize, N: i32, mr: i32, nr: i32, b0: v128, b1: v128, m0: v128, m1: v128,
-                            lo: v128, hi: v128, zcv: v128, rc: usize, tmp: usize): void {
+                            c: usize, N: i32, mr: i32, nr: i32, b0: v128, b1: v128, m0: v128, m1: v128, rc: usize, tmp: usize): void {
   const full = (mr == MR) & (nr == NR);
   const t = full ? c : tmp;
   const ld: usize = full ? <usize>N : 8;
@@ -68,27 +68,13 @@ export function qs8_gemm_fwd__ref(c: usize, a: usize, w: usize, bias: usize, sw:
     v = v128.load32_splat(rc, 8); c20 = i32x4.add(c20, v); c21 = i32x4.add(c21, v);
     v = v128.load32_splat(rc, 12); c30 = i32x4.add(c30, v); c31 = i32x4.add(c31, v);
   }
-  store_row(t, requant(c00, b0, m0, lo, hi, zcv), requant(c01, b1, m1, lo, hi, zcv));
-  store_row(t + ld, requant(c10, b0, m0, lo, hi, zcv), requant(c11, b1, m1, lo, hi, zcv));
-  store_row(t + 2 * ld, requant(c20, b0, m0, lo, hi, zcv), requant(c21, b1, m1, lo, hi, zcv));
-  store_row(t + 3 * ld, requant(c30, b0, m0, lo, hi, zcv), requant(c31, b1, m1, lo, hi, zcv));
+  storeQ8(t, rq(c00, b0, m0), rq(c01, b1, m1));
+  storeQ8(t + ld, rq(c10, b0, m0), rq(c11, b1, m1));
+  storeQ8(t + 2 * ld, rq(c20, b0, m0), rq(c21, b1, m1));
+  storeQ8(t + 3 * ld, rq(c30, b0, m0), rq(c31, b1, m1));
   if (!full) {
     for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++) store<i8>(c + <usize>r * N + j, load<i8>(tmp + (<usize>r << 3) + j));
   }
-}
-
-// 8 requantized i32 lanes (already within [qmin, qmax]) -> 8 bytes
-// @ts-ignore: decorator
-@inline function store_row(p: usize, x0: v128, x1: v128): void {
-  const s = i16x8.narrow_i32x4_s(x0, x1);
-  v128.store64_lane(p, i8x16.narrow_i16x8_s(s, s), 0);
-}
-
-// @ts-ignore: decorator
-@inline function requant(acc: v128, bias: v128, mult: v128, lo: v128, hi: v128, zcv: v128): v128 {
-  let f = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(acc, bias)), mult);
-  f = f32x4.min(f32x4.max(f32x4.nearest(f), lo), hi);
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(f), zcv);
 }
 
 // c: (M, N) i8; a: (M, K) i8; wp: packed by qs8_pack_w__simd; scratch: qs8_gemm_scratch_bytes(M, N, K)
@@ -99,7 +85,7 @@ export function qs8_gemm_fwd__simd(c: usize, a: usize, wp: usize, scratch: usize
   const stride = PHDR + (<usize>groups << 5);
   const rows = min((M + MR - 1) & ~(MR - 1), MC);
   const tmp = scratch + <usize>rows * (2 * kpad2(K) + 8);
-  const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc)), zcv = i32x4.splat(zc);
+  rqSetup(zc, qmin, qmax);
   const zav = i32x4.splat(za), scale = f32x4.splat(sa / sc);
   for (let ic = 0; ic < M; ic += MC) {
     const mc = min(MC, M - ic);
@@ -126,7 +112,7 @@ export function qs8_gemm_fwd__simd(c: usize, a: usize, wp: usize, scratch: usize
           ap += 16; bp += 32;
         }
         store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c + <usize>(ic + ir) * N + j0, N, min(MR, mc - ir), nr,
-          b0, b1, m0, m1, lo, hi, zcv, 0, tmp);
+          b0, b1, m0, m1, 0, tmp);
       }
     }
   }
@@ -154,7 +140,7 @@ export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: us
   const rows = min((M + MR - 1) & ~(MR - 1), MC);
   const rowsum = scratch + <usize>rows * kpad4(K);
   const tmp = scratch + <usize>rows * (2 * kpad2(K) + 8);
-  const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc)), zcv = i32x4.splat(zc);
+  rqSetup(zc, qmin, qmax);
   const zav = i32x4.splat(za), scale = f32x4.splat(sa / sc), ones = i16x8.splat(1);
   for (let ic = 0; ic < M; ic += MC) {
     const mc = min(MC, M - ic);
@@ -181,7 +167,7 @@ export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: us
           ap += 16; bp += 32;
         }
         store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c + <usize>(ic + ir) * N + j0, N, min(MR, mc - ir), nr,
-          b0, b1, m0, m1, lo, hi, zcv, rowsum + (<usize>ir << 2), tmp);
+          b0, b1, m0, m1, rowsum + (<usize>ir << 2), tmp);
       }
     }
   }
@@ -214,8 +200,6 @@ export function qs8_quantize__simd(y: usize, x: usize, n: i32, scale: f32, zp: i
   }
   for (; i < n; i++) store<i8>(y + i, <i8>quant1(load<f32>(x + (<usize>i << 2)), scale, zp, -128, 127));
 }
-
-const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
 
 // nearest(x / s) + zp clamped to [-128, 127] as i32 lanes; NaN -> zp
 // @ts-ignore: decorator

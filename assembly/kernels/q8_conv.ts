@@ -6,15 +6,15 @@
 //                qs8_pack_w. im2col copies a block of output pixels into scratch (padding = za, the
 //                real 0) and the packed GEMM of q8.ts runs on it; 1x1 / stride 1 / no padding runs
 //                the GEMM on x directly.
-//   depthwise:   groups = C, OC = C * dm: w (KH, KW, OC) i8, bias (OC) i32, sw (OC) f32, output
-//                channel oc reads input channel oc / dm. Direct: SIMD over 8 channels when dm = 1
-//                (i16 products of (x - za) and w, widened into i32), scalar otherwise.
+//   depthwise:   q8_dw.ts (re-exported here).
 //   max pool:    i8 max over the window (input and output share scale and zero point); padded
 //                positions never win (windows always hold an element: pads <= half the window).
 // Every __ref is dequantize -> f32 -> quantize; the fast kernels match it within 1 LSB (max pool: exactly).
 import { convOutDim } from './conv_direct';
 import { qs8_gemm_fwd__simd, qs8_gemm_fwd__relaxed } from './q8';
 import { qs8_gemm_scratch_bytes } from './q8_pack';
+
+export * from './q8_dw';
 
 
 // @ts-ignore: decorator
@@ -157,93 +157,6 @@ export function qs8_conv2d_fwd__relaxed(y: usize, x: usize, wp: usize, scratch: 
   conv2d(y, x, wp, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, za, sa, sc, zc, qmin, qmax, true);
 }
 
-// ---- depthwise ----
-
-// y: (N, OH, OW, OC) i8; x: (N, H, W, C) i8; w: (KH, KW, OC) i8; bias: (OC) i32; sw: (OC) f32; OC = C * dm
-export function qs8_dwconv2d_fwd__ref(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
-                                      KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
-                                      za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
-  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let oc = 0; oc < OC; oc++) {
-    const ws = load<f32>(sw + (<usize>oc << 2)), c = oc / dm;
-    let s: f32 = 0;
-    for (let kh = 0; kh < KH; kh++) {
-      const ih = oh * strideH - padT + kh * dilH;
-      if (ih < 0 || ih >= H) continue;
-      for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * strideW - padL + kw * dilW;
-        if (iw < 0 || iw >= W) continue;
-        const xv = sa * <f32>(<i32>load<i8>(x + ((<usize>n * H + ih) * W + iw) * C + c) - za);
-        s += xv * (ws * <f32>load<i8>(w + (<usize>kh * KW + kw) * OC + oc));
-      }
-    }
-    s += sa * ws * <f32>load<i32>(bias + (<usize>oc << 2));
-    store<i8>(y + ((<usize>n * OH + oh) * OW + ow) * OC + oc, <i8>quant1(s, sc, zc, qmin, qmax));
-  }
-}
-
-// one channel, integer accumulation, requantized as the SIMD lanes are
-// @ts-ignore: decorator
-@inline function dwScalar(y: usize, x: usize, w: usize, bias: usize, sw: usize, n: i32, oh: i32, ow: i32, oc: i32, c: i32,
-                          H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32,
-                          dilH: i32, dilW: i32, za: i32, scale: f32, zc: i32, qmin: i32, qmax: i32, yo: usize): void {
-  let acc = load<i32>(bias + (<usize>oc << 2));
-  for (let kh = 0; kh < KH; kh++) {
-    const ih = oh * strideH - padT + kh * dilH;
-    if (<u32>ih >= <u32>H) continue;
-    for (let kw = 0; kw < KW; kw++) {
-      const iw = ow * strideW - padL + kw * dilW;
-      if (<u32>iw >= <u32>W) continue;
-      acc += (<i32>load<i8>(x + ((<usize>n * H + ih) * W + iw) * C + c) - za) * <i32>load<i8>(w + (<usize>kh * KW + kw) * OC + oc);
-    }
-  }
-  const q = nearest(<f32>acc * (load<f32>(sw + (<usize>oc << 2)) * scale));
-  store<i8>(yo + oc, <i8>(<i32>min(max(q, <f32>(qmin - zc)), <f32>(qmax - zc)) + zc));
-}
-
-// @ts-ignore: decorator
-@inline function requant4(acc: v128, bias: v128, mult: v128, lo: v128, hi: v128, zcv: v128): v128 {
-  let f = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(acc, bias)), mult);
-  f = f32x4.min(f32x4.max(f32x4.nearest(f), lo), hi);
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(f), zcv);
-}
-
-// as __ref
-export function qs8_dwconv2d_fwd__simd(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
-                                       KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
-                                       za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
-  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
-  const scale = sa / sc, sv = f32x4.splat(scale), zav = i16x8.splat(<i16>za), zcv = i32x4.splat(zc);
-  const lo = f32x4.splat(<f32>(qmin - zc)), hi = f32x4.splat(<f32>(qmax - zc));
-  const C8 = dm == 1 ? C & ~7 : 0;
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    const yo = y + ((<usize>n * OH + oh) * OW + ow) * OC;
-    for (let c = 0; c < C8; c += 8) {
-      let a0 = i32x4.splat(0), a1 = a0;
-      for (let kh = 0; kh < KH; kh++) {
-        const ih = oh * strideH - padT + kh * dilH;
-        if (<u32>ih >= <u32>H) continue;
-        for (let kw = 0; kw < KW; kw++) {
-          const iw = ow * strideW - padL + kw * dilW;
-          if (<u32>iw >= <u32>W) continue;
-          const xv = i16x8.sub(v128.load8x8_s(x + ((<usize>n * H + ih) * W + iw) * C + c), zav);
-          const wv = v128.load8x8_s(w + (<usize>kh * KW + kw) * OC + c);
-          a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(xv, wv));
-          a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(xv, wv));
-        }
-      }
-      const bp = bias + (<usize>c << 2), sp = sw + (<usize>c << 2);
-      const q0 = requant4(a0, v128.load(bp), f32x4.mul(v128.load(sp), sv), lo, hi, zcv);
-      const q1 = requant4(a1, v128.load(bp, 16), f32x4.mul(v128.load(sp, 16), sv), lo, hi, zcv);
-      const s = i16x8.narrow_i32x4_s(q0, q1);
-      v128.store64_lane(yo + c, i8x16.narrow_i16x8_s(s, s), 0);
-    }
-    for (let oc = C8; oc < OC; oc++) {
-      dwScalar(y, x, w, bias, sw, n, oh, ow, oc, oc / dm, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, dilH, dilW, za, scale, zc, qmin, qmax, yo);
-    }
-  }
-}
-
 // ---- max pooling ----
 
 // y: (N, OH, OW, C) i8; x: (N, H, W, C) i8
@@ -305,10 +218,4 @@ export function qs8_conv2d_fwd_qp__relaxed(y: usize, x: usize, wp: usize, scratc
                                            KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
   conv2d(y, x, wp, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW,
     load<i32>(qp), load<f32>(qp, 4), load<f32>(qp, 8), load<i32>(qp, 12), load<i32>(qp, 16), load<i32>(qp, 20), true);
-}
-// y: (N, OH, OW, OC) i8; x: (N, H, W, C) i8; w: (KH, KW, OC) i8; bias: (OC) i32; sw: (OC) f32; qp: 6 words
-export function qs8_dwconv2d_fwd_qp__simd(y: usize, x: usize, w: usize, bias: usize, sw: usize, qp: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
-                                          KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
-  qs8_dwconv2d_fwd__simd(y, x, w, bias, sw, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW,
-    load<i32>(qp), load<f32>(qp, 4), load<f32>(qp, 8), load<i32>(qp, 12), load<i32>(qp, 16), load<i32>(qp, 20));
 }

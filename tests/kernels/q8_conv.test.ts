@@ -101,10 +101,10 @@ function runConv(c: Conv, isa: 'simd' | 'relaxed'): { out: Int8Array; relaxedLay
   e.reset(mark);
   return { out, relaxedLayout };
 }
-function runDw(c: Conv): Int8Array {
+function runDw(c: Conv, kernel = 'qs8_dwconv2d_fwd__simd'): Int8Array {
   const mark = e.mark(), n = ySize(c.d), y = guarded(n);
-  K8.qs8_dwconv2d_fwd__simd(y, put(c.x), put(c.w), put(c.bias), put(c.sw), ...geo(c.d), ...qargs(c));
-  expectGuards(y, n, 'dw y');
+  K8[kernel](y, put(c.x), put(c.w), put(c.bias), put(c.sw), ...geo(c.d), ...qargs(c));
+  expectGuards(y, n, `${kernel} y`);
   const out = i8(y, n);
   e.reset(mark);
   return out;
@@ -117,9 +117,16 @@ const CONVS: Partial<Dims>[] = [
   { padT: 0, padL: 1, padB: 2, padR: 0, KH: 2, KW: 3 }, { KH: 1, KW: 1, C: 17, OC: 5 }, { KH: 1, KW: 1, strideH: 2, strideW: 2, C: 4, OC: 8 },
   { C: 1, OC: 1, H: 4, W: 4 }, { N: 3, H: 12, W: 12, C: 32, OC: 24, KH: 5, KW: 5, padT: 2, padL: 2, padB: 2, padR: 2 },
 ];
+// depthwise: the 3x3 fast path (stride 1 and 2, 'same' and TF-style asymmetric pads, no interior
+// column, a window wholly in the padding, odd channel counts with a scalar tail, batch 2) and the
+// general path (dilation, dm > 1, other kernel sizes)
 const DWS: Partial<Dims>[] = [
   { C: 8, OC: 8, padT: 1, padL: 1, padB: 1, padR: 1 }, { C: 16, OC: 16, strideH: 2, strideW: 2, H: 9, W: 9 }, { C: 13, OC: 13 },
   { C: 3, OC: 6 }, { C: 24, OC: 24, dilH: 2, dilW: 2, H: 8, W: 8, padT: 2, padL: 2, padB: 2, padR: 2 }, { C: 1, OC: 1, KH: 1, KW: 1 },
+  { C: 21, OC: 21, H: 7, W: 12, padT: 1, padL: 1, padB: 1, padR: 1 }, { C: 40, OC: 40, H: 10, W: 11, strideH: 2, strideW: 2, padT: 0, padL: 0, padB: 1, padR: 1 },
+  { C: 16, OC: 16, H: 9, W: 8, strideH: 2, strideW: 2, padT: 1, padL: 1, padB: 1, padR: 1 }, { C: 8, OC: 8, H: 2, W: 2, padT: 1, padL: 1, padB: 1, padR: 1 },
+  { C: 9, OC: 9, H: 4, W: 5, padT: 3, padL: 2, padB: 3, padR: 2 }, { C: 32, OC: 32, H: 6, W: 6, strideH: 1, strideW: 2, padT: 1, padL: 0, padB: 1, padR: 2 },
+  { C: 16, OC: 16, KH: 5, KW: 5, H: 8, W: 8, padT: 2, padL: 2, padB: 2, padR: 2 },
 ];
 
 describe(`int8 conv2d (${BUILD} build)`, () => {
@@ -154,13 +161,34 @@ describe(`int8 conv2d (${BUILD} build)`, () => {
 
 describe(`int8 depthwise conv2d (${BUILD} build)`, () => {
   beforeAll(async () => { e = await engine(); K8 = e.kernels; });
-  it.each(DWS.map((g, k) => [k, g] as const))('geometry %i: SIMD within 1 LSB of the reference and exact math', (k, g) => {
+  it.each(DWS.map((g, k) => [k, g] as const))('geometry %i: SIMD == integer reference bit for bit, both within 1 LSB of the reference and exact math', (k, g) => {
     for (const act of ['none', 'relu'] as const) {
       const c = makeConv(g, true, 50 + k, 8, act);
-      const want = runRef(c, true);
+      const want = runRef(c, true), exact = runDw(c, 'qs8_dwconv2d_fwd_i32__ref');
       within1(want, exactConv(c, true), `ref dw ${k}`);
-      within1(runDw(c), want, `simd dw ${k} ${act}`);
+      within1(exact, want, `i32 ref dw ${k} ${act}`);
+      within1(exact, exactConv(c, true), `i32 ref dw ${k} ${act} vs exact`);
+      expect(runDw(c), `simd dw ${k} ${act}`).toEqual(exact);
     }
+  });
+  it('saturates like the integer reference when the output scale is far too small or large', () => {
+    for (const f of [1e-4, 1e-9, 1e4]) {
+      const c = makeConv(DWS[7], true, 7, 8);
+      c.sc = Math.fround(c.sc * f);
+      const out = runDw(c);
+      expect(out).toEqual(runDw(c, 'qs8_dwconv2d_fwd_i32__ref'));
+      if (f < 1) expect(out.some((v) => v === -128) && out.some((v) => v === 127)).toBe(true);
+    }
+  });
+  it('non-finite per-channel scales: NaN gives the zero point, infinity saturates, as the integer reference', () => {
+    const c = makeConv(DWS[6], true, 8);
+    c.sw[0] = NaN; c.sw[3] = Infinity; c.sw[8] = -Infinity; c.sw[20] = NaN;
+    c.w.fill(0, 9 * c.d.OC - c.d.OC, 9 * c.d.OC); c.bias[3] = 0; c.bias[8] = 0; // zero sums (inf * 0) in some pixels
+    const out = runDw(c), want = runDw(c, 'qs8_dwconv2d_fwd_i32__ref');
+    expect(out).toEqual(want);
+    expect(out.filter((_, k) => k % c.d.OC === 0).every((v) => v === c.zc)).toBe(true);
+    const ch3 = out.filter((_, k) => k % c.d.OC === 3);
+    expect(ch3.every((v) => v === -128 || v === 127 || v === c.zc) && ch3.some((v) => v !== c.zc)).toBe(true);
   });
 });
 
