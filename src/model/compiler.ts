@@ -58,7 +58,8 @@ export class Session {
     for (const u of spec.units) for (const p of u.params) {
       const n = size(p.shape), dtype = p.dtype ?? 'f32';
       L.add(`${u.name}.${p.name}`, dtype, n);
-      if (u.trainable && p.trainable && dtype === 'f32') L.add(`grad:${u.name}.${p.name}`, 'f32', n);
+      // (gradients only where a train plan can run: with an optimizer)
+      if (spec.optimizer && u.trainable && p.trainable && dtype === 'f32') L.add(`grad:${u.name}.${p.name}`, 'f32', n);
     }
     this.inputs = spec.inputs ?? spec.units.map((_, i) => [i - 1]);
     const slots = spec.optimizer || spec.keepActivations ? undefined : this.activationSlots();
