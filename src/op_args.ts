@@ -208,7 +208,9 @@ export function rnnScratchFloats(cell: number, d: Dims, g: (M: number, N: number
   const GH = rnnGates(cell) * d.H, TN = d.T * d.N, NH = d.N * d.H, H = d.H, up4 = (v: number) => Math.ceil(v / 4) * 4;
   const gs = Math.max(g(TN, GH, d.I), g(d.N, GH, H), g(d.N, H, GH), g(TN, d.I, GH), g(GH, d.I, TN), g(GH, H, d.N), g(GH, H, (d.T - 1) * d.N));
   const extra = cell === 1 ? up4(TN * GH) + 2 * up4(NH) : cell === 2 ? Math.max(up4(d.N * GH), 2 * up4(TN * GH) + up4(NH)) : up4(TN * H) + up4(NH);
-  return extra + gs;
+  // the fused small-batch forward (step_scratch_floats in assembly/kernels/rnn_step.ts): panels + 36 floats
+  const step = d.N <= 8 ? (cell === 0 ? Math.ceil(d.H / 16) : up4(d.H) / 4) * (1 + d.H) * (cell === 2 ? 12 : 16) + 36 : 0;
+  return Math.max(extra + gs, step);
 }
 
 // ---- augmentation (assembly/kernels/augment.ts) ----

@@ -22,6 +22,8 @@
 import { vld, vst, vsplat, vadd, vsub, vmul, vfma, vtanh, vsigmoid } from '../simd';
 import { gemm_scratch_floats } from './gemm';
 import { at, up4, sigm, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+import { STEP_MAX_N, rnn_pack, step_scratch_floats, rnn_step } from './rnn_step';
+export { f32_tanh_r, f32_sigm_r } from './rnn_step';
 export { f32_gru_fwd__ref, f32_gru_fwd__simd, f32_gru_bwd__ref, f32_gru_bwd__simd } from './rnn_gru';
 
 /** Scratch for the recurrent kernels in floats (fwd and bwd; mirrored by rnnScratchFloats in src/ops.ts). */
@@ -31,8 +33,9 @@ export function rnn_scratch_floats(cell: i32, T: i32, N: i32, I: i32, H: i32): i
   g = max(g, max(gemm_scratch_floats(N, H, GH), gemm_scratch_floats(TN, I, GH)));
   g = max(g, max(gemm_scratch_floats(GH, I, TN), max(gemm_scratch_floats(GH, H, N), gemm_scratch_floats(GH, H, (T - 1) * N))));
   const extra = cell == 1 ? up4(TN * GH) + 2 * up4(N * H) : cell == 2 ? max(up4(N * GH), 2 * up4(TN * GH) + up4(N * H)) : up4(TN * H) + up4(N * H);
-  return extra + g;
+  return max(extra + g, step_scratch_floats(cell, N, H));
 }
+
 
 // ---- SimpleRNN (tanh) ----
 
@@ -40,6 +43,11 @@ function rnnFwd(simd: bool, hs: usize, x: usize, h0: usize, w_ih: usize, w_hh: u
                 T: i32, N: i32, I: i32, H: i32): void {
   const TN = T * N, NH = N * H;
   mm(simd, hs, x, w_ih, s, TN, H, I, 0, 1, 0);
+  if (simd && N <= STEP_MAX_N) {
+    const tmp = rnn_pack(s, 0, w_hh, b_ih, b_hh, H);
+    for (let t = 0; t < T; t++) rnn_step(0, s, at(hs, t * NH), 0, 0, t ? at(hs, (t - 1) * NH) : h0, 0, 0, tmp, N, H);
+    return;
+  }
   biasAdd(simd, hs, b_ih, TN, H); biasAdd(simd, hs, b_hh, TN, H);
   for (let t = 0; t < T; t++) {
     const ht = at(hs, t * NH);
@@ -96,6 +104,12 @@ function lstmFwd(simd: bool, hs: usize, cs: usize, gates: usize, x: usize, h0: u
                  b_ih: usize, b_hh: usize, s: usize, T: i32, N: i32, I: i32, H: i32): void {
   const TN = T * N, NH = N * H, G4 = 4 * H;
   mm(simd, gates, x, w_ih, s, TN, G4, I, 0, 1, 0);
+  if (simd && N <= STEP_MAX_N) {
+    const tmp = rnn_pack(s, 1, w_hh, b_ih, b_hh, H);
+    for (let t = 0; t < T; t++)
+      rnn_step(1, s, at(hs, t * NH), at(gates, t * N * G4), at(cs, t * NH), t ? at(hs, (t - 1) * NH) : h0, t ? at(cs, (t - 1) * NH) : c0, 0, tmp, N, H);
+    return;
+  }
   biasAdd(simd, gates, b_ih, TN, G4); biasAdd(simd, gates, b_hh, TN, G4);
   for (let t = 0; t < T; t++) {
     const gt = at(gates, t * N * G4);

@@ -9,12 +9,21 @@
 // r * dn), and the dh carry (N, H).
 import { vld, vst, vsplat, vadd, vsub, vmul, vfma, vtanh, vsigmoid } from '../simd';
 import { at, up4, sigm, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+import { STEP_MAX_N, rnn_pack, rnn_step } from './rnn_step';
 
 function gruFwd(simd: bool, hs: usize, gates: usize, hn: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize,
                 b_ih: usize, b_hh: usize, scratch: usize, T: i32, N: i32, I: i32, H: i32): void {
   const TN = T * N, NH = N * H, G3 = 3 * H;
   const gh = scratch, s = at(gh, up4(N * G3));
   mm(simd, gates, x, w_ih, s, TN, G3, I, 0, 1, 0);
+  if (simd && N <= STEP_MAX_N) {
+    const tmp = rnn_pack(scratch, 2, w_hh, b_ih, b_hh, H);
+    for (let t = 0; t < T; t++) {
+      const hp = t ? at(hs, (t - 1) * NH) : h0;
+      rnn_step(2, scratch, at(hs, t * NH), at(gates, t * N * G3), at(hn, t * NH), hp, hp, b_ih, tmp, N, H);
+    }
+    return;
+  }
   biasAdd(simd, gates, b_ih, TN, G3);
   const one = vsplat(1);
   for (let t = 0; t < T; t++) {
