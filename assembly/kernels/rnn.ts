@@ -10,7 +10,8 @@
 //              c_t = f c_{t-1} + i g; h_t = o tanh(c_t)
 //   GRU (rnn_gru.ts): n = tanh(W_in x + b_in + r (W_hn h + b_hn)), PyTorch = ONNX linear_before_reset=1.
 // The input projection of all T steps is ONE GEMM over (T*N, I); each step adds h_{t-1} W_hh^T with
-// a GEMM of (N, H); gate math is elementwise SIMD. Forward saves what backward needs: hs (RNN),
+// a GEMM of (N, H); gate math is elementwise SIMD. At N <= 8 the __simd forwards run each step as
+// one fused pass instead (rnn_step.ts: packed W_hh, biases and gate math in registers). Forward saves what backward needs: hs (RNN),
 // hs + cs + activated gates (LSTM). Backward (BPTT) takes dhs (T, N, H) = dL/dh_t for every step
 // (zeros where unused; add dL/dh_T into dhs[T-1]) and for the LSTM dcT (N, H) = dL/dc_T, and
 // ACCUMULATES dx, dw_ih, dw_hh, db_ih, db_hh, dh0 (dc0). It stores the pre-activation gradients of
