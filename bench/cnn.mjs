@@ -13,7 +13,7 @@ import os from 'node:os';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNTIMES = ['axon', 'tfjs-wasm', 'ort-web', 'tfjs-cpu'];
 
-function lenet(L) {
+export function lenet(L) {
   return [L.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }), L.maxPool2d({ poolSize: 2 }),
     L.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }), L.maxPool2d({ poolSize: 2 }), L.flatten(),
     L.dense({ units: 120, activation: 'relu' }), L.dense({ units: 84, activation: 'relu' }), L.dense({ units: 10, activation: 'softmax' })];
@@ -143,7 +143,7 @@ async function child(rt) {
 }
 
 if (process.argv[2] === '--child') process.stdout.write(JSON.stringify(await child(process.argv[3])));
-else {
+else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const all = Object.fromEntries(RUNTIMES.map((r) => [r, []]));
   for (let round = 0; round < 2; round++) for (const rt of RUNTIMES) {
     const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', rt], { encoding: 'utf8', maxBuffer: 1 << 26 });

@@ -81,12 +81,29 @@ export function conv2dScratchFloats(d: Dims, g: (M: number, N: number, K: number
   }
   const K = d.KH * d.KW * C, mb = Math.min(M, Math.max(8, Math.min(256, Math.floor(2 ** 18 / K))));
   const col = Math.ceil(mb * K / 4) * 4 + Math.max(g(mb, OC, K), g(mb, K, OC), g(K, OC, mb));
-  if (K > 256 || OC > 512) return col;
-  // implicit GEMM forward (assembly/kernels/conv_igemm.ts): 8-wide weight panels, zeros, a tile, tap offsets, padded image
-  const Hp = (OH - 1) * d.strideH + (d.KH - 1) * d.dilH + 1, Wp = (OW - 1) * d.strideW + (d.KW - 1) * d.dilW + 1;
-  const needPad = d.padT > 0 || d.padL > 0 || Hp > d.H || Wp > d.W;
-  const pad = needPad && Hp * Wp * C <= 2 ** 16 ? Hp * Wp * C : 0;
-  return Math.max(col, K * Math.ceil(OC / 8) * 8 + Math.ceil(C / 4) * 4 + 32 + Math.ceil(K / 4) * 4 + pad);
+  const fwd = { ...d, OH, OW };
+  // implicit weight gradient (assembly/kernels/conv_grad.ts): tap offsets, padded image
+  const wg = padFloats(fwd) < 0 ? 0 : Math.ceil(K / 4) * 4 + padFloats(fwd);
+  // input gradient as a transposed implicit GEMM (conv_grad.ts): stride 1, pads within the kernel's reach, KH*KW*OC <= 512
+  const tp = [(d.KH - 1) * d.dilH - d.padT, (d.KW - 1) * d.dilW - d.padL, d.H - OH + d.padT, d.W - OW + d.padL];
+  const bx = d.strideH === 1 && d.strideW === 1 && d.KH * d.KW * OC <= 512 && tp.every((v) => v >= 0) &&
+    (d.H + (d.KH - 1) * d.dilH) * (d.W + (d.KW - 1) * d.dilW) * OC <= 2 ** 16 && d.H * d.W * Math.ceil(C / 8) * 8 * 4 <= OH * OW * C * 5
+    ? igemmFloats({ ...d, H: OH, W: OW, C: OC, OC: C, OH: d.H, OW: d.W, strideH: 1, strideW: 1, padT: tp[0], padL: tp[1] }) : 0;
+  const fw = K > 256 || OC > 512 ? 0 : igemmFloats(fwd);
+  return Math.max(col, wg, bx, fw);
+}
+
+/** Floats of the zero-padded image copy of the implicit GEMM (conv_igemm.ts): 0 when none is needed, -1 when too big for one. */
+function padFloats(d: Dims): number {
+  const Hp = (d.OH - 1) * d.strideH + (d.KH - 1) * d.dilH + 1, Wp = (d.OW - 1) * d.strideW + (d.KW - 1) * d.dilW + 1;
+  if (!(d.padT > 0 || d.padL > 0 || Hp > d.H || Wp > d.W)) return 0;
+  return Hp * Wp * d.C <= 2 ** 16 ? Hp * Wp * d.C : -1;
+}
+
+/** Scratch of the implicit GEMM (conv_igemm.ts igemmScratchFloats): 8-wide weight panels, zeros, a tile, tap offsets, padded image. */
+function igemmFloats(d: Dims): number {
+  const K = d.KH * d.KW * d.C;
+  return K * Math.ceil(d.OC / 8) * 8 + Math.ceil(d.C / 4) * 4 + 32 + Math.ceil(K / 4) * 4 + Math.max(0, padFloats(d));
 }
 
 // ---- pool geometry (assembly/kernels/pool.ts): conv's geometry without OC and groups; AvgPool has no dilation ----

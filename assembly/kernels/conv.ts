@@ -16,6 +16,8 @@
 // __simd picks a path from the geometry:
 //   groups = 1, 1x1, stride 1, no padding  → one GEMM over all pixels (pointwise)
 //   groups = 1, K = KH*KW*C <= 256, OC <= 512 (fwd only) → implicit GEMM, no im2col (conv_igemm.ts)
+//   groups = 1, bwd_w, padded image fits   → implicit weight gradient (conv_grad.ts)
+//   groups = 1, bwd_x, stride 1, pads within the kernel, KH*KW*OC <= 512 → transposed implicit GEMM (conv_grad.ts)
 //   groups = 1 otherwise                   → im2col of a block of pixels into scratch + GEMM
 //   groups = C = OC (depthwise)            → direct SIMD over channels; 3x3 fast path (conv_direct.ts)
 //   other groups                           → direct SIMD over the output channels of a group
@@ -23,7 +25,8 @@
 import { f32_gemm__simd, gemm_scratch_floats } from './gemm';
 import { convGeometry, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
-import { igemmFits, igemmFwd, igemmScratchFloats } from './conv_igemm';
+import { igemmFits, igemmFwd, igemmScratchFloats, igemmPadCase } from './conv_igemm';
+import { wgradImplicit, wgradScratchFloats, bwdxFits, bwdxTransposed, bwdxScratchFloats } from './conv_grad';
 
 // Pixels per im2col block: the column block (rows x KH*KW*C floats) stays within COL_BUDGET floats
 // (1 MiB), between 8 and 256 rows.
@@ -47,9 +50,10 @@ export function conv2d_scratch_floats(N: i32, H: i32, W: i32, C: i32, OC: i32, K
   const K = KH * KW * C, mb = colRows(M, K);
   const g = max(gemm_scratch_floats(mb, OC, K), max(gemm_scratch_floats(mb, K, OC), gemm_scratch_floats(K, OC, mb)));
   const col = ((mb * K + 3) & ~3) + g;
-  if (!igemmFits(K, OC)) return col;
-  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
-  return max(col, igemmScratchFloats(H, W, C, OC, KH, KW, OH, OW, strideH, strideW, padT, padL, dilH, dilW));
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  const grads = max(wgradScratchFloats(), bwdxScratchFloats());
+  if (!igemmFits(K, OC)) return max(col, grads);
+  return max(max(col, grads), igemmScratchFloats(H, W, C, OC, KH, KW, gOH, gOW, strideH, strideW, padT, padL, dilH, dilW));
 }
 
 // ---- reference: the textbook loops ----
@@ -209,6 +213,7 @@ export function f32_conv2d_bwd_x__simd(dx: usize, dy: usize, w: usize, scratch: 
   }
   // dx (M, C) += dy (M, OC) . W^T, W stored (C, OC)
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(dx, dy, w, scratch, M, C, OC, 0, 1, 1); return; }
+  if (bwdxFits()) { bwdxTransposed(dx, dy, w, scratch); return; }
   const K = KH * KW * C, mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
   for (let p0 = 0; p0 < M; p0 += mb) {
     const rows = min(mb, M - p0);
@@ -230,6 +235,7 @@ export function f32_conv2d_bwd_w__simd(dw: usize, dy: usize, x: usize, scratch: 
   }
   // dW (K, OC) += col^T (K, M) . dy (M, OC)
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(dw, x, dy, scratch, C, OC, M, 1, 0, 1); return; }
+  if (igemmPadCase() < 2) { wgradImplicit(dw, dy, x, scratch); return; }
   const K = KH * KW * C, mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
   for (let p0 = 0; p0 < M; p0 += mb) {
     const rows = min(mb, M - p0);

@@ -20,21 +20,21 @@
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
-import { vld, vst, vzero, vfma } from '../simd';
+import { vld, vst, vzero, vfma, vadd } from '../simd';
 import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
 
 // @ts-ignore: decorator
 @inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
 
 // Largest zero-padded image copy (floats, 256 KiB); bigger padded images take the border path.
-const PAD_MAX: i32 = 1 << 16;
+export const PAD_MAX: i32 = 1 << 16;
 
 // Input extent the output's taps span (padded rows/cols included): (O-1)*S + (K-1)*D + 1.
 // @ts-ignore: decorator
-@inline function padExtent(O: i32, S: i32, K: i32, D: i32): i32 { return (O - 1) * S + (K - 1) * D + 1; }
+@inline export function padExtent(O: i32, S: i32, K: i32, D: i32): i32 { return (O - 1) * S + (K - 1) * D + 1; }
 
 // @ts-ignore: decorator
-@inline function copyRun(d: usize, s: usize, n: i32): void {
+@inline export function copyRun(d: usize, s: usize, n: i32): void {
   let k = 0;
   for (; k + 4 <= n; k += 4) { const o = <usize>k << 2; v128.store(d + o, v128.load(s + o)); }
   for (; k < n; k++) { const o = <usize>k << 2; store<f32>(d + o, load<f32>(s + o)); }
@@ -50,7 +50,7 @@ export function igemmScratchFloats(H: i32, W: i32, C: i32, OC: i32, KH: i32, KW:
   return K * ((OC + 7) & ~7) + ((C + 3) & ~3) + 32 + ((K + 3) & ~3) + pad;
 }
 
-function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
+export function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
   for (let j0 = 0; j0 < OC; j0 += 8) {
     const nr = min(8, OC - j0);
     let d = wp + (<usize>j0 * K << 2);
@@ -69,9 +69,9 @@ function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
 }
 
 // One 4x8 tile whose taps are all inside the (padded) input: pixel r's taps at ar + tab[k]. Stores
-// mr rows (r0, r0 + ldy, ...) of nr columns.
+// rows lo..mr-1 (r0 + r*ldy) of nr columns; add != 0 adds them to what is there (input gradients).
 function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usize, K: i32, r0: usize, ldy: usize,
-                 nr: i32, mr: i32, tmp: usize): void {
+                 nr: i32, mr: i32, lo: i32, add: i32): void {
   let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
   let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
   for (let k = 0; k < K; k++) {
@@ -88,31 +88,42 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
     bp += 32;
   }
   const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
-  if ((nr == 8) & (mr == 4)) {
+  if ((nr == 8) & (mr == 4) & (lo == 0) & (add == 0)) {
     vst(r0, c00); vst(r0 + 16, c01); vst(r1, c10); vst(r1 + 16, c11);
     vst(r2, c20); vst(r2 + 16, c21); vst(r3, c30); vst(r3 + 16, c31);
     return;
   }
-  storeRow(r0, c00, c01, nr);
-  if (mr > 1) storeRow(r1, c10, c11, nr);
-  if (mr > 2) storeRow(r2, c20, c21, nr);
-  if (mr > 3) storeRow(r3, c30, c31, nr);
+  if (lo < 1) storeRow(r0, c00, c01, nr, add);
+  if ((mr > 1) & (lo < 2)) storeRow(r1, c10, c11, nr, add);
+  if ((mr > 2) & (lo < 3)) storeRow(r2, c20, c21, nr, add);
+  if (mr > 3) storeRow(r3, c30, c31, nr, add);
 }
 
-// The first nr (1..8) lanes of v0:v1 to p, with lane stores (nothing past p + nr floats).
+// The first nr (1..8) lanes of v0:v1 to p (added to p's floats when add != 0), with lane
+// loads and stores (nothing past p + nr floats is touched).
 // @ts-ignore: decorator
-@inline function storeRow(p: usize, v0: v128, v1: v128, nr: i32): void {
+@inline export function storeRow(p: usize, v0: v128, v1: v128, nr: i32, add: i32): void {
   let v = v0, m = nr;
-  if (nr >= 4) { vst(p, v0); v = v1; m = nr - 4; p += 16; }
+  if (nr >= 4) { vst(p, add ? vadd(vld(p), v0) : v0); v = v1; m = nr - 4; p += 16; }
+  if (add) v = vadd(v, loadPart(p, m));
   if (m == 4) vst(p, v);
   else if (m >= 2) { v128.store64_lane(p, v, 0); if (m == 3) v128.store32_lane(p, v, 2, 8); }
   else if (m == 1) v128.store32_lane(p, v, 0);
 }
 
+// The first m (0..4) floats at p in the low lanes, zeros above (nothing past p + m floats is read).
+// @ts-ignore: decorator
+@inline export function loadPart(p: usize, m: i32): v128 {
+  if (m >= 4) return vld(p);
+  if (m == 3) return v128.load32_lane(p, v128.load64_zero(p), 2, 8);
+  if (m == 2) return v128.load64_zero(p);
+  return m == 1 ? v128.load32_zero(p) : vzero();
+}
+
 // All output pixels of one image, every tap inside src (an input image of width Ws, or its padded
 // copy): tiles of 4 consecutive pixels of the flattened (OH*OW) image, spanning output rows; a
 // ragged end is covered by one more tile at P - 4 (or, when P < 4, a tile of P rows).
-function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, tmp: usize): void {
+function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: i32): void {
   const OW = gOW, P = gOH * OW, OC = gOC, K = gKH * gKW * gC;
   const cs = <usize>gC << 2, ldy = <usize>OC << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs;
   const mr = min(4, P);
@@ -121,7 +132,7 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, tmp: 
     // (oh, ow) of the next pixel, stepped along (no divisions per tile)
     let oh = 0, ow = 0;
     for (let p0 = 0; p0 < P; p0 += 4) {
-      let q = p0, a0: usize, a1: usize, a2: usize, a3: usize;
+      let q = p0, lo = 0, a0: usize, a1: usize, a2: usize, a3: usize;
       if (p0 + 4 <= P) {
         a0 = src + <usize>oh * rs + <usize>ow * ps;
         if (++ow == OW) { ow = 0; oh++; }
@@ -133,13 +144,14 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, tmp: 
         if (++ow == OW) { ow = 0; oh++; }
       } else {
         q = max(0, P - 4);
+        lo = p0 - q;   // rows before lo belong to the previous tile
         const q1 = min(q + 1, P - 1), q2 = min(q + 2, P - 1), q3 = min(q + 3, P - 1);
         a0 = src + <usize>(q / OW) * rs + <usize>(q % OW) * ps;
         a1 = src + <usize>(q1 / OW) * rs + <usize>(q1 % OW) * ps;
         a2 = src + <usize>(q2 / OW) * rs + <usize>(q2 % OW) * ps;
         a3 = src + <usize>(q3 / OW) * rs + <usize>(q3 % OW) * ps;
       }
-      tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, tmp);
+      tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, lo, add);
     }
   }
 }
@@ -178,47 +190,63 @@ function c1oc6Image(yn: usize, src: usize, Ws: i32, w: usize, tab: usize): void 
 }
 
 // byte offset of tap k = (kh, kw, c) from a pixel's first tap in an input of width Ws
-function fillTab(tab: usize, Ws: i32): void {
+export function fillTab(tab: usize, Ws: i32): void {
   const C = gC, rowBytes = <usize>Ws * C << 2;
   for (let kh = 0, k = 0; kh < gKH; kh++) for (let kw = 0; kw < gKW; kw++) for (let c = 0; c < C; c++, k++) {
     store<i32>(tab + (<usize>k << 2), <i32>(<usize>(kh * gDH) * rowBytes + <usize>(kw * gDW) * (<usize>C << 2) + (<usize>c << 2)));
   }
 }
 
+/** Whether the input needs a zero-padded copy (0), has none to make (1), or is too big for one (2). */
+export function igemmPadCase(): i32 {
+  const Hp = padExtent(gOH, gSH, gKH, gDH), Wp = padExtent(gOW, gSW, gKW, gDW);
+  if (!((gPT > 0) | (gPL > 0) | (Hp > gH) | (Wp > gW))) return 1;
+  return Hp * Wp * gC <= PAD_MAX ? 0 : 2;
+}
+
+/** Copies image xn (H, W, C) into the interior of the zero-bordered (Hp, Wp, C) buffer pad (borders stay as they are). */
+export function padImage(pad: usize, xn: usize): void {
+  const C = gC, W = gW, Hp = padExtent(gOH, gSH, gKH, gDH), Wp = padExtent(gOW, gSW, gKW, gDW);
+  const rows = min(gH, Hp - gPT), cols = min(W, Wp - gPL);
+  for (let ih = 0; ih < rows; ih++) copyRun(pad + (<usize>(((ih + gPT) * Wp + gPL) * C) << 2), xn + (<usize>(ih * W * C) << 2), cols * C);
+}
+
 // y: (N, OH, OW, OC) f32; x: (N, H, W, C) f32; w: (KH*KW*C, OC) f32; geometry from convGeometry().
 export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
+  packPanels(scratch, w, gKH * gKW * gC, gOC);
+  igemmPacked(y, x, w, scratch, 0);
+}
+
+// igemmFwd after the weights are packed into scratch (panels of (K, 8)); add != 0 adds into y
+// (then the caller has checked igemmPadCase() < 2, and w, read only by the C1/OC6 path, is unused).
+export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i32): void {
   const C = gC, OC = gOC, KW = gKW, K = gKH * KW * C, W = gW, H = gH, OW = gOW;
   const SW = gSW, DW = gDW, PL = gPL;
   const wp = scratch;
   const zero = wp + (<usize>(K * ((OC + 7) & ~7)) << 2);
   const tmp = zero + (<usize>((C + 3) & ~3) << 2);
   const tab = tmp + 128;
-  packPanels(wp, w, K, OC);
-  const Hp = padExtent(gOH, gSH, gKH, gDH), Wp = padExtent(OW, SW, KW, DW);
-  const needPad = (gPT > 0) | (PL > 0) | (Hp > H) | (Wp > W);
+  const Wp = padExtent(OW, SW, KW, DW);
   const yImg = <usize>gOH * OW * OC << 2, xImg = <usize>H * W * C << 2;
-  const c1oc6 = (C == 1) & (OC == 6) & (SW == 1) & (OW >= 4);
-  if (!needPad) {
+  const c1oc6 = (C == 1) & (OC == 6) & (SW == 1) & (OW >= 4) & (add == 0);
+  const pc = igemmPadCase();
+  if (pc == 1) {
     fillTab(tab, W);
     for (let n = 0; n < gN; n++) {
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, x + <usize>n * xImg, W, w, tab);
-      else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, tmp);
+      else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, add);
     }
     return;
   }
-  if (Hp * Wp * C <= PAD_MAX) {
+  if (pc == 0) {
     // zero-padded copy of each image: every tap in range, no border cases
     const pad = tab + (<usize>((K + 3) & ~3) << 2);
-    memory.fill(pad, 0, <usize>(Hp * Wp * C) << 2);
+    memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * Wp * C) << 2);
     fillTab(tab, Wp);
-    const rows = min(H, Hp - gPT), cols = min(W, Wp - PL);
     for (let n = 0; n < gN; n++) {
-      const xn = x + <usize>n * xImg;
-      for (let ih = 0; ih < rows; ih++) {
-        copyRun(pad + (<usize>(((ih + gPT) * Wp + PL) * C) << 2), xn + (<usize>(ih * W * C) << 2), cols * C);
-      }
+      padImage(pad, x + <usize>n * xImg);
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, pad, Wp, w, tab);
-      else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, tmp);
+      else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, add);
     }
     return;
   }
@@ -250,7 +278,7 @@ export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
           const r0 = yrow + (<usize>o0 * OC + j0 << 2);
           if (colIn & rowIn & (mrAll == 4)) {
             const a0 = xn + <usize>ih0 * rowBytes + <usize>i0 * cs, sp = <usize>SW * cs;
-            tileTab(a0, a0 + sp, a0 + 2 * sp, a0 + 3 * sp, tab, pw, K, r0, ldy, nr, 4, tmp);
+            tileTab(a0, a0 + sp, a0 + 2 * sp, a0 + 3 * sp, tab, pw, K, r0, ldy, nr, 4, 0, 0);
             continue;
           }
           const interior = (DW == 1) & colIn;

@@ -82,7 +82,11 @@ describe('conv2d op: extents, scratch and validation', () => {
 
   it('host scratch size mirrors the kernel (pointwise, im2col blocks, direct paths)', () => {
     for (const o of [{ groups: 1 }, { groups: 1, KH: 1, KW: 1, strideH: 1, padT: 0, padB: 0, padR: 0 }, { groups: 1, C: 512, OC: 512, H: 30, W: 30 },
-      { groups: 4, C: 4, OC: 4 }, { groups: 1, N: 1, H: 1, W: 1, KH: 1, KW: 1, padB: 0, padR: 0, padT: 0, dilW: 1 }]) {
+      { groups: 4, C: 4, OC: 4 }, { groups: 1, N: 1, H: 1, W: 1, KH: 1, KW: 1, padB: 0, padR: 0, padT: 0, dilW: 1 },
+      // implicit backward (conv_grad.ts): stride 1 transposed input gradient with a padded dy image; K' = KH*KW*OC above 512; big images
+      { groups: 1, strideH: 1, dilW: 1, padB: 1 }, { groups: 1, strideH: 1, dilW: 1, padB: 1, OC: 64, C: 3 }, { groups: 1, strideH: 1, dilW: 1, padB: 1, OC: 57 },
+      { groups: 1, strideH: 1, dilW: 1, padT: 0, padL: 0, padB: 0, padR: 0, C: 1, OC: 6, H: 28, W: 28, KH: 5, KW: 5 },
+      { groups: 1, strideH: 1, dilW: 1, padT: 1, padL: 1, padB: 1, padR: 1, C: 16, OC: 16, H: 70, W: 70 }]) {
       const d = geo(o);
       expect(conv2dScratchFloats(d, gemmScratch), JSON.stringify(o)).toBe(wasmScratch(d));
     }

@@ -2,7 +2,8 @@
 // groups = 1 when K = KH*KW*C <= 256 and OC <= 512): __simd against __ref inside guarded buffers
 // at tile-exact (OW % 4 = 0, OC % 8 = 0), smaller-than-tile (OW < 4, OC < 8) and ragged shapes;
 // stride 2, 'same' and asymmetric padding, dilation 2, C in {1, 3, 4, 5}, OC in {1, 6, 8, 17};
-// the LeNet layers; the three input paths (no padding needed, zero-padded image copy, border tiles); and the backward passes at the same shapes (they still run im2col + GEMM).
+// the LeNet layers; the three input paths (no padding needed, zero-padded image copy, border tiles); and the backward passes at the same
+// shapes (implicit weight gradient and transposed implicit input gradient of conv_grad.ts, im2col + GEMM where those do not fit).
 import { describe, it } from 'vitest';
 import { engine, randn } from '../helpers.js';
 import { run, expectMatch, out, inp, close, Arg, Tol } from './kit.js';
@@ -43,6 +44,13 @@ const CASES: [string, G][] = [
   ['LeNet conv1 5x5 C1→6 same', [3, 28, 28, 1, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1]],
   ['LeNet conv2 5x5 C6→16 valid', [3, 14, 14, 6, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1]],
   ['MobileNet stem 3x3/2 C3→32 same', [1, 16, 16, 3, 32, 3, 3, 2, 2, 0, 0, 1, 1, 1, 1]],
+  // backward paths of conv_grad.ts: implicit weight gradient (any K), transposed implicit input gradient (stride 1, K' = KH*KW*OC <= 512)
+  ['residual CNN 3x3 C16→16 same (transposed bwd_x, OC panels full)', [2, 12, 11, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]],
+  ['5x5 C6→16 valid: K\' = 400, padded dy image', [2, 9, 8, 6, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1]],
+  ['3x3 C3→64 same: K\' = 576 (im2col bwd_x), wgrad OC panels x8', [1, 7, 9, 3, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]],
+  ['3x3 C9→5 pads beyond the kernel (2,1,3,0): im2col bwd_x, wgrad K tail', [2, 6, 7, 9, 5, 3, 3, 1, 1, 3, 1, 2, 0, 1, 1]],
+  ['4x2 C2→3 dilation (1,3) asym pads: transposed bwd_x with dilation', [1, 8, 10, 2, 3, 4, 2, 1, 1, 2, 3, 1, 0, 1, 3]],
+  ['2x2 C7→1 valid, OW 1', [3, 5, 2, 7, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1]],
   // padded image above 2^16 floats: the border-tile path instead of the zero-padded copy
   ['large padded image (border path) C4→6 same', [1, 130, 129, 4, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]],
   ['large padded image (border path) C5→17 stride 2 dilation (2,1) asym', [1, 121, 119, 5, 17, 3, 2, 2, 2, 2, 0, 1, 1, 2, 1]],
