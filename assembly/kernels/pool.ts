@@ -125,6 +125,10 @@ export function f32_maxpool2d_bwd__ref(dx: usize, dy: usize, idx: usize, N: i32,
 export function f32_maxpool2d_bwd__simd(dx: usize, dy: usize, idx: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                         strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
   const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
+  if ((KH == 2) & (KW == 2) & (strideH == 2) & (strideW == 2) & (dilH == 1) & (dilW == 1) & ((padT | padL | padB | padR) == 0) & (C >= 4)) {
+    maxpool2x2s2Bwd(dx, dy, idx, N, H, W, C, OH, OW);
+    return;
+  }
   const total = <usize>N * OH * OW * C, plane = <usize>OH * OW * C, cs = <usize>C << 2;
   for (let o: usize = 0; o < total; o++) {
     const i = load<i32>(idx + (o << 2));
@@ -132,6 +136,33 @@ export function f32_maxpool2d_bwd__simd(dx: usize, dy: usize, idx: usize, N: i32
     const n = o / plane, c = o % <usize>C;
     const d = dx + (n * H * W << 2) * C + <usize>i * cs + (c << 2);
     store<f32>(d, load<f32>(d) + load<f32>(dy + (o << 2)));
+  }
+}
+
+// The 2x2 stride-2 unpadded window: windows do not overlap, so each output vector's gradient goes to
+// the one tap its index names, lane by lane (masked adds: other lanes keep their bits). Channels past
+// the last multiple of 4 are scalar.
+function maxpool2x2s2Bwd(dx: usize, dy: usize, idx: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32): void {
+  const C4 = C & ~3, rowB = <usize>W * C << 2, pixB = <usize>C << 2;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
+    const ih = oh * 2, img = at(dx, n * H * W * C);
+    for (let ow = 0; ow < OW; ow++) {
+      const iw = ow * 2, o = ((n * OH + oh) * OW + ow) * C;
+      const p00 = at(img, (ih * W + iw) * C), p01 = p00 + pixB, p10 = p00 + rowB, p11 = p10 + pixB;
+      const i00 = ih * W + iw;
+      const v00 = i32x4.splat(i00), v01 = i32x4.splat(i00 + 1), v10 = i32x4.splat(i00 + W), v11 = i32x4.splat(i00 + W + 1);
+      for (let c = 0; c < C4; c += 4) {
+        const off = <usize>c << 2, g = vld(at(dy, o + c)), b = vld(at(idx, o + c));
+        let p = p00 + off, v = vld(p); vst(p, vsel(i32x4.eq(b, v00), vadd(v, g), v));
+        p = p01 + off; v = vld(p); vst(p, vsel(i32x4.eq(b, v01), vadd(v, g), v));
+        p = p10 + off; v = vld(p); vst(p, vsel(i32x4.eq(b, v10), vadd(v, g), v));
+        p = p11 + off; v = vld(p); vst(p, vsel(i32x4.eq(b, v11), vadd(v, g), v));
+      }
+      for (let c = C4; c < C; c++) {
+        const d = at(img, load<i32>(at(idx, o + c)) * C + c);
+        store<f32>(d, load<f32>(d) + load<f32>(at(dy, o + c)));
+      }
+    }
   }
 }
 
