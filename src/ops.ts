@@ -212,6 +212,9 @@ const defs: Def[] = [
   // pool (assembly/kernels/pool.ts): int8 ZeroPadding2D, padded with the zero point's byte fill = zp & 255
   { name: 'qs8_zeropad2d', family: 'pool', kernel: 'qs8_zeropad2d_fwd__simd', args: [p('y', 'i8', padY), p('x', 'i8', convX), ...padDims(), i('fill')],
     validate: (d) => sizesValidate(d, ['N', 'H', 'W', 'C']) ?? (d.fill <= 255 ? null : `fill must be a byte (zero point & 255), got ${d.fill}`) },
+  // conv (assembly/kernels/conv.ts): Conv2D forward with its bias added as y is stored (bias_add fused)
+  { name: 'conv2d_bias_fwd', family: 'conv', kernel: 'f32_conv2d_bias_fwd__simd',
+    args: [p('y', 'f32', convY), p('x', 'f32', convX), p('w', 'f32', convW), p('b', 'f32', (d) => d.OC), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs()], validate: convValidate },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

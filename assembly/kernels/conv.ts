@@ -10,7 +10,9 @@
 // and (OC, C/g, KH, KW) weights are transposed once by the importers. HWIO makes a weight row over
 // OC contiguous and flattens to the (KH*KW*C/g, OC) GEMM operand with no copy.
 // Padding is explicit and may be asymmetric (top, left, bottom, right): the host turns 'same' and
-// 'valid' into pads. Bias is a separate f32_bias_add / f32_bias_grad over (N*OH*OW, OC) rows.
+// 'valid' into pads. Bias: f32_conv2d_bias_fwd adds it as the implicit GEMM stores y (else one
+// f32_bias_add pass after the convolution: the same float adds either way); its gradient is
+// f32_bias_grad over (N*OH*OW, OC) rows.
 // fwd overwrites y; bwd_x and bwd_w ACCUMULATE into dx and dw.
 //
 // __simd picks a path from the geometry:
@@ -22,8 +24,8 @@
 //   groups = C = OC (depthwise)            → direct SIMD over channels; 3x3 fast path (conv_direct.ts)
 //   other groups                           → direct SIMD over the output channels of a group
 // scratch: conv2d_scratch_floats(...) f32 (0 unless groups = 1); __ref ignores it.
-import { f32_gemm__simd, gemm_scratch_floats } from './gemm';
-import { convGeometry, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
+import { f32_gemm__simd, gemm_scratch_floats, f32_bias_add__ref, f32_bias_add__simd } from './gemm';
+import { convGeometry, setConvBias, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
 import { igemmFits, igemmFwd, igemmScratchFloats, igemmPadCase } from './conv_igemm';
 import { wgradImplicit, wgradScratchFloats, bwdxFits, bwdxTransposed, bwdxScratchFloats } from './conv_grad';
@@ -64,6 +66,14 @@ export function f32_conv2d_fwd__ref(y: usize, x: usize, w: usize, scratch: usize
                                     dilH: i32, dilW: i32, groups: i32): void {
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
   refLoops(y, x, w, 0);
+}
+
+// y: (N, OH, OW, OC) f32 = conv(x, w) + b; b: (OC) f32
+export function f32_conv2d_bias_fwd__ref(y: usize, x: usize, w: usize, b: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                         KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                         dilH: i32, dilW: i32, groups: i32): void {
+  f32_conv2d_fwd__ref(y, x, w, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  f32_bias_add__ref(y, b, N * gOH * gOW, OC);
 }
 
 // dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, OC) f32; w: (KH, KW, C/groups, OC) f32
@@ -198,6 +208,23 @@ export function f32_conv2d_fwd__simd(y: usize, x: usize, w: usize, scratch: usiz
     im2col(scratch, x, p0, rows);
     f32_gemm__simd(y + (<usize>p0 * OC << 2), scratch, w, gs, rows, OC, K, 0, 0, 0);
   }
+}
+
+// y: (N, OH, OW, OC) f32 = conv(x, w) + b; b: (OC) f32; scratch: conv2d_scratch_floats f32
+export function f32_conv2d_bias_fwd__simd(y: usize, x: usize, w: usize, b: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                          KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                          dilH: i32, dilW: i32, groups: i32): void {
+  convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  const M = N * gOH * gOW;
+  if (M <= 0) return;
+  if ((groups == 1) & !isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR) & igemmFits(KH * KW * C, OC)) {
+    setConvBias(b);
+    igemmFwd(y, x, w, scratch);
+    setConvBias(0);
+    return;
+  }
+  f32_conv2d_fwd__simd(y, x, w, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  f32_bias_add__simd(y, b, M, OC);
 }
 
 // dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, OC) f32; w: (KH, KW, C/groups, OC) f32; scratch: conv2d_scratch_floats f32

@@ -21,7 +21,7 @@
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
 import { vld, vst, vzero, vfma, vadd } from '../simd';
-import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
+import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, gBias } from './conv_direct';
 
 // @ts-ignore: decorator
 @inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
@@ -71,7 +71,7 @@ export function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
 // One 4x8 tile whose taps are all inside the (padded) input: pixel r's taps at ar + tab[k]. Stores
 // rows lo..mr-1 (r0 + r*ldy) of nr columns; add != 0 adds them to what is there (input gradients).
 function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usize, K: i32, r0: usize, ldy: usize,
-                 nr: i32, mr: i32, lo: i32, add: i32): void {
+                 nr: i32, mr: i32, lo: i32, add: i32, bb: usize): void {
   let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
   let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
   for (let k = 0; k < K; k++) {
@@ -86,6 +86,12 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
     av = v128.load32_splat(a3 + o);
     c30 = vfma(av, b0, c30); c31 = vfma(av, b1, c31);
     bp += 32;
+  }
+  if (bb) {
+    // y = sum + bias, as f32_bias_add would add it after the store
+    const v0 = loadPart(bb, min(4, nr)), v1 = loadPart(bb + 16, max(0, nr - 4));
+    c00 = vadd(c00, v0); c01 = vadd(c01, v1); c10 = vadd(c10, v0); c11 = vadd(c11, v1);
+    c20 = vadd(c20, v0); c21 = vadd(c21, v1); c30 = vadd(c30, v0); c31 = vadd(c31, v1);
   }
   const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
   if ((nr == 8) & (mr == 4) & (lo == 0) & (add == 0)) {
@@ -128,7 +134,7 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: 
   const cs = <usize>gC << 2, ldy = <usize>OC << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs;
   const mr = min(4, P);
   for (let j0 = 0; j0 < OC; j0 += 8) {
-    const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2);
+    const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2), bb = gBias ? gBias + (<usize>j0 << 2) : 0;
     // (oh, ow) of the next pixel, stepped along (no divisions per tile)
     let oh = 0, ow = 0;
     for (let p0 = 0; p0 < P; p0 += 4) {
@@ -151,7 +157,7 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: 
         a2 = src + <usize>(q2 / OW) * rs + <usize>(q2 % OW) * ps;
         a3 = src + <usize>(q3 / OW) * rs + <usize>(q3 % OW) * ps;
       }
-      tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, lo, add);
+      tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, lo, add, bb);
     }
   }
 }
@@ -176,6 +182,10 @@ function c1oc6Image(yn: usize, src: usize, Ws: i32, w: usize, tab: usize): void 
         c2 = vfma(xv, v128.load32_splat(wk, 8), c2); c3 = vfma(xv, v128.load32_splat(wk, 12), c3);
         c4 = vfma(xv, v128.load32_splat(wk, 16), c4); c5 = vfma(xv, v128.load32_splat(wk, 20), c5);
         wk += 24;
+      }
+      if (gBias) {
+        c0 = vadd(c0, v128.load32_splat(gBias)); c1 = vadd(c1, v128.load32_splat(gBias, 4)); c2 = vadd(c2, v128.load32_splat(gBias, 8));
+        c3 = vadd(c3, v128.load32_splat(gBias, 12)); c4 = vadd(c4, v128.load32_splat(gBias, 16)); c5 = vadd(c5, v128.load32_splat(gBias, 20));
       }
       const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
       const t2 = i32x4.shuffle(c2, c3, 0, 4, 1, 5), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
@@ -268,7 +278,7 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
       const rowIn = (khLo == 0) & (khHi == gKH);
       for (let j0 = 0; j0 < OC; j0 += 8) {
         const nr = min(8, OC - j0);
-        const pw = wp + (<usize>j0 * K << 2);
+        const pw = wp + (<usize>j0 * K << 2), bb = gBias ? gBias + (<usize>j0 << 2) : 0;
         for (let ow0 = 0; ow0 < OW; ow0 += 4) {
           const o0 = ow0 + 4 > OW ? max(0, OW - 4) : ow0;
           // first input column of each tile row (rows past the output row repeat the last one)
@@ -278,7 +288,7 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
           const r0 = yrow + (<usize>o0 * OC + j0 << 2);
           if (colIn & rowIn & (mrAll == 4)) {
             const a0 = xn + <usize>ih0 * rowBytes + <usize>i0 * cs, sp = <usize>SW * cs;
-            tileTab(a0, a0 + sp, a0 + 2 * sp, a0 + 3 * sp, tab, pw, K, r0, ldy, nr, 4, 0, 0);
+            tileTab(a0, a0 + sp, a0 + 2 * sp, a0 + 3 * sp, tab, pw, K, r0, ldy, nr, 4, 0, 0, bb);
             continue;
           }
           const interior = (DW == 1) & colIn;
@@ -315,6 +325,11 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
                 bp += 32;
               }
             }
+          }
+          if (bb) {
+            const v0 = loadPart(bb, min(4, nr)), v1 = loadPart(bb + 16, max(0, nr - 4));
+            c00 = vadd(c00, v0); c01 = vadd(c01, v1); c10 = vadd(c10, v0); c11 = vadd(c11, v1);
+            c20 = vadd(c20, v0); c21 = vadd(c21, v1); c30 = vadd(c30, v0); c31 = vadd(c31, v1);
           }
           if ((nr == 8) & (mrAll == 4)) {
             const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;

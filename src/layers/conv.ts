@@ -119,9 +119,9 @@ export class Conv2D extends ConvLayer {
   }
 
   forward(c: Ctx, { x, y }: IO): void {
-    const { d, scratch, rows } = this.args(c);
-    c.emit('conv2d_fwd', { y, x, w: c.param('weight'), scratch, ...d });
-    if (this.useBias) c.emit('bias_add', { y, b: c.param('bias'), M: rows, N: this.filters });
+    const { d, scratch } = this.args(c);
+    if (this.useBias) c.emit('conv2d_bias_fwd', { y, x, w: c.param('weight'), b: c.param('bias'), scratch, ...d });
+    else c.emit('conv2d_fwd', { y, x, w: c.param('weight'), scratch, ...d });
   }
 
   backward(c: Ctx, { x, dx, dy }: IO): void {

@@ -59,6 +59,7 @@ describe('conv2d: __simd matches __ref and stays inside its buffers', () => {
     const [OH, OW] = outHW(q), xs = q.N * q.H * q.W * q.C, ys = q.N * OH * OW * q.OC, ws = q.KH * q.KW * (q.C / (q.g ?? 1)) * q.OC;
     const x = randn(xs, 1), w = randn(ws, 2, 0.5), dy = randn(ys, 3), sc = scratch(q), d = dims(q);
     twinsScratch('f32_conv2d_fwd', [out(new Float32Array(ys).fill(NaN)), inp(x), inp(w), out(sc), ...d], TOL, 'fwd');
+    twinsScratch('f32_conv2d_bias_fwd', [out(new Float32Array(ys).fill(NaN)), inp(x), inp(w), inp(randn(q.OC, 6)), out(sc), ...d], TOL, 'fwd + bias');
     // backward accumulates onto what is there
     twinsScratch('f32_conv2d_bwd_x', [out(randn(xs, 4)), inp(dy), inp(w), out(sc), ...d], TOL, 'bwd_x');
     twinsScratch('f32_conv2d_bwd_w', [out(randn(ws, 5)), inp(dy), inp(x), out(sc), ...d], close(5e-5, 5e-5), 'bwd_w');

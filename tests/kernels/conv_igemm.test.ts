@@ -6,7 +6,7 @@
 // shapes (implicit weight gradient and transposed implicit input gradient of conv_grad.ts, im2col + GEMM where those do not fit).
 import { describe, it } from 'vitest';
 import { engine, randn } from '../helpers.js';
-import { run, expectMatch, out, inp, close, Arg, Tol } from './kit.js';
+import { run, expectMatch, out, inp, close, Arg, Tol, EXACT } from './kit.js';
 
 const e = await engine();
 const TOL = close(2e-5, 2e-5);
@@ -66,6 +66,12 @@ describe('conv2d implicit GEMM: __simd matches __ref and stays inside its buffer
     const sc = Math.max(4, (e.kernels.conv2d_scratch_floats as (...a: number[]) => number)(...dims));
     const x = randn(xs, 1), w = randn(ws, 2, 0.5), dy = randn(ys, 3);
     twinsScratch('f32_conv2d_fwd', [out(new Float32Array(ys).fill(NaN)), inp(x), inp(w), out(new Float32Array(sc).fill(NaN)), ...dims], TOL, 'fwd');
+    // bias fused into the stores: the same floats as the convolution then f32_bias_add (bit for bit), and __ref's within TOL
+    const b = randn(OC, 6), fwdArgs = (f: string) => [out(new Float32Array(ys).fill(NaN)), inp(x), inp(w), ...(f ? [inp(b)] : []), out(new Float32Array(sc).fill(NaN)), ...dims];
+    twinsScratch('f32_conv2d_bias_fwd', fwdArgs('b'), TOL, 'fwd + bias');
+    const fused = run(e, 'f32_conv2d_bias_fwd__simd', fwdArgs('b')).outs[0];
+    const split = run(e, 'f32_bias_add__simd', [out(run(e, 'f32_conv2d_fwd__simd', fwdArgs('')).outs[0]), inp(b), N * OH * OW, OC]).outs[0];
+    expectMatch(fused, split, EXACT, 'fused bias = conv then bias_add');
     twinsScratch('f32_conv2d_bwd_x', [out(randn(xs, 4)), inp(dy), inp(w), out(sc), ...dims], TOL, 'bwd_x');
     // dw sums over all N*OH*OW pixels: f32 summation-order differences grow like sqrt(M)
     const atolW = Math.max(5e-5, 6e-6 * Math.sqrt(N * OH * OW));
