@@ -53,6 +53,11 @@ const CONV: [string, Geo][] = [
   ['depthwise 3x3 C4 stride 2 dilation 2', geo({ N: 2, H: 7, W: 7, C: 4, OC: 4, KH: 3, KW: 3, g: 4, sh: 2, sw: 2, dh: 2, dw: 2, pt: 2, pl: 2, pb: 1, pr: 1 })],
   ['depthwise ×2 multiplier C3→6', geo({ N: 1, H: 4, W: 5, C: 3, OC: 6, KH: 2, KW: 3, g: 3, pt: 0, pl: 1, pb: 1, pr: 1 })],
   ['conv1d k3 dilation 2 C3→2 (H=1)', geo({ N: 2, H: 1, W: 9, C: 3, OC: 2, KH: 1, KW: 3, dw: 2, pl: 2, pr: 2 })],
+  // the implicit backward paths (assembly/kernels/conv_grad.ts)
+  ['3x3 C8→5 same: transposed input grad, implicit weight grad (padded copy)', geo({ N: 2, H: 5, W: 6, C: 8, OC: 5, KH: 3, KW: 3, pt: 1, pl: 1, pb: 1, pr: 1 })],
+  ['3x2 C16→9 dilation (2,1) asym pads: transposed input grad with dilation', geo({ N: 1, H: 6, W: 5, C: 16, OC: 9, KH: 3, KW: 2, dh: 2, pt: 2, pl: 1, pb: 1, pr: 0 })],
+  ['5x5 C1→6 same (LeNet conv1): implicit weight grad, K tail', geo({ N: 2, H: 7, W: 6, C: 1, OC: 6, KH: 5, KW: 5, pt: 2, pl: 2, pb: 2, pr: 2 })],
+  ['3x3 C8→12 valid: implicit weight grad from the input itself', geo({ N: 2, H: 6, W: 7, C: 8, OC: 12, KH: 3, KW: 3 })],
 ];
 
 describe('grad: conv2d dx and dw (central difference of an f64 conv)', () => {
@@ -98,6 +103,8 @@ function pool64(q: PoolGeo, x: F64, kind: 'max' | 'avg', countIncludePad = 0): F
 
 const POOLS: [string, PoolGeo][] = [
   ['2x2 s2 C3 odd input', pgeo({ N: 2, H: 5, W: 5, C: 3, KH: 2, KW: 2, sh: 2, sw: 2 })],
+  ['2x2 s2 C6 odd input (SIMD backward, scalar channel tail)', pgeo({ N: 2, H: 5, W: 7, C: 6, KH: 2, KW: 2, sh: 2, sw: 2 })],
+  ['2x2 s2 C8 (SIMD backward)', pgeo({ N: 1, H: 4, W: 6, C: 8, KH: 2, KW: 2, sh: 2, sw: 2 })],
   ['3x3 s2 C5 asym pads', pgeo({ N: 1, H: 7, W: 6, C: 5, KH: 3, KW: 3, sh: 2, sw: 2, pt: 1, pl: 0, pb: 1, pr: 1 })],
   ['3x2 s1 C4 pads', pgeo({ N: 1, H: 4, W: 5, C: 4, KH: 3, KW: 2, pt: 1, pl: 1, pb: 1, pr: 0 })],
   ['1D k3 s2 C2 (H=1)', pgeo({ N: 2, H: 1, W: 9, C: 2, KH: 1, KW: 3, sw: 2, pl: 1, pr: 1 })],
