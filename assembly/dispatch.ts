@@ -5,7 +5,7 @@ import { f32_leaky_relu_fwd__simd, f32_leaky_relu_bwd__simd, f32_sigmoid_fwd__si
 import { f32_mse_fwd__simd, f32_mse_bwd__simd, f32_xent_logits_fwd__simd, f32_xent_logits_bwd__simd, f32_bce_logits_fwd__ref, f32_bce_logits_bwd__ref, f32_bce_fwd__ref, f32_bce_bwd__ref } from './kernels/loss';
 import { f32_sgd__simd, f32_rmsprop__simd, f32_adam__simd, f32_clip__ref, f32_clip_norm__ref } from './kernels/optim';
 import { f32_gemm__simd, f32_bias_add__simd, f32_bias_grad__simd } from './kernels/gemm';
-import { f32_conv2d_fwd__simd, f32_conv2d_bwd_x__simd, f32_conv2d_bwd_w__simd, f32_conv2d_bias_fwd__simd } from './kernels/conv';
+import { f32_conv2d_fwd__simd, f32_conv2d_bwd_x__simd, f32_conv2d_bwd_w__simd, f32_conv2d_bias_fwd__simd, f32_conv2d_bias_act_fwd__simd } from './kernels/conv';
 import { f32_maxpool2d_fwd__simd, f32_maxpool2d_bwd__simd, f32_avgpool2d_fwd__simd, f32_avgpool2d_bwd__simd, f32_global_avgpool_fwd__simd, f32_global_avgpool_bwd__simd, f32_zeropad2d_fwd__simd, f32_zeropad2d_bwd__simd, qs8_zeropad2d_fwd__simd } from './kernels/pool';
 import { f32_relu6_fwd__simd, f32_relu6_bwd__simd, f32_hardsigmoid_fwd__simd, f32_hardsigmoid_bwd__simd, f32_hardswish_fwd__simd, f32_hardswish_bwd__simd } from './kernels/act_mobile';
 import { f32_batchnorm_fwd_train__simd, f32_batchnorm_fwd_eval__simd, f32_batchnorm_bwd__simd, f32_batchnorm_bwd_eval__simd } from './kernels/norm';
@@ -27,10 +27,10 @@ import { qs8_add_qp__simd } from './kernels/q8_add';
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 94;
+export const OP_COUNT: i32 = 95;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0xd7d40cbb; }
+export function ops_hash(): u32 { return 0x5ff42b87; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -129,6 +129,7 @@ export function op_argc(op: i32): i32 {
     case 92: return 5;
     case 93: return 11;
     case 94: return 21;
+    case 95: return 22;
     default: return -1;
   }
 }
@@ -230,6 +231,7 @@ export function op_ptr_mask(op: i32): u32 {
     case 92: return 0xf;
     case 93: return 0x3;
     case 94: return 0x1f;
+    case 95: return 0x1f;
     default: return 0;
   }
 }
@@ -425,6 +427,8 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       qs8_zeropad2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10)); return 0;
     case 94: // conv2d_bias_fwd
       f32_conv2d_bias_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19), I(a, 20)); return 0;
+    case 95: // conv2d_bias_act_fwd
+      f32_conv2d_bias_act_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19), I(a, 20), F(a, 21)); return 0;
     default: return -1;
   }
 }

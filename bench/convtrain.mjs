@@ -29,10 +29,10 @@ const MODELS = {
 // kind of an instruction, for the per-step breakdown
 function kind(ins) {
   const o = ins.op.name;
-  if (o === 'conv2d_fwd') return 'conv fwd';
+  if (o === 'conv2d_fwd' || o === 'conv2d_bias_fwd') return 'conv fwd (+ bias)';
   if (o === 'conv2d_bwd_x') return 'conv bwd input-grad';
   if (o === 'conv2d_bwd_w') return 'conv bwd weight-grad';
-  if (o.startsWith('bias_add')) return 'bias fwd';
+  if (o.startsWith('bias_add')) return 'bias fwd (dense; convs without the fused path)';
   if (o.startsWith('bias_grad')) return 'bias grad';
   if (/relu|sigmoid|tanh/.test(o)) return o.endsWith('bwd') ? 'activation bwd' : 'activation fwd';
   if (o.includes('pool')) return o.endsWith('bwd') ? 'pool bwd' : 'pool fwd';

@@ -215,6 +215,10 @@ const defs: Def[] = [
   // conv (assembly/kernels/conv.ts): Conv2D forward with its bias added as y is stored (bias_add fused)
   { name: 'conv2d_bias_fwd', family: 'conv', kernel: 'f32_conv2d_bias_fwd__simd',
     args: [p('y', 'f32', convY), p('x', 'f32', convX), p('w', 'f32', convW), p('b', 'f32', (d) => d.OC), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs()], validate: convValidate },
+  // conv: the same with a leaky ReLU (alpha 0: ReLU) after the bias; inference plans fuse conv2d_bias_fwd + leaky_relu_fwd into it (src/compile/fuse.ts)
+  { name: 'conv2d_bias_act_fwd', family: 'conv', kernel: 'f32_conv2d_bias_act_fwd__simd',
+    args: [p('y', 'f32', convY), p('x', 'f32', convX), p('w', 'f32', convW), p('b', 'f32', (d) => d.OC), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs(), f('alpha')],
+    validate: convValidate },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

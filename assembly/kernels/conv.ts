@@ -25,7 +25,8 @@
 //   other groups                           → direct SIMD over the output channels of a group
 // scratch: conv2d_scratch_floats(...) f32 (0 unless groups = 1); __ref ignores it.
 import { f32_gemm__simd, gemm_scratch_floats, f32_bias_add__ref, f32_bias_add__simd } from './gemm';
-import { convGeometry, setConvBias, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
+import { f32_leaky_relu_fwd__ref, f32_leaky_relu_fwd__simd } from './act';
+import { convGeometry, setConvEpilogue, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
 import { igemmFits, igemmFwd, igemmScratchFloats, igemmPadCase } from './conv_igemm';
 import { wgradImplicit, wgradScratchFloats, bwdxFits, bwdxTransposed, bwdxScratchFloats } from './conv_grad';
@@ -74,6 +75,14 @@ export function f32_conv2d_bias_fwd__ref(y: usize, x: usize, w: usize, b: usize,
                                          dilH: i32, dilW: i32, groups: i32): void {
   f32_conv2d_fwd__ref(y, x, w, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
   f32_bias_add__ref(y, b, N * gOH * gOW, OC);
+}
+
+// y: (N, OH, OW, OC) f32 = leaky_relu(conv(x, w) + b, alpha) (alpha 0: ReLU); b: (OC) f32
+export function f32_conv2d_bias_act_fwd__ref(y: usize, x: usize, w: usize, b: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                             KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                             dilH: i32, dilW: i32, groups: i32, alpha: f32): void {
+  f32_conv2d_bias_fwd__ref(y, x, w, b, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
+  f32_leaky_relu_fwd__ref(y, y, N * gOH * gOW * OC, alpha);
 }
 
 // dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, OC) f32; w: (KH, KW, C/groups, OC) f32
@@ -214,17 +223,32 @@ export function f32_conv2d_fwd__simd(y: usize, x: usize, w: usize, scratch: usiz
 export function f32_conv2d_bias_fwd__simd(y: usize, x: usize, w: usize, b: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
                                           KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
                                           dilH: i32, dilW: i32, groups: i32): void {
+  biasActFwd(y, x, w, b, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups, 0, 0);
+}
+
+// y: (N, OH, OW, OC) f32 = leaky_relu(conv(x, w) + b, alpha) (alpha 0: ReLU); b: (OC) f32; scratch: conv2d_scratch_floats f32
+export function f32_conv2d_bias_act_fwd__simd(y: usize, x: usize, w: usize, b: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                                              KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                                              dilH: i32, dilW: i32, groups: i32, alpha: f32): void {
+  biasActFwd(y, x, w, b, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups, 1, alpha);
+}
+
+// conv + bias (+ leaky ReLU when act): in the implicit GEMM's stores, else as passes over y after the convolution
+function biasActFwd(y: usize, x: usize, w: usize, b: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
+                    KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+                    dilH: i32, dilW: i32, groups: i32, act: i32, alpha: f32): void {
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
   const M = N * gOH * gOW;
   if (M <= 0) return;
   if ((groups == 1) & !isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR) & igemmFits(KH * KW * C, OC)) {
-    setConvBias(b);
+    setConvEpilogue(b, act, alpha);
     igemmFwd(y, x, w, scratch);
-    setConvBias(0);
+    setConvEpilogue(0, 0, 0);
     return;
   }
   f32_conv2d_fwd__simd(y, x, w, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
   f32_bias_add__simd(y, b, M, OC);
+  if (act) f32_leaky_relu_fwd__simd(y, y, M * OC, alpha);
 }
 
 // dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, OC) f32; w: (KH, KW, C/groups, OC) f32; scratch: conv2d_scratch_floats f32

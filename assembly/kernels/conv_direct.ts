@@ -24,9 +24,12 @@ export let gDW: i32 = 1;
 export let gG: i32 = 1;
 export let gOH: i32 = 0;
 export let gOW: i32 = 0;
-/** bias (OC) f32 the implicit GEMM adds as it stores y (f32_conv2d_bias_fwd__simd); 0: none. Reset by convGeometry(). */
+/** Epilogue of the implicit GEMM's stores (f32_conv2d_bias_fwd / _bias_act_fwd): bias (OC) f32 (0: none), then
+ *  when gAct != 0 the leaky ReLU with slope gAlpha (0: ReLU). Reset by convGeometry(). */
 export let gBias: usize = 0;
-export function setConvBias(b: usize): void { gBias = b; }
+export let gAct: i32 = 0;
+export let gAlpha: f32 = 0;
+export function setConvEpilogue(b: usize, act: i32, alpha: f32): void { gBias = b; gAct = act; gAlpha = alpha; }
 
 /** Output size of one spatial axis: floor((in + pads - dil*(k-1) - 1) / stride) + 1. */
 // @ts-ignore: decorator
@@ -37,7 +40,7 @@ export function setConvBias(b: usize): void { gBias = b; }
 export function convGeometry(N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                              padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32, groups: i32): void {
   gN = N; gH = H; gW = W; gC = C; gOC = OC; gKH = KH; gKW = KW; gSH = strideH; gSW = strideW;
-  gPT = padT; gPL = padL; gDH = dilH; gDW = dilW; gG = groups; gBias = 0;
+  gPT = padT; gPL = padL; gDH = dilH; gDW = dilW; gG = groups; gBias = 0; gAct = 0;
   gOH = convOutDim(H, padT, padB, KH, dilH, strideH);
   gOW = convOutDim(W, padL, padR, KW, dilW, strideW);
 }

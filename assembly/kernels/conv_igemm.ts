@@ -20,8 +20,8 @@
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
-import { vld, vst, vzero, vfma, vadd } from '../simd';
-import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, gBias } from './conv_direct';
+import { vld, vst, vzero, vfma, vadd, vmul, vsel, vgt, vsplat } from '../simd';
+import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, gBias, gAct, gAlpha } from './conv_direct';
 
 // @ts-ignore: decorator
 @inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
@@ -68,6 +68,13 @@ export function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
   }
 }
 
+// The store epilogue: y = v + b, then the leaky ReLU when gAct (f32_bias_add's and f32_leaky_relu_fwd's float ops)
+// @ts-ignore: decorator
+@inline function epi(v: v128, b: v128): v128 {
+  const s = vadd(v, b);
+  return gAct ? vsel(vgt(s, vzero()), s, vmul(s, vsplat(gAlpha))) : s;
+}
+
 // One 4x8 tile whose taps are all inside the (padded) input: pixel r's taps at ar + tab[k]. Stores
 // rows lo..mr-1 (r0 + r*ldy) of nr columns; add != 0 adds them to what is there (input gradients).
 function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usize, K: i32, r0: usize, ldy: usize,
@@ -88,10 +95,10 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
     bp += 32;
   }
   if (bb) {
-    // y = sum + bias, as f32_bias_add would add it after the store
+    // y = sum + bias (+ activation), as f32_bias_add (and f32_leaky_relu_fwd) would after the store
     const v0 = loadPart(bb, min(4, nr)), v1 = loadPart(bb + 16, max(0, nr - 4));
-    c00 = vadd(c00, v0); c01 = vadd(c01, v1); c10 = vadd(c10, v0); c11 = vadd(c11, v1);
-    c20 = vadd(c20, v0); c21 = vadd(c21, v1); c30 = vadd(c30, v0); c31 = vadd(c31, v1);
+    c00 = epi(c00, v0); c01 = epi(c01, v1); c10 = epi(c10, v0); c11 = epi(c11, v1);
+    c20 = epi(c20, v0); c21 = epi(c21, v1); c30 = epi(c30, v0); c31 = epi(c31, v1);
   }
   const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
   if ((nr == 8) & (mr == 4) & (lo == 0) & (add == 0)) {
@@ -184,8 +191,8 @@ function c1oc6Image(yn: usize, src: usize, Ws: i32, w: usize, tab: usize): void 
         wk += 24;
       }
       if (gBias) {
-        c0 = vadd(c0, v128.load32_splat(gBias)); c1 = vadd(c1, v128.load32_splat(gBias, 4)); c2 = vadd(c2, v128.load32_splat(gBias, 8));
-        c3 = vadd(c3, v128.load32_splat(gBias, 12)); c4 = vadd(c4, v128.load32_splat(gBias, 16)); c5 = vadd(c5, v128.load32_splat(gBias, 20));
+        c0 = epi(c0, v128.load32_splat(gBias)); c1 = epi(c1, v128.load32_splat(gBias, 4)); c2 = epi(c2, v128.load32_splat(gBias, 8));
+        c3 = epi(c3, v128.load32_splat(gBias, 12)); c4 = epi(c4, v128.load32_splat(gBias, 16)); c5 = epi(c5, v128.load32_splat(gBias, 20));
       }
       const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
       const t2 = i32x4.shuffle(c2, c3, 0, 4, 1, 5), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
@@ -328,8 +335,8 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
           }
           if (bb) {
             const v0 = loadPart(bb, min(4, nr)), v1 = loadPart(bb + 16, max(0, nr - 4));
-            c00 = vadd(c00, v0); c01 = vadd(c01, v1); c10 = vadd(c10, v0); c11 = vadd(c11, v1);
-            c20 = vadd(c20, v0); c21 = vadd(c21, v1); c30 = vadd(c30, v0); c31 = vadd(c31, v1);
+            c00 = epi(c00, v0); c01 = epi(c01, v1); c10 = epi(c10, v0); c11 = epi(c11, v1);
+            c20 = epi(c20, v0); c21 = epi(c21, v1); c30 = epi(c30, v0); c31 = epi(c31, v1);
           }
           if ((nr == 8) & (mrAll == 4)) {
             const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;

@@ -9,6 +9,7 @@ import { Engine } from '../runtime/engine.js';
 import { Ctx, IO, Layer, size } from '../layers/layer.js';
 import { LossSpec, emitLoss, lossPlan } from '../train/loss.js';
 import { Optimizer } from '../train/optimizers.js';
+import { fuseConvActivation } from '../compile/fuse.js';
 
 /** prepare: one-time work after parameters are written (Layer.prepare, e.g. packing int8 weights). */
 /** grads[i] of a unit whose output is not f32 (int8): no gradient buffer */
@@ -176,10 +177,19 @@ export class Session {
       const dpred = training && pred !== INPUT ? this.grads[pred] : undefined;
       emitLoss(plan, this.spec.loss!, { pred: this.src(pred), dpred, target: this.target!, loss: this.lossBuf, batch: B, fused });
     }
+    if (mode === 'predict' && this.sharesActivations) fuseConvActivation(plan, this.readOnlyByNext());
     if (!training) return plan;
     for (let i = last - 1; i >= 0; i--) units[i].backward(this.ctx(plan, units[i], B, true), this.io(i, true, needDx));
     this.spec.optimizer!.emit(plan, this);
     return plan;
+  }
+
+  /** Outputs of units read by exactly one unit, the next, which writes its own output (not an alias). */
+  private readOnlyByNext(): Set<Buf> {
+    const readers = this.spec.units.map(() => [] as number[]);
+    this.inputs.forEach((js, i) => js.forEach((j) => { if (j !== INPUT) readers[j].push(i); }));
+    const next = (i: number) => readers[i].length === 1 && readers[i][0] === i + 1 && !this.spec.units[i + 1].aliasesInput;
+    return new Set(this.outputs.filter((_, i) => next(i) && !this.spec.units[i].aliasesInput));
   }
 
   /** The buffer a unit index stands for: a unit's output, or the model input. */

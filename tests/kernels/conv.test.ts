@@ -60,6 +60,7 @@ describe('conv2d: __simd matches __ref and stays inside its buffers', () => {
     const x = randn(xs, 1), w = randn(ws, 2, 0.5), dy = randn(ys, 3), sc = scratch(q), d = dims(q);
     twinsScratch('f32_conv2d_fwd', [out(new Float32Array(ys).fill(NaN)), inp(x), inp(w), out(sc), ...d], TOL, 'fwd');
     twinsScratch('f32_conv2d_bias_fwd', [out(new Float32Array(ys).fill(NaN)), inp(x), inp(w), inp(randn(q.OC, 6)), out(sc), ...d], TOL, 'fwd + bias');
+    twinsScratch('f32_conv2d_bias_act_fwd', [out(new Float32Array(ys).fill(NaN)), inp(x), inp(w), inp(randn(q.OC, 6)), out(sc), ...d, 0.2], TOL, 'fwd + bias + leaky relu');
     // backward accumulates onto what is there
     twinsScratch('f32_conv2d_bwd_x', [out(randn(xs, 4)), inp(dy), inp(w), out(sc), ...d], TOL, 'bwd_x');
     twinsScratch('f32_conv2d_bwd_w', [out(randn(ws, 5)), inp(dy), inp(x), out(sc), ...d], close(5e-5, 5e-5), 'bwd_w');

@@ -72,6 +72,12 @@ describe('conv2d implicit GEMM: __simd matches __ref and stays inside its buffer
     const fused = run(e, 'f32_conv2d_bias_fwd__simd', fwdArgs('b')).outs[0];
     const split = run(e, 'f32_bias_add__simd', [out(run(e, 'f32_conv2d_fwd__simd', fwdArgs('')).outs[0]), inp(b), N * OH * OW, OC]).outs[0];
     expectMatch(fused, split, EXACT, 'fused bias = conv then bias_add');
+    // and with the leaky ReLU in the same stores (alpha 0: ReLU)
+    for (const alpha of [0, 0.1]) {
+      twinsScratch('f32_conv2d_bias_act_fwd', [...fwdArgs('b'), alpha], TOL, `fwd + bias + leaky relu ${alpha}`);
+      const act = run(e, 'f32_conv2d_bias_act_fwd__simd', [...fwdArgs('b'), alpha]).outs[0];
+      expectMatch(act, run(e, 'f32_leaky_relu_fwd__simd', [out(ys), inp(split), ys, alpha]).outs[0], EXACT, `fused leaky relu ${alpha} = the separate pass`);
+    }
     twinsScratch('f32_conv2d_bwd_x', [out(randn(xs, 4)), inp(dy), inp(w), out(sc), ...dims], TOL, 'bwd_x');
     // dw sums over all N*OH*OW pixels: f32 summation-order differences grow like sqrt(M)
     const atolW = Math.max(5e-5, 6e-6 * Math.sqrt(N * OH * OW));

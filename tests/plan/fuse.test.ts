@@ -1,0 +1,56 @@
+// Inference plan peephole (src/compile/fuse.ts): Conv2D + bias + ReLU / leaky ReLU run as one
+// conv2d_bias_act_fwd in predict plans of inference sessions, with outputs bit-identical to the
+// unfused plan (a session that keeps every activation is not fused); never where the conv's own
+// output has another reader or the ReLU's output shares memory with the conv's input, and never in
+// training plans (the ReLU's backward reads that output).
+import { describe, it, expect } from 'vitest';
+import { engine, randn } from '../helpers.js';
+import { Model, MODEL_INPUT, layers, Tensor } from '../../src/index.js';
+
+const e = await engine();
+const opsOf = async (m: Model, B: number, keep = false) => (await m.session(B, { keepActivations: keep })).plan('predict', B).plan.instrs.map((i) => i.op.name);
+
+// four convolutions on the model input (so no ReLU output can share memory with a conv's input), pooled and joined
+function cnn(seed: number): Model {
+  const m = new Model({ inputShape: [9, 8, 3], seed, engine: e });
+  const branch = (name: string, conv: ReturnType<typeof layers.conv2d>) => {
+    m.add(conv, { inputs: [MODEL_INPUT] });
+    m.add(layers.globalAveragePooling2d({ name: `${name}_pool` }));
+  };
+  branch('a', layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu', name: 'a' }));          // padded copy, OC 6
+  branch('b', layers.conv2d({ filters: 17, kernelSize: 3, activation: 'leakyRelu', name: 'b' }));                     // ragged OC panel
+  branch('c', layers.conv2d({ filters: 5, kernelSize: 1, activation: 'relu', name: 'c' }));                           // pointwise: GEMM then passes
+  branch('d', layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', useBias: false, name: 'd' })); // no bias: not fused
+  m.add(layers.concatenate({ name: 'cat' }), { inputs: ['a_pool', 'b_pool', 'c_pool', 'd_pool'] });
+  m.add(layers.dense({ units: 3 }));
+  return m;
+}
+
+describe('inference plans fuse Conv2D + bias + (leaky) ReLU', () => {
+  it('predict plans use conv2d_bias_act_fwd and give the unfused outputs bit for bit', async () => {
+    const B = 3, x = new Tensor(randn(B * 9 * 8 * 3, 5), [B, 9, 8, 3]);
+    const fused = cnn(1), plain = cnn(1);
+    const ops = await opsOf(fused, B);
+    expect(ops.filter((o) => o === 'conv2d_bias_act_fwd')).toHaveLength(3);
+    expect(ops.filter((o) => o === 'leaky_relu_fwd')).toHaveLength(1);   // the bias-free conv's
+    expect(await opsOf(plain, B, true)).not.toContain('conv2d_bias_act_fwd');
+    const a = (await fused.predict(x)).data, b = (await plain.predict(x)).data;
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('not when the conv output has another reader, nor in training plans', async () => {
+    const m = new Model({ inputShape: [6, 6, 2], seed: 2, engine: e });
+    m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c' }));
+    m.add(layers.activation({ activation: 'relu', name: 'r' }));
+    m.add(layers.add({ name: 'sum' }), { inputs: ['c', 'r'] });
+    expect(await opsOf(m, 2)).not.toContain('conv2d_bias_act_fwd');
+    // conv → pool → conv + ReLU: the second ReLU's output reuses the pool output's memory, the conv's input
+    const chain = new Model({ inputShape: [8, 8, 2], seed: 2, engine: e });
+    for (const l of [layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }), layers.maxPool2d({ poolSize: 2 }), layers.conv2d({ filters: 4, kernelSize: 2, activation: 'relu' })]) chain.add(l);
+    expect(await opsOf(chain, 2)).toEqual(['conv2d_bias_act_fwd', 'maxpool2d_fwd', 'conv2d_bias_fwd', 'leaky_relu_fwd']);
+    const t = cnn(3);
+    t.compile({ optimizer: { type: 'sgd', lr: 0.1 }, loss: 'mse' });
+    const s = await t.session(2);
+    for (const mode of ['predict', 'train'] as const) expect(s.plan(mode, 2).plan.instrs.map((i) => i.op.name)).not.toContain('conv2d_bias_act_fwd');
+  });
+});
