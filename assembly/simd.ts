@@ -28,6 +28,21 @@
   return f32x4.sub(c, f32x4.mul(a, b));
 }
 
+/** The first m (0..4) floats at p in the low lanes, zeros above (nothing past p + m floats is read). */
+@inline export function vldPart(p: usize, m: i32): v128 {
+  if (m >= 4) return v128.load(p);
+  if (m == 3) return v128.load32_lane(p, v128.load64_zero(p), 2, 8);
+  if (m == 2) return v128.load64_zero(p);
+  return m == 1 ? v128.load32_zero(p) : f32x4.splat(0);
+}
+
+/** Stores the low m (0..4) lanes of v at p (nothing past p + m floats is written). */
+@inline export function vstPart(p: usize, v: v128, m: i32): void {
+  if (m >= 4) v128.store(p, v);
+  else if (m >= 2) { v128.store64_lane(p, v, 0); if (m == 3) v128.store32_lane(p, v, 2, 8); }
+  else if (m == 1) v128.store32_lane(p, v, 0);
+}
+
 /** Lane select: mask lanes all-ones pick a, else b. */
 @inline export function vsel(mask: v128, a: v128, b: v128): v128 { return v128.bitselect(a, b, mask); }
 @inline export function vgt(a: v128, b: v128): v128 { return f32x4.gt(a, b); }

@@ -29,11 +29,12 @@ const MODELS = {
 // kind of an instruction, for the per-step breakdown
 function kind(ins) {
   const o = ins.op.name;
-  if (o === 'conv2d_fwd' || o === 'conv2d_bias_fwd') return 'conv fwd (+ bias)';
+  if (o.startsWith('conv2d_') && o.endsWith('fwd')) return 'conv fwd (+ bias, + relu when fused)';
   if (o === 'conv2d_bwd_x') return 'conv bwd input-grad';
   if (o === 'conv2d_bwd_w') return 'conv bwd weight-grad';
   if (o.startsWith('bias_add')) return 'bias fwd (dense; convs without the fused path)';
   if (o.startsWith('bias_grad')) return 'bias grad';
+  if (o === 'leaky_relu_bwd_bias_grad') return 'relu bwd + bias grad (fused)';
   if (/relu|sigmoid|tanh/.test(o)) return o.endsWith('bwd') ? 'activation bwd' : 'activation fwd';
   if (o.includes('pool')) return o.endsWith('bwd') ? 'pool bwd' : 'pool fwd';
   if (o.startsWith('batchnorm')) return 'batch norm';

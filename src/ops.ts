@@ -219,6 +219,10 @@ const defs: Def[] = [
   { name: 'conv2d_bias_act_fwd', family: 'conv', kernel: 'f32_conv2d_bias_act_fwd__simd',
     args: [p('y', 'f32', convY), p('x', 'f32', convX), p('w', 'f32', convW), p('b', 'f32', (d) => d.OC), p('scratch', 'f32', conv2dScratchFloats), ...convDimArgs(), f('alpha')],
     validate: convValidate },
+  // act (assembly/kernels/act.ts): leaky ReLU backward from the OUTPUT y, then the bias gradient of the updated dx (leaky_relu_bwd + bias_grad of a conv, fused in training plans)
+  { name: 'leaky_relu_bwd_bias_grad', family: 'act', kernel: 'f32_leaky_relu_bwd_bias_grad__simd',
+    args: [p('dx', 'f32', mn), p('db', 'f32', (d) => d.N), p('dy', 'f32', mn), p('y', 'f32', mn), i('M'), i('N'), f('alpha')],
+    validate: (d) => sizesValidate(d, ['M', 'N']) ?? (d.alpha >= 0 ? null : `alpha must be >= 0 (the mask is taken from the output), got ${d.alpha}`) },
 ];
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => ({ ...d, code: k + 1 }));

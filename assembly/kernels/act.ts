@@ -1,7 +1,8 @@
 // Activations: ReLU, Leaky ReLU, sigmoid, tanh (elementwise), softmax and log-softmax (per row).
 // fwd: y = f(x). bwd accumulates: dx += dy * f'(.), from the saved input x (relu family) or the
 // saved output y (sigmoid, tanh, softmax family). y may alias x in fwd.
-import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vmax, vfma, vsum, vhmax, vexp, vtanh, vsigmoid, vsel, vgt } from '../simd';
+import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vmax, vfma, vsum, vhmax, vexp, vtanh, vsigmoid, vsel, vgt, vldPart, vstPart } from '../simd';
+import { f32_bias_grad__ref } from './gemm';
 
 // ---- ReLU / Leaky ReLU (alpha = 0 is ReLU). x, y, dx, dy: (n) f32 ----
 export function f32_leaky_relu_fwd__ref(y: usize, x: usize, n: i32, alpha: f32): void {
@@ -33,6 +34,65 @@ export function f32_leaky_relu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32,
     const g = load<f32>(dy + o);
     store<f32>(dx + o, load<f32>(dx + o) + (load<f32>(x + o) > 0 ? g : g * alpha));
   }
+}
+
+// A conv's bias + ReLU backward in one pass (training plans fuse leaky_relu_bwd + bias_grad into it,
+// src/compile/fuse.ts): dx += dy * (y > 0 ? 1 : alpha), then db += the column sums of the updated dx,
+// exactly the two kernels one after the other. Masked by the activation's OUTPUT y: with alpha >= 0,
+// y > 0 iff its input > 0. dx, dy, y: (M, N) f32; db: (N) f32.
+export function f32_leaky_relu_bwd_bias_grad__ref(dx: usize, db: usize, dy: usize, y: usize, M: i32, N: i32, alpha: f32): void {
+  f32_leaky_relu_bwd__ref(dx, dy, y, M * N, alpha);
+  f32_bias_grad__ref(db, dx, M, N);
+}
+export function f32_leaky_relu_bwd_bias_grad__simd(dx: usize, db: usize, dy: usize, y: usize, M: i32, N: i32, alpha: f32): void {
+  // column blocks of 16: the block's db sums stay in registers down all rows (the same adds, in the same row order)
+  const ld = <usize>N << 2;
+  if ((N & 3) == 0) {
+    // whole vectors (lane counts constant after inlining)
+    for (let j0 = 0; j0 < N; j0 += 16) {
+      const w = min(16, N - j0), b = db + (<usize>j0 << 2);
+      let s0 = vld(b), s1 = w > 4 ? vld(b + 16) : vzero(), s2 = w > 8 ? vld(b + 32) : vzero(), s3 = w > 12 ? vld(b + 48) : vzero();
+      let o = <usize>j0 << 2;
+      if (w == 16) {
+        for (let i = 0; i < M; i++) {
+          s0 = reluBwdStep(dx + o, dy + o, y + o, 4, alpha, s0); s1 = reluBwdStep(dx + o + 16, dy + o + 16, y + o + 16, 4, alpha, s1);
+          s2 = reluBwdStep(dx + o + 32, dy + o + 32, y + o + 32, 4, alpha, s2); s3 = reluBwdStep(dx + o + 48, dy + o + 48, y + o + 48, 4, alpha, s3);
+          o += ld;
+        }
+      } else {
+        for (let i = 0; i < M; i++) {
+          s0 = reluBwdStep(dx + o, dy + o, y + o, 4, alpha, s0);
+          if (w > 4) s1 = reluBwdStep(dx + o + 16, dy + o + 16, y + o + 16, 4, alpha, s1);
+          if (w > 8) s2 = reluBwdStep(dx + o + 32, dy + o + 32, y + o + 32, 4, alpha, s2);
+          o += ld;
+        }
+      }
+      vst(b, s0); if (w > 4) vst(b + 16, s1); if (w > 8) vst(b + 32, s2); if (w > 12) vst(b + 48, s3);
+    }
+    return;
+  }
+  for (let j0 = 0; j0 < N; j0 += 16) {
+    const w = min(16, N - j0), m0 = min(4, w), m1 = min(4, max(0, w - 4)), m2 = min(4, max(0, w - 8)), m3 = max(0, w - 12);
+    const b = db + (<usize>j0 << 2);
+    let s0 = vldPart(b, m0), s1 = vldPart(b + 16, m1), s2 = vldPart(b + 32, m2), s3 = vldPart(b + 48, m3);
+    let o = <usize>j0 << 2;
+    for (let i = 0; i < M; i++) {
+      s0 = reluBwdStep(dx + o, dy + o, y + o, m0, alpha, s0);
+      if (m1) s1 = reluBwdStep(dx + o + 16, dy + o + 16, y + o + 16, m1, alpha, s1);
+      if (m2) s2 = reluBwdStep(dx + o + 32, dy + o + 32, y + o + 32, m2, alpha, s2);
+      if (m3) s3 = reluBwdStep(dx + o + 48, dy + o + 48, y + o + 48, m3, alpha, s3);
+      o += ld;
+    }
+    vstPart(b, s0, m0); vstPart(b + 16, s1, m1); vstPart(b + 32, s2, m2); vstPart(b + 48, s3, m3);
+  }
+}
+// dx[0..m) += leaky ReLU backward of dy masked by y; returns s + the updated dx lanes
+// @ts-ignore: decorator
+@inline function reluBwdStep(px: usize, py: usize, pm: usize, m: i32, alpha: f32, s: v128): v128 {
+  const g = vldPart(py, m);
+  const d = vadd(vldPart(px, m), vsel(vgt(vldPart(pm, m), vzero()), g, vmul(g, vsplat(alpha))));
+  vstPart(px, d, m);
+  return vadd(s, d);
 }
 
 // ---- sigmoid: y = 1/(1+e^-x); dx += dy * y * (1 - y) ----

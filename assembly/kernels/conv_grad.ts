@@ -12,9 +12,9 @@
 //     <= BWDX_K_MAX, the padded dy image to fit, and little waste: H*W*ceil8(C) <= 1.25*OH*OW*C
 //     (a 'valid' conv on a small image would compute mostly zeros; im2col + GEMM is faster there).
 // Sums run in another order than im2col + GEMM: results differ from those paths by float rounding.
-import { vld, vst, vzero, vfma } from '../simd';
+import { vst, vzero, vfma, vldPart } from '../simd';
 import { convGeometry, gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
-import { igemmPadCase, padImage, padExtent, fillTab, storeRow, loadPart, igemmPacked, igemmScratchFloats } from './conv_igemm';
+import { igemmPadCase, padImage, padExtent, fillTab, storeRow, igemmPacked, igemmScratchFloats } from './conv_igemm';
 
 // Deepest transposed kernel (KH*KW*OC) for the implicit input gradient: its (K', 8) weight panel stays in L1.
 const BWDX_K_MAX: i32 = 512;
@@ -37,7 +37,7 @@ export function wgradScratchFloats(): i32 {
   for (let oh = 0; oh < gOH; oh++) {
     let a = src + <usize>oh * rs, d = dyn + (<usize>(oh * rowFloats) << 2);
     for (let ow = 0; ow < OW; ow++) {
-      const b0 = loadPart(d, n0), b1 = loadPart(d + 16, n1);
+      const b0 = vldPart(d, n0), b1 = vldPart(d + 16, n1);
       let av = v128.load32_splat(a + o0);
       c00 = vfma(av, b0, c00); c01 = vfma(av, b1, c01);
       av = v128.load32_splat(a + o1);

@@ -20,7 +20,7 @@
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
-import { vld, vst, vzero, vfma, vadd, vmul, vsel, vgt, vsplat } from '../simd';
+import { vld, vst, vzero, vfma, vadd, vmul, vsel, vgt, vsplat, vldPart, vstPart } from '../simd';
 import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, gBias, gAct, gAlpha } from './conv_direct';
 
 // @ts-ignore: decorator
@@ -96,7 +96,7 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
   }
   if (bb) {
     // y = sum + bias (+ activation), as f32_bias_add (and f32_leaky_relu_fwd) would after the store
-    const v0 = loadPart(bb, min(4, nr)), v1 = loadPart(bb + 16, max(0, nr - 4));
+    const v0 = vldPart(bb, min(4, nr)), v1 = vldPart(bb + 16, max(0, nr - 4));
     c00 = epi(c00, v0); c01 = epi(c01, v1); c10 = epi(c10, v0); c11 = epi(c11, v1);
     c20 = epi(c20, v0); c21 = epi(c21, v1); c30 = epi(c30, v0); c31 = epi(c31, v1);
   }
@@ -118,20 +118,10 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
 @inline export function storeRow(p: usize, v0: v128, v1: v128, nr: i32, add: i32): void {
   let v = v0, m = nr;
   if (nr >= 4) { vst(p, add ? vadd(vld(p), v0) : v0); v = v1; m = nr - 4; p += 16; }
-  if (add) v = vadd(v, loadPart(p, m));
-  if (m == 4) vst(p, v);
-  else if (m >= 2) { v128.store64_lane(p, v, 0); if (m == 3) v128.store32_lane(p, v, 2, 8); }
-  else if (m == 1) v128.store32_lane(p, v, 0);
+  if (add) v = vadd(v, vldPart(p, m));
+  vstPart(p, v, m);
 }
 
-// The first m (0..4) floats at p in the low lanes, zeros above (nothing past p + m floats is read).
-// @ts-ignore: decorator
-@inline export function loadPart(p: usize, m: i32): v128 {
-  if (m >= 4) return vld(p);
-  if (m == 3) return v128.load32_lane(p, v128.load64_zero(p), 2, 8);
-  if (m == 2) return v128.load64_zero(p);
-  return m == 1 ? v128.load32_zero(p) : vzero();
-}
 
 // All output pixels of one image, every tap inside src (an input image of width Ws, or its padded
 // copy): tiles of 4 consecutive pixels of the flattened (OH*OW) image, spanning output rows; a
@@ -334,7 +324,7 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
             }
           }
           if (bb) {
-            const v0 = loadPart(bb, min(4, nr)), v1 = loadPart(bb + 16, max(0, nr - 4));
+            const v0 = vldPart(bb, min(4, nr)), v1 = vldPart(bb + 16, max(0, nr - 4));
             c00 = epi(c00, v0); c01 = epi(c01, v1); c10 = epi(c10, v0); c11 = epi(c11, v1);
             c20 = epi(c20, v0); c21 = epi(c21, v1); c30 = epi(c30, v0); c31 = epi(c31, v1);
           }

@@ -127,10 +127,11 @@ export class Conv2D extends ConvLayer {
   backward(c: Ctx, { x, dx, dy }: IO): void {
     if (dy === undefined) return;
     const { d, scratch, rows } = this.args(c);
-    const dw = c.grad('weight');
-    if (dw !== undefined) c.emit('conv2d_bwd_w', { dw, dy, x, scratch, ...d });
+    // bias_grad first: right after the ReLU's backward, the two fuse (src/compile/fuse.ts)
     const db = this.useBias ? c.grad('bias') : undefined;
     if (db !== undefined) c.emit('bias_grad', { db, dy, M: rows, N: this.filters });
+    const dw = c.grad('weight');
+    if (dw !== undefined) c.emit('conv2d_bwd_w', { dw, dy, x, scratch, ...d });
     if (dx !== undefined) c.emit('conv2d_bwd_x', { dx, dy, w: c.param('weight'), scratch, ...d });
   }
 

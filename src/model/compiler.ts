@@ -26,6 +26,8 @@ export interface SessionSpec {
   inputs?: number[][];
   /** keep every unit's output readable after a run (calibration); otherwise sessions without an optimizer share activation memory */
   keepActivations?: boolean;
+  /** false: no Conv2D + bias + ReLU fusion in the plans (tests compare against it) */
+  fuse?: boolean;
   inputShape: number[];
   maxBatch: number;
   loss?: LossSpec;
@@ -177,10 +179,15 @@ export class Session {
       const dpred = training && pred !== INPUT ? this.grads[pred] : undefined;
       emitLoss(plan, this.spec.loss!, { pred: this.src(pred), dpred, target: this.target!, loss: this.lossBuf, batch: B, fused });
     }
-    if (mode === 'predict' && this.sharesActivations) fuseConvActivation(plan, this.readOnlyByNext());
-    if (!training) return plan;
+    if (!training) return this.fuse(mode, plan);
     for (let i = last - 1; i >= 0; i--) units[i].backward(this.ctx(plan, units[i], B, true), this.io(i, true, needDx));
     this.spec.optimizer!.emit(plan, this);
+    return this.fuse(mode, plan);
+  }
+
+  /** Conv2D + bias + ReLU peepholes (src/compile/fuse.ts): in training plans and inference sessions' predict plans. */
+  private fuse(mode: Mode, plan: Plan): Plan {
+    if (this.spec.fuse !== false && (mode === 'train' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, this.readOnlyByNext());
     return plan;
   }
 

@@ -212,3 +212,21 @@ describe('grad: the checker itself', () => {
     expect(() => expectClose(dx, g, GRAD_TOL[0], GRAD_TOL[1])).toThrow();
   });
 });
+
+describe('grad: a conv\'s bias + leaky ReLU backward in one pass (mask from the output)', () => {
+  // z = pre + b (broadcast over rows), y = leaky(z), loss = <dy, y>: dx = dz, db = column sums of dz
+  it.each([[5, 8, 0], [3, 16, 0.2], [4, 6, 0.1]])('%s x %s, alpha %s', (M, N, alpha) => {
+    const n = M * N, pre = awayFromKink(n, 21), b = randn(N, 22, 0.001), dy = randn(n, 23), dx0 = randn(n, 24), db0 = randn(N, 25);
+    const z = (p: F64, bb: F64) => p.map((v, i) => v + bb[i % N]);
+    const loss = (p: F64, bb: F64) => dot(dy, leaky(alpha)(z(p, bb)));
+    const gx = numGrad((v) => loss(v, Float64Array.from(b)), Float64Array.from(pre)), gb = numGrad((v) => loss(Float64Array.from(pre), v), Float64Array.from(b));
+    const y = f32(leaky(alpha)(z(Float64Array.from(pre), Float64Array.from(b))));
+    for (const isa of ISAS) {
+      const [dx, db] = call(e, `f32_leaky_relu_bwd_bias_grad__${isa}`, [out(dx0), out(db0), inp(dy), inp(y), M, N, alpha]);
+      expectClose(dx, Float64Array.from(dx0, (v, i) => v + gx[i]), GRAD_TOL[0], GRAD_TOL[1], `dx__${isa}`);
+      // db sums the UPDATED dx (dx0 included), as bias_grad after leaky_relu_bwd does
+      const colsum = Float64Array.from(db0, (v, j) => { let s = v; for (let i = 0; i < M; i++) s += dx0[i * N + j]; return s + gb[j]; });
+      expectClose(db, colsum, 1e-5, 1e-5, `db__${isa}`);
+    }
+  });
+});

@@ -190,3 +190,20 @@ describe('act: extreme inputs stay finite and correct', () => {
     }
   });
 });
+
+describe('act: leaky ReLU backward + bias gradient in one pass (a conv\'s, fused in training plans)', () => {
+  // rows x channels: whole vectors per row (4, 16, 32, 48 = 16 + 16 + 16, 24 = 16 + 8) and ragged rows (1, 6, 17, 35)
+  const SHAPES: [number, number][] = [[1, 1], [3, 4], [7, 6], [5, 16], [9, 17], [4, 24], [6, 32], [2, 35], [3, 48], [1, 16]];
+  it.each([0, 0.1])('alpha %s: __simd = __ref, and = leaky_relu_bwd then bias_grad (__simd) bit for bit', (alpha) => {
+    for (const [M, N] of SHAPES) {
+      const n = M * N, y = x(n, 5).map((v, i) => (i % 7 === 0 ? 0 : v > 0 ? v : v * alpha));   // an activation output, exact zeros included
+      const args = (): Arg[] => [out(x(n, 3)), out(x(N, 4)), inp(x(n, 2)), inp(y), M, N, alpha];
+      twins(e, 'f32_leaky_relu_bwd_bias_grad', args(), ACC, `${M}x${N}`);
+      const [dx, db] = call(e, 'f32_leaky_relu_bwd_bias_grad__simd', args());
+      const [dx2] = call(e, 'f32_leaky_relu_bwd__simd', [out(x(n, 3)), inp(x(n, 2)), inp(y), n, alpha]);
+      const [db2] = call(e, 'f32_bias_grad__simd', [out(x(N, 4)), inp(dx2), M, N]);
+      expectMatch(dx, dx2, EXACT, `dx ${M}x${N}`);
+      expectMatch(db, db2, EXACT, `db ${M}x${N}`);
+    }
+  });
+});

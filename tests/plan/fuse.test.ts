@@ -1,11 +1,13 @@
-// Inference plan peephole (src/compile/fuse.ts): Conv2D + bias + ReLU / leaky ReLU run as one
-// conv2d_bias_act_fwd in predict plans of inference sessions, with outputs bit-identical to the
-// unfused plan (a session that keeps every activation is not fused); never where the conv's own
-// output has another reader or the ReLU's output shares memory with the conv's input, and never in
-// training plans (the ReLU's backward reads that output).
+// Conv2D + bias + ReLU fusion (src/compile/fuse.ts). Inference sessions' predict plans run
+// conv2d_bias_act_fwd with outputs bit-identical to the unfused plan (a session that keeps every
+// activation is not fused); never where the conv's own output has another reader or the ReLU's
+// output shares memory with the conv's input. Training plans fuse the forward too (the ReLU's
+// backward then masks by its output) and leaky_relu_bwd + bias_grad: a training step gives the
+// unfused plan's weights, gradients and optimizer state bit for bit.
 import { describe, it, expect } from 'vitest';
 import { engine, randn } from '../helpers.js';
-import { Model, MODEL_INPUT, layers, Tensor } from '../../src/index.js';
+import { Model, Sequential, MODEL_INPUT, layers, Tensor } from '../../src/index.js';
+import { Session } from '../../src/model/compiler.js';
 
 const e = await engine();
 const opsOf = async (m: Model, B: number, keep = false) => (await m.session(B, { keepActivations: keep })).plan('predict', B).plan.instrs.map((i) => i.op.name);
@@ -38,7 +40,7 @@ describe('inference plans fuse Conv2D + bias + (leaky) ReLU', () => {
     expect(Array.from(a)).toEqual(Array.from(b));
   });
 
-  it('not when the conv output has another reader, nor in training plans', async () => {
+  it('not when the conv output has another reader, nor in a training session\'s predict plan', async () => {
     const m = new Model({ inputShape: [6, 6, 2], seed: 2, engine: e });
     m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c' }));
     m.add(layers.activation({ activation: 'relu', name: 'r' }));
@@ -51,6 +53,27 @@ describe('inference plans fuse Conv2D + bias + (leaky) ReLU', () => {
     const t = cnn(3);
     t.compile({ optimizer: { type: 'sgd', lr: 0.1 }, loss: 'mse' });
     const s = await t.session(2);
-    for (const mode of ['predict', 'train'] as const) expect(s.plan(mode, 2).plan.instrs.map((i) => i.op.name)).not.toContain('conv2d_bias_act_fwd');
+    // a training session's predict plan (its activations are not shared, and it does not fuse)
+    expect(s.plan('predict', 2).plan.instrs.map((i) => i.op.name)).not.toContain('conv2d_bias_act_fwd');
+  });
+});
+
+describe('training plans fuse the forward and the ReLU-backward + bias-gradient pass', () => {
+  it('a training step gives the unfused plan\'s weights, gradients and optimizer state bit for bit', async () => {
+    const B = 4, m = new Sequential({ inputShape: [10, 9, 1], seed: 5, engine: e });
+    for (const l of [layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }), layers.maxPool2d({ poolSize: 2 }),
+      layers.conv2d({ filters: 16, kernelSize: 3, activation: 'leakyRelu' }), layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      layers.flatten(), layers.dense({ units: 3, activation: 'softmax' })]) m.add(l);
+    m.compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+    await m.fit(new Tensor(randn(B * 90, 7), [B, 10, 9, 1]), new Tensor(Int32Array.from([0, 1, 2, 1]), [B]), { epochs: 1, batchSize: B });
+    const fused = await m.session(B), plain = new Session(await e.spawn(), { ...fused.spec, fuse: false });
+    const ops = (s: Session) => s.plan('train', B).plan.instrs.map((i) => i.op.name);
+    expect(ops(fused).filter((o) => o === 'conv2d_bias_act_fwd')).toHaveLength(3);
+    expect(ops(fused).filter((o) => o === 'leaky_relu_bwd_bias_grad')).toHaveLength(2);   // 16 and 8 channels; the 6-channel conv keeps two passes
+    expect(ops(plain)).not.toContain('conv2d_bias_act_fwd');
+    const names = fused.layout.buffers.filter((b) => b.root < 0 && !b.name.startsWith('act:') && b.name !== 'gemm.scratch').map((b) => b.name);
+    for (const n of fused.layout.buffers.map((b) => b.name)) if (plain.layout.byName(n)) plain.bound.u8(plain.buf(n)).set(fused.bound.u8(fused.buf(n)).subarray(0, plain.layout.byName(n)!.bytes));
+    for (let step = 0; step < 2; step++) { fused.run('train', B); plain.run('train', B); }
+    for (const n of names) expect(Array.from(plain.bound.u8(plain.buf(n))), n).toEqual(Array.from(fused.bound.u8(fused.buf(n))));
   });
 });
