@@ -12,9 +12,11 @@
 //   Bigger padded images take the border path: tiles within one output row; kernel rows outside
 //   the input are skipped, tiles touching the left/right padding walk the taps one kernel column at
 //   a time with out-of-range pixels pointed at C zeros in scratch.
-//   A ragged end is covered by one more tile at P - 4 (recomputing up to 3 pixels: fwd overwrites,
-//   so this is idempotent); fewer than 4 pixels: the missing rows repeat the last and are not stored.
-//   Output channels: full panels store two vectors per row; a partial panel stores via a 4x8 tile.
+//   A ragged end is covered by one more tile at P - 4 that stores only its new rows (so the add
+//   mode stays exact); fewer than 4 pixels: the missing rows repeat the last and are not stored.
+//   Output channels: full panels store two vectors per row; a partial panel stores lanes.
+//   Stores: y = sum, or y += sum (add mode: the transposed input gradient of conv_grad.ts), with the
+//   epilogue set by setConvEpilogue (conv_direct.ts): + bias, then leaky ReLU (fused conv layers).
 //   C = 1, OC = 6, column stride 1 (LeNet's first layer): c1oc6Image vectorizes over 4 pixels of a
 //   row instead (no padded OC lanes), same sources (input or padded copy) and tap table.
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
