@@ -9,8 +9,9 @@
 // (64-64-32-10, targets/workers/template/model/digits.axon) and W2 (784-256-128-10, seeded, written
 // by Axon). Peer: tfjs-core + tfjs-backend-wasm 4.22 (setThreadsCount(1)) with the same weights (a
 // weights .bin + JSON manifest, as tfjs models ship) running the same MLP with ops. Every process's
-// output is checked against a float64 JS reference. Rounds are interleaved (every row once per
-// round) after one discarded warm-up round.
+// output is checked against a float64 JS reference; every process (the empty ones too) reports its
+// output, peak RSS and phase marks with one write to fd 1. Rounds are interleaved (every row once
+// per round) after one discarded warm-up round; a second table breaks the medians down by phase.
 //   node bench/coldstart.mjs [rounds=21]       (after npm run build)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,7 +74,10 @@ const axonBuild = (await loadEngine()).build;
 const readF32 = "(p) => { const b = readFileSync(p); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); }";
 // every app reports its phases: performance.now() marks (ms since its process started) and the time origin
 const MARKS = "{ origin: performance.timeOrigin, boot: performance.nodeTiming.bootstrapComplete, t }";
-const EMPTY = `const t = { ready: performance.now() }; t.end = t.ready; process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS, at: ${MARKS} }));`;
+// every app reports by a write to fd 1: process.stdout would cost each process ~4.5 ms (its stream,
+// for a pipe, loads net and stream), which is no part of the workload
+const REPORT = "process.getBuiltinModule('node:fs').writeSync(1, ";
+const EMPTY = `const t = { ready: performance.now() }; t.end = t.ready; ${REPORT}JSON.stringify({ rss: process.resourceUsage().maxRSS, at: ${MARKS} }));`;
 writeFileSync(join(tmp, 'empty.mjs'), EMPTY); // (peak RSS and phases only)
 // the Axon apps: the model through the runtime's own loader (an app that imports node:fs as an ES
 // module pays ~2 ms for it, whatever it then loads); the same body, at the top level of an ES module
@@ -86,7 +90,7 @@ t.model = performance.now();
 const y = await model.predict(new Tensor((${INPUT})(n), [1, n]));
 t.end = t.predict = performance.now();
 const cache = [...globalThis[Symbol.for('axon.compileCache')].states.values()];
-process.stdout.write(JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache, at: ${MARKS} }));`;
+${REPORT}JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().maxRSS, cache, at: ${MARKS} }));`;
 const head = "const t = { ready: performance.now() };\nconst [name, n] = [process.argv[2], Number(process.argv[3])];";
 for (const [entry, url] of Object.entries(ENTRIES)) writeFileSync(join(tmp, `${entry.replace('/', '-')}.mjs`), `import { loadEngine, loadModel, Tensor } from ${JSON.stringify(url)};\n${head}${body}\n`);
 writeFileSync(join(tmp, 'axon-infer.cjs'), `const { loadEngine, loadModel, Tensor } = require(${JSON.stringify(inferCjs)});\n${head}\n(async () => {${body}\n})();\n`);
@@ -109,7 +113,7 @@ for (const l of layers) {
   x = tf.add(tf.matMul(x, k), b);
   x = l.activation === 'relu' ? tf.relu(x) : l.activation === 'softmax' ? tf.softmax(x) : x;
 }
-process.stdout.write(JSON.stringify({ y: Array.from(x.dataSync()), rss: process.resourceUsage().maxRSS }));
+${REPORT}JSON.stringify({ y: Array.from(x.dataSync()), rss: process.resourceUsage().maxRSS }));
 `);
 
 const JOBS = [{ id: 'node -e 0', process: 'empty', entry: '`node -e 0`', argv: ['-e', '0'] },

@@ -10,7 +10,7 @@
 // register-blocked microkernel (8 v128 accumulators, per k: 2 B loads, 4 A splats, 8 vfma) runs
 // over the panels. Edges are zero-padded in the packs; partial tiles go through a 4x8 scratch tile,
 // so nothing outside C, A, B or scratch is read or written. Packing is in gemm_pack.ts.
-// Small M (batch-1 Dense) skips the packing: gemv_row.
+// Small M (batch-1 Dense) skips the packing: gemv_row_t / gemv_row_n.
 // NOTE: unrolling the k loop by 2 by hand made the relaxed build ~30% slower in V8 (TurboFan
 // hoists every load of the body to its top and spills accumulators); V8 unrolls this loop itself.
 import { vld, vst, vadd, vfma, vzero, vsplat } from '../simd';
@@ -104,80 +104,83 @@ export function f32_gemm__ref(c: usize, a: usize, b: usize, scratch: usize, M: i
 }
 
 // c (N) [+]= ar (K, contiguous) . op(B): one row of C without packing (B is read once, in place).
-function gemv_row(c: usize, ar: usize, b: usize, N: i32, K: i32, transB: i32, accumulate: i32): void {
+// (two functions, not one with a branch: the first inference of a one-shot process makes the
+// one it uses hot, and V8's optimizing compile of it, which the process waits for at exit, takes
+// time in proportion to its size)
+function gemv_row_t(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i32): void {
   const k4 = K & ~3;
-  if (transB) {
-    // c[j] = dot(ar, b[j, :]); four rows of b at a time, two k vectors per step
-    const ld = <usize>K << 2;
-    let j = 0;
-    for (; j + 4 <= N; j += 4) {
-      const b0 = b + <usize>j * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
-      let x0 = vzero(), x1 = vzero(), x2 = vzero(), x3 = vzero();
-      let y0 = vzero(), y1 = vzero(), y2 = vzero(), y3 = vzero();
-      let k = 0;
-      for (; k + 8 <= K; k += 8) {
-        const o = <usize>k << 2;
-        const av = vld(ar + o), aw = vld(ar + o + 16);
-        x0 = vfma(av, vld(b0 + o), x0); y0 = vfma(aw, vld(b0 + o + 16), y0);
-        x1 = vfma(av, vld(b1 + o), x1); y1 = vfma(aw, vld(b1 + o + 16), y1);
-        x2 = vfma(av, vld(b2 + o), x2); y2 = vfma(aw, vld(b2 + o + 16), y2);
-        x3 = vfma(av, vld(b3 + o), x3); y3 = vfma(aw, vld(b3 + o + 16), y3);
-      }
-      if (k < k4) {
-        const o = <usize>k << 2;
-        const av = vld(ar + o);
-        x0 = vfma(av, vld(b0 + o), x0); x1 = vfma(av, vld(b1 + o), x1);
-        x2 = vfma(av, vld(b2 + o), x2); x3 = vfma(av, vld(b3 + o), x3);
-      }
-      let s = hsum4(vadd(x0, y0), vadd(x1, y1), vadd(x2, y2), vadd(x3, y3));
-      for (k = k4; k < K; k++) {
-        const o = <usize>k << 2;
-        const av = vsplat(load<f32>(ar + o));
-        s = vfma(av, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(b0 + o)),
-          1, load<f32>(b1 + o)), 2, load<f32>(b2 + o)), 3, load<f32>(b3 + o)), s);
-      }
-      const cp = c + (<usize>j << 2);
-      vst(cp, accumulate ? vadd(vld(cp), s) : s);
+  // c[j] = dot(ar, b[j, :]); four rows of b at a time, two k vectors per step
+  const ld = <usize>K << 2;
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const b0 = b + <usize>j * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
+    let x0 = vzero(), x1 = vzero(), x2 = vzero(), x3 = vzero();
+    let y0 = vzero(), y1 = vzero(), y2 = vzero(), y3 = vzero();
+    let k = 0;
+    for (; k + 8 <= K; k += 8) {
+      const o = <usize>k << 2;
+      const av = vld(ar + o), aw = vld(ar + o + 16);
+      x0 = vfma(av, vld(b0 + o), x0); y0 = vfma(aw, vld(b0 + o + 16), y0);
+      x1 = vfma(av, vld(b1 + o), x1); y1 = vfma(aw, vld(b1 + o + 16), y1);
+      x2 = vfma(av, vld(b2 + o), x2); y2 = vfma(aw, vld(b2 + o + 16), y2);
+      x3 = vfma(av, vld(b3 + o), x3); y3 = vfma(aw, vld(b3 + o + 16), y3);
     }
-    for (; j < N; j++) {
-      const br = b + <usize>j * ld;
-      let x = vzero();
-      for (let k = 0; k < k4; k += 4) x = vfma(vld(ar + (<usize>k << 2)), vld(br + (<usize>k << 2)), x);
-      let s = f32x4.extract_lane(hsum4(x, x, x, x), 0);
-      for (let k = k4; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(br + (<usize>k << 2));
-      const cp = c + (<usize>j << 2);
-      store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
+    if (k < k4) {
+      const o = <usize>k << 2;
+      const av = vld(ar + o);
+      x0 = vfma(av, vld(b0 + o), x0); x1 = vfma(av, vld(b1 + o), x1);
+      x2 = vfma(av, vld(b2 + o), x2); x3 = vfma(av, vld(b3 + o), x3);
     }
-  } else {
-    // c[:] = sum_k ar[k] * b[k, :]; 16 columns of c in registers across all k
-    const ld = <usize>N << 2;
-    let j = 0;
-    for (; j + 16 <= N; j += 16) {
-      let x0 = vzero(), x1 = vzero(), x2 = vzero(), x3 = vzero();
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) {
-        const av = v128.load32_splat(ar + (<usize>k << 2));
-        x0 = vfma(av, vld(bp), x0); x1 = vfma(av, vld(bp + 16), x1);
-        x2 = vfma(av, vld(bp + 32), x2); x3 = vfma(av, vld(bp + 48), x3);
-        bp += ld;
-      }
-      const cp = c + (<usize>j << 2);
-      if (accumulate) { x0 = vadd(vld(cp), x0); x1 = vadd(vld(cp + 16), x1); x2 = vadd(vld(cp + 32), x2); x3 = vadd(vld(cp + 48), x3); }
-      vst(cp, x0); vst(cp + 16, x1); vst(cp + 32, x2); vst(cp + 48, x3);
+    let s = hsum4(vadd(x0, y0), vadd(x1, y1), vadd(x2, y2), vadd(x3, y3));
+    for (k = k4; k < K; k++) {
+      const o = <usize>k << 2;
+      const av = vsplat(load<f32>(ar + o));
+      s = vfma(av, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(b0 + o)),
+        1, load<f32>(b1 + o)), 2, load<f32>(b2 + o)), 3, load<f32>(b3 + o)), s);
     }
-    for (; j + 4 <= N; j += 4) {
-      let x = vzero();
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) { x = vfma(v128.load32_splat(ar + (<usize>k << 2)), vld(bp), x); bp += ld; }
-      const cp = c + (<usize>j << 2);
-      vst(cp, accumulate ? vadd(vld(cp), x) : x);
+    const cp = c + (<usize>j << 2);
+    vst(cp, accumulate ? vadd(vld(cp), s) : s);
+  }
+  for (; j < N; j++) {
+    const br = b + <usize>j * ld;
+    let x = vzero();
+    for (let k = 0; k < k4; k += 4) x = vfma(vld(ar + (<usize>k << 2)), vld(br + (<usize>k << 2)), x);
+    let s = f32x4.extract_lane(hsum4(x, x, x, x), 0);
+    for (let k = k4; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(br + (<usize>k << 2));
+    const cp = c + (<usize>j << 2);
+    store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
+  }
+}
+
+function gemv_row_n(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i32): void {
+  // c[:] = sum_k ar[k] * b[k, :]; 16 columns of c in registers across all k
+  const ld = <usize>N << 2;
+  let j = 0;
+  for (; j + 16 <= N; j += 16) {
+    let x0 = vzero(), x1 = vzero(), x2 = vzero(), x3 = vzero();
+    let bp = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      const av = v128.load32_splat(ar + (<usize>k << 2));
+      x0 = vfma(av, vld(bp), x0); x1 = vfma(av, vld(bp + 16), x1);
+      x2 = vfma(av, vld(bp + 32), x2); x3 = vfma(av, vld(bp + 48), x3);
+      bp += ld;
     }
-    for (; j < N; j++) {
-      let s: f32 = 0;
-      for (let k = 0; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(b + (<usize>k * N + j << 2));
-      const cp = c + (<usize>j << 2);
-      store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
-    }
+    const cp = c + (<usize>j << 2);
+    if (accumulate) { x0 = vadd(vld(cp), x0); x1 = vadd(vld(cp + 16), x1); x2 = vadd(vld(cp + 32), x2); x3 = vadd(vld(cp + 48), x3); }
+    vst(cp, x0); vst(cp + 16, x1); vst(cp + 32, x2); vst(cp + 48, x3);
+  }
+  for (; j + 4 <= N; j += 4) {
+    let x = vzero();
+    let bp = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) { x = vfma(v128.load32_splat(ar + (<usize>k << 2)), vld(bp), x); bp += ld; }
+    const cp = c + (<usize>j << 2);
+    vst(cp, accumulate ? vadd(vld(cp), x) : x);
+  }
+  for (; j < N; j++) {
+    let s: f32 = 0;
+    for (let k = 0; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(b + (<usize>k * N + j << 2));
+    const cp = c + (<usize>j << 2);
+    store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
   }
 }
 
@@ -187,7 +190,8 @@ export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: 
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { if (!accumulate) memory.fill(c, 0, <usize>M * N << 2); return; }
   if (M <= (transB ? GEMV_M : GEMV_M_B) && (M == 1 || !transA)) {
-    for (let i = 0; i < M; i++) gemv_row(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, transB, accumulate);
+    if (transB) for (let i = 0; i < M; i++) gemv_row_t(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, accumulate);
+    else for (let i = 0; i < M; i++) gemv_row_n(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, accumulate);
     return;
   }
   const kcMax = min(K, KC);
