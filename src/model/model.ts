@@ -184,15 +184,21 @@ export class Model {
 
   /**
    * The session for batches up to `batch`, rebuilt (carrying weights and optimizer state) when needed.
-   * `keepActivations`: every unit's output stays readable after a run (an uncompiled model's session
-   * otherwise shares activation memory between units).
+   * `keepActivations`: every unit's output stays readable after a run (a session without an
+   * optimizer otherwise shares activation memory between units). `use`: what the caller will run
+   * ('train', the default: the compiled loss and optimizer; 'predict': neither, so a compiled model
+   * that only predicts gets an inference session: no training plans, buffers or state). A session
+   * that can do more is reused; a rebuilt one keeps what the old one could do.
    */
-  async session(batch: number, opts: { keepActivations?: boolean } = {}): Promise<Session> {
-    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations)) return this.sess;
+  async session(batch: number, opts: { keepActivations?: boolean; use?: 'predict' | 'train' } = {}): Promise<Session> {
+    const can = (s: Session) => (s.spec.optimizer || s.spec.loss ? 'train' : 'predict');
+    const use = opts.use === 'predict' && (!this.sess || can(this.sess) === 'predict') ? 'predict' : 'train';
+    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations) && (use === 'predict' || can(this.sess) === 'train' || (!this.loss && !this.optimizer))) return this.sess;
     const engine = await (this.engine ??= await defaultEngine()).spawn();
     const carried = this.sess ? this.snapshot(true) : undefined;
     const { units, inputs } = this.unitGraph();
-    this.sess = new Session(engine, { units, inputs, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: this.loss, optimizer: this.optimizer, seed: this.seed, keepActivations: opts.keepActivations });
+    const train = use === 'train';
+    this.sess = new Session(engine, { units, inputs, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: train ? this.loss : undefined, optimizer: train ? this.optimizer : undefined, seed: this.seed, keepActivations: opts.keepActivations });
     this.materialize();
     for (const [k, v] of carried ?? this.pending) this.view(k).set(v);
     this.pending.clear();

@@ -175,7 +175,7 @@ export async function evaluate(model: Model, x: Tensor, y: Tensor, o: EvaluateOp
 
 export async function predict(model: Model, x: Tensor, o: { batchSize?: number }): Promise<Tensor> {
   const d = prepare(model, x, undefined, 'predict');
-  const s = await model.session(batchSizeOf(o.batchSize, d.n));
+  const s = await model.session(batchSizeOf(o.batchSize, d.n), { use: 'predict' });
   const B = Math.min(batchSizeOf(o.batchSize, d.n), s.spec.maxBatch);
   const outF = size(model.outputShape), out = new Float32Array(d.n * outF);
   for (let from = 0; from < d.n; from += B) {
