@@ -108,11 +108,10 @@ export function f32_gemm__ref(c: usize, a: usize, b: usize, scratch: usize, M: i
 // one it uses hot, and V8's optimizing compile of it, which the process waits for at exit, takes
 // time in proportion to its size)
 function gemv_row_t(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i32): void {
-  const k4 = K & ~3;
-  // c[j] = dot(ar, b[j, :]); four rows of b at a time, two k vectors per step
+  const k4 = K & ~3, N4 = N & ~3;
+  // c[j] = dot(ar[:k4], b[j, :k4]); four rows of b at a time, two k vectors per step
   const ld = <usize>K << 2;
-  let j = 0;
-  for (; j + 4 <= N; j += 4) {
+  for (let j = 0; j < N4; j += 4) {
     const b0 = b + <usize>j * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
     let x0 = vzero(), x1 = vzero(), x2 = vzero(), x3 = vzero();
     let y0 = vzero(), y1 = vzero(), y2 = vzero(), y3 = vzero();
@@ -131,22 +130,25 @@ function gemv_row_t(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i
       x0 = vfma(av, vld(b0 + o), x0); x1 = vfma(av, vld(b1 + o), x1);
       x2 = vfma(av, vld(b2 + o), x2); x3 = vfma(av, vld(b3 + o), x3);
     }
-    let s = hsum4(vadd(x0, y0), vadd(x1, y1), vadd(x2, y2), vadd(x3, y3));
-    for (k = k4; k < K; k++) {
-      const o = <usize>k << 2;
-      const av = vsplat(load<f32>(ar + o));
-      s = vfma(av, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(b0 + o)),
-        1, load<f32>(b1 + o)), 2, load<f32>(b2 + o)), 3, load<f32>(b3 + o)), s);
-    }
+    const s = hsum4(vadd(x0, y0), vadd(x1, y1), vadd(x2, y2), vadd(x3, y3));
     const cp = c + (<usize>j << 2);
     vst(cp, accumulate ? vadd(vld(cp), s) : s);
   }
-  for (; j < N; j++) {
+  // the remainders, in a function of its own: kept out of this hot one (two calls, and larger than
+  // what the optimizer inlines at two call sites)
+  if (k4 < K) gemv_rows_rest(c, ar, b, K, 0, N4, k4, 1);
+  if (N4 < N) gemv_rows_rest(c, ar, b, K, N4, N, 0, accumulate);
+}
+
+// c[j] (+)= dot(ar[k0:], b[j, k0:]) for rows j in [j0, j1)
+function gemv_rows_rest(c: usize, ar: usize, b: usize, K: i32, j0: i32, j1: i32, k0: i32, accumulate: i32): void {
+  const ld = <usize>K << 2, kv = k0 + ((K - k0) & ~3);
+  for (let j = j0; j < j1; j++) {
     const br = b + <usize>j * ld;
     let x = vzero();
-    for (let k = 0; k < k4; k += 4) x = vfma(vld(ar + (<usize>k << 2)), vld(br + (<usize>k << 2)), x);
+    for (let k = k0; k < kv; k += 4) x = vfma(vld(ar + (<usize>k << 2)), vld(br + (<usize>k << 2)), x);
     let s = f32x4.extract_lane(hsum4(x, x, x, x), 0);
-    for (let k = k4; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(br + (<usize>k << 2));
+    for (let k = kv; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(br + (<usize>k << 2));
     const cp = c + (<usize>j << 2);
     store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
   }
