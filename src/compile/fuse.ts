@@ -13,14 +13,17 @@ const root = (plan: Plan, id: Buf): Buf => { const b = plan.layout.get(id); retu
 const named = (ins: Instr): Record<string, number> => Object.fromEntries(ins.op.args.map((a, k) => [a.name, ins.args[k]]));
 const make = (plan: Plan, op: string, args: Record<string, number>, label: string): Instr => new Plan(plan.layout).emit(op, args, label).instrs[0];
 
-/** Rewrites `plan` in place; `onlyReadByNext`: outputs nothing but the next unit reads. */
-export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<Buf>): void {
+/**
+ * Rewrites `plan` in place. `onlyReadByNext`: the units (instruction labels) whose output nothing
+ * but the next unit reads; by unit, as units of an inference session share buffers.
+ */
+export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<string>): void {
   const ins = plan.instrs;
   const masks = new Map<Buf, Buf>();   // a fused conv's unwritten output → the ReLU output with its signs
   for (let i = 0; i < ins.length; i++) {
     const a = named(ins[i]), next = ins[i + 1], b = next ? named(next) : {};
     if (ins[i].op.name === 'conv2d_bias_fwd' && next?.op.name === 'leaky_relu_fwd') {
-      if (b.x !== a.y || !onlyReadByNext.has(a.y) || b.n !== convY(a) || !(b.alpha >= 0)) continue;
+      if (b.x !== a.y || !onlyReadByNext.has(ins[i].label) || b.n !== convY(a) || !(b.alpha >= 0)) continue;
       if ([a.x, a.w, a.b, a.scratch].some((k) => root(plan, k) === root(plan, b.y))) continue;
       ins.splice(i, 2, make(plan, 'conv2d_bias_act_fwd', { ...a, y: b.y, alpha: b.alpha }, ins[i].label));
       masks.set(a.y, b.y);

@@ -191,12 +191,15 @@ export class Session {
     return plan;
   }
 
-  /** Outputs of units read by exactly one unit, the next, which writes its own output (not an alias). */
-  private readOnlyByNext(): Set<Buf> {
-    const readers = this.spec.units.map(() => [] as number[]);
+  /**
+   * Names of the units whose output is read by exactly one unit, the next, which writes its own
+   * output (not an alias). By unit, not by buffer: an inference session's units share buffers.
+   */
+  private readOnlyByNext(): Set<string> {
+    const { units } = this.spec, readers = units.map(() => [] as number[]);
     this.inputs.forEach((js, i) => js.forEach((j) => { if (j !== INPUT) readers[j].push(i); }));
-    const next = (i: number) => readers[i].length === 1 && readers[i][0] === i + 1 && !this.spec.units[i + 1].aliasesInput;
-    return new Set(this.outputs.filter((_, i) => next(i) && !this.spec.units[i].aliasesInput));
+    const next = (i: number) => readers[i].length === 1 && readers[i][0] === i + 1 && !units[i + 1].aliasesInput;
+    return new Set(units.filter((u, i) => next(i) && !u.aliasesInput).map((u) => u.name));
   }
 
   /** The buffer a unit index stands for: a unit's output, or the model input. */

@@ -114,9 +114,9 @@ export class Model {
       const rng = this.rng.fork();
       this.lazy.set(`${layer.name}.${p.name}`, () => { const w = new Float32Array(n); initialize(w, p.init, p.fans, rng); return w; });
     }
+    this.dropSession();   // (first: its weights are the layers' before this one)
     this.layers.push(layer);
     this.wiring.set(layer.name, inputs);
-    this.dropSession();
     return this;
   }
 
@@ -193,7 +193,7 @@ export class Model {
   async session(batch: number, opts: { keepActivations?: boolean; use?: 'predict' | 'train' } = {}): Promise<Session> {
     const can = (s: Session) => (s.spec.optimizer || s.spec.loss ? 'train' : 'predict');
     const use = opts.use === 'predict' && (!this.sess || can(this.sess) === 'predict') ? 'predict' : 'train';
-    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations) && (use === 'predict' || can(this.sess) === 'train' || (!this.loss && !this.optimizer))) return this.sess;
+    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations) && (use === 'predict' || can(this.sess) === 'train' || !this.loss)) return this.sess;
     const engine = await (this.engine ??= await defaultEngine()).spawn();
     const carried = this.sess ? this.snapshot(true) : undefined;
     const { units, inputs } = this.unitGraph();
@@ -267,7 +267,8 @@ export class Model {
   private snapshot(withState: boolean): Map<string, ParamData> {
     const out = new Map<string, ParamData>();
     for (const l of this.layers) for (const p of l.params) out.set(`${l.name}.${p.name}`, this.view(`${l.name}.${p.name}`).slice());
-    if (withState && this.optimizer) for (const k of this.optimizer.stateBuffers()) out.set(k, this.view(k).slice());
+    // (state only from a session that has it: an inference session does not, whatever the optimizer kept from an earlier one)
+    if (withState && this.optimizer && this.sess?.spec.optimizer === this.optimizer) for (const k of this.optimizer.stateBuffers()) out.set(k, this.view(k).slice());
     return out;
   }
 

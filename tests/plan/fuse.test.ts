@@ -77,3 +77,27 @@ describe('training plans fuse the forward and the ReLU-backward + bias-gradient 
     for (const n of names) expect(Array.from(plain.bound.u8(plain.buf(n))), n).toEqual(Array.from(fused.bound.u8(fused.buf(n))));
   });
 });
+
+describe('inference sessions share buffers: fusion is decided per unit', () => {
+  it('a conv whose output has a second reader is not fused even when it reuses the buffer of a conv that was', async () => {
+    // conv_a → relu (fusable); conv_b takes conv_a's freed buffer, and its output is read by the ReLU and by the add
+    const make = () => {
+      const m = new Model({ inputShape: [6, 6, 2], seed: 4, engine: e });
+      m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv_a' }), { inputs: [MODEL_INPUT] });
+      m.add(layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv_b' }));
+      m.add(layers.activation({ activation: 'relu', name: 'relu_b' }));
+      m.add(layers.add({ name: 'sum' }), { inputs: ['conv_b', 'relu_b'] });
+      m.add(layers.add({ name: 'sum2' }), { inputs: ['sum', 'conv_a'] });   // keeps conv_b's input alive: relu_b cannot take its memory
+      m.add(layers.flatten()).add(layers.dense({ units: 3 }));
+      return m;
+    };
+    const x = new Tensor(randn(2 * 6 * 6 * 2, 9), [2, 6, 6, 2]);
+    const shared = make(), kept = make();
+    const s = await shared.session(2);
+    expect(s.sharesActivations).toBe(true);
+    const convA = s.outputs[0], convB = s.outputs[2];
+    expect(convB).toBe(convA);                                   // the case: conv_b reuses conv_a's buffer
+    expect(await opsOf(kept, 2, true)).not.toContain('conv2d_bias_act_fwd');
+    expect(Array.from((await shared.predict(x)).data)).toEqual(Array.from((await kept.predict(x)).data));
+  });
+});

@@ -48,3 +48,15 @@ it('a rebuilt session keeps what the old one could do (optimizer state survives 
   await ref.fit(x, y, { epochs: 1, batchSize: 5, shuffle: false });
   expect(Array.from((await m.predict(x)).data)).toEqual(Array.from((await ref.predict(x)).data));
 });
+
+it('fit, add a layer, predict, fit again: the inference session in between has no optimizer state to carry', async () => {
+  const t = new Tensor(new Float32Array(80).fill(0.5), [10, 8]);
+  const m = new Sequential({ inputShape: [6], seed: 5, engine: e }).add(layers.dense({ units: 8, activation: 'relu' }))
+    .compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'mse' });
+  await m.fit(x, t, { epochs: 1, batchSize: 5 });
+  m.add(layers.dense({ units: 8 }));                                   // same optimizer, the session dropped
+  await m.predict(x);                                                  // an inference session
+  const h = await m.fit(x, t, { epochs: 1, batchSize: 5 });          // rebuilt from it: no opt: buffers to read
+  expect(Number.isFinite(h.epochs[0].loss)).toBe(true);
+  expect((await m.session(5)).spec.optimizer).toBeDefined();
+});
