@@ -12,11 +12,10 @@ import { exportOnnx } from '../export/onnx.js';
 import { exportTorchSafetensors } from '../export/torch.js';
 import { modelToBytes, modelFromBytes } from '../model/serialize.js';
 import { writeFileAtomic } from '../../targets/node/fs.js';
+import { readError } from '../../targets/node/read_error.js';
 
 const read = async (path: string): Promise<Uint8Array> => {
-  try { return new Uint8Array(await readFile(path)); } catch (e) {
-    throw new AxonError('IO', (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${(e as Error).message})`);
-  }
+  try { return new Uint8Array(await readFile(path)); } catch (e) { throw readError(path, e, 'model file'); }
 };
 
 // TF.js models shipped inside npm packages as JavaScript modules (nsfwjs: model.min.js exports the

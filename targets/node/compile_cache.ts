@@ -66,13 +66,15 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
     // model code out: the next ones would compile it, ~2 ms). So the next REFRESHES processes that
     // use it save again what they hold (the functions from the cache and those they compiled),
     // when that is more; then it stays as it is (making the data costs ~2 ms at exit).
+    // Nothing more: only the header's count goes up, in place (rewriting the whole file could put
+    // back an older cache over one another process just saved with more).
     if (cacheFile && (state !== 'used' || cached!.generation < REFRESHES)) {
       process.once('exit', () => {
         const data = script.createCachedData();
         if (state !== 'used' || data.length > cached!.data.length) save(cacheFile, pack(data, state === 'used' ? cached!.generation + 1 : 0));
-        else save(cacheFile, pack(cached!.data, cached!.generation + 1));
+        else bump(cacheFile, cached!.generation + 1);
       });
-    }
+    } else if (state === 'used') touch(cacheFile!);
     return exports;
   }
 
@@ -105,7 +107,26 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
     prune(path.dirname(to), to);
   }
 
-  /** Caches kept per directory: older builds' caches are never read again; the least recently written go. */
+  /** Raises the refresh count of the cache at `file` to `generation` (if it is still lower). */
+  function bump(file: string, generation: number): void {
+    try {
+      const fd = fs.openSync(file, 'r+');
+      try {
+        const h = Buffer.alloc(20);
+        if (fs.readSync(fd, h, 0, 20, 0) === 20 && h.readUInt32LE(0) === MAGIC && h.readUInt32LE(16) < generation) {
+          h.writeUInt32LE(generation, 16);
+          fs.writeSync(fd, h, 16, 4, 16);
+        }
+      } finally { fs.closeSync(fd); }
+    } catch { /* gone or replaced meanwhile: fine */ }
+  }
+
+  /** Marks a cache in use (its time is what prune() goes by; a cache in steady use is never rewritten). */
+  function touch(file: string): void {
+    try { const now = new Date(); fs.utimesSync(file, now, now); } catch { /* read-only or gone: fine */ }
+  }
+
+  /** Caches kept per directory: older builds' caches are never read again; the least recently used go. */
   const KEEP = 24;
   function prune(dir: string, keep: string): void {
     try {

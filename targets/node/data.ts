@@ -3,6 +3,7 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { readError } from './read_error.js';
 import { AxonError } from '../../src/errors.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { parseNpy, parseNpyHeader, npyHeaderLength, decodeNpyBody } from '../../src/data/npy.js';
@@ -22,12 +23,7 @@ export function formatOf(path: string): DatasetFormat {
 }
 
 async function bytesOf(path: string): Promise<Uint8Array> {
-  try { return await readFile(path); } catch (e) { throw ioError(path, e); }
-}
-
-function ioError(path: string, e: unknown): AxonError {
-  const code = (e as NodeJS.ErrnoException).code;
-  return new AxonError('IO', code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${(e as Error).message})`);
+  try { return await readFile(path); } catch (e) { throw readError(path, e, 'dataset file'); }
 }
 
 /** Reads a whole dataset file: .npy and IDX give {x}; CSV gives {x, y?, columns, classes?}. */
@@ -97,7 +93,7 @@ export async function* streamBatches(path: string, batchSize: number): AsyncGene
   const format = formatOf(path);
   if (format === 'csv') throw new AxonError('UNSUPPORTED', `${path}: CSV files are read whole (readDataset); convert large tables to .npy to stream them`);
   let fh: FileHandle;
-  try { fh = await open(path, 'r'); } catch (e) { throw ioError(path, e); }
+  try { fh = await open(path, 'r'); } catch (e) { throw readError(path, e, 'dataset file'); }
   const magic = new Uint8Array(2);
   await fh.read(magic, 0, 2, 0);
   let src: Source = fileSource(fh);

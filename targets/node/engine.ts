@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Engine, EngineOptions } from '../../src/runtime/engine.js';
 import { setDefaultEngineLoader } from '../../src/runtime/default.js';
 
-/** build/ candidates: two levels up from dist/chunks/ (bundled), one from targets/node/ (source). */
+/** build/ candidates: two levels up from dist/chunks/ (bundled) and from targets/node/ (source), one from a file in dist/. */
 function wasmDirs(): string[] {
   // (a plain POSIX file: URL's pathname is its path: fileURLToPath's first call costs ~0.2 ms of a cold start)
   const path = (u: URL) => (process.platform !== 'win32' && !u.pathname.includes('%') ? u.pathname : fileURLToPath(u));

@@ -3,17 +3,14 @@
 // loads one model at startup gains nothing from an async read (and an app that needs no node:fs of
 // its own skips loading it as an ES module, ~2 ms of a cold start).
 import { readFileSync } from 'node:fs';
-import { AxonError } from '../../src/errors.js';
+import { readError } from './read_error.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { modelFromBytes, type ModelGraph } from '../../src/model/serialize.js';
 import type { Model } from '../../src/model/model.js';
 
 /** The bytes of a model file; AxonError('IO') when it is missing or unreadable. */
 export function readModelFile(path: string): Uint8Array {
-  try { return readFileSync(path); } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new AxonError('IO', code === 'ENOENT' ? `${path}: file not found` : code === 'EISDIR' ? `${path}: is a directory, not a model file` : `${path}: cannot read the model file (${code ?? (e as Error).message})`, { cause: code });
-  }
+  try { return readFileSync(path); } catch (e) { throw readError(path, e, 'model file'); }
 }
 
 /**

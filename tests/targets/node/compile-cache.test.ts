@@ -4,7 +4,7 @@
 // trusted; predictions are the same bits every time.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -78,6 +78,12 @@ describe('compile cache', () => {
     expect(left).toContain('notes.txt');
     expect(left.filter((f) => f.startsWith('chunk-OLD')).sort()).toEqual(Array.from({ length: 23 }, (_, k) => `chunk-OLD${k + 7}.script-v0.0.0-x64-0.v8cache`).sort());
     expect(run(dir).states).toEqual(['used']);                          // the one just written stays
+    // a cache in steady use (no longer rewritten) is marked used, so pruning keeps it
+    const mine = readdirSync(dir).find((f) => !f.startsWith('chunk-OLD') && f.endsWith('.v8cache'))!;
+    run(dir); run(dir); run(dir);                                        // past its refreshes
+    utimesSync(join(dir, mine), 500, 500);                               // older than every OLD one
+    expect(run(dir).states).toEqual(['used']);
+    expect(statSync(join(dir, mine)).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('is off with AXON_COMPILE_CACHE=0 and in a directory others can write to', () => {
