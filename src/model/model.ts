@@ -19,7 +19,7 @@ import { Optimizer, OptimizerConfig, OptimizerName } from '../train/optimizers.j
 import { MetricConfig, Metrics } from '../train/metrics.js';
 import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict } from '../train/trainer.js';
 import type { History } from '../train/callbacks.js';
-import { MODEL_INPUT, badLayerName } from './names.js';
+import { MODEL_INPUT, badLayerName, generatedName } from './names.js';
 
 export interface ModelOptions { inputShape: number[]; seed?: number; name?: string; engine?: Engine }
 /** @deprecated use ModelOptions */
@@ -81,12 +81,8 @@ export class Model {
    * shapes and initializes its weights.
    */
   add(layer: Layer, opts: AddOptions = {}): this {
-    if (!layer.name) {   // the next free `${type}_${k}` (an imported model's layers may hold some)
-      let k = this.counters.get(layer.type) ?? 0;
-      do k++; while (this.layers.some((l) => l.name === `${layer.type}_${k}`));
-      this.counters.set(layer.type, k);
-      layer.name = `${layer.type}_${k}`;
-    }
+    // (the next free `${type}_${k}`: an imported model's layers may hold some)
+    if (!layer.name) layer.name = generatedName(layer, this.counters, (name) => this.layers.some((l) => l.name === name));
     const badName = badLayerName(layer.name);
     if (badName) throw new AxonError('BAD_CONFIG', badName);
     if (this.layers.some((l) => l.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer named "${layer.name}" already exists`);

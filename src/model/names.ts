@@ -63,11 +63,16 @@ export function nameImported(items: Array<{ layer: Layer; source: string; origin
   for (const { layer, source, origin } of items) {
     const base = sanitizeName(source);
     if (base) { uniqueName(layer, main.get(origin ?? source) === layer ? base : `${base}/${suffix(layer)}`, used); continue; }
-    let k = counters.get(layer.type) ?? 0;
-    do k++; while (occupied(layer, `${layer.type}_${k}`).some((n) => used.has(n)));
-    counters.set(layer.type, k);
-    uniqueName(layer, `${layer.type}_${k}`, used);
+    uniqueName(layer, generatedName(layer, counters, (name) => occupied(layer, name).some((n) => used.has(n))), used);
   }
+}
+
+/** The next `${type}_${k}` for `layer` that `taken` says is free (`counters`: the last k per type). */
+export function generatedName(layer: Layer, counters: Map<string, number>, taken: (name: string) => boolean): string {
+  let k = counters.get(layer.type) ?? 0;
+  do k++; while (taken(`${layer.type}_${k}`));
+  counters.set(layer.type, k);
+  return `${layer.type}_${k}`;
 }
 const suffix = (l: Layer) => (l.type === 'activation' ? String((l as Layer & { activation: string }).activation) : l.type);
 
