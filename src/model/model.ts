@@ -25,6 +25,9 @@ export interface ModelOptions { inputShape: number[]; seed?: number; name?: stri
 /** @deprecated use ModelOptions */
 export type SequentialOptions = ModelOptions;
 export { MODEL_INPUT };
+/** What a session is for (Model.session). */
+export type SessionUse = 'predict' | 'eval' | 'train';
+
 export interface AddOptions {
   /** the layers this one reads (names or the layers themselves; MODEL_INPUT = the model input). Default: the layer added last. */
   inputs?: Array<string | Layer>;
@@ -181,20 +184,23 @@ export class Model {
   /**
    * The session for batches up to `batch`, rebuilt (carrying weights and optimizer state) when needed.
    * `keepActivations`: every unit's output stays readable after a run (a session without an
-   * optimizer otherwise shares activation memory between units). `use`: what the caller will run
-   * ('train', the default: the compiled loss and optimizer; 'predict': neither, so a compiled model
-   * that only predicts gets an inference session: no training plans, buffers or state). A session
-   * that can do more is reused; a rebuilt one keeps what the old one could do.
+   * optimizer otherwise shares activation memory between units). `use`: what the caller will run:
+   * 'train' (the default: the compiled loss and optimizer), 'eval' (the loss, no optimizer) or
+   * 'predict' (neither), so that a compiled model that only predicts or evaluates gets no training
+   * plans, gradients or optimizer state. A session that can do more is reused; a rebuilt one keeps
+   * what the old one could do.
    */
-  async session(batch: number, opts: { keepActivations?: boolean; use?: 'predict' | 'train' } = {}): Promise<Session> {
-    const can = (s: Session) => (s.spec.optimizer || s.spec.loss ? 'train' : 'predict');
-    const use = opts.use === 'predict' && (!this.sess || can(this.sess) === 'predict') ? 'predict' : 'train';
-    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations) && (use === 'predict' || can(this.sess) === 'train' || !this.loss)) return this.sess;
+  async session(batch: number, opts: { keepActivations?: boolean; use?: SessionUse } = {}): Promise<Session> {
+    const rank = { predict: 0, eval: 1, train: 2 } as const;
+    const can = (o: { loss?: unknown; optimizer?: unknown }): SessionUse => (o.optimizer ? 'train' : o.loss ? 'eval' : 'predict');
+    const wanted = rank[opts.use ?? 'train'], has = this.sess ? rank[can(this.sess.spec)] : -1;
+    const need = Math.min(wanted, rank[can(this)]);   // (an uncompiled model has no loss or optimizer to ask for)
+    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations) && has >= need) return this.sess;
+    const use = Math.max(wanted, has);
     const engine = await (this.engine ??= await defaultEngine()).spawn();
     const carried = this.sess ? this.snapshot(true) : undefined;
     const { units, inputs } = this.unitGraph();
-    const train = use === 'train';
-    this.sess = new Session(engine, { units, inputs, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: train ? this.loss : undefined, optimizer: train ? this.optimizer : undefined, seed: this.seed, keepActivations: opts.keepActivations });
+    this.sess = new Session(engine, { units, inputs, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: use >= rank.eval ? this.loss : undefined, optimizer: use >= rank.train ? this.optimizer : undefined, seed: this.seed, keepActivations: opts.keepActivations });
     this.materialize();
     for (const [k, v] of carried ?? this.pending) this.view(k).set(v);
     this.pending.clear();

@@ -169,7 +169,7 @@ export async function evaluate(model: Model, x: Tensor, y: Tensor, o: EvaluateOp
   if (!model.loss) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before evaluate()');
   const d = prepare(model, x, y, 'evaluate');
   const B = batchSizeOf(o.batchSize, d.n);
-  const s = await model.session(B);
+  const s = await model.session(B, { use: 'eval' });
   return runEval(model, s, d, Math.min(B, s.spec.maxBatch), o.confusionMatrix ?? false);
 }
 

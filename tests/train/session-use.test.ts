@@ -60,3 +60,17 @@ it('fit, add a layer, predict, fit again: the inference session in between has n
   expect(Number.isFinite(h.epochs[0].loss)).toBe(true);
   expect((await m.session(5)).spec.optimizer).toBeDefined();
 });
+
+it('evaluate on a compiled model builds an evaluation session (loss, no optimizer) with the training session\'s results', async () => {
+  const m = make(), ref = make();
+  const r = await m.evaluate(x, y, { batchSize: 5 });
+  const s = await m.session(5, { use: 'eval' });
+  expect(s.spec.loss).toBeDefined();
+  expect(s.spec.optimizer).toBeUndefined();
+  expect(s.layout.buffers.some((b) => b.name.startsWith('grad:') || b.name.startsWith('opt:'))).toBe(false);
+  await ref.session(5);                                                // a training session, then the same evaluation
+  expect(await ref.evaluate(x, y, { batchSize: 5 })).toEqual(r);
+  await m.fit(x, y, { epochs: 1, batchSize: 5, shuffle: false });     // rebuilt for training from the evaluation session
+  await ref.fit(x, y, { epochs: 1, batchSize: 5, shuffle: false });
+  expect(await m.evaluate(x, y, { batchSize: 5 })).toEqual(await ref.evaluate(x, y, { batchSize: 5 }));
+});
