@@ -1,11 +1,12 @@
 // Shared by the import/export tests: run an ONNX model in onnxruntime-node, run its Axon import,
 // and compare (max |diff| recorded for the report).
 import * as ort from 'onnxruntime-node';
-import { expect } from 'vitest';
+import { expect, afterAll } from 'vitest';
 import { importOnnx, OnnxImport } from '../../src/import/onnx.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import type { OnnxBuilder } from '../../src/export/onnx_builder.js';
 import { DT } from '../../src/import/onnx_proto.js';
+import { randn } from '../helpers.js';
 
 export async function ortRun(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }> {
   const s = await ort.InferenceSession.create(bytes);
@@ -22,6 +23,23 @@ export const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 /** Largest |Axon - onnxruntime| seen per case, printed at the end of the run. */
 export const MAX_ERR: Record<string, number> = {};
+
+/** Prints MAX_ERR after the test file's cases (call at the file's top level; `title` may be empty). */
+export function reportMaxErr(title: string): void {
+  afterAll(() => { console.log(`${title ? `${title} ` : ''}max |axon - onnxruntime|:`, Object.entries(MAX_ERR).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')); });
+}
+
+/**
+ * Seeded test weights for ONNX models: `w` an initializer of random values (scaled), `pos` positive
+ * values (variances, scales); `next` the next seed, for other random data. One counter per file.
+ */
+export function seededWeights(start: number) {
+  let seed = start;
+  const next = () => ++seed;
+  const w = (b: OnnxBuilder, dims: number[], scale = 0.3) => b.init(`w${next()}`, dims, randn(dims.reduce((p, q) => p * q, 1), seed, scale));
+  const pos = (n: number) => Float32Array.from(randn(n, next()), (v) => 0.5 + Math.abs(v));
+  return { w, pos, next };
+}
 
 /** Imports `bytes`, runs both on x (ONNX layout, dims with batch) and checks |diff| <= tol. */
 export async function conform(label: string, bytes: Uint8Array, x: Float32Array, dims: number[], e: Engine, tol = 1e-4): Promise<OnnxImport> {

@@ -2,21 +2,19 @@
 // Squeeze/Unsqueeze/Cast/Shape plumbing around them: models built here, run in onnxruntime-node and
 // in Axon after import, outputs within 1e-4, at opsets 13 and 17. Plus the limits, each one
 // AxonError naming the node.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { importOnnx } from '../../src/import/onnx.js';
 import { OnnxBuilder } from '../../src/export/onnx_builder.js';
 import { int64Tensor } from '../../src/import/onnx_proto.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
-import { conform, MAX_ERR } from './kit.js';
+import { conform, reportMaxErr, seededWeights } from './kit.js';
 
 let e: Engine;
 beforeAll(async () => { e = await engine(); });
-afterAll(() => { console.log('max |axon - onnxruntime|:', Object.entries(MAX_ERR).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')); });
+reportMaxErr('');
 
-let seed = 300;
-const w = (b: OnnxBuilder, dims: number[], scale = 0.3) => b.init(`w${++seed}`, dims, randn(dims.reduce((p, q) => p * q, 1), seed, scale));
-const pos = (n: number) => Float32Array.from(randn(n, ++seed), (v) => 0.5 + Math.abs(v));
+const { w, pos, next } = seededWeights(300);
 const OPSETS = [13, 17];
 const size = (d: number[]) => d.reduce((p, q) => p * q, 1);
 
@@ -26,7 +24,7 @@ async function check(label: string, dims: number[], f: (b: OnnxBuilder) => strin
   for (const opset of OPSETS) {
     const b = new OnnxBuilder(label), y = f(b);
     const bytes = await b.build({ name: 'x', dims: ['N', ...dims.slice(1)] }, y, { opset });
-    const imp = await conform(`${label} (opset ${opset})`, bytes, randn(size(dims), ++seed), dims, e);
+    const imp = await conform(`${label} (opset ${opset})`, bytes, randn(size(dims), next()), dims, e);
     types = imp.model.layers.map((l) => l.type);
   }
   return types;
@@ -36,7 +34,7 @@ describe('ConvTranspose', () => {
   it('DCGAN-style generator: k4 s2 p1, BN, Relu, k3 s2 p1 output_padding 1, Tanh', async () => {
     const t = await check('dcgan', [2, 6, 3, 3], (b) => {
       let h = b.node('ConvTranspose', ['x', w(b, [6, 4, 4, 4]), w(b, [4], 0.1)], { kernel_shape: [4, 4], strides: [2, 2], pads: [1, 1, 1, 1] });
-      h = b.node('BatchNormalization', [h, b.init(`s${++seed}`, [4], pos(4)), w(b, [4], 0.1), w(b, [4], 0.1), b.init(`v${++seed}`, [4], pos(4))]);
+      h = b.node('BatchNormalization', [h, b.init(`s${next()}`, [4], pos(4)), w(b, [4], 0.1), w(b, [4], 0.1), b.init(`v${next()}`, [4], pos(4))]);
       h = b.node('Relu', [h]);
       h = b.node('ConvTranspose', [h, w(b, [4, 3, 3, 3]), w(b, [3], 0.1)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] });
       return b.node('Tanh', [h]);

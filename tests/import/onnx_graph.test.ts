@@ -1,24 +1,22 @@
 // ONNX graphs that branch: residual Add, Sum, Concat (inception-style on channels, and on flat
 // features), a value read by several nodes whose producer must not absorb a later constant, and
 // branches nothing reads. Built here, run in onnxruntime-node and in Axon after import (1e-4).
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { importOnnx } from '../../src/import/onnx.js';
 import { OnnxBuilder, af } from '../../src/export/onnx_builder.js';
 import { Model, Sequential, modelToBytes, modelFromBytes, replaceHead, freeze, layers, Tensor } from '../../src/index.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn, randInt } from '../helpers.js';
-import { conform, MAX_ERR } from './kit.js';
+import { conform, reportMaxErr, seededWeights } from './kit.js';
 
 let e: Engine;
 beforeAll(async () => { e = await engine(); });
-afterAll(() => { console.log('graph import max |axon - onnxruntime|:', Object.entries(MAX_ERR).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')); });
+reportMaxErr('graph import');
 
-let seed = 300;
-const w = (b: OnnxBuilder, dims: number[], scale = 0.3) => b.init(`w${++seed}`, dims, randn(dims.reduce((p, q) => p * q, 1), seed, scale));
-const pos = (n: number) => Float32Array.from(randn(n, ++seed), (v) => 0.5 + Math.abs(v));
+const { w, pos, next } = seededWeights(300);
 const conv = (b: OnnxBuilder, x: string, C: number, OC: number, k: number, extra: Record<string, number | number[]> = {}) =>
   b.node('Conv', [x, w(b, [OC, C / ((extra.group as number) ?? 1), k, k]), w(b, [OC], 0.1)], { kernel_shape: [k, k], pads: Array(4).fill((k - 1) / 2), ...extra });
-const bn = (b: OnnxBuilder, x: string, C: number) => b.node('BatchNormalization', [x, b.init(`s${++seed}`, [C], pos(C)), w(b, [C], 0.1), w(b, [C], 0.1), b.init(`v${++seed}`, [C], pos(C))], { epsilon: af(1e-5) });
+const bn = (b: OnnxBuilder, x: string, C: number) => b.node('BatchNormalization', [x, b.init(`s${next()}`, [C], pos(C)), w(b, [C], 0.1), w(b, [C], 0.1), b.init(`v${next()}`, [C], pos(C))], { epsilon: af(1e-5) });
 
 /** a ResNet basic block: relu(bn(conv(relu(bn(conv(x))))) + x), then a strided block with a 1×1 projection shortcut */
 function resnet(b: OnnxBuilder): string {
