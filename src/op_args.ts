@@ -2,7 +2,7 @@
 // argument spans for given dimensions, and what makes a set of dimensions invalid. The registry
 // (src/ops.ts) lists the ops with these; layers use the exported sizes (scratch, packed weights).
 import { AxonError } from './errors.js';
-import type { ArgSpec, Dims, Dtype, NumArg, PtrArg } from './ops.js';
+import type { ArgSpec, Dims, Dtype, NumArg, PtrArg } from './op_types.js';
 
 export const p = (name: string, dtype: Dtype, len: (d: Dims) => number): PtrArg => ({ name, kind: 'ptr', dtype, len });
 export const i = (name: string): NumArg => ({ name, kind: 'i32' });

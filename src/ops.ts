@@ -3,11 +3,8 @@
 // tests iterate over it. Adding an op = one entry here + its kernels in assembly/kernels/<family>.ts.
 // NOTE: an op's code is its position + 1: append only, never reorder (plans store codes).
 
-export type Dtype = 'f32' | 'i32' | 'u8' | 'i8' | 'x32';
-export type Dims = Record<string, number>;
-export interface PtrArg { name: string; kind: 'ptr'; dtype: Dtype; len: (d: Dims) => number }
-export interface NumArg { name: string; kind: 'i32' | 'f32' }
-export type ArgSpec = PtrArg | NumArg;
+import type { ArgSpec, Dims, Dtype } from './op_types.js';
+export type { ArgSpec, Dims, Dtype, NumArg, PtrArg } from './op_types.js';
 
 export interface OpSpec {
   code: number;

@@ -4,6 +4,7 @@
 import type { Buf } from '../compile/plan.js';
 import type { Dtype } from '../ops.js';
 import type { Init } from './init.js';
+import { AxonError } from '../errors.js';
 
 export interface ParamDef {
   name: string;                 // 'weight', 'bias', … (file key: `${layer}.${name}`)
@@ -49,7 +50,11 @@ export interface Ctx {
  * Buffers of one layer in one plan: input x, output y, and their gradients in training plans.
  * Merge layers (several inputs) read xs and write dxs; for other layers xs = [x] and dxs = [dx].
  */
-export interface IO { x: Buf; y: Buf; dx?: Buf; dy?: Buf; xs: Buf[]; dxs: Array<Buf | undefined> }
+export interface IO {
+  x: Buf; y: Buf; dx?: Buf; dy?: Buf; xs: Buf[]; dxs: Array<Buf | undefined>;
+  /** a layer with extraOutputs: output k's buffer (ys[0] = y) and its gradient (training plans) */
+  ys: Buf[]; dys: Array<Buf | undefined>;
+}
 
 export abstract class Layer {
   abstract readonly type: string;
@@ -59,6 +64,8 @@ export abstract class Layer {
   outputShape: number[] = [];
   params: ParamDef[] = [];
   regularizer?: Regularizer;
+  /** per-sample shapes of outputs 1, 2, … of a layer with several (read as `layer:1`, …); outputShape is output 0 */
+  extraOutputs: number[][] = [];
   /** element type of the output buffer: int8 layers write 'i8' activations */
   outputDtype: 'f32' | 'i8' = 'f32';
   /** One-time work emitted into the session's prepare plan, run whenever parameters are written (e.g. packing int8 weights). */
@@ -68,6 +75,13 @@ export abstract class Layer {
 
   /** Sets shapes and declares parameters; returns the per-sample output shape. */
   abstract build(inputShape: number[]): number[];
+  /** Builds on the shapes of all inputs (a layer that reads several overrides it); returns output 0's shape. */
+  buildAll(inputShapes: number[][]): number[] {
+    if (inputShapes.length !== 1) throw new AxonError('BAD_CONFIG', `a ${this.type} layer reads one input, got ${inputShapes.length}; use a merge layer (add, concatenate) to combine several`);
+    return this.build(inputShapes[0]);
+  }
+  /** The i32 values this layer accepts on input k (ids), or undefined when input k must be f32. */
+  intInput(_k: number): [number, number] | undefined { return undefined; }
   abstract forward(c: Ctx, io: IO): void;
   /** dy → dx (only when io.dx is set) and parameter gradients (accumulated). */
   abstract backward(c: Ctx, io: IO): void;
@@ -88,6 +102,23 @@ export abstract class MergeLayer extends Layer {
   inputShapes: number[][] = [];
   abstract buildMerge(inputShapes: number[][]): number[];
   build(inputShape: number[]): number[] { return this.buildMerge([inputShape]); }
+  override buildAll(inputShapes: number[][]): number[] { return this.buildMerge(inputShapes); }
 }
+
+/**
+ * Output k >= 1 of a multi-output layer as a unit of its own (made by the unit graph, never saved):
+ * its buffer is a view of the layer's output region k, its gradient a view of the layer's gradient.
+ */
+export class OutputTap extends Layer {
+  readonly type = 'tap';
+  constructor(name: string, readonly k: number, shape: number[]) { super(); this.name = name; this.inputShape = shape; this.outputShape = shape; }
+  build(): number[] { return this.outputShape; }
+  forward(): void {}
+  backward(): void {}
+  config(): Record<string, unknown> { return {}; }
+}
+
+/** Elements per sample of all of a unit's outputs (its output buffer holds them one region after another). */
+export const outputSize = (u: Layer): number => size(u.outputShape) + u.extraOutputs.reduce((s, o) => s + size(o), 0);
 
 export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

@@ -1,36 +1,47 @@
-// Compiles a model's units into a Session: one Layout (parameters, gradients, optimizer state,
-// activations for the largest batch) and cached plans per (mode, batch). A plan is a whole
-// predict / eval / train step; see DESIGN.md §1.
+// Compiles a model's units into a Session: one Layout (inputs, parameters, gradients, optimizer
+// state, activations for the largest batch and the largest input shapes it was made for) and
+// cached plans per (mode, batch, input shapes). A plan is a whole predict / eval / train step;
+// see DESIGN.md §1. Input shapes other than the capacity's (an open sequence length) get their own
+// units (built on those shapes) and plans over the same buffers; the plan cache is a bounded LRU.
 import { AxonError } from '../errors.js';
 import { Layout, Plan, Buf } from '../compile/plan.js';
 import { gemmScratchFloats, Dtype, DTYPE_BYTES } from '../ops.js';
 import { BoundLayout, LoadedPlan } from '../runtime/bound.js';
 import { Engine } from '../runtime/engine.js';
-import { Ctx, IO, Layer, size } from '../layers/layer.js';
-import { LossSpec, emitLoss, lossPlan } from '../train/loss.js';
-import { Optimizer } from '../train/optimizers.js';
+import { Ctx, IO, Layer, OutputTap, outputSize, size } from '../layers/layer.js';
+import { OutputLoss, emitLoss, lossPlan } from '../train/loss.js';
+import type { Optimizer } from '../train/optimizers.js';
 import { fuseConvActivation } from '../compile/fuse.js';
+import { INPUT, UnitGraph, inputIndex, isInputRef } from './wiring.js';
+import { InputDtype, shapeKey } from './inputs.js';
+import { activationSlots } from './slots.js';
 
-/** prepare: one-time work after parameters are written (Layer.prepare, e.g. packing int8 weights). */
 /** grads[i] of a unit whose output is not f32 (int8): no gradient buffer */
 const NO_GRAD = -1;
-/** a unit's input that is the model input */
-export const INPUT = -1;
+export { INPUT };
+/** plans kept per session (least recently used dropped first) */
+const PLAN_CACHE = 64;
 
 export type Mode = 'predict' | 'eval' | 'train' | 'prepare';
 
 export interface SessionSpec {
-  /** compile units in a topological order; the last one is the model's output */
+  /** compile units in a topological order, at the capacity input shapes */
   units: Layer[];
-  /** per unit, the units it reads (INPUT: the model input); absent: a chain (each unit reads the one before) */
+  /** per unit, the units it reads (negative: model inputs); absent: a chain (each unit reads the one before) */
   inputs?: number[][];
+  /** the model's outputs (unit indices); absent: the last unit */
+  outputs?: number[];
+  /** per model input: dtype and per-sample shape at capacity; absent: one f32 input of inputShape */
+  modelInputs?: Array<{ dtype: InputDtype; shape: number[] }>;
+  inputShape?: number[];
+  /** other concrete input shapes to compile plans for (each within the capacity) and their unit graphs */
+  variants?: { shapes: number[][][]; graphAt: (shapes: number[][]) => UnitGraph };
   /** keep every unit's output readable after a run (calibration); otherwise sessions without an optimizer share activation memory */
   keepActivations?: boolean;
   /** false: no Conv2D + bias + ReLU fusion in the plans (tests compare against it) */
   fuse?: boolean;
-  inputShape: number[];
   maxBatch: number;
-  loss?: LossSpec;
+  losses?: OutputLoss[];
   optimizer?: Optimizer;
   seed: number;
 }
@@ -39,99 +50,133 @@ export interface SessionSpec {
 export class Session {
   readonly layout = new Layout();
   readonly bound: BoundLayout;
-  readonly x: Buf;
-  readonly target?: Buf;
-  readonly lossBuf: Buf;
+  /** per model input, its buffer (x: the first) */
+  readonly xs: Buf[] = [];
+  /** per loss (spec.losses order), its target buffer (target: the first) and loss buffer */
+  readonly targets: Buf[] = [];
+  readonly lossBufs: Buf[] = [];
   readonly outputs: Buf[] = [];
   readonly grads: Buf[] = [];
-  /** per unit, the units it reads (INPUT for the model input) */
+  /** per unit, the units it reads (negative: model inputs) */
   readonly inputs: number[][];
+  /** the model's outputs: unit indices */
+  readonly outputUnits: number[];
+  readonly modelInputs: Array<{ dtype: InputDtype; shape: number[] }>;
   private readonly plans = new Map<string, LoadedPlan>();
+  private readonly graphs = new Map<string, UnitGraph>();
+  private readonly known = new Set<string>();
   private scratch: Buf;
   private rng: Buf;
   /** Ctx.constant buffers and their contents, written when the layout is placed */
-  private readonly constants: Array<[Buf, ArrayBuffer]> = [];
+  private readonly constants = new Map<Buf, ArrayBuffer>();
 
   constructor(readonly engine: Engine, readonly spec: SessionSpec) {
-    const L = this.layout, B = spec.maxBatch;
-    this.x = L.add('input', 'f32', B * size(spec.inputShape));
-    this.lossBuf = L.add('loss', 'f32', 1);
+    const L = this.layout, B = spec.maxBatch, n = spec.units.length;
+    this.modelInputs = spec.modelInputs ?? [{ dtype: 'f32', shape: spec.inputShape! }];
+    this.modelInputs.forEach((m, k) => this.xs.push(L.add(k ? `input:${k}` : 'input', m.dtype, B * size(m.shape))));
     this.scratch = L.add('gemm.scratch', 'f32', 4);
     this.rng = L.add('rng.state', 'x32', 4);
     for (const u of spec.units) for (const p of u.params) {
-      const n = size(p.shape), dtype = p.dtype ?? 'f32';
-      L.add(`${u.name}.${p.name}`, dtype, n);
+      const count = size(p.shape), dtype = p.dtype ?? 'f32';
+      L.add(`${u.name}.${p.name}`, dtype, count);
       // (gradients only where a train plan can run: with an optimizer)
-      if (spec.optimizer && u.trainable && p.trainable && dtype === 'f32') L.add(`grad:${u.name}.${p.name}`, 'f32', n);
+      if (spec.optimizer && u.trainable && p.trainable && dtype === 'f32') L.add(`grad:${u.name}.${p.name}`, 'f32', count);
     }
     this.inputs = spec.inputs ?? spec.units.map((_, i) => [i - 1]);
-    const slots = spec.optimizer || spec.keepActivations ? undefined : this.activationSlots();
+    this.outputUnits = spec.outputs ?? [n - 1];
+    const capacity = { units: spec.units, inputs: this.inputs, outputs: this.outputUnits };
+    const slots = spec.optimizer || spec.keepActivations ? undefined : activationSlots(L, capacity, B, this.lossReads(capacity));
     spec.units.forEach((u, i) => {
       const src = this.inputs[i][0];
-      const out = u.aliasesInput ? this.src(src) : slots ? slots[i] : L.add(`act:${i}:${u.name}`, u.outputDtype, B * size(u.outputShape));
+      let out: Buf, grad: Buf;
+      const wantGrad = spec.optimizer !== undefined;
+      if (u instanceof OutputTap) {   // a view of the main unit's region k (its gradient likewise)
+        const off = 4 * B * regionOffset(spec.units[src], u.k), count = B * size(u.outputShape);
+        out = L.view(`act:${i}:${u.name}`, this.outputs[src], off, 'f32', count);
+        grad = this.grads[src] === NO_GRAD ? NO_GRAD : L.view(`dact:${i}:${u.name}`, this.grads[src], off, 'f32', count);
+      } else {
+        out = u.aliasesInput ? this.src(src) : slots ? slots[i] : L.add(`act:${i}:${u.name}`, u.outputDtype, B * outputSize(u));
+        // no gradient buffers without an optimizer (inference and evaluation sessions), nor for int8 activations
+        grad = !wantGrad || L.get(out).dtype !== 'f32' ? NO_GRAD : u.aliasesInput && !isInputRef(src) ? this.grads[src] : L.add(`dact:${i}:${u.name}`, 'f32', B * outputSize(u));
+      }
       this.outputs.push(out);
-      // no gradient buffers without an optimizer (inference and evaluation sessions), nor for int8
-      // activations (int8 layers are inference-only): NO_GRAD
-      const grad = spec.optimizer !== undefined && L.get(out).dtype === 'f32';
-      this.grads.push(!grad ? NO_GRAD : u.aliasesInput && src !== INPUT ? this.grads[src] : L.add(`dact:${i}:${u.name}`, 'f32', B * size(u.outputShape)));
+      this.grads.push(grad);
     });
-    if (spec.loss) this.target = L.add('target', spec.loss.targetDtype, B * spec.loss.targetPerSample);
+    for (const [k, l] of (spec.losses ?? []).entries()) {
+      this.targets.push(L.add(k ? `target:${k}` : 'target', l.spec.targetDtype, B * l.spec.targetPerSample));
+      this.lossBufs.push(L.add(k ? `loss:${k}` : 'loss', 'f32', 1));
+    }
     spec.optimizer?.declare(this);
     // Emit every plan shape once at the largest batch so all buffers exist before placement.
-    const modes: Mode[] = spec.loss ? (spec.optimizer ? ['predict', 'eval', 'train'] : ['predict', 'eval']) : ['predict'];
-    if (spec.units.some((u) => u.prepare)) modes.push('prepare');
-    const drafts = modes.map((m) => [m, this.build(m, B)] as const);
+    const drafts: Array<[string, Plan]> = [];
+    const keys = [this.capacityShapes(), ...(spec.variants?.shapes ?? [])];
+    for (const shapes of keys) {
+      const key = this.keyOf(shapes);
+      if (this.known.has(key)) continue;
+      this.known.add(key);
+      for (const m of this.modes()) drafts.push([this.planKey(m, B, key), this.build(m, B, this.graphOf(shapes))]);
+    }
+    if (spec.units.some((u) => u.prepare)) drafts.push([`prepare:${B}`, this.build('prepare', B, capacity)]);
     this.bound = new BoundLayout(engine, L);
     (engine.kernels.rng_seed)(this.bound.ptr(this.rng), spec.seed >>> 0);
     for (const [b, data] of this.constants) this.bound.u8(b).set(new Uint8Array(data));
-    for (const [m, plan] of drafts) this.plans.set(`${m}:${B}`, this.bound.load(plan));
+    for (const [k, plan] of drafts) this.plans.set(k, this.bound.load(plan));
   }
 
-  /** True when units' outputs share memory (an inference session): only the model output is readable after a run. */
+  get x(): Buf { return this.xs[0]; }
+  get target(): Buf | undefined { return this.targets[0]; }
+  get lossBuf(): Buf { return this.lossBufs[0]; }
+  get units(): Layer[] { return this.spec.units; }
+
+  /** True when units' outputs share memory (an inference session): only the model outputs are readable after a run. */
   get sharesActivations(): boolean { return !this.spec.optimizer && !this.spec.keepActivations; }
 
+  /** The capacity's per-sample input shapes. */
+  capacityShapes(): number[][] { return this.modelInputs.map((m) => m.shape); }
+
   /**
-   * Output buffers for an inference session, shared by liveness: a unit's output takes a free buffer
-   * (smallest that fits, else the largest grown, else a new one) and its buffer is freed after its
-   * last reader runs (readers through aliasing units count). Outputs never share with the unit's own
-   * inputs; the last unit's output and the one a fused loss reads live to the end.
+   * True when plans for these input shapes can run in this session's buffers: shapes it was made
+   * for, or others whose plans fit (compiled now and cached).
    */
-  private activationSlots(): Buf[] {
-    const { units, maxBatch: B } = this.spec, L = this.layout, n = units.length;
-    const owner: number[] = [], lastUse: number[] = [];
-    units.forEach((u, i) => {
-      const src = this.inputs[i][0];
-      owner[i] = u.aliasesInput ? (src === INPUT ? INPUT : owner[src]) : i;
-      lastUse[i] = i;
-      for (const j of this.inputs[i]) if (j !== INPUT && owner[j] !== INPUT) lastUse[owner[j]] = Math.max(lastUse[owner[j]], i);
-    });
-    for (const j of [n - 1, this.inputs[n - 1][0]]) if (j !== INPUT && owner[j] !== INPUT) lastUse[owner[j]] = Infinity;
-    const free: Buf[] = [], out: Buf[] = [], freedAt = new Map<number, Buf[]>();
-    let made = 0;
-    units.forEach((u, i) => {
-      if (owner[i] === i) {
-        const need = B * size(u.outputShape), same = free.filter((b) => L.get(b).dtype === u.outputDtype);
-        const fit = same.filter((b) => L.get(b).count >= need).sort((a, b) => L.get(a).count - L.get(b).count)[0]
-          ?? same.sort((a, b) => L.get(b).count - L.get(a).count)[0];
-        if (fit === undefined) out[i] = L.add(`act:${made++}`, u.outputDtype, need);
-        else { out[i] = fit; free.splice(free.indexOf(fit), 1); L.grow(fit, need); }
-        if (lastUse[i] !== Infinity) freedAt.set(lastUse[i], [...(freedAt.get(lastUse[i]) ?? []), out[i]]);
-      }
-      free.push(...(freedAt.get(i) ?? []));   // after this unit's output is placed: never its own input
-    });
-    return out;
+  supports(shapes: number[][]): boolean {
+    const key = this.keyOf(shapes);
+    if (this.known.has(key)) return true;
+    if (shapes.some((s, k) => s.length !== this.modelInputs[k].shape.length || s.some((d, i) => d > this.modelInputs[k].shape[i]))) return false;
+    try {
+      for (const m of this.modes()) this.plan(m, this.spec.maxBatch, shapes);
+    } catch (e) {
+      if (e instanceof AxonError && (e.code === 'PLAN_INVALID' || e.code === 'OUT_OF_BOUNDS')) return false;   // (a buffer it would need is missing or too small)
+      throw e;
+    }
+    this.known.add(key);
+    return true;
   }
 
-  /** The loaded plan for a mode and batch size (compiled on first use). */
-  plan(mode: Mode, batch: number): LoadedPlan {
+  /** Every concrete shape key this session holds plans for. */
+  get knownShapes(): string[] { return [...this.known]; }
+
+  /** The unit graph of these input shapes (the capacity's: the spec's). */
+  graphOf(shapes: number[][] = this.capacityShapes()): UnitGraph {
+    const key = this.keyOf(shapes);
+    if (key === this.keyOf(this.capacityShapes()) || !this.spec.variants) return { units: this.spec.units, inputs: this.inputs, outputs: this.outputUnits };
+    let g = this.graphs.get(key);
+    if (!g) this.graphs.set(key, (g = this.spec.variants.graphAt(shapes)));
+    return g;
+  }
+
+  /** The loaded plan for a mode, batch size and input shapes (default: the capacity's), compiled on first use. */
+  plan(mode: Mode, batch: number, shapes?: number[][]): LoadedPlan {
     if (batch > this.spec.maxBatch) throw new AxonError('BAD_SHAPE', `batch ${batch} exceeds the session's ${this.spec.maxBatch}`);
-    const key = `${mode}:${batch}`;
+    const key = this.planKey(mode, batch, this.keyOf(shapes ?? this.capacityShapes()));
     let p = this.plans.get(key);
-    if (!p) { p = this.bound.load(this.build(mode, batch)); this.plans.set(key, p); }
+    if (p) { this.plans.delete(key); this.plans.set(key, p); return p; }   // (most recently used last)
+    p = this.bound.load(this.build(mode, batch, this.graphOf(shapes)));
+    this.plans.set(key, p);
+    for (const k of this.plans.keys()) { if (this.plans.size <= PLAN_CACHE) break; if (!k.startsWith('prepare:')) this.plans.delete(k); }
     return p;
   }
 
-  run(mode: Mode, batch: number): void { this.bound.run(this.plan(mode, batch)); }
+  run(mode: Mode, batch: number, shapes?: number[][]): void { this.bound.run(this.plan(mode, batch, shapes)); }
 
   /** Runs the prepare plan (if any unit has one); call after writing parameters. */
   prepare(): void {
@@ -139,82 +184,88 @@ export class Session {
     if (p) this.bound.run(p);
   }
 
+  /** The weighted total of the last run's losses (each loss buffer holds weight · loss). */
+  lossValue(): number { return this.lossBufs.reduce((s, b) => s + this.bound.f32(b)[0], 0); }
+
   buf(name: string): Buf {
     const b = this.layout.byName(name);
     if (!b) throw new AxonError('BAD_ARGUMENT', `no buffer "${name}"`);
     return b.id;
   }
 
-  /** Output buffer of the last unit (what predict returns). */
-  get output(): Buf { return this.outputs[this.outputs.length - 1]; }
+  /** Output buffer of the first model output (what a single-output predict returns). */
+  get output(): Buf { return this.outputs[this.outputUnits[0]]; }
 
-  private build(mode: Mode, B: number): Plan {
+  private modes(): Mode[] { return this.spec.losses?.length ? (this.spec.optimizer ? ['predict', 'eval', 'train'] : ['predict', 'eval']) : ['predict']; }
+  private keyOf(shapes: number[][]): string { return shapeKey(shapes); }
+  private planKey(mode: Mode, B: number, key: string): string { return key === this.keyOf(this.capacityShapes()) ? `${mode}:${B}` : `${mode}:${B}:${key}`; }
+
+  /** Per loss: the unit whose output it reads and whether it skips the output unit (a fused final softmax / sigmoid). */
+  lossReads(g: UnitGraph): Array<{ pred: number; skip?: number }> {
+    return (this.spec.losses ?? []).map((l) => {
+      const o = g.outputs[l.output], fused = lossPlan(l.spec, g.units[o]);
+      if (!fused.skipLast) return { pred: o };
+      if (g.inputs.some((ins) => ins.includes(o))) throw new AxonError('BAD_CONFIG', `output "${l.name}" ends in a ${g.units[o].type} that other layers read; its ${l.spec.name} loss fuses it, so give the loss the logits (fromLogits) or read the layer before it`);
+      return { pred: g.inputs[o][0], skip: o };
+    });
+  }
+
+  private build(mode: Mode, B: number, g: UnitGraph): Plan {
     const plan = new Plan(this.layout, `${mode}:${B}`);
-    const { units } = this.spec;
+    const { units, inputs } = g;
     if (mode === 'prepare') {
       for (const u of units) u.prepare?.(this.ctx(plan, u, B, false));
       return plan;
     }
     const training = mode === 'train';
-    const fused = this.spec.loss && mode !== 'predict' ? lossPlan(this.spec.loss, units) : undefined;
-    const last = fused?.skipLast ? units.length - 1 : units.length;
-    const pred = this.predUnit(fused?.skipLast ?? false);
+    const losses = mode === 'predict' ? [] : this.spec.losses ?? [];
+    const reads = mode === 'predict' ? [] : this.lossReads(g);
+    const skip = new Set(reads.flatMap((r) => (r.skip === undefined ? [] : [r.skip])));
     // a unit's input gradient is needed when the unit feeding it has trainable parameters upstream
     const upstream: boolean[] = [];
-    units.forEach((u, i) => { upstream[i] = (u.trainable && u.params.some((p) => p.trainable)) || this.inputs[i].some((j) => j !== INPUT && upstream[j]); });
-    const needDx = (j: number) => j !== INPUT && upstream[j] && this.grads[j] !== NO_GRAD;
+    units.forEach((u, i) => { upstream[i] = (u.trainable && u.params.some((p) => p.trainable)) || inputs[i].some((j) => !isInputRef(j) && upstream[j]); });
+    const needDx = (j: number) => !isInputRef(j) && upstream[j] && this.grads[j] !== NO_GRAD;
     if (training) {
-      for (const g of this.layout.buffers) if (g.name.startsWith('grad:')) plan.emit('fill', { y: g.id, v: 0, n: g.count });
+      for (const b of this.layout.buffers) if (b.name.startsWith('grad:')) plan.emit('fill', { y: b.id, v: 0, n: b.count });
       const zeroed = new Set<number>();
       const zero = (j: number) => {
-        if (j === INPUT || this.grads[j] === NO_GRAD || zeroed.has(this.grads[j])) return;
+        if (!isInputRef(j) && units[j] instanceof OutputTap) j = inputs[j][0];   // (a tap's gradient is a region of its layer's)
+        if (isInputRef(j) || this.grads[j] === NO_GRAD || zeroed.has(this.grads[j])) return;
         zeroed.add(this.grads[j]);
-        plan.emit('fill', { y: this.grads[j], v: 0, n: B * size(units[j].outputShape) });
+        plan.emit('fill', { y: this.grads[j], v: 0, n: B * outputSize(units[j]) });
       };
-      zero(pred);
-      for (let i = 0; i < last; i++) for (const j of this.inputs[i]) if (needDx(j)) zero(j);
+      for (const r of reads) zero(r.pred);
+      units.forEach((_, i) => { if (!skip.has(i)) for (const j of inputs[i]) if (needDx(j)) zero(j); });
     }
-    for (let i = 0; i < last; i++) units[i].forward(this.ctx(plan, units[i], B, training), this.io(i, training, needDx));
-    if (fused) {
-      const dpred = training && pred !== INPUT ? this.grads[pred] : undefined;
-      emitLoss(plan, this.spec.loss!, { pred: this.src(pred), dpred, target: this.target!, loss: this.lossBuf, batch: B, fused });
-    }
-    if (!training) return this.fuse(mode, plan);
-    for (let i = last - 1; i >= 0; i--) units[i].backward(this.ctx(plan, units[i], B, true), this.io(i, true, needDx));
-    this.spec.optimizer!.emit(plan, this);
-    return this.fuse(mode, plan);
+    units.forEach((u, i) => { if (!skip.has(i)) u.forward(this.ctx(plan, u, B, training), this.io(g, i, training, needDx)); });
+    losses.forEach((l, k) => {
+      const { pred } = reads[k], per = size(units[g.outputs[l.output]].outputShape);
+      if (per !== l.spec.outputs) throw new AxonError('BAD_SHAPE', `output "${l.name}" has ${per} values per sample at these input shapes, but its ${l.spec.name} loss was compiled for ${l.spec.outputs}; a loss needs an output whose size does not depend on an open axis`);
+      const dpred = training && !isInputRef(pred) ? this.grads[pred] : undefined;
+      emitLoss(plan, l.spec, { pred: this.src(pred), dpred, target: this.targets[k], loss: this.lossBufs[k], batch: B, fused: lossPlan(l.spec, units[g.outputs[l.output]]), weight: l.weight });
+    });
+    if (!training) return this.fuse(mode, plan, g);
+    for (let i = units.length - 1; i >= 0; i--) if (!skip.has(i)) units[i].backward(this.ctx(plan, units[i], B, true), this.io(g, i, true, needDx));
+    this.spec.optimizer!.emit(plan);
+    return this.fuse(mode, plan, g);
   }
 
   /** Conv2D + bias + ReLU peepholes (src/compile/fuse.ts): in training plans and inference sessions' predict plans. */
-  private fuse(mode: Mode, plan: Plan): Plan {
-    if (this.spec.fuse !== false && (mode === 'train' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, this.readOnlyByNext());
+  private fuse(mode: Mode, plan: Plan, g: UnitGraph): Plan {
+    if (this.spec.fuse !== false && (mode === 'train' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, readOnlyByNext(g));
     return plan;
   }
 
-  /**
-   * Names of the units whose output is read by exactly one unit, the next, which writes its own
-   * output (not an alias). By unit, not by buffer: an inference session's units share buffers.
-   */
-  private readOnlyByNext(): Set<string> {
-    const { units } = this.spec, readers = units.map(() => [] as number[]);
-    this.inputs.forEach((js, i) => js.forEach((j) => { if (j !== INPUT) readers[j].push(i); }));
-    const next = (i: number) => readers[i].length === 1 && readers[i][0] === i + 1 && !units[i + 1].aliasesInput;
-    return new Set(units.filter((u, i) => next(i) && !u.aliasesInput).map((u) => u.name));
-  }
+  /** The buffer a unit index stands for: a unit's output, or a model input. */
+  src(j: number): Buf { return isInputRef(j) ? this.xs[inputIndex(j)] : this.outputs[j]; }
 
-  /** The buffer a unit index stands for: a unit's output, or the model input. */
-  src(j: number): Buf { return j === INPUT ? this.x : this.outputs[j]; }
-
-  /** The unit whose output the loss reads: the last, or the one feeding a final activation the loss fuses. */
-  predUnit(skipLast: boolean): number {
-    const n = this.spec.units.length;
-    return skipLast ? this.inputs[n - 1][0] : n - 1;
-  }
-
-  private io(i: number, training: boolean, needDx: (j: number) => boolean): IO {
-    const xs = this.inputs[i].map((j) => this.src(j));
-    const dxs = this.inputs[i].map((j) => (training && needDx(j) ? this.grads[j] : undefined));
-    return { x: xs[0], y: this.outputs[i], dy: training && this.grads[i] !== NO_GRAD ? this.grads[i] : undefined, dx: dxs[0], xs, dxs };
+  private io(g: UnitGraph, i: number, training: boolean, needDx: (j: number) => boolean): IO {
+    const xs = g.inputs[i].map((j) => this.src(j));
+    const dxs = g.inputs[i].map((j) => (training && needDx(j) ? this.grads[j] : undefined));
+    const dy = training && this.grads[i] !== NO_GRAD ? this.grads[i] : undefined;
+    const extra = g.units[i].extraOutputs.map((_, k) => i + 1 + k);   // (its taps follow it)
+    return { x: xs[0], y: this.outputs[i], dy, dx: dxs[0], xs, dxs,
+      ys: [this.outputs[i], ...extra.map((t) => this.outputs[t])], dys: [dy, ...extra.map((t) => (dy === undefined ? undefined : this.grads[t]))] };
   }
 
   private ctx(plan: Plan, u: Layer, batch: number, training: boolean): Ctx {
@@ -231,12 +282,41 @@ export class Session {
       scratch: (floats) => { L.finalized || L.grow(this.scratch, floats); return this.scratch; },
       rngState: () => this.rng,
       constant: (key, dtype, data) => {
-        const name = `const:${u.name}:${key}`, have = L.byName(name);
-        if (have) return have.id;
-        const b = L.add(name, dtype, data.byteLength / DTYPE_BYTES[dtype]);
-        this.constants.push([b, data]);
+        // (the same key at other input shapes may hold other contents: those get a buffer of their own)
+        for (let k = 0; ; k++) {
+          const name = `const:${u.name}:${key}${k ? `#${k}` : ''}`, have = L.byName(name);
+          if (!have) break;
+          if (sameBytes(this.constants.get(have.id)!, data)) return have.id;
+        }
+        let k = 0;
+        while (L.byName(`const:${u.name}:${key}${k ? `#${k}` : ''}`)) k++;
+        const b = L.add(`const:${u.name}:${key}${k ? `#${k}` : ''}`, dtype, data.byteLength / DTYPE_BYTES[dtype]);
+        this.constants.set(b, data);
         return b;
       },
     };
   }
+}
+
+/** Floats from the start of a unit's output buffer (per sample, times the batch) to its output region k. */
+function regionOffset(u: Layer, k: number): number {
+  return size(u.outputShape) + u.extraOutputs.slice(0, k - 1).reduce((s, o) => s + size(o), 0);
+}
+
+const sameBytes = (a: ArrayBuffer, b: ArrayBuffer): boolean => {
+  if (a.byteLength !== b.byteLength) return false;
+  const x = new Uint8Array(a), y = new Uint8Array(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+};
+
+/**
+ * Names of the units whose output is read by exactly one unit, the next, which writes its own
+ * output (not an alias), and is no model output. By unit, not by buffer: an inference session's units share buffers.
+ */
+function readOnlyByNext(g: UnitGraph): Set<string> {
+  const { units, inputs, outputs } = g, readers = units.map(() => [] as number[]);
+  inputs.forEach((js, i) => js.forEach((j) => { if (!isInputRef(j)) readers[j].push(i); }));
+  const next = (i: number) => readers[i].length === 1 && readers[i][0] === i + 1 && !units[i + 1].aliasesInput && !(units[i + 1] instanceof OutputTap) && !outputs.includes(i);
+  return new Set(units.filter((u, i) => next(i) && !u.aliasesInput).map((u) => u.name));
 }

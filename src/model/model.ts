@@ -1,44 +1,69 @@
-// Model: layers wired into a graph (a DAG with one input and one output) with Keras' API (add,
-// summary, compile, fit, evaluate, predict). Each layer reads the layers named in `inputs` (default:
-// the layer added before it), so a chain is the plain case and residual or concatenating blocks add
-// merge layers (Add, Concatenate). Layers are added in a topological order; the last one is the output.
+// Model: layers wired into a graph with Keras' API (add, summary, compile, fit, evaluate, predict).
+// A model has named, typed inputs (src/model/inputs.ts; one f32 "input" when built from an
+// inputShape) and one or more outputs (layers, or `layer:k` outputs of multi-output layers). Each
+// layer reads the refs named in `inputs` (default: the layer added before it), so a chain is the
+// plain case; layers are added in a topological order; by default the last one is the output.
 // Weights are created (seeded) when a layer is added; they move into wasm memory with the first
-// session and stay there; sessions are rebuilt, carrying all state, when a larger batch is needed.
-// Each session runs in its own wasm instance (Engine.spawn), so models never share an arena.
+// session and stay there; sessions are rebuilt, carrying all state, when a larger batch or input
+// shape is needed. Each session runs in its own wasm instance (Engine.spawn), so models never share an arena.
 import { AxonError } from '../errors.js';
 import { Engine } from '../runtime/engine.js';
 import { defaultEngine } from '../runtime/default.js';
 import { Rng } from '../runtime/rng.js';
 import { firstNonFinite } from '../runtime/finite.js';
 import { Tensor } from '../runtime/tensor.js';
-import { Layer, MergeLayer, ParamData, ParamDef, ParamDtype, size } from '../layers/layer.js';
+import { Layer, ParamData, ParamDef, ParamDtype, size } from '../layers/layer.js';
 import { initialize } from '../layers/init.js';
-import { INPUT, Session } from './compiler.js';
-import { LossSpec, lossSpec, lossPlan } from '../train/loss.js';
+import { Session } from './compiler.js';
+import { LossSpec, OutputLoss, compileLosses, lossPlan } from '../train/loss.js';
 import { Optimizer, OptimizerConfig, OptimizerName } from '../train/optimizers.js';
 import { MetricConfig, Metrics } from '../train/metrics.js';
-import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict } from '../train/trainer.js';
+import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict, PredictOptions, Targets } from '../train/trainer.js';
 import type { History } from '../train/callbacks.js';
 import { MODEL_INPUT, badLayerName, generatedName } from './names.js';
+import { InputSpec, Inputs, ModelInput, isOpen, normalizeInputs, probeShape, shapeKey } from './inputs.js';
+import { UnitGraph, Wiring, parseRef, unitGraph, unitGraphAt } from './wiring.js';
+import { summarize } from './summary.js';
 
-export interface ModelOptions { inputShape: number[]; seed?: number; name?: string; engine?: Engine }
+/** concrete input shapes a session keeps plans for when rebuilt (the most recent) */
+const MAX_SHAPES = 8;
+const parseShapeKey = (k: string): number[][] => k.split(',').map((s) => s.split('x').map(Number));
+const checkOutputs = (names: string[]): string[] => {
+  if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string') || new Set(names).size !== names.length)
+    throw new AxonError('BAD_CONFIG', `outputs must be a non-empty list of distinct layer names (or layer:k), got ${JSON.stringify(names)}`);
+  return [...names];
+};
+
+export interface ModelOptions {
+  /** a single f32 input named "input" of this per-sample shape (no batch axis); or give `inputs` */
+  inputShape?: number[];
+  /** named, typed inputs; a dimension may be open (null / -1) with an optional maxShape */
+  inputs?: InputSpec[];
+  /** the layers (or `layer:k` outputs) the model returns, in order; default: the last layer added */
+  outputs?: string[];
+  seed?: number; name?: string; engine?: Engine;
+}
 /** @deprecated use ModelOptions */
 export type SequentialOptions = ModelOptions;
 export { MODEL_INPUT };
+export type { InputSpec, Inputs };
 /** What a session is for (Model.session). */
 export type SessionUse = 'predict' | 'eval' | 'train';
 
 export interface AddOptions {
-  /** the layers this one reads (names or the layers themselves; MODEL_INPUT = the model input). Default: the layer added last. */
+  /** what this layer reads: model input names, layer names or `layer:k` outputs (or the layers themselves). Default: the layer added last (the first model input for the first layer). */
   inputs?: Array<string | Layer>;
   /** sees each declared parameter before anything is allocated for it (model loading checks them against the file) */
   checkParam?: (key: string, p: ParamDef) => void;
 }
-/** Compile units and their wiring (unit indices; INPUT = the model input). */
-export interface UnitGraph { units: Layer[]; inputs: number[][] }
+export type { UnitGraph };
+/** A loss on one output: by output name (several outputs), or one loss for a single-output model. */
+export type LossConfig = string | Record<string, string> | string[];
 export interface CompileOptions {
   optimizer: OptimizerConfig | OptimizerName;
-  loss: string;
+  loss: LossConfig;
+  /** per output (same keys or order as loss); default 1 */
+  lossWeights?: Record<string, number> | number[];
   metrics?: MetricConfig[];
   fromLogits?: boolean;
   reduction?: 'mean' | 'sum';
@@ -46,13 +71,15 @@ export interface CompileOptions {
 
 export class Model {
   readonly layers: Layer[] = [];
-  readonly inputShape: number[];
+  /** the declared inputs (normalized: open dimensions null) */
+  readonly inputs: ModelInput[];
   readonly seed: number;
   name: string;
   engine?: Engine;
   /** optimizer steps taken so far (Adam's bias correction continues across fit calls) */
   step = 0;
-  loss?: LossSpec;
+  /** the losses, one per output that has one (compile) */
+  losses: OutputLoss[] = [];
   optimizer?: Optimizer;
   metrics: MetricConfig[] = [];
   /** the options of the last compile(), saved with the model */
@@ -62,22 +89,39 @@ export class Model {
   private readonly lazy = new Map<string, () => ParamData>();
   private sess?: Session;
   private counters = new Map<string, number>();
-  /** layer name → the names of the layers it reads */
+  /** layer name → what it reads (model input names, layer names, `layer:k`) */
   private readonly wiring = new Map<string, string[]>();
+  private declaredOutputs?: string[];
+  private graphCache?: UnitGraph;
 
   constructor(opts: ModelOptions) {
-    if (!Array.isArray(opts.inputShape) || opts.inputShape.length === 0 || !opts.inputShape.every((d) => Number.isInteger(d) && d > 0))
-      throw new AxonError('BAD_SHAPE', `inputShape must be a non-empty list of positive integers (per sample, no batch axis), got ${JSON.stringify(opts.inputShape)}`);
-    this.inputShape = opts.inputShape;
+    if (opts.inputs !== undefined && opts.inputShape !== undefined) throw new AxonError('BAD_CONFIG', 'give inputShape (one input) or inputs (several), not both');
+    if (opts.inputs === undefined && (!Array.isArray(opts.inputShape) || opts.inputShape.length === 0 || !opts.inputShape.every((d) => Number.isInteger(d) && d > 0)))
+      throw new AxonError('BAD_SHAPE', `inputShape must be a non-empty list of positive integers (per sample, no batch axis), got ${JSON.stringify(opts.inputShape)}; for open dimensions or several inputs use inputs: [{ name, shape, dtype }]`);
+    this.inputs = normalizeInputs(opts.inputs ?? [{ name: MODEL_INPUT, shape: opts.inputShape! }]);
     this.seed = opts.seed ?? 42;
     this.name = opts.name ?? this.defaultName;
     this.engine = opts.engine;
     this.rng = new Rng(this.seed);
+    if (opts.outputs !== undefined) this.declaredOutputs = checkOutputs(opts.outputs);
   }
 
   protected get defaultName(): string { return 'model'; }
 
-  get outputShape(): number[] { return this.layers.length ? this.layers[this.layers.length - 1].outputShape : this.inputShape; }
+  /** The first input's per-sample shape (open dimensions at their maximum, or OPEN_PROBE): the single-input API. */
+  get inputShape(): number[] { return probeShape(this.inputs[0]); }
+  /** True when some input dimension is open (besides the batch). */
+  get hasOpenAxes(): boolean { return this.inputs.some(isOpen); }
+  /** What the model returns, in order: layer names or `layer:k`. */
+  get outputNames(): string[] { return this.declaredOutputs ?? (this.layers.length ? [this.layers[this.layers.length - 1].name] : []); }
+  /** Sets what the model returns (layer names or `layer:k`). */
+  setOutputs(names: string[]): void { this.declaredOutputs = checkOutputs(names); this.changed(); }
+  /** Per-sample shapes of the outputs, at the declared input shapes. */
+  get outputShapes(): number[][] { return this.outputNames.map((r) => this.shapeOfRef(r)); }
+  /** The first output's per-sample shape. */
+  get outputShape(): number[] { return this.layers.length ? this.outputShapes[0] : this.inputShape; }
+  /** The first output's loss (a single-output model's loss). */
+  get loss(): LossSpec | undefined { return this.losses[0]?.spec; }
 
   /**
    * Appends a layer reading `inputs` (default: the layer added last): builds it on their output
@@ -88,19 +132,16 @@ export class Model {
     if (!layer.name) layer.name = generatedName(layer, this.counters, (name) => this.layers.some((l) => l.name === name));
     const badName = badLayerName(layer.name);
     if (badName) throw new AxonError('BAD_CONFIG', badName);
-    if (this.layers.some((l) => l.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer named "${layer.name}" already exists`);
-    const inputs = (opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : MODEL_INPUT]).map((x) => (typeof x === 'string' ? x : x.name));
-    const shapes = inputs.map((n) => {
-      if (n === MODEL_INPUT) return this.inputShape;
-      const src = this.layers.find((l) => l.name === n);
-      if (!src) throw new AxonError('BAD_CONFIG', `${layer.name}: input "${n}" is not a layer of this model yet (add layers in order: a layer after the layers it reads; known: ${[MODEL_INPUT, ...this.layers.map((l) => l.name)].join(', ')})`);
-      return src.outputShape;
+    if (this.layers.some((l) => l.name === layer.name) || this.inputs.some((m) => m.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer or input named "${layer.name}" already exists`);
+    const inputs = (opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : this.inputs[0].name]).map((x) => (typeof x === 'string' ? x : x.name));
+    const shapes = inputs.map((n) => this.shapeOfRef(n, layer.name));
+    inputs.forEach((n, k) => {
+      const m = this.inputs.find((i) => i.name === n);
+      const wants = layer.intInput(k);
+      if (m?.dtype === 'i32' && !wants) throw new AxonError('BAD_DTYPE', `${layer.name}: input "${n}" is i32 (ids or a mask), but a ${layer.type} layer reads f32 values there; read it with an embedding, or declare the input f32`);
+      if (m?.dtype !== 'i32' && wants) throw new AxonError('BAD_DTYPE', `${layer.name}: a ${layer.type} layer reads i32 ids as input ${k}, but "${n}" is ${m ? m.dtype : 'a layer output (f32)'}`);
     });
-    try {
-      if (layer instanceof MergeLayer) layer.buildMerge(shapes);
-      else if (shapes.length !== 1) throw new AxonError('BAD_CONFIG', `a ${layer.type} layer reads one input, got ${shapes.length} (${inputs.join(', ')}); use a merge layer (add, concatenate) to combine several`);
-      else layer.build(shapes[0]);
-    } catch (e) {
+    try { layer.buildAll(shapes); } catch (e) {
       if (e instanceof AxonError && !e.message.startsWith(layer.name)) throw new AxonError(e.code, `${layer.name}: ${e.message}`);
       throw e;
     }
@@ -113,68 +154,63 @@ export class Model {
       const rng = this.rng.fork();
       this.lazy.set(`${layer.name}.${p.name}`, () => { const w = new Float32Array(n); initialize(w, p.init, p.fans, rng); return w; });
     }
-    this.dropSession();   // (first: its weights are the layers' before this one)
+    this.changed();   // (first: its weights are the layers' before this one)
     this.layers.push(layer);
     this.wiring.set(layer.name, inputs);
     return this;
   }
 
-  /** The names of the layers a layer reads (MODEL_INPUT for the model input). */
+  /** What a layer reads (model input names, layer names or `layer:k`). */
   inputsOf(name: string): string[] {
     const w = this.wiring.get(name);
     if (!w) throw new AxonError('BAD_ARGUMENT', `no layer "${name}" in model "${this.name}"`);
     return [...w];
   }
 
-  /** True when each layer reads exactly the layer added before it (a Keras Sequential model). */
+  /** True when each layer reads exactly the layer added before it, from one input, to one output (a Keras Sequential model). */
   get isChain(): boolean {
-    return this.layers.every((l, i) => { const w = this.wiring.get(l.name)!; return w.length === 1 && w[0] === (i ? this.layers[i - 1].name : MODEL_INPUT); });
+    return this.inputs.length === 1 && this.declaredOutputs === undefined && this.layers.every((l, i) => { const w = this.wiring.get(l.name)!; return w.length === 1 && w[0] === (i ? this.layers[i - 1].name : this.inputs[0].name); });
   }
 
   /** Compile units: layers split into the pieces the plan runs. */
   units(): Layer[] { return this.unitGraph().units; }
 
-  /** Compile units with their wiring. Every layer but the last must feed another (one output). */
-  unitGraph(): UnitGraph {
-    const units: Layer[] = [], inputs: number[][] = [], lastUnit = new Map<string, number>([[MODEL_INPUT, INPUT]]);
-    const used = new Set<string>();
-    for (const l of this.layers) {
-      const w = this.wiring.get(l.name)!;
-      w.forEach((n) => used.add(n));
-      l.expand().forEach((u, k) => {
-        if (!u.inputShape.length) u.build(l.outputShape);
-        inputs.push(k === 0 ? w.map((n) => lastUnit.get(n)!) : [units.length - 1]);
-        units.push(u);
-      });
-      lastUnit.set(l.name, units.length - 1);
-    }
-    const dead = this.layers.slice(0, -1).filter((l) => !used.has(l.name));
-    if (dead.length) throw new AxonError('BAD_CONFIG', `model "${this.name}" has one output (its last layer, ${this.layers[this.layers.length - 1].name}), but ${dead.map((l) => l.name).join(', ')} feed${dead.length === 1 ? 's' : ''} no other layer; wire ${dead.length === 1 ? 'it' : 'them'} in or remove ${dead.length === 1 ? 'it' : 'them'}`);
-    return { units, inputs };
+  /** Compile units with their wiring, at the declared shapes. Every layer feeds another or is an output. */
+  unitGraph(): UnitGraph { return (this.graphCache ??= unitGraph(this.wiringOf(), this.name)); }
+
+  /** Compile units for concrete per-sample input shapes (the declared ones: unitGraph()). */
+  unitGraphAt(shapes: number[][]): UnitGraph {
+    if (shapeKey(shapes) === shapeKey(this.inputs.map(probeShape))) return this.unitGraph();
+    return unitGraphAt(this.wiringOf(), this.name, shapes);
+  }
+
+  private wiringOf(): Wiring { return { layers: this.layers, reads: this.wiring, inputNames: this.inputs.map((m) => m.name), outputs: this.outputNames }; }
+
+  /** A ref's per-sample shape at the declared input shapes. */
+  private shapeOfRef(ref: string, who = `model "${this.name}"`): number[] {
+    const k = this.inputs.findIndex((m) => m.name === ref);
+    if (k >= 0) return probeShape(this.inputs[k]);
+    const { name, k: out } = parseRef(ref);
+    const src = this.layers.find((l) => l.name === name);
+    if (!src) throw new AxonError('BAD_CONFIG', `${who}: input "${ref}" is not a layer of this model yet, nor a model input (add layers in order: a layer after the layers it reads; known: ${[...this.inputs.map((m) => m.name), ...this.layers.map((l) => l.name)].join(', ')})`);
+    if (out > src.extraOutputs.length) throw new AxonError('BAD_CONFIG', `${who}: "${ref}": layer ${name} has ${src.extraOutputs.length + 1} output${src.extraOutputs.length ? 's' : ''} (${name}:0${src.extraOutputs.map((_, i) => `, ${name}:${i + 1}`).join('')})`);
+    return out === 0 ? src.outputShape : src.extraOutputs[out - 1];
   }
 
   get paramCount(): number { return this.layers.reduce((s, l) => s + l.paramCount, 0); }
 
-  summary(): string {
-    const graph = !this.isChain;
-    const rows = [['Layer (type)', 'Output shape', 'Params', ...(graph ? ['Reads'] : [])],
-      ...this.layers.map((l) => [`${l.name} (${l.type})`, `[batch, ${l.outputShape.join(', ')}]`, String(l.paramCount), ...(graph ? [this.wiring.get(l.name)!.join(', ')] : [])])];
-    const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)) + 2);
-    const line = (r: string[]) => r.map((s, c) => s.padEnd(w[c])).join('');
-    const trainable = this.layers.filter((l) => l.trainable).reduce((s, l) => s + l.params.filter((p) => p.trainable).reduce((a, p) => a + size(p.shape), 0), 0);
-    const rule = '─'.repeat(w.reduce((a, b) => a + b, 0));
-    return [`Model: ${this.name}`, rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule,
-      `Total params: ${this.paramCount}`, `Trainable params: ${trainable}`, `Non-trainable params: ${this.paramCount - trainable}`].join('\n');
-  }
+  summary(): string { return summarize(this); }
 
   compile(opts: CompileOptions): this {
     if (!this.layers.length) throw new AxonError('BAD_CONFIG', 'add at least one layer before compile()');
     const carried = this.sess ? this.snapshot(false) : undefined;
-    this.loss = lossSpec(opts.loss, this.outputShape, { fromLogits: opts.fromLogits, reduction: opts.reduction });
-    const fused = lossPlan(this.loss, this.units());      // validates the loss against the last layer
+    const g = this.unitGraph();
+    const losses = compileLosses(opts.loss, opts.lossWeights, this.outputNames, this.outputShapes, { fromLogits: opts.fromLogits, reduction: opts.reduction });
+    // validates each loss against its output unit, and the metrics against each loss
+    for (const l of losses) new Metrics(opts.metrics ?? [], l.spec, lossPlan(l.spec, g.units[g.outputs[l.output]]));
+    this.losses = losses;
     this.optimizer = new Optimizer(opts.optimizer);
     this.metrics = opts.metrics ?? [];
-    new Metrics(this.metrics, this.loss, fused);           // validates the metrics against the loss
     this.step = 0;
     this.compileOptions = opts;
     this.dropSession(carried);
@@ -182,25 +218,35 @@ export class Model {
   }
 
   /**
-   * The session for batches up to `batch`, rebuilt (carrying weights and optimizer state) when needed.
-   * `keepActivations`: every unit's output stays readable after a run (a session without an
-   * optimizer otherwise shares activation memory between units). `use`: what the caller will run:
-   * 'train' (the default: the compiled loss and optimizer), 'eval' (the loss, no optimizer) or
-   * 'predict' (neither), so that a compiled model that only predicts or evaluates gets no training
-   * plans, gradients or optimizer state. A session that can do more is reused; a rebuilt one keeps
-   * what the old one could do.
+   * The session for batches up to `batch` and these per-sample input shapes (default: the declared
+   * ones), rebuilt (carrying weights and optimizer state) when needed. `keepActivations`: every
+   * unit's output stays readable after a run (a session without an optimizer otherwise shares
+   * activation memory between units). `use`: what the caller will run: 'train' (the default: the
+   * compiled losses and optimizer), 'eval' (the losses, no optimizer) or 'predict' (neither), so
+   * that a compiled model that only predicts or evaluates gets no training plans, gradients or
+   * optimizer state. A session that can do more is reused; a rebuilt one keeps what the old one
+   * could do, and the shapes it had plans for (the last MAX_SHAPES).
    */
-  async session(batch: number, opts: { keepActivations?: boolean; use?: SessionUse } = {}): Promise<Session> {
+  async session(batch: number, opts: { keepActivations?: boolean; use?: SessionUse; shapes?: number[][] } = {}): Promise<Session> {
     const rank = { predict: 0, eval: 1, train: 2 } as const;
-    const can = (o: { loss?: unknown; optimizer?: unknown }): SessionUse => (o.optimizer ? 'train' : o.loss ? 'eval' : 'predict');
+    const can = (o: { losses?: unknown[]; optimizer?: unknown }): SessionUse => (o.optimizer ? 'train' : o.losses?.length ? 'eval' : 'predict');
     const wanted = rank[opts.use ?? 'train'], has = this.sess ? rank[can(this.sess.spec)] : -1;
     const need = Math.min(wanted, rank[can(this)]);   // (an uncompiled model has no loss or optimizer to ask for)
-    if (this.sess && batch <= this.sess.spec.maxBatch && !(opts.keepActivations && this.sess.sharesActivations) && has >= need) return this.sess;
+    const shapes = opts.shapes ?? this.inputs.map(probeShape);
+    const old = this.sess;
+    if (old && batch <= old.spec.maxBatch && !(opts.keepActivations && old.sharesActivations) && has >= need && old.supports(shapes)) return old;
     const use = Math.max(wanted, has);
     const engine = await (this.engine ??= await defaultEngine()).spawn();
-    const carried = this.sess ? this.snapshot(true) : undefined;
-    const { units, inputs } = this.unitGraph();
-    this.sess = new Session(engine, { units, inputs, inputShape: this.inputShape, maxBatch: Math.max(batch, this.sess?.spec.maxBatch ?? 0), loss: use >= rank.eval ? this.loss : undefined, optimizer: use >= rank.train ? this.optimizer : undefined, seed: this.seed, keepActivations: opts.keepActivations });
+    const carried = old ? this.snapshot(true) : undefined;
+    // capacity: per dimension the largest of the shapes asked for, and of declared maxima
+    const keys = [...(old?.knownShapes ?? []).filter((k) => k !== shapeKey(shapes)).slice(-(MAX_SHAPES - 1)).map(parseShapeKey), shapes];
+    const capacity = this.inputs.map((m, k) => m.shape.map((d, i) => d ?? Math.max(m.max[i] ?? 0, ...keys.map((s) => s[k][i]))));
+    const g = this.unitGraphAt(capacity);
+    this.sess = new Session(engine, {
+      units: g.units, inputs: g.inputs, outputs: g.outputs, modelInputs: this.inputs.map((m, k) => ({ dtype: m.dtype, shape: capacity[k] })),
+      variants: { shapes: keys, graphAt: (s) => this.unitGraphAt(s) },
+      maxBatch: Math.max(batch, old?.spec.maxBatch ?? 0), losses: use >= rank.eval ? this.losses : undefined, optimizer: use >= rank.train ? this.optimizer : undefined, seed: this.seed, keepActivations: opts.keepActivations || (old?.spec.keepActivations ?? false),
+    });
     this.materialize();
     for (const [k, v] of carried ?? this.pending) this.view(k).set(v);
     this.pending.clear();
@@ -248,9 +294,15 @@ export class Model {
     this.sess?.prepare();
   }
 
-  fit(x: Tensor, y: Tensor, opts: FitOptions = {}): Promise<History> { return fit(this, x, y, opts); }
-  evaluate(x: Tensor, y: Tensor, opts: EvaluateOptions = {}): Promise<EvalResult> { return evaluate(this, x, y, opts); }
-  predict(x: Tensor, opts: { batchSize?: number } = {}): Promise<Tensor> { return predict(this, x, opts); }
+  /** Trains on x (a Tensor, a list or a { input: Tensor } map) and y (likewise, by output name). */
+  fit(x: Inputs, y: Targets, opts: FitOptions = {}): Promise<History> { return fit(this, x, y, opts); }
+  evaluate(x: Inputs, y: Targets, opts: EvaluateOptions = {}): Promise<EvalResult> { return evaluate(this, x, y, opts); }
+  /** Outputs for x: a Tensor for a single-output model given a Tensor; a list for a list; a { output: Tensor } map for a map or several outputs. */
+  predict(x: Tensor, opts?: PredictOptions): Promise<Tensor>;
+  predict(x: Tensor[], opts?: PredictOptions): Promise<Tensor[]>;
+  predict(x: Record<string, Tensor>, opts?: PredictOptions): Promise<Record<string, Tensor>>;
+  predict(x: Inputs, opts?: PredictOptions): Promise<Tensor | Tensor[] | Record<string, Tensor>>;
+  predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor | Tensor[] | Record<string, Tensor>> { return predict(this, x, opts); }
 
   /** Runs the initializers of parameters nobody has set yet. */
   private materialize(): void {
@@ -273,6 +325,9 @@ export class Model {
     if (withState && this.optimizer && this.sess?.spec.optimizer === this.optimizer) for (const k of this.optimizer.stateBuffers()) out.set(k, this.view(k).slice());
     return out;
   }
+
+  /** The graph changed (a layer added, other outputs): drop the cached unit graph and the session. */
+  private changed(): void { this.graphCache = undefined; this.dropSession(); }
 
   private dropSession(carried?: Map<string, ParamData>): void {
     if (!this.sess) return;

@@ -10,13 +10,19 @@ import { BatchNormalization } from '../layers/norm.js';
 import type { Engine } from '../runtime/engine.js';
 import { Model, CompileOptions, MODEL_INPUT } from './model.js';
 import { Sequential } from './sequential.js';
+import { InputSpec, inputSpec } from './inputs.js';
 
 export interface ModelGraph {
   /** 'sequential': each layer reads the one before; 'graph': layers list the layers they read in `inputs` */
   kind: 'sequential' | 'graph';
   name: string;
   seed: number;
-  inputShape: number[];
+  /** a single f32 input named "input" (files of every version) */
+  inputShape?: number[];
+  /** named, typed inputs with open dimensions (instead of inputShape) */
+  inputs?: InputSpec[];
+  /** what the model returns, when not its last layer (layer names or `layer:k`) */
+  outputs?: string[];
   layers: Array<{ type: string; name: string; trainable: boolean; config: Record<string, unknown>; inputs?: string[] }>;
   compile?: CompileOptions;
   /** extra JSON the application keeps with the model (e.g. the input normalization) */
@@ -24,9 +30,11 @@ export interface ModelGraph {
 }
 
 export function modelGraph(m: Model, compile?: CompileOptions, extra?: Record<string, unknown>): ModelGraph {
-  const chain = m.isChain;
+  const chain = m.isChain, plain = m.inputs.length === 1 && m.inputs[0].name === MODEL_INPUT && m.inputs[0].dtype === 'f32' && !m.hasOpenAxes;
+  const last = m.layers.length ? m.layers[m.layers.length - 1].name : undefined;
   return {
-    kind: chain ? 'sequential' : 'graph', name: m.name, seed: m.seed, inputShape: m.inputShape,
+    kind: chain ? 'sequential' : 'graph', name: m.name, seed: m.seed, ...(plain ? { inputShape: m.inputShape } : { inputs: m.inputs.map(inputSpec) }),
+    ...(m.outputNames.length === 1 && m.outputNames[0] === last ? {} : { outputs: m.outputNames }),
     layers: m.layers.map((l) => ({ type: l.type, name: l.name, trainable: l.trainable, config: l.config(), ...(chain ? {} : { inputs: m.inputsOf(l.name) }) })),
     ...(compile ? { compile } : {}), ...(extra ? { extra } : {}),
   };
@@ -63,7 +71,8 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   const g = file.graph as unknown as ModelGraph;
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${name}: ${msg}`); };
   if (g.kind !== 'sequential' && g.kind !== 'graph') bad(`graph kind ${JSON.stringify(g.kind)} is not supported by this loader (expected "sequential" or "graph")`);
-  if (!Array.isArray(g.inputShape) || !Array.isArray(g.layers)) bad('graph has no inputShape or layers');
+  if (!(Array.isArray(g.inputShape) || Array.isArray(g.inputs)) || !Array.isArray(g.layers)) bad('graph has no inputShape (or inputs) or layers');
+  if (g.outputs !== undefined && g.kind !== 'graph') bad('only a graph model lists outputs');
   // each parameter against its tensor, before the model allocates anything for it
   const check = (key: string, p: ParamDef) => {
     const t = file.tensors.get(key);
@@ -75,7 +84,7 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   };
   let model: Model;
   try {
-    const opts = { inputShape: g.inputShape, seed: g.seed, name: g.name, engine };
+    const opts = { ...(g.inputs ? { inputs: g.inputs } : { inputShape: g.inputShape }), seed: g.seed, name: g.name, engine };
     model = g.kind === 'graph' ? new Model(opts) : new Sequential(opts);
     for (const l of g.layers) {
       if (g.kind === 'graph' && !(Array.isArray(l.inputs) && l.inputs.length > 0 && l.inputs.every((n) => typeof n === 'string')))
@@ -86,7 +95,8 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
       if (legacyAffine(layer)) layer.fixed = true;
       model.add(layer, { checkParam: check, inputs: g.kind === 'graph' ? l.inputs : undefined });
     }
-    model.unitGraph();   // every layer but the last feeds another (else the file fails here, not at its first predict)
+    if (g.outputs !== undefined) model.setOutputs(g.outputs);
+    model.unitGraph();   // every layer feeds another or is an output (else the file fails here, not at its first predict)
   } catch (e) {
     if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE') bad(`the graph does not describe a valid model: ${e.message}`);
     throw e;

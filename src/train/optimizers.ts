@@ -6,7 +6,9 @@
 import { AxonError } from '../errors.js';
 import { Plan, Buf } from '../compile/plan.js';
 import { HP_WORDS } from '../ops.js';
-import type { Session } from '../model/compiler.js';
+import type { Layout } from '../compile/plan.js';
+import type { BoundLayout } from '../runtime/bound.js';
+import type { Layer } from '../layers/layer.js';
 import { makeSchedule, Schedule, ScheduleConfig } from './schedules.js';
 import { size } from '../layers/layer.js';
 
@@ -29,6 +31,9 @@ export interface OptimizerConfig {
 }
 
 interface ParamSlot { name: string; w: Buf; g: Buf; state: Buf[]; hp: Buf; l1: number; l2: number; n: number }
+
+/** What the optimizer needs of a session: its buffer table and units (the compiler's Session is one). */
+export interface ParamTable { readonly layout: Layout; readonly units: Layer[]; buf(name: string): number }
 
 export class Optimizer {
   readonly cfg: Required<Pick<OptimizerConfig, 'type' | 'lr' | 'eps' | 'weightDecay'>> & OptimizerConfig;
@@ -80,10 +85,10 @@ export class Optimizer {
   }
 
   /** Declares state and hyperparameter buffers for every trainable parameter of the session. */
-  declare(s: Session): void {
+  declare(s: ParamTable): void {
     this.slots = [];
     const L = s.layout;
-    for (const u of s.spec.units) {
+    for (const u of s.units) {
       if (!u.trainable) continue;
       for (const p of u.params) {
         if (!p.trainable) continue;
@@ -98,7 +103,7 @@ export class Optimizer {
   }
 
   /** Regularizer terms, gradient checks, clipping, then every update. */
-  emit(plan: Plan, _s: Session): void {
+  emit(plan: Plan): void {
     for (const p of this.slots) if (p.l2 > 0) plan.emit('axpy', { y: p.g, x: p.w, a: 2 * p.l2, n: p.n }, `${p.name} l2`);
     for (const p of this.slots) plan.emit('check_finite', { x: p.g, n: p.n }, `${p.name} gradient`);
     if (this.cfg.clipValue !== undefined) for (const p of this.slots) plan.emit('clip_value', { g: p.g, c: this.cfg.clipValue, n: p.n });
@@ -117,7 +122,7 @@ export class Optimizer {
   }
 
   /** Writes the hyperparameter blocks for optimizer step t (1-based) at learning rate lr. */
-  writeStep(s: Session, t: number, lr: number): void {
+  writeStep(s: { readonly bound: BoundLayout }, t: number, lr: number): void {
     const c = this.cfg;
     for (const p of this.slots) {
       const hp = s.bound.f32(p.hp);

@@ -5,12 +5,12 @@ import { AxonError } from '../errors.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
 import { firstNonFinite } from '../runtime/finite.js';
-import { size } from '../layers/layer.js';
-import { lossPlan } from './loss.js';
-import { Metrics } from './metrics.js';
+import { LossSpec, OutputLoss, lossPlan } from './loss.js';
+import { MetricConfig, Metrics } from './metrics.js';
 import { Callback, History, Logs, TrainContext } from './callbacks.js';
-import type { Model } from '../model/model.js';
+import type { Optimizer } from './optimizers.js';
 import type { Session } from '../model/compiler.js';
+import { Fed, Inputs, ModelInput, feedInputs } from '../model/inputs.js';
 
 export interface FitOptions {
   epochs?: number;
@@ -18,7 +18,7 @@ export interface FitOptions {
   batchSize?: number;
   /** fraction of the data (the last samples, before shuffling, as Keras) held out for validation */
   validationSplit?: number;
-  validationData?: [Tensor, Tensor];
+  validationData?: [Inputs, Targets];
   shuffle?: boolean;
   callbacks?: Callback[];
   /** seed for shuffling (default: the model's seed) */
@@ -29,20 +29,60 @@ export interface FitOptions {
 
 export interface EvaluateOptions { batchSize?: number; confusionMatrix?: boolean }
 export interface EvalResult extends Record<string, unknown> { loss: number; confusionMatrix?: number[][] }
+/** predict: batchSize splits the call into batches (not by default: dynamic quantization's ranges are per call). */
+export interface PredictOptions { batchSize?: number }
+/** Targets: one Tensor (one loss), a list in the order of the outputs with losses, or a { output: Tensor } map. */
+export type Targets = Tensor | Tensor[] | Record<string, Tensor>;
 
-interface Data { x: Float32Array; y: Int32Array | Float32Array; n: number; xf: number; yf: number }
+/** What training needs of a model (Model is one): inputs, losses, optimizer, weights, sessions. */
+export interface Trainable {
+  readonly inputs: ModelInput[];
+  readonly outputNames: string[];
+  readonly losses: OutputLoss[];
+  readonly optimizer?: Optimizer;
+  readonly metrics: MetricConfig[];
+  readonly seed: number;
+  step: number;
+  session(batch: number, opts?: { use?: 'predict' | 'eval' | 'train'; shapes?: number[][] }): Promise<Session>;
+  getWeights(): Map<string, Float32Array>;
+  setWeights(w: Map<string, ArrayLike<number>>): void;
+}
+
+interface Data { fed: Fed[]; shapes: number[][]; ys: Array<Int32Array | Float32Array>; yf: number[]; n: number }
 
 /** Checks shapes, dtypes, label ranges and finiteness once, and normalizes labels. */
-function prepare(model: Model, x: Tensor, y: Tensor | undefined, what: string): Data {
-  const xf = size(model.inputShape);
-  if (x.shape.length !== model.inputShape.length + 1 || x.shape.slice(1).some((d, i) => d !== model.inputShape[i]))
-    throw new AxonError('BAD_SHAPE', `${what}: x has shape [${x.shape}] but the model expects [n, ${model.inputShape}]`);
-  const n = x.shape[0];
-  const xs = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
-  const badX = firstNonFinite(xs);
-  if (badX >= 0) throw new AxonError('NOT_FINITE', `${what}: x has a non-finite value at sample ${Math.floor(badX / xf)}; clean or impute the data first`);
-  if (!y) return { x: xs, y: new Int32Array(0), n, xf, yf: 0 };
-  const loss = model.loss!;
+function prepare(model: Trainable, x: Inputs, y: Targets | undefined, what: string): Data {
+  const { fed, n } = feedInputs(model.inputs, x, what);
+  const d: Data = { fed, shapes: fed.map((f) => f.shape), ys: [], yf: [], n };
+  if (!y) return d;
+  const ts = targetsByLoss(model, y, what);
+  model.losses.forEach((l, k) => { const [ys, yf] = labels(l.spec, ts[k], n, model.losses.length > 1 ? `${what}: y for "${l.name}"` : what); d.ys.push(ys); d.yf.push(yf); });
+  return d;
+}
+
+function targetsByLoss(model: Trainable, y: Targets, what: string): Tensor[] {
+  const ls = model.losses, names = ls.map((l) => l.name);
+  if (y instanceof Tensor) {
+    if (ls.length !== 1) throw new AxonError('BAD_ARGUMENT', `${what}: the model has ${ls.length} losses (${names.join(', ')}); pass y as a { output: Tensor } map or a list in that order`);
+    return [y];
+  }
+  if (Array.isArray(y)) {
+    if (y.length !== ls.length) throw new AxonError('BAD_ARGUMENT', `${what}: ${y.length} targets for ${ls.length} losses (${names.join(', ')})`);
+    return y;
+  }
+  if (!y || typeof y !== 'object') throw new AxonError('BAD_ARGUMENT', `${what}: y must be a Tensor, a list or a { output: Tensor } map`);
+  const extra = Object.keys(y).filter((k) => !names.includes(k));
+  if (extra.length) throw new AxonError('BAD_ARGUMENT', `${what}: y has ${extra.map((k) => `"${k}"`).join(', ')}, which ${extra.length === 1 ? 'is' : 'are'} not an output with a loss (${names.join(', ')})`);
+  return ls.map((l) => {
+    const t = y[l.name];
+    if (!(t instanceof Tensor)) throw new AxonError('BAD_ARGUMENT', `${what}: y for output "${l.name}" is missing (outputs with losses: ${names.join(', ')})`);
+    return t;
+  });
+}
+
+/** One loss's targets: class ids (from ids or one-hot) or values, checked. */
+function labels(loss: LossSpec, y: Tensor, n: number, what: string): [Int32Array | Float32Array, number] {
+  if (!(y instanceof Tensor)) throw new AxonError('BAD_ARGUMENT', `${what}: y must be a Tensor`);
   if (y.shape[0] !== n) throw new AxonError('BAD_SHAPE', `${what}: x has ${n} samples but y has ${y.shape[0]}`);
   const C = loss.outputs;
   if (loss.targetDtype === 'i32') {
@@ -54,24 +94,31 @@ function prepare(model: Model, x: Tensor, y: Tensor | undefined, what: string): 
       ids = Int32Array.from(y.data);
       for (let r = 0; r < n; r++) if (!(ids[r] >= 0 && ids[r] < C) || ids[r] !== y.data[r]) throw new AxonError('BAD_DATA', `${what}: label ${y.data[r]} of sample ${r} is not a class id in [0, ${C})`);
     } else throw new AxonError('BAD_SHAPE', `${what}: y has shape [${y.shape}]; ${loss.name} wants class ids [n] or one-hot [n, ${C}]`);
-    return { x: xs, y: ids, n, xf, yf: 1 };
+    return [ids, 1];
   }
-  if (y.size !== n * C) throw new AxonError('BAD_SHAPE', `${what}: y has shape [${y.shape}] but the model outputs [n, ${model.outputShape}]`);
+  if (y.size !== n * C) throw new AxonError('BAD_SHAPE', `${what}: y has shape [${y.shape}] but the output has ${C} values per sample`);
   const ys = Float32Array.from(y.data);
   const badY = firstNonFinite(ys);
   if (badY >= 0) throw new AxonError('NOT_FINITE', `${what}: y has a non-finite value at sample ${Math.floor(badY / C)}`);
-  return { x: xs, y: ys, n, xf, yf: C };
+  return [ys, C];
 }
 
 /** Copies the rows `idx[from..from+B)` into the session's input and target buffers. */
 function load(s: Session, d: Data, idx: Int32Array | null, from: number, B: number): void {
-  const xb = s.bound.f32(s.x);
-  const yb = s.target !== undefined && d.yf ? (d.y instanceof Int32Array ? s.bound.i32(s.target) : s.bound.f32(s.target)) : undefined;
-  for (let r = 0; r < B; r++) {
-    const i = idx ? idx[from + r] : from + r;
-    xb.set(d.x.subarray(i * d.xf, (i + 1) * d.xf), r * d.xf);
-    if (yb) yb.set(d.y.subarray(i * d.yf, (i + 1) * d.yf), r * d.yf);
-  }
+  d.fed.forEach((f, k) => {
+    const xb = f.data instanceof Int32Array ? s.bound.i32(s.xs[k]) : s.bound.f32(s.xs[k]);
+    copyRows(xb, f.data, f.per, idx, from, B);
+  });
+  d.ys.forEach((ys, k) => copyRows(ys instanceof Int32Array ? s.bound.i32(s.targets[k]) : s.bound.f32(s.targets[k]), ys, d.yf[k], idx, from, B));
+}
+
+function copyRows(dst: Float32Array | Int32Array, src: Float32Array | Int32Array, per: number, idx: Int32Array | null, from: number, B: number): void {
+  if (!idx) { dst.set(src.subarray(from * per, (from + B) * per)); return; }
+  for (let r = 0; r < B; r++) { const i = idx[from + r]; dst.set(src.subarray(i * per, (i + 1) * per), r * per); }
+}
+
+function rowsOf(d: Data, from: number, to: number): Data {
+  return { ...d, n: to - from, fed: d.fed.map((f) => ({ ...f, data: f.data.subarray(from * f.per, to * f.per) })), ys: d.ys.map((y, k) => y.subarray(from * d.yf[k], to * d.yf[k])) };
 }
 
 function batchSizeOf(v: number | undefined, n: number): number {
@@ -80,29 +127,54 @@ function batchSizeOf(v: number | undefined, n: number): number {
   return Math.min(b, Math.max(n, 1));
 }
 
-/** Prediction buffer the loss and metrics read (logits when the final activation is fused). */
-function lossInput(s: Session, model: Model): number {
-  return s.src(s.predUnit(lossPlan(model.loss!, s.spec.units).skipLast));
+/** Per loss: the buffer its metrics read (logits when the final activation is fused). */
+function lossInputs(s: Session, shapes: number[][]): number[] {
+  return s.lossReads(s.graphOf(shapes)).map((r) => s.src(r.pred));
 }
 
-export async function fit(model: Model, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
-  if (!model.loss || !model.optimizer) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before fit()');
+/** Metrics per loss; with several losses their names get the output's name as a prefix (Keras' `out_accuracy`). */
+class AllMetrics {
+  readonly each: Metrics[];
+  constructor(readonly model: Trainable, s: Session, shapes: number[][], confusion = false) {
+    const g = s.graphOf(shapes);
+    this.each = model.losses.map((l) => new Metrics(model.metrics, l.spec, lossPlan(l.spec, g.units[g.outputs[l.output]]), confusion));
+  }
+  reset(): void { for (const m of this.each) m.reset(); }
+  update(s: Session, preds: number[], d: Data, b: number): void {
+    this.each.forEach((m, k) => {
+      const t = d.ys[k] instanceof Int32Array ? s.bound.i32(s.targets[k]) : s.bound.f32(s.targets[k]);
+      const w = this.model.losses[k].weight;
+      m.update(s.bound.f32(preds[k]), t, b, w > 0 ? s.bound.f32(s.lossBufs[k])[0] / w : 0);
+    });
+  }
+  result(total: number): Logs {
+    if (this.each.length === 1) return this.each[0].result();
+    const out: Logs = { loss: total };
+    this.each.forEach((m, k) => { for (const [key, v] of Object.entries(m.result())) out[`${this.model.losses[k].name}_${key}`] = v; });
+    return out;
+  }
+}
+
+export async function fit(model: Trainable, x: Inputs, y: Targets, o: FitOptions): Promise<History> {
+  if (!model.losses.length || !model.optimizer) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before fit()');
   const epochs = o.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new AxonError('BAD_CONFIG', `epochs must be a positive integer, got ${o.epochs}`);
   let all = prepare(model, x, y, 'fit');
   let val: Data | undefined;
-  if (o.validationData) val = prepare(model, o.validationData[0], o.validationData[1], 'validationData');
-  else if (o.validationSplit) {
+  if (o.validationData) {
+    val = prepare(model, o.validationData[0], o.validationData[1], 'validationData');
+    if (val.shapes.join(';') !== all.shapes.join(';')) throw new AxonError('BAD_SHAPE', `validationData has per-sample input shapes ${val.shapes.map((s) => `[${s}]`).join(', ')} but the training data ${all.shapes.map((s) => `[${s}]`).join(', ')}; pad them to the same lengths`);
+  } else if (o.validationSplit) {
     if (!(o.validationSplit > 0 && o.validationSplit < 1)) throw new AxonError('BAD_CONFIG', `validationSplit must be in (0, 1), got ${o.validationSplit}`);
     const nv = Math.floor(all.n * o.validationSplit), nt = all.n - nv;
-    val = { ...all, x: all.x.subarray(nt * all.xf), y: all.y.subarray(nt * all.yf), n: nv };
-    all = { ...all, x: all.x.subarray(0, nt * all.xf), y: all.y.subarray(0, nt * all.yf), n: nt };
+    val = rowsOf(all, nt, all.n);
+    all = rowsOf(all, 0, nt);
   }
   if (all.n === 0) throw new AxonError('BAD_DATA', 'fit: no training samples');
-  const B = batchSizeOf(o.batchSize, all.n);
-  const s = await model.session(B);
-  const opt = model.optimizer, fused = lossPlan(model.loss, s.spec.units);
-  const metrics = new Metrics(model.metrics, model.loss, fused);
+  const B = batchSizeOf(o.batchSize, all.n), shapes = all.shapes;
+  const s = await model.session(B, { shapes });
+  const opt = model.optimizer;
+  const metrics = new AllMetrics(model, s, shapes);
   const history = new History();
   const callbacks: Callback[] = [history, ...(o.callbacks ?? [])];
   const steps = Math.ceil(all.n / B);
@@ -113,7 +185,7 @@ export async function fit(model: Model, x: Tensor, y: Tensor, o: FitOptions): Pr
   };
   const rng = new Rng(o.seed ?? model.seed ^ 0x5eed);
   const order = Int32Array.from({ length: all.n }, (_, i) => i);
-  const pred = lossInput(s, model);
+  const preds = lossInputs(s, shapes);
   let logs: Logs = {};
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
   for (let epoch = 0; epoch < epochs && !ctx.stopTraining; epoch++) {
@@ -125,16 +197,17 @@ export async function fit(model: Model, x: Tensor, y: Tensor, o: FitOptions): Pr
       load(s, all, order, from, b);
       model.step++;
       opt.writeStep(s, model.step, opt.schedule(opt.cfg.lr, model.step - 1, epoch));
-      try { s.run('train', b); } catch (e) {
+      try { s.run('train', b, shapes); } catch (e) {
         model.step--;
         if (e instanceof AxonError && e.code === 'NOT_FINITE') throw new AxonError('NOT_FINITE', `training stopped at epoch ${epoch + 1}, step ${k + 1}: ${e.message}; weights are those of the last good step — lower the learning rate or check the data`, { ...e.details, epoch, step: k });
         throw e;
       }
-      const lossValue = s.bound.f32(s.lossBuf)[0];
-      metrics.update(s.bound.f32(pred), all.y instanceof Int32Array ? s.bound.i32(s.target!) : s.bound.f32(s.target!), b, lossValue);
-      for (const c of callbacks) if (c.onBatchEnd) await c.onBatchEnd(model.step, { loss: lossValue, ...batchMetrics(metrics), samples: from + b }, ctx);
+      const lossValue = s.lossValue();
+      metrics.update(s, preds, all, b);
+      for (const c of callbacks) if (c.onBatchEnd) await c.onBatchEnd(model.step, { loss: lossValue, ...batchMetrics(metrics.result(lossValue)), samples: from + b }, ctx);
     }
-    logs = { ...metrics.result(), lr: opt.schedule(opt.cfg.lr, model.step - 1, epoch) };
+    logs = { ...metrics.result(NaN), lr: opt.schedule(opt.cfg.lr, model.step - 1, epoch) };
+    if (model.losses.length > 1) logs.loss = model.losses.reduce((t, l) => t + l.weight * (logs[`${l.name}_loss`] ?? 0), 0);
     if (val && val.n > 0) for (const [k, v] of Object.entries(await runEval(model, s, val, B, false))) if (typeof v === 'number') logs[`val_${k}`] = v;
     for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, ctx);
   }
@@ -142,47 +215,55 @@ export async function fit(model: Model, x: Tensor, y: Tensor, o: FitOptions): Pr
   return history;
 }
 
-function batchMetrics(m: Metrics): Logs {
-  const r = m.result();
+function batchMetrics(r: Logs): Logs {
   delete r.loss;
   return r;
 }
 
-async function runEval(model: Model, s: Session, d: Data, B: number, confusion: boolean): Promise<EvalResult> {
-  const metrics = new Metrics(model.metrics, model.loss!, lossPlan(model.loss!, s.spec.units), confusion);
-  const pred = lossInput(s, model);
+async function runEval(model: Trainable, s: Session, d: Data, B: number, confusion: boolean): Promise<EvalResult> {
+  const metrics = new AllMetrics(model, s, d.shapes, confusion);
+  const preds = lossInputs(s, d.shapes);
   for (let from = 0; from < d.n; from += B) {
     const b = Math.min(B, d.n - from);
     load(s, d, null, from, b);
-    s.run('eval', b);
-    metrics.update(s.bound.f32(pred), d.y instanceof Int32Array ? s.bound.i32(s.target!) : s.bound.f32(s.target!), b, s.bound.f32(s.lossBuf)[0]);
+    s.run('eval', b, d.shapes);
+    metrics.update(s, preds, d, b);
   }
-  const r: EvalResult = { loss: NaN, ...metrics.result() };
-  if (metrics.confusion) {
-    const C = model.loss!.outputs;
-    r.confusionMatrix = Array.from({ length: C }, (_, i) => Array.from(metrics.confusion!.subarray(i * C, i * C + C)));
+  const r: EvalResult = { loss: NaN, ...metrics.result(NaN) };
+  if (model.losses.length > 1) r.loss = model.losses.reduce((t, l) => t + l.weight * ((r[`${l.name}_loss`] as number) ?? 0), 0);
+  const m0 = metrics.each[0];
+  if (m0.confusion) {
+    const C = model.losses[0].spec.outputs;
+    r.confusionMatrix = Array.from({ length: C }, (_, i) => Array.from(m0.confusion!.subarray(i * C, i * C + C)));
   }
   return r;
 }
 
-export async function evaluate(model: Model, x: Tensor, y: Tensor, o: EvaluateOptions): Promise<EvalResult> {
-  if (!model.loss) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before evaluate()');
+export async function evaluate(model: Trainable, x: Inputs, y: Targets, o: EvaluateOptions): Promise<EvalResult> {
+  if (!model.losses.length) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before evaluate()');
   const d = prepare(model, x, y, 'evaluate');
   const B = batchSizeOf(o.batchSize, d.n);
-  const s = await model.session(B, { use: 'eval' });
+  const s = await model.session(B, { use: 'eval', shapes: d.shapes });
   return runEval(model, s, d, Math.min(B, s.spec.maxBatch), o.confusionMatrix ?? false);
 }
 
-export async function predict(model: Model, x: Tensor, o: { batchSize?: number }): Promise<Tensor> {
+/** Outputs for x, in the form x came in (see Model.predict). */
+export async function predict(model: Trainable, x: Inputs, o: PredictOptions): Promise<Tensor | Tensor[] | Record<string, Tensor>> {
   const d = prepare(model, x, undefined, 'predict');
-  const s = await model.session(batchSizeOf(o.batchSize, d.n), { use: 'predict' });
-  const B = Math.min(batchSizeOf(o.batchSize, d.n), s.spec.maxBatch);
-  const outF = size(model.outputShape), out = new Float32Array(d.n * outF);
+  // (one call, one batch, unless asked: results never depend on a split the caller did not choose)
+  const B = o.batchSize === undefined ? Math.max(d.n, 1) : batchSizeOf(o.batchSize, d.n);
+  const s = await model.session(B, { use: 'predict', shapes: d.shapes });
+  const g = s.graphOf(d.shapes);
+  const per = g.outputs.map((u) => g.units[u].outputShape);
+  const outs = per.map((sh) => new Float32Array(d.n * sh.reduce((a, b) => a * b, 1)));
   for (let from = 0; from < d.n; from += B) {
     const b = Math.min(B, d.n - from);
     load(s, d, null, from, b);
-    s.run('predict', b);
-    out.set(s.bound.f32(s.output).subarray(0, b * outF), from * outF);
+    s.run('predict', b, d.shapes);
+    g.outputs.forEach((u, k) => { const F = outs[k].length / Math.max(d.n, 1); outs[k].set(s.bound.f32(s.outputs[u]).subarray(0, b * F), from * F); });
   }
-  return new Tensor(out, [d.n, ...model.outputShape]);
+  const ts = outs.map((data, k) => new Tensor(data, [d.n, ...per[k]]));
+  if (x instanceof Tensor) return ts.length === 1 ? ts[0] : ts;
+  if (Array.isArray(x)) return ts;
+  return Object.fromEntries(model.outputNames.map((n, k) => [n, ts[k]]));
 }

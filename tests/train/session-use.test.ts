@@ -21,7 +21,7 @@ it('predict on a compiled model builds an inference session; fit rebuilds it and
   const before = await m.predict(x);
   const s = await m.session(10, { use: 'predict' });
   expect(s.spec.optimizer).toBeUndefined();
-  expect(s.spec.loss).toBeUndefined();
+  expect(s.spec.losses).toBeUndefined();
   expect(s.sharesActivations).toBe(true);
   expect(s.layout.buffers.some((b) => b.name.startsWith('grad:'))).toBe(false);
 
@@ -65,7 +65,7 @@ it('evaluate on a compiled model builds an evaluation session (loss, no optimize
   const m = make(), ref = make();
   const r = await m.evaluate(x, y, { batchSize: 5 });
   const s = await m.session(5, { use: 'eval' });
-  expect(s.spec.loss).toBeDefined();
+  expect(s.spec.losses?.length).toBeTruthy();
   expect(s.spec.optimizer).toBeUndefined();
   expect(s.layout.buffers.some((b) => b.name.startsWith('grad:') || b.name.startsWith('opt:'))).toBe(false);
   await ref.session(5);                                                // a training session, then the same evaluation

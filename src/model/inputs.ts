@@ -1,0 +1,138 @@
+// Model inputs: named, typed (f32 values, i32 ids and masks), with open dimensions (null or -1 in
+// a per-sample shape: sequence or spatial lengths; the batch axis is always open) and optional
+// maxima for them. This file normalizes the declarations and turns what users pass to predict /
+// fit / evaluate (a Tensor, a list of Tensors, or a { name: Tensor } map) into one checked,
+// typed array per input with the concrete per-sample shapes of the call.
+import { AxonError } from '../errors.js';
+import { firstNonFinite } from '../runtime/finite.js';
+import { Tensor } from '../runtime/tensor.js';
+
+export type InputDtype = 'f32' | 'i32';
+
+/** A model input as declared: per-sample shape (no batch axis), open dimensions as null or -1. */
+export interface InputSpec {
+  name: string;
+  shape: Array<number | null>;
+  /** 'f32' (default) or 'i32' (token ids, masks) */
+  dtype?: InputDtype;
+  /** largest value of each open dimension (same rank as shape; fixed dimensions repeat their size); none: unbounded */
+  maxShape?: Array<number | null>;
+  /** i32 inputs: the values allowed, [min, max] inclusive (layers reading ids narrow it to what they index) */
+  range?: [number, number];
+}
+
+/** A normalized input: open dimensions are null, `max` holds their bounds (null: unbounded). */
+export interface ModelInput { name: string; shape: Array<number | null>; dtype: InputDtype; max: Array<number | null>; range?: [number, number] }
+
+/** The per-sample shape used to build layers when a dimension is open and has no maximum. */
+export const OPEN_PROBE = 16;
+const I32_RANGE: [number, number] = [-(2 ** 31), 2 ** 31 - 1];
+
+export function normalizeInputs(specs: InputSpec[]): ModelInput[] {
+  if (!Array.isArray(specs) || specs.length === 0) throw new AxonError('BAD_CONFIG', 'inputs must be a non-empty list of { name, shape, dtype? }');
+  const seen = new Set<string>();
+  return specs.map((s, k) => {
+    const who = `input ${typeof s?.name === 'string' ? `"${s.name}"` : k}`;
+    if (!s || typeof s !== 'object' || typeof s.name !== 'string' || !/^[A-Za-z_][\w/-]*$/.test(s.name))
+      throw new AxonError('BAD_CONFIG', `${who}: name must be a string of letters, digits, '_', '-' or '/' (got ${JSON.stringify(s?.name)})`);
+    if (seen.has(s.name)) throw new AxonError('BAD_CONFIG', `two inputs are named "${s.name}"`);
+    seen.add(s.name);
+    if (!Array.isArray(s.shape) || s.shape.length === 0 || !s.shape.every((d) => d === null || d === -1 || (Number.isInteger(d) && (d as number) > 0)))
+      throw new AxonError('BAD_SHAPE', `${who}: shape must be a non-empty list of positive integers or null/-1 for an open dimension (per sample, no batch axis), got ${JSON.stringify(s.shape)}`);
+    const dtype = s.dtype ?? 'f32';
+    if (dtype !== 'f32' && dtype !== 'i32') throw new AxonError('BAD_DTYPE', `${who}: dtype must be "f32" or "i32", got ${JSON.stringify(s.dtype)}`);
+    const shape = s.shape.map((d) => (d === -1 || d === null ? null : d));
+    const max = shape.map((d, i) => {
+      const m = s.maxShape?.[i];
+      if (d !== null) {
+        if (m !== undefined && m !== null && m !== d) throw new AxonError('BAD_SHAPE', `${who}: maxShape[${i}] is ${m} but dimension ${i} is fixed at ${d}`);
+        return d;
+      }
+      if (m === undefined || m === null || m === -1) return null;
+      if (!Number.isInteger(m) || m < 1) throw new AxonError('BAD_SHAPE', `${who}: maxShape[${i}] must be a positive integer, got ${JSON.stringify(m)}`);
+      return m;
+    });
+    if (s.maxShape !== undefined && (!Array.isArray(s.maxShape) || s.maxShape.length !== shape.length)) throw new AxonError('BAD_SHAPE', `${who}: maxShape must have the rank of shape (${shape.length})`);
+    let range: [number, number] | undefined;
+    if (s.range !== undefined) {
+      if (dtype !== 'i32') throw new AxonError('BAD_CONFIG', `${who}: range applies to i32 inputs`);
+      if (!Array.isArray(s.range) || s.range.length !== 2 || !s.range.every(Number.isInteger) || s.range[0] > s.range[1])
+        throw new AxonError('BAD_CONFIG', `${who}: range must be [min, max] integers with min <= max, got ${JSON.stringify(s.range)}`);
+      range = [Math.max(s.range[0], I32_RANGE[0]), Math.min(s.range[1], I32_RANGE[1])];
+    }
+    return { name: s.name, shape, dtype, max, ...(range ? { range } : {}) };
+  });
+}
+
+/** The declaration again (for model files and `model.inputs`). */
+export function inputSpec(m: ModelInput): InputSpec {
+  const open = m.shape.some((d) => d === null);
+  return { name: m.name, shape: [...m.shape], dtype: m.dtype, ...(open && m.max.some((d, i) => m.shape[i] === null && d !== null) ? { maxShape: [...m.max] } : {}), ...(m.range ? { range: [...m.range] as [number, number] } : {}) };
+}
+
+/** The concrete per-sample shape layers are built on: open dimensions at their maximum (or OPEN_PROBE). */
+export const probeShape = (m: ModelInput): number[] => m.shape.map((d, i) => d ?? m.max[i] ?? OPEN_PROBE);
+export const isOpen = (m: ModelInput): boolean => m.shape.some((d) => d === null);
+export const shapeKey = (shapes: number[][]): string => shapes.map((s) => s.join('x')).join(',');
+
+/** What predict / fit / evaluate take: one Tensor (a single-input model), Tensors in input order, or a map by input name. */
+export type Inputs = Tensor | Tensor[] | Record<string, Tensor>;
+
+/** One input's rows: typed data, per-sample element count and the call's per-sample shape. */
+export interface Fed { data: Float32Array | Int32Array; per: number; shape: number[] }
+
+/** Checks `x` against the declared inputs: names, dtypes, fixed and open dimensions, ranges, finiteness; one sample count. */
+export function feedInputs(inputs: ModelInput[], x: Inputs, what: string): { fed: Fed[]; n: number } {
+  const list = byInput(inputs, x, what);
+  let n = -1;
+  const fed = list.map((t, k) => {
+    const m = inputs[k], who = inputs.length === 1 ? `${what}: x` : `${what}: input "${m.name}"`;
+    if (!(t instanceof Tensor)) throw new AxonError('BAD_ARGUMENT', `${who} must be a Tensor, got ${describe(t)}`);
+    if (t.shape.length !== m.shape.length + 1)
+      throw new AxonError('BAD_SHAPE', `${who} has shape [${t.shape}] but the model expects [n, ${m.shape.map((d) => d ?? 'null')}]`);
+    const shape = t.shape.slice(1);
+    shape.forEach((d, i) => {
+      const want = m.shape[i];
+      if (want !== null && d !== want) throw new AxonError('BAD_SHAPE', `${who} has shape [${t.shape}] but the model expects [n, ${m.shape.map((e) => e ?? 'null')}] (dimension ${i + 1} is fixed at ${want})`);
+      if (want === null && d < 1) throw new AxonError('BAD_SHAPE', `${who}: open dimension ${i + 1} has length ${d}; it must be at least 1`);
+      if (want === null && m.max[i] !== null && d > m.max[i]!) throw new AxonError('BAD_SHAPE', `${who}: dimension ${i + 1} has length ${d}, beyond the declared maximum ${m.max[i]}; truncate or split the data, or declare a larger maxShape`);
+    });
+    if (n >= 0 && t.shape[0] !== n) throw new AxonError('BAD_SHAPE', `${what}: inputs have different sample counts (${n} and ${t.shape[0]} for "${m.name}")`);
+    n = t.shape[0];
+    const per = shape.reduce((a, b) => a * b, 1);
+    if (m.dtype === 'i32') {
+      if (t.dtype !== 'i32') throw new AxonError('BAD_DTYPE', `${who} is i32 (ids or a mask) but the tensor is ${t.dtype}; pass an Int32Array (a Tensor of dtype i32)`);
+      const data = t.data as Int32Array, [lo, hi] = m.range ?? I32_RANGE;
+      for (let i = 0; i < data.length; i++) if (data[i] < lo || data[i] > hi)
+        throw new AxonError('BAD_DATA', `${who}: value ${data[i]} at sample ${Math.floor(i / Math.max(per, 1))} is outside the input's range [${lo}, ${hi}]`);
+      return { data, per, shape };
+    }
+    if (t.dtype === 'i32') throw new AxonError('BAD_DTYPE', `${who} is f32 but the tensor is i32; convert it (Float32Array) if the values are meant as numbers`);
+    const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw new AxonError('NOT_FINITE', `${who} has a non-finite value at sample ${Math.floor(bad / Math.max(per, 1))}; clean or impute the data first`);
+    return { data, per, shape };
+  });
+  return { fed, n: Math.max(n, 0) };
+}
+
+/** x as a list in input order (names checked: none missing, none extra). */
+function byInput(inputs: ModelInput[], x: Inputs, what: string): unknown[] {
+  const names = inputs.map((m) => m.name).join(', ');
+  if (x instanceof Tensor) {
+    if (inputs.length !== 1) throw new AxonError('BAD_ARGUMENT', `${what}: the model has ${inputs.length} inputs (${names}); pass a { name: Tensor } map or a list in that order`);
+    return [x];
+  }
+  if (Array.isArray(x)) {
+    if (x.length !== inputs.length) throw new AxonError('BAD_ARGUMENT', `${what}: ${x.length} tensors given, but the model has ${inputs.length} inputs (${names})`);
+    return x;
+  }
+  if (!x || typeof x !== 'object') throw new AxonError('BAD_ARGUMENT', `${what}: inputs must be a Tensor, a list of Tensors or a { name: Tensor } map, got ${describe(x)}`);
+  const extra = Object.keys(x).filter((k) => !inputs.some((m) => m.name === k));
+  if (extra.length) throw new AxonError('BAD_ARGUMENT', `${what}: no model input named ${extra.map((k) => `"${k}"`).join(', ')} (the model's inputs: ${names})`);
+  const missing = inputs.filter((m) => !(m.name in x)).map((m) => `"${m.name}"`);
+  if (missing.length) throw new AxonError('BAD_ARGUMENT', `${what}: input ${missing.join(', ')} is missing (the model's inputs: ${names})`);
+  return inputs.map((m) => (x as Record<string, unknown>)[m.name]);
+}
+
+const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? (v as object).constructor?.name ?? 'an object' : typeof v);
