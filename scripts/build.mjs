@@ -25,7 +25,7 @@ if (!args.has('--kernels')) {
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
   // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
-  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'src/cli/main.ts' };
+  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'targets/node/cli/main.ts' };
   await build({ ...common, platform: 'node', entryPoints: nodeEntries,
     outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',
     define: { AXON_OPS_HASH: String(opsHash) } });

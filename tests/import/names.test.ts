@@ -15,8 +15,8 @@ import { AxonError, Model, Sequential, Tensor, layers, modelToBytes, modelFromBy
 import { BatchNormalization } from '../../src/layers/norm.js';
 import { nameImported } from '../../src/model/names.js';
 import { quantizeModel } from '../../src/quant/index.js';
-import { importModel } from '../../src/cli/import.js';
-import { info, formatInfo } from '../../src/cli/info.js';
+import { importModel } from '../../targets/node/cli/import.js';
+import { info, formatInfo } from '../../targets/node/cli/info.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
 import { conform, maxDiff, ortRun } from './kit.js';

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxonError, Tensor, modelFromBytes, freeze, frozenLayers } from '../../src/index.js';
-import { importModel } from '../../src/cli/import.js';
+import { importModel } from '../../targets/node/cli/import.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
 import { maxDiff } from './kit.js';

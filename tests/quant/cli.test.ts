@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Sequential, layers, Tensor, modelToBytes, modelFromBytes, AxonError } from '../../src/index.js';
 import { parseNpy, encodeNpy } from '../../src/data/npy.js';
 import { Normalizer } from '../../src/data/normalize.js';
-import { quantize } from '../../src/cli/quantize.js';
-import { info, formatInfo } from '../../src/cli/info.js';
-import { run } from '../../src/cli/run.js';
+import { quantize } from '../../targets/node/cli/quantize.js';
+import { info, formatInfo } from '../../targets/node/cli/info.js';
+import { run } from '../../targets/node/cli/run.js';
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { engine } from '../helpers.js';
@@ -85,8 +85,8 @@ describe('axon quantize / info / run', () => {
     await expect(run(f('q.axon'), { input: f('bad.bin') })).rejects.toThrowError(/not a whole number of f32 samples/);
     await expect(run(f('q.axon'), { input: f('x.npy'), out: f('p.txt') })).rejects.toThrowError(AxonError);
     await expect(info(f('missing.axon'))).rejects.toThrowError(/file not found/);
-    // the CLI entry from source (src/cli/main.ts runs on import, so bundle it and run it)
-    await build({ entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', format: 'esm', outfile: f('cli.mjs'), logLevel: 'silent',
+    // the CLI entry from source (targets/node/cli/main.ts runs on import, so bundle it and run it)
+    await build({ entryPoints: ['targets/node/cli/main.ts'], bundle: true, platform: 'node', format: 'esm', outfile: f('cli.mjs'), logLevel: 'silent',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
     for (const [name, flag] of [['quantize', '--calibration'], ['info', '--json'], ['run', '--shape']]) {
       expect(execFileSync(process.execPath, [f('cli.mjs'), name, '--help'], { encoding: 'utf8' }), name).toMatch(new RegExp(`Usage: axon ${name}[\\s\\S]*${flag}[\\s\\S]*Example`));

@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { tune, applyValues } from '../../src/cli/tune.js';
-import { train, buildModel } from '../../src/cli/train.js';
+import { tune, applyValues } from '../../targets/node/cli/tune.js';
+import { train, buildModel } from '../../targets/node/cli/train.js';
 import { AxonError } from '../../src/errors.js';
 
 const root = resolve(__dirname, '../..');

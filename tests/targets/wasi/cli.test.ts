@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Tensor, modelFromBytes, modelToBytes, encodeNpy, Normalizer, setDefaultEngineLoader } from '../../../src/index.js';
-import { compile } from '../../../src/cli/compile.js';
+import { compile } from '../../../targets/node/cli/compile.js';
 import { parseBundle } from '../../../src/wasi/bundle.js';
 import { runNodeWasi } from '../../../targets/wasi/run.js';
 import { engine } from '../../helpers.js';

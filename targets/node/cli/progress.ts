@@ -1,7 +1,7 @@
 // Progress for long work: a cli-progress bar per epoch on a terminal (loss, accuracy, samples/s,
 // ETA); one summary line per epoch otherwise (CI logs).
 import cliProgress from 'cli-progress';
-import type { Callback, Logs, TrainContext } from '../train/callbacks.js';
+import type { Callback, Logs, TrainContext } from '../../../src/train/callbacks.js';
 
 export class ProgressBar implements Callback {
   private bar?: cliProgress.SingleBar;

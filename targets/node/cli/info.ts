@@ -1,11 +1,11 @@
 // `axon info <model.axon>`: what a model file holds, without running it: format version, input,
 // layers with output shapes, parameter counts and tensor dtypes, quantization, compile settings,
 // the saved normalizer, and the file size. --json prints the same as JSON.
-import { AxonError } from '../errors.js';
-import { readAxonModelFile } from '../format/safetensors.js';
-import { modelFromBytes } from '../model/serialize.js';
-import { size } from '../layers/layer.js';
-import { readModelFile } from '../../targets/node/model_file.js';
+import { AxonError } from '../../../src/errors.js';
+import { readAxonModelFile } from '../../../src/format/safetensors.js';
+import { modelFromBytes } from '../../../src/model/serialize.js';
+import { size } from '../../../src/layers/layer.js';
+import { readModelFile } from '../model_file.js';
 
 export interface InfoLayer { name: string; type: string; outputShape: number[]; params: number; tensors: Record<string, string>; trainable: boolean; inputs?: string[] }
 export interface ModelInfo {

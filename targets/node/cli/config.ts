@@ -1,8 +1,8 @@
 // The training config file of `axon train`: data, model, compile, fit, output. Paths are
 // relative to the config file. Validated up front with messages that name the key.
-import { AxonError } from '../errors.js';
-import type { CompileOptions } from '../model/model.js';
-import type { NormalizeOptions } from '../data/normalize.js';
+import { AxonError } from '../../../src/errors.js';
+import type { CompileOptions } from '../../../src/model/model.js';
+import type { NormalizeOptions } from '../../../src/data/normalize.js';
 
 /** A layer: its type, options, and (graph models) the names of the layers it reads ("input": the model input). */
 export interface LayerSpec { type: string; name?: string; inputs?: string[]; [k: string]: unknown }

@@ -3,15 +3,15 @@
 // dataset file axon reads (IDX, CSV); prepared as at training time (--scale, saved normalizer).
 // Outputs: .npy, .json ({ shape, predictions, classes }) or JSON on stdout.
 import { readFile } from 'node:fs/promises';
-import { AxonError } from '../errors.js';
-import { Tensor } from '../runtime/tensor.js';
-import { size } from '../layers/layer.js';
-import { modelFromBytes } from '../model/serialize.js';
-import { encodeNpy } from '../data/npy.js';
-import { loadEngine } from '../../targets/node/index.js';
+import { AxonError } from '../../../src/errors.js';
+import { Tensor } from '../../../src/runtime/tensor.js';
+import { size } from '../../../src/layers/layer.js';
+import { modelFromBytes } from '../../../src/model/serialize.js';
+import { encodeNpy } from '../../../src/data/npy.js';
+import { loadEngine } from '../index.js';
 import { modelInputs, prepareInputs } from './quantize.js';
-import { readModelFile } from '../../targets/node/model_file.js';
-import { writeFileAtomic } from '../../targets/node/fs.js';
+import { readModelFile } from '../model_file.js';
+import { writeFileAtomic } from '../fs.js';
 
 export interface RunFlags { input: string; shape?: number[]; out?: string; scale?: number; normalize?: boolean; batchSize?: number; build?: 'auto' | 'simd' | 'relaxed' }
 export interface RunReport { samples: number; outputShape: number[]; seconds: number; out?: string; json?: string }

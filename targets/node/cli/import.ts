@@ -4,15 +4,15 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AxonError } from '../errors.js';
-import { importOnnx } from '../import/onnx.js';
-import { importTfjsLayers, type TfjsModelJson } from '../import/tfjs.js';
-import { importTfjsGraph, type TfjsGraphJson } from '../import/tfjs_graph.js';
-import { exportOnnx } from '../export/onnx.js';
-import { exportTorchSafetensors } from '../export/torch.js';
-import { modelToBytes, modelFromBytes } from '../model/serialize.js';
-import { writeFileAtomic } from '../../targets/node/fs.js';
-import { readError } from '../../targets/node/read_error.js';
+import { AxonError } from '../../../src/errors.js';
+import { importOnnx } from '../../../src/import/onnx.js';
+import { importTfjsLayers, type TfjsModelJson } from '../../../src/import/tfjs.js';
+import { importTfjsGraph, type TfjsGraphJson } from '../../../src/import/tfjs_graph.js';
+import { exportOnnx } from '../../../src/export/onnx.js';
+import { exportTorchSafetensors } from '../../../src/export/torch.js';
+import { modelToBytes, modelFromBytes } from '../../../src/model/serialize.js';
+import { writeFileAtomic } from '../fs.js';
+import { readError } from '../read_error.js';
 
 const read = async (path: string): Promise<Uint8Array> => {
   try { return new Uint8Array(await readFile(path)); } catch (e) { throw readError(path, e, 'model file'); }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `axon` command. Every subcommand has --help; errors print the AxonError message and exit 1.
 import { Command, InvalidArgumentError } from 'commander';
-import { AxonError } from '../errors.js';
+import { AxonError } from '../../../src/errors.js';
 import { train } from './train.js';
 import { compile } from './compile.js';
 import { tune } from './tune.js';

@@ -4,16 +4,16 @@
 // given). Format: src/wasi/bundle.ts. --bin-out also writes x.bin / y.bin for the device.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AxonError } from '../errors.js';
-import { Tensor } from '../runtime/tensor.js';
-import { size } from '../layers/layer.js';
-import { modelFromBytes } from '../model/serialize.js';
-import { Normalizer } from '../data/normalize.js';
-import { compileBundle, parseBundle } from '../wasi/bundle.js';
-import { readDataset } from '../../targets/node/data.js';
-import { writeFileAtomic } from '../../targets/node/fs.js';
-import { loadEngine } from '../../targets/node/index.js';
-import { readModelFile } from '../../targets/node/model_file.js';
+import { AxonError } from '../../../src/errors.js';
+import { Tensor } from '../../../src/runtime/tensor.js';
+import { size } from '../../../src/layers/layer.js';
+import { modelFromBytes } from '../../../src/model/serialize.js';
+import { Normalizer } from '../../../src/data/normalize.js';
+import { compileBundle, parseBundle } from '../../../src/wasi/bundle.js';
+import { readDataset } from '../data.js';
+import { writeFileAtomic } from '../fs.js';
+import { loadEngine } from '../index.js';
+import { readModelFile } from '../model_file.js';
 
 export interface CompileFlags {
   batch: number;

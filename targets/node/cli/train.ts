@@ -3,19 +3,19 @@
 // file, the history (JSON) and a report chart (SVG).
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, join } from 'node:path';
-import { AxonError } from '../errors.js';
-import { Tensor } from '../runtime/tensor.js';
-import { Sequential } from '../model/sequential.js';
-import { Model } from '../model/model.js';
-import { modelToBytes } from '../model/serialize.js';
-import { layerFromConfig } from '../layers/index.js';
-import { splitData } from '../data/split.js';
-import { Normalizer } from '../data/normalize.js';
-import { EarlyStopping, ModelCheckpoint, Callback } from '../train/callbacks.js';
-import { trainingReportSvg } from '../train/chart.js';
-import { readDataset } from '../../targets/node/data.js';
-import { writeFileAtomic } from '../../targets/node/fs.js';
-import { loadEngine } from '../../targets/node/index.js';
+import { AxonError } from '../../../src/errors.js';
+import { Tensor } from '../../../src/runtime/tensor.js';
+import { Sequential } from '../../../src/model/sequential.js';
+import { Model } from '../../../src/model/model.js';
+import { modelToBytes } from '../../../src/model/serialize.js';
+import { layerFromConfig } from '../../../src/layers/index.js';
+import { splitData } from '../../../src/data/split.js';
+import { Normalizer } from '../../../src/data/normalize.js';
+import { EarlyStopping, ModelCheckpoint, Callback } from '../../../src/train/callbacks.js';
+import { trainingReportSvg } from '../../../src/train/chart.js';
+import { readDataset } from '../data.js';
+import { writeFileAtomic } from '../fs.js';
+import { loadEngine } from '../index.js';
 import { parseConfig, TrainConfig } from './config.js';
 import { ProgressBar } from './progress.js';
 

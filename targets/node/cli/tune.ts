@@ -5,12 +5,12 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, join, relative, isAbsolute } from 'node:path';
 import cliProgress from 'cli-progress';
-import { AxonError } from '../errors.js';
-import type { Model } from '../model/model.js';
-import { EarlyStopping, Callback } from '../train/callbacks.js';
-import { chartSvg, Series } from '../train/chart.js';
-import { gridSearch, randomSearch, bayesSearch, spaceFromJSON, gridSize, Space, Trial, TrialContext, SearchResult, MedianRuleOptions } from '../tune/index.js';
-import { loadEngine } from '../../targets/node/index.js';
+import { AxonError } from '../../../src/errors.js';
+import type { Model } from '../../../src/model/model.js';
+import { EarlyStopping, Callback } from '../../../src/train/callbacks.js';
+import { chartSvg, Series } from '../../../src/train/chart.js';
+import { gridSearch, randomSearch, bayesSearch, spaceFromJSON, gridSize, Space, Trial, TrialContext, SearchResult, MedianRuleOptions } from '../../../src/tune/index.js';
+import { loadEngine } from '../index.js';
 import { parseConfig, TrainConfig } from './config.js';
 import { loadData, buildModel } from './train.js';
 

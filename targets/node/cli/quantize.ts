@@ -2,18 +2,18 @@
 // quantization (src/quant/ptq.ts) of a model file, calibrated on a sample of representative inputs
 // (prepared as at training time: --scale, then the model file's saved normalizer). Prints the
 // file sizes and, with --eval-x/--eval-y, the accuracy (or loss) before and after.
-import { AxonError } from '../errors.js';
-import { Tensor } from '../runtime/tensor.js';
-import { size } from '../layers/layer.js';
-import type { Model } from '../model/model.js';
-import { modelFromBytes, modelToBytes, ModelGraph } from '../model/serialize.js';
-import { Normalizer } from '../data/normalize.js';
-import { quantizeModel, paramBytes } from '../quant/index.js';
-import type { CalibrationMethod } from '../quant/calibrate.js';
-import { readDataset } from '../../targets/node/data.js';
-import { writeFileAtomic } from '../../targets/node/fs.js';
-import { loadEngine } from '../../targets/node/index.js';
-import { readModelFile } from '../../targets/node/model_file.js';
+import { AxonError } from '../../../src/errors.js';
+import { Tensor } from '../../../src/runtime/tensor.js';
+import { size } from '../../../src/layers/layer.js';
+import type { Model } from '../../../src/model/model.js';
+import { modelFromBytes, modelToBytes, ModelGraph } from '../../../src/model/serialize.js';
+import { Normalizer } from '../../../src/data/normalize.js';
+import { quantizeModel, paramBytes } from '../../../src/quant/index.js';
+import type { CalibrationMethod } from '../../../src/quant/calibrate.js';
+import { readDataset } from '../data.js';
+import { writeFileAtomic } from '../fs.js';
+import { loadEngine } from '../index.js';
+import { readModelFile } from '../model_file.js';
 
 export interface QuantizeFlags {
   calibration?: string;
