@@ -18,6 +18,7 @@ export * from './kernels/norm';
 export * from './kernels/rnn';
 export * from './kernels/layout';
 export * from './kernels/merge';
+export * from './kernels/embed';
 export * from './kernels/augment';
 export * from './kernels/q8_conv';
 export * from './kernels/q8_dyn';

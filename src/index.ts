@@ -15,7 +15,10 @@ export { Optimizer, type OptimizerConfig, type OptimizerName } from './train/opt
 export { type ScheduleConfig } from './train/schedules.js';
 export { History, EarlyStopping, ModelCheckpoint, type Callback, type Logs } from './train/callbacks.js';
 export { type MetricConfig } from './train/metrics.js';
-export { type FitOptions, type EvaluateOptions, type EvalResult } from './train/trainer.js';
+export { type FitOptions, type EvaluateOptions, type EvalResult, type PredictOptions, type Targets } from './train/trainer.js';
+export { type GradientsResult } from './train/steps.js';
+export { type InputSpec, type ModelInput, type InputDtype, type Inputs } from './model/inputs.js';
+export { type LossConfig } from './model/model.js';
 export { modelToBytes, modelFromBytes, type ModelGraph } from './model/serialize.js';
 export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonModelFile } from './format/safetensors.js';
 export * from './data/index.js';

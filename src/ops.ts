@@ -221,6 +221,10 @@ const defs: Def[] = [
   { name: 'leaky_relu_bwd_bias_grad', family: 'act', kernel: 'f32_leaky_relu_bwd_bias_grad__simd',
     args: () => [p('dx', 'f32', mn), p('db', 'f32', (d) => d.N), p('dy', 'f32', mn), p('y', 'f32', mn), i('M'), i('N'), f('alpha')],
     validate: (d) => sizesValidate(d, ['M', 'N']) ?? (d.alpha >= 0 ? null : `alpha must be >= 0 (the mask is taken from the output), got ${d.alpha}`) },
+  // embed (appended: codes are positions)
+  { name: 'scatter_add_rows', family: 'embed', kernel: 'f32_scatter_add_rows__simd',
+    args: () => [p('dw', 'f32', (d) => d.V * d.D), p('dy', 'f32', (d) => d.R * d.D), p('ids', 'i32', (d) => d.R), i('R'), i('D'), i('V'), i('skip')],
+    validate: (d) => sizesValidate(d, ['D', 'V']) },
 ];
 
 /**

@@ -8,6 +8,7 @@ import { AxonError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { Layer, MergeLayer, size } from '../layers/layer.js';
 import { INPUT } from '../model/compiler.js';
+import { singleIO } from '../model/inputs.js';
 import { Conv2D } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
@@ -28,6 +29,7 @@ export interface OnnxExportOptions {
 }
 
 export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
+  singleIO(model, 'exportOnnx');
   const { units, inputs } = model.unitGraph(), opset = opts.opset ?? 13;
   if (opset < 13 || opset > 17) throw new AxonError('BAD_ARGUMENT', `exportOnnx: opset ${opset} is not supported (13–17)`);
   refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type)));

@@ -17,6 +17,8 @@ export interface ParamDef {
   regularize: boolean;
   /** element type in wasm memory and in the model file (default f32); int8 layers keep i8 weights and i32 biases */
   dtype?: ParamDtype;
+  /** runs after the initializer (e.g. zeroing an embedding's padding row) */
+  afterInit?: (w: Float32Array) => void;
 }
 
 export type ParamDtype = 'f32' | 'i8' | 'i32';

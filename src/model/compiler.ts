@@ -22,7 +22,8 @@ export { INPUT };
 /** plans kept per session (least recently used dropped first) */
 const PLAN_CACHE = 64;
 
-export type Mode = 'predict' | 'eval' | 'train' | 'prepare';
+/** grad: a training step without the optimizer (loss and gradients only) */
+export type Mode = 'predict' | 'eval' | 'train' | 'grad' | 'prepare';
 
 export interface SessionSpec {
   /** compile units in a topological order, at the capacity input shapes */
@@ -217,7 +218,7 @@ export class Session {
       for (const u of units) u.prepare?.(this.ctx(plan, u, B, false));
       return plan;
     }
-    const training = mode === 'train';
+    const training = mode === 'train' || mode === 'grad';
     const losses = mode === 'predict' ? [] : this.spec.losses ?? [];
     const reads = mode === 'predict' ? [] : this.lossReads(g);
     const skip = new Set(reads.flatMap((r) => (r.skip === undefined ? [] : [r.skip])));
@@ -246,13 +247,13 @@ export class Session {
     });
     if (!training) return this.fuse(mode, plan, g);
     for (let i = units.length - 1; i >= 0; i--) if (!skip.has(i)) units[i].backward(this.ctx(plan, units[i], B, true), this.io(g, i, true, needDx));
-    this.spec.optimizer!.emit(plan);
+    if (mode === 'train') this.spec.optimizer!.emit(plan);
     return this.fuse(mode, plan, g);
   }
 
   /** Conv2D + bias + ReLU peepholes (src/compile/fuse.ts): in training plans and inference sessions' predict plans. */
   private fuse(mode: Mode, plan: Plan, g: UnitGraph): Plan {
-    if (this.spec.fuse !== false && (mode === 'train' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, readOnlyByNext(g));
+    if (this.spec.fuse !== false && (mode === 'train' || mode === 'grad' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, readOnlyByNext(g));
     return plan;
   }
 

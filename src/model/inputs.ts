@@ -6,6 +6,7 @@
 import { AxonError } from '../errors.js';
 import { firstNonFinite } from '../runtime/finite.js';
 import { Tensor } from '../runtime/tensor.js';
+import type { Layer } from '../layers/layer.js';
 
 export type InputDtype = 'f32' | 'i32';
 
@@ -136,3 +137,38 @@ function byInput(inputs: ModelInput[], x: Inputs, what: string): unknown[] {
 }
 
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? (v as object).constructor?.name ?? 'an object' : typeof v);
+
+/** Refuses models this path does not cover yet: several inputs or outputs, i32 inputs, open dimensions. */
+export function singleIO(m: { inputs: ModelInput[]; outputNames: string[] }, what: string): void {
+  const i = m.inputs[0];
+  if (m.inputs.length !== 1 || m.outputNames.length !== 1 || i.dtype !== 'f32' || isOpen(i))
+    throw new AxonError('UNSUPPORTED', `${what} handles models with one f32 input of fixed shape and one output; this one has inputs ${m.inputs.map((x) => `${x.name} ${x.dtype} [${x.shape.map((d) => d ?? 'null')}]`).join(', ')} and outputs ${m.outputNames.join(', ')}`);
+}
+
+export const parseShapeKey = (k: string): number[][] => k.split(',').map((s) => s.split('x').map(Number));
+
+export function checkOutputs(names: string[]): string[] {
+  if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string') || new Set(names).size !== names.length)
+    throw new AxonError('BAD_CONFIG', `outputs must be a non-empty list of distinct layer names (or layer:k), got ${JSON.stringify(names)}`);
+  return [...names];
+}
+
+/** i32 model inputs go to layers that read ids there (Layer.intInput), and only those. */
+export function checkIntInputs(layer: Layer, reads: string[], inputs: ModelInput[]): void {
+  reads.forEach((n, k) => {
+    const m = inputs.find((i) => i.name === n), wants = layer.intInput(k);
+    if (m?.dtype === 'i32' && !wants) throw new AxonError('BAD_DTYPE', `${layer.name}: input "${n}" is i32 (ids or a mask), but a ${layer.type} layer reads f32 values there; read it with an embedding, or declare the input f32`);
+    if (m?.dtype !== 'i32' && wants) throw new AxonError('BAD_DTYPE', `${layer.name}: a ${layer.type} layer reads i32 ids as input ${k}, but "${n}" is ${m ? m.dtype : 'a layer output (f32)'}`);
+  });
+}
+
+/** An i32 input read as ids accepts only what every reader can index: its range narrows to theirs. */
+export function narrowIdRanges(layer: Layer, reads: string[], inputs: ModelInput[]): void {
+  reads.forEach((n, k) => {
+    const m = inputs.find((i) => i.name === n), r = layer.intInput(k);
+    if (!m || !r) return;
+    const lo = Math.max(m.range?.[0] ?? r[0], r[0]), hi = Math.min(m.range?.[1] ?? r[1], r[1]);
+    if (lo > hi) throw new AxonError('BAD_CONFIG', `${layer.name}: input "${n}" has range [${m.range}] but the layer reads ids in [${r}]; they do not overlap`);
+    m.range = [lo, hi];
+  });
+}

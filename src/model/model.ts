@@ -10,29 +10,24 @@ import { AxonError } from '../errors.js';
 import { Engine } from '../runtime/engine.js';
 import { defaultEngine } from '../runtime/default.js';
 import { Rng } from '../runtime/rng.js';
-import { firstNonFinite } from '../runtime/finite.js';
 import { Tensor } from '../runtime/tensor.js';
-import { Layer, ParamData, ParamDef, ParamDtype, size } from '../layers/layer.js';
+import { Layer, ParamData, ParamDef, size } from '../layers/layer.js';
 import { initialize } from '../layers/init.js';
 import { Session } from './compiler.js';
 import { LossSpec, OutputLoss, compileLosses, lossPlan } from '../train/loss.js';
 import { Optimizer, OptimizerConfig, OptimizerName } from '../train/optimizers.js';
-import { MetricConfig, Metrics } from '../train/metrics.js';
+import { MetricConfig, Metrics, metricsFor } from '../train/metrics.js';
 import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict, PredictOptions, Targets } from '../train/trainer.js';
 import type { History } from '../train/callbacks.js';
+import { GradientsResult, gradients, trainStep } from '../train/steps.js';
 import { MODEL_INPUT, badLayerName, generatedName } from './names.js';
-import { InputSpec, Inputs, ModelInput, isOpen, normalizeInputs, probeShape, shapeKey } from './inputs.js';
+import { InputSpec, Inputs, ModelInput, checkIntInputs, checkOutputs, isOpen, narrowIdRanges, normalizeInputs, parseShapeKey, probeShape, shapeKey } from './inputs.js';
 import { UnitGraph, Wiring, parseRef, unitGraph, unitGraphAt } from './wiring.js';
 import { summarize } from './summary.js';
+import { paramData } from './params.js';
 
 /** concrete input shapes a session keeps plans for when rebuilt (the most recent) */
 const MAX_SHAPES = 8;
-const parseShapeKey = (k: string): number[][] => k.split(',').map((s) => s.split('x').map(Number));
-const checkOutputs = (names: string[]): string[] => {
-  if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string') || new Set(names).size !== names.length)
-    throw new AxonError('BAD_CONFIG', `outputs must be a non-empty list of distinct layer names (or layer:k), got ${JSON.stringify(names)}`);
-  return [...names];
-};
 
 export interface ModelOptions {
   /** a single f32 input named "input" of this per-sample shape (no batch axis); or give `inputs` */
@@ -64,7 +59,8 @@ export interface CompileOptions {
   loss: LossConfig;
   /** per output (same keys or order as loss); default 1 */
   lossWeights?: Record<string, number> | number[];
-  metrics?: MetricConfig[];
+  /** for every output with a loss, or per output by name */
+  metrics?: MetricConfig[] | Record<string, MetricConfig[]>;
   fromLogits?: boolean;
   reduction?: 'mean' | 'sum';
 }
@@ -81,7 +77,7 @@ export class Model {
   /** the losses, one per output that has one (compile) */
   losses: OutputLoss[] = [];
   optimizer?: Optimizer;
-  metrics: MetricConfig[] = [];
+  metrics: MetricConfig[] | Record<string, MetricConfig[]> = [];
   /** the options of the last compile(), saved with the model */
   compileOptions?: CompileOptions;
   private readonly rng: Rng;
@@ -135,24 +131,20 @@ export class Model {
     if (this.layers.some((l) => l.name === layer.name) || this.inputs.some((m) => m.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer or input named "${layer.name}" already exists`);
     const inputs = (opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : this.inputs[0].name]).map((x) => (typeof x === 'string' ? x : x.name));
     const shapes = inputs.map((n) => this.shapeOfRef(n, layer.name));
-    inputs.forEach((n, k) => {
-      const m = this.inputs.find((i) => i.name === n);
-      const wants = layer.intInput(k);
-      if (m?.dtype === 'i32' && !wants) throw new AxonError('BAD_DTYPE', `${layer.name}: input "${n}" is i32 (ids or a mask), but a ${layer.type} layer reads f32 values there; read it with an embedding, or declare the input f32`);
-      if (m?.dtype !== 'i32' && wants) throw new AxonError('BAD_DTYPE', `${layer.name}: a ${layer.type} layer reads i32 ids as input ${k}, but "${n}" is ${m ? m.dtype : 'a layer output (f32)'}`);
-    });
+    checkIntInputs(layer, inputs, this.inputs);
     try { layer.buildAll(shapes); } catch (e) {
       if (e instanceof AxonError && !e.message.startsWith(layer.name)) throw new AxonError(e.code, `${layer.name}: ${e.message}`);
       throw e;
     }
     if (opts.checkParam) for (const p of layer.params) opts.checkParam(`${layer.name}.${p.name}`, p);
+    narrowIdRanges(layer, inputs, this.inputs);
     for (const p of layer.params) {
       const n = size(p.shape), dtype = p.dtype ?? 'f32';
       if (dtype !== 'f32') { this.pending.set(`${layer.name}.${p.name}`, dtype === 'i8' ? new Int8Array(n) : new Int32Array(n)); continue; }
       // Initialized lazily (its own forked stream, so the order does not matter): a model loaded
       // from a file never pays for initializers whose values setWeights replaces.
       const rng = this.rng.fork();
-      this.lazy.set(`${layer.name}.${p.name}`, () => { const w = new Float32Array(n); initialize(w, p.init, p.fans, rng); return w; });
+      this.lazy.set(`${layer.name}.${p.name}`, () => { const w = new Float32Array(n); initialize(w, p.init, p.fans, rng); p.afterInit?.(w); return w; });
     }
     this.changed();   // (first: its weights are the layers' before this one)
     this.layers.push(layer);
@@ -207,7 +199,7 @@ export class Model {
     const g = this.unitGraph();
     const losses = compileLosses(opts.loss, opts.lossWeights, this.outputNames, this.outputShapes, { fromLogits: opts.fromLogits, reduction: opts.reduction });
     // validates each loss against its output unit, and the metrics against each loss
-    for (const l of losses) new Metrics(opts.metrics ?? [], l.spec, lossPlan(l.spec, g.units[g.outputs[l.output]]));
+    for (const l of losses) new Metrics(metricsFor(opts.metrics ?? [], l.name, losses.map((x) => x.name)), l.spec, lossPlan(l.spec, g.units[g.outputs[l.output]]));
     this.losses = losses;
     this.optimizer = new Optimizer(opts.optimizer);
     this.metrics = opts.metrics ?? [];
@@ -277,17 +269,7 @@ export class Model {
       const layer = this.layers.find((l) => l.name === layerName);
       const p = layer?.params.find((q) => `${layer.name}.${q.name}` === k);
       if (!p) throw new AxonError('BAD_ARGUMENT', `no parameter "${k}" in this model (parameters: ${this.layers.flatMap((l) => l.params.map((q) => `${l.name}.${q.name}`)).join(', ')})`);
-      if (v.length !== size(p.shape)) throw new AxonError('BAD_SHAPE', `parameter "${k}" has shape [${p.shape}] (${size(p.shape)} values) but ${v.length} were given`);
-      const dtype: ParamDtype = p.dtype ?? 'f32';
-      const bad = firstNonFinite(v);
-      if (bad >= 0) throw new AxonError('NOT_FINITE', `parameter "${k}" has a non-finite value at ${bad}`);
-      if (dtype !== 'f32') {
-        const [lo, hi] = dtype === 'i8' ? [-128, 127] : [-(2 ** 31), 2 ** 31 - 1];
-        for (let i = 0; i < v.length; i++) if (!Number.isInteger(v[i]) || v[i] < lo || v[i] > hi) throw new AxonError('BAD_ARGUMENT', `parameter "${k}" is ${dtype}: value ${v[i]} at ${i} is not an integer in [${lo}, ${hi}]`);
-      }
-      // NOTE: typed arrays copy with slice()/set(); TypedArray.from walks the iterator (10x slower)
-      const Ctor = dtype === 'f32' ? Float32Array : dtype === 'i8' ? Int8Array : Int32Array;
-      const data = v instanceof Ctor ? (opts.copy === false && !this.sess ? v : v.slice()) : ArrayBuffer.isView(v) ? new Ctor(v as unknown as ArrayLike<number>) : Ctor.from(v);
+      const data = paramData(k, v, p, opts.copy === false && !this.sess);
       if (this.sess) this.view(k).set(data);
       else { this.pending.set(k, data); this.lazy.delete(k); }
     }
@@ -297,6 +279,10 @@ export class Model {
   /** Trains on x (a Tensor, a list or a { input: Tensor } map) and y (likewise, by output name). */
   fit(x: Inputs, y: Targets, opts: FitOptions = {}): Promise<History> { return fit(this, x, y, opts); }
   evaluate(x: Inputs, y: Targets, opts: EvaluateOptions = {}): Promise<EvalResult> { return evaluate(this, x, y, opts); }
+  /** The batch's loss and every trainable parameter's gradient (Axon layout), weights unchanged: for custom loops and checks. */
+  gradients(x: Inputs, y: Targets, opts: { names?: Record<string, string> } = {}): Promise<GradientsResult> { return gradients(this, x, y, opts); }
+  /** One optimizer step on the whole batch (x, y); the loss before the update. */
+  trainStep(x: Inputs, y: Targets, opts: { epoch?: number } = {}): Promise<{ loss: number }> { return trainStep(this, x, y, opts); }
   /** Outputs for x: a Tensor for a single-output model given a Tensor; a list for a list; a { output: Tensor } map for a map or several outputs. */
   predict(x: Tensor, opts?: PredictOptions): Promise<Tensor>;
   predict(x: Tensor[], opts?: PredictOptions): Promise<Tensor[]>;

@@ -21,6 +21,7 @@ import { Layer, ParamData, size } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/index.js';
 import { Sequential } from '../model/sequential.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
+import { singleIO } from '../model/inputs.js';
 import { INPUT } from '../model/compiler.js';
 import { calibrate, CalibrationMethod, Ranges } from './calibrate.js';
 import { Quantize, Dequantize, QMaxPool2D, QZeroPadding2D, QLayer } from './layers.js';
@@ -58,6 +59,7 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
   if (bits !== 7 && bits !== 8) throw new AxonError('BAD_CONFIG', `weightBits must be 7 or 8, got ${bits}`);
   const nLayers = o.layers ?? model.layers.length;
   if (!Number.isInteger(nLayers) || nLayers < 1 || nLayers > model.layers.length) throw new AxonError('BAD_CONFIG', `layers must be in [1, ${model.layers.length}], got ${o.layers}`);
+  singleIO(model, 'quantizeModel');
   const graph = model.unitGraph(), n = model.layers.slice(0, nLayers).reduce((s, l) => s + l.expand().length, 0);
   const units = graph.units.slice(0, n), inputs = graph.inputs.slice(0, n);
   if (units.some((u) => u instanceof QLayer || u.outputDtype !== 'f32')) throw new AxonError('BAD_ARGUMENT', 'the model is already quantized; quantize the f32 model');

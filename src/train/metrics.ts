@@ -74,3 +74,10 @@ function rankOf(a: Float32Array, off: number, n: number, target: number): number
   for (let i = 0; i < n; i++) if (a[off + i] > v || (a[off + i] === v && i < target)) r++;
   return r;
 }
+
+/** The metrics of one output: all of a list, or the output's entry of a { output: metrics } map (unknown outputs refused). */
+export function metricsFor(m: MetricConfig[] | Record<string, MetricConfig[]>, output: string, outputs?: string[]): MetricConfig[] {
+  if (Array.isArray(m)) return m;
+  if (outputs) for (const k of Object.keys(m)) if (!outputs.includes(k)) throw new AxonError('BAD_CONFIG', `metrics names "${k}", which is not an output with a loss (${outputs.join(', ')})`);
+  return m[output] ?? [];
+}

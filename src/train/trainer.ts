@@ -4,13 +4,14 @@
 import { AxonError } from '../errors.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
-import { firstNonFinite } from '../runtime/finite.js';
-import { LossSpec, OutputLoss, lossPlan } from './loss.js';
-import { MetricConfig, Metrics } from './metrics.js';
+import { OutputLoss, lossPlan } from './loss.js';
+import { MetricConfig, Metrics, metricsFor } from './metrics.js';
 import { Callback, History, Logs, TrainContext } from './callbacks.js';
 import type { Optimizer } from './optimizers.js';
 import type { Session } from '../model/compiler.js';
-import { Fed, Inputs, ModelInput, feedInputs } from '../model/inputs.js';
+import { Inputs, ModelInput } from '../model/inputs.js';
+import { Data, Targets, load, prepare, rowsOf } from './feed.js';
+export type { Targets };
 
 export interface FitOptions {
   epochs?: number;
@@ -31,8 +32,6 @@ export interface EvaluateOptions { batchSize?: number; confusionMatrix?: boolean
 export interface EvalResult extends Record<string, unknown> { loss: number; confusionMatrix?: number[][] }
 /** predict: batchSize splits the call into batches (not by default: dynamic quantization's ranges are per call). */
 export interface PredictOptions { batchSize?: number }
-/** Targets: one Tensor (one loss), a list in the order of the outputs with losses, or a { output: Tensor } map. */
-export type Targets = Tensor | Tensor[] | Record<string, Tensor>;
 
 /** What training needs of a model (Model is one): inputs, losses, optimizer, weights, sessions. */
 export interface Trainable {
@@ -40,85 +39,12 @@ export interface Trainable {
   readonly outputNames: string[];
   readonly losses: OutputLoss[];
   readonly optimizer?: Optimizer;
-  readonly metrics: MetricConfig[];
+  readonly metrics: MetricConfig[] | Record<string, MetricConfig[]>;
   readonly seed: number;
   step: number;
   session(batch: number, opts?: { use?: 'predict' | 'eval' | 'train'; shapes?: number[][] }): Promise<Session>;
   getWeights(): Map<string, Float32Array>;
   setWeights(w: Map<string, ArrayLike<number>>): void;
-}
-
-interface Data { fed: Fed[]; shapes: number[][]; ys: Array<Int32Array | Float32Array>; yf: number[]; n: number }
-
-/** Checks shapes, dtypes, label ranges and finiteness once, and normalizes labels. */
-function prepare(model: Trainable, x: Inputs, y: Targets | undefined, what: string): Data {
-  const { fed, n } = feedInputs(model.inputs, x, what);
-  const d: Data = { fed, shapes: fed.map((f) => f.shape), ys: [], yf: [], n };
-  if (!y) return d;
-  const ts = targetsByLoss(model, y, what);
-  model.losses.forEach((l, k) => { const [ys, yf] = labels(l.spec, ts[k], n, model.losses.length > 1 ? `${what}: y for "${l.name}"` : what); d.ys.push(ys); d.yf.push(yf); });
-  return d;
-}
-
-function targetsByLoss(model: Trainable, y: Targets, what: string): Tensor[] {
-  const ls = model.losses, names = ls.map((l) => l.name);
-  if (y instanceof Tensor) {
-    if (ls.length !== 1) throw new AxonError('BAD_ARGUMENT', `${what}: the model has ${ls.length} losses (${names.join(', ')}); pass y as a { output: Tensor } map or a list in that order`);
-    return [y];
-  }
-  if (Array.isArray(y)) {
-    if (y.length !== ls.length) throw new AxonError('BAD_ARGUMENT', `${what}: ${y.length} targets for ${ls.length} losses (${names.join(', ')})`);
-    return y;
-  }
-  if (!y || typeof y !== 'object') throw new AxonError('BAD_ARGUMENT', `${what}: y must be a Tensor, a list or a { output: Tensor } map`);
-  const extra = Object.keys(y).filter((k) => !names.includes(k));
-  if (extra.length) throw new AxonError('BAD_ARGUMENT', `${what}: y has ${extra.map((k) => `"${k}"`).join(', ')}, which ${extra.length === 1 ? 'is' : 'are'} not an output with a loss (${names.join(', ')})`);
-  return ls.map((l) => {
-    const t = y[l.name];
-    if (!(t instanceof Tensor)) throw new AxonError('BAD_ARGUMENT', `${what}: y for output "${l.name}" is missing (outputs with losses: ${names.join(', ')})`);
-    return t;
-  });
-}
-
-/** One loss's targets: class ids (from ids or one-hot) or values, checked. */
-function labels(loss: LossSpec, y: Tensor, n: number, what: string): [Int32Array | Float32Array, number] {
-  if (!(y instanceof Tensor)) throw new AxonError('BAD_ARGUMENT', `${what}: y must be a Tensor`);
-  if (y.shape[0] !== n) throw new AxonError('BAD_SHAPE', `${what}: x has ${n} samples but y has ${y.shape[0]}`);
-  const C = loss.outputs;
-  if (loss.targetDtype === 'i32') {
-    let ids: Int32Array;
-    if (y.shape.length === 2 && y.shape[1] === C && C > 1) {
-      ids = new Int32Array(n);            // one-hot → class ids
-      for (let r = 0; r < n; r++) { let b = 0; for (let c = 1; c < C; c++) if (y.data[r * C + c] > y.data[r * C + b]) b = c; ids[r] = b; }
-    } else if (y.shape.length === 1 || (y.shape.length === 2 && y.shape[1] === 1)) {
-      ids = Int32Array.from(y.data);
-      for (let r = 0; r < n; r++) if (!(ids[r] >= 0 && ids[r] < C) || ids[r] !== y.data[r]) throw new AxonError('BAD_DATA', `${what}: label ${y.data[r]} of sample ${r} is not a class id in [0, ${C})`);
-    } else throw new AxonError('BAD_SHAPE', `${what}: y has shape [${y.shape}]; ${loss.name} wants class ids [n] or one-hot [n, ${C}]`);
-    return [ids, 1];
-  }
-  if (y.size !== n * C) throw new AxonError('BAD_SHAPE', `${what}: y has shape [${y.shape}] but the output has ${C} values per sample`);
-  const ys = Float32Array.from(y.data);
-  const badY = firstNonFinite(ys);
-  if (badY >= 0) throw new AxonError('NOT_FINITE', `${what}: y has a non-finite value at sample ${Math.floor(badY / C)}`);
-  return [ys, C];
-}
-
-/** Copies the rows `idx[from..from+B)` into the session's input and target buffers. */
-function load(s: Session, d: Data, idx: Int32Array | null, from: number, B: number): void {
-  d.fed.forEach((f, k) => {
-    const xb = f.data instanceof Int32Array ? s.bound.i32(s.xs[k]) : s.bound.f32(s.xs[k]);
-    copyRows(xb, f.data, f.per, idx, from, B);
-  });
-  d.ys.forEach((ys, k) => copyRows(ys instanceof Int32Array ? s.bound.i32(s.targets[k]) : s.bound.f32(s.targets[k]), ys, d.yf[k], idx, from, B));
-}
-
-function copyRows(dst: Float32Array | Int32Array, src: Float32Array | Int32Array, per: number, idx: Int32Array | null, from: number, B: number): void {
-  if (!idx) { dst.set(src.subarray(from * per, (from + B) * per)); return; }
-  for (let r = 0; r < B; r++) { const i = idx[from + r]; dst.set(src.subarray(i * per, (i + 1) * per), r * per); }
-}
-
-function rowsOf(d: Data, from: number, to: number): Data {
-  return { ...d, n: to - from, fed: d.fed.map((f) => ({ ...f, data: f.data.subarray(from * f.per, to * f.per) })), ys: d.ys.map((y, k) => y.subarray(from * d.yf[k], to * d.yf[k])) };
 }
 
 function batchSizeOf(v: number | undefined, n: number): number {
@@ -137,7 +63,7 @@ class AllMetrics {
   readonly each: Metrics[];
   constructor(readonly model: Trainable, s: Session, shapes: number[][], confusion = false) {
     const g = s.graphOf(shapes);
-    this.each = model.losses.map((l) => new Metrics(model.metrics, l.spec, lossPlan(l.spec, g.units[g.outputs[l.output]]), confusion));
+    this.each = model.losses.map((l) => new Metrics(metricsFor(model.metrics, l.name), l.spec, lossPlan(l.spec, g.units[g.outputs[l.output]]), confusion));
   }
   reset(): void { for (const m of this.each) m.reset(); }
   update(s: Session, preds: number[], d: Data, b: number): void {

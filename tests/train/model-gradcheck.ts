@@ -2,7 +2,9 @@
 // central differences of the training-mode loss through the wasm forward. The model must be
 // compiled with SGD at lr 0 (fit then fills the gradient buffers and leaves the weights unchanged).
 import { expect } from 'vitest';
-import type { Sequential, Tensor } from '../../src/index.js';
+import type { Model, Sequential, Tensor } from '../../src/index.js';
+import type { Inputs } from '../../src/model/inputs.js';
+import type { Targets } from '../../src/train/feed.js';
 
 /** Checks first, middle and last element of each named parameter; returns the analytic gradients. */
 export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B: number, names: string[], h = 2e-3): Promise<Map<string, Float32Array>> {
@@ -23,4 +25,26 @@ export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B
     }
   }
   return grads;
+}
+
+/**
+ * The same check through Model.gradients (any model: several inputs and outputs, open axes):
+ * analytic gradients against central differences of gradients().loss, first, middle and last element.
+ */
+export async function checkGradients(m: Model, x: Inputs, y: Targets, names: string[], h = 2e-3): Promise<void> {
+  const { grads } = await m.gradients(x, y);
+  const loss = async () => (await m.gradients(x, y)).loss;
+  const w = m.getWeights();
+  for (const name of names) {
+    const g = grads.get(name)!.data, v = w.get(name)!;
+    expect(g, `${name}: no gradient`).toBeDefined();
+    for (const i of [0, Math.floor(v.length / 2), v.length - 1]) {
+      const v0 = v[i];
+      v[i] = v0 + h; m.setWeights(new Map([[name, v]])); const lp = await loss();
+      v[i] = v0 - h; m.setWeights(new Map([[name, v]])); const lm = await loss();
+      v[i] = v0; m.setWeights(new Map([[name, v]]));
+      const num = (lp - lm) / (2 * h);
+      expect(Math.abs(num - g[i]), `${name}[${i}]: analytic ${g[i]} numeric ${num}`).toBeLessThan(2e-3 + 0.03 * Math.abs(num));
+    }
+  }
 }

@@ -79,7 +79,7 @@ function checkSearch(c: TuneConfig, path: string, flags: TuneFlags): { s: Search
   applyValues(c, Object.fromEntries(Object.keys(space).map((k) => [k, 0])), path); // every path resolves
   const metric = s.metric ?? 'val_loss';
   if (!/^val_\w+$/.test(metric)) throw bad(`search.metric "${metric}" must be a validation metric such as "val_loss" or "val_accuracy"`);
-  const name = metric.slice(4), logged = ['loss', ...(c.compile.metrics ?? []).map((m) => (typeof m === 'string' ? m : m.type))];
+  const name = metric.slice(4), cm = c.compile.metrics ?? [], logged = ['loss', ...(Array.isArray(cm) ? cm : Object.values(cm).flat()).map((m) => (typeof m === 'string' ? m : m.type))];
   if (!logged.includes(name)) throw bad(`search.metric "${metric}" is not logged: add "${name}" to compile.metrics (logged: ${logged.map((m) => `val_${m}`).join(', ')})`);
   return { s, space, method, metric, direction: /accuracy/.test(name) ? 'max' : 'min' };
 }
