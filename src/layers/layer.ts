@@ -68,6 +68,8 @@ export abstract class Layer {
   regularizer?: Regularizer;
   /** per-sample shapes of outputs 1, 2, … of a layer with several (read as `layer:1`, …); outputShape is output 0 */
   extraOutputs: number[][] = [];
+  /** a row's result depends on the other rows of the call (dynamic quantization's per-call range): predict never splits such a model's call unless asked */
+  get perCall(): boolean { return false; }
   /** element type of the output buffer: int8 layers write 'i8' activations */
   outputDtype: 'f32' | 'i8' = 'f32';
   /** One-time work emitted into the session's prepare plan, run whenever parameters are written (e.g. packing int8 weights). */

@@ -66,6 +66,8 @@ export class Session {
   private readonly plans = new Map<string, LoadedPlan>();
   private readonly graphs = new Map<string, UnitGraph>();
   private readonly known = new Set<string>();
+  /** arena blocks of plans dropped from the cache */
+  private readonly spare: LoadedPlan[] = [];
   private scratch: Buf;
   private rng: Buf;
   /** Ctx.constant buffers and their contents, written when the layout is placed */
@@ -153,6 +155,9 @@ export class Session {
     return true;
   }
 
+  /** Plans held (at most PLAN_CACHE besides the prepare plan). */
+  get planCount(): number { return this.plans.size; }
+
   /** Every concrete shape key this session holds plans for. */
   get knownShapes(): string[] { return [...this.known]; }
 
@@ -171,9 +176,15 @@ export class Session {
     const key = this.planKey(mode, batch, this.keyOf(shapes ?? this.capacityShapes()));
     let p = this.plans.get(key);
     if (p) { this.plans.delete(key); this.plans.set(key, p); return p; }   // (most recently used last)
-    p = this.bound.load(this.build(mode, batch, this.graphOf(shapes)));
+    const plan = this.build(mode, batch, this.graphOf(shapes));
+    // (the arena is a bump allocator: a dropped plan's block holds the next plan that fits in it)
+    const enc = plan.encode().byteLength, at = this.spare.findIndex((b) => b.bytes >= enc);
+    p = this.bound.load(plan, at >= 0 ? this.spare.splice(at, 1)[0] : undefined);
     this.plans.set(key, p);
-    for (const k of this.plans.keys()) { if (this.plans.size <= PLAN_CACHE) break; if (!k.startsWith('prepare:')) this.plans.delete(k); }
+    for (const [k, old] of this.plans) {
+      if (this.plans.size <= PLAN_CACHE) break;
+      if (!k.startsWith('prepare:')) { this.plans.delete(k); this.spare.push(old); }
+    }
     return p;
   }
 

@@ -9,6 +9,7 @@ import { QLayer } from './layers.js';
 
 export class FakeQuantDynamic extends QLayer {
   readonly type = 'fakeQuantDynamic';
+  override get perCall(): boolean { return true; }
   constructor(opts: { name?: string } = {}) { super(opts.name); }
   build(s: number[]): number[] { this.inputShape = s; return (this.outputShape = s); }
   forward(c: Ctx, { x, y }: IO): void {

@@ -98,6 +98,7 @@ export interface QDenseDynamicOptions { units: number; activation?: ActivationNa
 /** Dense with int8 weights and per-batch int8 activations: f32 in, f32 out. */
 export class QDenseDynamic extends QLayer {
   readonly type = 'qdenseDynamic';
+  override get perCall(): boolean { return true; }
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;

@@ -23,14 +23,16 @@ export class BoundLayout {
   i32(id: number): Int32Array { const b = this.layout.get(id); return this.engine.i32(this.base + b.offset, b.bytes >> 2); }
   u8(id: number): Uint8Array { const b = this.layout.get(id); return this.engine.u8(this.base + b.offset, b.bytes); }
 
-  /** Copies a plan into the arena and validates it inside wasm too. */
-  load(plan: Plan): LoadedPlan {
+  /** Copies a plan into the arena (into `reuse`, a dropped plan's block, when it fits) and validates it inside wasm too. */
+  load(plan: Plan, reuse?: { ptr: number; bytes: number }): LoadedPlan {
     if (plan.layout !== this.layout) throw new AxonError('PLAN_INVALID', `plan "${plan.name}" was built for another layout`);
     const words = plan.encode();
-    const ptr = this.engine.put(words);
+    const fits = reuse !== undefined && reuse.bytes >= words.byteLength;
+    const ptr = fits ? reuse.ptr : this.engine.put(words);
+    if (fits) this.engine.write(ptr, words);
     const rc = this.engine.exports.plan_validate(ptr, words.byteLength, this.base);
     if (rc !== 0) throw new AxonError('PLAN_INVALID', `plan "${plan.name}": ${PLAN_ERRORS[rc] ?? `error ${rc}`}`);
-    return { plan, ptr, bytes: words.byteLength };
+    return { plan, ptr, bytes: fits ? reuse.bytes : words.byteLength };
   }
 
   /** Runs a loaded plan in one wasm call. Throws NOT_FINITE naming the failed check's label. */

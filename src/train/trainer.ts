@@ -9,6 +9,7 @@ import { MetricConfig, Metrics, metricsFor } from './metrics.js';
 import { Callback, History, Logs, TrainContext } from './callbacks.js';
 import type { Optimizer } from './optimizers.js';
 import type { Session } from '../model/compiler.js';
+import type { Layer } from '../layers/layer.js';
 import { Inputs, ModelInput } from '../model/inputs.js';
 import { Data, Targets, load, prepare, rowsOf } from './feed.js';
 export type { Targets };
@@ -41,6 +42,7 @@ export interface Trainable {
   readonly optimizer?: Optimizer;
   readonly metrics: MetricConfig[] | Record<string, MetricConfig[]>;
   readonly seed: number;
+  readonly layers: readonly Layer[];
   step: number;
   session(batch: number, opts?: { use?: 'predict' | 'eval' | 'train'; shapes?: number[][] }): Promise<Session>;
   getWeights(): Map<string, Float32Array>;
@@ -176,8 +178,9 @@ export async function evaluate(model: Trainable, x: Inputs, y: Targets, o: Evalu
 /** Outputs for x, in the form x came in (see Model.predict). */
 export async function predict(model: Trainable, x: Inputs, o: PredictOptions): Promise<Tensor | Tensor[] | Record<string, Tensor>> {
   const d = prepare(model, x, undefined, 'predict');
-  // (one call, one batch, unless asked: results never depend on a split the caller did not choose)
-  const B = o.batchSize === undefined ? Math.max(d.n, 1) : batchSizeOf(o.batchSize, d.n);
+  // Results never depend on a split the caller did not choose: a model with a per-call layer (dynamic
+  // quantization) runs the call as one batch; others in batches of up to 1024 rows (row-independent: the same bits).
+  const B = o.batchSize !== undefined ? batchSizeOf(o.batchSize, d.n) : model.layers.some((l) => l.perCall) ? Math.max(d.n, 1) : Math.min(Math.max(d.n, 1), 1024);
   const s = await model.session(B, { use: 'predict', shapes: d.shapes });
   const g = s.graphOf(d.shapes);
   const per = g.outputs.map((u) => g.units[u].outputShape);

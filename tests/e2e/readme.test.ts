@@ -35,6 +35,14 @@ it('the README graph-model example runs', async () => {
   expect(result.net.outputShape).toEqual([10]);
 });
 
+it('the README several-inputs example runs', async () => {
+  const result = await runBlock('### Several inputs and outputs', ['tagger', 'taggerHistory', 'answer']);
+  expect(result.taggerHistory.epochs.length).toBe(2);
+  expect(result.answer.intent.shape).toEqual([4, 3]);
+  expect(result.answer['rnn:1'].shape).toEqual([4, 16]);
+  expect(result.tagger.inputs[0]).toMatchObject({ name: 'ids', dtype: 'i32', shape: [null], range: [0, 99] });
+});
+
 it('the README Node cold-start example runs', async () => {
   const result = await runBlock('* **Node cold start**', ['scores']);
   expect(result.scores.shape).toEqual([1, 10]);

@@ -89,6 +89,10 @@ describe('post-training quantization (digits CNN)', () => {
     expect(Math.abs(acc - f32Acc), `f32 ${f32Acc}, dynamic ${acc}`).toBeLessThanOrEqual(0.02);
     const { model } = modelFromBytes(modelToBytes(q), 'dyn.axon', e);
     expect((await model.predict(test.x.slice(0, 50))).data).toEqual((await q.predict(test.x.slice(0, 50))).data);
+    // per-call ranges: predict runs the whole call as one batch unless asked to split (then each batch has its own range)
+    const x = test.x.slice(0, 300), whole = await q.predict(x, { batchSize: 300 });
+    expect(Buffer.from((await q.predict(x)).data.buffer).equals(Buffer.from(whole.data.buffer))).toBe(true);
+    expect(Buffer.from((await q.predict(x, { batchSize: 32 })).data.buffer).equals(Buffer.from(whole.data.buffer))).toBe(false);
   });
 
   it('fine-tuning: an f32 head on a frozen int8 backbone trains with fit(); the int8 weights do not change', async () => {

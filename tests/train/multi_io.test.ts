@@ -137,6 +137,20 @@ describe('open sequence lengths and recurrent state', () => {
     expect(s.knownShapes.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('the plan cache is bounded: 70 lengths through one session, the oldest plans dropped and their arena blocks reused; results unchanged', async () => {
+    const m = new Model({ inputs: [{ name: 'seq', shape: [null, 2], maxShape: [80, 2] }], seed: 3, engine: e }).add(layers.simpleRnn({ units: 3 }));
+    const first = await m.predict(T(2, [1, 2], 50));
+    const s = await m.session(2, { use: 'predict' });
+    const mark = s.engine.mark();
+    for (let L = 2; L <= 70; L++) await m.predict(T(2, [L, 2], 50 + L));
+    expect(await m.session(2, { use: 'predict' })).toBe(s);   // (one layout holds every length up to the maximum)
+    expect(s.planCount).toBeLessThanOrEqual(65);
+    const grown = s.engine.mark() - mark;
+    for (let L = 2; L <= 70; L++) await m.predict(T(2, [L, 2], 50 + L));
+    expect(s.engine.mark() - mark).toBeLessThanOrEqual(grown);   // the second round reuses dropped plans' blocks
+    bitsEqual(await m.predict(T(2, [1, 2], 50)), first);
+  });
+
   it('trains at several lengths in turn; weights carry across the shapes', async () => {
     const m = seqModel().compile({ optimizer: { type: 'adam', lr: 0.02 }, loss: { head: 'mse' } });
     const losses: number[] = [];
