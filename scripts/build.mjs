@@ -1,4 +1,4 @@
-// npm run build: op dispatch → two wasm builds (SIMD128, SIMD128 + relaxed) → host bundles → types.
+// npm run build: op dispatch → four wasm builds (SIMD128, SIMD128 + relaxed, each also threaded: shared memory + atomics) → host bundles → types.
 // Flags: --kernels (wasm only; NOTE: asc itself reads process.argv --wasm, so not that name), --no-types (skip the declaration emit).
 import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
@@ -11,7 +11,7 @@ const args = new Set(process.argv.slice(2));
 const t0 = performance.now();
 const { hash: opsHash } = await genDispatch();
 mkdirSync('build', { recursive: true });
-for (const target of ['simd', 'relaxed']) {
+for (const target of ['simd', 'relaxed', 'simd-mt', 'relaxed-mt']) {
   const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
   if (error) { console.error(stderr.toString()); process.exit(1); }
 }

@@ -5,8 +5,10 @@
 //   grouped (any other groups > 1, incl. depthwise with a channel multiplier): SIMD over the
 //     output channels of a group (contiguous in w rows and y rows); scalar tails.
 // NOTE: the call's geometry lives in module globals set by convGeometry() (one kernel call at a
-// time: wasm instances are single-threaded); it keeps these helpers' signatures short.
+// time: wasm instances are single-threaded); it keeps these helpers' signatures short. A worker
+// thread's instance gets the caller's through the job arguments (saveGeometry / loadGeometry).
 import { vld, vst, vsplat, vzero, vadd, vmul, vfma, vsum } from '../simd';
+import { setArg, setArgF, arg, argF, argP } from '../mt';
 
 export let gN: i32 = 0;
 export let gH: i32 = 0;
@@ -30,6 +32,20 @@ export let gBias: usize = 0;
 export let gAct: i32 = 0;
 export let gAlpha: f32 = 0;
 export function setConvEpilogue(b: usize, act: i32, alpha: f32): void { gBias = b; gAct = act; gAlpha = alpha; }
+
+// the geometry and epilogue as job arguments k0 .. k0 + 18 (assembly/mt.ts)
+export function saveGeometry(k0: i32): void {
+  setArg(k0, gN); setArg(k0 + 1, gH); setArg(k0 + 2, gW); setArg(k0 + 3, gC); setArg(k0 + 4, gOC); setArg(k0 + 5, gKH);
+  setArg(k0 + 6, gKW); setArg(k0 + 7, gSH); setArg(k0 + 8, gSW); setArg(k0 + 9, gPT); setArg(k0 + 10, gPL); setArg(k0 + 11, gDH);
+  setArg(k0 + 12, gDW); setArg(k0 + 13, gG); setArg(k0 + 14, gOH); setArg(k0 + 15, gOW); setArg(k0 + 16, <i32>gBias);
+  setArg(k0 + 17, gAct); setArgF(k0 + 18, gAlpha);
+}
+export function loadGeometry(k0: i32): void {
+  gN = arg(k0); gH = arg(k0 + 1); gW = arg(k0 + 2); gC = arg(k0 + 3); gOC = arg(k0 + 4); gKH = arg(k0 + 5);
+  gKW = arg(k0 + 6); gSH = arg(k0 + 7); gSW = arg(k0 + 8); gPT = arg(k0 + 9); gPL = arg(k0 + 10); gDH = arg(k0 + 11);
+  gDW = arg(k0 + 12); gG = arg(k0 + 13); gOH = arg(k0 + 14); gOW = arg(k0 + 15); gBias = argP(k0 + 16);
+  gAct = arg(k0 + 17); gAlpha = argF(k0 + 18);
+}
 
 /** Output size of one spatial axis: floor((in + pads - dil*(k-1) - 1) / stride) + 1. */
 // @ts-ignore: decorator

@@ -13,7 +13,8 @@
 //     (a 'valid' conv on a small image would compute mostly zeros; im2col + GEMM is faster there).
 // Sums run in another order than im2col + GEMM: results differ from those paths by float rounding.
 import { vst, vzero, vfma, vldPart } from '../simd';
-import { convGeometry, gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
+import { convGeometry, saveGeometry, loadGeometry, gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
+import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
 import { igemmPadCase, padImage, padExtent, fillTab, storeRow, igemmPacked, igemmScratchFloats } from './conv_igemm';
 
 // Deepest transposed kernel (KH*KW*OC) for the implicit input gradient: its (K', 8) weight panel stays in L1.
@@ -56,13 +57,37 @@ export function wgradScratchFloats(): i32 {
 }
 
 // dw: (K, OC) f32 +=; dy: (N, OH, OW, OC) f32; x: (N, H, W, C) f32; geometry from convGeometry(), igemmPadCase() < 2.
+// Threads: the (4-tap x 8-channel) tiles of dW split between them; each thread walks every image
+// for its tiles (own padded copy), so each tile sums the images in the same order as one thread.
 export function wgradImplicit(dw: usize, dy: usize, x: usize, scratch: usize): void {
-  const C = gC, OC = gOC, K = gKH * gKW * C, K4 = (K + 3) & ~3, OH = gOH, OW = gOW;
+  const C = gC, OC = gOC, K = gKH * gKW * C, K4 = (K + 3) & ~3;
+  const pc = igemmPadCase();
+  const tab = scratch, pad = tab + (<usize>K4 << 2);
+  fillTab(tab, pc == 1 ? gW : padExtent(gOW, gSW, gKW, gDW));
+  for (let k = K; k < K4; k++) store<i32>(tab + (<usize>k << 2), 0);
+  const tiles = ((OC + 7) >> 3) * (K4 >> 2);
+  const th = min(tiles, mtFor(<i64>gN * gOH * gOW * K * OC));
+  if (th == 1) { wgTiles(dw, dy, x, tab, pad, 0, tiles); return; }
+  saveGeometry(8);
+  setArg(0, <i32>dw); setArg(1, <i32>dy); setArg(2, <i32>x); setArg(3, <i32>scratch);
+  const per = (tiles + 2 * th - 1) / (2 * th);
+  setArg(4, per); setArg(5, tiles);
+  parallel(wgTask, (tiles + per - 1) / per, th);
+}
+
+// tiles [t*per, (t+1)*per) on thread tid (args: see wgradImplicit)
+function wgTask(t: i32, tid: i32): void {
+  if (tid) loadGeometry(8);
+  const per = arg(4), t0 = t * per, t1 = min(arg(5), t0 + per), tab = argP(3);
+  const pad = tid ? workerScratch(tid) : tab + (<usize>((gKH * gKW * gC + 3) & ~3) << 2);
+  wgTiles(argP(0), argP(1), argP(2), tab, pad, t0, t1);
+}
+
+// tiles [t0, t1) of dW (tile t: panel t / (K4/4), taps 4 * (t % (K4/4))); pad: this thread's padded copy
+function wgTiles(dw: usize, dy: usize, x: usize, tab: usize, pad: usize, t0: i32, t1: i32): void {
+  const C = gC, OC = gOC, K = gKH * gKW * C, K4 = (K + 3) & ~3, OH = gOH, OW = gOW, nk = K4 >> 2;
   const pc = igemmPadCase(), Wp = padExtent(OW, gSW, gKW, gDW);
   const Ws = pc == 1 ? gW : Wp;
-  const tab = scratch, pad = tab + (<usize>K4 << 2);
-  fillTab(tab, Ws);
-  for (let k = K; k < K4; k++) store<i32>(tab + (<usize>k << 2), 0);
   if (pc == 0) memory.fill(pad, 0, <usize>(padExtent(OH, gSH, gKH, gDH) * Wp * C) << 2);
   const cs = <usize>C << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs, ldy = <usize>OC << 2;
   const xImg = <usize>gH * gW * C << 2, yImg = <usize>OH * OW * OC << 2;
@@ -70,14 +95,13 @@ export function wgradImplicit(dw: usize, dy: usize, x: usize, scratch: usize): v
     let src = x + <usize>n * xImg;
     if (pc == 0) { padImage(pad, src); src = pad; }
     const dyn = dy + <usize>n * yImg;
-    for (let j0 = 0; j0 < OC; j0 += 8) {
+    for (let ti = t0; ti < t1; ti++) {
+      const j0 = (ti / nk) << 3, k0 = (ti % nk) << 2;
       const nr = min(8, OC - j0), n0 = min(4, nr), n1 = max(0, nr - 4);
-      for (let k0 = 0; k0 < K; k0 += 4) {
-        const t = tab + (<usize>k0 << 2);
-        const o0 = <usize>load<i32>(t), o1 = <usize>load<i32>(t, 4), o2 = <usize>load<i32>(t, 8), o3 = <usize>load<i32>(t, 12);
-        if (nr == 8) wgTile(dw + ((<usize>k0 * OC + j0) << 2), src, dyn + (<usize>j0 << 2), o0, o1, o2, o3, rs, ps, ldy, OW * OC, K - k0, 8, 4, 4);
-        else wgTile(dw + ((<usize>k0 * OC + j0) << 2), src, dyn + (<usize>j0 << 2), o0, o1, o2, o3, rs, ps, ldy, OW * OC, K - k0, nr, n0, n1);
-      }
+      const t = tab + (<usize>k0 << 2);
+      const o0 = <usize>load<i32>(t), o1 = <usize>load<i32>(t, 4), o2 = <usize>load<i32>(t, 8), o3 = <usize>load<i32>(t, 12);
+      if (nr == 8) wgTile(dw + ((<usize>k0 * OC + j0) << 2), src, dyn + (<usize>j0 << 2), o0, o1, o2, o3, rs, ps, ldy, OW * OC, K - k0, 8, 4, 4);
+      else wgTile(dw + ((<usize>k0 * OC + j0) << 2), src, dyn + (<usize>j0 << 2), o0, o1, o2, o3, rs, ps, ldy, OW * OC, K - k0, nr, n0, n1);
     }
   }
 }

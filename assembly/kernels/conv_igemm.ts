@@ -23,7 +23,8 @@
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
 import { vld, vst, vzero, vfma, vadd, vmul, vsel, vgt, vsplat, vldPart, vstPart } from '../simd';
-import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, gBias, gAct, gAlpha } from './conv_direct';
+import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, gBias, gAct, gAlpha, saveGeometry, loadGeometry } from './conv_direct';
+import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
 
 // @ts-ignore: decorator
 @inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
@@ -228,20 +229,50 @@ export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
 
 // igemmFwd after the weights are packed into scratch (panels of (K, 8)); add != 0 adds into y
 // (then the caller has checked igemmPadCase() < 2, and w, read only by the C1/OC6 path, is unused).
+// Threads: the images split between them (each has its own 4x8 tile and padded copy; panels,
+// tap table and zeros are shared, read-only).
 export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i32): void {
+  const C = gC, OC = gOC, K = gKH * gKW * C;
+  const zero = scratch + (<usize>(K * ((OC + 7) & ~7)) << 2);
+  const tmp = zero + (<usize>((C + 3) & ~3) << 2);
+  const tab = tmp + 128;
+  const pad = tab + (<usize>((K + 3) & ~3) << 2);
+  const pc = igemmPadCase();
+  fillTab(tab, pc == 0 ? padExtent(gOW, gSW, gKW, gDW) : gW);
+  if (pc == 2) memory.fill(zero, 0, <usize>C << 2);
+  const th = gN > 1 ? mtFor(<i64>gN * gOH * gOW * OC * K) : 1;
+  if (th == 1) { igemmImages(y, x, w, scratch, tmp, pad, add, 0, gN); return; }
+  saveGeometry(8);
+  setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, <i32>scratch); setArg(4, add);
+  const per = (gN + 2 * th - 1) / (2 * th);
+  setArg(5, per);
+  parallel(igemmTask, (gN + per - 1) / per, th);
+}
+
+// images [t*per, (t+1)*per) on thread tid (args: see igemmPacked)
+function igemmTask(t: i32, tid: i32): void {
+  if (tid) loadGeometry(8);
+  const per = arg(5), n0 = t * per, n1 = min(gN, n0 + per), scratch = argP(3);
+  const C = gC, K = gKH * gKW * C;
+  let tmp = scratch + (<usize>(K * ((gOC + 7) & ~7) + ((C + 3) & ~3)) << 2);
+  let pad = tmp + 128 + (<usize>((K + 3) & ~3) << 2);
+  if (tid) { tmp = workerScratch(tid); pad = tmp + 128; }
+  igemmImages(argP(0), argP(1), argP(2), scratch, tmp, pad, arg(4), n0, n1);
+}
+
+// images [n0, n1) of igemmPacked: tmp is this thread's 4x8 tile, pad its padded copy
+function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, pad: usize, add: i32, n0: i32, n1: i32): void {
   const C = gC, OC = gOC, KW = gKW, K = gKH * KW * C, W = gW, H = gH, OW = gOW;
   const SW = gSW, DW = gDW, PL = gPL;
   const wp = scratch;
   const zero = wp + (<usize>(K * ((OC + 7) & ~7)) << 2);
-  const tmp = zero + (<usize>((C + 3) & ~3) << 2);
-  const tab = tmp + 128;
+  const tab = zero + (<usize>((C + 3) & ~3) << 2) + 128;
   const Wp = padExtent(OW, SW, KW, DW);
   const yImg = <usize>gOH * OW * OC << 2, xImg = <usize>H * W * C << 2;
   const c1oc6 = (C == 1) & (OC == 6) & (SW == 1) & (OW >= 4) & (add == 0);
   const pc = igemmPadCase();
   if (pc == 1) {
-    fillTab(tab, W);
-    for (let n = 0; n < gN; n++) {
+    for (let n = n0; n < n1; n++) {
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, x + <usize>n * xImg, W, w, tab);
       else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, add);
     }
@@ -249,10 +280,8 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
   }
   if (pc == 0) {
     // zero-padded copy of each image: every tap in range, no border cases
-    const pad = tab + (<usize>((K + 3) & ~3) << 2);
     memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * Wp * C) << 2);
-    fillTab(tab, Wp);
-    for (let n = 0; n < gN; n++) {
+    for (let n = n0; n < n1; n++) {
       padImage(pad, x + <usize>n * xImg);
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, pad, Wp, w, tab);
       else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, add);
@@ -260,12 +289,10 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
     return;
   }
   const rowBytes = <usize>W * C << 2;
-  fillTab(tab, W);
-  memory.fill(zero, 0, <usize>C << 2);
   const cs = <usize>C << 2, ldy = <usize>OC << 2, runKW = KW * C;
   // tiles of this output row: [0, 4, ..., lastFull], plus OW - 4 when OW % 4 != 0 (OW >= 4)
   const mrAll = min(4, OW);
-  for (let n = 0; n < gN; n++) {
+  for (let n = n0; n < n1; n++) {
     const xn = x + (<usize>n * H * W * C << 2);
     for (let oh = 0; oh < gOH; oh++) {
       const ih0 = oh * gSH - gPT;

@@ -15,6 +15,7 @@
 // hoists every load of the body to its top and spills accumulators); V8 unrolls this loop itself.
 import { vld, vst, vadd, vfma, vzero, vsplat } from '../simd';
 import { MR, NR, pack_a, pack_b } from './gemm_pack';
+import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
 
 // Block sizes (measured with bench/gemm.mjs on a 2-core Xeon, 32 KiB L1d, 1 MiB L2 per core):
 // KC*MR*4 B = 4 KiB A micro-panel in L1; KC*NC*4 B = 512 KiB packed B block in L2; MC*KC*4 B =
@@ -196,19 +197,29 @@ export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: 
     else for (let i = 0; i < M; i++) gemv_row_n(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, accumulate);
     return;
   }
+  const th = mtFor(<i64>M * N * K);
+  if (th > 1) { gemmParallel(c, a, b, scratch, M, N, K, transA, transB, accumulate, th); return; }
+  gemmBlock(c, a, b, scratch, M, N, K, transA, transB, accumulate, 0, M, 0, N);
+}
+
+// The packed product over rows [i0, i1) and columns [j0, j1) of C (the whole of op(A) and op(B)
+// dimensions as strides). Every element of C is summed in the same order whatever the block, so
+// blocks of one product can run on different threads and give one thread's bits.
+function gemmBlock(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
+                   transA: i32, transB: i32, accumulate: i32, i0: i32, i1: i32, j0: i32, j1: i32): void {
   const kcMax = min(K, KC);
   const pb = scratch;
-  const pa = pb + (<usize>kcMax * ((min(N, NC) + NR - 1) / NR * NR) << 2);
-  const tmp = pa + (<usize>kcMax * ((min(M, MC) + MR - 1) / MR * MR) << 2);
+  const pa = pb + (<usize>kcMax * ((min(j1 - j0, NC) + NR - 1) / NR * NR) << 2);
+  const tmp = pa + (<usize>kcMax * ((min(i1 - i0, MC) + MR - 1) / MR * MR) << 2);
   const ldc = <usize>N << 2;
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       const add = accumulate | <i32>(pc > 0);
       pack_b(pb, b, transB, N, K, pc, kc, jc, nc);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min(MC, M - ic);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
         pack_a(pa, a, transA, M, K, ic, mc, pc, kc);
         // A micro-panel (kc x 4) stays in L1 while the B panels stream from L2 and C is walked
         // along its rows (prefetch-friendly; walking C down a column strip was ~15% slower at 1024)
@@ -223,6 +234,27 @@ export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: 
       }
     }
   }
+}
+
+// ---- threads: C split into row blocks (multiples of MR) or, when it is wide, column blocks (of NR) ----
+// args: 0 c, 1 a, 2 b, 3 scratch, 4 M, 5 N, 6 K, 7 transA, 8 transB, 9 accumulate, 10 by rows, 11 block
+function gemmTask(t: i32, tid: i32): void {
+  const M = arg(4), N = arg(5), step = arg(11);
+  const s = tid ? workerScratch(tid) : argP(3);
+  if (arg(10)) gemmBlock(argP(0), argP(1), argP(2), s, M, N, arg(6), arg(7), arg(8), arg(9), t * step, min(M, (t + 1) * step), 0, N);
+  else gemmBlock(argP(0), argP(1), argP(2), s, M, N, arg(6), arg(7), arg(8), arg(9), 0, M, t * step, min(N, (t + 1) * step));
+}
+
+function gemmParallel(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
+                      transA: i32, transB: i32, accumulate: i32, th: i32): void {
+  const rows = M >= N, q = rows ? MR : NR, len = rows ? M : N;
+  // two blocks per thread (a descheduled thread delays less), each at least one tile
+  const blocks = min(2 * th, (len + q - 1) / q);
+  const step = ((len + blocks - 1) / blocks + q - 1) / q * q;
+  setArg(0, <i32>c); setArg(1, <i32>a); setArg(2, <i32>b); setArg(3, <i32>scratch);
+  setArg(4, M); setArg(5, N); setArg(6, K); setArg(7, transA); setArg(8, transB); setArg(9, accumulate);
+  setArg(10, <i32>rows); setArg(11, step);
+  parallel(gemmTask, (len + step - 1) / step, th);
 }
 
 // y: (M, N) f32 += bias b: (N) f32 broadcast over rows

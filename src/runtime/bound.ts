@@ -38,6 +38,7 @@ export class BoundLayout {
   /** Runs a loaded plan in one wasm call. Throws NOT_FINITE naming the failed check's label. */
   run(p: LoadedPlan): void {
     const rc = this.engine.exports.plan_run(p.ptr, this.base);
+    this.engine.afterRun();
     if (rc !== 0) {
       const ins = p.plan.instrs[rc - 1];
       throw new AxonError('NOT_FINITE', `${ins?.label ?? `instruction ${rc - 1}`}: non-finite values (NaN or Inf)`, { instruction: rc - 1, label: ins?.label });

@@ -1,14 +1,32 @@
 // The engine: one instantiated wasm build, its arena, typed views and plan execution.
 // Instantiates from bytes or from a precompiled WebAssembly.Module (Workers forbid compiling at
 // run time). Picks the relaxed build only where it validates AND passes a known-answer self-test.
+// With more than one thread asked for, and shared memory and a way to start workers here, it
+// picks the threaded twin of that build (same kernels and bits; see threads.ts).
 import { AxonError } from '../errors.js';
 import { probeFeatures } from './probe.js';
 import { OPS_HASH } from '../ops.js';
+import { SHARED_PAGES, ThreadPool, WorkerStarter, resolveThreads, sharedMemoryAvailable } from './threads.js';
 
 export type BuildName = 'simd' | 'relaxed';
 export type WasmSource = BufferSource | WebAssembly.Module | Promise<Response> | Response;
-export interface EngineSources { simd: WasmSource | (() => Promise<WasmSource>); relaxed?: WasmSource | (() => Promise<WasmSource>) }
-export interface EngineOptions { build?: BuildName | 'auto' }
+type Source = WasmSource | (() => Promise<WasmSource>);
+export interface EngineSources {
+  simd: Source; relaxed?: Source;
+  /** the threaded builds (shared memory + atomics) and how this target starts a worker */
+  simdThreads?: Source; relaxedThreads?: Source; startWorker?: () => Promise<WorkerStarter>;
+  /** cores this host has ('auto' threads) */
+  cores?: () => number;
+}
+export interface EngineOptions {
+  build?: BuildName | 'auto';
+  /**
+   * Threads kernels may use: 'auto' (the default) = the host's cores. More than one needs shared
+   * memory (Node; browsers on cross-origin isolated pages) and a threaded build; elsewhere the
+   * engine runs on one thread. Results are the same bits whatever the count.
+   */
+  threads?: number | 'auto';
+}
 
 type Kernel = (...args: number[]) => number;
 export interface AxonExports {
@@ -16,6 +34,7 @@ export interface AxonExports {
   arena_base(): number; arena_mark(): number; arena_reset(m: number): void; arena_alloc(bytes: number): number;
   plan_validate(plan: number, bytes: number, base: number): number; plan_run(plan: number, base: number): number;
   selftest_relaxed(): number;
+  mt_prepare(workers: number, limit: number): number; mt_set_limit(limit: number): void; mt_ready(): number; mt_wanted(): number; mt_stop(): void;
   ops_hash(): number;
   [kernel: string]: unknown;
 }
@@ -49,31 +68,54 @@ async function compile(src: WasmSource): Promise<WebAssembly.Module> {
  * Synchronously where the host allows it (Node, Workers, browser workers): the async API costs a
  * few ms of cold start in Node. A browser's main thread refuses modules over 4 KB (RangeError).
  */
-async function instantiate(module: WebAssembly.Module): Promise<AxonExports> { return (await instantiated(module)).ex; }
-/** `sync`: made synchronously (so this host can make another one that way). */
-async function instantiated(module: WebAssembly.Module): Promise<{ ex: AxonExports; sync: boolean }> {
-  try { return { ex: instantiateSync(module), sync: true }; } catch (e) { if (!(e instanceof RangeError)) throw e; }
-  return { ex: (await WebAssembly.instantiate(module, {})).exports as unknown as AxonExports, sync: false };
+async function instantiate(module: WebAssembly.Module, shared: boolean): Promise<AxonExports> { return (await instantiated(module, shared)).ex; }
+/** `sync`: made synchronously (so this host can make another one that way). `shared`: a threaded build (its own shared memory). */
+async function instantiated(module: WebAssembly.Module, shared: boolean): Promise<{ ex: AxonExports; sync: boolean }> {
+  try { return { ex: instantiateSync(module, shared), sync: true }; } catch (e) { if (!(e instanceof RangeError)) throw e; }
+  return { ex: (await WebAssembly.instantiate(module, imports(shared))).exports as unknown as AxonExports, sync: false };
 }
-const instantiateSync = (module: WebAssembly.Module) => new WebAssembly.Instance(module, {}).exports as unknown as AxonExports;
+const imports = (shared: boolean): WebAssembly.Imports => (shared ? { env: { memory: new WebAssembly.Memory({ ...SHARED_PAGES, shared: true }) } } : {});
+const instantiateSync = (module: WebAssembly.Module, shared: boolean) => new WebAssembly.Instance(module, imports(shared)).exports as unknown as AxonExports;
+
+/** Threads of an engine: how many it may use, and how to start the workers (threaded builds only). */
+interface ThreadSetup { threads: number; start?: () => Promise<WorkerStarter> }
+const ONE: ThreadSetup = { threads: 1 };
+
+// an engine nobody references stops its workers (they would otherwise wait forever)
+const poolRegistry = new FinalizationRegistry<{ pool: ThreadPool; ex: AxonExports }>(({ pool, ex }) => pool.stop(ex));
 
 export class Engine {
   private own?: AxonExports;
   /** the own instance is untouched (nobody used exports, memory or kernels) and can be re-made synchronously: spawn() may hand it over */
   private spare = false;
-  constructor(exports: AxonExports, readonly build: BuildName, readonly module: WebAssembly.Module) {
+  private pool?: ThreadPool;
+  private poolStart?: Promise<void>;
+  /** Threads kernels may use (1: the single-thread build, or no workers possible here). */
+  readonly threads: number;
+  /** Whether this is a threaded build (shared memory; workers start when a kernel first wants them). */
+  readonly threaded: boolean;
+  private readonly setup: ThreadSetup;
+  constructor(exports: AxonExports, readonly build: BuildName, readonly module: WebAssembly.Module, setup: ThreadSetup = ONE) {
     if (exports.ops_hash() >>> 0 !== OPS_HASH) throw new AxonError('WASM_UNAVAILABLE', `the ${build} wasm build was generated from a different op list than this host (hash ${(exports.ops_hash() >>> 0).toString(16)} vs ${OPS_HASH.toString(16)}); rebuild with npm run build`);
     this.own = exports;
+    this.setup = setup;
+    this.threaded = !!setup.start;
+    this.threads = this.threaded ? setup.threads : 1;
+    if (this.threaded) exports.mt_set_limit(this.threads);
   }
 
   /** This engine's own instance (made again, synchronously, if spawn() handed the first one to a session). */
-  get exports(): AxonExports { this.spare = false; return (this.own ??= instantiateSync(this.module)); }
+  get exports(): AxonExports {
+    this.spare = false;
+    if (!this.own) { this.own = instantiateSync(this.module, this.threaded); if (this.threaded) this.own.mt_set_limit(this.threads); }
+    return this.own;
+  }
   get memory(): WebAssembly.Memory { return this.exports.memory; }
   get kernels(): Record<string, Kernel> { return this.exports as unknown as Record<string, Kernel>; }
 
   /** An engine over `ex`, whose instance spawn() may hand over while nobody has used it (see spawn). */
-  private static fresh(ex: AxonExports, build: BuildName, mod: WebAssembly.Module, sync: boolean): Engine {
-    const e = new Engine(ex, build, mod);
+  private static fresh(ex: AxonExports, build: BuildName, mod: WebAssembly.Module, sync: boolean, setup: ThreadSetup): Engine {
+    const e = new Engine(ex, build, mod, setup);
     e.spare = sync && ex.arena_mark() === ex.arena_base();
     return e;
   }
@@ -83,18 +125,24 @@ export class Engine {
     const f = probeFeatures();
     if (!f.wasm || !f.simd) throw new AxonError('WASM_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD128; Axon needs it (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+)');
     const want = opts.build ?? 'auto';
-    const get = async (s: EngineSources['simd']) => (typeof s === 'function' ? s() : s);
+    const get = async (s: Source) => (typeof s === 'function' ? s() : s);
+    const threads = resolveThreads(opts.threads, sources.cores?.() ?? 1);
+    const mt = threads > 1 && !!sources.startWorker && sharedMemoryAvailable();
+    const setup: ThreadSetup = mt ? { threads, start: sources.startWorker } : ONE;
+    const pick = (plain: Source, threaded?: Source) => (mt && threaded ? threaded : plain);
     if (want !== 'simd' && sources.relaxed && f.relaxedSimd) {
-      const mod = await compile(await get(sources.relaxed));
-      const { ex, sync } = await instantiated(mod);
-      if (ex.selftest_relaxed() === 1) return Engine.fresh(ex, 'relaxed', mod, sync);
+      const shared = mt && !!sources.relaxedThreads;
+      const mod = await compile(await get(pick(sources.relaxed, sources.relaxedThreads)));
+      const { ex, sync } = await instantiated(mod, shared);
+      if (ex.selftest_relaxed() === 1) return Engine.fresh(ex, 'relaxed', mod, sync, shared ? setup : ONE);
       if (want === 'relaxed') throw new AxonError('SELFTEST_FAILED', 'the relaxed-SIMD build failed its known-answer self-test on this engine (Node 20 miscomputes the relaxed int8 dot before tier-up); use build: "simd"');
     } else if (want === 'relaxed') {
       throw new AxonError('WASM_UNAVAILABLE', 'relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd); use build: "simd" or "auto"');
     }
-    const mod = await compile(await get(sources.simd));
-    const { ex, sync } = await instantiated(mod);
-    return Engine.fresh(ex, 'simd', mod, sync);
+    const shared = mt && !!sources.simdThreads;
+    const mod = await compile(await get(pick(sources.simd, sources.simdThreads)));
+    const { ex, sync } = await instantiated(mod, shared);
+    return Engine.fresh(ex, 'simd', mod, sync, shared ? setup : ONE);
   }
 
   /**
@@ -106,12 +154,41 @@ export class Engine {
    */
   async spawn(): Promise<Engine> {
     if (this.spare && this.own) {
-      const given = new Engine(this.own, this.build, this.module);
+      const given = new Engine(this.own, this.build, this.module, this.setup);
       this.own = undefined;
       this.spare = false;
       return given;
     }
-    return new Engine(await instantiate(this.module), this.build, this.module);
+    return new Engine(await instantiate(this.module, this.threaded), this.build, this.module, this.setup);
+  }
+
+  /**
+   * Starts this instance's workers (once) and resolves when they are parked and kernels can use
+   * them; resolves at once on one thread. Plans start them by themselves the first time a kernel
+   * is big enough to want them (see afterRun), so calling this is only needed to have them from
+   * the first call on.
+   */
+  startThreads(): Promise<void> {
+    if (!this.threaded || !this.setup.start) return Promise.resolve();
+    return (this.poolStart ??= (async () => {
+      const ex = this.exports, starter = await this.setup.start!();
+      const pool = (this.pool = new ThreadPool(ex, this.module, this.threads - 1, starter));
+      poolRegistry.register(this, { pool, ex }, this);
+      await pool.ready;
+    })().catch(() => { this.exports.mt_set_limit(1); }));
+  }
+
+  /** After a plan ran: start the workers if a kernel wanted them (no cost on one thread). */
+  afterRun(): void {
+    if (this.threaded && !this.poolStart && this.exports.mt_wanted()) void this.startThreads();
+  }
+
+  /** Stops this instance's workers, if any (it runs on one thread from then on). */
+  stopThreads(): void {
+    if (!this.pool || !this.own) return;
+    poolRegistry.unregister(this);
+    this.pool.stop(this.own);
+    this.pool = undefined;
   }
 
   get base(): number { return this.exports.arena_base(); }

@@ -45,6 +45,7 @@ export class BundleRunner {
     const p = this.plans.get(`${mode}:${batch}`);
     if (!p) throw new AxonError('PLAN_INVALID', `bundle has no plan for mode ${mode} batch ${batch}`);
     const rc = this.engine.exports.plan_run(p.ptr, this.bound.base);
+    this.engine.afterRun();
     if (rc !== 0) throw new AxonError('NOT_FINITE', `${what}: non-finite values at instruction ${rc - 1}`);
   }
 

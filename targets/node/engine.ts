@@ -1,9 +1,11 @@
 // The Node target's engine: the wasm builds from the package's build/ folder, read and compiled
 // synchronously (the async APIs cost a few ms of cold start). Shared by both Node entries.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Engine, EngineOptions } from '../../src/runtime/engine.js';
 import { setDefaultEngineLoader } from '../../src/runtime/default.js';
+import { nodeWorkerStarter } from './threads.js';
 
 /** build/ candidates: two levels up from dist/chunks/ (bundled) and from targets/node/ (source), one from a file in dist/. */
 function wasmDirs(): string[] {
@@ -29,12 +31,16 @@ function readWasm(file: string) {
 
 let shared: Promise<Engine> | undefined;
 
-/** Loads (once per process, unless options are given) the best wasm build for this Node. */
+/** Loads (once per process, unless options are given) the best wasm build for this Node ('auto' threads: the threaded one on a multi-core machine). */
 export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   const make = () => {
     // (lazy compilation: compiling is mostly validation; kernels compile on first call)
     const compile = (file: string) => async () => new WebAssembly.Module(readWasm(file));
-    return Engine.create({ simd: compile('axon.simd.wasm'), relaxed: compile('axon.relaxed.wasm') }, opts);
+    return Engine.create({
+      simd: compile('axon.simd.wasm'), relaxed: compile('axon.relaxed.wasm'),
+      simdThreads: compile('axon.simd-mt.wasm'), relaxedThreads: compile('axon.relaxed-mt.wasm'),
+      startWorker: nodeWorkerStarter, cores: availableParallelism,
+    }, opts);
   };
   if (opts) return make();
   return (shared ??= make());

@@ -11,6 +11,7 @@ import { run, parseShape } from './run.js';
 import { importModel, exportModel } from './import.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
+const threadsArg = (v: string) => (v === 'auto' ? 'auto' : int(v));
 
 export function program(): Command {
   const p = new Command('axon').description('Axon: train and run neural networks in WebAssembly SIMD').version('0.1.0');
@@ -22,9 +23,10 @@ export function program(): Command {
     .option('-b, --batch-size <n>', 'override fit.batchSize', int)
     .option('-s, --seed <n>', 'override the seed', int)
     .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
+    .option('--threads <n>', "threads kernels may use: a number or auto (the machine's cores)", threadsArg, 'auto')
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', '\nExample:\n  axon train models/digits/config.json --epochs 20 --out out/digits')
-    .action(async (config: string, o) => { await train(config, { out: o.out, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, build: o.build, progress: o.progress }); });
+    .action(async (config: string, o) => { await train(config, { out: o.out, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, build: o.build, threads: o.threads, progress: o.progress }); });
   p.command('compile')
     .description('compile a model file into one bundle for the standalone WASI program (build/axon.wasi.wasm): inference, and fine-tuning with --epochs')
     .argument('<model>', 'model file (.axon)')
@@ -115,9 +117,10 @@ Example (models/tune/digits.json):
     .option('--no-normalize', "don't apply the model file's saved normalizer")
     .option('-b, --batch-size <n>', 'samples per wasm call', int, 256)
     .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
+    .option('--threads <n>', "threads kernels may use: a number or auto (the machine's cores)", threadsArg, 'auto')
     .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json')
     .action(async (model: string, o) => {
-      const r = await run(model, { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build });
+      const r = await run(model, { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build, threads: o.threads });
       if (r.json) process.stdout.write(r.json + '\n');
       process.stderr.write(`${r.samples} samples → [${r.outputShape.join(', ')}] in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
     });

@@ -13,7 +13,7 @@ import { modelInputs, prepareInputs } from './quantize.js';
 import { readModelFile } from '../model_file.js';
 import { writeFileAtomic } from '../fs.js';
 
-export interface RunFlags { input: string; shape?: number[]; out?: string; scale?: number; normalize?: boolean; batchSize?: number; build?: 'auto' | 'simd' | 'relaxed' }
+export interface RunFlags { input: string; shape?: number[]; out?: string; scale?: number; normalize?: boolean; batchSize?: number; build?: 'auto' | 'simd' | 'relaxed'; threads?: number | 'auto' }
 export interface RunReport { samples: number; outputShape: number[]; seconds: number; out?: string; json?: string }
 
 /** Parses "28,28,1" (or "28x28x1") into positive integers. */
@@ -25,7 +25,7 @@ export function parseShape(s: string): number[] {
 
 export async function run(modelPath: string, f: RunFlags): Promise<RunReport> {
   if (f.out && !/\.(npy|json)$/i.test(f.out)) throw new AxonError('BAD_CONFIG', `--out ${f.out}: use a .npy or .json file name`);
-  const engine = await loadEngine(f.build ? { build: f.build } : undefined);
+  const engine = await loadEngine(f.build || f.threads ? { build: f.build, threads: f.threads } : undefined);
   const { model, graph } = modelFromBytes(readModelFile(modelPath), modelPath, engine);
   const F = size(model.inputShape);
   let x: Tensor;

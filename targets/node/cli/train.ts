@@ -19,7 +19,7 @@ import { loadEngine } from '../index.js';
 import { parseConfig, TrainConfig } from './config.js';
 import { ProgressBar } from './progress.js';
 
-export interface TrainFlags { out?: string; epochs?: number; batchSize?: number; seed?: number; build?: 'auto' | 'simd' | 'relaxed'; progress?: boolean }
+export interface TrainFlags { out?: string; epochs?: number; batchSize?: number; seed?: number; build?: 'auto' | 'simd' | 'relaxed'; threads?: number | 'auto'; progress?: boolean }
 
 async function readTensor(path: string): Promise<Tensor> { return (await readDataset(path)).x; }
 
@@ -70,7 +70,7 @@ export async function train(configPath: string, flags: TrainFlags = {}): Promise
   const dir = dirname(resolve(configPath));
   const seed = flags.seed ?? cfg.seed ?? 42;
   const out = resolve(flags.out ?? (cfg.output ? resolve(dir, cfg.output) : 'out'));
-  const engine = await loadEngine(flags.build ? { build: flags.build } : undefined);
+  const engine = await loadEngine(flags.build || flags.threads ? { build: flags.build, threads: flags.threads } : undefined);
   const data = await loadData(cfg, dir, seed);
   const model = buildModel(cfg, data.train.x.shape.slice(1), seed);
   model.engine = engine;

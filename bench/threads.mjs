@@ -1,0 +1,120 @@
+// T2 (shared/BENCHMARKING.md): Axon with 2 threads against 1 thread, same process, interleaved
+// rounds (A B A B ...): W1 GEMM 1024 (f32_gemm__simd called directly), W3 LeNet b64 inference,
+// W5 training steps (MLP 784-128-10, Adam 1e-3, batch 32, random data standing in for
+// Fashion-MNIST: the arithmetic is the same), and the latency-bound W2 b1 (784-256-128-10) and W6
+// (LSTM(64), 50 x 32, b1) that must not get slower with threads on. Peers where they run in Node:
+// tfjs-backend-wasm with setThreadsCount(1 / 2) and onnxruntime-web numThreads 1 / 2 on the W1 GEMM
+// (each in its own child process: their thread counts are per process). Every Axon pair is checked
+// bit-identical before timing. Usage: node bench/threads.mjs [--rounds=N]   (after npm run build)
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const arg = (n, d) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
+const ROUNDS = Number(arg('rounds', '9'));
+const peer = arg('peer', '');
+const now = () => performance.now();
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+function randn(n, seed) {
+  let s = seed >>> 0 || 1;
+  const u = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return (s + 0.5) / 4294967296; };
+  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+/** ms per call of fn, timed over ~ms milliseconds */
+async function time(fn, ms = 60) {
+  let calls = 0; const t0 = now();
+  while (calls < 1 || now() - t0 < ms) { await fn(); calls++; }
+  return (now() - t0) / calls;
+}
+
+if (peer) { // child process: one peer at one thread count, W1 1024
+  const [name, th] = peer.split(':'), n = 1024, A = randn(n * n, 1), B = randn(n * n, 2);
+  let run;
+  if (name === 'tfjs') {
+    const tf = await import('@tensorflow/tfjs-core'), w = await import('@tensorflow/tfjs-backend-wasm');
+    w.setWasmPaths(fileURLToPath(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)));
+    w.setThreadsCount(Number(th));
+    await tf.setBackend('wasm'); await tf.ready();
+    const info = `threads=${w.getThreadsCount()} multithread=${await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')}`;
+    const b = tf.tensor2d(B, [n, n]);
+    run = () => { const a = tf.tensor2d(A, [n, n]), c = tf.matMul(a, b); c.dataSync(); a.dispose(); c.dispose(); };
+    run.info = info;
+  } else {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = Number(th); ort.env.logLevel = 'error';
+    const { onnxMatMul } = await import('./threads-onnx.mjs');
+    const s = await ort.InferenceSession.create(onnxMatMul(n, B), { executionProviders: ['wasm'] });
+    run = async () => { const r = await s.run({ A: new ort.Tensor('float32', A, [n, n]) }); r.C.data; };
+    run.info = `numThreads=${ort.env.wasm.numThreads}`;
+  }
+  await time(run, 300);
+  const ts = []; for (let r = 0; r < ROUNDS; r++) ts.push(await time(run, 80));
+  process.stdout.write(JSON.stringify({ ms: med(ts), info: run.info }) + '\n');
+  process.exit(0);
+}
+
+const { loadEngine, Sequential, layers, Tensor } = await import('../dist/node.js');
+const engines = { 1: await loadEngine({ threads: 1 }), 2: await loadEngine({ threads: 2 }) };
+if (!engines[2].threaded) throw new Error('no threaded build here');
+await engines[2].startThreads();
+console.log(`T2 threads; node ${process.version}; ${os.cpus()[0]?.model}; ${os.availableParallelism()} cores (shared machine); build ${engines[1].build}`);
+
+// ---- workloads: each returns a () => output for one engine ----
+function gemm(e, n = 1024) {
+  const k = e.kernels, a = e.alloc(4 * n * n), b = e.put(randn(n * n, 2)), c = e.alloc(4 * n * n), s = e.alloc(4 * k.gemm_scratch_floats(n, n, n));
+  const A = randn(n * n, 1);
+  return () => { e.write(a, A); k.f32_gemm__simd(c, a, b, s, n, n, n, 0, 0, 0); return e.f32(c, n * n).slice(); };
+}
+async function predictor(e, build, shape, batch) {
+  const m = build(new Sequential({ inputShape: shape, seed: 7, engine: e }));
+  const x = new Tensor(randn(batch * shape.reduce((p, q) => p * q), 3), [batch, ...shape]);
+  await m.predict(x, { batchSize: batch });
+  await m.sess.bound.engine.startThreads();
+  return async () => (await m.predict(x, { batchSize: batch })).data;
+}
+const lenet = (m) => m.add(layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' })).add(layers.maxPool2d({ poolSize: 2 }))
+  .add(layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' })).add(layers.maxPool2d({ poolSize: 2 }))
+  .add(layers.flatten()).add(layers.dense({ units: 120, activation: 'relu' })).add(layers.dense({ units: 84, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' }));
+const w2 = (m) => m.add(layers.dense({ units: 256, activation: 'relu' })).add(layers.dense({ units: 128, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' }));
+const w6 = (m) => m.add(layers.lstm({ units: 64 }));
+async function trainer(e) {
+  const m = new Sequential({ inputShape: [784], seed: 7, engine: e }).add(layers.dense({ units: 128, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ optimizer: { type: 'adam', lr: 1e-3 }, loss: 'sparseCategoricalCrossentropy' });
+  const n = 1024, x = new Tensor(randn(n * 784, 4), [n, 784]), y = new Tensor(Int32Array.from({ length: n }, (_, i) => (i * 7) % 10), [n]);
+  await m.fit(x, y, { epochs: 1, batchSize: 32, shuffle: false });
+  await m.sess.bound.engine.startThreads();
+  // (a fresh model per run would re-initialize; continuing training is the same work per epoch)
+  return async () => { await m.fit(x, y, { epochs: 1, batchSize: 32, shuffle: false }); return m.getWeights().get(m.layers[0].name + '.kernel') ?? new Float32Array(); };
+}
+
+const W = [
+  ['W1 GEMM 1024', (e) => gemm(e), (ms) => `${(2 * 1024 ** 3 / ms / 1e6).toFixed(1)} GFLOP/s`],
+  ['W3 LeNet b64', (e) => predictor(e, lenet, [28, 28, 1], 64), (ms) => `${Math.round(64 / ms * 1000)} samples/s`],
+  ['W5 MLP training (1024 samples/epoch)', (e) => trainer(e), (ms) => `${Math.round(1024 / ms * 1000)} samples/s`],
+  ['W2 b1', (e) => predictor(e, w2, [784], 1), (ms) => `${(ms * 1000).toFixed(1)} µs`],
+  ['W6 LSTM(64) b1', (e) => predictor(e, w6, [50, 32], 1), (ms) => `${(ms * 1000).toFixed(0)} µs`],
+];
+const rows = [];
+for (const [name, make, fmt] of W) {
+  const f1 = await make(engines[1]), f2 = await make(engines[2]);
+  const o1 = await f1(), o2 = await f2();
+  const same = o1.length === o2.length && new Uint32Array(o1.buffer, o1.byteOffset, o1.length).every((v, i) => v === new Uint32Array(o2.buffer, o2.byteOffset, o2.length)[i]);
+  if (!same) throw new Error(`${name}: 2 threads differ from 1 thread`);
+  const t = { 1: [], 2: [] };
+  for (const f of [f1, f2]) await time(f, 200);
+  for (let r = 0; r < ROUNDS; r++) for (const th of r % 2 ? [2, 1] : [1, 2]) t[th].push(await time(th === 1 ? f1 : f2));
+  const m1 = med(t[1]), m2 = med(t[2]);
+  rows.push(`| ${name} | ${fmt(m1)} | ${fmt(m2)} | ${(m1 / m2).toFixed(2)}x |`);
+  console.log(rows.at(-1));
+}
+console.log('\n| workload | 1 thread | 2 threads | speedup |\n|---|---|---|---|\n' + rows.join('\n'));
+for (const p of ['tfjs', 'ort']) {
+  const r = {};
+  for (const th of [1, 2]) {
+    const c = spawnSync(process.execPath, [fileURLToPath(import.meta.url), `--peer=${p}:${th}`, `--rounds=${ROUNDS}`], { encoding: 'utf8' });
+    try { r[th] = JSON.parse(c.stdout.trim().split('\n').at(-1)); } catch { r[th] = { err: (c.stderr || c.stdout).trim().split('\n').slice(-2).join(' ') }; }
+  }
+  const g = (x) => (x.ms ? `${(2 * 1024 ** 3 / x.ms / 1e6).toFixed(1)} GFLOP/s (${x.info})` : `failed: ${x.err}`);
+  console.log(`| W1 GEMM 1024 ${p === 'tfjs' ? 'tfjs-backend-wasm' : 'onnxruntime-web'} | ${g(r[1])} | ${g(r[2])} | ${r[1].ms && r[2].ms ? (r[1].ms / r[2].ms).toFixed(2) + 'x' : '–'} |`);
+}
+process.exit(0);
