@@ -1,8 +1,12 @@
 // Model.summary(): Keras' table of layers, output shapes, parameter counts (and what each layer reads in a graph).
 import { size } from '../layers/layer.js';
-import type { Model } from './model.js';
+import type { Layer } from '../layers/layer.js';
+import type { ModelInput } from './inputs.js';
 
-export function summarize(m: Model): string {
+/** What the table shows of a model (Model is one). */
+export interface Summarizable { name: string; isChain: boolean; inputs: ModelInput[]; layers: Layer[]; outputNames: string[]; paramCount: number; inputsOf(name: string): string[] }
+
+export function summarize(m: Summarizable): string {
   const graph = !m.isChain;
   const shape = (s: number[]) => `[batch, ${s.join(', ')}]`;
   const rows = [['Layer (type)', 'Output shape', 'Params', ...(graph ? ['Reads'] : [])],

@@ -21,7 +21,7 @@ export interface EngineSources {
 export interface EngineOptions {
   build?: BuildName | 'auto';
   /**
-   * Threads kernels may use: 'auto' (the default) = the host's cores. More than one needs shared
+   * Threads kernels may use: 1 (the default) or 'auto' = the host's cores. More than one needs shared
    * memory (Node; browsers on cross-origin isolated pages) and a threaded build; elsewhere the
    * engine runs on one thread. Results are the same bits whatever the count.
    */

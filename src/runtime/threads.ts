@@ -3,7 +3,7 @@
 // when asked), each worker instantiates the same module over the same shared memory and parks in
 // mt_worker (assembly/mt.ts); the kernels split their own work between the threads. Targets say
 // how to start a worker (Node: worker_threads); hosts without one stay on one thread.
-import type { AxonExports } from './engine.js';
+import { AxonError } from '../errors.js';
 
 /** What a worker gets: the module, the instance's shared memory, its thread id (1 ..). */
 export interface WorkerInit { module: WebAssembly.Module; memory: WebAssembly.Memory; tid: number }
@@ -26,9 +26,14 @@ export function sharedMemoryAvailable(): boolean {
 
 /** threads: 'auto' = the cores this host reports; a number is used as given (at least 1). */
 export function resolveThreads(threads: number | 'auto' | undefined, cores: number): number {
-  if (threads === undefined || threads === 'auto') return Math.max(1, Math.floor(cores) || 1);
-  return Math.max(1, Math.floor(threads));
+  if (threads === undefined) return 1;   // (opt-in until the 2-thread figures are measured on a quiet machine: BENCHMARKS T2)
+  if (threads === 'auto') return Math.max(1, Math.floor(cores) || 1);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new AxonError('BAD_CONFIG', `threads must be 'auto' or an integer in [1, 256], got ${JSON.stringify(threads)}`);
+  return threads;
 }
+
+/** What the pool needs of a threaded instance's exports (the engine's AxonExports has them). */
+export interface MtExports { memory: WebAssembly.Memory; mt_prepare(workers: number, limit: number): number; mt_set_limit(n: number): void; mt_ready(): number; mt_stop(): void }
 
 /** The workers of one threaded instance. */
 export class ThreadPool {
@@ -36,7 +41,7 @@ export class ThreadPool {
   readonly ready: Promise<void>;
   failed?: unknown;
 
-  constructor(ex: AxonExports, module: WebAssembly.Module, readonly workers: number, start: WorkerStarter) {
+  constructor(ex: MtExports, module: WebAssembly.Module, readonly workers: number, start: WorkerStarter) {
     const limit = workers + 1;
     if (ex.mt_prepare(workers, limit) === 0) { // no memory for the workers' scratch: stay on one thread
       ex.mt_set_limit(1);
@@ -52,7 +57,7 @@ export class ThreadPool {
   }
 
   /** Stops the workers (the instance runs on one thread from then on). */
-  stop(ex?: AxonExports): void {
+  stop(ex?: MtExports): void {
     ex?.mt_set_limit(1);
     ex?.mt_stop();
     for (const h of this.handles) h.terminate();

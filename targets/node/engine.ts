@@ -31,7 +31,7 @@ function readWasm(file: string) {
 
 let shared: Promise<Engine> | undefined;
 
-/** Loads (once per process, unless options are given) the best wasm build for this Node ('auto' threads: the threaded one on a multi-core machine). */
+/** Loads (once per process, unless options are given) the best wasm build for this Node (with threads: 'auto' or n > 1, the threaded one). */
 export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   const make = () => {
     // (lazy compilation: compiling is mostly validation; kernels compile on first call)
