@@ -42,7 +42,7 @@ if (peer) { // child process: one peer at one thread count, W1 1024
   } else {
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = Number(th); ort.env.logLevel = 'error';
-    const { onnxMatMul } = await import('./threads-onnx.mjs');
+    const { onnxMatMul } = await import('./onnx-matmul.mjs');
     const s = await ort.InferenceSession.create(onnxMatMul(n, B), { executionProviders: ['wasm'] });
     run = async () => { const r = await s.run({ A: new ort.Tensor('float32', A, [n, n]) }); r.C.data; };
     run.info = `numThreads=${ort.env.wasm.numThreads}`;

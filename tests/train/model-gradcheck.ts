@@ -12,18 +12,7 @@ export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B
   await loss();
   const s = await m.session(B);
   const grads = new Map(names.map((k) => [k, s.bound.f32(s.buf(`grad:${k}`)).slice()]));
-  const w = m.getWeights();
-  for (const name of names) {
-    const g = grads.get(name)!, v = w.get(name)!;
-    for (const i of [0, Math.floor(v.length / 2), v.length - 1]) {
-      const v0 = v[i];
-      v[i] = v0 + h; m.setWeights(new Map([[name, v]])); const lp = await loss();
-      v[i] = v0 - h; m.setWeights(new Map([[name, v]])); const lm = await loss();
-      v[i] = v0; m.setWeights(new Map([[name, v]]));
-      const num = (lp - lm) / (2 * h);
-      expect(Math.abs(num - g[i]), `${name}[${i}]: analytic ${g[i]} numeric ${num}`).toBeLessThan(2e-3 + 0.03 * Math.abs(num));
-    }
-  }
+  await compareNumeric(m, names, (k) => grads.get(k)!, loss, h);
   return grads;
 }
 
@@ -34,10 +23,14 @@ export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B
 export async function checkGradients(m: Model, x: Inputs, y: Targets, names: string[], h = 2e-3): Promise<void> {
   const { grads } = await m.gradients(x, y);
   const loss = async () => (await m.gradients(x, y)).loss;
+  await compareNumeric(m, names, (k) => { const g = grads.get(k); expect(g, `${k}: no gradient`).toBeDefined(); return g!.data as Float32Array; }, loss, h);
+}
+
+/** Each named parameter's first, middle and last gradient entry against central differences of `loss`. */
+async function compareNumeric(m: Model | Sequential, names: string[], grad: (k: string) => Float32Array, loss: () => Promise<number>, h: number): Promise<void> {
   const w = m.getWeights();
   for (const name of names) {
-    const g = grads.get(name)!.data, v = w.get(name)!;
-    expect(g, `${name}: no gradient`).toBeDefined();
+    const g = grad(name), v = w.get(name)!;
     for (const i of [0, Math.floor(v.length / 2), v.length - 1]) {
       const v0 = v[i];
       v[i] = v0 + h; m.setWeights(new Map([[name, v]])); const lp = await loss();

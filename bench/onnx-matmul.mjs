@@ -1,5 +1,4 @@
-// A one-node ONNX MatMul model (C = A . B, B an initializer) for bench/threads.mjs's onnxruntime-web peer
-// (the same writer as bench/gemm.mjs's).
+// A one-node ONNX MatMul model (C = A . B, B an initializer): the onnxruntime-web peer of bench/gemm.mjs and bench/threads.mjs.
 export function onnxMatMul(n, B) {
   const cat = (...parts) => { // parts: Uint8Array | number[]
     const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
