@@ -18,6 +18,7 @@ import { qs8_quantize_dynamic__simd, qs8_gemm_f32_fwd_qp__relaxed } from './kern
 import { f32_mul_bcast_fwd__simd, f32_mul_bcast_bwd_x__simd, f32_mul_bcast_bwd_g__simd } from './kernels/merge';
 import { qs8_add_qp__simd } from './kernels/q8_add';
 import { f32_scatter_add_rows__simd } from './kernels/embed';
+import { f32_layernorm_fwd__simd, f32_layernorm_bwd__simd } from './kernels/layernorm';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -28,10 +29,10 @@ import { f32_scatter_add_rows__simd } from './kernels/embed';
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 97;
+export const OP_COUNT: i32 = 99;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x8226bfbb; }
+export function ops_hash(): u32 { return 0x973ea3c1; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -133,6 +134,8 @@ export function op_argc(op: i32): i32 {
     case 95: return 22;
     case 96: return 7;
     case 97: return 7;
+    case 98: return 9;
+    case 99: return 10;
     default: return -1;
   }
 }
@@ -237,6 +240,8 @@ export function op_ptr_mask(op: i32): u32 {
     case 95: return 0x1f;
     case 96: return 0xf;
     case 97: return 0x7;
+    case 98: return 0x3f;
+    case 99: return 0xff;
     default: return 0;
   }
 }
@@ -438,6 +443,10 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_leaky_relu_bwd_bias_grad__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), F(a, 6)); return 0;
     case 97: // scatter_add_rows
       f32_scatter_add_rows__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
+    case 98: // layernorm_fwd
+      f32_layernorm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6), I(a, 7), F(a, 8)); return 0;
+    case 99: // layernorm_bwd
+      f32_layernorm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9)); return 0;
     default: return -1;
   }
 }

@@ -20,6 +20,7 @@ export * from './kernels/rnn';
 export * from './kernels/layout';
 export * from './kernels/merge';
 export * from './kernels/embed';
+export * from './kernels/layernorm';
 export * from './kernels/augment';
 export * from './kernels/q8_conv';
 export * from './kernels/q8_dyn';

@@ -225,6 +225,13 @@ const defs: Def[] = [
   { name: 'scatter_add_rows', family: 'embed', kernel: 'f32_scatter_add_rows__simd',
     args: () => [p('dw', 'f32', (d) => d.V * d.D), p('dy', 'f32', (d) => d.R * d.D), p('ids', 'i32', (d) => d.R), i('R'), i('D'), i('V'), i('skip')],
     validate: (d) => sizesValidate(d, ['D', 'V']) },
+  // layernorm (appended)
+  { name: 'layernorm_fwd', family: 'layernorm', kernel: 'f32_layernorm_fwd__simd',
+    args: () => [p('y', 'f32', (d) => d.M * d.C), p('mean', 'f32', (d) => d.M), p('invstd', 'f32', (d) => d.M), p('x', 'f32', (d) => d.M * d.C), p('gamma', 'f32', (d) => d.C), p('beta', 'f32', (d) => d.C), i('M'), i('C'), f('eps')],
+    validate: (d) => sizesValidate(d, ['C']) ?? (d.eps > 0 ? null : `eps must be > 0, got ${d.eps}`) },
+  { name: 'layernorm_bwd', family: 'layernorm', kernel: 'f32_layernorm_bwd__simd',
+    args: () => [p('dx', 'f32', (d) => d.M * d.C), p('dgamma', 'f32', (d) => d.C), p('dbeta', 'f32', (d) => d.C), p('dy', 'f32', (d) => d.M * d.C), p('x', 'f32', (d) => d.M * d.C),
+      p('mean', 'f32', (d) => d.M), p('invstd', 'f32', (d) => d.M), p('gamma', 'f32', (d) => d.C), i('M'), i('C')], validate: (d) => sizesValidate(d, ['C']) },
 ];
 
 /**

@@ -32,7 +32,7 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
   singleIO(model, 'exportOnnx');
   const { units, inputs } = model.unitGraph(), opset = opts.opset ?? 13;
   if (opset < 13 || opset > 17) throw new AxonError('BAD_ARGUMENT', `exportOnnx: opset ${opset} is not supported (13–17)`);
-  refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type)));
+  refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type) || (u instanceof Dense && u.inputShape.length !== 1)));
   const b = new OnnxBuilder(model.name), w = model.getWeights(), nchw = opts.inputLayout === 'nchw';
   const inName = opts.inputName ?? 'input', rank = model.inputShape.length;
   let cur = inName, cf = nchw && rank >= 2;   // cf: the ONNX tensor is channels-first of the Axon shape

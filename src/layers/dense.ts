@@ -1,4 +1,5 @@
-// Dense (fully connected): y = x W^T + b with W stored (units, inputs) as in PyTorch.
+// Dense (fully connected): y = x W^T + b with W stored (units, inputs) as in PyTorch, on the last
+// axis (Keras' Dense, PyTorch's Linear): a per-sample [..., inputs] gives [..., units] (tokens × features).
 // A perceptron is Dense(1) with a sigmoid. An `activation` option splits into Dense + Activation
 // at compile time (units()), so the loss can fuse with a final softmax/sigmoid.
 import { AxonError } from '../errors.js';
@@ -36,12 +37,12 @@ export class Dense extends Layer {
   }
 
   build(inputShape: number[]): number[] {
-    if (inputShape.length !== 1) throw new AxonError('BAD_SHAPE', `${this.name}: Dense expects a flat input per sample, got shape [${inputShape}]; add a Flatten layer before it`);
-    const inputs = inputShape[0];
+    if (inputShape.length < 1) throw new AxonError('BAD_SHAPE', `${this.name}: Dense needs an input with at least one axis, got shape [${inputShape}]`);
+    const inputs = inputShape[inputShape.length - 1];
     this.inputShape = inputShape;
     this.params = [{ name: 'weight', shape: [this.units, inputs], init: this.opts.kernelInitializer ?? 'glorotUniform', fans: { fanIn: inputs, fanOut: this.units }, trainable: true, regularize: true }];
     if (this.useBias) this.params.push({ name: 'bias', shape: [this.units], init: this.opts.biasInitializer ?? 'zeros', fans: { fanIn: inputs, fanOut: this.units }, trainable: true, regularize: false });
-    return (this.outputShape = [this.units]);
+    return (this.outputShape = [...inputShape.slice(0, -1), this.units]);
   }
 
   override expand(): Layer[] {
@@ -50,15 +51,18 @@ export class Dense extends Layer {
     return [this, act];
   }
 
+  /** rows: samples × leading positions */
+  private rows(c: Ctx): number { return c.batch * (size(this.inputShape) / this.inputShape[this.inputShape.length - 1]); }
+
   forward(c: Ctx, { x, y }: IO): void {
-    const M = c.batch, N = this.units, K = size(this.inputShape);
+    const M = this.rows(c), N = this.units, K = this.inputShape[this.inputShape.length - 1];
     c.emit('gemm', { c: y, a: x, b: c.param('weight'), scratch: c.gemmScratch(M, N, K), M, N, K, transA: 0, transB: 1, accumulate: 0 }, this.name);
     if (this.useBias) c.emit('bias_add', { y, b: c.param('bias'), M, N }, this.name);
   }
 
   backward(c: Ctx, { x, dx, dy }: IO): void {
     if (dy === undefined) return;
-    const M = c.batch, N = this.units, K = size(this.inputShape);
+    const M = this.rows(c), N = this.units, K = this.inputShape[this.inputShape.length - 1];
     const dw = c.grad('weight');
     // dW (N, K) += dy^T (N, M) . x (M, K)
     if (dw !== undefined) c.emit('gemm', { c: dw, a: dy, b: x, scratch: c.gemmScratch(N, K, M), M: N, N: K, K: M, transA: 1, transB: 0, accumulate: 1 }, this.name);

@@ -14,6 +14,7 @@ import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOpti
   RandomBrightnessContrast, RandomBrightnessContrastOptions, SequenceJitter, SequenceJitterOptions } from './augment.js';
 import { Add, Concatenate, Multiply } from './merge.js';
 import { Embedding, EmbeddingOptions } from './embedding.js';
+import { LayerNormalization, LayerNormOptions } from './layernorm.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
 import { editDistance } from '../model/names.js';
@@ -54,7 +55,8 @@ export const randomBrightnessContrast = (o: RandomBrightnessContrastOptions) => 
 export const add = (o: { name?: string } = {}) => new Add(o);
 export const concatenate = (o: { axis?: number; name?: string } = {}) => new Concatenate(o);
 export const multiply = (o: { name?: string } = {}) => new Multiply(o);
-export { Embedding, type EmbeddingOptions };
+export { Embedding, type EmbeddingOptions, LayerNormalization, type LayerNormOptions };
+export const layerNormalization = (o: LayerNormOptions = {}) => new LayerNormalization(o);
 export const embedding = (o: EmbeddingOptions) => new Embedding(o);
 export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o);
 
@@ -91,6 +93,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   concatenate: (c) => new Concatenate(c as { axis?: number }),
   multiply: () => new Multiply(),
   embedding: (c) => new Embedding(c as unknown as EmbeddingOptions),
+  layerNormalization: (c) => new LayerNormalization(c as LayerNormOptions),
   // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd, qzeroPadding2d
   ...QUANT_LAYER_TYPES,
 };

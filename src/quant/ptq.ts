@@ -139,7 +139,7 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
     }
     if (u.type === 'add' && mode === 'static' && inputs[i].length === 2 && inputs[i].every((j) => val.get(j)!.dom !== 'f32' || asI8.has(j))) { i = pushQAdd(i); continue; }
     const conv = u as Conv2D;
-    if (!QUANTIZABLE.has(u.type) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2]) || (mode === 'dynamic' && u.type !== 'dense')) { i = copyF32(i); continue; }
+    if (!QUANTIZABLE.has(u.type) || (u.type === 'dense' && u.inputShape.length !== 1) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2]) || (mode === 'dynamic' && u.type !== 'dense')) { i = copyF32(i); continue; }
 
     // the group: u [+ batch norm] [+ relu / relu6], each the one reader of the unit before
     let end = i, bn: BatchNormalization | undefined, act: FusedActivation;

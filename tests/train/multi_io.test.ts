@@ -244,3 +244,14 @@ describe('inputs that do not fit the declaration: AxonError naming the input and
     expect(() => new Sequential({ inputs: [{ name: 'x', shape: [3] }], engine: e }).add(layers.lstm({ units: 2 }))).toThrowError(/lstm expects inputs of shape \[steps, features\]/);
   });
 });
+
+describe('layer normalization in a model', () => {
+  it.each([true, false])('over tokens × features, affine %s: gradients match central differences, also into the layer before', async (affine) => {
+    const m = new Model({ inputs: [{ name: 'x', shape: [3, 6] }], seed: 12, engine: e });
+    m.add(layers.dense({ units: 6, name: 'pre' }), { inputs: ['x'] });
+    m.add(layers.layerNormalization({ affine, name: 'ln' }));
+    m.add(layers.flatten()).add(layers.dense({ units: 2, name: 'out' }));
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    await checkGradients(m, T(4, [3, 6], 60), T(4, [2], 61, 0.5), ['pre.weight', 'pre.bias', 'out.weight', ...(affine ? ['ln.weight', 'ln.bias'] : [])]);
+  });
+});
