@@ -19,6 +19,7 @@ import { f32_mul_bcast_fwd__simd, f32_mul_bcast_bwd_x__simd, f32_mul_bcast_bwd_g
 import { qs8_add_qp__simd } from './kernels/q8_add';
 import { f32_scatter_add_rows__simd } from './kernels/embed';
 import { f32_layernorm_fwd__simd, f32_layernorm_bwd__simd } from './kernels/layernorm';
+import { f32_attn_probs__simd, f32_attn_dot__simd, f32_attn_ctx__simd, f32_attn_ctx_t__simd, f32_attn_softmax_bwd__simd } from './kernels/attention';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -29,10 +30,10 @@ import { f32_layernorm_fwd__simd, f32_layernorm_bwd__simd } from './kernels/laye
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 99;
+export const OP_COUNT: i32 = 104;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x973ea3c1; }
+export function ops_hash(): u32 { return 0x6e61f5d6; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -136,6 +137,11 @@ export function op_argc(op: i32): i32 {
     case 97: return 7;
     case 98: return 9;
     case 99: return 10;
+    case 100: return 12;
+    case 101: return 8;
+    case 102: return 10;
+    case 103: return 9;
+    case 104: return 5;
     default: return -1;
   }
 }
@@ -242,6 +248,11 @@ export function op_ptr_mask(op: i32): u32 {
     case 97: return 0x7;
     case 98: return 0x3f;
     case 99: return 0xff;
+    case 100: return 0xf;
+    case 101: return 0x7;
+    case 102: return 0x7;
+    case 103: return 0x7;
+    case 104: return 0x7;
     default: return 0;
   }
 }
@@ -447,6 +458,16 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_layernorm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6), I(a, 7), F(a, 8)); return 0;
     case 99: // layernorm_bwd
       f32_layernorm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9)); return 0;
+    case 100: // attn_probs
+      f32_attn_probs__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), F(a, 9), I(a, 10), I(a, 11)); return 0;
+    case 101: // attn_dot
+      f32_attn_dot__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7)); return 0;
+    case 102: // attn_ctx
+      f32_attn_ctx__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), F(a, 8), I(a, 9)); return 0;
+    case 103: // attn_ctx_t
+      f32_attn_ctx_t__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), F(a, 8)); return 0;
+    case 104: // attn_softmax_bwd
+      f32_attn_softmax_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
     default: return -1;
   }
 }

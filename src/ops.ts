@@ -232,6 +232,21 @@ const defs: Def[] = [
   { name: 'layernorm_bwd', family: 'layernorm', kernel: 'f32_layernorm_bwd__simd',
     args: () => [p('dx', 'f32', (d) => d.M * d.C), p('dgamma', 'f32', (d) => d.C), p('dbeta', 'f32', (d) => d.C), p('dy', 'f32', (d) => d.M * d.C), p('x', 'f32', (d) => d.M * d.C),
       p('mean', 'f32', (d) => d.M), p('invstd', 'f32', (d) => d.M), p('gamma', 'f32', (d) => d.C), i('M'), i('C')], validate: (d) => sizesValidate(d, ['C']) },
+  // attention (appended): heads side by side in rows of D = H*dh features (see assembly/kernels/attention.ts)
+  { name: 'attn_probs', family: 'attention', kernel: 'f32_attn_probs__simd',
+    args: () => [p('p', 'f32', (d) => d.B * d.H * d.Tq * d.Tk), p('q', 'f32', (d) => d.B * d.Tq * d.H * d.dh), p('k', 'f32', (d) => d.B * d.Tk * d.H * d.dh), p('mask', 'i32', (d) => (d.hasMask ? d.B * d.Tk : 1)),
+      i('B'), i('H'), i('Tq'), i('Tk'), i('dh'), f('scale'), i('causal'), i('hasMask')], validate: (d) => sizesValidate(d, ['H', 'Tq', 'Tk', 'dh']) ?? flag('causal', 'hasMask')(d) },
+  { name: 'attn_dot', family: 'attention', kernel: 'f32_attn_dot__simd',
+    args: () => [p('s', 'f32', (d) => d.B * d.H * d.Ta * d.Tc), p('a', 'f32', (d) => d.B * d.Ta * d.H * d.dh), p('c', 'f32', (d) => d.B * d.Tc * d.H * d.dh), i('B'), i('H'), i('Ta'), i('Tc'), i('dh')],
+    validate: (d) => sizesValidate(d, ['H', 'Ta', 'Tc', 'dh']) },
+  { name: 'attn_ctx', family: 'attention', kernel: 'f32_attn_ctx__simd',
+    args: () => [p('o', 'f32', (d) => d.B * d.Tq * d.H * d.dh), p('p', 'f32', (d) => d.B * d.H * d.Tq * d.Tk), p('c', 'f32', (d) => d.B * d.Tk * d.H * d.dh), i('B'), i('H'), i('Tq'), i('Tk'), i('dh'), f('alpha'), i('accumulate')],
+    validate: (d) => sizesValidate(d, ['H', 'Tq', 'Tk', 'dh']) ?? flag('accumulate')(d) },
+  { name: 'attn_ctx_t', family: 'attention', kernel: 'f32_attn_ctx_t__simd',
+    args: () => [p('o', 'f32', (d) => d.B * d.Tk * d.H * d.dh), p('p', 'f32', (d) => d.B * d.H * d.Tq * d.Tk), p('c', 'f32', (d) => d.B * d.Tq * d.H * d.dh), i('B'), i('H'), i('Tq'), i('Tk'), i('dh'), f('alpha')],
+    validate: (d) => sizesValidate(d, ['H', 'Tq', 'Tk', 'dh']) },
+  { name: 'attn_softmax_bwd', family: 'attention', kernel: 'f32_attn_softmax_bwd__simd',
+    args: () => [p('ds', 'f32', rc), p('dp', 'f32', rc), p('p', 'f32', rc), i('rows'), i('cols')] },
 ];
 
 /**

@@ -15,6 +15,7 @@ import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOpti
 import { Add, Concatenate, Multiply } from './merge.js';
 import { Embedding, EmbeddingOptions } from './embedding.js';
 import { LayerNormalization, LayerNormOptions } from './layernorm.js';
+import { MultiHeadAttention, MultiHeadAttentionOptions } from './attention.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
 import { editDistance } from '../model/names.js';
@@ -57,6 +58,8 @@ export const concatenate = (o: { axis?: number; name?: string } = {}) => new Con
 export const multiply = (o: { name?: string } = {}) => new Multiply(o);
 export { Embedding, type EmbeddingOptions, LayerNormalization, type LayerNormOptions };
 export const layerNormalization = (o: LayerNormOptions = {}) => new LayerNormalization(o);
+export { MultiHeadAttention, type MultiHeadAttentionOptions };
+export const multiHeadAttention = (o: MultiHeadAttentionOptions) => new MultiHeadAttention(o);
 export const embedding = (o: EmbeddingOptions) => new Embedding(o);
 export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o);
 
@@ -94,6 +97,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   multiply: () => new Multiply(),
   embedding: (c) => new Embedding(c as unknown as EmbeddingOptions),
   layerNormalization: (c) => new LayerNormalization(c as LayerNormOptions),
+  multiHeadAttention: (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionOptions),
   // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd, qzeroPadding2d
   ...QUANT_LAYER_TYPES,
 };

@@ -255,3 +255,22 @@ describe('layer normalization in a model', () => {
     await checkGradients(m, T(4, [3, 6], 60), T(4, [2], 61, 0.5), ['pre.weight', 'pre.bias', 'out.weight', ...(affine ? ['ln.weight', 'ln.bias'] : [])]);
   });
 });
+
+describe('multi-head attention in a model', () => {
+  it.each([false, true])('cross %s, with a padding mask: gradients into the projections and the layers before (central differences)', async (cross) => {
+    const inputs = [{ name: 'x', shape: [4, 5] }, ...(cross ? [{ name: 'mem', shape: [3, 5] }] : []), { name: 'keep', shape: [cross ? 3 : 4], dtype: 'i32' as const }];
+    const m = new Model({ inputs, seed: 13, engine: e });
+    m.add(layers.dense({ units: 6, activation: 'tanh', name: 'pre' }), { inputs: ['x'] });
+    if (cross) m.add(layers.dense({ units: 6, name: 'memp' }), { inputs: ['mem'] });
+    m.add(layers.multiHeadAttention({ numHeads: 2, cross, mask: true, name: 'mha' }), { inputs: ['pre', ...(cross ? ['memp'] : []), 'keep'] });
+    m.add(layers.flatten()).add(layers.dense({ units: 2, name: 'out' }));
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const Tk = cross ? 3 : 4, keep = new Tensor(Int32Array.from({ length: 3 * Tk }, (_, i) => (i % Tk === Tk - 1 && i < Tk ? 0 : 1)), [3, Tk], 'i32');
+    const x: Record<string, Tensor> = { x: T(3, [4, 5], 70), keep, ...(cross ? { mem: T(3, [3, 5], 71) } : {}) };
+    await checkGradients(m, x, T(3, [2], 72, 0.5), ['pre.weight', ...(cross ? ['memp.weight'] : []), 'mha.q_weight', 'mha.k_weight', 'mha.v_weight', 'mha.o_weight', 'mha.q_bias']);
+  });
+  it('a mask of the wrong length is refused, naming the layer', () => {
+    const m = new Model({ inputs: [{ name: 'x', shape: [4, 6] }, { name: 'keep', shape: [3], dtype: 'i32' }], engine: e });
+    expect(() => m.add(layers.multiHeadAttention({ numHeads: 2, mask: true, name: 'mha' }), { inputs: ['x', 'keep'] })).toThrowError(/mha: the mask must be \[4\] per sample/);
+  });
+});

@@ -1,0 +1,137 @@
+// MultiHeadAttention (Keras' MultiHeadAttention / PyTorch's nn.MultiheadAttention with batch_first):
+// Q/K/V projections of the query (and key/value) sequence, scaled dot-product attention per head
+// with an optional padding mask (an i32 input (Tk): 0 = padding) and causal mask, and the output
+// projection back to the query's width. Inputs, in order: query [Tq, Dq]; with `cross`, the
+// key/value sequence [Tk, Dkv]; with `mask`, the mask [Tk]. Heads are read in place (strided
+// kernels, assembly/kernels/attention.ts): no transposes. Parameters (PyTorch layout, (out, in)):
+// q_weight, k_weight, v_weight (H·dh, D*), o_weight (Dq, H·dh) and their biases.
+// NOTE: no attention dropout yet.
+import { AxonError } from '../errors.js';
+import type { Buf } from '../compile/plan.js';
+import { Init } from './init.js';
+import { Ctx, IO, Layer, ParamDef, size } from './layer.js';
+
+export interface MultiHeadAttentionOptions {
+  numHeads: number;
+  /** per-head width dh (default: the query width / numHeads) */
+  keyDim?: number;
+  /** attend to a second sequence (input 1) instead of the query itself */
+  cross?: boolean;
+  /** read a padding mask (an i32 input, 1 = token, 0 = padding) as the last input */
+  mask?: boolean;
+  /** position i attends only to positions j <= i (decoders) */
+  causal?: boolean;
+  useBias?: boolean;
+  kernelInitializer?: Init;
+  name?: string;
+  trainable?: boolean;
+}
+
+export class MultiHeadAttention extends Layer {
+  readonly type = 'multiHeadAttention';
+  readonly heads: number;
+  readonly opts: MultiHeadAttentionOptions;
+  dh = 0; Tq = 0; Tk = 0; Dq = 0; Dkv = 0;
+
+  constructor(opts: MultiHeadAttentionOptions) {
+    super();
+    const who = opts.name ?? 'multiHeadAttention';
+    if (!Number.isInteger(opts.numHeads) || opts.numHeads < 1) throw new AxonError('BAD_CONFIG', `${who}: numHeads must be a positive integer, got ${opts.numHeads}`);
+    if (opts.keyDim !== undefined && !(Number.isInteger(opts.keyDim) && opts.keyDim > 0)) throw new AxonError('BAD_CONFIG', `${who}: keyDim must be a positive integer, got ${opts.keyDim}`);
+    this.opts = opts;
+    this.heads = opts.numHeads;
+    if (opts.name) this.name = opts.name;
+    if (opts.trainable === false) this.trainable = false;
+  }
+
+  get maskInput(): number { return this.opts.cross ? 2 : 1; }
+  override intInput(k: number): [number, number] | undefined { return this.opts.mask && k === this.maskInput ? [0, 1] : undefined; }
+
+  build(s: number[]): number[] { return this.buildAll([s]); }
+
+  override buildAll(shapes: number[][]): number[] {
+    const want = 1 + (this.opts.cross ? 1 : 0) + (this.opts.mask ? 1 : 0);
+    if (shapes.length !== want) throw new AxonError('BAD_CONFIG', `${this.name}: reads ${want} input${want > 1 ? 's' : ''} (query${this.opts.cross ? ', key/value sequence' : ''}${this.opts.mask ? ', padding mask' : ''}), got ${shapes.length}`);
+    const q = shapes[0], kv = this.opts.cross ? shapes[1] : q;
+    if (q.length !== 2 || kv.length !== 2) throw new AxonError('BAD_SHAPE', `${this.name}: sequences must be [steps, features] per sample, got [${q}]${this.opts.cross ? ` and [${kv}]` : ''}`);
+    [this.Tq, this.Dq] = q; [this.Tk, this.Dkv] = kv;
+    if (this.opts.mask && (shapes[this.maskInput].length !== 1 || shapes[this.maskInput][0] !== this.Tk))
+      throw new AxonError('BAD_SHAPE', `${this.name}: the mask must be [${this.Tk}] per sample (one flag per key position), got [${shapes[this.maskInput]}]`);
+    if (this.opts.keyDim === undefined && this.Dq % this.heads !== 0) throw new AxonError('BAD_CONFIG', `${this.name}: the query width ${this.Dq} is not a multiple of numHeads ${this.heads}; give keyDim`);
+    this.dh = this.opts.keyDim ?? this.Dq / this.heads;
+    const E = this.heads * this.dh, init = this.opts.kernelInitializer ?? 'glorotUniform';
+    const w = (name: string, out: number, inn: number): ParamDef => ({ name, shape: [out, inn], init, fans: { fanIn: inn, fanOut: out }, trainable: true, regularize: true });
+    const bias = (name: string, n: number): ParamDef => ({ name, shape: [n], init: 'zeros', fans: { fanIn: n, fanOut: n }, trainable: true, regularize: false });
+    const useBias = this.opts.useBias ?? true;
+    this.params = [w('q_weight', E, this.Dq), w('k_weight', E, this.Dkv), w('v_weight', E, this.Dkv), w('o_weight', this.Dq, E)];
+    if (useBias) this.params.push(bias('q_bias', E), bias('k_bias', E), bias('v_bias', E), bias('o_bias', this.Dq));
+    this.inputShape = q;
+    return (this.outputShape = [this.Tq, this.Dq]);
+  }
+
+  private get useBias(): boolean { return this.opts.useBias ?? true; }
+  private get E(): number { return this.heads * this.dh; }
+
+  /** y (rows, N) = x (rows, K) W^T + b */
+  private linear(c: Ctx, y: Buf, x: Buf, p: string, rows: number, N: number, K: number): void {
+    c.emit('gemm', { c: y, a: x, b: c.param(`${p}_weight`), scratch: c.gemmScratch(rows, N, K), M: rows, N, K, transA: 0, transB: 1, accumulate: 0 });
+    if (this.useBias) c.emit('bias_add', { y, b: c.param(`${p}_bias`), M: rows, N });
+  }
+  /** dW += dy^T x, db += Σ dy, dx += dy W (dx when wanted) */
+  private linearBack(c: Ctx, dy: Buf, x: Buf, dx: Buf | undefined, p: string, rows: number, N: number, K: number): void {
+    const dw = c.grad(`${p}_weight`), db = this.useBias ? c.grad(`${p}_bias`) : undefined;
+    if (dw !== undefined) c.emit('gemm', { c: dw, a: dy, b: x, scratch: c.gemmScratch(N, K, rows), M: N, N: K, K: rows, transA: 1, transB: 0, accumulate: 1 });
+    if (db !== undefined) c.emit('bias_grad', { db, dy, M: rows, N });
+    if (dx !== undefined) c.emit('gemm', { c: dx, a: dy, b: c.param(`${p}_weight`), scratch: c.gemmScratch(rows, K, N), M: rows, N: K, K: N, transA: 0, transB: 0, accumulate: 1 });
+  }
+
+  private mask(c: Ctx, xs: Buf[]): { mask: Buf; hasMask: number } {
+    if (this.opts.mask) return { mask: xs[this.maskInput], hasMask: 1 };
+    return { mask: c.constant('no_mask', 'i32', new Int32Array(1).buffer), hasMask: 0 };
+  }
+
+  private dims(c: Ctx) { return { B: c.batch, H: this.heads, Tq: this.Tq, Tk: this.Tk, dh: this.dh }; }
+
+  forward(c: Ctx, { xs, y }: IO): void {
+    const B = c.batch, E = this.E, xq = xs[0], xkv = this.opts.cross ? xs[1] : xs[0], d = this.dims(c);
+    const q = c.aux('q', 'f32', this.Tq * E), k = c.aux('k', 'f32', this.Tk * E), v = c.aux('v', 'f32', this.Tk * E);
+    const p = c.aux('p', 'f32', this.heads * this.Tq * this.Tk), ctx = c.aux('ctx', 'f32', this.Tq * E);
+    this.linear(c, q, xq, 'q', B * this.Tq, E, this.Dq);
+    this.linear(c, k, xkv, 'k', B * this.Tk, E, this.Dkv);
+    this.linear(c, v, xkv, 'v', B * this.Tk, E, this.Dkv);
+    c.emit('attn_probs', { p, q, k, ...this.mask(c, xs), ...d, scale: 1 / Math.sqrt(this.dh), causal: this.opts.causal ? 1 : 0 });
+    c.emit('attn_ctx', { o: ctx, p, c: v, ...d, alpha: 1, accumulate: 0 });
+    this.linear(c, y, ctx, 'o', B * this.Tq, this.Dq, E);
+  }
+
+  backward(c: Ctx, { xs, dxs, dy }: IO): void {
+    if (dy === undefined) return;
+    const B = c.batch, E = this.E, d = this.dims(c), cross = this.opts.cross === true;
+    const xq = xs[0], xkv = cross ? xs[1] : xs[0], dxq = dxs[0], dxkv = cross ? dxs[1] : dxs[0];
+    const q = c.aux('q', 'f32', this.Tq * E), k = c.aux('k', 'f32', this.Tk * E), v = c.aux('v', 'f32', this.Tk * E);
+    const p = c.aux('p', 'f32', this.heads * this.Tq * this.Tk), ctx = c.aux('ctx', 'f32', this.Tq * E);
+    const dctx = c.aux('dctx', 'f32', this.Tq * E), ds = c.aux('ds', 'f32', this.heads * this.Tq * this.Tk);
+    const dq = c.aux('dq', 'f32', this.Tq * E), dk = c.aux('dk', 'f32', this.Tk * E), dv = c.aux('dv', 'f32', this.Tk * E);
+    const scale = 1 / Math.sqrt(this.dh), rowsQ = B * this.Tq, rowsK = B * this.Tk;
+    // output projection: dctx = dy Wo (written)
+    c.emit('fill', { y: dctx, v: 0, n: rowsQ * E });
+    this.linearBack(c, dy, ctx, dctx, 'o', rowsQ, this.Dq, E);
+    c.emit('attn_dot', { s: ds, a: dctx, c: v, B, H: this.heads, Ta: this.Tq, Tc: this.Tk, dh: this.dh });            // dP
+    c.emit('fill', { y: dv, v: 0, n: rowsK * E });
+    c.emit('attn_ctx_t', { o: dv, p, c: dctx, ...d, alpha: 1 });                                                          // dV = P^T dctx
+    c.emit('attn_softmax_bwd', { ds, dp: ds, p, rows: B * this.heads * this.Tq, cols: this.Tk });                         // dS (in place)
+    c.emit('attn_ctx', { o: dq, p: ds, c: k, ...d, alpha: scale, accumulate: 0 });                                        // dQ = scale dS K
+    c.emit('fill', { y: dk, v: 0, n: rowsK * E });
+    c.emit('attn_ctx_t', { o: dk, p: ds, c: q, ...d, alpha: scale });                                                     // dK = scale dS^T Q
+    this.linearBack(c, dq, xq, dxq, 'q', rowsQ, E, this.Dq);
+    this.linearBack(c, dk, xkv, dxkv, 'k', rowsK, E, this.Dkv);
+    this.linearBack(c, dv, xkv, dxkv, 'v', rowsK, E, this.Dkv);
+  }
+
+  config(): Record<string, unknown> {
+    const o = this.opts;
+    return { numHeads: this.heads, ...(o.keyDim !== undefined ? { keyDim: o.keyDim } : {}), ...(o.cross ? { cross: true } : {}), ...(o.mask ? { mask: true } : {}),
+      ...(o.causal ? { causal: true } : {}), ...(o.useBias === false ? { useBias: false } : {}), ...(o.kernelInitializer ? { kernelInitializer: o.kernelInitializer } : {}) };
+  }
+}
+
