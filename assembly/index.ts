@@ -22,6 +22,7 @@ export * from './kernels/merge';
 export * from './kernels/embed';
 export * from './kernels/layernorm';
 export * from './kernels/attention';
+export * from './kernels/seqpool';
 export * from './kernels/augment';
 export * from './kernels/q8_conv';
 export * from './kernels/q8_dyn';

@@ -247,6 +247,11 @@ const defs: Def[] = [
     validate: (d) => sizesValidate(d, ['H', 'Tq', 'Tk', 'dh']) },
   { name: 'attn_softmax_bwd', family: 'attention', kernel: 'f32_attn_softmax_bwd__simd',
     args: () => [p('ds', 'f32', rc), p('dp', 'f32', rc), p('p', 'f32', rc), i('rows'), i('cols')] },
+  // seqpool (appended)
+  { name: 'masked_mean_fwd', family: 'seqpool', kernel: 'f32_masked_mean_fwd__simd',
+    args: () => [p('y', 'f32', (d) => d.B * d.D), p('x', 'f32', (d) => d.B * d.T * d.D), p('mask', 'i32', (d) => d.B * d.T), i('B'), i('T'), i('D')], validate: (d) => sizesValidate(d, ['T', 'D']) },
+  { name: 'masked_mean_bwd', family: 'seqpool', kernel: 'f32_masked_mean_bwd__simd',
+    args: () => [p('dx', 'f32', (d) => d.B * d.T * d.D), p('dy', 'f32', (d) => d.B * d.D), p('mask', 'i32', (d) => d.B * d.T), i('B'), i('T'), i('D')], validate: (d) => sizesValidate(d, ['T', 'D']) },
 ];
 
 /**

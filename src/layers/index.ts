@@ -16,6 +16,7 @@ import { Add, Concatenate, Multiply } from './merge.js';
 import { Embedding, EmbeddingOptions } from './embedding.js';
 import { LayerNormalization, LayerNormOptions } from './layernorm.js';
 import { MultiHeadAttention, MultiHeadAttentionOptions } from './attention.js';
+import { PositionEmbedding, PositionEmbeddingOptions, MaskedMeanPooling } from './sequence.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
 import { editDistance } from '../model/names.js';
@@ -60,6 +61,9 @@ export { Embedding, type EmbeddingOptions, LayerNormalization, type LayerNormOpt
 export const layerNormalization = (o: LayerNormOptions = {}) => new LayerNormalization(o);
 export { MultiHeadAttention, type MultiHeadAttentionOptions };
 export const multiHeadAttention = (o: MultiHeadAttentionOptions) => new MultiHeadAttention(o);
+export { PositionEmbedding, type PositionEmbeddingOptions, MaskedMeanPooling };
+export const positionEmbedding = (o: PositionEmbeddingOptions) => new PositionEmbedding(o);
+export const maskedMeanPooling = (o: { name?: string } = {}) => new MaskedMeanPooling(o);
 export const embedding = (o: EmbeddingOptions) => new Embedding(o);
 export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o);
 
@@ -98,6 +102,8 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   embedding: (c) => new Embedding(c as unknown as EmbeddingOptions),
   layerNormalization: (c) => new LayerNormalization(c as LayerNormOptions),
   multiHeadAttention: (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionOptions),
+  positionEmbedding: (c) => new PositionEmbedding(c as unknown as PositionEmbeddingOptions),
+  maskedMeanPooling: () => new MaskedMeanPooling(),
   // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd, qzeroPadding2d
   ...QUANT_LAYER_TYPES,
 };

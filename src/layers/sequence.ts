@@ -1,0 +1,81 @@
+// Layers for token sequences [T, D] per sample:
+//   PositionEmbedding: y[t] = x[t] + P[t] with P learned (weight (maxLength, D), as BERT's position
+//     embeddings) or the fixed sinusoidal table of "Attention Is All You Need" (sin on even
+//     features, cos on odd, 10000^(2i/D)); T may be any length up to maxLength.
+//   MaskedMeanPooling: the mean of the tokens whose mask (an i32 input [T], 0 = padding) is set:
+//     a sentence vector [D] (Sentence-BERT's mean pooling). First-token (CLS) pooling is a Slice.
+import { AxonError } from '../errors.js';
+import { Ctx, IO, Layer, size } from './layer.js';
+
+export interface PositionEmbeddingOptions { maxLength: number; kind?: 'learned' | 'sinusoidal'; name?: string; trainable?: boolean }
+
+export class PositionEmbedding extends Layer {
+  readonly type = 'positionEmbedding';
+  readonly maxLength: number;
+  readonly kind: 'learned' | 'sinusoidal';
+  constructor(o: PositionEmbeddingOptions) {
+    super();
+    if (!Number.isInteger(o.maxLength) || o.maxLength < 1) throw new AxonError('BAD_CONFIG', `${o.name ?? 'positionEmbedding'}: maxLength must be a positive integer, got ${o.maxLength}`);
+    if (o.kind !== undefined && o.kind !== 'learned' && o.kind !== 'sinusoidal') throw new AxonError('BAD_CONFIG', `${o.name ?? 'positionEmbedding'}: kind must be "learned" or "sinusoidal", got ${JSON.stringify(o.kind)}`);
+    this.maxLength = o.maxLength;
+    this.kind = o.kind ?? 'learned';
+    if (o.name) this.name = o.name;
+    if (o.trainable === false) this.trainable = false;
+  }
+  build(s: number[]): number[] {
+    if (s.length !== 2) throw new AxonError('BAD_SHAPE', `${this.name}: expects [steps, features] per sample, got [${s}]`);
+    if (s[0] > this.maxLength) throw new AxonError('BAD_SHAPE', `${this.name}: sequence length ${s[0]} is beyond maxLength ${this.maxLength}`);
+    this.inputShape = s;
+    const D = s[1];
+    this.params = this.kind === 'learned' ? [{ name: 'weight', shape: [this.maxLength, D], init: { type: 'randomNormal', std: 0.02 }, fans: { fanIn: this.maxLength, fanOut: D }, trainable: true, regularize: false }] : [];
+    return (this.outputShape = s);
+  }
+  /** The sinusoidal table's first T rows. */
+  private table(T: number, D: number): Float32Array {
+    const t = new Float32Array(T * D);
+    for (let p = 0; p < T; p++) for (let i = 0; i < D; i++) {
+      const a = p / 10000 ** ((2 * Math.floor(i / 2)) / D);
+      t[p * D + i] = i % 2 === 0 ? Math.sin(a) : Math.cos(a);
+    }
+    return t;
+  }
+  private positions(c: Ctx): number {
+    const [T, D] = this.inputShape;
+    return this.kind === 'learned' ? c.param('weight') : c.constant(`table_${T}`, 'f32', this.table(T, D).buffer as ArrayBuffer);
+  }
+  forward(c: Ctx, { x, y }: IO): void {
+    const N = size(this.inputShape);
+    c.emit('copy', { y, x, n: c.batch * N });
+    c.emit('bias_add', { y, b: this.positions(c), M: c.batch, N });   // (rows [0, T) of the table: the first T·D values)
+  }
+  backward(c: Ctx, { dx, dy }: IO): void {
+    if (dy === undefined) return;
+    const N = size(this.inputShape), dw = this.kind === 'learned' ? c.grad('weight') : undefined;
+    if (dx !== undefined) c.emit('axpy', { y: dx, x: dy, a: 1, n: c.batch * N });
+    if (dw !== undefined) c.emit('bias_grad', { db: dw, dy, M: c.batch, N });
+  }
+  config(): Record<string, unknown> { return { maxLength: this.maxLength, ...(this.kind !== 'learned' ? { kind: this.kind } : {}) }; }
+}
+
+export class MaskedMeanPooling extends Layer {
+  readonly type = 'maskedMeanPooling';
+  constructor(o: { name?: string } = {}) { super(); if (o.name) this.name = o.name; }
+  override intInput(k: number): [number, number] | undefined { return k === 1 ? [0, 1] : undefined; }
+  build(s: number[]): number[] { return this.buildAll([s]); }
+  override buildAll(shapes: number[][]): number[] {
+    if (shapes.length !== 2) throw new AxonError('BAD_CONFIG', `${this.name}: reads the sequence and its mask (2 inputs), got ${shapes.length}`);
+    const [s, m] = shapes;
+    if (s.length !== 2 || m.length !== 1 || m[0] !== s[0]) throw new AxonError('BAD_SHAPE', `${this.name}: expects a sequence [steps, features] and a mask [steps], got [${s}] and [${m}]`);
+    this.inputShape = s;
+    return (this.outputShape = [s[1]]);
+  }
+  forward(c: Ctx, { xs, y }: IO): void {
+    const [T, D] = this.inputShape;
+    c.emit('masked_mean_fwd', { y, x: xs[0], mask: xs[1], B: c.batch, T, D });
+  }
+  backward(c: Ctx, { xs, dxs, dy }: IO): void {
+    const [T, D] = this.inputShape;
+    if (dy !== undefined && dxs[0] !== undefined) c.emit('masked_mean_bwd', { dx: dxs[0], dy, mask: xs[1], B: c.batch, T, D });
+  }
+  config(): Record<string, unknown> { return {}; }
+}
