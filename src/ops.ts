@@ -221,6 +221,9 @@ const defs: Def[] = [
   { name: 'leaky_relu_bwd_bias_grad', family: 'act', kernel: 'f32_leaky_relu_bwd_bias_grad__simd',
     args: () => [p('dx', 'f32', mn), p('db', 'f32', (d) => d.N), p('dy', 'f32', mn), p('y', 'f32', mn), i('M'), i('N'), f('alpha')],
     validate: (d) => sizesValidate(d, ['M', 'N']) ?? (d.alpha >= 0 ? null : `alpha must be >= 0 (the mask is taken from the output), got ${d.alpha}`) },
+  // data (assembly/kernels/data.ts): dw[idx[r]] += dy[r] (the embedding gradient; out-of-range ids skipped)
+  { name: 'scatter_add_rows', family: 'data', kernel: 'f32_scatter_add_rows__simd',
+    args: () => [p('dw', 'f32', (d) => d.xrows * d.cols), p('dy', 'f32', rc), p('idx', 'i32', (d) => d.rows), i('rows'), i('cols'), i('xrows')] },
 ];
 
 /**

@@ -52,6 +52,27 @@ export function u8_gather_rows_f32__simd(y: usize, x: usize, idx: usize, rows: i
   }
 }
 
+// dw: (xrows, cols) f32 += dy rows scattered by idx: dw[idx[r]] += dy[r], rows in order (the
+// embedding gradient; repeated ids accumulate in row order). Out-of-range rows are skipped.
+export function f32_scatter_add_rows__ref(dw: usize, dy: usize, idx: usize, rows: i32, cols: i32, xrows: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const j = load<i32>(idx + (<usize>r << 2));
+    if (j < 0 || j >= xrows) continue;
+    const dst = dw + (<usize>j * cols << 2), src = dy + (<usize>r * cols << 2);
+    for (let c = 0; c < cols; c++) store<f32>(dst + (<usize>c << 2), load<f32>(dst + (<usize>c << 2)) + load<f32>(src + (<usize>c << 2)));
+  }
+}
+export function f32_scatter_add_rows__simd(dw: usize, dy: usize, idx: usize, rows: i32, cols: i32, xrows: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const j = load<i32>(idx + (<usize>r << 2));
+    if (j < 0 || j >= xrows) continue;
+    const dst = dw + (<usize>j * cols << 2), src = dy + (<usize>r * cols << 2);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) { const o = <usize>c << 2; v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o))); }
+    for (; c < cols; c++) store<f32>(dst + (<usize>c << 2), load<f32>(dst + (<usize>c << 2)) + load<f32>(src + (<usize>c << 2)));
+  }
+}
+
 // ---- PRNG. state: (4) u32 ----
 
 @inline function rotl(x: u32, k: u32): u32 { return (x << k) | (x >> (32 - k)); }

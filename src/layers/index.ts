@@ -13,6 +13,7 @@ import { Bidirectional, BidirectionalOptions } from './recurrent_bidirectional.j
 import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOptions, RandomRotation, RandomRotationOptions, GaussianNoise, GaussianNoiseOptions,
   RandomBrightnessContrast, RandomBrightnessContrastOptions, SequenceJitter, SequenceJitterOptions } from './augment.js';
 import { Add, Concatenate, Multiply } from './merge.js';
+import { Embedding, EmbeddingOptions } from './embedding.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
 import { editDistance } from '../model/names.js';
@@ -54,6 +55,8 @@ export const add = (o: { name?: string } = {}) => new Add(o);
 export const concatenate = (o: { axis?: number; name?: string } = {}) => new Concatenate(o);
 export const multiply = (o: { name?: string } = {}) => new Multiply(o);
 export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o);
+export { Embedding };
+export const embedding = (o: EmbeddingOptions) => new Embedding(o);
 
 /** type → constructor from config, for loading model files. Other layer families register here. */
 export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -87,6 +90,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   add: () => new Add(),
   concatenate: (c) => new Concatenate(c as { axis?: number }),
   multiply: () => new Multiply(),
+  embedding: (c) => new Embedding(c as unknown as EmbeddingOptions),
   // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd, qzeroPadding2d
   ...QUANT_LAYER_TYPES,
 };

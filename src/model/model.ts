@@ -140,6 +140,7 @@ export class Model {
       const wants = layer.intInput(k);
       if (m?.dtype === 'i32' && !wants) throw new AxonError('BAD_DTYPE', `${layer.name}: input "${n}" is i32 (ids or a mask), but a ${layer.type} layer reads f32 values there; read it with an embedding, or declare the input f32`);
       if (m?.dtype !== 'i32' && wants) throw new AxonError('BAD_DTYPE', `${layer.name}: a ${layer.type} layer reads i32 ids as input ${k}, but "${n}" is ${m ? m.dtype : 'a layer output (f32)'}`);
+      if (m?.dtype === 'i32' && wants) m.range = [Math.max(m.range?.[0] ?? wants[0], wants[0]), Math.min(m.range?.[1] ?? wants[1], wants[1])];   // (the ids it indexes)
     });
     try { layer.buildAll(shapes); } catch (e) {
       if (e instanceof AxonError && !e.message.startsWith(layer.name)) throw new AxonError(e.code, `${layer.name}: ${e.message}`);

@@ -24,12 +24,21 @@ describe('data: __simd matches __ref and stays inside its buffers', () => {
     twins(e, 'x32_gather_rows', [out(x(rows * cols, 9)), inp(x(xrows * cols)), idx(indices(rows, xrows)), rows, cols, xrows], EXACT));
   it.each(GATHER)('u8_gather_rows_f32 %i x %i from %i rows', (rows, cols, xrows) =>
     twins(e, 'u8_gather_rows_f32', [out(x(rows * cols, 9)), bytes(u8s(xrows * cols)), idx(indices(rows, xrows)), rows, cols, xrows, 1 / 255, -0.5], EXACT));
+  it.each(GATHER)('f32_scatter_add_rows %i x %i into %i rows', (rows, cols, xrows) =>
+    twins(e, 'f32_scatter_add_rows', [out(x(xrows * cols, 9)), inp(x(rows * cols)), idx(indices(rows, xrows)), rows, cols, xrows], EXACT));
   it('f32_dropout_bwd', () => {
     for (const n of SIZES) twins(e, 'f32_dropout_bwd', [out(x(n, 3)), inp(x(n, 2)), inp(x(n).map((v) => (v > 0 ? 2 : 0))), n], EXACT, `n=${n}`);
   });
 });
 
 describe('data: gathers', () => {
+  it.each(['ref', 'simd'])('f32_scatter_add_rows__%s: dw[idx[r]] += dy[r] in row order, out-of-range ids skipped', (isa) => {
+    const [rows, cols, xrows] = [7, 6, 4], dy = x(rows * cols, 4), dw0 = x(xrows * cols, 8), ix = [3, -1, 0, 3, 4, 3, 1];
+    const dw = call(e, `f32_scatter_add_rows__${isa}`, [out(dw0), inp(dy), idx(ix), rows, cols, xrows])[0];
+    const want = Array.from(dw0);
+    ix.forEach((j, r) => { if (j >= 0 && j < xrows) for (let c = 0; c < cols; c++) want[j * cols + c] = f(want[j * cols + c] + dy[r * cols + c]); });
+    expectMatch(dw, want, EXACT, isa);
+  });
   it.each(['ref', 'simd'])('x32_gather_rows__%s copies rows by index, zeros for out-of-range indices', (isa) => {
     const [rows, cols, xrows] = [7, 5, 4], src = x(xrows * cols), ix = [3, -1, 0, 4, 3, 2147483647, 1];
     const y = call(e, `x32_gather_rows__${isa}`, [out(x(rows * cols, 2)), inp(src), idx(ix), rows, cols, xrows])[0];
