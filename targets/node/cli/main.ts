@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { AxonError } from '../../../src/errors.js';
 import { train } from './train.js';
-import { compile } from './compile.js';
+import { compile, parseShapeSets } from './compile.js';
 import { tune } from './tune.js';
 import { quantize } from './quantize.js';
 import { info, formatInfo } from './info.js';
@@ -39,10 +39,11 @@ export function program(): Command {
     .option('--bin-out <dir>', 'also write x.bin (f32 rows) and y.bin (i32 ids or f32 rows) for the device')
     .option('--scale <k>', 'multiply --data by k before the saved normalizer (the training config\'s data.scale)', Number)
     .option('--no-normalize', "don't apply the model file's saved normalizer to x.bin")
+    .option('--shapes <sets>', 'concrete input shapes to hold plans for (open dimensions): sets by ";", inputs by ",", dims by "x", e.g. 5x4,6;9x4,6', parseShapeSets)
     .addHelpText('after', '\nExample:\n  axon compile out/digits/model.axon --batch 32 --out digits.axb --epochs 2 --data x.npy --labels y.npy\n  wasmtime --dir=. build/axon.wasi.wasm finetune digits.axb x.bin y.bin 2 weights.bin')
     .action(async (model: string, o) => {
-      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize });
-      process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
+      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes });
+      process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.shapes.length > 1 ? `, input shapes ${r.shapes.join('; ')}` : ''}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
     });
   p.command('tune')
     .description('tune hyperparameters: grid, random or Bayesian search over a training config\'s values, each trial a training run; writes results.json, best.json (a runnable train config) and report.svg')
