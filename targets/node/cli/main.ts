@@ -109,18 +109,19 @@ Example (models/tune/digits.json):
   p.command('run')
     .description('run a model on a file of inputs; writes the outputs as .npy or .json (JSON on stdout without --out)')
     .argument('<model>', 'model file (.axon)')
-    .requiredOption('-i, --input <file>', 'inputs: .npy, raw little-endian f32 .bin, or a dataset file (IDX, CSV)')
+    .requiredOption('-i, --input <file>', 'inputs: .npy, raw little-endian f32 .bin, or a dataset file (IDX, CSV); several inputs: --input name=file for each (i32 inputs: int32/int64 .npy)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--shape <dims>', 'per-sample shape of a .bin input, e.g. 28,28,1 (default: the model input shape)', parseShape)
     .option('-o, --out <file>', 'output file: .npy or .json')
     .option('--scale <k>', "multiply inputs by k before the saved normalizer (the training config's data.scale)", Number)
     .option('--no-normalize', "don't apply the model file's saved normalizer")
     .option('-b, --batch-size <n>', 'samples per wasm call', int, 256)
     .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
-    .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json')
+    .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json\n  axon run lstm.axon --input seq=seq.npy --input h0=h0.npy --out y.npy   # writes y.<output>.npy per output')
     .action(async (model: string, o) => {
       const r = await run(model, { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build });
       if (r.json) process.stdout.write(r.json + '\n');
-      process.stderr.write(`${r.samples} samples → [${r.outputShape.join(', ')}] in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
+      const shapes = r.outputs.length === 1 ? `[${r.outputShape.join(', ')}]` : r.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ');
+      process.stderr.write(`${r.samples} samples → ${shapes} in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
     });
   p.command('import')
     .description('convert an ONNX model (.onnx) or a TensorFlow.js layers or graph model (model.json, shards beside it) into an Axon model file')
