@@ -20,6 +20,7 @@ import { qs8_add_qp__simd } from './kernels/q8_add';
 import { f32_scatter_add_rows__simd } from './kernels/embed';
 import { f32_layernorm_fwd__simd, f32_layernorm_bwd__simd } from './kernels/layernorm';
 import { f32_attn_probs__simd, f32_attn_dot__simd, f32_attn_ctx__simd, f32_attn_ctx_t__simd, f32_attn_softmax_bwd__simd } from './kernels/attention';
+import { f32_masked_mean_fwd__simd, f32_masked_mean_bwd__simd } from './kernels/seqpool';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -30,10 +31,10 @@ import { f32_attn_probs__simd, f32_attn_dot__simd, f32_attn_ctx__simd, f32_attn_
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 104;
+export const OP_COUNT: i32 = 106;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x6e61f5d6; }
+export function ops_hash(): u32 { return 0x1efd2f81; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -142,6 +143,8 @@ export function op_argc(op: i32): i32 {
     case 102: return 10;
     case 103: return 9;
     case 104: return 5;
+    case 105: return 6;
+    case 106: return 6;
     default: return -1;
   }
 }
@@ -253,6 +256,8 @@ export function op_ptr_mask(op: i32): u32 {
     case 102: return 0x7;
     case 103: return 0x7;
     case 104: return 0x7;
+    case 105: return 0x7;
+    case 106: return 0x7;
     default: return 0;
   }
 }
@@ -468,6 +473,10 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_attn_ctx_t__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), F(a, 8)); return 0;
     case 104: // attn_softmax_bwd
       f32_attn_softmax_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
+    case 105: // masked_mean_fwd
+      f32_masked_mean_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
+    case 106: // masked_mean_bwd
+      f32_masked_mean_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
     default: return -1;
   }
 }

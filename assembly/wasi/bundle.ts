@@ -1,9 +1,10 @@
 // Reads and checks a WASI bundle in memory. The format is documented (and written) in
 // src/wasi/bundle.ts; this reader accepts exactly what src/wasi/bundle.ts parseBundle accepts.
 import { EX_DATAERR, fail } from './io';
+import { IO, parseIO, legacyIO } from './bundle_io';
 
 export const BUNDLE_MAGIC: u32 = 0x4e425841;
-export const BUNDLE_VERSION: u32 = 1;
+export const BUNDLE_VERSION: u32 = 2;   // (version 1 is read too: one f32 input, one output, one shape set)
 const HEADER: usize = 96;
 const NONE: u32 = 0xffffffff;
 export const MODE_PREDICT: u32 = 0;
@@ -19,19 +20,21 @@ export class Bundle {
   params: usize = 0; paramCount: u32 = 0;
   plans: usize = 0; planCount: u32 = 0;
   hp: usize = 0; hpSteps: u32 = 0; hpK: u32 = 0; hpW: u32 = 0; hpV: u32 = 0;
+  version: u32 = 0; trainShape: u32 = 0;
+  io: IO = new IO();
 
-  /** Plan pointer for (mode, batch), or 0. */
-  plan(mode: u32, batch: u32): usize {
+  /** Plan pointer for (mode, batch, shape set), or 0. */
+  plan(mode: u32, batch: u32, shape: u32 = 0): usize {
     for (let j: u32 = 0; j < this.planCount; j++) {
       const e = this.plans + (<usize>j << 4);
-      if (load<u32>(e) == mode && load<u32>(e, 4) == batch) return this.plans + <usize>load<u32>(e, 8);
+      if (load<u32>(e) == (mode | (shape << 8)) && load<u32>(e, 4) == batch) return this.plans + <usize>load<u32>(e, 8);
     }
     return 0;
   }
-  planBytes(mode: u32, batch: u32): usize {
+  planBytes(mode: u32, batch: u32, shape: u32 = 0): usize {
     for (let j: u32 = 0; j < this.planCount; j++) {
       const e = this.plans + (<usize>j << 4);
-      if (load<u32>(e) == mode && load<u32>(e, 4) == batch) return <usize>load<u32>(e, 12);
+      if (load<u32>(e) == (mode | (shape << 8)) && load<u32>(e, 4) == batch) return <usize>load<u32>(e, 12);
     }
     return 0;
   }
@@ -57,7 +60,8 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   b.ptr = ptr; b.len = len;
   if (len < HEADER) bad(name, `${len} bytes is too short for an Axon WASI bundle`);
   if (W(ptr, 0) != BUNDLE_MAGIC) bad(name, 'not an Axon WASI bundle (bad magic)');
-  if (W(ptr, 1) != BUNDLE_VERSION) bad(name, `bundle version ${W(ptr, 1)} is not supported (this program reads version ${BUNDLE_VERSION})`);
+  if (W(ptr, 1) != BUNDLE_VERSION && W(ptr, 1) != 1) bad(name, `bundle version ${W(ptr, 1)} is not supported (this program reads versions 1 and ${BUNDLE_VERSION}); recompile it with axon compile`);
+  b.version = W(ptr, 1); b.trainShape = b.version == 1 ? 0 : W(ptr, 21);
   if (<usize>W(ptr, 2) != len) bad(name, `the header says ${W(ptr, 2)} bytes but the file has ${len} (truncated?)`);
   const S = W(ptr, 3);
   if (HEADER + (<u64>S << 4) > <u64>len) bad(name, 'section table is truncated');
@@ -75,7 +79,7 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
     inArena(b, name, b.target, <u64>b.trainBatch * b.targetWords * 4, 'target buffer');
     inArena(b, name, b.loss, 4, 'loss buffer');
   }
-  let seen: u32 = 0;
+  let seen: u32 = 0, ioSec: usize = 0, ioLen: usize = 0;
   for (let i: u32 = 0; i < S; i++) {
     const e = ptr + HEADER + (<usize>i << 4);
     const kind = load<u32>(e), start = load<u32>(e, 4), slen = load<u32>(e, 8), count = load<u32>(e, 12);
@@ -120,14 +124,43 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
       const idx = s + 16 + (<usize>K << 3) + (<usize>W << 2);
       for (let j: u32 = 0; j < V; j++) if (load<u32>(idx + (<usize>j << 2)) >= W) bad(name, 'hyperparameter index out of range');
       b.hp = s; b.hpSteps = count; b.hpK = K; b.hpW = W; b.hpV = V;
+    } else if (kind == 6) {     // IO
+      if (b.version == 1) bad(name, 'a version-1 bundle has no IO section');
+      ioSec = s; ioLen = <usize>slen;
     }
   }
   if (b.plans == 0) bad(name, 'no PLANS section');
-  for (let k: u32 = 1; k <= b.batch; k++) if (b.plan(MODE_PREDICT, k) == 0) bad(name, `no predict plan for batch ${k}`);
+  checkIO(b, name, ioSec, ioLen);
+  for (let k: u32 = 0; k < b.io.K; k++) for (let n: u32 = 1; n <= b.batch; n++) if (b.plan(MODE_PREDICT, n, k) == 0) bad(name, `no predict plan for batch ${n}${b.io.K > 1 ? ' at shapes ' + b.io.key(k) : ''}`);
   if (b.hasTrain) {
     if (b.hp == 0 || <u64>b.hpSteps != <u64>b.epochs * b.steps) bad(name, 'the hyperparameter table does not cover the compiled epochs');
     const last = b.samples - (b.steps - 1) * b.trainBatch;
-    if (b.plan(MODE_TRAIN, b.trainBatch) == 0 || b.plan(MODE_TRAIN, last) == 0) bad(name, 'a train plan is missing');
+    if (b.plan(MODE_TRAIN, b.trainBatch, b.trainShape) == 0 || b.plan(MODE_TRAIN, last, b.trainShape) == 0) bad(name, 'a train plan is missing');
   }
   return b;
+}
+
+/** The IO section (a version-1 bundle's from its header) and its buffers inside the arena. */
+function checkIO(b: Bundle, name: string, sec: usize, len: usize): void {
+  if (sec == 0) {
+    if (b.version != 1) bad(name, 'no IO section');
+    b.io = legacyIO(b.inF, b.outF, b.input, b.output, b.hasTrain, b.target, b.loss, b.targetKind, b.targetWords, b.classes);
+  } else b.io = parseIO(sec, len, name);
+  const io = b.io;
+  if (b.trainShape >= io.K) bad(name, `the train plans' shape set ${b.trainShape} is not one of the ${io.K}`);
+  for (let i: u32 = 0; i < io.I; i++) {
+    let most: u64 = 0;
+    for (let k: u32 = 0; k < io.K; k++) most = max<u64>(most, io.inSize(k, i));
+    inArena(b, name, io.inOffset(i), <u64>b.batch * most * 4, `input "${io.inName(i)}" buffer`);
+  }
+  for (let o: u32 = 0; o < io.O; o++) {
+    let most: u64 = 0;
+    for (let k: u32 = 0; k < io.K; k++) most = max<u64>(most, <u64>io.outSize(k, o));
+    inArena(b, name, io.outOffset(o), <u64>b.batch * most * 4, `output "${io.outName(o)}" buffer`);
+  }
+  if (b.hasTrain && io.L == 0) bad(name, 'a fine-tuning bundle needs a loss');
+  for (let l: u32 = 0; l < io.L; l++) {
+    inArena(b, name, io.lossTarget(l), <u64>b.trainBatch * io.lossWords(l) * 4, 'target buffer');
+    inArena(b, name, io.lossBuf(l), 4, 'loss buffer');
+  }
 }

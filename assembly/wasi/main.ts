@@ -2,12 +2,17 @@
 // made by `axon compile` (format: src/wasi/bundle.ts) with the same plan interpreter and kernels
 // as the JS hosts, so its outputs and fine-tuned weights are bit-identical to theirs.
 //
-//   axon.wasi.wasm infer    bundle.axb input.bin output.bin
-//        input.bin: rows of f32 LE (the model's input, already normalized); output.bin: rows of f32 LE.
+//   axon.wasi.wasm infer    bundle.axb input.bin... output.bin... [--shape 5x4,6]
+//        One file per model input, in the bundle's input order (rows of f32 LE, or i32 LE for an i32
+//        input, already normalized), then one file per output (rows of f32 LE). The shape set (a
+//        bundle holds plans for the concrete input shapes it was compiled for) is --shape's (per
+//        input, dims joined by x; inputs by commas), else the one whose per-sample sizes divide
+//        every input file into the same rows; another exits 65 listing the shapes it has.
 //        Rows go in chunks of the bundle's batch N; the last short chunk runs its own plan.
-//   axon.wasi.wasm finetune bundle.axb x.bin y.bin epochs out-weights.bin
-//        x.bin: the compiled number of rows of f32 LE; y.bin: i32 LE class ids or f32 LE rows (as the
-//        loss wants); epochs <= the compiled epochs. Shuffles with xoshiro128** / Fisher-Yates exactly
+//   axon.wasi.wasm finetune bundle.axb x.bin... y.bin... epochs out-weights.bin
+//        x: one file per input, the compiled number of rows at the train shapes; y: one file per
+//        loss, i32 LE class ids or f32 LE rows (as the loss wants); epochs <= the compiled epochs.
+//        Shuffles with xoshiro128** / Fisher-Yates exactly
 //        as src/runtime/rng.ts, writes each step's hyperparameter words from the bundle, runs the
 //        train plan per mini-batch, prints each epoch's mean loss, and writes the parameters
 //        (f32 LE, concatenated in the bundle's PARAMS order) to out-weights.bin.
@@ -24,6 +29,7 @@ import { plan_validate, plan_run } from '../plan';
 import { rng_seed, rng_next } from '../kernels/data';
 import { Blob, readFile, writeFile, fail, out, EX_USAGE, EX_DATAERR, EX_SOFTWARE } from './io';
 import { Bundle, parseBundle, MODE_PREDICT, MODE_TRAIN } from './bundle';
+import { splitArgs, chooseShape, checkInputs, checkValues, inputWhat } from './feed';
 
 const MANAGED_RESERVE: usize = 1 << 20;
 const reserveEnd: usize = arena_alloc(MANAGED_RESERVE) + MANAGED_RESERVE;
@@ -33,7 +39,7 @@ function checkHeap(): void {
   if (heap.alloc(16) + 64 > reserveEnd) fail(EX_SOFTWARE, 'internal: the runtime heap outgrew its reserve (arguments too long?)');
 }
 
-const USAGE = 'usage:\n  axon.wasi.wasm infer bundle.axb input.bin output.bin\n  axon.wasi.wasm finetune bundle.axb x.bin y.bin epochs out-weights.bin';
+const USAGE = 'usage:\n  axon.wasi.wasm infer bundle.axb input.bin... output.bin... [--shape 5x4,6]\n  axon.wasi.wasm finetune bundle.axb x.bin... y.bin... epochs out-weights.bin';
 
 function alloc(bytes: usize, what: string): usize {
   const p = arena_alloc(bytes);
@@ -64,24 +70,42 @@ function loadBundle(path: string): Bundle {
   return parseBundle(f.ptr, f.len, path);
 }
 
+/** What this bundle's infer takes: its inputs and outputs by name. */
+function inferUsage(b: Bundle, path: string): string {
+  const io = b.io;
+  let files = '';
+  for (let i: u32 = 0; i < io.I; i++) files += ` <${io.inName(i)}.bin>`;
+  for (let o: u32 = 0; o < io.O; o++) files += ` <${io.outName(o)}.bin>`;
+  return `usage: bundle ${path} takes ${io.I} input${io.I > 1 ? 's' : ''} (${io.describeInputs()}) and writes ${io.O} output${io.O > 1 ? 's' : ''} (${io.describeOutputs()}):\n  axon.wasi.wasm infer ${path}${files}${io.K > 1 ? ' [--shape ' + io.key(0) + ']' : ''}\n  shapes compiled: ${io.describeShapes()}`;
+}
+
 function infer(args: string[]): void {
-  if (args.length != 5) fail(EX_USAGE, USAGE);
-  const b = loadBundle(args[2]);
-  const x = readFile(args[3], 'input');
-  const rowBytes = <usize>b.inF << 2, outRow = <usize>b.outF << 2;
-  if (x.len % rowBytes != 0) fail(EX_DATAERR, `input ${args[3]}: ${x.len} bytes is not a whole number of rows of ${b.inF} f32 (${rowBytes} bytes)`);
-  const rows = x.len / rowBytes;
-  const y = alloc(rows * outRow, 'the output');
-  const base = place(b, args[2]);
+  const a = splitArgs(args);
+  if (a.pos.length < 3) fail(EX_USAGE, USAGE);
+  const b = loadBundle(a.pos[0]), io = b.io;
+  if (<u32>a.pos.length != 1 + io.I + io.O) fail(EX_USAGE, inferUsage(b, a.pos[0]));
+  const xs = new Array<Blob>(), paths = new Array<string>();
+  for (let i: u32 = 0; i < io.I; i++) { paths.push(a.pos[1 + i]); xs.push(readFile(a.pos[1 + i], inputWhat(b, i, 'input'))); }
+  const k = chooseShape(b, xs, paths, a.shape);
+  const rows = checkInputs(b, k, xs, paths, 'input');
+  const ys = new Array<usize>();
+  for (let o: u32 = 0; o < io.O; o++) ys.push(alloc(rows * (<usize>io.outSize(k, o) << 2), 'the outputs'));
+  const base = place(b, a.pos[0]);
   checkHeap();
   for (let from: usize = 0; from < rows; from += <usize>b.batch) {
     const n = min<usize>(<usize>b.batch, rows - from);
-    memory.copy(base + <usize>b.input, x.ptr + from * rowBytes, n * rowBytes);
-    const rc = plan_run(b.plan(MODE_PREDICT, <u32>n), base);
+    for (let i: u32 = 0; i < io.I; i++) {
+      const rowBytes = <usize>io.inSize(k, i) << 2;
+      memory.copy(base + <usize>io.inOffset(i), xs[i].ptr + from * rowBytes, n * rowBytes);
+    }
+    const rc = plan_run(b.plan(MODE_PREDICT, <u32>n, k), base);
     if (rc != 0) fail(EX_SOFTWARE, `rows ${from}..${from + n - 1}: non-finite values at instruction ${rc - 1}`);
-    memory.copy(y + from * outRow, base + <usize>b.output, n * outRow);
+    for (let o: u32 = 0; o < io.O; o++) {
+      const outRow = <usize>io.outSize(k, o) << 2;
+      memory.copy(ys[o] + from * outRow, base + <usize>io.outOffset(o), n * outRow);
+    }
   }
-  writeFile(args[4], 'output', y, rows * outRow);
+  for (let o: u32 = 0; o < io.O; o++) writeFile(a.pos[1 + io.I + o], io.O == 1 ? 'output' : `output "${io.outName(o)}"`, ys[o], rows * (<usize>io.outSize(k, o) << 2));
 }
 
 function parseEpochs(s: string, max: u32): u32 {
@@ -97,35 +121,47 @@ function parseEpochs(s: string, max: u32): u32 {
 }
 
 function finetune(args: string[]): void {
-  if (args.length != 7) fail(EX_USAGE, USAGE);
-  const b = loadBundle(args[2]);
-  if (!b.hasTrain) fail(EX_DATAERR, `bundle ${args[2]}: compiled without fine-tuning (axon compile --epochs E --data x.npy)`);
-  const epochs = parseEpochs(args[5], b.epochs);
-  const x = readFile(args[3], 'x');
-  const y = readFile(args[4], 'y');
-  const n = <usize>b.samples, F = <usize>b.inF, Y = <usize>b.targetWords, B = <usize>b.trainBatch;
-  if (x.len != n * F * 4) fail(EX_DATAERR, `x ${args[3]}: ${x.len} bytes, but the bundle was compiled for ${n} rows of ${F} f32 (${n * F * 4} bytes)`);
-  if (y.len != n * Y * 4) fail(EX_DATAERR, `y ${args[4]}: ${y.len} bytes, but the bundle was compiled for ${n} rows of ${Y} ${b.targetKind == 2 ? 'i32 class ids' : 'f32'} (${n * Y * 4} bytes)`);
-  for (let i: usize = 0; i < n * F; i++) {
-    const v = load<f32>(x.ptr + (i << 2));
-    if (v - v != 0) fail(EX_DATAERR, `x ${args[3]}: non-finite value at sample ${i / F}`);
+  const a = splitArgs(args);
+  if (a.pos.length < 5) fail(EX_USAGE, USAGE);
+  if (a.shape != null) fail(EX_USAGE, 'finetune runs at the shapes the bundle was compiled to train at; --shape is for infer');
+  const b = loadBundle(a.pos[0]), io = b.io;
+  if (!b.hasTrain) fail(EX_DATAERR, `bundle ${a.pos[0]}: compiled without fine-tuning (axon compile --epochs E --data x.npy)`);
+  if (<u32>a.pos.length != 1 + io.I + io.L + 2) {
+    let files = '';
+    for (let i: u32 = 0; i < io.I; i++) files += ` <x ${io.inName(i)}.bin>`;
+    for (let l: u32 = 0; l < io.L; l++) files += ` <y ${io.outName(io.lossOutput(l))}.bin>`;
+    fail(EX_USAGE, `usage: bundle ${a.pos[0]} fine-tunes on ${io.I} input${io.I > 1 ? 's' : ''} (${io.describeInputs()}) with ${io.L} loss${io.L > 1 ? 'es' : ''}:\n  axon.wasi.wasm finetune ${a.pos[0]}${files} epochs out-weights.bin`);
   }
-  if (b.targetKind == 2) {
-    for (let i: usize = 0; i < n; i++) {
-      const c = load<i32>(y.ptr + (i << 2));
-      if (c < 0 || <u32>c >= b.classes) fail(EX_DATAERR, `y ${args[4]}: label ${c} of sample ${i} is not a class id in [0, ${b.classes})`);
+  const epochs = parseEpochs(a.pos[1 + io.I + io.L], b.epochs);
+  const n = <usize>b.samples, B = <usize>b.trainBatch, tk = b.trainShape;
+  const xs = new Array<Blob>(), ts = new Array<Blob>();
+  for (let i: u32 = 0; i < io.I; i++) {
+    const path = a.pos[1 + i], what = inputWhat(b, i, 'x'), x = readFile(path, what), F = <usize>io.inSize(tk, i);
+    if (x.len != n * F * 4) fail(EX_DATAERR, `${what} ${path}: ${x.len} bytes, but the bundle was compiled for ${n} rows of ${F} ${io.dtype(i)} (${n * F * 4} bytes)`);
+    checkValues(b, i, x, F, `${what} ${path}`);
+    xs.push(x);
+  }
+  for (let l: u32 = 0; l < io.L; l++) {
+    const path = a.pos[1 + io.I + l], what = io.L == 1 ? 'y' : `y "${io.outName(io.lossOutput(l))}"`, y = readFile(path, what), Y = <usize>io.lossWords(l);
+    if (y.len != n * Y * 4) fail(EX_DATAERR, `${what} ${path}: ${y.len} bytes, but the bundle was compiled for ${n} rows of ${Y} ${io.lossKind(l) == 2 ? 'i32 class ids' : 'f32'} (${n * Y * 4} bytes)`);
+    if (io.lossKind(l) == 2) {
+      for (let i: usize = 0; i < n; i++) {
+        const c = load<i32>(y.ptr + (i << 2));
+        if (c < 0 || <u32>c >= io.lossClasses(l)) fail(EX_DATAERR, `${what} ${path}: label ${c} of sample ${i} is not a class id in [0, ${io.lossClasses(l)})`);
+      }
+    } else {
+      for (let i: usize = 0; i < n * Y; i++) {
+        const v = load<f32>(y.ptr + (i << 2));
+        if (v - v != 0) fail(EX_DATAERR, `${what} ${path}: non-finite value at sample ${i / Y}`);
+      }
     }
-  } else {
-    for (let i: usize = 0; i < n * Y; i++) {
-      const v = load<f32>(y.ptr + (i << 2));
-      if (v - v != 0) fail(EX_DATAERR, `y ${args[4]}: non-finite value at sample ${i / Y}`);
-    }
+    ts.push(y);
   }
   const order = alloc(n << 2, 'the sample order');
   for (let i: usize = 0; i < n; i++) store<i32>(order + (i << 2), <i32>i);
   const rng = alloc(16, 'the shuffle state');
   rng_seed(rng, b.seed);
-  const base = place(b, args[2]);
+  const base = place(b, a.pos[0]);
   // hyperparameters: base words into their blocks once; wordAt[k] = arena address of word k
   const K = <usize>b.hpK, W = <usize>b.hpW, V = <usize>b.hpV;
   const blocks = b.hp + 16, baseWords = blocks + (K << 3), varying = baseWords + (W << 2), values = varying + (V << 2);
@@ -137,7 +173,6 @@ function finetune(args: string[]): void {
   }
   for (let q: usize = 0; q < W; q++) store<u32>(<usize>load<u32>(wordAt + (q << 2)), load<u32>(baseWords + (q << 2)));
   checkHeap();
-  const rowBytes = F << 2, tRow = Y << 2;
   for (let epoch: u32 = 0; epoch < epochs; epoch++) {
     if (b.shuffle) {
       for (let i = <i32>n - 1; i > 0; i--) {
@@ -152,16 +187,22 @@ function finetune(args: string[]): void {
       const from = <usize>s * B, cnt = min<usize>(B, n - from);
       for (let r: usize = 0; r < cnt; r++) {
         const i = <usize>load<i32>(order + ((from + r) << 2));
-        memory.copy(base + <usize>b.input + r * rowBytes, x.ptr + i * rowBytes, rowBytes);
-        memory.copy(base + <usize>b.target + r * tRow, y.ptr + i * tRow, tRow);
+        for (let q: u32 = 0; q < io.I; q++) {
+          const rowBytes = <usize>io.inSize(tk, q) << 2;
+          memory.copy(base + <usize>io.inOffset(q) + r * rowBytes, xs[q].ptr + i * rowBytes, rowBytes);
+        }
+        for (let l: u32 = 0; l < io.L; l++) {
+          const tRow = <usize>io.lossWords(l) << 2;
+          memory.copy(base + <usize>io.lossTarget(l) + r * tRow, ts[l].ptr + i * tRow, tRow);
+        }
       }
       const t = <usize>epoch * <usize>b.steps + <usize>s;
       for (let q: usize = 0; q < V; q++) {
         store<u32>(<usize>load<u32>(wordAt + (<usize>load<u32>(varying + (q << 2)) << 2)), load<u32>(values + ((t * V + q) << 2)));
       }
-      const rc = plan_run(b.plan(MODE_TRAIN, <u32>cnt), base);
+      const rc = plan_run(b.plan(MODE_TRAIN, <u32>cnt, tk), base);
       if (rc != 0) fail(EX_SOFTWARE, `training stopped at epoch ${epoch + 1}, step ${s + 1}: non-finite values (NaN or Inf) at instruction ${rc - 1}; the weights were not written — lower the learning rate or check the data`);
-      sum += <f64>load<f32>(base + <usize>b.loss) * <f64>cnt;
+      for (let l: u32 = 0; l < io.L; l++) sum += <f64>load<f32>(base + <usize>io.lossBuf(l)) * <f64>cnt;
     }
     out(`epoch ${epoch + 1}/${epochs} loss ${(sum / <f64>n).toString()}`);
   }
@@ -173,7 +214,7 @@ function finetune(args: string[]): void {
     memory.copy(w + at, base + <usize>load<u32>(q), nb);
     at += nb;
   }
-  writeFile(args[6], 'weights', w, total);
+  writeFile(a.pos[a.pos.length - 1], 'weights', w, total);
 }
 
 const args = process.argv;

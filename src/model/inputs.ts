@@ -87,7 +87,7 @@ export function feedInputs(inputs: ModelInput[], x: Inputs, what: string): { fed
   const list = byInput(inputs, x, what);
   let n = -1;
   const fed = list.map((t, k) => {
-    const m = inputs[k], who = inputs.length === 1 ? `${what}: x` : `${what}: input "${m.name}"`;
+    const m = inputs[k], who = inputs.length === 1 && m.name === 'input' ? `${what}: x` : `${what}: input "${m.name}"`;   // (a named input by its name)
     if (!(t instanceof Tensor)) throw new AxonError('BAD_ARGUMENT', `${who} must be a Tensor, got ${describe(t)}`);
     if (t.shape.length !== m.shape.length + 1)
       throw new AxonError('BAD_SHAPE', `${who} has shape [${t.shape}] but the model expects [n, ${m.shape.map((d) => d ?? 'null')}]`);

@@ -4,16 +4,19 @@
 // assembly/wasi/bundle.ts (by the WASI program). Both readers must accept exactly this layout.
 //
 // Little-endian; every integer is a u32 word; every section starts on a 16-byte boundary.
+// Version 2 adds the IO section (several named, typed inputs and outputs, the concrete shape sets
+// the plans were compiled for, several losses); version 1 files (one f32 input, one output, one
+// shape) are still read: their IO is implied by the header (bundle_io.ts legacyIO).
 //
-//   HEADER, 96 bytes (24 words)
-//     0 magic 'AXBN' (0x4e425841)      1 version (1)          2 file bytes         3 section count S
+//   HEADER, 96 bytes (24 words); words 6..14 describe input 0 / output 0 / loss 0 at shape set 0
+//     0 magic 'AXBN' (0x4e425841)      1 version (2; 1 read)  2 file bytes         3 section count S
 //     4 arena bytes (the Layout)       5 batch N              6 input f32 per row  7 output f32 per row
 //     8 input offset                   9 output offset       10 loss offset       11 target offset
 //    12 target kind (0 none, 1 f32 rows, 2 i32 class ids)    13 target words per sample
 //    14 classes (i32 ids must lie in [0, classes))           15 samples n the fine-tuning was compiled for (0: none)
 //    16 epochs compiled E             17 steps per epoch ceil(n / B)                 18 shuffle seed
 //    19 flags: bit0 shuffle every epoch, bit1 has a train plan                        20 train batch B = min(N, n)
-//    21..23 zero
+//    21 the shape set the train plans run at (version 1: 0)                            22..23 zero
 //   SECTION TABLE, S x 16 bytes: kind, start (from file start), bytes, count
 //   SECTIONS (kinds):
 //     1 IMAGE   count segments: count x (arena offset, bytes), then each segment's bytes padded to 4.
@@ -21,9 +24,9 @@
 //               non-transient buffer with a non-zero byte when the bundle was made).
 //     2 PARAMS  count params: count x (arena offset, bytes, name start, name length), then UTF-8
 //               names (starts relative to the section). out-weights.bin = these, concatenated.
-//     3 PLANS   count plans: count x (mode 0 predict / 2 train, batch, start, bytes), then the plans
+//     3 PLANS   count plans: count x (mode | shape set << 8, batch, start, bytes), mode 0 predict / 2 train, then the plans
 //               (assembly/plan.ts format, offsets relative to the arena base), each 16-aligned,
-//               start relative to the section. Predict plans for every batch 1..N (so the last,
+//               start relative to the section. Predict plans for every shape set and batch 1..N (so the last,
 //               short chunk runs exactly as Model.predict runs it); train plans for B and for
 //               the epoch's last short batch n - (steps-1)B when that differs.
 //     4 HP      count = steps T = E x steps-per-epoch. Words: K, W, V, 0; K x (arena offset, words)
@@ -32,23 +35,27 @@
 //               step t's values. Before step t (0-based, over all epochs) the runner writes the base
 //               words once and step t's V words: exactly what Optimizer.writeStep writes there.
 //     5 META    UTF-8 JSON for people and tools (model name, shapes, loss, optimizer, param names).
+//     6 IO      inputs, outputs, shape sets, losses (version 2; layout in bundle_io.ts).
 //
-// Data files the program reads and writes: rows of f32 LE (x.bin, input.bin, output.bin);
-// y.bin is i32 LE class ids (target kind 2) or f32 LE rows (kind 1); out-weights.bin is f32 LE.
+// Data files the program reads and writes, one per input / output / loss: rows of f32 LE (or i32
+// LE for an i32 input), in the shape set's per-sample shape; y.bin is i32 LE class ids (target
+// kind 2) or f32 LE rows (kind 1); out-weights.bin is f32 LE.
 import { AxonError } from '../errors.js';
 import { size } from '../layers/layer.js';
 import type { Model } from '../model/model.js';
+import { BundleIO, describeShapes, encodeIO, legacyIO, parseIO, shapeSetKey } from './bundle_io.js';
+import { bundleIO, shapeSets, trainShapeIndex } from './bundle_shapes.js';
 
 export const BUNDLE_MAGIC = 0x4e425841;
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 export const HEADER_BYTES = 96;
-export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5 } as const;
+export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5, IO: 6 } as const;
 export const MODE = { predict: 0, train: 2 } as const;
 export const NONE = 0xffffffff;
 export const FLAG_SHUFFLE = 1, FLAG_TRAIN = 2;
 
 /** Buffers whose contents never carry over from one plan call to the next (left out of the image). */
-const TRANSIENT = (name: string) => name === 'input' || name === 'target' || name === 'loss' || name === 'gemm.scratch' || /^(act|dact|grad|hp|aux):/.test(name);
+const TRANSIENT = (name: string) => /^(input|target|loss)(:\d+)?$/.test(name) || name === 'gemm.scratch' || /^(act|dact|grad|hp|aux):/.test(name);
 
 export interface BundleOptions {
   /** the batch size N the plans are compiled for (predict chunks and fine-tuning mini-batches) */
@@ -61,15 +68,25 @@ export interface BundleOptions {
   seed?: number;
   /** shuffle every epoch (default true, as fit) */
   shuffle?: boolean;
+  /**
+   * the concrete per-sample input shapes to hold plans for: a list of shape sets, each one shape
+   * per input (e.g. [[[5, 4], [6]], [[9, 4], [6]]]). Default: the declared shapes (open dimensions
+   * at their maxima; a model with an unbounded open dimension must list them).
+   */
+  shapes?: number[][][];
+  /** the shape set fine-tuning runs at (default: the first) */
+  trainShape?: number[][];
 }
 
 export interface BundleParam { name: string; offset: number; bytes: number }
-export interface BundlePlan { mode: number; batch: number; words: Uint32Array }
+export interface BundlePlan { mode: number; batch: number; words: Uint32Array; /** shape set index */ shape: number }
 export interface BundleHp { blocks: Array<{ offset: number; words: number }>; base: Uint32Array; varying: Uint32Array; steps: number; values: Uint32Array }
 export interface Bundle {
   version: number; arenaBytes: number; batch: number; inFeatures: number; outFeatures: number;
   input: number; output: number; loss: number; target: number; targetKind: 0 | 1 | 2; targetWords: number; classes: number;
   samples: number; epochs: number; stepsPerEpoch: number; seed: number; shuffle: boolean; hasTrain: boolean; trainBatch: number;
+  /** inputs, outputs, shape sets, losses (a version-1 bundle's: implied by its header) */
+  io: BundleIO; trainShape: number;
   image: Array<{ offset: number; data: Uint8Array }>;
   params: BundleParam[];
   plans: BundlePlan[];
@@ -87,10 +104,13 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
   if (!Number.isInteger(epochs) || epochs < 0) throw new AxonError('BAD_CONFIG', `bundle: epochs must be a non-negative integer, got ${o.epochs}`);
   const train = epochs > 0;
   if (train) {
-    if (!model.loss || !model.optimizer) throw new AxonError('BAD_CONFIG', 'bundle: fine-tuning needs a compiled model (loss and optimizer); compile it or save it with its compile settings');
+    if (!model.losses.length || !model.optimizer) throw new AxonError('BAD_CONFIG', 'bundle: fine-tuning needs a compiled model (loss and optimizer); compile it or save it with its compile settings');
     if (!Number.isInteger(n) || n < 1) throw new AxonError('BAD_CONFIG', `bundle: fine-tuning needs the number of samples (a positive integer), got ${o.samples}`);
   }
-  const s = await model.session(N);
+  const sets = shapeSets(model, o.shapes);
+  const trainAt = train ? trainShapeIndex(sets, o.trainShape) : 0;
+  const s = await model.session(N, { shapes: model.inputs.map((_, i) => sets[0][i].map((_, d) => Math.max(...sets.map((set) => set[i][d])))) });
+  for (const set of sets) if (!s.supports(set)) throw new AxonError('BAD_CONFIG', `bundle: no plans fit input shapes ${shapeSetKey(set)}`);
   const L = s.layout;
   const B = train ? Math.min(N, n) : 0, steps = train ? Math.ceil(n / B) : 0, T = epochs * steps;
 
@@ -107,23 +127,25 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
     params.push({ name: `${l.name}.${p.name}`, offset: b.offset, bytes: b.bytes });
   }
   const plans: BundlePlan[] = [];
-  for (let b = 1; b <= N; b++) plans.push({ mode: MODE.predict, batch: b, words: s.plan('predict', b).plan.encode() });
+  sets.forEach((set, k) => { for (let b = 1; b <= N; b++) plans.push({ mode: MODE.predict, batch: b, shape: k, words: s.plan('predict', b, set).plan.encode() }); });
   let hp: BundleHp | undefined;
   if (train) {
-    plans.push({ mode: MODE.train, batch: B, words: s.plan('train', B).plan.encode() });
+    plans.push({ mode: MODE.train, batch: B, shape: trainAt, words: s.plan('train', B, sets[trainAt]).plan.encode() });
     const last = n - (steps - 1) * B;
-    if (last !== B) plans.push({ mode: MODE.train, batch: last, words: s.plan('train', last).plan.encode() });
+    if (last !== B) plans.push({ mode: MODE.train, batch: last, shape: trainAt, words: s.plan('train', last, sets[trainAt]).plan.encode() });
     hp = hyperparameters(model, s, T, steps);
   }
+  const io = bundleIO(model, s, sets, train);
   const tgt = train && s.target !== undefined ? L.get(s.target) : undefined;
   const header = new Uint32Array(HEADER_BYTES / 4);
-  header.set([BUNDLE_MAGIC, BUNDLE_VERSION, 0, 0, L.bytes, N, size(model.inputShape), size(model.outputShape),
-    L.get(s.x).offset, L.get(s.output).offset, train ? L.get(s.lossBuf).offset : NONE, tgt ? tgt.offset : NONE,
+  header.set([BUNDLE_MAGIC, BUNDLE_VERSION, 0, 0, L.bytes, N, io.shapes[0][0].reduce((a, b) => a * b, 1), io.outSizes[0][0],
+    io.inputs[0].offset, io.outputs[0].offset, train ? L.get(s.lossBuf).offset : NONE, tgt ? tgt.offset : NONE,
     tgt ? (tgt.dtype === 'i32' ? 2 : 1) : 0, tgt ? model.loss!.targetPerSample : 0, tgt && tgt.dtype === 'i32' ? model.loss!.outputs : 0,
-    n * +train, epochs, steps, (o.seed ?? (model.seed ^ 0x5eed)) >>> 0, ((o.shuffle ?? true) ? FLAG_SHUFFLE : 0) | (train ? FLAG_TRAIN : 0), B]);
+    n * +train, epochs, steps, (o.seed ?? (model.seed ^ 0x5eed)) >>> 0, ((o.shuffle ?? true) ? FLAG_SHUFFLE : 0) | (train ? FLAG_TRAIN : 0), B, trainAt]);
   const meta = {
     format: 'axon-wasi-bundle', version: BUNDLE_VERSION, model: model.name, inputShape: model.inputShape, outputShape: model.outputShape,
-    batch: N, ...(train ? { samples: n, epochs, trainBatch: B, stepsPerEpoch: steps, firstStep: model.step + 1, loss: model.loss!.name, optimizer: model.optimizer!.cfg } : {}),
+    inputs: model.inputs.map((m) => ({ name: m.name, dtype: m.dtype, shape: m.shape, maxShape: m.max, ...(m.range ? { range: m.range } : {}) })), outputs: model.outputNames, shapes: sets,
+    batch: N, ...(train ? { samples: n, epochs, trainBatch: B, stepsPerEpoch: steps, trainShape: sets[trainAt], firstStep: model.step + 1, losses: model.losses.map((l) => ({ output: l.name, loss: l.spec.name, weight: l.weight })), optimizer: model.optimizer!.cfg } : {}),
     params: params.map((p) => p.name), kernels: 'simd',
   };
   const sections: Array<[number, Uint8Array, number]> = [
@@ -132,6 +154,7 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
     [SEC.PLANS, plansSection(plans), plans.length],
     ...(hp ? [[SEC.HP, hpSection(hp), hp.steps] as [number, Uint8Array, number]] : []),
     [SEC.META, new TextEncoder().encode(JSON.stringify(meta)), 0],
+    [SEC.IO, encodeIO(io), 0],
   ];
   let at = pad16(HEADER_BYTES + sections.length * 16);
   const table = new Uint32Array(sections.length * 4);
@@ -193,7 +216,7 @@ function plansSection(plans: BundlePlan[]): Uint8Array {
   const starts = plans.map((p) => { const s = at; at = pad16(at + p.words.byteLength); return s; });
   const out = new Uint8Array(at);
   const dv = new DataView(out.buffer);
-  plans.forEach((p, i) => { dv.setUint32(i * 16, p.mode, true); dv.setUint32(i * 16 + 4, p.batch, true); dv.setUint32(i * 16 + 8, starts[i], true); dv.setUint32(i * 16 + 12, p.words.byteLength, true); out.set(bytesOf(p.words), starts[i]); });
+  plans.forEach((p, i) => { dv.setUint32(i * 16, p.mode | (p.shape << 8), true); dv.setUint32(i * 16 + 4, p.batch, true); dv.setUint32(i * 16 + 8, starts[i], true); dv.setUint32(i * 16 + 12, p.words.byteLength, true); out.set(bytesOf(p.words), starts[i]); });
   return out;
 }
 
@@ -216,7 +239,7 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const w = (i: number) => dv.getUint32(i * 4, true);
   if (w(0) !== BUNDLE_MAGIC) bad('not an Axon WASI bundle (bad magic)');
-  if (w(1) !== BUNDLE_VERSION) bad(`bundle version ${w(1)} is not supported (this Axon reads version ${BUNDLE_VERSION})`);
+  if (w(1) !== BUNDLE_VERSION && w(1) !== 1) bad(`bundle version ${w(1)} is not supported (this Axon reads versions 1 and ${BUNDLE_VERSION}); recompile it with axon compile`);
   if (w(2) !== bytes.length) bad(`the header says ${w(2)} bytes but the file has ${bytes.length} (truncated?)`);
   const S = w(3), arenaBytes = w(4);
   if (HEADER_BYTES + S * 16 > bytes.length) bad('section table is truncated');
@@ -225,6 +248,7 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
     version: w(1), arenaBytes, batch: w(5), inFeatures: w(6), outFeatures: w(7), input: w(8), output: w(9), loss: w(10), target: w(11),
     targetKind: w(12) as 0 | 1 | 2, targetWords: w(13), classes: w(14), samples: w(15), epochs: w(16), stepsPerEpoch: w(17), seed: w(18),
     shuffle: (w(19) & FLAG_SHUFFLE) !== 0, hasTrain: (w(19) & FLAG_TRAIN) !== 0, trainBatch: w(20), image: [], params: [], plans: [], meta: {},
+    io: undefined as unknown as BundleIO, trainShape: w(1) === 1 ? 0 : w(21),
   };
   if (b.batch < 1 || b.inFeatures < 1 || b.outFeatures < 1) bad('batch and feature counts must be positive');
   inArena(b.input, b.batch * b.inFeatures * 4, 'input buffer');
@@ -263,7 +287,7 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
         const from = u(4 * j + 2), n = u(4 * j + 3);
         if (from % 16 || n % 4) bad(`plan ${j} is misaligned`);
         const raw = slice(from, n, `plan ${j}`);
-        b.plans.push({ mode: u(4 * j), batch: u(4 * j + 1), words: new Uint32Array(raw.slice().buffer) });
+        b.plans.push({ mode: u(4 * j) & 0xff, shape: u(4 * j) >>> 8, batch: u(4 * j + 1), words: new Uint32Array(raw.slice().buffer) });
       }
     } else if (kind === SEC.HP) {
       const K = u(0), W = u(1), V = u(2);
@@ -275,17 +299,43 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
       const varying = words.slice(4 + 2 * K + W, 4 + 2 * K + W + V);
       if (varying.some((v) => v >= W)) bad('hyperparameter index out of range');
       b.hp = { blocks, base: words.slice(4 + 2 * K, 4 + 2 * K + W), varying, steps: count, values: words.slice(4 + 2 * K + W + V, 4 + 2 * K + W + V + count * V) };
+    } else if (kind === SEC.IO) {
+      if (b.version === 1) bad('a version-1 bundle has no IO section');
+      b.io = parseIO(slice(0, len, 'IO'), bad);
     } else if (kind === SEC.META) {
       try { b.meta = JSON.parse(new TextDecoder().decode(slice(0, len, 'meta'))); } catch { bad('META is not JSON'); }
     }
   }
-  for (let k = 1; k <= b.batch; k++) if (!b.plans.some((p) => p.mode === MODE.predict && p.batch === k)) bad(`no predict plan for batch ${k}`);
+  checkIO(b, bad, inArena);
+  for (let s = 0; s < b.io.shapes.length; s++) for (let k = 1; k <= b.batch; k++) if (!b.plans.some((p) => p.mode === MODE.predict && p.batch === k && p.shape === s)) bad(`no predict plan for batch ${k}${b.io.shapes.length > 1 ? ` at shapes ${shapeSetKey(b.io.shapes[s])}` : ''}`);
   if (b.hasTrain) {
     if (!b.hp || b.hp.steps !== b.epochs * b.stepsPerEpoch) bad('the hyperparameter table does not cover the compiled epochs');
     const last = b.samples - (b.stepsPerEpoch - 1) * b.trainBatch;
-    for (const k of [b.trainBatch, last]) if (!b.plans.some((p) => p.mode === MODE.train && p.batch === k)) bad(`no train plan for batch ${k}`);
+    for (const k of [b.trainBatch, last]) if (!b.plans.some((p) => p.mode === MODE.train && p.batch === k && p.shape === b.trainShape)) bad(`no train plan for batch ${k}`);
   }
   return b;
+}
+
+/** The IO (a version-1 bundle's from its header) and its buffers inside the arena. */
+function checkIO(b: Bundle, bad: (m: string) => never, inArena: (off: number, len: number, what: string) => void): void {
+  if (!b.io) {
+    if (b.version !== 1) bad('no IO section');
+    b.io = legacyIO(b);
+  }
+  const io = b.io, K = io.shapes.length;
+  if (b.trainShape >= K) bad(`the train plans' shape set ${b.trainShape} is not one of the ${K}`);
+  const most = (per: (k: number) => number) => Math.max(...Array.from({ length: K }, (_, k) => per(k)));
+  io.inputs.forEach((m, i) => inArena(m.offset, b.batch * most((k) => io.shapes[k][i].reduce((a, d) => a * d, 1)) * 4, `input "${m.name}" buffer`));
+  io.outputs.forEach((o, j) => inArena(o.offset, b.batch * most((k) => io.outSizes[k][j]) * 4, `output "${o.name}" buffer`));
+  if (b.hasTrain && !io.losses.length) bad('a fine-tuning bundle needs a loss');
+  for (const l of io.losses) { inArena(l.target, b.trainBatch * l.words * 4, 'target buffer'); inArena(l.loss, 4, 'loss buffer'); }
+}
+
+/** The shape set index for these per-sample shapes, or an AxonError listing the ones the bundle has. */
+export function shapeIndex(b: Bundle, shapes: number[][]): number {
+  const k = b.io.shapes.findIndex((set) => shapeSetKey(set) === shapeSetKey(shapes));
+  if (k < 0) throw new AxonError('BAD_SHAPE', `this bundle has no plans for input shapes ${shapeSetKey(shapes)}; it was compiled for ${describeShapes(b.io)} (recompile with those shapes added)`);
+  return k;
 }
 
 /** out-weights.bin (or any concatenation of the PARAMS in order) → named weights for Model.setWeights. */

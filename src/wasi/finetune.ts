@@ -7,7 +7,10 @@ import { Layout } from '../compile/plan.js';
 import { BoundLayout } from '../runtime/bound.js';
 import { Engine } from '../runtime/engine.js';
 import { Rng } from '../runtime/rng.js';
-import { Bundle, BundlePlan, MODE, parseBundle } from './bundle.js';
+import { Bundle, BundlePlan, MODE, parseBundle, shapeIndex } from './bundle.js';
+import { describeShapes, inputSize, shapesFitting } from './bundle_io.js';
+
+type Rows = Float32Array | Int32Array;
 
 export interface BundleFinetuneResult {
   /** the parameters, concatenated in the bundle's PARAMS order (= out-weights.bin) */
@@ -35,70 +38,106 @@ export class BundleRunner {
       const ptr = engine.put(p.words);
       const rc = engine.exports.plan_validate(ptr, p.words.byteLength, this.bound.base);
       if (rc !== 0) throw new AxonError('PLAN_INVALID', `bundle plan (mode ${p.mode}, batch ${p.batch}) failed validation (${rc})`);
-      this.plans.set(`${p.mode}:${p.batch}`, { ptr, plan: p });
+      this.plans.set(`${p.mode}:${p.batch}:${p.shape}`, { ptr, plan: p });
     }
   }
 
   private f32(offset: number, n: number): Float32Array { return this.engine.f32(this.bound.base + offset, n); }
 
-  private run(mode: number, batch: number, what: string): void {
-    const p = this.plans.get(`${mode}:${batch}`);
-    if (!p) throw new AxonError('PLAN_INVALID', `bundle has no plan for mode ${mode} batch ${batch}`);
+  private run(mode: number, batch: number, what: string, shape = 0): void {
+    const p = this.plans.get(`${mode}:${batch}:${shape}`);
+    if (!p) throw new AxonError('PLAN_INVALID', `bundle has no plan for mode ${mode} batch ${batch} shape set ${shape}`);
     const rc = this.engine.exports.plan_run(p.ptr, this.bound.base);
     this.engine.afterRun();
     if (rc !== 0) throw new AxonError('NOT_FINITE', `${what}: non-finite values at instruction ${rc - 1}`);
   }
 
-  /** Rows of f32 in, rows of f32 out, in chunks of N (the last chunk with its own plan). */
-  infer(x: Float32Array): Float32Array {
-    const b = this.bundle, F = b.inFeatures, O = b.outFeatures;
-    if (x.length % F) throw new AxonError('BAD_SHAPE', `input has ${x.length} values, not a whole number of ${F}-value rows`);
-    const rows = x.length / F, out = new Float32Array(rows * O);
+  /** A single-input, single-output bundle: rows of f32 in, rows of f32 out (inferAll for the general case). */
+  infer(x: Float32Array): Float32Array { return this.inferAll([x])[0]; }
+
+  /**
+   * One array per input (in the bundle's input order: f32 or i32 rows of a shape set's per-sample
+   * shape) → one f32 array per output, in chunks of N (the last chunk with its own plan). `shapes`
+   * picks the shape set; without it, the one whose sizes divide the inputs into the same rows.
+   */
+  inferAll(xs: Rows[], shapes?: number[][]): Float32Array[] {
+    const b = this.bundle, io = b.io;
+    const k = this.shapeSet(xs, shapes);
+    const per = io.inputs.map((_, i) => inputSize(io, k, i)), rows = xs[0].length / per[0];
+    const outs = io.outSizes[k].map((O) => new Float32Array(rows * O));
     for (let from = 0; from < rows; from += b.batch) {
       const n = Math.min(b.batch, rows - from);
-      this.f32(b.input, n * F).set(x.subarray(from * F, (from + n) * F));
-      this.run(MODE.predict, n, `rows ${from}..${from + n - 1}`);
-      out.set(this.f32(b.output, n * O), from * O);
+      io.inputs.forEach((m, i) => (m.dtype === 'i32' ? this.engine.i32(this.bound.base + m.offset, n * per[i]) : this.f32(m.offset, n * per[i])).set(xs[i].subarray(from * per[i], (from + n) * per[i])));
+      this.run(MODE.predict, n, `rows ${from}..${from + n - 1}`, k);
+      io.outputs.forEach((o, j) => { const O = io.outSizes[k][j]; outs[j].set(this.f32(o.offset, n * O), from * O); });
     }
-    return out;
+    return outs;
   }
 
-  /** Fine-tunes for `epochs` (at most the compiled number) on exactly the compiled number of samples. */
-  finetune(x: Float32Array, y: Float32Array | Int32Array, epochs: number): BundleFinetuneResult {
-    const b = this.bundle, hp = b.hp;
+  /** Checks the inputs (count, dtype, whole rows, id ranges, finiteness) and returns their shape set. */
+  private shapeSet(xs: Rows[], shapes?: number[][]): number {
+    const io = this.bundle.io, names = io.inputs.map((m) => `${m.name} (${m.dtype})`).join(', ');
+    if (!Array.isArray(xs) || xs.length !== io.inputs.length) throw new AxonError('BAD_ARGUMENT', `this bundle takes ${io.inputs.length} input${io.inputs.length > 1 ? 's' : ''} (${names}), got ${Array.isArray(xs) ? xs.length : typeof xs}`);
+    io.inputs.forEach((m, i) => {
+      if (!(xs[i] instanceof (m.dtype === 'i32' ? Int32Array : Float32Array))) throw new AxonError('BAD_DTYPE', `input "${m.name}" is ${m.dtype}: pass ${m.dtype === 'i32' ? 'an Int32Array' : 'a Float32Array'}`);
+    });
+    const fits = shapes ? [shapeIndex(this.bundle, shapes)] : shapesFitting(io, xs.map((x) => x.length));
+    if (fits.length !== 1) throw new AxonError('BAD_SHAPE', `${fits.length ? 'several' : 'none'} of the bundle's shape sets fit${fits.length ? '' : ' the inputs'} (${xs.map((x, i) => `${io.inputs[i].name}: ${x.length} values`).join(', ')}); it was compiled for ${describeShapes(io)}${fits.length ? '; say which' : ''}`);
+    const k = fits[0], rows = Math.floor(xs[0].length / inputSize(io, k, 0));
+    io.inputs.forEach((m, i) => {
+      const per = inputSize(io, k, i), x = xs[i];
+      if (x.length % per || x.length / per !== rows) throw new AxonError('BAD_SHAPE', `input "${m.name}" has ${x.length} values: ${x.length % per ? 'not a whole number of' : `${x.length / per} rows, not the ${rows} of the first input, of`} rows of [${io.shapes[k][i]}] (${per} values)`);
+      if (m.dtype === 'i32') {
+        const [lo, hi] = m.range ?? [-(2 ** 31), 2 ** 31 - 1];
+        for (let j = 0; j < x.length; j++) if (x[j] < lo || x[j] > hi) throw new AxonError('BAD_DATA', `input "${m.name}": value ${x[j]} at sample ${Math.floor(j / per)} is outside the input's range [${lo}, ${hi}]`);
+      } else for (let j = 0; j < x.length; j++) if (!Number.isFinite(x[j])) throw new AxonError('NOT_FINITE', `input "${m.name}" has a non-finite value at sample ${Math.floor(j / per)}`);
+    });
+    return k;
+  }
+
+  /**
+   * Fine-tunes for `epochs` (at most the compiled number) on exactly the compiled number of samples,
+   * at the bundle's train shape set: x (or one array per input) and y (or one per loss).
+   */
+  finetune(x: Rows | Rows[], y: Rows | Rows[], epochs: number): BundleFinetuneResult {
+    const b = this.bundle, hp = b.hp, io = b.io;
     if (!b.hasTrain || !hp) throw new AxonError('BAD_CONFIG', 'this bundle was compiled without fine-tuning (axon compile --epochs E --data x.npy)');
     if (!Number.isInteger(epochs) || epochs < 1 || epochs > b.epochs) throw new AxonError('BAD_CONFIG', `epochs must be an integer in [1, ${b.epochs}] (the bundle's hyperparameters cover ${b.epochs})`);
-    const n = b.samples, F = b.inFeatures, Y = b.targetWords, B = b.trainBatch;
-    if (x.length !== n * F) throw new AxonError('BAD_SHAPE', `x has ${x.length} values; the bundle was compiled for ${n} samples of ${F}`);
-    if (y.length !== n * Y) throw new AxonError('BAD_SHAPE', `y has ${y.length} values; the bundle was compiled for ${n} samples of ${Y}`);
-    if ((b.targetKind === 2) !== (y instanceof Int32Array)) throw new AxonError('BAD_DTYPE', `y must be ${b.targetKind === 2 ? 'Int32Array class ids' : 'Float32Array rows'}`);
-    if (b.targetKind === 2) for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] < b.classes)) throw new AxonError('BAD_DATA', `label ${y[i]} of sample ${i} is not a class id in [0, ${b.classes})`);
-    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new AxonError('NOT_FINITE', `x has a non-finite value at sample ${Math.floor(i / F)}`);
+    const xs = Array.isArray(x) ? x : [x], ys = Array.isArray(y) ? y : [y];
+    const n = b.samples, B = b.trainBatch, k = b.trainShape;
+    if (this.shapeSet(xs, io.shapes[k]) !== k) throw new AxonError('BAD_SHAPE', 'inputs do not match the train shapes');
+    const per = io.inputs.map((_, i) => inputSize(io, k, i));
+    io.inputs.forEach((m, i) => { if (xs[i].length !== n * per[i]) throw new AxonError('BAD_SHAPE', `${io.inputs.length > 1 ? `input "${m.name}"` : 'x'} has ${xs[i].length} values; the bundle was compiled for ${n} samples of ${per[i]}`); });
+    if (ys.length !== io.losses.length) throw new AxonError('BAD_ARGUMENT', `this bundle has ${io.losses.length} losses (${io.losses.map((l) => io.outputs[l.output].name).join(', ')}); got ${ys.length} targets`);
+    io.losses.forEach((l, j) => {
+      const t = ys[j], who = io.losses.length > 1 ? `y for "${io.outputs[l.output].name}"` : 'y';
+      if (t.length !== n * l.words) throw new AxonError('BAD_SHAPE', `${who} has ${t.length} values; the bundle was compiled for ${n} samples of ${l.words}`);
+      if ((l.kind === 2) !== (t instanceof Int32Array)) throw new AxonError('BAD_DTYPE', `${who} must be ${l.kind === 2 ? 'Int32Array class ids' : 'Float32Array rows'}`);
+      if (l.kind === 2) for (let i = 0; i < n; i++) if (!(t[i] >= 0 && t[i] < l.classes)) throw new AxonError('BAD_DATA', `label ${t[i]} of sample ${i} is not a class id in [0, ${l.classes})`);
+      if (l.kind === 1) for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i])) throw new AxonError('NOT_FINITE', `${who} has a non-finite value at sample ${Math.floor(i / l.words)}`);
+    });
     const mem = () => new Uint32Array(this.engine.memory.buffer);
-    let k = 0;
-    for (const blk of hp.blocks) { mem().set(hp.base.subarray(k, k + blk.words), (this.bound.base + blk.offset) >> 2); k += blk.words; }
+    let w = 0;
+    for (const blk of hp.blocks) { mem().set(hp.base.subarray(w, w + blk.words), (this.bound.base + blk.offset) >> 2); w += blk.words; }
     const wordAt = new Uint32Array(hp.base.length);  // arena word index of each hp word
-    k = 0;
-    for (const blk of hp.blocks) for (let j = 0; j < blk.words; j++) wordAt[k++] = (this.bound.base + blk.offset) / 4 + j;
+    w = 0;
+    for (const blk of hp.blocks) for (let j = 0; j < blk.words; j++) wordAt[w++] = (this.bound.base + blk.offset) / 4 + j;
     const rng = new Rng(b.seed), order = Int32Array.from({ length: n }, (_, i) => i);
     const losses: number[] = [];
     const V = hp.varying.length;
+    const view = (offset: number, i32: boolean, count: number) => (i32 ? this.engine.i32(this.bound.base + offset, count) : this.f32(offset, count));
+    const copy = (dst: Rows, src: Rows, F: number, cnt: number, from: number) => { for (let r = 0; r < cnt; r++) { const i = order[from + r]; dst.set(src.subarray(i * F, (i + 1) * F), r * F); } };
     for (let epoch = 0; epoch < epochs; epoch++) {
       if (b.shuffle) rng.shuffle(order);
       let sum = 0;
       for (let s = 0; s < b.stepsPerEpoch; s++) {
         const from = s * B, cnt = Math.min(B, n - from);
-        const xb = this.f32(b.input, cnt * F);
-        const yb = b.targetKind === 2 ? this.engine.i32(this.bound.base + b.target, cnt) : this.f32(b.target, cnt * Y);
-        for (let r = 0; r < cnt; r++) {
-          const i = order[from + r];
-          xb.set(x.subarray(i * F, (i + 1) * F), r * F);
-          yb.set(y.subarray(i * Y, (i + 1) * Y), r * Y);
-        }
+        io.inputs.forEach((m, i) => copy(view(m.offset, m.dtype === 'i32', cnt * per[i]), xs[i], per[i], cnt, from));
+        io.losses.forEach((l, j) => copy(view(l.target, l.kind === 2, cnt * l.words), ys[j], l.words, cnt, from));
         const t = epoch * b.stepsPerEpoch + s, m = mem();
         for (let j = 0; j < V; j++) m[wordAt[hp.varying[j]]] = hp.values[t * V + j];
-        this.run(MODE.train, cnt, `epoch ${epoch + 1}, step ${s + 1}`);
-        sum += this.f32(b.loss, 1)[0] * cnt;
+        this.run(MODE.train, cnt, `epoch ${epoch + 1}, step ${s + 1}`, k);
+        for (const l of io.losses) sum += this.f32(l.loss, 1)[0] * cnt;
       }
       losses.push(sum / n);
     }
@@ -122,7 +161,7 @@ export function inferBundle(engine: Engine, bundle: Bundle | Uint8Array, x: Floa
   const r = new BundleRunner(engine, bundle);
   try { return r.infer(x); } finally { r.dispose(); }
 }
-export function finetuneBundle(engine: Engine, bundle: Bundle | Uint8Array, x: Float32Array, y: Float32Array | Int32Array, epochs: number): BundleFinetuneResult {
+export function finetuneBundle(engine: Engine, bundle: Bundle | Uint8Array, x: Rows | Rows[], y: Rows | Rows[], epochs: number): BundleFinetuneResult {
   const r = new BundleRunner(engine, bundle);
   try { return r.finetune(x, y, epochs); } finally { r.dispose(); }
 }

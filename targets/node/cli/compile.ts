@@ -2,6 +2,8 @@
 // writes the one-file bundle the standalone WASI program (build/axon.wasi.wasm) runs: arena image,
 // predict plans (and train plans plus every fine-tuning step's hyperparameters when --epochs is
 // given). Format: src/wasi/bundle.ts. --bin-out also writes x.bin / y.bin for the device.
+// --shapes lists the concrete input shapes to hold plans for (a model with open dimensions, e.g. a
+// sequence length): "5x4,6;9x4,6" = two shape sets of two inputs each.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AxonError } from '../../../src/errors.js';
@@ -10,6 +12,7 @@ import { size } from '../../../src/layers/layer.js';
 import { modelFromBytes } from '../../../src/model/serialize.js';
 import { Normalizer } from '../../../src/data/normalize.js';
 import { compileBundle, parseBundle } from '../../../src/wasi/bundle.js';
+import { shapeSetKey } from '../../../src/wasi/bundle_io.js';
 import { readDataset } from '../data.js';
 import { writeFileAtomic } from '../fs.js';
 import { loadEngine } from '../index.js';
@@ -32,9 +35,18 @@ export interface CompileFlags {
   scale?: number;
   /** apply the model file's saved normalizer to x.bin (default true) */
   normalize?: boolean;
+  /** shape sets to compile plans for: per set, per input, the per-sample shape */
+  shapes?: number[][][];
 }
 
-export interface CompileReport { bundle: string; bytes: number; batch: number; samples: number; epochs: number; plans: number; steps: number; files: string[] }
+/** Parses --shapes: shape sets separated by ';', inputs by ',', dimensions by 'x' ("5x4,6;9x4,6"). */
+export function parseShapeSets(s: string): number[][][] {
+  const sets = s.split(';').map((set) => set.split(',').map((sh) => sh.trim().split('x').map((d) => (/^\d{1,9}$/.test(d) ? Number(d) : NaN))));
+  if (!sets.every((set) => set.every((sh) => sh.every((d) => d >= 1)))) throw new AxonError('BAD_CONFIG', `--shapes must look like 5x4,6;9x4,6 (shape sets separated by ';', inputs by ',', dimensions by 'x'), got "${s}"`);
+  return sets;
+}
+
+export interface CompileReport { bundle: string; bytes: number; batch: number; samples: number; epochs: number; plans: number; steps: number; files: string[]; shapes: string[] }
 
 /** Class ids (i32) or float rows (f32) as the loss wants, checked like Sequential.fit checks them. */
 function targets(y: Tensor, n: number, kind: 'i32' | 'f32', C: number, per: number, path: string): Int32Array | Float32Array {
@@ -62,6 +74,7 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
   const { model, graph } = modelFromBytes(bytes, modelPath, engine);
   const epochs = f.epochs ?? 0;
   let n = f.samples ?? 0, x: Tensor | undefined, y: Int32Array | Float32Array | undefined;
+  if (f.data && model.inputs.length > 1) throw new AxonError('BAD_CONFIG', `${modelPath} has ${model.inputs.length} inputs (${model.inputs.map((m) => m.name).join(', ')}); --data takes a single-input model's samples (fine-tune several inputs with compileBundle from the API)`);
   if (f.data) {
     x = (await readDataset(f.data)).x;
     const F = size(model.inputShape);
@@ -75,7 +88,7 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
     y = targets((await readDataset(f.labels)).x, n, model.loss.targetDtype, model.loss.outputs, model.loss.targetPerSample, f.labels);
   }
   if (epochs > 0 && !(n > 0)) throw new AxonError('BAD_CONFIG', '--epochs needs the fine-tuning set: --data x.npy (or --samples N)');
-  const bundle = await compileBundle(model, { batch: f.batch, epochs, samples: epochs > 0 ? n : 0, seed: f.seed, shuffle: f.shuffle });
+  const bundle = await compileBundle(model, { batch: f.batch, epochs, samples: epochs > 0 ? n : 0, seed: f.seed, shuffle: f.shuffle, ...(f.shapes ? { shapes: f.shapes } : {}) });
   const b = parseBundle(bundle, f.out);
   writeFileAtomic(f.out, bundle);
   const files = [f.out];
@@ -91,5 +104,5 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
     files.push(join(f.binOut, 'x.bin'));
     if (y) { await writeFile(join(f.binOut, 'y.bin'), new Uint8Array(y.buffer, y.byteOffset, y.byteLength)); files.push(join(f.binOut, 'y.bin')); }
   }
-  return { bundle: f.out, bytes: bundle.length, batch: f.batch, samples: b.samples, epochs: b.epochs, plans: b.plans.length, steps: b.hp?.steps ?? 0, files };
+  return { bundle: f.out, bytes: bundle.length, batch: f.batch, samples: b.samples, epochs: b.epochs, plans: b.plans.length, steps: b.hp?.steps ?? 0, files, shapes: b.io.shapes.map(shapeSetKey) };
 }

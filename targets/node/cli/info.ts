@@ -1,6 +1,8 @@
 // `axon info <model.axon>`: what a model file holds, without running it: format version, input,
 // layers with output shapes, parameter counts and tensor dtypes, quantization, compile settings,
-// the saved normalizer, and the file size. --json prints the same as JSON.
+// the saved normalizer, and the file size. --json prints the same as JSON. Models with several
+// (or named, or i32, or open-length) inputs or several outputs list them: name, dtype, shape with
+// open dimensions as null, maxima and id ranges; each output's shape.
 import { AxonError } from '../../../src/errors.js';
 import { readAxonModelFile } from '../../../src/format/safetensors.js';
 import { modelFromBytes } from '../../../src/model/serialize.js';
@@ -8,8 +10,10 @@ import { size } from '../../../src/layers/layer.js';
 import { readModelFile } from '../model_file.js';
 
 export interface InfoLayer { name: string; type: string; outputShape: number[]; params: number; tensors: Record<string, string>; trainable: boolean; inputs?: string[] }
+export interface InfoInput { name: string; dtype: 'f32' | 'i32'; shape: Array<number | null>; maxShape?: Array<number | null>; range?: [number, number] }
 export interface ModelInfo {
   file: string; bytes: number; version: number; name: string; inputShape: number[]; outputShape: number[];
+  inputs: InfoInput[]; outputs: Array<{ name: string; shape: number[] }>;
   layers: InfoLayer[]; params: number; paramBytes: number; dtypes: Record<string, number>; quantized: boolean;
   compile?: unknown; normalizer: boolean;
 }
@@ -29,10 +33,15 @@ export async function info(path: string): Promise<ModelInfo> {
   if (!layers.length) throw new AxonError('BAD_MODEL_FILE', `${path}: the model has no layers`);
   return {
     file: path, bytes: bytes.length, version: file.version, name: model.name, inputShape: model.inputShape, outputShape: model.outputShape,
+    inputs: model.inputs.map((m) => ({ name: m.name, dtype: m.dtype, shape: m.shape, ...(m.shape.some((d, k) => d === null && m.max[k] !== null) ? { maxShape: m.max } : {}), ...(m.range ? { range: m.range } : {}) })),
+    outputs: model.outputNames.map((name, k) => ({ name, shape: model.outputShapes[k] })),
     layers, params: model.paramCount, paramBytes, dtypes, quantized: file.quant !== undefined, compile: graph.compile,
     normalizer: (graph.extra as { normalizer?: unknown } | undefined)?.normalizer !== undefined,
   };
 }
+
+/** One f32 input named "input" with no open dimension and one output: the classic one-line summary. */
+const plainIO = (i: ModelInfo) => i.inputs.length === 1 && i.outputs.length === 1 && i.inputs[0].name === 'input' && i.inputs[0].dtype === 'f32' && !i.inputs[0].shape.includes(null);
 
 /** The human-readable table. */
 export function formatInfo(i: ModelInfo): string {
@@ -47,7 +56,11 @@ export function formatInfo(i: ModelInfo): string {
   const c = i.compile as { loss?: string; optimizer?: unknown } | undefined;
   return [
     `${i.file}: Axon model file, format version ${i.version}, ${i.bytes.toLocaleString('en-US')} bytes${i.quantized ? ', int8 quantized' : ''}`,
-    `model: ${i.name}, input [batch, ${i.inputShape.join(', ')}] → output [batch, ${i.outputShape.join(', ')}]`,
+    ...(plainIO(i) ? [`model: ${i.name}, input [batch, ${i.inputShape.join(', ')}] → output [batch, ${i.outputShape.join(', ')}]`] : [
+      `model: ${i.name}, ${i.inputs.length} input${i.inputs.length > 1 ? 's' : ''} → ${i.outputs.length} output${i.outputs.length > 1 ? 's' : ''}`,
+      ...i.inputs.map((m) => `  input  ${m.name}: ${m.dtype} [batch, ${m.shape.map((d) => d ?? 'null').join(', ')}]${m.maxShape ? ` (at most [${m.maxShape.join(', ')}])` : ''}${m.range ? ` ids in [${m.range.join(', ')}]` : ''}`),
+      ...i.outputs.map((o) => `  output ${o.name}: [batch, ${o.shape.join(', ')}]${i.inputs.some((m) => m.shape.includes(null)) ? ' (at the largest input shapes)' : ''}`),
+    ]),
     rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule,
     `parameters: ${i.params.toLocaleString('en-US')} (${Object.entries(i.dtypes).map(([d, n]) => `${n.toLocaleString('en-US')} ${d}`).join(', ')}; ${i.paramBytes.toLocaleString('en-US')} bytes)`,
     ...(i.layers.some((l) => !l.trainable) ? ['* frozen (not trained by fit)'] : []),

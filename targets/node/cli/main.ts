@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { AxonError } from '../../../src/errors.js';
 import { train } from './train.js';
-import { compile } from './compile.js';
+import { compile, parseShapeSets } from './compile.js';
 import { tune } from './tune.js';
 import { quantize } from './quantize.js';
 import { info, formatInfo } from './info.js';
@@ -41,10 +41,11 @@ export function program(): Command {
     .option('--bin-out <dir>', 'also write x.bin (f32 rows) and y.bin (i32 ids or f32 rows) for the device')
     .option('--scale <k>', 'multiply --data by k before the saved normalizer (the training config\'s data.scale)', Number)
     .option('--no-normalize', "don't apply the model file's saved normalizer to x.bin")
+    .option('--shapes <sets>', 'concrete input shapes to hold plans for (open dimensions): sets by ";", inputs by ",", dims by "x", e.g. 5x4,6;9x4,6', parseShapeSets)
     .addHelpText('after', '\nExample:\n  axon compile out/digits/model.axon --batch 32 --out digits.axb --epochs 2 --data x.npy --labels y.npy\n  wasmtime --dir=. build/axon.wasi.wasm finetune digits.axb x.bin y.bin 2 weights.bin')
     .action(async (model: string, o) => {
-      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize });
-      process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
+      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes });
+      process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.shapes.length > 1 ? `, input shapes ${r.shapes.join('; ')}` : ''}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
     });
   p.command('tune')
     .description('tune hyperparameters: grid, random or Bayesian search over a training config\'s values, each trial a training run; writes results.json, best.json (a runnable train config) and report.svg')
@@ -110,7 +111,7 @@ Example (models/tune/digits.json):
   p.command('run')
     .description('run a model on a file of inputs; writes the outputs as .npy or .json (JSON on stdout without --out)')
     .argument('<model>', 'model file (.axon)')
-    .requiredOption('-i, --input <file>', 'inputs: .npy, raw little-endian f32 .bin, or a dataset file (IDX, CSV)')
+    .requiredOption('-i, --input <file>', 'inputs: .npy, raw little-endian f32 .bin, or a dataset file (IDX, CSV); several inputs: --input name=file for each (i32 inputs: int32/int64 .npy)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--shape <dims>', 'per-sample shape of a .bin input, e.g. 28,28,1 (default: the model input shape)', parseShape)
     .option('-o, --out <file>', 'output file: .npy or .json')
     .option('--scale <k>', "multiply inputs by k before the saved normalizer (the training config's data.scale)", Number)
@@ -118,11 +119,12 @@ Example (models/tune/digits.json):
     .option('-b, --batch-size <n>', 'samples per wasm call', int, 256)
     .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
     .option('--threads <n>', "threads kernels may use: a number or auto (the machine's cores)", threadsArg, 'auto')
-    .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json')
+    .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json\n  axon run lstm.axon --input seq=seq.npy --input h0=h0.npy --out y.npy   # writes y.<output>.npy per output')
     .action(async (model: string, o) => {
       const r = await run(model, { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build, threads: o.threads });
       if (r.json) process.stdout.write(r.json + '\n');
-      process.stderr.write(`${r.samples} samples → [${r.outputShape.join(', ')}] in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
+      const shapes = r.outputs.length === 1 ? `[${r.outputShape.join(', ')}]` : r.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ');
+      process.stderr.write(`${r.samples} samples → ${shapes} in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
     });
   p.command('import')
     .description('convert an ONNX model (.onnx) or a TensorFlow.js layers or graph model (model.json, shards beside it) into an Axon model file')

@@ -6,7 +6,10 @@
 // A case builds a seeded model (deterministic initial weights), deterministic inputs, and says
 // what to run: 'predict' (Model.predict at batch N → outputs) or 'fit' (Model.fit with
 // batch N, the case's epochs, shuffle seed = the model's default, no validation → the parameters,
-// concatenated in layer/param order = the WASI program's out-weights.bin).
+// concatenated in layer/param order = the WASI program's out-weights.bin). A case has one input
+// (x()) or several (feeds(): per run, one array per model input, f32 or i32); a model with an open
+// sequence length runs several times at different lengths. A predict result is every output of
+// every run, concatenated (run by run, outputs in the model's order).
 //
 // Comparisons: targets running in one process (or driven from one) compare bit for bit with the
 // Node target's live result (runJsHost). expected.json also records the Node target's results, the
@@ -28,10 +31,25 @@ export interface ConformanceCase {
   epochs?: number;
   /** a fresh model (compiled for 'fit'); pass an engine to pin the build */
   model(engine?: Engine): Model;
-  /** rows × input features, f32 */
-  x(): Float32Array;
-  /** targets in the loss's format: i32 class ids or f32 rows ('fit' only) */
-  y?(): Int32Array | Float32Array;
+  /** rows × input features, f32 (a single-input case; else feeds) */
+  x?(): Float32Array;
+  /** several inputs and/or several runs: per run, per model input (in order), its data and shape (with the rows axis) */
+  feeds?(): Feed[][];
+  /** targets in the loss's format: i32 class ids or f32 rows ('fit' only); a list: one per loss */
+  y?(): Int32Array | Float32Array | Array<Int32Array | Float32Array>;
+}
+
+/** One input's data for one run: values (f32) or ids (i32), shape [rows, ...per-sample]. */
+export interface Feed { data: Float32Array | Int32Array; shape: number[] }
+
+/** The runs of a case (one run of one input for an x() case). */
+export function feedsOf(c: ConformanceCase, m: Model): Feed[][] {
+  return c.feeds ? c.feeds() : [[{ data: c.x!(), shape: [c.rows, ...m.inputShape] }]];
+}
+/** The targets of a 'fit' case, one per loss. */
+export function targetsOf(c: ConformanceCase): Array<Int32Array | Float32Array> {
+  const y = c.y!();
+  return Array.isArray(y) ? y : [y];
 }
 
 /** Deterministic standard normals from the runtime's own PRNG (identical on every target). */
@@ -44,6 +62,8 @@ function ids(n: number, classes: number, seed: number): Int32Array {
   const r = new Rng(seed);
   return Int32Array.from({ length: n }, () => r.int(classes));
 }
+const f32 = (data: Float32Array, ...shape: number[]): Feed => ({ data, shape });
+const i32 = (data: Int32Array, ...shape: number[]): Feed => ({ data, shape });
 function bits(n: number, seed: number): Float32Array {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => (r.uniform() < 0.5 ? 0 : 1));
@@ -146,6 +166,41 @@ export const CASES: ConformanceCase[] = [
     x: () => normals(36 * 6, 16),
     y: () => ids(36, 4, 17),
   },
+  {
+    name: 'predict/two-inputs-f32-i32-two-outputs', kind: 'predict', batch: 4, rows: 10,
+    model: (engine) => {
+      const m = new Model({ inputs: [{ name: 'feat', shape: [6] }, { name: 'ids', shape: [3], dtype: 'i32' }], outputs: ['cls', 'reg'], seed: 31, engine });
+      m.add(layers.dense({ units: 5, activation: 'relu', name: 'f' }), { inputs: ['feat'] });
+      m.add(layers.embedding({ inputDim: 7, outputDim: 4, name: 'emb' }), { inputs: ['ids'] }).add(layers.flatten({ name: 'ef' }));
+      m.add(layers.concatenate({ name: 'cat' }), { inputs: ['f', 'ef'] });
+      m.add(layers.dense({ units: 3, activation: 'softmax', name: 'cls' }), { inputs: ['cat'] });
+      return m.add(layers.dense({ units: 2, name: 'reg' }), { inputs: ['cat'] });
+    },
+    feeds: () => [[f32(normals(10 * 6, 32), 10, 6), i32(ids(10 * 3, 7, 33), 10, 3)]],
+  },
+  {
+    name: 'predict/lstm-dynamic-seq-h0-state-out-three-lengths', kind: 'predict', batch: 4, rows: 15,
+    model: (engine) => {
+      const m = new Model({ inputs: [{ name: 'seq', shape: [null, 4], maxShape: [12, 4] }, { name: 'h0', shape: [6] }], outputs: ['head', 'rnn:1'], seed: 34, engine });
+      m.add(layers.lstm({ units: 6, returnState: true, name: 'rnn' }), { inputs: ['seq', 'h0'] });
+      return m.add(layers.dense({ units: 3, activation: 'tanh', name: 'head' }), { inputs: ['rnn'] });
+    },
+    // lengths 5, 9 and the maximum 12; 7 + 5 + 3 rows (below, at and above the batch)
+    feeds: () => [[5, 7], [9, 5], [12, 3]].map(([T, n], k) => [f32(normals(n * T * 4, 35 + k), n, T, 4), f32(normals(n * 6, 40 + k, 0.5), n, 6)]),
+  },
+  {
+    name: 'fit/lstm-embedding-two-losses-weighted', kind: 'fit', batch: 5, rows: 13, epochs: 2,
+    model: (engine) => {
+      const m = new Model({ inputs: [{ name: 'seq', shape: [null, 3], maxShape: [8, 3] }, { name: 'h0', shape: [4] }, { name: 'tok', shape: [2], dtype: 'i32' }], outputs: ['cls', 'rnn:1'], seed: 36, engine });
+      m.add(layers.lstm({ units: 4, returnState: true, name: 'rnn' }), { inputs: ['seq', 'h0'] });
+      m.add(layers.embedding({ inputDim: 6, outputDim: 3, name: 'emb' }), { inputs: ['tok'] }).add(layers.flatten({ name: 'ef' }));
+      m.add(layers.concatenate({ name: 'cat' }), { inputs: ['rnn', 'ef'] });
+      m.add(layers.dense({ units: 3, activation: 'softmax', name: 'cls' }));
+      return m.compile({ optimizer: { type: 'adam', lr: 0.02 }, loss: { cls: 'sparseCategoricalCrossentropy', 'rnn:1': 'mse' }, lossWeights: { cls: 1, 'rnn:1': 0.5 } });
+    },
+    feeds: () => [[f32(normals(13 * 6 * 3, 37), 13, 6, 3), f32(normals(13 * 4, 38, 0.5), 13, 4), i32(ids(13 * 2, 6, 39), 13, 2)]],
+    y: () => [ids(13, 3, 40), normals(13 * 4, 41, 0.5)],
+  },
 ];
 
 /**
@@ -154,21 +209,29 @@ export const CASES: ConformanceCase[] = [
  */
 export async function runJsHost(c: ConformanceCase, engine?: Engine): Promise<Float32Array> {
   const m = c.model(engine);
-  const x = new Tensor(c.x(), [c.rows, ...m.inputShape]);
-  if (c.kind === 'predict') return (await m.predict(x, { batchSize: c.batch })).data as Float32Array;
-  const y = c.y!();
-  await m.fit(x, new Tensor(y, y instanceof Int32Array ? [c.rows] : [c.rows, y.length / c.rows]), { epochs: c.epochs, batchSize: c.batch });
+  const runs = feedsOf(c, m).map((run) => run.map((f) => new Tensor(f.data, f.shape)));
+  if (c.kind === 'predict') {
+    const parts: Float32Array[] = [];
+    for (const xs of runs) for (const t of await m.predict(xs, { batchSize: c.batch })) parts.push(t.data as Float32Array);
+    return concat(parts);
+  }
+  const ys = targetsOf(c).map((y) => new Tensor(y, y instanceof Int32Array ? [c.rows] : [c.rows, y.length / c.rows]));
+  await m.fit(runs[0], ys, { epochs: c.epochs, batchSize: c.batch });
   return concatWeights(m);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
 }
 
 /** Parameters concatenated in layer, then parameter order (= the bundle's PARAMS order). */
 export function concatWeights(m: Model): Float32Array {
   const w = m.getWeights(), parts: Float32Array[] = [];
   for (const l of m.layers) for (const p of l.params) parts.push(w.get(`${l.name}.${p.name}`)!);
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
+  return concat(parts);
 }
 
 /** Lowercase hex SHA-256 of the bytes of a typed array. */

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { buildWorkers } from '../../../targets/workers/build.mjs';
 import { startWorker } from '../../../targets/workers/miniflare.mjs';
-import { loadEngine, modelFromBytes, Normalizer, parseNpy, Tensor, type Sequential, type BuildName } from '../../../targets/node/index.js';
+import { loadEngine, modelFromBytes, Normalizer, parseNpy, Tensor, type Model, type BuildName } from '../../../targets/node/index.js';
 
 const MODEL = readFileSync('targets/workers/template/model/digits.axon');
 const X = parseNpy(readFileSync('models/digits/digits-x.npy'), 'digits-x');
@@ -22,7 +22,7 @@ function rows(from: number, to: number): { x: number[][]; y: number[] } {
 }
 
 /** What the Node target computes for the same request. */
-async function nodeModel(build: BuildName): Promise<{ model: Sequential; prep: (x: number[][]) => Tensor }> {
+async function nodeModel(build: BuildName): Promise<{ model: Model; prep: (x: number[][]) => Tensor }> {
   const engine = await loadEngine({ build });
   const { model, graph } = modelFromBytes(new Uint8Array(MODEL), 'digits.axon', engine);
   const norm = Normalizer.fromJSON(graph.extra!.normalizer);

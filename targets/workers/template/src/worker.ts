@@ -2,6 +2,11 @@
 //   POST /predict   JSON {"inputs": [[64 numbers], ...]}, or application/octet-stream f32 little-endian
 //                   with an `x-shape: n,64` header. Answers JSON {outputs, predictions, build}, or f32
 //                   bytes (+ x-shape) when the request says `accept: application/octet-stream`.
+//                   Models with several (or named) inputs: JSON {"inputs": {"seq": [[[...]]], "h0": [[...]]}}
+//                   (nested arrays [n, ...per-sample shape], open dimensions any length up to their maximum,
+//                   integers for i32 inputs), or octet-stream with `x-inputs: seq=f32[2,5,4]; h0=f32[2,6]`
+//                   and the inputs' little-endian bytes one after another. Answers {outputs: {name: nested
+//                   arrays}, shapes: {name: [n, ...]}} (binary: the outputs' f32 bytes in order, `x-outputs`).
 //                   `?model=tuned` predicts with the fine-tuned weights (see /finetune).
 //   POST /finetune  JSON {"inputs": [[...]], "labels": [...], "steps": k}: k (≤ MAX_STEPS) SGD steps on the
 //                   batch, starting from the weights in KV (binding WEIGHTS) when present; saves them back.
@@ -11,6 +16,7 @@
 // In your own project import from 'axon/workers' instead of '../../index.js'.
 import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, type Engine, type Model, type BuildName } from '../../index.js';
 import modelFile from '../model/digits.axon';
+import { checkNames, declText, nested, tensorFromNested, tensorsFromBinary } from './named.js';
 
 /** The subset of the KV API this Worker uses (see @cloudflare/workers-types for the full one). */
 interface KV {
@@ -149,11 +155,37 @@ function rowsFromBinary(req: Request, bytes: Uint8Array, features: number): Tens
   return new Tensor(x, [n, features]);
 }
 
-async function inputsOf(req: Request, m: Loaded): Promise<Tensor> {
+/** Rows of a single-input model, or (named inputs, or a model that needs them) what predictNamed reads. */
+async function inputsOf(req: Request, m: Loaded): Promise<Tensor | { inputs?: unknown; bytes?: Uint8Array }> {
   const type = mediaType(req);
   if (type !== 'application/json' && type !== 'application/octet-stream') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)}: send application/json or application/octet-stream`);
-  const bytes = await readBody(req);
-  return type === 'application/json' ? rowsFromJson(parseJson(bytes).inputs, m.features, LIMITS.maxRows) : rowsFromBinary(req, bytes, m.features);
+  const bytes = await readBody(req), model = m.model;
+  const single = model.inputs.length === 1 && model.outputNames.length === 1 && !model.hasOpenAxes;
+  if (type === 'application/octet-stream') return req.headers.has('x-inputs') || !single ? { bytes } : rowsFromBinary(req, bytes, m.features);
+  const inputs = parseJson(bytes).inputs;
+  if (inputs && typeof inputs === 'object' && !Array.isArray(inputs)) return { inputs };
+  if (!single) throw bad('BAD_ARGUMENT', `this model takes named inputs: {"inputs": {${model.inputs.map((d) => `"${d.name}": [...]`).join(', ')}}} (${model.inputs.map(declText).join('; ')})`);
+  return rowsFromJson(inputs, m.features, LIMITS.maxRows);
+}
+
+/** POST /predict with named inputs: every output by name. */
+async function predictNamed(req: Request, m: Loaded, inputs: unknown, bytes?: Uint8Array): Promise<Response> {
+  let xs: Record<string, Tensor>;
+  if (bytes) xs = tensorsFromBinary(req.headers.get('x-inputs') ?? '', bytes, m.model, LIMITS.maxRows);
+  else {
+    if (!inputs || typeof inputs !== 'object' || Array.isArray(inputs)) throw bad('BAD_SHAPE', '"inputs" must be a { name: nested arrays } object');
+    checkNames(m.model, Object.keys(inputs));
+    xs = Object.fromEntries(m.model.inputs.map((d) => [d.name, tensorFromNested((inputs as Record<string, unknown>)[d.name], d, LIMITS.maxRows)]));
+  }
+  if (m.normalizer && m.model.inputs.length === 1) xs = { [m.model.inputs[0].name]: prepare(m, xs[m.model.inputs[0].name]) };
+  const ys = await exclusive(() => m.model.predict(xs));
+  if ((req.headers.get('accept') ?? '').includes('application/octet-stream')) {
+    const parts = Object.values(ys).map((t) => new Uint8Array(t.data.buffer as ArrayBuffer, t.data.byteOffset, t.data.byteLength));
+    const body = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    parts.reduce((at, p) => { body.set(p, at); return at + p.length; }, 0);
+    return new Response(body, { headers: { 'content-type': 'application/octet-stream', 'x-outputs': Object.entries(ys).map(([k, t]) => `${k}=f32[${t.shape}]`).join('; '), 'x-axon-build': m.engine.build } });
+  }
+  return json({ outputs: Object.fromEntries(Object.entries(ys).map(([k, t]) => [k, nested(t)])), shapes: Object.fromEntries(Object.entries(ys).map(([k, t]) => [k, t.shape])), build: m.engine.build });
 }
 
 const prepare = (m: Loaded, x: Tensor) => (m.normalizer ? m.normalizer.apply(x) : x);
@@ -167,7 +199,9 @@ async function predict(req: Request, env: Env, url: URL): Promise<Response> {
   const which = url.searchParams.get('model') ?? 'base';
   if (which !== 'base' && which !== 'tuned') throw bad('BAD_ARGUMENT', `model=${which}: use base or tuned`);
   const m: Loaded = which === 'tuned' ? await getTuned(env) : await getBase(env);
-  const x = prepare(m, await inputsOf(req, m));
+  const got = await inputsOf(req, m);
+  if (!(got instanceof Tensor)) return predictNamed(req, m, got.inputs, got.bytes);
+  const x = prepare(m, got);
   const y = await exclusive(async () => {
     if (which === 'tuned' && env.WEIGHTS) await syncFromKv(m as Tuned, env.WEIGHTS);
     return m.model.predict(x);
@@ -221,7 +255,8 @@ async function finetune(req: Request, env: Env): Promise<Response> {
 
 async function info(env: Env): Promise<Response> {
   const m = await getBase(env);
-  return json({ model: m.model.name, inputShape: m.model.inputShape, classes: m.classes, build: m.engine.build, limits: LIMITS, endpoints: ['POST /predict', 'POST /predict?model=tuned', 'POST /finetune'] });
+  return json({ model: m.model.name, inputShape: m.model.inputShape, classes: m.classes, build: m.engine.build, limits: LIMITS, endpoints: ['POST /predict', 'POST /predict?model=tuned', 'POST /finetune'],
+    inputs: m.model.inputs.map((d) => ({ name: d.name, dtype: d.dtype, shape: d.shape, maxShape: d.max, ...(d.range ? { range: d.range } : {}) })), outputs: m.model.outputNames });
 }
 
 const ROUTES: Record<string, { method: string; run: (req: Request, env: Env, url: URL) => Promise<Response> }> = {
