@@ -42,7 +42,7 @@ describe('conv, pool and norm layers', () => {
     expect(() => layers.conv2d({ filters: 0, kernelSize: 3 })).toThrowError(AxonError);
     expect(() => layers.conv2d({ filters: 2, kernelSize: -1 })).toThrowError(/must be positive integers/);
     expect(() => m().add(layers.maxPool2d({ poolSize: 5 }))).toThrowError(/maxPool2d_1: pool 5x5 is larger/);
-    expect(() => m().add(layers.dense({ units: 2 }))).toThrowError(/add a Flatten/);
+    expect(m().add(layers.dense({ units: 2 })).outputShape).toEqual([4, 4, 2]);   // (Dense works on the last axis, as Keras')
     expect(() => new Sequential({ inputShape: [8] }).add(layers.conv2d({ filters: 2, kernelSize: 1 }))).toThrowError(/conv2d_1: Conv2D expects inputs of shape \[height, width, channels\]/);
   });
 

@@ -233,8 +233,8 @@ describe('inputs that do not fit the declaration: AxonError naming the input and
     const s = seqModel();
     await bad(s.predict({ seq: T(1, [13, 4], 4), h0: T(1, [6], 5) }), 'BAD_SHAPE', /input "seq": dimension 1 has length 13, beyond the declared maximum 12/);
     const t = new Model({ inputs: [{ name: 'ids', shape: [4], dtype: 'i32' }], engine: e }).add(layers.embedding({ inputDim: 10, outputDim: 2 }));
-    await bad(t.predict(new Tensor(Int32Array.from([1, 2, 10, 3]), [1, 4], 'i32')), 'BAD_DATA', /x: value 10 at sample 0 is outside the input's range \[0, 9\]/);
-    await bad(t.predict(new Tensor(new Float32Array(4), [1, 4])), 'BAD_DTYPE', /x is i32 \(ids or a mask\) but the tensor is f32/);
+    await bad(t.predict(new Tensor(Int32Array.from([1, 2, 10, 3]), [1, 4], 'i32')), 'BAD_DATA', /input "ids": value 10 at sample 0 is outside the input's range \[0, 9\]/);
+    await bad(t.predict(new Tensor(new Float32Array(4), [1, 4])), 'BAD_DTYPE', /input "ids" is i32 \(ids or a mask\) but the tensor is f32/);
   });
   it('wiring errors: an i32 input into a float layer, a parameter that would depend on an open axis, an unknown output', async () => {
     expect(() => new Model({ inputs: [{ name: 'ids', shape: [4], dtype: 'i32' }], engine: e }).add(layers.dense({ units: 2 }))).toThrowError(/input "ids" is i32.*read it with an embedding/);
