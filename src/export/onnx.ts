@@ -88,7 +88,7 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
     }
     if (u instanceof MaxPool2D || u instanceof AvgPool2D) {
       layout(u, true);
-      const [t, l, bo, r] = padsOf(u, u.pool, [1, 1]), oneD = u.type === 'maxPool1d';
+      const [t, l, bo, r] = padsOf(u, u.pool, [1, 1]), oneD = u.type === 'maxPool1d' || u.type === 'avgPool1d';
       const attrs = oneD ? { kernel_shape: [u.pool[1]], strides: [u.strides[1]], pads: [l, r] } : { kernel_shape: u.pool, strides: u.strides, pads: [t, l, bo, r] };
       node(u, u instanceof MaxPool2D ? 'MaxPool' : 'AveragePool', [], u instanceof AvgPool2D ? { ...attrs, count_include_pad: u.countIncludePad ? 1 : 0 } : attrs);
       return;
