@@ -17,6 +17,7 @@ import { qs8_conv2d_fwd_qp__relaxed, qs8_dwconv2d_fwd_qp__simd, qs8_maxpool2d_fw
 import { qs8_quantize_dynamic__simd, qs8_gemm_f32_fwd_qp__relaxed } from './kernels/q8_dyn';
 import { f32_mul_bcast_fwd__simd, f32_mul_bcast_bwd_x__simd, f32_mul_bcast_bwd_g__simd } from './kernels/merge';
 import { qs8_add_qp__simd } from './kernels/q8_add';
+import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd__simd, f32_silu_fwd__simd, f32_silu_bwd__simd } from './kernels/act_smooth';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -27,10 +28,10 @@ import { qs8_add_qp__simd } from './kernels/q8_add';
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 96;
+export const OP_COUNT: i32 = 102;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x2ca58ce5; }
+export function ops_hash(): u32 { return 0xac976d59; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -131,6 +132,12 @@ export function op_argc(op: i32): i32 {
     case 94: return 21;
     case 95: return 22;
     case 96: return 7;
+    case 97: return 5;
+    case 98: return 6;
+    case 99: return 4;
+    case 100: return 5;
+    case 101: return 3;
+    case 102: return 4;
     default: return -1;
   }
 }
@@ -234,6 +241,12 @@ export function op_ptr_mask(op: i32): u32 {
     case 94: return 0x1f;
     case 95: return 0x1f;
     case 96: return 0xf;
+    case 97: return 0x3;
+    case 98: return 0x7;
+    case 99: return 0x3;
+    case 100: return 0x7;
+    case 101: return 0x3;
+    case 102: return 0x7;
     default: return 0;
   }
 }
@@ -433,6 +446,18 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_conv2d_bias_act_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19), I(a, 20), F(a, 21)); return 0;
     case 96: // leaky_relu_bwd_bias_grad
       f32_leaky_relu_bwd_bias_grad__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), F(a, 6)); return 0;
+    case 97: // elu_fwd
+      f32_elu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), F(a, 3), F(a, 4)); return 0;
+    case 98: // elu_bwd
+      f32_elu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4), F(a, 5)); return 0;
+    case 99: // gelu_fwd
+      f32_gelu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
+    case 100: // gelu_bwd
+      f32_gelu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
+    case 101: // silu_fwd
+      f32_silu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
+    case 102: // silu_bwd
+      f32_silu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     default: return -1;
   }
 }

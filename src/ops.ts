@@ -224,6 +224,13 @@ const defs: Def[] = [
   { name: 'leaky_relu_bwd_bias_grad', family: 'act', kernel: 'f32_leaky_relu_bwd_bias_grad__simd',
     args: () => [p('dx', 'f32', mn), p('db', 'f32', (d) => d.N), p('dy', 'f32', mn), p('y', 'f32', mn), i('M'), i('N'), f('alpha')],
     validate: (d) => sizesValidate(d, ['M', 'N']) ?? (d.alpha >= 0 ? null : `alpha must be >= 0 (the mask is taken from the output), got ${d.alpha}`) },
+  // act_smooth (assembly/kernels/act_smooth.ts): ELU/SELU (alpha, scale), GELU (approx 0 erf, 1 tanh), SiLU; bwd reads x
+  { name: 'elu_fwd', family: 'act_smooth', kernel: 'f32_elu_fwd__simd', args: () => [p('y', 'f32', n), p('x', 'f32', n), i('n'), f('alpha'), f('scale')] },
+  { name: 'elu_bwd', family: 'act_smooth', kernel: 'f32_elu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n'), f('alpha'), f('scale')] },
+  { name: 'gelu_fwd', family: 'act_smooth', kernel: 'f32_gelu_fwd__simd', args: () => [p('y', 'f32', n), p('x', 'f32', n), i('n'), i('approx')], validate: flag('approx') },
+  { name: 'gelu_bwd', family: 'act_smooth', kernel: 'f32_gelu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n'), i('approx')], validate: flag('approx') },
+  { name: 'silu_fwd', family: 'act_smooth', kernel: 'f32_silu_fwd__simd', args: () => [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'silu_bwd', family: 'act_smooth', kernel: 'f32_silu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
 ];
 
 /**

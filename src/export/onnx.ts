@@ -11,7 +11,7 @@ import { INPUT } from '../model/compiler.js';
 import { Conv2D } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
-import { Activation } from '../layers/activation.js';
+import { Activation, SELU_ALPHA, SELU_SCALE } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2DTranspose } from '../layers/conv_transpose.js';
 import { Pad2D, Slice } from '../layers/gather.js';
@@ -150,6 +150,18 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
       case 'hardSwish':
         if (opset >= 14) { node(u, 'HardSwish', []); return; }
         cur = b.node('Mul', [cur, b.node('HardSigmoid', [cur], { alpha: af(1 / 6), beta: af(0.5) }, { name: `${u.name}/hardsigmoid` })], {}, { name: u.name });
+        return;
+      case 'elu': node(u, 'Elu', [], { alpha: af(u.alpha) }); return;
+      case 'selu': node(u, 'Selu', [], { alpha: af(SELU_ALPHA), gamma: af(SELU_SCALE) }); return;
+      case 'swish': cur = b.node('Mul', [cur, b.node('Sigmoid', [cur], {}, { name: `${u.name}/sigmoid` })], {}, { name: u.name }); return;
+      case 'gelu': case 'geluTanh': {   // no Gelu op before opset 20: x * 0.5 (1 + erf(x / sqrt 2)) or the tanh form, as torch exports them
+        const x = cur, k = (name: string, v: number) => b.init(`${u.name}.${name}`, [], [v]), nm = (s: string) => ({ name: `${u.name}/${s}` });
+        const inner = u.activation === 'gelu'
+          ? b.node('Erf', [b.node('Div', [x, k('sqrt2', Math.SQRT2)], {}, nm('div'))], {}, nm('erf'))
+          : b.node('Tanh', [b.node('Mul', [b.node('Add', [x, b.node('Mul', [b.node('Mul', [b.node('Mul', [x, x], {}, nm('x2')), x], {}, nm('x3')), k('c', 0.044715)], {}, nm('cx3'))], {}, nm('add')), k('k', Math.sqrt(2 / Math.PI))], {}, nm('u'))], {}, nm('tanh'));
+        const half = b.node('Mul', [x, b.node('Add', [inner, k('one', 1)], {}, nm('plus1'))], {}, nm('mul'));
+        cur = b.node('Mul', [half, k('half', 0.5)], {}, { name: u.name });
+      }
     }
   }
   const last = units[units.length - 1];

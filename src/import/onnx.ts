@@ -18,6 +18,7 @@ import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { nameImported } from '../model/names.js';
 import { decodeOnnx, tensorValues, toNum } from './onnx_proto.js';
+import { fuseActivations } from './onnx_fuse_act.js';
 import { Attrs, BATCH, graphProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
 import { Act, applyOrder, channelsLastOrder, channelsLastShape, isIdentity, orderOf } from './onnx_layout.js';
 import { Converter, INPUT, Spec, ValueState } from './onnx_convert.js';
@@ -64,7 +65,8 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
 
   const consts = new Map<string, Const>();
   for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
-  const fused = fuseQuant(fuseHardSwish(g), consts, (g.output ?? []).map((o) => o.name));
+  const outNames = (g.output ?? []).map((o) => o.name);
+  const fused = fuseQuant(fuseActivations(fuseHardSwish(g), consts, outNames), consts, outNames);
   if (fused.problems.length) fail(fused.problems);
   const nodes = fused.nodes;
   const inputs = (g.input ?? []).filter((v) => !consts.has(v.name));

@@ -6,6 +6,7 @@ import { Conv2D, Conv1D } from '../layers/conv.js';
 import { MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { Dropout, Reshape } from '../layers/misc.js';
+import { SELU_ALPHA, SELU_SCALE } from '../layers/activation.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { Attrs, BATCH } from './onnx_graph.js';
 import { channelsLastOrder, prod, transposeOrder, lastAxisIs, isIdentity } from './onnx_layout.js';
@@ -16,7 +17,7 @@ import { convTranspose } from './onnx_convtranspose.js';
 type Handler = (cv: Converter, n: OnnxNode, a: Attrs) => void;
 
 /** Ops that keep the activation's shape: on failure the importer can go on checking later nodes. */
-export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
+export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Elu', 'Selu', 'Gelu', 'Silu', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
 
 const ones = (r: number) => Array<number>(r).fill(1);
 
@@ -187,6 +188,20 @@ export const HANDLERS: Record<string, Handler> = /* @__PURE__ */ (() => ({
   LogSoftmax: /* @__PURE__ */ softmax(true),
   Clip: clip,
   HardSwish: (cv, n) => cv.activation(n, 'hardSwish'),
+  Elu: (cv, n, a) => cv.activation(n, 'elu', a.float('alpha', 1)),
+  Selu: (cv, n, a) => {
+    const alpha = a.float('alpha', SELU_ALPHA), gamma = a.float('gamma', SELU_SCALE);
+    if (Math.abs(alpha - SELU_ALPHA) < 1e-6 && Math.abs(gamma - SELU_SCALE) < 1e-6) cv.activation(n, 'selu');
+    else if (gamma === 1) cv.activation(n, 'elu', alpha);
+    else unsupported(`Selu(alpha=${alpha}, gamma=${gamma}): only the standard constants, or gamma=1 (an ELU), are supported`);
+  },
+  // Gelu: opset 20's op, and the Erf / Tanh patterns torch writes at 13–17 (onnx_fuse_act.ts); Silu: x · Sigmoid(x)
+  Gelu: (cv, n, a) => {
+    const approx = a.str('approximate', 'none');
+    if (approx !== 'none' && approx !== 'tanh') unsupported(`approximate="${approx}": only "none" and "tanh" exist`);
+    cv.activation(n, approx === 'tanh' ? 'geluTanh' : 'gelu');
+  },
+  Silu: (cv, n) => cv.activation(n, 'swish'),
   HardSigmoid: (cv, n, a) => {
     if (Math.abs(a.float('alpha', 0.2) - 1 / 6) > 1e-6 || a.float('beta', 0.5) !== 0.5) unsupported(`HardSigmoid(alpha=${a.float('alpha', 0.2)}, beta=${a.float('beta', 0.5)}): only PyTorch's (alpha=1/6, beta=0.5) is supported`);
     cv.activation(n, 'hardSigmoid');

@@ -2,7 +2,7 @@
 // are already Axon's (NHWC activations, HWIO conv kernels); Dense kernels (in, out) are transposed to
 // (out, in). Layers: InputLayer, Dense, Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D (→ depthwise
 // + 1x1), MaxPooling2D/1D, AveragePooling2D, GlobalAveragePooling2D/1D, ZeroPadding2D (asymmetric
-// too), BatchNormalization, Activation, ReLU (relu, relu6, leaky), LeakyReLU, Softmax, Flatten,
+// too), BatchNormalization, Activation, ReLU (relu, relu6, leaky), LeakyReLU, ELU, Softmax, Flatten,
 // Reshape, Dropout, Add, Concatenate, Multiply. Anything else is reported as a problem (the driver lists them all).
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
@@ -27,7 +27,10 @@ export interface MapContext {
   inRank?: number;
 }
 
-const ACT: Record<string, ActivationName> = { linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax' };
+const ACT: Record<string, ActivationName> = {
+  linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax',
+  elu: 'elu', selu: 'selu', gelu: 'gelu', swish: 'swish', silu: 'swish',   // NOTE: tfjs 4.22 saves gelu_new but cannot load it back
+};
 const pair = (v: unknown, d: number): [number, number] => (v === undefined || v === null ? [d, d] : Array.isArray(v) ? [v[0], v[v.length > 1 ? 1 : 0]] : [v as number, v as number]);
 
 /**
@@ -105,6 +108,7 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
       if (!lastAxis(c.axis)) return problem(`axis ${JSON.stringify(c.axis)} (only the last axis)`);
       push(new Activation({ activation: 'softmax' }));
       break;
+    case 'ELU': push(new Activation({ activation: 'elu', alpha: (c.alpha as number) ?? 1 })); break;
     case 'LeakyReLU': push(new Activation({ activation: 'leakyRelu', alpha: (c.alpha as number) ?? (c.negative_slope as number) ?? 0.3 })); break;
     case 'ReLU': {
       // Keras: x >= threshold ? min(x, max_value) : negative_slope * (x - threshold)
