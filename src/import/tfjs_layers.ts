@@ -3,7 +3,7 @@
 // (out, in). Layers: InputLayer, Dense, Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D (→ depthwise
 // + 1x1), MaxPooling2D/1D, AveragePooling2D, GlobalAveragePooling2D/1D, ZeroPadding2D (asymmetric
 // too), BatchNormalization, Activation, ReLU (relu, relu6, leaky), LeakyReLU, ELU, Softmax, Flatten,
-// Reshape, Dropout, Add, Concatenate, Multiply. Anything else is reported as a problem (the driver lists them all).
+// Reshape, Dropout, Add, Concatenate, Multiply, LSTM / GRU / SimpleRNN (tfjs_recurrent.ts). Anything else is reported as a problem (the driver lists them all).
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2D, Conv1D, DepthwiseConv2D } from '../layers/conv.js';
@@ -13,6 +13,7 @@ import { Activation, ActivationName } from '../layers/activation.js';
 import { Dropout, Flatten, Reshape } from '../layers/misc.js';
 import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import type { TfjsWeights } from './tfjs_weights.js';
+import { mapKerasRecurrent } from './tfjs_recurrent.js';
 
 export type KConfig = Record<string, unknown> & { name?: string };
 export interface KLayer { class_name: string; name?: string; config: KConfig; inbound_nodes?: unknown }
@@ -126,6 +127,12 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
       const ax = (c.axis as number | undefined) ?? -1;   // Keras counts the batch axis; Axon does not
       if (ax === 0) return problem('axis 0 is the batch axis');
       push(new Concatenate({ axis: ax > 0 ? ax - 1 : ax }));
+      break;
+    }
+    case 'LSTM': case 'GRU': case 'SimpleRNN': {
+      const r = mapKerasRecurrent(kl, ctx, name);
+      if (typeof r === 'string') return problem(r);
+      push(r.layer, r.w, r.from);
       break;
     }
     case 'Model': case 'Functional': case 'Sequential': return problem('a nested model is not supported; flatten it into one model before saving');
