@@ -102,8 +102,8 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
     }
     if (u instanceof Pad2D) {
       layout(u, true);
-      const [t, l, bo, r] = u.pads;
-      node(u, 'Pad', [b.ints(`${u.name}.pads`, [0, 0, t, l, 0, 0, bo, r]), ...(u.mode === 'constant' ? [b.init(`${u.name}.value`, [], [u.value])] : [])], { mode: u.mode });
+      const [t, l, bo, r] = u.pads, [cb, ce] = u.channels;
+      node(u, 'Pad', [b.ints(`${u.name}.pads`, [0, cb, t, l, 0, ce, bo, r]), ...(u.mode === 'constant' ? [b.init(`${u.name}.value`, [], [u.value])] : [])], { mode: u.mode });
       return;
     }
     if (u instanceof Slice) {   // one Gather per sliced axis, on the Axon (channels-last) layout
