@@ -53,6 +53,7 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
   };
   const padding = () => { const p = c.padding as string; if (p !== 'valid' && p !== 'same') problem(`padding "${p}" is not supported`); return p as 'valid' | 'same'; };
   const bias = (b: boolean): Record<string, Float32Array> => (b ? { bias: need('bias').data } : {});
+  const biasFrom = (b: boolean): Record<string, string> => (b ? { bias: `${name}/bias` } : {});
   /** axis (Keras counts the batch axis) is the last one */
   const lastAxis = (ax: unknown): boolean => { const a = Array.isArray(ax) && ax.length === 1 ? ax[0] : ax ?? -1; return a === -1 || (ctx.inRank !== undefined && a === ctx.inRank - 1); };
   if (c.data_format && c.data_format !== 'channels_last') return problem(`data_format ${c.data_format} (only channels_last)`);
@@ -61,7 +62,7 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
     case 'Dense': {
       const k = need('kernel'), [I, O] = k.dims, t = new Float32Array(I * O), ub = c.use_bias !== false;
       for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) t[o * I + i] = k.data[i * O + o];
-      push(new Dense({ units: c.units as number, activation: act(), useBias: ub }), { weight: t, ...bias(ub) }, { weight: `${name}/kernel` });
+      push(new Dense({ units: c.units as number, activation: act(), useBias: ub }), { weight: t, ...bias(ub) }, { weight: `${name}/kernel`, ...biasFrom(ub) });
       break;
     }
     case 'Conv2D': case 'Conv1D': {
@@ -69,7 +70,7 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
       const o = { filters: c.filters as number, activation: act(), useBias: ub, groups: (c.groups as number) ?? 1 };
       push(one ? new Conv1D({ ...o, kernelSize: pair(c.kernel_size, 1)[0], strides: pair(c.strides, 1)[0], dilationRate: pair(c.dilation_rate, 1)[0], padding: padding() })
         : new Conv2D({ ...o, kernelSize: pair(c.kernel_size, 1), strides: pair(c.strides, 1), dilationRate: pair(c.dilation_rate, 1), padding: padding() }),
-      { weight: k.data, ...bias(ub) }, { weight: `${name}/kernel` });
+      { weight: k.data, ...bias(ub) }, { weight: `${name}/kernel`, ...biasFrom(ub) });
       break;
     }
     case 'DepthwiseConv2D': case 'SeparableConv2D': {
@@ -77,8 +78,8 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
       // (KH, KW, C, multiplier) has the memory order of Axon's (KH, KW, 1, C * multiplier)
       push(new DepthwiseConv2D({ kernelSize: pair(c.kernel_size, 1), strides: pair(c.strides, 1), dilationRate: pair(c.dilation_rate, 1), padding: padding(),
         depthMultiplier: (c.depth_multiplier as number) ?? 1, activation: sep ? 'linear' : act(), useBias: ub && !sep }),
-      { weight: need('depthwise_kernel').data, ...bias(ub && !sep) }, { weight: `${name}/depthwise_kernel` });
-      if (sep) push(new Conv2D({ filters: c.filters as number, kernelSize: 1, activation: act(), useBias: ub }), { weight: need('pointwise_kernel').data, ...bias(ub) }, { weight: `${name}/pointwise_kernel` }, 'pointwise');
+      { weight: need('depthwise_kernel').data, ...bias(ub && !sep) }, { weight: `${name}/depthwise_kernel`, ...biasFrom(ub && !sep) });
+      if (sep) push(new Conv2D({ filters: c.filters as number, kernelSize: 1, activation: act(), useBias: ub }), { weight: need('pointwise_kernel').data, ...bias(ub) }, { weight: `${name}/pointwise_kernel`, ...biasFrom(ub) }, 'pointwise');
       break;
     }
     case 'MaxPooling2D': case 'AveragePooling2D': {
@@ -101,7 +102,8 @@ export function mapKerasLayer(kl: KLayer, ctx: MapContext, problems: string[]): 
       if (!lastAxis(c.axis)) return problem(`axis ${JSON.stringify(c.axis)} (only the last axis)`);
       const mean = need('moving_mean'), C = mean.data.length;
       const w = { weight: c.scale === false ? new Float32Array(C).fill(1) : need('gamma').data, bias: c.center === false ? new Float32Array(C) : need('beta').data, running_mean: mean.data, running_var: need('moving_variance').data };
-      push(new BatchNormalization({ eps: (c.epsilon as number) ?? 1e-3, momentum: 1 - ((c.momentum as number) ?? 0.99) }), w, { weight: `${name}/gamma` });
+      push(new BatchNormalization({ eps: (c.epsilon as number) ?? 1e-3, momentum: 1 - ((c.momentum as number) ?? 0.99) }), w,
+        { ...(c.scale === false ? {} : { weight: `${name}/gamma` }), ...(c.center === false ? {} : { bias: `${name}/beta` }), running_mean: `${name}/moving_mean`, running_var: `${name}/moving_variance` });
       break;
     }
     case 'Activation': push(new Activation({ activation: act() })); break;

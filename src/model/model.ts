@@ -20,6 +20,7 @@ import { MetricConfig, Metrics } from '../train/metrics.js';
 import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict } from '../train/trainer.js';
 import type { History } from '../train/callbacks.js';
 import { MODEL_INPUT, badLayerName, generatedName } from './names.js';
+import { sourceLayout, noSource } from './source_registry.js';
 
 export interface ModelOptions { inputShape: number[]; seed?: number; name?: string; engine?: Engine }
 /** @deprecated use ModelOptions */
@@ -208,8 +209,15 @@ export class Model {
     return this.sess;
   }
 
-  /** Copies of all f32 parameters (and statistics), by `${layer}.${param}` (int8 layers' integer tensors: getParams). */
-  getWeights(): Map<string, Float32Array> {
+  /**
+   * Copies of all f32 parameters (and statistics), by `${layer}.${param}` (int8 layers' integer tensors: getParams).
+   * `{ layout: 'source' }`: an imported model's weights as Tensors in its source framework's layout and
+   * names (PyTorch's for ONNX, Keras' for TF.js; model/source_weights.ts).
+   */
+  getWeights(): Map<string, Float32Array>;
+  getWeights(opts: { layout: 'source' }): Map<string, Tensor>;
+  getWeights(opts: { layout?: 'axon' | 'source' } = {}): Map<string, Float32Array> | Map<string, Tensor> {
+    if (opts.layout === 'source') return sourceLayout.weights ? sourceLayout.weights(this) : noSource(this.name);
     return new Map([...this.getParams()].filter((e): e is [string, Float32Array] => e[1] instanceof Float32Array));
   }
 
