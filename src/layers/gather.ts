@@ -62,7 +62,7 @@ export class Pad2D extends RunsLayer {
     if (s.length !== 3) throw new AxonError('BAD_SHAPE', `${this.name}: expects [height, width, channels] per sample, got [${s}]`);
     const [H, W, C] = s, [t, l, b, r] = this.pads, [cb, ce] = this.channels, OH = H + t + b, OW = W + l + r, OC = C + cb + ce;
     if (this.mode === 'reflect' && (Math.max(t, b) >= H || Math.max(l, r) >= W || Math.max(cb, ce) >= C))
-      throw new AxonError('BAD_SHAPE', `${this.name}: reflect padding [${this.pads}] (channels [${this.channels}]) must be smaller than the input's height ${H}, width ${W} and channels ${C}`);
+      throw new AxonError('BAD_SHAPE', `${this.name}: reflect padding [${this.pads}]${cb || ce ? ` (channels [${this.channels}])` : ''} must be smaller than the input's height ${H} and width ${W}${cb || ce ? ` (and channels ${C})` : ''}`);
     const at = (i: number, n: number) => (i >= 0 && i < n ? i : this.mode === 'constant' ? -1 : this.mode === 'edge' ? Math.min(n - 1, Math.max(0, i)) : i < 0 ? -i : 2 * (n - 1) - i);
     const src = new Int32Array(OH * OW * OC);
     for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
