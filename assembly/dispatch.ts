@@ -21,6 +21,7 @@ import { f32_scatter_add_rows__simd } from './kernels/embed';
 import { f32_layernorm_fwd__simd, f32_layernorm_bwd__simd } from './kernels/layernorm';
 import { f32_attn_probs__simd, f32_attn_dot__simd, f32_attn_ctx__simd, f32_attn_ctx_t__simd, f32_attn_softmax_bwd__simd } from './kernels/attention';
 import { f32_masked_mean_fwd__simd, f32_masked_mean_bwd__simd } from './kernels/seqpool';
+import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd__simd, f32_silu_fwd__simd, f32_silu_bwd__simd } from './kernels/act_smooth';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -31,10 +32,10 @@ import { f32_masked_mean_fwd__simd, f32_masked_mean_bwd__simd } from './kernels/
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 106;
+export const OP_COUNT: i32 = 112;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x1efd2f81; }
+export function ops_hash(): u32 { return 0x358624be; }
 
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
@@ -145,6 +146,12 @@ export function op_argc(op: i32): i32 {
     case 104: return 5;
     case 105: return 6;
     case 106: return 6;
+    case 107: return 5;
+    case 108: return 6;
+    case 109: return 4;
+    case 110: return 5;
+    case 111: return 3;
+    case 112: return 4;
     default: return -1;
   }
 }
@@ -258,6 +265,12 @@ export function op_ptr_mask(op: i32): u32 {
     case 104: return 0x7;
     case 105: return 0x7;
     case 106: return 0x7;
+    case 107: return 0x3;
+    case 108: return 0x7;
+    case 109: return 0x3;
+    case 110: return 0x7;
+    case 111: return 0x3;
+    case 112: return 0x7;
     default: return 0;
   }
 }
@@ -477,6 +490,18 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_masked_mean_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
     case 106: // masked_mean_bwd
       f32_masked_mean_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
+    case 107: // elu_fwd
+      f32_elu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), F(a, 3), F(a, 4)); return 0;
+    case 108: // elu_bwd
+      f32_elu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4), F(a, 5)); return 0;
+    case 109: // gelu_fwd
+      f32_gelu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
+    case 110: // gelu_bwd
+      f32_gelu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
+    case 111: // silu_fwd
+      f32_silu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
+    case 112: // silu_bwd
+      f32_silu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     default: return -1;
   }
 }

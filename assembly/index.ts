@@ -14,6 +14,7 @@ export * from './kernels/gemm';
 export * from './kernels/conv';
 export * from './kernels/pool';
 export * from './kernels/act_mobile';
+export * from './kernels/act_smooth';
 export * from './kernels/q8';
 export * from './kernels/norm';
 export * from './kernels/rnn';

@@ -32,4 +32,5 @@ export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, selectLayers, 
 export { quantizeModel, calibrate, paramBytes, QLayer, Quantize, Dequantize, QDense, QDenseDynamic, QConv2D, QMaxPool2D, QZeroPadding2D, QAdd,
   type QuantizeOptions, type CalibrationMethod, type QParams } from './quant/index.js';
 export { importTfjsLayers, type TfjsModelJson, type TfjsImportOptions, type TfjsImport } from './import/tfjs.js';
+export { loadTfjsWeights, type TfjsWeightSpec } from './import/tfjs_weights.js';
 export { importTfjsGraph, supportedTfjsGraphOps, type TfjsGraphJson, type TfjsGraphImportOptions, type TfjsGraphImport } from './import/tfjs_graph.js';

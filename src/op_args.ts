@@ -119,14 +119,14 @@ export function sizesValidate(d: Dims, sizes: string[]): string | null {
   return null;
 }
 
-/** Window fits the padded input, and each pad is at most half the (dilated) window, as PyTorch requires. */
+/** Window fits the padded input, and each pad is smaller than the (dilated) window (ONNX's rule: no window lies entirely in the padding). */
 export function poolValidate(d: Dims): string | null {
   const dil = 'dilH' in d ? ['dilH', 'dilW'] : [];
   const bad = windowValidate(d, ['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', ...dil]);
   if (bad) return bad;
   const eh = (d.dilH ?? 1) * (d.KH - 1) + 1, ew = (d.dilW ?? 1) * (d.KW - 1) + 1;
   for (const [pad, win, what] of [[d.padT, eh, 'height'], [d.padB, eh, 'height'], [d.padL, ew, 'width'], [d.padR, ew, 'width']] as const) {
-    if (pad > Math.floor(win / 2)) return `padding ${pad} is more than half the window ${what} ${win}; windows would lie entirely in the padding`;
+    if (pad >= win) return `padding ${pad} is not smaller than the window ${what} ${win}; windows would lie entirely in the padding`;
   }
   if ('countIncludePad' in d) return flag('countIncludePad')(d);
   return null;

@@ -252,6 +252,13 @@ const defs: Def[] = [
     args: () => [p('y', 'f32', (d) => d.B * d.D), p('x', 'f32', (d) => d.B * d.T * d.D), p('mask', 'i32', (d) => d.B * d.T), i('B'), i('T'), i('D')], validate: (d) => sizesValidate(d, ['T', 'D']) },
   { name: 'masked_mean_bwd', family: 'seqpool', kernel: 'f32_masked_mean_bwd__simd',
     args: () => [p('dx', 'f32', (d) => d.B * d.T * d.D), p('dy', 'f32', (d) => d.B * d.D), p('mask', 'i32', (d) => d.B * d.T), i('B'), i('T'), i('D')], validate: (d) => sizesValidate(d, ['T', 'D']) },
+  // act_smooth (assembly/kernels/act_smooth.ts): ELU/SELU (alpha, scale), GELU (approx 0 erf, 1 tanh), SiLU; bwd reads x
+  { name: 'elu_fwd', family: 'act_smooth', kernel: 'f32_elu_fwd__simd', args: () => [p('y', 'f32', n), p('x', 'f32', n), i('n'), f('alpha'), f('scale')] },
+  { name: 'elu_bwd', family: 'act_smooth', kernel: 'f32_elu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n'), f('alpha'), f('scale')] },
+  { name: 'gelu_fwd', family: 'act_smooth', kernel: 'f32_gelu_fwd__simd', args: () => [p('y', 'f32', n), p('x', 'f32', n), i('n'), i('approx')], validate: flag('approx') },
+  { name: 'gelu_bwd', family: 'act_smooth', kernel: 'f32_gelu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n'), i('approx')], validate: flag('approx') },
+  { name: 'silu_fwd', family: 'act_smooth', kernel: 'f32_silu_fwd__simd', args: () => [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
+  { name: 'silu_bwd', family: 'act_smooth', kernel: 'f32_silu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
 ];
 
 /**

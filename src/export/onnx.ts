@@ -12,7 +12,7 @@ import { singleIO } from '../model/inputs.js';
 import { Conv2D } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
-import { Activation } from '../layers/activation.js';
+import { Activation, SELU_ALPHA, SELU_SCALE } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2DTranspose } from '../layers/conv_transpose.js';
 import { Pad2D, Slice } from '../layers/gather.js';
@@ -90,7 +90,7 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
     }
     if (u instanceof MaxPool2D || u instanceof AvgPool2D) {
       layout(u, true);
-      const [t, l, bo, r] = padsOf(u, u.pool, [1, 1]), oneD = u.type === 'maxPool1d';
+      const [t, l, bo, r] = padsOf(u, u.pool, [1, 1]), oneD = u.type === 'maxPool1d' || u.type === 'avgPool1d';
       const attrs = oneD ? { kernel_shape: [u.pool[1]], strides: [u.strides[1]], pads: [l, r] } : { kernel_shape: u.pool, strides: u.strides, pads: [t, l, bo, r] };
       node(u, u instanceof MaxPool2D ? 'MaxPool' : 'AveragePool', [], u instanceof AvgPool2D ? { ...attrs, count_include_pad: u.countIncludePad ? 1 : 0 } : attrs);
       return;
@@ -104,8 +104,8 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
     }
     if (u instanceof Pad2D) {
       layout(u, true);
-      const [t, l, bo, r] = u.pads;
-      node(u, 'Pad', [b.ints(`${u.name}.pads`, [0, 0, t, l, 0, 0, bo, r]), ...(u.mode === 'constant' ? [b.init(`${u.name}.value`, [], [u.value])] : [])], { mode: u.mode });
+      const [t, l, bo, r] = u.pads, [cb, ce] = u.channels;
+      node(u, 'Pad', [b.ints(`${u.name}.pads`, [0, cb, t, l, 0, ce, bo, r]), ...(u.mode === 'constant' ? [b.init(`${u.name}.value`, [], [u.value])] : [])], { mode: u.mode });
       return;
     }
     if (u instanceof Slice) {   // one Gather per sliced axis, on the Axon (channels-last) layout
@@ -152,6 +152,18 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
       case 'hardSwish':
         if (opset >= 14) { node(u, 'HardSwish', []); return; }
         cur = b.node('Mul', [cur, b.node('HardSigmoid', [cur], { alpha: af(1 / 6), beta: af(0.5) }, { name: `${u.name}/hardsigmoid` })], {}, { name: u.name });
+        return;
+      case 'elu': node(u, 'Elu', [], { alpha: af(u.alpha) }); return;
+      case 'selu': node(u, 'Selu', [], { alpha: af(SELU_ALPHA), gamma: af(SELU_SCALE) }); return;
+      case 'swish': cur = b.node('Mul', [cur, b.node('Sigmoid', [cur], {}, { name: `${u.name}/sigmoid` })], {}, { name: u.name }); return;
+      case 'gelu': case 'geluTanh': {   // no Gelu op before opset 20: x * 0.5 (1 + erf(x / sqrt 2)) or the tanh form, as torch exports them
+        const x = cur, k = (name: string, v: number) => b.init(`${u.name}.${name}`, [], [v]), nm = (s: string) => ({ name: `${u.name}/${s}` });
+        const inner = u.activation === 'gelu'
+          ? b.node('Erf', [b.node('Div', [x, k('sqrt2', Math.SQRT2)], {}, nm('div'))], {}, nm('erf'))
+          : b.node('Tanh', [b.node('Mul', [b.node('Add', [x, b.node('Mul', [b.node('Mul', [b.node('Mul', [x, x], {}, nm('x2')), x], {}, nm('x3')), k('c', 0.044715)], {}, nm('cx3'))], {}, nm('add')), k('k', Math.sqrt(2 / Math.PI))], {}, nm('u'))], {}, nm('tanh'));
+        const half = b.node('Mul', [x, b.node('Add', [inner, k('one', 1)], {}, nm('plus1'))], {}, nm('mul'));
+        cur = b.node('Mul', [half, k('half', 0.5)], {}, { name: u.name });
+      }
     }
   }
   const last = units[units.length - 1];

@@ -19,7 +19,12 @@ export interface TorchExportOptions {
 }
 
 export function exportTorchSafetensors(model: Model, opts: TorchExportOptions = {}): Uint8Array {
-  refuse('exportTorchSafetensors', model.layers.filter((l) => !EXPORTABLE.has(l.type)));
+  return encodeSafetensors(torchStateDict(model, opts), { format: 'pt', ...opts.metadata });
+}
+
+/** The tensors exportTorchSafetensors writes, by (PyTorch) name. */
+export function torchStateDict(model: Model, opts: TorchExportOptions = {}, who = 'exportTorchSafetensors'): Record<string, StTensorIn> {
+  refuse(who, model.layers.filter((l) => !EXPORTABLE.has(l.type)));
   const w = model.getWeights(), out: Record<string, StTensorIn> = {};
   const lookup = (k: string) => (typeof opts.names === 'function' ? opts.names(k) : opts.names?.[k]);
   // unmapped keys follow their layer's weight: fc.weight ⇒ fc.num_batches_tracked
@@ -69,5 +74,5 @@ export function exportTorchSafetensors(model: Model, opts: TorchExportOptions = 
       case 'globalAveragePooling2d': idx = null; break;
     }
   }
-  return encodeSafetensors(out, { format: 'pt', ...opts.metadata });
+  return out;
 }

@@ -18,6 +18,7 @@ import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { nameImported } from '../model/names.js';
 import { decodeOnnx, tensorValues, toNum } from './onnx_proto.js';
+import { fuseActivations } from './onnx_fuse_act.js';
 import { Attrs, BATCH, graphProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
 import { Act, applyOrder, channelsLastOrder, channelsLastShape, isIdentity, orderOf } from './onnx_layout.js';
 import { Converter, INPUT, Spec, ValueState } from './onnx_convert.js';
@@ -26,6 +27,7 @@ import { ELEMENTWISE, HANDLERS } from './onnx_ops.js';
 import { RECURRENT_HANDLERS, RECURRENT_OPS, SEQ_HANDLERS, fullShape } from './onnx_rnn.js';
 import { QUANT_OPS, isQuantOp, quantHandler, quantOutputProblem } from './onnx_quant.js';
 import { fuseQuant } from './onnx_quant_fuse.js';
+import { setWeightSource } from '../model/source_weights.js';
 
 export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
 
@@ -38,8 +40,8 @@ export interface OnnxImport {
   /** per-sample shapes in the ONNX graph (e.g. [3, 32, 32]) and in the Axon model (e.g. [32, 32, 3]) */
   onnxInputShape: number[];
   onnxOutputShape: number[];
-  /** ONNX-layout batch (N, ...onnxInputShape) → the Axon model's input tensor */
-  toAxonInput(data: ArrayLike<number>): Tensor;
+  /** ONNX-layout batch (N, ...onnxInputShape), as raw values or a Tensor of that shape → the Axon model's input tensor */
+  toAxonInput(data: ArrayLike<number> | Tensor): Tensor;
   /** the Axon model's output → ONNX layout (N, ...onnxOutputShape) */
   toOnnxOutput(y: Tensor): Float32Array;
   /** Axon layer name → the ONNX node it came from (its name, else its first output's); layers are named after it (model/names.ts) */
@@ -64,7 +66,8 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
 
   const consts = new Map<string, Const>();
   for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
-  const fused = fuseQuant(fuseHardSwish(g), consts, (g.output ?? []).map((o) => o.name));
+  const outNames = (g.output ?? []).map((o) => o.name);
+  const fused = fuseQuant(fuseActivations(fuseHardSwish(g), consts, outNames), consts, outNames);
   if (fused.problems.length) fail(fused.problems);
   const nodes = fused.nodes;
   const inputs = (g.input ?? []).filter((v) => !consts.has(v.name));
@@ -154,17 +157,26 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
     for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
   }
   model.setWeights(weights);
+  setWeightSource(model, 'torch', paramSources);
   const tipName = outName!;
   const inOrder = orderOf(inAct), out = cv.act, outOrder = orderOf(out);
   return {
     model, opset, inputName: vi.name, outputName: tipName, onnxInputShape: per, onnxOutputShape: out.onnx, layerSources, paramSources,
-    toAxonInput: (data) => {
-      const S = inOrder.length;
+    toAxonInput: (input) => {
+      const S = inOrder.length, data = input instanceof Tensor ? tensorData(input, per, inAct.axon) : input;
       if (data.length % S) throw new AxonError('BAD_SHAPE', `toAxonInput: ${data.length} values are not a whole number of samples of shape [${per}]`);
       return new Tensor(isIdentity(inAct.order) ? Float32Array.from(data) : applyOrder(data, inOrder), [data.length / S, ...inAct.axon]);
     },
     toOnnxOutput: (y) => (isIdentity(out.order) ? Float32Array.from(y.data) : applyOrder(y.data, outOrder, true)),
   };
+}
+
+/** A Tensor given to toAxonInput: its values, once its shape is (N, ...the ONNX per-sample shape). */
+function tensorData(t: Tensor, per: number[], axon: number[]): ArrayLike<number> {
+  if (t.dtype !== 'f32') throw new AxonError('BAD_ARGUMENT', `toAxonInput: the tensor is ${t.dtype}; the ONNX input is float32`);
+  if (t.shape.length === per.length + 1 && t.shape.slice(1).join() === per.join()) return t.data;
+  const hint = t.shape.slice(1).join() === axon.join() ? '; it is already in the Axon layout: pass it to model.predict as it is' : '';
+  throw new AxonError('BAD_SHAPE', `toAxonInput: the tensor has shape [${t.shape}] but the ONNX input is (N, ${per})${hint}`);
 }
 
 /** An activation the walk has not produced: a node reads a value from later in the file (the graph is not topologically sorted). */

@@ -185,6 +185,8 @@ export class Converter {
     const s = scale && chans ? perLastAxis(scale, chans) : undefined, b = shift && chans ? perLastAxis(shift, chans) : undefined;
     if (t && l && chans && (!scale || s) && (!shift || b)) {
       foldAffine(t, chans, s, b);
+      // a bias the fold made (Conv / MatMul without one + Add) comes from the added constant
+      if (shift && t.w.bias && !t.from.bias) { const c = n.input.find((i) => this.consts.has(i)); if (c) t.from.bias = c; }
       return;
     }
     const L = this.act.axon[this.act.axon.length - 1];

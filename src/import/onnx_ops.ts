@@ -3,9 +3,10 @@
 // with columns in the Axon element order), and updates the activation's layout.
 import { Dense } from '../layers/dense.js';
 import { Conv2D, Conv1D } from '../layers/conv.js';
-import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D } from '../layers/pool.js';
+import { MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
-import { Dropout } from '../layers/misc.js';
+import { Dropout, Reshape } from '../layers/misc.js';
+import { SELU_ALPHA, SELU_SCALE } from '../layers/activation.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { Attrs, BATCH } from './onnx_graph.js';
 import { channelsLastOrder, prod, transposeOrder, lastAxisIs, isIdentity } from './onnx_layout.js';
@@ -16,7 +17,7 @@ import { convTranspose } from './onnx_convtranspose.js';
 type Handler = (cv: Converter, n: OnnxNode, a: Attrs) => void;
 
 /** Ops that keep the activation's shape: on failure the importer can go on checking later nodes. */
-export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
+export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Elu', 'Selu', 'Gelu', 'Silu', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
 
 const ones = (r: number) => Array<number>(r).fill(1);
 
@@ -38,25 +39,48 @@ const conv: Handler = (cv, n, a) => {
   spatialOut(cv);
 };
 
+/**
+ * ceil_mode's extra end padding per spatial axis: the windows ceil mode adds, as ONNX and PyTorch
+ * count them (a last window must start inside the input or its begin padding).
+ */
+export function ceilExtra(sp: number[], k: number[], s: number[], pb: number[], pe: number[]): number[] {
+  return sp.map((h, i) => {
+    let out = Math.ceil((h + pb[i] + pe[i] - k[i]) / s[i]) + 1;
+    if ((out - 1) * s[i] >= h + pb[i]) out--;
+    return Math.max(0, (out - 1) * s[i] + k[i] - (h + pb[i] + pe[i]));
+  });
+}
+
 const pool = (max: boolean): Handler => (cv, n, a) => {
   const [, ...sp] = cv.channelsLast(n, n.op_type), k = a.ints('kernel_shape', []), r = sp.length;
   if (k.length !== r) unsupported(`kernel_shape [${k}] does not fit ${r} spatial axes`);
   if (a.ints('dilations', ones(r)).some((v) => v !== 1)) unsupported('dilations other than 1 are not supported');
-  const s = a.ints('strides', ones(r)), [pb, pe] = padsOf(a, sp, k, s, ones(r));
-  if (a.int('ceil_mode', 0)) for (let i = 0; i < r; i++) {
-    const span = sp[i] + pb[i] + pe[i] - k[i];
-    let out = Math.ceil(span / s[i]) + 1;
-    if ((out - 1) * s[i] >= sp[i] + pb[i]) out--;
-    const extra = (out - 1) * s[i] + k[i] - (sp[i] + pb[i] + pe[i]);
-    if (extra > 0 && !max) unsupported('ceil_mode=1 changes the output size here; AveragePool supports it only when it does not');
-    if (extra > 0) pe[i] += extra;   // max pooling ignores padding: a larger end pad is ceil mode
+  const s = a.ints('strides', ones(r));
+  let [pb, pe] = padsOf(a, sp, k, s, ones(r));
+  const extra = a.int('ceil_mode', 0) ? ceilExtra(sp, k, s, pb, pe) : Array<number>(r).fill(0);
+  let countPads = !max && a.int('count_include_pad', 0) === 1;
+  // NOTE: AveragePool counts its explicit pads but never ceil mode's extra end: zero-pad explicitly,
+  // then average over the elements of the padded input only (the extra end is not counted).
+  if (countPads && extra.some((v) => v > 0) && [...pb, ...pe].some((v) => v > 0)) {
+    if (r === 1) {   // (L, C) as (1, L, C) around the 2-D layers
+      cv.emit(new Reshape({ targetShape: [1, ...cv.act.axon] }), {}, n);
+      cv.emit(new ZeroPadding2D({ padding: [0, pb[0], 0, pe[0]] }), {}, n);
+      cv.emit(new AvgPool2D({ poolSize: [1, k[0]], strides: [1, s[0]], padding: [0, 0, 0, extra[0]] }), {}, n);
+      cv.emit(new Reshape({ targetShape: cv.act.axon.slice(1) }), {}, n);
+      spatialOut(cv);
+      return;
+    }
+    cv.emit(new ZeroPadding2D({ padding: [pb[0], pb[1], pe[0], pe[1]] }), {}, n);
+    pb = [0, 0]; pe = [0, 0]; countPads = false;
   }
+  pe = pe.map((v, i) => v + extra[i]);
+  if (extra.some((v) => v > 0)) countPads = false;   // no explicit pads left to count
   if (r === 1) {
-    if (!max || pb[0] || pe[0]) unsupported('1-D pooling is supported for MaxPool without padding only');
-    cv.emit(new MaxPool1D({ poolSize: k[0], strides: s[0] }), {}, n);
+    const opts = { poolSize: k[0], strides: s[0], padding: [pb[0], pe[0]] as [number, number] };
+    cv.emit(max ? new MaxPool1D(opts) : new AvgPool1D({ ...opts, countIncludePad: countPads }), {}, n);
   } else {
     const opts = { poolSize: [k[0], k[1]] as [number, number], strides: [s[0], s[1]] as [number, number], padding: [pb[0], pb[1], pe[0], pe[1]] as [number, number, number, number] };
-    cv.emit(max ? new MaxPool2D(opts) : new AvgPool2D({ ...opts, countIncludePad: a.int('count_include_pad', 0) === 1 }), {}, n);
+    cv.emit(max ? new MaxPool2D(opts) : new AvgPool2D({ ...opts, countIncludePad: countPads }), {}, n);
   }
   spatialOut(cv);
 };
@@ -164,6 +188,20 @@ export const HANDLERS: Record<string, Handler> = /* @__PURE__ */ (() => ({
   LogSoftmax: /* @__PURE__ */ softmax(true),
   Clip: clip,
   HardSwish: (cv, n) => cv.activation(n, 'hardSwish'),
+  Elu: (cv, n, a) => cv.activation(n, 'elu', a.float('alpha', 1)),
+  Selu: (cv, n, a) => {
+    const alpha = a.float('alpha', SELU_ALPHA), gamma = a.float('gamma', SELU_SCALE);
+    if (Math.abs(alpha - SELU_ALPHA) < 1e-6 && Math.abs(gamma - SELU_SCALE) < 1e-6) cv.activation(n, 'selu');
+    else if (gamma === 1) cv.activation(n, 'elu', alpha);
+    else unsupported(`Selu(alpha=${alpha}, gamma=${gamma}): only the standard constants, or gamma=1 (an ELU), are supported`);
+  },
+  // Gelu: opset 20's op, and the Erf / Tanh patterns torch writes at 13–17 (onnx_fuse_act.ts); Silu: x · Sigmoid(x)
+  Gelu: (cv, n, a) => {
+    const approx = a.str('approximate', 'none');
+    if (approx !== 'none' && approx !== 'tanh') unsupported(`approximate="${approx}": only "none" and "tanh" exist`);
+    cv.activation(n, approx === 'tanh' ? 'geluTanh' : 'gelu');
+  },
+  Silu: (cv, n) => cv.activation(n, 'swish'),
   HardSigmoid: (cv, n, a) => {
     if (Math.abs(a.float('alpha', 0.2) - 1 / 6) > 1e-6 || a.float('beta', 0.5) !== 0.5) unsupported(`HardSigmoid(alpha=${a.float('alpha', 0.2)}, beta=${a.float('beta', 0.5)}): only PyTorch's (alpha=1/6, beta=0.5) is supported`);
     cv.activation(n, 'hardSigmoid');

@@ -9,10 +9,12 @@
 //   dynamic    DynamicQuantizeLinear(x) → MatMulInteger / ConvInteger(xq, W, x_zp, w_zp) → Cast(float)
 //                → Mul(·, Mul(x_scale, w_scale)) [→ Add(bias)] → DynamicQuantizeMatMul(x, W, w_scale,
 //                w_zp, bias) (com.microsoft's signature) / DynamicQuantizeConv(x, W, w_scale, w_zp).
+//   torch      torch.ao.quantization's export: QuantizeLinear → Cast (to the type it has) → DequantizeLinear,
+//              parameters and int8 / int32 weights in Constant nodes: the Cast is dropped, then as QDQ.
 // Whatever does not match stays as it is: QuantizeLinear / DequantizeLinear on activations then run as
 // Axon Quantize / Dequantize layers around f32 layers (exact ONNX semantics, slower).
-import { AT, OnnxNode } from './onnx_proto.js';
-import { Attrs, Const, nodeLabel } from './onnx_graph.js';
+import { AT, DT, OnnxNode } from './onnx_proto.js';
+import { Attrs, Const, constantNode, nodeLabel } from './onnx_graph.js';
 
 /** com.microsoft ops the importer takes (their domain is dropped here). */
 const MS_OPS = new Set(['QGemm', 'DynamicQuantizeMatMul', 'QLinearAdd']);
@@ -27,7 +29,9 @@ const COMPUTE: Record<string, string> = { Conv: 'QLinearConv', MatMul: 'QLinearM
 const same = (a: Const | undefined, b: Const | undefined) => !!a && !!b && a.dims.join() === b.dims.join() && a.data.every((v, i) => v === b.data[i]);
 
 export function fuseQuant(input: OnnxNode[], consts: Map<string, Const>, outputs: string[]): { nodes: OnnxNode[]; problems: string[] } {
-  const nodes = input.map((n) => (n.domain === 'com.microsoft' && MS_OPS.has(n.op_type) ? { ...n, domain: '' } : n));
+  const known = new Map(consts);   // initializers and Constant nodes (torch writes quantization parameters as Constants)
+  for (const n of input) if (n.op_type === 'Constant' && n.output[0]) { try { known.set(n.output[0], constantNode(n)); } catch { /* reported by the importer */ } }
+  const nodes = dropIntegerCasts(input.map((n) => (n.domain === 'com.microsoft' && MS_OPS.has(n.op_type) ? { ...n, domain: '' } : n)), known, new Set(outputs));
   const producer = new Map<string, OnnxNode>(), users = new Map<string, OnnxNode[]>(), isConst = new Set(consts.keys());
   for (const n of nodes) {
     for (const o of n.output) producer.set(o, n);
@@ -41,7 +45,7 @@ export function fuseQuant(input: OnnxNode[], consts: Map<string, Const>, outputs
     return u && u.length === 1 && !outSet.has(v!) && (!op || u[0].op_type === op) ? u[0] : undefined;
   };
   const prod = (v: string, op: string) => { const p = producer.get(v); return p?.op_type === op ? p : undefined; };
-  const val = (v: string | undefined) => (v ? consts.get(v) : undefined);
+  const val = (v: string | undefined) => (v ? known.get(v) : undefined);
   const sameParams = (d: OnnxNode, q: OnnxNode) => [1, 2].every((i) => (d.input[i] ?? '') === (q.input[i] ?? '') || same(val(d.input[i]), val(q.input[i])));
   const dropped = new Set<OnnxNode>(), replace = new Map<OnnxNode, OnnxNode>();
   const rewrite = (group: OnnxNode[], n: OnnxNode) => {
@@ -117,6 +121,23 @@ export function fuseQuant(input: OnnxNode[], consts: Map<string, Const>, outputs
 
   const out = nodes.filter((n) => !dropped.has(n) || replace.has(n)).map((n) => replace.get(n) ?? n);
   return { nodes: out, problems: quantProblems(out, isConst) };
+}
+
+/**
+ * Drops a Cast of a QuantizeLinear output to the type it already has (torch.ao.quantization's
+ * export writes QuantizeLinear → Cast(uint8) → DequantizeLinear): its readers read the QuantizeLinear.
+ */
+function dropIntegerCasts(nodes: OnnxNode[], known: Map<string, Const>, outputs: Set<string>): OnnxNode[] {
+  const qtype = new Map<string, number>();
+  for (const n of nodes) if (n.op_type === 'QuantizeLinear') qtype.set(n.output[0], (n.input[2] && known.get(n.input[2])?.dtype) || DT.UINT8);
+  const alias = new Map<string, string>();
+  const kept = nodes.filter((n) => {
+    const t = n.op_type === 'Cast' ? qtype.get(alias.get(n.input[0]) ?? n.input[0]) : undefined;
+    if (t === undefined || new Attrs(n).int('to', 0) !== t || outputs.has(n.output[0])) return true;
+    alias.set(n.output[0], alias.get(n.input[0]) ?? n.input[0]);
+    return false;
+  });
+  return alias.size ? kept.map((n) => (n.input.some((i) => alias.has(i)) ? { ...n, input: n.input.map((i) => alias.get(i) ?? i) } : n)) : kept;
 }
 
 /** Quantization nodes whose parameters are computed at run time, and dynamic-quantization leftovers. */

@@ -11,6 +11,7 @@ import { Sequential } from '../model/sequential.js';
 import { sanitizeName, uniqueName } from '../model/names.js';
 import { readTfjsWeights, TfjsWeightSpec, TfjsWeights } from './tfjs_weights.js';
 import { KLayer, mapKerasLayer } from './tfjs_layers.js';
+import { setWeightSource } from '../model/source_weights.js';
 
 export interface TfjsModelJson {
   modelTopology: unknown;
@@ -80,6 +81,7 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   if (problems.length) throw new AxonError('UNSUPPORTED', `${file}: cannot import ${problems.length} layer${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`, { problems });
   if (!model.layers.length) bad('the model has no layers after its input');
   model.setWeights(w);
+  setWeightSource(model, 'keras', paramSources);
   return { model, paramSources };
 }
 

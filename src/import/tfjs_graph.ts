@@ -16,6 +16,7 @@ import { readTfjsWeights, TfjsWeightSource } from './tfjs_weights.js';
 import { Attrs, constValue, FOLD_ONLY, foldNode, nodeLabel, TfNode } from './tfjs_graph_nodes.js';
 import { GraphConverter, Spec, tensorName, Val } from './tfjs_graph_convert.js';
 import { HANDLERS, precheck } from './tfjs_graph_ops.js';
+import { setWeightSource } from '../model/source_weights.js';
 
 export interface TfjsGraphJson extends TfjsWeightSource {
   format?: string;
@@ -133,6 +134,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
     for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
   }
   model.setWeights(w);
+  setWeightSource(model, 'keras', paramSources);
   return { model, inputName: ph.name, outputName, layerSources, paramSources };
 }
 

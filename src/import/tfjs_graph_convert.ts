@@ -97,6 +97,8 @@ export class GraphConverter {
     const linear = l instanceof BatchNormalization || ((l instanceof Conv2D || l instanceof Dense) && l.activation === 'linear');
     if (t && l && linear && t.out === src && this.uses.get(src) === 1 && src !== this.outputName) {
       foldAffine(t, C, scale ?? undefined, shift ?? undefined);
+      // a bias the fold made (Conv2D / MatMul + BiasAdd or Add) comes from the added constant
+      if (shift && t.w.bias && !t.from.bias) { const c = this.inputs(n).find((v, k) => k !== i && v); if (c) t.from.bias = c; }
       t.out = n.name;
       return { spec: t, shape: x.shape };
     }

@@ -6,6 +6,7 @@
 import { Dense } from '../layers/dense.js';
 import { Conv2D, DepthwiseConv2D, Padding } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D } from '../layers/pool.js';
+import { Pad2D } from '../layers/gather.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { Activation, ActivationName } from '../layers/activation.js';
 import { Add, Concatenate, Multiply } from '../layers/merge.js';
@@ -153,11 +154,14 @@ const concat: Handler = (cv, n) => {
   return act(xs.length === 1 ? xs[0] : cv.emit(n, new Concatenate({ axis: ax - 1 }), xs));
 };
 
+/** Pad / PadV2 of an (N, H, W, C) input: spatial zeros → ZeroPadding2D; channels or another constant → Pad2D. */
 const pad: Handler = (cv, n) => {
   const x = hwc(cv.x(n), n.op), p = Array.from(cv.c(n, 1, 'paddings').data);
-  if (n.op === 'PadV2' && cv.c(n, 2, 'constant_values').data[0] !== 0) unsupported('only zero padding is supported');
-  if (p.length !== 8 || p[0] || p[1] || p[6] || p[7] || p.some((v) => v < 0)) unsupported(`paddings [${p}]: only padding of the two spatial axes of an (N, H, W, C) input is supported`);
-  return act(p.some((v) => v) ? cv.emit(n, new ZeroPadding2D({ padding: [p[2], p[4], p[3], p[5]] }), [x]) : x);
+  const value = n.op === 'PadV2' ? cv.c(n, 2, 'constant_values').data[0] : 0;
+  if (p.length !== 8 || p[0] || p[1] || p.some((v) => v < 0)) unsupported(`paddings [${p}]: only padding of the spatial and channel axes of an (N, H, W, C) input is supported`);
+  if (!p.some((v) => v)) return act(x);
+  const spatial: [number, number, number, number] = [p[2], p[4], p[3], p[5]];
+  return act(cv.emit(n, p[6] || p[7] || value !== 0 ? new Pad2D({ padding: spatial, channels: [p[6], p[7]], value }) : new ZeroPadding2D({ padding: spatial }), [x]));
 };
 
 const batchNorm: Handler = (cv, n, a) => {

@@ -1,8 +1,10 @@
 // TensorFlow.js weight manifests: the binary weight data (shards concatenated in manifest order) into
 // named Float32Arrays, dequantizing uint8/uint16 (q * scale + min) and float16 weights as tfjs-core does.
-// Shared by the layers-model (tfjs.ts) and graph-model (tfjs_graph.ts) importers.
+// Shared by the layers-model (tfjs.ts) and graph-model (tfjs_graph.ts) importers; loadTfjsWeights
+// decodes a bare manifest for users.
 import { AxonError } from '../errors.js';
 import { half } from './onnx_proto.js';
+import { Tensor } from '../runtime/tensor.js';
 
 export interface TfjsWeightSpec {
   name: string;
@@ -60,4 +62,24 @@ export async function readTfjsWeights(src: TfjsWeightSource, loadShard: ((path: 
   const data = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   parts.reduce((o, p) => (data.set(p, o), o + p.length), 0);
   return decodeTfjsWeights(specs, data, who);
+}
+
+/**
+ * Decodes a bare TF.js weights manifest (the `weightsManifest` of a model.json, or a
+ * `weights_manifest.json` file: `[{ paths, weights }]`, as an object or JSON text) into tensors by
+ * weight name, reading each shard with `loadShard(path)`; quantized weights are dequantized.
+ */
+export async function loadTfjsWeights(manifest: TfjsWeightSource['weightsManifest'] | string | { weightsManifest: TfjsWeightSource['weightsManifest'] },
+  loadShard: (path: string) => Promise<Uint8Array> | Uint8Array): Promise<Map<string, Tensor>> {
+  let m: unknown = manifest;
+  if (typeof m === 'string') {
+    try { m = JSON.parse(m); } catch (e) { throw new AxonError('BAD_MODEL_FILE', `loadTfjsWeights: the manifest is not JSON (${(e as Error).message})`); }
+  }
+  if (m && !Array.isArray(m) && typeof m === 'object' && 'weightsManifest' in m) m = (m as { weightsManifest: unknown }).weightsManifest;
+  const ok = Array.isArray(m) && m.every((g) => g && Array.isArray(g.paths) && g.paths.every((p: unknown) => typeof p === 'string') && Array.isArray(g.weights)
+    && g.weights.every((w: TfjsWeightSpec) => w && typeof w.name === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0)));
+  if (!ok) throw new AxonError('BAD_MODEL_FILE', 'loadTfjsWeights: expected a weights manifest: [{ paths: [shard file names], weights: [{ name, shape, dtype }] }]');
+  if (typeof loadShard !== 'function') throw new AxonError('BAD_ARGUMENT', 'loadTfjsWeights: pass loadShard(path) to read the shard files');
+  const w = await readTfjsWeights({ weightsManifest: m as TfjsWeightSource['weightsManifest'] }, loadShard, 'weights manifest');
+  return new Map([...w].map(([k, v]) => [k, new Tensor(v.data, v.dims)]));
 }

@@ -1,7 +1,8 @@
 // Parameter-free layers that move values: each sample's output is a list of runs copied from its
 // input or filled with a constant (assembly/kernels/layout.ts gather_runs; the backward scatter-adds).
 //   Pad2D: pads (H, W, C) spatially with a constant value, by reflection (no edge repeat, as
-//          numpy/ONNX/PyTorch 'reflect') or by repeating the edge ('edge' = PyTorch 'replicate').
+//          numpy/ONNX/PyTorch 'reflect') or by repeating the edge ('edge' = PyTorch 'replicate');
+//          `channels` [before, after] pads the channel axis too (in the same mode).
 //   Slice: keeps a list of indices per axis (crops, strided and reversed slices, gathers; an index
 //          may repeat). Dropping an axis is a Reshape after it.
 import { AxonError } from '../errors.js';
@@ -35,39 +36,42 @@ abstract class RunsLayer extends Layer {
 }
 
 export type PadMode = 'constant' | 'reflect' | 'edge';
-export interface Pad2DOptions { padding?: number | [number, number] | [number, number, number, number]; mode?: PadMode; value?: number; name?: string }
+export interface Pad2DOptions { padding?: number | [number, number] | [number, number, number, number]; /** [before, after] on the channel axis; default [0, 0] */ channels?: [number, number]; mode?: PadMode; value?: number; name?: string }
 
 /** Spatial padding of (H, W, C): [top, left, bottom, right]. */
 export class Pad2D extends RunsLayer {
   readonly type = 'pad2d';
   readonly pads: [number, number, number, number];
+  readonly channels: [number, number];
   readonly mode: PadMode;
   readonly value: number;
   constructor(opts: Pad2DOptions = {}) {
     super();
     const p = opts.padding ?? 1;
     this.pads = typeof p === 'number' ? [p, p, p, p] : p.length === 2 ? [p[0], p[1], p[0], p[1]] : p;
+    this.channels = opts.channels ?? [0, 0];
     this.mode = opts.mode ?? 'constant';
     this.value = this.fill = opts.value ?? 0;
     if (opts.name) this.name = opts.name;
     if (!this.pads.every((v) => Number.isInteger(v) && v >= 0)) throw new AxonError('BAD_CONFIG', `${this.name || 'Pad2D'}: padding must be non-negative integers, got ${JSON.stringify(p)}`);
+    if (this.channels.length !== 2 || !this.channels.every((v) => Number.isInteger(v) && v >= 0)) throw new AxonError('BAD_CONFIG', `${this.name || 'Pad2D'}: channels must be [before, after] non-negative integers, got ${JSON.stringify(opts.channels)}`);
     if (!['constant', 'reflect', 'edge'].includes(this.mode)) throw new AxonError('BAD_CONFIG', `${this.name || 'Pad2D'}: mode must be 'constant', 'reflect' or 'edge', got ${JSON.stringify(opts.mode)}`);
     if (!Number.isFinite(this.value)) throw new AxonError('BAD_CONFIG', `${this.name || 'Pad2D'}: value must be a finite number, got ${opts.value}`);
   }
   build(s: number[]): number[] {
     if (s.length !== 3) throw new AxonError('BAD_SHAPE', `${this.name}: expects [height, width, channels] per sample, got [${s}]`);
-    const [H, W, C] = s, [t, l, b, r] = this.pads, OH = H + t + b, OW = W + l + r;
-    if (this.mode === 'reflect' && (Math.max(t, b) >= H || Math.max(l, r) >= W))
-      throw new AxonError('BAD_SHAPE', `${this.name}: reflect padding [${this.pads}] must be smaller than the input's height ${H} and width ${W}`);
+    const [H, W, C] = s, [t, l, b, r] = this.pads, [cb, ce] = this.channels, OH = H + t + b, OW = W + l + r, OC = C + cb + ce;
+    if (this.mode === 'reflect' && (Math.max(t, b) >= H || Math.max(l, r) >= W || Math.max(cb, ce) >= C))
+      throw new AxonError('BAD_SHAPE', `${this.name}: reflect padding [${this.pads}]${cb || ce ? ` (channels [${this.channels}])` : ''} must be smaller than the input's height ${H} and width ${W}${cb || ce ? ` (and channels ${C})` : ''}`);
     const at = (i: number, n: number) => (i >= 0 && i < n ? i : this.mode === 'constant' ? -1 : this.mode === 'edge' ? Math.min(n - 1, Math.max(0, i)) : i < 0 ? -i : 2 * (n - 1) - i);
-    const src = new Int32Array(OH * OW * C);
+    const src = new Int32Array(OH * OW * OC);
     for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
       const h = at(oh - t, H), w = at(ow - l, W);
-      for (let c = 0; c < C; c++) src[(oh * OW + ow) * C + c] = h < 0 || w < 0 ? -1 : (h * W + w) * C + c;
+      for (let oc = 0; oc < OC; oc++) { const c = at(oc - cb, C); src[(oh * OW + ow) * OC + oc] = h < 0 || w < 0 || c < 0 ? -1 : (h * W + w) * C + c; }
     }
-    return this.setSources(s, [OH, OW, C], src);
+    return this.setSources(s, [OH, OW, OC], src);
   }
-  config(): Record<string, unknown> { return { padding: this.pads, mode: this.mode, value: this.value }; }
+  config(): Record<string, unknown> { return { padding: this.pads, ...(this.channels.some((v) => v) ? { channels: this.channels } : {}), mode: this.mode, value: this.value }; }
 }
 
 /** Keeps, along each axis of the per-sample input, the listed indices in order (null: the whole axis). */

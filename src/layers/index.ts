@@ -4,7 +4,7 @@ import { Activation, ActivationOptions } from './activation.js';
 import { Dense, DenseOptions } from './dense.js';
 import { Dropout, Flatten, Reshape } from './misc.js';
 import { Conv2D, Conv2DOptions, Conv1D, Conv1DOptions, DepthwiseConv2D, DepthwiseOptions } from './conv.js';
-import { MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, Pool2DOptions } from './pool.js';
+import { MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, ZeroPadding2D, Pool2DOptions, Pool1DOptions } from './pool.js';
 import { BatchNormalization, BatchNormOptions } from './norm.js';
 import { Conv2DTranspose, Conv2DTransposeOptions } from './conv_transpose.js';
 import { Pad2D, Pad2DOptions, Slice } from './gather.js';
@@ -24,7 +24,7 @@ import { editDistance } from '../model/names.js';
 export { Layer, MergeLayer } from './layer.js';
 export { Add, Concatenate, Multiply };
 export { SimpleRNN, LSTM, GRU, Recurrent, Bidirectional, type RecurrentOptions, type BidirectionalOptions };
-export { Dense, Activation, Dropout, Flatten, Reshape, Conv2D, Conv1D, DepthwiseConv2D, MaxPool2D, MaxPool1D, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, BatchNormalization };
+export { Dense, Activation, Dropout, Flatten, Reshape, Conv2D, Conv1D, DepthwiseConv2D, MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, ZeroPadding2D, BatchNormalization };
 
 export const dense = (o: DenseOptions) => new Dense(o);
 export const activation = (o: ActivationOptions | ActivationOptions['activation']) => new Activation(typeof o === 'string' ? { activation: o } : o);
@@ -35,7 +35,8 @@ export const conv2d = (o: Conv2DOptions) => new Conv2D(o);
 export const conv1d = (o: Conv1DOptions) => new Conv1D(o);
 export const depthwiseConv2d = (o: DepthwiseOptions) => new DepthwiseConv2D(o);
 export const maxPool2d = (o: Pool2DOptions = {}) => new MaxPool2D(o);
-export const maxPool1d = (o: ConstructorParameters<typeof MaxPool1D>[0] = {}) => new MaxPool1D(o);
+export const maxPool1d = (o: Pool1DOptions = {}) => new MaxPool1D(o);
+export const avgPool1d = (o: Pool1DOptions & { countIncludePad?: boolean } = {}) => new AvgPool1D(o);
 export const avgPool2d = (o: Pool2DOptions & { countIncludePad?: boolean } = {}) => new AvgPool2D(o);
 export const globalAveragePooling2d = (o: { name?: string } = {}) => new GlobalAveragePooling2D(o);
 export const zeroPadding2d = (o: ConstructorParameters<typeof ZeroPadding2D>[0] = {}) => new ZeroPadding2D(o);
@@ -78,7 +79,8 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   conv1d: (c) => new Conv1D(c as unknown as Conv1DOptions),
   depthwiseConv2d: (c) => new DepthwiseConv2D(c as unknown as DepthwiseOptions),
   maxPool2d: (c) => new MaxPool2D(c as Pool2DOptions),
-  maxPool1d: (c) => new MaxPool1D(c as ConstructorParameters<typeof MaxPool1D>[0]),
+  maxPool1d: (c) => new MaxPool1D(c as Pool1DOptions),
+  avgPool1d: (c) => new AvgPool1D(c as Pool1DOptions),
   avgPool2d: (c) => new AvgPool2D(c as Pool2DOptions),
   globalAveragePooling2d: () => new GlobalAveragePooling2D(),
   zeroPadding2d: (c) => new ZeroPadding2D(c as ConstructorParameters<typeof ZeroPadding2D>[0]),

@@ -1,5 +1,5 @@
 // Pooling and padding, channels last: MaxPool2D (gradient to the first maximal element, as
-// PyTorch), AvgPool2D (padding counted or not), GlobalAveragePooling2D, MaxPool1D, ZeroPadding2D.
+// PyTorch), AvgPool2D (padding counted or not), GlobalAveragePooling2D, MaxPool1D, AvgPool1D, ZeroPadding2D.
 import { AxonError } from '../errors.js';
 import { convOut, Dims } from '../ops.js';
 import { Ctx, IO, Layer, size } from './layer.js';
@@ -30,7 +30,7 @@ abstract class Pool2D extends Layer {
     const [padT, padL, padB, padR] = resolvePadding(this.padding, H, W, this.pool, this.strides, [1, 1], this.name);
     const [KH, KW] = this.pool;
     if (KH > H + padT + padB || KW > W + padL + padR) throw new AxonError('BAD_SHAPE', `${this.name}: pool ${KH}x${KW} is larger than the padded input ${H + padT + padB}x${W + padL + padR}`);
-    for (const [p, k] of [[padT, KH], [padB, KH], [padL, KW], [padR, KW]]) if (p > Math.floor(k / 2)) throw new AxonError('BAD_SHAPE', `${this.name}: padding ${p} is more than half the pool size ${k}`);
+    for (const [p, k] of [[padT, KH], [padB, KH], [padL, KW], [padR, KW]]) if (p >= k) throw new AxonError('BAD_SHAPE', `${this.name}: padding ${p} is not smaller than the pool size ${k}; a window would lie entirely in the padding`);
     this.dims = { N: 1, H, W, C, KH, KW, strideH: this.strides[0], strideW: this.strides[1], padT, padL, padB, padR };
     const { OH, OW } = convOut(this.dims);
     this.inputShape = inputShape;
@@ -53,22 +53,29 @@ export class MaxPool2D extends Pool2D {
   }
 }
 
+/** 1-D pooling options: padding 'valid', 'same' or explicit [left, right]. */
+export interface Pool1DOptions { poolSize?: number; strides?: number; padding?: 'valid' | 'same' | [number, number]; name?: string }
+const pool1d = (o: Pool1DOptions): Pool2DOptions => ({
+  poolSize: [1, o.poolSize ?? 2], strides: [1, o.strides ?? o.poolSize ?? 2], name: o.name,
+  padding: Array.isArray(o.padding) ? [0, o.padding[0], 0, o.padding[1]] : o.padding,
+});
+const steps = (name: string, s: number[]): [number, number, number] => {
+  if (s.length !== 2) throw new AxonError('BAD_SHAPE', `${name}: 1-D pooling expects [steps, channels] per sample, got [${s}]`);
+  return [1, s[0], s[1]];
+};
+const config1d = (l: Pool2D): Record<string, unknown> => ({ poolSize: l.pool[1], strides: l.strides[1], padding: Array.isArray(l.padding) ? [l.padding[1], l.padding[3]] : l.padding });
+
 /** Max pooling over (steps, channels). */
 export class MaxPool1D extends MaxPool2D {
   override readonly type: string = 'maxPool1d';
-  constructor(opts: { poolSize?: number; strides?: number; padding?: 'valid' | 'same'; name?: string } = {}) {
-    super({ poolSize: [1, opts.poolSize ?? 2], strides: [1, opts.strides ?? opts.poolSize ?? 2], padding: opts.padding, name: opts.name });
-  }
-  protected override hwc(s: number[]): [number, number, number] {
-    if (s.length !== 2) throw new AxonError('BAD_SHAPE', `${this.name}: MaxPool1D expects [steps, channels] per sample, got [${s}]`);
-    return [1, s[0], s[1]];
-  }
+  constructor(opts: Pool1DOptions = {}) { super(pool1d(opts)); }
+  protected override hwc(s: number[]): [number, number, number] { return steps(this.name, s); }
   protected override outShape(_OH: number, OW: number, C: number): number[] { return [OW, C]; }
-  override config(): Record<string, unknown> { return { poolSize: this.pool[1], strides: this.strides[1], padding: this.padding }; }
+  override config(): Record<string, unknown> { return config1d(this); }
 }
 
 export class AvgPool2D extends Pool2D {
-  readonly type = 'avgPool2d';
+  readonly type: string = 'avgPool2d';
   readonly countIncludePad: boolean;
   constructor(opts: Pool2DOptions & { countIncludePad?: boolean }) { super(opts); this.countIncludePad = opts.countIncludePad ?? false; }
   forward(c: Ctx, { x, y }: IO): void {
@@ -79,6 +86,15 @@ export class AvgPool2D extends Pool2D {
     c.emit('avgpool2d_bwd', { dx, dy, ...this.dims, N: c.batch, countIncludePad: this.countIncludePad ? 1 : 0 });
   }
   override config(): Record<string, unknown> { return { ...super.config(), countIncludePad: this.countIncludePad }; }
+}
+
+/** Average pooling over (steps, channels). */
+export class AvgPool1D extends AvgPool2D {
+  override readonly type: string = 'avgPool1d';
+  constructor(opts: Pool1DOptions & { countIncludePad?: boolean } = {}) { super({ ...pool1d(opts), countIncludePad: opts.countIncludePad }); }
+  protected override hwc(s: number[]): [number, number, number] { return steps(this.name, s); }
+  protected override outShape(_OH: number, OW: number, C: number): number[] { return [OW, C]; }
+  override config(): Record<string, unknown> { return { ...config1d(this), countIncludePad: this.countIncludePad }; }
 }
 
 /** Mean over all spatial positions: (H, W, C) → (C). */

@@ -31,6 +31,8 @@ export interface RecurrentOptions {
   kernelInitializer?: Init;
   recurrentInitializer?: Init;
   biasInitializer?: Init;
+  /** false: bias_hh stays zero and is not trained (Keras' LSTM and SimpleRNN have one bias); default true */
+  recurrentBias?: boolean;
   /** L1/L2 on both weight matrices */
   kernelRegularizer?: Regularizer;
   name?: string;
@@ -106,13 +108,13 @@ export class Recurrent extends Layer {
   /** The parameters of one direction; sfx '' or '_reverse' (PyTorch's name for the backward direction). */
   paramDefs(sfx: string): ParamDef[] {
     const H = this.units, GH = this.gates * H, I = this.features, o = this.opts;
-    const def = (name: string, shape: number[], init: Init, fanIn: number, regularize: boolean): ParamDef =>
-      ({ name: name + sfx, shape, init, fans: { fanIn, fanOut: GH }, trainable: true, regularize });
+    const def = (name: string, shape: number[], init: Init, fanIn: number, regularize: boolean, trainable = true): ParamDef =>
+      ({ name: name + sfx, shape, init, fans: { fanIn, fanOut: GH }, trainable, regularize });
     return [
       def('weight_ih', [GH, I], o.kernelInitializer ?? 'glorotUniform', I, true),
       def('weight_hh', [GH, H], o.recurrentInitializer ?? 'glorotUniform', H, true),
       def('bias_ih', [GH], o.biasInitializer ?? 'zeros', I, false),
-      def('bias_hh', [GH], o.biasInitializer ?? 'zeros', H, false),
+      o.recurrentBias === false ? def('bias_hh', [GH], 'zeros', H, false, false) : def('bias_hh', [GH], o.biasInitializer ?? 'zeros', H, false),
     ];
   }
 
@@ -207,7 +209,7 @@ export class Recurrent extends Layer {
     return {
       units: this.units, returnSequences: this.returnSequences, ...(this.returnState ? { returnState: true } : {}),
       ...(kernelInitializer ? { kernelInitializer } : {}), ...(recurrentInitializer ? { recurrentInitializer } : {}), ...(biasInitializer ? { biasInitializer } : {}),
-      ...(this.regularizer ? { kernelRegularizer: this.regularizer } : {}),
+      ...(this.regularizer ? { kernelRegularizer: this.regularizer } : {}), ...(this.opts.recurrentBias === false ? { recurrentBias: false } : {}),
     };
   }
 }

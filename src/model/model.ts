@@ -25,6 +25,7 @@ import { InputSpec, Inputs, ModelInput, checkIntInputs, checkOutputs, isOpen, na
 import { UnitGraph, Wiring, parseRef, unitGraph, unitGraphAt } from './wiring.js';
 import { summarize } from './summary.js';
 import { paramData } from './params.js';
+import { sourceLayout, noSource } from './source_registry.js';
 
 /** concrete input shapes a session keeps plans for when rebuilt (the most recent) */
 const MAX_SHAPES = 8;
@@ -246,8 +247,15 @@ export class Model {
     return this.sess;
   }
 
-  /** Copies of all f32 parameters (and statistics), by `${layer}.${param}` (int8 layers' integer tensors: getParams). */
-  getWeights(): Map<string, Float32Array> {
+  /**
+   * Copies of all f32 parameters (and statistics), by `${layer}.${param}` (int8 layers' integer tensors: getParams).
+   * `{ layout: 'source' }`: an imported model's weights as Tensors in its source framework's layout and
+   * names (PyTorch's for ONNX, Keras' for TF.js; model/source_weights.ts).
+   */
+  getWeights(): Map<string, Float32Array>;
+  getWeights(opts: { layout: 'source' }): Map<string, Tensor>;
+  getWeights(opts: { layout?: 'axon' | 'source' } = {}): Map<string, Float32Array> | Map<string, Tensor> {
+    if (opts.layout === 'source') return sourceLayout.weights ? sourceLayout.weights(this) : noSource(this.name);
     return new Map([...this.getParams()].filter((e): e is [string, Float32Array] => e[1] instanceof Float32Array));
   }
 

@@ -13,25 +13,13 @@ import { Tensor, Sequential } from '../../src/index.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
 import { maxDiff } from './kit.js';
+import { Artifacts, save, randomize, checkTfjs } from './tfjs_layers_kit.js';
 
 let e: Engine;
 beforeAll(async () => { e = await engine(); await tf.setBackend('cpu'); });
 const ERR: Record<string, number> = {};
 afterAll(() => { console.log('tfjs import max |axon - tfjs cpu|:', Object.entries(ERR).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')); });
-
-type Artifacts = Omit<tf.io.ModelArtifacts, 'weightSpecs' | 'weightData'> & { weightSpecs: TfjsWeightSpec[]; weightData: ArrayBuffer };
-async function save(m: tfl.LayersModel): Promise<Artifacts> {
-  let a: tf.io.ModelArtifacts | undefined;
-  await m.save(tf.io.withSaveHandler(async (x) => { a = x; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
-  return a as Artifacts;
-}
-/** Random weights (positive BN variances), so every weight matters. */
-function randomize(m: tfl.LayersModel, seed: number): void {
-  m.setWeights(m.weights.map((w, k) => {
-    const shape = w.shape as number[], v = randn(shape.reduce((a, b) => a * b, 1), seed + k, 0.5);
-    return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? v.map((x) => 0.5 + Math.abs(x)) : v, shape);
-  }));
-}
+const check = (label: string, a: Artifacts, inputShape: number[], B = 3) => checkTfjs(e, ERR, label, a, inputShape, B);
 
 const toHalf = (v: number): number => {   // f32 → IEEE half bits, round to nearest
   const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0], s = (u >>> 16) & 0x8000, e8 = (u >>> 23) & 0xff, m = u & 0x7fffff;
@@ -55,17 +43,6 @@ function quantize(a: Artifacts, dtype: 'uint8' | 'uint16' | 'float16'): Artifact
   const data = new Uint8Array(parts.reduce((p, q) => p + q.length, 0));
   parts.reduce((o, p) => (data.set(p, o), o + p.length), 0);
   return { ...a, weightSpecs: specs, weightData: data.buffer };
-}
-
-async function check(label: string, a: Artifacts, inputShape: number[], B = 3): Promise<void> {
-  const ref = await tfl.loadLayersModel(tf.io.fromMemory(a as tf.io.ModelArtifacts));
-  const x = randn(B * inputShape.reduce((p, q) => p * q, 1), 9);
-  const want = (ref.predict(tf.tensor(x, [B, ...inputShape])) as tf.Tensor).dataSync() as Float32Array;
-  const { model } = await importTfjsLayers(a as unknown as TfjsModelJson, { engine: e, file: label });
-  const got = (await model.predict(new Tensor(x, [B, ...inputShape]))).data as Float32Array;
-  ERR[label] = maxDiff(got, want);
-  expect(got.length).toBe(want.length);
-  expect(ERR[label], `${label}: max |axon - tfjs|`).toBeLessThanOrEqual(1e-4);
 }
 
 const cnn = () => tfl.sequential({ layers: [
@@ -111,8 +88,8 @@ describe('TensorFlow.js layers import vs tfjs CPU backend (1e-4)', () => {
     randomize(chain, 3);
     await check('functional chain', await save(chain), [6]);
     expect((await importTfjsLayers((await save(chain)) as unknown as TfjsModelJson, { engine: e })).model).toBeInstanceOf(Sequential);
-    const unsupported = tfl.sequential({ layers: [tfl.layers.upSampling2d({ inputShape: [4, 4, 2] }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, activation: 'elu' }), tfl.layers.reLU({ maxValue: 4 })] });
-    await expect(importTfjsLayers((await save(unsupported)) as unknown as TfjsModelJson)).rejects.toThrowError(/cannot import 3 layers:[\s\S]*UpSampling2D \(up_sampling2d_UpSampling2D\d+\): layer not supported[\s\S]*activation "elu"[\s\S]*max_value 4/);
+    const unsupported = tfl.sequential({ layers: [tfl.layers.upSampling2d({ inputShape: [4, 4, 2] }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, activation: 'softplus' }), tfl.layers.reLU({ maxValue: 4 })] });
+    await expect(importTfjsLayers((await save(unsupported)) as unknown as TfjsModelJson)).rejects.toThrowError(/cannot import 3 layers:[\s\S]*UpSampling2D \(up_sampling2d_UpSampling2D\d+\): layer not supported[\s\S]*activation "softplus"[\s\S]*max_value 4/);
   });
 });
 

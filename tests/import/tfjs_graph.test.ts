@@ -13,7 +13,8 @@ import { AxonError, Tensor, modelFromBytes, freeze, frozenLayers } from '../../s
 import { importModel } from '../../targets/node/cli/import.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
-import { maxDiff } from './kit.js';
+import { maxDiff, ortRun } from './kit.js';
+import { exportOnnx } from '../../src/export/onnx.js';
 import { A, GraphBuilder as G, tfjsRun } from './tfjs_graph_kit.js';
 
 let e: Engine;
@@ -122,6 +123,19 @@ describe('TensorFlow.js graph import vs tfjs-converter on the CPU backend (1e-4)
   it('branches: ConcatV2, per-channel Add/Mul, squeeze-and-excitation Mul, PadV2, Mean keep_dims, Squeeze/ExpandDims/Reshape, AddN, const - x, LogSoftmax', async () => {
     const imp = await check('branches', branches(), [6, 6, 4], 'out');
     expect(imp.model.layers.map((l) => l.type)).toEqual(expect.arrayContaining(['concatenate', 'add', 'multiply', 'zeroPadding2d', 'globalAveragePooling2d']));
+  });
+
+  it('Pad on the channel axis (and spatially), PadV2 with a non-zero constant on the channels, each followed by a conv reading the new channels', async () => {
+    const g = new G(), x = g.input('input', [-1, 5, 6, 3]);
+    const p1 = g.op('pad1', 'Pad', [x, g.const('pad1/p', [4, 2], [0, 0, 1, 0, 0, 1, 2, 1], 'int32')]);                  // 3 → 6 channels, zeros
+    const c1 = g.op('c1', 'Conv2D', [p1, g.rand('w1', [3, 3, 6, 4])], G.conv(1, 'SAME'));
+    const p2 = g.op('pad2', 'PadV2', [c1, g.const('pad2/p', [4, 2], [0, 0, 0, 0, 0, 0, 0, 3], 'int32'), g.const('pad2/v', [], [0.5])]);   // 4 → 7, value 0.5
+    g.op('out', 'Relu', [g.op('c2', 'Conv2D', [p2, g.rand('w2', [1, 1, 7, 2])], G.conv(1, 'VALID'))]);
+    const imp = await check('channel pads', g.json(), [5, 6, 3], 'out');
+    expect(imp.model.layers.filter((l) => l.type === 'pad2d').map((l) => l.outputShape)).toEqual([[6, 7, 6], [6, 7, 7]]);
+    // and back out as ONNX Pads with channel pads, run in onnxruntime
+    const xs = randn(2 * 90, 8), want = (await imp.model.predict(new Tensor(xs, [2, 5, 6, 3]))).data;
+    expect(maxDiff((await ortRun(await exportOnnx(imp.model), xs, [2, 5, 6, 3])).data, want)).toBeLessThanOrEqual(1e-5);
   });
 
   it('_FusedConv2D with FusedBatchNorm (folded into the weights) matches the unfused Conv2D + FusedBatchNormV3 graph', async () => {

@@ -138,13 +138,14 @@ describe('pool ops: extents and validation', () => {
     expect(lens('global_avgpool_fwd', { N: 2, HW: 9, C: 5 })).toEqual({ y: 10, x: 90 });
     expect(lens('zeropad2d_fwd', d())).toEqual({ y: 2 * 9 * 6 * 3, x: 210 });
   });
-  it('rejects windows larger than the padded input, pads over half the window, zero sizes, bad flags', () => {
+  it('rejects windows larger than the padded input, pads not smaller than the window, zero sizes, bad flags', () => {
     const mv = opByName('maxpool2d_fwd').validate!, av = opByName('avgpool2d_fwd').validate!;
     expect(mv(d())).toBeNull();
     expect(av(d())).toBeNull();
     expect(mv(d({ KH: 10 }))).toMatch(/kernel 10x2 .* larger than the padded input 9x6/);
-    expect(mv(d({ padT: 2 }))).toMatch(/padding 2 is more than half the window height 3/);
-    expect(av(d({ padR: 2 }))).toMatch(/padding 2 is more than half the window width 2/);
+    expect(mv(d({ padT: 2 }))).toBeNull();   // ONNX allows pads up to the window - 1 (ceil mode makes such end pads)
+    expect(mv(d({ padT: 3 }))).toMatch(/padding 3 is not smaller than the window height 3/);
+    expect(av(d({ padR: 2 }))).toMatch(/padding 2 is not smaller than the window width 2/);
     expect(mv(d({ strideW: 0 }))).toMatch(/strideW must be at least 1, got 0/);
     expect(av(d({ countIncludePad: 2 }))).toMatch(/countIncludePad must be 0 or 1/);
     expect(opByName('global_avgpool_fwd').validate!({ N: 1, HW: 0, C: 3 })).toMatch(/HW must be at least 1/);

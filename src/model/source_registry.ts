@@ -1,0 +1,12 @@
+// Where Model.getWeights({ layout: 'source' }) finds its implementation (model/source_weights.ts,
+// loaded with the importers): the inference-only bundle does not carry the layout conversions.
+import { AxonError } from '../errors.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { Model } from './model.js';
+
+export const sourceLayout: { weights?: (model: Model) => Map<string, Tensor> } = {};
+
+/** The error for a model without a source layout. */
+export function noSource(name: string): never {
+  throw new AxonError('BAD_ARGUMENT', `getWeights({ layout: 'source' }): model "${name}" was not imported (or was rebuilt since); only models returned by importOnnx, importTfjsLayers and importTfjsGraph have a source layout`);
+}
