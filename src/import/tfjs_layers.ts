@@ -15,18 +15,8 @@ import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import type { TfjsWeights } from './tfjs_weights.js';
 import { mapKerasRecurrent } from './tfjs_recurrent.js';
 
-export type KConfig = Record<string, unknown> & { name?: string };
-export interface KLayer { class_name: string; name?: string; config: KConfig; inbound_nodes?: unknown }
-/** One Axon layer made for a Keras layer: its weights by Axon param name, and the Keras weight names they came from. */
-export interface Mapped { layer: Layer; w: Record<string, Float32Array>; from: Record<string, string>; suffix?: string }
-export interface MapContext {
-  /** the Keras weight `${layer}/${w}`, or undefined */
-  find: (layer: string, w: string) => TfjsWeights | undefined;
-  /** throws BAD_MODEL_FILE */
-  bad: (msg: string) => never;
-  /** rank of the layer's input with the batch axis, when known */
-  inRank?: number;
-}
+export type { KConfig, KLayer, Mapped, MapContext } from './tfjs_types.js';
+import type { KLayer, Mapped, MapContext } from './tfjs_types.js';
 
 const ACT: Record<string, ActivationName> = {
   linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax',

@@ -12,7 +12,7 @@
 // applied (they only act in training). Weights are found as `<layer>/kernel` or `<layer>/<cell>/kernel`.
 import { LSTM, GRU, SimpleRNN, Recurrent } from '../layers/recurrent.js';
 import type { TfjsWeights } from './tfjs_weights.js';
-import type { KLayer, MapContext } from './tfjs_layers.js';
+import type { KLayer, MapContext } from './tfjs_types.js';
 
 const CELL: Record<string, { gates: number; cell: string; make: (o: ConstructorParameters<typeof LSTM>[0]) => Recurrent }> = {
   LSTM: { gates: 4, cell: 'lstm_cell', make: (o) => new LSTM(o) },

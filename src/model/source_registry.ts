@@ -2,9 +2,9 @@
 // loaded with the importers): the inference-only bundle does not carry the layout conversions.
 import { AxonError } from '../errors.js';
 import type { Tensor } from '../runtime/tensor.js';
-import type { Model } from './model.js';
 
-export const sourceLayout: { weights?: (model: Model) => Map<string, Tensor> } = {};
+/** Set by source_weights.ts (the model is a Model; typed loosely so this file imports nothing above it). */
+export const sourceLayout: { weights?: (model: unknown) => Map<string, Tensor> } = {};
 
 /** The error for a model without a source layout. */
 export function noSource(name: string): never {

@@ -50,7 +50,7 @@ export function sourceWeights(model: Model): Map<string, Tensor> {
   return out;
 }
 
-sourceLayout.weights = sourceWeights;
+sourceLayout.weights = (m) => sourceWeights(m as Model);
 
 /** Keras kernels of a recurrent layer: Axon gate block k is Keras block order[k] (GRU: r, z, n ← z, r, h). */
 function keras(out: Map<string, Tensor>, l: Model['layers'][number], name: (p: string) => string | undefined, get: (p: string) => Float32Array): void {
