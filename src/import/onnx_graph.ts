@@ -169,6 +169,9 @@ export function shapeOf(n: OnnxNode, full: number[]): Const {
   return ints([s.length], s);
 }
 
+/** Ops reading several activations besides the merges: recurrent nodes (their initial states). */
+const STATE_READERS = /* @__PURE__ */ new Set(['RNN', 'LSTM', 'GRU']);
+
 /** Ops evaluated on constants only (shape arithmetic). */
 export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast', 'QuantizeLinear', 'DequantizeLinear']);
 
@@ -207,8 +210,8 @@ export function graphProblems(nodes: OnnxNode[], initializers: Set<string>, grap
     if (!supported(n) && !FOLD_ONLY.has(n.op_type)) problems.push(`${nodeLabel(n)}: op not supported`);
     const acts = n.input.filter((i) => i && !isConst.has(i));
     if (n.op_type === 'Shape' || n.op_type === 'Constant' || acts.length === 0) { n.output.forEach((o) => isConst.add(o)); continue; }
-    if (acts.length > 1 && !merges.has(n.op_type)) problems.push(`${nodeLabel(n)}: takes ${acts.length} non-constant inputs (${[...new Set(acts)].join(', ')}); of the ops joining activations only ${[...merges].join(', ')} are supported`);
+    if (acts.length > 1 && !merges.has(n.op_type) && !STATE_READERS.has(n.op_type)) problems.push(`${nodeLabel(n)}: takes ${acts.length} non-constant inputs (${[...new Set(acts)].join(', ')}); of the ops joining activations only ${[...merges].join(', ')} are supported`);
   }
-  if (graphInputs.length !== 1) problems.push(`the graph has ${graphInputs.length} non-constant inputs (${graphInputs.join(', ')}); exactly one is supported`);
+  if (!graphInputs.length) problems.push('the graph has no non-constant input');
   return problems;
 }

@@ -17,6 +17,7 @@ import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/index.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { Model } from './model.js';
+import { inputSpec } from './inputs.js';
 import { findName, nearNames, sanitizeName, unknownLayer } from './names.js';
 
 /** A layer by name (or the source name it was imported from) or index (negative counts from the end). */
@@ -97,7 +98,7 @@ export const frozenLayers = (model: Model): string[] => model.layers.filter((l) 
  */
 export function replaceHead<M extends Model>(model: M, head: Layer[], opts: { keep?: LayerRef; name?: string } = {}): M {
   const keep = layerIndex(model, opts.keep ?? -2);
-  const out = new (model.constructor as new (o: ConstructorParameters<typeof Model>[0]) => M)({ inputShape: model.inputShape, seed: model.seed, name: opts.name ?? model.name, engine: model.engine });
+  const out = new (model.constructor as new (o: ConstructorParameters<typeof Model>[0]) => M)({ inputs: model.inputs.map(inputSpec), seed: model.seed, name: opts.name ?? model.name, engine: model.engine });
   const kept = model.layers.slice(0, keep + 1), names = new Set(kept.map((l) => l.name));
   for (const l of kept) {
     const copy = layerFromConfig(l.type, l.quantParams ? { ...l.config(), quant: l.quantParams() } : l.config(), l.name);   // int8 layers carry their quantization
