@@ -160,8 +160,8 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
     // channels-first unless the graph transposes NHWC itself
     const per = gi.per.map((d) => d ?? probe), first = nodes.find((n) => n.input.includes(gi.onnx));
     const nhwcGraph = first?.op_type === 'Transpose' && new Attrs(first).ints('perm', []).join() === [0, per.length, ...per.slice(0, -1).map((_, i) => i + 1)].join();
-    const spatial = gi.dtype === 'f32' && gi.batchAxis === 0 && per.length >= 2 && per.length <= 3 && !nhwcGraph && !seqGraph;
-    if (spatial && gi.per.includes(null)) fail([`input "${gi.onnx}" is a (N, C, H, W) / (N, C, L) map with open dimensions [${gi.per.map((d) => d ?? '?')}]; export it with fixed spatial sizes`]);
+    // (an input with open dimensions is taken as it is: ops that need a channels-last map say so)
+    const spatial = gi.dtype === 'f32' && gi.batchAxis === 0 && per.length >= 2 && per.length <= 3 && !nhwcGraph && !seqGraph && !gi.per.includes(null);
     return spatial ? { onnx: per, axon: channelsLastShape(per), order: channelsLastOrder(per) } : { onnx: per, axon: per, order: null };
   });
   const cv = new Converter({ ...inActs[0] }, consts);
@@ -187,6 +187,7 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
     try {
       if (n.op_type === 'Constant') { consts.set(n.output[0], constantNode(n)); continue; }
       if (n.op_type === 'Shape' && actShapes.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, actShapes.get(n.input[0])!)); continue; }
+      if (n.op_type === 'Shape' && consts.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, consts.get(n.input[0])!.dims)); continue; }
       if (acts.length === 0) {
         const v = foldNode(n, (i) => (n.input[i] ? consts.get(n.input[i]) : undefined));
         if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on constants here');
