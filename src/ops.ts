@@ -221,6 +221,8 @@ const defs: Def[] = [
   { name: 'leaky_relu_bwd_bias_grad', family: 'act', kernel: 'f32_leaky_relu_bwd_bias_grad__simd',
     args: () => [p('dx', 'f32', mn), p('db', 'f32', (d) => d.N), p('dy', 'f32', mn), p('y', 'f32', mn), i('M'), i('N'), f('alpha')],
     validate: (d) => sizesValidate(d, ['M', 'N']) ?? (d.alpha >= 0 ? null : `alpha must be >= 0 (the mask is taken from the output), got ${d.alpha}`) },
+  // vec: i32 → f32 (the Cast layer: integer masks and ids read as numbers)
+  { name: 'i32_to_f32', family: 'vec', kernel: 'i32_to_f32__simd', args: () => [p('y', 'f32', n), p('x', 'i32', n), i('n')] },
 ];
 
 /**

@@ -20,6 +20,7 @@ import type { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
+import { Cast } from '../layers/cast.js';
 import { nameImported } from '../model/names.js';
 import { decodeOnnx, tensorValues, toNum } from './onnx_proto.js';
 import { Attrs, BATCH, graphProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
@@ -174,7 +175,7 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
   const actShapes = new Map<string, number[]>();   // full shapes, BATCH at the batch axis
   const states = new Map<string, ValueState>();
   gis.forEach((gi, k) => {
-    states.set(gi.onnx, { act: inActs[k], tip: null, cur: INPUT - k, fence: INPUT, batchAxis: gi.batchAxis, port: 0 });
+    states.set(gi.onnx, { act: inActs[k], tip: null, cur: INPUT - k, fence: INPUT, batchAxis: gi.batchAxis, port: 0, ...(gi.dtype === 'i32' ? { int: true } : {}) });
     actShapes.set(gi.onnx, stateShape(states.get(gi.onnx)!));
   });
   cv.valueState = (name) => states.get(name);
@@ -200,9 +201,13 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
       const qh = quantHandler(cv, n);   // quantization ops, and any node reading a quantized activation
       const seqMerge = cv.seq && ins.some((v) => v.batchAxis !== 0) ? SEQ_MERGE_HANDLERS[n.op_type] : undefined;
       if (acts.length > 1 && !qh && !RECURRENT_OPS.has(n.op_type)) {
+        if (ins.some((v) => v.int)) throw new AxonError('UNSUPPORTED', `reads an integer input directly; Cast it to float first`);
         const h = seqMerge ?? MERGE_HANDLERS[n.op_type];
         if (!h) throw new AxonError('UNSUPPORTED', `joins ${acts.length} activations; only ${Object.keys(MERGE_HANDLERS).join(', ')} can`);
         h(cv, n, ins);
+      } else if (ins.some((v) => v.int)) {
+        cv.load(ins[0], true);
+        castInt(cv, n, acts[0]);
       } else {
         const h = qh ?? handlerOf(n.op_type, cv.seq);
         if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
@@ -261,6 +266,14 @@ function sameLayers(a: Converted, b: Converted, gis: GraphInput[], fail: (lines:
     if (per.includes(null) && (!isIdentity(o.act.order) || !isIdentity(q.act.order))) fail([`the graph output "${o.onnx}" varies with an open dimension but Axon holds it transposed; end the graph on the layout it computes (no Transpose of the open axis)`]);
     o.per = per;
   });
+}
+
+/** A node reading an integer graph input: only Cast (to float: a Cast layer; to an integer type: nothing to do). */
+function castInt(cv: Converter, n: OnnxNode, name: string): void {
+  const to = new Attrs(n).int('to', 1);
+  if (n.op_type === 'Identity' || (n.op_type === 'Cast' && (to === 6 || to === 7))) return;
+  if (n.op_type !== 'Cast' || to !== 1) throw new AxonError('UNSUPPORTED', `reads the integer input "${name}"; only Cast to float (masks, ids read as numbers) is supported on integer inputs`);
+  cv.emit(new Cast(), {}, n);
 }
 
 /** An activation the walk has not produced: a node reads a value from later in the file (the graph is not topologically sorted). */

@@ -24,7 +24,7 @@ export const sourceName = (n: OnnxNode): string => n.name || n.output[0] || '';
 export const INPUT = -1;
 
 /** Where an activation stands: its layout, the spec whose buffer holds it, the layer folding may reach. */
-export interface ValueState { act: Act; tip: Spec | null; cur: number; fence: number; batchAxis: number; /** which output of the spec (a recurrent layer's h_n: 1) */ port?: number }
+export interface ValueState { act: Act; tip: Spec | null; cur: number; fence: number; batchAxis: number; /** which output of the spec (a recurrent layer's h_n: 1) */ port?: number; /** an i32 value (an integer graph input) */ int?: boolean }
 
 /** Unsupported here: the message is reported with the node's label. */
 export const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', msg); };
@@ -83,6 +83,8 @@ export class Converter {
   cur = INPUT;
   /** which output of spec `cur` holds the activation (0 but for a recurrent layer's final states) */
   port = 0;
+  /** the activation is i32 (an integer graph input not yet cast) */
+  int = false;
   /** specs at or before this index on the current path feed other readers too: no folding into them */
   fence = INPUT;
   /** the state of another activation by name (nodes reading several: recurrent initial states) */
@@ -92,11 +94,11 @@ export class Converter {
   constructor(public act: Act, readonly consts: Map<string, Const>) {}
 
   /** The state of the current activation (saved for the value a node writes). */
-  state(): ValueState { return { act: this.act, tip: this.tip, cur: this.cur, fence: this.fence, batchAxis: this.batchAxis, port: this.port }; }
+  state(): ValueState { return { act: this.act, tip: this.tip, cur: this.cur, fence: this.fence, batchAxis: this.batchAxis, port: this.port, ...(this.int ? { int: true } : {}) }; }
 
   /** Makes a value's state current; `shared`: other nodes read it too, so nothing may fold into its producers. */
   load(v: ValueState, shared: boolean): void {
-    this.act = v.act; this.tip = shared ? null : v.tip; this.cur = v.cur; this.batchAxis = v.batchAxis; this.port = v.port ?? 0;
+    this.act = v.act; this.tip = shared ? null : v.tip; this.cur = v.cur; this.batchAxis = v.batchAxis; this.port = v.port ?? 0; this.int = !!v.int;
     this.fence = shared ? Math.max(v.fence, v.cur) : v.fence;
   }
 
@@ -105,7 +107,7 @@ export class Converter {
     layer.buildMerge(ins.map((v) => v.act.axon));
     const s: Spec = { layer, w: {}, node: sourceName(n), origin: n, from: {}, inputs: ins.map((v) => v.cur), ports: ins.map((v) => v.port ?? 0) };
     this.specs.push(s);
-    this.act = act; this.tip = s; this.cur = this.specs.length - 1; this.batchAxis = 0; this.port = 0;
+    this.act = act; this.tip = s; this.cur = this.specs.length - 1; this.batchAxis = 0; this.port = 0; this.int = false;
     this.fence = Math.max(...ins.map((v) => v.fence));
   }
 
@@ -123,7 +125,7 @@ export class Converter {
     layer.build(this.act.axon);
     const s: Spec = { layer, w, node: sourceName(n), origin: n, from, inputs: [this.cur], ports: [this.port] };
     this.specs.push(s);
-    this.cur = this.specs.length - 1; this.port = 0;
+    this.cur = this.specs.length - 1; this.port = 0; this.int = false;
     this.act = { ...this.act, axon: layer.outputShape };
     if (!layer.aliasesInput) this.tip = s;
     return s;

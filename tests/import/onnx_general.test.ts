@@ -151,6 +151,45 @@ describe('ONNX import: shape and mask arithmetic on constants', () => {
   });
 });
 
+describe('ONNX import: integer inputs', () => {
+  /** x (N, 6) float, mask (N, 6) of `elem` → Cast → x * mask → Gemm; plus a second output of the mask as read */
+  async function maskGraph(elem: number) {
+    const b = new OnnxBuilder('masked');
+    const m = b.node('Cast', ['mask'], { to: DT.FLOAT }, { name: 'mask_f' });
+    const y = b.node('Gemm', [b.node('Mul', ['x', m]), b.init('w', [3, 6], randn(18, ++seed, 0.5)), b.init('b', [3], randn(3, ++seed, 0.1))], { transB: 1 });
+    return graphBytes(b, [{ name: 'x', dims: ['N', 6] }, { name: 'mask', dims: ['N', 6], elem }], [y]);
+  }
+  const ints = (n: number) => Array.from({ length: n }, (_, i) => [0, 1, 1, 0, 1, 7, -2][(i * 5 + 3) % 7]);
+
+  it('an int64 mask input becomes an i32 model input (Cast layer) and matches onnxruntime (1e-5)', async () => {
+    const bytes = await maskGraph(DT.INT64);
+    const imp = await conformAll('int64 mask', bytes, [2, 5].map((N) => ({ x: feed([N, 6]), mask: { data: BigInt64Array.from(ints(N * 6), BigInt), dims: [N, 6] } })), 1e-5);
+    expect(imp.model.inputs.map((m) => [m.name, m.dtype])).toEqual([['x', 'f32'], ['mask', 'i32']]);
+    expect(imp.model.layers.map((l) => l.type)).toContain('cast');
+  });
+
+  it('an int32 input too; values outside int32 are an AxonError at feed time naming the input', async () => {
+    const imp = await importOnnx(await maskGraph(DT.INT64), { engine: e });
+    const big = BigInt64Array.from([1n, 0n, 2n ** 31n, 1n, 1n, 0n]);
+    const err = (() => { try { imp.toAxonInputs({ x: feed([1, 6]), mask: { data: big, dims: [1, 6] } }); } catch (x) { return x; } })() as AxonError;
+    expect(err).toBeInstanceOf(AxonError);
+    expect(err.message).toMatch(/input "mask": value 2147483648 at 2 is not an int32/);
+    const bytes32 = await maskGraph(DT.INT32);
+    const imp32 = await importOnnx(bytes32, { engine: e });
+    expect(imp32.model.inputs[1].dtype).toBe('i32');
+    const mask = Int32Array.from(ints(12));
+    const want = await (async () => { const s = await ort.InferenceSession.create(bytes32); const x = feed([2, 6]); const r = await s.run({ x: new ort.Tensor('float32', x.data as Float32Array, [2, 6]), mask: new ort.Tensor('int32', mask, [2, 6]) }); return { x, y: r[s.outputNames[0]].data as Float32Array }; })();
+    const got = await imp32.run({ x: want.x, mask: { data: mask, dims: [2, 6] } });
+    expect(maxDiff(got[imp32.outputNames[0]].data, want.y)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('an integer input read by anything but a Cast is refused naming the node', async () => {
+    const b = new OnnxBuilder('intrelu');
+    const bytes = await graphBytes(b, [{ name: 'ids', dims: ['N', 4], elem: DT.INT64 }], [b.node('Relu', ['ids'], {}, { name: 'relu_ids' })]);
+    await expect(importOnnx(bytes, { engine: e })).rejects.toThrow(/Relu \(relu_ids\): reads the integer input "ids"; only Cast to float/);
+  });
+});
+
 describe('ONNX import: refusals on the general graph', () => {
   it.each([[DT.DOUBLE, 'float64'], [8, 'string'], [DT.FLOAT16, 'float16']])('an input of ONNX type %i (%s) is an AxonError naming it', async (elem, what) => {
     const b = new OnnxBuilder('dtype');
