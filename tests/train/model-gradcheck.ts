@@ -4,11 +4,14 @@
 import { expect } from 'vitest';
 import type { Sequential, Tensor } from '../../src/index.js';
 
-/** Checks first, middle and last element of each named parameter; returns the analytic gradients. */
-export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B: number, names: string[], h = 2e-3): Promise<Map<string, Float32Array>> {
+/**
+ * Checks first, middle and last element of each named parameter; returns the analytic gradients.
+ * `shapes`: the per-sample input shapes x has when they are not the declared ones (open dimensions).
+ */
+export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B: number, names: string[], h = 2e-3, shapes?: number[][]): Promise<Map<string, Float32Array>> {
   const loss = async () => (await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false })).epochs[0].loss;
   await loss();
-  const s = await m.session(B);
+  const s = await m.session(B, shapes ? { shapes } : {});
   const grads = new Map(names.map((k) => [k, s.bound.f32(s.buf(`grad:${k}`)).slice()]));
   const w = m.getWeights();
   for (const name of names) {
