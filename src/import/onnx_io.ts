@@ -7,8 +7,7 @@
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { InputDtype } from '../model/inputs.js';
-import { MODEL_INPUT } from '../model/names.js';
-import { sanitizeName } from '../model/names.js';
+import { MODEL_INPUT, sanitizeName } from '../model/names.js';
 import type { OnnxNode, OnnxValueInfo } from './onnx_proto.js';
 import { toNum } from './onnx_proto.js';
 import { Attrs } from './onnx_graph.js';
@@ -52,7 +51,7 @@ function batchAxisOf(name: string, nodes: OnnxNode[]): number {
 
 /** The graph's non-constant inputs, checked: element type, rank, batch axis, open dimensions. */
 export function graphInputs(vis: OnnxValueInfo[], nodes: OnnxNode[], file: string): GraphInput[] {
-  const used = new Set<string>([MODEL_INPUT]);
+  const used = new Set<string>();
   return vis.map((vi, k) => {
     const tt = vi.type?.tensor_type, elem = tt?.elem_type ?? 1, who = `${file}: input "${vi.name}"`;
     if (elem !== 1 && elem !== 6 && elem !== 7)
@@ -62,8 +61,8 @@ export function graphInputs(vis: OnnxValueInfo[], nodes: OnnxNode[], file: strin
     const batchAxis = batchAxisOf(vi.name, nodes);
     const size = (i: number) => { const d = dims[i], v = d.dim_value !== undefined ? toNum(d.dim_value) : 0; return v > 0 ? v : null; };
     const per = dims.map((_, i) => size(i)).filter((_, i) => i !== batchAxis), b = size(batchAxis);
-    // a unique, valid Axon input name (the first input of a plain graph keeps the ONNX name when it can)
-    let name = sanitizeName(vi.name).replace(/\//g, '_');
+    // a unique, valid Axon input name (the ONNX name when it is one)
+    let name = vi.name === MODEL_INPUT ? vi.name : sanitizeName(vi.name);   // ('input' is a fine input name; sanitizeName keeps it for the model's default input)
     if (!/^[A-Za-z_]/.test(name)) name = `in_${name}`;
     while (used.has(name)) name = `${name}_${k}`;
     used.add(name);
@@ -117,6 +116,7 @@ export function toAxon(gi: GraphInput, act: Act, data: OnnxData, dims?: number[]
     }
     return new Tensor(moveAxis(v, dims, gi.batchAxis, 0), [N, ...per], 'i32');
   }
+  if (data instanceof BigInt64Array) throw new AxonError('BAD_DTYPE', `${who} is float32; pass numbers (a Float32Array), not int64 values`);
   const f = moveAxis(Float32Array.from(data as ArrayLike<number>), dims, gi.batchAxis, 0);
   return new Tensor(isIdentity(act.order) ? f : applyOrder(f, orderOf(act)), [N, ...(act.order ? act.axon : per)]);
 }

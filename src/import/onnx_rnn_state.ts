@@ -20,7 +20,7 @@ function heldAs(cv: Converter, n: OnnxNode, v: ValueState, shape: number[]): Val
   if (v.act.axon.join() === shape.join()) return v;
   cv.load(v, true);
   cv.emit(new Reshape({ targetShape: shape }), {}, n);
-  return { ...cv.state(), act: { ...v.act, axon: shape }, batchAxis: v.batchAxis };
+  return cv.state();
 }
 
 /**

@@ -86,6 +86,17 @@ describe('ONNX import: several inputs and outputs', () => {
   });
 });
 
+describe('ONNX import: input names', () => {
+  it('ONNX input names that are not Axon names are sanitized (torch\'s "input.1", numeric names); "input" stays', async () => {
+    const b = new OnnxBuilder('names');
+    const s = b.node('Add', [b.node('Add', ['input.1', '0']), 'input']);
+    const bytes = await graphBytes(b, [{ name: 'input.1', dims: ['N', 3] }, { name: '0', dims: ['N', 3] }, { name: 'input', dims: ['N', 3] }], [b.node('Relu', [s])]);
+    const imp = await conformAll('input names', bytes, [{ 'input.1': feed([2, 3]), 0: feed([2, 3]), input: feed([2, 3]) }], 1e-6);
+    expect(imp.inputs.map((i) => [i.onnx, i.name])).toEqual([['input.1', 'input_1'], ['0', 'in_0'], ['input', 'input']]);
+    expect(imp.model.inputs.map((m) => m.name)).toEqual(['input_1', 'in_0', 'input']);
+  });
+});
+
 const RNNS = [
   // fixture, cell, layers, batch_first, initial state
   ['torch_lstm2_bf_input', 'LSTM', 2, true, 'input'],
