@@ -122,6 +122,12 @@ describe("ONNX import: torch's nn.LSTM / nn.GRU / nn.RNN exports vs onnxruntime-
     if (state === 'input') expect(imp.model.inputs.map((m) => [m.name, m.shape])).toEqual([['x', [null, I]], ['h0', [L, H]], ...(cell === 'LSTM' ? [['c0', [L, H]]] : [])]);
   });
 
+  it('a sequence classifier: fc(h_n[-1]) of a 2-layer GRU, at lengths 2, 7 and 12', async () => {
+    const imp = await conformAll('gru classifier', fixture('torch_gru_classifier'), [2, 7, 12].map((T) => ({ x: feed([4, T, 4]) })), 1e-5);
+    expect(imp.model.outputShapes).toEqual([[3]]);
+    expect(imp.model.layers.map((l) => l.type)).toEqual(expect.arrayContaining(['gru', 'gru', 'dense']));
+  });
+
   it('the imported LSTM is the same model at any length: a length beyond the probes and batch 1', async () => {
     const imp = await importOnnx(fixture('torch_lstm2_bf_input'), { engine: e });
     const feeds = { x: feed([1, 23, 4]), h0: feed([2, 1, 5]), c0: feed([2, 1, 5]) };
