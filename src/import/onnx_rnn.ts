@@ -21,7 +21,7 @@ import type { OnnxNode } from './onnx_proto.js';
 import { Attrs, BATCH } from './onnx_graph.js';
 import { isIdentity, orderOf, prod, transposeOrder } from './onnx_layout.js';
 import { Converter, unsupported } from './onnx_convert.js';
-import { finalState, initialStates } from './onnx_rnn_state.js';
+import { concatPart, finalState, initialStates } from './onnx_rnn_state.js';
 import { Slice } from '../layers/gather.js';
 import { Reshape } from '../layers/misc.js';
 
@@ -152,6 +152,14 @@ function select(cv: Converter, n: OnnxNode, ax: number, idx: number[], drop: boo
   const p = ax > b ? ax - 1 : ax, s = cv.act.onnx, st = s.map((_, i) => prod(s.slice(i + 1)));
   idx = idx.map((v) => normAxis(v, s[p]));
   if (idx.some((v) => v < 0 || v >= s[p])) unsupported(`index out of range for an axis of size ${s[p]}`);
+  const part = concatPart(cv, p, idx);
+  if (part) {   // one input of a Concatenate: read it directly
+    cv.load(part, true);
+    const pf = fullShape(cv);
+    if (drop) pf.splice(ax, 1);
+    relabel(cv, pf);
+    return;
+  }
   const ns = s.slice(); if (drop) ns.splice(p, 1); else ns[p] = idx.length;
   const nst = ns.map((_, i) => prod(ns.slice(i + 1))), map = new Int32Array(prod(s)).fill(-1);
   for (let f = 0; f < map.length; f++) {

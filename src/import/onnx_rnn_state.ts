@@ -8,7 +8,7 @@ import { Concatenate } from '../layers/merge.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { Attrs, BATCH } from './onnx_graph.js';
 import { isIdentity, prod } from './onnx_layout.js';
-import { Converter, unsupported, ValueState } from './onnx_convert.js';
+import { Converter, Spec, unsupported, ValueState } from './onnx_convert.js';
 import type { MergeHandler } from './onnx_merge.js';
 
 /** The full ONNX shape of a value, BATCH at the batch axis. */
@@ -67,7 +67,28 @@ const seqConcat: MergeHandler = (cv, n, ins) => {
   const parts = ins.map((v) => heldAs(cv, n, v, v.act.onnx));
   cv.merge(new Concatenate({ axis: p }), parts, n, { onnx, axon: onnx, order: null });
   cv.batchAxis = b;
+  CONCATS.set(cv.specs[cv.cur], { p, ins });
 };
+
+/** What seqConcat joined: the per-sample axis and the values, per Concatenate spec. */
+const CONCATS = new WeakMap<Spec, { p: number; ins: ValueState[] }>();
+
+/**
+ * When the current value is a Concatenate from seqConcat and indices `idx` along its per-sample
+ * axis p are exactly one of its inputs (torch's h_n[-1] of a Concat of every layer's Y_h): that
+ * input's state, so the selection reads it directly (the Concatenate is dropped unless read otherwise).
+ */
+export function concatPart(cv: Converter, p: number, idx: number[]): ValueState | undefined {
+  const c = cv.port === 0 && cv.cur >= 0 ? CONCATS.get(cv.specs[cv.cur]) : undefined;
+  if (!c || c.p !== p) return undefined;
+  let at = 0;
+  for (const v of c.ins) {
+    const len = v.act.onnx[p];
+    if (idx.length === len && idx.every((k, j) => k === at + j)) return v;
+    at += len;
+  }
+  return undefined;
+}
 
 /** Merges in graphs with recurrent nodes whose inputs have the batch elsewhere than first. */
 export const SEQ_MERGE_HANDLERS: Record<string, MergeHandler> = { Concat: seqConcat };
