@@ -249,13 +249,14 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
 function sameLayers(a: Converted, b: Converted, gis: GraphInput[], fail: (lines: string[]) => never): void {
   const sig = (c: Converted, k: number) => {
     const s = c.cv.specs[k];
-    return `${s.layer.constructor.name}|${JSON.stringify(s.layer.config())}|${s.inputs}|${s.ports}|${Object.entries(s.w).map(([n, v]) => `${n}:${Array.from(v).join(',')}`)}`;
+    return `${s.layer.constructor.name}|${JSON.stringify(s.layer.config())}|${s.inputs}|${s.ports}|${Object.entries(s.w).map(([n, v]) => `${n}:${v.length}`)}`;
   };
+  const sameWeights = (p: Spec, q: Spec) => Object.entries(p.w).every(([n, v]) => v.every((x, i) => Object.is(x, q.w[n][i])));
   const lens = gis.filter((gi) => gi.per.includes(null)).map((gi) => `"${gi.onnx}" [${gi.per.map((d) => d ?? '?')}]`).join(', ');
   const why = `its layers depend on the length of an open dimension of input ${lens} (they differ between lengths ${PROBES.join(' and ')}); export the graph with that dimension fixed`;
   const n = Math.max(a.keep.length, b.keep.length);
   for (let i = 0; i < n; i++) {
-    if (a.keep[i] === b.keep[i] && a.keep[i] !== undefined && sig(a, a.keep[i]) === sig(b, b.keep[i])) continue;
+    if (a.keep[i] === b.keep[i] && a.keep[i] !== undefined && sig(a, a.keep[i]) === sig(b, b.keep[i]) && sameWeights(a.cv.specs[a.keep[i]], b.cv.specs[b.keep[i]])) continue;
     const s = a.cv.specs[a.keep[i] ?? a.keep[a.keep.length - 1]];
     fail([`${nodeLabel(s.origin)}: ${why}`]);
   }

@@ -225,4 +225,12 @@ describe('ONNX import: refusals on the general graph', () => {
     const bytes = await graphBytes(b, [{ name: 'x', dims: ['N', 'T', 3] }], [b.node('Relu', [s])]);
     await expect(importOnnx(bytes, { engine: e })).rejects.toThrow(/Slice \(drop_last\): its layers depend on the length of an open dimension of input "x"/);
   });
+
+  it('so is a constant computed from the length (x / T: the same layer with other weights)', async () => {
+    const b = new OnnxBuilder('open_div');
+    const t = b.node('Cast', [b.node('Gather', [b.node('Shape', ['x']), b.ints('i1', [1])], { axis: 0 })], { to: DT.FLOAT });
+    const y = b.node('Div', ['x', t], {}, { name: 'per_length' });
+    const bytes = await graphBytes(b, [{ name: 'x', dims: ['N', 'T', 3] }], [b.node('Relu', [y])]);
+    await expect(importOnnx(bytes, { engine: e })).rejects.toThrow(/Div \(per_length\): its layers depend on the length of an open dimension/);
+  });
 });
