@@ -25,7 +25,8 @@ export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonMode
 export * from './data/index.js';
 export { trainingReportSvg, chartSvg } from './train/chart.js';
 export * from './tune/index.js';
-export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions } from './import/onnx.js';
+export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions, type OnnxFeed } from './import/onnx.js';
+export type { GraphInput as OnnxGraphInput, GraphOutput as OnnxGraphOutput, OnnxData } from './import/onnx_io.js';
 export { exportOnnx, type OnnxExportOptions } from './export/onnx.js';
 export { exportTorchSafetensors, type TorchExportOptions } from './export/torch.js';
 export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, selectLayers, type LayerRef, type LayerSelection } from './model/transfer.js';

@@ -259,6 +259,8 @@ const defs: Def[] = [
   { name: 'gelu_bwd', family: 'act_smooth', kernel: 'f32_gelu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n'), i('approx')], validate: flag('approx') },
   { name: 'silu_fwd', family: 'act_smooth', kernel: 'f32_silu_fwd__simd', args: () => [p('y', 'f32', n), p('x', 'f32', n), i('n')] },
   { name: 'silu_bwd', family: 'act_smooth', kernel: 'f32_silu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
+  // vec: i32 → f32 (the Cast layer: integer masks and ids read as numbers)
+  { name: 'i32_to_f32', family: 'vec', kernel: 'i32_to_f32__simd', args: () => [p('y', 'f32', n), p('x', 'i32', n), i('n')] },
 ];
 
 /**

@@ -1,4 +1,4 @@
-// Elementwise helpers the plan needs: fill, copy, scale, axpy, add, sum of squares, finiteness.
+// Elementwise helpers the plan needs: fill, copy, scale, axpy, add, sum of squares, finiteness, i32 → f32.
 // SIMD over n & ~3, scalar tail; nothing is read or written past n elements.
 import { vld, vst, vsplat, vadd, vmul, vfma, vzero, vsum } from '../simd';
 
@@ -91,4 +91,14 @@ export function f32_check_finite__simd(x: usize, n: i32): i32 {
   if (v128.any_true(bad)) return 1;
   for (; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); if (!isFinite(v)) return 1; }
   return 0;
+}
+
+// y = f32(x); y: (n) f32, x: (n) i32 (rounds to nearest even beyond 2^24, as a JS Math.fround(x))
+export function i32_to_f32__ref(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>load<i32>(x + (<usize>i << 2)));
+}
+export function i32_to_f32__simd(y: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; v128.store(y + o, f32x4.convert_i32x4_s(v128.load(x + o))); }
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>load<i32>(x + (<usize>i << 2)));
 }

@@ -1,26 +1,32 @@
-// ONNX → Axon Model. Takes graphs with one input and one output whose activations flow through the
-// ops in onnx_ops.ts and onnx_rnn.ts, and join in Add / Sum / Concat (onnx_merge.ts: residual and
-// concatenating blocks); initializers, Constant nodes and shape arithmetic are constants. Opsets
-// 13–17. Anything else fails with one AxonError('UNSUPPORTED') that lists every offending node.
+// ONNX → Axon Model. Takes graphs with one or more inputs and outputs (onnx_io.ts: names, dtypes,
+// batch axes, open dimensions) whose activations flow through the ops in onnx_ops.ts and
+// onnx_rnn.ts, and join in Add / Sum / Concat (onnx_merge.ts: residual and concatenating blocks)
+// or recurrent nodes' initial states; initializers, Constant nodes and shape / mask arithmetic are
+// constants (onnx_graph.ts, onnx_fold.ts). Opsets 13–17. Anything else fails with one AxonError('UNSUPPORTED') that lists every offending node.
 // A chain imports as a Sequential. QuantizeLinear / DequantizeLinear on constant weights (QDQ weight
 // quantization) fold to f32 weights at import; quantized activations (QDQ, QOperator, dynamic)
 // become int8 layers (onnx_quant.ts).
 // Layout: the Axon model is channels-last. An ONNX (N, C, H, W) input becomes an Axon (N, H, W, C)
 // input (use `toAxonInput` on NCHW data); outputs come in the Axon layout (`toOnnxOutput` undoes it).
 // A graph whose input is NHWC followed by Transpose(0, 3, 1, 2) (TensorFlow exports) takes its input as is.
+// Open dimensions (dim_param on a non-batch axis, e.g. a sequence length): the graph is converted at
+// two lengths and must give the same layers (the Axon layers then rebuild for each length); a graph
+// whose layers depend on the length (a Reshape to it, a constant of its size) is refused naming the node.
 // Names: each layer is named after its node (the node name, else its first output), sanitized and
 // made unique (model/names.ts); a node folded into an earlier layer (Conv + Add/Mul/BatchNormalization,
 // MatMul + Add) leaves the name of the layer's own node (the Conv's, the MatMul's).
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
-import { Model, MODEL_INPUT } from '../model/model.js';
+import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
+import { Cast } from '../layers/cast.js';
 import { nameImported } from '../model/names.js';
 import { decodeOnnx, tensorValues, toNum } from './onnx_proto.js';
 import { fuseActivations } from './onnx_fuse_act.js';
 import { Attrs, BATCH, graphProblems, Const, constantNode, foldNode, fuseHardSwish, nodeLabel, shapeOf } from './onnx_graph.js';
-import { Act, applyOrder, channelsLastOrder, channelsLastShape, isIdentity, orderOf } from './onnx_layout.js';
+import { Act, channelsLastOrder, channelsLastShape, isIdentity } from './onnx_layout.js';
+import type { OnnxNode, OnnxValueInfo } from './onnx_proto.js';
 import { Converter, INPUT, Spec, ValueState } from './onnx_convert.js';
 import { MERGE_HANDLERS } from './onnx_merge.js';
 import { ELEMENTWISE, HANDLERS } from './onnx_ops.js';
@@ -28,22 +34,41 @@ import { RECURRENT_HANDLERS, RECURRENT_OPS, SEQ_HANDLERS, fullShape } from './on
 import { QUANT_OPS, isQuantOp, quantHandler, quantOutputProblem } from './onnx_quant.js';
 import { fuseQuant } from './onnx_quant_fuse.js';
 import { setWeightSource } from '../model/source_weights.js';
+import { GraphInput, GraphOutput, OnnxData, graphInputs, toAxon, toOnnx } from './onnx_io.js';
+import { SEQ_MERGE_HANDLERS, stateShape } from './onnx_rnn_state.js';
 
 export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
+
+/** ONNX-layout data for one input: values, and its full ONNX dims (needed when it has open dimensions). */
+export type OnnxFeed = OnnxData | { data: OnnxData; dims: number[] };
 
 export interface OnnxImport {
   /** a Sequential when the graph is a chain */
   model: Model;
   opset: number;
+  /** the graph's first input and output (the single-input API below) */
   inputName: string;
   outputName: string;
-  /** per-sample shapes in the ONNX graph (e.g. [3, 32, 32]) and in the Axon model (e.g. [32, 32, 3]) */
+  /** ONNX names of every graph input and output, in graph order */
+  inputNames: string[];
+  outputNames: string[];
+  /** per graph input: its Axon model input (`name`; model.inputs in the same order), dtype, batch axis, per-sample ONNX shape (null: open) */
+  inputs: GraphInput[];
+  /** per graph output: the Axon output (`ref`: a layer or `layer:k`; model.outputNames in the same order) */
+  outputs: GraphOutput[];
+  /** per-sample shapes of the first input and output in the ONNX graph (e.g. [3, 32, 32]; open dimensions at an example length) */
   onnxInputShape: number[];
   onnxOutputShape: number[];
-  /** ONNX-layout batch (N, ...onnxInputShape), as raw values or a Tensor of that shape → the Axon model's input tensor */
-  toAxonInput(data: ArrayLike<number> | Tensor): Tensor;
-  /** the Axon model's output → ONNX layout (N, ...onnxOutputShape) */
+  /** ONNX-layout data of the first input (N, ...onnxInputShape; `dims`: its full ONNX dims, needed for open dimensions) → the Axon model's input tensor */
+  toAxonInput(data: OnnxData | Tensor, dims?: number[]): Tensor;
+  /** the Axon model's (first) output → ONNX layout */
   toOnnxOutput(y: Tensor): Float32Array;
+  /** ONNX-layout feeds by ONNX input name → the model's inputs by Axon name (for predict / fit) */
+  toAxonInputs(feeds: Record<string, OnnxFeed>): Record<string, Tensor>;
+  /** predict's answer (by output ref, or in order) → ONNX-layout outputs by ONNX output name */
+  toOnnxOutputs(y: Tensor | Tensor[] | Record<string, Tensor>): Record<string, { data: Float32Array; dims: number[] }>;
+  /** toAxonInputs → model.predict → toOnnxOutputs */
+  run(feeds: Record<string, OnnxFeed>): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
   /** Axon layer name → the ONNX node it came from (its name, else its first output's); layers are named after it (model/names.ts) */
   layerSources: Record<string, string>;
   /** Axon parameter (`layer.param`) → the ONNX initializer it came from (PyTorch's parameter name for torch exports) */
@@ -54,6 +79,8 @@ export const ONNX_OPSETS = [13, 17] as const;
 /** The ONNX ops the importer maps onto layers (constant-only shape arithmetic aside). */
 export const supportedOnnxOps = (): string[] => [...new Set([...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS), ...Object.keys(MERGE_HANDLERS), ...QUANT_OPS])].sort();
 const handlerOf = (op: string, seq: boolean) => (seq && SEQ_HANDLERS[op]) || HANDLERS[op] || RECURRENT_HANDLERS[op];
+/** Example lengths of open dimensions: the graph is converted at both and must give the same layers. */
+const PROBES = [13, 17] as const;
 
 export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Promise<OnnxImport> {
   const file = opts.file ?? 'model.onnx';
@@ -70,30 +97,96 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const fused = fuseQuant(fuseActivations(fuseHardSwish(g), consts, outNames), consts, outNames);
   if (fused.problems.length) fail(fused.problems);
   const nodes = fused.nodes;
-  const inputs = (g.input ?? []).filter((v) => !consts.has(v.name));
+  const gis = graphInputs((g.input ?? []).filter((v) => !consts.has(v.name)), nodes, file);
+  if (!gis.length) throw new AxonError('UNSUPPORTED', `${file}: the graph has no non-constant input`);
   const merges = new Set(Object.keys(MERGE_HANDLERS));
-  const problems = graphProblems(nodes, new Set(consts.keys()), inputs.map((v) => v.name), (n) => handlerOf(n.op_type, true) !== undefined || merges.has(n.op_type) || isQuantOp(n.op_type), merges);
+  const problems = graphProblems(nodes, new Set(consts.keys()), gis.map((v) => v.onnx), (n) => handlerOf(n.op_type, true) !== undefined || merges.has(n.op_type) || isQuantOp(n.op_type), merges);
   if (problems.length) fail(problems);
 
-  // the input: (N, ...per-sample), channels-first unless the graph transposes NHWC itself
-  const vi = inputs[0], dims = vi.type?.tensor_type?.shape?.dim ?? [];
-  if ((vi.type?.tensor_type?.elem_type ?? 1) !== 1) fail([`input "${vi.name}" is not float32`]);
-  const full = dims.map((d, i) => (d.dim_value !== undefined && toNum(d.dim_value) > 0 ? toNum(d.dim_value) : i === 0 ? BATCH : -1));
-  if (full.length < 2 || full.slice(1).some((d) => d < 1)) fail([`input "${vi.name}" has shape [${dims.map((d) => d.dim_param || toNum(d.dim_value))}]; the importer needs a batch axis and fixed per-sample sizes`]);
-  const per = full.slice(1), first = nodes.find((n) => n.input.includes(vi.name));
-  const nhwcGraph = first?.op_type === 'Transpose' && new Attrs(first).ints('perm', []).join() === [0, per.length, ...per.slice(0, -1).map((_, i) => i + 1)].join();
-  const seqGraph = nodes.some((n) => RECURRENT_OPS.has(n.op_type));   // (N, T, I) sequences: taken as they are
-  const spatial = per.length >= 2 && per.length <= 3 && !nhwcGraph && !seqGraph;
-  const inAct: Act = spatial ? { onnx: per, axon: channelsLastShape(per), order: channelsLastOrder(per) } : { onnx: per, axon: per, order: null };
+  const open = gis.some((gi) => gi.per.includes(null));
+  const run = (probe: number) => convert(nodes, new Map(consts), gis, probe, g.output ?? [], fail);
+  const a = run(PROBES[0]);
+  if (open) sameLayers(a, run(PROBES[1]), gis, fail);
 
-  const cv = new Converter({ ...inAct }, consts);
-  if (full[0] !== BATCH) cv.staticBatch = full[0];
+  const { cv, keep, outs } = a;
+  const specs = keep.map((k) => cv.specs[k]);
+  const chain = gis.length === 1 && outs.length === 1 && !outs[0].port && keep.every((k, i) => cv.specs[k].inputs.length === 1 && !cv.specs[k].ports?.[0] && cv.specs[k].inputs[0] === (i ? keep[i - 1] : INPUT));
+  const mopts = { inputs: gis.map((gi, k) => ({ name: gi.name, dtype: gi.dtype, shape: gi.per.every((d) => d !== null) ? a.inActs[k].axon : gi.per })), seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine };
+  const model = chain ? new Sequential(mopts) : new Model(mopts);
+  const weights = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
+  nameImported(specs.map((s) => ({ layer: s.layer, source: s.node, origin: s.origin })));
+  for (const s of specs) if (gis.some((gi) => gi.name === s.layer.name)) s.layer.name = `${s.layer.name}_layer`;
+  const refOf = (j: number, port = 0) => (j < 0 ? gis[INPUT - j].name : `${cv.specs[j].layer.name}${port ? `:${port}` : ''}`);
+  for (const s of specs) {
+    model.add(s.layer, chain ? {} : { inputs: s.inputs.map((j, i) => refOf(j, s.ports?.[i])) });
+    layerSources[s.layer.name] = s.node;
+    for (const [k, v] of Object.entries(s.w)) weights.set(`${s.layer.name}.${k}`, v);
+    for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
+  }
+  const outputs: GraphOutput[] = outs.map((o) => ({ ...o, ref: refOf(o.cur, o.port) }));
+  const refs = [...new Set(outputs.map((o) => o.ref))];
+  if (!chain) model.setOutputs(refs);
+  model.setWeights(weights);
+  setWeightSource(model, 'torch', paramSources);
+  const byRef = (y: Tensor | Tensor[] | Record<string, Tensor>): Record<string, Tensor> =>
+    y instanceof Tensor ? { [refs[0]]: y } : Array.isArray(y) ? Object.fromEntries(refs.map((r, i) => [r, y[i]])) : y;
+  const toAxonInputs = (feeds: Record<string, OnnxFeed>): Record<string, Tensor> => {
+    const names = gis.map((gi) => gi.onnx);
+    const extra = Object.keys(feeds).filter((k) => !names.includes(k)), missing = names.filter((k) => !(k in feeds));
+    if (extra.length || missing.length) throw new AxonError('BAD_ARGUMENT', `toAxonInputs: ${extra.length ? `no graph input named ${extra.map((k) => `"${k}"`).join(', ')}` : `input ${missing.map((k) => `"${k}"`).join(', ')} is missing`} (the graph's inputs: ${names.join(', ')})`);
+    return Object.fromEntries(gis.map((gi, k) => {
+      const f = feeds[gi.onnx], fd = f && typeof f === 'object' && 'dims' in f && 'data' in f ? f : undefined;
+      return [gi.name, toAxon(gi, a.inActs[k], fd ? fd.data : (f as OnnxData), fd?.dims)];
+    }));
+  };
+  const toOnnxOutputs = (y: Tensor | Tensor[] | Record<string, Tensor>) => {
+    const m = byRef(y);
+    return Object.fromEntries(outputs.map((o) => {
+      if (!m[o.ref]) throw new AxonError('BAD_ARGUMENT', `toOnnxOutputs: no tensor for output "${o.ref}" (graph output "${o.onnx}")`);
+      return [o.onnx, toOnnx(o, m[o.ref])];
+    }));
+  };
+  return {
+    model, opset, inputName: gis[0].onnx, outputName: outputs[0].onnx, inputNames: gis.map((gi) => gi.onnx), outputNames: outputs.map((o) => o.onnx), inputs: gis, outputs,
+    onnxInputShape: a.inActs[0].onnx, onnxOutputShape: outputs[0].act.onnx, layerSources, paramSources,
+    toAxonInput: (data, dims) => {
+      if (!(data instanceof Tensor)) return toAxon(gis[0], a.inActs[0], data, dims);
+      if (gis[0].batchAxis !== 0) throw new AxonError('BAD_ARGUMENT', `toAxonInput: input "${gis[0].onnx}" has its batch on axis ${gis[0].batchAxis}; pass its raw values with their ONNX dims`);
+      return toAxon(gis[0], a.inActs[0], tensorData(data, gis[0].per, a.inActs[0].axon), [...data.shape]);
+    },
+    toOnnxOutput: (y) => toOnnx(outputs[0], y).data,
+    toAxonInputs, toOnnxOutputs,
+    run: async (feeds) => toOnnxOutputs(await model.predict(toAxonInputs(feeds))),
+  };
+}
+
+interface Converted { cv: Converter; keep: number[]; outs: Array<Omit<GraphOutput, 'ref'> & { cur: number; port: number }>; inActs: Act[] }
+
+/** Converts the graph with open input dimensions at length `probe`; `fail` throws the problems found. */
+function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[], probe: number, graphOuts: OnnxValueInfo[], fail: (lines: string[]) => never): Converted {
+  const seqGraph = nodes.some((n) => RECURRENT_OPS.has(n.op_type));   // (N, T, I) sequences: taken as they are
+  const inActs = gis.map((gi): Act => {
+    // channels-first unless the graph transposes NHWC itself
+    const per = gi.per.map((d) => d ?? probe), first = nodes.find((n) => n.input.includes(gi.onnx));
+    const nhwcGraph = first?.op_type === 'Transpose' && new Attrs(first).ints('perm', []).join() === [0, per.length, ...per.slice(0, -1).map((_, i) => i + 1)].join();
+    // (an input with open dimensions is taken as it is: ops that need a channels-last map say so)
+    const spatial = gi.dtype === 'f32' && gi.batchAxis === 0 && per.length >= 2 && per.length <= 3 && !nhwcGraph && !seqGraph && !gi.per.includes(null);
+    return spatial ? { onnx: per, axon: channelsLastShape(per), order: channelsLastOrder(per) } : { onnx: per, axon: per, order: null };
+  });
+  const cv = new Converter({ ...inActs[0] }, consts);
+  const sb = gis.find((gi) => gi.staticBatch !== undefined)?.staticBatch;
+  if (sb !== undefined) cv.staticBatch = sb;
   cv.seq = seqGraph;
   const uses = cv.used, use = (v: string) => uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const n of nodes) for (const i of n.input) if (i) use(i);
-  for (const o of g.output ?? []) use(o.name);
-  const actShapes = new Map<string, number[]>([[vi.name, [BATCH, ...per]]]);   // full shapes, BATCH at the batch axis
-  const states = new Map<string, ValueState>([[vi.name, cv.state()]]);
+  for (const o of graphOuts) use(o.name);
+  const actShapes = new Map<string, number[]>();   // full shapes, BATCH at the batch axis
+  const states = new Map<string, ValueState>();
+  gis.forEach((gi, k) => {
+    states.set(gi.onnx, { act: inActs[k], tip: null, cur: INPUT - k, fence: INPUT, batchAxis: gi.batchAxis, port: 0, ...(gi.dtype === 'i32' ? { int: true } : {}) });
+    actShapes.set(gi.onnx, stateShape(states.get(gi.onnx)!));
+  });
+  cv.valueState = (name) => states.get(name);
   const poisoned = new Set<string>();   // outputs of nodes that failed: later readers are not checked again
   const errs: string[] = [];
   for (const n of nodes) {
@@ -103,6 +196,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
     try {
       if (n.op_type === 'Constant') { consts.set(n.output[0], constantNode(n)); continue; }
       if (n.op_type === 'Shape' && actShapes.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, actShapes.get(n.input[0])!)); continue; }
+      if (n.op_type === 'Shape' && consts.has(n.input[0])) { consts.set(n.output[0], shapeOf(n, consts.get(n.input[0])!.dims)); continue; }
       if (acts.length === 0) {
         const v = foldNode(n, (i) => (n.input[i] ? consts.get(n.input[i]) : undefined));
         if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on constants here');
@@ -111,11 +205,17 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
       }
       const ins = acts.map((i) => states.get(i) ?? unknownValue(i));
       cv.next = undefined;
+      cv.produced = [];
       const qh = quantHandler(cv, n);   // quantization ops, and any node reading a quantized activation
-      if (acts.length > 1 && !qh) {
-        const h = MERGE_HANDLERS[n.op_type];
+      const seqMerge = cv.seq && ins.some((v) => v.batchAxis !== 0) ? SEQ_MERGE_HANDLERS[n.op_type] : undefined;
+      if (acts.length > 1 && !qh && !RECURRENT_OPS.has(n.op_type)) {
+        if (ins.some((v) => v.int)) throw new AxonError('UNSUPPORTED', `reads an integer input directly; Cast it to float first`);
+        const h = seqMerge ?? MERGE_HANDLERS[n.op_type];
         if (!h) throw new AxonError('UNSUPPORTED', `joins ${acts.length} activations; only ${Object.keys(MERGE_HANDLERS).join(', ')} can`);
         h(cv, n, ins);
+      } else if (ins.some((v) => v.int)) {
+        cv.load(ins[0], true);
+        castInt(cv, n, acts[0]);
       } else {
         const h = qh ?? handlerOf(n.op_type, cv.seq);
         if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
@@ -126,6 +226,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
       const out = cv.next ?? n.output[0];
       states.set(out, cv.state());
       actShapes.set(out, fullShape(cv));
+      for (const [o, st] of cv.produced) { states.set(o, st); actShapes.set(o, stateShape(st)); }
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;
       errs.push(`${label}: ${e.message}`);
@@ -134,47 +235,60 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
       if (st) states.set(n.output[0], st); else n.output.forEach((o) => poisoned.add(o));
     }
   }
-  const outs = g.output ?? [];
-  const outName = outs[0]?.name, outState = outName !== undefined ? states.get(outName) : undefined;
-  if (!errs.length && outs.length !== 1) errs.push(`the graph has ${outs.length} outputs [${outs.map((o) => o.name)}]; exactly one is supported`);
-  else if (!errs.length && (!outState || outState.cur === INPUT)) errs.push(`the graph output "${outName}" is not computed by any layer from the input`);
-  else if (!errs.length && outState!.batchAxis !== 0) errs.push(`the graph output "${outName}" has the batch at axis ${outState!.batchAxis}; it must be first`);
-  const qo = errs.length ? undefined : quantOutputProblem(cv, outName!);
-  if (qo) errs.push(qo);
-  if (errs.length) fail(errs);
-  cv.load(outState!, false);
-
-  const keep = reachable(cv.specs, outState!.cur), specs = keep.map((k) => cv.specs[k]);
-  const chain = keep.every((k, i) => cv.specs[k].inputs.length === 1 && cv.specs[k].inputs[0] === (i ? keep[i - 1] : INPUT));
-  const mopts = { inputShape: inAct.axon, seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine };
-  const model = chain ? new Sequential(mopts) : new Model(mopts);
-  const weights = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
-  nameImported(specs.map((s) => ({ layer: s.layer, source: s.node, origin: s.origin })));
-  for (const s of specs) {
-    model.add(s.layer, { inputs: s.inputs.map((j) => (j === INPUT ? MODEL_INPUT : cv.specs[j].layer.name)) });
-    layerSources[s.layer.name] = s.node;
-    for (const [k, v] of Object.entries(s.w)) weights.set(`${s.layer.name}.${k}`, v);
-    for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
+  if (!graphOuts.length) errs.push('the graph has no outputs');
+  const outs: Converted['outs'] = [];
+  for (const o of graphOuts) {
+    if (errs.length) break;
+    const st = states.get(o.name);
+    if (!st || st.cur < 0) { errs.push(`the graph output "${o.name}" is not computed by any layer from the inputs`); continue; }
+    const qo = quantOutputProblem(cv, o.name);
+    if (qo) { errs.push(qo); continue; }
+    outs.push({ onnx: o.name, act: st.act, batchAxis: st.batchAxis, per: st.act.onnx, cur: st.cur, port: st.port ?? 0 });
   }
-  model.setWeights(weights);
-  setWeightSource(model, 'torch', paramSources);
-  const tipName = outName!;
-  const inOrder = orderOf(inAct), out = cv.act, outOrder = orderOf(out);
-  return {
-    model, opset, inputName: vi.name, outputName: tipName, onnxInputShape: per, onnxOutputShape: out.onnx, layerSources, paramSources,
-    toAxonInput: (input) => {
-      const S = inOrder.length, data = input instanceof Tensor ? tensorData(input, per, inAct.axon) : input;
-      if (data.length % S) throw new AxonError('BAD_SHAPE', `toAxonInput: ${data.length} values are not a whole number of samples of shape [${per}]`);
-      return new Tensor(isIdentity(inAct.order) ? Float32Array.from(data) : applyOrder(data, inOrder), [data.length / S, ...inAct.axon]);
-    },
-    toOnnxOutput: (y) => (isIdentity(out.order) ? Float32Array.from(y.data) : applyOrder(y.data, outOrder, true)),
-  };
+  if (errs.length) fail(errs);
+  return { cv, keep: reachable(cv.specs, outs.map((o) => o.cur)), outs, inActs };
 }
 
-/** A Tensor given to toAxonInput: its values, once its shape is (N, ...the ONNX per-sample shape). */
-function tensorData(t: Tensor, per: number[], axon: number[]): ArrayLike<number> {
+/**
+ * The two conversions of a graph with open dimensions must give the same layers, wiring and
+ * weights; outputs along open dimensions must be held in the ONNX order. Marks output dimensions
+ * that follow the open ones (null in `per`).
+ */
+function sameLayers(a: Converted, b: Converted, gis: GraphInput[], fail: (lines: string[]) => never): void {
+  const sig = (c: Converted, k: number) => {
+    const s = c.cv.specs[k];
+    return `${s.layer.constructor.name}|${JSON.stringify(s.layer.config())}|${s.inputs}|${s.ports}|${Object.entries(s.w).map(([n, v]) => `${n}:${v.length}`)}`;
+  };
+  const sameWeights = (p: Spec, q: Spec) => Object.entries(p.w).every(([n, v]) => v.every((x, i) => Object.is(x, q.w[n][i])));
+  const lens = gis.filter((gi) => gi.per.includes(null)).map((gi) => `"${gi.onnx}" [${gi.per.map((d) => d ?? '?')}]`).join(', ');
+  const why = `its layers depend on the length of an open dimension of input ${lens} (they differ between lengths ${PROBES.join(' and ')}); export the graph with that dimension fixed`;
+  const n = Math.max(a.keep.length, b.keep.length);
+  for (let i = 0; i < n; i++) {
+    if (a.keep[i] === b.keep[i] && a.keep[i] !== undefined && sig(a, a.keep[i]) === sig(b, b.keep[i]) && sameWeights(a.cv.specs[a.keep[i]], b.cv.specs[b.keep[i]])) continue;
+    const s = a.cv.specs[a.keep[i] ?? a.keep[a.keep.length - 1]];
+    fail([`${nodeLabel(s.origin)}: ${why}`]);
+  }
+  a.outs.forEach((o, k) => {
+    const q = b.outs[k];
+    if (o.per.length !== q.per.length || o.batchAxis !== q.batchAxis) fail([`the graph output "${o.onnx}": ${why}`]);
+    const per = o.per.map((d, i) => (d === q.per[i] ? d : null));
+    if (per.includes(null) && (!isIdentity(o.act.order) || !isIdentity(q.act.order))) fail([`the graph output "${o.onnx}" varies with an open dimension but Axon holds it transposed; end the graph on the layout it computes (no Transpose of the open axis)`]);
+    o.per = per;
+  });
+}
+
+/** A node reading an integer graph input: only Cast (to float: a Cast layer; to an integer type: nothing to do). */
+function castInt(cv: Converter, n: OnnxNode, name: string): void {
+  const to = new Attrs(n).int('to', 1);
+  if (n.op_type === 'Identity' || (n.op_type === 'Cast' && (to === 6 || to === 7))) return;
+  if (n.op_type !== 'Cast' || to !== 1) throw new AxonError('UNSUPPORTED', `reads the integer input "${name}"; only Cast to float (masks, ids read as numbers) is supported on integer inputs`);
+  cv.emit(new Cast(), {}, n);
+}
+
+/** A Tensor given to toAxonInput: its values, once its shape is (N, ...the ONNX per-sample shape; open dimensions any length). */
+function tensorData(t: Tensor, per: Array<number | null>, axon: number[]): ArrayLike<number> {
   if (t.dtype !== 'f32') throw new AxonError('BAD_ARGUMENT', `toAxonInput: the tensor is ${t.dtype}; the ONNX input is float32`);
-  if (t.shape.length === per.length + 1 && t.shape.slice(1).join() === per.join()) return t.data;
+  if (t.shape.length === per.length + 1 && t.shape.slice(1).every((d, i) => per[i] === null || d === per[i])) return t.data;
   const hint = t.shape.slice(1).join() === axon.join() ? '; it is already in the Axon layout: pass it to model.predict as it is' : '';
   throw new AxonError('BAD_SHAPE', `toAxonInput: the tensor has shape [${t.shape}] but the ONNX input is (N, ${per})${hint}`);
 }
@@ -184,9 +298,9 @@ function unknownValue(name: string): never {
   throw new AxonError('UNSUPPORTED', `reads "${name}", which no earlier node produces (the nodes must be in topological order, as ONNX requires)`);
 }
 
-/** Indices of the specs the output depends on, in order (layers on branches nothing reads are dropped). */
-function reachable(specs: Spec[], out: number): number[] {
-  const keep = new Set<number>(), stack = [out];
-  while (stack.length) { const k = stack.pop()!; if (k === INPUT || keep.has(k)) continue; keep.add(k); stack.push(...specs[k].inputs); }
+/** Indices of the specs the outputs depend on, in order (layers on branches nothing reads are dropped). */
+function reachable(specs: Spec[], outs: number[]): number[] {
+  const keep = new Set<number>(), stack = [...outs];
+  while (stack.length) { const k = stack.pop()!; if (k < 0 || keep.has(k)) continue; keep.add(k); stack.push(...specs[k].inputs); }
   return [...keep].sort((a, b) => a - b);
 }

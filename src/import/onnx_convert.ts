@@ -16,15 +16,15 @@ import type { OnnxNode } from './onnx_proto.js';
 import { Attrs, Const } from './onnx_graph.js';
 import { Act, broadcastToAxon, channelsLastOrder, channelsLastShape, orderOf, perLastAxis, prod, sameOrder } from './onnx_layout.js';
 
-/** An emitted layer: its weights, source node (sourceName), parameter sources, and the specs it reads (INPUT: the model input). */
-export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; origin: OnnxNode; from: Record<string, string>; inputs: number[] }
+/** An emitted layer: its weights, source node (sourceName), parameter sources, and the specs it reads (INPUT - k: model input k; `ports`: which output of each, default 0). */
+export interface Spec { layer: Layer; w: Record<string, Float32Array>; node: string; origin: OnnxNode; from: Record<string, string>; inputs: number[]; ports?: number[] }
 /** What a layer from node n is named after: the node's name, else its first output's. */
 export const sourceName = (n: OnnxNode): string => n.name || n.output[0] || '';
-/** The model input in Spec.inputs. */
+/** The (first) model input in Spec.inputs; model input k is INPUT - k. */
 export const INPUT = -1;
 
 /** Where an activation stands: its layout, the spec whose buffer holds it, the layer folding may reach. */
-export interface ValueState { act: Act; tip: Spec | null; cur: number; fence: number; batchAxis: number }
+export interface ValueState { act: Act; tip: Spec | null; cur: number; fence: number; batchAxis: number; /** which output of the spec (a recurrent layer's h_n: 1) */ port?: number; /** an i32 value (an integer graph input) */ int?: boolean }
 
 /** Unsupported here: the message is reported with the node's label. */
 export const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', msg); };
@@ -81,25 +81,33 @@ export class Converter {
   next?: string;
   /** the spec whose output buffer holds the current activation (INPUT: the model input) */
   cur = INPUT;
+  /** which output of spec `cur` holds the activation (0 but for a recurrent layer's final states) */
+  port = 0;
+  /** the activation is i32 (an integer graph input not yet cast) */
+  int = false;
   /** specs at or before this index on the current path feed other readers too: no folding into them */
   fence = INPUT;
+  /** the state of another activation by name (nodes reading several: recurrent initial states) */
+  valueState: (name: string) => ValueState | undefined = () => undefined;
+  /** further outputs of the node just converted (a recurrent node's Y_h / Y_c) and their states */
+  produced: Array<[string, ValueState]> = [];
   constructor(public act: Act, readonly consts: Map<string, Const>) {}
 
   /** The state of the current activation (saved for the value a node writes). */
-  state(): ValueState { return { act: this.act, tip: this.tip, cur: this.cur, fence: this.fence, batchAxis: this.batchAxis }; }
+  state(): ValueState { return { act: this.act, tip: this.tip, cur: this.cur, fence: this.fence, batchAxis: this.batchAxis, port: this.port, ...(this.int ? { int: true } : {}) }; }
 
   /** Makes a value's state current; `shared`: other nodes read it too, so nothing may fold into its producers. */
   load(v: ValueState, shared: boolean): void {
-    this.act = v.act; this.tip = shared ? null : v.tip; this.cur = v.cur; this.batchAxis = v.batchAxis;
+    this.act = v.act; this.tip = shared ? null : v.tip; this.cur = v.cur; this.batchAxis = v.batchAxis; this.port = v.port ?? 0; this.int = !!v.int;
     this.fence = shared ? Math.max(v.fence, v.cur) : v.fence;
   }
 
   /** A merge layer (Add, Concatenate) reading several values' buffers; it becomes the current activation. */
   merge(layer: MergeLayer, ins: ValueState[], n: OnnxNode, act: Act): void {
     layer.buildMerge(ins.map((v) => v.act.axon));
-    const s: Spec = { layer, w: {}, node: sourceName(n), origin: n, from: {}, inputs: ins.map((v) => v.cur) };
+    const s: Spec = { layer, w: {}, node: sourceName(n), origin: n, from: {}, inputs: ins.map((v) => v.cur), ports: ins.map((v) => v.port ?? 0) };
     this.specs.push(s);
-    this.act = act; this.tip = s; this.cur = this.specs.length - 1; this.batchAxis = 0;
+    this.act = act; this.tip = s; this.cur = this.specs.length - 1; this.batchAxis = 0; this.port = 0; this.int = false;
     this.fence = Math.max(...ins.map((v) => v.fence));
   }
 
@@ -115,11 +123,23 @@ export class Converter {
 
   emit(layer: Layer, w: Record<string, Float32Array>, n: OnnxNode, from: Record<string, string> = {}): Spec {
     layer.build(this.act.axon);
-    const s: Spec = { layer, w, node: sourceName(n), origin: n, from, inputs: [this.cur] };
+    const s: Spec = { layer, w, node: sourceName(n), origin: n, from, inputs: [this.cur], ports: [this.port] };
     this.specs.push(s);
-    this.cur = this.specs.length - 1;
+    this.cur = this.specs.length - 1; this.port = 0; this.int = false;
     this.act = { ...this.act, axon: layer.outputShape };
     if (!layer.aliasesInput) this.tip = s;
+    return s;
+  }
+
+  /** A layer reading the current activation and further values `more` (a recurrent layer's initial states); it becomes the current activation. */
+  emitReading(layer: Layer, w: Record<string, Float32Array>, n: OnnxNode, from: Record<string, string>, more: ValueState[]): Spec {
+    const ins = [this.state(), ...more];
+    layer.buildAll(ins.map((v) => v.act.axon));
+    const s: Spec = { layer, w, node: sourceName(n), origin: n, from, inputs: ins.map((v) => v.cur), ports: ins.map((v) => v.port ?? 0) };
+    this.specs.push(s);
+    this.cur = this.specs.length - 1; this.port = 0; this.tip = s;
+    this.fence = Math.max(...ins.map((v) => v.fence));
+    this.act = { ...this.act, axon: layer.outputShape };
     return s;
   }
 

@@ -5,6 +5,7 @@
 import { AxonError } from '../errors.js';
 import { AT, DT, OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, tensorValues, toNum } from './onnx_proto.js';
 import { prod } from './onnx_layout.js';
+import { MASK_OPS, castConst, foldMask } from './onnx_fold.js';
 
 /** A constant tensor: float values as Float32Array, integer values as Float64Array. */
 export interface Const { dims: number[]; data: Float32Array | Float64Array; float: boolean; /** the ONNX data type when known (QuantizeLinear's saturation range) */ dtype?: number }
@@ -66,7 +67,7 @@ export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Co
   if (!x) return undefined;
   switch (n.op_type) {
     case 'Identity': return x;
-    case 'Cast': return { ...x, float: [1, 10, 11].includes(a.int('to', 1)), data: [1, 10, 11].includes(a.int('to', 1)) ? Float32Array.from(x.data) : Float64Array.from(x.data, Math.trunc) };
+    case 'Cast': return castConst(x, a.int('to', 1));
     case 'Gather': {
       const idx = get(1); if (!idx) return undefined;
       const axis = (a.int('axis', 0) + x.dims.length) % x.dims.length;
@@ -126,14 +127,14 @@ export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Co
     case 'QuantizeLinear': case 'DequantizeLinear': return quantFold(n, a, x, get);
     case 'Add': case 'Sub': case 'Mul': case 'Div': {
       const y = get(1);
-      if (!y || (y.data.length !== 1 && x.data.length !== 1 && x.data.length !== y.data.length)) return undefined;
+      if (!y || (y.data.length !== 1 && x.data.length !== 1 && x.dims.join() !== y.dims.join())) return foldMask(n, get);
       const f = { Add: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, Mul: (p: number, q: number) => p * q, Div: (p: number, q: number) => (x.float ? p / q : Math.trunc(p / q)) }[n.op_type]!;
       const big = x.data.length >= y.data.length ? x : y, m = big.data.length;
       const vals = Array.from({ length: m }, (_, i) => f(x.data[x.data.length === 1 ? 0 : i], y.data[y.data.length === 1 ? 0 : i]));
       return { dims: big.dims, data: x.float ? Float32Array.from(vals) : Float64Array.from(vals), float: x.float };
     }
   }
-  return undefined;
+  return foldMask(n, get);
 }
 
 /** Round half to even (ONNX QuantizeLinear). */
@@ -169,8 +170,11 @@ export function shapeOf(n: OnnxNode, full: number[]): Const {
   return ints([s.length], s);
 }
 
+/** Ops reading several activations besides the merges: recurrent nodes (their initial states). */
+const STATE_READERS = /* @__PURE__ */ new Set(['RNN', 'LSTM', 'GRU']);
+
 /** Ops evaluated on constants only (shape arithmetic). */
-export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast', 'QuantizeLinear', 'DequantizeLinear']);
+export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast', 'QuantizeLinear', 'DequantizeLinear', ...MASK_OPS]);
 
 /**
  * Rewrites torch's opset-13 hardswish, x → HardSigmoid(1/6, 1/2) → Mul(x, ·), into one HardSwish
@@ -207,8 +211,8 @@ export function graphProblems(nodes: OnnxNode[], initializers: Set<string>, grap
     if (!supported(n) && !FOLD_ONLY.has(n.op_type)) problems.push(`${nodeLabel(n)}: op not supported`);
     const acts = n.input.filter((i) => i && !isConst.has(i));
     if (n.op_type === 'Shape' || n.op_type === 'Constant' || acts.length === 0) { n.output.forEach((o) => isConst.add(o)); continue; }
-    if (acts.length > 1 && !merges.has(n.op_type)) problems.push(`${nodeLabel(n)}: takes ${acts.length} non-constant inputs (${[...new Set(acts)].join(', ')}); of the ops joining activations only ${[...merges].join(', ')} are supported`);
+    if (acts.length > 1 && !merges.has(n.op_type) && !STATE_READERS.has(n.op_type)) problems.push(`${nodeLabel(n)}: takes ${acts.length} non-constant inputs (${[...new Set(acts)].join(', ')}); of the ops joining activations only ${[...merges].join(', ')} are supported`);
   }
-  if (graphInputs.length !== 1) problems.push(`the graph has ${graphInputs.length} non-constant inputs (${graphInputs.join(', ')}); exactly one is supported`);
+  if (!graphInputs.length) problems.push('the graph has no non-constant input');
   return problems;
 }

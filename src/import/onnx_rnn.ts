@@ -10,14 +10,20 @@
 // (Converter.batchAxis); the per-sample shape is the ONNX shape without it, and Transpose, Squeeze,
 // Unsqueeze and Reshape only relabel the data. A Gather/Slice of the last time step of Y becomes
 // returnSequences=false (unidirectional only: Axon's Bidirectional returns the backward direction's
-// final state, which is Y_h, not Y[T-1]). Initial states must be absent or zero, sequence_lens
-// absent or all T, default activations, no clip, no peepholes, layout=0; GRU only with linear_before_reset=1.
+// final state, which is Y_h, not Y[T-1]); any other selection of a value Axon holds in ONNX order
+// (a graph input h0 (L, N, H) sliced per layer) is a Slice layer. Initial states may be absent,
+// zero or activations (onnx_rnn_state.ts: the layer's h0 / c0 inputs), Y_h / Y_c besides Y its
+// final-state outputs; sequence_lens absent or all T, default activations, no clip, no peepholes,
+// layout=0; GRU only with linear_before_reset=1.
 import { Recurrent, CellType } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/recurrent_bidirectional.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { Attrs, BATCH } from './onnx_graph.js';
 import { isIdentity, orderOf, prod, transposeOrder } from './onnx_layout.js';
 import { Converter, unsupported } from './onnx_convert.js';
+import { concatPart, finalState, initialStates } from './onnx_rnn_state.js';
+import { Slice } from '../layers/gather.js';
+import { Reshape } from '../layers/misc.js';
 
 type Handler = (cv: Converter, n: OnnxNode, a: Attrs) => void;
 export const RECURRENT_OPS = /* @__PURE__ */ new Set(['RNN', 'LSTM', 'GRU']);
@@ -60,16 +66,12 @@ const recurrent: Handler = (cv, n, a) => {
   if (B && prod(B.dims) !== D * 2 * G * H) unsupported(`B of shape [${B.dims}] does not fit (${D}, ${2 * G * H})`);
   const sl = cv.c(n, 4, 'sequence_lens', true);
   if (sl && Array.from(sl.data).some((v) => v !== T)) unsupported('sequence_lens other than the full length is not supported');
-  for (const [i, what] of [[5, 'initial_h'], [6, 'initial_c']] as const) {
-    if (!n.input[i]) continue;
-    const c = cv.isConst(n.input[i]) ? cv.c(n, i, what) : unsupported(`${what} must be absent or a zero constant (Axon's recurrent layers start from zero states)`);
-    if (c.data.some((v) => v !== 0)) unsupported(`${what} must be zero (Axon's recurrent layers start from zero states)`);
-  }
+  const more = initialStates(cv, n, D, H, type === 'lstm');
   if (n.input[7]) unsupported('peepholes (input P) are not supported');
   const [Y, Yh, Yc] = n.output, used = (o: string | undefined) => !!o && cv.used.has(o);
-  if (used(Yc)) unsupported('the output Y_c (final cell state) is not supported; use Y or Y_h');
-  if (used(Y) && used(Yh)) unsupported('both Y and Y_h are read; only one of them is supported (a chain)');
-  const seq = !used(Yh);
+  // Y: the main output; Y_h (and Y_c) the final states, outputs 1 (and 2) with returnState; Y_h alone: the main output
+  const seq = !used(Yh) || used(Y), returnState = (seq && used(Yh)) || used(Yc);
+  if (returnState && D !== 1) unsupported('reading the final states Y_h / Y_c of a bidirectional node besides Y is not supported');
   const w: Record<string, Float32Array> = {};
   for (let d = 0; d < D; d++) {
     const sfx = d ? '_reverse' : '';
@@ -78,10 +80,14 @@ const recurrent: Handler = (cv, n, a) => {
     w[`bias_ih${sfx}`] = B ? reorder(B.data, d * 2 * G * H, H, 1, cell.perm) : new Float32Array(G * H);
     w[`bias_hh${sfx}`] = B ? reorder(B.data, d * 2 * G * H + G * H, H, 1, cell.perm) : new Float32Array(G * H);
   }
-  const layer = D === 1 ? new Recurrent(type, { units: H, returnSequences: seq }) : new Bidirectional({ layer: { type, units: H, returnSequences: seq }, mergeMode: 'concat' });
+  const layer = D === 1 ? new Recurrent(type, { units: H, returnSequences: seq, ...(returnState ? { returnState } : {}) }) : new Bidirectional({ layer: { type, units: H, returnSequences: seq }, mergeMode: 'concat' });
   const from: Record<string, string> = {};
   for (const sfx of D === 1 ? [''] : ['', '_reverse']) Object.assign(from, { [`weight_ih${sfx}`]: n.input[1], [`weight_hh${sfx}`]: n.input[2], ...(B ? { [`bias_ih${sfx}`]: n.input[3], [`bias_hh${sfx}`]: n.input[3] } : {}) });
-  cv.emit(layer, w, n, from);
+  if (more.length) cv.emitReading(layer, w, n, from, more); else cv.emit(layer, w, n, from);
+  if (returnState) {
+    if (used(Yh) && seq) cv.produced.push([Yh, finalState(cv, 1, H)]);
+    if (used(Yc)) cv.produced.push([Yc, finalState(cv, 2, H)]);
+  }
   // Y: (T, D, N, H); Y_h: (D, N, H). Axon: [T, D·H] or [D·H], the same element order.
   cv.act = { onnx: seq ? [T, D, H] : [D, H], axon: cv.act.axon, order: null };
   cv.batchAxis = seq ? 2 : 1;
@@ -140,12 +146,20 @@ const reshape: Handler = (cv, n) => {
  * element is kept; otherwise it must pick the last step of a unidirectional recurrent layer's
  * sequence output, which becomes returnSequences=false.
  */
-function select(cv: Converter, ax: number, idx: number[], drop: boolean): void {
+function select(cv: Converter, n: OnnxNode, ax: number, idx: number[], drop: boolean): void {
   const b = cv.batchAxis;
   if (ax === b) unsupported('selecting along the batch axis is not supported');
   const p = ax > b ? ax - 1 : ax, s = cv.act.onnx, st = s.map((_, i) => prod(s.slice(i + 1)));
   idx = idx.map((v) => normAxis(v, s[p]));
   if (idx.some((v) => v < 0 || v >= s[p])) unsupported(`index out of range for an axis of size ${s[p]}`);
+  const part = concatPart(cv, p, idx);
+  if (part) {   // one input of a Concatenate: read it directly
+    cv.load(part, true);
+    const pf = fullShape(cv);
+    if (drop) pf.splice(ax, 1);
+    relabel(cv, pf);
+    return;
+  }
   const ns = s.slice(); if (drop) ns.splice(p, 1); else ns[p] = idx.length;
   const nst = ns.map((_, i) => prod(ns.slice(i + 1))), map = new Int32Array(prod(s)).fill(-1);
   for (let f = 0; f < map.length; f++) {
@@ -159,6 +173,13 @@ function select(cv: Converter, ax: number, idx: number[], drop: boolean): void {
   const full = F.slice(); if (drop) full.splice(ax, 1); else full[ax] = idx.length;
   if (Array.from(o).every((v) => map[v] >= 0) && new Set(idx).size === idx.length) { relabel(cv, full, Int32Array.from(o, (v) => map[v])); return; }
   const t = cv.tip, l = t?.layer, last = cv.specs[cv.cur];
+  const lastStep = !!t && t === last && cv.port === 0 && ((l instanceof Recurrent && l.returnSequences) || (l instanceof Bidirectional && l.layer.returnSequences));
+  if (!lastStep && isIdentity(cv.act.order)) {   // a value held in ONNX order (a graph input h0 (L, N, H) sliced per layer): a Slice layer
+    if (cv.act.axon.join() !== s.join()) cv.emit(new Reshape({ targetShape: s }), {}, n);
+    cv.emit(new Slice({ indices: s.map((_, q) => (q === p ? idx : null)) }), {}, n);
+    relabel(cv, full, null);
+    return;
+  }
   if (l instanceof Bidirectional && l.layer.returnSequences) unsupported("the last step of a bidirectional layer's Y is not supported (Axon's Bidirectional gives the backward direction's final state, at step 0): use the final hidden state Y_h instead");
   if (!t || t !== last || !(l instanceof Recurrent) || !l.returnSequences) return unsupported("only the last time step of a recurrent layer's output Y can be selected");
   const [T, H] = cv.act.axon, base = (T - 1) * H;
@@ -166,6 +187,7 @@ function select(cv: Converter, ax: number, idx: number[], drop: boolean): void {
   if (sel.length !== H || sel.some((i, j) => i !== base + j)) unsupported("only the last time step of a recurrent layer's output Y can be selected");
   const nl = new Recurrent(l.type, { ...l.opts, returnSequences: false });
   nl.build(l.inputShape);
+  nl.stateInputs = l.stateInputs;
   t.layer = nl;
   cv.act = { ...cv.act, axon: nl.outputShape };
   relabel(cv, full, Int32Array.from({ length: H }, (_, j) => map[o[base + j]]));
@@ -174,7 +196,7 @@ function select(cv: Converter, ax: number, idx: number[], drop: boolean): void {
 const gather: Handler = (cv, n, a) => {
   const i = cv.c(n, 1, 'indices'), r = cv.act.onnx.length + 1;
   if (i.dims.length > 1) unsupported('only scalar or 1-D indices are supported');
-  select(cv, normAxis(a.int('axis', 0), r), Array.from(i.data), i.dims.length === 0);
+  select(cv, n, normAxis(a.int('axis', 0), r), Array.from(i.data), i.dims.length === 0);
 };
 
 const slice: Handler = (cv, n) => {
@@ -192,7 +214,7 @@ const slice: Handler = (cv, n) => {
     if (picked) unsupported('slicing more than one axis is not supported');
     picked = [axis, l];
   });
-  if (picked) select(cv, picked[0], picked[1], false);
+  if (picked) select(cv, n, picked[0], picked[1], false);
 };
 
 /** Handlers used instead of the generic ones in graphs with a recurrent node (batch axis tracked). */

@@ -1,6 +1,7 @@
 // TensorFlow.js graph models (model.json with format "graph-model": a frozen TF GraphDef plus
 // weight shards, as tensorflowjs_converter writes them; uint8/uint16/float16-quantized weights
-// included) → an Axon Model (a DAG: residual AddV2 → Add, ConcatV2 → Concatenate). The ops are in
+// included) → an Axon Model (a DAG: residual AddV2 → Add, ConcatV2 → Concatenate; one or several
+// outputs: `outputs: [...]`, or all of the signature's). The ops are in
 // tfjs_graph_ops.ts; shape arithmetic on constants folds away (tfjs_graph_nodes.ts). TF is NHWC like
 // Axon, so nothing is transposed; NCHW graphs are refused. The part of the graph the output needs is
 // converted; every op or setting it cannot take is listed in one AxonError('UNSUPPORTED').
@@ -26,8 +27,10 @@ export interface TfjsGraphJson extends TfjsWeightSource {
 export interface TfjsGraphImportOptions {
   /** bytes of a shard named in weightsManifest (paths relative to model.json) */
   loadShard?: (path: string) => Promise<Uint8Array> | Uint8Array;
-  /** the node whose value is the model output (default: the signature's output, else the one node nothing reads) */
+  /** the node whose value is the model output (default: the signature's outputs, else the one node nothing reads) */
   output?: string;
+  /** several outputs, in order (a multi-head graph); the model returns them in this order */
+  outputs?: string[];
   /** per-sample input shape (H, W, C) when the Placeholder leaves sizes open (-1) */
   inputShape?: number[];
   engine?: Engine; seed?: number; name?: string; file?: string;
@@ -35,7 +38,11 @@ export interface TfjsGraphImportOptions {
 export interface TfjsGraphImport {
   model: Model;
   inputName: string;
+  /** the first output node; `outputNames`: all, in order */
   outputName: string;
+  outputNames: string[];
+  /** per output node: the Axon output it is (model.outputNames in the same order) */
+  outputs: Array<{ node: string; ref: string }>;
   /** Axon layer name → the TF node it came from */
   layerSources: Record<string, string>;
   /** Axon parameter (`layer.param`) → the Const node it came from */
@@ -61,22 +68,27 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
     const read = new Set(topo!.node!.flatMap((n) => ins(n).map((t) => t.replace(/:\d+$/, ''))));
     return topo!.node!.filter((n) => !read.has(n.name) && !['Const', 'Placeholder', 'NoOp'].includes(n.op)).map((n) => n.name);
   };
-  const outs = opts.output ? [opts.output] : Object.values(mj.signature?.outputs ?? {}).map((o) => tensorName(o.name ?? '')!).filter(Boolean);
-  const cands = outs.length ? outs : sinks();
-  if (cands.length !== 1) throw new AxonError('BAD_ARGUMENT', `${file}: the graph has ${cands.length} outputs (${cands.join(', ')}); pass { output: <node name> } (CLI: --output <node>) to choose one`);
-  const outputName = cands[0];
-  if (!nodeOf(outputName)) throw new AxonError('BAD_ARGUMENT', `${file}: no node "${outputName}" in the graph`);
-  const order: TfNode[] = [], state = new Map<string, 1 | 2>(), stack: Array<[TfNode, number]> = [[nodeOf(outputName)!, 0]];
-  while (stack.length) {
-    const top = stack[stack.length - 1], [n, i] = top, deps = ins(n);
-    if (i === 0) state.set(n.name, 1);
-    if (i < deps.length) {
-      top[1]++;
-      const d = nodeOf(deps[i]);
-      if (!d) bad(`node ${nodeLabel(n)} reads "${deps[i]}", which no node computes`);
-      if (state.get(d!.name) === 1) bad(`the graph has a cycle through ${nodeLabel(d!)} (control flow is not supported)`);
-      if (!state.has(d!.name)) stack.push([d!, 0]);
-    } else { state.set(n.name, 2); order.push(n); stack.pop(); }
+  if (opts.outputs !== undefined && (!Array.isArray(opts.outputs) || !opts.outputs.length || new Set(opts.outputs).size !== opts.outputs.length || opts.output !== undefined))
+    throw new AxonError('BAD_ARGUMENT', `${file}: outputs must be a non-empty list of distinct node names (and not given with output), got ${JSON.stringify(opts.outputs)}`);
+  const given = opts.outputs ?? (opts.output ? [opts.output] : Object.values(mj.signature?.outputs ?? {}).map((o) => tensorName(o.name ?? '')!).filter(Boolean));
+  const outNames = given.length ? given : sinks();
+  if (!given.length && outNames.length !== 1) throw new AxonError('BAD_ARGUMENT', `${file}: the graph has ${outNames.length} outputs (${outNames.join(', ')}); pass { output: <node name> } (CLI: --output <node>) to choose one, or { outputs: [...] } for several`);
+  for (const o of outNames) if (!nodeOf(o)) throw new AxonError('BAD_ARGUMENT', `${file}: no node "${o}" in the graph`);
+  const outputName = outNames[0];
+  const order: TfNode[] = [], state = new Map<string, 1 | 2>(), stack: Array<[TfNode, number]> = [];
+  for (const o of outNames) {
+    if (!state.has(nodeOf(o)!.name)) stack.push([nodeOf(o)!, 0]);
+    while (stack.length) {
+      const top = stack[stack.length - 1], [n, i] = top, deps = ins(n);
+      if (i === 0) state.set(n.name, 1);
+      if (i < deps.length) {
+        top[1]++;
+        const d = nodeOf(deps[i]);
+        if (!d) bad(`node ${nodeLabel(n)} reads "${deps[i]}", which no node computes`);
+        if (state.get(d!.name) === 1) bad(`the graph has a cycle through ${nodeLabel(d!)} (control flow is not supported)`);
+        if (!state.has(d!.name)) stack.push([d!, 0]);
+      } else { state.set(n.name, 2); order.push(n); stack.pop(); }
+    }
   }
 
   // everything visible before converting: unknown ops, layouts, fused ops, the input
@@ -103,6 +115,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   const weights = await readTfjsWeights(mj, opts.loadShard, file);
   const uses = new Map<string, number>();
   for (const n of order) for (const t of ins(n)) uses.set(t, (uses.get(t) ?? 0) + 1);
+  for (const o of outNames) uses.set(o, (uses.get(o) ?? 0) + 1);   // (an output read by another node is not folded into)
   const cv = new GraphConverter(uses, outputName, staticBatch);
   const poisoned = new Set<string>();
   for (const n of order) {
@@ -116,14 +129,15 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
     }
   }
   if (problems.length) fail(problems);
-  const out = cv.vals.get(outputName)!;
-  if (!out.act?.spec) fail([`the output "${outputName}" is ${out.c ? 'a constant' : 'the model input itself'}; no layers compute it`]);
+  const outSpecs = outNames.map((o) => {
+    const out = cv.vals.get(o)!;
+    return out.act?.spec ?? fail([`the output "${o}" is ${out.c ? 'a constant' : 'the model input itself'}; no layers compute it`]);
+  });
 
-  // the layers the output needs, in order
-  const live = new Set<Spec>(), todo: Spec[] = [out.act!.spec!];
+  // the layers the outputs need, in order
+  const live = new Set<Spec>(), todo: Spec[] = [...outSpecs];
   while (todo.length) { const s = todo.pop()!; if (!live.has(s)) { live.add(s); for (const i of s.inputs) if (i) todo.push(i); } }
   const specs = cv.specs.filter((s) => live.has(s));
-  if (specs[specs.length - 1] !== out.act!.spec) fail([`the output "${outputName}" is not computed last; cannot order the layers`]);
   const model = new Model({ inputShape, seed: opts.seed, engine: opts.engine, name: opts.name ?? 'tfjs_graph' });
   const w = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
   nameImported(specs.map((s) => ({ layer: s.layer, source: s.source ?? s.node })));
@@ -133,9 +147,12 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
     for (const [k, v] of Object.entries(s.w)) w.set(`${s.layer.name}.${k}`, v);
     for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
   }
+  const refs = outSpecs.map((s) => s.layer.name);
+  if (new Set(refs).size !== refs.length) fail([`outputs ${outNames.join(', ')} are the same tensor more than once; list each once`]);
+  if (refs.length > 1 || refs[0] !== specs[specs.length - 1].layer.name) model.setOutputs(refs);
   model.setWeights(w);
   setWeightSource(model, 'keras', paramSources);
-  return { model, inputName: ph.name, outputName, layerSources, paramSources };
+  return { model, inputName: ph.name, outputName, outputNames: outNames, outputs: outNames.map((node, k) => ({ node, ref: refs[k] })), layerSources, paramSources };
 }
 
 /** The value of node n (its first output). */

@@ -3,6 +3,7 @@ import { AxonError } from '../errors.js';
 import { Activation, ActivationOptions } from './activation.js';
 import { Dense, DenseOptions } from './dense.js';
 import { Dropout, Flatten, Reshape } from './misc.js';
+import { Cast } from './cast.js';
 import { Conv2D, Conv2DOptions, Conv1D, Conv1DOptions, DepthwiseConv2D, DepthwiseOptions } from './conv.js';
 import { MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, ZeroPadding2D, Pool2DOptions, Pool1DOptions } from './pool.js';
 import { BatchNormalization, BatchNormOptions } from './norm.js';
@@ -24,6 +25,7 @@ import { editDistance } from '../model/names.js';
 export { Layer, MergeLayer } from './layer.js';
 export { Add, Concatenate, Multiply };
 export { SimpleRNN, LSTM, GRU, Recurrent, Bidirectional, type RecurrentOptions, type BidirectionalOptions };
+export { Cast };
 export { Dense, Activation, Dropout, Flatten, Reshape, Conv2D, Conv1D, DepthwiseConv2D, MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, ZeroPadding2D, BatchNormalization };
 
 export const dense = (o: DenseOptions) => new Dense(o);
@@ -74,6 +76,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   activation: (c) => new Activation(c as unknown as ActivationOptions),
   dropout: (c) => new Dropout(c as { rate: number }),
   flatten: () => new Flatten(),
+  cast: () => new Cast(),
   reshape: (c) => new Reshape(c as { targetShape: number[] }),
   conv2d: (c) => new Conv2D(c as unknown as Conv2DOptions),
   conv1d: (c) => new Conv1D(c as unknown as Conv1DOptions),

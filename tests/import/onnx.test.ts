@@ -143,8 +143,8 @@ describe('ONNX import: what it refuses', () => {
 
 describe('ONNX import: PyTorch 1.13 exports (tests/fixtures/onnx, made by make.py and make_gaps.py)', () => {
   const dir = new URL('../fixtures/onnx/', import.meta.url);
-  // the quantized exports (torch_qdq_*) are checked in onnx_qdq.test.ts, within a quantization step
-  const names = readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.startsWith('torch_qdq')).map((f) => f.slice(0, -5));
+  // (make.py's models, which come with a .json of PyTorch's output; make_rnn.py's are tested in onnx_general.test.ts, the quantized torch_qdq_* in onnx_qdq.test.ts)
+  const names = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('torch_qdq')).map((f) => f.slice(0, -5));
   it('has the fixtures', () => { expect(names.length).toBeGreaterThanOrEqual(5); });
   it.each(names)('%s: matches onnxruntime and PyTorch within 1e-4', async (name) => {
     const bytes = new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir)));

@@ -1,7 +1,7 @@
 // vec kernels: fill, copy, scale, axpy, add, sum of squares, finiteness.
 import { describe, it, expect } from 'vitest';
 import { engine, randn, SIZES } from '../helpers.js';
-import { call, run, twins, out, inp, EXACT, FMA, close, expectMatch, Arg, Tol } from './kit.js';
+import { call, run, twins, out, inp, idx, EXACT, FMA, close, expectMatch, Arg, Tol } from './kit.js';
 
 const e = await engine();
 const x = (n: number, seed = 1) => randn(n, seed);
@@ -15,6 +15,7 @@ const VEC: [string, (n: number) => Arg[], Tol][] = [
   ['f32_add', (n) => [out(n), inp(x(n)), inp(x(n, 2)), n], EXACT],
   ['f32_sumsq', (n) => [out([0.5]), inp(x(n)), n], close(1e-6, 1e-6)],
   ['f32_check_finite', (n) => [inp(x(n)), n], EXACT],
+  ['i32_to_f32', (n) => [out(n), idx(Int32Array.from(x(n), (v, i) => Math.round(v * 1000) * (i % 3 ? 1 : 40000))), n], EXACT],
 ];
 
 describe('vec: __simd matches __ref and stays inside its buffers', () => {
@@ -30,6 +31,7 @@ describe('vec: values', () => {
     ['f32_axpy__simd', [out([1, 1, 1, 1, 1]), inp([1, 2, 3, 4, 5]), 0.5, 5], [1.5, 2, 2.5, 3, 3.5]],
     ['f32_add__simd', [out(5), inp([1, 2, 3, 4, 5]), inp([10, 20, 30, 40, 50]), 5], [11, 22, 33, 44, 55]],
     ['f32_sumsq__simd', [out([1]), inp([1, 2, 3, 4, 5]), 5], [56]], // accumulates into out[0]
+    ['i32_to_f32__simd', [out(6), idx([0, -7, 2 ** 31 - 1, -(2 ** 31), 16777217, 3]), 6], [0, -7, Math.fround(2 ** 31 - 1), -(2 ** 31), Math.fround(16777217), 3]],
     ['f32_sumsq__simd', [out([0]), inp([f(0.1), f(0.2)]), 2], [f(f(f(0.1) * f(0.1)) + f(f(0.2) * f(0.2)))]],
   ];
   it.each(cases)('%s', (name, args, want) => expectMatch(call(e, name, args)[0], want, EXACT, name));

@@ -6,11 +6,14 @@ import type { Model, Sequential, Tensor } from '../../src/index.js';
 import type { Inputs } from '../../src/model/inputs.js';
 import type { Targets } from '../../src/train/feed.js';
 
-/** Checks first, middle and last element of each named parameter; returns the analytic gradients. */
-export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B: number, names: string[], h = 2e-3): Promise<Map<string, Float32Array>> {
+/**
+ * Checks first, middle and last element of each named parameter; returns the analytic gradients.
+ * `shapes`: the per-sample input shapes x has when they are not the declared ones (open dimensions).
+ */
+export async function checkModelGradients(m: Sequential, x: Tensor, y: Tensor, B: number, names: string[], h = 2e-3, shapes?: number[][]): Promise<Map<string, Float32Array>> {
   const loss = async () => (await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false })).epochs[0].loss;
   await loss();
-  const s = await m.session(B);
+  const s = await m.session(B, shapes ? { shapes } : {});
   const grads = new Map(names.map((k) => [k, s.bound.f32(s.buf(`grad:${k}`)).slice()]));
   await compareNumeric(m, names, (k) => grads.get(k)!, loss, h);
   return grads;
