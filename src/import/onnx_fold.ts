@@ -6,7 +6,7 @@
 // expands) and stands as 1 where a tensor is expanded along it (the value is the same for every
 // sample); an order comparison or a Range over it cannot be evaluated (the caller refuses the node).
 import type { OnnxNode } from './onnx_proto.js';
-import { BATCH, Const } from './onnx_graph.js';
+import { BATCH, Const } from './onnx_const.js';
 import { prod } from './onnx_layout.js';
 
 const isBatch = (v: number) => v === BATCH;

@@ -8,9 +8,8 @@ import { prod } from './onnx_layout.js';
 import { MASK_OPS, castConst, foldMask } from './onnx_fold.js';
 
 /** A constant tensor: float values as Float32Array, integer values as Float64Array. */
-export interface Const { dims: number[]; data: Float32Array | Float64Array; float: boolean; /** the ONNX data type when known (QuantizeLinear's saturation range) */ dtype?: number }
-/** Stands for the (unknown) batch size inside folded shape arithmetic. */
-export const BATCH = -(2 ** 40);
+export { BATCH, type Const } from './onnx_const.js';
+import { BATCH, type Const } from './onnx_const.js';
 
 export const nodeLabel = (n: OnnxNode) => `${n.op_type} (${n.name || n.output[0]})`;
 
