@@ -1,7 +1,8 @@
 // TensorFlow.js layers models (model.json + weight shards, as tfjs `model.save` or tfjs-converter
 // write them; uint8/uint16/float16-quantized weights included) → an Axon model: Sequential topologies
 // become a Sequential, functional (Model / Functional) ones a graph Model wired from inbound_nodes
-// (residual Add, Concatenate, fan-out). One input, one output, each layer called once. Axon layers
+// (residual Add, Concatenate, fan-out). One input, one or more outputs (a recurrent layer's return_state
+// outputs are its `layer:1`, `layer:2`), each layer called once. Axon layers
 // keep the Keras layer names (sanitized and made unique as model/names.ts says). The per-layer
 // mapping is in tfjs_layers.ts.
 import { AxonError } from '../errors.js';
@@ -54,7 +55,8 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   if (!bis) bad(`the input layer ${nameOf(graph.input)} has no batch_input_shape; the input shape is unknown`);
   const inputShape = bis!.slice(1) as number[];
   if (inputShape.some((d) => !(typeof d === 'number' && d > 0))) bad(`the input shape [${bis}] has unknown per-sample sizes`);
-  const chain = graph.order.every((kl, i) => { const s = graph.inputs.get(nameOf(kl))!; return i === 0 ? s.length === 0 : s.length === 1 && s[0] === nameOf(graph.order[i - 1]); });
+  const multi = (graph.outputs?.length ?? 1) > 1 || [...(graph.reads?.values() ?? [])].some((r) => r.some((x) => x.includes(':')));
+  const chain = !multi && graph.order.every((kl, i) => { const s = graph.inputs.get(nameOf(kl))!; return i === 0 ? s.length === 0 : s.length === 1 && s[0] === nameOf(graph.order[i - 1]); });
   const mopts = { inputShape, seed: opts.seed, engine: opts.engine, name: opts.name ?? ((Array.isArray(cfg) ? undefined : cfg.name) || 'tfjs') };
   const model = chain ? new Sequential(mopts) : new Model(mopts);
 
@@ -62,9 +64,9 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   const outOf = new Map<string, string>(), used = new Set<string>([MODEL_INPUT]), problems: string[] = [];
   const w = new Map<string, Float32Array>(), paramSources: Record<string, string> = {};
   for (const kl of graph.order) {
-    const kname = nameOf(kl), srcs = graph.inputs.get(kname)!.map((s) => outOf.get(s)!);
+    const kname = nameOf(kl), srcs = (graph.reads ?? graph.inputs).get(kname)!.map((s) => axonRef(outOf, s));
     if (kl === graph.input) { outOf.set(kname, MODEL_INPUT); continue; }
-    const built = !problems.length, inRank = built && srcs.length === 1 ? (srcs[0] === MODEL_INPUT ? inputShape : model.layers.find((l) => l.name === srcs[0])!.outputShape).length + 1 : undefined;
+    const built = !problems.length, inRank = built && srcs.length === 1 ? refShape(model, srcs[0], inputShape).length + 1 : undefined;
     const mapped = mapKerasLayer(kl, { find, bad, inRank }, problems);
     outOf.set(kname, srcs[0]);   // a layer that maps to nothing passes its input through
     if (problems.length) continue;   // keep listing problems; build nothing more
@@ -80,14 +82,30 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   }
   if (problems.length) throw new AxonError('UNSUPPORTED', `${file}: cannot import ${problems.length} layer${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`, { problems });
   if (!model.layers.length) bad('the model has no layers after its input');
+  if (multi) model.setOutputs(graph.outputs!.map((o) => axonRef(outOf, o)));
   model.setWeights(w);
   setWeightSource(model, 'keras', paramSources);
   return { model, paramSources };
 }
 
+/** A Keras ref (`layer` or `layer:k`) as the Axon ref of the layer it became. */
+const axonRef = (outOf: Map<string, string>, ref: string): string => {
+  const m = /^(.*):(\d+)$/.exec(ref);
+  return m ? `${outOf.get(m[1])}:${m[2]}` : outOf.get(ref)!;
+};
+/** The per-sample shape of an Axon ref while the model is being built. */
+function refShape(model: Model, ref: string, inputShape: number[]): number[] {
+  if (ref === MODEL_INPUT) return inputShape;
+  const m = /^(.*):(\d+)$/.exec(ref), l = model.layers.find((x) => x.name === (m ? m[1] : ref))!;
+  return m && Number(m[2]) > 0 ? l.extraOutputs[Number(m[2]) - 1] : l.outputShape;
+}
 const nameOf = (kl: KLayer): string => kl.config?.name ?? kl.name ?? kl.class_name;
 /** Keras layers in a topological order, what each reads (Keras names), and the input layer. */
-interface KGraph { order: KLayer[]; inputs: Map<string, string[]>; input: KLayer }
+interface KGraph {
+  order: KLayer[]; inputs: Map<string, string[]>; input: KLayer;
+  /** functional models: what each layer reads with output indices (`lstm:1`), and the model's outputs */
+  reads?: Map<string, string[]>; outputs?: string[];
+}
 
 /** Sequential: a chain; the first layer (an InputLayer, or a layer with batch_input_shape) gives the input. */
 function sequentialGraph(ls: KLayer[]): KGraph {
@@ -114,26 +132,27 @@ function functionalGraph(cfg: FuncConfig, file: string): KGraph {
     return (typeof a[0] === 'string' ? [a] : a) as [string, number, number][];   // Keras 3 writes a single one unnested
   };
   const ins = ends(cfg.input_layers), outs = ends(cfg.output_layers);
-  if (ins.length !== 1 || outs.length !== 1) unsupported(`the model has ${ins.length} inputs (${ins.map((e) => e[0]).join(', ')}) and ${outs.length} outputs (${outs.map((e) => e[0]).join(', ')}); only one input and one output import`);
-  const inputs = new Map<string, string[]>(), shared: string[] = [];
+  if (ins.length !== 1 || outs.length < 1) unsupported(`the model has ${ins.length} inputs (${ins.map((e) => e[0]).join(', ')}) and ${outs.length} outputs; only one input imports`);
+  const inputs = new Map<string, string[]>(), reads = new Map<string, string[]>(), shared: string[] = [];
   for (const l of ls) {
     const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
     if (nodes.length > 1) shared.push(`${l.class_name} (${nameOf(l)}) is called ${nodes.length} times`);
     const refs = nodes.length ? history(nodes[0]) : [];
     for (const [src, node, tensor] of refs) {
       if (!byName.has(src)) throw new AxonError('BAD_MODEL_FILE', `${file}: layer ${nameOf(l)} reads "${src}", which is not a layer of the model`);
-      if (node || tensor) shared.push(`${l.class_name} (${nameOf(l)}) reads call ${node} / output ${tensor} of ${src}`);
+      if (node) shared.push(`${l.class_name} (${nameOf(l)}) reads call ${node} of ${src}`);
     }
     inputs.set(nameOf(l), refs.map((r) => r[0]));
+    reads.set(nameOf(l), refs.map(([src, , tensor]) => (tensor ? `${src}:${tensor}` : src)));   // (output k of a layer with several: return_state)
   }
-  if (shared.length) unsupported(`shared layers (one layer applied to several inputs) and layers with several outputs are not supported; use a separate layer per call:\n  ${shared.join('\n  ')}`);
+  if (shared.length) unsupported(`shared layers (one layer applied to several inputs) are not supported; use a separate layer per call:\n  ${shared.join('\n  ')}`);
   const input = byName.get(ins[0][0]) ?? unsupported(`the input layer ${ins[0][0]} is not in the layer list`);
   if (input.class_name !== 'InputLayer' || inputs.get(nameOf(input))!.length) unsupported(`the model input ${nameOf(input)} is a ${input.class_name}, not an InputLayer`);
   const stray = ls.filter((l) => l !== input && !inputs.get(nameOf(l))!.length);
   if (stray.length) unsupported(`layers ${stray.map(nameOf).join(', ')} read nothing (a second input?); only one input imports`);
-  // ancestors of the output, then Kahn's algorithm in file order
-  const keep = new Set<string>(), stack = [outs[0][0]];
-  if (!byName.has(stack[0])) unsupported(`the output layer ${stack[0]} is not in the layer list`);
+  // ancestors of the outputs, then Kahn's algorithm in file order
+  const keep = new Set<string>(), stack = outs.map((o) => o[0]);
+  for (const o of stack) if (!byName.has(o)) unsupported(`the output layer ${o} is not in the layer list`);
   while (stack.length) { const n = stack.pop()!; if (!keep.has(n)) { keep.add(n); stack.push(...inputs.get(n)!); } }
   const order: KLayer[] = [], done = new Set<string>();
   const pending = ls.filter((l) => keep.has(nameOf(l)));
@@ -144,7 +163,7 @@ function functionalGraph(cfg: FuncConfig, file: string): KGraph {
     order.push(l);
     done.add(nameOf(l));
   }
-  return { order, inputs, input };
+  return { order, inputs, input, reads, outputs: outs.map(([n, , t]) => (t ? `${n}:${t}` : n)) };
 }
 
 /** The [layer, node, tensor] references of one inbound node, in either format. */

@@ -7,8 +7,8 @@
 //         different function, refused.
 //   SimpleRNN  tanh only; bias → bias_ih.
 // activation must be tanh and recurrent_activation sigmoid (tfjs-layers' default is hard_sigmoid:
-// refused). Output: the last state, or the sequence with return_sequences. return_state (several
-// outputs), go_backwards, stateful and unroll are refused; dropout / recurrent_dropout are not
+// refused). Output: the last state, or the sequence with return_sequences; return_state adds h (and,
+// for the LSTM, c) as outputs `layer:1` (`layer:2`). go_backwards, stateful and unroll are refused; dropout / recurrent_dropout are not
 // applied (they only act in training). Weights are found as `<layer>/kernel` or `<layer>/<cell>/kernel`.
 import { LSTM, GRU, SimpleRNN, Recurrent } from '../layers/recurrent.js';
 import type { TfjsWeights } from './tfjs_weights.js';
@@ -34,7 +34,7 @@ export function mapKerasRecurrent(kl: KLayer, ctx: MapContext, name: string): { 
   const act = c.activation ?? 'tanh', rec = c.recurrent_activation ?? 'sigmoid';
   if (act !== 'tanh') return `activation "${act}": only tanh is supported`;
   if (G > 1 && rec !== 'sigmoid') return `recurrent_activation "${rec}": only sigmoid is supported (tfjs-layers defaults to hardSigmoid: build with recurrentActivation: 'sigmoid')`;
-  for (const k of ['return_state', 'go_backwards', 'stateful', 'unroll']) if (c[k]) return `${k}=true is not supported${k === 'return_state' ? ' (the state would be a second output)' : ''}`;
+  for (const k of ['go_backwards', 'stateful', 'unroll']) if (c[k]) return `${k}=true is not supported`;
   if (kl.class_name === 'GRU' && !c.reset_after) return "reset_after=false is not supported: Axon's GRU is the reset-after form (Keras 2's default, PyTorch's); tfjs-layers builds only reset_after=false";
   const get = (w: string): TfjsWeights | undefined => ctx.find(name, w) ?? ctx.find(`${name}/${spec.cell}`, w);
   const need = (w: string) => get(w) ?? ctx.bad(`layer ${name}: weight "${name}/${w}" is missing from the weights`);
@@ -50,7 +50,8 @@ export function mapKerasRecurrent(kl: KLayer, ctx: MapContext, name: string): { 
     if (two) bh = reorder(b.data.subarray(G * H), G, H, order);
   }
   // Keras' LSTM / SimpleRNN have one bias: bias_hh stays zero and untrained, so training matches Keras too
-  const layer = spec.make({ units: H, returnSequences: c.return_sequences === true, ...(kl.class_name === 'GRU' ? {} : { recurrentBias: false }) });
+  // return_state: Keras' outputs [output, h, (c)] are Axon's [layer, layer:1, (layer:2)]
+  const layer = spec.make({ units: H, returnSequences: c.return_sequences === true, returnState: c.return_state === true, ...(kl.class_name === 'GRU' ? {} : { recurrentBias: false }) });
   const src = (w: string) => (ctx.find(name, w) ? `${name}/${w}` : `${name}/${spec.cell}/${w}`);
   return {
     layer,

@@ -69,16 +69,31 @@ describe('TensorFlow.js layers: LSTM, SimpleRNN vs tfjs CPU backend (1e-5)', () 
     ERR['lstm after one SGD step'] = d;
     expect(d).toBeLessThanOrEqual(1e-5);
   });
-  it("refuses tfjs's defaults that Axon's kernels do not compute, naming the layer: hardSigmoid gates, GRU reset_after=false, return_state", async () => {
+  it("refuses tfjs's defaults that Axon's kernels do not compute, naming the layer: hardSigmoid gates, GRU reset_after=false", async () => {
     const refuse = async (rnn: tfl.layers.Layer, msg: RegExp) => {
       const a = await save(seqModel(rnn));
       await expect(importTfjsLayers(a as unknown as TfjsModelJson, { engine: e })).rejects.toThrowError(msg);
     };
     await refuse(tfl.layers.lstm({ ...G, inputShape: [T, I], units: 3 }), /LSTM \(lstm\w*\): recurrent_activation "hard_sigmoid": only sigmoid/);
     await refuse(tfl.layers.gru({ ...G, inputShape: [T, I], units: 3, recurrentActivation: 'sigmoid' }), /GRU \(gru\w*\): reset_after=false is not supported/);
-    const a = await save(seqModel(tfl.layers.simpleRNN({ ...G, inputShape: [T, I], units: 3 })));
-    ((a.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers[0].config).return_state = true;
-    await expect(importTfjsLayers(a as unknown as TfjsModelJson, { engine: e })).rejects.toThrowError(/return_state=true is not supported \(the state would be a second output\)/);
+  });
+});
+
+describe('TensorFlow.js layers: return_state (a functional model with several outputs) vs tfjs CPU backend (1e-5)', () => {
+  it.each([['lstm', 3], ['simpleRNN', 2]] as const)('%s with return_state: outputs [head(output), h, (c)] in order', async (kind, nOut) => {
+    const x = tfl.input({ shape: [T, I] });
+    const rnn = kind === 'lstm' ? tfl.layers.lstm({ ...G, units: 5, recurrentActivation: 'sigmoid', returnState: true, returnSequences: true })
+      : tfl.layers.simpleRNN({ ...G, units: 5, returnState: true });
+    const outs = rnn.apply(x) as tfl.SymbolicTensor[];
+    const head = tfl.layers.dense({ units: 3 }).apply(kind === 'lstm' ? tfl.layers.flatten().apply(outs[0]) : outs[0]) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: x, outputs: [head, ...outs.slice(1)] });
+    randomize(m, 31);
+    const a = await save(m), N = 3, xs = randn(N * T * I, 32);
+    const want = (m.predict(tf.tensor(xs, [N, T, I])) as tf.Tensor[]).map((t) => t.dataSync());
+    const { model } = await importTfjsLayers(a as unknown as TfjsModelJson, { engine: e });
+    expect(model.outputNames.length).toBe(nOut);
+    const got = await model.predict([new Tensor(xs, [N, T, I])]);
+    got.forEach((g, k) => { const d = maxDiff(g.data, want[k]); ERR[`${kind} return_state output ${k}`] = d; expect(d).toBeLessThanOrEqual(1e-5); });
   });
 });
 
