@@ -7,6 +7,8 @@ import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/runtime/rng.js';
+import { AxonError } from '../../src/errors.js';
+import { DEFAULT_LIMITS } from '../../src/format/validate.js';
 import { Engine } from '../../src/runtime/engine.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { Sequential, Model, layers, modelToBytes, modelFromBytes, quantizeModel, importOnnx, importTfjsLayers, importTfjsGraph } from '../../src/index.js';
@@ -19,7 +21,7 @@ import { mutateBytes, mutateJson, mutateText, pick } from './mutate.js';
 
 const ROOT = new URL('../../', import.meta.url);
 /** Per-sample values above which a harness refuses to build an input (the loader should have refused first). */
-const MAX_INPUT_VALUES = 4_000_000;
+const MAX_INPUT_VALUES = DEFAULT_LIMITS.maxTensorBytes / 4;
 
 export class Finding extends Error {}
 export interface Format<S = unknown> {
@@ -125,7 +127,7 @@ function mutateTfjs(r: Rng, s: TfjsSeed): TfjsSeed {
   return { json: s.json, shard: mutateBytes(r, s.shard) };
 }
 const shardOf = (s: TfjsSeed) => (path: string) => {
-  if (path !== 'weights.bin') throw new Finding(`importer asked for shard "${path}"`);
+  if (path !== 'weights.bin') throw new AxonError('IO', `no shard "${path}"`);   // as a file reader answers a missing file
   return s.shard;
 };
 

@@ -11,6 +11,7 @@
 // Names: each layer is named after its node (the node name, else its first output), sanitized and
 // made unique (model/names.ts); a node folded into an earlier layer (Conv + Add/Mul/BatchNormalization,
 // MatMul + Add) leaves the name of the layer's own node (the Conv's, the MatMul's).
+import { own } from '../format/validate.js';
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -26,8 +27,13 @@ import { ELEMENTWISE, HANDLERS } from './onnx_ops.js';
 import { RECURRENT_HANDLERS, RECURRENT_OPS, SEQ_HANDLERS, fullShape } from './onnx_rnn.js';
 import { QUANT_OPS, isQuantOp, quantHandler, quantOutputProblem } from './onnx_quant.js';
 import { fuseQuant } from './onnx_quant_fuse.js';
+import { Budget, Limits, checkActivations, checkNodeCount, checkTensorSize, numel, resolveLimits } from '../format/validate.js';
 
-export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
+export interface OnnxImportOptions {
+  name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string;
+  /** resource limits, enforced before allocation (defaults: DEFAULT_LIMITS, sized for a 128 MB Worker) */
+  limits?: Partial<Limits>;
+}
 
 export interface OnnxImport {
   /** a Sequential when the graph is a chain */
@@ -51,11 +57,14 @@ export interface OnnxImport {
 export const ONNX_OPSETS = [13, 17] as const;
 /** The ONNX ops the importer maps onto layers (constant-only shape arithmetic aside). */
 export const supportedOnnxOps = (): string[] => [...new Set([...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS), ...Object.keys(MERGE_HANDLERS), ...QUANT_OPS])].sort();
-const handlerOf = (op: string, seq: boolean) => (seq && SEQ_HANDLERS[op]) || HANDLERS[op] || RECURRENT_HANDLERS[op];
+const handlerOf = (op: string, seq: boolean) => (seq && own(SEQ_HANDLERS, op)) || own(HANDLERS, op) || own(RECURRENT_HANDLERS, op);
 
 export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Promise<OnnxImport> {
   const file = opts.file ?? 'model.onnx';
+  const limits = resolveLimits(opts.limits, file);
+  if (!(bytes instanceof Uint8Array)) throw new AxonError('BAD_ARGUMENT', `${file}: expected the bytes of a .onnx file as a Uint8Array`);
   const m = await decodeOnnx(bytes, file), g = m.graph!;
+  checkNodeCount(limits, g.node.length + (g.initializer?.length ?? 0), file, 'nodes and initializers');
   const fail = (lines: string[]): never => {
     throw new AxonError('UNSUPPORTED', `${file}: cannot import ${lines.length} node${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}\nsupported ops: ${supportedOnnxOps().join(', ')}`, { problems: lines });
   };
@@ -63,7 +72,8 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   if (opset < ONNX_OPSETS[0] || opset > ONNX_OPSETS[1]) throw new AxonError('UNSUPPORTED', `${file}: ONNX opset ${opset} is not supported (${ONNX_OPSETS[0]}–${ONNX_OPSETS[1]}); re-export with opset_version=13 … 17`);
 
   const consts = new Map<string, Const>();
-  for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
+  const budget = new Budget(limits, file);
+  for (const t of g.initializer ?? []) { const v = tensorValues(t, file, limits); budget.take(v.data.length, 4, `initializer "${String(t.name).slice(0, 80)}"`); consts.set(t.name!, v); }
   const fused = fuseQuant(fuseHardSwish(g), consts, (g.output ?? []).map((o) => o.name));
   if (fused.problems.length) fail(fused.problems);
   const nodes = fused.nodes;
@@ -77,6 +87,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   if ((vi.type?.tensor_type?.elem_type ?? 1) !== 1) fail([`input "${vi.name}" is not float32`]);
   const full = dims.map((d, i) => (d.dim_value !== undefined && toNum(d.dim_value) > 0 ? toNum(d.dim_value) : i === 0 ? BATCH : -1));
   if (full.length < 2 || full.slice(1).some((d) => d < 1)) fail([`input "${vi.name}" has shape [${dims.map((d) => d.dim_param || toNum(d.dim_value))}]; the importer needs a batch axis and fixed per-sample sizes`]);
+  checkTensorSize(limits, numel(full.slice(1)), 4, `${file}: input "${vi.name}" of shape [${full}] per sample`);
   const per = full.slice(1), first = nodes.find((n) => n.input.includes(vi.name));
   const nhwcGraph = first?.op_type === 'Transpose' && new Attrs(first).ints('perm', []).join() === [0, per.length, ...per.slice(0, -1).map((_, i) => i + 1)].join();
   const seqGraph = nodes.some((n) => RECURRENT_OPS.has(n.op_type));   // (N, T, I) sequences: taken as they are
@@ -84,6 +95,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const inAct: Act = spatial ? { onnx: per, axon: channelsLastShape(per), order: channelsLastOrder(per) } : { onnx: per, axon: per, order: null };
 
   const cv = new Converter({ ...inAct }, consts);
+  cv.limits = limits;
   if (full[0] !== BATCH) cv.staticBatch = full[0];
   cv.seq = seqGraph;
   const uses = cv.used, use = (v: string) => uses.set(v, (uses.get(v) ?? 0) + 1);
@@ -110,14 +122,14 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
       cv.next = undefined;
       const qh = quantHandler(cv, n);   // quantization ops, and any node reading a quantized activation
       if (acts.length > 1 && !qh) {
-        const h = MERGE_HANDLERS[n.op_type];
+        const h = own(MERGE_HANDLERS, n.op_type);
         if (!h) throw new AxonError('UNSUPPORTED', `joins ${acts.length} activations; only ${Object.keys(MERGE_HANDLERS).join(', ')} can`);
         h(cv, n, ins);
       } else {
         const h = qh ?? handlerOf(n.op_type, cv.seq);
         if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
         cv.load(ins[0], (uses.get(acts[0]) ?? 0) > 1);
-        if (cv.batchAxis !== 0 && !(n.op_type in SEQ_HANDLERS) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
+        if (cv.batchAxis !== 0 && !own(SEQ_HANDLERS, n.op_type) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
         h(cv, n, new Attrs(n));
       }
       const out = cv.next ?? n.output[0];
@@ -153,6 +165,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
     for (const [k, v] of Object.entries(s.w)) weights.set(`${s.layer.name}.${k}`, v);
     for (const [k, v] of Object.entries(s.from)) paramSources[`${s.layer.name}.${k}`] = v;
   }
+  checkActivations(model, limits, file);
   model.setWeights(weights);
   const tipName = outName!;
   const inOrder = orderOf(inAct), out = cv.act, outOrder = orderOf(out);
