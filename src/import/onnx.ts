@@ -137,6 +137,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
       actShapes.set(out, fullShape(cv));
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;
+      if (e.code === 'OUT_OF_MEMORY' || e.code === 'BAD_MODEL_FILE') throw new AxonError(e.code, `${file}: ${label}: ${e.message}`);
       errs.push(`${label}: ${e.message}`);
       // an elementwise node keeps its input's shape: readers of its output can still be checked
       const st = ELEMENTWISE.has(n.op_type) && acts.length === 1 ? states.get(acts[0]) : undefined;

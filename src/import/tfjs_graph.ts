@@ -127,6 +127,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
       cv.vals.set(n.name, convertNode(cv, n, weights, ph, inputShape));
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;
+      if (e.code === 'OUT_OF_MEMORY' || e.code === 'BAD_MODEL_FILE') throw new AxonError(e.code, `${file}: ${nodeLabel(n)}: ${e.message}`);
       problems.push(`${nodeLabel(n)}: ${e.message}`);
       poisoned.add(n.name);
     }

@@ -4,7 +4,7 @@
 // leave in graphs (Shape → StridedSlice → Pack → Reshape, Prod, ConcatV2, Cast, arithmetic).
 import { AxonError } from '../errors.js';
 import type { Const } from './onnx_graph.js';
-import { DEFAULT_LIMITS, checkTensorSize, decodeBase64, numel } from '../format/validate.js';
+import { DEFAULT_LIMITS, checkTensorSize, decodeBase64, numel, own } from '../format/validate.js';
 
 export interface TfAttr {
   s?: string; i?: string | number; f?: number; b?: boolean; type?: string;
@@ -158,7 +158,7 @@ export function foldNode(n: TfNode, get: (i: number) => Const): Const | undefine
       return { ...x, dims: x.dims.filter((d, i) => (ax.length ? !ax.includes(i) : d !== 1)) };
     }
   }
-  const f = ARITH[n.op];
+  const f = own(ARITH, n.op);
   if (!f || k !== 2) return undefined;
   const y = get(1);
   if (y.data.length !== 1 && x.data.length !== 1 && x.data.length !== y.data.length) return undefined;

@@ -62,7 +62,7 @@ export const QUANT_SCHEME = {
  */
 export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine, opts: { copy?: boolean; limits?: Partial<Limits> } = {}): { model: Model; graph: ModelGraph } {
   const limits = resolveLimits(opts.limits, name);
-  const file = readAxonModelFile(bytes, name, { maxTensorBytes: limits.maxTensorBytes });
+  const file = readAxonModelFile(bytes, name);   // (tensors are views: the limits apply just below)
   const budget = new Budget(limits, name);
   for (const [k, t] of file.tensors) budget.take(t.data.byteLength, 1, `tensor "${k}"`);
   validateModelGraph(file.graph, file.quant, name, limits);
