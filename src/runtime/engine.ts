@@ -83,6 +83,7 @@ export class Engine {
     const f = probeFeatures();
     if (!f.wasm || !f.simd) throw new AxonError('WASM_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD128; Axon needs it (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+)');
     const want = opts.build ?? 'auto';
+    if (want !== 'auto' && want !== 'simd' && want !== 'relaxed') throw new AxonError('BAD_ARGUMENT', `build must be "auto", "simd" or "relaxed", got ${JSON.stringify(want)}`);
     const get = async (s: EngineSources['simd']) => (typeof s === 'function' ? s() : s);
     if (want !== 'simd' && sources.relaxed && f.relaxedSimd) {
       const mod = await compile(await get(sources.relaxed));
