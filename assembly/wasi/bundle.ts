@@ -52,6 +52,16 @@ function inArena(b: Bundle, name: string, off: u32, len: u64, what: string): voi
   if (<u64>off + len > <u64>b.arenaBytes) bad(name, `${what} lies outside the ${b.arenaBytes}-byte arena`);
 }
 
+/** FNV-1a (32-bit) of the bundle with header word 21 (the checksum itself) read as zero; as src/wasi/bundle.ts. */
+function checksum(ptr: usize, len: usize): u32 {
+  let h: u32 = 0x811c9dc5;
+  for (let i: usize = 0; i < len; i++) {
+    h ^= i >= 84 && i < 88 ? 0 : <u32>load<u8>(ptr + i);
+    h *= 0x01000193;
+  }
+  return h;
+}
+
 export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   const b = new Bundle();
   b.ptr = ptr; b.len = len;
@@ -59,6 +69,7 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   if (W(ptr, 0) != BUNDLE_MAGIC) bad(name, 'not an Axon WASI bundle (bad magic)');
   if (W(ptr, 1) != BUNDLE_VERSION) bad(name, `bundle version ${W(ptr, 1)} is not supported (this program reads version ${BUNDLE_VERSION})`);
   if (<usize>W(ptr, 2) != len) bad(name, `the header says ${W(ptr, 2)} bytes but the file has ${len} (truncated?)`);
+  if ((W(ptr, 19) & 4) != 0 && checksum(ptr, len) != W(ptr, 21)) bad(name, 'checksum mismatch: the bundle is corrupt; copy it again or re-run axon compile');
   const S = W(ptr, 3);
   if (HEADER + (<u64>S << 4) > <u64>len) bad(name, 'section table is truncated');
   b.arenaBytes = W(ptr, 4); b.batch = W(ptr, 5); b.inF = W(ptr, 6); b.outF = W(ptr, 7);
@@ -67,6 +78,7 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   b.samples = W(ptr, 15); b.epochs = W(ptr, 16); b.steps = W(ptr, 17); b.seed = W(ptr, 18);
   b.shuffle = (W(ptr, 19) & 1) != 0; b.hasTrain = (W(ptr, 19) & 2) != 0; b.trainBatch = W(ptr, 20);
   if (b.batch < 1 || b.inF < 1 || b.outF < 1) bad(name, 'batch and feature counts must be positive');
+  if (((b.input | b.output | (b.hasTrain ? b.loss | b.target : 0)) & 3) != 0) bad(name, 'the input, output, loss and target offsets must be multiples of 4');
   inArena(b, name, b.input, <u64>b.batch * b.inF * 4, 'input buffer');
   inArena(b, name, b.output, <u64>b.batch * b.outF * 4, 'output buffer');
   if (b.hasTrain) {

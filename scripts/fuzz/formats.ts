@@ -14,7 +14,7 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import { Sequential, Model, layers, modelToBytes, modelFromBytes, quantizeModel, importOnnx, importTfjsLayers, importTfjsGraph } from '../../src/index.js';
 import { decodeSafetensors, encodeSafetensors, StTensorIn } from '../../src/format/safetensors.js';
 import { decodeOnnx, encodeOnnx, OnnxModel } from '../../src/import/onnx_proto.js';
-import { compileBundle, HEADER_BYTES } from '../../src/wasi/bundle.js';
+import { compileBundle, HEADER_BYTES, bundleChecksum } from '../../src/wasi/bundle.js';
 import { inferBundle, finetuneBundle } from '../../src/wasi/finetune.js';
 import { runNodeWasi } from '../../targets/wasi/run.js';
 import { mutateBytes, mutateJson, mutateText, pick } from './mutate.js';
@@ -191,26 +191,41 @@ async function bundleSeeds(e: Engine): Promise<BundleSeed[]> {
   ];
 }
 
+/** A corrupted bundle with its checksum recomputed, so the structural checks (not the checksum) must catch it. */
+function sealed(b: Uint8Array): Uint8Array {
+  if (b.length >= HEADER_BYTES) new DataView(b.buffer, b.byteOffset).setUint32(84, bundleChecksum(b), true);
+  return b;
+}
+const mutateBundle = (r: Rng, s: BundleSeed) => mutateBytes(r, s.bundle, r.uniform() < 0.6 ? HEADER_BYTES : s.bundle.length);
+
 export const wasiFormat: Format<BundleSeed> = {
   name: 'wasi', seeds: bundleSeeds,
-  mutate: (r, s) => ({ ...s, bundle: mutateBytes(r, s.bundle, r.uniform() < 0.6 ? HEADER_BYTES : s.bundle.length) }),
-  async run(e, s) {
-    wasiDir ??= mkdtempSync(join(tmpdir(), 'axon-fuzz-wasi-'));
-    writeFileSync(join(wasiDir, 'b.axb'), s.bundle);
-    writeFileSync(join(wasiDir, 'x.bin'), new Uint8Array(s.x.buffer));
-    writeFileSync(join(wasiDir, 'y.bin'), new Uint8Array(s.y.buffer));
-    for (const args of [['infer', '/d/b.axb', '/d/x.bin', '/d/o.bin'], ['finetune', '/d/b.axb', '/d/x.bin', '/d/y.bin', '1', '/d/w.bin']]) {
-      const run = await runNodeWasi(args, { preopens: { '/d': wasiDir } });
-      if (run.code !== 0 && !/\S/.test(run.stderr)) throw new Finding(`WASI ${args[0]} exited ${run.code} without a message`);
-      if (![0, 64, 65, 66, 70, 73].includes(run.code)) throw new Finding(`WASI ${args[0]} exited ${run.code}: ${run.stderr.slice(0, 200)}`);
-    }
-    inferBundle(e, s.bundle, s.x);
-    finetuneBundle(e, s.bundle, s.x, s.y, 1);
-  },
+  mutate: (r, s) => ({ ...s, bundle: mutateBundle(r, s) }),
+  run: (e, s) => runBundle(e, s),
+};
+/** Bundles corrupted and then re-sealed with a valid checksum: what the WASI program's own validation meets. */
+export const wasiSealedFormat: Format<BundleSeed> = {
+  name: 'wasi-sealed', seeds: bundleSeeds,
+  mutate: (r, s) => ({ ...s, bundle: sealed(mutateBundle(r, s)) }),
+  run: (e, s) => runBundle(e, s),
 };
 
+async function runBundle(e: Engine, s: BundleSeed): Promise<void> {
+  wasiDir ??= mkdtempSync(join(tmpdir(), 'axon-fuzz-wasi-'));
+  writeFileSync(join(wasiDir, 'b.axb'), s.bundle);
+  writeFileSync(join(wasiDir, 'x.bin'), new Uint8Array(s.x.buffer));
+  writeFileSync(join(wasiDir, 'y.bin'), new Uint8Array(s.y.buffer));
+  for (const args of [['infer', '/d/b.axb', '/d/x.bin', '/d/o.bin'], ['finetune', '/d/b.axb', '/d/x.bin', '/d/y.bin', '1', '/d/w.bin']]) {
+    const run = await runNodeWasi(args, { preopens: { '/d': wasiDir } });
+    if (run.code !== 0 && !/\S/.test(run.stderr)) throw new Finding(`WASI ${args[0]} exited ${run.code} without a message`);
+    if (![0, 64, 65, 66, 70, 73].includes(run.code)) throw new Finding(`WASI ${args[0]} exited ${run.code}: ${run.stderr.slice(0, 200)}`);
+  }
+  inferBundle(e, s.bundle, s.x);
+  finetuneBundle(e, s.bundle, s.x, s.y, 1);
+}
+
 export const FORMATS: Record<string, Format<any>> = {
-  axon: axonFormat, onnx: onnxFormat, 'tfjs-layers': tfjsLayersFormat, 'tfjs-graph': tfjsGraphFormat, wasi: wasiFormat,
+  axon: axonFormat, onnx: onnxFormat, 'tfjs-layers': tfjsLayersFormat, 'tfjs-graph': tfjsGraphFormat, wasi: wasiFormat, 'wasi-sealed': wasiSealedFormat,
 };
 export const cleanupFormats = () => { if (wasiDir) rmSync(wasiDir, { recursive: true, force: true }); wasiDir = undefined; };
 void readdirSync;

@@ -26,8 +26,8 @@ export function mutateBytes(r: Rng, src: Uint8Array, hot = src.length): Uint8Arr
     return b;
   }
   if (kind === 4) { // a chunk removed
-    const p = at(), n = 1 + r.int(16), b = new Uint8Array(Math.max(0, src.length - n));
-    b.set(src.subarray(0, p)); b.set(src.subarray(Math.min(src.length, p + n)).subarray(0, b.length - Math.min(p, b.length)), Math.min(p, b.length));
+    const p = at(), q = Math.min(src.length, p + 1 + r.int(16)), b = new Uint8Array(src.length - (q - p));
+    b.set(src.subarray(0, p)); b.set(src.subarray(q), p);
     return b;
   }
   if (kind === 5) { // a chunk duplicated
@@ -59,7 +59,7 @@ export function mutateJson(r: Rng, value: unknown): unknown {
     else if (op === 1 && !Array.isArray(obj) && p.length > 1) delete obj[key];
     else if (op === 2 && Array.isArray(cur)) obj[key] = r.uniform() < 0.5 ? [] : cur.slice(0, r.int(cur.length + 1));
     else if (op === 3 && typeof cur === 'string') obj[key] = pick(r, [cur + 'x', '', cur.slice(0, -1), String(r.int(1e6)), '@@@=']);
-    else obj[key] = pick(r, JUNK);
+    else obj[key] = structuredClone(pick(r, JUNK));   // (a copy: a shared junk list could come to contain itself)
   }
   return root.v;
 }

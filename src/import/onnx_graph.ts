@@ -22,7 +22,8 @@ export class Attrs {
   float(k: string, d: number): number { const a = this.m.get(k); return a ? (a.f ?? 0) : d; }
   ints(k: string, d: number[]): number[] { const a = this.m.get(k); return a ? (a.ints ?? []).map(toNum) : d; }
   floats(k: string): number[] | undefined { return this.m.get(k)?.floats; }
-  str(k: string, d: string): string { const a = this.m.get(k); return a?.s ? new TextDecoder().decode(a.s) : d; }
+  // (protobufjs gives an attribute without a string an empty default that is not always a Uint8Array)
+  str(k: string, d: string): string { const a = this.m.get(k); return a?.s && a.s.length ? new TextDecoder().decode(Uint8Array.from(a.s)) : d; }
   tensor(k: string): OnnxTensor | undefined { return this.m.get(k)?.t; }
   type(k: string): number | undefined { return this.m.get(k)?.type; }
 }

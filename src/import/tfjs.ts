@@ -126,7 +126,9 @@ function functionalGraph(cfg: FuncConfig, file: string): KGraph {
   const ls = cfg.layers ?? [], byName = new Map(ls.map((l) => [nameOf(l), l]));
   const ends = (v: unknown): [string, number, number][] => {
     const a = (Array.isArray(v) ? v : []) as unknown[];
-    return (typeof a[0] === 'string' ? [a] : a) as [string, number, number][];   // Keras 3 writes a single one unnested
+    const list = (typeof a[0] === 'string' ? [a] : a) as [string, number, number][];   // Keras 3 writes a single one unnested
+    for (const e of list) if (!Array.isArray(e) || typeof e[0] !== 'string') throw new AxonError('BAD_MODEL_FILE', `${file}: input_layers/output_layers entries must be [layer name, node, tensor], got ${JSON.stringify(e)?.slice(0, 60)}`);
+    return list;
   };
   const ins = ends(cfg.input_layers), outs = ends(cfg.output_layers);
   if (ins.length !== 1 || outs.length !== 1) unsupported(`the model has ${ins.length} inputs (${ins.map((e) => e[0]).join(', ')}) and ${outs.length} outputs (${outs.map((e) => e[0]).join(', ')}); only one input and one output import`);
