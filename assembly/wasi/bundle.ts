@@ -6,6 +6,8 @@ export const BUNDLE_MAGIC: u32 = 0x4e425841;
 export const BUNDLE_VERSION: u32 = 1;
 const HEADER: usize = 96;
 const NONE: u32 = 0xffffffff;
+/** The largest model arena a bundle may ask for (as src/wasi/bundle.ts MAX_ARENA_BYTES). */
+const MAX_ARENA_BYTES: u32 = 512 << 20;
 export const MODE_PREDICT: u32 = 0;
 export const MODE_TRAIN: u32 = 2;
 
@@ -78,6 +80,7 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   b.samples = W(ptr, 15); b.epochs = W(ptr, 16); b.steps = W(ptr, 17); b.seed = W(ptr, 18);
   b.shuffle = (W(ptr, 19) & 1) != 0; b.hasTrain = (W(ptr, 19) & 2) != 0; b.trainBatch = W(ptr, 20);
   if (b.batch < 1 || b.inF < 1 || b.outF < 1) bad(name, 'batch and feature counts must be positive');
+  if (b.arenaBytes > MAX_ARENA_BYTES) bad(name, `its arena of ${b.arenaBytes} bytes exceeds the ${MAX_ARENA_BYTES} bytes this program allocates for one`);
   if (((b.input | b.output | (b.hasTrain ? b.loss | b.target : 0)) & 3) != 0) bad(name, 'the input, output, loss and target offsets must be multiples of 4');
   inArena(b, name, b.input, <u64>b.batch * b.inF * 4, 'input buffer');
   inArena(b, name, b.output, <u64>b.batch * b.outF * 4, 'output buffer');

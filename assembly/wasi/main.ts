@@ -53,8 +53,14 @@ function place(b: Bundle, name: string): usize {
   }
   for (let j: u32 = 0; j < b.planCount; j++) {
     const e = b.plans + (<usize>j << 4);
-    const rc = plan_validate(b.plans + <usize>load<u32>(e, 8), <usize>load<u32>(e, 12), base);
+    const plan = b.plans + <usize>load<u32>(e, 8);
+    const rc = plan_validate(plan, <usize>load<u32>(e, 12), base);
     if (rc != 0) fail(EX_DATAERR, `bundle ${name}: plan ${j} is invalid (error ${rc})`);
+    // every buffer inside the bundle's arena (plan_validate only knows the memory's end)
+    for (let k: usize = 0, nbuf = <usize>load<u32>(plan, 8); k < nbuf; k++) {
+      const t = plan + 16 + (k << 3);
+      if (<u64>load<u32>(t) + <u64>load<u32>(t, 4) > <u64>b.arenaBytes) fail(EX_DATAERR, `bundle ${name}: plan ${j}: buffer ${k} lies outside the ${b.arenaBytes}-byte arena`);
+    }
   }
   return base;
 }
@@ -71,6 +77,7 @@ function infer(args: string[]): void {
   const rowBytes = <usize>b.inF << 2, outRow = <usize>b.outF << 2;
   if (x.len % rowBytes != 0) fail(EX_DATAERR, `input ${args[3]}: ${x.len} bytes is not a whole number of rows of ${b.inF} f32 (${rowBytes} bytes)`);
   const rows = x.len / rowBytes;
+  if (<u64>rows * <u64>outRow > <u64>0x7fffffff) fail(EX_DATAERR, `input ${args[3]}: ${rows} rows would give more output than this program can hold`);
   const y = alloc(rows * outRow, 'the output');
   const base = place(b, args[2]);
   checkHeap();
@@ -104,8 +111,8 @@ function finetune(args: string[]): void {
   const x = readFile(args[3], 'x');
   const y = readFile(args[4], 'y');
   const n = <usize>b.samples, F = <usize>b.inF, Y = <usize>b.targetWords, B = <usize>b.trainBatch;
-  if (x.len != n * F * 4) fail(EX_DATAERR, `x ${args[3]}: ${x.len} bytes, but the bundle was compiled for ${n} rows of ${F} f32 (${n * F * 4} bytes)`);
-  if (y.len != n * Y * 4) fail(EX_DATAERR, `y ${args[4]}: ${y.len} bytes, but the bundle was compiled for ${n} rows of ${Y} ${b.targetKind == 2 ? 'i32 class ids' : 'f32'} (${n * Y * 4} bytes)`);
+  if (<u64>x.len != <u64>n * <u64>F * 4) fail(EX_DATAERR, `x ${args[3]}: ${x.len} bytes, but the bundle was compiled for ${n} rows of ${F} f32 (${n * F * 4} bytes)`);
+  if (<u64>y.len != <u64>n * <u64>Y * 4) fail(EX_DATAERR, `y ${args[4]}: ${y.len} bytes, but the bundle was compiled for ${n} rows of ${Y} ${b.targetKind == 2 ? 'i32 class ids' : 'f32'} (${n * Y * 4} bytes)`);
   for (let i: usize = 0; i < n * F; i++) {
     const v = load<f32>(x.ptr + (i << 2));
     if (v - v != 0) fail(EX_DATAERR, `x ${args[3]}: non-finite value at sample ${i / F}`);

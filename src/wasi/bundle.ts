@@ -47,6 +47,8 @@ export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5 } as const;
 export const MODE = { predict: 0, train: 2 } as const;
 export const NONE = 0xffffffff;
 export const FLAG_SHUFFLE = 1, FLAG_TRAIN = 2, FLAG_CHECKSUM = 4;
+/** The largest model arena a bundle may ask for (both readers refuse more; compileBundle too). */
+export const MAX_ARENA_BYTES = 512 * 2 ** 20;
 
 /** FNV-1a (32-bit) of the bundle with header word 21 (the checksum itself) read as zero. */
 export function bundleChecksum(bytes: Uint8Array): number {
@@ -128,6 +130,7 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
   }
   const tgt = train && s.target !== undefined ? L.get(s.target) : undefined;
   const header = new Uint32Array(HEADER_BYTES / 4);
+  if (L.bytes > MAX_ARENA_BYTES) throw new AxonError('OUT_OF_MEMORY', `bundle: the model's arena at batch ${N} takes ${L.bytes} bytes, more than the ${MAX_ARENA_BYTES} a bundle may ask for; use a smaller --batch`);
   header.set([BUNDLE_MAGIC, BUNDLE_VERSION, 0, 0, L.bytes, N, size(model.inputShape), size(model.outputShape),
     L.get(s.x).offset, L.get(s.output).offset, train ? L.get(s.lossBuf).offset : NONE, tgt ? tgt.offset : NONE,
     tgt ? (tgt.dtype === 'i32' ? 2 : 1) : 0, tgt ? model.loss!.targetPerSample : 0, tgt && tgt.dtype === 'i32' ? model.loss!.outputs : 0,
@@ -240,6 +243,7 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
     shuffle: (w(19) & FLAG_SHUFFLE) !== 0, hasTrain: (w(19) & FLAG_TRAIN) !== 0, trainBatch: w(20), image: [], params: [], plans: [], meta: {},
   };
   if (b.batch < 1 || b.inFeatures < 1 || b.outFeatures < 1) bad('batch and feature counts must be positive');
+  if (arenaBytes > MAX_ARENA_BYTES) bad(`its arena of ${arenaBytes} bytes exceeds the ${MAX_ARENA_BYTES} bytes a bundle may ask for`);
   if ((b.input | b.output | (b.hasTrain ? b.loss | b.target : 0)) % 4) bad('the input, output, loss and target offsets must be multiples of 4');
   inArena(b.input, b.batch * b.inFeatures * 4, 'input buffer');
   inArena(b.output, b.batch * b.outFeatures * 4, 'output buffer');
