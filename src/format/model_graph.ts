@@ -16,9 +16,10 @@ export function validateModelGraph(graph: Record<string, unknown>, quant: Record
   if (!ls.length) f.fail(`${g}.layers`, 'is empty; a model file needs at least one layer');
   checkNodeCount(limits, ls.length, file, 'layers');
   ls.forEach((raw, i) => {
-    const l = f.object(raw, `${g}.layers[${i}]`), at = `${g}.layers[${i}]`;
+    const l = f.object(raw, `${g}.layers[${i}]`);
+    f.string(l.name, `${g}.layers[${i}].name`);
+    const at = `layer "${String(l.name).slice(0, 80)}" (${g}.layers[${i}])`;
     f.string(l.type, `${at}.type`);
-    f.string(l.name, `${at}.name`);
     f.optional(l.trainable, (v) => f.boolean(v, `${at}.trainable`));
     f.optional(l.config, (v) => f.object(v, `${at}.config`));
     f.optional(l.inputs, (v) => f.strings(v, `${at}.inputs`));

@@ -26,7 +26,7 @@ export function resolveLimits(o: Partial<Limits> | undefined, who: string): Limi
 }
 
 const plain = (x: unknown): string => { try { return (JSON.stringify(x) ?? String(x)).slice(0, 60); } catch { return String(x).slice(0, 60); } };
-const kind = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'an object' : `${typeof x} ${plain(x)}`);
+const kind = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'an object' : typeof x === 'string' ? plain(x) : `${typeof x} ${plain(x)}`);
 
 /**
  * Type and range checks for one file's fields. Each method returns the value with its checked type
