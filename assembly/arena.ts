@@ -24,8 +24,8 @@ export function arena_reset(mark: usize): void {
 /** Allocates `bytes` (rounded up to 16), growing memory as needed; returns 0 when memory cannot grow. */
 export function arena_alloc(bytes: usize): usize {
   const p = top;
+  if (bytes > (~<usize>15) - p) return 0;   // (rounding up would wrap around: no such allocation)
   const end = p + ((bytes + 15) & ~15);
-  if (end < p) return 0;
   const have = (<usize>memory.size()) << 16;
   if (end > have) {
     const pages = <i32>((end - have + 0xffff) >> 16);

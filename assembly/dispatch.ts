@@ -277,6 +277,126 @@ export function op_ptr_mask(op: i32): u32 {
   }
 }
 
+/** Bit k set when argument k is an i32 (plans from outside must carry it non-negative, as the plan builder emits it). */
+export function op_i32_mask(op: i32): u32 {
+  switch (op) {
+    case 1: return 0x4;
+    case 2: return 0x4;
+    case 3: return 0x4;
+    case 4: return 0x8;
+    case 5: return 0x8;
+    case 6: return 0x4;
+    case 7: return 0x2;
+    case 8: return 0x38;
+    case 9: return 0x38;
+    case 10: return 0x4;
+    case 11: return 0x4;
+    case 12: return 0x10;
+    case 13: return 0x8;
+    case 14: return 0x4;
+    case 15: return 0x8;
+    case 16: return 0x4;
+    case 17: return 0x8;
+    case 18: return 0x4;
+    case 19: return 0x8;
+    case 20: return 0xc;
+    case 21: return 0x18;
+    case 22: return 0xc;
+    case 23: return 0x18;
+    case 24: return 0x8;
+    case 25: return 0x8;
+    case 26: return 0x18;
+    case 27: return 0x18;
+    case 28: return 0x8;
+    case 29: return 0x8;
+    case 30: return 0x8;
+    case 31: return 0x8;
+    case 32: return 0x10;
+    case 33: return 0x40;
+    case 34: return 0x40;
+    case 35: return 0x4;
+    case 36: return 0x8;
+    case 37: return 0x3f0;
+    case 38: return 0xc;
+    case 39: return 0xc;
+    case 40: return 0xffff0;
+    case 41: return 0xffff0;
+    case 42: return 0xffff0;
+    case 43: return 0x1fff8;
+    case 44: return 0x1fff8;
+    case 45: return 0x7ffc;
+    case 46: return 0x7ffc;
+    case 47: return 0x1c;
+    case 48: return 0x1c;
+    case 49: return 0x3fc;
+    case 50: return 0x3fc;
+    case 51: return 0x4;
+    case 52: return 0x8;
+    case 53: return 0x4;
+    case 54: return 0x8;
+    case 55: return 0x4;
+    case 56: return 0x8;
+    case 57: return 0x300;
+    case 58: return 0xc0;
+    case 59: return 0x600;
+    case 60: return 0x300;
+    case 61: return 0x30;
+    case 62: return 0xe0;
+    case 63: return 0x8;
+    case 64: return 0x8;
+    case 65: return 0xf00;
+    case 66: return 0x1e000;
+    case 67: return 0x7800;
+    case 68: return 0x3c0000;
+    case 69: return 0x3c00;
+    case 70: return 0x78000;
+    case 71: return 0xc;
+    case 72: return 0x1c;
+    case 73: return 0xfc;
+    case 74: return 0x1f8;
+    case 75: return 0x1f8;
+    case 76: return 0x78;
+    case 77: return 0x8;
+    case 78: return 0xf0;
+    case 79: return 0x70;
+    case 80: return 0x38;
+    case 81: return 0xfffe0;
+    case 82: return 0x1fffc0;
+    case 83: return 0x3ffc;
+    case 84: return 0x8;
+    case 85: return 0xe0;
+    case 86: return 0xfc;
+    case 87: return 0x78;
+    case 88: return 0x78;
+    case 89: return 0x78;
+    case 90: return 0x78;
+    case 91: return 0x78;
+    case 92: return 0x10;
+    case 93: return 0x7fc;
+    case 94: return 0x1fffe0;
+    case 95: return 0x1fffe0;
+    case 96: return 0x30;
+    case 97: return 0x78;
+    case 98: return 0xc0;
+    case 99: return 0x300;
+    case 100: return 0xdf0;
+    case 101: return 0xf8;
+    case 102: return 0x2f8;
+    case 103: return 0xf8;
+    case 104: return 0x18;
+    case 105: return 0x38;
+    case 106: return 0x38;
+    case 107: return 0x4;
+    case 108: return 0x8;
+    case 109: return 0xc;
+    case 110: return 0x18;
+    case 111: return 0x4;
+    case 112: return 0x8;
+    case 113: return 0x4;
+    default: return 0;
+  }
+}
+
 /** Runs one instruction; returns nonzero when a check op fails. */
 export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
   switch (op) {

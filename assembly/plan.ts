@@ -4,7 +4,7 @@
 //   nbuf x (offset, bytes)  buffer table; offsets are relative to the arena base passed in
 //   ncode words of code: per instruction  op, argc, args[argc]  (buffer ids, i32, or f32 bits)
 // plan_validate checks structure and buffer ranges once; plan_run then trusts the plan.
-import { dispatch, op_argc, op_ptr_mask } from './dispatch';
+import { dispatch, op_argc, op_ptr_mask, op_i32_mask } from './dispatch';
 
 export const PLAN_MAGIC: u32 = 0x4c505841;
 export const PLAN_VERSION: u32 = 1;
@@ -37,9 +37,10 @@ export function plan_validate(plan: usize, bytes: usize, base: usize): i32 {
     const want = op_argc(op);
     if (want < 0) return E_OP;
     if (argc != want || pc + 8 + (<usize>argc << 2) > codeEnd) return E_ARGS;
-    const mask = op_ptr_mask(op);
+    const mask = op_ptr_mask(op), ints = op_i32_mask(op);
     for (let k = 0; k < argc; k++) {
       if ((mask >> k) & 1 && <usize>load<u32>(pc + 8 + (<usize>k << 2)) >= nbuf) return E_BUFFER;
+      if ((ints >> k) & 1 && load<i32>(pc + 8 + (<usize>k << 2)) < 0) return E_ARGS;
     }
     pc += 8 + (<usize>argc << 2);
   }

@@ -53,10 +53,18 @@ export function convDimArgs(): ArgSpec[] {
 }
 
 /** Sizes >= 1 and a (dilated) kernel that fits the padded input; shared by conv and pooling. */
+/**
+ * The largest window extent (dilated kernel), stride and padded input size a window kernel takes:
+ * kernels compute tap positions in i32 (oh * stride - pad + kh * dilation), so extents stay far from 2^31.
+ */
+export const MAX_WINDOW_EXTENT = 1 << 20;
+
 export function windowValidate(d: Dims, sizes: string[]): string | null {
   for (const k of sizes) if (!(d[k] >= 1)) return `${k} must be at least 1, got ${d[k]}`;
   const dh = d.dilH ?? 1, dw = d.dilW ?? 1;
   const eh = dh * (d.KH - 1) + 1, ew = dw * (d.KW - 1) + 1, ph = d.H + d.padT + d.padB, pw = d.W + d.padL + d.padR;
+  const big = ([['window height', eh], ['window width', ew], ['padded height', ph], ['padded width', pw], ['strideH', d.strideH], ['strideW', d.strideW]] as const).find(([, v]) => !(v <= MAX_WINDOW_EXTENT));
+  if (big) return `${big[0]} ${big[1]} (kernel ${d.KH}x${d.KW}, dilation ${dh}x${dw}, pads ${d.padT},${d.padL},${d.padB},${d.padR}) exceeds ${MAX_WINDOW_EXTENT}, the largest extent the kernels take`;
   if (eh > ph || ew > pw) {
     return `kernel ${d.KH}x${d.KW} (dilation ${dh}x${dw}, spanning ${eh}x${ew}) is larger than the padded input ${ph}x${pw} ` +
       `(H=${d.H} + padT=${d.padT} + padB=${d.padB}, W=${d.W} + padL=${d.padL} + padR=${d.padR}); use a smaller kernel or dilation, or more padding`;

@@ -7,6 +7,8 @@ export const BUNDLE_MAGIC: u32 = 0x4e425841;
 export const BUNDLE_VERSION: u32 = 2;   // (version 1 is read too: one f32 input, one output, one shape set)
 const HEADER: usize = 96;
 const NONE: u32 = 0xffffffff;
+/** The largest model arena a bundle may ask for (as src/wasi/bundle.ts MAX_ARENA_BYTES). */
+const MAX_ARENA_BYTES: u32 = 512 << 20;
 export const MODE_PREDICT: u32 = 0;
 export const MODE_TRAIN: u32 = 2;
 
@@ -55,6 +57,16 @@ function inArena(b: Bundle, name: string, off: u32, len: u64, what: string): voi
   if (<u64>off + len > <u64>b.arenaBytes) bad(name, `${what} lies outside the ${b.arenaBytes}-byte arena`);
 }
 
+/** FNV-1a (32-bit) of the bundle with header word 22 (the checksum itself) read as zero; as src/wasi/bundle.ts. */
+function checksum(ptr: usize, len: usize): u32 {
+  let h: u32 = 0x811c9dc5;
+  for (let i: usize = 0; i < len; i++) {
+    h ^= i >= 88 && i < 92 ? 0 : <u32>load<u8>(ptr + i);
+    h *= 0x01000193;
+  }
+  return h;
+}
+
 export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   const b = new Bundle();
   b.ptr = ptr; b.len = len;
@@ -63,6 +75,7 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   if (W(ptr, 1) != BUNDLE_VERSION && W(ptr, 1) != 1) bad(name, `bundle version ${W(ptr, 1)} is not supported (this program reads versions 1 and ${BUNDLE_VERSION}); recompile it with axon compile`);
   b.version = W(ptr, 1); b.trainShape = b.version == 1 ? 0 : W(ptr, 21);
   if (<usize>W(ptr, 2) != len) bad(name, `the header says ${W(ptr, 2)} bytes but the file has ${len} (truncated?)`);
+  if ((W(ptr, 19) & 4) != 0 && checksum(ptr, len) != W(ptr, 22)) bad(name, 'checksum mismatch: the bundle is corrupt; copy it again or re-run axon compile');
   const S = W(ptr, 3);
   if (HEADER + (<u64>S << 4) > <u64>len) bad(name, 'section table is truncated');
   b.arenaBytes = W(ptr, 4); b.batch = W(ptr, 5); b.inF = W(ptr, 6); b.outF = W(ptr, 7);
@@ -71,6 +84,8 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   b.samples = W(ptr, 15); b.epochs = W(ptr, 16); b.steps = W(ptr, 17); b.seed = W(ptr, 18);
   b.shuffle = (W(ptr, 19) & 1) != 0; b.hasTrain = (W(ptr, 19) & 2) != 0; b.trainBatch = W(ptr, 20);
   if (b.batch < 1 || b.inF < 1 || b.outF < 1) bad(name, 'batch and feature counts must be positive');
+  if (b.arenaBytes > MAX_ARENA_BYTES) bad(name, `its arena of ${b.arenaBytes} bytes exceeds the ${MAX_ARENA_BYTES} bytes this program allocates for one`);
+  if (((b.input | b.output | (b.hasTrain ? b.loss | b.target : 0)) & 3) != 0) bad(name, 'the input, output, loss and target offsets must be multiples of 4');
   inArena(b, name, b.input, <u64>b.batch * b.inF * 4, 'input buffer');
   inArena(b, name, b.output, <u64>b.batch * b.outF * 4, 'output buffer');
   if (b.hasTrain) {

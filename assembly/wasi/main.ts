@@ -59,8 +59,14 @@ function place(b: Bundle, name: string): usize {
   }
   for (let j: u32 = 0; j < b.planCount; j++) {
     const e = b.plans + (<usize>j << 4);
-    const rc = plan_validate(b.plans + <usize>load<u32>(e, 8), <usize>load<u32>(e, 12), base);
+    const plan = b.plans + <usize>load<u32>(e, 8);
+    const rc = plan_validate(plan, <usize>load<u32>(e, 12), base);
     if (rc != 0) fail(EX_DATAERR, `bundle ${name}: plan ${j} is invalid (error ${rc})`);
+    // every buffer inside the bundle's arena (plan_validate only knows the memory's end)
+    for (let k: usize = 0, nbuf = <usize>load<u32>(plan, 8); k < nbuf; k++) {
+      const t = plan + 16 + (k << 3);
+      if (<u64>load<u32>(t) + <u64>load<u32>(t, 4) > <u64>b.arenaBytes) fail(EX_DATAERR, `bundle ${name}: plan ${j}: buffer ${k} lies outside the ${b.arenaBytes}-byte arena`);
+    }
   }
   return base;
 }
@@ -89,7 +95,10 @@ function infer(args: string[]): void {
   const k = chooseShape(b, xs, paths, a.shape);
   const rows = checkInputs(b, k, xs, paths, 'input');
   const ys = new Array<usize>();
-  for (let o: u32 = 0; o < io.O; o++) ys.push(alloc(rows * (<usize>io.outSize(k, o) << 2), 'the outputs'));
+  for (let o: u32 = 0; o < io.O; o++) {
+    if (<u64>rows * (<u64>io.outSize(k, o) << 2) > <u64>0x7fffffff) fail(EX_DATAERR, `${rows} rows would give more output than this program can hold`);
+    ys.push(alloc(rows * (<usize>io.outSize(k, o) << 2), 'the outputs'));
+  }
   const base = place(b, a.pos[0]);
   checkHeap();
   for (let from: usize = 0; from < rows; from += <usize>b.batch) {

@@ -15,6 +15,7 @@
 // Names: each layer is named after its node (the node name, else its first output), sanitized and
 // made unique (model/names.ts); a node folded into an earlier layer (Conv + Add/Mul/BatchNormalization,
 // MatMul + Add) leaves the name of the layer's own node (the Conv's, the MatMul's).
+import { own } from '../format/validate.js';
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -36,8 +37,13 @@ import { fuseQuant } from './onnx_quant_fuse.js';
 import { setWeightSource } from '../model/source_weights.js';
 import { GraphInput, GraphOutput, OnnxData, graphInputs, toAxon, toOnnx } from './onnx_io.js';
 import { SEQ_MERGE_HANDLERS, stateShape } from './onnx_rnn_state.js';
+import { Budget, Limits, checkActivations, checkNodeCount, checkTensorSize, numel, resolveLimits } from '../format/validate.js';
 
-export interface OnnxImportOptions { name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string }
+export interface OnnxImportOptions {
+  name?: string; seed?: number; engine?: Engine; /** for messages */ file?: string;
+  /** resource limits, enforced before allocation (defaults: DEFAULT_LIMITS, sized for a 128 MB Worker) */
+  limits?: Partial<Limits>;
+}
 
 /** ONNX-layout data for one input: values, and its full ONNX dims (needed when it has open dimensions). */
 export type OnnxFeed = OnnxData | { data: OnnxData; dims: number[] };
@@ -78,13 +84,16 @@ export interface OnnxImport {
 export const ONNX_OPSETS = [13, 17] as const;
 /** The ONNX ops the importer maps onto layers (constant-only shape arithmetic aside). */
 export const supportedOnnxOps = (): string[] => [...new Set([...Object.keys(HANDLERS), ...Object.keys(RECURRENT_HANDLERS), ...Object.keys(MERGE_HANDLERS), ...QUANT_OPS])].sort();
-const handlerOf = (op: string, seq: boolean) => (seq && SEQ_HANDLERS[op]) || HANDLERS[op] || RECURRENT_HANDLERS[op];
+const handlerOf = (op: string, seq: boolean) => (seq && own(SEQ_HANDLERS, op)) || own(HANDLERS, op) || own(RECURRENT_HANDLERS, op);
 /** Example lengths of open dimensions: the graph is converted at both and must give the same layers. */
 const PROBES = [13, 17] as const;
 
 export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Promise<OnnxImport> {
   const file = opts.file ?? 'model.onnx';
+  const limits = resolveLimits(opts.limits, file);
+  if (!(bytes instanceof Uint8Array)) throw new AxonError('BAD_ARGUMENT', `${file}: expected the bytes of a .onnx file as a Uint8Array`);
   const m = await decodeOnnx(bytes, file), g = m.graph!;
+  checkNodeCount(limits, g.node.length + (g.initializer?.length ?? 0), file, 'nodes and initializers');
   const fail = (lines: string[]): never => {
     throw new AxonError('UNSUPPORTED', `${file}: cannot import ${lines.length} node${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}\nsupported ops: ${supportedOnnxOps().join(', ')}`, { problems: lines });
   };
@@ -92,7 +101,8 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   if (opset < ONNX_OPSETS[0] || opset > ONNX_OPSETS[1]) throw new AxonError('UNSUPPORTED', `${file}: ONNX opset ${opset} is not supported (${ONNX_OPSETS[0]}–${ONNX_OPSETS[1]}); re-export with opset_version=13 … 17`);
 
   const consts = new Map<string, Const>();
-  for (const t of g.initializer ?? []) consts.set(t.name!, tensorValues(t, file));
+  const budget = new Budget(limits, file);
+  for (const t of g.initializer ?? []) { const v = tensorValues(t, file, limits); budget.take(v.data.length, 4, `initializer "${String(t.name).slice(0, 80)}"`); consts.set(t.name!, v); }
   const outNames = (g.output ?? []).map((o) => o.name);
   const fused = fuseQuant(fuseActivations(fuseHardSwish(g), consts, outNames), consts, outNames);
   if (fused.problems.length) fail(fused.problems);
@@ -104,7 +114,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   if (problems.length) fail(problems);
 
   const open = gis.some((gi) => gi.per.includes(null));
-  const run = (probe: number) => convert(nodes, new Map(consts), gis, probe, g.output ?? [], fail);
+  const run = (probe: number) => convert(nodes, new Map(consts), gis, probe, g.output ?? [], fail, limits, file);
   const a = run(PROBES[0]);
   if (open) sameLayers(a, run(PROBES[1]), gis, fail);
 
@@ -126,6 +136,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const outputs: GraphOutput[] = outs.map((o) => ({ ...o, ref: refOf(o.cur, o.port) }));
   const refs = [...new Set(outputs.map((o) => o.ref))];
   if (!chain) model.setOutputs(refs);
+  checkActivations(model, limits, file);
   model.setWeights(weights);
   setWeightSource(model, 'torch', paramSources);
   const byRef = (y: Tensor | Tensor[] | Record<string, Tensor>): Record<string, Tensor> =>
@@ -163,7 +174,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
 interface Converted { cv: Converter; keep: number[]; outs: Array<Omit<GraphOutput, 'ref'> & { cur: number; port: number }>; inActs: Act[] }
 
 /** Converts the graph with open input dimensions at length `probe`; `fail` throws the problems found. */
-function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[], probe: number, graphOuts: OnnxValueInfo[], fail: (lines: string[]) => never): Converted {
+function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[], probe: number, graphOuts: OnnxValueInfo[], fail: (lines: string[]) => never, limits: Limits, file: string): Converted {
   const seqGraph = nodes.some((n) => RECURRENT_OPS.has(n.op_type));   // (N, T, I) sequences: taken as they are
   const inActs = gis.map((gi): Act => {
     // channels-first unless the graph transposes NHWC itself
@@ -171,9 +182,11 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
     const nhwcGraph = first?.op_type === 'Transpose' && new Attrs(first).ints('perm', []).join() === [0, per.length, ...per.slice(0, -1).map((_, i) => i + 1)].join();
     // (an input with open dimensions is taken as it is: ops that need a channels-last map say so)
     const spatial = gi.dtype === 'f32' && gi.batchAxis === 0 && per.length >= 2 && per.length <= 3 && !nhwcGraph && !seqGraph && !gi.per.includes(null);
+    checkTensorSize(limits, numel(per), 4, `${file}: input "${gi.onnx}" of shape [${per}] per sample`);
     return spatial ? { onnx: per, axon: channelsLastShape(per), order: channelsLastOrder(per) } : { onnx: per, axon: per, order: null };
   });
   const cv = new Converter({ ...inActs[0] }, consts);
+  cv.limits = limits;
   const sb = gis.find((gi) => gi.staticBatch !== undefined)?.staticBatch;
   if (sb !== undefined) cv.staticBatch = sb;
   cv.seq = seqGraph;
@@ -207,10 +220,10 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
       cv.next = undefined;
       cv.produced = [];
       const qh = quantHandler(cv, n);   // quantization ops, and any node reading a quantized activation
-      const seqMerge = cv.seq && ins.some((v) => v.batchAxis !== 0) ? SEQ_MERGE_HANDLERS[n.op_type] : undefined;
+      const seqMerge = cv.seq && ins.some((v) => v.batchAxis !== 0) ? own(SEQ_MERGE_HANDLERS, n.op_type) : undefined;
       if (acts.length > 1 && !qh && !RECURRENT_OPS.has(n.op_type)) {
         if (ins.some((v) => v.int)) throw new AxonError('UNSUPPORTED', `reads an integer input directly; Cast it to float first`);
-        const h = seqMerge ?? MERGE_HANDLERS[n.op_type];
+        const h = seqMerge ?? own(MERGE_HANDLERS, n.op_type);
         if (!h) throw new AxonError('UNSUPPORTED', `joins ${acts.length} activations; only ${Object.keys(MERGE_HANDLERS).join(', ')} can`);
         h(cv, n, ins);
       } else if (ins.some((v) => v.int)) {
@@ -220,7 +233,7 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
         const h = qh ?? handlerOf(n.op_type, cv.seq);
         if (!h) throw new AxonError('UNSUPPORTED', 'op not supported on activations');
         cv.load(ins[0], (uses.get(acts[0]) ?? 0) > 1);
-        if (cv.batchAxis !== 0 && !(n.op_type in SEQ_HANDLERS) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
+        if (cv.batchAxis !== 0 && !own(SEQ_HANDLERS, n.op_type) && !RECURRENT_OPS.has(n.op_type)) throw new AxonError('UNSUPPORTED', `its input has the batch at axis ${cv.batchAxis}; only Transpose, Squeeze, Unsqueeze, Reshape, Gather and Slice are supported there (move the batch axis first)`);
         h(cv, n, new Attrs(n));
       }
       const out = cv.next ?? n.output[0];
@@ -229,6 +242,7 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
       for (const [o, st] of cv.produced) { states.set(o, st); actShapes.set(o, stateShape(st)); }
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;
+      if (e.code === 'OUT_OF_MEMORY' || e.code === 'BAD_MODEL_FILE') throw new AxonError(e.code, `${file}: ${label}: ${e.message}`);
       errs.push(`${label}: ${e.message}`);
       // an elementwise node keeps its input's shape: readers of its output can still be checked
       const st = ELEMENTWISE.has(n.op_type) && acts.length === 1 ? states.get(acts[0]) : undefined;

@@ -5,6 +5,7 @@
 // node the converter loads the state of the activation it reads (`load`), after it saves the state
 // of the node's output, so branches each carry their own layout. Folding into an earlier layer
 // stops at a value several nodes read (the fence): the other readers need it unchanged.
+import { DEFAULT_LIMITS, Limits, checkTensorSize, numel } from '../format/validate.js';
 import { AxonError } from '../errors.js';
 import { Layer, MergeLayer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
@@ -67,6 +68,8 @@ export function foldAffine(t: { layer: Layer; w: Record<string, Float32Array> },
 
 export class Converter {
   readonly specs: Spec[] = [];
+  /** resource limits: every layer's per-sample output is checked against maxTensorBytes as it is built */
+  limits: Limits = DEFAULT_LIMITS;
   /** the spec whose output (possibly reshaped by aliasing layers) is the current activation */
   tip: Spec | null = null;
   /** the graph input's batch size when it is fixed (a Reshape may spell it out) */
@@ -123,6 +126,7 @@ export class Converter {
 
   emit(layer: Layer, w: Record<string, Float32Array>, n: OnnxNode, from: Record<string, string> = {}): Spec {
     layer.build(this.act.axon);
+    checkTensorSize(this.limits, numel(layer.outputShape), 4, `its output [${layer.outputShape}] per sample`);
     const s: Spec = { layer, w, node: sourceName(n), origin: n, from, inputs: [this.cur], ports: [this.port] };
     this.specs.push(s);
     this.cur = this.specs.length - 1; this.port = 0; this.int = false;

@@ -6,6 +6,7 @@ import { AxonError } from '../errors.js';
 import { AT, DT, OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, tensorValues, toNum } from './onnx_proto.js';
 import { prod } from './onnx_layout.js';
 import { MASK_OPS, castConst, foldMask } from './onnx_fold.js';
+import { DEFAULT_LIMITS, checkTensorSize } from '../format/validate.js';
 
 /** A constant tensor: float values as Float32Array, integer values as Float64Array. */
 export { BATCH, type Const } from './onnx_const.js';
@@ -21,15 +22,19 @@ export class Attrs {
   float(k: string, d: number): number { const a = this.m.get(k); return a ? (a.f ?? 0) : d; }
   ints(k: string, d: number[]): number[] { const a = this.m.get(k); return a ? (a.ints ?? []).map(toNum) : d; }
   floats(k: string): number[] | undefined { return this.m.get(k)?.floats; }
-  str(k: string, d: string): string { const a = this.m.get(k); return a?.s ? new TextDecoder().decode(a.s) : d; }
+  // (protobufjs gives an attribute without a string an empty default that is not always a Uint8Array)
+  str(k: string, d: string): string { const a = this.m.get(k); return a?.s && a.s.length ? new TextDecoder().decode(Uint8Array.from(a.s)) : d; }
   tensor(k: string): OnnxTensor | undefined { return this.m.get(k)?.t; }
   type(k: string): number | undefined { return this.m.get(k)?.type; }
 }
 
+/** A folded constant of n values must fit the default per-tensor limit (checked before it is computed). */
+const constSize = (n: number) => checkTensorSize(DEFAULT_LIMITS, n, 4, `a constant of ${n} values`);
 const ints = (dims: number[], vals: number[]): Const => ({ dims, data: Float64Array.from(vals), float: false });
 
 /** A constant of shape `dims` whose element at multi-index o is x at multi-index src(o). */
 function pick(x: Const, dims: number[], src: (o: number[]) => number[]): Const {
+  constSize(prod(dims));
   const n = prod(dims), out = x.float ? new Float32Array(n) : new Float64Array(n), xs = x.dims.map((_, i) => prod(x.dims.slice(i + 1)));
   const o = dims.map(() => 0);
   for (let k = 0; k < n; k++) {
@@ -121,6 +126,8 @@ export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Co
       const v = a.tensor('value'), val = v ? tensorValues(v, nodeLabel(n)) : { data: Float32Array.of(0), float: true };
       // a size that is the (unknown) batch becomes 1: the tensor is uniform, so it broadcasts the same (zero initial states of recurrent nodes)
       const dims = Array.from(x.data, (d) => (d === BATCH ? 1 : d)), size = prod(dims);
+      if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new AxonError('BAD_MODEL_FILE', `ConstantOfShape: shape [${dims.slice(0, 8)}] must be non-negative integers`);
+      constSize(size);
       return { dims, data: val.float ? new Float32Array(size).fill(val.data[0]) : new Float64Array(size).fill(val.data[0]), float: val.float };
     }
     case 'QuantizeLinear': case 'DequantizeLinear': return quantFold(n, a, x, get);

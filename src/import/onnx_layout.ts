@@ -3,17 +3,20 @@
 // current activation, which ONNX element each Axon element holds (`order`), and moves the
 // permutation into weights where it meets one: Gemm columns after a Flatten, Dense rows before a
 // Reshape to (C, H, W), per-channel vectors of BatchNormalization. Transposes cost nothing.
+import { DEFAULT_LIMITS, checkTensorSize } from '../format/validate.js';
 
 /** The current activation, per sample (no batch axis). order[i] = ONNX flat index of Axon flat index i; null = same order. */
 export interface Act { onnx: number[]; axon: number[]; order: Int32Array | null }
 
 export const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
-const iota = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+/** An order array of n entries; per-sample sizes past the limit are refused before the allocation. */
+const orderArray = (n: number): Int32Array => { checkTensorSize(DEFAULT_LIMITS, n, 4, `an activation of ${n} values per sample`); return new Int32Array(n); };
+const iota = (n: number) => orderArray(n).map((_, i) => i);
 export const orderOf = (a: Act): Int32Array => a.order ?? iota(prod(a.onnx));
 
 /** The order of a channels-last Axon tensor (...spatial, C) holding ONNX (C, ...spatial). */
 export function channelsLastOrder(onnx: readonly number[]): Int32Array {
-  const C = onnx[0], S = prod(onnx.slice(1)), o = new Int32Array(C * S);
+  const C = onnx[0], S = prod(onnx.slice(1)), o = orderArray(C * S);
   for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) o[s * C + c] = c * S + s;
   return o;
 }
@@ -34,13 +37,13 @@ const strides = (s: readonly number[]) => s.map((_, i) => prod(s.slice(i + 1)));
 /** Transpose of the ONNX tensor by a per-sample permutation p (new dim j = old dim p[j]): the new order. */
 export function transposeOrder(a: Act, p: number[]): { onnx: number[]; order: Int32Array } {
   const s = a.onnx, ns = p.map((k) => s[k]), st = strides(s), nst = strides(ns), n = prod(s);
-  const oldToNew = new Int32Array(n);
+  const oldToNew = orderArray(n);
   for (let j = 0; j < n; j++) {   // j: new flat index → its old flat index
     let r = j, old = 0;
     for (let d = 0; d < ns.length; d++) { const q = Math.floor(r / nst[d]); r -= q * nst[d]; old += q * st[p[d]]; }
     oldToNew[old] = j;
   }
-  const o = orderOf(a), order = new Int32Array(n);
+  const o = orderOf(a), order = orderArray(n);
   for (let i = 0; i < n; i++) order[i] = oldToNew[o[i]];
   return { onnx: ns, order };
 }
@@ -106,7 +109,7 @@ export function axonAxes(a: Act): number[] | null {
 
 /** The order of an Axon tensor of shape A whose axis i is ONNX axis pi[i] (-1: size 1) of an ONNX tensor of shape s. */
 export function axesOrder(A: number[], pi: number[], s: number[]): Int32Array {
-  const ost = strides(s), o = new Int32Array(prod(A)), m = A.map(() => 0);
+  const ost = strides(s), o = orderArray(prod(A)), m = A.map(() => 0);
   for (let j = 0; j < o.length; j++) {
     o[j] = m.reduce((acc, v, i) => acc + (pi[i] >= 0 ? v * ost[pi[i]] : 0), 0);
     for (let i = m.length - 1; i >= 0 && ++m[i] === A[i]; i--) m[i] = 0;

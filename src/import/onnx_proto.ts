@@ -6,6 +6,7 @@
 import type * as Protobuf from 'protobufjs/light.js';
 import { AxonError } from '../errors.js';
 import { onnxSchema } from './onnx_schema.js';
+import { DEFAULT_LIMITS, Limits, checkTensorSize, numel } from '../format/validate.js';
 
 type Int = number | { toNumber(): number };
 export interface OnnxTensor { name?: string; dims?: Int[]; data_type?: number; float_data?: number[]; int32_data?: number[]; int64_data?: Int[]; double_data?: number[]; raw_data?: Uint8Array; data_location?: number }
@@ -45,32 +46,39 @@ export async function encodeOnnx(m: OnnxModel): Promise<Uint8Array> {
 }
 
 /** ONNX tensor → number values (float types as Float32Array, integer types as Float64Array) and dims. */
-export function tensorValues(t: OnnxTensor, who: string): { dims: number[]; data: Float32Array | Float64Array; float: boolean; dtype: number } {
-  return { ...tensorData(t, who), dtype: t.data_type ?? 0 };
+export function tensorValues(t: OnnxTensor, who: string, limits: Limits = DEFAULT_LIMITS): { dims: number[]; data: Float32Array | Float64Array; float: boolean; dtype: number } {
+  return { ...tensorData(t, who, limits), dtype: t.data_type ?? 0 };
 }
-function tensorData(t: OnnxTensor, who: string): { dims: number[]; data: Float32Array | Float64Array; float: boolean } {
-  const dims = (t.dims ?? []).map(toNum), n = dims.reduce((a, b) => a * b, 1), dt = t.data_type ?? 0;
-  if (t.data_location === 1) throw new AxonError('UNSUPPORTED', `${who}: tensor "${t.name}" keeps its data in an external file; re-save the model with all tensors inside (onnx.save_model(..., save_as_external_data=False))`);
+/** The values of a TensorProto; dims and the data size are checked against each other and the limits before anything is allocated. */
+function tensorData(t: OnnxTensor, who: string, limits: Limits): { dims: number[]; data: Float32Array | Float64Array; float: boolean } {
+  const label = `${who}: tensor "${String(t.name).slice(0, 80)}"`;
+  const dims = (t.dims ?? []).map(toNum), dt = t.data_type ?? 0;
+  if (dims.length > 8 || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new AxonError('BAD_MODEL_FILE', `${label} has dims [${dims.slice(0, 9)}]; dims must be at most 8 non-negative integers`);
+  const n = numel(dims);
+  if (t.data_location === 1) throw new AxonError('UNSUPPORTED', `${label} keeps its data in an external file; re-save the model with all tensors inside (onnx.save_model(..., save_as_external_data=False))`);
+  checkTensorSize(limits, n, 4, `${label} of shape [${dims}]`);
   const raw = t.raw_data && t.raw_data.length ? new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength) : undefined;
-  const read = <A extends Float32Array | Float64Array>(out: A, bytes: number, get: (dv: DataView, o: number) => number, field: ArrayLike<Int> | undefined): A => {
+  const read = <A extends Float32Array | Float64Array>(C: { new (n: number): A }, bytes: number, get: (dv: DataView, o: number) => number, field: ArrayLike<Int> | undefined): A => {
     if (raw) {
-      if (raw.byteLength !== n * bytes) throw new AxonError('BAD_MODEL_FILE', `${who}: tensor "${t.name}" of shape [${dims}] has ${raw.byteLength} bytes of raw data, expected ${n * bytes}`);
+      if (raw.byteLength !== n * bytes) throw new AxonError('BAD_MODEL_FILE', `${label} of shape [${dims}] has ${raw.byteLength} bytes of raw data, expected ${n * bytes}`);
+      const out = new C(n);
       for (let i = 0; i < n; i++) out[i] = get(raw, i * bytes);
-    } else {
-      const f = field ?? [];
-      if (f.length !== n) throw new AxonError('BAD_MODEL_FILE', `${who}: tensor "${t.name}" of shape [${dims}] has ${f.length} values, expected ${n}`);
-      for (let i = 0; i < n; i++) out[i] = toNum(f[i]);
+      return out;
     }
+    const f = field ?? [];
+    if (f.length !== n) throw new AxonError('BAD_MODEL_FILE', `${label} of shape [${dims}] has ${f.length} values, expected ${n}`);
+    const out = new C(n);
+    for (let i = 0; i < n; i++) out[i] = toNum(f[i]);
     return out;
   };
   switch (dt) {
-    case DT.FLOAT: return { dims, float: true, data: read(new Float32Array(n), 4, (d, o) => d.getFloat32(o, true), t.float_data) };
-    case DT.DOUBLE: return { dims, float: true, data: Float32Array.from(read(new Float64Array(n), 8, (d, o) => d.getFloat64(o, true), t.double_data)) };
-    case DT.FLOAT16: return { dims, float: true, data: read(new Float32Array(n), 2, (d, o) => half(d.getUint16(o, true)), (t.int32_data ?? []).map((v) => half(v))) };
-    case DT.INT64: return { dims, float: false, data: read(new Float64Array(n), 8, (d, o) => Number(d.getBigInt64(o, true)), t.int64_data) };
-    case DT.INT32: return { dims, float: false, data: read(new Float64Array(n), 4, (d, o) => d.getInt32(o, true), t.int32_data) };
-    case DT.INT8: return { dims, float: false, data: read(new Float64Array(n), 1, (d, o) => d.getInt8(o), t.int32_data) };
-    case DT.UINT8: case DT.BOOL: return { dims, float: false, data: read(new Float64Array(n), 1, (d, o) => d.getUint8(o), t.int32_data) };
+    case DT.FLOAT: return { dims, float: true, data: read(Float32Array, 4, (d, o) => d.getFloat32(o, true), t.float_data) };
+    case DT.DOUBLE: return { dims, float: true, data: Float32Array.from(read(Float64Array, 8, (d, o) => d.getFloat64(o, true), t.double_data)) };
+    case DT.FLOAT16: return { dims, float: true, data: read(Float32Array, 2, (d, o) => half(d.getUint16(o, true)), (t.int32_data ?? []).map((v) => half(v))) };
+    case DT.INT64: return { dims, float: false, data: read(Float64Array, 8, (d, o) => Number(d.getBigInt64(o, true)), t.int64_data) };
+    case DT.INT32: return { dims, float: false, data: read(Float64Array, 4, (d, o) => d.getInt32(o, true), t.int32_data) };
+    case DT.INT8: return { dims, float: false, data: read(Float64Array, 1, (d, o) => d.getInt8(o), t.int32_data) };
+    case DT.UINT8: case DT.BOOL: return { dims, float: false, data: read(Float64Array, 1, (d, o) => d.getUint8(o), t.int32_data) };
     default: throw new AxonError('UNSUPPORTED', `${who}: tensor "${t.name}" has ONNX data type ${dt}; supported: float, double, float16, int64, int32, int8, uint8, bool`);
   }
 }

@@ -13,6 +13,7 @@
 // uint8 with 128, ...). Otherwise the layer is emulated in f32: Dequantize, the f32 layer with
 // dequantized weights, Quantize (round half to even, saturate, as ONNX) — or FakeQuantDynamic before
 // the f32 layer for dynamic quantization. Conv1D and grouped convolutions other than depthwise too.
+import { own } from '../format/validate.js';
 import type { OnnxNode } from './onnx_proto.js';
 import { AT, DT } from './onnx_proto.js';
 import { Attrs, Const } from './onnx_graph.js';
@@ -205,7 +206,7 @@ export const isQuantOp = (op: string) => op in QUANT_HANDLERS;
 export function quantHandler(cv: Converter, n: OnnxNode): Handler | undefined {
   if (n.op_type === 'QLinearAdd') return undefined;   // a merge of two activations (onnx_merge.ts)
   const types = typesOf(cv), inT = n.input.map((i) => types.get(i)).find((t) => t !== undefined);
-  const h = QUANT_HANDLERS[n.op_type] ?? (inT !== undefined && MOVES.has(n.op_type) ? move : undefined);
+  const h = own(QUANT_HANDLERS, n.op_type) ?? (inT !== undefined && MOVES.has(n.op_type) ? move : undefined);
   if (!h) return inT === undefined ? undefined : () => unsupported(`reads a quantized (${typeName(inT)}) tensor; only QLinearConv, QLinearMatMul, QGemm, QLinearAdd, DequantizeLinear and ${[...MOVES].join(', ')} take quantized inputs`);
   return (c, m, a) => { const t = h(c, m, a, inT); if (t !== undefined) types.set(c.next ?? m.output[0], t); };
 }

@@ -13,6 +13,7 @@
 //              parameters and int8 / int32 weights in Constant nodes: the Cast is dropped, then as QDQ.
 // Whatever does not match stays as it is: QuantizeLinear / DequantizeLinear on activations then run as
 // Axon Quantize / Dequantize layers around f32 layers (exact ONNX semantics, slower).
+import { own } from '../format/validate.js';
 import { AT, DT, OnnxNode } from './onnx_proto.js';
 import { Attrs, Const, constantNode, nodeLabel } from './onnx_graph.js';
 
@@ -144,7 +145,7 @@ function dropIntegerCasts(nodes: OnnxNode[], known: Map<string, Const>, outputs:
 function quantProblems(nodes: OnnxNode[], isConst: Set<string>): string[] {
   const p: string[] = [];
   for (const n of nodes) {
-    for (const i of QPARAMS[n.op_type] ?? []) {
+    for (const i of own(QPARAMS, n.op_type) ?? []) {
       const v = n.input[i];
       if (v && !isConst.has(v)) p.push(`${nodeLabel(n)}: its quantization parameter "${v}" (input ${i}) is computed at run time; scales and zero points must be constants (initializers)`);
     }

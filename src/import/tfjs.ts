@@ -5,6 +5,7 @@
 // outputs are its `layer:1`, `layer:2`), each layer called once. Axon layers
 // keep the Keras layer names (sanitized and made unique as model/names.ts says). The per-layer
 // mapping is in tfjs_layers.ts.
+import { Fields, Limits, checkActivations, checkTensorSize, numel, parseJson, resolveLimits } from '../format/validate.js';
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
@@ -26,6 +27,8 @@ export interface TfjsImportOptions {
   /** bytes of a shard named in weightsManifest (paths relative to model.json) */
   loadShard?: (path: string) => Promise<Uint8Array> | Uint8Array;
   engine?: Engine; seed?: number; name?: string; file?: string;
+  /** resource limits, enforced before allocation (defaults: DEFAULT_LIMITS, sized for a 128 MB Worker) */
+  limits?: Partial<Limits>;
 }
 /** model: a Sequential for Sequential topologies and functional chains, else a graph Model. */
 export interface TfjsImport { model: Model; paramSources: Record<string, string> }
@@ -36,16 +39,27 @@ type FuncConfig = { layers?: KLayer[]; name?: string; input_layers?: unknown; ou
 export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsImportOptions = {}): Promise<TfjsImport> {
   const file = opts.file ?? 'model.json';
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${file}: ${msg}`); };
-  const mj = (typeof json === 'string' ? JSON.parse(json) : json) as TfjsModelJson;
-  let topo = mj.modelTopology as Topo | undefined;
-  if (topo?.model_config) topo = topo.model_config as Topo;
+  const limits = resolveLimits(opts.limits, file), f = new Fields(file);
+  const mj = f.object(typeof json === 'string' ? parseJson(json, file, 'model.json') : json, 'model.json') as unknown as TfjsModelJson;
+  let topo = f.optional(mj.modelTopology, (v) => f.object(v, 'modelTopology')) as Topo | undefined;
+  if (topo?.model_config) topo = f.object(topo.model_config, 'modelTopology.model_config') as Topo;
+  f.optional(topo?.class_name, (v) => f.string(v, 'modelTopology.class_name'));
   if (!topo?.class_name) bad('no modelTopology.class_name; is this a TensorFlow.js layers model (not a graph model)?');
   if (!['Sequential', 'Model', 'Functional'].includes(topo!.class_name!)) bad(`class_name ${topo!.class_name} is not a layers model`);
   const cfg = topo!.config as FuncConfig | KLayer[];
-  const klayers = Array.isArray(cfg) ? cfg : cfg?.layers ?? bad('modelTopology has no layers');
+  const klayers = Array.isArray(cfg) ? cfg : (f.object(cfg, 'modelTopology.config').layers as KLayer[] | undefined) ?? bad('modelTopology has no layers');
+  f.array(klayers, 'modelTopology layers', limits.maxNodes).forEach((kl, i) => {
+    const l = f.object(kl, `layer ${i}`);
+    f.string(l.class_name, `layer ${i} class_name`);
+    f.optional(l.name, (v) => f.string(v, `layer ${i} name`));
+    const c = f.object(l.config, `layer ${i} config`);
+    f.optional(c?.name, (v) => f.string(v, `layer ${i} config.name`));
+    f.optional(l.inbound_nodes, (v) => f.array(v, `layer ${i} inbound_nodes`));
+  });
+  if (!Array.isArray(cfg)) { f.optional(cfg.input_layers, (v) => f.array(v, 'input_layers')); f.optional(cfg.output_layers, (v) => f.array(v, 'output_layers')); }
   const graph = topo!.class_name === 'Sequential' ? sequentialGraph(klayers) : functionalGraph(cfg as FuncConfig, file);
 
-  const weights = await readTfjsWeights(mj, opts.loadShard, file);
+  const weights = await readTfjsWeights(mj, opts.loadShard, file, limits);
   const find = (layer: string, w: string): TfjsWeights | undefined => {
     for (const [k, v] of weights) if (k === `${layer}/${w}` || k.endsWith(`/${layer}/${w}`)) return v;
     return undefined;
@@ -53,8 +67,10 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
 
   const first = graph.input.config, bis = (first.batch_input_shape ?? first.batch_shape) as (number | null)[] | undefined;
   if (!bis) bad(`the input layer ${nameOf(graph.input)} has no batch_input_shape; the input shape is unknown`);
+  f.array(bis, 'batch_input_shape', 9);
   const inputShape = bis!.slice(1) as number[];
-  if (inputShape.some((d) => !(typeof d === 'number' && d > 0))) bad(`the input shape [${bis}] has unknown per-sample sizes`);
+  if (inputShape.some((d) => !(Number.isSafeInteger(d) && d > 0))) bad(`the input shape [${bis}] has unknown per-sample sizes`);
+  checkTensorSize(limits, numel(inputShape), 4, `${file}: the input [${inputShape}] per sample`);
   const multi = (graph.outputs?.length ?? 1) > 1 || [...(graph.reads?.values() ?? [])].some((r) => r.some((x) => x.includes(':')));
   const chain = !multi && graph.order.every((kl, i) => { const s = graph.inputs.get(nameOf(kl))!; return i === 0 ? s.length === 0 : s.length === 1 && s[0] === nameOf(graph.order[i - 1]); });
   const mopts = { inputShape, seed: opts.seed, engine: opts.engine, name: opts.name ?? ((Array.isArray(cfg) ? undefined : cfg.name) || 'tfjs') };
@@ -83,6 +99,7 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   if (problems.length) throw new AxonError('UNSUPPORTED', `${file}: cannot import ${problems.length} layer${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`, { problems });
   if (!model.layers.length) bad('the model has no layers after its input');
   if (multi) model.setOutputs(graph.outputs!.map((o) => axonRef(outOf, o)));
+  checkActivations(model, limits, file);
   model.setWeights(w);
   setWeightSource(model, 'keras', paramSources);
   return { model, paramSources };
@@ -129,7 +146,9 @@ function functionalGraph(cfg: FuncConfig, file: string): KGraph {
   const ls = cfg.layers ?? [], byName = new Map(ls.map((l) => [nameOf(l), l]));
   const ends = (v: unknown): [string, number, number][] => {
     const a = (Array.isArray(v) ? v : []) as unknown[];
-    return (typeof a[0] === 'string' ? [a] : a) as [string, number, number][];   // Keras 3 writes a single one unnested
+    const list = (typeof a[0] === 'string' ? [a] : a) as [string, number, number][];   // Keras 3 writes a single one unnested
+    for (const e of list) if (!Array.isArray(e) || typeof e[0] !== 'string') throw new AxonError('BAD_MODEL_FILE', `${file}: input_layers/output_layers entries must be [layer name, node, tensor], got ${JSON.stringify(e)?.slice(0, 60)}`);
+    return list;
   };
   const ins = ends(cfg.input_layers), outs = ends(cfg.output_layers);
   if (ins.length !== 1 || outs.length < 1) unsupported(`the model has ${ins.length} inputs (${ins.map((e) => e[0]).join(', ')}) and ${outs.length} outputs; only one input imports`);

@@ -8,6 +8,8 @@
 // Names: each layer is named after its node, sanitized and made unique (model/names.ts); a node
 // folded into the layer before it (BiasAdd, Mul/Add by constants) leaves the layer its own node's
 // name, and a fused node's layer is named after its convolution or matmul (fusedSource).
+import { own } from '../format/validate.js';
+import { Fields, Limits, checkActivations, checkTensorSize, numel, parseJson, resolveLimits } from '../format/validate.js';
 import { AxonError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
@@ -34,6 +36,8 @@ export interface TfjsGraphImportOptions {
   /** per-sample input shape (H, W, C) when the Placeholder leaves sizes open (-1) */
   inputShape?: number[];
   engine?: Engine; seed?: number; name?: string; file?: string;
+  /** resource limits, enforced before allocation (defaults: DEFAULT_LIMITS, sized for a 128 MB Worker) */
+  limits?: Partial<Limits>;
 }
 export interface TfjsGraphImport {
   model: Model;
@@ -55,8 +59,20 @@ export const supportedTfjsGraphOps = (): string[] => ['Placeholder', 'Const', ..
 export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGraphImportOptions = {}): Promise<TfjsGraphImport> {
   const file = opts.file ?? 'model.json';
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${file}: ${msg}`); };
-  const mj = (typeof json === 'string' ? JSON.parse(json) : json) as TfjsGraphJson;
-  const topo = mj.modelTopology as { node?: TfNode[]; class_name?: string } | undefined;
+  const limits = resolveLimits(opts.limits, file), f = new Fields(file);
+  const mj = f.object(typeof json === 'string' ? parseJson(json, file, 'model.json') : json, 'model.json') as unknown as TfjsGraphJson;
+  const topo = f.optional(mj.modelTopology, (v) => f.object(v, 'modelTopology')) as { node?: TfNode[]; class_name?: string } | undefined;
+  f.optional(mj.format, (v) => f.string(v, 'format'));
+  if (Array.isArray(topo?.node)) f.array(topo!.node, 'modelTopology.node', limits.maxNodes).forEach((raw, i) => {
+    const n = f.object(raw, `node ${i}`);
+    f.string(n.name, `node ${i} name`); f.string(n.op, `node ${i} (${String(n.name).slice(0, 60)}) op`);
+    f.optional(n.input, (v) => f.strings(v, `node ${i} (${n.name}) input`));
+    f.optional(n.attr, (v) => f.object(v, `node ${i} (${n.name}) attr`));
+  });
+  if (mj.signature !== undefined) {
+    const outs = f.object(mj.signature, 'signature').outputs;
+    if (outs !== undefined) for (const [k, v] of Object.entries(f.object(outs, 'signature.outputs'))) f.optional(f.object(v, `signature.outputs.${k}`).name, (x) => f.string(x, `signature.outputs.${k}.name`));
+  }
   if (topo?.class_name) bad('this is a TensorFlow.js layers model; import it with importTfjsLayers');
   if (!Array.isArray(topo?.node) || (mj.format !== undefined && mj.format !== 'graph-model')) bad(`format "${mj.format}" with no modelTopology.node list: not a TensorFlow.js graph model`);
   const byName = new Map<string, TfNode>(topo!.node!.map((n) => [n.name, n]));
@@ -94,7 +110,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   // everything visible before converting: unknown ops, layouts, fused ops, the input
   const problems: string[] = [];
   for (const n of order) {
-    const known = n.op === 'Placeholder' || n.op === 'Const' || n.op in HANDLERS || FOLD_ONLY.has(n.op);
+    const known = n.op === 'Placeholder' || n.op === 'Const' || own(HANDLERS, n.op) !== undefined || FOLD_ONLY.has(n.op);
     const p = known ? precheck(n, new Attrs(n.attr)) : 'op not supported';
     if (p) problems.push(`${nodeLabel(n)}: ${p}`);
   }
@@ -109,10 +125,11 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   const inputShape = opts.inputShape ?? full?.slice(1) ?? [];
   if (!inputShape.length || inputShape.some((d) => !(Number.isInteger(d) && d > 0)))
     throw new AxonError('BAD_ARGUMENT', `${file}: the input "${ph.name}" has shape [${full ?? '?'}]; the importer needs fixed per-sample sizes: pass { inputShape: [h, w, c] } (CLI: --input-shape h,w,c)`);
+  checkTensorSize(limits, numel(inputShape), 4, `${file}: the input "${ph.name}" of shape [${inputShape}] per sample`);
   const staticBatch = full && full[0] > 0 ? full[0] : undefined;
 
   // convert
-  const weights = await readTfjsWeights(mj, opts.loadShard, file);
+  const weights = await readTfjsWeights(mj, opts.loadShard, file, limits);
   const uses = new Map<string, number>();
   for (const n of order) for (const t of ins(n)) uses.set(t, (uses.get(t) ?? 0) + 1);
   for (const o of outNames) uses.set(o, (uses.get(o) ?? 0) + 1);   // (an output read by another node is not folded into)
@@ -124,6 +141,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
       cv.vals.set(n.name, convertNode(cv, n, weights, ph, inputShape));
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;
+      if (e.code === 'OUT_OF_MEMORY' || e.code === 'BAD_MODEL_FILE') throw new AxonError(e.code, `${file}: ${nodeLabel(n)}: ${e.message}`);
       problems.push(`${nodeLabel(n)}: ${e.message}`);
       poisoned.add(n.name);
     }
@@ -150,6 +168,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   const refs = outSpecs.map((s) => s.layer.name);
   if (new Set(refs).size !== refs.length) fail([`outputs ${outNames.join(', ')} are the same tensor more than once; list each once`]);
   if (refs.length > 1 || refs[0] !== specs[specs.length - 1].layer.name) model.setOutputs(refs);
+  checkActivations(model, limits, file);
   model.setWeights(w);
   setWeightSource(model, 'keras', paramSources);
   return { model, inputName: ph.name, outputName, outputNames: outNames, outputs: outNames.map((node, k) => ({ node, ref: refs[k] })), layerSources, paramSources };
@@ -170,7 +189,7 @@ function convertNode(cv: GraphConverter, n: TfNode, weights: Map<string, { dims:
     if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on these constants');
     return { c: v };
   }
-  const h = HANDLERS[n.op];
+  const h = own(HANDLERS, n.op);
   if (!h) throw new AxonError('UNSUPPORTED', 'supported on constants only (shape arithmetic), not on activations');
   return h(cv, n, new Attrs(n.attr));
 }

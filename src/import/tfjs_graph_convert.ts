@@ -3,6 +3,7 @@
 // emitted so far with their inputs and weights. Layers are built standalone while converting (so
 // shapes are known and a producer can still absorb a following BiasAdd / Mul / Add by a constant)
 // and added to a Model at the end.
+import { own } from '../format/validate.js';
 import { Layer, MergeLayer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2D } from '../layers/conv.js';
@@ -31,7 +32,7 @@ const BASE_OP: Record<string, string> = { _FusedConv2D: 'Conv2D', FusedDepthwise
  * depthwise, MatMul); else the node's name.
  */
 export function fusedSource(n: TfNode, filter: string, fused: string[]): string {
-  const base = BASE_OP[n.op], w = /^(.+?)(?:_weights|\/ReadVariableOp)$/.exec(filter);
+  const base = own(BASE_OP, n.op), w = /^(.+?)(?:_weights|\/ReadVariableOp)$/.exec(filter);
   if (!base || !fused.length) return n.name;
   if (w) return w[1];
   const k = n.name.lastIndexOf('/'), last = n.name.slice(k + 1).replace(/_\d+$/, '');

@@ -4,6 +4,7 @@
 // leave in graphs (Shape → StridedSlice → Pack → Reshape, Prod, ConcatV2, Cast, arithmetic).
 import { AxonError } from '../errors.js';
 import type { Const } from './onnx_graph.js';
+import { DEFAULT_LIMITS, checkTensorSize, decodeBase64, numel, own } from '../format/validate.js';
 
 export interface TfAttr {
   s?: string; i?: string | number; f?: number; b?: boolean; type?: string;
@@ -22,21 +23,54 @@ export const nodeLabel = (n: TfNode) => `${n.op} (${n.name})`;
 /** Unsupported here: the message is reported with the node's label. */
 export const unsupported = (msg: string): never => { throw new AxonError('UNSUPPORTED', msg); };
 
-const b64 = (s: string) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
-const str = (s: string) => new TextDecoder().decode(b64(s));
+const b64 = (s: unknown) => decodeBase64(s, 'a base64 string attribute or tensor');
+const str = (s: unknown) => new TextDecoder().decode(b64(s));
+const badAttr = (k: string, want: string, v: unknown): never => { throw new AxonError('BAD_MODEL_FILE', `attribute "${k}" must be ${want}, got ${JSON.stringify(v)?.slice(0, 60)}`); };
+const intOf = (k: string, v: unknown): number => {
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : badAttr(k, 'an integer (or its decimal string)', v);
+};
 
+/** A node's attributes in the GraphDef JSON form; every accessor checks the stored value's type. */
 export class Attrs {
-  constructor(private readonly a: Record<string, TfAttr> = {}) {}
-  has(k: string) { return k in this.a; }
-  str(k: string, d: string): string { const v = this.a[k]?.s; return v === undefined ? d : str(v); }
-  int(k: string, d: number): number { const v = this.a[k]?.i; return v === undefined ? d : Number(v); }
-  float(k: string, d: number): number { const v = this.a[k]; return v?.f === undefined ? d : v.f; }
-  bool(k: string, d: boolean): boolean { return this.a[k]?.b ?? d; }
-  ints(k: string, d: number[]): number[] { const v = this.a[k]?.list; return v ? (v.i ?? []).map(Number) : d; }
-  strs(k: string): string[] { return (this.a[k]?.list?.s ?? []).map(str); }
-  type(k: string): string | undefined { return this.a[k]?.type; }
-  shape(k: string): number[] | undefined { const s = this.a[k]?.shape; return s && !s.unknownRank ? (s.dim ?? []).map((d) => Number(d.size ?? -1)) : undefined; }
-  tensor(k: string): TfTensor | undefined { return this.a[k]?.tensor; }
+  private readonly a: Record<string, TfAttr>;
+  constructor(a: unknown = {}) {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) badAttr('attr', 'an object', a);
+    this.a = a as Record<string, TfAttr>;
+  }
+  private get(k: string): TfAttr | undefined {
+    const v = Object.prototype.hasOwnProperty.call(this.a, k) ? this.a[k] : undefined;
+    if (v !== undefined && (typeof v !== 'object' || v === null)) badAttr(k, 'an object', v);
+    return v;
+  }
+  private list(k: string, f: 's' | 'i'): unknown[] | undefined {
+    const l = this.get(k)?.list;
+    if (l === undefined) return undefined;
+    if (typeof l !== 'object' || l === null) return badAttr(k, 'a list', l);
+    const v = l[f] ?? [];
+    return Array.isArray(v) && v.length <= 1024 ? v : badAttr(`${k}.list.${f}`, 'a list of at most 1024 values', v);
+  }
+  has(k: string) { return this.get(k) !== undefined; }
+  str(k: string, d: string): string { const v = this.get(k)?.s; return v === undefined ? d : str(v); }
+  int(k: string, d: number): number { const v = this.get(k)?.i; return v === undefined ? d : intOf(k, v); }
+  float(k: string, d: number): number { const v = this.get(k)?.f; return v === undefined ? d : typeof v === 'number' ? v : badAttr(k, 'a number', v); }
+  bool(k: string, d: boolean): boolean { const v = this.get(k)?.b; return v === undefined ? d : typeof v === 'boolean' ? v : badAttr(k, 'true or false', v); }
+  ints(k: string, d: number[]): number[] { const v = this.list(k, 'i'); return v ? v.map((x) => intOf(k, x)) : d; }
+  strs(k: string): string[] { return (this.list(k, 's') ?? []).map(str); }
+  type(k: string): string | undefined { const v = this.get(k)?.type; return v === undefined || typeof v === 'string' ? v : badAttr(k, 'a type name', v); }
+  shape(k: string): number[] | undefined {
+    const s = this.get(k)?.shape;
+    if (!s || s.unknownRank) return undefined;
+    return shapeDims(s, k);
+  }
+  tensor(k: string): TfTensor | undefined { const t = this.get(k)?.tensor; return t === undefined || (typeof t === 'object' && t !== null) ? t : badAttr(k, 'a tensor', t); }
+}
+
+/** The sizes of a TensorShapeProto (-1 for unknown), checked: at most 8 integers >= -1. */
+function shapeDims(s: TfShape, k: string): number[] {
+  const dim = s.dim ?? [];
+  if (!Array.isArray(dim) || dim.length > 8) return badAttr(`${k}.dim`, 'a list of at most 8 sizes', dim);
+  return dim.map((d) => { const v = intOf(`${k}.dim.size`, (d as { size?: unknown })?.size ?? -1); return v >= -1 ? v : badAttr(`${k}.dim.size`, 'a size >= -1', v); });
 }
 
 const INT_TYPES = new Set(['DT_INT32', 'DT_INT64', 'DT_INT16', 'DT_INT8', 'DT_UINT8', 'DT_BOOL']);
@@ -51,7 +85,8 @@ export function constValue(n: TfNode, weight: { dims: number[]; data: Float32Arr
   if (weight) return make(weight.dims, weight.data, float);
   const t = a.tensor('value');
   if (!t) return undefined;
-  const dims = (t.tensorShape?.dim ?? []).map((d) => Number(d.size ?? 0)), n0 = prod(dims);
+  const dims = shapeDims(t.tensorShape ?? {}, 'value.tensorShape').map((d) => Math.max(d, 0)), n0 = numel(dims);
+  checkTensorSize(DEFAULT_LIMITS, n0, 4, `an inline tensor of shape [${dims}]`);
   let vals: ArrayLike<number> | undefined;
   if (t.tensorContent) {
     const u = b64(t.tensorContent), dv = new DataView(u.buffer);
@@ -60,8 +95,10 @@ export function constValue(n: TfNode, weight: { dims: number[]; data: Float32Arr
       : dtype === 'DT_INT64' ? Number(dv.getBigInt64(i * 8, true)) : dtype === 'DT_DOUBLE' ? dv.getFloat64(i * 8, true) : NaN));
     if (Array.from(vals).some(Number.isNaN)) return unsupported(`inline tensor of type ${dtype} is not supported (float32, float64, int32, int64)`);
   } else {
-    const v = t.floatVal ?? t.intVal ?? t.int64Val?.map(Number) ?? t.boolVal?.map(Number);
-    if (!v) return undefined;
+    const raw = t.floatVal ?? t.intVal ?? t.int64Val ?? t.boolVal;
+    if (raw === undefined) return undefined;
+    if (!Array.isArray(raw) || (raw.length === 0 && n0 > 0)) throw new AxonError('BAD_MODEL_FILE', 'an inline tensor\'s values must be a non-empty list');
+    const v = (raw as unknown[]).map(Number);
     vals = v.length === n0 ? v : Array.from({ length: n0 }, (_, i) => v[Math.min(i, v.length - 1)]);   // TF repeats the last value
   }
   return make(dims, vals, float);
@@ -121,7 +158,7 @@ export function foldNode(n: TfNode, get: (i: number) => Const): Const | undefine
       return { ...x, dims: x.dims.filter((d, i) => (ax.length ? !ax.includes(i) : d !== 1)) };
     }
   }
-  const f = ARITH[n.op];
+  const f = own(ARITH, n.op);
   if (!f || k !== 2) return undefined;
   const y = get(1);
   if (y.data.length !== 1 && x.data.length !== 1 && x.data.length !== y.data.length) return undefined;

@@ -1,4 +1,5 @@
 // Layer factories (the public `layers` namespace) and the registry used to rebuild layers from a model file.
+import { own } from '../format/validate.js';
 import { AxonError } from '../errors.js';
 import { Activation, ActivationOptions } from './activation.js';
 import { Dense, DenseOptions } from './dense.js';
@@ -114,7 +115,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
 };
 
 export function layerFromConfig(type: string, config: Record<string, unknown>, name: string): Layer {
-  const make = LAYER_TYPES[type];
+  const make = own(LAYER_TYPES, type);
   if (!make) throw new AxonError('BAD_MODEL_FILE', `layer "${name}" has unknown type "${type}" (known: ${Object.keys(LAYER_TYPES).join(', ')}); the file may come from a newer Axon`);
   let l: Layer;
   try { l = make(config); } catch (e) {

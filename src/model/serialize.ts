@@ -4,6 +4,8 @@
 // as JSON in __metadata__, and int8 layers' activation parameters in __metadata__.quant.
 import { AxonError } from '../errors.js';
 import { encodeAxonModelFile, readAxonModelFile, StTensorIn } from '../format/safetensors.js';
+import { validateModelGraph } from '../format/model_graph.js';
+import { Budget, Limits, checkActivations, resolveLimits } from '../format/validate.js';
 import { layerFromConfig } from '../layers/index.js';
 import { Layer, size, ParamDef, ParamDtype } from '../layers/layer.js';
 import { BatchNormalization } from '../layers/norm.js';
@@ -66,8 +68,12 @@ export const QUANT_SCHEME = {
  * bytes: a Sequential for chains. `copy: false`: the model takes its weights as views of `bytes`
  * (where aligned) until its first session, instead of copies; `bytes` must not change meanwhile.
  */
-export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine, opts: { copy?: boolean } = {}): { model: Model; graph: ModelGraph } {
-  const file = readAxonModelFile(bytes, name);
+export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engine, opts: { copy?: boolean; limits?: Partial<Limits> } = {}): { model: Model; graph: ModelGraph } {
+  const limits = resolveLimits(opts.limits, name);
+  const file = readAxonModelFile(bytes, name);   // (tensors are views: the limits apply just below)
+  const budget = new Budget(limits, name);
+  for (const [k, t] of file.tensors) budget.take(t.data.byteLength, 1, `tensor "${k}"`);
+  validateModelGraph(file.graph, file.quant, name, limits);
   const g = file.graph as unknown as ModelGraph;
   const bad = (msg: string): never => { throw new AxonError('BAD_MODEL_FILE', `${name}: ${msg}`); };
   if (g.kind !== 'sequential' && g.kind !== 'graph') bad(`graph kind ${JSON.stringify(g.kind)} is not supported by this loader (expected "sequential" or "graph")`);
@@ -96,9 +102,10 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
       model.add(layer, { checkParam: check, inputs: g.kind === 'graph' ? l.inputs : undefined });
     }
     if (g.outputs !== undefined) model.setOutputs(g.outputs);
+    checkActivations(model, limits, name);
     model.unitGraph();   // every layer feeds another or is an output (else the file fails here, not at its first predict)
   } catch (e) {
-    if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE') bad(`the graph does not describe a valid model: ${e.message}`);
+    if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE' && e.code !== 'OUT_OF_MEMORY') bad(`the graph does not describe a valid model: ${e.message}`);
     throw e;
   }
   const weights = new Map<string, ArrayLike<number>>();

@@ -125,6 +125,7 @@ export class Engine {
     const f = probeFeatures();
     if (!f.wasm || !f.simd) throw new AxonError('WASM_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD128; Axon needs it (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+)');
     const want = opts.build ?? 'auto';
+    if (want !== 'auto' && want !== 'simd' && want !== 'relaxed') throw new AxonError('BAD_ARGUMENT', `build must be "auto", "simd" or "relaxed", got ${JSON.stringify(want)}`);
     const get = async (s: Source) => (typeof s === 'function' ? s() : s);
     const threads = resolveThreads(opts.threads, sources.cores?.() ?? 1);
     const mt = threads > 1 && !!sources.startWorker && sharedMemoryAvailable();

@@ -15,8 +15,8 @@
 //    12 target kind (0 none, 1 f32 rows, 2 i32 class ids)    13 target words per sample
 //    14 classes (i32 ids must lie in [0, classes))           15 samples n the fine-tuning was compiled for (0: none)
 //    16 epochs compiled E             17 steps per epoch ceil(n / B)                 18 shuffle seed
-//    19 flags: bit0 shuffle every epoch, bit1 has a train plan                        20 train batch B = min(N, n)
-//    21 the shape set the train plans run at (version 1: 0)                            22..23 zero
+//    19 flags: bit0 shuffle every epoch, bit1 has a train plan, bit2 word 22 is a checksum   20 train batch B = min(N, n)
+//    21 the shape set the train plans run at (version 1: 0)   22 checksum: FNV-1a (32-bit) of the whole file with this word read as 0 (when flag bit2)   23 zero
 //   SECTION TABLE, S x 16 bytes: kind, start (from file start), bytes, count
 //   SECTIONS (kinds):
 //     1 IMAGE   count segments: count x (arena offset, bytes), then each segment's bytes padded to 4.
@@ -41,6 +41,7 @@
 // LE for an i32 input), in the shape set's per-sample shape; y.bin is i32 LE class ids (target
 // kind 2) or f32 LE rows (kind 1); out-weights.bin is f32 LE.
 import { AxonError } from '../errors.js';
+import { checkPlanWords } from '../compile/plan_check.js';
 import { size } from '../layers/layer.js';
 import type { Model } from '../model/model.js';
 import { BundleIO, describeShapes, encodeIO, legacyIO, parseIO, shapeSetKey } from './bundle_io.js';
@@ -52,7 +53,19 @@ export const HEADER_BYTES = 96;
 export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5, IO: 6 } as const;
 export const MODE = { predict: 0, train: 2 } as const;
 export const NONE = 0xffffffff;
-export const FLAG_SHUFFLE = 1, FLAG_TRAIN = 2;
+export const FLAG_SHUFFLE = 1, FLAG_TRAIN = 2, FLAG_CHECKSUM = 4;
+/** The largest model arena a bundle may ask for (both readers refuse more; compileBundle too). */
+export const MAX_ARENA_BYTES = 512 * 2 ** 20;
+
+/** FNV-1a (32-bit) of the bundle with header word 22 (the checksum itself) read as zero. */
+export function bundleChecksum(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= i >= 88 && i < 92 ? 0 : bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
 
 /** Buffers whose contents never carry over from one plan call to the next (left out of the image). */
 const TRANSIENT = (name: string) => /^(input|target|loss)(:\d+)?$/.test(name) || name === 'gemm.scratch' || /^(act|dact|grad|hp|aux):/.test(name);
@@ -138,10 +151,11 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
   const io = bundleIO(model, s, sets, train);
   const tgt = train && s.target !== undefined ? L.get(s.target) : undefined;
   const header = new Uint32Array(HEADER_BYTES / 4);
+  if (L.bytes > MAX_ARENA_BYTES) throw new AxonError('OUT_OF_MEMORY', `bundle: the model's arena at batch ${N} takes ${L.bytes} bytes, more than the ${MAX_ARENA_BYTES} a bundle may ask for; use a smaller --batch`);
   header.set([BUNDLE_MAGIC, BUNDLE_VERSION, 0, 0, L.bytes, N, io.shapes[0][0].reduce((a, b) => a * b, 1), io.outSizes[0][0],
     io.inputs[0].offset, io.outputs[0].offset, train ? L.get(s.lossBuf).offset : NONE, tgt ? tgt.offset : NONE,
     tgt ? (tgt.dtype === 'i32' ? 2 : 1) : 0, tgt ? model.loss!.targetPerSample : 0, tgt && tgt.dtype === 'i32' ? model.loss!.outputs : 0,
-    n * +train, epochs, steps, (o.seed ?? (model.seed ^ 0x5eed)) >>> 0, ((o.shuffle ?? true) ? FLAG_SHUFFLE : 0) | (train ? FLAG_TRAIN : 0), B, trainAt]);
+    n * +train, epochs, steps, (o.seed ?? (model.seed ^ 0x5eed)) >>> 0, ((o.shuffle ?? true) ? FLAG_SHUFFLE : 0) | (train ? FLAG_TRAIN : 0) | FLAG_CHECKSUM, B, trainAt]);
   const meta = {
     format: 'axon-wasi-bundle', version: BUNDLE_VERSION, model: model.name, inputShape: model.inputShape, outputShape: model.outputShape,
     inputs: model.inputs.map((m) => ({ name: m.name, dtype: m.dtype, shape: m.shape, maxShape: m.max, ...(m.range ? { range: m.range } : {}) })), outputs: model.outputNames, shapes: sets,
@@ -164,6 +178,7 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
   out.set(bytesOf(header), 0);
   out.set(bytesOf(table), HEADER_BYTES);
   sections.forEach(([, data], i) => out.set(data, table[i * 4 + 1]));
+  new DataView(out.buffer).setUint32(88, bundleChecksum(out), true);
   return out;
 }
 
@@ -241,6 +256,7 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
   if (w(0) !== BUNDLE_MAGIC) bad('not an Axon WASI bundle (bad magic)');
   if (w(1) !== BUNDLE_VERSION && w(1) !== 1) bad(`bundle version ${w(1)} is not supported (this Axon reads versions 1 and ${BUNDLE_VERSION}); recompile it with axon compile`);
   if (w(2) !== bytes.length) bad(`the header says ${w(2)} bytes but the file has ${bytes.length} (truncated?)`);
+  if (w(19) & FLAG_CHECKSUM && bundleChecksum(bytes) !== w(22)) bad(`checksum mismatch (the file says ${w(22).toString(16)}, its bytes give ${bundleChecksum(bytes).toString(16)}): the bundle is corrupt; copy it again or re-run axon compile`);
   const S = w(3), arenaBytes = w(4);
   if (HEADER_BYTES + S * 16 > bytes.length) bad('section table is truncated');
   const inArena = (off: number, len: number, what: string) => { if (off + len > arenaBytes) bad(`${what} [${off}, ${off + len}) lies outside the ${arenaBytes}-byte arena`); };
@@ -251,6 +267,8 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
     io: undefined as unknown as BundleIO, trainShape: w(1) === 1 ? 0 : w(21),
   };
   if (b.batch < 1 || b.inFeatures < 1 || b.outFeatures < 1) bad('batch and feature counts must be positive');
+  if (arenaBytes > MAX_ARENA_BYTES) bad(`its arena of ${arenaBytes} bytes exceeds the ${MAX_ARENA_BYTES} bytes a bundle may ask for`);
+  if ((b.input | b.output | (b.hasTrain ? b.loss | b.target : 0)) % 4) bad('the input, output, loss and target offsets must be multiples of 4');
   inArena(b.input, b.batch * b.inFeatures * 4, 'input buffer');
   inArena(b.output, b.batch * b.outFeatures * 4, 'output buffer');
   if (b.hasTrain) {
@@ -287,7 +305,9 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
         const from = u(4 * j + 2), n = u(4 * j + 3);
         if (from % 16 || n % 4) bad(`plan ${j} is misaligned`);
         const raw = slice(from, n, `plan ${j}`);
-        b.plans.push({ mode: u(4 * j) & 0xff, shape: u(4 * j) >>> 8, batch: u(4 * j + 1), words: new Uint32Array(raw.slice().buffer) });
+        const words = new Uint32Array(raw.slice().buffer);
+        checkPlanWords(words, arenaBytes, `${name}: plan ${j}`);
+        b.plans.push({ mode: u(4 * j) & 0xff, shape: u(4 * j) >>> 8, batch: u(4 * j + 1), words });
       }
     } else if (kind === SEC.HP) {
       const K = u(0), W = u(1), V = u(2);

@@ -121,6 +121,7 @@ async function singleInput(model: Model, graph: Parameters<typeof prepareInputs>
     const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
     x = prepareInputs(data, raw.length / (4 * F), model, graph, input, f);
   } else {
+    if (f.shape) throw new AxonError('BAD_CONFIG', `--shape applies to raw .bin input only; ${input} carries its own shape (drop --shape, or pass the data as .bin)`);
     x = await modelInputs(input, model, graph, f);
   }
   for (let i = 0; i < x.data.length; i++) if (!Number.isFinite(x.data[i])) throw new AxonError('NOT_FINITE', `${input}: input value ${i} (sample ${Math.floor(i / F)}) is not finite`);

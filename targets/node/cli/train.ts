@@ -91,6 +91,11 @@ export async function train(configPath: string, flags: TrainFlags = {}): Promise
   const history = await model.fit(data.train.x, data.train.y!, {
     epochs: flags.epochs ?? cfg.fit.epochs ?? 10, batchSize: flags.batchSize ?? cfg.fit.batchSize ?? 32, shuffle: cfg.fit.shuffle,
     validationData: hasVal ? [data.validation.x, data.validation.y!] : undefined, callbacks, toBytes,
+  }).catch((e: unknown) => {
+    // a non-finite step leaves the weights of the last good step: keep them on disk, even before the first checkpoint
+    if (!(e instanceof AxonError && e.code === 'NOT_FINITE')) throw e;
+    writeFileAtomic(join(out, 'model.axon'), toBytes());
+    throw new AxonError('NOT_FINITE', `${e.message}\nthe weights of the last good step are in ${join(out, 'model.axon')}`);
   });
   const seconds = (performance.now() - t0) / 1000;
   const epochsRun = history.epochs.length;

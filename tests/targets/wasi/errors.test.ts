@@ -4,7 +4,7 @@
 // (parseBundle) and the JS-host runner refuse the same bundles.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { Sequential, layers, setDefaultEngineLoader, AxonError } from '../../../src/index.js';
-import { compileBundle, parseBundle, HEADER_BYTES, SEC } from '../../../src/wasi/bundle.js';
+import { compileBundle, parseBundle, bundleChecksum, HEADER_BYTES, SEC } from '../../../src/wasi/bundle.js';
 import { BundleRunner } from '../../../src/wasi/finetune.js';
 import { engine } from '../../helpers.js';
 import { normals } from '../conformance/cases.js';
@@ -31,9 +31,11 @@ function section(b: Uint8Array, kind: number): [number, number, number] {
   }
   throw new Error(`no section ${kind}`);
 }
+/** `b` with the word at `at` set, re-sealed with a valid checksum (so the structural checks must catch it). */
 function patched(b: Uint8Array, at: number, value: number): Uint8Array {
   const c = b.slice();
   new DataView(c.buffer).setUint32(at, value, true);
+  if (c.length >= HEADER_BYTES && at !== 88) new DataView(c.buffer).setUint32(88, bundleChecksum(c), true);
   return c;
 }
 
@@ -75,7 +77,25 @@ describe('bad bundles', () => {
     const planStart = s + dv.getUint32(s + 8, true), nbuf = dv.getUint32(planStart + 8, true);
     const b = patched(bundle, planStart + 16 + nbuf * 8, 9999);
     await expectFailure(['infer', '@m.axb', '@x.bin', '@out.bin'], { 'm.axb': b, 'x.bin': bytesOf(x) }, 65, /plan 0 is invalid \(error -5\)/);
-    expect(() => new BundleRunner(engineSync!, b)).toThrow(/failed validation/);
+    expect(() => new BundleRunner(engineSync!, b)).toThrow(/unknown op code 9999/);
+  });
+
+  it('a flipped bit anywhere (3 flipped header bits segfaulted the host before): the checksum refuses it, exit 65 on both hosts and in parseBundle', async () => {
+    for (const at of [33, 200, bundle.length - 5]) {
+      const b = bundle.slice(); b[at] ^= 0x10;
+      await expectFailure(['infer', '@m.axb', '@x.bin', '@out.bin'], { 'm.axb': b, 'x.bin': bytesOf(x) }, 65, /checksum mismatch/);
+      expect(() => parseBundle(b)).toThrow(/checksum mismatch/);
+    }
+  });
+
+  it('a plan argument whose extent passes its buffer: the JS host refuses it with the op registry\'s rule', async () => {
+    const [s] = section(bundle, SEC.PLANS);
+    const dv = new DataView(bundle.buffer, bundle.byteOffset);
+    const planStart = s + dv.getUint32(s + 8, true), nbuf = dv.getUint32(planStart + 8, true), code = planStart + 16 + nbuf * 8;
+    const argc = dv.getUint32(code + 4, true);
+    // the first instruction's last integer argument (a size) made huge: buffers no longer hold what the op needs
+    const b = patched(bundle, code + 8 + (argc - 1) * 4, 0x7fff0000);
+    expect(() => parseBundle(b)).toThrow(/plan 0: instruction 0/);
   });
 
   it('a plan buffer beyond memory: exit 65', async () => {
