@@ -56,6 +56,7 @@ export function validateModelGraph(graph: Record<string, unknown>, quant: Record
       if (typeof m !== 'string') f.string(f.object(m, `${at}[${i}]`).type, `${at}[${i}].type`);
     });
     f.optional(c.metrics, (v) => {
+      if (typeof v !== 'object' || v === null) f.fail(`${g}.compile.metrics`, `must be a list (or a { output: metrics } map), got ${JSON.stringify(v)?.slice(0, 40)}`);
       if (Array.isArray(v)) metricList(v, `${g}.compile.metrics`);
       else for (const [k, m] of Object.entries(f.object(v, `${g}.compile.metrics`))) metricList(m, `${g}.compile.metrics["${k.slice(0, 60)}"]`);
     });

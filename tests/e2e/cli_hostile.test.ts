@@ -5,8 +5,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { train } from '../../src/cli/train.js';
-import { run } from '../../src/cli/run.js';
+import { train } from '../../targets/node/cli/train.js';
+import { run } from '../../targets/node/cli/run.js';
 import { AxonError } from '../../src/errors.js';
 import { Tensor, encodeNpy, modelFromBytes } from '../../src/index.js';
 

@@ -6,7 +6,7 @@
 // still runs, bit-identical to the version-2 bundle of the same model.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { Model, Sequential, layers, Tensor, setDefaultEngineLoader, AxonError } from '../../../src/index.js';
-import { compileBundle, parseBundle, HEADER_BYTES, SEC } from '../../../src/wasi/bundle.js';
+import { compileBundle, parseBundle, bundleChecksum, HEADER_BYTES, SEC } from '../../../src/wasi/bundle.js';
 import { BundleRunner } from '../../../src/wasi/finetune.js';
 import { engine } from '../../helpers.js';
 import { normals } from '../conformance/cases.js';
@@ -133,5 +133,6 @@ function asVersion1(b: Uint8Array): Uint8Array {
   dv.setUint32(4, 1, true);
   dv.setUint32(12, S - 1, true);
   dv.setUint32(21 * 4, 0, true);
+  dv.setUint32(88, bundleChecksum(c), true);   // (re-sealed: the header changed)
   return c;
 }
