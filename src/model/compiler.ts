@@ -5,7 +5,6 @@
 // units (built on those shapes) and plans over the same buffers; the plan cache is a bounded LRU.
 import { AxonError } from '../errors.js';
 import { Layout, Plan, Buf } from '../compile/plan.js';
-import { gemmScratchFloats, Dtype, DTYPE_BYTES } from '../ops.js';
 import { BoundLayout, LoadedPlan } from '../runtime/bound.js';
 import { Engine } from '../runtime/engine.js';
 import { Ctx, IO, Layer, OutputTap, outputSize, size } from '../layers/layer.js';
@@ -15,6 +14,7 @@ import { fuseConvActivation } from '../compile/fuse.js';
 import { INPUT, UnitGraph, inputIndex, isInputRef } from './wiring.js';
 import { InputDtype, shapeKey } from './inputs.js';
 import { activationSlots } from './slots.js';
+import { layerCtx } from './ctx.js';
 
 /** grads[i] of a unit whose output is not f32 (int8): no gradient buffer */
 const NO_GRAD = -1;
@@ -281,32 +281,7 @@ export class Session {
   }
 
   private ctx(plan: Plan, u: Layer, batch: number, training: boolean): Ctx {
-    const L = this.layout;
-    const get = (name: string, dtype: Dtype, count: number) => L.byName(name)?.id ?? L.add(name, dtype, count);
-    return {
-      batch, training,
-      emit: (op, args, label) => { plan.emit(op, args, label ?? u.name); },
-      param: (name) => this.buf(`${u.name}.${name}`),
-      grad: (name) => L.byName(`grad:${u.name}.${name}`)?.id,
-      aux: (key, dtype, perSample) => get(`aux:${u.name}:${key}`, dtype, perSample * this.spec.maxBatch),
-      fixed: (key, dtype, count) => get(`fixed:${u.name}:${key}`, dtype, count),
-      gemmScratch: (M, N, K) => { L.finalized || L.grow(this.scratch, gemmScratchFloats(M, N, K)); return this.scratch; },
-      scratch: (floats) => { L.finalized || L.grow(this.scratch, floats); return this.scratch; },
-      rngState: () => this.rng,
-      constant: (key, dtype, data) => {
-        // (the same key at other input shapes may hold other contents: those get a buffer of their own)
-        for (let k = 0; ; k++) {
-          const name = `const:${u.name}:${key}${k ? `#${k}` : ''}`, have = L.byName(name);
-          if (!have) break;
-          if (sameBytes(this.constants.get(have.id)!, data)) return have.id;
-        }
-        let k = 0;
-        while (L.byName(`const:${u.name}:${key}${k ? `#${k}` : ''}`)) k++;
-        const b = L.add(`const:${u.name}:${key}${k ? `#${k}` : ''}`, dtype, data.byteLength / DTYPE_BYTES[dtype]);
-        this.constants.set(b, data);
-        return b;
-      },
-    };
+    return layerCtx({ layout: this.layout, maxBatch: this.spec.maxBatch, scratch: this.scratch, rng: this.rng, constants: this.constants }, plan, u, batch, training);
   }
 }
 
@@ -314,13 +289,6 @@ export class Session {
 function regionOffset(u: Layer, k: number): number {
   return size(u.outputShape) + u.extraOutputs.slice(0, k - 1).reduce((s, o) => s + size(o), 0);
 }
-
-const sameBytes = (a: ArrayBuffer, b: ArrayBuffer): boolean => {
-  if (a.byteLength !== b.byteLength) return false;
-  const x = new Uint8Array(a), y = new Uint8Array(b);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-};
 
 /**
  * Names of the units whose output is read by exactly one unit, the next, which writes its own
