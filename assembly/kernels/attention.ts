@@ -8,9 +8,9 @@
 //   attn_ctx:    o[b,i,h] (= or +=) alpha · Σ_j p[b,h,i,j] c[b,j,h] (the context; dQ = scale · dS · K)
 //   attn_ctx_t:  o[b,j,h] += alpha · Σ_i p[b,h,i,j] c[b,i,h] (dV = P^T · dO; dK = scale · dS^T · Q)
 //   attn_softmax_bwd: ds = p ⊙ (dp - Σ_j dp ⊙ p) per row (written, not accumulated)
-// The SIMD forms vectorize over dh (dot products in four lanes: equal to the reference within
-// rounding); softmax rows are scalar in both. Outputs other than attn_ctx's accumulate mode are written.
-import { vadd, vld, vmul, vsplat, vst, vsum, vzero } from '../simd';
+// The SIMD forms vectorize over dh (dot products in four lanes) and over a softmax row (a polynomial
+// exp within 1.5 ulp): equal to the reference within rounding. Outputs other than attn_ctx's accumulate mode are written.
+import { vadd, vexp, vld, vmul, vsel, vsplat, vst, vsub, vsum, vzero } from '../simd';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -34,23 +34,60 @@ import { vadd, vld, vmul, vsplat, vst, vsum, vzero } from '../simd';
   for (; c < n; c++) store<f32>(at(y, c), load<f32>(at(y, c)) + a * load<f32>(at(x, c)));
 }
 
+/**
+ * out[j] = a · c_j for j < n, rows c_j = c + j·ld floats: four rows at a time (one load of a per
+ * four products, four independent sums); each sum is dot(true, ...)'s, bit for bit.
+ */
+function dot4s(out: usize, a: usize, c: usize, n: i32, ld: i32, len: i32): void {
+  const L4 = len & ~3, rb = <usize>ld << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const c0 = c + <usize>j * rb, c1 = c0 + rb, c2 = c1 + rb, c3 = c2 + rb;
+    let s0 = vzero(), s1 = vzero(), s2 = vzero(), s3 = vzero();
+    for (let t = 0; t < L4; t += 4) {
+      const va = vld(at(a, t));
+      s0 = vadd(s0, vmul(va, vld(at(c0, t)))); s1 = vadd(s1, vmul(va, vld(at(c1, t))));
+      s2 = vadd(s2, vmul(va, vld(at(c2, t)))); s3 = vadd(s3, vmul(va, vld(at(c3, t))));
+    }
+    let r0 = vsum(s0), r1 = vsum(s1), r2 = vsum(s2), r3 = vsum(s3);
+    for (let t = L4; t < len; t++) {
+      const x = load<f32>(at(a, t));
+      r0 += x * load<f32>(at(c0, t)); r1 += x * load<f32>(at(c1, t)); r2 += x * load<f32>(at(c2, t)); r3 += x * load<f32>(at(c3, t));
+    }
+    store<f32>(at(out, j), r0); store<f32>(at(out, j + 1), r1); store<f32>(at(out, j + 2), r2); store<f32>(at(out, j + 3), r3);
+  }
+  for (; j < n; j++) store<f32>(at(out, j), dot(true, a, c + <usize>j * rb, len));
+}
+
 // @ts-ignore: decorator
 @inline function probs(simd: bool, p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32): void {
   const D = H * dh;
   for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < Tq; i++) {
     const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2), qi = q + ((<usize>(b * Tq + i) * D + h * dh) << 2);
     let m: f32 = -Infinity;
+    if (simd) dot4s(row, qi, k + ((<usize>(b * Tk) * D + h * dh) << 2), Tk, D, dh);
     for (let j = 0; j < Tk; j++) {
       const keep = (!hasMask || load<i32>(at(mask, b * Tk + j)) != 0) && (!causal || j <= i);
-      const v: f32 = keep ? scale * dot(simd, qi, k + ((<usize>(b * Tk + j) * D + h * dh) << 2), dh) : -Infinity;
+      const v: f32 = keep ? scale * (simd ? load<f32>(at(row, j)) : dot(false, qi, k + ((<usize>(b * Tk + j) * D + h * dh) << 2), dh)) : -Infinity;
       store<f32>(at(row, j), v);
       if (v > m) m = v;
     }
     if (m == -Infinity) { memory.fill(row, 0, <usize>Tk << 2); continue; }
-    let s: f32 = 0;
-    for (let j = 0; j < Tk; j++) { const e = Mathf.exp(load<f32>(at(row, j)) - m); store<f32>(at(row, j), e); s += e; }
+    let s: f32 = 0, j = 0;
+    if (simd) {   // (vexp in lanes; a left-out position, -inf, is exactly 0)
+      const vm = vsplat(m), ninf = vsplat(-Infinity);
+      let acc = vzero();
+      for (; j + 4 <= Tk; j += 4) {
+        const v = vld(at(row, j)), e = vsel(f32x4.eq(v, ninf), vzero(), vexp(vsub(v, vm)));
+        vst(at(row, j), e); acc = vadd(acc, e);
+      }
+      s = vsum(acc);
+    }
+    for (; j < Tk; j++) { const e = Mathf.exp(load<f32>(at(row, j)) - m); store<f32>(at(row, j), e); s += e; }
     const inv: f32 = 1 / s;
-    for (let j = 0; j < Tk; j++) store<f32>(at(row, j), load<f32>(at(row, j)) * inv);
+    j = 0;
+    if (simd) { const vi = vsplat(inv); for (; j + 4 <= Tk; j += 4) vst(at(row, j), vmul(vld(at(row, j)), vi)); }
+    for (; j < Tk; j++) store<f32>(at(row, j), load<f32>(at(row, j)) * inv);
   }
 }
 export function f32_attn_probs__ref(p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32): void { probs(false, p, q, k, mask, B, H, Tq, Tk, dh, scale, causal, hasMask); }
@@ -61,7 +98,8 @@ export function f32_attn_probs__simd(p: usize, q: usize, k: usize, mask: usize, 
   const D = H * dh;
   for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < Ta; i++) {
     const row = s + ((<usize>((b * H + h) * Ta + i) * Tc) << 2), ai = a + ((<usize>(b * Ta + i) * D + h * dh) << 2);
-    for (let j = 0; j < Tc; j++) store<f32>(at(row, j), dot(simd, ai, c + ((<usize>(b * Tc + j) * D + h * dh) << 2), dh));
+    if (simd) dot4s(row, ai, c + ((<usize>(b * Tc) * D + h * dh) << 2), Tc, D, dh);
+    else for (let j = 0; j < Tc; j++) store<f32>(at(row, j), dot(false, ai, c + ((<usize>(b * Tc + j) * D + h * dh) << 2), dh));
   }
 }
 export function f32_attn_dot__ref(s: usize, a: usize, c: usize, B: i32, H: i32, Ta: i32, Tc: i32, dh: i32): void { dots(false, s, a, c, B, H, Ta, Tc, dh); }
@@ -75,9 +113,23 @@ export function f32_attn_dot__simd(s: usize, a: usize, c: usize, B: i32, H: i32,
     if (!accumulate) memory.fill(oi, 0, <usize>D << 2);
     for (let h = 0; h < H; h++) {
       const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2), oh = oi + (<usize>(h * dh) << 2);
-      for (let j = 0; j < Tk; j++) {
+      const ch = c + ((<usize>(b * Tk) * D + h * dh) << 2), rb = <usize>D << 2;
+      let t = 0;
+      // (SIMD: 16 outputs held in registers over all j, each summed in the reference's order)
+      if (simd) for (; t + 16 <= dh; t += 16) {
+        let o0 = vld(at(oh, t)), o1 = vld(at(oh, t + 4)), o2 = vld(at(oh, t + 8)), o3 = vld(at(oh, t + 12));
+        for (let j = 0; j < Tk; j++) {
+          const w = load<f32>(at(row, j));
+          if (w == 0) continue;
+          const va = vsplat(alpha * w), cj = ch + <usize>j * rb;
+          o0 = vadd(o0, vmul(va, vld(at(cj, t)))); o1 = vadd(o1, vmul(va, vld(at(cj, t + 4))));
+          o2 = vadd(o2, vmul(va, vld(at(cj, t + 8)))); o3 = vadd(o3, vmul(va, vld(at(cj, t + 12))));
+        }
+        vst(at(oh, t), o0); vst(at(oh, t + 4), o1); vst(at(oh, t + 8), o2); vst(at(oh, t + 12), o3);
+      }
+      if (t < dh) for (let j = 0; j < Tk; j++) {
         const w = load<f32>(at(row, j));
-        if (w != 0) axpy(simd, oh, c + ((<usize>(b * Tk + j) * D + h * dh) << 2), alpha * w, dh);
+        if (w != 0) axpy(simd, oh + (<usize>t << 2), ch + <usize>j * rb + (<usize>t << 2), alpha * w, dh - t);
       }
     }
   }
