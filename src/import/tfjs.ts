@@ -11,6 +11,7 @@ import type { Engine } from '../runtime/engine.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { sanitizeName, uniqueName } from '../model/names.js';
+import { parseRef } from '../model/wiring.js';
 import { readTfjsWeights, TfjsWeightSpec, TfjsWeights } from './tfjs_weights.js';
 import { KLayer, mapKerasLayer } from './tfjs_layers.js';
 import { setWeightSource } from '../model/source_weights.js';
@@ -82,7 +83,7 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   for (const kl of graph.order) {
     const kname = nameOf(kl), srcs = (graph.reads ?? graph.inputs).get(kname)!.map((s) => axonRef(outOf, s));
     if (kl === graph.input) { outOf.set(kname, MODEL_INPUT); continue; }
-    const built = !problems.length, inRank = built && srcs.length === 1 ? refShape(model, srcs[0], inputShape).length + 1 : undefined;
+    const built = !problems.length, inRank = built && srcs.length === 1 ? model.refShape(srcs[0]).length + 1 : undefined;
     const mapped = mapKerasLayer(kl, { find, bad, inRank }, problems);
     outOf.set(kname, srcs[0]);   // a layer that maps to nothing passes its input through
     if (problems.length) continue;   // keep listing problems; build nothing more
@@ -107,15 +108,9 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
 
 /** A Keras ref (`layer` or `layer:k`) as the Axon ref of the layer it became. */
 const axonRef = (outOf: Map<string, string>, ref: string): string => {
-  const m = /^(.*):(\d+)$/.exec(ref);
-  return m ? `${outOf.get(m[1])}:${m[2]}` : outOf.get(ref)!;
+  const { name, k } = parseRef(ref);
+  return k ? `${outOf.get(name)}:${k}` : outOf.get(name)!;
 };
-/** The per-sample shape of an Axon ref while the model is being built. */
-function refShape(model: Model, ref: string, inputShape: number[]): number[] {
-  if (ref === MODEL_INPUT) return inputShape;
-  const m = /^(.*):(\d+)$/.exec(ref), l = model.layers.find((x) => x.name === (m ? m[1] : ref))!;
-  return m && Number(m[2]) > 0 ? l.extraOutputs[Number(m[2]) - 1] : l.outputShape;
-}
 const nameOf = (kl: KLayer): string => kl.config?.name ?? kl.name ?? kl.class_name;
 /** Keras layers in a topological order, what each reads (Keras names), and the input layer. */
 interface KGraph {
@@ -157,7 +152,7 @@ function functionalGraph(cfg: FuncConfig, file: string): KGraph {
     const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
     if (nodes.length > 1) shared.push(`${l.class_name} (${nameOf(l)}) is called ${nodes.length} times`);
     const refs = nodes.length ? history(nodes[0]) : [];
-    for (const [src, node, tensor] of refs) {
+    for (const [src, node] of refs) {
       if (!byName.has(src)) throw new AxonError('BAD_MODEL_FILE', `${file}: layer ${nameOf(l)} reads "${src}", which is not a layer of the model`);
       if (node) shared.push(`${l.class_name} (${nameOf(l)}) reads call ${node} of ${src}`);
     }

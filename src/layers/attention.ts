@@ -9,7 +9,8 @@
 import { AxonError } from '../errors.js';
 import type { Buf } from '../compile/plan.js';
 import { Init } from './init.js';
-import { Ctx, IO, Layer, ParamDef, size } from './layer.js';
+import { Ctx, IO, Layer, ParamDef } from './layer.js';
+import { linearBackward, linearForward } from './dense.js';
 
 export interface MultiHeadAttentionOptions {
   numHeads: number;
@@ -72,17 +73,13 @@ export class MultiHeadAttention extends Layer {
   private get useBias(): boolean { return this.opts.useBias ?? true; }
   private get E(): number { return this.heads * this.dh; }
 
-  /** y (rows, N) = x (rows, K) W^T + b */
+  /** y (rows, N) = x (rows, K) W^T + b with projection p's parameters */
   private linear(c: Ctx, y: Buf, x: Buf, p: string, rows: number, N: number, K: number): void {
-    c.emit('gemm', { c: y, a: x, b: c.param(`${p}_weight`), scratch: c.gemmScratch(rows, N, K), M: rows, N, K, transA: 0, transB: 1, accumulate: 0 });
-    if (this.useBias) c.emit('bias_add', { y, b: c.param(`${p}_bias`), M: rows, N });
+    linearForward(c, y, x, c.param(`${p}_weight`), this.useBias ? c.param(`${p}_bias`) : undefined, rows, N, K);
   }
   /** dW += dy^T x, db += Σ dy, dx += dy W (dx when wanted) */
   private linearBack(c: Ctx, dy: Buf, x: Buf, dx: Buf | undefined, p: string, rows: number, N: number, K: number): void {
-    const dw = c.grad(`${p}_weight`), db = this.useBias ? c.grad(`${p}_bias`) : undefined;
-    if (dw !== undefined) c.emit('gemm', { c: dw, a: dy, b: x, scratch: c.gemmScratch(N, K, rows), M: N, N: K, K: rows, transA: 1, transB: 0, accumulate: 1 });
-    if (db !== undefined) c.emit('bias_grad', { db, dy, M: rows, N });
-    if (dx !== undefined) c.emit('gemm', { c: dx, a: dy, b: c.param(`${p}_weight`), scratch: c.gemmScratch(rows, K, N), M: rows, N: K, K: N, transA: 0, transB: 0, accumulate: 1 });
+    linearBackward(c, dy, x, c.param(`${p}_weight`), { dw: c.grad(`${p}_weight`), db: this.useBias ? c.grad(`${p}_bias`) : undefined, dx }, rows, N, K);
   }
 
   private mask(c: Ctx, xs: Buf[]): { mask: Buf; hasMask: number } {

@@ -5,6 +5,7 @@
 import { AxonError } from '../errors.js';
 import { Activation, ActivationName } from './activation.js';
 import { Init } from './init.js';
+import type { Buf } from '../compile/plan.js';
 import { Ctx, IO, Layer, Regularizer, size } from './layer.js';
 
 export interface DenseOptions {
@@ -55,25 +56,30 @@ export class Dense extends Layer {
   private rows(c: Ctx): number { return c.batch * (size(this.inputShape) / this.inputShape[this.inputShape.length - 1]); }
 
   forward(c: Ctx, { x, y }: IO): void {
-    const M = this.rows(c), N = this.units, K = this.inputShape[this.inputShape.length - 1];
-    c.emit('gemm', { c: y, a: x, b: c.param('weight'), scratch: c.gemmScratch(M, N, K), M, N, K, transA: 0, transB: 1, accumulate: 0 }, this.name);
-    if (this.useBias) c.emit('bias_add', { y, b: c.param('bias'), M, N }, this.name);
+    linearForward(c, y, x, c.param('weight'), this.useBias ? c.param('bias') : undefined, this.rows(c), this.units, this.inputShape[this.inputShape.length - 1]);
   }
 
   backward(c: Ctx, { x, dx, dy }: IO): void {
     if (dy === undefined) return;
-    const M = this.rows(c), N = this.units, K = this.inputShape[this.inputShape.length - 1];
-    const dw = c.grad('weight');
-    // dW (N, K) += dy^T (N, M) . x (M, K)
-    if (dw !== undefined) c.emit('gemm', { c: dw, a: dy, b: x, scratch: c.gemmScratch(N, K, M), M: N, N: K, K: M, transA: 1, transB: 0, accumulate: 1 }, this.name);
-    const db = this.useBias ? c.grad('bias') : undefined;
-    if (db !== undefined) c.emit('bias_grad', { db, dy, M, N }, this.name);
-    // dx (M, K) += dy (M, N) . W (N, K)
-    if (dx !== undefined) c.emit('gemm', { c: dx, a: dy, b: c.param('weight'), scratch: c.gemmScratch(M, K, N), M, N: K, K: N, transA: 0, transB: 0, accumulate: 1 }, this.name);
+    const grads = { dw: c.grad('weight'), db: this.useBias ? c.grad('bias') : undefined, dx };
+    linearBackward(c, dy, x, c.param('weight'), grads, this.rows(c), this.units, this.inputShape[this.inputShape.length - 1]);
   }
 
   config(): Record<string, unknown> {
     const { units, activation, useBias } = this;
     return { units, activation, useBias, ...(this.regularizer ? { kernelRegularizer: this.regularizer } : {}) };
   }
+}
+
+/** y (M, N) = x (M, K) · Wᵀ (+ b): W (N, K) as PyTorch stores it (Dense, attention projections). */
+export function linearForward(c: Ctx, y: Buf, x: Buf, w: Buf, b: Buf | undefined, M: number, N: number, K: number): void {
+  c.emit('gemm', { c: y, a: x, b: w, scratch: c.gemmScratch(M, N, K), M, N, K, transA: 0, transB: 1, accumulate: 0 });
+  if (b !== undefined) c.emit('bias_add', { y, b, M, N });
+}
+
+/** Accumulates dW (N, K) += dyᵀ · x, db += Σ dy, dx (M, K) += dy · W, each where a buffer is given. */
+export function linearBackward(c: Ctx, dy: Buf, x: Buf, w: Buf, g: { dw?: Buf; db?: Buf; dx?: Buf }, M: number, N: number, K: number): void {
+  if (g.dw !== undefined) c.emit('gemm', { c: g.dw, a: dy, b: x, scratch: c.gemmScratch(N, K, M), M: N, N: K, K: M, transA: 1, transB: 0, accumulate: 1 });
+  if (g.db !== undefined) c.emit('bias_grad', { db: g.db, dy, M, N });
+  if (g.dx !== undefined) c.emit('gemm', { c: g.dx, a: dy, b: w, scratch: c.gemmScratch(M, K, N), M, N: K, K: N, transA: 0, transB: 0, accumulate: 1 });
 }

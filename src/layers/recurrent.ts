@@ -118,8 +118,6 @@ export class Recurrent extends Layer {
     ];
   }
 
-  private dims(c: Ctx) { return { T: this.steps, N: c.batch, I: this.features, H: this.units }; }
-
   /** Emits one direction's forward over time-major xt (T, N, I); returns its hidden states (T, N, H). */
   fwdCore(c: Ctx, xt: Buf, sfx: string, st: States = {}): Buf {
     const cell = CELLS[this.type];

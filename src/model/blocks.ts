@@ -52,8 +52,7 @@ export function addEncoderBlock(m: Model, o: EncoderBlockOptions): string {
 }
 
 function shapeOf(m: Model, ref: string): number[] {
-  const input = m.inputs.find((i) => i.name === ref);
-  const s = input ? input.shape.map((d, k) => d ?? input.max[k] ?? 16) : m.layers.find((l) => l.name === ref)?.outputShape;
-  if (!s || s.length !== 2) throw new AxonError('BAD_CONFIG', `encoder block ${ref}: its input must be a [steps, features] sequence, got ${s ? `[${s}]` : 'no such layer or input'}`);
+  const s = m.refShape(ref, `encoder block ${ref}`);
+  if (s.length !== 2) throw new AxonError('BAD_CONFIG', `encoder block ${ref}: its input must be a [steps, features] sequence, got [${s}]`);
   return s;
 }

@@ -66,6 +66,8 @@ export class Session {
   private readonly plans = new Map<string, LoadedPlan>();
   private readonly graphs = new Map<string, UnitGraph>();
   private readonly known = new Set<string>();
+  /** the capacity's shape key (its plans are keyed without it) */
+  private readonly capKey: string;
   /** arena blocks of plans dropped from the cache */
   private readonly spare: LoadedPlan[] = [];
   private scratch: Buf;
@@ -85,6 +87,7 @@ export class Session {
       // (gradients only where a train plan can run: with an optimizer)
       if (spec.optimizer && u.trainable && p.trainable && dtype === 'f32') L.add(`grad:${u.name}.${p.name}`, 'f32', count);
     }
+    this.capKey = shapeKey(this.modelInputs.map((m) => m.shape));
     this.inputs = spec.inputs ?? spec.units.map((_, i) => [i - 1]);
     this.outputUnits = spec.outputs ?? [n - 1];
     const capacity = { units: spec.units, inputs: this.inputs, outputs: this.outputUnits };
@@ -164,7 +167,7 @@ export class Session {
   /** The unit graph of these input shapes (the capacity's: the spec's). */
   graphOf(shapes: number[][] = this.capacityShapes()): UnitGraph {
     const key = this.keyOf(shapes);
-    if (key === this.keyOf(this.capacityShapes()) || !this.spec.variants) return { units: this.spec.units, inputs: this.inputs, outputs: this.outputUnits };
+    if (key === this.capKey || !this.spec.variants) return { units: this.spec.units, inputs: this.inputs, outputs: this.outputUnits };
     let g = this.graphs.get(key);
     if (!g) this.graphs.set(key, (g = this.spec.variants.graphAt(shapes)));
     return g;
@@ -173,7 +176,7 @@ export class Session {
   /** The loaded plan for a mode, batch size and input shapes (default: the capacity's), compiled on first use. */
   plan(mode: Mode, batch: number, shapes?: number[][]): LoadedPlan {
     if (batch > this.spec.maxBatch) throw new AxonError('BAD_SHAPE', `batch ${batch} exceeds the session's ${this.spec.maxBatch}`);
-    const key = this.planKey(mode, batch, this.keyOf(shapes ?? this.capacityShapes()));
+    const key = this.planKey(mode, batch, shapes ? this.keyOf(shapes) : this.capKey);
     let p = this.plans.get(key);
     if (p) { this.plans.delete(key); this.plans.set(key, p); return p; }   // (most recently used last)
     const plan = this.build(mode, batch, this.graphOf(shapes));
@@ -210,7 +213,7 @@ export class Session {
 
   private modes(): Mode[] { return this.spec.losses?.length ? (this.spec.optimizer ? ['predict', 'eval', 'train'] : ['predict', 'eval']) : ['predict']; }
   private keyOf(shapes: number[][]): string { return shapeKey(shapes); }
-  private planKey(mode: Mode, B: number, key: string): string { return key === this.keyOf(this.capacityShapes()) ? `${mode}:${B}` : `${mode}:${B}:${key}`; }
+  private planKey(mode: Mode, B: number, key: string): string { return key === this.capKey ? `${mode}:${B}` : `${mode}:${B}:${key}`; }
 
   /** Per loss: the unit whose output it reads and whether it skips the output unit (a fused final softmax / sigmoid). */
   lossReads(g: UnitGraph): Array<{ pred: number; skip?: number }> {

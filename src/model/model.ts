@@ -114,7 +114,7 @@ export class Model {
   /** Sets what the model returns (layer names or `layer:k`). */
   setOutputs(names: string[]): void { this.declaredOutputs = checkOutputs(names); this.changed(); }
   /** Per-sample shapes of the outputs, at the declared input shapes. */
-  get outputShapes(): number[][] { return this.outputNames.map((r) => this.shapeOfRef(r)); }
+  get outputShapes(): number[][] { return this.outputNames.map((r) => this.refShape(r)); }
   /** The first output's per-sample shape. */
   get outputShape(): number[] { return this.layers.length ? this.outputShapes[0] : this.inputShape; }
   /** The first output's loss (a single-output model's loss). */
@@ -131,7 +131,7 @@ export class Model {
     if (badName) throw new AxonError('BAD_CONFIG', badName);
     if (this.layers.some((l) => l.name === layer.name) || this.inputs.some((m) => m.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer or input named "${layer.name}" already exists`);
     const inputs = (opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : this.inputs[0].name]).map((x) => (typeof x === 'string' ? x : x.name));
-    const shapes = inputs.map((n) => this.shapeOfRef(n, layer.name));
+    const shapes = inputs.map((n) => this.refShape(n, layer.name));
     checkIntInputs(layer, inputs, this.inputs);
     try { layer.buildAll(shapes); } catch (e) {
       if (e instanceof AxonError && !e.message.startsWith(layer.name)) throw new AxonError(e.code, `${layer.name}: ${e.message}`);
@@ -179,8 +179,8 @@ export class Model {
 
   private wiringOf(): Wiring { return { layers: this.layers, reads: this.wiring, inputNames: this.inputs.map((m) => m.name), outputs: this.outputNames }; }
 
-  /** A ref's per-sample shape at the declared input shapes. */
-  private shapeOfRef(ref: string, who = `model "${this.name}"`): number[] {
+  /** The per-sample shape of a ref (an input name, a layer, or `layer:k`) at the declared input shapes. */
+  refShape(ref: string, who = `model "${this.name}"`): number[] {
     const k = this.inputs.findIndex((m) => m.name === ref);
     if (k >= 0) return probeShape(this.inputs[k]);
     const { name, k: out } = parseRef(ref);

@@ -2,7 +2,7 @@
 // Sequential). Everything else (compile, fit, evaluate, predict, weights) is Model's.
 import { AxonError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
-import { AddOptions, Model, MODEL_INPUT } from './model.js';
+import { AddOptions, Model } from './model.js';
 
 export class Sequential extends Model {
   protected override get defaultName(): string { return 'sequential'; }

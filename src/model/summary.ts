@@ -10,7 +10,7 @@ export function summarize(m: Summarizable): string {
   const graph = !m.isChain;
   const shape = (s: number[]) => `[batch, ${s.join(', ')}]`;
   const rows = [['Layer (type)', 'Output shape', 'Params', ...(graph ? ['Reads'] : [])],
-    ...m.inputs.filter(() => graph).map((i) => [`${i.name} (input ${i.dtype})`, `[batch, ${i.shape.map((d) => d ?? 'null').join(', ')}]`, '0', '']),
+    ...(graph ? m.inputs : []).map((i) => [`${i.name} (input ${i.dtype})`, `[batch, ${i.shape.map((d) => d ?? 'null').join(', ')}]`, '0', '']),
     ...m.layers.map((l) => [`${l.name} (${l.type})`, [l.outputShape, ...l.extraOutputs].map(shape).join(' '), String(l.paramCount), ...(graph ? [m.inputsOf(l.name).join(', ')] : [])])];
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)) + 2);
   const line = (r: string[]) => r.map((s, c) => s.padEnd(w[c])).join('');

@@ -14,9 +14,9 @@
 //   unfreeze(m); m.compile({ optimizer: { type: 'adam', lr: 1e-4 }, … });  // optional full fine-tune, lower LR
 import { AxonError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
-import { layerFromConfig } from '../layers/index.js';
 import { BatchNormalization } from '../layers/norm.js';
 import { inputSpec } from './inputs.js';
+import { recreate } from './wiring.js';
 import { Model } from './model.js';
 import { findName, nearNames, sanitizeName, unknownLayer } from './names.js';
 
@@ -101,9 +101,7 @@ export function replaceHead<M extends Model>(model: M, head: Layer[], opts: { ke
   const out = new (model.constructor as new (o: ConstructorParameters<typeof Model>[0]) => M)({ inputs: model.inputs.map(inputSpec), seed: model.seed, name: opts.name ?? model.name, engine: model.engine });
   const kept = model.layers.slice(0, keep + 1), names = new Set(kept.map((l) => l.name));
   for (const l of kept) {
-    const copy = layerFromConfig(l.type, l.quantParams ? { ...l.config(), quant: l.quantParams() } : l.config(), l.name);   // int8 layers carry their quantization
-    copy.trainable = l.trainable;
-    out.add(copy, { inputs: model.inputsOf(l.name) });   // earlier layers only: the kept ones are a prefix of a topological order
+    out.add(recreate(l), { inputs: model.inputsOf(l.name) });   // earlier layers only: the kept ones are a prefix of a topological order
   }
   for (const l of head) {
     if (!l.name) for (let k = 1; ; k++) if (!names.has(`${l.type}_${k}`)) { l.name = `${l.type}_${k}`; break; }

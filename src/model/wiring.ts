@@ -103,7 +103,7 @@ export function unitGraphAt(w: Wiring, modelName: string, inputShapes: number[][
   });
 }
 
-/** A new layer of the same type, config, name and flags (not built). */
+/** A new layer of the same type, config (int8 layers: with their quantization), name and flags (not built). */
 export function recreate(l: Layer): Layer {
   const c = layerFromConfig(l.type, l.quantParams ? { ...l.config(), quant: l.quantParams() } : l.config(), l.name);
   c.trainable = l.trainable;
