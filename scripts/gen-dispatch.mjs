@@ -2,11 +2,17 @@
 // so the op list has one source. Run by scripts/build.mjs; the output is committed too.
 import { build } from 'esbuild';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { genOpCheck } from './gen-op-check.mjs';
 
 export async function genDispatch(root = '.') {
-  const out = await build({ entryPoints: [`${root}/src/ops.ts`], bundle: true, write: false, format: 'esm', platform: 'neutral' });
+  const out = await build({
+    stdin: { contents: "export * from './src/ops.ts'; export * from './src/op_rules.ts';", resolveDir: root, loader: 'ts' },
+    bundle: true, write: false, format: 'esm', platform: 'neutral',
+  });
   const url = 'data:text/javascript;base64,' + Buffer.from(out.outputFiles[0].text).toString('base64');
-  const { OPS, OPS_HASH } = await import(url);
+  const lang = await import(url);
+  const { OPS, OPS_HASH } = lang;
+  genOpCheck(OPS, lang, root);
   const byFamily = new Map();
   for (const o of OPS) {
     if (!byFamily.has(o.family)) byFamily.set(o.family, new Set());

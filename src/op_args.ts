@@ -1,20 +1,43 @@
-// Argument extents and validation of the plan ops, by kernel family: how many elements each pointer
-// argument spans for given dimensions, and what makes a set of dimensions invalid. The registry
-// (src/ops.ts) lists the ops with these; layers use the exported sizes (scratch, packed weights).
+// Argument extents and rules of the plan ops, by kernel family: how many elements each pointer
+// argument spans, and what its dimensions must satisfy, written in the language of src/op_rules.ts
+// so that the JS host and the WASI program check the same text. The registry (src/ops.ts) lists the
+// ops with these; layers use the exported numeric sizes (scratch, packed weights, conv output).
 import { AxonError } from './errors.js';
-import type { ArgSpec, Dims, Dtype, NumArg, PtrArg } from './op_types.js';
+import type { ArgDef, Dims, Dtype, NumArg, PtrDef } from './op_types.js';
+import type { Extern, Rule } from './op_rules.js';
 
-export const p = (name: string, dtype: Dtype, len: (d: Dims) => number): PtrArg => ({ name, kind: 'ptr', dtype, len });
+export const p = (name: string, dtype: Dtype, extent: string): PtrDef => ({ name, kind: 'ptr', dtype, extent });
 export const i = (name: string): NumArg => ({ name, kind: 'i32' });
 export const f = (name: string): NumArg => ({ name, kind: 'f32' });
-export const flag = (...names: string[]) => (d: Dims) => {
-  for (const n of names) if (d[n] !== 0 && d[n] !== 1) return `${n} must be 0 or 1, got ${d[n]}`;
-  return null;
+/** Each argument 0 or 1. */
+export const flags = (...names: string[]): Rule[] => names.map((k) => ({ holds: `${k} == 0 || ${k} == 1`, says: `${k} must be 0 or 1, got {${k}}` }));
+/** Each argument at least 1. */
+export const sizes = (...names: string[]): Rule[] => names.map((k) => ({ holds: `${k} >= 1`, says: `${k} must be at least 1, got {${k}}` }));
+export const rule = (holds: string, says: string): Rule => ({ holds, says });
+export const n = 'n', rc = 'rows * cols', mn = 'M * N';
+
+/**
+ * Derived quantities the extents and rules name: convolution/pool output sizes, window extents,
+ * padded sizes, and dilation 1 for ops without dilation arguments (see src/op_rules.ts).
+ */
+export const MACROS: Record<string, string> = {
+  dilH: '1', dilW: '1',
+  OH: 'floor((H + padT + padB - dilH * (KH - 1) - 1) / strideH) + 1',
+  OW: 'floor((W + padL + padR - dilW * (KW - 1) - 1) / strideW) + 1',
+  EH: 'dilH * (KH - 1) + 1', EW: 'dilW * (KW - 1) + 1', PH: 'H + padT + padB', PW: 'W + padL + padR',
 };
-export const n = (d: Dims) => d.n;
-export const one = () => 1;
-export const rc = (d: Dims) => d.rows * d.cols;
-export const mn = (d: Dims) => d.M * d.N;
+
+/** y and x blocks of rows × cols at row pitches ldy / ldx from element offsets offy / offx */
+export function stridedArgs(dtype: Dtype): ArgDef[] {
+  return [p('y', dtype, 'offy + (rows - 1) * ldy + cols'), p('x', dtype, 'offx + (rows - 1) * ldx + cols'),
+    i('rows'), i('cols'), i('ldy'), i('ldx'), i('offy'), i('offx')];
+}
+export const stridedRules = (): Rule[] => [...sizes('rows', 'cols'),
+  rule('rows <= 1 || (ldy >= cols && ldx >= cols)', 'row pitches ldy={ldy}, ldx={ldx} must be at least cols={cols}')];
+
+export const bpc = 'B * P * C', bg = 'B * G';
+export const bcastDims = [i('B'), i('P'), i('C'), i('G')];
+export const bcastRules = (): Rule[] => [...sizes('B', 'P', 'C', 'G'), rule('G == C || G == 1', 'the gate has G={G} values per sample; it must be C={C} or 1')];
 
 /** Floats of scratch the packed GEMM needs (mirrors gemm_scratch_floats in assembly/kernels/gemm.ts). */
 export function gemmScratchFloats(M: number, N: number, K: number): number {
@@ -25,60 +48,39 @@ export function gemmScratchFloats(M: number, N: number, K: number): number {
   return kc * (nc + mc) + MR * NR;
 }
 
-/** y and x blocks of rows × cols at row pitches ldy / ldx from element offsets offy / offx */
-export function stridedArgs(dtype: Dtype): ArgSpec[] {
-  return [p('y', dtype, (d) => d.offy + (d.rows - 1) * d.ldy + d.cols), p('x', dtype, (d) => d.offx + (d.rows - 1) * d.ldx + d.cols),
-    i('rows'), i('cols'), i('ldy'), i('ldx'), i('offy'), i('offx')];
-}
-export const stridedValidate = (d: Dims) => sizesValidate(d, ['rows', 'cols']) ?? (d.rows > 1 && (d.ldy < d.cols || d.ldx < d.cols) ? `row pitches ldy=${d.ldy}, ldx=${d.ldx} must be at least cols=${d.cols}` : null);
-
-export const bpc = (d: Dims) => d.B * d.P * d.C, bg = (d: Dims) => d.B * d.G;
-export const bcastDims = [i('B'), i('P'), i('C'), i('G')];
-export const bcastValidate = (d: Dims) => sizesValidate(d, ['B', 'P', 'C', 'G']) ?? (d.G !== d.C && d.G !== 1 ? `the gate has G=${d.G} values per sample; it must be C=${d.C} or 1` : null);
-
 // ---- conv geometry (assembly/kernels/conv.ts): NHWC, explicit pads (top, left, bottom, right) ----
 
-/** Output height/width: floor((in + pads - dil*(k-1) - 1) / stride) + 1 per axis. */
+/** Output height/width: floor((in + pads - dil*(k-1) - 1) / stride) + 1 per axis (MACROS.OH, OW). */
 export function convOut(d: Dims): { OH: number; OW: number } {
   return {
     OH: Math.floor((d.H + d.padT + d.padB - (d.dilH ?? 1) * (d.KH - 1) - 1) / d.strideH) + 1,
     OW: Math.floor((d.W + d.padL + d.padR - (d.dilW ?? 1) * (d.KW - 1) - 1) / d.strideW) + 1,
   };
 }
-export function convX(d: Dims): number { return d.N * d.H * d.W * d.C; }
-export function convY(d: Dims): number { const { OH, OW } = convOut(d); return d.N * OH * OW * d.OC; }
-export function convW(d: Dims): number { return d.KH * d.KW * (d.C / d.groups) * d.OC; }
-export function convDimArgs(): ArgSpec[] {
-  return ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW', 'groups'].map(i);
-}
+const CONV_DIMS = ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW', 'groups'];
+export const convX = 'N * H * W * C', convY = 'N * OH * OW * OC', convW = 'KH * KW * (C / groups) * OC';
+export const convScratch = `conv2d_scratch(${CONV_DIMS.join(', ')})`;
+export function convDimArgs(): ArgDef[] { return CONV_DIMS.map(i); }
 
-/** Sizes >= 1 and a (dilated) kernel that fits the padded input; shared by conv and pooling. */
 /**
  * The largest window extent (dilated kernel), stride and padded input size a window kernel takes:
  * kernels compute tap positions in i32 (oh * stride - pad + kh * dilation), so extents stay far from 2^31.
  */
 export const MAX_WINDOW_EXTENT = 1 << 20;
 
-export function windowValidate(d: Dims, sizes: string[]): string | null {
-  for (const k of sizes) if (!(d[k] >= 1)) return `${k} must be at least 1, got ${d[k]}`;
-  const dh = d.dilH ?? 1, dw = d.dilW ?? 1;
-  const eh = dh * (d.KH - 1) + 1, ew = dw * (d.KW - 1) + 1, ph = d.H + d.padT + d.padB, pw = d.W + d.padL + d.padR;
-  const big = ([['window height', eh], ['window width', ew], ['padded height', ph], ['padded width', pw], ['strideH', d.strideH], ['strideW', d.strideW]] as const).find(([, v]) => !(v <= MAX_WINDOW_EXTENT));
-  if (big) return `${big[0]} ${big[1]} (kernel ${d.KH}x${d.KW}, dilation ${dh}x${dw}, pads ${d.padT},${d.padL},${d.padB},${d.padR}) exceeds ${MAX_WINDOW_EXTENT}, the largest extent the kernels take`;
-  if (eh > ph || ew > pw) {
-    return `kernel ${d.KH}x${d.KW} (dilation ${dh}x${dw}, spanning ${eh}x${ew}) is larger than the padded input ${ph}x${pw} ` +
-      `(H=${d.H} + padT=${d.padT} + padB=${d.padB}, W=${d.W} + padL=${d.padL} + padR=${d.padR}); use a smaller kernel or dilation, or more padding`;
-  }
-  return null;
+/** Sizes >= 1 and a (dilated) kernel that fits the padded input, with extents the kernels take; shared by conv and pooling. */
+export function windowRules(sizeNames: string[]): Rule[] {
+  const geo = '(kernel {KH}x{KW}, dilation {dilH}x{dilW}, pads {padT},{padL},{padB},{padR})';
+  const limit = ([what, v]: string[]) => rule(`${v} <= ${MAX_WINDOW_EXTENT}`, `${what} {${v}} ${geo} exceeds ${MAX_WINDOW_EXTENT}, the largest extent the kernels take`);
+  return [...sizes(...sizeNames),
+    ...[['window height', 'EH'], ['window width', 'EW'], ['padded height', 'PH'], ['padded width', 'PW'], ['strideH', 'strideH'], ['strideW', 'strideW']].map(limit),
+    rule('EH <= PH && EW <= PW', 'kernel {KH}x{KW} (dilation {dilH}x{dilW}, spanning {EH}x{EW}) is larger than the padded input {PH}x{PW} ' +
+      '(H={H} + padT={padT} + padB={padB}, W={W} + padL={padL} + padR={padR}); use a smaller kernel or dilation, or more padding')];
 }
 
-export function convValidate(d: Dims): string | null {
-  const bad = windowValidate(d, ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW', 'groups']);
-  if (bad) return bad;
-  if (d.C % d.groups) return `input channels C=${d.C} are not divisible by groups=${d.groups}`;
-  if (d.OC % d.groups) return `output channels OC=${d.OC} are not divisible by groups=${d.groups}`;
-  return null;
-}
+export const convRules = (): Rule[] => [...windowRules(['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW', 'groups']),
+  rule('C % groups == 0', 'input channels C={C} are not divisible by groups={groups}'),
+  rule('OC % groups == 0', 'output channels OC={OC} are not divisible by groups={groups}')];
 
 /** Floats of scratch the conv2d __simd kernels need (mirrors conv2d_scratch_floats in assembly/kernels/conv.ts). */
 export function conv2dScratchFloats(d: Dims, g: (M: number, N: number, K: number) => number = gemmScratchFloats): number {
@@ -116,45 +118,31 @@ function igemmFloats(d: Dims): number {
 
 // ---- pool geometry (assembly/kernels/pool.ts): conv's geometry without OC and groups; AvgPool has no dilation ----
 
-export function poolY(d: Dims): number { const { OH, OW } = convOut(d); return d.N * OH * OW * d.C; }
-export function poolDims(dilated: boolean): ArgSpec[] {
+export const poolY = 'N * OH * OW * C', padY = 'N * PH * PW * C';
+export function poolDims(dilated: boolean): ArgDef[] {
   return ['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', ...(dilated ? ['dilH', 'dilW'] : [])].map(i);
 }
-export function padY(d: Dims): number { return d.N * (d.H + d.padT + d.padB) * (d.W + d.padL + d.padR) * d.C; }
-export function padDims(): ArgSpec[] { return ['N', 'H', 'W', 'C', 'padT', 'padL', 'padB', 'padR'].map(i); }
-export function sizesValidate(d: Dims, sizes: string[]): string | null {
-  for (const k of sizes) if (!(d[k] >= 1)) return `${k} must be at least 1, got ${d[k]}`;
-  return null;
-}
+export function padDims(): ArgDef[] { return ['N', 'H', 'W', 'C', 'padT', 'padL', 'padB', 'padR'].map(i); }
 
 /** Window fits the padded input, and each pad is smaller than the (dilated) window (ONNX's rule: no window lies entirely in the padding). */
-export function poolValidate(d: Dims): string | null {
-  const dil = 'dilH' in d ? ['dilH', 'dilW'] : [];
-  const bad = windowValidate(d, ['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', ...dil]);
-  if (bad) return bad;
-  const eh = (d.dilH ?? 1) * (d.KH - 1) + 1, ew = (d.dilW ?? 1) * (d.KW - 1) + 1;
-  for (const [pad, win, what] of [[d.padT, eh, 'height'], [d.padB, eh, 'height'], [d.padL, ew, 'width'], [d.padR, ew, 'width']] as const) {
-    if (pad >= win) return `padding ${pad} is not smaller than the window ${what} ${win}; windows would lie entirely in the padding`;
-  }
-  if ('countIncludePad' in d) return flag('countIncludePad')(d);
-  return null;
+export function poolRules(dilated: boolean, countIncludePad = false): Rule[] {
+  const pad = (side: string, win: string, what: string) => rule(`${side} < ${win}`, `padding {${side}} is not smaller than the window ${what} {${win}}; windows would lie entirely in the padding`);
+  return [...windowRules(['N', 'H', 'W', 'C', 'KH', 'KW', 'strideH', 'strideW', ...(dilated ? ['dilH', 'dilW'] : [])]),
+    pad('padT', 'EH', 'height'), pad('padB', 'EH', 'height'), pad('padL', 'EW', 'width'), pad('padR', 'EW', 'width'),
+    ...(countIncludePad ? flags('countIncludePad') : [])];
 }
 
 // ---- batch norm (assembly/kernels/norm.ts) ----
 
-export function bnMC(d: Dims): number { return d.M * d.C; }
-export function bnC(d: Dims): number { return d.C; }
-/** Training needs at least 2 rows per channel (unbiased running variance), as PyTorch. */
-export function bnValidate(minRows: number): (d: Dims) => string | null {
-  return (d) => {
-    if (!(d.C >= 1)) return `C must be at least 1, got ${d.C}`;
-    if (!(d.M >= minRows)) return minRows > 1
-      ? `batch norm in training needs at least 2 values per channel (M = N*H*W rows), got M=${d.M}; use a larger batch or eval mode`
-      : `M must be at least 1, got ${d.M}`;
-    if ('eps' in d && !(d.eps > 0)) return `eps must be positive, got ${d.eps}`;
-    if ('momentum' in d && !(d.momentum >= 0 && d.momentum <= 1)) return `momentum must be in [0, 1] (PyTorch convention; Keras momentum k is 1 - k), got ${d.momentum}`;
-    return null;
-  };
+export const bnMC = 'M * C', bnC = 'C';
+/** Training needs at least 2 rows per channel (unbiased running variance), as PyTorch; `has` lists the op's eps / momentum arguments. */
+export function bnRules(minRows: number, ...has: Array<'eps' | 'momentum'>): Rule[] {
+  return [rule('C >= 1', 'C must be at least 1, got {C}'),
+    rule(`M >= ${minRows}`, minRows > 1
+      ? 'batch norm in training needs at least 2 values per channel (M = N*H*W rows), got M={M}; use a larger batch or eval mode'
+      : 'M must be at least 1, got {M}'),
+    ...(has.includes('eps') ? [rule('eps > 0', 'eps must be positive, got {eps}')] : []),
+    ...(has.includes('momentum') ? [rule('momentum >= 0 && momentum <= 1', 'momentum must be in [0, 1] (PyTorch convention; Keras momentum k is 1 - k), got {momentum}')] : [])];
 }
 
 // ---- int8 (assembly/kernels/q8.ts, q8_pack.ts) ----
@@ -211,11 +199,11 @@ export function q8AddParams(q: { za: number; sa: number; zb: number; sb: number;
 
 export function rnnGates(cell: number): number { return [1, 4, 3][cell]; }
 /** Pointer args named by role: sequences (T, N, ·), states (N, H), weights (G*H, ·), biases (G*H), scratch. */
-export function rnnArgs(cell: number, names: string): ArgSpec[] {
+export function rnnArgs(cell: number, names: string): ArgDef[] {
   const G = rnnGates(cell);
-  const len: Record<string, (d: Dims) => number> = {
-    x: (d) => d.T * d.N * d.I, hs: (d) => d.T * d.N * d.H, state: (d) => d.N * d.H, gates: (d) => d.T * d.N * G * d.H,
-    w_ih: (d) => G * d.H * d.I, w_hh: (d) => G * d.H * d.H, b: (d) => G * d.H, scratch: (d) => rnnScratchFloats(cell, d),
+  const len: Record<string, string> = {
+    x: 'T * N * I', hs: 'T * N * H', state: 'N * H', gates: `T * N * ${G} * H`,
+    w_ih: `${G} * H * I`, w_hh: `${G} * H * H`, b: `${G} * H`, scratch: `rnn_scratch(${cell}, T, N, I, H)`,
   };
   const role = (nm: string) => {
     const r = nm[0] === 'd' && 'xwbhc'.includes(nm[1]) ? nm.slice(1) : nm;   // (no regex: this runs at startup, a first regex costs ~0.1 ms)
@@ -226,7 +214,7 @@ export function rnnArgs(cell: number, names: string): ArgSpec[] {
   };
   return [...names.split(' ').map((nm) => p(nm, 'f32', len[role(nm)])), ...['T', 'N', 'I', 'H'].map(i)];
 }
-export function rnnValidate(d: Dims): string | null { return sizesValidate(d, ['T', 'N', 'I', 'H']); }
+export const rnnRules = (): Rule[] => sizes('T', 'N', 'I', 'H');
 
 /** Floats of scratch the recurrent kernels need, fwd and bwd (mirrors rnn_scratch_floats in assembly/kernels/rnn.ts). */
 export function rnnScratchFloats(cell: number, d: Dims, g: (M: number, N: number, K: number) => number = gemmScratchFloats): number {
@@ -240,14 +228,15 @@ export function rnnScratchFloats(cell: number, d: Dims, g: (M: number, N: number
 
 // ---- augmentation (assembly/kernels/augment.ts) ----
 
-export function augImageDims(): ArgSpec[] { return ['N', 'H', 'W', 'C'].map(i); }
-export function augImageValidate(d: Dims): string | null { return sizesValidate(d, ['N', 'H', 'W', 'C']); }
-export function seqX(d: Dims): number { return d.N * d.T * d.F; }
+export function augImageDims(): ArgDef[] { return ['N', 'H', 'W', 'C'].map(i); }
+export const augImageRules = (): Rule[] => sizes('N', 'H', 'W', 'C');
+export const seqX = 'N * T * F';
 
 // ---- int8 convolution and dynamic GEMM (assembly/kernels/q8_conv.ts, q8_dyn.ts) ----
 
-export function q8ConvDims(): ArgSpec[] { return ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW'].map(i); }
-export function q8ConvValidate(d: Dims): string | null { return windowValidate(d, ['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW']); }
+export function q8ConvDims(): ArgDef[] { return CONV_DIMS.slice(0, 15).map(i); }
+export const q8ConvScratch = `q8_conv_scratch(${CONV_DIMS.slice(0, 15).join(', ')})`;
+export const q8ConvRules = (): Rule[] => windowRules(['N', 'H', 'W', 'C', 'OC', 'KH', 'KW', 'strideH', 'strideW', 'dilH', 'dilW']);
 /** Scratch bytes of qs8_conv2d (mirrors qs8_conv2d_scratch_bytes in assembly/kernels/q8_conv.ts). */
 export function q8ConvScratchBytes(d: Dims): number {
   const { OH, OW } = convOut(d), M = d.N * OH * OW;
@@ -257,3 +246,15 @@ export function q8ConvScratchBytes(d: Dims): number {
 }
 /** Scratch bytes of qs8_gemm_f32 (mirrors qs8_gemm_f32_scratch_bytes in assembly/kernels/q8_dyn.ts). */
 export function q8F32ScratchBytes(M: number, N: number, K: number): number { return q8ScratchBytes(M, N, K) + 64; }
+
+const dimsOf = (names: string[], v: number[]): Dims => Object.fromEntries(names.map((k, j) => [k, v[j]]));
+/** The scratch-size functions extents may call, each with the wasm export computing the same (src/op_rules.ts Extern). */
+export const EXTERNS: Record<string, Extern> = {
+  gemm_scratch: { arity: 3, js: gemmScratchFloats, as: { name: 'gemm_scratch_floats', from: 'gemm' } },
+  conv2d_scratch: { arity: 16, js: (...v) => conv2dScratchFloats(dimsOf(CONV_DIMS, v)), as: { name: 'conv2d_scratch_floats', from: 'conv' } },
+  rnn_scratch: { arity: 5, js: (cell, T, N, I, H) => rnnScratchFloats(cell, { T, N, I, H }), as: { name: 'rnn_scratch_floats', from: 'rnn' } },
+  q8_pack_bytes: { arity: 2, js: q8PackedBytes, as: { name: 'qs8_pack_w_bytes', from: 'q8_pack' } },
+  q8_gemm_scratch: { arity: 3, js: q8ScratchBytes, as: { name: 'qs8_gemm_scratch_bytes', from: 'q8_pack' } },
+  q8_f32_scratch: { arity: 3, js: q8F32ScratchBytes, as: { name: 'qs8_gemm_f32_scratch_bytes', from: 'q8_dyn' } },
+  q8_conv_scratch: { arity: 15, js: (...v) => q8ConvScratchBytes(dimsOf(CONV_DIMS, v)), as: { name: 'qs8_conv2d_scratch_bytes', from: 'q8_conv' } },
+};

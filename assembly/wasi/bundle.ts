@@ -75,6 +75,7 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   if (W(ptr, 1) != BUNDLE_VERSION && W(ptr, 1) != 1) bad(name, `bundle version ${W(ptr, 1)} is not supported (this program reads versions 1 and ${BUNDLE_VERSION}); recompile it with axon compile`);
   b.version = W(ptr, 1); b.trainShape = b.version == 1 ? 0 : W(ptr, 21);
   if (<usize>W(ptr, 2) != len) bad(name, `the header says ${W(ptr, 2)} bytes but the file has ${len} (truncated?)`);
+  if (b.version != 1 && (W(ptr, 19) & 4) == 0) bad(name, 'this version-2 bundle carries no checksum (flag bit 2 of header word 19 is clear; axon compile always sets it): it is corrupt; copy it again or re-run axon compile');
   if ((W(ptr, 19) & 4) != 0 && checksum(ptr, len) != W(ptr, 22)) bad(name, 'checksum mismatch: the bundle is corrupt; copy it again or re-run axon compile');
   const S = W(ptr, 3);
   if (HEADER + (<u64>S << 4) > <u64>len) bad(name, 'section table is truncated');

@@ -121,6 +121,12 @@ export function parseIO(p: usize, len: usize, name: string): IO {
     const kind = io.lossKind(l);
     if (io.lossOutput(l) >= io.O || (kind != 1 && kind != 2)) bad(name, `loss ${l} reads output ${io.lossOutput(l)} with target kind ${kind}`);
   }
+  // (the program views these buffers as f32 / i32 arrays)
+  let offsets: u32 = 0;
+  for (let i: u32 = 0; i < io.I; i++) offsets |= io.inOffset(i);
+  for (let o: u32 = 0; o < io.O; o++) offsets |= io.outOffset(o);
+  for (let l: u32 = 0; l < io.L; l++) offsets |= io.lossTarget(l) | io.lossBuf(l);
+  if ((offsets & 3) != 0) bad(name, "the IO section's input, output, target and loss offsets must be multiples of 4");
   return io;
 }
 

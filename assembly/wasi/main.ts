@@ -26,6 +26,7 @@
 // paths, messages); every data buffer comes from the arena above it.
 import { arena_alloc } from '../arena';
 import { plan_validate, plan_run } from '../plan';
+import { op_check, op_name } from './op_check';
 import { rng_seed, rng_next } from '../kernels/data';
 import { Blob, readFile, writeFile, fail, out, EX_USAGE, EX_DATAERR, EX_SOFTWARE } from './io';
 import { Bundle, parseBundle, MODE_PREDICT, MODE_TRAIN } from './bundle';
@@ -67,8 +68,22 @@ function place(b: Bundle, name: string): usize {
       const t = plan + 16 + (k << 3);
       if (<u64>load<u32>(t) + <u64>load<u32>(t, 4) > <u64>b.arenaBytes) fail(EX_DATAERR, `bundle ${name}: plan ${j}: buffer ${k} lies outside the ${b.arenaBytes}-byte arena`);
     }
+    checkInstructions(plan, name, j);
   }
   return base;
+}
+
+/** Every instruction of a structurally valid plan against the op registry's rules and extents (op_check.ts, generated). */
+function checkInstructions(plan: usize, name: string, j: u32): void {
+  const tab = plan + 16, nbuf = <usize>load<u32>(plan, 8);
+  let pc = tab + (nbuf << 3), index = 0;
+  const end = pc + (<usize>load<u32>(plan, 12) << 2);
+  while (pc < end) {
+    const op = load<i32>(pc), bad = op_check(op, pc + 8, tab);
+    if (bad !== null) fail(EX_DATAERR, `bundle ${name}: plan ${j}, instruction ${index} (${op_name(op)}): ${bad}; the bundle is corrupt or was not written by axon compile`);
+    pc += 8 + (<usize>load<i32>(pc, 4) << 2);
+    index++;
+  }
 }
 
 function loadBundle(path: string): Bundle {

@@ -120,7 +120,7 @@ export class Plan {
       const compatible = a.dtype === b.dtype || (a.dtype === 'x32' && DTYPE_BYTES[b.dtype] === 4);
       if (!compatible) throw new AxonError('BAD_DTYPE', `${label}: op ${op.name} argument ${a.name} wants ${a.dtype} but buffer "${b.name}" is ${b.dtype}`);
       const need = a.len(d) * DTYPE_BYTES[a.dtype];
-      if (!(need <= b.bytes)) throw new AxonError('OUT_OF_BOUNDS', `${label}: op ${op.name} argument ${a.name} needs ${need} bytes for ${dimsText(op, d)} but buffer "${b.name}" has ${b.bytes}`);
+      if (!(need >= 0 && need <= b.bytes)) throw new AxonError('OUT_OF_BOUNDS', `${label}: op ${op.name} argument ${a.name} needs ${need} bytes for ${dimsText(op, d)} but buffer "${b.name}" has ${b.bytes}`);
     }
     this.instrs.push({ op, args: op.args.map((a) => args[a.name]), label });
     return this;

@@ -4,7 +4,7 @@
 // inside the arena, i32 arguments non-negative, f32 arguments finite, the op's own extent rules,
 // and every pointer argument's extent within its buffer. Anything else is AxonError('PLAN_INVALID').
 import { AxonError } from '../errors.js';
-import { OPS, DTYPE_BYTES, Dims } from '../ops.js';
+import { OPS, DTYPE_BYTES, Dims, type PtrArg } from '../ops.js';
 import { PLAN_MAGIC, PLAN_VERSION } from './plan.js';
 
 /** Throws AxonError('PLAN_INVALID', `${who}: ...`) unless `words` is a plan every kernel call of which fits an `arenaBytes` arena. */
@@ -35,10 +35,10 @@ export function checkPlanWords(words: Uint32Array, arenaBytes: number, who: stri
     });
     const rule = op.validate?.(d);
     if (rule) bad(`${at} (${op.name}): ${rule}`);
-    for (const a of op.args) {
-      if (a.kind !== 'ptr') continue;
+    const ptrs = op.args.filter((a): a is PtrArg => a.kind === 'ptr');
+    for (const a of [...ptrs.filter((x) => !x.late), ...ptrs.filter((x) => x.late)]) {   // (the order of assembly/wasi/op_check.ts)
       const need = a.len(d) * DTYPE_BYTES[a.dtype];
-      if (!(need <= bytes(d[a.name]))) bad(`${at} (${op.name}): argument ${a.name} needs ${need} bytes but buffer ${d[a.name]} has ${bytes(d[a.name])}`);
+      if (!(need >= 0 && need <= bytes(d[a.name]))) bad(`${at} (${op.name}): argument ${a.name} needs ${need} bytes but buffer ${d[a.name]} has ${bytes(d[a.name])}`);
     }
     pc += 2 + argc;
     index++;

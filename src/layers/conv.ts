@@ -6,8 +6,8 @@ import { AxonError } from '../errors.js';
 import { ActivationName, Activation } from './activation.js';
 import { Init } from './init.js';
 import { Ctx, IO, Layer, Regularizer } from './layer.js';
-import { conv2dScratchFloats, convOut, Dims } from '../ops.js';
-import { convValidate, MAX_WINDOW_EXTENT } from '../op_args.js';
+import { conv2dScratchFloats, convOut, opByName, Dims } from '../ops.js';
+import { MAX_WINDOW_EXTENT } from '../op_args.js';
 
 export type Padding = 'valid' | 'same' | [number, number, number, number];
 export interface Conv2DOptions {
@@ -98,7 +98,7 @@ export class Conv2D extends ConvLayer {
     const [KH, KW] = this.kernel, [strideH, strideW] = this.strides, [dilH, dilW] = this.dilation;
     this.dims = { N: 1, H, W, C, OC: this.filters, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups: g };
     const eh = dilH * (KH - 1) + 1, ew = dilW * (KW - 1) + 1;
-    const extent = convValidate(this.dims as unknown as Dims);
+    const extent = opByName('conv2d_fwd').validate!(this.dims as unknown as Dims);
     if (extent && Math.max(eh, ew, H + padT + padB, W + padL + padR, strideH, strideW) > MAX_WINDOW_EXTENT) throw new AxonError('BAD_CONFIG', `${this.name}: ${extent}`);
     if (eh > H + padT + padB || ew > W + padL + padR)
       throw new AxonError('BAD_SHAPE', `${this.name}: kernel ${KH}x${KW} (dilation ${dilH}x${dilW}) is larger than the padded input ${H + padT + padB}x${W + padL + padR}; use padding 'same', a smaller kernel, or a larger input`);

@@ -256,6 +256,7 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
   if (w(0) !== BUNDLE_MAGIC) bad('not an Axon WASI bundle (bad magic)');
   if (w(1) !== BUNDLE_VERSION && w(1) !== 1) bad(`bundle version ${w(1)} is not supported (this Axon reads versions 1 and ${BUNDLE_VERSION}); recompile it with axon compile`);
   if (w(2) !== bytes.length) bad(`the header says ${w(2)} bytes but the file has ${bytes.length} (truncated?)`);
+  if (w(1) !== 1 && !(w(19) & FLAG_CHECKSUM)) bad('this version-2 bundle carries no checksum (flag bit 2 of header word 19 is clear; axon compile always sets it): it is corrupt; copy it again or re-run axon compile');
   if (w(19) & FLAG_CHECKSUM && bundleChecksum(bytes) !== w(22)) bad(`checksum mismatch (the file says ${w(22).toString(16)}, its bytes give ${bundleChecksum(bytes).toString(16)}): the bundle is corrupt; copy it again or re-run axon compile`);
   const S = w(3), arenaBytes = w(4);
   if (HEADER_BYTES + S * 16 > bytes.length) bad('section table is truncated');

@@ -113,6 +113,9 @@ export function parseIO(sec: Uint8Array, bad: (m: string) => never): BundleIO {
     if (u(w) >= O || (kind !== 1 && kind !== 2)) bad(`loss ${l} reads output ${u(w)} with target kind ${kind}`);
     losses.push({ output: u(w), target: u(w + 1), loss: u(w + 2), kind: kind as 1 | 2, words: u(w + 4), classes: u(w + 5) });
   }
+  // (the programs view these buffers as f32 / i32 arrays)
+  const offsets = [...inputs.map((m) => m.offset), ...outputs.map((o) => o.offset), ...losses.flatMap((l) => [l.target, l.loss])];
+  if (offsets.some((v) => v % 4)) bad('the IO section\'s input, output, target and loss offsets must be multiples of 4');
   return { inputs, outputs, shapes, outSizes, losses };
 }
 
