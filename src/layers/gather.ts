@@ -20,16 +20,24 @@ function toRuns(src: Int32Array): Int32Array {
 }
 
 abstract class RunsLayer extends Layer {
-  private runs: Int32Array = new Int32Array(0);
+  private sources?: () => Int32Array;
+  private made?: Int32Array;
   protected fill = 0;
-  /** Sets shapes from the per-element sources of the output (flat per-sample input indices, -1 = fill). */
-  protected setSources(inputShape: number[], outputShape: number[], src: Int32Array): number[] {
+  /**
+   * Sets shapes, and how to list the per-element sources of the output (flat per-sample input
+   * indices, -1 = fill). The list is made when a plan first needs it, not at build: a loader checks
+   * the built output's size against its limits first (a hostile Pad would otherwise allocate here).
+   */
+  protected setSources(inputShape: number[], outputShape: number[], sources: () => Int32Array): number[] {
     this.inputShape = inputShape;
-    this.runs = toRuns(src);
+    this.sources = sources;
+    this.made = undefined;
     return (this.outputShape = outputShape);
   }
+  private get runs(): Int32Array { return (this.made ??= toRuns(this.sources!())); }
   private args(c: Ctx) {
-    return { runs: c.constant('runs', 'i32', this.runs.slice().buffer as ArrayBuffer), N: c.batch, S: size(this.inputShape), J: size(this.outputShape), R: this.runs.length / 2 };
+    const runs = this.runs;
+    return { runs: c.constant('runs', 'i32', runs.slice().buffer as ArrayBuffer), N: c.batch, S: size(this.inputShape), J: size(this.outputShape), R: runs.length / 2 };
   }
   forward(c: Ctx, { x, y }: IO): void { c.emit('gather_runs_fwd', { y, x, ...this.args(c), value: this.fill }); }
   backward(c: Ctx, { dx, dy }: IO): void { if (dx !== undefined && dy !== undefined) c.emit('gather_runs_bwd', { dx, dy, ...this.args(c) }); }
@@ -64,12 +72,14 @@ export class Pad2D extends RunsLayer {
     if (this.mode === 'reflect' && (Math.max(t, b) >= H || Math.max(l, r) >= W || Math.max(cb, ce) >= C))
       throw new AxonError('BAD_SHAPE', `${this.name}: reflect padding [${this.pads}]${cb || ce ? ` (channels [${this.channels}])` : ''} must be smaller than the input's height ${H} and width ${W}${cb || ce ? ` (and channels ${C})` : ''}`);
     const at = (i: number, n: number) => (i >= 0 && i < n ? i : this.mode === 'constant' ? -1 : this.mode === 'edge' ? Math.min(n - 1, Math.max(0, i)) : i < 0 ? -i : 2 * (n - 1) - i);
-    const src = new Int32Array(OH * OW * OC);
-    for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-      const h = at(oh - t, H), w = at(ow - l, W);
-      for (let oc = 0; oc < OC; oc++) { const c = at(oc - cb, C); src[(oh * OW + ow) * OC + oc] = h < 0 || w < 0 || c < 0 ? -1 : (h * W + w) * C + c; }
-    }
-    return this.setSources(s, [OH, OW, OC], src);
+    return this.setSources(s, [OH, OW, OC], () => {
+      const src = new Int32Array(OH * OW * OC);
+      for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+        const h = at(oh - t, H), w = at(ow - l, W);
+        for (let oc = 0; oc < OC; oc++) { const c = at(oc - cb, C); src[(oh * OW + ow) * OC + oc] = h < 0 || w < 0 || c < 0 ? -1 : (h * W + w) * C + c; }
+      }
+      return src;
+    });
   }
   config(): Record<string, unknown> { return { padding: this.pads, ...(this.channels.some((v) => v) ? { channels: this.channels } : {}), mode: this.mode, value: this.value }; }
 }
@@ -90,12 +100,14 @@ export class Slice extends RunsLayer {
     if (L.length !== s.length) throw new AxonError('BAD_SHAPE', `${this.name}: ${L.length} index lists for an input of shape [${s}]`);
     L.forEach((l, a) => { if (l && l.some((v) => v >= s[a])) throw new AxonError('BAD_SHAPE', `${this.name}: index ${Math.max(...l)} is out of range for axis ${a} of [${s}]`); });
     const lists = L.map((l, a) => l ?? Array.from({ length: s[a] }, (_, i) => i)), out = lists.map((l) => l.length);
-    const st = s.map((_, a) => size(s.slice(a + 1))), src = new Int32Array(size(out)), m = out.map(() => 0);
-    for (let j = 0; j < src.length; j++) {
-      src[j] = m.reduce((acc, v, a) => acc + lists[a][v] * st[a], 0);
-      for (let a = m.length - 1; a >= 0 && ++m[a] === out[a]; a--) m[a] = 0;
-    }
-    return this.setSources(s, out, src);
+    return this.setSources(s, out, () => {
+      const st = s.map((_, a) => size(s.slice(a + 1))), src = new Int32Array(size(out)), m = out.map(() => 0);
+      for (let j = 0; j < src.length; j++) {
+        src[j] = m.reduce((acc, v, a) => acc + lists[a][v] * st[a], 0);
+        for (let a = m.length - 1; a >= 0 && ++m[a] === out[a]; a--) m[a] = 0;
+      }
+      return src;
+    });
   }
   config(): Record<string, unknown> { return { indices: this.indices }; }
 }

@@ -30,7 +30,7 @@ export class PositionEmbedding extends Layer {
     this.params = this.kind === 'learned' ? [{ name: 'weight', shape: [this.maxLength, D], init: { type: 'randomNormal', std: 0.02 }, fans: { fanIn: this.maxLength, fanOut: D }, trainable: true, regularize: false }] : [];
     return (this.outputShape = s);
   }
-  /** The sinusoidal table's first T rows. */
+  /** The sinusoidal table's first T rows (one table of maxLength rows serves every length: rows [0, T) are its prefix). */
   private table(T: number, D: number): Float32Array {
     const t = new Float32Array(T * D);
     for (let p = 0; p < T; p++) for (let i = 0; i < D; i++) {
@@ -40,8 +40,8 @@ export class PositionEmbedding extends Layer {
     return t;
   }
   private positions(c: Ctx): number {
-    const [T, D] = this.inputShape;
-    return this.kind === 'learned' ? c.param('weight') : c.constant(`table_${T}`, 'f32', this.table(T, D).buffer as ArrayBuffer);
+    const D = this.inputShape[1];
+    return this.kind === 'learned' ? c.param('weight') : c.constant('table', 'f32', this.table(this.maxLength, D).buffer as ArrayBuffer);
   }
   forward(c: Ctx, { x, y }: IO): void {
     const N = size(this.inputShape);

@@ -20,7 +20,7 @@ import { MetricConfig, Metrics, metricsFor } from '../train/metrics.js';
 import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict, PredictOptions, Targets } from '../train/trainer.js';
 import type { History } from '../train/callbacks.js';
 import { GradientsResult, gradients, trainStep } from '../train/steps.js';
-import { MODEL_INPUT, badLayerName, generatedName } from './names.js';
+import { MODEL_INPUT, badLayerName, generatedName, inputRefs } from './names.js';
 import { InputSpec, Inputs, ModelInput, checkIntInputs, checkOutputs, isOpen, narrowIdRanges, normalizeInputs, parseShapeKey, probeShape, shapeKey } from './inputs.js';
 import { UnitGraph, Wiring, parseRef, unitGraph, unitGraphAt } from './wiring.js';
 import { summarize } from './summary.js';
@@ -130,7 +130,7 @@ export class Model {
     const badName = badLayerName(layer.name);
     if (badName) throw new AxonError('BAD_CONFIG', badName);
     if (this.layers.some((l) => l.name === layer.name) || this.inputs.some((m) => m.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer or input named "${layer.name}" already exists`);
-    const inputs = (opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : this.inputs[0].name]).map((x) => (typeof x === 'string' ? x : x.name));
+    const inputs = inputRefs(layer.name, opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : this.inputs[0].name]);
     const shapes = inputs.map((n) => this.refShape(n, layer.name));
     checkIntInputs(layer, inputs, this.inputs);
     try { layer.buildAll(shapes); } catch (e) {

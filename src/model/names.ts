@@ -24,6 +24,15 @@ export function badLayerName(name: string): string | undefined {
   return undefined;
 }
 
+/** What a layer reads, as refs: names as given, layers by their names; anything else (an importer's dangling ref) is BAD_CONFIG. */
+export function inputRefs(who: string, given: ReadonlyArray<string | Layer>): string[] {
+  return given.map((x, k) => {
+    if (typeof x === 'string') return x;
+    if (typeof x === 'object' && x !== null && typeof x.name === 'string') return x.name;
+    throw new AxonError('BAD_CONFIG', `${who}: input ${k} is ${String(x)}; give a model input's name, a layer's name or a layer`);
+  });
+}
+
 const TF_CALL_SCOPES = /* @__PURE__ */ new Set(['StatefulPartitionedCall', 'PartitionedCall']);
 
 /** A source node or layer name as an Axon layer name (see the rules above); '' when nothing is left. */

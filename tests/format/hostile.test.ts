@@ -4,7 +4,7 @@
 // a genuine model through when raised.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Sequential, layers, Tensor, modelToBytes, modelFromBytes, importOnnx, importTfjsLayers, importTfjsGraph, AxonError } from '../../src/index.js';
+import { Model, Sequential, layers, Tensor, modelToBytes, modelFromBytes, importOnnx, importTfjsLayers, importTfjsGraph, AxonError } from '../../src/index.js';
 import { decodeSafetensors, encodeSafetensors, StTensorIn } from '../../src/format/safetensors.js';
 import { decodeOnnx, encodeOnnx, OnnxModel } from '../../src/import/onnx_proto.js';
 import { OnnxBuilder } from '../../src/export/onnx_builder.js';
@@ -166,6 +166,23 @@ describe('TF.js graph model: raw errors from JSON, base64 and node fields', () =
   it('an integer attribute that is not an integer: BAD_MODEL_FILE', async () => {
     const { j, shard } = graph(); j.modelTopology.node[2].attr.strides = { list: { i: ['x', '1', '1', '1'] } };
     expect((await axonError(() => run(j, shard))).code).toBe('BAD_MODEL_FILE');
+  });
+  it('a Pad by 10^5 on each side (was a RangeError from a 10^11-entry index table built with the layer): OUT_OF_MEMORY naming the layer, nothing allocated', async () => {
+    const g = new GraphBuilder(), x = g.input('input', [-1, 4, 4, 2]);
+    g.op('pad/Pad', 'Pad', [x, g.const('pad/paddings', [4, 2], [0, 0, 1e5, 1e5, 1e5, 1e5, 0, 0], 'int32')]);
+    const j = g.json(), before = process.memoryUsage().rss;
+    const err = await axonError(() => run({ format: 'graph-model', modelTopology: j.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: j.weightSpecs }] }, new Uint8Array(j.weightData)));
+    expect(err.code).toBe('OUT_OF_MEMORY');
+    expect(err.message).toMatch(/pad.* outputs \[200004,200004,2\] per sample/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * 2 ** 20);
     void A;
+  });
+});
+
+describe('the model core: a dangling input reference', () => {
+  it('an input that is not a name or a layer (a TF.js layers file\'s inbound node that resolves to nothing, was a TypeError): BAD_CONFIG naming the layer', () => {
+    for (const m of [new Sequential({ inputShape: [3], seed: 1, engine: e }), new Model({ inputs: [{ name: 'x', shape: [3] }], engine: e })]) {
+      expect(() => m.add(layers.dense({ units: 2, name: 'd' }), { inputs: [undefined as never] })).toThrowError(/d: input 0 is undefined; give a model input's name/);
+    }
   });
 });

@@ -18,7 +18,7 @@
 // that same wasm, and closeness (kernels were edited since: summation order may differ) otherwise.
 // Regenerate after a deliberate numeric change:
 //   AXON_UPDATE_CONFORMANCE=1 npx vitest run --project simd tests/targets/conformance
-import { Model, Sequential, MODEL_INPUT, layers, Rng, Tensor } from '../../../src/index.js';
+import { Model, Sequential, MODEL_INPUT, layers, Rng, Tensor, addEncoderBlock } from '../../../src/index.js';
 import type { Engine } from '../../../src/runtime/engine.js';
 import expectedJson from './expected.json';
 
@@ -201,7 +201,37 @@ export const CASES: ConformanceCase[] = [
     feeds: () => [[f32(normals(13 * 6 * 3, 37), 13, 6, 3), f32(normals(13 * 4, 38, 0.5), 13, 4), i32(ids(13 * 2, 6, 39), 13, 2)]],
     y: () => [ids(13, 3, 40), normals(13 * 4, 41, 0.5)],
   },
+  {
+    name: 'predict/encoder-ids-padding-mask-gelu-two-lengths', kind: 'predict', batch: 3, rows: 7,
+    model: (engine) => encoder(engine, 51, false),
+    // lengths 6 and 11 (the maximum 12 not reached), rows of different real lengths
+    feeds: () => [[6, 7], [11, 4]].map(([T, n], k) => tokens(n, T, 52 + k)),
+  },
+  {
+    name: 'fit/encoder-pre-norm-adamw-dropout', kind: 'fit', batch: 4, rows: 10, epochs: 2,
+    model: (engine) => encoder(engine, 55, true).compile({ optimizer: { type: 'adamw', lr: 3e-3, weightDecay: 0.01 }, loss: 'sparseCategoricalCrossentropy' }),
+    feeds: () => [tokens(10, 8, 56)],
+    y: () => ids(10, 3, 57),
+  },
 ];
+
+/** A small BERT-style classifier: token ids + padding mask → embedding + positions → encoder block → masked mean → softmax. */
+function encoder(engine: Engine | undefined, seed: number, preNorm: boolean): Model {
+  const m = new Model({ inputs: [{ name: 'ids', shape: [null], dtype: 'i32', maxShape: [12] }, { name: 'keep', shape: [null], dtype: 'i32', maxShape: [12] }], seed, engine });
+  m.add(layers.embedding({ inputDim: 20, outputDim: 8, paddingIdx: 0, name: 'tok' }), { inputs: ['ids'] });
+  m.add(layers.positionEmbedding({ maxLength: 12, kind: preNorm ? 'learned' : 'sinusoidal', name: 'pos' }));
+  const top = addEncoderBlock(m, { input: 'pos', mask: 'keep', heads: 2, ff: 16, activation: 'gelu', preNorm, name: 'enc' });
+  m.add(layers.maskedMeanPooling({ name: 'pool' }), { inputs: [top, 'keep'] });
+  if (preNorm) m.add(layers.dropout({ rate: 0.1, name: 'drop' }));
+  return m.add(layers.dense({ units: 3, activation: 'softmax', name: 'cls' }));
+}
+
+/** n rows of T token ids (1..19, then padding 0) and their keep mask; row r has 1 + (r * 3 + seed) % T real tokens. */
+function tokens(n: number, T: number, seed: number): Feed[] {
+  const tok = new Int32Array(n * T), keep = new Int32Array(n * T), r0 = ids(n * T, 19, seed);
+  for (let r = 0; r < n; r++) for (let t = 0; t < 1 + ((r * 3 + seed) % T); t++) { tok[r * T + t] = 1 + r0[r * T + t]; keep[r * T + t] = 1; }
+  return [i32(tok, n, T), i32(keep, n, T)];
+}
 
 /**
  * What the JS host computes for a case (the reference for the Node target, and exactly what the
