@@ -29,7 +29,7 @@ export interface MultiHeadAttentionOptions {
 }
 
 export class MultiHeadAttention extends Layer {
-  readonly type = 'multiHeadAttention';
+  readonly type: string = 'multiHeadAttention';
   readonly heads: number;
   readonly opts: MultiHeadAttentionOptions;
   dh = 0; Tq = 0; Tk = 0; Dq = 0; Dkv = 0;
@@ -70,11 +70,11 @@ export class MultiHeadAttention extends Layer {
     return (this.outputShape = [this.Tq, this.Dq]);
   }
 
-  private get useBias(): boolean { return this.opts.useBias ?? true; }
-  private get E(): number { return this.heads * this.dh; }
+  protected get useBias(): boolean { return this.opts.useBias ?? true; }
+  protected get E(): number { return this.heads * this.dh; }
 
-  /** y (rows, N) = x (rows, K) W^T + b with projection p's parameters */
-  private linear(c: Ctx, y: Buf, x: Buf, p: string, rows: number, N: number, K: number): void {
+  /** y (rows, N) = x (rows, K) W^T + b with projection p's parameters (the int8 variant overrides it: src/quant/qattention.ts) */
+  protected linear(c: Ctx, y: Buf, x: Buf, p: string, rows: number, N: number, K: number): void {
     linearForward(c, y, x, c.param(`${p}_weight`), this.useBias ? c.param(`${p}_bias`) : undefined, rows, N, K);
   }
   /** dW += dy^T x, db += Σ dy, dx += dy W (dx when wanted) */

@@ -13,7 +13,8 @@
 //       each input behind a Dequantize.
 // A Quantize layer enters the int8 domain where needed (calibrated on that tensor's range), a
 // Dequantize leaves it; both are made once per value and shared by its readers. A batch norm or
-// activation joins the group only when it is the unit's one reader. mode 'dynamic': Dense → QDenseDynamic (no calibration), the rest stays f32.
+// activation joins the group only when it is the unit's one reader. mode 'dynamic' (any graph, src/quant/dynamic.ts):
+// Dense → QDenseDynamic and MultiHeadAttention → int8 projections (no calibration), the rest stays f32.
 // weightBits 7 keeps GEMM weights (K >= 16) in [-63, 63], the relaxed-SIMD kernel's fast path.
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -24,8 +25,9 @@ import { Model, MODEL_INPUT } from '../model/model.js';
 import { singleIO } from '../model/inputs.js';
 import { INPUT } from '../model/compiler.js';
 import { calibrate, CalibrationMethod, Ranges } from './calibrate.js';
+import { quantizeDynamic } from './dynamic.js';
 import { Quantize, Dequantize, QMaxPool2D, QZeroPadding2D, QLayer } from './layers.js';
-import { QDense, QDenseDynamic } from './qdense.js';
+import { QDense } from './qdense.js';
 import { QConv2D } from './qconv.js';
 import { QAdd } from './qadd.js';
 import { FusedActivation, hwioToOhwi, qparamsFromRange, QParams, quantizeBias, quantizeWeights } from './scheme.js';
@@ -59,6 +61,7 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
   if (bits !== 7 && bits !== 8) throw new AxonError('BAD_CONFIG', `weightBits must be 7 or 8, got ${bits}`);
   const nLayers = o.layers ?? model.layers.length;
   if (!Number.isInteger(nLayers) || nLayers < 1 || nLayers > model.layers.length) throw new AxonError('BAD_CONFIG', `layers must be in [1, ${model.layers.length}], got ${o.layers}`);
+  if (mode === 'dynamic') return quantizeDynamic(model, { weightBits: bits, layers: nLayers });
   singleIO(model, 'quantizeModel');
   const graph = model.unitGraph(), n = model.layers.slice(0, nLayers).reduce((s, l) => s + l.expand().length, 0);
   const units = graph.units.slice(0, n), inputs = graph.inputs.slice(0, n);
@@ -137,9 +140,9 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
       val.set(i, { name: push(new QZeroPadding2D({ padding: (u as ZeroPadding2D).pads, name: u.name, quant: { input: q } }), [val.get(src)!.name]), dom: q });
       continue;
     }
-    if (u.type === 'add' && mode === 'static' && inputs[i].length === 2 && inputs[i].every((j) => val.get(j)!.dom !== 'f32' || asI8.has(j))) { i = pushQAdd(i); continue; }
+    if (u.type === 'add' && inputs[i].length === 2 && inputs[i].every((j) => val.get(j)!.dom !== 'f32' || asI8.has(j))) { i = pushQAdd(i); continue; }
     const conv = u as Conv2D;
-    if (!QUANTIZABLE.has(u.type) || (u.type === 'dense' && u.inputShape.length !== 1) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2]) || (mode === 'dynamic' && u.type !== 'dense')) { i = copyF32(i); continue; }
+    if (!QUANTIZABLE.has(u.type) || (u.type === 'dense' && u.inputShape.length !== 1) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2])) { i = copyF32(i); continue; }
 
     // the group: u [+ batch norm] [+ relu / relu6], each the one reader of the unit before
     let end = i, bn: BatchNormalization | undefined, act: FusedActivation;
@@ -148,26 +151,20 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
     const { weight, bias } = folded(u, bn, w);
     const OC = u.type === 'dense' ? (u as Dense).units : conv.filters;
 
-    if (mode === 'dynamic') {
-      const q = quantizeWeights(weight, OC, false, bits);
-      val.set(end, { name: push(new QDenseDynamic({ units: OC, activation: act, name: u.name }), [f32Of(src)],
-        { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: bias ?? new Float32Array(OC) }), dom: 'f32' });
+    const { name: xin, q: qin } = i8Of(src);
+    const f32Out = u.type === 'dense' && !int8Reader(end);
+    const qout = qparamsFromRange(...range(end));
+    const depthwise = u.type !== 'dense' && conv.groups > 1;
+    // 7-bit weights only where the relaxed GEMM gains from them: packed layers with K >= 16 (its A packing is scalar below)
+    const K = weight.length / OC, wbits = bits === 7 && !depthwise && K >= 16 ? 7 : 8;
+    const q = quantizeWeights(u.type === 'conv2d' && !depthwise ? hwioToOhwi(weight, OC) : weight, OC, depthwise, wbits, qin.scale, bias);
+    const params = { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: quantizeBias(bias, qin.scale, q.scale) };
+    if (u.type === 'dense') {
+      val.set(end, { name: push(new QDense({ units: OC, activation: act, output: f32Out ? 'f32' : 'i8', name: u.name, quant: f32Out ? { input: qin } : { input: qin, output: qout } }), [xin], params), dom: f32Out ? 'f32' : qout });
     } else {
-      const { name: xin, q: qin } = i8Of(src);
-      const f32Out = u.type === 'dense' && !int8Reader(end);
-      const qout = qparamsFromRange(...range(end));
-      const depthwise = u.type !== 'dense' && conv.groups > 1;
-      // 7-bit weights only where the relaxed GEMM gains from them: packed layers with K >= 16 (its A packing is scalar below)
-      const K = weight.length / OC, wbits = bits === 7 && !depthwise && K >= 16 ? 7 : 8;
-      const q = quantizeWeights(u.type === 'conv2d' && !depthwise ? hwioToOhwi(weight, OC) : weight, OC, depthwise, wbits, qin.scale, bias);
-      const params = { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: quantizeBias(bias, qin.scale, q.scale) };
-      if (u.type === 'dense') {
-        val.set(end, { name: push(new QDense({ units: OC, activation: act, output: f32Out ? 'f32' : 'i8', name: u.name, quant: f32Out ? { input: qin } : { input: qin, output: qout } }), [xin], params), dom: f32Out ? 'f32' : qout });
-      } else {
-        const c = conv.config() as Record<string, unknown>;
-        val.set(end, { name: push(new QConv2D({ filters: OC, kernelSize: conv.kernel, strides: conv.strides, padding: c.padding as QConv2D['padding'], dilationRate: conv.dilation,
-          groups: depthwise ? conv.groups : 1, activation: act, name: u.name, quant: { input: qin, output: qout } }), [xin], params), dom: qout });
-      }
+      const c = conv.config() as Record<string, unknown>;
+      val.set(end, { name: push(new QConv2D({ filters: OC, kernelSize: conv.kernel, strides: conv.strides, padding: c.padding as QConv2D['padding'], dilationRate: conv.dilation,
+        groups: depthwise ? conv.groups : 1, activation: act, name: u.name, quant: { input: qin, output: qout } }), [xin], params), dom: qout });
     }
     i = end;
   }

@@ -7,6 +7,8 @@ import { QDense, QDenseDynamic, QDenseOptions, QDenseDynamicOptions } from './qd
 import { QConv2D, QConv2DOptions } from './qconv.js';
 import { FakeQuantDynamic } from './fakequant.js';
 import { QAdd, QAddOptions } from './qadd.js';
+import { QMultiHeadAttentionDynamic } from './qattention.js';
+import type { MultiHeadAttentionOptions } from '../layers/attention.js';
 import type { QParams } from './scheme.js';
 
 export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -19,4 +21,5 @@ export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>)
   fakeQuantDynamic: (c) => new FakeQuantDynamic(c as { name?: string }),
   qadd: (c) => new QAdd(c as unknown as QAddOptions),
   qzeroPadding2d: (c) => new QZeroPadding2D(c as unknown as QZeroPadding2DOptions),
+  qmultiHeadAttentionDynamic: (c) => new QMultiHeadAttentionDynamic(c as unknown as MultiHeadAttentionOptions),
 };

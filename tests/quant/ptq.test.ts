@@ -84,7 +84,8 @@ describe('post-training quantization (digits CNN)', () => {
 
   it('dynamic mode: int8 Dense weights with per-batch activation ranges, convolutions stay f32', async () => {
     const q = await quantizeModel(f32, undefined, { mode: 'dynamic' });
-    expect(q.layers.map((l) => l.type)).toEqual(['conv2d', 'batchNormalization', 'activation', 'maxPool2d', 'conv2d', 'flatten', 'qdenseDynamic', 'qdenseDynamic', 'activation']);
+    expect(q.layers.map((l) => l.type)).toEqual(['conv2d', 'batchNormalization', 'activation', 'maxPool2d', 'conv2d', 'flatten', 'qdenseDynamic', 'qdenseDynamic']);
+    expect(q.layers.at(-1)!.config()).toMatchObject({ activation: 'softmax' });
     const acc = await accuracy(q);
     expect(Math.abs(acc - f32Acc), `f32 ${f32Acc}, dynamic ${acc}`).toBeLessThanOrEqual(0.02);
     const { model } = modelFromBytes(modelToBytes(q), 'dyn.axon', e);
