@@ -37,3 +37,4 @@ export { loadTfjsWeights, type TfjsWeightSpec } from './import/tfjs_weights.js';
 export { importTfjsGraph, supportedTfjsGraphOps, type TfjsGraphJson, type TfjsGraphImportOptions, type TfjsGraphImport } from './import/tfjs_graph.js';
 export { loadTokenizer, TextTokenizer, type EncodeOptions, type EncodedBatch, type TokenizerLimits } from './text/tokenizer.js';
 export { TextModel, textSpec, type TextSpec, type TextClass } from './text/model.js';
+export { parseLabelledText } from './text/data.js';

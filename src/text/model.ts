@@ -31,8 +31,8 @@ export interface TextClass { label: string; index: number; score: number; scores
 export class TextModel {
   private constructor(readonly model: Model, readonly tokenizer: TextTokenizer, readonly spec: TextSpec) {}
 
-  /** The text side of a loaded model file (graph.extra.text); AxonError('BAD_MODEL_FILE') if it has none or it is malformed. */
-  static from(model: Model, extra: Record<string, unknown> | undefined, file = 'model.axon'): TextModel {
+  /** The text side of a loaded model file (graph.extra.text); rejects with AxonError('BAD_MODEL_FILE') if it has none or it is malformed. */
+  static async from(model: Model, extra: Record<string, unknown> | undefined, file = 'model.axon'): Promise<TextModel> {
     const bad = (msg: string) => new AxonError('BAD_MODEL_FILE', `${file}: ${msg}`);
     const t = extra?.text as Record<string, unknown> | undefined;
     if (!t || typeof t !== 'object') throw bad('has no tokenizer (graph.extra.text); it was not trained on text: give token ids as inputs instead');
@@ -48,7 +48,7 @@ export class TextModel {
     if (model.inputs.length !== names.length) throw bad(`the model has inputs besides the text's (${model.inputs.map((m) => m.name).join(', ')})`);
     const labels = t.labels;
     if (labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === 'string'))) throw bad('extra.text.labels must be a list of class names');
-    const tokenizer = loadTokenizer(t.tokenizer as Record<string, unknown>, `${file} (extra.text.tokenizer)`);
+    const tokenizer = await loadTokenizer(t.tokenizer as Record<string, unknown>, `${file} (extra.text.tokenizer)`);
     return new TextModel(model, tokenizer, t as unknown as TextSpec);
   }
 

@@ -6,7 +6,9 @@
 // cut, as the Rust `tokenizers` crate does), padding to the batch's longest row or to a fixed length.
 // Limits: the file size, vocabulary size and characters per text are bounded (TokenizerLimits), so
 // a hostile file or request gets an AxonError instead of a long stall.
-import { Tokenizer } from '@huggingface/tokenizers';
+// NOTE: the library is imported on first use (a dynamic import, inlined by bundlers), so an app that
+// never loads a tokenizer ships none of it (bundlers keep a static import's top-level code).
+import type { Tokenizer } from '@huggingface/tokenizers';
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 
@@ -16,7 +18,7 @@ export interface TokenizerLimits {
   /** most vocabulary entries (default 1,000,000) */
   maxVocab: number;
 }
-const DEFAULTS: TokenizerLimits = { maxFileBytes: 64 * 2 ** 20, maxVocab: 1_000_000 };
+const DEFAULTS: TokenizerLimits = { maxFileBytes: 67_108_864, maxVocab: 1_000_000 }; // 64 MiB
 
 export interface EncodeOptions {
   /** the longest row, special tokens included (default 512) */
@@ -59,14 +61,14 @@ export class TextTokenizer {
   private readonly tok: Tokenizer;
   private readonly name: string;
 
-  constructor(json: Record<string, unknown>, name: string, limits: TokenizerLimits) {
+  constructor(json: Record<string, unknown>, name: string, limits: TokenizerLimits, Lib: typeof Tokenizer) {
     this.name = name;
     const { kind, maxId } = checkTokenizerJson(json, name, limits);
     this.json = json;
     this.kind = kind;
     this.vocabSize = maxId + 1;
     try {
-      this.tok = new Tokenizer({ normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...json }, {});
+      this.tok = new Lib({ normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...json }, {});
     } catch (e) { throw this.fail(`the tokenizer library refused it (${(e as Error).message})`); }
     const pad = isObject(json.padding) && isId(json.padding.pad_id, this.vocabSize) ? (json.padding.pad_id as number)
       : this.tok.token_to_id('[PAD]') ?? this.tok.token_to_id('<pad>') ?? 0;
@@ -134,11 +136,13 @@ function findRun(all: number[], run: number[]): number {
   return -1;
 }
 
+let lib: Promise<typeof import('@huggingface/tokenizers')> | undefined;
+
 /**
- * Loads a Hugging Face tokenizer.json (its text, bytes or parsed object). Throws
+ * Loads a Hugging Face tokenizer.json (its text, bytes or parsed object). Rejects with
  * AxonError('BAD_TOKENIZER') naming what is wrong with the file.
  */
-export function loadTokenizer(file: string | Uint8Array | Record<string, unknown>, name = 'tokenizer.json', limits: Partial<TokenizerLimits> = {}): TextTokenizer {
+export async function loadTokenizer(file: string | Uint8Array | Record<string, unknown>, name = 'tokenizer.json', limits: Partial<TokenizerLimits> = {}): Promise<TextTokenizer> {
   const l = { ...DEFAULTS, ...limits };
   const bad = (msg: string) => new AxonError('BAD_TOKENIZER', `${name}: ${msg}`);
   let json: unknown = file;
@@ -151,7 +155,8 @@ export function loadTokenizer(file: string | Uint8Array | Record<string, unknown
     try { json = JSON.parse(json); } catch (e) { throw bad(`not valid JSON (${(e as Error).message})`); }
   }
   if (!isObject(json)) throw bad('a tokenizer.json is a JSON object with a "model"');
-  return new TextTokenizer(json, name, l);
+  const { Tokenizer } = await (lib ??= import('@huggingface/tokenizers'));
+  return new TextTokenizer(json, name, l, Tokenizer);
 }
 
 /** Field checks before the library sees the file; returns the model type and the largest id. */

@@ -3,9 +3,9 @@
 // crate's ids and attention masks (truncation at maxLength keeping [CLS]/[SEP], padding to the
 // longest row), fixtures from tests/fixtures/text/gen-tokenizers.mjs. Bad files and bad requests
 // get AxonErrors naming the problem.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { loadTokenizer, AxonError } from '../../src/index.js';
+import { loadTokenizer, AxonError, type TextTokenizer } from '../../src/index.js';
 
 const read = (p: string) => readFileSync(new URL(p, import.meta.url), 'utf8');
 const golden = JSON.parse(read('../fixtures/text/golden.json'));
@@ -13,7 +13,8 @@ const files: Record<string, string> = { wordpiece: read('../../models/text/token
 const rows = (t: { data: Int32Array; shape: readonly number[] }) => Array.from({ length: t.shape[0] }, (_, r) => Array.from(t.data.subarray(r * t.shape[1], (r + 1) * t.shape[1])));
 
 describe.each(['wordpiece', 'bpe'])('%s tokenizer = the Rust tokenizers crate', (name) => {
-  const tok = loadTokenizer(files[name], `${name}.json`);
+  let tok: TextTokenizer;
+  beforeAll(async () => { tok = await loadTokenizer(files[name], `${name}.json`); });
   const g = golden.tokenizers[name];
 
   it('ids without special tokens, sentence by sentence', () => {
@@ -31,7 +32,8 @@ describe.each(['wordpiece', 'bpe'])('%s tokenizer = the Rust tokenizers crate', 
 });
 
 describe('encoding options', () => {
-  const tok = loadTokenizer(files.wordpiece);
+  let tok: TextTokenizer;
+  beforeAll(async () => { tok = await loadTokenizer(files.wordpiece); });
   it("pads to maxLength with 'max_length', refuses long rows without truncation, decodes back", () => {
     const b = tok.encode(['turn on the lights', 'call mom'], { maxLength: 12, padding: 'max_length' });
     expect(b.ids.shape).toEqual([2, 12]);
@@ -67,18 +69,18 @@ describe('bad tokenizer files get AxonError BAD_TOKENIZER', () => {
     ['bad normalizer', edit((j) => { j.normalizer = 3; }), /"normalizer" must be null or an object/],
     ['normalizer the library does not know', edit((j) => { j.normalizer = { type: 'Mystery' }; }), /the tokenizer library refused it/],
     ['huge vocabulary', edit((j) => { j.model.vocab = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`w${i}`, i])); j.model.vocab['[UNK]'] = 30; }), /more than the 20 allowed/],
-  ])('%s', (_, text, msg) => {
+  ])('%s', async (_, text, msg) => {
     const limits = _ === 'huge vocabulary' ? { maxVocab: 20 } : {};
     let err: unknown;
-    try { loadTokenizer(text, 'bad.json', limits); } catch (e) { err = e; }
+    try { await loadTokenizer(text, 'bad.json', limits); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(AxonError);
     expect((err as AxonError).code).toBe('BAD_TOKENIZER');
     expect((err as AxonError).message).toMatch(msg);
     expect((err as AxonError).message).toMatch(/^bad\.json: /);
   });
-  it('bytes: size limit and UTF-8', () => {
-    expect(() => loadTokenizer(new Uint8Array([0xff, 0xfe]), 't.json')).toThrow(/not valid UTF-8/);
-    expect(() => loadTokenizer(new TextEncoder().encode(files.wordpiece), 't.json', { maxFileBytes: 1000 })).toThrow(/more than the 1000 allowed/);
-    expect(loadTokenizer(new TextEncoder().encode(files.wordpiece)).vocabSize).toBeGreaterThan(500);
+  it('bytes: size limit and UTF-8', async () => {
+    await expect(loadTokenizer(new Uint8Array([0xff, 0xfe]), 't.json')).rejects.toThrow(/not valid UTF-8/);
+    await expect(loadTokenizer(new TextEncoder().encode(files.wordpiece), 't.json', { maxFileBytes: 1000 })).rejects.toThrow(/more than the 1000 allowed/);
+    expect((await loadTokenizer(new TextEncoder().encode(files.wordpiece))).vocabSize).toBeGreaterThan(500);
   });
 });

@@ -8,6 +8,7 @@ import { AxonError } from '../../../src/errors.js';
 import { Tensor } from '../../../src/runtime/tensor.js';
 import { splitData, takeRows } from '../../../src/data/split.js';
 import { loadTokenizer, TextTokenizer } from '../../../src/text/tokenizer.js';
+import { parseLabelledText } from '../../../src/text/data.js';
 import type { InputSpec } from '../../../src/model/inputs.js';
 import type { TrainConfig } from './config.js';
 
@@ -16,20 +17,6 @@ export interface TextData { tokenizer: TextTokenizer; labels: string[]; train: T
 
 async function readText(path: string, what: string): Promise<string> {
   try { return await readFile(path, 'utf8'); } catch { throw new AxonError('IO', `${path}: cannot read the ${what}`); }
-}
-
-/** "label<TAB>text" lines → labels and texts. */
-export function parseLabelledText(text: string, file: string): { labels: string[]; texts: string[] } {
-  const labels: string[] = [], texts: string[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim() || line.startsWith('#')) return;
-    const tab = line.indexOf('\t');
-    if (tab <= 0 || !line.slice(tab + 1).trim()) throw new AxonError('BAD_DATA', `${file}:${i + 1}: expected "label<TAB>text", got ${JSON.stringify(line.slice(0, 60))}`);
-    labels.push(line.slice(0, tab).trim());
-    texts.push(line.slice(tab + 1));
-  });
-  if (!texts.length) throw new AxonError('BAD_DATA', `${file}: no "label<TAB>text" lines`);
-  return { labels, texts };
 }
 
 /** The model inputs a text config declares. */
@@ -41,7 +28,7 @@ export const textInputs = (maxLength: number): InputSpec[] => [
 export async function loadTextData(cfg: TrainConfig, dir: string, seed: number): Promise<TextData> {
   const t = cfg.text!, d = cfg.data;
   const tokPath = resolve(dir, t.tokenizer);
-  const tokenizer = loadTokenizer(await readText(tokPath, 'tokenizer file'), tokPath);
+  const tokenizer = await loadTokenizer(await readText(tokPath, 'tokenizer file'), tokPath);
   const main = parseLabelledText(await readText(resolve(dir, d.text!), 'text data file'), d.text!);
   const test = d.testText ? parseLabelledText(await readText(resolve(dir, d.testText), 'test text file'), d.testText) : undefined;
   const labels = t.labels ?? [...new Set(main.labels)].sort();
