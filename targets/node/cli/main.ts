@@ -43,9 +43,10 @@ export function program(): Command {
     .option('--scale <k>', 'multiply --data by k before the saved normalizer (the training config\'s data.scale)', Number)
     .option('--no-normalize', "don't apply the model file's saved normalizer to x.bin")
     .option('--shapes <sets>', 'concrete input shapes to hold plans for (open dimensions): sets by ";", inputs by ",", dims by "x", e.g. 5x4,6;9x4,6', parseShapeSets)
+    .option('--text-file <file>', 'a model trained on text: sentences, one a line, tokenized into --bin-out\'s ids.bin and mask.bin (the device takes ids)')
     .addHelpText('after', '\nExample:\n  axon compile out/digits/model.axon --batch 32 --out digits.axb --epochs 2 --data x.npy --labels y.npy\n  wasmtime --dir=. build/axon.wasi.wasm finetune digits.axb x.bin y.bin 2 weights.bin')
     .action(async (model: string, o) => {
-      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes });
+      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes, textFile: o.textFile });
       process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.shapes.length > 1 ? `, input shapes ${r.shapes.join('; ')}` : ''}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
     });
   p.command('tune')
