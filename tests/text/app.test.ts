@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { train } from '../../targets/node/cli/train.js';
 import { runText } from '../../targets/node/cli/run_text.js';
+import { info, formatInfo } from '../../targets/node/cli/info.js';
 import { modelFromBytes, TextModel, AxonError, Tensor } from '../../src/index.js';
 import { engine } from '../helpers.js';
 
@@ -42,6 +43,9 @@ describe('axon train models/text/config.json', () => {
     expect(text.inputs).toEqual({ ids: 'ids', mask: 'mask' });
     expect(text.labels).toEqual(['call_contact', 'lights_off', 'lights_on', 'lock_door', 'play_music', 'set_temperature', 'set_timer', 'shopping_list', 'volume', 'weather']);
     expect(text.tokenizer).toEqual(JSON.parse(readFileSync(join(root, 'models/text/tokenizer.json'), 'utf8')));
+    const i = await info(modelPath);
+    expect(i.text).toEqual({ tokenizer: 'WordPiece', vocab: 1179, maxLength: 32, labels: text.labels });
+    expect(formatInfo(i)).toMatch(/text: WordPiece tokenizer \(1,179 tokens\), at most 32 tokens; classes call_contact, /);
     expect(graph.inputs).toEqual([{ name: 'ids', shape: [null], dtype: 'i32', maxShape: [32], range: [0, 1178] }, { name: 'mask', shape: [null], dtype: 'i32', maxShape: [32], range: [0, 1] }]);
   });
 
