@@ -1,6 +1,6 @@
 // The text tokenizer (src/text/tokenizer.ts on @huggingface/tokenizers) against the Hugging Face
-// `tokenizers` Rust crate: the shipped WordPiece tokenizer.json and a byte-level BPE one give the
-// crate's ids and attention masks (truncation at maxLength keeping [CLS]/[SEP], padding to the
+// `tokenizers` Rust crate: the shipped WordPiece tokenizer.json, a byte-level BPE and a Unigram
+// (Metaspace) one give the crate's ids and attention masks (truncation at maxLength keeping [CLS]/[SEP], padding to the
 // longest row), fixtures from tests/fixtures/text/gen-tokenizers.mjs. Bad files and bad requests
 // get AxonErrors naming the problem.
 import { describe, it, expect, beforeAll } from 'vitest';
@@ -9,10 +9,10 @@ import { loadTokenizer, AxonError, type TextTokenizer } from '../../src/index.js
 
 const read = (p: string) => readFileSync(new URL(p, import.meta.url), 'utf8');
 const golden = JSON.parse(read('../fixtures/text/golden.json'));
-const files: Record<string, string> = { wordpiece: read('../../models/text/tokenizer.json'), bpe: read('../fixtures/text/bpe.tokenizer.json') };
+const files: Record<string, string> = { wordpiece: read('../../models/text/tokenizer.json'), bpe: read('../fixtures/text/bpe.tokenizer.json'), unigram: read('../fixtures/text/unigram.tokenizer.json') };
 const rows = (t: { data: Int32Array; shape: readonly number[] }) => Array.from({ length: t.shape[0] }, (_, r) => Array.from(t.data.subarray(r * t.shape[1], (r + 1) * t.shape[1])));
 
-describe.each(['wordpiece', 'bpe'])('%s tokenizer = the Rust tokenizers crate', (name) => {
+describe.each(['wordpiece', 'bpe', 'unigram'])('%s tokenizer = the Rust tokenizers crate', (name) => {
   let tok: TextTokenizer;
   beforeAll(async () => { tok = await loadTokenizer(files[name], `${name}.json`); });
   const g = golden.tokenizers[name];
@@ -27,7 +27,8 @@ describe.each(['wordpiece', 'bpe'])('%s tokenizer = the Rust tokenizers crate', 
     expect(b.ids.shape).toEqual([golden.sentences.length, g.batches[L].ids[0].length]);
     expect(rows(b.ids)).toEqual(g.batches[L].ids);
     expect(rows(b.mask)).toEqual(g.batches[L].mask);
-    expect(b.truncated).toEqual(g.batches[L].mask.flatMap((m: number[], i: number) => (g.plain[i].length + 2 > L ? [i] : [])));
+    const specials = tok.encodeOne('').ids.length;
+    expect(b.truncated).toEqual(g.batches[L].mask.flatMap((m: number[], i: number) => (g.plain[i].length + specials > L ? [i] : [])));
   });
 });
 
