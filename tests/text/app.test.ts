@@ -83,6 +83,17 @@ describe('axon train models/text/config.json', () => {
   });
 });
 
+it('data.testText: a separate labelled test file replaces the test split (the hand-written sentences)', async () => {
+  const c = JSON.parse(readFileSync(config, 'utf8'));
+  c.text.tokenizer = join(root, 'models/text/tokenizer.json');
+  c.data = { text: join(root, 'models/text/intents.tsv'), testText: join(root, 'models/text/handwritten.tsv'), validationSplit: 0.1 };
+  writeFileSync(join(dir, 'testtext.json'), JSON.stringify(c));
+  const r = await train(join(dir, 'testtext.json'), { out: join(dir, 'testtext'), progress: false, epochs: 1, build: 'simd' }) as Record<string, any>;
+  const cm = r.test.confusionMatrix as number[][];
+  expect(cm.flat().reduce((a, b) => a + b, 0)).toBe(60);
+  expect(cm.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(new Array(10).fill(6));
+}, 120_000);
+
 describe('bad input', () => {
   it('text for a model without a tokenizer, --text with --input, a text longer than the model takes', async () => {
     const digits = join(dir, 'digits.axon');
