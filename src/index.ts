@@ -35,3 +35,6 @@ export { quantizeModel, calibrate, paramBytes, QLayer, Quantize, Dequantize, QDe
 export { importTfjsLayers, type TfjsModelJson, type TfjsImportOptions, type TfjsImport } from './import/tfjs.js';
 export { loadTfjsWeights, type TfjsWeightSpec } from './import/tfjs_weights.js';
 export { importTfjsGraph, supportedTfjsGraphOps, type TfjsGraphJson, type TfjsGraphImportOptions, type TfjsGraphImport } from './import/tfjs_graph.js';
+export { loadTokenizer, TextTokenizer, type EncodeOptions, type EncodedBatch, type TokenizerLimits } from './text/tokenizer.js';
+export { TextModel, textSpec, type TextSpec, type TextClass } from './text/model.js';
+export { parseLabelledText } from './text/data.js';

@@ -1,5 +1,6 @@
 // Browser target bundles (called by scripts/build.mjs): dist/browser/axon.js (ESM, minified, the
-// whole API) with both .wasm builds beside it, and the demo page in dist/browser/demo/.
+// whole API) with both .wasm builds beside it, and the demo pages in dist/browser/demo/ (index.html:
+// digits; text.html: a Transformer on typed commands).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 
@@ -11,7 +12,8 @@ export async function buildBrowser({ outdir = 'dist/browser' } = {}) {
   copyFileSync('targets/browser/axon.d.ts', `${outdir}/axon.d.ts`); // refers to ../types/src (the main tsc emit)
   // the demo imports '../index.js' (the shim, for types); in dist it uses the published ../axon.js
   const useBundle = { name: 'axon-bundle', setup(b) { b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: '../axon.js', external: true })); } };
-  await build({ ...common, entryPoints: ['targets/browser/demo/demo.ts'], outfile: `${outdir}/demo/demo.js`, plugins: [useBundle] });
-  copyFileSync('targets/browser/demo/index.html', `${outdir}/demo/index.html`);
+  for (const page of ['demo', 'text']) await build({ ...common, entryPoints: [`targets/browser/demo/${page}.ts`], outfile: `${outdir}/demo/${page}.js`, plugins: [useBundle] });
+  for (const f of ['index.html', 'text.html']) copyFileSync(`targets/browser/demo/${f}`, `${outdir}/demo/${f}`);
   for (const f of ['digits-x.npy', 'digits-y.npy']) copyFileSync(`models/digits/${f}`, `${outdir}/demo/${f}`);
+  for (const f of ['intents.tsv', 'tokenizer.json']) copyFileSync(`models/text/${f}`, `${outdir}/demo/${f}`); // the text demo (text.html)
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json', '.json': 'application/json', '.npy': 'application/octet-stream', '.png': 'image/png' };
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json', '.json': 'application/json', '.npy': 'application/octet-stream', '.png': 'image/png', '.tsv': 'text/tab-separated-values; charset=utf-8' };
 
 /** @returns {Promise<{ server: import('node:http').Server, url: string, close: () => Promise<void> }>} */
 export function serveStatic(dir, { port = 0, host = '127.0.0.1' } = {}) {

@@ -48,3 +48,12 @@ it('the README Node cold-start example runs', async () => {
   expect(result.scores.shape).toEqual([1, 10]);
   expect(Array.from(result.scores.data as Float32Array).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
 });
+
+it('the README text example runs: tokenizer.json, a Transformer on the intents, a model file that carries its tokenizer', async () => {
+  const result = await runBlock('### Text: tokenizers and a text application', ['textHistory', 'answer', 'ids', 'assistant']);
+  expect(result.ids.shape).toEqual([3300, 19]);
+  expect(result.textHistory.epochs.length).toBe(3);
+  expect(result.textHistory.epochs[2].accuracy).toBeGreaterThan(0.9);
+  expect(result.answer.label).toBe('lights_off');
+  expect(result.assistant.spec.labels).toHaveLength(10);
+});

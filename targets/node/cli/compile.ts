@@ -1,10 +1,12 @@
 // `axon compile <model.axon> --batch N --out bundle.axb [--epochs E --data x.npy --labels y.npy]`:
 // writes the one-file bundle the standalone WASI program (build/axon.wasi.wasm) runs: arena image,
 // predict plans (and train plans plus every fine-tuning step's hyperparameters when --epochs is
-// given). Format: src/wasi/bundle.ts. --bin-out also writes x.bin / y.bin for the device.
+// given). Format: src/wasi/bundle.ts. --bin-out also writes x.bin / y.bin for the device; for a
+// model trained on text, --text-file writes ids.bin / mask.bin (i32, padded to the bundle's length):
+// the device has no tokenizer, so the ids are made here, ahead.
 // --shapes lists the concrete input shapes to hold plans for (a model with open dimensions, e.g. a
 // sequence length): "5x4,6;9x4,6" = two shape sets of two inputs each.
-import { writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AxonError } from '../../../src/errors.js';
 import { Tensor } from '../../../src/runtime/tensor.js';
@@ -17,6 +19,8 @@ import { readDataset } from '../data.js';
 import { writeFileAtomic } from '../fs.js';
 import { loadEngine } from '../index.js';
 import { readModelFile } from '../model_file.js';
+import { TextModel } from '../../../src/text/model.js';
+import type { Model } from '../../../src/model/model.js';
 
 export interface CompileFlags {
   batch: number;
@@ -37,6 +41,8 @@ export interface CompileFlags {
   normalize?: boolean;
   /** shape sets to compile plans for: per set, per input, the per-sample shape */
   shapes?: number[][][];
+  /** a model trained on text: one sentence per line, tokenized into --bin-out's ids.bin / mask.bin */
+  textFile?: string;
 }
 
 /** Parses --shapes: shape sets separated by ';', inputs by ',', dimensions by 'x' ("5x4,6;9x4,6"). */
@@ -92,8 +98,9 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
   const b = parseBundle(bundle, f.out);
   writeFileAtomic(f.out, bundle);
   const files = [f.out];
-  if (f.binOut) {
-    if (!x) throw new AxonError('BAD_CONFIG', '--bin-out needs --data');
+  if (f.textFile) files.push(...await textBins(model, graph.extra, b.io.shapes[0][0][0], f, modelPath));
+  else if (f.binOut) {
+    if (!x) throw new AxonError('BAD_CONFIG', '--bin-out needs --data (or --text-file for a model trained on text)');
     await mkdir(f.binOut, { recursive: true });
     const xs = new Float32Array(x.size);
     for (let i = 0; i < xs.length; i++) xs[i] = x.data[i] * (f.scale ?? 1);
@@ -105,4 +112,25 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
     if (y) { await writeFile(join(f.binOut, 'y.bin'), new Uint8Array(y.buffer, y.byteOffset, y.byteLength)); files.push(join(f.binOut, 'y.bin')); }
   }
   return { bundle: f.out, bytes: bundle.length, batch: f.batch, samples: b.samples, epochs: b.epochs, plans: b.plans.length, steps: b.hp?.steps ?? 0, files, shapes: b.io.shapes.map(shapeSetKey) };
+}
+
+/** --text-file lines → ids.bin and mask.bin (i32 little-endian rows of the bundle's length L) in --bin-out. */
+async function textBins(model: Model, extra: Record<string, unknown> | undefined, L: number, f: CompileFlags, modelPath: string): Promise<string[]> {
+  if (!f.binOut) throw new AxonError('BAD_CONFIG', '--text-file needs --bin-out <dir> (where ids.bin and mask.bin go)');
+  const tm = await TextModel.from(model, extra, modelPath);
+  let body: string;
+  try { body = await readFile(f.textFile!, 'utf8'); } catch { throw new AxonError('IO', `${f.textFile}: cannot read the text file`); }
+  const lines = body.split(/\r?\n/).filter((l) => l.trim() && !l.startsWith('#')).map((l) => (l.includes('\t') ? l.slice(l.indexOf('\t') + 1) : l));
+  if (!lines.length) throw new AxonError('BAD_DATA', `${f.textFile}: no lines of text`);
+  const enc = tm.tokenizer.encode(lines, { maxLength: L, padding: 'max_length' });
+  if (enc.truncated.length) process.stderr.write(`note: ${enc.truncated.length} texts cut to the bundle's ${L} tokens\n`);
+  await mkdir(f.binOut, { recursive: true });
+  const names = [tm.spec.inputs.ids, ...(tm.spec.inputs.mask ? [tm.spec.inputs.mask] : [])];
+  const out: string[] = [];
+  for (const name of names) {
+    const t = name === tm.spec.inputs.ids ? enc.ids : enc.mask, file = join(f.binOut, `${name}.bin`);
+    await writeFile(file, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    out.push(file);
+  }
+  return out;
 }

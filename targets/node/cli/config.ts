@@ -1,5 +1,6 @@
-// The training config file of `axon train`: data, model, compile, fit, output. Paths are
-// relative to the config file. Validated up front with messages that name the key.
+// The training config file of `axon train`: data, model, compile, fit, output (and, for text,
+// `text`: the tokenizer and the longest sequence). Paths are relative to the config file.
+// Validated up front with messages that name the key.
 import { AxonError } from '../../../src/errors.js';
 import type { CompileOptions } from '../../../src/model/model.js';
 import type { NormalizeOptions } from '../../../src/data/normalize.js';
@@ -9,8 +10,13 @@ export interface LayerSpec { type: string; name?: string; inputs?: string[]; [k:
 export interface TrainConfig {
   name?: string;
   seed?: number;
+  /** a text model: inputs "ids" and "mask" from this tokenizer; data.text holds "label<TAB>text" lines */
+  text?: { tokenizer: string; maxLength: number; labels?: string[] };
   data: {
-    x: string; y: string;
+    /** inputs and labels (any model but a text one) */
+    x?: string; y?: string;
+    /** text models: a "label<TAB>text" file, and optionally a separate test file of the same form */
+    text?: string; testText?: string;
     testX?: string; testY?: string;
     /** fraction held out for test when no testX/testY (default 0.2) */
     testSplit?: number;
@@ -36,7 +42,14 @@ export function parseConfig(text: string, path: string): TrainConfig {
   try { c = JSON.parse(text); } catch (e) { throw new AxonError('BAD_CONFIG', `${path}: not valid JSON (${(e as Error).message})`); }
   const need = (cond: unknown, msg: string) => { if (!cond) throw new AxonError('BAD_CONFIG', `${path}: ${msg}`); };
   need(c && typeof c === 'object', 'the config must be a JSON object');
-  need(c.data && typeof c.data.x === 'string' && typeof c.data.y === 'string', 'data.x and data.y must name the input and label files');
+  if (c.text !== undefined) {
+    const t = c.text;
+    need(t && typeof t === 'object' && typeof t.tokenizer === 'string', 'text.tokenizer must name a tokenizer.json file');
+    need(Number.isInteger(t.maxLength) && t.maxLength >= 2 && t.maxLength <= 4096, `text.maxLength must be an integer in [2, 4096] (the longest sequence, special tokens included), got ${JSON.stringify(t.maxLength)}`);
+    need(t.labels === undefined || (Array.isArray(t.labels) && t.labels.length > 1 && t.labels.every((l) => typeof l === 'string')), 'text.labels must be a list of at least two class names');
+    need(c.data && typeof c.data.text === 'string', 'data.text must name a "label<TAB>text" file (a config with "text" trains on text)');
+    need(c.data.testText === undefined || typeof c.data.testText === 'string', 'data.testText must name a "label<TAB>text" file');
+  } else need(c.data && typeof c.data.x === 'string' && typeof c.data.y === 'string', 'data.x and data.y must name the input and label files');
   need(c.model && Array.isArray(c.model.layers) && c.model.layers.length > 0, 'model.layers must be a non-empty list of layers');
   c.model.layers.forEach((l, i) => {
     need(l && typeof l.type === 'string', `model.layers[${i}].type is missing`);

@@ -16,6 +16,16 @@ export interface ModelInfo {
   inputs: InfoInput[]; outputs: Array<{ name: string; shape: number[] }>;
   layers: InfoLayer[]; params: number; paramBytes: number; dtypes: Record<string, number>; quantized: boolean;
   compile?: unknown; normalizer: boolean;
+  /** a model trained on text: its tokenizer (graph.extra.text) */
+  text?: { tokenizer: string; vocab: number; maxLength: number; labels?: string[] };
+}
+
+/** graph.extra.text, summarized (not loaded: info reads files it cannot run too). */
+function textInfo(extra: Record<string, unknown> | undefined): ModelInfo['text'] {
+  const t = extra?.text as { tokenizer?: { model?: { type?: unknown; vocab?: unknown } }; maxLength?: unknown; labels?: unknown } | undefined;
+  if (!t || typeof t !== 'object') return undefined;
+  const m = t.tokenizer?.model, vocab = m?.vocab;
+  return { tokenizer: String(m?.type ?? '?'), vocab: Array.isArray(vocab) ? vocab.length : vocab && typeof vocab === 'object' ? Object.keys(vocab).length : 0, maxLength: Number(t.maxLength), ...(Array.isArray(t.labels) ? { labels: t.labels.map(String) } : {}) };
 }
 
 export async function info(path: string): Promise<ModelInfo> {
@@ -37,6 +47,7 @@ export async function info(path: string): Promise<ModelInfo> {
     outputs: model.outputNames.map((name, k) => ({ name, shape: model.outputShapes[k] })),
     layers, params: model.paramCount, paramBytes, dtypes, quantized: file.quant !== undefined, compile: graph.compile,
     normalizer: (graph.extra as { normalizer?: unknown } | undefined)?.normalizer !== undefined,
+    ...(textInfo(graph.extra) ? { text: textInfo(graph.extra) } : {}),
   };
 }
 
@@ -65,5 +76,6 @@ export function formatInfo(i: ModelInfo): string {
     `parameters: ${i.params.toLocaleString('en-US')} (${Object.entries(i.dtypes).map(([d, n]) => `${n.toLocaleString('en-US')} ${d}`).join(', ')}; ${i.paramBytes.toLocaleString('en-US')} bytes)`,
     ...(i.layers.some((l) => !l.trainable) ? ['* frozen (not trained by fit)'] : []),
     `compile: ${c ? `loss ${c.loss}, optimizer ${JSON.stringify(c.optimizer)}` : 'none'}; normalizer: ${i.normalizer ? 'saved' : 'none'}`,
+    ...(i.text ? [`text: ${i.text.tokenizer} tokenizer (${i.text.vocab.toLocaleString('en-US')} tokens), at most ${i.text.maxLength} tokens${i.text.labels ? `; classes ${i.text.labels.join(', ')}` : ''}`] : []),
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { tune } from './tune.js';
 import { quantize } from './quantize.js';
 import { info, formatInfo } from './info.js';
 import { run, parseShape } from './run.js';
+import { runText } from './run_text.js';
 import { importModel, exportModel } from './import.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
@@ -42,9 +43,10 @@ export function program(): Command {
     .option('--scale <k>', 'multiply --data by k before the saved normalizer (the training config\'s data.scale)', Number)
     .option('--no-normalize', "don't apply the model file's saved normalizer to x.bin")
     .option('--shapes <sets>', 'concrete input shapes to hold plans for (open dimensions): sets by ";", inputs by ",", dims by "x", e.g. 5x4,6;9x4,6', parseShapeSets)
+    .option('--text-file <file>', 'a model trained on text: sentences, one a line, tokenized into --bin-out\'s ids.bin and mask.bin (the device takes ids)')
     .addHelpText('after', '\nExample:\n  axon compile out/digits/model.axon --batch 32 --out digits.axb --epochs 2 --data x.npy --labels y.npy\n  wasmtime --dir=. build/axon.wasi.wasm finetune digits.axb x.bin y.bin 2 weights.bin')
     .action(async (model: string, o) => {
-      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes });
+      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes, textFile: o.textFile });
       process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.shapes.length > 1 ? `, input shapes ${r.shapes.join('; ')}` : ''}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
     });
   p.command('tune')
@@ -111,7 +113,9 @@ Example (models/tune/digits.json):
   p.command('run')
     .description('run a model on a file of inputs; writes the outputs as .npy or .json (JSON on stdout without --out)')
     .argument('<model>', 'model file (.axon)')
-    .requiredOption('-i, --input <file>', 'inputs: .npy, raw little-endian f32 .bin, or a dataset file (IDX, CSV); several inputs: --input name=file for each (i32 inputs: int32/int64 .npy)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('-i, --input <file>', 'inputs: .npy, raw little-endian f32 .bin, or a dataset file (IDX, CSV); several inputs: --input name=file for each (i32 inputs: int32/int64 .npy)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('-t, --text <sentence>', 'a model trained on text: a sentence to classify (repeatable); its tokenizer is in the model file', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--text-file <file>', 'a model trained on text: one sentence per line ("label<TAB>text" lines: the accuracy is reported)')
     .option('--shape <dims>', 'per-sample shape of a .bin input, e.g. 28,28,1 (default: the model input shape)', parseShape)
     .option('-o, --out <file>', 'output file: .npy or .json')
     .option('--scale <k>', "multiply inputs by k before the saved normalizer (the training config's data.scale)", Number)
@@ -119,9 +123,16 @@ Example (models/tune/digits.json):
     .option('-b, --batch-size <n>', 'samples per wasm call', int, 256)
     .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
     .option('--threads <n>', "threads kernels may use: a number or auto (the machine's cores)", threadsArg, 'auto')
-    .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json\n  axon run lstm.axon --input seq=seq.npy --input h0=h0.npy --out y.npy   # writes y.<output>.npy per output')
+    .addHelpText('after', '\nExample:\n  axon run fashion.int8.axon --input images.npy --scale 0.00392156862745098 --out probs.npy\n  axon run model.axon --input x.bin --shape 28,28,1 --out out.json\n  axon run lstm.axon --input seq=seq.npy --input h0=h0.npy --out y.npy   # writes y.<output>.npy per output\n  axon run out/text/model.axon --text "turn on the kitchen lights"')
     .action(async (model: string, o) => {
-      const r = await run(model, { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build, threads: o.threads });
+      const flags = { input: o.input, shape: o.shape, out: o.out, scale: o.scale, normalize: o.normalize, batchSize: o.batchSize, build: o.build, threads: o.threads };
+      if (o.text || o.textFile) {
+        const r = await runText(model, { ...flags, text: o.text, textFile: o.textFile });
+        if (r.json) process.stdout.write(r.json + '\n');
+        process.stderr.write(`${r.samples} texts → ${r.labels.slice(0, 5).join(', ')}${r.samples > 5 ? ', …' : ''}${r.accuracy !== undefined ? `; accuracy ${(r.accuracy * 100).toFixed(2)}%` : ''} in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);
+        return;
+      }
+      const r = await run(model, flags);
       if (r.json) process.stdout.write(r.json + '\n');
       const shapes = r.outputs.length === 1 ? `[${r.outputShape.join(', ')}]` : r.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ');
       process.stderr.write(`${r.samples} samples → ${shapes} in ${(r.seconds * 1000).toFixed(1)} ms${r.out ? `; wrote ${r.out}` : ''}\n`);

@@ -18,7 +18,7 @@ import { readModelFile } from '../model_file.js';
 import { writeFileAtomic } from '../fs.js';
 import { readDataset } from '../data.js';
 
-export interface RunFlags { input: string | string[]; shape?: number[]; out?: string; scale?: number; normalize?: boolean; batchSize?: number; build?: 'auto' | 'simd' | 'relaxed'; threads?: number | 'auto' }
+export interface RunFlags { input?: string | string[]; shape?: number[]; out?: string; scale?: number; normalize?: boolean; batchSize?: number; build?: 'auto' | 'simd' | 'relaxed'; threads?: number | 'auto' }
 export interface RunOutput { name: string; shape: number[]; out?: string }
 export interface RunReport { samples: number; outputShape: number[]; outputs: RunOutput[]; seconds: number; out?: string; json?: string }
 
@@ -75,6 +75,7 @@ async function readInput(model: Model, name: string, path: string, f: RunFlags):
 
 export async function run(modelPath: string, f: RunFlags): Promise<RunReport> {
   if (f.out && !/\.(npy|json)$/i.test(f.out)) throw new AxonError('BAD_CONFIG', `--out ${f.out}: use a .npy or .json file name`);
+  if (!f.input || !f.input.length) throw new AxonError('BAD_CONFIG', 'give the inputs: --input file (or --input name=file per input; --text "..." for a model trained on text)');
   const engine = await loadEngine(f.build || f.threads ? { build: f.build, threads: f.threads } : undefined);
   const { model, graph } = modelFromBytes(readModelFile(modelPath), modelPath, engine);
   const files = inputFiles(model, Array.isArray(f.input) ? f.input : [f.input]);

@@ -13,6 +13,8 @@ import { gridSearch, randomSearch, bayesSearch, spaceFromJSON, gridSize, Space, 
 import { loadEngine } from '../index.js';
 import { parseConfig, TrainConfig } from './config.js';
 import { loadData, buildModel } from './train.js';
+import { loadTextData } from './text_data.js';
+import type { Tensor } from '../../../src/runtime/tensor.js';
 
 export type TuneMethod = 'grid' | 'random' | 'bayes';
 export interface SearchSection {
@@ -128,9 +130,10 @@ export async function tune(configPath: string, flags: TuneFlags = {}): Promise<T
   const seed = flags.seed ?? cfg.seed ?? 42;
   const out = resolve(flags.out ?? (cfg.output ? resolve(dir, cfg.output, 'tune') : 'out/tune'));
   const engine = await loadEngine(flags.build ? { build: flags.build } : undefined);
-  const data = await loadData(cfg, dir, seed);
-  if (!data.validation.x.shape[0]) throw new AxonError('BAD_CONFIG', `${configPath}: tuning needs validation data; set data.validationSplit above 0`);
-  const inputShape = data.train.x.shape.slice(1);
+  const textData = cfg.text ? await loadTextData(cfg, dir, seed) : undefined;
+  const data = textData ?? await loadData(cfg, dir, seed);
+  if (!data.validation.y!.shape[0]) throw new AxonError('BAD_CONFIG', `${configPath}: tuning needs validation data; set data.validationSplit above 0`);
+  const inputShape = textData ? [] : (data.train.x as Tensor).shape.slice(1);
   const curves: number[][] = [], errors: string[] = [];
   const sign = direction === 'max' ? -1 : 1;
 
@@ -139,7 +142,7 @@ export async function tune(configPath: string, flags: TuneFlags = {}): Promise<T
     if (flags.epochs) t.fit.epochs = flags.epochs;
     let model: Model;
     try {
-      model = buildModel(t, inputShape, seed);
+      model = buildModel(t, inputShape, seed, textData?.tokenizer);
       model.engine = engine;
       model.compile(t.compile);
     } catch (e) { // an impossible combination of values fails this trial, not the search

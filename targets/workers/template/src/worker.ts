@@ -10,13 +10,16 @@
 //                   `?model=tuned` predicts with the fine-tuned weights (see /finetune).
 //   POST /finetune  JSON {"inputs": [[...]], "labels": [...], "steps": k}: k (≤ MAX_STEPS) SGD steps on the
 //                   batch, starting from the weights in KV (binding WEIGHTS) when present; saves them back.
+//   POST /predict   {"text": "turn on the lights"} (or a list): a model trained on text (`axon train` with a
+//                   "text" section) carries its tokenizer; answers {labels, classes, scores}.
 //   GET  /          model card: input shape, classes, build, limits.
 // Inputs are 8×8 pixel intensities in [0, 1] (the dataset's 0..16 divided by 16); the normalizer saved
 // in the model file is applied here. Bad requests get 4xx with JSON {error, code} and change nothing.
 // In your own project import from 'axon/workers' instead of '../../index.js'.
-import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, type Engine, type Model, type BuildName } from '../../index.js';
+import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, TextModel, type Engine, type Model, type BuildName } from '../../index.js';
 import modelFile from '../model/digits.axon';
 import { checkNames, declText, nested, tensorFromNested, tensorsFromBinary } from './named.js';
+import { textsFromJson, classifyTexts, TEXT_LIMITS } from './text.js';
 
 /** The subset of the KV API this Worker uses (see @cloudflare/workers-types for the full one). */
 interface KV {
@@ -35,7 +38,7 @@ class HttpError extends Error {
 const bad = (code: string, msg: string) => new HttpError(400, code, msg);
 
 // ── per-isolate state: the engine and the models are made once, on the first request ──
-interface Loaded { engine: Engine; model: Model; normalizer?: Normalizer; features: number; classes: number; extra?: Record<string, unknown> }
+interface Loaded { engine: Engine; model: Model; normalizer?: Normalizer; features: number; classes: number; extra?: Record<string, unknown>; text?: TextModel }
 interface Tuned extends Loaded { version: number; steps: number }
 let base: Promise<Loaded> | undefined;
 let tuned: Promise<Tuned> | undefined;
@@ -61,7 +64,8 @@ async function load(env: Env): Promise<Loaded> {
   const { model, graph } = modelFromBytes(new Uint8Array(modelFile), 'digits.axon', engine);
   const norm = graph.extra?.normalizer;
   const classes = model.outputShape.reduce((a, b) => a * b, 1), features = model.inputShape.reduce((a, b) => a * b, 1);
-  return { engine, model, normalizer: norm ? Normalizer.fromJSON(norm, 'digits.axon normalizer') : undefined, features, classes, extra: graph.extra };
+  const text = graph.extra?.text ? await TextModel.from(model, graph.extra, 'model file') : undefined;
+  return { engine, model, normalizer: norm ? Normalizer.fromJSON(norm, 'digits.axon normalizer') : undefined, features, classes, extra: graph.extra, text };
 }
 const getBase = (env: Env) => once(() => base, (p) => (base = p), () => load(env));
 /** The fine-tuned copy: compiled once per isolate for plain SGD (stateless, so KV holds the whole training state). */
@@ -156,13 +160,17 @@ function rowsFromBinary(req: Request, bytes: Uint8Array, features: number): Tens
 }
 
 /** Rows of a single-input model, or (named inputs, or a model that needs them) what predictNamed reads. */
-async function inputsOf(req: Request, m: Loaded): Promise<Tensor | { inputs?: unknown; bytes?: Uint8Array }> {
+async function inputsOf(req: Request, m: Loaded): Promise<Tensor | { inputs?: unknown; bytes?: Uint8Array; text?: unknown }> {
   const type = mediaType(req);
   if (type !== 'application/json' && type !== 'application/octet-stream') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)}: send application/json or application/octet-stream`);
   const bytes = await readBody(req), model = m.model;
   const single = model.inputs.length === 1 && model.outputNames.length === 1 && !model.hasOpenAxes;
   if (type === 'application/octet-stream') return req.headers.has('x-inputs') || !single ? { bytes } : rowsFromBinary(req, bytes, m.features);
-  const inputs = parseJson(bytes).inputs;
+  const body = parseJson(bytes), inputs = body.inputs;
+  if ('text' in body) {
+    if (!m.text) throw bad('NO_TOKENIZER', 'this model was not trained on text (its file has no tokenizer); send {"inputs": ...}');
+    return { text: body.text };
+  }
   if (inputs && typeof inputs === 'object' && !Array.isArray(inputs)) return { inputs };
   if (!single) throw bad('BAD_ARGUMENT', `this model takes named inputs: {"inputs": {${model.inputs.map((d) => `"${d.name}": [...]`).join(', ')}}} (${model.inputs.map(declText).join('; ')})`);
   return rowsFromJson(inputs, m.features, LIMITS.maxRows);
@@ -200,6 +208,11 @@ async function predict(req: Request, env: Env, url: URL): Promise<Response> {
   if (which !== 'base' && which !== 'tuned') throw bad('BAD_ARGUMENT', `model=${which}: use base or tuned`);
   const m: Loaded = which === 'tuned' ? await getTuned(env) : await getBase(env);
   const got = await inputsOf(req, m);
+  if (!(got instanceof Tensor) && 'text' in got) {
+    const texts = textsFromJson(got.text);
+    const run = <T>(fn: () => Promise<T>) => exclusive(async () => { if (which === 'tuned' && env.WEIGHTS) await syncFromKv(m as Tuned, env.WEIGHTS); return fn(); });
+    return json({ ...(await classifyTexts(m.text!, texts, run)), build: m.engine.build, model: which });
+  }
   if (!(got instanceof Tensor)) return predictNamed(req, m, got.inputs, got.bytes);
   const x = prepare(m, got);
   const y = await exclusive(async () => {
@@ -255,7 +268,8 @@ async function finetune(req: Request, env: Env): Promise<Response> {
 
 async function info(env: Env): Promise<Response> {
   const m = await getBase(env);
-  return json({ model: m.model.name, inputShape: m.model.inputShape, classes: m.classes, build: m.engine.build, limits: LIMITS, endpoints: ['POST /predict', 'POST /predict?model=tuned', 'POST /finetune'],
+  return json({ model: m.model.name, inputShape: m.model.inputShape, classes: m.classes, build: m.engine.build, limits: m.text ? { ...LIMITS, text: TEXT_LIMITS } : LIMITS,
+    ...(m.text ? { text: { tokenizer: m.text.tokenizer.kind, vocabSize: m.text.tokenizer.vocabSize, maxLength: m.text.spec.maxLength, labels: m.text.spec.labels ?? null } } : {}), endpoints: ['POST /predict', 'POST /predict?model=tuned', 'POST /finetune'],
     inputs: m.model.inputs.map((d) => ({ name: d.name, dtype: d.dtype, shape: d.shape, maxShape: d.max, ...(d.range ? { range: d.range } : {}) })), outputs: m.model.outputNames });
 }
 
