@@ -1,71 +1,14 @@
-// The WASI bundle (.axb): everything the standalone program (build/axon.wasi.wasm, no JS on the
-// device) needs to run a model's predict plan and fine-tune it with its train plan. Node-free:
-// written here from a model's Session, read here (by the Node target's runner) and by
-// assembly/wasi/bundle.ts (by the WASI program). Both readers must accept exactly this layout.
-//
-// Little-endian; every integer is a u32 word; every section starts on a 16-byte boundary.
-// Version 2 adds the IO section (several named, typed inputs and outputs, the concrete shape sets
-// the plans were compiled for, several losses); version 1 files (one f32 input, one output, one
-// shape) are still read: their IO is implied by the header (bundle_io.ts legacyIO).
-//
-//   HEADER, 96 bytes (24 words); words 6..14 describe input 0 / output 0 / loss 0 at shape set 0
-//     0 magic 'AXBN' (0x4e425841)      1 version (2; 1 read)  2 file bytes         3 section count S
-//     4 arena bytes (the Layout)       5 batch N              6 input f32 per row  7 output f32 per row
-//     8 input offset                   9 output offset       10 loss offset       11 target offset
-//    12 target kind (0 none, 1 f32 rows, 2 i32 class ids)    13 target words per sample
-//    14 classes (i32 ids must lie in [0, classes))           15 samples n the fine-tuning was compiled for (0: none)
-//    16 epochs compiled E             17 steps per epoch ceil(n / B)                 18 shuffle seed
-//    19 flags: bit0 shuffle every epoch, bit1 has a train plan, bit2 word 22 is a checksum   20 train batch B = min(N, n)
-//    21 the shape set the train plans run at (version 1: 0)   22 checksum: FNV-1a (32-bit) of the whole file with this word read as 0 (when flag bit2)   23 zero
-//   SECTION TABLE, S x 16 bytes: kind, start (from file start), bytes, count
-//   SECTIONS (kinds):
-//     1 IMAGE   count segments: count x (arena offset, bytes), then each segment's bytes padded to 4.
-//               The arena is zero except for these (parameters, optimizer state, rng state: every
-//               non-transient buffer with a non-zero byte when the bundle was made).
-//     2 PARAMS  count params: count x (arena offset, bytes, name start, name length), then UTF-8
-//               names (starts relative to the section). out-weights.bin = these, concatenated.
-//     3 PLANS   count plans: count x (mode | shape set << 8, batch, start, bytes), mode 0 predict / 2 train, then the plans
-//               (assembly/plan.ts format, offsets relative to the arena base), each 16-aligned,
-//               start relative to the section. Predict plans for every shape set and batch 1..N (so the last,
-//               short chunk runs exactly as Model.predict runs it); train plans for B and for
-//               the epoch's last short batch n - (steps-1)B when that differs.
-//     4 HP      count = steps T = E x steps-per-epoch. Words: K, W, V, 0; K x (arena offset, words)
-//               hyperparameter blocks (W words in all, in this order); W base words (f32 bits, the
-//               values that never change); V indices into those W words that change; T x V words,
-//               step t's values. Before step t (0-based, over all epochs) the runner writes the base
-//               words once and step t's V words: exactly what Optimizer.writeStep writes there.
-//     5 META    UTF-8 JSON for people and tools (model name, shapes, loss, optimizer, param names).
-//     6 IO      inputs, outputs, shape sets, losses (version 2; layout in bundle_io.ts).
-//
-// Data files the program reads and writes, one per input / output / loss: rows of f32 LE (or i32
-// LE for an i32 input), in the shape set's per-sample shape; y.bin is i32 LE class ids (target
-// kind 2) or f32 LE rows (kind 1); out-weights.bin is f32 LE.
+// Writing a WASI bundle (.axb) from a model's Session: the layout is documented in bundle_format.ts,
+// read back by bundle_read.ts (the Node target's runner) and assembly/wasi/bundle.ts (the program).
 import { AxonError } from '../errors.js';
-import { checkPlanWords } from '../compile/plan_check.js';
 import { size } from '../layers/layer.js';
 import type { Model } from '../model/model.js';
-import { BundleIO, describeShapes, encodeIO, legacyIO, parseIO, shapeSetKey } from './bundle_io.js';
+import { encodeIO, shapeSetKey } from './bundle_io.js';
 import { bundleIO, shapeSets, trainShapeIndex } from './bundle_shapes.js';
 
-export const BUNDLE_MAGIC = 0x4e425841;
-export const BUNDLE_VERSION = 2;
-export const HEADER_BYTES = 96;
-export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5, IO: 6 } as const;
-export const MODE = { predict: 0, train: 2 } as const;
-export const NONE = 0xffffffff;
-export const FLAG_SHUFFLE = 1, FLAG_TRAIN = 2, FLAG_CHECKSUM = 4;
-/** The largest model arena a bundle may ask for (both readers refuse more; compileBundle too). */
-export const MAX_ARENA_BYTES = 512 * 2 ** 20;
-
-/** FNV-1a (32-bit) of the bundle with header word 22 (the checksum itself) read as zero. */
-export function bundleChecksum(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= i >= 88 && i < 92 ? 0 : bytes[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export * from './bundle_format.js';
+export { parseBundle, shapeIndex, weightsFromBin } from './bundle_read.js';
+import { BundleHp, BundleParam, BundlePlan, BUNDLE_MAGIC, BUNDLE_VERSION, HEADER_BYTES, SEC, MODE, NONE, FLAG_SHUFFLE, FLAG_TRAIN, FLAG_CHECKSUM, MAX_ARENA_BYTES, bundleChecksum } from './bundle_format.js';
 
 /** Buffers whose contents never carry over from one plan call to the next (left out of the image). */
 const TRANSIENT = (name: string) => /^(input|target|loss)(:\d+)?$/.test(name) || name === 'gemm.scratch' || /^(act|dact|grad|hp|aux):/.test(name);
@@ -89,22 +32,6 @@ export interface BundleOptions {
   shapes?: number[][][];
   /** the shape set fine-tuning runs at (default: the first) */
   trainShape?: number[][];
-}
-
-export interface BundleParam { name: string; offset: number; bytes: number }
-export interface BundlePlan { mode: number; batch: number; words: Uint32Array; /** shape set index */ shape: number }
-export interface BundleHp { blocks: Array<{ offset: number; words: number }>; base: Uint32Array; varying: Uint32Array; steps: number; values: Uint32Array }
-export interface Bundle {
-  version: number; arenaBytes: number; batch: number; inFeatures: number; outFeatures: number;
-  input: number; output: number; loss: number; target: number; targetKind: 0 | 1 | 2; targetWords: number; classes: number;
-  samples: number; epochs: number; stepsPerEpoch: number; seed: number; shuffle: boolean; hasTrain: boolean; trainBatch: number;
-  /** inputs, outputs, shape sets, losses (a version-1 bundle's: implied by its header) */
-  io: BundleIO; trainShape: number;
-  image: Array<{ offset: number; data: Uint8Array }>;
-  params: BundleParam[];
-  plans: BundlePlan[];
-  hp?: BundleHp;
-  meta: Record<string, unknown>;
 }
 
 const pad16 = (n: number) => (n + 15) & ~15;
@@ -247,124 +174,3 @@ function hpSection(h: BundleHp): Uint8Array {
   return bytesOf(w);
 }
 
-/** Reads and checks a bundle (every offset and size), or throws BAD_MODEL_FILE saying what is wrong. */
-export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
-  const bad = (m: string): never => { throw new AxonError('BAD_MODEL_FILE', `${name}: ${m}`); };
-  if (bytes.length < HEADER_BYTES) bad(`${bytes.length} bytes is too short for an Axon WASI bundle`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const w = (i: number) => dv.getUint32(i * 4, true);
-  if (w(0) !== BUNDLE_MAGIC) bad('not an Axon WASI bundle (bad magic)');
-  if (w(1) !== BUNDLE_VERSION && w(1) !== 1) bad(`bundle version ${w(1)} is not supported (this Axon reads versions 1 and ${BUNDLE_VERSION}); recompile it with axon compile`);
-  if (w(2) !== bytes.length) bad(`the header says ${w(2)} bytes but the file has ${bytes.length} (truncated?)`);
-  if (w(1) !== 1 && !(w(19) & FLAG_CHECKSUM)) bad('this version-2 bundle carries no checksum (flag bit 2 of header word 19 is clear; axon compile always sets it): it is corrupt; copy it again or re-run axon compile');
-  if (w(19) & FLAG_CHECKSUM && bundleChecksum(bytes) !== w(22)) bad(`checksum mismatch (the file says ${w(22).toString(16)}, its bytes give ${bundleChecksum(bytes).toString(16)}): the bundle is corrupt; copy it again or re-run axon compile`);
-  const S = w(3), arenaBytes = w(4);
-  if (HEADER_BYTES + S * 16 > bytes.length) bad('section table is truncated');
-  const inArena = (off: number, len: number, what: string) => { if (off + len > arenaBytes) bad(`${what} [${off}, ${off + len}) lies outside the ${arenaBytes}-byte arena`); };
-  const b: Bundle = {
-    version: w(1), arenaBytes, batch: w(5), inFeatures: w(6), outFeatures: w(7), input: w(8), output: w(9), loss: w(10), target: w(11),
-    targetKind: w(12) as 0 | 1 | 2, targetWords: w(13), classes: w(14), samples: w(15), epochs: w(16), stepsPerEpoch: w(17), seed: w(18),
-    shuffle: (w(19) & FLAG_SHUFFLE) !== 0, hasTrain: (w(19) & FLAG_TRAIN) !== 0, trainBatch: w(20), image: [], params: [], plans: [], meta: {},
-    io: undefined as unknown as BundleIO, trainShape: w(1) === 1 ? 0 : w(21),
-  };
-  if (b.batch < 1 || b.inFeatures < 1 || b.outFeatures < 1) bad('batch and feature counts must be positive');
-  if (arenaBytes > MAX_ARENA_BYTES) bad(`its arena of ${arenaBytes} bytes exceeds the ${MAX_ARENA_BYTES} bytes a bundle may ask for`);
-  if ((b.input | b.output | (b.hasTrain ? b.loss | b.target : 0)) % 4) bad('the input, output, loss and target offsets must be multiples of 4');
-  inArena(b.input, b.batch * b.inFeatures * 4, 'input buffer');
-  inArena(b.output, b.batch * b.outFeatures * 4, 'output buffer');
-  if (b.hasTrain) {
-    if (b.targetKind < 1 || b.targetKind > 2 || b.target === NONE || b.loss === NONE) bad('a fine-tuning bundle needs a target and a loss buffer');
-    if (b.trainBatch < 1 || b.trainBatch > b.batch || b.samples < 1 || b.stepsPerEpoch !== Math.ceil(b.samples / b.trainBatch)) bad('inconsistent fine-tuning counts');
-    inArena(b.target, b.trainBatch * b.targetWords * 4, 'target buffer');
-    inArena(b.loss, 4, 'loss buffer');
-  }
-  const seen = new Set<number>();
-  for (let i = 0; i < S; i++) {
-    const [kind, start, len, count] = [w(24 + i * 4), w(25 + i * 4), w(26 + i * 4), w(27 + i * 4)];
-    if (start % 16 || start + len > bytes.length) bad(`section ${i} (kind ${kind}) lies outside the file`);
-    if (seen.has(kind)) bad(`section kind ${kind} appears twice`);
-    seen.add(kind);
-    const sec = new DataView(bytes.buffer, bytes.byteOffset + start, len);
-    const u = (k: number) => { if (k * 4 + 4 > len) bad(`section kind ${kind} is truncated`); return sec.getUint32(k * 4, true); };
-    const slice = (from: number, n: number, what: string) => { if (from + n > len) bad(`${what} lies outside its section`); return bytes.subarray(start + from, start + from + n); };
-    if (kind === SEC.IMAGE) {
-      let at = count * 8;
-      for (let j = 0; j < count; j++) {
-        const off = u(2 * j), n = u(2 * j + 1);
-        inArena(off, n, `image segment ${j}`);
-        b.image.push({ offset: off, data: slice(at, n, `image segment ${j}`) });
-        at += pad4(n);
-      }
-    } else if (kind === SEC.PARAMS) {
-      for (let j = 0; j < count; j++) {
-        const off = u(4 * j), n = u(4 * j + 1);
-        inArena(off, n, `parameter ${j}`);
-        b.params.push({ offset: off, bytes: n, name: new TextDecoder().decode(slice(u(4 * j + 2), u(4 * j + 3), `parameter ${j}'s name`)) });
-      }
-    } else if (kind === SEC.PLANS) {
-      for (let j = 0; j < count; j++) {
-        const from = u(4 * j + 2), n = u(4 * j + 3);
-        if (from % 16 || n % 4) bad(`plan ${j} is misaligned`);
-        const raw = slice(from, n, `plan ${j}`);
-        const words = new Uint32Array(raw.slice().buffer);
-        checkPlanWords(words, arenaBytes, `${name}: plan ${j}`);
-        b.plans.push({ mode: u(4 * j) & 0xff, shape: u(4 * j) >>> 8, batch: u(4 * j + 1), words });
-      }
-    } else if (kind === SEC.HP) {
-      const K = u(0), W = u(1), V = u(2);
-      if (4 + 2 * K + W + V + count * V > len / 4) bad('hyperparameter section is truncated');
-      const blocks = Array.from({ length: K }, (_, j) => ({ offset: u(4 + 2 * j), words: u(5 + 2 * j) }));
-      if (blocks.reduce((a, x) => a + x.words, 0) !== W) bad('hyperparameter blocks do not add up');
-      for (const x of blocks) inArena(x.offset, x.words * 4, 'hyperparameter block');
-      const words = new Uint32Array(bytes.slice(start, start + len).buffer);
-      const varying = words.slice(4 + 2 * K + W, 4 + 2 * K + W + V);
-      if (varying.some((v) => v >= W)) bad('hyperparameter index out of range');
-      b.hp = { blocks, base: words.slice(4 + 2 * K, 4 + 2 * K + W), varying, steps: count, values: words.slice(4 + 2 * K + W + V, 4 + 2 * K + W + V + count * V) };
-    } else if (kind === SEC.IO) {
-      if (b.version === 1) bad('a version-1 bundle has no IO section');
-      b.io = parseIO(slice(0, len, 'IO'), bad);
-    } else if (kind === SEC.META) {
-      try { b.meta = JSON.parse(new TextDecoder().decode(slice(0, len, 'meta'))); } catch { bad('META is not JSON'); }
-    }
-  }
-  checkIO(b, bad, inArena);
-  for (let s = 0; s < b.io.shapes.length; s++) for (let k = 1; k <= b.batch; k++) if (!b.plans.some((p) => p.mode === MODE.predict && p.batch === k && p.shape === s)) bad(`no predict plan for batch ${k}${b.io.shapes.length > 1 ? ` at shapes ${shapeSetKey(b.io.shapes[s])}` : ''}`);
-  if (b.hasTrain) {
-    if (!b.hp || b.hp.steps !== b.epochs * b.stepsPerEpoch) bad('the hyperparameter table does not cover the compiled epochs');
-    const last = b.samples - (b.stepsPerEpoch - 1) * b.trainBatch;
-    for (const k of [b.trainBatch, last]) if (!b.plans.some((p) => p.mode === MODE.train && p.batch === k && p.shape === b.trainShape)) bad(`no train plan for batch ${k}`);
-  }
-  return b;
-}
-
-/** The IO (a version-1 bundle's from its header) and its buffers inside the arena. */
-function checkIO(b: Bundle, bad: (m: string) => never, inArena: (off: number, len: number, what: string) => void): void {
-  if (!b.io) {
-    if (b.version !== 1) bad('no IO section');
-    b.io = legacyIO(b);
-  }
-  const io = b.io, K = io.shapes.length;
-  if (b.trainShape >= K) bad(`the train plans' shape set ${b.trainShape} is not one of the ${K}`);
-  const most = (per: (k: number) => number) => Math.max(...Array.from({ length: K }, (_, k) => per(k)));
-  io.inputs.forEach((m, i) => inArena(m.offset, b.batch * most((k) => io.shapes[k][i].reduce((a, d) => a * d, 1)) * 4, `input "${m.name}" buffer`));
-  io.outputs.forEach((o, j) => inArena(o.offset, b.batch * most((k) => io.outSizes[k][j]) * 4, `output "${o.name}" buffer`));
-  if (b.hasTrain && !io.losses.length) bad('a fine-tuning bundle needs a loss');
-  for (const l of io.losses) { inArena(l.target, b.trainBatch * l.words * 4, 'target buffer'); inArena(l.loss, 4, 'loss buffer'); }
-}
-
-/** The shape set index for these per-sample shapes, or an AxonError listing the ones the bundle has. */
-export function shapeIndex(b: Bundle, shapes: number[][]): number {
-  const k = b.io.shapes.findIndex((set) => shapeSetKey(set) === shapeSetKey(shapes));
-  if (k < 0) throw new AxonError('BAD_SHAPE', `this bundle has no plans for input shapes ${shapeSetKey(shapes)}; it was compiled for ${describeShapes(b.io)} (recompile with those shapes added)`);
-  return k;
-}
-
-/** out-weights.bin (or any concatenation of the PARAMS in order) → named weights for Model.setWeights. */
-export function weightsFromBin(b: Bundle, bin: Uint8Array): Map<string, Float32Array> {
-  const total = b.params.reduce((a, p) => a + p.bytes, 0);
-  if (bin.length !== total) throw new AxonError('BAD_DATA', `weights file has ${bin.length} bytes; this bundle's parameters take ${total}`);
-  const out = new Map<string, Float32Array>();
-  let at = 0;
-  for (const p of b.params) { out.set(p.name, new Float32Array(bin.slice(at, at + p.bytes).buffer)); at += p.bytes; }
-  return out;
-}
