@@ -15,7 +15,7 @@ const argv = process.argv.slice(2);
 const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
 const N = Number(opt('n', 10000)), SEED = Number(opt('seed', 1)), CHUNK = Number(opt('chunk', 2000));
 const TIMEOUT = Number(opt('timeout-ms', 15000)), MAX_RSS = Number(opt('max-rss-mb', 1024)) * 2 ** 20;
-const ALL = ['axon', 'onnx', 'tfjs-layers', 'tfjs-graph', 'wasi', 'wasi-sealed'];
+const ALL = ['axon', 'onnx', 'tfjs-layers', 'tfjs-graph', 'wasi', 'wasi-sealed', 'tokenizer'];
 const FORMATS = (opt('formats', ALL.join(','))).split(',');
 const ONLY = opt('only');
 for (const f of FORMATS) if (!ALL.includes(f)) { console.error(`fuzz: unknown format ${f} (have: ${ALL.join(', ')})`); process.exit(64); }

@@ -18,6 +18,7 @@ import { compileBundle, HEADER_BYTES, bundleChecksum } from '../../src/wasi/bund
 import { inferBundle, finetuneBundle } from '../../src/wasi/finetune.js';
 import { runNodeWasi } from '../../targets/wasi/run.js';
 import { mutateBytes, mutateJson, mutateText, pick } from './mutate.js';
+import { loadTokenizer } from '../../src/text/tokenizer.js';
 
 const ROOT = new URL('../../', import.meta.url);
 /** Per-sample values above which a harness refuses to build an input (the loader should have refused first). */
@@ -38,11 +39,18 @@ export async function loadEngine(): Promise<Engine> {
   return Engine.create({ simd: read('simd'), relaxed: read('relaxed') }, { build: 'simd' });
 }
 
+/** Predicts zeros on every input (i32 inputs: their smallest allowed id; open axes at length 3, within their maxima). */
 async function predictZeros(m: Model, batch = 2): Promise<void> {
-  const per = m.inputShape.reduce((a, b) => a * b, 1);
-  if (!(per > 0 && per <= MAX_INPUT_VALUES)) throw new Finding(`loaded a model whose input takes ${per} values per sample`);
-  const y = await m.predict(new Tensor(new Float32Array(batch * per), [batch, ...m.inputShape]));
-  void y;
+  const feeds: Record<string, Tensor> = {};
+  for (const inp of m.inputs) {
+    const shape = inp.shape.map((d, i) => d ?? Math.min(3, inp.max[i] ?? 3));
+    const per = shape.reduce((a, b) => a * b, 1);
+    if (!(per > 0 && per <= MAX_INPUT_VALUES)) throw new Finding(`loaded a model whose input "${inp.name}" takes ${per} values per sample`);
+    feeds[inp.name] = inp.dtype === 'i32'
+      ? new Tensor(new Int32Array(batch * per).fill(Math.max(0, inp.range?.[0] ?? 0)), [batch, ...shape], 'i32')
+      : new Tensor(new Float32Array(batch * per), [batch, ...shape]);
+  }
+  void await m.predict(m.inputs.length === 1 && m.inputs[0].dtype === 'f32' ? feeds[m.inputs[0].name] : feeds);
 }
 
 // ---- .axon model files: the graph JSON edited (most informative), or the bytes ----
@@ -60,7 +68,13 @@ async function axonSeeds(e: Engine): Promise<Uint8Array[]> {
   g.add(layers.dense({ units: 6, name: 'a' })); g.add(layers.dense({ units: 6, name: 'b' }), { inputs: ['input'] });
   g.add(layers.add({ name: 'sum' }), { inputs: ['a', 'b'] }); g.add(layers.dense({ units: 2, name: 'out' }), { inputs: ['sum'] });
   const onnx = await importOnnx(new Uint8Array(readFileSync(new URL('tests/fixtures/onnx/torch_mlp.onnx', ROOT))), { engine: e });
-  return [modelToBytes(mlp), modelToBytes(cnn), modelToBytes(q), modelToBytes(g), modelToBytes(onnx.model)];
+  // a Transformer classifier (ids + padding mask, an open sequence axis) and its dynamic int8 form
+  const enc = new Model({ inputs: [{ name: 'ids', shape: [null], dtype: 'i32', maxShape: [8] }, { name: 'keep', shape: [null], dtype: 'i32', maxShape: [8] }], seed: 6, engine: e });
+  enc.add(layers.embedding({ inputDim: 12, outputDim: 8, paddingIdx: 0, name: 'tok' }), { inputs: ['ids'] }).add(layers.positionEmbedding({ maxLength: 8, name: 'pos' }));
+  enc.add(layers.multiHeadAttention({ numHeads: 2, mask: true, name: 'attn' }), { inputs: ['pos', 'keep'] }).add(layers.layerNormalization({ name: 'ln' }));
+  enc.add(layers.maskedMeanPooling({ name: 'pool' }), { inputs: ['ln', 'keep'] }).add(layers.dense({ units: 3, activation: 'softmax', name: 'cls' }));
+  const encQ = await quantizeModel(enc, undefined, { mode: 'dynamic' });
+  return [modelToBytes(mlp), modelToBytes(cnn), modelToBytes(q), modelToBytes(g), modelToBytes(onnx.model), modelToBytes(enc), modelToBytes(encQ)];
 }
 
 function mutateAxon(r: Rng, seed: Uint8Array): Uint8Array {
@@ -224,8 +238,34 @@ async function runBundle(e: Engine, s: BundleSeed): Promise<void> {
   finetuneBundle(e, s.bundle, s.x, s.y, 1);
 }
 
+// ---- Hugging Face tokenizer.json: the parsed JSON edited (vocabularies set aside half the time, so
+// edits reach the normalizer, pre-tokenizer, post-processor and model fields), or the text ----
+const TOKENIZER_SEEDS = ['models/text/tokenizer.json', 'tests/fixtures/text/bpe.tokenizer.json', 'tests/fixtures/text/unigram.tokenizer.json'];
+const TEXTS = ['turn on the kitchen lights', 'Ünïcödé ✓ 日本語 emoji 🙂 and a very long wooooooooooooooord', '', '   ', 'set a timer for 10 minutes, then play jazz!'];
+
+function mutateTokenizer(r: Rng, seed: string): string {
+  if (r.uniform() < 0.2) return mutateText(r, seed);
+  const j = JSON.parse(seed) as { model?: Record<string, unknown> };
+  const vocab = j.model?.vocab, merges = j.model?.merges;
+  if (j.model && r.uniform() < 0.5) { delete j.model.vocab; delete j.model.merges; }   // (edits away from the thousands of vocabulary entries)
+  const m = mutateJson(r, j) as { model?: Record<string, unknown> };
+  if (m && typeof m === 'object' && m.model && typeof m.model === 'object' && !('vocab' in m.model) && vocab !== undefined) {
+    m.model.vocab = vocab; if (merges !== undefined) m.model.merges = merges;
+  }
+  return JSON.stringify(m);
+}
+
+export const tokenizerFormat: Format<string> = {
+  name: 'tokenizer', seeds: async () => TOKENIZER_SEEDS.map((f) => readFileSync(new URL(f, ROOT), 'utf8')), mutate: mutateTokenizer,
+  async run(_e, text) {
+    const t = await loadTokenizer(text, 'fuzz/tokenizer.json');
+    const b = t.encode(TEXTS, { maxLength: 24 });
+    if (b.ids.shape[0] !== TEXTS.length || b.mask.shape[1] !== b.ids.shape[1]) throw new Finding(`encode gave ids [${b.ids.shape}] and mask [${b.mask.shape}]`);
+  },
+};
+
 export const FORMATS: Record<string, Format<any>> = {
-  axon: axonFormat, onnx: onnxFormat, 'tfjs-layers': tfjsLayersFormat, 'tfjs-graph': tfjsGraphFormat, wasi: wasiFormat, 'wasi-sealed': wasiSealedFormat,
+  axon: axonFormat, onnx: onnxFormat, 'tfjs-layers': tfjsLayersFormat, 'tfjs-graph': tfjsGraphFormat, wasi: wasiFormat, 'wasi-sealed': wasiSealedFormat, tokenizer: tokenizerFormat,
 };
 export const cleanupFormats = () => { if (wasiDir) rmSync(wasiDir, { recursive: true, force: true }); wasiDir = undefined; };
 void readdirSync;

@@ -1,6 +1,6 @@
 // A short seeded run of the fuzz campaign (scripts/fuzz.mjs runs the long one in child processes):
 // mutants of every import format, and of WASI bundles both as corrupted and re-sealed with a valid
-// checksum (so the WASI program's own plan checks meet them), in this process. Each must give success or an AxonError with a
+// checksum (so the WASI program's own plan checks meet them), and of tokenizer.json files, in this process. Each must give success or an AxonError with a
 // code (no other exception, no wasm trap, nothing the harness flags), and afterwards the engine
 // must compute the same bits on a fixed model as before.
 import { describe, it, expect, beforeAll } from 'vitest';
@@ -13,7 +13,7 @@ let e: Engine, same: () => Promise<boolean>;
 beforeAll(async () => { e = await loadEngine(); same = await engineProbe(e); });
 
 describe('seeded fuzz: success or AxonError, and the engine unchanged', () => {
-  for (const name of ['axon', 'onnx', 'tfjs-layers', 'tfjs-graph', 'wasi', 'wasi-sealed']) {
+  for (const name of ['axon', 'onnx', 'tfjs-layers', 'tfjs-graph', 'wasi', 'wasi-sealed', 'tokenizer']) {
     it(`${name}: ${N} mutants`, async () => {
       const f = FORMATS[name], seeds = await f.seeds(e), bad: string[] = [];
       let seedsRun = 0;   // unmutated seeds that load and run: the harness exercises the real path
