@@ -111,4 +111,24 @@ describe(`trained models on 1, 2, 3 threads (${BUILD} build)`, () => {
       }
     }, 180_000);
   }
+
+  // W2 (MLP 784-256-128-10) and W6 (LSTM(64) over 50 x 32) at batch 1: no kernel call reaches a
+  // threshold, so a threads: 2 engine runs them as one thread does and never starts its workers
+  for (const [name, build, shape] of [
+    ['W2 MLP b1', (e: Engine) => seq(e, [784]).add(layers.dense({ units: 256, activation: 'relu' })).add(layers.dense({ units: 128, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' })), [784]],
+    ['W6 LSTM(64) b1', (e: Engine) => seq(e, [50, 32]).add(layers.lstm({ units: 64 })), [50, 32]],
+  ] as const) {
+    it(`${name}: latency-bound, stays on one thread (no job, no worker started)`, async () => {
+      const e = await loadEngine({ build: BUILD, threads: 2 });
+      expect(e.threaded).toBe(true);
+      const m = build(e), x = new Tensor(randn(shape.reduce((a: number, b: number) => a * b), 5), [1, ...shape]);
+      for (let k = 0; k < 3; k++) await m.predict(x);
+      const se = engineOf(m);
+      expect(se.exports.mt_jobs(), 'jobs split').toBe(0);
+      await new Promise((r) => setTimeout(r, 300)); // (a pool, had a kernel asked for one, would be starting by now)
+      expect((se as unknown as { poolStart?: unknown }).poolStart, 'pool started').toBeUndefined();
+      expect(se.exports.mt_ready(), 'workers parked').toBe(0);
+    });
+  }
 });
+
