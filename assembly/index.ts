@@ -4,7 +4,7 @@ export * from './arena';
 export { plan_validate, plan_run, PLAN_VERSION } from './plan';
 export { OP_COUNT, ops_hash } from './dispatch';
 export * from './selftest';
-export { mt_prepare, mt_set_limit, mt_ready, mt_wanted, mt_stop, mt_worker, mt_threads, mt_jobs } from './mt';
+export { mt_prepare, mt_set_limit, mt_ready, mt_wanted, mt_stop, mt_worker, mt_threads, mt_jobs, mt_set_thresholds } from './mt';
 export * from './kernels/vec';
 export * from './kernels/data';
 export * from './kernels/act';

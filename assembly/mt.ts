@@ -13,7 +13,8 @@
 //   STOP  workers leave mt_worker;  SCR  first worker's scratch (WORKER_SCRATCH bytes each)
 //   CTR   u64 tag << 32 | next << 16 | count: tasks are claimed by compare-and-swap on it, so a
 //         late worker can never claim a task of a job that changed under it
-//   FN    the task function;  ARGS  the job's arguments (written before CTR is published)
+//   FN    the task function;  ARGS  the job's 52 argument words (written before CTR is published;
+//         kernels use words 0 .. 39, splitSpan 40 .. 49, parallelRange 50, 51)
 // A worker that claims a task knows its job is unfinished, so the caller cannot overwrite the
 // arguments before that task is done.
 
@@ -22,6 +23,8 @@ export const MT_CTL_BYTES: usize = 256;
 export const WORKER_SCRATCH: usize = 1 << 20;
 /** Multiply-adds below which a call stays on one thread (waking workers costs more); see BENCHMARKS.md. */
 export const MT_MIN_WORK: i64 = 1 << 20;
+/** Element-operations below which an elementwise call stays on one thread (bench/mt_threshold.mjs; BENCHMARKS.md T2). */
+export const MT_MIN_ELEMS: i64 = 1 << 20;
 
 const GEN: usize = 0, READY: usize = 4, WANT: usize = 8, LIMIT: usize = 12, DONE: usize = 16, STOP: usize = 20;
 const SCR: usize = 24, CTR: usize = 32, FN: usize = 40, ARGS: usize = 48;
@@ -45,12 +48,27 @@ export function mt_threads(): i32 {
   return max(1, min(atomic.load<i32>(c + LIMIT), 1 + atomic.load<i32>(c + READY)));
 }
 
+// the thresholds in force (mt_set_thresholds: benchmarks move them to find where threads pay)
+let minWork: i64 = MT_MIN_WORK;
+let minElems: i64 = MT_MIN_ELEMS;
+
 /** Threads worth using for `work` multiply-adds (asks the host for workers when some are missing). */
-export function mtFor(work: i64): i32 {
-  if (!ASC_FEATURE_THREADS || work < MT_MIN_WORK || depth > 0) return 1;
+export function mtFor(work: i64): i32 { return mtAbove(work, minWork); }
+
+/** Threads worth using for an elementwise call of `n` elements costing `cost` element-operations each. */
+export function mtForElems(n: i32, cost: i32): i32 { return mtAbove(<i64>n * cost, minElems); }
+
+function mtAbove(work: i64, least: i64): i32 {
+  if (!ASC_FEATURE_THREADS || work < least || depth > 0) return 1;
   const c = mtCtl(), n = mt_threads();
   if (n < atomic.load<i32>(c + LIMIT)) atomic.store<i32>(c + WANT, 1);
   return n;
+}
+
+/** Sets the thresholds (multiply-adds, element-operations; <= 0 keeps the default): for benchmarks only. */
+export function mt_set_thresholds(work: i32, elems: i32): void {
+  minWork = work > 0 ? <i64>work : MT_MIN_WORK;
+  minElems = elems > 0 ? <i64>elems : MT_MIN_ELEMS;
 }
 
 // job arguments (set before parallel(); read by the task function on any thread)
@@ -64,6 +82,50 @@ export function mtFor(work: i64): i32 {
 @inline export function argF(k: i32): f32 { return load<f32>(mtCtl() + ARGS + (<usize>k << 2)); }
 // @ts-ignore: decorator
 @inline export function argP(k: i32): usize { return <usize>load<u32>(mtCtl() + ARGS + (<usize>k << 2)); }
+
+// ---- ranges: [0, n) in chunks of a multiple of `align` (job arguments RN, RS) ----
+const RN: i32 = 50, RS: i32 = 51;
+
+/** Runs fn over [0, n) cut into chunks (two per thread) whose starts are multiples of `align`; fn reads its chunk with rangeLo/rangeHi. */
+export function parallelRange(fn: Task, n: i32, align: i32, threads: i32): void {
+  const chunks = max(1, min(2 * threads, (n + align - 1) / align));
+  const step = ((n + chunks - 1) / chunks + align - 1) / align * align;
+  setArg(RN, n); setArg(RS, step);
+  parallel(fn, (n + step - 1) / step, threads);
+}
+// @ts-ignore: decorator
+@inline export function rangeLo(t: i32): i32 { return t * arg(RS); }
+// @ts-ignore: decorator
+@inline export function rangeHi(t: i32): i32 { return min(arg(RN), (t + 1) * arg(RS)); }
+
+// ---- spans: elementwise (or row-wise) bodies over [0, n), split into chunks ----
+
+/** A body over n elements (or rows) of up to three arrays, with one integer and two float parameters. */
+export type Span = (a: usize, b: usize, c: usize, n: i32, k: i32, f: f32, g: f32) => void;
+// job arguments of splitSpan
+const SP_FN: i32 = 40, SP_A: i32 = 41, SP_B: i32 = 43, SP_C: i32 = 45, SP_K: i32 = 47, SP_F: i32 = 48, SP_G: i32 = 49;
+
+/**
+ * span(a, b, c, n, k, f, g), on several threads when n elements costing `cost` element-operations
+ * each are enough work: chunks start at multiples of `align` (a multiple of every SIMD step of the
+ * body, so each element takes the same path as on one thread) and arrays advance by sa, sb, sc
+ * bytes per element (0: not advanced, e.g. a bias row or a parameter block).
+ */
+export function splitSpan(span: Span, a: usize, sa: i32, b: usize, sb: i32, c: usize, sc: i32, n: i32, k: i32, f: f32, g: f32,
+                          cost: i32, align: i32): void {
+  const th = mtForElems(n, cost);
+  if (th <= 1) { span(a, b, c, n, k, f, g); return; }
+  setArg(SP_FN, <i32>changetype<usize>(span));
+  setArg(SP_A, <i32>a); setArg(SP_A + 1, sa); setArg(SP_B, <i32>b); setArg(SP_B + 1, sb); setArg(SP_C, <i32>c); setArg(SP_C + 1, sc);
+  setArg(SP_K, k); setArgF(SP_F, f); setArgF(SP_G, g);
+  parallelRange(spanTask, n, align, th);
+}
+
+function spanTask(t: i32, tid: i32): void {
+  const i0 = rangeLo(t), o = <usize>i0;  // (strides are non-negative)
+  changetype<Span>(argP(SP_FN))(argP(SP_A) + o * <usize>arg(SP_A + 1), argP(SP_B) + o * <usize>arg(SP_B + 1), argP(SP_C) + o * <usize>arg(SP_C + 1),
+    rangeHi(t) - i0, arg(SP_K), argF(SP_F), argF(SP_G));
+}
 
 /** Scratch of thread tid (> 0; thread 0 uses the scratch the plan gave the kernel). */
 // @ts-ignore: decorator

@@ -18,7 +18,7 @@ export function lenet(L) {
     L.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }), L.maxPool2d({ poolSize: 2 }), L.flatten(),
     L.dense({ units: 120, activation: 'relu' }), L.dense({ units: 84, activation: 'relu' }), L.dense({ units: 10, activation: 'softmax' })];
 }
-function mobilenet(L) {
+export function mobilenet(L) {
   const ls = [L.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' })];
   for (const [f, s] of [[64, 1], [128, 2], [128, 1], [256, 2]]) {
     ls.push(L.depthwiseConv2d({ kernelSize: 3, strides: s, padding: 'same', activation: 'relu6' }));
@@ -27,16 +27,16 @@ function mobilenet(L) {
   ls.push(L.globalAveragePooling2d({}));
   return ls;
 }
-const SHAPES = { lenet: [28, 28, 1], mobilenet: [96, 96, 3] };
+export const SHAPES = { lenet: [28, 28, 1], mobilenet: [96, 96, 3] };
 
-async function axonModel(name) {
+async function axonModel(name, engine) {
   const { Sequential, layers } = await import('../dist/node.js');
-  const m = new Sequential({ inputShape: SHAPES[name], seed: 7 });
+  const m = new Sequential({ inputShape: SHAPES[name], seed: 7, engine });
   for (const l of (name === 'lenet' ? lenet : mobilenet)(layers)) m.add(l);
   return m;
 }
 
-function input(n, size, seed = 3) {
+export function input(n, size, seed = 3) {
   let s = seed; const a = new Float32Array(n * size);
   for (let i = 0; i < a.length; i++) a[i] = ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   return a;
@@ -51,12 +51,15 @@ async function timeit(fn, minMs = 400) {
   return t[Math.floor(t.length / 2)];
 }
 
-async function runtimeFor(rt) {
-  const { Tensor } = await import('../dist/node.js');
-  const models = { lenet: await axonModel('lenet'), mobilenet: await axonModel('mobilenet') };
+/** A runtime's W3/W4 models with Axon's seeded weights; `threads`: Axon's engine, onnxruntime-web's numThreads, tfjs-wasm's setThreadsCount (bench/threads.mjs). */
+export async function runtimeFor(rt, threads = 1) {
+  const { Tensor, loadEngine } = await import('../dist/node.js');
+  const engine = await loadEngine({ threads });
+  const models = { lenet: await axonModel('lenet', engine), mobilenet: await axonModel('mobilenet', engine) };
   if (rt === 'axon') {
     return {
-      info: `axon ${(await (await import('../dist/node.js')).loadEngine()).build}`,
+      info: `axon ${engine.build}${engine.threaded ? `, ${engine.threads} threads` : ''}`,
+      models,
       predict: async (name, x, n) => { const m = models[name]; await m.predict(new Tensor(x, [n, ...SHAPES[name]]), { batchSize: n }); return (xx) => m.predict(new Tensor(xx, [n, ...SHAPES[name]]), { batchSize: n }); },
       out: async (name, x, n) => (await models[name].predict(new Tensor(x, [n, ...SHAPES[name]]), { batchSize: n })).data,
       train: async (x, y, n) => {
@@ -71,7 +74,7 @@ async function runtimeFor(rt) {
     // the same Axon models exported to ONNX (NCHW input: onnxruntime's native layout)
     const ort = await import('onnxruntime-web');
     const { exportOnnx } = await import('../dist/node.js');
-    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.numThreads = threads;
     ort.env.logLevel = 'error';
     const sessions = {};
     for (const name of ['lenet', 'mobilenet']) sessions[name] = await ort.InferenceSession.create(await exportOnnx(models[name], { inputLayout: 'nchw' }), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
@@ -82,7 +85,7 @@ async function runtimeFor(rt) {
       return r[s.outputNames[0]].data;
     };
     return {
-      info: `onnxruntime-web ${ort.env.versions?.web ?? '1.30.0'} wasm, 1 thread`,
+      info: `onnxruntime-web ${ort.env.versions?.web ?? '1.30.0'} wasm, numThreads ${threads}`,
       predict: async (name, x, n) => { const xt = nchw(x, n, SHAPES[name]); return () => run(name, xt, n); },
       out: async (name, x, n) => run(name, nchw(x, n, SHAPES[name]), n),
       train: async () => { throw new Error('no training API'); },
@@ -94,7 +97,7 @@ async function runtimeFor(rt) {
   if (backend === 'wasm') {
     const w = await import('@tensorflow/tfjs-backend-wasm');
     w.setWasmPaths(join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/'));
-    w.setThreadsCount(1);
+    w.setThreadsCount(threads);
   } else await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend(backend);
   const tfModels = {};
@@ -116,7 +119,7 @@ async function runtimeFor(rt) {
     tfModels[name] = m;
   }
   return {
-    info: `tfjs ${backend} ${tf.version_core}`,
+    info: `tfjs ${backend} ${tf.version_core}${backend === 'wasm' ? ` (threads asked ${threads}, got ${(await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount()})` : ''}`,
     predict: async (name, x, n) => (xx) => { const t = tf.tensor(xx, [n, ...SHAPES[name]]); const o = tfModels[name].predict(t); o.dataSync(); t.dispose(); o.dispose(); },
     out: async (name, x, n) => { const t = tf.tensor(x, [n, ...SHAPES[name]]); const o = tfModels[name].predict(t); const d = o.dataSync(); t.dispose(); o.dispose(); return d; },
     train: async (x, y, n) => {

@@ -2,13 +2,18 @@
 // fwd: y = f(x). bwd accumulates: dx += dy * f'(.), from the saved input x (relu family) or the
 // saved output y (sigmoid, tanh, softmax family). y may alias x in fwd.
 import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vmax, vfma, vsum, vhmax, vexp, vtanh, vsigmoid, vsel, vgt, vldPart, vstPart } from '../simd';
-import { f32_bias_grad__ref } from './gemm';
+import { f32_bias_grad__ref, f32_bias_grad__simd } from './gemm';
+import { splitSpan, mtForElems, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP } from '../mt';
+
+// element-operations per element of the exp-based activations (for the thread threshold: mt.ts)
+const COST_EXP: i32 = 16;
 
 // ---- ReLU / Leaky ReLU (alpha = 0 is ReLU). x, y, dx, dy: (n) f32 ----
 export function f32_leaky_relu_fwd__ref(y: usize, x: usize, n: i32, alpha: f32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; const v = load<f32>(x + o); store<f32>(y + o, v > 0 ? v : v * alpha); }
 }
-export function f32_leaky_relu_fwd__simd(y: usize, x: usize, n: i32, alpha: f32): void {
+export function f32_leaky_relu_fwd__simd(y: usize, x: usize, n: i32, alpha: f32): void { splitSpan(leakyReluFwd, y, 4, x, 4, 0, 0, n, 0, alpha, 0, 1, 64); }
+function leakyReluFwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, alpha: f32, _g: f32): void {
   const va = vsplat(alpha), z = vzero();
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; const v = vld(x + o); vst(y + o, vsel(vgt(v, z), v, vmul(v, va))); }
@@ -21,7 +26,8 @@ export function f32_leaky_relu_bwd__ref(dx: usize, dy: usize, x: usize, n: i32, 
     store<f32>(dx + o, load<f32>(dx + o) + (load<f32>(x + o) > 0 ? g : g * alpha));
   }
 }
-export function f32_leaky_relu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, alpha: f32): void {
+export function f32_leaky_relu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, alpha: f32): void { splitSpan(leakyReluBwd, dx, 4, dy, 4, x, 4, n, 0, alpha, 0, 1, 64); }
+function leakyReluBwd(dx: usize, dy: usize, x: usize, n: i32, _k: i32, alpha: f32, _g: f32): void {
   const va = vsplat(alpha), z = vzero();
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -44,13 +50,31 @@ export function f32_leaky_relu_bwd_bias_grad__ref(dx: usize, db: usize, dy: usiz
   f32_leaky_relu_bwd__ref(dx, dy, y, M * N, alpha);
   f32_bias_grad__ref(db, dx, M, N);
 }
+// Threads: column blocks of 16 (each sums its db columns down all rows, as one thread does); with
+// fewer blocks than threads, the ReLU backward split by elements, then the column sums on one thread
+// (f32_bias_grad's adds: the same as the fused pass's).
 export function f32_leaky_relu_bwd_bias_grad__simd(dx: usize, db: usize, dy: usize, y: usize, M: i32, N: i32, alpha: f32): void {
+  const th = mtForElems(M * N, 2);
+  if (th <= 1) { reluBwdBiasCols(dx, db, dy, y, M, N, alpha, 0, N); return; }
+  if ((N + 15) >> 4 < th) {
+    f32_leaky_relu_bwd__simd(dx, dy, y, M * N, alpha);
+    f32_bias_grad__simd(db, dx, M, N);
+    return;
+  }
+  setArg(0, <i32>dx); setArg(1, <i32>db); setArg(2, <i32>dy); setArg(3, <i32>y); setArg(4, M); setArg(5, N); setArgF(6, alpha);
+  parallelRange(reluBwdBiasTask, N, 16, th);
+}
+function reluBwdBiasTask(t: i32, tid: i32): void {
+  reluBwdBiasCols(argP(0), argP(1), argP(2), argP(3), arg(4), arg(5), argF(6), rangeLo(t), rangeHi(t));
+}
+// columns [c0, c1) of f32_leaky_relu_bwd_bias_grad (c0 a multiple of 16)
+function reluBwdBiasCols(dx: usize, db: usize, dy: usize, y: usize, M: i32, N: i32, alpha: f32, c0: i32, c1: i32): void {
   // column blocks of 16: the block's db sums stay in registers down all rows (the same adds, in the same row order)
   const ld = <usize>N << 2;
   if ((N & 3) == 0) {
     // whole vectors (lane counts constant after inlining)
-    for (let j0 = 0; j0 < N; j0 += 16) {
-      const w = min(16, N - j0), b = db + (<usize>j0 << 2);
+    for (let j0 = c0; j0 < c1; j0 += 16) {
+      const w = min(16, c1 - j0), b = db + (<usize>j0 << 2);
       let s0 = vld(b), s1 = w > 4 ? vld(b + 16) : vzero(), s2 = w > 8 ? vld(b + 32) : vzero(), s3 = w > 12 ? vld(b + 48) : vzero();
       let o = <usize>j0 << 2;
       if (w == 16) {
@@ -71,8 +95,8 @@ export function f32_leaky_relu_bwd_bias_grad__simd(dx: usize, db: usize, dy: usi
     }
     return;
   }
-  for (let j0 = 0; j0 < N; j0 += 16) {
-    const w = min(16, N - j0), m0 = min(4, w), m1 = min(4, max(0, w - 4)), m2 = min(4, max(0, w - 8)), m3 = max(0, w - 12);
+  for (let j0 = c0; j0 < c1; j0 += 16) {
+    const w = min(16, c1 - j0), m0 = min(4, w), m1 = min(4, max(0, w - 4)), m2 = min(4, max(0, w - 8)), m3 = max(0, w - 12);
     const b = db + (<usize>j0 << 2);
     let s0 = vldPart(b, m0), s1 = vldPart(b + 16, m1), s2 = vldPart(b + 32, m2), s3 = vldPart(b + 48, m3);
     let o = <usize>j0 << 2;
@@ -99,7 +123,8 @@ export function f32_leaky_relu_bwd_bias_grad__simd(dx: usize, db: usize, dy: usi
 export function f32_sigmoid_fwd__ref(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>1 / (<f32>1 + Mathf.exp(-load<f32>(x + o)))); }
 }
-export function f32_sigmoid_fwd__simd(y: usize, x: usize, n: i32): void {
+export function f32_sigmoid_fwd__simd(y: usize, x: usize, n: i32): void { splitSpan(sigmoidFwd, y, 4, x, 4, 0, 0, n, 0, 0, 0, COST_EXP, 64); }
+function sigmoidFwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vsigmoid(vld(x + o))); }
   for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>1 / (<f32>1 + Mathf.exp(-load<f32>(x + o)))); }
@@ -110,7 +135,8 @@ export function f32_sigmoid_bwd__ref(dx: usize, dy: usize, y: usize, n: i32): vo
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * s * (1 - s));
   }
 }
-export function f32_sigmoid_bwd__simd(dx: usize, dy: usize, y: usize, n: i32): void {
+export function f32_sigmoid_bwd__simd(dx: usize, dy: usize, y: usize, n: i32): void { splitSpan(sigmoidBwd, dx, 4, dy, 4, y, 4, n, 0, 0, 0, 1, 64); }
+function sigmoidBwd(dx: usize, dy: usize, y: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const one = vsplat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -127,7 +153,8 @@ export function f32_sigmoid_bwd__simd(dx: usize, dy: usize, y: usize, n: i32): v
 export function f32_tanh_fwd__ref(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, Mathf.tanh(load<f32>(x + o))); }
 }
-export function f32_tanh_fwd__simd(y: usize, x: usize, n: i32): void {
+export function f32_tanh_fwd__simd(y: usize, x: usize, n: i32): void { splitSpan(tanhFwd, y, 4, x, 4, 0, 0, n, 0, 0, 0, COST_EXP, 64); }
+function tanhFwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vtanh(vld(x + o))); }
   for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, Mathf.tanh(load<f32>(x + o))); }
@@ -138,7 +165,8 @@ export function f32_tanh_bwd__ref(dx: usize, dy: usize, y: usize, n: i32): void 
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * (1 - t * t));
   }
 }
-export function f32_tanh_bwd__simd(dx: usize, dy: usize, y: usize, n: i32): void {
+export function f32_tanh_bwd__simd(dx: usize, dy: usize, y: usize, n: i32): void { splitSpan(tanhBwd, dx, 4, dy, 4, y, 4, n, 0, 0, 0, 1, 64); }
+function tanhBwd(dx: usize, dy: usize, y: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const one = vsplat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -192,7 +220,8 @@ export function f32_softmax_fwd__ref(y: usize, x: usize, rows: i32, cols: i32): 
     for (let c = 0; c < cols; c++) store<f32>(yr + (<usize>c << 2), load<f32>(yr + (<usize>c << 2)) * inv);
   }
 }
-export function f32_softmax_fwd__simd(y: usize, x: usize, rows: i32, cols: i32): void {
+export function f32_softmax_fwd__simd(y: usize, x: usize, rows: i32, cols: i32): void { splitSpan(softmaxFwd, y, cols << 2, x, cols << 2, 0, 0, rows, cols, 0, 0, COST_EXP * cols, 1); }
+function softmaxFwd(y: usize, x: usize, _c: usize, rows: i32, cols: i32, _f: f32, _g: f32): void {
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>r * cols << 2), yr = y + (<usize>r * cols << 2);
     const s = rowExp(yr, xr, cols, rowMax(xr, cols));
@@ -214,7 +243,8 @@ export function f32_softmax_bwd__ref(dx: usize, dy: usize, y: usize, rows: i32, 
     }
   }
 }
-export function f32_softmax_bwd__simd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+export function f32_softmax_bwd__simd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void { splitSpan(softmaxBwd, dx, cols << 2, dy, cols << 2, y, cols << 2, rows, cols, 0, 0, 2 * cols, 1); }
+function softmaxBwd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32, _f: f32, _g: f32): void {
   for (let r = 0; r < rows; r++) {
     const o = <usize>r * cols << 2;
     let acc = vzero();
@@ -246,7 +276,8 @@ export function f32_log_softmax_fwd__ref(y: usize, x: usize, rows: i32, cols: i3
     for (let c = 0; c < cols; c++) store<f32>(yr + (<usize>c << 2), load<f32>(xr + (<usize>c << 2)) - l);
   }
 }
-export function f32_log_softmax_fwd__simd(y: usize, x: usize, rows: i32, cols: i32): void {
+export function f32_log_softmax_fwd__simd(y: usize, x: usize, rows: i32, cols: i32): void { splitSpan(logSoftmaxFwd, y, cols << 2, x, cols << 2, 0, 0, rows, cols, 0, 0, COST_EXP * cols, 1); }
+function logSoftmaxFwd(y: usize, x: usize, _c: usize, rows: i32, cols: i32, _f: f32, _g: f32): void {
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>r * cols << 2), yr = y + (<usize>r * cols << 2);
     const m = rowMax(xr, cols);
@@ -272,7 +303,8 @@ export function f32_log_softmax_bwd__ref(dx: usize, dy: usize, y: usize, rows: i
     }
   }
 }
-export function f32_log_softmax_bwd__simd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+export function f32_log_softmax_bwd__simd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void { splitSpan(logSoftmaxBwd, dx, cols << 2, dy, cols << 2, y, cols << 2, rows, cols, 0, 0, COST_EXP * cols, 1); }
+function logSoftmaxBwd(dx: usize, dy: usize, y: usize, rows: i32, cols: i32, _f: f32, _g: f32): void {
   for (let r = 0; r < rows; r++) {
     const o = <usize>r * cols << 2;
     let acc = vzero();

@@ -5,6 +5,7 @@
 // Backward reads the saved input x (gradient 0 at the kinks, as PyTorch) and ACCUMULATES.
 // y may alias x in fwd. x, y, dx, dy: (n) f32. NaN propagates (wasm min/max).
 import { vld, vst, vsplat, vzero, vadd, vmul, vdiv, vmax, vmin, vfma, vsel, vgt, vlt } from '../simd';
+import { splitSpan } from '../mt';
 
 // @ts-ignore: decorator
 @inline function relu6(v: f32): f32 { return min(max(v, <f32>0), <f32>6); }
@@ -13,7 +14,8 @@ import { vld, vst, vsplat, vzero, vadd, vmul, vdiv, vmax, vmin, vfma, vsel, vgt,
 export function f32_relu6_fwd__ref(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, relu6(load<f32>(x + o))); }
 }
-export function f32_relu6_fwd__simd(y: usize, x: usize, n: i32): void {
+export function f32_relu6_fwd__simd(y: usize, x: usize, n: i32): void { splitSpan(relu6Fwd, y, 4, x, 4, 0, 0, n, 0, 0, 0, 1, 64); }
+function relu6Fwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const z = vzero(), six = vsplat(6);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vmin(vmax(vld(x + o), z), six)); }
@@ -25,7 +27,8 @@ export function f32_relu6_bwd__ref(dx: usize, dy: usize, x: usize, n: i32): void
     if (v > 0 && v < 6) store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o));
   }
 }
-export function f32_relu6_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void {
+export function f32_relu6_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void { splitSpan(relu6Bwd, dx, 4, dy, 4, x, 4, n, 0, 0, 0, 1, 64); }
+function relu6Bwd(dx: usize, dy: usize, x: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const z = vzero(), six = vsplat(6);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -43,7 +46,8 @@ export function f32_relu6_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): voi
 export function f32_hardsigmoid_fwd__ref(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, relu6(load<f32>(x + o) + 3) / 6); }
 }
-export function f32_hardsigmoid_fwd__simd(y: usize, x: usize, n: i32): void {
+export function f32_hardsigmoid_fwd__simd(y: usize, x: usize, n: i32): void { splitSpan(hardSigmoidFwd, y, 4, x, 4, 0, 0, n, 0, 0, 0, 1, 64); }
+function hardSigmoidFwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const z = vzero(), three = vsplat(3), six = vsplat(6);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vdiv(vmin(vmax(vadd(vld(x + o), three), z), six), six)); }
@@ -55,7 +59,8 @@ export function f32_hardsigmoid_bwd__ref(dx: usize, dy: usize, x: usize, n: i32)
     if (v > -3 && v < 3) store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) / 6);
   }
 }
-export function f32_hardsigmoid_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void {
+export function f32_hardsigmoid_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void { splitSpan(hardSigmoidBwd, dx, 4, dy, 4, x, 4, n, 0, 0, 0, 1, 64); }
+function hardSigmoidBwd(dx: usize, dy: usize, x: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const three = vsplat(3), six = vsplat(6);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -76,7 +81,8 @@ export function f32_hardsigmoid_bwd__simd(dx: usize, dy: usize, x: usize, n: i32
 export function f32_hardswish_fwd__ref(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2, v = load<f32>(x + o); store<f32>(y + o, v * relu6(v + 3) / 6); }
 }
-export function f32_hardswish_fwd__simd(y: usize, x: usize, n: i32): void {
+export function f32_hardswish_fwd__simd(y: usize, x: usize, n: i32): void { splitSpan(hardSwishFwd, y, 4, x, 4, 0, 0, n, 0, 0, 0, 1, 64); }
+function hardSwishFwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const z = vzero(), three = vsplat(3), six = vsplat(6);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -91,7 +97,8 @@ export function f32_hardswish_bwd__ref(dx: usize, dy: usize, x: usize, n: i32): 
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * hswishGrad(load<f32>(x + o)));
   }
 }
-export function f32_hardswish_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void {
+export function f32_hardswish_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void { splitSpan(hardSwishBwd, dx, 4, dy, 4, x, 4, n, 0, 0, 0, 1, 64); }
+function hardSwishBwd(dx: usize, dy: usize, x: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const three = vsplat(3), half = vsplat(0.5), one = vsplat(1), z = vzero();
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -17,6 +17,10 @@
 //          a vector with every |x| <= 2 (most of them, for activations ~N(0, 1)) skips the split and
 //          folds P into the one exp: one exp per vector forward instead of three, two backward.
 import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vdiv, vmin, vfma, vabs, vsel, vgt, vlt, vexp, vsigmoid } from '../simd';
+import { splitSpan } from '../mt';
+
+// element-operations per element of these activations (exp / erf polynomials; the thread threshold: mt.ts)
+const COST_SMOOTH: i32 = 64;
 
 const SQRT_2PI_INV: f64 = 0.3989422804014327;   // 1 / sqrt(2 pi)
 const GELU_K: f64 = 0.7978845608028654;         // sqrt(2 / pi)
@@ -125,7 +129,8 @@ function geluGrad64(x: f64, approx: i32): f64 {
 export function f32_elu_fwd__ref(y: usize, x: usize, n: i32, alpha: f32, scale: f32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>elu64(load<f32>(x + o), alpha, scale)); }
 }
-export function f32_elu_fwd__simd(y: usize, x: usize, n: i32, alpha: f32, scale: f32): void {
+export function f32_elu_fwd__simd(y: usize, x: usize, n: i32, alpha: f32, scale: f32): void { splitSpan(eluFwd, y, 4, x, 4, 0, 0, n, 0, alpha, scale, COST_SMOOTH, 64); }
+function eluFwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, alpha: f32, scale: f32): void {
   const va = vsplat(alpha), vs = vsplat(scale), z = vzero();
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -140,7 +145,8 @@ export function f32_elu_bwd__ref(dx: usize, dy: usize, x: usize, n: i32, alpha: 
     store<f32>(dx + o, load<f32>(dx + o) + <f32>(<f64>load<f32>(dy + o) * eluGrad64(load<f32>(x + o), alpha, scale)));
   }
 }
-export function f32_elu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, alpha: f32, scale: f32): void {
+export function f32_elu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, alpha: f32, scale: f32): void { splitSpan(eluBwd, dx, 4, dy, 4, x, 4, n, 0, alpha, scale, COST_SMOOTH, 64); }
+function eluBwd(dx: usize, dy: usize, x: usize, n: i32, _k: i32, alpha: f32, scale: f32): void {
   const va = vsplat(alpha), vs = vsplat(scale), z = vzero();
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -158,7 +164,8 @@ export function f32_elu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, alpha:
 export function f32_gelu_fwd__ref(y: usize, x: usize, n: i32, approx: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>gelu64(load<f32>(x + o), approx)); }
 }
-export function f32_gelu_fwd__simd(y: usize, x: usize, n: i32, approx: i32): void {
+export function f32_gelu_fwd__simd(y: usize, x: usize, n: i32, approx: i32): void { splitSpan(geluFwd, y, 4, x, 4, 0, 0, n, approx, 0, 0, COST_SMOOTH, 64); }
+function geluFwd(y: usize, x: usize, _c: usize, n: i32, approx: i32, _f: f32, _g: f32): void {
   let i = 0;
   if (approx) {
     for (; i + 4 <= n; i += 4) {
@@ -182,7 +189,8 @@ export function f32_gelu_bwd__ref(dx: usize, dy: usize, x: usize, n: i32, approx
     store<f32>(dx + o, load<f32>(dx + o) + <f32>(<f64>load<f32>(dy + o) * geluGrad64(load<f32>(x + o), approx)));
   }
 }
-export function f32_gelu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, approx: i32): void {
+export function f32_gelu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, approx: i32): void { splitSpan(geluBwd, dx, 4, dy, 4, x, 4, n, approx, 0, 0, COST_SMOOTH, 64); }
+function geluBwd(dx: usize, dy: usize, x: usize, n: i32, approx: i32, _f: f32, _g: f32): void {
   const one = vsplat(1);
   let i = 0;
   if (approx) {
@@ -216,7 +224,8 @@ export function f32_gelu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32, appro
 export function f32_silu_fwd__ref(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2, v: f64 = load<f32>(x + o); store<f32>(y + o, <f32>(v * sigmoid64(v))); }
 }
-export function f32_silu_fwd__simd(y: usize, x: usize, n: i32): void {
+export function f32_silu_fwd__simd(y: usize, x: usize, n: i32): void { splitSpan(siluFwd, y, 4, x, 4, 0, 0, n, 0, 0, 0, COST_SMOOTH, 64); }
+function siluFwd(y: usize, x: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2, v = vld(x + o); vst(y + o, vmul(v, vsigmoid(v))); }
   for (; i < n; i++) { const o = <usize>i << 2, v: f64 = load<f32>(x + o); store<f32>(y + o, <f32>(v * sigmoid64(v))); }
@@ -227,7 +236,8 @@ export function f32_silu_bwd__ref(dx: usize, dy: usize, x: usize, n: i32): void 
     store<f32>(dx + o, load<f32>(dx + o) + <f32>(<f64>load<f32>(dy + o) * s * (1 + v * (1 - s))));
   }
 }
-export function f32_silu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void {
+export function f32_silu_bwd__simd(dx: usize, dy: usize, x: usize, n: i32): void { splitSpan(siluBwd, dx, 4, dy, 4, x, 4, n, 0, 0, 0, COST_SMOOTH, 64); }
+function siluBwd(dx: usize, dy: usize, x: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   const one = vsplat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -23,10 +23,11 @@
 //   groups = 1 otherwise                   → im2col of a block of pixels into scratch + GEMM
 //   groups = C = OC (depthwise)            → direct SIMD over channels; 3x3 fast path (conv_direct.ts)
 //   other groups                           → direct SIMD over the output channels of a group
+// Threads: each path splits its own work (GEMM blocks, images, weight-gradient tiles, output rows, channels).
 // scratch: conv2d_scratch_floats(...) f32 (0 unless groups = 1); __ref ignores it.
 import { f32_gemm__simd, gemm_scratch_floats, f32_bias_add__ref, f32_bias_add__simd } from './gemm';
 import { f32_leaky_relu_fwd__ref, f32_leaky_relu_fwd__simd } from './act';
-import { convGeometry, setConvEpilogue, convOutDim, px, addRow, dwFwd, dw3x3Fwd, dwBwd, grpFwd, grpBwd,
+import { convGeometry, setConvEpilogue, convOutDim, px, addRow, directFwd, directBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
 import { igemmFits, igemmFwd, igemmScratchFloats, igemmPadCase } from './conv_igemm';
 import { wgradImplicit, wgradScratchFloats, bwdxFits, bwdxTransposed, bwdxScratchFloats } from './conv_grad';
@@ -202,12 +203,7 @@ export function f32_conv2d_fwd__simd(y: usize, x: usize, w: usize, scratch: usiz
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
   const M = N * gOH * gOW;
   if (M <= 0) return;
-  if (groups != 1) {
-    if (groups == C && OC == C) {
-      if ((KH == 3) & (KW == 3) & (dilH == 1) & (dilW == 1)) dw3x3Fwd(y, x, w); else dwFwd(y, x, w);
-    } else grpFwd(y, x, w);
-    return;
-  }
+  if (groups != 1) { directFwd(y, x, w); return; }
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(y, x, w, scratch, M, OC, C, 0, 0, 0); return; }
   const K = KH * KW * C;
   if (igemmFits(K, OC)) { igemmFwd(y, x, w, scratch); return; }
@@ -258,10 +254,7 @@ export function f32_conv2d_bwd_x__simd(dx: usize, dy: usize, w: usize, scratch: 
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
   const M = N * gOH * gOW;
   if (M <= 0) return;
-  if (groups != 1) {
-    if (groups == C && OC == C) dwBwd(dx, dy, w, 0); else grpBwd(dx, dy, w, 0);
-    return;
-  }
+  if (groups != 1) { directBwd(dx, dy, w, 0); return; }
   // dx (M, C) += dy (M, OC) . W^T, W stored (C, OC)
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(dx, dy, w, scratch, M, C, OC, 0, 1, 1); return; }
   if (bwdxFits()) { bwdxTransposed(dx, dy, w, scratch); return; }
@@ -280,10 +273,7 @@ export function f32_conv2d_bwd_w__simd(dw: usize, dy: usize, x: usize, scratch: 
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
   const M = N * gOH * gOW;
   if (M <= 0) return;
-  if (groups != 1) {
-    if (groups == C && OC == C) dwBwd(dw, dy, x, 1); else grpBwd(dw, dy, x, 1);
-    return;
-  }
+  if (groups != 1) { directBwd(dw, dy, x, 1); return; }
   // dW (K, OC) += col^T (K, M) . dy (M, OC)
   if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(dw, x, dy, scratch, C, OC, M, 1, 0, 1); return; }
   if (igemmPadCase() < 2) { wgradImplicit(dw, dy, x, scratch); return; }

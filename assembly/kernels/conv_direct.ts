@@ -8,7 +8,7 @@
 // time: wasm instances are single-threaded); it keeps these helpers' signatures short. A worker
 // thread's instance gets the caller's through the job arguments (saveGeometry / loadGeometry).
 import { vld, vst, vsplat, vzero, vadd, vmul, vfma, vsum } from '../simd';
-import { setArg, setArgF, arg, argF, argP } from '../mt';
+import { mtFor, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP } from '../mt';
 
 export let gN: i32 = 0;
 export let gH: i32 = 0;
@@ -102,20 +102,25 @@ function dwPixel(y: usize, x: usize, w: usize, n: i32, oh: i32, ow: i32, c0: i32
   }
 }
 
-export function dwFwd(y: usize, x: usize, w: usize): void {
-  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+// output rows [r0, r1) of all N*OH
+function dwFwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const n = r / gOH, oh = r % gOH;
+    for (let ow = 0; ow < gOW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+  }
 }
 
 // 3x3, dilation 1, any stride/padding. Interior pixels of interior rows: nine weight vectors in
 // registers per channel block, 9 loads + 9 fma per output vector; everything else via dwPixel.
-export function dw3x3Fwd(y: usize, x: usize, w: usize): void {
+function dw3x3Fwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
   const C = gC, H = gH, W = gW, SW = gSW, OW = gOW;
   const lo = (gPL + SW - 1) / SW;
   const hi = W - 3 + gPL >= 0 ? min(OW - 1, (W - 3 + gPL) / SW) : -1;
   const cs = <usize>C << 2, rs = <usize>W * C << 2, step = <usize>SW * C << 2;
   const C4 = C & ~3;
-  for (let n = 0; n < gN; n++) {
-    for (let oh = 0; oh < gOH; oh++) {
+  for (let r = r0; r < r1; r++) {
+    const n = r / gOH, oh = r % gOH;
+    {
       const ih = oh * gSH - gPT;
       if (ih < 0 || ih + 2 >= H || lo > hi) {
         for (let ow = 0; ow < OW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
@@ -149,8 +154,9 @@ export function dw3x3Fwd(y: usize, x: usize, w: usize): void {
 // dx[n, ih, iw, c] += dy[n, oh, ow, c] * w[kh, kw, c]   (mode 0)
 // dw[kh, kw, c]    += dy[n, oh, ow, c] * x[n, ih, iw, c] (mode 1)
 // Both sweep the output pixels and their valid taps; SIMD over c.
-export function dwBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
-  const C = gC, H = gH, W = gW;
+// channels [c0, c1) (c0 a multiple of 4; the vector/scalar split of channels as over all C)
+function dwBwd(dst: usize, dy: usize, src: usize, mode: i32, c0: i32, c1: i32): void {
+  const C = gC, H = gH, W = gW, C4 = C & ~3;
   for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
     const g = px(dy, n, oh, ow, gOH, gOW, C);
     for (let kh = 0; kh < gKH; kh++) {
@@ -161,9 +167,9 @@ export function dwBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
         if (<u32>iw >= <u32>W) continue;
         const xo = px(0, n, ih, iw, H, W, C), wo = <usize>(kh * gKW + kw) * C << 2;
         const d = dst + (mode ? wo : xo), s = src + (mode ? xo : wo);
-        let c = 0;
-        for (; c + 4 <= C; c += 4) { const o = <usize>c << 2; vst(d + o, vfma(vld(g + o), vld(s + o), vld(d + o))); }
-        for (; c < C; c++) { const o = <usize>c << 2; store<f32>(d + o, load<f32>(d + o) + load<f32>(g + o) * load<f32>(s + o)); }
+        let c = c0;
+        for (; c < min(c1, C4); c += 4) { const o = <usize>c << 2; vst(d + o, vfma(vld(g + o), vld(s + o), vld(d + o))); }
+        for (; c < c1; c++) { const o = <usize>c << 2; store<f32>(d + o, load<f32>(d + o) + load<f32>(g + o) * load<f32>(s + o)); }
       }
     }
   }
@@ -171,9 +177,11 @@ export function dwBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
 
 // ---- grouped: w (KH, KW, Cg, OC); output channel oc of group g = oc / OCg reads input channels g*Cg.. ----
 
-export function grpFwd(y: usize, x: usize, w: usize): void {
+// output rows [r0, r1) of all N*OH
+function grpFwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
   const C = gC, OC = gOC, H = gH, W = gW, Cg = C / gG, OCg = OC / gG;
-  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
+  for (let r = r0; r < r1; r++) for (let ow = 0; ow < gOW; ow++) {
+    const n = r / gOH, oh = r % gOH;
     const yr = px(y, n, oh, ow, gOH, gOW, OC);
     for (let g = 0; g < gG; g++) {
       let oc = g * OCg;
@@ -206,7 +214,8 @@ export function grpFwd(y: usize, x: usize, w: usize): void {
 
 // mode 0: dx[n, ih, iw, g*Cg + ci] += sum_oc dy[n, oh, ow, oc] * w[kh, kw, ci, oc]   (oc in group g)
 // mode 1: dw[kh, kw, ci, oc]       += x[n, ih, iw, g*Cg + ci] * dy[n, oh, ow, oc]
-export function grpBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
+// groups [g0, g1)
+function grpBwd(dst: usize, dy: usize, src: usize, mode: i32, g0: i32, g1: i32): void {
   const C = gC, OC = gOC, H = gH, W = gW, Cg = C / gG, OCg = OC / gG;
   for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
     const gr = px(dy, n, oh, ow, gOH, gOW, OC);
@@ -217,7 +226,7 @@ export function grpBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
         const iw = ow * gSW - gPL + kw * gDW;
         if (<u32>iw >= <u32>W) continue;
         const xo = px(0, n, ih, iw, H, W, C), wo = <usize>(kh * gKW + kw) * Cg * OC << 2;
-        for (let g = 0; g < gG; g++) {
+        for (let g = g0; g < g1; g++) {
           const o0 = <usize>(g * OCg) << 2;
           for (let ci = 0; ci < Cg; ci++) {
             const xc = xo + (<usize>(g * Cg + ci) << 2), wr = wo + (<usize>ci * OC << 2) + o0;
@@ -242,6 +251,49 @@ export function grpBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
       }
     }
   }
+}
+
+// ---- entry points (conv.ts), split between threads: the forwards by output rows, the depthwise
+// backward by channels and the grouped one by groups (each output's sum in one thread's order) ----
+// NOTE: the direct loops do about a quarter of the GEMM's multiply-adds per second, so their work
+// counts four times toward the thread threshold (mt.ts).
+
+/** y = depthwise or grouped convolution of x (geometry from convGeometry()). */
+export function directFwd(y: usize, x: usize, w: usize): void {
+  const rows = gN * gOH, kind = directKind();
+  const th = min(rows, mtFor(<i64>4 * rows * gOW * gKH * gKW * (gOC / gG) * (gC / gG) * gG));
+  if (th <= 1) { directRows(y, x, w, kind, 0, rows); return; }
+  saveGeometry(8);
+  setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, kind);
+  parallelRange(directFwdTask, rows, 1, th);
+}
+function directFwdTask(t: i32, tid: i32): void {
+  if (tid) loadGeometry(8);
+  directRows(argP(0), argP(1), argP(2), arg(3), rangeLo(t), rangeHi(t));
+}
+// 0: depthwise 3x3 (dilation 1), 1: depthwise, 2: grouped
+// @ts-ignore: decorator
+@inline function directKind(): i32 {
+  if ((gG != gC) | (gOC != gC)) return 2;
+  return (gKH == 3) & (gKW == 3) & (gDH == 1) & (gDW == 1) ? 0 : 1;
+}
+function directRows(y: usize, x: usize, w: usize, kind: i32, r0: i32, r1: i32): void {
+  if (kind == 0) dw3x3Fwd(y, x, w, r0, r1); else if (kind == 1) dwFwd(y, x, w, r0, r1); else grpFwd(y, x, w, r0, r1);
+}
+
+/** mode 0: dst = dx += input gradient from dy, src = w; mode 1: dst = dw += weight gradient, src = x. */
+export function directBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
+  const dw = (gG == gC) & (gOC == gC), units = dw ? (gC + 3) >> 2 : gG;
+  const th = min(units, mtFor(<i64>4 * gN * gOH * gOW * gKH * gKW * (gOC / gG) * (gC / gG) * gG));
+  if (th <= 1) { if (dw) dwBwd(dst, dy, src, mode, 0, gC); else grpBwd(dst, dy, src, mode, 0, gG); return; }
+  saveGeometry(8);
+  setArg(0, <i32>dst); setArg(1, <i32>dy); setArg(2, <i32>src); setArg(3, mode); setArg(4, <i32>dw);
+  parallelRange(directBwdTask, dw ? gC : gG, dw ? 4 : 1, th);
+}
+function directBwdTask(t: i32, tid: i32): void {
+  if (tid) loadGeometry(8);
+  if (arg(4)) dwBwd(argP(0), argP(1), argP(2), arg(3), rangeLo(t), rangeHi(t));
+  else grpBwd(argP(0), argP(1), argP(2), arg(3), rangeLo(t), rangeHi(t));
 }
 
 /** dst[k] += src[k] for k < n, SIMD (col2im rows). */

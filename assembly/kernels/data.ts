@@ -1,6 +1,8 @@
 // Batching and randomness: gather rows by index, a seeded PRNG (xoshiro128** seeded by
 // splitmix32, mirrored bit-for-bit in src/runtime/rng.ts), and inverted dropout.
-// NOTE: randomness is sequential by design so every target draws the same numbers.
+// NOTE: randomness is sequential by design so every target draws the same numbers (only applying
+// a drawn mask is split between threads).
+import { splitSpan } from '../mt';
 
 // y: (rows, cols) 32-bit; x: (xrows, cols) 32-bit; idx: (rows) i32. Out-of-range rows give zeros.
 export function x32_gather_rows__ref(y: usize, x: usize, idx: usize, rows: i32, cols: i32, xrows: i32): void {
@@ -118,7 +120,8 @@ export function f32_dropout_bwd__ref(dx: usize, dy: usize, mask: usize, n: i32):
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * load<f32>(mask + o));
   }
 }
-export function f32_dropout_bwd__simd(dx: usize, dy: usize, mask: usize, n: i32): void {
+export function f32_dropout_bwd__simd(dx: usize, dy: usize, mask: usize, n: i32): void { splitSpan(dropoutBwd, dx, 4, dy, 4, mask, 4, n, 0, 0, 0, 1, 64); }
+function dropoutBwd(dx: usize, dy: usize, mask: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;

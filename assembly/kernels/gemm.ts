@@ -15,7 +15,7 @@
 // hoists every load of the body to its top and spills accumulators); V8 unrolls this loop itself.
 import { vld, vst, vadd, vfma, vzero, vsplat } from '../simd';
 import { MR, NR, pack_a, pack_b } from './gemm_pack';
-import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
+import { mtFor, mtForElems, parallel, parallelRange, rangeLo, rangeHi, splitSpan, setArg, arg, argP, workerScratch } from '../mt';
 
 // Block sizes (measured with bench/gemm.mjs on a 2-core Xeon, 32 KiB L1d, 1 MiB L2 per core):
 // KC*MR*4 B = 4 KiB A micro-panel in L1; KC*NC*4 B = 512 KiB packed B block in L2; MC*KC*4 B =
@@ -202,6 +202,24 @@ export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: 
   gemmBlock(c, a, b, scratch, M, N, K, transA, transB, accumulate, 0, M, 0, N);
 }
 
+/**
+ * Rows [i0, i1) of f32_gemm__simd(c, a, b, scratch, M, N, K, 0, transB, accumulate) on this thread,
+ * with the path the whole product takes on one thread (GEMV rows or packed blocks), so the rows of
+ * several calls are those of one call bit for bit (the recurrent kernels split their steps so).
+ */
+export function gemmRows(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32, transB: i32, accumulate: i32, i0: i32, i1: i32): void {
+  if (i1 <= i0 || N <= 0) return;
+  if (K <= 0) { if (!accumulate) memory.fill(c + (<usize>i0 * N << 2), 0, <usize>(i1 - i0) * N << 2); return; }
+  if (M <= (transB ? GEMV_M : GEMV_M_B)) {
+    for (let i = i0; i < i1; i++) {
+      const ci = c + (<usize>i * N << 2), ai = a + (<usize>i * K << 2);
+      if (transB) gemv_row_t(ci, ai, b, N, K, accumulate); else gemv_row_n(ci, ai, b, N, K, accumulate);
+    }
+    return;
+  }
+  gemmBlock(c, a, b, scratch, M, N, K, 0, transB, accumulate, i0, i1, 0, N);
+}
+
 // The packed product over rows [i0, i1) and columns [j0, j1) of C (the whole of op(A) and op(B)
 // dimensions as strides). Every element of C is summed in the same order whatever the block, so
 // blocks of one product can run on different threads and give one thread's bits.
@@ -264,7 +282,8 @@ export function f32_bias_add__ref(y: usize, b: usize, M: i32, N: i32): void {
     store<f32>(p, load<f32>(p) + load<f32>(b + (<usize>j << 2)));
   }
 }
-export function f32_bias_add__simd(y: usize, b: usize, M: i32, N: i32): void {
+export function f32_bias_add__simd(y: usize, b: usize, M: i32, N: i32): void { splitSpan(biasAddRows, y, N << 2, b, 0, 0, 0, M, N, 0, 0, N, 1); }
+function biasAddRows(y: usize, b: usize, _c: usize, M: i32, N: i32, _f: f32, _g: f32): void {
   for (let i = 0; i < M; i++) {
     const yr = y + (<usize>i * N << 2);
     let j = 0;
@@ -281,11 +300,19 @@ export function f32_bias_grad__ref(db: usize, dy: usize, M: i32, N: i32): void {
     store<f32>(db + (<usize>j << 2), load<f32>(db + (<usize>j << 2)) + s);
   }
 }
+// Threads: column blocks (multiples of 4), each summing its columns down all rows in order.
 export function f32_bias_grad__simd(db: usize, dy: usize, M: i32, N: i32): void {
+  const th = N >= 8 ? mtForElems(M * N, 1) : 1;
+  if (th <= 1) { biasGradCols(db, dy, M, N, 0, N); return; }
+  setArg(0, <i32>db); setArg(1, <i32>dy); setArg(2, M); setArg(3, N);
+  parallelRange(biasGradTask, N, 4, th);
+}
+function biasGradTask(t: i32, tid: i32): void { biasGradCols(argP(0), argP(1), arg(2), arg(3), rangeLo(t), rangeHi(t)); }
+function biasGradCols(db: usize, dy: usize, M: i32, N: i32, c0: i32, c1: i32): void {
   for (let i = 0; i < M; i++) {
     const r = dy + (<usize>i * N << 2);
-    let j = 0;
-    for (; j + 4 <= N; j += 4) { const o = <usize>j << 2; vst(db + o, vadd(vld(db + o), vld(r + o))); }
-    for (; j < N; j++) { const o = <usize>j << 2; store<f32>(db + o, load<f32>(db + o) + load<f32>(r + o)); }
+    let j = c0;
+    for (; j + 4 <= c1; j += 4) { const o = <usize>j << 2; vst(db + o, vadd(vld(db + o), vld(r + o))); }
+    for (; j < c1; j++) { const o = <usize>j << 2; store<f32>(db + o, load<f32>(db + o) + load<f32>(r + o)); }
   }
 }

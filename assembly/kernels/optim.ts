@@ -2,7 +2,12 @@
 // w, g and state buffers: (n) f32. hp: f32 hyperparameters written by the host before each step
 // (the LR schedule and bias corrections live there, so one plan serves every step).
 // L1 is added to the gradient like L2 (coupled): g <- g + l1 * sign(w) + wd * w.
+// Threads: large updates split into chunks of 64 parameters (each parameter's arithmetic is unchanged).
 import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vdiv, vsqrt, vsel, vgt, vlt } from '../simd';
+import { splitSpan, mtForElems, parallelRange, rangeLo, rangeHi, setArg, argP } from '../mt';
+
+// element-operations per parameter of RMSprop / Adam (a division and a square root; the thread threshold: mt.ts)
+const COST_OPT: i32 = 4;
 
 @inline function sgnf(w: f32): f32 { return w > 0 ? 1 : (w < 0 ? -1 : 0); }
 @inline function vsign(w: v128): v128 {
@@ -32,7 +37,9 @@ export function f32_sgd__ref(w: usize, g: usize, b: usize, hp: usize, n: i32): v
     store<f32>(w + o, wv - lr * gv);
   }
 }
-export function f32_sgd__simd(w: usize, g: usize, b: usize, hp: usize, n: i32): void {
+export function f32_sgd__simd(w: usize, g: usize, b: usize, hp: usize, n: i32): void { splitSpan(sgdSpan, w, 4, g, 4, b, 4, n, <i32>hp, 0, 0, 2, 64); }
+function sgdSpan(w: usize, g: usize, b: usize, n: i32, hpk: i32, _f: f32, _g: f32): void {
+  const hp = <usize>hpk;
   const lr = load<f32>(hp), mu = load<f32>(hp, 4), tau = load<f32>(hp, 8), wd = load<f32>(hp, 12);
   const l1 = load<f32>(hp, 16), nesterov = load<f32>(hp, 20) != 0, first = load<f32>(hp, 24) != 0;
   const vlr = vsplat(lr), vmu = vsplat(mu), vdamp = vsplat(1 - tau), vwd = vsplat(wd), vl1 = vsplat(l1);
@@ -85,6 +92,16 @@ export function f32_rmsprop__ref(w: usize, g: usize, v: usize, b: usize, ga: usi
   }
 }
 export function f32_rmsprop__simd(w: usize, g: usize, v: usize, b: usize, ga: usize, hp: usize, n: i32): void {
+  const th = mtForElems(n, COST_OPT);
+  if (th <= 1) { rmsprop(w, g, v, b, ga, hp, n); return; }
+  setArg(0, <i32>w); setArg(1, <i32>g); setArg(2, <i32>v); setArg(3, <i32>b); setArg(4, <i32>ga); setArg(5, <i32>hp);
+  parallelRange(rmspropTask, n, 64, th);
+}
+function rmspropTask(t: i32, tid: i32): void {
+  const i0 = rangeLo(t), o = <usize>i0 << 2;
+  rmsprop(argP(0) + o, argP(1) + o, argP(2) + o, argP(3) + o, argP(4) + o, argP(5), rangeHi(t) - i0);
+}
+function rmsprop(w: usize, g: usize, v: usize, b: usize, ga: usize, hp: usize, n: i32): void {
   const lr = load<f32>(hp), alpha = load<f32>(hp, 4), eps = load<f32>(hp, 8), wd = load<f32>(hp, 12);
   const l1 = load<f32>(hp, 16), mu = load<f32>(hp, 20), centered = load<f32>(hp, 24) != 0;
   const vlr = vsplat(lr), va = vsplat(alpha), va1 = vsplat(1 - alpha), veps = vsplat(eps);
@@ -145,6 +162,16 @@ export function f32_adam__ref(w: usize, g: usize, m: usize, v: usize, vmax: usiz
   }
 }
 export function f32_adam__simd(w: usize, g: usize, m: usize, v: usize, vmax: usize, hp: usize, n: i32): void {
+  const th = mtForElems(n, COST_OPT);
+  if (th <= 1) { adam(w, g, m, v, vmax, hp, n); return; }
+  setArg(0, <i32>w); setArg(1, <i32>g); setArg(2, <i32>m); setArg(3, <i32>v); setArg(4, <i32>vmax); setArg(5, <i32>hp);
+  parallelRange(adamTask, n, 64, th);
+}
+function adamTask(t: i32, tid: i32): void {
+  const i0 = rangeLo(t), o = <usize>i0 << 2;
+  adam(argP(0) + o, argP(1) + o, argP(2) + o, argP(3) + o, argP(4) + o, argP(5), rangeHi(t) - i0);
+}
+function adam(w: usize, g: usize, m: usize, v: usize, vmax: usize, hp: usize, n: i32): void {
   const lr = load<f32>(hp), b1 = load<f32>(hp, 4), b2 = load<f32>(hp, 8), eps = load<f32>(hp, 12);
   const wd = load<f32>(hp, 16), l1 = load<f32>(hp, 20), bc1 = load<f32>(hp, 24), bc2 = load<f32>(hp, 28);
   const decoupled = load<f32>(hp, 32) != 0, ams = load<f32>(hp, 36) != 0;

@@ -21,8 +21,10 @@
 //             qs8_gemm_fwd__relaxed then runs, so results never depend on the weights' range.
 // Both fold the zero point as -za*colsum(W) into the bias. In the SIMD build the __relaxed
 // names are the __simd kernels. NOTE: packed W is only valid for the build (instance) that packed it.
-import { NR, MR, MC, HDR, PHDR, KIND_I7, kpad2, kpad4, pack_a_s16, pack_a_i7 } from './q8_pack';
+import { NR, MR, MC, HDR, PHDR, KIND_I7, kpad2, kpad4, pack_a_s16, pack_a_i7, qs8_gemm_scratch_bytes } from './q8_pack';
 import { MAGIC, rqSetup, rq, storeQ8 } from './q8_requant';
+import { splitSpan, mtFor, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP, workerScratch, WORKER_SCRATCH } from '../mt';
+import { q8F32Block } from './q8_dyn';
 
 export { qs8_pack_w_bytes, qs8_gemm_scratch_bytes, qs8_pack_w__simd, qs8_pack_w__relaxed, qs8_packed_is_relaxed } from './q8_pack';
 
@@ -81,6 +83,40 @@ export function qs8_gemm_fwd__ref(c: usize, a: usize, w: usize, bias: usize, sw:
 export function qs8_gemm_fwd__simd(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
                                    za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
   if (M <= 0 || N <= 0) return;
+  q8Split(0, c, a, wp, scratch, M, N, K, za, sa, sc, zc, qmin, qmax);
+}
+
+// ---- threads: rows of C (whole MR tiles), or column panels when C has few rows; every output is
+// an exact integer sum requantized alone, so any split gives one thread's bits ----
+// args: 0 kind (0 s16, 1 i7, 2 f32 output of q8_dyn.ts), 1 c, 2 a, 3 wp, 4 scratch, 5 M, 6 N, 7 K, 8 za, 9 sa, 10 sc, 11 zc, 12 qmin, 13 qmax, 14 by rows
+
+/** Runs the int8 GEMM of `kind` on rows [0, M) and panels [0, N), split between threads when it is large enough. */
+export function q8Split(kind: i32, c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
+                        za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
+  const th = qs8_gemm_scratch_bytes(M, N, K) + 64 <= <i32>WORKER_SCRATCH ? mtFor(<i64>M * N * K) : 1;
+  if (th <= 1) { q8Block(kind, c, a, wp, scratch, M, N, K, za, sa, sc, zc, qmin, qmax, 0, N); return; }
+  const rows = (M + MR - 1) / MR >= 2 * th || M >= N;
+  setArg(0, kind); setArg(1, <i32>c); setArg(2, <i32>a); setArg(3, <i32>wp); setArg(4, <i32>scratch); setArg(5, M); setArg(6, N); setArg(7, K);
+  setArg(8, za); setArgF(9, sa); setArgF(10, sc); setArg(11, zc); setArg(12, qmin); setArg(13, qmax); setArg(14, <i32>rows);
+  if (rows) parallelRange(q8Task, M, MR, th); else parallelRange(q8Task, N, NR, th);
+}
+function q8Task(t: i32, tid: i32): void {
+  const kind = arg(0), s = tid ? workerScratch(tid) : argP(4), N = arg(6), K = arg(7), lo = rangeLo(t), hi = rangeHi(t);
+  const i0 = arg(14) ? lo : 0, i1 = arg(14) ? hi : arg(5), j0 = arg(14) ? 0 : lo, j1 = arg(14) ? N : hi;
+  const c = argP(1) + <usize>i0 * N * (kind == 2 ? 4 : 1);
+  q8Block(kind, c, argP(2) + <usize>i0 * K, argP(3), s, i1 - i0, N, K, arg(8), argF(9), argF(10), arg(11), arg(12), arg(13), j0, j1);
+}
+// @ts-ignore: decorator
+@inline function q8Block(kind: i32, c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
+                         za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32, j0: i32, j1: i32): void {
+  if (kind == 0) gemmS16(c, a, wp, scratch, M, N, K, za, sa, sc, zc, qmin, qmax, j0, j1);
+  else if (kind == 1) { if (ASC_FEATURE_RELAXED_SIMD) gemmI7(c, a, wp, scratch, M, N, K, za, sa, sc, zc, qmin, qmax, j0, j1); }
+  else q8F32Block(c, a, wp, scratch, M, N, K, za, sa, j0, j1, zc != 0);
+}
+
+// panels [j0, j1) of C (j0 a multiple of NR)
+function gemmS16(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
+                 za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32, j1s: i32, j1e: i32): void {
   const groups = kpad2(K) >> 1;
   const stride = PHDR + (<usize>groups << 5);
   const rows = min((M + MR - 1) & ~(MR - 1), MC);
@@ -90,7 +126,7 @@ export function qs8_gemm_fwd__simd(c: usize, a: usize, wp: usize, scratch: usize
   for (let ic = 0; ic < M; ic += MC) {
     const mc = min(MC, M - ic);
     pack_a_s16(scratch, a + <usize>ic * K, mc, K);
-    for (let j0 = 0; j0 < N; j0 += NR) {
+    for (let j0 = j1s; j0 < j1e; j0 += NR) {
       const p = wp + HDR + <usize>(j0 / NR) * stride;
       const b0 = i32x4.sub(v128.load(p), i32x4.mul(zav, v128.load(p, 32)));
       const b1 = i32x4.sub(v128.load(p, 16), i32x4.mul(zav, v128.load(p, 48)));
@@ -135,6 +171,12 @@ export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: us
     return;
   }
   if (M <= 0 || N <= 0) return;
+  q8Split(1, c, a, wp, scratch, M, N, K, za, sa, sc, zc, qmin, qmax);
+}
+
+// panels [j1s, j1e) of C (j1s a multiple of NR)
+function gemmI7(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32,
+                za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32, j1s: i32, j1e: i32): void {
   const groups = kpad4(K) >> 2;
   const stride = PHDR + (<usize>groups << 5);
   const rows = min((M + MR - 1) & ~(MR - 1), MC);
@@ -145,7 +187,7 @@ export function qs8_gemm_fwd__relaxed(c: usize, a: usize, wp: usize, scratch: us
   for (let ic = 0; ic < M; ic += MC) {
     const mc = min(MC, M - ic);
     pack_a_i7(scratch, rowsum, a + <usize>ic * K, mc, K);
-    for (let j0 = 0; j0 < N; j0 += NR) {
+    for (let j0 = j1s; j0 < j1e; j0 += NR) {
       const p = wp + HDR + <usize>(j0 / NR) * stride;
       const b0 = i32x4.sub(v128.load(p), i32x4.mul(zav, v128.load(p, 32)));
       const b1 = i32x4.sub(v128.load(p, 16), i32x4.mul(zav, v128.load(p, 48)));
@@ -240,6 +282,12 @@ export function qs8_gemm_fwd_qp__relaxed(c: usize, a: usize, wp: usize, scratch:
     load<i32>(qp, 12), load<i32>(qp, 16), load<i32>(qp, 20));
 }
 // y: (n) i8; x: (n) f32; qp: 2 words
-export function qs8_quantize_qp__simd(y: usize, x: usize, qp: usize, n: i32): void { qs8_quantize__simd(y, x, n, load<f32>(qp), load<i32>(qp, 4)); }
+export function qs8_quantize_qp__simd(y: usize, x: usize, qp: usize, n: i32): void {
+  splitSpan(quantizeSpan, y, 1, x, 4, 0, 0, n, 0, load<f32>(qp), reinterpret<f32>(load<i32>(qp, 4)), 2, 64);
+}
+function quantizeSpan(y: usize, x: usize, _c: usize, n: i32, _k: i32, scale: f32, zp: f32): void { qs8_quantize__simd(y, x, n, scale, reinterpret<i32>(zp)); }
 // y: (n) f32; x: (n) i8; qp: 2 words
-export function qs8_dequantize_qp__simd(y: usize, x: usize, qp: usize, n: i32): void { qs8_dequantize__simd(y, x, n, load<f32>(qp), load<i32>(qp, 4)); }
+export function qs8_dequantize_qp__simd(y: usize, x: usize, qp: usize, n: i32): void {
+  splitSpan(dequantizeSpan, y, 4, x, 1, 0, 0, n, 0, load<f32>(qp), reinterpret<f32>(load<i32>(qp, 4)), 1, 64);
+}
+function dequantizeSpan(y: usize, x: usize, _c: usize, n: i32, _k: i32, scale: f32, zp: f32): void { qs8_dequantize__simd(y, x, n, scale, reinterpret<i32>(zp)); }

@@ -8,6 +8,7 @@
 //           nearest((a - za)*ma + (b - zb)*mb); within 1 LSB of the reference (no FMA, so the
 //           SIMD128 and relaxed builds agree bit for bit; its scalar tail does the same f32 ops).
 //           16 bytes per step: a - za and b - zb in i16 (|d| <= 255), widened to i32 and converted.
+import { splitSpan } from '../mt';
 
 // @ts-ignore: decorator
 @inline function clampq(q: f32, zy: i32, qmin: i32, qmax: i32): i32 {
@@ -68,6 +69,10 @@ export function qs8_add__simd(y: usize, a: usize, b: usize, n: i32, za: i32, sa:
 // Plan entry point. qp: [za i32, sa f32, zb i32, sb f32, sy f32, zy i32, qmin i32, qmax i32] (q8AddParams).
 // y: (n) i8; a: (n) i8; b: (n) i8; qp: 8 words
 export function qs8_add_qp__simd(y: usize, a: usize, b: usize, qp: usize, n: i32): void {
+  splitSpan(addSpan, y, 1, a, 1, b, 1, n, <i32>qp, 0, 0, 2, 64);
+}
+function addSpan(y: usize, a: usize, b: usize, n: i32, qpk: i32, _f: f32, _g: f32): void {
+  const qp = <usize>qpk;
   qs8_add__simd(y, a, b, n, load<i32>(qp), load<f32>(qp, 4), load<i32>(qp, 8), load<f32>(qp, 12),
     load<f32>(qp, 16), load<i32>(qp, 20), load<i32>(qp, 24), load<i32>(qp, 28));
 }

@@ -5,7 +5,7 @@
 //   groups = 1:  w (OC, KH, KW, C) i8 = the (N=OC, K=KH*KW*C) operand of qs8_gemm, packed once by
 //                qs8_pack_w. im2col copies a block of output pixels into scratch (padding = za, the
 //                real 0) and the packed GEMM of q8.ts runs on it; 1x1 / stride 1 / no padding runs
-//                the GEMM on x directly.
+//                the GEMM on x directly. Threads: the GEMM splits itself; im2col blocks go to threads whole.
 //   depthwise:   q8_dw.ts (re-exported here).
 //   max pool:    i8 max over the window (input and output share scale and zero point); padded
 //                positions never win (windows always hold an element: pads <= half the window).
@@ -13,6 +13,7 @@
 import { convOutDim } from './conv_direct';
 import { qs8_gemm_fwd__simd, qs8_gemm_fwd__relaxed } from './q8';
 import { qs8_gemm_scratch_bytes } from './q8_pack';
+import { mtFor, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP, workerScratch, WORKER_SCRATCH } from '../mt';
 
 export * from './q8_dw';
 
@@ -133,10 +134,33 @@ function conv2d(y: usize, x: usize, wp: usize, scratch: usize, N: i32, H: i32, W
     else qs8_gemm_fwd__simd(y, x, wp, scratch, M, OC, C, za, sa, sc, zc, qmin, qmax);
     return;
   }
+  const K = KH * KW * C, mb = colRows(M, K), blocks = (M + mb - 1) / mb;
+  const th = qs8_conv2d_scratch_bytes(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW) <= <i32>WORKER_SCRATCH
+    ? min(blocks, mtFor(<i64>M * OC * K)) : 1;
+  if (th <= 1) {
+    convBlocks(y, x, wp, scratch, H, W, C, OC, KH, KW, OH, OW, strideH, strideW, padT, padL, dilH, dilW, za, sa, sc, zc, qmin, qmax, relaxed, M, 0, blocks);
+    return;
+  }
+  // threads: the im2col blocks (each with its own scratch; the GEMM of a block stays on its thread)
+  setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>wp); setArg(3, <i32>scratch); setArg(4, H); setArg(5, W); setArg(6, C); setArg(7, OC);
+  setArg(8, KH); setArg(9, KW); setArg(10, OH); setArg(11, OW); setArg(12, strideH); setArg(13, strideW); setArg(14, padT); setArg(15, padL);
+  setArg(16, dilH); setArg(17, dilW); setArg(18, za); setArgF(19, sa); setArgF(20, sc); setArg(21, zc); setArg(22, qmin); setArg(23, qmax);
+  setArg(24, <i32>relaxed); setArg(25, M);
+  parallelRange(convTask, blocks, 1, th);
+}
+function convTask(t: i32, tid: i32): void {
+  convBlocks(argP(0), argP(1), argP(2), tid ? workerScratch(tid) : argP(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11),
+    arg(12), arg(13), arg(14), arg(15), arg(16), arg(17), arg(18), argF(19), argF(20), arg(21), arg(22), arg(23), arg(24) != 0, arg(25), rangeLo(t), rangeHi(t));
+}
+
+// im2col blocks [b0, b1) of M output pixels: each copied into scratch, then the packed GEMM on it
+function convBlocks(y: usize, x: usize, wp: usize, scratch: usize, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                    strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32,
+                    za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32, relaxed: bool, M: i32, b0: i32, b1: i32): void {
   const K = KH * KW * C, mb = colRows(M, K);
   const gs = scratch + <usize>((mb * K + 15) & ~15);
-  for (let p0 = 0; p0 < M; p0 += mb) {
-    const rows = min(mb, M - p0);
+  for (let b = b0; b < b1; b++) {
+    const p0 = b * mb, rows = min(mb, M - p0);
     im2col(scratch, x, p0, rows, H, W, C, KH, KW, OH, OW, strideH, strideW, padT, padL, dilH, dilW, za);
     const c = y + <usize>p0 * OC;
     if (relaxed) qs8_gemm_fwd__relaxed(c, scratch, wp, gs, rows, OC, K, za, sa, sc, zc, qmin, qmax);

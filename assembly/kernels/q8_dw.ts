@@ -13,10 +13,12 @@
 //               is; a kernel row that falls in the padding gets zero weights (and leaves the fold).
 //               Edge columns and other shapes take the general SIMD path (8 channels, (x - za) * w
 //               widened); channels past a multiple of 8 are scalar.
+// Threads: output rows (n, oh) split between them.
 // NOTE: no relaxed variant: the relaxed int8 dot wants a 7-bit operand and depthwise weights keep
 // 8 bits (x - za needs 9), so the i16 dot is the fast path on both builds.
 import { convOutDim } from './conv_direct';
 import { rqSetup, rq, storeQ8 } from './q8_requant';
+import { mtFor, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP } from '../mt';
 
 // @ts-ignore: decorator
 @inline function quant1(x: f32, scale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
@@ -176,14 +178,14 @@ export function qs8_dwconv2d_fwd_i32__ref(y: usize, x: usize, w: usize, bias: us
 }
 
 // 3x3, dm = 1, dilation 1. Interior columns [owA, owB): all three taps of a row inside x.
-function dw3x3(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32,
-               strideH: i32, strideW: i32, padT: i32, padL: i32, OH: i32, OW: i32, za: i32, scale: f32): void {
+function dw3x3(y: usize, x: usize, w: usize, bias: usize, sw: usize, H: i32, W: i32, C: i32,
+               strideH: i32, strideW: i32, padT: i32, padL: i32, OH: i32, OW: i32, za: i32, scale: f32, r0: i32, r1: i32): void {
   const C8 = C & ~7, sv = f32x4.splat(scale), zav = i16x8.splat(<i16>za), zai = i32x4.splat(za);
   const owA = min(OW, (padL + strideW - 1) / strideW);
   const owB = max(owA, min(OW, W - 3 + padL >= 0 ? (W - 3 + padL) / strideW + 1 : 0));
   const rowBytes = <usize>W * C, cs = <usize>C;
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
-    const ih = oh * strideH - padT;
+  for (let r = r0; r < r1; r++) {
+    const n = r / OH, oh = r % OH, ih = oh * strideH - padT;
     const ok0 = <u32>ih < <u32>H, ok1 = <u32>(ih + 1) < <u32>H, ok2 = <u32>(ih + 2) < <u32>H;
     // a kernel row in the padding reads a real row (any) with zero weights
     const any = ok1 ? ih + 1 : ok0 ? ih : ok2 ? ih + 2 : 0;
@@ -215,13 +217,31 @@ function dw3x3(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: 
 export function qs8_dwconv2d_fwd__simd(y: usize, x: usize, w: usize, bias: usize, sw: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
                                        KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
                                        za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
-  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), dm = OC / C;
+  const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), rows = N * OH;
+  const th = min(rows, mtFor(<i64>4 * rows * OW * OC * KH * KW));   // (direct loops: their work counts 4x, as in conv_direct.ts)
+  if (th <= 1) { dwRows(y, x, w, bias, sw, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, dilH, dilW, za, sa, sc, zc, qmin, qmax, OH, OW, 0, rows); return; }
+  setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, <i32>bias); setArg(4, <i32>sw); setArg(5, H); setArg(6, W); setArg(7, C);
+  setArg(8, OC); setArg(9, KH); setArg(10, KW); setArg(11, strideH); setArg(12, strideW); setArg(13, padT); setArg(14, padL); setArg(15, dilH);
+  setArg(16, dilW); setArg(17, za); setArgF(18, sa); setArgF(19, sc); setArg(20, zc); setArg(21, qmin); setArg(22, qmax); setArg(23, OH); setArg(24, OW);
+  parallelRange(dwTask, rows, 1, th);
+}
+function dwTask(t: i32, tid: i32): void {
+  dwRows(argP(0), argP(1), argP(2), argP(3), argP(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), arg(14), arg(15),
+    arg(16), arg(17), argF(18), argF(19), arg(20), arg(21), arg(22), arg(23), arg(24), rangeLo(t), rangeHi(t));
+}
+
+// output rows [r0, r1) of all N*OH
+function dwRows(y: usize, x: usize, w: usize, bias: usize, sw: usize, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32,
+                strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32, za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32,
+                OH: i32, OW: i32, r0: i32, r1: i32): void {
+  const dm = OC / C;
   const scale = sa / sc, sv = f32x4.splat(scale), zav = i16x8.splat(<i16>za);
   const C8 = dm == 1 ? C & ~7 : 0;
   rqSetup(zc, qmin, qmax);
   const fast = (dm == 1) & (KH == 3) & (KW == 3) & (dilH == 1) & (dilW == 1);
-  if (fast) dw3x3(y, x, w, bias, sw, N, H, W, C, strideH, strideW, padT, padL, OH, OW, za, scale);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+  if (fast) dw3x3(y, x, w, bias, sw, H, W, C, strideH, strideW, padT, padL, OH, OW, za, scale, r0, r1);
+  for (let r = r0; r < r1; r++) for (let ow = 0; ow < OW; ow++) {
+    const n = r / OH, oh = r % OH;
     const yo = y + ((<usize>n * OH + oh) * OW + ow) * OC;
     if (!fast) {
       for (let c = 0; c < C8; c += 8) dwPixel8(yo, x, w, bias, sw, n, oh, ow, c, H, W, C, KH, KW, strideH, strideW, padT, padL, dilH, dilW, zav, sv);

@@ -9,7 +9,7 @@
 // picks scale = (max - min) / 255 and zp = nearest(-128 - min / scale), writes them to a qp block
 // [scale f32, zp i32] that the GEMM then reads, and quantizes. Non-finite ranges give scale 1, zp 0.
 import { MR, MC, HDR, PHDR, KIND_I7, kpad2, kpad4, pack_a_s16, pack_a_i7, qs8_gemm_scratch_bytes } from './q8_pack';
-import { qs8_quantize__simd, qs8_quantize__ref } from './q8';
+import { qs8_quantize__simd, qs8_quantize__ref, q8Split } from './q8';
 
 /** Scratch bytes of qs8_gemm_f32_fwd__* (q8.ts's plus a 128-byte f32 tile; mirrored by q8F32ScratchBytes in src/ops.ts). */
 export function qs8_gemm_f32_scratch_bytes(M: i32, N: i32, K: i32): i32 { return qs8_gemm_scratch_bytes(M, N, K) + 64; }
@@ -57,6 +57,12 @@ export function qs8_gemm_f32_fwd__ref(c: usize, a: usize, w: usize, bias: usize,
 
 function gemm(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32, za: i32, sa: f32, relaxed: bool): void {
   if (M <= 0 || N <= 0) return;
+  // (the thread split of q8.ts; the layout check happens per block, relaxed builds only)
+  q8Split(2, c, a, wp, scratch, M, N, K, za, sa, 1, <i32>relaxed, 0, 0);
+}
+
+/** Rows [0, M), panels [j1s, j1e) of the f32-output GEMM (q8.ts's split calls it; zc carries `relaxed`). */
+export function q8F32Block(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: i32, za: i32, sa: f32, j1s: i32, j1e: i32, relaxed: bool): void {
   const i7 = relaxed && ASC_FEATURE_RELAXED_SIMD && load<i32>(wp) == KIND_I7;
   const groups = i7 ? kpad4(K) >> 2 : kpad2(K) >> 1;
   const stride = PHDR + (<usize>groups << 5);
@@ -68,7 +74,7 @@ function gemm(c: usize, a: usize, wp: usize, scratch: usize, M: i32, N: i32, K: 
     const mc = min(MC, M - ic);
     if (i7) pack_a_i7(scratch, rowsum, a + <usize>ic * K, mc, K);
     else pack_a_s16(scratch, a + <usize>ic * K, mc, K);
-    for (let j0 = 0; j0 < N; j0 += 8) {
+    for (let j0 = j1s; j0 < j1e; j0 += 8) {
       const p = wp + HDR + <usize>(j0 / 8) * stride;
       const b0 = i32x4.sub(v128.load(p), i32x4.mul(zav, v128.load(p, 32)));
       const b1 = i32x4.sub(v128.load(p, 16), i32x4.mul(zav, v128.load(p, 48)));

@@ -18,11 +18,12 @@
 // all steps in scratch, so the input-side gradients are again single GEMMs after the time loop.
 // Bidirectional: the host runs a second instance on x_time_reversed = x32_reverse_time(x) and
 // reverses its hs back (concatenating or summing the directions is the layer's business).
-// Variable-length sequences (masking) are not handled here.
+// Variable-length sequences (masking) are not handled here. Threads: the GEMMs split themselves, the
+// steps of the per-step path split their batch rows (rnn_rows.ts), the fused path its unit blocks.
 // scratch: rnn_scratch_floats(cell, T, N, I, H) f32 for fwd and bwd (cell 0 RNN, 1 LSTM, 2 GRU).
-import { vld, vst, vsplat, vadd, vsub, vmul, vfma, vtanh, vsigmoid } from '../simd';
 import { gemm_scratch_floats } from './gemm';
-import { at, up4, sigm, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+import { at, up4, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+import { step, stepBuffers, RNN_FWD, RNN_BWD, LSTM_FWD, LSTM_BWD } from './rnn_rows';
 import { STEP_MAX_N, rnn_pack, step_scratch_floats, rnn_step } from './rnn_step';
 export { f32_tanh_r, f32_sigm_r } from './rnn_step';
 export { f32_gru_fwd__ref, f32_gru_fwd__simd, f32_gru_bwd__ref, f32_gru_bwd__simd } from './rnn_gru';
@@ -50,13 +51,8 @@ function rnnFwd(simd: bool, hs: usize, x: usize, h0: usize, w_ih: usize, w_hh: u
     return;
   }
   biasAdd(simd, hs, b_ih, TN, H); biasAdd(simd, hs, b_hh, TN, H);
-  for (let t = 0; t < T; t++) {
-    const ht = at(hs, t * NH);
-    mm(simd, ht, t ? at(hs, (t - 1) * NH) : h0, w_hh, s, N, H, H, 0, 1, 1);
-    let k = 0;
-    if (simd) for (; k + 4 <= NH; k += 4) vst(at(ht, k), vtanh(vld(at(ht, k))));
-    for (; k < NH; k++) store<f32>(at(ht, k), Mathf.tanh(load<f32>(at(ht, k))));
-  }
+  stepBuffers(hs, h0, w_hh, 0, 0, 0, 0, 0, 0);
+  for (let t = 0; t < T; t++) step(RNN_FWD, simd, s, t, N, H, 1);
 }
 
 function rnnBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
@@ -64,20 +60,8 @@ function rnnBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize,
   const TN = T * N, NH = N * H;
   const dA = scratch, carry = at(dA, up4(TN * H)), s = at(carry, up4(NH));
   memory.fill(carry, 0, <usize>NH << 2);
-  const one = vsplat(1);
-  for (let t = T - 1; t >= 0; t--) {
-    const o = t * NH, a = at(dA, o);
-    let k = 0;
-    if (simd) for (; k + 4 <= NH; k += 4) {
-      const h = vld(at(hs, o + k));
-      vst(at(a, k), vmul(vadd(vld(at(dhs, o + k)), vld(at(carry, k))), vsub(one, vmul(h, h))));
-    }
-    for (; k < NH; k++) {
-      const h = load<f32>(at(hs, o + k));
-      store<f32>(at(a, k), (load<f32>(at(dhs, o + k)) + load<f32>(at(carry, k))) * (1 - h * h));
-    }
-    mm(simd, carry, a, w_hh, s, N, H, H, 0, 0, 0);
-  }
+  stepBuffers(dA, carry, hs, dhs, w_hh, 0, 0, 0, 0);
+  for (let t = T - 1; t >= 0; t--) step(RNN_BWD, simd, s, t, N, H, 1);
   addTo(dh0, carry, NH);
   finishGrads(simd, dx, dw_ih, dw_hh, db_ih, db_hh, x, h0, hs, dA, dA, w_ih, s, T, N, I, H, H);
 }
@@ -112,27 +96,8 @@ function lstmFwd(simd: bool, hs: usize, cs: usize, gates: usize, x: usize, h0: u
     return;
   }
   biasAdd(simd, gates, b_ih, TN, G4); biasAdd(simd, gates, b_hh, TN, G4);
-  for (let t = 0; t < T; t++) {
-    const gt = at(gates, t * N * G4);
-    mm(simd, gt, t ? at(hs, (t - 1) * NH) : h0, w_hh, s, N, G4, H, 0, 1, 1);
-    const cp = t ? at(cs, (t - 1) * NH) : c0;
-    for (let n = 0; n < N; n++) {
-      const g = at(gt, n * G4), o = n * H, ct = at(cs, t * NH + o), ht = at(hs, t * NH + o), cpr = at(cp, o);
-      let j = 0;
-      if (simd) for (; j + 4 <= H; j += 4) {
-        const vi = vsigmoid(vld(at(g, j))), vf = vsigmoid(vld(at(g, H + j))), vg = vtanh(vld(at(g, 2 * H + j))), vo = vsigmoid(vld(at(g, 3 * H + j)));
-        const c = vfma(vf, vld(at(cpr, j)), vmul(vi, vg));
-        vst(at(g, j), vi); vst(at(g, H + j), vf); vst(at(g, 2 * H + j), vg); vst(at(g, 3 * H + j), vo);
-        vst(at(ct, j), c); vst(at(ht, j), vmul(vo, vtanh(c)));
-      }
-      for (; j < H; j++) {
-        const vi = sigm(load<f32>(at(g, j))), vf = sigm(load<f32>(at(g, H + j))), vg = Mathf.tanh(load<f32>(at(g, 2 * H + j))), vo = sigm(load<f32>(at(g, 3 * H + j)));
-        const c = vf * load<f32>(at(cpr, j)) + vi * vg;
-        store<f32>(at(g, j), vi); store<f32>(at(g, H + j), vf); store<f32>(at(g, 2 * H + j), vg); store<f32>(at(g, 3 * H + j), vo);
-        store<f32>(at(ct, j), c); store<f32>(at(ht, j), vo * Mathf.tanh(c));
-      }
-    }
-  }
+  stepBuffers(gates, hs, cs, h0, c0, w_hh, 0, 0, 0);
+  for (let t = 0; t < T; t++) step(LSTM_FWD, simd, s, t, N, H, 4);
 }
 
 function lstmBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dc0: usize, dhs: usize, dcT: usize,
@@ -142,36 +107,8 @@ function lstmBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize
   const dA = scratch, ch = at(dA, up4(TN * G4)), cc = at(ch, up4(NH)), s = at(cc, up4(NH));
   memory.fill(ch, 0, <usize>NH << 2);
   memory.copy(cc, dcT, <usize>NH << 2);
-  const one = vsplat(1);
-  for (let t = T - 1; t >= 0; t--) {
-    const cp = t ? at(cs, (t - 1) * NH) : c0;
-    for (let n = 0; n < N; n++) {
-      const o = t * NH + n * H, g = at(gates, (t * N + n) * G4), a = at(dA, (t * N + n) * G4);
-      const dcp = at(cc, n * H), dhp = at(ch, n * H), cpr = at(cp, n * H);
-      let j = 0;
-      if (simd) for (; j + 4 <= H; j += 4) {
-        const vi = vld(at(g, j)), vf = vld(at(g, H + j)), vg = vld(at(g, 2 * H + j)), vo = vld(at(g, 3 * H + j));
-        const tc = vtanh(vld(at(cs, o + j))), dh = vadd(vld(at(dhs, o + j)), vld(at(dhp, j)));
-        const dc = vfma(vmul(dh, vo), vsub(one, vmul(tc, tc)), vld(at(dcp, j)));
-        vst(at(a, j), vmul(vmul(dc, vg), vmul(vi, vsub(one, vi))));
-        vst(at(a, H + j), vmul(vmul(dc, vld(at(cpr, j))), vmul(vf, vsub(one, vf))));
-        vst(at(a, 2 * H + j), vmul(vmul(dc, vi), vsub(one, vmul(vg, vg))));
-        vst(at(a, 3 * H + j), vmul(vmul(dh, tc), vmul(vo, vsub(one, vo))));
-        vst(at(dcp, j), vmul(dc, vf));
-      }
-      for (; j < H; j++) {
-        const vi = load<f32>(at(g, j)), vf = load<f32>(at(g, H + j)), vg = load<f32>(at(g, 2 * H + j)), vo = load<f32>(at(g, 3 * H + j));
-        const tc = Mathf.tanh(load<f32>(at(cs, o + j))), dh = load<f32>(at(dhs, o + j)) + load<f32>(at(dhp, j));
-        const dc = load<f32>(at(dcp, j)) + dh * vo * (1 - tc * tc);
-        store<f32>(at(a, j), dc * vg * (vi * (1 - vi)));
-        store<f32>(at(a, H + j), dc * load<f32>(at(cpr, j)) * (vf * (1 - vf)));
-        store<f32>(at(a, 2 * H + j), dc * vi * (1 - vg * vg));
-        store<f32>(at(a, 3 * H + j), dh * tc * (vo * (1 - vo)));
-        store<f32>(at(dcp, j), dc * vf);
-      }
-    }
-    mm(simd, ch, at(dA, t * N * G4), w_hh, s, N, H, G4, 0, 0, 0);
-  }
+  stepBuffers(dA, ch, cc, gates, cs, c0, dhs, w_hh, 0);
+  for (let t = T - 1; t >= 0; t--) step(LSTM_BWD, simd, s, t, N, H, 4);
   addTo(dh0, ch, NH);
   addTo(dc0, cc, NH);
   finishGrads(simd, dx, dw_ih, dw_hh, db_ih, db_hh, x, h0, hs, dA, dA, w_ih, s, T, N, I, H, G4);

@@ -7,8 +7,8 @@
 // multiplies it, so backward needs it). Scratch: gh (N, 3H) in fwd; in bwd the pre-activation
 // gradients of the input side dGi (T*N, 3H) and hidden side dGh (T*N, 3H; differs in the n block:
 // r * dn), and the dh carry (N, H).
-import { vld, vst, vsplat, vadd, vsub, vmul, vfma, vtanh, vsigmoid } from '../simd';
-import { at, up4, sigm, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+import { at, up4, mm, biasAdd, addTo, finishGrads } from './rnn_base';
+import { step, stepBuffers, GRU_FWD, GRU_BWD } from './rnn_rows';
 import { STEP_MAX_N, rnn_pack, rnn_step } from './rnn_step';
 
 function gruFwd(simd: bool, hs: usize, gates: usize, hn: usize, x: usize, h0: usize, w_ih: usize, w_hh: usize,
@@ -25,33 +25,8 @@ function gruFwd(simd: bool, hs: usize, gates: usize, hn: usize, x: usize, h0: us
     return;
   }
   biasAdd(simd, gates, b_ih, TN, G3);
-  const one = vsplat(1);
-  for (let t = 0; t < T; t++) {
-    const hp = t ? at(hs, (t - 1) * NH) : h0;
-    mm(simd, gh, hp, w_hh, s, N, G3, H, 0, 1, 0);
-    biasAdd(simd, gh, b_hh, N, G3);
-    for (let n = 0; n < N; n++) {
-      const gi = at(gates, (t * N + n) * G3), gr = at(gh, n * G3), o = n * H;
-      const ht = at(hs, t * NH + o), hnt = at(hn, t * NH + o), hpr = at(hp, o);
-      let j = 0;
-      if (simd) for (; j + 4 <= H; j += 4) {
-        const r = vsigmoid(vadd(vld(at(gi, j)), vld(at(gr, j))));
-        const z = vsigmoid(vadd(vld(at(gi, H + j)), vld(at(gr, H + j))));
-        const hnv = vld(at(gr, 2 * H + j));
-        const nn = vtanh(vfma(r, hnv, vld(at(gi, 2 * H + j))));
-        vst(at(gi, j), r); vst(at(gi, H + j), z); vst(at(gi, 2 * H + j), nn); vst(at(hnt, j), hnv);
-        vst(at(ht, j), vfma(z, vld(at(hpr, j)), vmul(vsub(one, z), nn)));
-      }
-      for (; j < H; j++) {
-        const r = sigm(load<f32>(at(gi, j)) + load<f32>(at(gr, j)));
-        const z = sigm(load<f32>(at(gi, H + j)) + load<f32>(at(gr, H + j)));
-        const hnv = load<f32>(at(gr, 2 * H + j));
-        const nn = Mathf.tanh(load<f32>(at(gi, 2 * H + j)) + r * hnv);
-        store<f32>(at(gi, j), r); store<f32>(at(gi, H + j), z); store<f32>(at(gi, 2 * H + j), nn); store<f32>(at(hnt, j), hnv);
-        store<f32>(at(ht, j), (1 - z) * nn + z * load<f32>(at(hpr, j)));
-      }
-    }
-  }
+  stepBuffers(gates, hs, hn, h0, w_hh, b_hh, gh, 0, 0);
+  for (let t = 0; t < T; t++) step(GRU_FWD, simd, s, t, N, H, 3);
 }
 
 function gruBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize, db_hh: usize, dh0: usize, dhs: usize,
@@ -60,36 +35,8 @@ function gruBwd(simd: bool, dx: usize, dw_ih: usize, dw_hh: usize, db_ih: usize,
   const TN = T * N, NH = N * H, G3 = 3 * H;
   const dGi = scratch, dGh = at(dGi, up4(TN * G3)), carry = at(dGh, up4(TN * G3)), s = at(carry, up4(NH));
   memory.fill(carry, 0, <usize>NH << 2);
-  const one = vsplat(1);
-  for (let t = T - 1; t >= 0; t--) {
-    const hp = t ? at(hs, (t - 1) * NH) : h0;
-    for (let n = 0; n < N; n++) {
-      const row = (t * N + n) * G3, g = at(gates, row), ai = at(dGi, row), ah = at(dGh, row);
-      const o = t * NH + n * H, cr = at(carry, n * H), hpr = at(hp, n * H);
-      let j = 0;
-      if (simd) for (; j + 4 <= H; j += 4) {
-        const r = vld(at(g, j)), z = vld(at(g, H + j)), nn = vld(at(g, 2 * H + j));
-        const dh = vadd(vld(at(dhs, o + j)), vld(at(cr, j)));
-        const dan = vmul(vmul(dh, vsub(one, z)), vsub(one, vmul(nn, nn)));
-        const dar = vmul(vmul(dan, vld(at(hn, o + j))), vmul(r, vsub(one, r)));
-        const daz = vmul(vmul(dh, vsub(vld(at(hpr, j)), nn)), vmul(z, vsub(one, z)));
-        vst(at(ai, j), dar); vst(at(ai, H + j), daz); vst(at(ai, 2 * H + j), dan);
-        vst(at(ah, j), dar); vst(at(ah, H + j), daz); vst(at(ah, 2 * H + j), vmul(dan, r));
-        vst(at(cr, j), vmul(dh, z));
-      }
-      for (; j < H; j++) {
-        const r = load<f32>(at(g, j)), z = load<f32>(at(g, H + j)), nn = load<f32>(at(g, 2 * H + j));
-        const dh = load<f32>(at(dhs, o + j)) + load<f32>(at(cr, j));
-        const dan = dh * (1 - z) * (1 - nn * nn);
-        const dar = dan * load<f32>(at(hn, o + j)) * (r * (1 - r));
-        const daz = dh * (load<f32>(at(hpr, j)) - nn) * (z * (1 - z));
-        store<f32>(at(ai, j), dar); store<f32>(at(ai, H + j), daz); store<f32>(at(ai, 2 * H + j), dan);
-        store<f32>(at(ah, j), dar); store<f32>(at(ah, H + j), daz); store<f32>(at(ah, 2 * H + j), dan * r);
-        store<f32>(at(cr, j), dh * z);
-      }
-    }
-    mm(simd, carry, at(dGh, t * N * G3), w_hh, s, N, H, G3, 0, 0, 1);
-  }
+  stepBuffers(dGi, dGh, carry, gates, hs, h0, hn, dhs, w_hh);
+  for (let t = T - 1; t >= 0; t--) step(GRU_BWD, simd, s, t, N, H, 3);
   addTo(dh0, carry, NH);
   finishGrads(simd, dx, dw_ih, dw_hh, db_ih, db_hh, x, h0, hs, dGi, dGh, w_ih, s, T, N, I, H, G3);
 }

@@ -14,6 +14,7 @@
 // Activations are rational approximations (one division, no exp): vtanh_r, vsigm_r.
 import { vld, vst, vsplat, vadd, vsub, vmul, vfma, vdiv } from '../simd';
 import { at } from './rnn_base';
+import { mtFor, parallelRange, rangeLo, rangeHi, setArg, arg, argP, workerScratch } from '../mt';
 
 /** Batch sizes up to this use the fused step (above, the GEMM per step of rnn.ts is faster). */
 export const STEP_MAX_N: i32 = 8;
@@ -185,11 +186,25 @@ function panel2(tmp: usize, p: usize, h0: usize, h1: usize, H: i32, W: i32): voi
  * SimpleRNN: ht in: x_t W_ih^T, out h_t (g, c, sp, b unused). tmp: STEP_TMP floats.
  */
 export function rnn_step(cell: i32, p: usize, ht: usize, g: usize, c: usize, hp: usize, sp: usize, b: usize, tmp: usize, N: i32, H: i32): void {
-  const W = widthOf(cell), blocks = blocksOf(cell, H), pstride = <usize>(1 + H) * (<usize>W << 4);
+  const blocks = blocksOf(cell, H), G = cell == 1 ? 4 : cell == 2 ? 3 : 1;
+  const th = min(blocks, mtFor(<i64>N * G * H * H));
+  if (th <= 1) { stepBlocks(cell, p, ht, g, c, hp, sp, b, tmp, N, H, 0, blocks); return; }
+  // threads: the unit blocks (each a panel of its own outputs, all samples, as on one thread)
+  setArg(0, cell); setArg(1, <i32>p); setArg(2, <i32>ht); setArg(3, <i32>g); setArg(4, <i32>c); setArg(5, <i32>hp); setArg(6, <i32>sp);
+  setArg(7, <i32>b); setArg(8, <i32>tmp); setArg(9, N); setArg(10, H);
+  parallelRange(stepTask, blocks, 1, th);
+}
+function stepTask(t: i32, tid: i32): void {
+  stepBlocks(arg(0), argP(1), argP(2), argP(3), argP(4), argP(5), argP(6), argP(7), tid ? workerScratch(tid) : argP(8), arg(9), arg(10), rangeLo(t), rangeHi(t));
+}
+
+// unit blocks [k0, k1) of rnn_step
+function stepBlocks(cell: i32, p: usize, ht: usize, g: usize, c: usize, hp: usize, sp: usize, b: usize, tmp: usize, N: i32, H: i32, k0: i32, k1: i32): void {
+  const W = widthOf(cell), pstride = <usize>(1 + H) * (<usize>W << 4);
   const G = cell == 1 ? 4 : cell == 2 ? 3 : 1, t = tmp + 128;
   for (let n = 0; n < N; n += 2) {
     const two = n + 1 < N;
-    for (let k = 0; k < blocks; k++) {
+    for (let k = k0; k < k1; k++) {
       const pk = p + <usize>k * pstride;
       if (two) panel2(tmp, pk, at(hp, n * H), at(hp, (n + 1) * H), H, W); else panel1(tmp, pk, at(hp, n * H), H, W);
       const ms = two ? 2 : 1;

@@ -1,12 +1,14 @@
 // Elementwise helpers the plan needs: fill, copy, scale, axpy, add, sum of squares, finiteness, i32 → f32.
 // SIMD over n & ~3, scalar tail; nothing is read or written past n elements.
 import { vld, vst, vsplat, vadd, vmul, vfma, vzero, vsum } from '../simd';
+import { splitSpan } from '../mt';
 
 // y: (n) f32
 export function f32_fill__ref(y: usize, v: f32, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), v);
 }
-export function f32_fill__simd(y: usize, v: f32, n: i32): void {
+export function f32_fill__simd(y: usize, v: f32, n: i32): void { splitSpan(fillSpan, y, 4, 0, 0, 0, 0, n, 0, v, 0, 1, 64); }
+function fillSpan(y: usize, _b: usize, _c: usize, n: i32, _k: i32, v: f32, _g: f32): void {
   const vv = vsplat(v);
   let i = 0;
   for (; i + 4 <= n; i += 4) vst(y + (<usize>i << 2), vv);
@@ -25,7 +27,8 @@ export function x32_copy__simd(y: usize, x: usize, n: i32): void {
 export function f32_scale__ref(y: usize, a: f32, n: i32): void {
   for (let i = 0; i < n; i++) { const p = y + (<usize>i << 2); store<f32>(p, load<f32>(p) * a); }
 }
-export function f32_scale__simd(y: usize, a: f32, n: i32): void {
+export function f32_scale__simd(y: usize, a: f32, n: i32): void { splitSpan(scaleSpan, y, 4, 0, 0, 0, 0, n, 0, a, 0, 1, 64); }
+function scaleSpan(y: usize, _b: usize, _c: usize, n: i32, _k: i32, a: f32, _g: f32): void {
   const va = vsplat(a);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const p = y + (<usize>i << 2); vst(p, vmul(vld(p), va)); }
@@ -39,7 +42,8 @@ export function f32_axpy__ref(y: usize, x: usize, a: f32, n: i32): void {
     store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o));
   }
 }
-export function f32_axpy__simd(y: usize, x: usize, a: f32, n: i32): void {
+export function f32_axpy__simd(y: usize, x: usize, a: f32, n: i32): void { splitSpan(axpySpan, y, 4, x, 4, 0, 0, n, 0, a, 0, 1, 64); }
+function axpySpan(y: usize, x: usize, _c: usize, n: i32, _k: i32, a: f32, _g: f32): void {
   const va = vsplat(a);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vfma(va, vld(x + o), vld(y + o))); }
@@ -53,7 +57,8 @@ export function f32_add__ref(y: usize, a: usize, b: usize, n: i32): void {
     store<f32>(y + o, load<f32>(a + o) + load<f32>(b + o));
   }
 }
-export function f32_add__simd(y: usize, a: usize, b: usize, n: i32): void {
+export function f32_add__simd(y: usize, a: usize, b: usize, n: i32): void { splitSpan(addSpan, y, 4, a, 4, b, 4, n, 0, 0, 0, 1, 64); }
+function addSpan(y: usize, a: usize, b: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vadd(vld(a + o), vld(b + o))); }
   for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(a + o) + load<f32>(b + o)); }
@@ -97,7 +102,8 @@ export function f32_check_finite__simd(x: usize, n: i32): i32 {
 export function i32_to_f32__ref(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>load<i32>(x + (<usize>i << 2)));
 }
-export function i32_to_f32__simd(y: usize, x: usize, n: i32): void {
+export function i32_to_f32__simd(y: usize, x: usize, n: i32): void { splitSpan(toF32Span, y, 4, x, 4, 0, 0, n, 0, 0, 0, 1, 64); }
+function toF32Span(y: usize, x: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; v128.store(y + o, f32x4.convert_i32x4_s(v128.load(x + o))); }
   for (; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>load<i32>(x + (<usize>i << 2)));

@@ -6,5 +6,5 @@ export interface BrowserEngineOptions extends EngineOptions {
   baseUrl?: string | URL;
   init?: RequestInit;
 }
-/** Loads (once per page, unless options are given) the best build: relaxed SIMD where it validates and self-tests, else SIMD128. */
+/** Loads (once per page, unless options are given) the best build: relaxed SIMD where it validates and self-tests, else SIMD128; with threads > 1 on a cross-origin isolated page, its threaded twin. */
 export declare function loadEngine(opts?: BrowserEngineOptions): Promise<Engine>;

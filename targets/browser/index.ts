@@ -1,9 +1,11 @@
 // Browser target (axon/browser): the public API plus a default engine that fetches the wasm build
 // from beside this module and compiles it while it downloads (WebAssembly.instantiateStreaming).
 // The URLs are literal `new URL('…', import.meta.url)` so bundlers (Vite, webpack, esbuild with a
-// file loader) can find and emit the .wasm files; dist/browser/ ships them next to axon.js.
+// file loader) can find and emit the .wasm files; dist/browser/ ships them next to axon.js (the
+// threaded builds too: fetched only on a cross-origin isolated page that asks for threads).
 import { Engine, EngineOptions, WasmSource } from '../../src/runtime/engine.js';
 import { setDefaultEngineLoader } from '../../src/runtime/default.js';
+import { browserWorkerStarter } from './threads.js';
 
 export * from '../../src/index.js';
 
@@ -14,12 +16,14 @@ export interface BrowserEngineOptions extends EngineOptions {
   init?: RequestInit;
 }
 
-function urls(base?: string | URL): { simd: URL; relaxed: URL } {
+type Urls = { simd: URL; relaxed: URL; simdThreads: URL; relaxedThreads: URL };
+function urls(base?: string | URL): Urls {
   if (base !== undefined) {
     const b = new URL(String(base), globalThis.location?.href);
-    return { simd: new URL('axon.simd.wasm', b), relaxed: new URL('axon.relaxed.wasm', b) };
+    return { simd: new URL('axon.simd.wasm', b), relaxed: new URL('axon.relaxed.wasm', b), simdThreads: new URL('axon.simd-mt.wasm', b), relaxedThreads: new URL('axon.relaxed-mt.wasm', b) };
   }
-  return { simd: new URL('axon.simd.wasm', import.meta.url), relaxed: new URL('axon.relaxed.wasm', import.meta.url) };
+  return { simd: new URL('axon.simd.wasm', import.meta.url), relaxed: new URL('axon.relaxed.wasm', import.meta.url),
+    simdThreads: new URL('axon.simd-mt.wasm', import.meta.url), relaxedThreads: new URL('axon.relaxed-mt.wasm', import.meta.url) };
 }
 
 /**
@@ -37,11 +41,18 @@ function fetchWasm(url: URL, init?: RequestInit): () => Promise<WasmSource> {
 
 let shared: Promise<Engine> | undefined;
 
-/** Loads (once per page, unless options are given) the best build: relaxed SIMD where it validates and self-tests, else SIMD128. */
+/**
+ * Loads (once per page, unless options are given) the best build: relaxed SIMD where it validates
+ * and self-tests, else SIMD128. With `threads` above 1 (or 'auto': navigator.hardwareConcurrency) on
+ * a cross-origin isolated page, its threaded twin (Web Workers over shared memory); elsewhere one thread.
+ */
 export function loadEngine(opts?: BrowserEngineOptions): Promise<Engine> {
   const make = () => {
-    const u = urls(opts?.baseUrl);
-    return Engine.create({ simd: fetchWasm(u.simd, opts?.init), relaxed: fetchWasm(u.relaxed, opts?.init) }, opts);
+    const u = urls(opts?.baseUrl), get = (url: URL) => fetchWasm(url, opts?.init);
+    return Engine.create({
+      simd: get(u.simd), relaxed: get(u.relaxed), simdThreads: get(u.simdThreads), relaxedThreads: get(u.relaxedThreads),
+      startWorker: browserWorkerStarter, cores: () => globalThis.navigator?.hardwareConcurrency ?? 1,
+    }, opts);
   };
   if (opts) return make();
   const p = (shared ??= make());

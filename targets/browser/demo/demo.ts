@@ -9,7 +9,7 @@ const ctx = pad.getContext('2d', { willReadFrequently: true })!;
 const CELL = pad.width / 8; // one dataset pixel = a CELL×CELL block (the dataset counts ink in 4×4 blocks of a 32×32 bitmap)
 
 const state = {
-  status: 'loading', build: '', epochs: [] as Logs[], testAccuracy: NaN, error: '',
+  status: 'loading', build: '', threads: 1, isolated: false, epochs: [] as Logs[], testAccuracy: NaN, error: '',
   lastInput: [] as number[], probabilities: [] as number[], prediction: -1, predictions: 0,
 };
 const setStatus = (s: string, text: string) => { state.status = s; $('status').textContent = text; };
@@ -25,9 +25,13 @@ async function fetchNpy(name: string): Promise<Tensor> {
 
 // engine and data: loaded at start; failures show on the page (and in state.error)
 async function init() {
-  const engine = await loadEngine();
+  // threads: the page's cores where it is cross-origin isolated (serve.mjs sends COOP/COEP), else one thread
+  const engine = await loadEngine({ threads: 'auto' });
   state.build = engine.build;
-  $('build').textContent = `${engine.build === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} build`;
+  state.threads = engine.threads;
+  state.isolated = globalThis.crossOriginIsolated === true;
+  const threads = engine.threaded ? `${engine.threads} threads` : `1 thread${state.isolated ? '' : ' (page not cross-origin isolated)'}`;
+  $('build').textContent = `${engine.build === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} build, ${threads}`;
   const [xRaw, yRaw] = await Promise.all([fetchNpy('digits-x.npy'), fetchNpy('digits-y.npy')]);
   const x = new Tensor(Float32Array.from(xRaw.data, (v) => v / 16), xRaw.shape); // 0..16 → [0, 1]
   const data = splitData(x, yRaw, { validation: 0.1, test: 0.2, seed: 42, name: 'digits' });

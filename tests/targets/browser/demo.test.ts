@@ -17,7 +17,7 @@ if (!HAVE && process.env.CI) {
   it('needs Chromium', () => { throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`); });
 }
 
-type DemoState = { status: string; build: string; epochs: Array<Record<string, number>>; testAccuracy: number; error: string; lastInput: number[]; probabilities: number[]; prediction: number; predictions: number };
+type DemoState = { status: string; build: string; threads: number; isolated: boolean; epochs: Array<Record<string, number>>; testAccuracy: number; error: string; lastInput: number[]; probabilities: number[]; prediction: number; predictions: number };
 const demoState = (page: Page) => page.evaluate(() => (globalThis as unknown as { axonDemo: { state: DemoState } }).axonDemo.state);
 
 describe.skipIf(!HAVE)('browser target in Chromium', () => {
@@ -41,17 +41,20 @@ describe.skipIf(!HAVE)('browser target in Chromium', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loads the page and picks the relaxed-SIMD build (Chromium has relaxed SIMD)', async () => {
+  it('loads the page (served cross-origin isolated) and picks the relaxed-SIMD build, threaded on a machine with several cores', async () => {
     const version = browser.version();
     await page.goto(`${url}/demo/index.html`);
     await page.waitForFunction(() => { const s = (globalThis as any).axonDemo?.state; return s && s.status !== 'loading'; }, null, { timeout: 30_000 });
-    const s = await demoState(page);
+    const s = await demoState(page), cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(s.error, 'page error').toBe('');
     expect(s.status).toBe('ready-to-train');
     expect(Number(version.split('.')[0]), `Chromium ${version}`).toBeGreaterThanOrEqual(114);
     expect(s.build).toBe('relaxed');
+    expect(s.isolated, 'served with COOP/COEP').toBe(true);
+    expect(s.threads).toBe(cores);
     expect(await page.textContent('#build')).toContain('relaxed SIMD');
-    expect(requests).toContain('/axon.relaxed.wasm');
+    expect(await page.textContent('#build')).toContain(cores > 1 ? `${cores} threads` : '1 thread');
+    expect(requests).toContain(cores > 1 ? '/axon.relaxed-mt.wasm' : '/axon.relaxed.wasm');
     expect(requests, 'the SIMD128 build is fetched only when needed').not.toContain('/axon.simd.wasm');
     expect(requests.filter((r) => r.endsWith('.npy')).sort()).toEqual(['/demo/digits-x.npy', '/demo/digits-y.npy']);
   });
