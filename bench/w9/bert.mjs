@@ -4,11 +4,12 @@
 // builds it from its layers (addEncoderBlock) with those weights, onnxruntime-web (1 thread) and
 // onnxruntime-node run the ONNX export. Every runtime's logits are checked against PyTorch's first.
 // Reports batch-1 latency and batch-32 throughput at sequence 128, and AdamW fine-tuning at batch 16
-// (Axon vs PyTorch CPU, one thread), medians of interleaved rounds.
+// (Axon vs PyTorch CPU, one thread), medians of interleaved rounds; Axon's dynamic int8 of the same
+// model (quantizeModel mode 'dynamic') as its own row, with its logits' distance from PyTorch's.
 //   npm run build && node bench/w9/bert.mjs [--rounds=5]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { Model, layers, Tensor, addEncoderBlock, loadEngine } from '../../dist/node.js';
+import { Model, layers, Tensor, addEncoderBlock, loadEngine, quantizeModel } from '../../dist/node.js';
 
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 5);
 const dir = 'out/w9', V = 1000, P = 128, D = 128, H = 2, F = 512, T = 128;
@@ -53,9 +54,12 @@ const ortRun = (s, T_) => async ({ ids, mask }, B) => {
   return r.logits.data;
 };
 const ortNode = (await import('onnxruntime-node')).Tensor;
-const runners = { axon: axonRun, 'ort-web': ortRun(web, ort.Tensor), 'ort-node': ortRun(node, ortNode) };
-const diffs = { axon: dAxon, 'ort-web': maxDiff(await runners['ort-web'](probe, 4), ref.logits), 'ort-node': maxDiff(await runners['ort-node'](probe, 4), ref.logits) };
-for (const [k, d] of Object.entries(diffs)) if (!(d < 1e-3)) throw new Error(`${k}: logits differ from PyTorch's by ${d}`);
+// Axon's dynamic int8 (int8 weights per output channel, activations quantized per call): its own row
+const q8 = await quantizeModel(model, undefined, { mode: 'dynamic' });
+const axonQ8Run = async ({ ids, mask }, B) => (await q8.predict({ ids: new Tensor(ids, [B, T], 'i32'), mask: new Tensor(mask, [B, T], 'i32') })).cls.data;
+const runners = { axon: axonRun, 'axon int8 (dynamic)': axonQ8Run, 'ort-web': ortRun(web, ort.Tensor), 'ort-node': ortRun(node, ortNode) };
+const diffs = { axon: dAxon, 'axon int8 (dynamic)': maxDiff(await axonQ8Run(probe, 4), ref.logits), 'ort-web': maxDiff(await runners['ort-web'](probe, 4), ref.logits), 'ort-node': maxDiff(await runners['ort-node'](probe, 4), ref.logits) };
+for (const [k, d] of Object.entries(diffs)) if (!(d < (k.includes('int8') ? 0.1 : 1e-3))) throw new Error(`${k}: logits differ from PyTorch's by ${d}`);
 
 const time = async (f) => { const t0 = performance.now(); await f(); return performance.now() - t0; };
 const res = {};
@@ -84,4 +88,5 @@ for (const n of Object.keys(runners)) console.log(row(n));
 console.log(`| PyTorch ${ref.torch} CPU, 1 thread (make_bert_tiny.py) | ${ref.b1_ms.toFixed(2)} | ${ref.b32_seq_per_s.toFixed(1)} | – |`);
 console.log(`fine-tuning AdamW b16: Axon ${(16000 / median(steps)).toFixed(1)} sequences/s (${median(steps).toFixed(0)} ms/step), PyTorch ${ref.train16_seq_per_s.toFixed(1)} sequences/s`);
 console.log(`ratios: Axon b1 latency / ort-web ${(median(res.axon[1]) / median(res['ort-web'][1])).toFixed(2)}, b32 throughput / ort-web ${(median(res['ort-web'][32]) / median(res.axon[32])).toFixed(2)}x`);
+console.log(`int8 dynamic / f32: b1 latency ${(median(res['axon int8 (dynamic)'][1]) / median(res.axon[1])).toFixed(2)}, b32 throughput ${(median(res.axon[32]) / median(res['axon int8 (dynamic)'][32])).toFixed(2)}x`);
 process.exit(0);
