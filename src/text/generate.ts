@@ -5,7 +5,9 @@
 // Axon's PRNG (src/runtime/rng.ts): the same seed gives the same tokens on every target.
 //   greedy: argmax;  topK: the k most likely, renormalized;  topP: the smallest most-likely set whose
 //   probability reaches p (the nucleus), renormalized;  temperature divides the logits first.
-// NOTE: one sequence at a time (batch 1); generation stops at eos or at the model's maxLength.
+// NOTE: one sequence at a time (batch 1); generation stops at eos or at the model's maxLength, or
+// with `slide` goes on from the last half of the context (positions renumbered, the cache rebuilt:
+// what a model trained on windows of maxLength tokens expects).
 import { AxonError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { Rng } from '../runtime/rng.js';
@@ -29,6 +31,8 @@ export interface GenerateOptions extends SamplingOptions {
   seed?: number;
   /** stop after this token id (it is returned) */
   eos?: number;
+  /** at maxLength, continue from the last maxLength/2 tokens instead of stopping */
+  slide?: boolean;
 }
 
 /** Checks sampling options; throws AxonError('BAD_CONFIG') saying which one is wrong. */
@@ -83,12 +87,14 @@ export async function generate(model: Model, prompt: readonly number[], o: Gener
   checkSampling(o, V);
   if (prompt.length > L) throw new AxonError('BAD_ARGUMENT', `generate: the prompt has ${prompt.length} tokens but the model's maxLength is ${L}`);
   const pasts = names.filter((n) => n.startsWith('past_')), rng = new Rng(o.seed ?? 0), seq = [...prompt], out: number[] = [];
-  let feed: Record<string, Tensor> = {};
-  if (pasts.length) {
+  let feed: Record<string, Tensor> = {}, fed = 0;
+  const restart = () => {
+    feed = {}; fed = 0;
+    if (!pasts.length) return;
     const D = model.inputs.find((m) => m.name === pasts[0])!.shape[1] as number;
     for (const n of pasts) feed[n] = new Tensor(new Float32Array(D), [1, 1, D]);   // the placeholder row (mask 0)
-  }
-  let fed = 0;
+  };
+  restart();
   while (out.length < o.maxNewTokens && seq.length <= L) {
     const step = pasts.length ? seq.slice(fed) : seq, from = pasts.length ? fed : 0;
     const keys = pasts.length ? feed[pasts[0]].shape[1] + step.length : step.length;
@@ -97,7 +103,12 @@ export async function generate(model: Model, prompt: readonly number[], o: Gener
     if (pasts.length) { feed = {}; pasts.forEach((n, k) => { feed[n] = ys[model.outputNames[k + 1]]; }); fed = seq.length; }
     const next = sampleNext(logits, o, rng);
     out.push(next); seq.push(next);
-    if (next === o.eos || seq.length >= L) break;
+    if (next === o.eos) break;
+    if (seq.length >= L) {
+      if (!o.slide || L < 2) break;
+      seq.splice(0, seq.length - Math.floor(L / 2));
+      restart();
+    }
   }
   return out;
 }
