@@ -11,6 +11,7 @@ export { setDefaultEngineLoader, defaultEngine } from './runtime/default.js';
 export * as layers from './layers/index.js';
 export { Sequential } from './model/sequential.js';
 export { addEncoderBlock, type EncoderBlockOptions } from './model/blocks.js';
+export { addDecoderBlock, type DecoderBlockOptions } from './model/decoder.js';
 export { Model, MODEL_INPUT, type ModelOptions, type SequentialOptions, type AddOptions, type CompileOptions, type SessionUse } from './model/model.js';
 export { Optimizer, type OptimizerConfig, type OptimizerName } from './train/optimizers.js';
 export { type ScheduleConfig } from './train/schedules.js';

@@ -3,7 +3,8 @@
 // projections write), so every kernel reads heads with a stride of D.
 //   q: (B, Tq, D); k, v: (B, Tk, D); p, s: (B, H, Tq, Tk); o: (B, Tq, D); mask: (B, Tk) i32 (0 = padding).
 //   attn_probs:  p[b,h,i,:] = softmax_j(scale · q[b,i,h]·k[b,j,h]), positions j with mask[b,j] = 0
-//                (hasMask) or j > i (causal) left out; a row with nothing left is all zeros.
+//                (hasMask) or j > i + Tk - Tq (causal, aligned at the end: with Tq = Tk it is j > i; a
+//                query block that follows Tk - Tq cached keys sees them all) left out; a row with nothing left is all zeros.
 //   attn_dot:    s[b,h,i,j] = a[b,i,h]·c[b,j,h] (dP = dO · V^T in backward)
 //   attn_ctx:    o[b,i,h] (= or +=) alpha · Σ_j p[b,h,i,j] c[b,j,h] (the context; dQ = scale · dS · K)
 //   attn_ctx_t:  o[b,j,h] += alpha · Σ_i p[b,h,i,j] c[b,i,h] (dV = P^T · dO; dK = scale · dS^T · Q)
@@ -64,14 +65,14 @@ function dot4s(out: usize, a: usize, c: usize, n: i32, ld: i32, len: i32): void 
 
 // @ts-ignore: decorator
 @inline function probs(simd: bool, p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32, r0: i32, r1: i32): void {
-  const D = H * dh;
+  const D = H * dh, past = Tk - Tq;
   for (let r = r0; r < r1; r++) {
     const i = r % Tq, h = (r / Tq) % H, b = r / (Tq * H);
     const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2), qi = q + ((<usize>(b * Tq + i) * D + h * dh) << 2);
     let m: f32 = -Infinity;
     if (simd) dot4s(row, qi, k + ((<usize>(b * Tk) * D + h * dh) << 2), Tk, D, dh);
     for (let j = 0; j < Tk; j++) {
-      const keep = (!hasMask || load<i32>(at(mask, b * Tk + j)) != 0) && (!causal || j <= i);
+      const keep = (!hasMask || load<i32>(at(mask, b * Tk + j)) != 0) && (!causal || j <= i + past);
       const v: f32 = keep ? scale * (simd ? load<f32>(at(row, j)) : dot(false, qi, k + ((<usize>(b * Tk + j) * D + h * dh) << 2), dh)) : -Infinity;
       store<f32>(at(row, j), v);
       if (v > m) m = v;

@@ -3,7 +3,13 @@
 // with an optional padding mask (an i32 input (Tk): 0 = padding) and causal mask, and the output
 // projection back to the query's width. Inputs, in order: query [Tq, Dq]; with `cross`, the
 // key/value sequence [Tk, Dkv]; with `mask`, the mask [Tk]. Heads are read in place (strided
-// kernels, assembly/kernels/attention.ts): no transposes. Parameters (PyTorch layout, (out, in)):
+// kernels, assembly/kernels/attention.ts): no transposes.
+// With `cache` (incremental decoding, a KV cache carried the way recurrent layers carry states):
+// inputs 1 and 2 are the past keys and values [Tpast, H·dh] (projected, as a previous step returned
+// them), the step's keys/values are appended, and outputs `layer:1`, `layer:2` are the present keys
+// and values [Tpast + Tq, H·dh]; the mask (if any) covers all Tpast + Tq keys, and the causal mask is
+// aligned at the end (query i sees keys j <= Tpast + i). Open axes need length >= 1, so a first step
+// feeds one placeholder past row with mask 0 (src/text/generate.ts does). Parameters (PyTorch layout, (out, in)):
 // q_weight, k_weight, v_weight (H·dh, D*), o_weight (Dq, H·dh) and their biases.
 // NOTE: no attention dropout yet.
 import { AxonError } from '../errors.js';
@@ -22,6 +28,8 @@ export interface MultiHeadAttentionOptions {
   mask?: boolean;
   /** position i attends only to positions j <= i (decoders) */
   causal?: boolean;
+  /** read past keys and values as inputs 1, 2 and output the present ones as `layer:1`, `layer:2` (KV cache) */
+  cache?: boolean;
   useBias?: boolean;
   kernelInitializer?: Init;
   name?: string;
@@ -38,6 +46,7 @@ export class MultiHeadAttention extends Layer {
     super();
     const who = opts.name ?? 'multiHeadAttention';
     if (!Number.isInteger(opts.numHeads) || opts.numHeads < 1) throw new AxonError('BAD_CONFIG', `${who}: numHeads must be a positive integer, got ${opts.numHeads}`);
+    if (opts.cache && opts.cross) throw new AxonError('BAD_CONFIG', `${who}: cache is for self-attention (cross-attention recomputes its memory's keys each step); drop cross or cache`);
     if (opts.keyDim !== undefined && !(Number.isInteger(opts.keyDim) && opts.keyDim > 0)) throw new AxonError('BAD_CONFIG', `${who}: keyDim must be a positive integer, got ${opts.keyDim}`);
     this.opts = opts;
     this.heads = opts.numHeads;
@@ -45,17 +54,28 @@ export class MultiHeadAttention extends Layer {
     if (opts.trainable === false) this.trainable = false;
   }
 
-  get maskInput(): number { return this.opts.cross ? 2 : 1; }
+  get maskInput(): number { return this.opts.cross ? 2 : this.opts.cache ? 3 : 1; }
+  /** past keys/values rows (cache) */
+  Tpast = 0;
   override intInput(k: number): [number, number] | undefined { return this.opts.mask && k === this.maskInput ? [0, 1] : undefined; }
 
   build(s: number[]): number[] { return this.buildAll([s]); }
 
   override buildAll(shapes: number[][]): number[] {
-    const want = 1 + (this.opts.cross ? 1 : 0) + (this.opts.mask ? 1 : 0);
-    if (shapes.length !== want) throw new AxonError('BAD_CONFIG', `${this.name}: reads ${want} input${want > 1 ? 's' : ''} (query${this.opts.cross ? ', key/value sequence' : ''}${this.opts.mask ? ', padding mask' : ''}), got ${shapes.length}`);
-    const q = shapes[0], kv = this.opts.cross ? shapes[1] : q;
-    if (q.length !== 2 || kv.length !== 2) throw new AxonError('BAD_SHAPE', `${this.name}: sequences must be [steps, features] per sample, got [${q}]${this.opts.cross ? ` and [${kv}]` : ''}`);
+    const o = this.opts, want = 1 + (o.cross ? 1 : 0) + (o.cache ? 2 : 0) + (o.mask ? 1 : 0);
+    if (shapes.length !== want) throw new AxonError('BAD_CONFIG', `${this.name}: reads ${want} input${want > 1 ? 's' : ''} (query${o.cross ? ', key/value sequence' : ''}${o.cache ? ', past keys, past values' : ''}${o.mask ? ', padding mask' : ''}), got ${shapes.length}`);
+    const q = shapes[0], kv = o.cross ? shapes[1] : q;
+    if (q.length !== 2 || kv.length !== 2) throw new AxonError('BAD_SHAPE', `${this.name}: sequences must be [steps, features] per sample, got [${q}]${o.cross ? ` and [${kv}]` : ''}`);
     [this.Tq, this.Dq] = q; [this.Tk, this.Dkv] = kv;
+    const E0 = this.heads * (o.keyDim ?? this.Dq / this.heads);
+    if (o.cache) {
+      const [pk, pv] = [shapes[1], shapes[2]];
+      if (pk.length !== 2 || pv.length !== 2 || pk[1] !== E0 || pv[1] !== E0 || pk[0] !== pv[0])
+        throw new AxonError('BAD_SHAPE', `${this.name}: past keys and values must both be [steps, ${E0}] per sample (heads × key width), got [${pk}] and [${pv}]`);
+      this.Tpast = pk[0];
+      this.Tk = this.Tpast + this.Tq;
+      this.extraOutputs = [[this.Tk, E0], [this.Tk, E0]];
+    }
     if (this.opts.mask && (shapes[this.maskInput].length !== 1 || shapes[this.maskInput][0] !== this.Tk))
       throw new AxonError('BAD_SHAPE', `${this.name}: the mask must be [${this.Tk}] per sample (one flag per key position), got [${shapes[this.maskInput]}]`);
     if (this.opts.keyDim === undefined && this.Dq % this.heads !== 0) throw new AxonError('BAD_CONFIG', `${this.name}: the query width ${this.Dq} is not a multiple of numHeads ${this.heads}; give keyDim`);
@@ -89,23 +109,38 @@ export class MultiHeadAttention extends Layer {
 
   private dims(c: Ctx) { return { B: c.batch, H: this.heads, Tq: this.Tq, Tk: this.Tk, dh: this.dh }; }
 
-  forward(c: Ctx, { xs, y }: IO): void {
+  /** keys and values (B, Tk, E): the aux buffers, or with a cache the present outputs (past rows, then the step's) */
+  private kv(c: Ctx, ys: Buf[]): [Buf, Buf] {
+    if (this.opts.cache) return [ys[1], ys[2]];
+    return [c.aux('k', 'f32', this.Tk * this.E), c.aux('v', 'f32', this.Tk * this.E)];
+  }
+
+  forward(c: Ctx, { xs, y, ys }: IO): void {
     const B = c.batch, E = this.E, xq = xs[0], xkv = this.opts.cross ? xs[1] : xs[0], d = this.dims(c);
-    const q = c.aux('q', 'f32', this.Tq * E), k = c.aux('k', 'f32', this.Tk * E), v = c.aux('v', 'f32', this.Tk * E);
+    const q = c.aux('q', 'f32', this.Tq * E), [k, v] = this.kv(c, ys);
     const p = c.aux('p', 'f32', this.heads * this.Tq * this.Tk), ctx = c.aux('ctx', 'f32', this.Tq * E);
     this.linear(c, q, xq, 'q', B * this.Tq, E, this.Dq);
-    this.linear(c, k, xkv, 'k', B * this.Tk, E, this.Dkv);
-    this.linear(c, v, xkv, 'v', B * this.Tk, E, this.Dkv);
+    if (this.opts.cache) {
+      const { Tq, Tpast, Tk } = this, step = c.aux('kv_step', 'f32', Tq * E);
+      for (const [dst, past, w] of [[k, xs[1], 'k'], [v, xs[2], 'v']] as const) {
+        c.emit('copy_strided', { y: dst, x: past, rows: B, cols: Tpast * E, ldy: Tk * E, ldx: Tpast * E, offy: 0, offx: 0 });
+        this.linear(c, step, xq, w, B * Tq, E, this.Dq);
+        c.emit('copy_strided', { y: dst, x: step, rows: B, cols: Tq * E, ldy: Tk * E, ldx: Tq * E, offy: Tpast * E, offx: 0 });
+      }
+    } else {
+      this.linear(c, k, xkv, 'k', B * this.Tk, E, this.Dkv);
+      this.linear(c, v, xkv, 'v', B * this.Tk, E, this.Dkv);
+    }
     c.emit('attn_probs', { p, q, k, ...this.mask(c, xs), ...d, scale: 1 / Math.sqrt(this.dh), causal: this.opts.causal ? 1 : 0 });
     c.emit('attn_ctx', { o: ctx, p, c: v, ...d, alpha: 1, accumulate: 0 });
     this.linear(c, y, ctx, 'o', B * this.Tq, this.Dq, E);
   }
 
-  backward(c: Ctx, { xs, dxs, dy }: IO): void {
+  backward(c: Ctx, { xs, dxs, dy, ys, dys }: IO): void {
     if (dy === undefined) return;
     const B = c.batch, E = this.E, d = this.dims(c), cross = this.opts.cross === true;
     const xq = xs[0], xkv = cross ? xs[1] : xs[0], dxq = dxs[0], dxkv = cross ? dxs[1] : dxs[0];
-    const q = c.aux('q', 'f32', this.Tq * E), k = c.aux('k', 'f32', this.Tk * E), v = c.aux('v', 'f32', this.Tk * E);
+    const q = c.aux('q', 'f32', this.Tq * E), [k, v] = this.kv(c, ys);
     const p = c.aux('p', 'f32', this.heads * this.Tq * this.Tk), ctx = c.aux('ctx', 'f32', this.Tq * E);
     const dctx = c.aux('dctx', 'f32', this.Tq * E), ds = c.aux('ds', 'f32', this.heads * this.Tq * this.Tk);
     const dq = c.aux('dq', 'f32', this.Tq * E), dk = c.aux('dk', 'f32', this.Tk * E), dv = c.aux('dv', 'f32', this.Tk * E);
@@ -121,14 +156,24 @@ export class MultiHeadAttention extends Layer {
     c.emit('fill', { y: dk, v: 0, n: rowsK * E });
     c.emit('attn_ctx_t', { o: dk, p: ds, c: q, ...d, alpha: scale });                                                     // dK = scale dS^T Q
     this.linearBack(c, dq, xq, dxq, 'q', rowsQ, E, this.Dq);
+    if (this.opts.cache) { this.cacheBack(c, dk, dys[1], dxs[1], xq, dxq, 'k'); this.cacheBack(c, dv, dys[2], dxs[2], xq, dxq, 'v'); return; }
     this.linearBack(c, dk, xkv, dxkv, 'k', rowsK, E, this.Dkv);
     this.linearBack(c, dv, xkv, dxkv, 'v', rowsK, E, this.Dkv);
+  }
+
+  /** With a cache: dK (B, Tk, E) plus the present output's gradient, split into the past's rows and the step's (through its projection). */
+  private cacheBack(c: Ctx, dk: Buf, dpresent: Buf | undefined, dpast: Buf | undefined, xq: Buf, dxq: Buf | undefined, w: string): void {
+    const B = c.batch, E = this.E, { Tq, Tpast, Tk } = this, step = c.aux('kv_step', 'f32', Tq * E);
+    if (dpresent !== undefined) c.emit('axpy', { y: dk, x: dpresent, a: 1, n: B * Tk * E });
+    if (dpast !== undefined) c.emit('add_strided', { y: dpast, x: dk, rows: B, cols: Tpast * E, ldy: Tpast * E, ldx: Tk * E, offy: 0, offx: 0 });
+    c.emit('copy_strided', { y: step, x: dk, rows: B, cols: Tq * E, ldy: Tq * E, ldx: Tk * E, offy: 0, offx: Tpast * E });
+    this.linearBack(c, step, xq, dxq, w, B * Tq, E, this.Dq);
   }
 
   config(): Record<string, unknown> {
     const o = this.opts;
     return { numHeads: this.heads, ...(o.keyDim !== undefined ? { keyDim: o.keyDim } : {}), ...(o.cross ? { cross: true } : {}), ...(o.mask ? { mask: true } : {}),
-      ...(o.causal ? { causal: true } : {}), ...(o.useBias === false ? { useBias: false } : {}), ...(o.kernelInitializer ? { kernelInitializer: o.kernelInitializer } : {}) };
+      ...(o.causal ? { causal: true } : {}), ...(o.cache ? { cache: true } : {}), ...(o.useBias === false ? { useBias: false } : {}), ...(o.kernelInitializer ? { kernelInitializer: o.kernelInitializer } : {}) };
   }
 }
 

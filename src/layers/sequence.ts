@@ -1,7 +1,8 @@
 // Layers for token sequences [T, D] per sample:
 //   PositionEmbedding: y[t] = x[t] + P[t] with P learned (weight (maxLength, D), as BERT's position
 //     embeddings) or the fixed sinusoidal table of "Attention Is All You Need" (sin on even
-//     features, cos on odd, 10000^(2i/D)); T may be any length up to maxLength.
+//     features, cos on odd, 10000^(2i/D)); T may be any length up to maxLength. With a second,
+//     i32 input of position ids [T] (incremental decoding: a step's offset), y[t] = x[t] + P[pos[t]].
 //   MaskedMeanPooling: the mean of the tokens whose mask (an i32 input [T], 0 = padding) is set:
 //     a sentence vector [D] (Sentence-BERT's mean pooling). First-token (CLS) pooling is a Slice.
 import { AxonError } from '../errors.js';
@@ -22,9 +23,19 @@ export class PositionEmbedding extends Layer {
     if (o.name) this.name = o.name;
     if (o.trainable === false) this.trainable = false;
   }
+  /** reads position ids as input 1 */
+  hasPositions = false;
+  override intInput(k: number): [number, number] | undefined { return k === 1 ? [0, this.maxLength - 1] : undefined; }
+  override buildAll(shapes: number[][]): number[] {
+    if (shapes.length > 2) throw new AxonError('BAD_CONFIG', `${this.name}: reads the sequence and optionally its position ids (1 or 2 inputs), got ${shapes.length}`);
+    this.hasPositions = shapes.length === 2;
+    if (this.hasPositions && (shapes[1].length !== 1 || shapes[1][0] !== shapes[0][0]))
+      throw new AxonError('BAD_SHAPE', `${this.name}: position ids must be [${shapes[0][0]}] per sample (one per step of [${shapes[0]}]), got [${shapes[1]}]`);
+    return this.build(shapes[0]);
+  }
   build(s: number[]): number[] {
     if (s.length !== 2) throw new AxonError('BAD_SHAPE', `${this.name}: expects [steps, features] per sample, got [${s}]`);
-    if (s[0] > this.maxLength) throw new AxonError('BAD_SHAPE', `${this.name}: sequence length ${s[0]} is beyond maxLength ${this.maxLength}`);
+    if (!this.hasPositions && s[0] > this.maxLength) throw new AxonError('BAD_SHAPE', `${this.name}: sequence length ${s[0]} is beyond maxLength ${this.maxLength}`);
     this.inputShape = s;
     const D = s[1];
     this.params = this.kind === 'learned' ? [{ name: 'weight', shape: [this.maxLength, D], init: { type: 'randomNormal', std: 0.02 }, fans: { fanIn: this.maxLength, fanOut: D }, trainable: true, regularize: false }] : [];
@@ -43,15 +54,25 @@ export class PositionEmbedding extends Layer {
     const D = this.inputShape[1];
     return this.kind === 'learned' ? c.param('weight') : c.constant('table', 'f32', this.table(this.maxLength, D).buffer as ArrayBuffer);
   }
-  forward(c: Ctx, { x, y }: IO): void {
-    const N = size(this.inputShape);
+  forward(c: Ctx, { xs, x, y }: IO): void {
+    const N = size(this.inputShape), [T, D] = this.inputShape;
+    if (this.hasPositions) {
+      const rows = c.aux('rows', 'f32', N);
+      c.emit('gather_rows', { y: rows, x: this.positions(c), idx: xs[1], rows: c.batch * T, cols: D, xrows: this.maxLength });
+      c.emit('add', { y, a: x, b: rows, n: c.batch * N });
+      return;
+    }
     c.emit('copy', { y, x, n: c.batch * N });
     c.emit('bias_add', { y, b: this.positions(c), M: c.batch, N });   // (rows [0, T) of the table: the first T·D values)
   }
-  backward(c: Ctx, { dx, dy }: IO): void {
+  backward(c: Ctx, { xs, dx, dy }: IO): void {
     if (dy === undefined) return;
-    const N = size(this.inputShape), dw = this.kind === 'learned' ? c.grad('weight') : undefined;
+    const N = size(this.inputShape), [T, D] = this.inputShape, dw = this.kind === 'learned' ? c.grad('weight') : undefined;
     if (dx !== undefined) c.emit('axpy', { y: dx, x: dy, a: 1, n: c.batch * N });
+    if (this.hasPositions) {
+      if (dw !== undefined) c.emit('scatter_add_rows', { dw, dy, ids: xs[1], R: c.batch * T, D, V: this.maxLength, skip: this.maxLength });
+      return;
+    }
     if (dw !== undefined) c.emit('bias_grad', { db: dw, dy, M: c.batch, N });
   }
   config(): Record<string, unknown> { return { maxLength: this.maxLength, ...(this.kind !== 'learned' ? { kind: this.kind } : {}) }; }

@@ -10,6 +10,7 @@ import { info, formatInfo } from './info.js';
 import { run, parseShape } from './run.js';
 import { runText } from './run_text.js';
 import { importModel, exportModel } from './import.js';
+import { generateText } from './lm.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 const threadsArg = (v: string) => (v === 'auto' ? 'auto' : int(v));
@@ -109,6 +110,23 @@ Example (models/tune/digits.json):
     .action(async (model: string, o) => {
       const i = await info(model);
       process.stdout.write((o.json ? JSON.stringify(i, null, 2) : formatInfo(i)) + '\n');
+    });
+  p.command('generate')
+    .description('continue a prompt with a causal language model (trained with "task": "causalLm"), one token per step with a KV cache')
+    .argument('<model>', 'model file (.axon)')
+    .requiredOption('-p, --prompt <text>', 'the text to continue')
+    .option('-n, --max-new-tokens <n>', 'tokens to add at most (stops at a line end)', int, 80)
+    .option('--strategy <name>', 'greedy, topK or topP', 'greedy')
+    .option('-k, --k <n>', 'topK: candidates kept', int)
+    .option('--top-p <p>', 'topP: nucleus probability in (0, 1]', Number)
+    .option('-t, --temperature <t>', 'divide the logits by t (> 0)', Number)
+    .option('-s, --seed <n>', 'sampling seed', (v: string) => Number(v), 0)
+    .option('--build <name>', 'wasm build: auto, simd or relaxed', 'auto')
+    .addHelpText('after', '\nExample:\n  axon train models/lm/config.json && axon generate out/lm/model.axon --prompt "turn off the " --strategy topK -k 5 --seed 1')
+    .action(async (model: string, o) => {
+      const r = await generateText(model, { prompt: o.prompt, maxNewTokens: o.maxNewTokens, strategy: o.strategy, k: o.k, p: o.topP, temperature: o.temperature, seed: o.seed, build: o.build });
+      process.stdout.write(JSON.stringify({ prompt: r.prompt, text: r.text }) + '\n');
+      process.stderr.write(`${r.prompt}${r.text}\n(${[...r.text].length} characters in ${(r.seconds * 1000).toFixed(0)} ms)\n`);
     });
   p.command('run')
     .description('run a model on a file of inputs; writes the outputs as .npy or .json (JSON on stdout without --out)')

@@ -24,6 +24,7 @@ import { loadEngine } from '../index.js';
 import { parseConfig, TrainConfig } from './config.js';
 import { ProgressBar } from './progress.js';
 import { loadTextData, textInputs } from './text_data.js';
+import { trainLm } from './lm.js';
 
 export interface TrainFlags { out?: string; epochs?: number; batchSize?: number; seed?: number; build?: 'auto' | 'simd' | 'relaxed'; threads?: number | 'auto'; progress?: boolean }
 
@@ -90,6 +91,7 @@ export function buildModel(cfg: TrainConfig, inputShape: number[], seed: number,
 export async function train(configPath: string, flags: TrainFlags = {}): Promise<Record<string, unknown>> {
   let source: string;
   try { source = await readFile(configPath, 'utf8'); } catch { throw new AxonError('IO', `${configPath}: cannot read the config file`); }
+  if (/"task"\s*:\s*"causalLm"/.test(source)) return trainLm(configPath, source, flags);
   const cfg = parseConfig(source, configPath);
   const dir = dirname(resolve(configPath));
   const seed = flags.seed ?? cfg.seed ?? 42;

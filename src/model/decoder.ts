@@ -1,0 +1,65 @@
+// The Transformer decoder block (PyTorch's nn.TransformerDecoderLayer), added to a Model as
+// ordinary layers: causal self-attention, optional cross-attention to an encoder's memory, and the
+// feed-forward, post-norm (PyTorch's default) or pre-norm (norm_first=True):
+//   post: h = LN1(x + SA(x)); h = LN2(h + CA(h, mem)); y = LN3(h + FF(h))
+//   pre:  h = x + SA(LN1(x)); h = h + CA(LN2(h), mem); y = h + FF(LN3(h))
+// Without a memory the cross-attention step (and LN2) is left out: a GPT-style block.
+// With `cache`, the self-attention reads the past keys/values and returns the present ones as
+// `${name}/attn:1` and `${name}/attn:2` (src/layers/attention.ts): one step feeds only new tokens.
+import { AxonError } from '../errors.js';
+import * as layers from '../layers/index.js';
+import type { ActivationName } from '../layers/activation.js';
+import type { Model } from './model.js';
+
+export interface DecoderBlockOptions {
+  /** the layer (or input) the block reads: [T, D] per sample */
+  input: string;
+  /** the encoder's output [S, D] to cross-attend to (seq2seq); absent: no cross-attention */
+  memory?: string;
+  /** an i32 padding mask over the memory [S] (1 = token) */
+  memoryMask?: string;
+  /** an i32 padding mask over the self-attention's keys: [T], or [Tpast + T] with a cache */
+  mask?: string;
+  /** past keys and values [Tpast, D] (model inputs or a previous step's outputs) for incremental decoding */
+  cache?: { keys: string; values: string };
+  heads: number;
+  ff: number;
+  /** feed-forward activation (PyTorch's default 'relu'; GPT: 'gelu') */
+  activation?: ActivationName;
+  preNorm?: boolean;
+  eps?: number;
+  /** layer names start with it: `${name}/attn`, `${name}/cross`, `${name}/ff1`, `${name}/ln1`, … */
+  name: string;
+}
+
+/** Adds a decoder block; returns the name of its output layer (`${name}/out`). */
+export function addDecoderBlock(m: Model, o: DecoderBlockOptions): string {
+  if (!o.name) throw new AxonError('BAD_CONFIG', 'a decoder block needs a name (its layers are named after it)');
+  if (o.memoryMask && !o.memory) throw new AxonError('BAD_CONFIG', `decoder block ${o.name}: memoryMask needs a memory to cross-attend to`);
+  const n = (s: string) => `${o.name}/${s}`, eps = o.eps ?? 1e-5;
+  const s = m.refShape(o.input, `decoder block ${o.name}`);
+  if (s.length !== 2) throw new AxonError('BAD_CONFIG', `decoder block ${o.name}: its input must be a [steps, features] sequence, got [${s}]`);
+  const D = s[1];
+  const ln = (name: string, src: string) => m.add(layers.layerNormalization({ eps, name: n(name) }), { inputs: [src] });
+  const add = (name: string, a: string, b: string) => m.add(layers.add({ name: n(name) }), { inputs: [a, b] });
+  const selfAttn = (src: string) => m.add(layers.multiHeadAttention({ numHeads: o.heads, causal: true, mask: o.mask !== undefined, cache: o.cache !== undefined, name: n('attn') }),
+    { inputs: [src, ...(o.cache ? [o.cache.keys, o.cache.values] : []), ...(o.mask ? [o.mask] : [])] });
+  const crossAttn = (src: string) => m.add(layers.multiHeadAttention({ numHeads: o.heads, cross: true, mask: o.memoryMask !== undefined, name: n('cross') }),
+    { inputs: [src, o.memory!, ...(o.memoryMask ? [o.memoryMask] : [])] });
+  const ff = (src: string) => {
+    m.add(layers.dense({ units: o.ff, activation: o.activation ?? 'relu', name: n('ff1') }), { inputs: [src] });
+    m.add(layers.dense({ units: D, name: n('ff2') }), { inputs: [n('ff1')] });
+  };
+  if (o.preNorm) {
+    ln('ln1', o.input); selfAttn(n('ln1')); add('res1', o.input, n('attn'));
+    let h = n('res1');
+    if (o.memory) { ln('ln2', h); crossAttn(n('ln2')); add('res2', h, n('cross')); h = n('res2'); }
+    ln('ln3', h); ff(n('ln3')); add('out', h, n('ff2'));
+    return n('out');
+  }
+  selfAttn(o.input); add('res1', o.input, n('attn')); ln('ln1', n('res1'));
+  let h = n('ln1');
+  if (o.memory) { crossAttn(h); add('res2', h, n('cross')); ln('ln2', n('res2')); h = n('ln2'); }
+  ff(h); add('res3', h, n('ff2')); ln('out', n('res3'));
+  return n('out');
+}
