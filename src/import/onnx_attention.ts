@@ -33,6 +33,9 @@ export function finderInputs(vis: OnnxValueInfo[]): FinderInput[] {
 }
 
 const WALK = /* @__PURE__ */ new Set(['Identity', 'Dropout', 'Cast']);
+/** Ops through which a value computed from an int input stays mask arithmetic (a Gather in a table makes embeddings instead). */
+const MASK_OPS = /* @__PURE__ */ new Set(['Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Reshape', 'Transpose', 'Expand', 'Slice', 'Concat', 'Where', 'Equal', 'Not', 'And', 'Or',
+  'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Neg', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape']);
 const X_LAYOUT = /* @__PURE__ */ new Set(['Transpose', 'Identity']);
 
 /**
@@ -53,7 +56,7 @@ export function fuseAttention(input: OnnxNode[], consts: Map<string, Const>, gra
   for (const n of input) {
     const ins = n.input.filter((x) => x);
     if (n.op_type === 'Constant' || n.op_type === 'Shape' || ins.every((x) => constLike.has(x))) n.output.forEach((o) => constLike.add(o));
-    else if (ins.every((x) => constLike.has(x) || maskLike.has(x))) n.output.forEach((o) => maskLike.add(o));
+    else if (MASK_OPS.has(n.op_type) && ins.every((x) => constLike.has(x) || maskLike.has(x))) n.output.forEach((o) => maskLike.add(o));
   }
   const act = (x: string) => !!x && !constLike.has(x) && !maskLike.has(x);
   const acts = (n: OnnxNode) => n.input.filter(act);
