@@ -81,8 +81,9 @@ export function fuseAttention(input: OnnxNode[], consts: Map<string, Const>, gra
       if (!WALK.has(u[0].op_type)) break;
       chain.add(u[0]); pv = u[0].output[0];
     }
-    if (!A || !C) continue;
     const where = `${nodeLabel(s)}: attention`;
+    if (A && !C && (outSet.has(pv) || readers(pv).length > 1)) { problems.push(`${where}: the attention weights ("${pv}") are read elsewhere (a graph output?); export without them (need_weights=False)`); continue; }
+    if (!A || !C) continue;
     let D = 0;
     const back = (v: string): string | undefined => {   // query / key / value chain → X
       let p = producer.get(v);

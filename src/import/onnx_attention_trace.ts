@@ -11,14 +11,10 @@
 // be 0 where the mask is 1 and at most -1e4 (or -inf) where it is 0, along the key axis only.
 import { AxonError } from '../errors.js';
 import type { OnnxNode } from './onnx_proto.js';
-import { Attrs, Const, constantNode, foldNode, nodeLabel, shapeOf } from './onnx_graph.js';
+import { Attrs, Const, constantNode, foldNode, shapeOf } from './onnx_graph.js';
 import { prod } from './onnx_layout.js';
+import { Atom, Kind, Tensor, Val, fail, isA, layoutOp, shapeOfT, size, sliceAxis } from './onnx_attention_atoms.js';
 
-type Kind = 'n' | 't' | 'tq' | 'tk' | 'f' | 'h' | 'dv' | 'o' | 'p';
-interface Atom { k: Kind; size: number; proj?: number; step?: number }
-type Role = 'x' | 'proj' | 'scores' | 'probs' | 'ctx' | 'out';
-interface Tensor { axes: Atom[][]; base: Map<number, number>; scale: number; role: Role; masked?: boolean }
-type Val = { t: Tensor } | { c: Const; mask: boolean };
 interface Proj { wT: Float32Array; M: number; K: number; bias: Float32Array | null; from: { weight: string; bias?: string } }
 /** Where head h, feature d of a query / key / value sits: column base + h·hstep + d·dstep of projection proj. */
 interface Side { proj: number; base: number; hstep: number; dstep: number }
@@ -35,33 +31,6 @@ export interface AttentionSpec {
 
 /** A region to trace: its nodes in graph order, its input X (N, T, D), the int mask graph input, the last value of the output chain. */
 export interface Region { nodes: OnnxNode[]; x: string; D: number; mask?: string; last: string }
-
-const fail = (n: OnnxNode | undefined, msg: string): never => { throw new AxonError('UNSUPPORTED', `${n ? `${nodeLabel(n)}: ` : ''}${msg}`); };
-const size = (axis: Atom[]) => prod(axis.map((a) => a.size));
-const shapeOfT = (t: Tensor) => t.axes.map(size);
-const ints = (v: number[]): Const => ({ dims: [v.length], data: Float64Array.from(v), float: false });
-const isA = (axis: Atom[], k: Kind) => axis.length === 1 && axis[0].k === k;
-
-/** The atoms regrouped into axes of the target sizes (row-major); only column ranges (p) split. */
-function regroup(atoms: Atom[], target: number[]): Atom[][] | undefined {
-  const q = atoms.filter((a) => a.size !== 1).map((a) => ({ ...a })), out: Atom[][] = [];
-  for (const d of target) {
-    const axis: Atom[] = [];
-    let need = d;
-    while (need > 1) {
-      const a = q[0];
-      if (!a) return undefined;
-      if (a.size <= need && need % a.size === 0) { axis.push(q.shift()!); need /= a.size; continue; }
-      if (a.k !== 'p' || a.size % need !== 0) return undefined;
-      const inner = a.size / need;
-      axis.push({ ...a, size: need, step: a.step! * inner });
-      q[0] = { ...a, size: inner };
-      need = 1;
-    }
-    out.push(axis);
-  }
-  return q.length ? undefined : out;
-}
 
 /** Traces `r` with batch N and sequence length T; `consts`: initializers (and folded constants) by name. */
 export function traceAttention(r: Region, consts: Map<string, Const>, N: number, T: number): AttentionSpec {
@@ -155,7 +124,8 @@ export function traceAttention(r: Region, consts: Map<string, Const>, N: number,
   };
 
   const bias = (n: OnnxNode, t: Tensor, c: Const, sign: number) => {
-    const last = t.axes[t.axes.length - 1], L = size(last);
+    const last = t.axes[t.axes.length - 1] ?? [], L = size(last);
+    if (!last.length) fail(n, 'adds a bias to an axis of length 1');
     if (t.scale !== 1 || (t.role !== 'proj' && t.role !== 'out')) fail(n, t.role === 'scores' ? 'adds a constant to the attention scores (a fixed attention mask is not supported)' : 'adds a constant where only a projection\'s bias may be added');
     if (c.dims.length > t.axes.length || c.dims.slice(0, -1).some((d) => d !== 1) || (c.data.length !== L && c.data.length !== 1)) fail(n, `a bias of shape [${c.dims}] must vary along the last axis only`);
     const p = t.role === 'out' ? projs[o!.proj] : projs[last[0].proj!];
@@ -173,6 +143,7 @@ export function traceAttention(r: Region, consts: Map<string, Const>, N: number,
 
   const checkMask = (n: OnnxNode, t: Tensor, m: Const) => {
     const S = shapeOfT(t), r0 = S.length - m.dims.length, md = m.dims;
+    if (prod(S) > 1 << 22) fail(n, `the scores [${S}] are too large to check the mask on (the graph fixes a long sequence)`);
     if (r0 < 0 || md.some((d, i) => d !== 1 && d !== S[r0 + i])) fail(n, `the mask term of shape [${md}] does not broadcast to the scores [${S}]`);
     const mst = md.map((_, i) => prod(md.slice(i + 1))), atoms = t.axes.flat(), idx = new Array<number>(atoms.length).fill(0);
     for (let e = 0; e < prod(S); e++) {
@@ -189,59 +160,13 @@ export function traceAttention(r: Region, consts: Map<string, Const>, N: number,
     }
   };
 
-  const layout = (n: OnnxNode, t: Tensor, a: Attrs): Tensor | undefined => {
-    const rank = t.axes.length, norm = (ax: number, r = rank) => (ax < 0 ? ax + r : ax);
-    const regrouped = (target: number[]) => regroup(t.axes.flat(), target) ?? fail(n, `reshapes [${shapeOfT(t)}] to [${target}] across axes that cannot be split`);
-    switch (n.op_type) {
-      case 'Identity': case 'Dropout': return t;
-      case 'Cast': return a.int('to', 1) === 1 ? t : fail(n, 'casts an activation to a non-float type');
-      case 'Transpose': { const p = a.ints('perm', t.axes.map((_, i) => rank - 1 - i)); return { ...t, axes: p.map((i) => t.axes[i]) }; }
-      case 'Reshape': {
-        const s = Array.from(konst(n, 1)?.data ?? fail(n, 'the shape must be a constant')), cur = shapeOfT(t);
-        const per = s.map((d, i) => (d === 0 ? cur[i] : d)), known = prod(per.filter((d) => d !== -1));
-        return { ...t, axes: regrouped(per.map((d) => (d === -1 ? prod(cur) / known : d))) };
-      }
-      case 'Flatten': { const ax = norm(a.int('axis', 1)), s = shapeOfT(t); return { ...t, axes: regrouped([prod(s.slice(0, ax)), prod(s.slice(ax))]) }; }
-      case 'Squeeze': case 'Unsqueeze': {
-        const c = n.input[1] ? konst(n, 1) : undefined, axes = c ? Array.from(c.data) : a.ints('axes', []);
-        if (n.op_type === 'Squeeze') { const drop = axes.map((x) => norm(x)); if (drop.some((i) => size(t.axes[i]) !== 1)) fail(n, 'squeezes an axis longer than 1'); return { ...t, axes: t.axes.filter((_, i) => !drop.includes(i)) }; }
-        const out = t.axes.slice();
-        for (const x of axes.map((x) => norm(x, rank + axes.length)).sort((p, q2) => p - q2)) out.splice(x, 0, []);
-        return { ...t, axes: out };
-      }
-      case 'Slice': {
-        const st = konst(n, 1), en = konst(n, 2), ax = n.input[3] ? konst(n, 3) : undefined, sp = n.input[4] ? konst(n, 4) : undefined;
-        if (!st || !en) fail(n, 'starts and ends must be constants');
-        let out = t;
-        Array.from(st!.data).forEach((s0, i) => {
-          const axis = norm(ax ? ax.data[i] : i), d = size(out.axes[axis]), step = sp ? sp.data[i] : 1, nm = (x: number) => (x < 0 ? x + d : x);
-          const lo = Math.max(0, Math.min(d, nm(s0))), hi = Math.max(0, Math.min(d, nm(en!.data[i])));
-          if (step !== 1) fail(n, 'slices with a step other than 1');
-          if (lo === 0 && hi === d) return;
-          out = sliceAxis(n, out, axis, lo, hi - lo);
-        });
-        return out;
-      }
-    }
-    return undefined;
-  };
-  const sliceAxis = (n: OnnxNode, t: Tensor, axis: number, lo: number, len: number): Tensor => {
-    const ax = t.axes[axis];
-    if (ax.length !== 1 || ax[0].k !== 'p' || len < 1) fail(n, 'slices an axis that is not one range of projection columns');
-    const a = ax[0], base = new Map(t.base);
-    base.set(a.proj!, (base.get(a.proj!) ?? 0) + lo * a.step!);
-    const axes = t.axes.slice();
-    axes[axis] = len === 1 ? [] : [{ ...a, size: len }];
-    return { ...t, axes, base };
-  };
-
   for (const n of r.nodes) {
     const ins = n.input.map((name) => get(n, name));
     const tIn = ins.findIndex((x) => x && 't' in x);
     if (tIn < 0) {   // constants and the mask's arithmetic
       if (n.op_type === 'Constant') { vals.set(n.output[0], { c: constantNode(n), mask: false }); continue; }
       const mask = ins.some((x) => x && 'c' in x && x.mask);
-      if (n.op_type === 'Shape') { vals.set(n.output[0], { c: shapeOf(n, (ins[0] as { c: Const }).c.dims), mask: false }); continue; }
+      if (n.op_type === 'Shape') { vals.set(n.output[0], { c: shapeOf(n, (ins[0] as { c: Const } | undefined)?.c.dims ?? fail(n, 'has no input')), mask: false }); continue; }
       const c = foldNode(n, (i) => (ins[i] && 'c' in ins[i]! ? (ins[i] as { c: Const }).c : undefined)) ?? fail(n, 'cannot be evaluated on constants');
       vals.set(n.output[0], { c, mask });
       continue;
@@ -253,9 +178,9 @@ export function traceAttention(r: Region, consts: Map<string, Const>, N: number,
       matmulActs(n, tensor(n, 0), tensor(n, 1));
     } else if (op === 'MatMul' || op === 'Gemm') {
       if (tIn !== 0 || (op === 'Gemm' && (a.int('transA', 0) || t.axes.length !== 2))) fail(n, 'the activation must be the first operand (Gemm: 2-D, transA=0)');
-      project(n, t, konst(n, 1)!, op === 'Gemm' && a.int('transB', 0) === 1, op === 'Gemm' ? a.float('alpha', 1) : 1, op === 'Gemm' && n.input[2] ? konst(n, 2) : undefined, a.float('beta', 1));
+      project(n, t, konst(n, 1) ?? fail(n, 'the weight must be a constant'), op === 'Gemm' && a.int('transB', 0) === 1, op === 'Gemm' ? a.float('alpha', 1) : 1, op === 'Gemm' && n.input[2] ? konst(n, 2) : undefined, a.float('beta', 1));
     } else if (op === 'Add' || op === 'Sub' || op === 'Mul' || op === 'Div') {
-      const c = (ins[1 - tIn] as { c: Const; mask: boolean }), scalar = c.c.data.length === 1 && !c.mask;
+      const c = (ins[1 - tIn] as { c: Const; mask: boolean } | undefined) ?? fail(n, 'needs two operands'), scalar = c.c.data.length === 1 && !c.mask;
       if (tIn === 1 && (op === 'Sub' || op === 'Div')) fail(n, `computes constant ${op === 'Sub' ? '-' : '/'} activation`);
       if ((op === 'Mul' || op === 'Div') && !scalar) fail(n, 'scales by a constant that is not one number');
       if (op === 'Mul' || op === 'Div') {
@@ -278,10 +203,11 @@ export function traceAttention(r: Region, consts: Map<string, Const>, N: number,
     } else if (op === 'Split') {
       const axis = ((a.int('axis', 0) % t.axes.length) + t.axes.length) % t.axes.length, d = size(t.axes[axis]);
       const sc = n.input[1] ? konst(n, 1) : undefined, parts = sc ? Array.from(sc.data) : a.ints('split', Array(n.output.length).fill(d / n.output.length));
+      if (parts.length !== n.output.length || parts.reduce((x, y) => x + y, 0) !== d) fail(n, `splits ${d} into [${parts}]`);
       let lo = 0;
       parts.forEach((len, i) => { vals.set(n.output[i], { t: sliceAxis(n, t, axis, lo, len) }); lo += len; });
     } else {
-      const out = layout(n, t, a) ?? fail(n, 'op not supported inside the attention pattern');
+      const out = layoutOp(n, t, a, konst) ?? fail(n, 'op not supported inside the attention pattern');
       set(n, out);
     }
     const y = vals.get(n.output[0]);
