@@ -37,6 +37,10 @@ import { fuseQuant } from './onnx_quant_fuse.js';
 import { setWeightSource } from '../model/source_weights.js';
 import { GraphInput, GraphOutput, OnnxData, graphInputs, toAxon, toOnnx } from './onnx_io.js';
 import { SEQ_MERGE_HANDLERS, stateShape } from './onnx_rnn_state.js';
+import { fuseLayerNorm } from './onnx_layernorm.js';
+import { ATTENTION_OP, attentionNode, finderInputs, fuseAttention } from './onnx_attention.js';
+import { embeddingGather, tagRows } from './onnx_embedding.js';
+import { PositionEmbedding } from '../layers/sequence.js';
 import { Budget, Limits, checkActivations, checkNodeCount, checkTensorSize, numel, resolveLimits } from '../format/validate.js';
 
 export interface OnnxImportOptions {
@@ -104,13 +108,14 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const budget = new Budget(limits, file);
   for (const t of g.initializer ?? []) { const v = tensorValues(t, file, limits); budget.take(v.data.length, 4, `initializer "${String(t.name).slice(0, 80)}"`); consts.set(t.name!, v); }
   const outNames = (g.output ?? []).map((o) => o.name);
-  const fused = fuseQuant(fuseActivations(fuseHardSwish(g), consts, outNames), consts, outNames);
-  if (fused.problems.length) fail(fused.problems);
+  const att = fuseAttention(fuseLayerNorm(fuseActivations(fuseHardSwish(g), consts, outNames), consts, outNames), consts, finderInputs((g.input ?? []).filter((v) => !consts.has(v.name))), outNames);
+  const fused = fuseQuant(att.nodes, consts, outNames);
+  if (att.problems.length || fused.problems.length) fail([...att.problems, ...fused.problems]);
   const nodes = fused.nodes;
   const gis = graphInputs((g.input ?? []).filter((v) => !consts.has(v.name)), nodes, file);
   if (!gis.length) throw new AxonError('UNSUPPORTED', `${file}: the graph has no non-constant input`);
   const merges = new Set(Object.keys(MERGE_HANDLERS));
-  const problems = graphProblems(nodes, new Set(consts.keys()), gis.map((v) => v.onnx), (n) => handlerOf(n.op_type, true) !== undefined || merges.has(n.op_type) || isQuantOp(n.op_type), merges);
+  const problems = graphProblems(nodes, new Set(consts.keys()), gis.map((v) => v.onnx), (n) => handlerOf(n.op_type, true) !== undefined || merges.has(n.op_type) || isQuantOp(n.op_type) || n.op_type === ATTENTION_OP, merges);
   if (problems.length) fail(problems);
 
   const open = gis.some((gi) => gi.per.includes(null));
@@ -121,7 +126,10 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
   const { cv, keep, outs } = a;
   const specs = keep.map((k) => cv.specs[k]);
   const chain = gis.length === 1 && outs.length === 1 && !outs[0].port && keep.every((k, i) => cv.specs[k].inputs.length === 1 && !cv.specs[k].ports?.[0] && cv.specs[k].inputs[0] === (i ? keep[i - 1] : INPUT));
-  const mopts = { inputs: gis.map((gi, k) => ({ name: gi.name, dtype: gi.dtype, shape: gi.per.every((d) => d !== null) ? a.inActs[k].axon : gi.per })), seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine };
+  // open sequence lengths are bounded by the shortest position table (a longer sequence has no positions)
+  const maxLen = Math.min(...specs.map((s) => (s.layer instanceof PositionEmbedding ? s.layer.maxLength : Infinity)));
+  const mopts = { inputs: gis.map((gi, k) => ({ name: gi.name, dtype: gi.dtype, shape: gi.per.every((d) => d !== null) ? a.inActs[k].axon : gi.per,
+    ...(gi.per.includes(null) && maxLen < Infinity ? { maxShape: gi.per.map((d) => d ?? maxLen) } : {}) })), seed: opts.seed, name: opts.name ?? (g.name || 'onnx'), engine: opts.engine };
   const model = chain ? new Sequential(mopts) : new Model(mopts);
   const weights = new Map<string, Float32Array>(), layerSources: Record<string, string> = {}, paramSources: Record<string, string> = {};
   nameImported(specs.map((s) => ({ layer: s.layer, source: s.node, origin: s.origin })));
@@ -213,7 +221,7 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
       if (acts.length === 0) {
         const v = foldNode(n, (i) => (n.input[i] ? consts.get(n.input[i]) : undefined));
         if (!v) throw new AxonError('UNSUPPORTED', 'cannot be evaluated on constants here');
-        consts.set(n.output[0], v);
+        consts.set(n.output[0], tagRows(n, v, consts));
         continue;
       }
       const ins = acts.map((i) => states.get(i) ?? unknownValue(i));
@@ -221,7 +229,8 @@ function convert(nodes: OnnxNode[], consts: Map<string, Const>, gis: GraphInput[
       cv.produced = [];
       const qh = quantHandler(cv, n);   // quantization ops, and any node reading a quantized activation
       const seqMerge = cv.seq && ins.some((v) => v.batchAxis !== 0) ? own(SEQ_MERGE_HANDLERS, n.op_type) : undefined;
-      if (acts.length > 1 && !qh && !RECURRENT_OPS.has(n.op_type)) {
+      if (n.op_type === ATTENTION_OP) attentionNode(cv, n, ins);
+      else if (acts.length > 1 && !qh && !RECURRENT_OPS.has(n.op_type)) {
         if (ins.some((v) => v.int)) throw new AxonError('UNSUPPORTED', `reads an integer input directly; Cast it to float first`);
         const h = seqMerge ?? own(MERGE_HANDLERS, n.op_type);
         if (!h) throw new AxonError('UNSUPPORTED', `joins ${acts.length} activations; only ${Object.keys(MERGE_HANDLERS).join(', ')} can`);
@@ -291,9 +300,10 @@ function sameLayers(a: Converted, b: Converted, gis: GraphInput[], fail: (lines:
   });
 }
 
-/** A node reading an integer graph input: only Cast (to float: a Cast layer; to an integer type: nothing to do). */
+/** A node reading an integer graph input: Cast (to float: a Cast layer; to an integer type: nothing to do), or Gather in a constant table (an embedding). */
 function castInt(cv: Converter, n: OnnxNode, name: string): void {
   const to = new Attrs(n).int('to', 1);
+  if (n.op_type === 'Gather' && cv.isConst(n.input[0]) && n.input[1] === name) return embeddingGather(cv, n);
   if (n.op_type === 'Identity' || (n.op_type === 'Cast' && (to === 6 || to === 7))) return;
   if (n.op_type !== 'Cast' || to !== 1) throw new AxonError('UNSUPPORTED', `reads the integer input "${name}"; only Cast to float (masks, ids read as numbers) is supported on integer inputs`);
   cv.emit(new Cast(), {}, n);

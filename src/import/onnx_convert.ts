@@ -11,6 +11,8 @@ import { Layer, MergeLayer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2D } from '../layers/conv.js';
 import { BatchNormalization } from '../layers/norm.js';
+import { LayerNormalization } from '../layers/layernorm.js';
+import { Embedding } from '../layers/embedding.js';
 import { Activation } from '../layers/activation.js';
 import { Dropout, Flatten, Reshape } from '../layers/misc.js';
 import type { OnnxNode } from './onnx_proto.js';
@@ -44,17 +46,24 @@ export function affineLayer(scale: Float32Array, shift: Float32Array): { layer: 
 }
 
 /**
- * Folds y = x * s + b per channel (s or b may be absent) into the weights of the Dense, Conv2D or
- * BatchNormalization (no activation) that computes x; a layer without a bias becomes the same layer with one.
+ * Folds y = x * s + b per channel (s or b may be absent) into the weights of the Dense, Conv2D,
+ * BatchNormalization, LayerNormalization or Embedding (no activation) that computes x; a layer without a
+ * bias becomes the same layer with one. (An Embedding's rows take s and b: each output is one row, so the
+ * fold is exact.)
  */
 export function foldAffine(t: { layer: Layer; w: Record<string, Float32Array> }, chans: number, s?: Float32Array, b?: Float32Array): void {
   const l = t.layer;
-  if (l instanceof BatchNormalization) {
+  if (l instanceof Embedding) {
+    const w = t.w.weight;
+    for (let i = 0; i < w.length; i++) w[i] = w[i] * (s ? s[i % chans] : 1) + (b ? b[i % chans] : 0);
+    return;
+  }
+  if (l instanceof BatchNormalization || l instanceof LayerNormalization) {
     if (s) for (let c = 0; c < chans; c++) { t.w.weight[c] *= s[c]; t.w.bias[c] *= s[c]; }
     if (b) for (let c = 0; c < chans; c++) t.w.bias[c] += b[c];
     return;
   }
-  if (s) { for (let i = 0; i < t.w.weight.length; i++) t.w.weight[i] *= s[l instanceof Dense ? Math.floor(i / l.inputShape[0]) : i % chans]; if (t.w.bias) for (let c = 0; c < chans; c++) t.w.bias[c] *= s[c]; }
+  if (s) { for (let i = 0; i < t.w.weight.length; i++) t.w.weight[i] *= s[l instanceof Dense ? Math.floor(i / l.inputShape[l.inputShape.length - 1]) : i % chans]; if (t.w.bias) for (let c = 0; c < chans; c++) t.w.bias[c] *= s[c]; }
   if (b) {
     if (!t.w.bias) {   // the same layer with a bias
       const Ctor = l.constructor as new (o: Record<string, unknown>) => Layer;
@@ -205,7 +214,8 @@ export class Converter {
   /** y = x * scale + shift with constants broadcast against the activation (ONNX rules): folded into the producer when possible. */
   affine(n: OnnxNode, scale: Float32Array | null, shift: Float32Array | null): void {
     const t = this.tip, l = t?.layer;
-    const chans = l instanceof Dense ? l.units : l instanceof Conv2D ? l.filters : l instanceof BatchNormalization ? l.outputShape[l.outputShape.length - 1] : 0;
+    const chans = l instanceof Dense ? l.units : l instanceof Conv2D ? l.filters : l instanceof Embedding ? l.outputDim
+      : l instanceof BatchNormalization || l instanceof LayerNormalization ? l.outputShape[l.outputShape.length - 1] : 0;
     const s = scale && chans ? perLastAxis(scale, chans) : undefined, b = shift && chans ? perLastAxis(shift, chans) : undefined;
     if (t && l && chans && (!scale || s) && (!shift || b)) {
       foldAffine(t, chans, s, b);

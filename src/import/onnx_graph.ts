@@ -176,8 +176,8 @@ export function shapeOf(n: OnnxNode, full: number[]): Const {
   return ints([s.length], s);
 }
 
-/** Ops reading several activations besides the merges: recurrent nodes (their initial states). */
-const STATE_READERS = /* @__PURE__ */ new Set(['RNN', 'LSTM', 'GRU']);
+/** Ops reading several activations besides the merges: recurrent nodes (their initial states), rewritten attentions (input and mask; onnx_attention.ts ATTENTION_OP). */
+const STATE_READERS = /* @__PURE__ */ new Set(['RNN', 'LSTM', 'GRU', 'AxonAttention']);
 
 /** Ops evaluated on constants only (shape arithmetic). */
 export const FOLD_ONLY = /* @__PURE__ */ new Set(['Constant', 'ConstantOfShape', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Slice', 'Cast', 'QuantizeLinear', 'DequantizeLinear', ...MASK_OPS]);

@@ -13,11 +13,13 @@ import { channelsLastOrder, prod, transposeOrder, lastAxisIs, isIdentity } from 
 import { Converter, padsOf, spatialOut, unsupported } from './onnx_convert.js';
 import { SELECT_HANDLERS } from './onnx_select.js';
 import { convTranspose } from './onnx_convtranspose.js';
+import { layerNormHandler } from './onnx_layernorm.js';
+import { positionAdd } from './onnx_embedding.js';
 
 type Handler = (cv: Converter, n: OnnxNode, a: Attrs) => void;
 
 /** Ops that keep the activation's shape: on failure the importer can go on checking later nodes. */
-export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Elu', 'Selu', 'Gelu', 'Silu', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
+export const ELEMENTWISE = /* @__PURE__ */ new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Clip', 'HardSwish', 'HardSigmoid', 'Elu', 'Selu', 'Gelu', 'Silu', 'Dropout', 'Identity', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization', 'LayerNormalization']);
 
 const ones = (r: number) => Array<number>(r).fill(1);
 
@@ -85,11 +87,22 @@ const pool = (max: boolean): Handler => (cv, n, a) => {
   spatialOut(cv);
 };
 
-/** (N, K) · (K, N') as Dense weights (N', K), columns in the Axon element order. */
+/**
+ * (N, K) · (K, N') as Dense weights (N', K), columns in the Axon element order; on a sequence
+ * (N, ..., K) held in the ONNX order, a Dense on the last axis (MatMul broadcasts over the rest).
+ */
 function dense(cv: Converter, n: OnnxNode, w: Float32Array, N: number, K: number, bias: Float32Array | undefined, from: Record<string, string>): void {
-  if (cv.act.onnx.length !== 1) unsupported(`needs a (N, K) input, got [N, ${cv.act.onnx}]; flatten it first`);
-  if (cv.act.onnx[0] !== K) unsupported(`weights expect ${K} input features, the input has ${cv.act.onnx[0]}`);
-  const o = cv.act.order;
+  const x = cv.act, last = x.onnx[x.onnx.length - 1];
+  if (n.op_type === 'Gemm' && x.onnx.length > 1) unsupported(`needs a (N, K) input, got [N, ${x.onnx}]; flatten it first`);
+  if (last !== K) unsupported(`weights expect ${K} input features, the input [N, ${x.onnx}] has ${last}`);
+  if (x.onnx.length > 1) {
+    if (!isIdentity(x.order) || x.axon.join() !== x.onnx.join()) unsupported(`a MatMul over the last axis of [N, ${x.onnx}] needs that tensor in the ONNX element order (Axon holds it as [N, ${x.axon}], transposed)`);
+    cv.emit(new Dense({ units: N, useBias: bias !== undefined }), { weight: w, ...(bias ? { bias } : {}) }, n, from);
+    const s = [...x.onnx.slice(0, -1), N];
+    cv.act = { onnx: s, axon: s.slice(), order: null };
+    return;
+  }
+  const o = x.order;
   if (!isIdentity(o)) { const p = w.slice(); for (let r = 0; r < N; r++) for (let i = 0; i < K; i++) w[r * K + i] = p[r * K + o![i]]; }
   cv.flatAxon(n);
   cv.emit(new Dense({ units: N, useBias: bias !== undefined }), { weight: w, ...(bias ? { bias } : {}) }, n, from);
@@ -120,6 +133,7 @@ const matmul: Handler = (cv, n) => {
 };
 
 const arith: Handler = (cv, n) => {
+  if (n.op_type === 'Add' && positionAdd(cv, n)) return;
   const ci = cv.isConst(n.input[0]) ? 0 : 1, op = n.op_type;
   if (ci === 0 && (op === 'Sub' || op === 'Div')) unsupported(`constant ${op === 'Sub' ? '-' : '/'} activation is not supported`);
   const v = cv.broadcast(cv.c(n, ci, 'constant operand'), 'the constant operand');
@@ -223,6 +237,7 @@ export const HANDLERS: Record<string, Handler> = /* @__PURE__ */ (() => ({
     cv.act = { onnx: a.int('keepdims', 1) ? [C, ...sp.map(() => 1)] : [C], axon: [C], order: null };
   },
   BatchNormalization: batchNorm,
+  LayerNormalization: layerNormHandler,
   Dropout: (cv, n, a) => {
     const tm = cv.c(n, 2, 'training_mode', true);
     if (tm && tm.data[0]) unsupported('training_mode=true is not supported');

@@ -66,7 +66,7 @@ const slice: Handler = (cv, n) => {
 };
 
 const gather: Handler = (cv, n, a) => {
-  if (cv.isConst(n.input[0])) unsupported('a lookup in a constant table by run-time indices (an embedding) is not supported');
+  if (cv.isConst(n.input[0])) unsupported('a lookup in a constant table (an embedding) needs int ids read directly from an int32 / int64 graph input');
   const idx = cv.c(n, 1, 'indices'), r = cv.act.onnx.length + 1, ax = a.int('axis', 0), axis = ax < 0 ? ax + r : ax;
   if (idx.dims.length > 1) unsupported(`indices of shape [${idx.dims}]: only a scalar or 1-D indices are supported`);
   if (axis <= 0 || axis >= r) unsupported(axis === 0 ? 'gathering along the batch axis is not supported' : `axis ${ax} is out of range for an input of rank ${r}`);

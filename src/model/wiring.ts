@@ -91,7 +91,8 @@ export function unitGraphAt(w: Wiring, modelName: string, inputShapes: number[][
     const full = shapes.map((s, i) => (s.length ? s : byRef.get(reads[i])!));
     const c = recreate(l);
     try { c.buildAll(full); } catch (e) {
-      if (e instanceof AxonError) throw new AxonError(e.code, `${l.name}: at input shapes ${full.map((s) => `[${s}]`).join(', ')}: ${e.message}`);
+      // (which model inputs gave the shapes: a mask whose length differs from its sequence's, say)
+      if (e instanceof AxonError) throw new AxonError(e.code, `${l.name}: at input shapes ${full.map((s, i) => `[${s}]${byRef.has(reads[i]) ? ` (input "${reads[i]}")` : ''}`).join(', ')}: ${e.message}`);
       throw e;
     }
     for (const p of l.params) {
