@@ -10,7 +10,7 @@ import type { SamplingStrategy } from '../../../src/text/generate.js';
 import { loadEngine } from '../index.js';
 import { readModelFile } from '../model_file.js';
 import { writeFileAtomic } from '../fs.js';
-import type { TrainFlags } from './train.js';
+import type { TrainFlags } from './train_flags.js';
 
 interface LmConfig {
   task: 'causalLm'; name?: string; seed?: number; output?: string;

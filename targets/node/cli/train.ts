@@ -26,7 +26,8 @@ import { ProgressBar } from './progress.js';
 import { loadTextData, textInputs } from './text_data.js';
 import { trainLm } from './lm.js';
 
-export interface TrainFlags { out?: string; epochs?: number; batchSize?: number; seed?: number; build?: 'auto' | 'simd' | 'relaxed'; threads?: number | 'auto'; progress?: boolean }
+import type { TrainFlags } from './train_flags.js';
+export type { TrainFlags };
 
 async function readTensor(path: string): Promise<Tensor> { return (await readDataset(path)).x; }
 
