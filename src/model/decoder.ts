@@ -8,12 +8,11 @@
 // `${name}/attn:1` and `${name}/attn:2` (src/layers/attention.ts): one step feeds only new tokens.
 import { AxonError } from '../errors.js';
 import * as layers from '../layers/index.js';
-import type { ActivationName } from '../layers/activation.js';
+import type { EncoderBlockOptions } from './blocks.js';
 import type { Model } from './model.js';
 
-export interface DecoderBlockOptions {
-  /** the layer (or input) the block reads: [T, D] per sample */
-  input: string;
+/** The encoder block's options (input, mask, heads, ff, activation, preNorm, eps, name), plus memory and cache. */
+export interface DecoderBlockOptions extends EncoderBlockOptions {
   /** the encoder's output [S, D] to cross-attend to (seq2seq); absent: no cross-attention */
   memory?: string;
   /** an i32 padding mask over the memory [S] (1 = token) */
@@ -22,14 +21,6 @@ export interface DecoderBlockOptions {
   mask?: string;
   /** past keys and values [Tpast, D] (model inputs or a previous step's outputs) for incremental decoding */
   cache?: { keys: string; values: string };
-  heads: number;
-  ff: number;
-  /** feed-forward activation (PyTorch's default 'relu'; GPT: 'gelu') */
-  activation?: ActivationName;
-  preNorm?: boolean;
-  eps?: number;
-  /** layer names start with it: `${name}/attn`, `${name}/cross`, `${name}/ff1`, `${name}/ln1`, … */
-  name: string;
 }
 
 /** Adds a decoder block; returns the name of its output layer (`${name}/out`). */
