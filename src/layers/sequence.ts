@@ -30,18 +30,9 @@ export class PositionEmbedding extends Layer {
     this.params = this.kind === 'learned' ? [{ name: 'weight', shape: [this.maxLength, D], init: { type: 'randomNormal', std: 0.02 }, fans: { fanIn: this.maxLength, fanOut: D }, trainable: true, regularize: false }] : [];
     return (this.outputShape = s);
   }
-  /** The sinusoidal table's first T rows. */
-  private table(T: number, D: number): Float32Array {
-    const t = new Float32Array(T * D);
-    for (let p = 0; p < T; p++) for (let i = 0; i < D; i++) {
-      const a = p / 10000 ** ((2 * Math.floor(i / 2)) / D);
-      t[p * D + i] = i % 2 === 0 ? Math.sin(a) : Math.cos(a);
-    }
-    return t;
-  }
   private positions(c: Ctx): number {
     const [T, D] = this.inputShape;
-    return this.kind === 'learned' ? c.param('weight') : c.constant(`table_${T}`, 'f32', this.table(T, D).buffer as ArrayBuffer);
+    return this.kind === 'learned' ? c.param('weight') : c.constant(`table_${T}`, 'f32', sinusoidalTable(T, D).buffer as ArrayBuffer);
   }
   forward(c: Ctx, { x, y }: IO): void {
     const N = size(this.inputShape);
@@ -55,6 +46,16 @@ export class PositionEmbedding extends Layer {
     if (dw !== undefined) c.emit('bias_grad', { db: dw, dy, M: c.batch, N });
   }
   config(): Record<string, unknown> { return { maxLength: this.maxLength, ...(this.kind !== 'learned' ? { kind: this.kind } : {}) }; }
+}
+
+/** The sinusoidal position table's first T rows (T, D). */
+export function sinusoidalTable(T: number, D: number): Float32Array {
+  const t = new Float32Array(T * D);
+  for (let p = 0; p < T; p++) for (let i = 0; i < D; i++) {
+    const a = p / 10000 ** ((2 * Math.floor(i / 2)) / D);
+    t[p * D + i] = i % 2 === 0 ? Math.sin(a) : Math.cos(a);
+  }
+  return t;
 }
 
 export class MaskedMeanPooling extends Layer {
