@@ -3,12 +3,13 @@
 // pools need it (and back before Flatten/Reshape, so Dense weights are written as they are). With
 // `inputLayout: 'nchw'` the graph takes (N, C, H, W) like a PyTorch model and spatial outputs stay NCHW.
 // Graph models export their wiring: each unit reads its inputs' ONNX tensors; Add and Concatenate
-// bring their inputs to one layout first.
+// bring their inputs to one layout first. Models with several inputs and outputs export them all
+// (i32 inputs as int64, open dimensions as named ones); sequence layers (embeddings, layer norm,
+// attention, Dense on tokens) are written by onnx_seq.ts.
 import { AxonError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { Layer, MergeLayer, size } from '../layers/layer.js';
 import { INPUT } from '../model/compiler.js';
-import { singleIO } from '../model/inputs.js';
 import { Conv2D } from '../layers/conv.js';
 import { MaxPool2D, AvgPool2D, ZeroPadding2D } from '../layers/pool.js';
 import { BatchNormalization } from '../layers/norm.js';
@@ -18,24 +19,27 @@ import { Conv2DTranspose } from '../layers/conv_transpose.js';
 import { Pad2D, Slice } from '../layers/gather.js';
 import { OnnxBuilder, af } from './onnx_builder.js';
 import { EXPORTABLE, hwioToOihw, padsOf, refuse } from './weights.js';
+import { emitSequence, isSequenceUnit } from './onnx_seq.js';
+import { DT } from '../import/onnx_proto.js';
 
 export interface OnnxExportOptions {
-  /** 'nhwc' (default): the Axon layout; 'nchw': channels-first input and spatial outputs */
+  /** 'nhwc' (default): the Axon layout; 'nchw': channels-first input and spatial outputs (one-input models) */
   inputLayout?: 'nhwc' | 'nchw';
   /** 13 (default) … 17; from 14 on hardSwish is one HardSwish node */
   opset?: number;
+  /** the graph input's and output's names for one-input, one-output models (default "input", "output"); others keep the model's names */
   inputName?: string;
   outputName?: string;
 }
 
 export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
-  singleIO(model, 'exportOnnx');
-  const { units, inputs } = model.unitGraph(), opset = opts.opset ?? 13;
+  const { units, inputs, outputs } = model.unitGraph(), opset = opts.opset ?? 13, single = model.inputs.length === 1 && outputs.length === 1;
   if (opset < 13 || opset > 17) throw new AxonError('BAD_ARGUMENT', `exportOnnx: opset ${opset} is not supported (13–17)`);
-  refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type) || (u instanceof Dense && u.inputShape.length !== 1)));
+  refuse('exportOnnx', units.filter((u) => !EXPORTABLE.has(u.type)));
   const b = new OnnxBuilder(model.name), w = model.getWeights(), nchw = opts.inputLayout === 'nchw';
-  const inName = opts.inputName ?? 'input', rank = model.inputShape.length;
-  let cur = inName, cf = nchw && rank >= 2;   // cf: the ONNX tensor is channels-first of the Axon shape
+  if (nchw && (model.inputs.length !== 1 || model.inputs[0].dtype !== 'f32')) throw new AxonError('BAD_ARGUMENT', 'exportOnnx: inputLayout "nchw" applies to models with one f32 input');
+  const inNames = single ? [opts.inputName ?? 'input'] : model.inputs.map((i) => i.name), rank = model.inputs[0].shape.length;
+  let cur = inNames[0], cf = nchw && rank >= 2;   // cf: the ONNX tensor is channels-first of the Axon shape
   const perm = (toCf: boolean, r: number) => (toCf ? [0, r, ...Array.from({ length: r - 1 }, (_, i) => i + 1)] : [0, ...Array.from({ length: r - 1 }, (_, i) => i + 2), 1]);
   const layout = (u: Layer, want: boolean, r = u.inputShape.length) => {
     if (r >= 2 && cf !== want) { cur = b.node('Transpose', [cur], { perm: perm(want, r) }, { name: `${u.name}/to_${want ? 'nchw' : 'nhwc'}` }); cf = want; }
@@ -47,11 +51,13 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
   const node = (u: Layer, op: string, inputs: string[], attrs = {}) => { cur = b.node(op, [cur, ...inputs], attrs, { name: u.name }); };
 
   // each unit's output tensor and whether it is channels-first
-  const states: Array<{ cur: string; cf: boolean }> = [], start = { cur, cf };
-  const at = (j: number) => (j === INPUT ? start : states[j]);
+  const states: Array<{ cur: string; cf: boolean }> = [], starts = inNames.map((n, k) => ({ cur: n, cf: k === 0 && cf }));
+  const at = (j: number) => (j <= INPUT ? starts[INPUT - j] : states[j]);
+  const seq = { b, w, opset };
   units.forEach((u, i) => {
     ({ cur, cf } = at(inputs[i][0]));
-    if (u instanceof MergeLayer) merge(u, inputs[i].map(at)); else emit(u);
+    if (isSequenceUnit(u)) { layout(u, false); cur = emitSequence(seq, u, [cur, ...inputs[i].slice(1).map((j) => at(j).cur)])!; }
+    else if (u instanceof MergeLayer) merge(u, inputs[i].map(at)); else emit(u);
     states.push({ cur, cf });
   });
   /** Add / Concatenate: inputs brought to the first one's layout. */
@@ -166,10 +172,19 @@ export async function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Pr
       }
     }
   }
-  const last = units[units.length - 1];
-  if (cf && !nchw) layout(last, false, last.outputShape.length);
-  const out = b.node('Identity', [cur], {}, { name: 'output', outputs: [opts.outputName ?? 'output'] });
-  const s = model.inputShape, inDims = nchw && rank >= 2 ? [s[rank - 1], ...s.slice(0, -1)] : s;
-  const doc = `Exported by Axon from "${model.name}". Input "${inName}": (N, ${inDims}) float32, ${nchw ? 'channels-first' : 'channels-last as in Axon'}.`;
-  return b.build({ name: inName, dims: ['N', ...inDims] }, out, { opset, producer: 'axon', doc });
+  // one output: "output" (or outputName); several: each the tensor of its layer (named after it), through an Identity where it is an input or another output's
+  const outNames = outputs.map((j, k) => {
+    ({ cur, cf } = states[j]);
+    if (cf && !nchw) layout(units[j], false, units[j].outputShape.length);
+    if (!single && !inNames.includes(cur) && outputs.indexOf(j) === k) return cur;
+    const name = single ? opts.outputName ?? 'output' : `${model.outputNames[k].replace(/[^\w/.-]/g, '_')}_${k}`;
+    return b.node('Identity', [cur], {}, { name: single ? 'output' : `${name}/identity`, outputs: [name] });
+  });
+  const dimsOf = (k: number) => {
+    const s = model.inputs[k].shape.map((d, i) => d ?? `d${i + 1}`);   // open dimensions named by their axis (shared across inputs)
+    return nchw && rank >= 2 ? [s[rank - 1], ...s.slice(0, -1)] : s;
+  };
+  const ins = model.inputs.map((m, k) => ({ name: inNames[k], dims: ['N', ...dimsOf(k)], elem: m.dtype === 'i32' ? DT.INT64 : DT.FLOAT }));
+  const doc = `Exported by Axon from "${model.name}". ${ins.map((i) => `Input "${i.name}": (${i.dims}) ${i.elem === DT.INT64 ? 'int64' : 'float32'}`).join('; ')}, ${nchw ? 'channels-first' : 'channels-last as in Axon'}.`;
+  return b.buildIO(ins, outNames, { opset, producer: 'axon', doc });
 }

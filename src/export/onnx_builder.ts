@@ -1,5 +1,5 @@
 // A small ONNX graph builder over the protobufjs schema (src/import/onnx_proto.ts): initializers,
-// nodes with typed attributes, one input and one output. Used by the exporter and by tests that
+// nodes with typed attributes, inputs and outputs. Used by the exporter and by tests that
 // build models for onnxruntime.
 import { AT, DT, encodeOnnx, floatTensor, int64Tensor, OnnxAttribute, OnnxNode, OnnxTensor } from '../import/onnx_proto.js';
 
@@ -36,13 +36,17 @@ export class OnnxBuilder {
   }
   /** The model bytes: one float input (dims; strings are symbolic, e.g. 'N'), the given output. */
   build(input: { name: string; dims: (number | string)[] }, output: string, opts: { opset?: number; producer?: string; doc?: string } = {}): Promise<Uint8Array> {
-    const dim = input.dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d }));
+    return this.buildIO([{ ...input, elem: DT.FLOAT }], [output], opts);
+  }
+  /** The model bytes with several inputs (element type `elem`: DT.FLOAT, DT.INT64, …) and float outputs. */
+  buildIO(inputs: Array<{ name: string; dims: (number | string)[]; elem: number }>, outputs: string[], opts: { opset?: number; producer?: string; doc?: string } = {}): Promise<Uint8Array> {
+    const dim = (dims: (number | string)[]) => dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d }));
     return encodeOnnx({
       ir_version: 8, producer_name: opts.producer ?? 'axon', opset_import: [{ domain: '', version: opts.opset ?? 13 }], doc_string: opts.doc,
       graph: {
         name: this.name, node: this.nodes, initializer: this.inits,
-        input: [{ name: input.name, type: { tensor_type: { elem_type: DT.FLOAT, shape: { dim } } } }],
-        output: [{ name: output, type: { tensor_type: { elem_type: DT.FLOAT } } }],
+        input: inputs.map((i) => ({ name: i.name, type: { tensor_type: { elem_type: i.elem, shape: { dim: dim(i.dims) } } } })),
+        output: outputs.map((name) => ({ name, type: { tensor_type: { elem_type: DT.FLOAT } } })),
       },
     });
   }

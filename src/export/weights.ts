@@ -26,4 +26,5 @@ export function channelsFirstIndex(shape: readonly number[]): Int32Array {
 export function refuse(kind: string, bad: Layer[]): void {
   if (bad.length) throw new AxonError('UNSUPPORTED', `${kind}: cannot export ${bad.map((l) => `${l.name} (${l.type})`).join(', ')}; supported: ${[...EXPORTABLE].join(', ')}`);
 }
-export const EXPORTABLE = new Set(['dense', 'conv2d', 'conv1d', 'depthwiseConv2d', 'maxPool2d', 'maxPool1d', 'avgPool1d', 'avgPool2d', 'globalAveragePooling2d', 'zeroPadding2d', 'batchNormalization', 'activation', 'dropout', 'flatten', 'reshape', 'conv2dTranspose', 'pad2d', 'slice', 'add', 'concatenate', 'multiply']);
+export const EXPORTABLE = new Set(['dense', 'conv2d', 'conv1d', 'depthwiseConv2d', 'maxPool2d', 'maxPool1d', 'avgPool1d', 'avgPool2d', 'globalAveragePooling2d', 'zeroPadding2d', 'batchNormalization', 'activation', 'dropout', 'flatten', 'reshape', 'conv2dTranspose', 'pad2d', 'slice', 'add', 'concatenate', 'multiply',
+  'embedding', 'positionEmbedding', 'layerNormalization', 'multiHeadAttention']);

@@ -2,7 +2,9 @@
 // batch axes, open dimensions) whose activations flow through the ops in onnx_ops.ts and
 // onnx_rnn.ts, and join in Add / Sum / Concat (onnx_merge.ts: residual and concatenating blocks)
 // or recurrent nodes' initial states; initializers, Constant nodes and shape / mask arithmetic are
-// constants (onnx_graph.ts, onnx_fold.ts). Opsets 13–17. Anything else fails with one AxonError('UNSUPPORTED') that lists every offending node.
+// constants (onnx_graph.ts, onnx_fold.ts). Opsets 13–17. Transformer encoders: layer norms
+// (onnx_layernorm.ts), self-attention subgraphs (onnx_attention.ts, rewritten into one node before the
+// walk), embedding and position lookups (onnx_embedding.ts). Anything else fails with one AxonError('UNSUPPORTED') that lists every offending node.
 // A chain imports as a Sequential. QuantizeLinear / DequantizeLinear on constant weights (QDQ weight
 // quantization) fold to f32 weights at import; quantized activations (QDQ, QOperator, dynamic)
 // become int8 layers (onnx_quant.ts).

@@ -51,6 +51,8 @@ export function fuseAttention(input: OnnxNode[], consts: Map<string, Const>, gra
     if (n.op_type === 'Constant' && n.output[0]) { try { known.set(n.output[0], constantNode(n)); } catch { /* reported by the importer */ } }
   });
   if (!input.some((n) => n.op_type === 'Softmax')) return { nodes: input, problems: [] };
+  // every walk below follows producers backwards and readers forwards: it ends only on a graph in topological order (the importer reports one that is not)
+  if (input.some((n, i) => n.input.some((x) => x && producer.has(x) && order.get(producer.get(x)!)! >= i))) return { nodes: input, problems: [] };
   // constant-like values (initializers, Constant / Shape outputs and what only they compute) and mask-like ones (computed from int graph inputs)
   const constLike = new Set(consts.keys()), maskLike = new Set(graphInputs.filter((g) => g.int).map((g) => g.name)), outSet = new Set(outputs);
   for (const n of input) {
@@ -174,6 +176,8 @@ function weightRows(known: Map<string, Const>, p: OnnxNode): number {
 /** The trace at two (batch, length) pairs (the graph's fixed sizes where it has them): both must agree. */
 function measure(r: Region, known: Map<string, Const>, N?: number, T?: number): AttentionSpec {
   if (!r.D) throw new AxonError('UNSUPPORTED', 'the projections\' weights must be 2-D constants');
+  // (the trace works at the graph's fixed sizes; its cost grows with N·T²)
+  if ((N ?? 1) > 64 || (T ?? 1) > 2048 || (N ?? 1) * (T ?? 1) > 1 << 16) throw new AxonError('UNSUPPORTED', `the graph fixes the batch and sequence at ${N ?? 'N'} × ${T ?? 'T'}, too large to check the attention at; export with dynamic axes`);
   const a = traceAttention(r, known, N ?? 2, T ?? 5);
   if (N !== undefined && T !== undefined) return a;
   const b = traceAttention(r, known, N ?? 3, T ?? 7);

@@ -8,6 +8,7 @@
 import type { OnnxNode } from './onnx_proto.js';
 import { BATCH, Const } from './onnx_const.js';
 import { prod } from './onnx_layout.js';
+import { DEFAULT_LIMITS, checkTensorSize } from '../format/validate.js';
 
 const isBatch = (v: number) => v === BATCH;
 
@@ -27,6 +28,7 @@ function broadcastShape(shapes: number[][]): number[] | undefined {
 function broadcastMap(xs: Const[], float: boolean, f: (v: number[]) => number): Const | undefined {
   const dims = broadcastShape(xs.map((x) => x.dims));
   if (!dims) return undefined;
+  checkTensorSize(DEFAULT_LIMITS, prod(dims), 4, `a constant of shape [${dims.slice(0, 8)}]`);
   const n = prod(dims), out = float ? new Float32Array(n) : new Float64Array(n), idx = dims.map(() => 0);
   const strides = xs.map((x) => { const st = x.dims.map((_, i) => prod(x.dims.slice(i + 1))); return dims.map((_, j) => { const i = j - (dims.length - x.dims.length); return i < 0 || x.dims[i] === 1 ? 0 : st[i]; }); });
   const vals = new Array<number>(xs.length);
@@ -58,15 +60,21 @@ export function foldMask(n: OnnxNode, get: (i: number) => Const | undefined): Co
   const op = n.op_type, ins = n.input.map((name, i) => (name ? get(i) : undefined));
   if (ins.some((x, i) => n.input[i] && !x)) return undefined;
   const [x, y, z] = ins as Const[];
+  // (a node with fewer inputs than its op reads cannot be evaluated)
+  if (!x || ((op in BINARY || op in COMPARE || op === 'Expand') && !y) || ((op === 'Where' || op === 'Range') && (!y || !z))) return undefined;
   if (op === 'Expand') {
     const shape = Array.from(y.data, (d) => (isBatch(d) ? 1 : d));   // (the value is the same for every sample)
+    if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return undefined;
     if (Array.from(y.data).some((d, i) => isBatch(d) && (x.dims[x.dims.length - y.data.length + i] ?? 1) !== 1)) return undefined;
     return broadcastMap([x, { dims: shape, data: new Float64Array(prod(shape)), float: false }], x.float, (v) => v[0]);
   }
   if (op === 'Where') return broadcastMap([x, y, z], y.float || z.float, (v) => (v[0] ? v[1] : v[2]));
   if (op === 'Range') {
     if (anyBatch(x, y, z) || !z.data[0]) return undefined;
-    const [s, l, d] = [x.data[0], y.data[0], z.data[0]], len = Math.max(Math.ceil((l - s) / d), 0), vals = Array.from({ length: len }, (_, i) => s + i * d);
+    const [s, l, d] = [x.data[0], y.data[0], z.data[0]], len = Math.max(Math.ceil((l - s) / d), 0);
+    if (!Number.isSafeInteger(len)) return undefined;
+    checkTensorSize(DEFAULT_LIMITS, len, 4, `a Range of ${len} values`);
+    const vals = Array.from({ length: len }, (_, i) => s + i * d);
     return x.float ? { dims: [len], data: Float32Array.from(vals), float: true } : ints([len], vals);
   }
   if (op in COMPARE) {

@@ -41,18 +41,10 @@ export class PositionEmbedding extends Layer {
     this.params = this.kind === 'learned' ? [{ name: 'weight', shape: [this.maxLength, D], init: { type: 'randomNormal', std: 0.02 }, fans: { fanIn: this.maxLength, fanOut: D }, trainable: true, regularize: false }] : [];
     return (this.outputShape = s);
   }
-  /** The sinusoidal table's first T rows (one table of maxLength rows serves every length: rows [0, T) are its prefix). */
-  private table(T: number, D: number): Float32Array {
-    const t = new Float32Array(T * D);
-    for (let p = 0; p < T; p++) for (let i = 0; i < D; i++) {
-      const a = p / 10000 ** ((2 * Math.floor(i / 2)) / D);
-      t[p * D + i] = i % 2 === 0 ? Math.sin(a) : Math.cos(a);
-    }
-    return t;
-  }
   private positions(c: Ctx): number {
     const D = this.inputShape[1];
-    return this.kind === 'learned' ? c.param('weight') : c.constant('table', 'f32', this.table(this.maxLength, D).buffer as ArrayBuffer);
+    // One table of maxLength rows serves every length: rows [0, T) are its prefix.
+    return this.kind === 'learned' ? c.param('weight') : c.constant('table', 'f32', sinusoidalTable(this.maxLength, D).buffer as ArrayBuffer);
   }
   forward(c: Ctx, { xs, x, y }: IO): void {
     const N = size(this.inputShape), [T, D] = this.inputShape;
@@ -76,6 +68,16 @@ export class PositionEmbedding extends Layer {
     if (dw !== undefined) c.emit('bias_grad', { db: dw, dy, M: c.batch, N });
   }
   config(): Record<string, unknown> { return { maxLength: this.maxLength, ...(this.kind !== 'learned' ? { kind: this.kind } : {}) }; }
+}
+
+/** The sinusoidal position table's first T rows (T, D). */
+export function sinusoidalTable(T: number, D: number): Float32Array {
+  const t = new Float32Array(T * D);
+  for (let p = 0; p < T; p++) for (let i = 0; i < D; i++) {
+    const a = p / 10000 ** ((2 * Math.floor(i / 2)) / D);
+    t[p * D + i] = i % 2 === 0 ? Math.sin(a) : Math.cos(a);
+  }
+  return t;
 }
 
 export class MaskedMeanPooling extends Layer {
