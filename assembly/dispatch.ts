@@ -37,6 +37,9 @@ export const OP_COUNT: i32 = 113;
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
 export function ops_hash(): u32 { return 0xed4a1522; }
 
+/** The kernel set of this build (src/kernel_sets.ts KERNEL_SET_CODES): 0 infer, 1 core, 2 full. */
+export function kernel_set(): i32 { return isDefined(AXON_INFER) ? 0 : isDefined(AXON_CORE) ? 1 : 2; }
+
 /** Number of arguments of op, or -1 if unknown. */
 export function op_argc(op: i32): i32 {
   switch (op) {
@@ -49,109 +52,109 @@ export function op_argc(op: i32): i32 {
     case 7: return 2;
     case 8: return 6;
     case 9: return 8;
-    case 10: return 5;
-    case 11: return 5;
-    case 12: return 6;
-    case 13: return 4;
+    case 10: return isDefined(AXON_INFER) ? -1 : 5;
+    case 11: return isDefined(AXON_INFER) ? -1 : 5;
+    case 12: return isDefined(AXON_INFER) ? -1 : 6;
+    case 13: return isDefined(AXON_INFER) ? -1 : 4;
     case 14: return 4;
-    case 15: return 5;
+    case 15: return isDefined(AXON_INFER) ? -1 : 5;
     case 16: return 3;
-    case 17: return 4;
+    case 17: return isDefined(AXON_INFER) ? -1 : 4;
     case 18: return 3;
-    case 19: return 4;
+    case 19: return isDefined(AXON_INFER) ? -1 : 4;
     case 20: return 4;
-    case 21: return 5;
+    case 21: return isDefined(AXON_INFER) ? -1 : 5;
     case 22: return 4;
-    case 23: return 5;
-    case 24: return 5;
-    case 25: return 5;
-    case 26: return 6;
-    case 27: return 6;
-    case 28: return 5;
-    case 29: return 5;
-    case 30: return 5;
-    case 31: return 5;
-    case 32: return 5;
-    case 33: return 7;
-    case 34: return 7;
-    case 35: return 3;
-    case 36: return 4;
+    case 23: return isDefined(AXON_INFER) ? -1 : 5;
+    case 24: return isDefined(AXON_INFER) ? -1 : 5;
+    case 25: return isDefined(AXON_INFER) ? -1 : 5;
+    case 26: return isDefined(AXON_INFER) ? -1 : 6;
+    case 27: return isDefined(AXON_INFER) ? -1 : 6;
+    case 28: return isDefined(AXON_INFER) ? -1 : 5;
+    case 29: return isDefined(AXON_INFER) ? -1 : 5;
+    case 30: return isDefined(AXON_INFER) ? -1 : 5;
+    case 31: return isDefined(AXON_INFER) ? -1 : 5;
+    case 32: return isDefined(AXON_INFER) ? -1 : 5;
+    case 33: return isDefined(AXON_INFER) ? -1 : 7;
+    case 34: return isDefined(AXON_INFER) ? -1 : 7;
+    case 35: return isDefined(AXON_INFER) ? -1 : 3;
+    case 36: return isDefined(AXON_INFER) ? -1 : 4;
     case 37: return 10;
     case 38: return 4;
-    case 39: return 4;
+    case 39: return isDefined(AXON_INFER) ? -1 : 4;
     case 40: return 20;
-    case 41: return 20;
-    case 42: return 20;
+    case 41: return isDefined(AXON_INFER) ? -1 : 20;
+    case 42: return isDefined(AXON_INFER) ? -1 : 20;
     case 43: return 17;
-    case 44: return 17;
+    case 44: return isDefined(AXON_INFER) ? -1 : 17;
     case 45: return 15;
-    case 46: return 15;
+    case 46: return isDefined(AXON_INFER) ? -1 : 15;
     case 47: return 5;
-    case 48: return 5;
+    case 48: return isDefined(AXON_INFER) ? -1 : 5;
     case 49: return 10;
-    case 50: return 10;
+    case 50: return isDefined(AXON_INFER) ? -1 : 10;
     case 51: return 3;
-    case 52: return 4;
+    case 52: return isDefined(AXON_INFER) ? -1 : 4;
     case 53: return 3;
-    case 54: return 4;
+    case 54: return isDefined(AXON_INFER) ? -1 : 4;
     case 55: return 3;
-    case 56: return 4;
-    case 57: return 12;
+    case 56: return isDefined(AXON_INFER) ? -1 : 4;
+    case 57: return isDefined(AXON_INFER) ? -1 : 12;
     case 58: return 9;
-    case 59: return 11;
-    case 60: return 11;
+    case 59: return isDefined(AXON_INFER) ? -1 : 11;
+    case 60: return isDefined(AXON_INFER) ? -1 : 11;
     case 61: return 6;
     case 62: return 8;
     case 63: return 4;
     case 64: return 4;
     case 65: return 12;
-    case 66: return 17;
+    case 66: return isDefined(AXON_INFER) ? -1 : 17;
     case 67: return 15;
-    case 68: return 22;
+    case 68: return isDefined(AXON_INFER) ? -1 : 22;
     case 69: return 14;
-    case 70: return 19;
+    case 70: return isDefined(AXON_INFER) ? -1 : 19;
     case 71: return 4;
     case 72: return 5;
     case 73: return 8;
-    case 74: return 9;
-    case 75: return 9;
-    case 76: return 8;
-    case 77: return 5;
-    case 78: return 12;
-    case 79: return 8;
-    case 80: return 6;
+    case 74: return isDefined(AXON_INFER) ? -1 : 9;
+    case 75: return isDefined(AXON_INFER) ? -1 : 9;
+    case 76: return isDefined(AXON_INFER) ? -1 : 8;
+    case 77: return isDefined(AXON_INFER) ? -1 : 5;
+    case 78: return isDefined(AXON_INFER) ? -1 : 12;
+    case 79: return isDefined(AXON_INFER) ? -1 : 8;
+    case 80: return isDefined(AXON_INFER) ? -1 : 6;
     case 81: return 20;
     case 82: return 21;
     case 83: return 14;
-    case 84: return 4;
-    case 85: return 8;
+    case 84: return isDefined(AXON_CORE) ? -1 : 4;
+    case 85: return isDefined(AXON_CORE) ? -1 : 8;
     case 86: return 8;
     case 87: return 7;
-    case 88: return 7;
-    case 89: return 7;
+    case 88: return isDefined(AXON_INFER) ? -1 : 7;
+    case 89: return isDefined(AXON_INFER) ? -1 : 7;
     case 90: return 8;
-    case 91: return 7;
+    case 91: return isDefined(AXON_INFER) ? -1 : 7;
     case 92: return 5;
     case 93: return 11;
     case 94: return 21;
     case 95: return 22;
-    case 96: return 7;
-    case 97: return 7;
-    case 98: return 9;
-    case 99: return 10;
-    case 100: return 12;
-    case 101: return 8;
-    case 102: return 10;
-    case 103: return 9;
-    case 104: return 5;
-    case 105: return 6;
-    case 106: return 6;
+    case 96: return isDefined(AXON_INFER) ? -1 : 7;
+    case 97: return isDefined(AXON_CORE) ? -1 : 7;
+    case 98: return isDefined(AXON_CORE) ? -1 : 9;
+    case 99: return isDefined(AXON_CORE) ? -1 : 10;
+    case 100: return isDefined(AXON_CORE) ? -1 : 12;
+    case 101: return isDefined(AXON_CORE) ? -1 : 8;
+    case 102: return isDefined(AXON_CORE) ? -1 : 10;
+    case 103: return isDefined(AXON_CORE) ? -1 : 9;
+    case 104: return isDefined(AXON_CORE) ? -1 : 5;
+    case 105: return isDefined(AXON_CORE) ? -1 : 6;
+    case 106: return isDefined(AXON_CORE) ? -1 : 6;
     case 107: return 5;
-    case 108: return 6;
+    case 108: return isDefined(AXON_INFER) ? -1 : 6;
     case 109: return 4;
-    case 110: return 5;
+    case 110: return isDefined(AXON_INFER) ? -1 : 5;
     case 111: return 3;
-    case 112: return 4;
+    case 112: return isDefined(AXON_INFER) ? -1 : 4;
     case 113: return 3;
     default: return -1;
   }
@@ -419,106 +422,141 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
     case 9: // gather_rows_u8
       u8_gather_rows_f32__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), F(a, 6), F(a, 7)); return 0;
     case 10: // rng_uniform
+      if (isDefined(AXON_INFER)) return -1;
       rng_fill_uniform__ref(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), F(a, 3), F(a, 4)); return 0;
     case 11: // rng_normal
+      if (isDefined(AXON_INFER)) return -1;
       rng_fill_normal__ref(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), F(a, 3), F(a, 4)); return 0;
     case 12: // dropout_fwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_dropout_fwd__ref(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), F(a, 5)); return 0;
     case 13: // dropout_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_dropout_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 14: // leaky_relu_fwd
       f32_leaky_relu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), F(a, 3)); return 0;
     case 15: // leaky_relu_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_leaky_relu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 16: // sigmoid_fwd
       f32_sigmoid_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
     case 17: // sigmoid_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_sigmoid_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 18: // tanh_fwd
       f32_tanh_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
     case 19: // tanh_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_tanh_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 20: // softmax_fwd
       f32_softmax_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
     case 21: // softmax_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_softmax_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
     case 22: // log_softmax_fwd
       f32_log_softmax_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
     case 23: // log_softmax_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_log_softmax_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
     case 24: // mse_fwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_mse_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 25: // mse_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_mse_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 26: // xent_logits_fwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_xent_logits_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), F(a, 5)); return 0;
     case 27: // xent_logits_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_xent_logits_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), F(a, 5)); return 0;
     case 28: // bce_logits_fwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_bce_logits_fwd__ref(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 29: // bce_logits_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_bce_logits_bwd__ref(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 30: // bce_fwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_bce_fwd__ref(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 31: // bce_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_bce_bwd__ref(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 32: // sgd
+      if (isDefined(AXON_INFER)) return -1;
       f32_sgd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4)); return 0;
     case 33: // rmsprop
+      if (isDefined(AXON_INFER)) return -1;
       f32_rmsprop__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6)); return 0;
     case 34: // adam
+      if (isDefined(AXON_INFER)) return -1;
       f32_adam__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6)); return 0;
     case 35: // clip_value
+      if (isDefined(AXON_INFER)) return -1;
       f32_clip__ref(P(a, 0, tab, base), F(a, 1), I(a, 2)); return 0;
     case 36: // clip_norm
+      if (isDefined(AXON_INFER)) return -1;
       f32_clip_norm__ref(P(a, 0, tab, base), P(a, 1, tab, base), F(a, 2), I(a, 3)); return 0;
     case 37: // gemm
       f32_gemm__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9)); return 0;
     case 38: // bias_add
       f32_bias_add__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
     case 39: // bias_grad
+      if (isDefined(AXON_INFER)) return -1;
       f32_bias_grad__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
     case 40: // conv2d_fwd
       f32_conv2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
     case 41: // conv2d_bwd_x
+      if (isDefined(AXON_INFER)) return -1;
       f32_conv2d_bwd_x__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
     case 42: // conv2d_bwd_w
+      if (isDefined(AXON_INFER)) return -1;
       f32_conv2d_bwd_w__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
     case 43: // maxpool2d_fwd
       f32_maxpool2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16)); return 0;
     case 44: // maxpool2d_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_maxpool2d_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16)); return 0;
     case 45: // avgpool2d_fwd
       f32_avgpool2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14)); return 0;
     case 46: // avgpool2d_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_avgpool2d_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14)); return 0;
     case 47: // global_avgpool_fwd
       f32_global_avgpool_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4)); return 0;
     case 48: // global_avgpool_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_global_avgpool_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4)); return 0;
     case 49: // zeropad2d_fwd
       f32_zeropad2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9)); return 0;
     case 50: // zeropad2d_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_zeropad2d_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9)); return 0;
     case 51: // relu6_fwd
       f32_relu6_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
     case 52: // relu6_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_relu6_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 53: // hardsigmoid_fwd
       f32_hardsigmoid_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
     case 54: // hardsigmoid_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_hardsigmoid_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 55: // hardswish_fwd
       f32_hardswish_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
     case 56: // hardswish_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_hardswish_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 57: // batchnorm_fwd_train
+      if (isDefined(AXON_INFER)) return -1;
       f32_batchnorm_fwd_train__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), F(a, 10), F(a, 11)); return 0;
     case 58: // batchnorm_fwd_eval
       f32_batchnorm_fwd_eval__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6), I(a, 7), F(a, 8)); return 0;
     case 59: // batchnorm_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_batchnorm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), I(a, 9), I(a, 10)); return 0;
     case 60: // batchnorm_bwd_eval
+      if (isDefined(AXON_INFER)) return -1;
       f32_batchnorm_bwd_eval__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), F(a, 10)); return 0;
     case 61: // qs8_pack_w
       qs8_pack_w__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5)); return 0;
@@ -531,14 +569,17 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
     case 65: // rnn_fwd
       f32_rnn_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), I(a, 10), I(a, 11)); return 0;
     case 66: // rnn_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_rnn_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), P(a, 11, tab, base), P(a, 12, tab, base), I(a, 13), I(a, 14), I(a, 15), I(a, 16)); return 0;
     case 67: // lstm_fwd
       f32_lstm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), I(a, 11), I(a, 12), I(a, 13), I(a, 14)); return 0;
     case 68: // lstm_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_lstm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), P(a, 11, tab, base), P(a, 12, tab, base), P(a, 13, tab, base), P(a, 14, tab, base), P(a, 15, tab, base), P(a, 16, tab, base), P(a, 17, tab, base), I(a, 18), I(a, 19), I(a, 20), I(a, 21)); return 0;
     case 69: // gru_fwd
       f32_gru_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), I(a, 10), I(a, 11), I(a, 12), I(a, 13)); return 0;
     case 70: // gru_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_gru_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), P(a, 8, tab, base), P(a, 9, tab, base), P(a, 10, tab, base), P(a, 11, tab, base), P(a, 12, tab, base), P(a, 13, tab, base), P(a, 14, tab, base), I(a, 15), I(a, 16), I(a, 17), I(a, 18)); return 0;
     case 71: // reverse_time
       x32_reverse_time__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
@@ -547,18 +588,25 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
     case 73: // copy_strided
       x32_copy_strided__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7)); return 0;
     case 74: // random_flip
+      if (isDefined(AXON_INFER)) return -1;
       f32_random_flip_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8)); return 0;
     case 75: // random_translate
+      if (isDefined(AXON_INFER)) return -1;
       f32_random_translate_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8)); return 0;
     case 76: // random_rotate
+      if (isDefined(AXON_INFER)) return -1;
       f32_random_rotate_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
     case 77: // gaussian_noise
+      if (isDefined(AXON_INFER)) return -1;
       f32_gaussian_noise_fwd__ref(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4)); return 0;
     case 78: // brightness_contrast
+      if (isDefined(AXON_INFER)) return -1;
       f32_brightness_contrast_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), F(a, 8), F(a, 9), F(a, 10), F(a, 11)); return 0;
     case 79: // seq_scale_fwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_seq_scale_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
     case 80: // seq_scale_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_seq_scale_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
     case 81: // qs8_conv2d
       qs8_conv2d_fwd_qp__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19)); return 0;
@@ -567,20 +615,25 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
     case 83: // qs8_maxpool2d
       qs8_maxpool2d_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13)); return 0;
     case 84: // qs8_quantize_dynamic
+      if (isDefined(AXON_CORE)) return -1;
       qs8_quantize_dynamic__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 85: // qs8_gemm_f32
+      if (isDefined(AXON_CORE)) return -1;
       qs8_gemm_f32_fwd_qp__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7)); return 0;
     case 86: // add_strided
       f32_add_strided__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7)); return 0;
     case 87: // mul_bcast_fwd
       f32_mul_bcast_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     case 88: // mul_bcast_bwd_x
+      if (isDefined(AXON_INFER)) return -1;
       f32_mul_bcast_bwd_x__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     case 89: // mul_bcast_bwd_g
+      if (isDefined(AXON_INFER)) return -1;
       f32_mul_bcast_bwd_g__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     case 90: // gather_runs_fwd
       f32_gather_runs_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
     case 91: // gather_runs_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_gather_runs_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     case 92: // qs8_add
       qs8_add_qp__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4)); return 0;
@@ -591,38 +644,52 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
     case 95: // conv2d_bias_act_fwd
       f32_conv2d_bias_act_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19), I(a, 20), F(a, 21)); return 0;
     case 96: // leaky_relu_bwd_bias_grad
+      if (isDefined(AXON_INFER)) return -1;
       f32_leaky_relu_bwd_bias_grad__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), F(a, 6)); return 0;
     case 97: // scatter_add_rows
+      if (isDefined(AXON_CORE)) return -1;
       f32_scatter_add_rows__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6)); return 0;
     case 98: // layernorm_fwd
+      if (isDefined(AXON_CORE)) return -1;
       f32_layernorm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), I(a, 6), I(a, 7), F(a, 8)); return 0;
     case 99: // layernorm_bwd
+      if (isDefined(AXON_CORE)) return -1;
       f32_layernorm_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9)); return 0;
     case 100: // attn_probs
+      if (isDefined(AXON_CORE)) return -1;
       f32_attn_probs__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), I(a, 4), I(a, 5), I(a, 6), I(a, 7), I(a, 8), F(a, 9), I(a, 10), I(a, 11)); return 0;
     case 101: // attn_dot
+      if (isDefined(AXON_CORE)) return -1;
       f32_attn_dot__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7)); return 0;
     case 102: // attn_ctx
+      if (isDefined(AXON_CORE)) return -1;
       f32_attn_ctx__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), F(a, 8), I(a, 9)); return 0;
     case 103: // attn_ctx_t
+      if (isDefined(AXON_CORE)) return -1;
       f32_attn_ctx_t__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), I(a, 7), F(a, 8)); return 0;
     case 104: // attn_softmax_bwd
+      if (isDefined(AXON_CORE)) return -1;
       f32_attn_softmax_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
     case 105: // masked_mean_fwd
+      if (isDefined(AXON_CORE)) return -1;
       f32_masked_mean_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
     case 106: // masked_mean_bwd
+      if (isDefined(AXON_CORE)) return -1;
       f32_masked_mean_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5)); return 0;
     case 107: // elu_fwd
       f32_elu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), F(a, 3), F(a, 4)); return 0;
     case 108: // elu_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_elu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), F(a, 4), F(a, 5)); return 0;
     case 109: // gelu_fwd
       f32_gelu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3)); return 0;
     case 110: // gelu_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_gelu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4)); return 0;
     case 111: // silu_fwd
       f32_silu_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
     case 112: // silu_bwd
+      if (isDefined(AXON_INFER)) return -1;
       f32_silu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 113: // i32_to_f32
       i32_to_f32__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;

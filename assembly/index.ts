@@ -1,8 +1,8 @@
 // The wasm ABI: re-exports only. Every kernel is exported (tests call them one by one);
-// the plan interpreter runs them in one call.
+// the plan interpreter runs them in one call. The smaller builds' entry is core.ts.
 export * from './arena';
 export { plan_validate, plan_run, PLAN_VERSION } from './plan';
-export { OP_COUNT, ops_hash } from './dispatch';
+export { OP_COUNT, ops_hash, kernel_set } from './dispatch';
 export * from './selftest';
 export { mt_prepare, mt_set_limit, mt_ready, mt_wanted, mt_stop, mt_worker, mt_threads, mt_jobs, mt_set_thresholds } from './mt';
 export * from './kernels/vec';

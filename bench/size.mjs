@@ -5,7 +5,7 @@
 //   node bench/size.mjs            (after npm run build)
 import { build } from 'esbuild';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,8 @@ const sizes = (buf) => ({
   brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
 });
 
-async function bundle(name, source, opts = {}) {
-  const entry = join(tmp, `${name}.entry.mjs`), out = join(tmp, `${name}.js`);
+async function bundle(name, source, opts = {}, dir = tmp) {
+  const entry = join(dir, `${name}.entry.mjs`), out = join(tmp, `${name}.js`);
   writeFileSync(entry, source);
   await build({ entryPoints: [entry], outfile: out, bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'error', absWorkingDir: root, nodePaths: [join(root, 'node_modules')], ...opts });
   return readFileSync(out);
@@ -33,17 +33,29 @@ function row(what, parts, note = '') {
   rows.push({ what, parts: parts.map(([n, b], i) => `${n} ${KiB(b.length)} / ${KiB(s[i].gzip)} gz`).join(' + '), raw: sum('raw'), gzip: sum('gzip'), brotli: sum('brotli'), note });
 }
 
-// ── Axon: the browser target, only what inference needs (esbuild drops the rest) ──
-const axonApp = await bundle('axon-app', `
-import { modelFromBytes, Tensor } from ${JSON.stringify(join(root, 'targets/browser/index.ts'))};
+// ── Axon: an app that loads a model file and predicts, bundled as users do: from the published
+// package (`axon/browser` resolved through package.json exports: dist/esm, one module per file), in a
+// consumer project (node_modules/axon → this package), and from the TypeScript source for comparison ──
+const consumer = join(tmp, 'consumer');
+mkdirSync(join(consumer, 'node_modules'), { recursive: true });
+symlinkSync(root, join(consumer, 'node_modules', 'axon'), 'dir');
+const appSource = (from) => `
+import { modelFromBytes, Tensor } from ${JSON.stringify(from)};
 const bytes = new Uint8Array(await (await fetch('digits.axon')).arrayBuffer());
 const { model } = modelFromBytes(bytes, 'digits.axon');
 const y = await model.predict(new Tensor(new Float32Array(64), [1, 64]));
 document.body.textContent = String(y.data.indexOf(Math.max(...y.data)));
-`);
-const simd = readFileSync(join(root, 'build/axon.simd.wasm')), relaxed = readFileSync(join(root, 'build/axon.relaxed.wasm'));
-row('Axon inference app + SIMD128 wasm', [['app.js', axonApp], ['axon.simd.wasm', simd]], 'what a browser without relaxed SIMD (Safari) downloads');
-row('Axon inference app + relaxed wasm', [['app.js', axonApp], ['axon.relaxed.wasm', relaxed]], 'what Chromium / Firefox download (one build is fetched)');
+`;
+const axonApp = await bundle('axon-app', appSource('axon/browser'), { absWorkingDir: consumer }, consumer);
+const axonSrcApp = await bundle('axon-src-app', appSource(join(root, 'targets/browser/index.ts')));
+const wasm = (name) => readFileSync(join(root, `build/axon.${name}.wasm`));
+const simd = wasm('simd'), relaxed = wasm('relaxed');
+// a model that only predicts, on the default engine, fetches the infer build (src/kernel_sets.ts)
+row('Axon inference app (published axon/browser) + infer relaxed wasm', [['app.js', axonApp], ['axon.infer.relaxed.wasm', wasm('infer.relaxed')]], 'what Chromium / Firefox download (one build is fetched)');
+row('Axon inference app (published axon/browser) + infer SIMD128 wasm', [['app.js', axonApp], ['axon.infer.simd.wasm', wasm('infer.simd')]], 'what a browser without relaxed SIMD (Safari) downloads');
+row('Axon inference app (bundled from the TypeScript source) + infer relaxed wasm', [['app.js', axonSrcApp], ['axon.infer.relaxed.wasm', wasm('infer.relaxed')]], 'the same app, bundled from source');
+row('the same app, training the model (fit): + core relaxed wasm', [['app.js', axonApp], ['axon.core.relaxed.wasm', wasm('core.relaxed')]], 'app.js as above (fit is a Model method); the core build has the training kernels');
+row('the same app with a Transformer model (BERT-tiny classifier) + full relaxed wasm', [['app.js', axonApp], ['axon.relaxed.wasm', relaxed]], 'a model with transformer layers fetches the full build');
 const full = readFileSync(join(root, 'dist/browser/axon.js'));
 row('Axon full API (dist/browser/axon.js) + relaxed wasm', [['axon.js', full], ['axon.relaxed.wasm', relaxed]], 'training, data, charts included');
 const worker = join(root, 'dist/workers/worker.js');
@@ -86,5 +98,5 @@ console.log(`W8 bundle size (esbuild ${(await import('esbuild')).version} --mini
 console.log('| bundle | parts (raw / gzip KiB) | raw KiB | gzip KiB | brotli KiB | note |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.what} | ${r.parts} | ${KiB(r.raw)} | **${KiB(r.gzip)}** | ${KiB(r.brotli)} | ${r.note} |`);
-const axon = rows.find((r) => r.what.startsWith('Axon inference app + relaxed'));
+const axon = rows[0];
 console.log(`\ngoal ≤ 100 KiB gzip: ${axon.gzip <= 100 * 1024 ? 'met' : 'NOT met'} (${KiB(axon.gzip)} KiB)`);

@@ -1,4 +1,4 @@
-// npm run build: op dispatch → four wasm builds (SIMD128, SIMD128 + relaxed, each also threaded: shared memory + atomics) → host bundles → types.
+// npm run build: op dispatch → eight wasm builds (SIMD128, SIMD128 + relaxed, each also threaded: shared memory + atomics, and as the smaller core and infer builds) → host bundles → types.
 // Flags: --kernels (wasm only; NOTE: asc itself reads process.argv --wasm, so not that name), --no-types (skip the declaration emit).
 import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
@@ -11,8 +11,11 @@ const args = new Set(process.argv.slice(2));
 const t0 = performance.now();
 const { hash: opsHash } = await genDispatch();
 mkdirSync('build', { recursive: true });
-for (const target of ['simd', 'relaxed', 'simd-mt', 'relaxed-mt']) {
-  const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
+// the full builds, then the smaller ones (src/kernel_sets.ts: core, no transformer kernels; infer,
+// no training kernels either; one thread only, the plan ABI exported)
+for (const target of ['simd', 'relaxed', 'simd-mt', 'relaxed-mt', 'core-simd', 'core-relaxed', 'infer-simd', 'infer-relaxed']) {
+  const entry = /^(core|infer)-/.test(target) ? 'assembly/core.ts' : 'assembly/index.ts';
+  const { error, stderr } = await asc.main([entry, '--config', 'asconfig.json', '--target', target]);
   if (error) { console.error(stderr.toString()); process.exit(1); }
 }
 { // the standalone WASI program (own config: asc would otherwise merge ./asconfig.json)

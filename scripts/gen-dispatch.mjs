@@ -6,12 +6,15 @@ import { genOpCheck } from './gen-op-check.mjs';
 
 export async function genDispatch(root = '.') {
   const out = await build({
-    stdin: { contents: "export * from './src/ops.ts'; export * from './src/op_rules.ts';", resolveDir: root, loader: 'ts' },
+    stdin: { contents: "export * from './src/ops.ts'; export * from './src/op_rules.ts'; export * from './src/kernel_sets.ts';", resolveDir: root, loader: 'ts' },
     bundle: true, write: false, format: 'esm', platform: 'neutral',
   });
   const url = 'data:text/javascript;base64,' + Buffer.from(out.outputFiles[0].text).toString('base64');
   const lang = await import(url);
-  const { OPS, OPS_HASH } = lang;
+  const { OPS, OPS_HASH, inKernelSet } = lang;
+  // ops the smaller builds lack (src/kernel_sets.ts): the core build (--use AXON_CORE=1) and the
+  // infer build (also AXON_INFER=1) know them as unknown ops, so their kernels are left out
+  const gate = (o) => (!inKernelSet(o, 'core') ? 'isDefined(AXON_CORE)' : !inKernelSet(o, 'infer') ? 'isDefined(AXON_INFER)' : undefined);
   genOpCheck(OPS, lang, root);
   const byFamily = new Map();
   for (const o of OPS) {
@@ -36,10 +39,13 @@ export async function genDispatch(root = '.') {
     '/** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */',
     `export function ops_hash(): u32 { return 0x${OPS_HASH.toString(16)}; }`,
     '',
+    '/** The kernel set of this build (src/kernel_sets.ts KERNEL_SET_CODES): 0 infer, 1 core, 2 full. */',
+    'export function kernel_set(): i32 { return isDefined(AXON_INFER) ? 0 : isDefined(AXON_CORE) ? 1 : 2; }',
+    '',
     '/** Number of arguments of op, or -1 if unknown. */',
     'export function op_argc(op: i32): i32 {',
     '  switch (op) {',
-    ...OPS.map((o) => `    case ${o.code}: return ${o.args.length};`),
+    ...OPS.map((o) => `    case ${o.code}: return ${gate(o) ? `${gate(o)} ? -1 : ${o.args.length}` : o.args.length};`),
     '    default: return -1;',
     '  }',
     '}',
@@ -67,6 +73,7 @@ export async function genDispatch(root = '.') {
   for (const o of OPS) {
     const call = `${o.kernel}(${o.args.map((x, k) => (x.kind === 'ptr' ? `P(a, ${k}, tab, base)` : x.kind === 'i32' ? `I(a, ${k})` : `F(a, ${k})`)).join(', ')})`;
     lines.push(`    case ${o.code}: // ${o.name}`);
+    if (gate(o)) lines.push(`      if (${gate(o)}) return -1;`);
     lines.push(o.check ? `      return ${call};` : `      ${call}; return 0;`);
   }
   lines.push('    default: return -1;', '  }', '}', '');

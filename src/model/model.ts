@@ -8,7 +8,7 @@
 // shape is needed. Each session runs in its own wasm instance (Engine.spawn), so models never share an arena.
 import { AxonError } from '../errors.js';
 import { Engine } from '../runtime/engine.js';
-import { defaultEngine } from '../runtime/default.js';
+import { onEngine } from './engine_choice.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Layer, ParamData, ParamDef, size } from '../layers/layer.js';
@@ -229,17 +229,17 @@ export class Model {
     const old = this.sess;
     if (old && batch <= old.spec.maxBatch && !(opts.keepActivations && old.sharesActivations) && has >= need && old.supports(shapes)) return old;
     const use = Math.max(wanted, has);
-    const engine = await (this.engine ??= await defaultEngine()).spawn();
     const carried = old ? this.snapshot(true) : undefined;
     // capacity: per dimension the largest of the shapes asked for, and of declared maxima
     const keys = [...(old?.knownShapes ?? []).filter((k) => k !== shapeKey(shapes)).slice(-(MAX_SHAPES - 1)).map(parseShapeKey), shapes];
     const capacity = this.inputs.map((m, k) => m.shape.map((d, i) => d ?? Math.max(m.max[i] ?? 0, ...keys.map((s) => s[k][i]))));
     const g = this.unitGraphAt(capacity);
-    this.sess = new Session(engine, {
+    // (this.engine stays what the caller gave: a default engine is chosen per session by kernel set)
+    this.sess = await onEngine(this.engine, g.units, use === rank.predict, (spawned) => new Session(spawned, {
       units: g.units, inputs: g.inputs, outputs: g.outputs, modelInputs: this.inputs.map((m, k) => ({ dtype: m.dtype, shape: capacity[k] })),
       variants: { shapes: keys, graphAt: (s) => this.unitGraphAt(s) },
       maxBatch: Math.max(batch, old?.spec.maxBatch ?? 0), losses: use >= rank.eval ? this.losses : undefined, optimizer: use >= rank.train ? this.optimizer : undefined, seed: this.seed, keepActivations: opts.keepActivations || (old?.spec.keepActivations ?? false),
-    });
+    }));
     this.materialize();
     for (const [k, v] of carried ?? this.pending) this.view(k).set(v);
     this.pending.clear();

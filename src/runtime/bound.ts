@@ -3,6 +3,7 @@
 import { AxonError } from '../errors.js';
 import { Layout, Plan } from '../compile/plan.js';
 import { Engine } from './engine.js';
+import { inKernelSet } from '../kernel_sets.js';
 
 const PLAN_ERRORS: Record<number, string> = {
   [-1]: 'plan is truncated', [-2]: 'not an Axon plan (bad magic)', [-3]: 'unsupported plan version',
@@ -26,6 +27,8 @@ export class BoundLayout {
   /** Copies a plan into the arena (into `reuse`, a dropped plan's block, when it fits) and validates it inside wasm too. */
   load(plan: Plan, reuse?: { ptr: number; bytes: number }): LoadedPlan {
     if (plan.layout !== this.layout) throw new AxonError('PLAN_INVALID', `plan "${plan.name}" was built for another layout`);
+    const set = this.engine.kernelSet, miss = plan.instrs.find((ins) => !inKernelSet(ins.op, set));
+    if (miss) throw new AxonError('UNSUPPORTED', `plan "${plan.name}": ${miss.label ?? 'an instruction'} needs op ${miss.op.name}, which the ${set} kernel build this engine loaded lacks; load the engine with { kernels: 'full' }`, { kernelSet: set, op: miss.op.name });
     const words = plan.encode();
     const fits = reuse !== undefined && reuse.bytes >= words.byteLength;
     const ptr = fits ? reuse.ptr : this.engine.put(words);

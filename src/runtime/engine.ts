@@ -6,6 +6,7 @@
 import { AxonError } from '../errors.js';
 import { probeFeatures } from './probe.js';
 import { OPS_HASH } from '../ops.js';
+import type { KernelSet } from '../kernel_sets.js';
 import { SHARED_PAGES, ThreadPool, WorkerStarter, resolveThreads, sharedMemoryAvailable } from './threads.js';
 
 export type BuildName = 'simd' | 'relaxed';
@@ -17,6 +18,8 @@ export interface EngineSources {
   simdThreads?: Source; relaxedThreads?: Source; startWorker?: () => Promise<WorkerStarter>;
   /** cores this host has ('auto' threads) */
   cores?: () => number;
+  /** the smaller builds (src/kernel_sets.ts; one thread) */
+  kernelSets?: Partial<Record<'core' | 'infer', { simd: Source; relaxed?: Source }>>;
 }
 export interface EngineOptions {
   build?: BuildName | 'auto';
@@ -26,6 +29,14 @@ export interface EngineOptions {
    * engine runs on one thread. Results are the same bits whatever the count.
    */
   threads?: number | 'auto';
+  /**
+   * 'full' (the default): every kernel. 'core': the smaller build without the transformer kernels
+   * (embedding, layer norm, attention, masked pooling, dynamic int8); 'infer': core without the
+   * training kernels (backward passes, losses, optimizers, augmentation), for pages that only
+   * predict. A plan that needs more is refused with UNSUPPORTED. One thread only (with more threads
+   * the full threaded build is used). Models on the default engine pick the smallest by themselves.
+   */
+  kernels?: KernelSet;
 }
 
 type Kernel = (...args: number[]) => number;
@@ -35,7 +46,7 @@ export interface AxonExports {
   plan_validate(plan: number, bytes: number, base: number): number; plan_run(plan: number, base: number): number;
   selftest_relaxed(): number;
   mt_prepare(workers: number, limit: number): number; mt_set_limit(limit: number): void; mt_ready(): number; mt_wanted(): number; mt_stop(): void;
-  ops_hash(): number;
+  ops_hash(): number; kernel_set(): number;
   [kernel: string]: unknown;
 }
 
@@ -95,9 +106,12 @@ export class Engine {
   /** Whether this is a threaded build (shared memory; workers start when a kernel first wants them). */
   readonly threaded: boolean;
   private readonly setup: ThreadSetup;
+  /** Which kernels this build has (src/kernel_sets.ts). */
+  readonly kernelSet: KernelSet;
   constructor(exports: AxonExports, readonly build: BuildName, readonly module: WebAssembly.Module, setup: ThreadSetup = ONE) {
     if (exports.ops_hash() >>> 0 !== OPS_HASH) throw new AxonError('WASM_UNAVAILABLE', `the ${build} wasm build was generated from a different op list than this host (hash ${(exports.ops_hash() >>> 0).toString(16)} vs ${OPS_HASH.toString(16)}); rebuild with npm run build`);
     this.own = exports;
+    this.kernelSet = (['infer', 'core', 'full'] as const)[exports.kernel_set()] ?? 'full';
     this.setup = setup;
     this.threaded = !!setup.start;
     this.threads = this.threaded ? setup.threads : 1;
@@ -130,10 +144,14 @@ export class Engine {
     const threads = resolveThreads(opts.threads, sources.cores?.() ?? 1);
     const mt = threads > 1 && !!sources.startWorker && sharedMemoryAvailable();
     const setup: ThreadSetup = mt ? { threads, start: sources.startWorker } : ONE;
+    const kernels = opts.kernels ?? 'full';
+    if (kernels !== 'full' && kernels !== 'core' && kernels !== 'infer') throw new AxonError('BAD_ARGUMENT', `kernels must be "full", "core" or "infer", got ${JSON.stringify(kernels)}`);
+    const small = kernels !== 'full' && !mt ? sources.kernelSets?.[kernels] ?? (kernels === 'infer' ? sources.kernelSets?.core : undefined) : undefined;
+    const simd = small ? small.simd : sources.simd, relaxed = small ? small.relaxed : sources.relaxed;
     const pick = (plain: Source, threaded?: Source) => (mt && threaded ? threaded : plain);
-    if (want !== 'simd' && sources.relaxed && f.relaxedSimd) {
+    if (want !== 'simd' && relaxed && f.relaxedSimd) {
       const shared = mt && !!sources.relaxedThreads;
-      const mod = await compile(await get(pick(sources.relaxed, sources.relaxedThreads)));
+      const mod = await compile(await get(pick(relaxed, sources.relaxedThreads)));
       const { ex, sync } = await instantiated(mod, shared);
       if (ex.selftest_relaxed() === 1) return Engine.fresh(ex, 'relaxed', mod, sync, shared ? setup : ONE);
       if (want === 'relaxed') throw new AxonError('SELFTEST_FAILED', 'the relaxed-SIMD build failed its known-answer self-test on this engine (Node 20 miscomputes the relaxed int8 dot before tier-up); use build: "simd"');
@@ -141,7 +159,7 @@ export class Engine {
       throw new AxonError('WASM_UNAVAILABLE', 'relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd); use build: "simd" or "auto"');
     }
     const shared = mt && !!sources.simdThreads;
-    const mod = await compile(await get(pick(sources.simd, sources.simdThreads)));
+    const mod = await compile(await get(pick(simd, sources.simdThreads)));
     const { ex, sync } = await instantiated(mod, shared);
     return Engine.fresh(ex, 'simd', mod, sync, shared ? setup : ONE);
   }

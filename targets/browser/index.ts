@@ -16,14 +16,17 @@ export interface BrowserEngineOptions extends EngineOptions {
   init?: RequestInit;
 }
 
-type Urls = { simd: URL; relaxed: URL; simdThreads: URL; relaxedThreads: URL };
+type Urls = { simd: URL; relaxed: URL; simdThreads: URL; relaxedThreads: URL; coreSimd: URL; coreRelaxed: URL; inferSimd: URL; inferRelaxed: URL };
 function urls(base?: string | URL): Urls {
   if (base !== undefined) {
     const b = new URL(String(base), globalThis.location?.href);
-    return { simd: new URL('axon.simd.wasm', b), relaxed: new URL('axon.relaxed.wasm', b), simdThreads: new URL('axon.simd-mt.wasm', b), relaxedThreads: new URL('axon.relaxed-mt.wasm', b) };
+    return { simd: new URL('axon.simd.wasm', b), relaxed: new URL('axon.relaxed.wasm', b), simdThreads: new URL('axon.simd-mt.wasm', b), relaxedThreads: new URL('axon.relaxed-mt.wasm', b),
+      coreSimd: new URL('axon.core.simd.wasm', b), coreRelaxed: new URL('axon.core.relaxed.wasm', b), inferSimd: new URL('axon.infer.simd.wasm', b), inferRelaxed: new URL('axon.infer.relaxed.wasm', b) };
   }
   return { simd: new URL('axon.simd.wasm', import.meta.url), relaxed: new URL('axon.relaxed.wasm', import.meta.url),
-    simdThreads: new URL('axon.simd-mt.wasm', import.meta.url), relaxedThreads: new URL('axon.relaxed-mt.wasm', import.meta.url) };
+    simdThreads: new URL('axon.simd-mt.wasm', import.meta.url), relaxedThreads: new URL('axon.relaxed-mt.wasm', import.meta.url),
+    coreSimd: new URL('axon.core.simd.wasm', import.meta.url), coreRelaxed: new URL('axon.core.relaxed.wasm', import.meta.url),
+    inferSimd: new URL('axon.infer.simd.wasm', import.meta.url), inferRelaxed: new URL('axon.infer.relaxed.wasm', import.meta.url) };
 }
 
 /**
@@ -45,12 +48,14 @@ let shared: Promise<Engine> | undefined;
  * Loads (once per page, unless options are given) the best build: relaxed SIMD where it validates
  * and self-tests, else SIMD128. With `threads` above 1 (or 'auto': navigator.hardwareConcurrency) on
  * a cross-origin isolated page, its threaded twin (Web Workers over shared memory); elsewhere one thread.
+ * With `kernels: 'core'` or `'infer'`, that smaller build (src/kernel_sets.ts).
  */
 export function loadEngine(opts?: BrowserEngineOptions): Promise<Engine> {
   const make = () => {
     const u = urls(opts?.baseUrl), get = (url: URL) => fetchWasm(url, opts?.init);
     return Engine.create({
       simd: get(u.simd), relaxed: get(u.relaxed), simdThreads: get(u.simdThreads), relaxedThreads: get(u.relaxedThreads),
+      kernelSets: { core: { simd: get(u.coreSimd), relaxed: get(u.coreRelaxed) }, infer: { simd: get(u.inferSimd), relaxed: get(u.inferRelaxed) } },
       startWorker: browserWorkerStarter, cores: () => globalThis.navigator?.hardwareConcurrency ?? 1,
     }, opts);
   };
@@ -60,4 +65,5 @@ export function loadEngine(opts?: BrowserEngineOptions): Promise<Engine> {
   return p;
 }
 
-setDefaultEngineLoader(() => loadEngine());
+// (a model picks the smallest kernel set its session needs, the least to download: src/model/engine_choice.ts)
+setDefaultEngineLoader((kernels) => (kernels === 'full' ? loadEngine() : loadEngine({ kernels })));

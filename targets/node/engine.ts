@@ -31,7 +31,7 @@ function readWasm(file: string) {
 
 let shared: Promise<Engine> | undefined;
 
-/** Loads (once per process, unless options are given) the best wasm build for this Node (with threads: 'auto' or n > 1, the threaded one). */
+/** Loads (once per process, unless options are given) the best wasm build for this Node (with threads: 'auto' or n > 1, the threaded one; with kernels: 'core' or 'infer', that smaller build). */
 export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   const make = () => {
     // (lazy compilation: compiling is mostly validation; kernels compile on first call)
@@ -39,6 +39,7 @@ export function loadEngine(opts?: EngineOptions): Promise<Engine> {
     return Engine.create({
       simd: compile('axon.simd.wasm'), relaxed: compile('axon.relaxed.wasm'),
       simdThreads: compile('axon.simd-mt.wasm'), relaxedThreads: compile('axon.relaxed-mt.wasm'),
+      kernelSets: { core: { simd: compile('axon.core.simd.wasm'), relaxed: compile('axon.core.relaxed.wasm') }, infer: { simd: compile('axon.infer.simd.wasm'), relaxed: compile('axon.infer.relaxed.wasm') } },
       startWorker: nodeWorkerStarter, cores: availableParallelism,
     }, opts);
   };
@@ -46,4 +47,5 @@ export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   return (shared ??= make());
 }
 
-setDefaultEngineLoader(() => loadEngine());
+// (a model picks the smallest kernel set its session needs: src/model/engine_choice.ts)
+setDefaultEngineLoader((kernels) => (kernels === 'full' ? loadEngine() : loadEngine({ kernels })));

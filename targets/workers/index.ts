@@ -21,4 +21,5 @@ export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   return p;
 }
 
+// (the full build for every model: a Worker's upload carries both builds once, the core ones would add to it)
 setDefaultEngineLoader(() => loadEngine());
