@@ -28,7 +28,7 @@ if (!args.has('--kernels')) {
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
   // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
-  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'targets/node/cli/main.ts' };
+  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'targets/node/cli/main.ts', federated: 'src/federated/index.ts' };
   await build({ ...common, platform: 'node', entryPoints: nodeEntries,
     outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',
     define: { AXON_OPS_HASH: String(opsHash) } });
@@ -49,6 +49,7 @@ if (!args.has('--kernels')) {
   // the browser and Workers targets build themselves (bundles, .wasm beside them, demo page, template Worker)
   await (await import('../targets/browser/build.mjs')).buildBrowser();
   await (await import('../targets/workers/build.mjs')).buildWorkers();
+  await (await import('../targets/workers/federated/build.mjs')).buildFederated();
   if (!args.has('--no-types')) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 }
 console.log(`build: ${(performance.now() - t0).toFixed(0)} ms`);

@@ -1,0 +1,1 @@
+export function buildFederated(o?: { outdir?: string; minify?: boolean }): Promise<void>;
