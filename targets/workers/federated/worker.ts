@@ -39,8 +39,19 @@ async function caller(req: Request, env: Env, job: string): Promise<{ admin: boo
   return same(token, await clientToken(env.FED_SECRET, job, client)) ? { admin: false, client } : { admin: false };
 }
 
+// Browser clients call from their page's origin: any origin may (the bearer token, not a cookie, authenticates)
+const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': 'authorization, content-type', 'access-control-expose-headers': 'x-round', 'access-control-max-age': '86400' };
+
 export default {
   async fetch(req: Request, env: Env): Promise<Response> {
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS });
+    const res = await route(req, env), headers = new Headers(res.headers);
+    for (const [k, v] of Object.entries(CORS)) headers.set(k, v);
+    return new Response(res.body, { status: res.status, headers });
+  },
+};
+
+async function route(req: Request, env: Env): Promise<Response> {
     const parts = new URL(req.url).pathname.split('/').filter(Boolean);
     if (parts[0] !== 'jobs' || parts.length < 2 || parts.length > 3) return json(404, { error: 'routes: /jobs/<job>[/model.axon|weights|status|history|update|tokens]', code: 'NOT_FOUND' });
     const job = parts[1], action = parts[2] ?? 'create';
@@ -61,5 +72,4 @@ export default {
     headers.set('x-client', who.client ?? '');
     const stub = env.JOBS.get(env.JOBS.idFromName(job));
     return stub.fetch(new Request(new URL(`/${action}`, req.url), { method: req.method, headers, body: req.method === 'GET' ? undefined : req.body }));
-  },
-};
+}
