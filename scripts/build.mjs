@@ -1,5 +1,5 @@
 // npm run build: op dispatch → eight wasm builds (SIMD128, SIMD128 + relaxed, each also threaded: shared memory + atomics, and as the smaller core and infer builds) → host bundles → types.
-// Flags: --kernels (wasm only; NOTE: asc itself reads process.argv --wasm, so not that name), --no-types (skip the declaration emit).
+// Flags: --kernels (wasm only; NOTE: asc itself reads process.argv --wasm, so not that name), --host (host bundles only, over the wasm already in build/), --no-types (skip the declaration emit).
 import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
@@ -13,12 +13,12 @@ const { hash: opsHash } = await genDispatch();
 mkdirSync('build', { recursive: true });
 // the full builds, then the smaller ones (src/kernel_sets.ts: core, no transformer kernels; infer,
 // no training kernels either; one thread only, the plan ABI exported)
-for (const target of ['simd', 'relaxed', 'simd-mt', 'relaxed-mt', 'core-simd', 'core-relaxed', 'infer-simd', 'infer-relaxed']) {
+for (const target of args.has('--host') ? [] : ['simd', 'relaxed', 'simd-mt', 'relaxed-mt', 'core-simd', 'core-relaxed', 'infer-simd', 'infer-relaxed']) {
   const entry = /^(core|infer)-/.test(target) ? 'assembly/core.ts' : 'assembly/index.ts';
   const { error, stderr } = await asc.main([entry, '--config', 'asconfig.json', '--target', target]);
   if (error) { console.error(stderr.toString()); process.exit(1); }
 }
-{ // the standalone WASI program (own config: asc would otherwise merge ./asconfig.json)
+if (!args.has('--host')) { // the standalone WASI program (own config: asc would otherwise merge ./asconfig.json)
   const { error, stderr } = await asc.main(['assembly/wasi/main.ts', '--config', 'asconfig.wasi.json']);
   if (error) { console.error(stderr.toString()); process.exit(1); }
 }
@@ -28,10 +28,12 @@ if (!args.has('--kernels')) {
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
   // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
-  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'targets/node/cli/main.ts', federated: 'src/federated/index.ts' };
+  const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'targets/node/cli/main.ts' };
   await build({ ...common, platform: 'node', entryPoints: nodeEntries,
     outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',
     define: { AXON_OPS_HASH: String(opsHash) } });
+  // axon/federated: the client from the main entry's classes (same Model, same default engine)
+  writeFileSync('dist/federated.js', "// axon/federated (Node): the federated client, from the main entry.\nexport { FederatedClient, encodeUpdate, decodeUpdate, layoutOf, jobConfig, serverStep } from './node.js';\n");
   // chunks that can be classic scripts load through the compile cache (targets/node/compile_cache.ts)
   // (only big ones: a small chunk costs less to compile than a cache file costs to find and read)
   const loader = await compileCacheSource();

@@ -39,3 +39,4 @@ export { importTfjsGraph, supportedTfjsGraphOps, type TfjsGraphJson, type TfjsGr
 export { loadTokenizer, TextTokenizer, type EncodeOptions, type EncodedBatch, type TokenizerLimits } from './text/tokenizer.js';
 export { TextModel, textSpec, type TextSpec, type TextClass } from './text/model.js';
 export { parseLabelledText } from './text/data.js';
+export * from './federated/index.js';

@@ -69,3 +69,28 @@ export function splitData(x: Tensor, y: Tensor | undefined, opts: SplitOptions =
   };
   return { train: part(0, nTrain), validation: part(nTrain, nTrain + nVal), test: part(nTrain + nVal, n) };
 }
+
+/**
+ * Non-IID client splits for federated experiments: each class's rows dealt to `clients` parts in
+ * proportions drawn from Dirichlet(alpha) (small alpha: each client sees few classes; the usual
+ * benchmark setting is 0.5). Returns each part's row indices; a part left empty gets one row.
+ */
+export function dirichletSplit(labels: ArrayLike<number>, clients: number, alpha: number, seed: number): number[][] {
+  if (!Number.isInteger(clients) || clients < 1) throw new AxonError('BAD_ARGUMENT', `dirichletSplit: clients must be a positive integer, got ${clients}`);
+  if (!(alpha > 0) || !Number.isFinite(alpha)) throw new AxonError('BAD_ARGUMENT', `dirichletSplit: alpha must be a positive number, got ${alpha}`);
+  const r = new Rng(seed);
+  const gamma = (a: number): number => {   // Marsaglia–Tsang, with the a < 1 boost
+    if (a < 1) return gamma(a + 1) * Math.pow(r.uniform() || Number.MIN_VALUE, 1 / a);
+    const d = a - 1 / 3, c = 1 / Math.sqrt(9 * d);
+    for (;;) { const z = r.normal(), v = (1 + c * z) ** 3; if (v > 0 && Math.log(r.uniform() || Number.MIN_VALUE) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v; }
+  };
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) { const k = labels[i]; if (!byClass.has(k)) byClass.set(k, []); byClass.get(k)!.push(i); }
+  const parts: number[][] = Array.from({ length: clients }, () => []);
+  for (const k of [...byClass.keys()].sort((a, b) => a - b)) {
+    const rows = byClass.get(k)!, g = Array.from({ length: clients }, () => gamma(alpha)), s = g.reduce((a, b) => a + b, 0);
+    let at = 0, acc = 0;
+    g.forEach((v, c) => { acc += v / s; const to = c === clients - 1 ? rows.length : Math.round(acc * rows.length); parts[c].push(...rows.slice(at, to)); at = to; });
+  }
+  return parts.map((p) => (p.length ? p : [0]));
+}

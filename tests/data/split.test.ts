@@ -1,6 +1,6 @@
 // Seeded splits: sizes, disjoint cover of all rows, x/y kept together, same seed → same split.
 import { describe, it, expect } from 'vitest';
-import { splitData, shuffleData, permutation, takeRows } from '../../src/data/split.js';
+import { splitData, shuffleData, permutation, takeRows, dirichletSplit } from '../../src/data/split.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { expectBad } from './expect-bad.js';
 
@@ -46,5 +46,26 @@ describe('shuffle helpers', () => {
     const s = shuffleData(x, y, 9);
     for (let i = 0; i < N; i++) expect(s.x.data[2 * i + 1]).toBe(2 * s.y!.data[i] + 1);
     expect(takeRows(x, [2, 0]).toArray()).toEqual([4, 5, 0, 1]);
+  });
+});
+
+describe('dirichletSplit (non-IID client splits)', () => {
+  const labels = Array.from({ length: 1000 }, (_, i) => i % 10);
+  /** mean over clients of the largest class share: 0.1 for an even split, toward 1 when each client sees one class */
+  const skew = (parts: number[][]) => parts.reduce((s, p) => { const c = new Array(10).fill(0); for (const i of p) c[labels[i]]++; return s + Math.max(...c) / p.length; }, 0) / parts.length;
+  it('deals every row to exactly one client, the same for a seed, more skewed as alpha falls', () => {
+    const a = dirichletSplit(labels, 20, 0.5, 1);
+    expect(a.flat().sort((x, y) => x - y)).toEqual(labels.map((_, i) => i));
+    expect(dirichletSplit(labels, 20, 0.5, 1)).toEqual(a);
+    expect(dirichletSplit(labels, 20, 0.5, 2)).not.toEqual(a);
+    const s01 = skew(dirichletSplit(labels, 20, 0.1, 1)), s05 = skew(a), s100 = skew(dirichletSplit(labels, 20, 100, 1));
+    expect(s01).toBeGreaterThan(s05);
+    expect(s05).toBeGreaterThan(s100);
+    expect(s100).toBeLessThan(0.2);
+    expect(s01).toBeGreaterThan(0.5);
+  });
+  it('refuses a bad client count or alpha', () => {
+    expect(() => dirichletSplit(labels, 0, 0.5, 1)).toThrow(/clients must be a positive integer/);
+    expect(() => dirichletSplit(labels, 4, 0, 1)).toThrow(/alpha must be a positive number/);
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { buildFederated } from '../../../targets/workers/federated/build.mjs';
 import { startFederated } from '../../../targets/workers/federated/miniflare.mjs';
-import { Sequential, layers, modelToBytes, parseNpy, Tensor, type Model } from '../../../targets/node/index.js';
+import { Sequential, layers, modelToBytes, parseNpy, dirichletSplit, Tensor, type Model } from '../../../targets/node/index.js';
 import { FederatedClient } from '../../../src/federated/client.js';
 import { encodeUpdate, layoutOf, serverStep, jobConfig } from '../../../src/federated/protocol.js';
 import { Rng } from '../../../src/runtime/rng.js';
@@ -29,21 +29,7 @@ function subset(rows: number[]): Split {
 const order = Array.from({ length: N }, (_, i) => i);
 { const r = new Rng(11); for (let i = N - 1; i > 0; i--) { const j = r.int(i + 1); [order[i], order[j]] = [order[j], order[i]]; } }
 const test = subset(order.slice(0, TEST)), trainRows = order.slice(TEST);
-/** Dirichlet(α) class proportions per client (gamma draws by Marsaglia–Tsang), rows dealt class by class. */
-function nonIid(alpha: number, seed: number): number[][] {
-  const r = new Rng(seed), gamma = (a: number): number => {
-    if (a < 1) return gamma(a + 1) * Math.pow(r.uniform(), 1 / a);
-    const d = a - 1 / 3, c = 1 / Math.sqrt(9 * d);
-    for (;;) { const z = r.normal(), v = (1 + c * z) ** 3; if (v > 0 && Math.log(r.uniform()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v; }
-  };
-  const parts: number[][] = Array.from({ length: CLIENTS }, () => []);
-  for (let k = 0; k < 10; k++) {
-    const rows = trainRows.filter((i) => Y.data[i] === k), g = Array.from({ length: CLIENTS }, () => gamma(alpha)), s = g.reduce((a, b) => a + b, 0);
-    let at = 0, acc = 0;
-    g.forEach((v, c) => { acc += v / s; const to = c === CLIENTS - 1 ? rows.length : Math.round(acc * rows.length); parts[c].push(...rows.slice(at, to)); at = to; });
-  }
-  return parts.map((p) => (p.length ? p : [trainRows[0]]));
-}
+const nonIid = (alpha: number, seed: number) => dirichletSplit(trainRows.map((i) => Y.data[i]), CLIENTS, alpha, seed).map((p) => p.map((j) => trainRows[j]));
 function mlp(): Sequential {
   const m = new Sequential({ inputShape: [64], seed: 7 });
   m.add(layers.dense({ units: 32, activation: 'relu' }));
