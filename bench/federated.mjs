@@ -72,6 +72,14 @@ console.log('\nplot: bench/federated-curve.svg');
 console.log('\nLoad: 20 clients push their update at the same moment, then the round closes; per-request latency over all rounds\n');
 console.log('| model | parameters | update bytes | rounds | p50 ms | p99 ms | updates/s (20 at once) |');
 console.log('|---|---|---|---|---|---|---|');
+{ // the floor: the same concurrency on a request that does no work (GET /status)
+  const tokens = await job('floor', mlp(), {}), lat = [];
+  const t0 = performance.now();
+  for (let r = 0; r < LOAD_ROUNDS; r++) await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => { const s = performance.now(); const x = await fetch(`${server.url}/jobs/floor/status`, { headers: { authorization: `Bearer c${c}.${tokens[`c${c}`]}` } }); await x.arrayBuffer(); lat.push(performance.now() - s); }));
+  const wall = performance.now() - t0;
+  lat.sort((a, b) => a - b);
+  console.log(`| (floor: GET /status, no work) | – | – | ${LOAD_ROUNDS} | ${lat[Math.floor(0.5 * lat.length)].toFixed(1)} | ${lat[Math.floor(0.99 * lat.length)].toFixed(1)} | ${(CLIENTS * LOAD_ROUNDS / (wall / 1000)).toFixed(0)} requests/s |`);
+}
 for (const [name, units] of [['MLP 64-128-64-10', [128, 64]], ['MLP 64-512-384-10 (235k)', [512, 384]]]) {
   const model = mlp(units), { layout } = layoutOf(modelToBytes(model));
   const tokens = await job(`load-${units.join('-')}`, model, { quorum: CLIENTS, rounds: LOAD_ROUNDS + 1, deadlineMs: 600_000, clipNorm: 1e9 });

@@ -1,9 +1,10 @@
-// The Durable Object of one federated fine-tuning job: the global weights, the open round (the
-// samples-weighted sum of its accepted deltas, who sent them) and the server optimizer state, all in
-// the object's transactional storage. Every accepted update is one atomic write of the new sum and
-// the round's bookkeeping, so a restart loses no accepted update and counts none twice; a round
-// closes (server step, next round, history entry) in one transaction too, at the quorum or by the
-// alarm at its deadline. Weights are stored in chunks (storage values are limited to 128 KiB).
+// The Durable Object of one federated fine-tuning job: the global weights, the open round (its
+// accepted deltas, who sent them and for how many samples) and the server optimizer state, all in
+// the object's transactional storage. Every accepted update is one atomic write of its (clipped)
+// delta and the round's bookkeeping, so a restart loses no accepted update and counts none twice; a
+// round closes (samples-weighted sum in f64 in client order, so the order of arrival does not
+// matter; server step; next round; history entry) in one transaction too, at the quorum or by the
+// alarm at its deadline. Vectors are stored in chunks (storage values are limited to 128 KiB).
 import { AxonError } from '../../../src/errors.js';
 import { clipToNorm, decodeUpdate, maxUpdateBytes, encodeWeights, jobConfig, layoutOf, serverStep, UpdateError, type FullConfig, type JobConfig, type ParamLayout } from '../../../src/federated/protocol.js';
 
@@ -23,7 +24,7 @@ interface State { storage: Storage; blockConcurrencyWhile<T>(fn: () => Promise<T
 const CHUNK = 30_000;
 const MAX_CHUNKS = 120;
 export interface RoundRecord { round: number; updates: number; samples: number; clipped: number; closedBy: 'quorum' | 'deadline'; meanNorm: number; closedAt: number }
-interface Meta { config: FullConfig; layout: ParamLayout; round: number; openedAt: number; accepted: string[]; samples: number; clipped: number; normSum: number; finished: boolean; modelChunks: number }
+interface Meta { config: FullConfig; layout: ParamLayout; round: number; openedAt: number; accepted: Array<{ client: string; samples: number }>; samples: number; clipped: number; normSum: number; finished: boolean; modelChunks: number }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
@@ -47,18 +48,15 @@ export class FederatedJob {
     this.meta = await this.state.storage.get<Meta>('meta');
     if (this.meta) this.w = await this.vector('w');
   }
-  private chunks(n: number, wide = false): number { return Math.ceil(n / (wide ? CHUNK / 2 : CHUNK)); }
-  private async vector(prefix: string): Promise<Float32Array>;
-  private async vector(prefix: string, wide: true): Promise<Float64Array>;
-  private async vector(prefix: string, wide = false): Promise<Float32Array | Float64Array> {
-    const L = this.meta!.layout.total, per = wide ? CHUNK / 2 : CHUNK, keys = Array.from({ length: this.chunks(L, wide) }, (_, k) => `${prefix}:${k}`);
-    const got = await this.state.storage.get<Float32Array | Float64Array>(keys), out = wide ? new Float64Array(L) : new Float32Array(L);
-    keys.forEach((k, i) => { const c = got.get(k); if (c) out.set(c, i * per); });
+  private chunks(n: number): number { return Math.ceil(n / CHUNK); }
+  private keys(prefix: string): string[] { return Array.from({ length: this.chunks(this.meta!.layout.total) }, (_, k) => `${prefix}:${k}`); }
+  private async vector(prefix: string): Promise<Float32Array> {
+    const keys = this.keys(prefix), got = await this.state.storage.get<Float32Array>(keys), out = new Float32Array(this.meta!.layout.total);
+    keys.forEach((k, i) => { const c = got.get(k); if (c) out.set(c, i * CHUNK); });
     return out;
   }
-  private put(into: Record<string, unknown>, prefix: string, v: Float32Array | Float64Array): void {
-    const per = v instanceof Float64Array ? CHUNK / 2 : CHUNK;
-    for (let k = 0; k * per < v.length; k++) into[`${prefix}:${k}`] = v.slice(k * per, (k + 1) * per);
+  private put(into: Record<string, unknown>, prefix: string, v: Float32Array): void {
+    for (let k = 0; k * CHUNK < v.length; k++) into[`${prefix}:${k}`] = v.slice(k * CHUNK, (k + 1) * CHUNK);
   }
 
   async fetch(req: Request): Promise<Response> {
@@ -92,7 +90,7 @@ export class FederatedJob {
     const model = Uint8Array.from(atob(body.model), (c) => c.charCodeAt(0));
     const config = jobConfig(body.config);
     const { layout, weights } = layoutOf(model);
-    if (this.chunks(layout.total, true) > MAX_CHUNKS || this.chunks(model.length / 4) > MAX_CHUNKS) return fail(413, 'TOO_LARGE', `the model has ${layout.total} parameters; a job holds at most ${MAX_CHUNKS * CHUNK / 2}`);
+    if (this.chunks(layout.total) > MAX_CHUNKS || this.chunks(model.length / 4) > MAX_CHUNKS) return fail(413, 'TOO_LARGE', `the model has ${layout.total} parameters; a job holds at most ${MAX_CHUNKS * CHUNK}`);
     const meta: Meta = { config, layout, round: 0, openedAt: Date.now(), accepted: [], samples: 0, clipped: 0, normSum: 0, finished: false, modelChunks: 0 };
     const e: Record<string, unknown> = {};
     for (let k = 0; k * CHUNK * 4 < model.length; k++) { e[`model:${k}`] = model.slice(k * CHUNK * 4, (k + 1) * CHUNK * 4); meta.modelChunks++; }
@@ -129,17 +127,14 @@ export class FederatedJob {
     const m = this.meta!;
     if (m.finished) return fail(409, 'FINISHED', `the job finished after ${m.config.rounds} rounds`);
     if (u.round !== m.round) return fail(409, 'STALE_ROUND', `update is for round ${u.round}, the open round is ${m.round}; pull the weights again`);
-    if (m.accepted.includes(client)) return fail(409, 'DUPLICATE', `client ${client} already sent its update for round ${m.round}`);
+    if (m.accepted.some((a) => a.client === client)) return fail(409, 'DUPLICATE', `client ${client} already sent its update for round ${m.round}`);
     const norm = clipToNorm(u.delta, m.config.clipNorm);
-    // (in f64: samples × an f32 delta is exact there, and the sum of a round's updates does not depend on their order)
-    const sum = m.accepted.length ? await this.vector('sum', true) : new Float64Array(m.layout.total);
-    for (let i = 0; i < sum.length; i++) sum[i] += u.samples * u.delta[i];
-    const next: Meta = { ...m, accepted: [...m.accepted, client], samples: m.samples + u.samples, clipped: m.clipped + (norm > m.config.clipNorm ? 1 : 0), normSum: m.normSum + norm };
+    const next: Meta = { ...m, accepted: [...m.accepted, { client, samples: u.samples }], samples: m.samples + u.samples, clipped: m.clipped + (norm > m.config.clipNorm ? 1 : 0), normSum: m.normSum + norm };
     const e: Record<string, unknown> = { meta: next };
-    this.put(e, 'sum', sum);
+    this.put(e, `u:${client}`, u.delta);
     await this.state.storage.put(e);   // one atomic write: the update counts exactly when this lands
     this.meta = next;
-    const closed = next.accepted.length >= next.config.quorum ? await this.close('quorum', sum) : false;
+    const closed = next.accepted.length >= next.config.quorum ? await this.close('quorum') : false;
     return json(200, { accepted: true, round: u.round, norm, clipped: norm > m.config.clipNorm, closed, next: this.meta.round });
   }
 
@@ -150,13 +145,16 @@ export class FederatedJob {
     await this.serial(async () => {
       const m = this.meta!;
       if (m.finished) return;
-      if (Date.now() >= m.openedAt + m.config.deadlineMs && m.accepted.length > 0) await this.close('deadline', await this.vector('sum', true));
+      if (Date.now() >= m.openedAt + m.config.deadlineMs && m.accepted.length > 0) await this.close('deadline');
       else await this.state.storage.setAlarm(Math.max(Date.now() + 1000, m.openedAt + m.config.deadlineMs));
     });
   }
 
-  private async close(by: 'quorum' | 'deadline', sum: Float64Array): Promise<boolean> {
+  private async close(by: 'quorum' | 'deadline'): Promise<boolean> {
     const m = this.meta!, L = m.layout.total, opt = m.config.server;
+    // Σ samples·delta in f64 (exact products; the same sum whatever order the updates came in)
+    const sum = new Float64Array(L), sent = [...m.accepted].sort((a, b) => (a.client < b.client ? -1 : 1));
+    for (const a of sent) { const d = await this.vector(`u:${a.client}`); for (let i = 0; i < L; i++) sum[i] += a.samples * d[i]; }
     const st = { m: opt.optimizer === 'fedavg' ? new Float32Array(0) : await this.vector('sm'), v: opt.optimizer === 'fedadam' ? await this.vector('sv') : new Float32Array(0) };
     const w = this.w!.slice();
     serverStep(w, sum, m.samples, st, opt);
@@ -169,7 +167,8 @@ export class FederatedJob {
     await this.state.storage.transaction(async (t) => {
       const entries = Object.entries(e);
       for (let k = 0; k < entries.length; k += 128) await t.put(Object.fromEntries(entries.slice(k, k + 128)));   // (128 keys per call)
-      await t.delete(Array.from({ length: this.chunks(L, true) }, (_, k) => `sum:${k}`));
+      const drop = sent.flatMap((a) => this.keys(`u:${a.client}`));
+      for (let k = 0; k < drop.length; k += 128) await t.delete(drop.slice(k, k + 128));
     });
     this.meta = next; this.w = w;
     if (!next.finished) await this.state.storage.setAlarm(next.openedAt + next.config.deadlineMs);

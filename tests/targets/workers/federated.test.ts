@@ -133,7 +133,7 @@ describe('federated fine-tuning on Durable Objects', () => {
     expect(await weightsNow()).toEqual(before);
     for (const c of [2, 3]) expect((await push(c, upd(c))).status).toBe(200);
     // the round closed on the 4 updates, each counted once: the same as FedAvg computed here
-    const sum = new Float64Array(layout.total);
+    const sum = new Float64Array(layout.total);   // (the object sums in client order: c0 … c3)
     deltas.forEach((d, c) => { for (let i = 0; i < d.length; i++) sum[i] += samples[c] * d[i]; });
     const expected = weights.slice();
     serverStep(expected, sum, 100, { m: new Float32Array(0), v: new Float32Array(0) }, jobConfig().server);
