@@ -156,6 +156,7 @@ function finetune(args: string[]): void {
     for (let l: u32 = 0; l < io.L; l++) files += ` <y ${io.outName(io.lossOutput(l))}.bin>`;
     fail(EX_USAGE, `usage: bundle ${a.pos[0]} fine-tunes on ${io.I} input${io.I > 1 ? 's' : ''} (${io.describeInputs()}) with ${io.L} loss${io.L > 1 ? 'es' : ''}:\n  axon.wasi.wasm finetune ${a.pos[0]}${files} epochs out-weights.bin`);
   }
+  if (b.hpW == 0) fail(EX_DATAERR, `bundle ${a.pos[0]}: nothing to train (NOTHING_TO_TRAIN): it has no trainable parameters (every layer frozen or int8), so fine-tuning would change nothing`);
   const epochs = parseEpochs(a.pos[1 + io.I + io.L], b.epochs);
   const n = <usize>b.samples, B = <usize>b.trainBatch, tk = b.trainShape;
   const xs = new Array<Blob>(), ts = new Array<Blob>();

@@ -3,6 +3,7 @@
 import { AxonError } from '../errors.js';
 import { size } from '../layers/layer.js';
 import type { Model } from '../model/model.js';
+import { requireTrainable } from '../train/trainer.js';
 import { encodeIO, shapeSetKey } from './bundle_io.js';
 import { bundleIO, shapeSets, trainShapeIndex } from './bundle_shapes.js';
 
@@ -45,6 +46,7 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
   const train = epochs > 0;
   if (train) {
     if (!model.losses.length || !model.optimizer) throw new AxonError('BAD_CONFIG', 'bundle: fine-tuning needs a compiled model (loss and optimizer); compile it or save it with its compile settings');
+    requireTrainable(model, 'bundle');
     if (!Number.isInteger(n) || n < 1) throw new AxonError('BAD_CONFIG', `bundle: fine-tuning needs the number of samples (a positive integer), got ${o.samples}`);
   }
   const sets = shapeSets(model, o.shapes);

@@ -102,6 +102,7 @@ export class BundleRunner {
   finetune(x: Rows | Rows[], y: Rows | Rows[], epochs: number): BundleFinetuneResult {
     const b = this.bundle, hp = b.hp, io = b.io;
     if (!b.hasTrain || !hp) throw new AxonError('BAD_CONFIG', 'this bundle was compiled without fine-tuning (axon compile --epochs E --data x.npy)');
+    if (!hp.base.length) throw new AxonError('NOTHING_TO_TRAIN', 'this bundle has no trainable parameters (every layer frozen or int8): fine-tuning would change nothing');
     if (!Number.isInteger(epochs) || epochs < 1 || epochs > b.epochs) throw new AxonError('BAD_CONFIG', `epochs must be an integer in [1, ${b.epochs}] (the bundle's hyperparameters cover ${b.epochs})`);
     const xs = Array.isArray(x) ? x : [x], ys = Array.isArray(y) ? y : [y];
     const n = b.samples, B = b.trainBatch, k = b.trainShape;
