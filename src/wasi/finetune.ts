@@ -145,6 +145,15 @@ export class BundleRunner {
     return { weights: this.weights(), losses };
   }
 
+  /** Sets the parameters from a weights file (f32 LE in PARAMS order, as finetune writes it). */
+  setWeights(bin: Uint8Array | Float32Array): void {
+    const bytes = bin instanceof Float32Array ? new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength) : bin;
+    const total = this.bundle.params.reduce((a, p) => a + p.bytes, 0);
+    if (bytes.length !== total) throw new AxonError('BAD_DATA', `weights file has ${bytes.length} bytes; this bundle's parameters take ${total}`);
+    let at = 0;
+    for (const p of this.bundle.params) { this.engine.u8(this.bound.base + p.offset, p.bytes).set(bytes.subarray(at, at + p.bytes)); at += p.bytes; }
+  }
+
   /** The parameters now, concatenated in PARAMS order. */
   weights(): Float32Array {
     const total = this.bundle.params.reduce((a, p) => a + p.bytes, 0) / 4;
