@@ -116,6 +116,22 @@ describe('WASI on-device training (one bundle, raw rows, arguments chosen on the
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
+  it('a CNN with augmentation layers (flip, translation: drawn in wasm inside the train plans) trains on the device = Model.fit', async () => {
+    const m = new Sequential({ inputShape: [8, 8, 1], seed: 4, name: 'digits-cnn-aug' });
+    m.add(layers.randomFlip({ mode: 'horizontal' })).add(layers.randomTranslation({ maxShift: 1 }))
+      .add(layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' })).add(layers.flatten()).add(layers.dense({ units: 10, activation: 'softmax' }));
+    m.compile({ optimizer: { type: 'momentum', lr: 0.05, schedule: { type: 'exponential', gamma: 0.8, per: 'step' } }, loss: 'sparseCategoricalCrossentropy' });
+    const inorm = Normalizer.fit(new Tensor(RAW, [N, 8, 8, 1]));
+    const bytes = modelToBytes(m, { extra: { normalizer: inorm.toJSON() } }), rows = 150;
+    const cnn = await compileBundle(modelFromBytes(bytes).model, { batch: 16, device: true, normalize: true });
+    const runs = await onBothHosts(['finetune', '@c.axb', '@x.bin', '@y.bin', '@w.bin', '--epochs', '3', '--val', '0.1'], { 'c.axb': cnn, 'x.bin': bytesOf(RAW.slice(0, rows * 64)), 'y.bin': bytesOf(Y.slice(0, rows)) });
+    const want = modelFromBytes(bytes).model;
+    await want.fit(inorm.apply(new Tensor(RAW.slice(0, rows * 64), [rows, 8, 8, 1])), new Tensor(Y.slice(0, rows), [rows]), { epochs: 3, batchSize: 16, validationSplit: 0.1 });
+    const before = concatWeights(modelFromBytes(bytes).model), after = concatWeights(want);
+    expect(after).not.toEqual(before);
+    for (const r of runs) { expect(r.code, r.stderr).toBe(0); expectSameBits(r.files.get('w.bin'), after, `${r.host} vs Model.fit (augmented)`); }
+  });
+
   it('axon merge writes the tuned model file atomically', async () => {
     const [r] = await onBothHosts(['finetune', '@d.axb', '@x.bin', '@y.bin', '@w.bin', '--epochs', '1'], files(100));
     const dir = mkdtempSync(join(tmpdir(), 'axon-merge-'));
