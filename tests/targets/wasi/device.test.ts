@@ -10,11 +10,12 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sequential, layers, Tensor, modelToBytes, modelFromBytes, parseNpy, Normalizer, EarlyStopping, setDefaultEngineLoader, mergeBundleWeights, compileBundle, parseBundle, type Model } from '../../../src/index.js';
+import { Sequential, Model as GraphModel, layers, Tensor, encodeNpy, modelToBytes, modelFromBytes, parseNpy, Normalizer, EarlyStopping, setDefaultEngineLoader, mergeBundleWeights, compileBundle, parseBundle, type Model } from '../../../src/index.js';
 import { freeze } from '../../../src/model/transfer.js';
 import { merge } from '../../../targets/node/cli/merge.js';
+import { compile } from '../../../targets/node/cli/compile.js';
 import { runNodeWasi } from '../../../targets/wasi/run.js';
-import { engine } from '../../helpers.js';
+import { engine, randn } from '../../helpers.js';
 import { concatWeights } from '../conformance/cases.js';
 import { onBothHosts, bytesOf, expectSameBits, f32Of, wasiModule } from './hosts.js';
 
@@ -132,10 +133,31 @@ describe('WASI on-device training (one bundle, raw rows, arguments chosen on the
     for (const r of runs) { expect(r.code, r.stderr).toBe(0); expectSameBits(r.files.get('w.bin'), after, `${r.host} vs Model.fit (augmented)`); }
   });
 
-  it('axon merge writes the tuned model file atomically', async () => {
+  it('several inputs (an LSTM over an open-length sequence at its train shape, with an initial state): one file per input = Model.fit', async () => {
+    const m = new GraphModel({ inputs: [{ name: 'seq', shape: [null, 3], maxShape: [6, 3] }, { name: 'h0', shape: [4] }], seed: 8, name: 'seq-device' });
+    m.add(layers.lstm({ units: 4, name: 'rnn' }), { inputs: ['seq', 'h0'] }).add(layers.dense({ units: 3, activation: 'softmax', name: 'head' }));
+    m.compile({ optimizer: { type: 'rmsprop', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+    const bytes = modelToBytes(m), rows = 29, T = 5;
+    const b = await compileBundle(modelFromBytes(bytes).model, { batch: 8, device: true, shapes: [[[T, 3], [4]]] });
+    const seq = randn(rows * T * 3, 3), h0 = randn(rows * 4, 4), y = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 3);
+    const runs = await onBothHosts(['finetune', '@s.axb', '@seq.bin', '@h0.bin', '@y.bin', '@w.bin', '--epochs', '3', '--val', '0.2', '--schedule', 'exponential,0.7'], { 's.axb': b, 'seq.bin': bytesOf(seq), 'h0.bin': bytesOf(h0), 'y.bin': bytesOf(y) });
+    const want = modelFromBytes(bytes).model;
+    want.compile({ ...want.compileOptions!, optimizer: { type: 'rmsprop', lr: 0.01, schedule: { type: 'exponential', gamma: 0.7 } } });
+    await want.fit({ seq: new Tensor(seq, [rows, T, 3]), h0: new Tensor(h0, [rows, 4]) }, new Tensor(y, [rows]), { epochs: 3, batchSize: 8, validationSplit: 0.2 });
+    for (const r of runs) { expect(r.code, r.stderr).toBe(0); expectSameBits(r.files.get('w.bin'), concatWeights(want), `${r.host} vs Model.fit (two inputs)`); }
+  });
+
+  it('axon compile --device --device-normalize writes this bundle and raw x.bin; axon merge writes the tuned model file atomically', async () => {
     const [r] = await onBothHosts(['finetune', '@d.axb', '@x.bin', '@y.bin', '@w.bin', '--epochs', '1'], files(100));
     const dir = mkdtempSync(join(tmpdir(), 'axon-merge-'));
     try {
+      writeFileSync(join(dir, 'x.npy'), encodeNpy(new Tensor(RAW.slice(0, 100 * 64), [100, 64])));
+      writeFileSync(join(dir, 'y.npy'), encodeNpy(new Tensor(Y.slice(0, 100), [100])));
+      writeFileSync(join(dir, 'm.axon'), modelBytes);
+      await compile(join(dir, 'm.axon'), { batch: 32, out: join(dir, 'cli.axb'), device: true, deviceNormalize: true, data: join(dir, 'x.npy'), labels: join(dir, 'y.npy'), binOut: join(dir, 'dev') });
+      expect(Buffer.from(readFileSync(join(dir, 'cli.axb'))).equals(Buffer.from(bundle))).toBe(true);
+      expectSameBits(new Uint8Array(readFileSync(join(dir, 'dev/x.bin'))), RAW.slice(0, 100 * 64), 'x.bin left raw (the device normalizes)');
+      await expect(compile(join(dir, 'm.axon'), { batch: 32, out: join(dir, 'bad.axb'), device: true, epochs: 2, samples: 10 })).rejects.toMatchObject({ code: 'BAD_CONFIG' });
       writeFileSync(join(dir, 'm.axon'), modelBytes); writeFileSync(join(dir, 'd.axb'), bundle); writeFileSync(join(dir, 'w.bin'), r.files.get('w.bin')!);
       await merge(join(dir, 'm.axon'), join(dir, 'd.axb'), join(dir, 'w.bin'), { out: join(dir, 'tuned.axon') });
       const w = modelFromBytes(new Uint8Array(readFileSync(join(dir, 'tuned.axon')))).model;
