@@ -7,7 +7,8 @@
 // mergeBundleWeights / `axon merge` turn them back into a model file that keeps its normalizer.
 // Checkpoints: a run cut after epoch k and resumed ends with the weights of an uninterrupted run.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequential, Model as GraphModel, layers, Tensor, encodeNpy, modelToBytes, modelFromBytes, parseNpy, Normalizer, EarlyStopping, setDefaultEngineLoader, mergeBundleWeights, compileBundle, parseBundle, type Model } from '../../../src/index.js';
@@ -163,6 +164,16 @@ describe('WASI on-device training (one bundle, raw rows, arguments chosen on the
       const w = modelFromBytes(new Uint8Array(readFileSync(join(dir, 'tuned.axon')))).model;
       expectSameBits(concatWeights(w), f32Of(r.files.get('w.bin')!), 'merged weights');
       await expect(merge(join(dir, 'm.axon'), join(dir, 'd.axb'), join(dir, 'm.axon'), { out: join(dir, 'x.axon') })).rejects.toMatchObject({ code: 'BAD_DATA' });
+      writeFileSync(join(dir, 'frozen.axon'), modelToBytes(freeze(modelFromBytes(modelBytes).model)));
+      await expect(compile(join(dir, 'frozen.axon'), { batch: 8, out: join(dir, 'f.axb'), device: true })).rejects.toMatchObject({ code: 'NOTHING_TO_TRAIN' });
+      const cli = new URL('../../../dist/cli.js', import.meta.url);
+      if (existsSync(cli)) {   // the built command (npm test builds first)
+        const ok = spawnSync(process.execPath, [cli.pathname, 'merge', join(dir, 'm.axon'), join(dir, 'd.axb'), join(dir, 'w.bin'), '--out', join(dir, 'cli.axon')], { encoding: 'utf8' });
+        expect(ok.status, ok.stderr).toBe(0);
+        expect(Buffer.compare(readFileSync(join(dir, 'cli.axon')), readFileSync(join(dir, 'tuned.axon')))).toBe(0);
+        const frozen = spawnSync(process.execPath, [cli.pathname, 'compile', join(dir, 'frozen.axon'), '--batch', '8', '--device', '--out', join(dir, 'f.axb')], { encoding: 'utf8' });
+        expect([frozen.status, frozen.stderr]).toEqual([1, expect.stringMatching(/no trainable parameters/)]);
+      }
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
