@@ -23,7 +23,7 @@ import { Args, checkValues, inputWhat } from './feed';
 import { TrainSection } from './train_section';
 
 const CK_MAGIC: u32 = 0x4b435841;   // 'AXCK'
-const CK_HEAD: usize = 64;
+const CK_HEAD: usize = 80;
 
 class Run {
   epochs: u32 = 0; lr: f64 = 0; val: f64 = 0; patience: i32 = -1; minDelta: f64 = 0;
@@ -139,7 +139,8 @@ export function deviceFinetune(a: Args, b: Bundle, base: usize, alloc: (bytes: u
       memory.copy(order, at, nt << 2); at += nt << 2;
       for (let r: u32 = 0; r < t.R; r++) { memory.copy(base + <usize>t.regionOffset(r), at, <usize>t.regionBytes(r)); at += <usize>t.regionBytes(r); }
       memory.copy(best, at, P);
-      out(`resumed from ${run.checkpoint!} after epoch ${epoch0}`);
+      if (load<u32>(f.ptr, 64) != 0) { out(`${run.checkpoint!}: this run stopped early after epoch ${epoch0}; writing its best weights`); epoch0 = max<u32>(epoch0, run.epochs); }
+      else out(`resumed from ${run.checkpoint!} after epoch ${epoch0}`);
     }
   }
   for (let epoch = epoch0; epoch < run.epochs; epoch++) {
@@ -157,7 +158,7 @@ export function deviceFinetune(a: Args, b: Bundle, base: usize, alloc: (bytes: u
       }
     }
     out(line + ` lr ${t.lr(run.lr, steps, epoch).toString()}`);
-    if (ck != 0) writeCheckpoint(ck, ckBytes, b, epoch + 1, steps, nt, nv, wait, bestEpoch, bestLoss, rng, order, base, best, run.checkpoint!);
+    if (ck != 0) writeCheckpoint(ck, ckBytes, b, epoch + 1, steps, nt, nv, wait, bestEpoch, bestLoss, stop, rng, order, base, best, run.checkpoint!);
     if (stop) { out(`early stop after epoch ${epoch + 1}: val_loss has not improved for ${run.patience} epochs; best ${bestLoss.toString()} at epoch ${bestEpoch + 1}`); break; }
   }
   if (bestEpoch >= 0) copyParams(b, base, best, false);
@@ -249,15 +250,15 @@ function fnv(p: usize, len: usize): u32 {
   return h;
 }
 
-// checkpoint: 64-byte header (magic, version 1, FNV-1a of the file with word 2 read as 0, epochs done,
+// checkpoint: 80-byte header (magic, version 1, FNV-1a of the file with word 2 read as 0, epochs done,
 // steps done, training rows, validation rows, wait, best epoch, bundle checksum, f64 best val_loss,
-// shuffle state), then the sample order, the state regions, the best weights
-function writeCheckpoint(ck: usize, len: usize, b: Bundle, epochs: u32, steps: u32, nt: usize, nv: usize, wait: i32, bestEpoch: i32, bestLoss: f64, rng: usize, order: usize, base: usize, best: usize, path: string): void {
+// shuffle state, stopped early), then the sample order, the state regions, the best weights
+function writeCheckpoint(ck: usize, len: usize, b: Bundle, epochs: u32, steps: u32, nt: usize, nv: usize, wait: i32, bestEpoch: i32, bestLoss: f64, stopped: bool, rng: usize, order: usize, base: usize, best: usize, path: string): void {
   const t = b.train!;
   memory.fill(ck, 0, CK_HEAD);
   store<u32>(ck, CK_MAGIC); store<u32>(ck, 1, 4); store<u32>(ck, epochs, 12); store<u32>(ck, steps, 16);
   store<u32>(ck, <u32>nt, 20); store<u32>(ck, <u32>nv, 24); store<i32>(ck, wait, 28); store<i32>(ck, bestEpoch, 32); store<u32>(ck, load<u32>(b.ptr, 88), 36);
-  store<f64>(ck, bestLoss, 40); memory.copy(ck + 48, rng, 16);
+  store<f64>(ck, bestLoss, 40); memory.copy(ck + 48, rng, 16); store<u32>(ck, stopped ? 1 : 0, 64);
   let at = ck + CK_HEAD;
   memory.copy(at, order, nt << 2); at += nt << 2;
   for (let r: u32 = 0; r < t.R; r++) { memory.copy(at, base + <usize>t.regionOffset(r), <usize>t.regionBytes(r)); at += <usize>t.regionBytes(r); }

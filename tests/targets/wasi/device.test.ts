@@ -81,7 +81,8 @@ describe('WASI on-device training (one bundle, raw rows, arguments chosen on the
   }
 
   it('early stopping stops and keeps the best epoch: the progress lines say so', async () => {
-    const [r] = await onBothHosts(['finetune', '@d.axb', '@x.bin', '@y.bin', '@w.bin', '--epochs', '30', '--lr', '0.05', '--val', '0.3', '--patience', '1'], files(200));
+    const args = ['finetune', '@d.axb', '@x.bin', '@y.bin', '@w.bin', '--epochs', '30', '--lr', '0.05', '--val', '0.3', '--patience', '1', '--checkpoint', '@ck.bin'];
+    const [r] = await onBothHosts(args, files(200));
     expect(r.code, r.stderr).toBe(0);
     const m = modelFromBytes(modelBytes).model;
     m.compile({ ...m.compileOptions!, optimizer: { type: 'adam', lr: 0.05 } });
@@ -92,6 +93,13 @@ describe('WASI on-device training (one bundle, raw rows, arguments chosen on the
     expect(r.stdout).toContain(`at epoch ${es.bestEpoch + 1}`);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('epoch '))).toHaveLength(h.epochs.length);
     expectSameBits(r.files.get('w.bin'), concatWeights(m), 'best weights kept');
+    // resuming a run that stopped early trains no further: it writes the same best weights
+    const again = await onBothHosts([...args, '--resume'], { ...files(200), 'ck.bin': r.files.get('ck.bin')! });
+    for (const a of again) {
+      expect(a.stdout, a.stderr).toContain(`stopped early after epoch ${es.stoppedEpoch + 1}; writing its best weights`);
+      expect(a.stdout).not.toMatch(/^epoch /m);
+      expectSameBits(a.files.get('w.bin'), concatWeights(m), `${a.host}: resumed after the early stop`);
+    }
   });
 
   it('checkpoints: cut after epoch 2, resumed to 5 = an uninterrupted 5-epoch run; a torn temp file is ignored, a corrupt checkpoint refused', async () => {
