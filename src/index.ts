@@ -39,4 +39,7 @@ export { importTfjsGraph, supportedTfjsGraphOps, type TfjsGraphJson, type TfjsGr
 export { loadTokenizer, TextTokenizer, type EncodeOptions, type EncodedBatch, type TokenizerLimits } from './text/tokenizer.js';
 export { TextModel, textSpec, type TextSpec, type TextClass } from './text/model.js';
 export { parseLabelledText } from './text/data.js';
+export { compileBundle, parseBundle, weightsFromBin, type BundleOptions } from './wasi/bundle.js';
+export { BundleRunner, finetuneBundle, type BundleFinetuneResult } from './wasi/finetune.js';
+export { mergeBundleWeights } from './wasi/merge.js';
 export * from './federated/index.js';

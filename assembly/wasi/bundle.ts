@@ -2,6 +2,7 @@
 // src/wasi/bundle.ts; this reader accepts exactly what src/wasi/bundle.ts parseBundle accepts.
 import { EX_DATAERR, fail } from './io';
 import { IO, parseIO, legacyIO } from './bundle_io';
+import { TrainSection, parseTrainSection } from './train_section';
 
 export const BUNDLE_MAGIC: u32 = 0x4e425841;
 export const BUNDLE_VERSION: u32 = 2;   // (version 1 is read too: one f32 input, one output, one shape set)
@@ -10,6 +11,7 @@ const NONE: u32 = 0xffffffff;
 /** The largest model arena a bundle may ask for (as src/wasi/bundle.ts MAX_ARENA_BYTES). */
 const MAX_ARENA_BYTES: u32 = 512 << 20;
 export const MODE_PREDICT: u32 = 0;
+export const MODE_EVAL: u32 = 1;
 export const MODE_TRAIN: u32 = 2;
 
 export class Bundle {
@@ -24,6 +26,8 @@ export class Bundle {
   hp: usize = 0; hpSteps: u32 = 0; hpK: u32 = 0; hpW: u32 = 0; hpV: u32 = 0;
   version: u32 = 0; trainShape: u32 = 0;
   io: IO = new IO();
+  /** on-device training (section 7), or null */
+  train: TrainSection | null = null;
 
   /** Plan pointer for (mode, batch, shape set), or 0. */
   plan(mode: u32, batch: u32, shape: u32 = 0): usize {
@@ -95,7 +99,7 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
     inArena(b, name, b.target, <u64>b.trainBatch * b.targetWords * 4, 'target buffer');
     inArena(b, name, b.loss, 4, 'loss buffer');
   }
-  let seen: u32 = 0, ioSec: usize = 0, ioLen: usize = 0;
+  let seen: u32 = 0, ioSec: usize = 0, ioLen: usize = 0, trainSec: usize = 0, trainLen: usize = 0;
   for (let i: u32 = 0; i < S; i++) {
     const e = ptr + HEADER + (<usize>i << 4);
     const kind = load<u32>(e), start = load<u32>(e, 4), slen = load<u32>(e, 8), count = load<u32>(e, 12);
@@ -140,6 +144,8 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
       const idx = s + 16 + (<usize>K << 3) + (<usize>W << 2);
       for (let j: u32 = 0; j < V; j++) if (load<u32>(idx + (<usize>j << 2)) >= W) bad(name, 'hyperparameter index out of range');
       b.hp = s; b.hpSteps = count; b.hpK = K; b.hpW = W; b.hpV = V;
+    } else if (kind == 7) {     // TRAIN
+      trainSec = s; trainLen = <usize>slen;
     } else if (kind == 6) {     // IO
       if (b.version == 1) bad(name, 'a version-1 bundle has no IO section');
       ioSec = s; ioLen = <usize>slen;
@@ -148,6 +154,13 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
   if (b.plans == 0) bad(name, 'no PLANS section');
   checkIO(b, name, ioSec, ioLen);
   for (let k: u32 = 0; k < b.io.K; k++) for (let n: u32 = 1; n <= b.batch; n++) if (b.plan(MODE_PREDICT, n, k) == 0) bad(name, `no predict plan for batch ${n}${b.io.K > 1 ? ' at shapes ' + b.io.key(k) : ''}`);
+  if (trainSec != 0) {
+    if (!b.hasTrain) bad(name, 'a TRAIN section in a bundle without training');
+    b.train = parseTrainSection(trainSec, trainLen, b.arenaBytes, b.io.L, name);
+    for (let n: u32 = 1; n <= b.trainBatch; n++) if (b.plan(MODE_TRAIN, n, b.trainShape) == 0 || b.plan(MODE_EVAL, n, b.trainShape) == 0) bad(name, `an on-device training bundle needs train and eval plans for every batch 1..${b.trainBatch}; batch ${n} is missing`);
+    const F = b.train!.F;
+    if (F > 0 && (b.io.inI32(0) || b.io.inSize(b.trainShape, 0) % <u64>F != 0)) bad(name, `its normalizer (${F} values) does not fit input "${b.io.inName(0)}"`);
+  }
   if (b.hasTrain) {
     if (b.hp == 0 || <u64>b.hpSteps != <u64>b.epochs * b.steps) bad(name, 'the hyperparameter table does not cover the compiled epochs');
     const last = b.samples - (b.steps - 1) * b.trainBatch;

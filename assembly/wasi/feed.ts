@@ -5,8 +5,15 @@
 import { Blob, fail, EX_USAGE, EX_DATAERR } from './io';
 import { Bundle } from './bundle';
 
-/** Positional arguments after the command, and the value of --shape (or null). */
-export class Args { pos: string[] = []; shape: string | null = null; }
+/** Positional arguments after the command, and the values of the --options (null when absent). */
+export class Args {
+  pos: string[] = []; shape: string | null = null; weights: string | null = null;
+  /** finetune's named options (--epochs 5 --lr 0.01 ...): names and values */
+  names: string[] = []; values: string[] = [];
+  get(name: string): string | null { const i = this.names.indexOf(name); return i < 0 ? null : this.values[i]; }
+}
+
+const OPTIONS = ['epochs', 'lr', 'schedule', 'val', 'patience', 'min-delta', 'checkpoint', 'batch'];
 
 export function splitArgs(args: string[]): Args {
   const a = new Args();
@@ -16,6 +23,15 @@ export function splitArgs(args: string[]): Args {
       if (i + 1 >= args.length) fail(EX_USAGE, '--shape needs a value, e.g. --shape 5x4,6 (per input, dims joined by x; inputs by commas)');
       a.shape = args[++i];
     } else if (s.startsWith('--shape=')) a.shape = s.substring(8);
+    else if (s == '--weights') {
+      if (i + 1 >= args.length) fail(EX_USAGE, '--weights needs a file: the f32 weights a finetune wrote (in the bundle\'s PARAMS order)');
+      a.weights = args[++i];
+    } else if (s.startsWith('--') && OPTIONS.includes(s.substring(2))) {
+      if (i + 1 >= args.length) fail(EX_USAGE, `${s} needs a value`);
+      if (a.names.includes(s.substring(2))) fail(EX_USAGE, `${s} is given twice`);
+      a.names.push(s.substring(2)); a.values.push(args[++i]);
+    } else if (s == '--resume') { a.names.push('resume'); a.values.push('1'); }
+    else if (s.startsWith('--')) fail(EX_USAGE, `unknown option ${s} (infer takes --shape, --weights; finetune takes --${OPTIONS.join(', --')}, --weights, --resume)`);
     else a.pos.push(s);
   }
   return a;

@@ -1,8 +1,9 @@
 // WASI preview1 file I/O for the standalone program: preopened-directory lookup, whole-file read
-// into the arena, whole-file write, stderr/stdout text, exit. @assemblyscript/wasi-shim 0.1.0 has
+// into the arena, whole-file write (also atomic: a temp file renamed over the target, so a power cut
+// leaves the old file or the new one), stderr/stdout text, exit. @assemblyscript/wasi-shim 0.1.0 has
 // no file API, so this calls the raw imports. Every failure ends the process via fail().
 import {
-  path_open, fd_read, fd_write, fd_close, fd_filestat_get, fd_prestat_get, fd_prestat_dir_name, proc_exit,
+  path_open, path_rename, fd_read, fd_write, fd_close, fd_filestat_get, fd_prestat_get, fd_prestat_dir_name, proc_exit,
   errno, errnoToString, oflags, rights, lookupflags, prestat, filestat,
 } from 'bindings/wasi_snapshot_preview1';
 import { arena_alloc } from '../arena';
@@ -89,20 +90,38 @@ function resolve(path: string, what: string, code: i32): Preopen {
 let resolvedRel = '';
 
 function open(path: string, what: string, write: bool, code: i32): u32 {
+  const fd = tryOpen(path, what, write, code);
+  if (fd < 0) fail(code, `${what} ${path}: cannot ${write ? 'create' : 'open'} it (${errnoToString(<errno>(-fd))})`);
+  return <u32>fd;
+}
+
+/** The opened fd, or -errno. */
+function tryOpen(path: string, what: string, write: bool, code: i32): i64 {
   const dir = resolve(path, what, code);
   const rel = String.UTF8.encode(resolvedRel);
   const base: u64 = write ? rights.FD_WRITE | rights.FD_FILESTAT_SET_SIZE : rights.FD_READ | rights.FD_SEEK | rights.FD_FILESTAT_GET | rights.FD_TELL;
   const err = path_open(dir.fd, lookupflags.SYMLINK_FOLLOW, changetype<usize>(rel), <usize>rel.byteLength,
     write ? oflags.CREAT | oflags.TRUNC : 0, base, 0, 0, tmp);
-  if (err != errno.SUCCESS) fail(code, `${what} ${path}: cannot ${write ? 'create' : 'open'} it (${errnoToString(err)})`);
-  return load<u32>(tmp);
+  if (err != errno.SUCCESS) return -<i64>err;
+  return <i64>load<u32>(tmp);
 }
 
 /** A file read whole into a 16-aligned arena block. */
 export class Blob { constructor(public ptr: usize, public len: usize) {} }
 
 export function readFile(path: string, what: string): Blob {
-  const fd = open(path, what, false, EX_NOINPUT);
+  return readOpened(open(path, what, false, EX_NOINPUT), path, what);
+}
+
+/** The file, or null when it does not exist (other failures end the process). */
+export function readFileIfExists(path: string, what: string): Blob | null {
+  const fd = tryOpen(path, what, false, EX_NOINPUT);
+  if (fd == -<i64>errno.NOENT) return null;
+  if (fd < 0) fail(EX_NOINPUT, `${what} ${path}: cannot open it (${errnoToString(<errno>(-fd))})`);
+  return readOpened(<u32>fd, path, what);
+}
+
+function readOpened(fd: u32, path: string, what: string): Blob {
   let err = fd_filestat_get(fd, changetype<filestat>(tmp));
   if (err != errno.SUCCESS) fail(EX_NOINPUT, `${what} ${path}: cannot stat it (${errnoToString(err)})`);
   if (load<u8>(tmp, 16) != 4) fail(EX_NOINPUT, `${what} ${path}: not a regular file`);
@@ -130,4 +149,14 @@ export function writeFile(path: string, what: string, ptr: usize, len: usize): v
   const err = writeAll(fd, ptr, len);
   if (err != errno.SUCCESS) fail(EX_CANTCREAT, `${what} ${path}: write error (${errnoToString(err)})`);
   fd_close(fd);
+}
+
+/** Writes `path` + ".tmp", then renames it over `path` (a reader, or a power cut, sees the old file or the new one). */
+export function writeFileAtomic(path: string, what: string, ptr: usize, len: usize): void {
+  const tmpPath = path + '.tmp';
+  writeFile(tmpPath, what, ptr, len);
+  const from = resolve(tmpPath, what, EX_CANTCREAT), fromRel = String.UTF8.encode(resolvedRel);
+  const to = resolve(path, what, EX_CANTCREAT), toRel = String.UTF8.encode(resolvedRel);
+  const err = path_rename(from.fd, changetype<usize>(fromRel), <usize>fromRel.byteLength, to.fd, changetype<usize>(toRel), <usize>toRel.byteLength);
+  if (err != errno.SUCCESS) fail(EX_CANTCREAT, `${what} ${path}: cannot rename ${tmpPath} over it (${errnoToString(err)})`);
 }

@@ -12,6 +12,10 @@
 //   axon.wasi.wasm finetune bundle.axb x.bin... y.bin... epochs out-weights.bin
 //        x: one file per input, the compiled number of rows at the train shapes; y: one file per
 //        loss, i32 LE class ids or f32 LE rows (as the loss wants); epochs <= the compiled epochs.
+//   axon.wasi.wasm finetune bundle.axb x.bin... y.bin... out-weights.bin --epochs E [--lr ...]
+//        A bundle compiled with --device trains on any number of rows with the run's options chosen
+//        on the device: train.ts.
+//   --weights w.bin (infer, finetune): start from the weights a finetune wrote instead of the bundle's.
 //        Shuffles with xoshiro128** / Fisher-Yates exactly
 //        as src/runtime/rng.ts, writes each step's hyperparameter words from the bundle, runs the
 //        train plan per mini-batch, prints each epoch's mean loss, and writes the parameters
@@ -31,6 +35,7 @@ import { rng_seed, rng_next } from '../kernels/data';
 import { Blob, readFile, writeFile, fail, out, EX_USAGE, EX_DATAERR, EX_SOFTWARE } from './io';
 import { Bundle, parseBundle, MODE_PREDICT, MODE_TRAIN } from './bundle';
 import { splitArgs, chooseShape, checkInputs, checkValues, inputWhat } from './feed';
+import { deviceFinetune, normalize } from './train';
 
 const MANAGED_RESERVE: usize = 1 << 20;
 const reserveEnd: usize = arena_alloc(MANAGED_RESERVE) + MANAGED_RESERVE;
@@ -40,7 +45,7 @@ function checkHeap(): void {
   if (heap.alloc(16) + 64 > reserveEnd) fail(EX_SOFTWARE, 'internal: the runtime heap outgrew its reserve (arguments too long?)');
 }
 
-const USAGE = 'usage:\n  axon.wasi.wasm infer bundle.axb input.bin... output.bin... [--shape 5x4,6]\n  axon.wasi.wasm finetune bundle.axb x.bin... y.bin... epochs out-weights.bin';
+const USAGE = 'usage:\n  axon.wasi.wasm infer bundle.axb input.bin... output.bin... [--shape 5x4,6] [--weights w.bin]\n  axon.wasi.wasm finetune bundle.axb x.bin... y.bin... epochs out-weights.bin\n  axon.wasi.wasm finetune device.axb x.bin... y.bin... out-weights.bin --epochs E [--lr R] [--schedule S] [--val F] [--patience P] [--min-delta D] [--checkpoint ck.bin [--resume]] [--weights w.bin]';
 
 function alloc(bytes: usize, what: string): usize {
   const p = arena_alloc(bytes);
@@ -86,6 +91,22 @@ function checkInstructions(plan: usize, name: string, j: u32): void {
   }
 }
 
+/** Overwrites the bundle's parameters with a weights file (f32 LE in PARAMS order, as finetune writes it). */
+function loadWeights(b: Bundle, base: usize, path: string): void {
+  const w = readFile(path, 'weights'), total = b.paramBytes();
+  if (w.len != total) fail(EX_DATAERR, `weights ${path}: ${w.len} bytes, but this bundle's ${b.paramCount} parameters take ${total} (a weights file of another bundle?)`);
+  for (let i: usize = 0; i < total >> 2; i++) {
+    const v = load<f32>(w.ptr + (i << 2));
+    if (v - v != 0) fail(EX_DATAERR, `weights ${path}: non-finite value at f32 #${i}`);
+  }
+  let at: usize = 0;
+  for (let j: u32 = 0; j < b.paramCount; j++) {
+    const q = b.params + (<usize>j << 4), nb = <usize>load<u32>(q, 4);
+    memory.copy(base + <usize>load<u32>(q), w.ptr + at, nb);
+    at += nb;
+  }
+}
+
 function loadBundle(path: string): Bundle {
   const f = readFile(path, 'bundle');
   return parseBundle(f.ptr, f.len, path);
@@ -109,12 +130,17 @@ function infer(args: string[]): void {
   for (let i: u32 = 0; i < io.I; i++) { paths.push(a.pos[1 + i]); xs.push(readFile(a.pos[1 + i], inputWhat(b, i, 'input'))); }
   const k = chooseShape(b, xs, paths, a.shape);
   const rows = checkInputs(b, k, xs, paths, 'input');
+  if (b.train != null && b.train!.F > 0) {   // a bundle that normalizes on the device: raw rows in
+    if (io.inSize(k, 0) % <u64>b.train!.F != 0) fail(EX_DATAERR, `the bundle's normalizer (${b.train!.F} values) does not fit input "${io.inName(0)}" at shapes ${io.key(k)}`);
+    normalize(xs[0], b.train!);
+  }
   const ys = new Array<usize>();
   for (let o: u32 = 0; o < io.O; o++) {
     if (<u64>rows * (<u64>io.outSize(k, o) << 2) > <u64>0x7fffffff) fail(EX_DATAERR, `${rows} rows would give more output than this program can hold`);
     ys.push(alloc(rows * (<usize>io.outSize(k, o) << 2), 'the outputs'));
   }
   const base = place(b, a.pos[0]);
+  if (a.weights != null) loadWeights(b, base, a.weights!);
   checkHeap();
   for (let from: usize = 0; from < rows; from += <usize>b.batch) {
     const n = min<usize>(<usize>b.batch, rows - from);
@@ -146,10 +172,20 @@ function parseEpochs(s: string, max: u32): u32 {
 
 function finetune(args: string[]): void {
   const a = splitArgs(args);
-  if (a.pos.length < 5) fail(EX_USAGE, USAGE);
+  if (a.pos.length < 4) fail(EX_USAGE, USAGE);
   if (a.shape != null) fail(EX_USAGE, 'finetune runs at the shapes the bundle was compiled to train at; --shape is for infer');
   const b = loadBundle(a.pos[0]), io = b.io;
-  if (!b.hasTrain) fail(EX_DATAERR, `bundle ${a.pos[0]}: compiled without fine-tuning (axon compile --epochs E --data x.npy)`);
+  if (!b.hasTrain) fail(EX_DATAERR, `bundle ${a.pos[0]}: compiled without fine-tuning (axon compile --device, or --epochs E --data x.npy)`);
+  if (b.hpW == 0) fail(EX_DATAERR, `bundle ${a.pos[0]}: nothing to train (NOTHING_TO_TRAIN): it has no trainable parameters (every layer frozen or int8), so fine-tuning would change nothing`);
+  if (b.train != null) {
+    if (<u32>a.pos.length != 1 + io.I + io.L + 1) fail(EX_USAGE, `usage: bundle ${a.pos[0]} trains on the device on ${io.I} input file${io.I > 1 ? 's' : ''} (${io.describeInputs()}) and ${io.L} target file${io.L > 1 ? 's' : ''}:\n  axon.wasi.wasm finetune ${a.pos[0]} x.bin... y.bin... out-weights.bin --epochs E [--lr R] [--schedule S] [--val F --patience P] [--checkpoint ck.bin [--resume]]`);
+    const base = place(b, a.pos[0]);
+    if (a.weights != null) loadWeights(b, base, a.weights!);
+    checkHeap();
+    deviceFinetune(a, b, base, alloc);
+    return;
+  }
+  if (a.names.length > 0) fail(EX_USAGE, `bundle ${a.pos[0]} replays the schedule it was compiled with (finetune bundle x.bin y.bin epochs w.bin); recompile with axon compile --device for --epochs, --lr, --schedule, --val, --patience, --checkpoint`);
   if (<u32>a.pos.length != 1 + io.I + io.L + 2) {
     let files = '';
     for (let i: u32 = 0; i < io.I; i++) files += ` <x ${io.inName(i)}.bin>`;
@@ -186,6 +222,7 @@ function finetune(args: string[]): void {
   const rng = alloc(16, 'the shuffle state');
   rng_seed(rng, b.seed);
   const base = place(b, a.pos[0]);
+  if (a.weights != null) loadWeights(b, base, a.weights!);
   // hyperparameters: base words into their blocks once; wordAt[k] = arena address of word k
   const K = <usize>b.hpK, W = <usize>b.hpW, V = <usize>b.hpV;
   const blocks = b.hp + 16, baseWords = blocks + (K << 3), varying = baseWords + (W << 2), values = varying + (V << 2);

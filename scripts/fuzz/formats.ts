@@ -202,6 +202,7 @@ async function bundleSeeds(e: Engine): Promise<BundleSeed[]> {
   return [
     { bundle: await compileBundle(m, { batch: 4, epochs: 2, samples: n }), x, y },
     { bundle: await compileBundle(m, { batch: 3 }), x, y },
+    { bundle: await compileBundle(m, { batch: 4, device: true }), x, y },   // on-device training (TRAIN section, eval plans)
   ];
 }
 
@@ -229,7 +230,8 @@ async function runBundle(e: Engine, s: BundleSeed): Promise<void> {
   writeFileSync(join(wasiDir, 'b.axb'), s.bundle);
   writeFileSync(join(wasiDir, 'x.bin'), new Uint8Array(s.x.buffer));
   writeFileSync(join(wasiDir, 'y.bin'), new Uint8Array(s.y.buffer));
-  for (const args of [['infer', '/d/b.axb', '/d/x.bin', '/d/o.bin'], ['finetune', '/d/b.axb', '/d/x.bin', '/d/y.bin', '1', '/d/w.bin']]) {
+  for (const args of [['infer', '/d/b.axb', '/d/x.bin', '/d/o.bin'], ['finetune', '/d/b.axb', '/d/x.bin', '/d/y.bin', '1', '/d/w.bin'],
+    ['finetune', '/d/b.axb', '/d/x.bin', '/d/y.bin', '/d/w.bin', '--epochs', '2', '--val', '0.25', '--patience', '1', '--schedule', 'step,1,0.5', '--checkpoint', '/d/ck.bin']]) {
     const run = await runNodeWasi(args, { preopens: { '/d': wasiDir } });
     if (run.code !== 0 && !/\S/.test(run.stderr)) throw new Finding(`WASI ${args[0]} exited ${run.code} without a message`);
     if (![0, 64, 65, 66, 70, 73].includes(run.code)) throw new Finding(`WASI ${args[0]} exited ${run.code}: ${run.stderr.slice(0, 200)}`);

@@ -167,6 +167,7 @@ export async function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}
       return [o.onnx, toOnnx(o, m[o.ref])];
     }));
   };
+  model.extra = { importedFrom: { format: 'onnx', file, opset, onnxInputShape: a.inActs[0].onnx, onnxOutputShape: outputs[0].act.onnx, layerSources, paramSources } };
   return {
     model, opset, inputName: gis[0].onnx, outputName: outputs[0].onnx, inputNames: gis.map((gi) => gi.onnx), outputNames: outputs.map((o) => o.onnx), inputs: gis, outputs,
     onnxInputShape: a.inActs[0].onnx, onnxOutputShape: outputs[0].act.onnx, layerSources, paramSources,

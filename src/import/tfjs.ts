@@ -103,6 +103,7 @@ export async function importTfjsLayers(json: TfjsModelJson | string, opts: TfjsI
   checkActivations(model, limits, file);
   model.setWeights(w);
   setWeightSource(model, 'keras', paramSources);
+  model.extra = { importedFrom: { format: 'tfjs-layers', file, paramSources } };
   return { model, paramSources };
 }
 

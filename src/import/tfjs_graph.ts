@@ -171,6 +171,7 @@ export async function importTfjsGraph(json: TfjsGraphJson | string, opts: TfjsGr
   checkActivations(model, limits, file);
   model.setWeights(w);
   setWeightSource(model, 'keras', paramSources);
+  model.extra = { importedFrom: { format: 'tfjs-graph', file, layerSources, paramSources } };
   return { model, inputName: ph.name, outputName, outputNames: outNames, outputs: outNames.map((node, k) => ({ node, ref: refs[k] })), layerSources, paramSources };
 }
 

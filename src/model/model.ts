@@ -81,6 +81,17 @@ export class Model {
   metrics: MetricConfig[] | Record<string, MetricConfig[]> = [];
   /** the options of the last compile(), saved with the model */
   compileOptions?: CompileOptions;
+  /**
+   * Application metadata saved with the model (graph.extra): the input normalizer, a tokenizer and
+   * labels, where it was imported from. Loaded from the file, kept by every transformation
+   * (quantize, replaceHead, freeze), written back by modelToBytes.
+   */
+  extra?: Record<string, unknown>;
+  /**
+   * Compile settings inherited from the model this one was made from that do not fit it yet (a
+   * quantized backbone has no head for the loss): replaceHead compiles the new model with them.
+   */
+  inheritedCompile?: CompileOptions;
   private readonly rng: Rng;
   private readonly pending = new Map<string, ParamData>();
   private readonly lazy = new Map<string, () => ParamData>();
@@ -297,6 +308,26 @@ export class Model {
   predict(x: Record<string, Tensor>, opts?: PredictOptions): Promise<Record<string, Tensor>>;
   predict(x: Inputs, opts?: PredictOptions): Promise<Tensor | Tensor[] | Record<string, Tensor>>;
   predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor | Tensor[] | Record<string, Tensor>> { return predict(this, x, opts); }
+
+  /** The optimizer's state (`opt:` buffers: moments, momentum) after training, to resume elsewhere with setOptimizerState; empty before the first training session. */
+  optimizerState(): Map<string, Float32Array> {
+    if (!this.sess) return new Map();
+    return new Map([...this.snapshot(true)].filter((e): e is [string, Float32Array] => e[0].startsWith('opt:')));
+  }
+  /** Restores what optimizerState() returned (same model, same optimizer) and the optimizer step count (schedules, Adam's bias correction). */
+  async setOptimizerState(state: Map<string, ArrayLike<number>>, step: number): Promise<void> {
+    if (!this.optimizer) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before setOptimizerState()');
+    if (!(Number.isInteger(step) && step >= 0)) throw new AxonError('BAD_ARGUMENT', `step must be a non-negative integer, got ${step}`);
+    await this.session(1, { use: 'train' });
+    const want = this.optimizer.stateBuffers();
+    for (const [k, v] of state) {
+      if (!want.includes(k)) throw new AxonError('BAD_ARGUMENT', `no optimizer state "${k}" in this model (it has ${want.join(', ') || 'none'})`);
+      const view = this.view(k);
+      if (v.length !== view.length) throw new AxonError('BAD_SHAPE', `optimizer state "${k}" has ${v.length} values, expected ${view.length}`);
+      view.set(v);
+    }
+    this.step = step;
+  }
 
   /** Runs the initializers of parameters nobody has set yet. */
   private materialize(): void {

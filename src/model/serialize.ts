@@ -42,7 +42,7 @@ export function modelGraph(m: Model, compile?: CompileOptions, extra?: Record<st
   };
 }
 
-/** The model file bytes. */
+/** The model file bytes: the model's compile settings and metadata (`extra`) unless given here. */
 export function modelToBytes(m: Model, opts: { compile?: CompileOptions; extra?: Record<string, unknown> } = {}): Uint8Array {
   const tensors: Record<string, StTensorIn> = {};
   const w = m.getParams();
@@ -52,7 +52,7 @@ export function modelToBytes(m: Model, opts: { compile?: CompileOptions; extra?:
   }
   const q = m.layers.filter((l) => l.quantParams).map((l) => [l.name, l.quantParams!()] as const);
   const quant = q.length ? { scheme: QUANT_SCHEME, layers: Object.fromEntries(q) } : undefined;
-  return encodeAxonModelFile({ graph: modelGraph(m, opts.compile ?? m.compileOptions, opts.extra) as unknown as object, tensors, quant });
+  return encodeAxonModelFile({ graph: modelGraph(m, opts.compile ?? m.compileOptions, opts.extra ?? m.extra) as unknown as object, tensors, quant });
 }
 
 const ST_DTYPE = { f32: 'F32', i8: 'I8', i32: 'I32' } as const satisfies Record<ParamDtype, string>;
@@ -111,6 +111,7 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   const weights = new Map<string, ArrayLike<number>>();
   for (const l of model!.layers) for (const p of l.params) weights.set(`${l.name}.${p.name}`, file.tensors.get(`${l.name}.${p.name}`)!.data as ArrayLike<number>);
   model.setWeights(weights, opts);
+  if (g.extra) model.extra = g.extra;
   if (g.compile) model.compile(g.compile);
   return { model, graph: g };
 }

@@ -57,6 +57,23 @@ export function selectLayers(model: Model, sel: LayerSelection): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/**
+ * Carries what a transformation must not lose from `from` to the new model `to`: the metadata
+ * (`extra`: normalizer, tokenizer and labels, import provenance) and the compile settings, compiled
+ * on `to` when they fit it, else kept as `inheritedCompile` for the next transformation.
+ */
+export function keepMetadata<M extends Model>(from: Model, to: M): M {
+  if (from.extra) to.extra = { ...from.extra };
+  const settings = from.compileOptions ?? from.inheritedCompile;
+  if (settings) {
+    try { to.compile(settings); } catch (e) {
+      if (!(e instanceof AxonError && e.code === 'BAD_CONFIG')) throw e;
+      to.inheritedCompile = settings;   // (not yet: a later replaceHead compiles with them)
+    }
+  }
+  return to;
+}
+
 /** Applies changed trainable flags: a compiled model is re-compiled (its weights kept, optimizer state restarted). */
 function apply<M extends Model>(model: M): M {
   if (model.compileOptions) model.compile(model.compileOptions);
@@ -94,7 +111,8 @@ export const frozenLayers = (model: Model): string[] => model.layers.filter((l) 
 /**
  * A new model of the same class with model's layers 0 … keep (default: all but the last) — copies
  * with the same names, wiring, trainable flags and weights — followed by `head` (a chain after keep).
- * New layers without a name get the next free `${type}_${k}`. The original model is left as it was; the new one is not compiled.
+ * New layers without a name get the next free `${type}_${k}`. The original model is left as it was; the new one keeps
+ * its metadata (`extra`) and is compiled with its compile settings when it was compiled and they fit the new outputs.
  */
 export function replaceHead<M extends Model>(model: M, head: Layer[], opts: { keep?: LayerRef; name?: string } = {}): M {
   const keep = layerIndex(model, opts.keep ?? -2);
@@ -112,5 +130,5 @@ export function replaceHead<M extends Model>(model: M, head: Layer[], opts: { ke
   const w = src.getParams?.() ?? model.getWeights(), carried = new Map<string, ArrayLike<number>>();
   for (const l of kept) for (const p of l.params) carried.set(`${l.name}.${p.name}`, w.get(`${l.name}.${p.name}`)!);
   out.setWeights(carried as Map<string, Float32Array>);
-  return out;
+  return keepMetadata(model, out);
 }

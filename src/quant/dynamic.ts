@@ -7,6 +7,7 @@ import { AxonError } from '../errors.js';
 import type { Layer, ParamData } from '../layers/layer.js';
 import type { Dense } from '../layers/dense.js';
 import type { MultiHeadAttention } from '../layers/attention.js';
+import { keepMetadata } from '../model/transfer.js';
 import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { recreate } from '../model/wiring.js';
@@ -52,6 +53,5 @@ export function quantizeDynamic(model: Model, o: DynamicOptions = {}): Model {
   });
   if (!model.isChain) out.setOutputs(model.outputNames.map(ref));
   out.setWeights(weights);
-  if (model.compileOptions && nLayers === model.layers.length) out.compile(model.compileOptions);
-  return out;
+  return keepMetadata(model, out);
 }

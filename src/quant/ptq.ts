@@ -21,6 +21,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { Layer, ParamData, size } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/index.js';
 import { Sequential } from '../model/sequential.js';
+import { keepMetadata } from '../model/transfer.js';
 import { Model, MODEL_INPUT } from '../model/model.js';
 import { singleIO } from '../model/inputs.js';
 import { INPUT } from '../model/compiler.js';
@@ -54,7 +55,7 @@ export interface QuantizeOptions {
 type Domain = 'f32' | QParams;
 const QUANTIZABLE = new Set(['dense', 'conv2d', 'depthwiseConv2d']);
 
-/** The int8 version of `model`, calibrated on `calibrationX` (static mode); compiled like the original unless only a backbone (`layers`) is quantized. */
+/** The int8 version of `model`, calibrated on `calibrationX` (static mode); compiled like the original, with its metadata (`extra`). */
 export async function quantizeModel(model: Model, calibrationX: Tensor | undefined, o: QuantizeOptions = {}): Promise<Model> {
   const mode = o.mode ?? 'static', bits = o.weightBits ?? 8;
   if (mode !== 'static' && mode !== 'dynamic') throw new AxonError('BAD_CONFIG', `quantization mode must be "static" or "dynamic", got ${JSON.stringify(mode)}`);
@@ -170,8 +171,7 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
   }
   f32Of(units.length - 1);
   out.setWeights(weights);
-  if (model.compileOptions && nLayers === model.layers.length) out.compile(model.compileOptions);
-  return out;
+  return keepMetadata(model, out);
 }
 
 /** Weights and bias of a Dense/Conv unit with a following batch norm folded in (f32). */

@@ -5,7 +5,7 @@ import { Tensor } from '../runtime/tensor.js';
 import type { Inputs } from '../model/inputs.js';
 import type { Session } from '../model/compiler.js';
 import { Targets, load, prepare } from './feed.js';
-import type { Trainable } from './trainer.js';
+import { requireTrainable, type Trainable } from './trainer.js';
 
 export interface GradientsResult {
   /** the weighted total loss of the batch */
@@ -39,6 +39,7 @@ export async function gradients(model: Trainable, x: Inputs, y: Targets, opts: {
 
 /** One optimizer step on the whole batch (x, y), as one step of fit(); returns the batch's loss before the update. */
 export async function trainStep(model: Trainable, x: Inputs, y: Targets, opts: { epoch?: number } = {}): Promise<{ loss: number }> {
+  if (model.losses.length && model.optimizer) requireTrainable(model, 'trainStep');
   const { s, n, shapes } = await batchSession(model, x, y, 'trainStep');
   const opt = model.optimizer!;
   model.step++;

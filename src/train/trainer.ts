@@ -49,6 +49,16 @@ export interface Trainable {
   setWeights(w: Map<string, ArrayLike<number>>): void;
 }
 
+/**
+ * Refuses to train a model with no parameter an optimizer would update (every layer frozen or
+ * int8): training would "succeed" and change nothing.
+ */
+export function requireTrainable(model: Pick<Trainable, 'layers'>, what: string): void {
+  if (model.layers.some((l) => l.trainable && l.params.some((p) => p.trainable && (p.dtype ?? 'f32') === 'f32'))) return;
+  const frozen = model.layers.filter((l) => l.params.length && !l.trainable).length, int8 = model.layers.filter((l) => l.params.some((p) => p.dtype === 'i8')).length;
+  throw new AxonError('NOTHING_TO_TRAIN', `${what}: the model has no trainable parameters (${int8 ? `${int8} int8 layer${int8 > 1 ? 's' : ''}` : ''}${int8 && frozen ? ', ' : ''}${frozen ? `${frozen} frozen layer${frozen > 1 ? 's' : ''}` : ''}${!int8 && !frozen ? 'no layer has parameters' : ''}); unfreeze some layers, or add an f32 head (replaceHead) to fine-tune`);
+}
+
 function batchSizeOf(v: number | undefined, n: number): number {
   const b = v ?? 32;
   if (!Number.isInteger(b) || b < 1) throw new AxonError('BAD_CONFIG', `batchSize must be a positive integer, got ${v}`);
@@ -85,6 +95,7 @@ class AllMetrics {
 
 export async function fit(model: Trainable, x: Inputs, y: Targets, o: FitOptions): Promise<History> {
   if (!model.losses.length || !model.optimizer) throw new AxonError('BAD_CONFIG', 'call compile({ optimizer, loss }) before fit()');
+  requireTrainable(model, 'fit');
   const epochs = o.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new AxonError('BAD_CONFIG', `epochs must be a positive integer, got ${o.epochs}`);
   let all = prepare(model, x, y, 'fit');

@@ -3,8 +3,10 @@
 import { AxonError } from '../errors.js';
 import { size } from '../layers/layer.js';
 import type { Model } from '../model/model.js';
+import { requireTrainable } from '../train/trainer.js';
 import { encodeIO, shapeSetKey } from './bundle_io.js';
 import { bundleIO, shapeSets, trainShapeIndex } from './bundle_shapes.js';
+import { trainSection } from './bundle_train.js';
 
 export * from './bundle_format.js';
 export { parseBundle, shapeIndex, weightsFromBin } from './bundle_read.js';
@@ -32,6 +34,14 @@ export interface BundleOptions {
   shapes?: number[][][];
   /** the shape set fine-tuning runs at (default: the first) */
   trainShape?: number[][];
+  /**
+   * on-device training: the device gets any number of rows and chooses epochs, learning rate,
+   * schedule, validation split and early stopping itself (train and eval plans for every batch
+   * 1..N, the TRAIN section: bundle_train.ts); `epochs` and `samples` are not needed
+   */
+  device?: boolean;
+  /** with device: the device applies the model file's saved normalizer to input 0 (infer and finetune) */
+  normalize?: boolean;
 }
 
 const pad16 = (n: number) => (n + 15) & ~15;
@@ -39,12 +49,14 @@ const pad4 = (n: number) => (n + 3) & ~3;
 
 /** Builds the bundle of a model at batch N (and its fine-tuning schedule when epochs are given). */
 export async function compileBundle(model: Model, o: BundleOptions): Promise<Uint8Array> {
-  const N = o.batch, epochs = o.epochs ?? 0, n = o.samples ?? 0;
+  const N = o.batch, device = o.device === true, epochs = device ? 1 : o.epochs ?? 0, n = device ? N : o.samples ?? 0;
+  if (o.normalize && !device) throw new AxonError('BAD_CONFIG', 'bundle: normalize (on the device) needs device: true; otherwise normalize the data on the host');
   if (!Number.isInteger(N) || N < 1) throw new AxonError('BAD_CONFIG', `bundle: batch must be a positive integer, got ${o.batch}`);
   if (!Number.isInteger(epochs) || epochs < 0) throw new AxonError('BAD_CONFIG', `bundle: epochs must be a non-negative integer, got ${o.epochs}`);
   const train = epochs > 0;
   if (train) {
     if (!model.losses.length || !model.optimizer) throw new AxonError('BAD_CONFIG', 'bundle: fine-tuning needs a compiled model (loss and optimizer); compile it or save it with its compile settings');
+    requireTrainable(model, 'bundle');
     if (!Number.isInteger(n) || n < 1) throw new AxonError('BAD_CONFIG', `bundle: fine-tuning needs the number of samples (a positive integer), got ${o.samples}`);
   }
   const sets = shapeSets(model, o.shapes);
@@ -73,6 +85,8 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
     plans.push({ mode: MODE.train, batch: B, shape: trainAt, words: s.plan('train', B, sets[trainAt]).plan.encode() });
     const last = n - (steps - 1) * B;
     if (last !== B) plans.push({ mode: MODE.train, batch: last, shape: trainAt, words: s.plan('train', last, sets[trainAt]).plan.encode() });
+    if (device) for (let b = 1; b < B; b++) plans.push({ mode: MODE.train, batch: b, shape: trainAt, words: s.plan('train', b, sets[trainAt]).plan.encode() });
+    if (device) for (let b = 1; b <= B; b++) plans.push({ mode: MODE.eval, batch: b, shape: trainAt, words: s.plan('eval', b, sets[trainAt]).plan.encode() });
     hp = hyperparameters(model, s, T, steps);
   }
   const io = bundleIO(model, s, sets, train);
@@ -86,7 +100,7 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
   const meta = {
     format: 'axon-wasi-bundle', version: BUNDLE_VERSION, model: model.name, inputShape: model.inputShape, outputShape: model.outputShape,
     inputs: model.inputs.map((m) => ({ name: m.name, dtype: m.dtype, shape: m.shape, maxShape: m.max, ...(m.range ? { range: m.range } : {}) })), outputs: model.outputNames, shapes: sets,
-    batch: N, ...(train ? { samples: n, epochs, trainBatch: B, stepsPerEpoch: steps, trainShape: sets[trainAt], firstStep: model.step + 1, losses: model.losses.map((l) => ({ output: l.name, loss: l.spec.name, weight: l.weight })), optimizer: model.optimizer!.cfg } : {}),
+    batch: N, ...(device ? { device: true, normalize: o.normalize === true } : {}), ...(train ? { samples: n, epochs, trainBatch: B, stepsPerEpoch: steps, trainShape: sets[trainAt], firstStep: model.step + 1, losses: model.losses.map((l) => ({ output: l.name, loss: l.spec.name, weight: l.weight })), optimizer: model.optimizer!.cfg } : {}),
     params: params.map((p) => p.name), kernels: 'simd',
   };
   const sections: Array<[number, Uint8Array, number]> = [
@@ -94,6 +108,7 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
     [SEC.PARAMS, paramsSection(params), params.length],
     [SEC.PLANS, plansSection(plans), plans.length],
     ...(hp ? [[SEC.HP, hpSection(hp), hp.steps] as [number, Uint8Array, number]] : []),
+    ...(device ? [[SEC.TRAIN, trainSection(model, L.buffers.filter((b) => b.root < 0 && !TRANSIENT(b.name) && b.bytes > 0).map((b) => ({ offset: b.offset, bytes: b.bytes })), o.normalize === true), 0] as [number, Uint8Array, number]] : []),
     [SEC.META, new TextEncoder().encode(JSON.stringify(meta)), 0],
     [SEC.IO, encodeIO(io), 0],
   ];

@@ -36,6 +36,9 @@
 //               words once and step t's V words: exactly what Optimizer.writeStep writes there.
 //     5 META    UTF-8 JSON for people and tools (model name, shapes, loss, optimizer, param names).
 //     6 IO      inputs, outputs, shape sets, losses (version 2; layout in bundle_io.ts).
+//     7 TRAIN   on-device training (compileBundle device: true; layout in bundle_train.ts): optimizer,
+//               schedule, loss weights, normalizer, state regions. Such a bundle has train and eval
+//               (mode 1) plans for every batch 1..N; its HP table covers one step (the base words).
 //
 // Data files the program reads and writes, one per input / output / loss: rows of f32 LE (or i32
 // LE for an i32 input), in the shape set's per-sample shape; y.bin is i32 LE class ids (target
@@ -45,8 +48,8 @@ import type { BundleIO } from './bundle_io.js';
 export const BUNDLE_MAGIC = 0x4e425841;
 export const BUNDLE_VERSION = 2;
 export const HEADER_BYTES = 96;
-export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5, IO: 6 } as const;
-export const MODE = { predict: 0, train: 2 } as const;
+export const SEC = { IMAGE: 1, PARAMS: 2, PLANS: 3, HP: 4, META: 5, IO: 6, TRAIN: 7 } as const;
+export const MODE = { predict: 0, eval: 1, train: 2 } as const;
 export const NONE = 0xffffffff;
 export const FLAG_SHUFFLE = 1, FLAG_TRAIN = 2, FLAG_CHECKSUM = 4;
 /** The largest model arena a bundle may ask for (both readers refuse more; compileBundle too). */

@@ -102,6 +102,7 @@ export class BundleRunner {
   finetune(x: Rows | Rows[], y: Rows | Rows[], epochs: number): BundleFinetuneResult {
     const b = this.bundle, hp = b.hp, io = b.io;
     if (!b.hasTrain || !hp) throw new AxonError('BAD_CONFIG', 'this bundle was compiled without fine-tuning (axon compile --epochs E --data x.npy)');
+    if (!hp.base.length) throw new AxonError('NOTHING_TO_TRAIN', 'this bundle has no trainable parameters (every layer frozen or int8): fine-tuning would change nothing');
     if (!Number.isInteger(epochs) || epochs < 1 || epochs > b.epochs) throw new AxonError('BAD_CONFIG', `epochs must be an integer in [1, ${b.epochs}] (the bundle's hyperparameters cover ${b.epochs})`);
     const xs = Array.isArray(x) ? x : [x], ys = Array.isArray(y) ? y : [y];
     const n = b.samples, B = b.trainBatch, k = b.trainShape;
@@ -142,6 +143,15 @@ export class BundleRunner {
       losses.push(sum / n);
     }
     return { weights: this.weights(), losses };
+  }
+
+  /** Sets the parameters from a weights file (f32 LE in PARAMS order, as finetune writes it). */
+  setWeights(bin: Uint8Array | Float32Array): void {
+    const bytes = bin instanceof Float32Array ? new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength) : bin;
+    const total = this.bundle.params.reduce((a, p) => a + p.bytes, 0);
+    if (bytes.length !== total) throw new AxonError('BAD_DATA', `weights file has ${bytes.length} bytes; this bundle's parameters take ${total}`);
+    let at = 0;
+    for (const p of this.bundle.params) { this.engine.u8(this.bound.base + p.offset, p.bytes).set(bytes.subarray(at, at + p.bytes)); at += p.bytes; }
   }
 
   /** The parameters now, concatenated in PARAMS order. */

@@ -43,6 +43,10 @@ export interface CompileFlags {
   shapes?: number[][][];
   /** a model trained on text: one sentence per line, tokenized into --bin-out's ids.bin / mask.bin */
   textFile?: string;
+  /** on-device training: any row count, the run's options chosen on the device (no --epochs) */
+  device?: boolean;
+  /** with device: the device applies the saved normalizer (x.bin is written un-normalized) */
+  deviceNormalize?: boolean;
 }
 
 /** Parses --shapes: shape sets separated by ';', inputs by ',', dimensions by 'x' ("5x4,6;9x4,6"). */
@@ -94,7 +98,9 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
     y = targets((await readDataset(f.labels)).x, n, model.loss.targetDtype, model.loss.outputs, model.loss.targetPerSample, f.labels);
   }
   if (epochs > 0 && !(n > 0)) throw new AxonError('BAD_CONFIG', '--epochs needs the fine-tuning set: --data x.npy (or --samples N)');
-  const bundle = await compileBundle(model, { batch: f.batch, epochs, samples: epochs > 0 ? n : 0, seed: f.seed, shuffle: f.shuffle, ...(f.shapes ? { shapes: f.shapes } : {}) });
+  if (f.device && epochs > 0) throw new AxonError('BAD_CONFIG', '--device bundles take the epochs on the device (finetune ... --epochs E); drop --epochs');
+  if (f.deviceNormalize && !f.device) throw new AxonError('BAD_CONFIG', '--device-normalize needs --device');
+  const bundle = await compileBundle(model, { batch: f.batch, epochs, samples: epochs > 0 ? n : 0, seed: f.seed, shuffle: f.shuffle, ...(f.shapes ? { shapes: f.shapes } : {}), ...(f.device ? { device: true, normalize: f.deviceNormalize === true } : {}) });
   const b = parseBundle(bundle, f.out);
   writeFileAtomic(f.out, bundle);
   const files = [f.out];
@@ -106,7 +112,7 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
     for (let i = 0; i < xs.length; i++) xs[i] = x.data[i] * (f.scale ?? 1);
     let xt = new Tensor(xs, x.shape);
     const norm = (graph.extra as { normalizer?: unknown } | undefined)?.normalizer;
-    if (norm && f.normalize !== false) xt = Normalizer.fromJSON(norm, `${modelPath} normalizer`).apply(xt, f.data);
+    if (norm && f.normalize !== false && !f.deviceNormalize) xt = Normalizer.fromJSON(norm, `${modelPath} normalizer`).apply(xt, f.data);
     await writeFile(join(f.binOut, 'x.bin'), new Uint8Array(xt.data.buffer, xt.data.byteOffset, xt.data.byteLength));
     files.push(join(f.binOut, 'x.bin'));
     if (y) { await writeFile(join(f.binOut, 'y.bin'), new Uint8Array(y.buffer, y.byteOffset, y.byteLength)); files.push(join(f.binOut, 'y.bin')); }

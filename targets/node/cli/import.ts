@@ -52,13 +52,12 @@ export async function importModel(input: string, opts: { out: string; name?: str
   if ((opts.output !== undefined || opts.inputShape !== undefined) && extname(input).toLowerCase() === '.onnx')
     throw new AxonError('BAD_ARGUMENT', `${input}: --output and --input-shape apply to TensorFlow.js graph models (an ONNX graph has one output and its own input shape)`);
   const ext = extname(input).toLowerCase();
-  let model, note = '', extra: Record<string, unknown>;
+  let model, note = '';
   if (ext === '.onnx') {
     const r = await importOnnx(await read(input), { file: input, name: opts.name });
     model = r.model;
     const moved = r.onnxInputShape.join() !== model.inputShape.join();
     note = moved ? `input is channels-last: ONNX [N, ${r.onnxInputShape}] → Axon [N, ${model.inputShape}]` : '';
-    extra = { importedFrom: { format: 'onnx', file: input, opset: r.opset, onnxInputShape: r.onnxInputShape, onnxOutputShape: r.onnxOutputShape, layerSources: r.layerSources, paramSources: r.paramSources } };
   } else if (ext === '.json' || JS.test(input)) {
     const dir = dirname(input);
     let mj: { format?: string; modelTopology?: { node?: unknown } };
@@ -72,9 +71,8 @@ export async function importModel(input: string, opts: { out: string; name?: str
     if (!graph && (opts.output !== undefined || opts.inputShape !== undefined)) throw new AxonError('BAD_ARGUMENT', `${input}: --output and --input-shape apply to TensorFlow.js graph models; this is a layers model (one output, input shape in its config)`);
     const r = graph ? await importTfjsGraph(mj as TfjsGraphJson, { ...o, output: opts.output, inputShape: opts.inputShape }) : await importTfjsLayers(mj as TfjsModelJson, o);
     model = r.model;
-    extra = { importedFrom: { format: graph ? 'tfjs-graph' : 'tfjs-layers', file: input, ...('layerSources' in r ? { layerSources: r.layerSources } : {}), paramSources: r.paramSources } };
   } else throw new AxonError('BAD_ARGUMENT', `${input}: expected a .onnx file, a TensorFlow.js model.json, or a JavaScript module exporting one (model.min.js)`);
-  writeFileAtomic(opts.out, modelToBytes(model, { extra }));
+  writeFileAtomic(opts.out, modelToBytes(model));   // (with model.extra.importedFrom: the source's names and layouts)
   return { out: opts.out, layers: model.layers.length, params: model.paramCount, inputShape: model.inputShape, note };
 }
 

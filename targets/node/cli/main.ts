@@ -11,6 +11,7 @@ import { run, parseShape } from './run.js';
 import { runText } from './run_text.js';
 import { importModel, exportModel } from './import.js';
 import { generateText } from './lm.js';
+import { merge } from './merge.js';
 
 const int = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 const threadsArg = (v: string) => (v === 'auto' ? 'auto' : int(v));
@@ -45,9 +46,11 @@ export function program(): Command {
     .option('--no-normalize', "don't apply the model file's saved normalizer to x.bin")
     .option('--shapes <sets>', 'concrete input shapes to hold plans for (open dimensions): sets by ";", inputs by ",", dims by "x", e.g. 5x4,6;9x4,6', parseShapeSets)
     .option('--text-file <file>', 'a model trained on text: sentences, one a line, tokenized into --bin-out\'s ids.bin and mask.bin (the device takes ids)')
-    .addHelpText('after', '\nExample:\n  axon compile out/digits/model.axon --batch 32 --out digits.axb --epochs 2 --data x.npy --labels y.npy\n  wasmtime --dir=. build/axon.wasi.wasm finetune digits.axb x.bin y.bin 2 weights.bin')
+    .option('--device', 'on-device training: the device trains on any number of rows with epochs, learning rate, schedule, validation split, early stopping and checkpoints given on its command line')
+    .option('--device-normalize', 'with --device: the device applies the saved normalizer to raw rows (infer and finetune)')
+    .addHelpText('after', '\nExample:\n  axon compile out/digits/model.axon --batch 32 --out digits.axb --epochs 2 --data x.npy --labels y.npy\n  wasmtime --dir=. build/axon.wasi.wasm finetune digits.axb x.bin y.bin 2 weights.bin\n  axon compile out/digits/model.axon --batch 32 --out device.axb --device --device-normalize\n  wasmtime --dir=. build/axon.wasi.wasm finetune device.axb x.bin y.bin w.bin --epochs 20 --val 0.2 --patience 3 --checkpoint ck.bin --resume')
     .action(async (model: string, o) => {
-      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes, textFile: o.textFile });
+      const r = await compile(model, { batch: o.batch, out: o.out, epochs: o.epochs, data: o.data, labels: o.labels, samples: o.samples, seed: o.seed, shuffle: o.shuffle, binOut: o.binOut, scale: o.scale, normalize: o.normalize, shapes: o.shapes, textFile: o.textFile, device: o.device, deviceNormalize: o.deviceNormalize });
       process.stderr.write(`wrote ${r.files.join(', ')} (bundle ${r.bytes} bytes: ${r.plans} plans, batch ${r.batch}${r.shapes.length > 1 ? `, input shapes ${r.shapes.join('; ')}` : ''}${r.epochs ? `, ${r.epochs} epochs x ${r.steps / r.epochs} steps on ${r.samples} samples` : ''})\n`);
     });
   p.command('tune')
@@ -166,6 +169,15 @@ Example (models/tune/digits.json):
     .action(async (model: string, o) => {
       const r = await importModel(model, { out: o.out, name: o.name, output: o.output, inputShape: o.inputShape });
       process.stderr.write(`wrote ${r.out}: ${r.layers} layers, ${r.params} parameters, input [N, ${r.inputShape}]${r.note ? `; ${r.note}` : ''}\n`);
+    });
+  p.command('merge')
+    .description('put the weights a WASI device fine-tuned (axon.wasi.wasm finetune ... w.bin) back into the model file the bundle was compiled from')
+    .argument('<model>', 'the model file (.axon) given to axon compile').argument('<bundle>', 'the bundle (.axb) the device ran').argument('<weights>', 'the weights file it wrote')
+    .requiredOption('-o, --out <file>', 'model file to write (.axon): the graph, normalizer and compile settings of <model>, the device\'s weights')
+    .addHelpText('after', '\nExample:\n  axon merge digits.axon digits.axb w.bin --out tuned.axon && axon run tuned.axon --input x.npy')
+    .action(async (model: string, bundle: string, weights: string, o) => {
+      const r = await merge(model, bundle, weights, { out: o.out });
+      process.stderr.write(`wrote ${r.out} (${r.bytes} bytes)\n`);
     });
   p.command('export')
     .description('write an Axon model file as ONNX (.onnx) or as safetensors with PyTorch names and layouts (.safetensors)')

@@ -1,6 +1,6 @@
-// Template Worker: the digits MLP behind HTTP.
-//   POST /predict   JSON {"inputs": [[64 numbers], ...]}, or application/octet-stream f32 little-endian
-//                   with an `x-shape: n,64` header. Answers JSON {outputs, predictions, build}, or f32
+// Template Worker: the digits MLP (or any model file) behind HTTP.
+//   POST /predict   JSON {"inputs": [[64 numbers], ...]} (flat rows, or nested arrays [n, ...input shape]),
+//                   or application/octet-stream f32 little-endian with an `x-shape: n,64` (n,8,8,1, ...) header. Answers JSON {outputs, predictions, build}, or f32
 //                   bytes (+ x-shape) when the request says `accept: application/octet-stream`.
 //                   Models with several (or named) inputs: JSON {"inputs": {"seq": [[[...]]], "h0": [[...]]}}
 //                   (nested arrays [n, ...per-sample shape], open dimensions any length up to their maximum,
@@ -8,8 +8,10 @@
 //                   and the inputs' little-endian bytes one after another. Answers {outputs: {name: nested
 //                   arrays}, shapes: {name: [n, ...]}} (binary: the outputs' f32 bytes in order, `x-outputs`).
 //                   `?model=tuned` predicts with the fine-tuned weights (see /finetune).
-//   POST /finetune  JSON {"inputs": [[...]], "labels": [...], "steps": k}: k (≤ MAX_STEPS) SGD steps on the
-//                   batch, starting from the weights in KV (binding WEIGHTS) when present; saves them back.
+//   POST /finetune  JSON {"inputs": ..., "labels": [...] | "targets": [...], "steps": k} (inputs as /predict
+//                   takes them; octet-stream with x-shape and x-labels too): k (≤ MAX_STEPS) full-batch
+//                   steps with the model file's optimizer and schedule (finetune.ts), from the weights
+//                   and optimizer state in KV (binding WEIGHTS) when present; saves them back.
 //   POST /predict   {"text": "turn on the lights"} (or a list): a model trained on text (`axon train` with a
 //                   "text" section) carries its tokenizer; answers {labels, classes, scores}.
 //   GET  /          model card: input shape, classes, build, limits.
@@ -20,16 +22,11 @@ import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer
 import modelFile from '../model/digits.axon';
 import { checkNames, declText, nested, tensorFromNested, tensorsFromBinary } from './named.js';
 import { textsFromJson, classifyTexts, TEXT_LIMITS } from './text.js';
+import { KV, saveToKv, syncFromKv as syncState, targetsOf } from './finetune.js';
 
-/** The subset of the KV API this Worker uses (see @cloudflare/workers-types for the full one). */
-interface KV {
-  getWithMetadata<M>(key: string, type: 'arrayBuffer'): Promise<{ value: ArrayBuffer | null; metadata: M | null }>;
-  put(key: string, value: ArrayBuffer | ArrayBufferView, opts?: { metadata?: unknown }): Promise<void>;
-}
 export interface Env { WEIGHTS?: KV; AXON_BUILD?: string; FINETUNE_LR?: string }
 
 export const LIMITS = { maxBodyBytes: 1 << 20, maxRows: 1024, maxFinetuneRows: 256, maxSteps: 50, defaultSteps: 10 };
-const KEY = 'digits/tuned.axon';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 class HttpError extends Error {
@@ -68,24 +65,13 @@ async function load(env: Env): Promise<Loaded> {
   return { engine, model, normalizer: norm ? Normalizer.fromJSON(norm, 'digits.axon normalizer') : undefined, features, classes, extra: graph.extra, text };
 }
 const getBase = (env: Env) => once(() => base, (p) => (base = p), () => load(env));
-/** The fine-tuned copy: compiled once per isolate for plain SGD (stateless, so KV holds the whole training state). */
+/** The fine-tuned copy: the model file's compile settings (optimizer, schedule), or plain SGD at FINETUNE_LR when it has none. */
 const getTuned = (env: Env) => once(() => tuned, (p) => (tuned = p), async () => {
   const t = await load(env);
-  const lr = Number(env.FINETUNE_LR ?? 0.05);
-  t.model.compile({ optimizer: { type: 'sgd', lr }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  if (!t.model.compileOptions) t.model.compile({ optimizer: { type: 'sgd', lr: Number(env.FINETUNE_LR ?? 0.05) }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return { ...t, version: 0, steps: 0 };
 });
-
-/** Brings the tuned model up to the newest weights in KV (never back to older ones: KV reads may lag). */
-async function syncFromKv(t: Tuned, kv: KV): Promise<boolean> {
-  const { value, metadata } = await kv.getWithMetadata<{ version: number; steps: number }>(KEY, 'arrayBuffer');
-  if (!value || !metadata || !(metadata.version > t.version)) return false;
-  const file = readAxonModelFile(new Uint8Array(value), KEY);
-  t.model.setWeights(new Map([...file.tensors].map(([k, v]) => [k, v.data as Float32Array])));
-  t.version = metadata.version;
-  t.steps = metadata.steps;
-  return true;
-}
+const syncFromKv = (t: Tuned, kv: KV) => syncState(t, kv, (bytes) => new Map([...readAxonModelFile(bytes, 'tuned.axon').tensors].map(([k, v]) => [k, v.data as Float32Array])));
 
 // ── request parsing and validation ──
 async function readBody(req: Request): Promise<Uint8Array> {
@@ -118,8 +104,10 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** `inputs` as an [n, features] f32 tensor: a list of rows of finite numbers. */
-function rowsFromJson(inputs: unknown, features: number, maxRows: number): Tensor {
+/** `inputs` as an [n, ...input shape] f32 tensor: flat rows of finite numbers, or nested arrays of that shape. */
+function rowsFromJson(inputs: unknown, m: Loaded, maxRows: number): Tensor {
+  const features = m.features, decl = m.model.inputs[0];
+  if (Array.isArray(inputs) && Array.isArray(inputs[0]) && Array.isArray(inputs[0][0])) return tensorFromNested(inputs, decl, maxRows);
   if (!Array.isArray(inputs)) throw bad('BAD_SHAPE', '"inputs" must be a list of rows, e.g. {"inputs": [[0, 0.25, ...]]}');
   const n = inputs.length;
   if (n === 0) throw bad('BAD_SHAPE', '"inputs" has no rows');
@@ -136,11 +124,12 @@ function rowsFromJson(inputs: unknown, features: number, maxRows: number): Tenso
       if (!Number.isFinite(x[r * features + c])) throw bad('NOT_FINITE', `inputs[${r}][${c}] = ${v} is not a finite float32`);
     }
   }
-  return new Tensor(x, [n, features]);
+  return new Tensor(x, [n, ...m.model.inputShape]);
 }
 
 /** An octet-stream body: little-endian f32 values, shape from the x-shape header. */
-function rowsFromBinary(req: Request, bytes: Uint8Array, features: number): Tensor {
+function rowsFromBinary(req: Request, bytes: Uint8Array, m: Loaded): Tensor {
+  const features = m.features;
   const dtype = (req.headers.get('x-dtype') ?? 'f32').trim().toLowerCase();
   if (dtype !== 'f32' && dtype !== 'float32') throw bad('BAD_DTYPE', `x-dtype ${JSON.stringify(dtype)} is not supported; send little-endian float32 ("f32")`);
   const header = req.headers.get('x-shape');
@@ -156,36 +145,52 @@ function rowsFromBinary(req: Request, bytes: Uint8Array, features: number): Tens
     x[i] = dv.getFloat32(i * 4, true);
     if (!Number.isFinite(x[i])) throw bad('NOT_FINITE', `value ${i} (row ${Math.floor(i / features)}) is ${x[i]}; inputs must be finite`);
   }
-  return new Tensor(x, [n, features]);
+  return new Tensor(x, [n, ...m.model.inputShape]);
 }
 
 /** Rows of a single-input model, or (named inputs, or a model that needs them) what predictNamed reads. */
-async function inputsOf(req: Request, m: Loaded): Promise<Tensor | { inputs?: unknown; bytes?: Uint8Array; text?: unknown }> {
+async function inputsOf(req: Request, m: Loaded, maxRows = LIMITS.maxRows, keep: { body?: Record<string, unknown> } = {}): Promise<Tensor | { inputs?: unknown; bytes?: Uint8Array; header?: string; text?: unknown }> {
   const type = mediaType(req);
   if (type !== 'application/json' && type !== 'application/octet-stream') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)}: send application/json or application/octet-stream`);
   const bytes = await readBody(req), model = m.model;
   const single = model.inputs.length === 1 && model.outputNames.length === 1 && !model.hasOpenAxes;
-  if (type === 'application/octet-stream') return req.headers.has('x-inputs') || !single ? { bytes } : rowsFromBinary(req, bytes, m.features);
+  if (type === 'application/octet-stream') {
+    const one = model.inputs[0], shape = req.headers.get('x-shape');
+    if (!req.headers.has('x-inputs') && model.inputs.length === 1 && shape) {   // x-shape names the one input's full shape [n, ...]
+      if (single) return rowsFromBinary(req, bytes, m);
+      return { bytes, header: `${one.name}=${(req.headers.get('x-dtype') ?? one.dtype).trim().replace('float32', 'f32')}[${shape.replace(/[[\]()\s]/g, '')}]` };
+    }
+    return { bytes };
+  }
   const body = parseJson(bytes), inputs = body.inputs;
+  keep.body = body;
   if ('text' in body) {
     if (!m.text) throw bad('NO_TOKENIZER', 'this model was not trained on text (its file has no tokenizer); send {"inputs": ...}');
     return { text: body.text };
   }
   if (inputs && typeof inputs === 'object' && !Array.isArray(inputs)) return { inputs };
+  if (!single && model.inputs.length === 1 && Array.isArray(inputs)) return { inputs: { [model.inputs[0].name]: inputs } };
   if (!single) throw bad('BAD_ARGUMENT', `this model takes named inputs: {"inputs": {${model.inputs.map((d) => `"${d.name}": [...]`).join(', ')}}} (${model.inputs.map(declText).join('; ')})`);
-  return rowsFromJson(inputs, m.features, LIMITS.maxRows);
+  return rowsFromJson(inputs, m, maxRows);
+}
+
+/** What inputsOf read (no text) as the model's inputs, normalized: a Tensor for a single-input model, else a { name: Tensor } map. */
+function modelInputs(req: Request, m: Loaded, got: Tensor | { inputs?: unknown; bytes?: Uint8Array; header?: string }, maxRows: number): Tensor | Record<string, Tensor> {
+  if (got instanceof Tensor) return prepare(m, got);
+  let xs: Record<string, Tensor>;
+  if (got.bytes) xs = tensorsFromBinary(got.header ?? req.headers.get('x-inputs') ?? '', got.bytes, m.model, maxRows);
+  else {
+    const inputs = got.inputs;
+    if (!inputs || typeof inputs !== 'object' || Array.isArray(inputs)) throw bad('BAD_SHAPE', '"inputs" must be a { name: nested arrays } object');
+    checkNames(m.model, Object.keys(inputs));
+    xs = Object.fromEntries(m.model.inputs.map((d) => [d.name, tensorFromNested((inputs as Record<string, unknown>)[d.name], d, maxRows)]));
+  }
+  if (m.normalizer && m.model.inputs.length === 1) xs = { [m.model.inputs[0].name]: prepare(m, xs[m.model.inputs[0].name]) };
+  return xs;
 }
 
 /** POST /predict with named inputs: every output by name. */
-async function predictNamed(req: Request, m: Loaded, inputs: unknown, bytes?: Uint8Array): Promise<Response> {
-  let xs: Record<string, Tensor>;
-  if (bytes) xs = tensorsFromBinary(req.headers.get('x-inputs') ?? '', bytes, m.model, LIMITS.maxRows);
-  else {
-    if (!inputs || typeof inputs !== 'object' || Array.isArray(inputs)) throw bad('BAD_SHAPE', '"inputs" must be a { name: nested arrays } object');
-    checkNames(m.model, Object.keys(inputs));
-    xs = Object.fromEntries(m.model.inputs.map((d) => [d.name, tensorFromNested((inputs as Record<string, unknown>)[d.name], d, LIMITS.maxRows)]));
-  }
-  if (m.normalizer && m.model.inputs.length === 1) xs = { [m.model.inputs[0].name]: prepare(m, xs[m.model.inputs[0].name]) };
+async function predictNamed(req: Request, m: Loaded, xs: Record<string, Tensor>): Promise<Response> {
   const ys = await exclusive(() => m.model.predict(xs));
   if ((req.headers.get('accept') ?? '').includes('application/octet-stream')) {
     const parts = Object.values(ys).map((t) => new Uint8Array(t.data.buffer as ArrayBuffer, t.data.byteOffset, t.data.byteLength));
@@ -213,8 +218,8 @@ async function predict(req: Request, env: Env, url: URL): Promise<Response> {
     const run = <T>(fn: () => Promise<T>) => exclusive(async () => { if (which === 'tuned' && env.WEIGHTS) await syncFromKv(m as Tuned, env.WEIGHTS); return fn(); });
     return json({ ...(await classifyTexts(m.text!, texts, run)), build: m.engine.build, model: which });
   }
-  if (!(got instanceof Tensor)) return predictNamed(req, m, got.inputs, got.bytes);
-  const x = prepare(m, got);
+  const x = modelInputs(req, m, got, LIMITS.maxRows);
+  if (!(x instanceof Tensor)) return predictNamed(req, m, x);
   const y = await exclusive(async () => {
     if (which === 'tuned' && env.WEIGHTS) await syncFromKv(m as Tuned, env.WEIGHTS);
     return m.model.predict(x);
@@ -235,31 +240,26 @@ async function predict(req: Request, env: Env, url: URL): Promise<Response> {
 async function finetune(req: Request, env: Env): Promise<Response> {
   const kv = env.WEIGHTS;
   if (!kv) throw new HttpError(501, 'NO_STORAGE', 'this Worker has no KV binding named WEIGHTS to keep the fine-tuned weights in');
-  if (mediaType(req) !== 'application/json') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json: {"inputs": [[...]], "labels": [...], "steps": k}');
   const t = await getTuned(env);
-  const body = parseJson(await readBody(req));
-  const x = prepare(t, rowsFromJson(body.inputs, t.features, LIMITS.maxFinetuneRows)), n = x.shape[0];
-  const labels = body.labels;
-  if (!Array.isArray(labels) || labels.length !== n) throw bad('BAD_SHAPE', `"labels" must be a list of ${n} class ids (one per input row)`);
-  const y = new Int32Array(n);
-  labels.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v >= t.classes) throw bad('BAD_LABEL', `labels[${i}] = ${JSON.stringify(v)} is not a class id in [0, ${t.classes})`);
-    y[i] = v;
-  });
+  const type = mediaType(req);
+  if (type !== 'application/json' && !(type === 'application/octet-stream' && req.headers.has('x-labels'))) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json: {"inputs": [[...]], "labels": [...], "steps": k} (or octet-stream inputs with x-shape and x-labels: 3,1,4)');
+  const keep: { body?: Record<string, unknown> } = {};
+  const got = await inputsOf(req, t, LIMITS.maxFinetuneRows, keep);
+  if (!(got instanceof Tensor) && 'text' in got) throw bad('BAD_ARGUMENT', '/finetune takes token ids as {"inputs": {...}}, not text');
+  const x = modelInputs(req, t, got, LIMITS.maxFinetuneRows);
+  const n = (x instanceof Tensor ? x : Object.values(x)[0]).shape[0];
+  const body: Record<string, unknown> = keep.body ?? { labels: (req.headers.get('x-labels') ?? '').split(',').map((v) => (/^\s*-?\d+\s*$/.test(v) ? Number(v) : v)), steps: req.headers.has('x-steps') ? Number(req.headers.get('x-steps')) : undefined };
+  const yt = targetsOf(body, t.model, n, bad);
   const steps = body.steps ?? LIMITS.defaultSteps;
   if (!Number.isInteger(steps) || (steps as number) < 1 || (steps as number) > LIMITS.maxSteps) throw bad('BAD_ARGUMENT', `"steps" must be an integer in [1, ${LIMITS.maxSteps}]`);
-  const yt = new Tensor(y, [n]);
   return exclusive(async () => {
     const resumed = await syncFromKv(t, kv);
     const before = await t.model.evaluate(x, yt, { batchSize: n });
-    const h = await t.model.fit(x, yt, { epochs: steps as number, batchSize: n, shuffle: false }); // one full-batch SGD step per "epoch"
+    const h = await t.model.fit(x, yt, { epochs: steps as number, batchSize: n, shuffle: false }); // one full-batch step per "epoch"
     const after = await t.model.evaluate(x, yt, { batchSize: n });
-    const version = t.version + 1, total = t.steps + (steps as number);
-    await kv.put(KEY, modelToBytes(t.model, { extra: t.extra }), { metadata: { version, steps: total } });
-    t.version = version;
-    t.steps = total;
+    await saveToKv(t, kv, modelToBytes(t.model), steps as number);
     return json({
-      steps, totalSteps: total, version, resumed, build: t.engine.build,
+      steps, totalSteps: t.steps, version: t.version, resumed, build: t.engine.build, optimizer: t.model.optimizer!.cfg.type,
       lossBefore: before.loss, lossAfter: after.loss, accuracyBefore: before.accuracy, accuracyAfter: after.accuracy,
       losses: h.epochs.map((e) => e.loss),
     });
