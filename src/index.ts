@@ -39,3 +39,6 @@ export { importTfjsGraph, supportedTfjsGraphOps, type TfjsGraphJson, type TfjsGr
 export { loadTokenizer, TextTokenizer, type EncodeOptions, type EncodedBatch, type TokenizerLimits } from './text/tokenizer.js';
 export { TextModel, textSpec, type TextSpec, type TextClass } from './text/model.js';
 export { parseLabelledText } from './text/data.js';
+export { CharLm, CharVocab, trainCharLm, charLmToBytes, sampleLines, type LmSpec } from './text/char_lm.js';
+export { generate, type SamplingStrategy, type GenerateOptions } from './text/generate.js';
+export { textClassifierFromEncoder, encoderInputs, type TextTransferOptions } from './text/transfer.js';
