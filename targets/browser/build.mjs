@@ -1,6 +1,7 @@
 // Browser target bundles (called by scripts/build.mjs): dist/browser/axon.js (ESM, minified, the
 // whole API) with the .wasm builds beside it (SIMD128, relaxed, and their threaded twins), and the
-// demo pages in dist/browser/demo/ (index.html: digits; text.html: a Transformer on typed commands).
+// demo pages in dist/browser/demo/ (index.html: digits; text.html: a Transformer on typed commands,
+// from scratch or a pretrained ONNX encoder fine-tuned; generate.html: a causal LM continuing a prompt).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 
@@ -12,8 +13,10 @@ export async function buildBrowser({ outdir = 'dist/browser' } = {}) {
   copyFileSync('targets/browser/axon.d.ts', `${outdir}/axon.d.ts`); // refers to ../types/src (the main tsc emit)
   // the demo imports '../index.js' (the shim, for types); in dist it uses the published ../axon.js
   const useBundle = { name: 'axon-bundle', setup(b) { b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: '../axon.js', external: true })); } };
-  for (const page of ['demo', 'text']) await build({ ...common, entryPoints: [`targets/browser/demo/${page}.ts`], outfile: `${outdir}/demo/${page}.js`, plugins: [useBundle] });
-  for (const f of ['index.html', 'text.html']) copyFileSync(`targets/browser/demo/${f}`, `${outdir}/demo/${f}`);
+  for (const page of ['demo', 'text', 'generate']) await build({ ...common, entryPoints: [`targets/browser/demo/${page}.ts`], outfile: `${outdir}/demo/${page}.js`, plugins: [useBundle] });
+  for (const f of ['index.html', 'text.html', 'generate.html']) copyFileSync(`targets/browser/demo/${f}`, `${outdir}/demo/${f}`);
   for (const f of ['digits-x.npy', 'digits-y.npy']) copyFileSync(`models/digits/${f}`, `${outdir}/demo/${f}`);
-  for (const f of ['intents.tsv', 'tokenizer.json']) copyFileSync(`models/text/${f}`, `${outdir}/demo/${f}`); // the text demo (text.html)
+  for (const f of ['intents.tsv', 'tokenizer.json', 'encoder.onnx.gz']) copyFileSync(`models/text/${f}`, `${outdir}/demo/${f}`); // the text demo (text.html)
+  copyFileSync('models/text/transfer.json', `${outdir}/demo/transfer.json`); // (its transfer path)
+  copyFileSync('models/lm/config.json', `${outdir}/demo/lm.json`); // the generation demo (generate.html)
 }
