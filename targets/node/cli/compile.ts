@@ -19,6 +19,7 @@ import { readDataset } from '../data.js';
 import { writeFileAtomic } from '../fs.js';
 import { loadEngine } from '../index.js';
 import { readModelFile } from '../model_file.js';
+import { classesOf } from '../../../src/train/loss.js';
 import { TextModel } from '../../../src/text/model.js';
 import type { Model } from '../../../src/model/model.js';
 
@@ -91,7 +92,7 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
   if (f.labels) {
     if (!x) throw new AxonError('BAD_CONFIG', '--labels needs --data');
     if (!model.loss) throw new AxonError('BAD_CONFIG', `${modelPath} has no compile settings (loss); labels cannot be checked`);
-    y = targets((await readDataset(f.labels)).x, n, model.loss.targetDtype, model.loss.outputs, model.loss.targetPerSample, f.labels);
+    y = targets((await readDataset(f.labels)).x, n, model.loss.targetDtype, classesOf(model.loss), model.loss.targetPerSample, f.labels);
   }
   if (epochs > 0 && !(n > 0)) throw new AxonError('BAD_CONFIG', '--epochs needs the fine-tuning set: --data x.npy (or --samples N)');
   const bundle = await compileBundle(model, { batch: f.batch, epochs, samples: epochs > 0 ? n : 0, seed: f.seed, shuffle: f.shuffle, ...(f.shapes ? { shapes: f.shapes } : {}) });
