@@ -43,3 +43,6 @@ export { compileBundle, parseBundle, weightsFromBin, type BundleOptions } from '
 export { BundleRunner, finetuneBundle, type BundleFinetuneResult } from './wasi/finetune.js';
 export { mergeBundleWeights } from './wasi/merge.js';
 export * from './federated/index.js';
+export { CharLm, CharVocab, trainCharLm, charLmToBytes, sampleLines, type LmSpec } from './text/char_lm.js';
+export { generate, type SamplingStrategy, type GenerateOptions } from './text/generate.js';
+export { textClassifierFromEncoder, encoderInputs, type TextTransferOptions } from './text/transfer.js';

@@ -50,16 +50,41 @@ export function charWindows(lines: readonly string[], v: CharVocab, window: numb
   return { x: { ids: T(ids), positions: T(pos), mask: T(mask) }, y: new Tensor(y, [n], 'i32') };
 }
 
-export interface CharLmTraining { epochs: number; batchSize: number; lr: number; seed: number; onEpoch?: (epoch: number, loss: number) => void }
+/**
+ * Training samples scored at every position: the lines as one stream ("\n" + line for each line,
+ * then "\n"), cut into full windows of `window` characters (the last short one dropped) with the
+ * next character at each position as targets [n, window].
+ */
+export function charStreamWindows(lines: readonly string[], v: CharVocab, window: number): { x: Record<string, Tensor>; y: Tensor } {
+  const stream = [...lines.flatMap((l) => [0, ...v.encode(l)]), 0], n = Math.floor((stream.length - 1) / window);
+  if (n < 1) throw new AxonError('BAD_DATA', `the text has ${stream.length} characters, fewer than one window of ${window} + 1`);
+  const ids = Int32Array.from(stream.slice(0, n * window)), y = Int32Array.from(stream.slice(1, n * window + 1));
+  const pos = Int32Array.from({ length: n * window }, (_, i) => i % window), T = (d: Int32Array) => new Tensor(d, [n, window], 'i32');
+  return { x: { ids: T(ids), positions: T(pos), mask: T(new Int32Array(n * window).fill(1)) }, y: T(y) };
+}
+
+/** The mean next-character loss (nats) of a trained 'full' model on the lines, every character with up to maxLength before it (charWindows). */
+export async function charLmLoss(full: Model, spec: LmSpec, lines: readonly string[], engine?: Engine): Promise<number> {
+  const m = copyLmWeights(full, causalLm(spec.config, 'train', { engine }));
+  m.compile({ optimizer: { type: 'sgd', lr: 0 }, loss: 'sparseCategoricalCrossentropy' });
+  const { x, y } = charWindows(lines, new CharVocab(spec.chars), spec.config.maxLength);
+  return (await m.evaluate(x, y, { batchSize: 256 })).loss;
+}
+
+export interface CharLmTraining {
+  epochs: number; batchSize: number; lr: number; seed: number; onEpoch?: (epoch: number, loss: number) => void;
+  /** score every position of full windows of the text stream (charStreamWindows), not one next character per window (charWindows) */
+  perPosition?: boolean;
+}
 
 /** Trains a character LM on the lines (contexts: the last maxLength characters, positions from the window's start); returns the 'full' wiring with the trained weights and its spec. */
 export async function trainCharLm(lines: readonly string[], cfg: Omit<CausalLmConfig, 'vocab'>, t: CharLmTraining, engine?: Engine): Promise<{ model: Model; spec: LmSpec; losses: number[] }> {
   if (!lines.length) throw new AxonError('BAD_DATA', 'no lines of text to train on');
   if (cfg.window !== undefined && cfg.window !== cfg.maxLength) throw new AxonError('BAD_CONFIG', `a character LM trains on windows of maxLength (${cfg.maxLength}) characters; drop window (got ${cfg.window})`);
   const v = CharVocab.of(lines), config = { ...cfg, vocab: v.size }, window = cfg.maxLength;
-  const m = causalLm(config, 'train', { seed: t.seed, engine });
+  const m = causalLm(config, t.perPosition ? 'trainAll' : 'train', { seed: t.seed, engine });
   m.compile({ optimizer: { type: 'adamw', lr: t.lr }, loss: 'sparseCategoricalCrossentropy' });
-  const { x, y } = charWindows(lines, v, window), losses: number[] = [];
+  const { x, y } = (t.perPosition ? charStreamWindows : charWindows)(lines, v, window), losses: number[] = [];
   for (let e = 0; e < t.epochs; e++) {
     const h = await m.fit(x, y, { epochs: 1, batchSize: t.batchSize, shuffle: true });
     losses.push(h.epochs[0].loss);

@@ -7,7 +7,9 @@
 //   'train': fixed windows [window], left-padded (mask 0, position 0); the next token's
 //            probabilities [vocab] after the window's last token (a softmax head, so
 //            sparseCategoricalCrossentropy trains it). Every context length 1..window is a sample.
-// NOTE: 'train' scores one next token per window (Axon's losses are per sample, not per position).
+//   'trainAll': fixed full windows [window] (mask 1, positions 0..window-1); the next token's
+//            probabilities at every position [window, vocab]: the loss scores every position
+//            (labels [n, window]), a window's `window` predictions for one forward pass.
 import { AxonError } from '../errors.js';
 import * as layers from '../layers/index.js';
 import { Model } from '../model/model.js';
@@ -26,7 +28,7 @@ export interface CausalLmConfig {
   window?: number;
 }
 
-export type CausalLmMode = 'full' | 'step' | 'train';
+export type CausalLmMode = 'full' | 'step' | 'train' | 'trainAll';
 
 /** Builds the causal LM in one of its wirings (see the file header). */
 export function causalLm(c: CausalLmConfig, mode: CausalLmMode, o: { seed?: number; engine?: Engine; name?: string } = {}): Model {
@@ -34,7 +36,7 @@ export function causalLm(c: CausalLmConfig, mode: CausalLmMode, o: { seed?: numb
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new AxonError('BAD_CONFIG', `causal LM: ${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
   const W = c.window ?? c.maxLength;
   if (!Number.isInteger(W) || W < 1 || W > c.maxLength) throw new AxonError('BAD_CONFIG', `causal LM: window must be an integer in [1, maxLength=${c.maxLength}], got ${JSON.stringify(c.window)}`);
-  const L = c.maxLength, seq = (name: string) => (mode === 'train' ? { name, shape: [W], dtype: 'i32' as const } : { name, shape: [null], dtype: 'i32' as const, maxShape: [L] });
+  const L = c.maxLength, seq = (name: string) => (mode === 'train' || mode === 'trainAll' ? { name, shape: [W], dtype: 'i32' as const } : { name, shape: [null], dtype: 'i32' as const, maxShape: [L] });
   const inputs = [seq('ids'), seq('positions'), { ...seq('mask'), ...(mode === 'step' ? { maxShape: [2 * L] } : {}) }];
   if (mode === 'step') for (let i = 0; i < c.layers; i++) for (const kv of ['k', 'v']) inputs.push({ name: `past_${kv}${i}`, shape: [null, c.dim], dtype: 'f32', maxShape: [L, c.dim] } as never);
   const m = new Model({ inputs, seed: o.seed, engine: o.engine, name: o.name ?? 'lm' });
@@ -50,7 +52,7 @@ export function causalLm(c: CausalLmConfig, mode: CausalLmMode, o: { seed?: numb
     m.add(layers.dense({ units: c.vocab, activation: 'softmax', name: 'head' }));
     return m;
   }
-  m.add(layers.dense({ units: c.vocab, name: 'head' }));
+  m.add(layers.dense({ units: c.vocab, ...(mode === 'trainAll' ? { activation: 'softmax' as const } : {}), name: 'head' }));
   if (mode === 'step') m.setOutputs(['head', ...Array.from({ length: c.layers }, (_, i) => [`dec${i}/attn:1`, `dec${i}/attn:2`]).flat()]);
   return m;
 }

@@ -3,7 +3,7 @@
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { firstNonFinite } from '../runtime/finite.js';
-import type { LossSpec, OutputLoss } from './loss.js';
+import { classesOf, type LossSpec, type OutputLoss } from './loss.js';
 import type { Session } from '../model/compiler.js';
 import { Fed, Inputs, ModelInput, feedInputs } from '../model/inputs.js';
 
@@ -46,7 +46,14 @@ function targetsByLoss(model: { losses: OutputLoss[] }, y: Targets, what: string
 function labels(loss: LossSpec, y: Tensor, n: number, what: string): [Int32Array | Float32Array, number] {
   if (!(y instanceof Tensor)) throw new AxonError('BAD_ARGUMENT', `${what}: y must be a Tensor`);
   if (y.shape[0] !== n) throw new AxonError('BAD_SHAPE', `${what}: x has ${n} samples but y has ${y.shape[0]}`);
-  const C = loss.outputs;
+  const C = classesOf(loss), P = loss.positions;
+  if (loss.targetDtype === 'i32' && P > 1) {
+    // every position scored: class ids [n, P] (or [n, ...the output's leading dimensions])
+    if (y.size !== n * P || y.shape.length < 2) throw new AxonError('BAD_SHAPE', `${what}: y has shape [${y.shape}]; the output has ${P} positions of ${C} classes, so ${loss.name} wants class ids [n, ${P}] (one per position)`);
+    const ids = Int32Array.from(y.data);
+    for (let i = 0; i < ids.length; i++) if (!(ids[i] >= 0 && ids[i] < C) || ids[i] !== y.data[i]) throw new AxonError('BAD_DATA', `${what}: label ${y.data[i]} of sample ${Math.floor(i / P)}, position ${i % P} is not a class id in [0, ${C})`);
+    return [ids, P];
+  }
   if (loss.targetDtype === 'i32') {
     let ids: Int32Array;
     if (y.shape.length === 2 && y.shape[1] === C && C > 1) {

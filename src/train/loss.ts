@@ -1,5 +1,7 @@
 // Losses as plan instructions, PyTorch semantics ('mean' averages over samples for cross-entropy,
-// over all elements for MSE/BCE). A final softmax (sigmoid) followed by cross-entropy (binary
+// over all elements for MSE/BCE). Cross-entropy on an output of rank ≥ 2 ([steps, classes]: a
+// language model's next-token probabilities at every position) scores every position: labels
+// [n, steps], the mean over samples and positions (torch's cross_entropy on [n·steps, classes]). A final softmax (sigmoid) followed by cross-entropy (binary
 // cross-entropy) is fused into the from-logits kernel: stabler and cheaper.
 import { AxonError } from '../errors.js';
 import { Plan, Buf } from '../compile/plan.js';
@@ -17,15 +19,21 @@ export interface LossSpec {
   targetDtype: 'f32' | 'i32';
   targetPerSample: number;
   outputs: number;
+  /** cross-entropy: the rows scored per sample (the output's leading dimensions; 1 for [classes]) */
+  positions: number;
 }
+
+/** Classes per scored row (cross-entropy) or values per sample. */
+export const classesOf = (s: LossSpec): number => s.outputs / s.positions;
 
 export function lossSpec(name: string, outputShape: number[], opts: { reduction?: 'mean' | 'sum'; fromLogits?: boolean } = {}): LossSpec {
   if (!LOSSES.includes(name as LossName)) throw new AxonError('BAD_CONFIG', `unknown loss "${name}"; use one of ${LOSSES.join(', ')}`);
   const outputs = size(outputShape);
   const ce = name === 'sparseCategoricalCrossentropy' || name === 'categoricalCrossentropy';
+  const positions = ce && outputShape.length >= 2 ? size(outputShape.slice(0, -1)) : 1;
   return {
     name: name as LossName, reduction: opts.reduction ?? 'mean', fromLogits: opts.fromLogits ?? false,
-    targetDtype: ce ? 'i32' : 'f32', targetPerSample: ce ? 1 : outputs, outputs,
+    targetDtype: ce ? 'i32' : 'f32', targetPerSample: ce ? positions : outputs, outputs, positions,
   };
 }
 
@@ -54,7 +62,8 @@ export function emitLoss(plan: Plan, spec: LossSpec, io: LossIO): void {
   const n = batch * spec.outputs;
   const mean = spec.reduction === 'mean';
   if (fused.kind === 'xent_logits') {
-    const a = { x: pred, y: target, rows: batch, cols: spec.outputs, scale: w * (mean ? 1 / batch : 1) };
+    const rows = batch * spec.positions;
+    const a = { x: pred, y: target, rows, cols: classesOf(spec), scale: w * (mean ? 1 / rows : 1) };
     plan.emit('xent_logits_fwd', { loss, ...a }, 'loss');
     plan.emit('check_finite', { x: loss, n: 1 }, 'loss');
     if (dpred !== undefined) plan.emit('xent_logits_bwd', { dx: dpred, ...a }, 'loss');

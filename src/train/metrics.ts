@@ -1,7 +1,7 @@
 // Metrics computed on the host from each batch's predictions (logits or probabilities) and
 // targets: accuracy, top-k accuracy, MSE, MAE, and a confusion matrix for evaluate().
 import { AxonError } from '../errors.js';
-import type { LossSpec, Fusion } from './loss.js';
+import { classesOf, type LossSpec, type Fusion } from './loss.js';
 
 export type MetricConfig = 'accuracy' | 'mse' | 'mae' | { type: 'topKAccuracy'; k: number };
 
@@ -18,21 +18,21 @@ export class Metrics {
       if (typeof m === 'object' && (!ce || !(m.k >= 1))) throw new AxonError('BAD_CONFIG', 'topKAccuracy needs a cross-entropy loss and k >= 1');
       if (name === 'accuracy' && loss.name === 'mse') throw new AxonError('BAD_CONFIG', 'accuracy is not defined for an mse loss; use mae or mse');
     }
-    if (withConfusion && ce) this.confusion = new Int32Array(loss.outputs * loss.outputs);
+    if (withConfusion && ce) this.confusion = new Int32Array(classesOf(loss) ** 2);
   }
 
   reset(): void { this.sums.clear(); this.count = 0; this.confusion?.fill(0); }
 
-  /** pred: (batch, outputs) as the loss sees them; target: i32 class ids or f32 values. */
+  /** pred: (batch, outputs) as the loss sees them; target: i32 class ids (one per position) or f32 values. Accuracy averages a sample's positions. */
   update(pred: Float32Array, target: Int32Array | Float32Array, batch: number, lossValue: number): void {
-    const C = this.loss.outputs;
+    const C = classesOf(this.loss), P = this.loss.positions, rows = batch * P;
     this.add('loss', lossValue * (this.loss.reduction === 'mean' ? batch : 1));
     for (const m of this.metrics) {
       const name = metricName(m);
       let s = 0;
       if (this.loss.targetDtype === 'i32') {
         const k = typeof m === 'object' ? m.k : 1;
-        for (let r = 0; r < batch; r++) s += rankOf(pred, r * C, C, target[r]) < k ? 1 : 0;
+        for (let r = 0; r < rows; r++) s += rankOf(pred, r * C, C, target[r]) < k ? 1 / P : 0;
       } else if (name === 'accuracy') {
         const thr = this.fused.kind === 'bce_logits' ? 0 : 0.5;
         for (let r = 0; r < batch; r++) {
@@ -45,7 +45,7 @@ export class Metrics {
       }
       this.add(name, s);
     }
-    if (this.confusion) for (let r = 0; r < batch; r++) this.confusion[target[r] * C + argmax(pred, r * C, C)]++;
+    if (this.confusion) for (let r = 0; r < rows; r++) this.confusion[target[r] * C + argmax(pred, r * C, C)]++;
     this.count += batch;
   }
 

@@ -4,7 +4,7 @@
 import { AxonError } from '../errors.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
-import { OutputLoss, lossPlan } from './loss.js';
+import { OutputLoss, lossPlan, classesOf } from './loss.js';
 import { MetricConfig, Metrics, metricsFor } from './metrics.js';
 import { Callback, History, Logs, TrainContext } from './callbacks.js';
 import type { Optimizer } from './optimizers.js';
@@ -172,7 +172,7 @@ async function runEval(model: Trainable, s: Session, d: Data, B: number, confusi
   if (model.losses.length > 1) r.loss = model.losses.reduce((t, l) => t + l.weight * ((r[`${l.name}_loss`] as number) ?? 0), 0);
   const m0 = metrics.each[0];
   if (m0.confusion) {
-    const C = model.losses[0].spec.outputs;
+    const C = classesOf(model.losses[0].spec);
     r.confusionMatrix = Array.from({ length: C }, (_, i) => Array.from(m0.confusion!.subarray(i * C, i * C + C)));
   }
   return r;

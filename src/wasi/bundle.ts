@@ -7,6 +7,7 @@ import { requireTrainable } from '../train/trainer.js';
 import { encodeIO, shapeSetKey } from './bundle_io.js';
 import { bundleIO, shapeSets, trainShapeIndex } from './bundle_shapes.js';
 import { trainSection } from './bundle_train.js';
+import { classesOf } from '../train/loss.js';
 
 export * from './bundle_format.js';
 export { parseBundle, shapeIndex, weightsFromBin } from './bundle_read.js';
@@ -95,7 +96,7 @@ export async function compileBundle(model: Model, o: BundleOptions): Promise<Uin
   if (L.bytes > MAX_ARENA_BYTES) throw new AxonError('OUT_OF_MEMORY', `bundle: the model's arena at batch ${N} takes ${L.bytes} bytes, more than the ${MAX_ARENA_BYTES} a bundle may ask for; use a smaller --batch`);
   header.set([BUNDLE_MAGIC, BUNDLE_VERSION, 0, 0, L.bytes, N, io.shapes[0][0].reduce((a, b) => a * b, 1), io.outSizes[0][0],
     io.inputs[0].offset, io.outputs[0].offset, train ? L.get(s.lossBuf).offset : NONE, tgt ? tgt.offset : NONE,
-    tgt ? (tgt.dtype === 'i32' ? 2 : 1) : 0, tgt ? model.loss!.targetPerSample : 0, tgt && tgt.dtype === 'i32' ? model.loss!.outputs : 0,
+    tgt ? (tgt.dtype === 'i32' ? 2 : 1) : 0, tgt ? model.loss!.targetPerSample : 0, tgt && tgt.dtype === 'i32' ? classesOf(model.loss!) : 0,
     n * +train, epochs, steps, (o.seed ?? (model.seed ^ 0x5eed)) >>> 0, ((o.shuffle ?? true) ? FLAG_SHUFFLE : 0) | (train ? FLAG_TRAIN : 0) | FLAG_CHECKSUM, B, trainAt]);
   const meta = {
     format: 'axon-wasi-bundle', version: BUNDLE_VERSION, model: model.name, inputShape: model.inputShape, outputShape: model.outputShape,

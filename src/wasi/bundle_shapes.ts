@@ -6,6 +6,7 @@ import { size } from '../layers/layer.js';
 import type { Model } from '../model/model.js';
 import type { Session } from '../model/compiler.js';
 import { BundleIO, shapeSetKey } from './bundle_io.js';
+import { classesOf } from '../train/loss.js';
 
 /** The shape sets to compile: given ones checked against the declared inputs, or the declared shapes. */
 export function shapeSets(model: Model, given: number[][][] | undefined): number[][][] {
@@ -50,7 +51,7 @@ export function bundleIO(model: Model, s: Session, sets: number[][][], train: bo
     shapes: sets, outSizes,
     losses: train ? model.losses.map((l, k) => {
       const t = L.get(s.targets[k]);
-      return { output: l.output, target: t.offset, loss: L.get(s.lossBufs[k]).offset, kind: t.dtype === 'i32' ? 2 as const : 1 as const, words: l.spec.targetPerSample, classes: t.dtype === 'i32' ? l.spec.outputs : 0 };
+      return { output: l.output, target: t.offset, loss: L.get(s.lossBufs[k]).offset, kind: t.dtype === 'i32' ? 2 as const : 1 as const, words: l.spec.targetPerSample, classes: t.dtype === 'i32' ? classesOf(l.spec) : 0 };
     }) : [],
   };
 }

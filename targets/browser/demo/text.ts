@@ -2,14 +2,20 @@
 // tokenizer.json, train a small Transformer classifier in the page (embedding + positions + two
 // encoder blocks + masked mean pooling, as models/text/config.json), then classify what the user
 // types. Tokenization runs in the page (@huggingface/tokenizers inside axon.js), the model in wasm.
+// Or the transfer path (models/text/transfer.json): the pretrained encoder (encoder.onnx.gz, gunzipped
+// by the browser's DecompressionStream) imported from ONNX, frozen, a new head fine-tuned on 300 examples.
 import { loadEngine, loadTokenizer, parseLabelledText, splitData, takeRows, Model, layers, addEncoderBlock, Tensor, TextModel, textSpec, trainingReportSvg,
-  type Logs, type Engine, type TextTokenizer } from '../index.js';
+  importOnnx, textClassifierFromEncoder, type Logs, type Engine, type TextTokenizer } from '../index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const MAX_LENGTH = 32, SEED = 42;
+/** models/text/transfer.json (fetched): the encoder file, its head, the training examples and learning rate */
+type TransferConfig = { data: { limit: number }; model: { encoder: { onnx: string; freeze?: boolean; pooling?: 'mean' | 'first'; hidden?: Array<{ units: number; activation?: 'gelu' | 'relu' }> } }; compile: { optimizer: { lr: number } } };
+let transfer: TransferConfig | undefined;
 const state = {
   status: 'loading', build: '', epochs: [] as Logs[], testAccuracy: NaN, error: '', samples: 0,
   text: '', label: '', scores: [] as number[], labels: [] as string[], tokens: [] as string[], predictions: 0,
+  mode: '' as '' | 'scratch' | 'transfer', trainable: 0, frozen: 0,
 };
 const setStatus = (s: string, text: string) => { state.status = s; $('status').textContent = text; };
 const fail = (e: unknown) => { state.error = String(e); setStatus('error', `error: ${e}`); };
@@ -30,7 +36,8 @@ async function init() {
   const engine = await loadEngine();
   state.build = engine.build;
   $('build').textContent = `${engine.build === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} build`;
-  const [tsv, tok] = await Promise.all([fetchText('intents.tsv'), fetchText('tokenizer.json')]);
+  const [tsv, tok, tcfg] = await Promise.all([fetchText('intents.tsv'), fetchText('tokenizer.json'), fetchText('transfer.json')]);
+  transfer = JSON.parse(tcfg) as TransferConfig;
   const tokenizer = await loadTokenizer(tok, 'tokenizer.json');
   const { labels: names, texts } = parseLabelledText(tsv, 'intents.tsv');
   const labels = [...new Set(names)].sort();
@@ -43,7 +50,7 @@ async function init() {
   state.labels = labels;
   state.samples = texts.length;
   setStatus('ready-to-train', `${texts.length} utterances, ${labels.length} intents: ${loaded.train.y.shape[0]} train / ${loaded.validation.y.shape[0]} validation / ${loaded.test.y.shape[0]} test; ${tokenizer.kind} tokenizer, ${tokenizer.vocabSize} ids`);
-  $<HTMLButtonElement>('train').disabled = false;
+  for (const b of ['train', 'transfer']) $<HTMLButtonElement>(b).disabled = false;
 }
 
 /** models/text/config.json's architecture. */
@@ -58,14 +65,30 @@ function buildModel(engine: Engine, vocab: number, classes: number): Model {
   return m.add(layers.dense({ units: classes, activation: 'softmax', name: 'intent' }));
 }
 
-async function train(epochs: number): Promise<void> {
+/** The pretrained encoder, frozen, under mean pooling + a new Dense head (src/text/transfer.ts). */
+async function transferModel(engine: Engine, classes: number): Promise<Model> {
+  const e = transfer!.model.encoder, res = await fetch(e.onnx);
+  if (!res.ok || !res.body) throw new Error(`${e.onnx}: HTTP ${res.status}`);
+  const bytes = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const imp = await importOnnx(bytes, { engine, seed: SEED, name: 'text-intents-transfer', file: 'encoder.onnx' });
+  return textClassifierFromEncoder(imp, { classes, pooling: e.pooling, hidden: e.hidden, freeze: e.freeze });
+}
+
+const rename = (p: Part, n?: number): Part => {
+  const take = (t: Tensor) => (n === undefined ? t : t.slice(0, Math.min(n, t.shape[0])));
+  return { x: { input_ids: take(p.x.ids), attention_mask: take(p.x.mask) } as unknown as Part['x'], y: take(p.y) };
+};
+
+async function train(epochs: number, mode: 'scratch' | 'transfer' = 'scratch'): Promise<void> {
   if (!loaded) throw new Error('not loaded yet');
-  const { engine, tokenizer, labels, train: tr, validation: va, test } = loaded;
-  $<HTMLButtonElement>('train').disabled = true;
-  setStatus('training', 'training…');
+  const { engine, tokenizer, labels } = loaded;
+  for (const b of ['train', 'transfer']) $<HTMLButtonElement>(b).disabled = true;
+  setStatus('training', mode === 'transfer' ? 'importing the pretrained encoder…' : 'training…');
   state.epochs = [];
-  const m = buildModel(engine, tokenizer.vocabSize, labels.length);
-  m.compile({ optimizer: { type: 'adamw', lr: 0.002, weightDecay: 0.01 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const m = mode === 'transfer' ? await transferModel(engine, labels.length) : buildModel(engine, tokenizer.vocabSize, labels.length);
+  const [tr, va, test] = mode === 'transfer' ? [rename(loaded.train, transfer!.data.limit), rename(loaded.validation), rename(loaded.test)] : [loaded.train, loaded.validation, loaded.test];
+  m.compile({ optimizer: { type: 'adamw', lr: mode === 'transfer' ? transfer!.compile.optimizer.lr : 0.002, weightDecay: 0.01 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  Object.assign(state, { mode, trainable: m.layers.filter((l) => l.trainable).reduce((n, l) => n + l.paramCount, 0), frozen: m.layers.filter((l) => !l.trainable).length });
   const t0 = performance.now();
   await m.fit(tr.x, tr.y, {
     epochs, batchSize: 32, validationData: [va.x, va.y],
@@ -80,10 +103,12 @@ async function train(epochs: number): Promise<void> {
   });
   const secs = (performance.now() - t0) / 1000;
   state.testAccuracy = (await m.evaluate(test.x, test.y)).accuracy as number;
-  classifier = await TextModel.from(m, { text: textSpec(tokenizer, { maxLength: MAX_LENGTH, labels }) }, 'the page model');
-  $('accuracy').textContent = `test accuracy ${(state.testAccuracy * 100).toFixed(1)}% on ${test.y.shape[0]} held-out utterances`;
+  const names = mode === 'transfer' ? { ids: 'input_ids', mask: 'attention_mask' } : {};
+  classifier = await TextModel.from(m, { text: textSpec(tokenizer, { maxLength: MAX_LENGTH, labels, ...names }) }, 'the page model');
+  $('accuracy').textContent = `test accuracy ${(state.testAccuracy * 100).toFixed(1)}% on ${test.y.shape[0]} held-out utterances` +
+    (mode === 'transfer' ? ` (frozen pretrained encoder, ${state.trainable} trainable parameters, ${tr.y.shape[0]} training examples)` : '');
   setStatus('trained', `trained ${epochs} epochs in ${secs.toFixed(1)} s; type a command below`);
-  $<HTMLButtonElement>('train').disabled = false;
+  for (const b of ['train', 'transfer']) $<HTMLButtonElement>(b).disabled = false;
   $<HTMLInputElement>('sentence').disabled = false;
   await classify($<HTMLInputElement>('sentence').value);
 }
@@ -99,7 +124,9 @@ async function classify(text: string): Promise<void> {
 
 let pending: ReturnType<typeof setTimeout> | undefined;
 $('sentence').addEventListener('input', () => { clearTimeout(pending); pending = setTimeout(() => classify($<HTMLInputElement>('sentence').value).catch(fail), 60); });
-$('train').addEventListener('click', () => { train(Math.max(1, Math.min(50, Number($<HTMLInputElement>('epochs').value) || 6))).catch(fail); });
+const epochsWanted = () => Math.max(1, Math.min(100, Number($<HTMLInputElement>('epochs').value) || 6));
+$('train').addEventListener('click', () => { train(epochsWanted()).catch(fail); });
+$('transfer').addEventListener('click', () => { train(epochsWanted(), 'transfer').catch(fail); });
 init().catch(fail);
 
 // For tests and the console.

@@ -19,6 +19,7 @@ import { readDataset } from '../data.js';
 import { writeFileAtomic } from '../fs.js';
 import { loadEngine } from '../index.js';
 import { readModelFile } from '../model_file.js';
+import { classesOf } from '../../../src/train/loss.js';
 import { TextModel } from '../../../src/text/model.js';
 import type { Model } from '../../../src/model/model.js';
 
@@ -95,7 +96,7 @@ export async function compile(modelPath: string, f: CompileFlags): Promise<Compi
   if (f.labels) {
     if (!x) throw new AxonError('BAD_CONFIG', '--labels needs --data');
     if (!model.loss) throw new AxonError('BAD_CONFIG', `${modelPath} has no compile settings (loss); labels cannot be checked`);
-    y = targets((await readDataset(f.labels)).x, n, model.loss.targetDtype, model.loss.outputs, model.loss.targetPerSample, f.labels);
+    y = targets((await readDataset(f.labels)).x, n, model.loss.targetDtype, classesOf(model.loss), model.loss.targetPerSample, f.labels);
   }
   if (epochs > 0 && !(n > 0)) throw new AxonError('BAD_CONFIG', '--epochs needs the fine-tuning set: --data x.npy (or --samples N)');
   if (f.device && epochs > 0) throw new AxonError('BAD_CONFIG', '--device bundles take the epochs on the device (finetune ... --epochs E); drop --epochs');

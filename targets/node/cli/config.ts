@@ -7,6 +7,8 @@ import type { NormalizeOptions } from '../../../src/data/normalize.js';
 
 /** A layer: its type, options, and (graph models) the names of the layers it reads ("input": the model input). */
 export interface LayerSpec { type: string; name?: string; inputs?: string[]; [k: string]: unknown }
+/** A pretrained encoder (ONNX, .onnx or .onnx.gz) frozen under a new pooling + Dense head. */
+export interface EncoderSpec { onnx: string; freeze?: boolean; pooling?: 'mean' | 'first'; hidden?: Array<{ units: number; activation?: string }>; output?: string; inputs?: { ids?: string; mask?: string } }
 export interface TrainConfig {
   name?: string;
   seed?: number;
@@ -31,7 +33,8 @@ export interface TrainConfig {
     /** use only the first n training samples */
     limit?: number;
   };
-  model: { inputShape?: number[]; layers: LayerSpec[] };
+  /** layers, or (text) `encoder`: a pretrained ONNX encoder with a new head (text_transfer.ts) */
+  model: { inputShape?: number[]; layers: LayerSpec[]; encoder?: EncoderSpec };
   compile: CompileOptions;
   fit: { epochs?: number; batchSize?: number; shuffle?: boolean; earlyStopping?: { monitor?: string; patience?: number; minDelta?: number; restoreBestWeights?: boolean } };
   output?: string;
@@ -50,7 +53,17 @@ export function parseConfig(text: string, path: string): TrainConfig {
     need(c.data && typeof c.data.text === 'string', 'data.text must name a "label<TAB>text" file (a config with "text" trains on text)');
     need(c.data.testText === undefined || typeof c.data.testText === 'string', 'data.testText must name a "label<TAB>text" file');
   } else need(c.data && typeof c.data.x === 'string' && typeof c.data.y === 'string', 'data.x and data.y must name the input and label files');
-  need(c.model && Array.isArray(c.model.layers) && c.model.layers.length > 0, 'model.layers must be a non-empty list of layers');
+  if (c.model?.encoder !== undefined) {
+    const e = c.model.encoder;
+    need(c.text, 'model.encoder needs a "text" section (the tokenizer the encoder was pretrained with)');
+    need(e && typeof e === 'object' && typeof e.onnx === 'string', 'model.encoder.onnx must name a .onnx (or .onnx.gz) file');
+    need(e.pooling === undefined || e.pooling === 'mean' || e.pooling === 'first', `model.encoder.pooling must be "mean" or "first", got ${JSON.stringify(e.pooling)}`);
+    need(e.freeze === undefined || typeof e.freeze === 'boolean', 'model.encoder.freeze must be true or false');
+    need(e.hidden === undefined || (Array.isArray(e.hidden) && e.hidden.every((h) => h && Number.isInteger(h.units) && h.units > 0)), 'model.encoder.hidden must be a list of { "units": n, "activation"?: name }');
+    need(c.model.layers === undefined, 'model.encoder replaces model.layers (the head is pooling + Dense); drop "layers"');
+    c.model.layers = [];
+  } else need(c.model && Array.isArray(c.model.layers) && c.model.layers.length > 0, 'model.layers must be a non-empty list of layers');
+  need(c.data.limit === undefined || (Number.isInteger(c.data.limit) && c.data.limit > 0), `data.limit must be a positive integer, got ${JSON.stringify(c.data.limit)}`);
   c.model.layers.forEach((l, i) => {
     need(l && typeof l.type === 'string', `model.layers[${i}].type is missing`);
     need(l.inputs === undefined || (Array.isArray(l.inputs) && l.inputs.length > 0 && l.inputs.every((n) => typeof n === 'string')), `model.layers[${i}].inputs must be a non-empty list of layer names ("input" for the model input)`);

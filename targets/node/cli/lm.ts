@@ -5,7 +5,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve, join } from 'node:path';
 import { AxonError } from '../../../src/errors.js';
 import { modelFromBytes } from '../../../src/model/serialize.js';
-import { trainCharLm, charLmToBytes, CharLm, sampleLines } from '../../../src/text/char_lm.js';
+import { trainCharLm, charLmToBytes, charLmLoss, CharLm, sampleLines } from '../../../src/text/char_lm.js';
 import type { SamplingStrategy } from '../../../src/text/generate.js';
 import { loadEngine } from '../index.js';
 import { readModelFile } from '../model_file.js';
@@ -15,9 +15,11 @@ import type { TrainFlags } from './train_flags.js';
 interface LmConfig {
   task: 'causalLm'; name?: string; seed?: number; output?: string;
   /** a text file, one line a sample; `column`: for TSV lines, which tab-separated field (0-based) */
-  data: { text: string; column?: number; lowercase?: boolean; limit?: number };
+  /** `heldOut`: that many further lines of the seeded shuffle (not trained on) score the model (heldOutLoss, nats/char) */
+  data: { text: string; column?: number; lowercase?: boolean; limit?: number; heldOut?: number };
   model: { maxLength: number; window?: number; dim: number; heads: number; ff: number; layers: number };
-  fit: { epochs: number; batchSize: number; lr: number };
+  /** perPosition: score every position of full windows of the text (not one next character per window) */
+  fit: { epochs: number; batchSize: number; lr: number; perPosition?: boolean };
 }
 
 function check(c: LmConfig, path: string): void {
@@ -36,7 +38,12 @@ export async function trainLm(configPath: string, source: string, flags: TrainFl
   try { body = await readFile(resolve(dir, c.data.text), 'utf8'); } catch { throw new AxonError('IO', `${c.data.text}: cannot read the text file`); }
   let lines = body.split(/\r?\n/).filter((l) => l.trim()).map((l) => (c.data.column !== undefined ? l.split('\t')[c.data.column] ?? '' : l)).filter(Boolean);
   if (c.data.lowercase) lines = lines.map((l) => l.toLowerCase());
-  if (c.data.limit) lines = sampleLines(lines, c.data.limit, seed);
+  let held: string[] = [];
+  if (c.data.limit) {
+    const shuffled = sampleLines(lines, lines.length, seed);
+    lines = shuffled.slice(0, c.data.limit);
+    held = shuffled.slice(c.data.limit, c.data.limit + (c.data.heldOut ?? 0));
+  }
   const engine = await loadEngine(flags.build || flags.threads ? { build: flags.build, threads: flags.threads } : undefined);
   const fit = { ...c.fit, epochs: flags.epochs ?? c.fit.epochs, batchSize: flags.batchSize ?? c.fit.batchSize };
   const t0 = performance.now();
@@ -44,7 +51,9 @@ export async function trainLm(configPath: string, source: string, flags: TrainFl
   await mkdir(out, { recursive: true });
   const modelPath = join(out, 'model.axon');
   writeFileAtomic(modelPath, charLmToBytes(r.model, r.spec));
-  const report = { model: modelPath, lines: lines.length, vocab: r.spec.config.vocab, params: r.model.paramCount, losses: r.losses, seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000;
+  const heldOutLoss = held.length ? await charLmLoss(r.model, r.spec, held.filter((l) => [...l].every((ch) => r.spec.chars.includes(ch))), engine) : undefined;
+  const report = { model: modelPath, lines: lines.length, vocab: r.spec.config.vocab, params: r.model.paramCount, losses: r.losses, seconds, perPosition: !!c.fit.perPosition, ...(heldOutLoss !== undefined ? { heldOutLines: held.length, heldOutLoss } : {}) };
   writeFileAtomic(join(out, 'history.json'), new TextEncoder().encode(JSON.stringify(report, null, 1)));
   return report;
 }

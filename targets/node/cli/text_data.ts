@@ -1,7 +1,8 @@
 // `axon train` on text (a config with a "text" section): the tokenizer.json, a labelled text file
 // ("label<TAB>text" per line; `#` lines and blank lines skipped), a seeded split of the texts,
 // and the ids + mask inputs every part gets (one padded length for all parts: the longest text,
-// at most text.maxLength). The model's inputs are "ids" and "mask" (i32 [steps], open up to maxLength).
+// at most text.maxLength); data.limit keeps the first n rows of the (shuffled) training part, the
+// validation and test parts unchanged. The model's inputs are "ids" and "mask" (i32 [steps], open up to maxLength).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AxonError } from '../../../src/errors.js';
@@ -45,7 +46,7 @@ export async function loadTextData(cfg: TrainConfig, dir: string, seed: number):
   const part = (index: ArrayLike<number>): TextPart => ({ x: { ids: takeRows(enc.ids, index), mask: takeRows(enc.mask, index) }, y: takeRows(new Tensor(y, [y.length], 'i32'), index) });
   return {
     tokenizer, labels, length: enc.ids.shape[1], truncated: enc.truncated.length,
-    train: part(split.train.x.data), validation: part(split.validation.x.data),
+    train: part(d.limit ? split.train.x.data.subarray(0, d.limit) : split.train.x.data), validation: part(split.validation.x.data),
     test: part(test ? Int32Array.from({ length: test.texts.length }, (_, i) => n + i) : split.test.x.data),
   };
 }

@@ -1,7 +1,8 @@
 // `axon train <config>`: load data, split, normalize (fitted on the training part), build and
 // train the model with a progress bar, evaluate on the held-out test part, and write the model
 // file, the history (JSON) and a report chart (SVG). A config with a `text` section trains on
-// text (text_data.ts): the tokenizer goes into the model file (graph.extra.text).
+// text (text_data.ts): the tokenizer goes into the model file (graph.extra.text); with
+// "model": {"encoder": ...} a pretrained ONNX encoder gets a new head (text_transfer.ts).
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, join } from 'node:path';
 import { AxonError } from '../../../src/errors.js';
@@ -25,6 +26,7 @@ import { parseConfig, TrainConfig } from './config.js';
 import { ProgressBar } from './progress.js';
 import { loadTextData, textInputs } from './text_data.js';
 import { trainLm } from './lm.js';
+import { buildEncoderModel, renameInputs } from './text_transfer.js';
 
 import type { TrainFlags } from './train_flags.js';
 export type { TrainFlags };
@@ -98,19 +100,22 @@ export async function train(configPath: string, flags: TrainFlags = {}): Promise
   const seed = flags.seed ?? cfg.seed ?? 42;
   const out = resolve(flags.out ?? (cfg.output ? resolve(dir, cfg.output) : 'out'));
   const engine = await loadEngine(flags.build || flags.threads ? { build: flags.build, threads: flags.threads } : undefined);
-  const text = cfg.text ? await loadTextData(cfg, dir, seed) : undefined;
+  let text = cfg.text ? await loadTextData(cfg, dir, seed) : undefined;
+  const enc = text && cfg.model.encoder ? await buildEncoderModel(cfg, dir, text.tokenizer, text.labels.length, seed, engine) : undefined;
+  if (enc) text = renameInputs(text!, enc.inputs);
   const data = text ?? await loadData(cfg, dir, seed);
-  const model = text ? buildModel(cfg, [], seed, text.tokenizer) : buildModel(cfg, (data.train.x as Tensor).shape.slice(1), seed);
+  const model = enc ? enc.model : text ? buildModel(cfg, [], seed, text.tokenizer) : buildModel(cfg, (data.train.x as Tensor).shape.slice(1), seed);
   model.engine = engine;
   model.compile(cfg.compile);
   const log = (s: string) => process.stderr.write(s + '\n');
   log(model.summary());
   const rows = (part: { y?: Tensor }) => part.y!.shape[0];
   log(`data: ${rows(data.train)} train, ${rows(data.validation)} validation, ${rows(data.test)} test samples; engine: ${engine.build} build`);
+  if (enc) log(`encoder: ${cfg.model.encoder!.onnx}, ${enc.frozen} of ${model.layers.length} layers frozen (${model.layers.filter((l) => l.trainable).reduce((n, l) => n + l.paramCount, 0).toLocaleString('en-US')} trainable parameters)`);
   if (text) log(`text: ${text.tokenizer.kind} tokenizer, ${text.tokenizer.vocabSize} ids, ${text.labels.length} classes, sequences padded to ${text.length} tokens${text.truncated ? ` (${text.truncated} texts cut at ${cfg.text!.maxLength})` : ''}`);
   await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => { throw new AxonError('IO', `${out}: cannot create the output directory (${e.code ?? e.message}); choose another --out`); });
   const normalizer = 'normalizer' in data ? data.normalizer : undefined;
-  const extra = text ? { text: textSpec(text.tokenizer, { maxLength: cfg.text!.maxLength, labels: text.labels }) } : normalizer ? { normalizer: normalizer.toJSON() } : undefined;
+  const extra = text ? { text: textSpec(text.tokenizer, { maxLength: cfg.text!.maxLength, labels: text.labels, ...(enc ? { ids: enc.inputs.ids, mask: enc.inputs.mask } : {}) }) } : normalizer ? { normalizer: normalizer.toJSON() } : undefined;
   const toBytes = () => modelToBytes(model, { extra });
   const callbacks: Callback[] = [];
   if (flags.progress !== false) callbacks.push(new ProgressBar());

@@ -14,15 +14,18 @@
 //                   and optimizer state in KV (binding WEIGHTS) when present; saves them back.
 //   POST /predict   {"text": "turn on the lights"} (or a list): a model trained on text (`axon train` with a
 //                   "text" section) carries its tokenizer; answers {labels, classes, scores}.
+//   POST /generate  {"prompt": "...", "maxTokens", "temperature", "topK", "topP", "seed"}: a causal LM
+//                   ("task": "causalLm") continues the prompt; the same seed, the same text (generate.ts).
 //   GET  /          model card: input shape, classes, build, limits.
 // Inputs are 8×8 pixel intensities in [0, 1] (the dataset's 0..16 divided by 16); the normalizer saved
 // in the model file is applied here. Bad requests get 4xx with JSON {error, code} and change nothing.
 // In your own project import from 'axon/workers' instead of '../../index.js'.
-import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, TextModel, type Engine, type Model, type BuildName } from '../../index.js';
+import { loadEngine, modelFromBytes, modelToBytes, readAxonModelFile, Normalizer, Tensor, AxonError, TextModel, CharLm, type Engine, type Model, type BuildName } from '../../index.js';
 import modelFile from '../model/digits.axon';
 import { checkNames, declText, nested, tensorFromNested, tensorsFromBinary } from './named.js';
 import { textsFromJson, classifyTexts, TEXT_LIMITS } from './text.js';
 import { KV, saveToKv, syncFromKv as syncState, targetsOf } from './finetune.js';
+import { generateRequest, generateText, GENERATE_LIMITS } from './generate.js';
 
 export interface Env { WEIGHTS?: KV; AXON_BUILD?: string; FINETUNE_LR?: string }
 
@@ -35,7 +38,7 @@ class HttpError extends Error {
 const bad = (code: string, msg: string) => new HttpError(400, code, msg);
 
 // ── per-isolate state: the engine and the models are made once, on the first request ──
-interface Loaded { engine: Engine; model: Model; normalizer?: Normalizer; features: number; classes: number; extra?: Record<string, unknown>; text?: TextModel }
+interface Loaded { engine: Engine; model: Model; normalizer?: Normalizer; features: number; classes: number; extra?: Record<string, unknown>; text?: TextModel; lm?: CharLm }
 interface Tuned extends Loaded { version: number; steps: number }
 let base: Promise<Loaded> | undefined;
 let tuned: Promise<Tuned> | undefined;
@@ -62,7 +65,8 @@ async function load(env: Env): Promise<Loaded> {
   const norm = graph.extra?.normalizer;
   const classes = model.outputShape.reduce((a, b) => a * b, 1), features = model.inputShape.reduce((a, b) => a * b, 1);
   const text = graph.extra?.text ? await TextModel.from(model, graph.extra, 'model file') : undefined;
-  return { engine, model, normalizer: norm ? Normalizer.fromJSON(norm, 'digits.axon normalizer') : undefined, features, classes, extra: graph.extra, text };
+  const lm = graph.extra?.lm ? CharLm.from(model, graph.extra, 'model file', engine) : undefined;
+  return { engine, model, normalizer: norm ? Normalizer.fromJSON(norm, 'digits.axon normalizer') : undefined, features, classes, extra: graph.extra, text, lm };
 }
 const getBase = (env: Env) => once(() => base, (p) => (base = p), () => load(env));
 /** The fine-tuned copy: the model file's compile settings (optimizer, schedule), or plain SGD at FINETUNE_LR when it has none. */
@@ -266,8 +270,17 @@ async function finetune(req: Request, env: Env): Promise<Response> {
   });
 }
 
+async function generateRoute(req: Request, env: Env): Promise<Response> {
+  const m = await getBase(env);
+  if (!m.lm) throw bad('NOT_A_LANGUAGE_MODEL', 'this model is not a causal language model (train one with "task": "causalLm"); POST /predict instead');
+  if (mediaType(req) !== 'application/json') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json: {"prompt": "...", "maxTokens": n}');
+  const r = generateRequest(parseJson(await readBody(req)), m.lm);
+  return json({ ...(await generateText(m.lm, r, exclusive)), build: m.engine.build });
+}
+
 async function info(env: Env): Promise<Response> {
   const m = await getBase(env);
+  if (m.lm) return json({ model: m.model.name, task: 'causalLm', build: m.engine.build, vocabSize: m.lm.vocab.size, maxLength: m.lm.spec.config.maxLength, limits: GENERATE_LIMITS, endpoints: ['POST /generate'] });
   return json({ model: m.model.name, inputShape: m.model.inputShape, classes: m.classes, build: m.engine.build, limits: m.text ? { ...LIMITS, text: TEXT_LIMITS } : LIMITS,
     ...(m.text ? { text: { tokenizer: m.text.tokenizer.kind, vocabSize: m.text.tokenizer.vocabSize, maxLength: m.text.spec.maxLength, labels: m.text.spec.labels ?? null } } : {}), endpoints: ['POST /predict', 'POST /predict?model=tuned', 'POST /finetune'],
     inputs: m.model.inputs.map((d) => ({ name: d.name, dtype: d.dtype, shape: d.shape, maxShape: d.max, ...(d.range ? { range: d.range } : {}) })), outputs: m.model.outputNames });
@@ -277,6 +290,7 @@ const ROUTES: Record<string, { method: string; run: (req: Request, env: Env, url
   '/': { method: 'GET', run: (_r, env) => info(env) },
   '/predict': { method: 'POST', run: predict },
   '/finetune': { method: 'POST', run: (req, env) => finetune(req, env) },
+  '/generate': { method: 'POST', run: (req, env) => generateRoute(req, env) },
 };
 
 export default {
