@@ -38,7 +38,7 @@ const tensor = (a: number[][][] | number[][][][], per: number[]) => new Tensor(F
 
 async function post(url: string, body: object | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; json: Json }> {
   const raw = body instanceof Uint8Array;
-  const res = await fetch(url, { method: 'POST', body: raw ? body : JSON.stringify(body), headers: { 'content-type': raw ? 'application/octet-stream' : 'application/json', ...headers } });
+  const res = await fetch(url, { method: 'POST', body: raw ? (body as BodyInit) : JSON.stringify(body), headers: { 'content-type': raw ? 'application/octet-stream' : 'application/json', ...headers } });
   return { status: res.status, json: await res.json() as Json };
 }
 
