@@ -25,6 +25,7 @@ export { modelToBytes, modelFromBytes, type ModelGraph } from './model/serialize
 export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonModelFile } from './format/safetensors.js';
 export * from './data/index.js';
 export { trainingReportSvg, chartSvg } from './train/chart.js';
+export { reconstructionErrors, calibrateThreshold, detectionScores, type DetectionScores } from './train/anomaly.js';
 export * from './tune/index.js';
 export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions, type OnnxFeed } from './import/onnx.js';
 export type { GraphInput as OnnxGraphInput, GraphOutput as OnnxGraphOutput, OnnxData } from './import/onnx_io.js';

@@ -12,7 +12,7 @@ export interface ImuDatasetOptions {
   seconds?: number;
   /** fall recordings per user (8 s each, default 0) */
   falls?: number;
-  /** faulty-sensor recordings per user (20 s each, one fault kind each in turn, default 0) */
+  /** faulty-sensor recordings per user (20 s each while walking, running or on stairs; the fault kinds in turn; default 0) */
   faults?: number;
   /** default { size: 128, step: 64 } */
   window?: WindowOptions;
@@ -31,6 +31,8 @@ export interface ImuDataset {
 }
 
 const FAULTS: ImuFault[] = ['stuckAxis', 'clipping', 'spikes', 'deadGyro'];
+// faults are injected while moving: a stuck or clipped axis at rest reads as rest (nothing to detect)
+const MOVING = ['walk', 'run', 'upstairs', 'downstairs'] as const;
 
 /** Simulates and windows recordings for `users` (deterministic in the seed and the user ids). */
 export function imuDataset(users: ImuUser[], o: ImuDatasetOptions = {}): ImuDataset {
@@ -50,7 +52,7 @@ export function imuDataset(users: ImuUser[], o: ImuDatasetOptions = {}): ImuData
     const s = seed * 1_000_003 + u.id * 1009;
     IMU_ACTIVITIES.forEach((a, i) => add(u, simulateImuRecording(u, a, seconds, s + i, { rate: o.rate })));
     for (let f = 0; f < (o.falls ?? 0); f++) add(u, simulateImuRecording(u, 'walk', 8, s + 100 + f, { rate: o.rate, event: 'fall' }), IMU_FALL);
-    for (let f = 0; f < (o.faults ?? 0); f++) add(u, simulateImuRecording(u, IMU_ACTIVITIES[f % 6], 20, s + 200 + f, { rate: o.rate, fault: FAULTS[f % 4] }), IMU_FAULTY);
+    for (let f = 0; f < (o.faults ?? 0); f++) add(u, simulateImuRecording(u, MOVING[f % 4], 20, s + 200 + f, { rate: o.rate, fault: FAULTS[(f + u.id) % 4] }), IMU_FAULTY);
   }
   const N = parts.reduce((a, p) => a + p.y.length, 0), S = win.size * 6;
   const x = new Float32Array(N * S), y = new Int32Array(N), user = new Int32Array(N);
