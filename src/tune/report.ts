@@ -1,0 +1,45 @@
+// The tuning report chart (axon tune's report.svg): the metric of every trial with the best so far,
+// and the learning curves of the best trials. A trial that diverged (non-finite, or failed as
+// non-finite, or beyond the robust fence of the completed trials' values: median ± 5·MAD) does not
+// set the y range: the curves of the others stay readable, the diverged values are drawn clipped at
+// the edge (triangles) and the trial is named "diverged" in the legend.
+import { chartSvg, Series } from '../train/chart.js';
+import { robustRange } from '../train/axis.js';
+
+export interface ReportTrial { id: number; state: 'complete' | 'pruned' | 'failed'; value: number; curve: number[] }
+export interface ReportInfo { metric: string; method: string; direction: 'min' | 'max' }
+
+/** Trial ids that diverged, by the rule in the header. */
+export function divergedTrials(trials: ReportTrial[], direction: 'min' | 'max'): Set<number> {
+  const done = trials.filter((t) => t.state === 'complete' && Number.isFinite(t.value));
+  const r = robustRange(done.map((t) => t.value));
+  const beyond = (v: number) => (direction === 'min' ? v > r.hi : v < r.lo);
+  return new Set(trials.filter((t) => (t.state === 'failed' && t.curve.length > 0) || (t.state === 'complete' && beyond(t.value)) || t.curve.some((v) => !Number.isFinite(v))).map((t) => t.id));
+}
+
+/** The two-panel SVG. */
+export function tuneReportSvg(trials: ReportTrial[], info: ReportInfo, title: string): string {
+  const sign = info.direction === 'max' ? -1 : 1, diverged = divergedTrials(trials, info.direction);
+  let best = NaN;
+  const bestSoFar = trials.map((t) => { if (t.state === 'complete' && !diverged.has(t.id) && !(sign * t.value >= sign * best)) best = t.value; return best; });
+  const sane = trials.filter((t) => !diverged.has(t.id));
+  const top = sane.filter((t) => t.state === 'complete').sort((a, b) => sign * (a.value - b.value)).slice(0, 5);
+  const pruned = sane.filter((t) => t.state === 'pruned').slice(0, 2);
+  const shown = trials.filter((t) => diverged.has(t.id)).slice(0, 2);
+  const offScale = info.direction === 'min' ? Infinity : -Infinity;
+  const curves: Series[] = [
+    ...top.map((t) => ({ name: `trial ${t.id}`, values: t.curve })),
+    ...pruned.map((t) => ({ name: `trial ${t.id} (pruned)`, values: t.curve, dashed: true })),
+    ...shown.map((t) => ({ name: `trial ${t.id} (diverged)`, values: t.curve.map((v) => (Number.isFinite(v) ? v : offScale)), color: '#d62728', dashed: true })),
+  ];
+  const span = (vs: number[]): [number, number] | undefined => { const f = vs.filter(Number.isFinite); return f.length ? [Math.min(...f), Math.max(...f)] : undefined; };
+  const perTrial: Series[] = [
+    { name: `${info.metric} (completed)`, values: trials.map((t) => (t.state === 'complete' && !diverged.has(t.id) ? t.value : NaN)) },
+    { name: 'best so far', values: bestSoFar, dashed: true },
+    ...(diverged.size ? [{ name: 'diverged or failed', values: trials.map((t) => (diverged.has(t.id) ? (Number.isFinite(t.value) ? t.value : offScale) : NaN)), color: '#d62728' }] : []),
+  ];
+  return chartSvg([
+    { series: perTrial, options: { title: `${title}: ${info.method} search`, xLabel: 'trials run', yLabel: info.metric, yRange: span([...perTrial[0].values, ...bestSoFar]) } },
+    { series: curves, options: { title: 'best trials per epoch', xLabel: 'epoch', yLabel: info.metric, yRange: span([...top, ...pruned].flatMap((t) => t.curve)) } },
+  ]);
+}
