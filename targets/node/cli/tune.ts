@@ -28,6 +28,8 @@ export interface SearchSection {
   space: Record<string, unknown>;
   /** grid points per numeric parameter (default 3) */
   points?: number;
+  /** grid order: 'spaceFilling' (default when the budget is smaller than the grid) or 'grid' (last parameter fastest) */
+  order?: GridOrder;
   /** Bayes: random trials before the first GP proposal */
   initialTrials?: number;
   /** median stopping rule options, or false */
@@ -168,7 +170,7 @@ export async function tune(configPath: string, flags: TuneFlags = {}): Promise<T
   const t0 = performance.now();
   let result: SearchResult<Record<string, unknown>>;
   try {
-    result = method === 'grid' ? await gridSearch(space, objective, { ...opts, points })
+    result = method === 'grid' ? await gridSearch(space, objective, { ...opts, points, ...(s.order ? { order: s.order } : {}) })
       : method === 'random' ? await randomSearch(space, objective, opts)
       : await bayesSearch(space, objective, { ...opts, initialTrials: s.initialTrials });
   } finally { progress.stop(); }
