@@ -19,6 +19,6 @@ writeFileSync(new URL('signals.svg', import.meta.url), `<svg xmlns="http://www.w
 const p = JSON.parse(readFileSync(new URL('personalize.json', import.meta.url), 'utf8'));
 writeFileSync(new URL('personalize.svg', import.meta.url), chartSvg([{
   series: [{ name: 'before (general model)', values: p.users.map((u) => u.before), dashed: true }, { name: 'after (head fine-tuned)', values: p.users.map((u) => u.after) }],
-  options: { title: 'Per-user accuracy: users 24–29 unseen, 30 atypical', xLabel: `user ${p.users.map((u) => u.user).join(', ')}`, yLabel: 'accuracy', width: 560, height: 300 },
+  options: { title: 'Per-user accuracy: users 24–29 unseen, 30 atypical', xLabel: 'user', xLabels: p.users.map((u) => String(u.user)), yLabel: 'accuracy', width: 560, height: 300 },
 }]));
 console.log('wrote models/imu/signals.svg, models/imu/personalize.svg');

@@ -8,6 +8,8 @@ export interface ChartOptions {
   title: string; xLabel?: string; yLabel?: string; width?: number; height?: number;
   /** the y range to show (default: the finite values'); values beyond are clipped at the edge and marked */
   yRange?: [number, number];
+  /** a label per x position (default: 1, 2, … on rounded ticks) */
+  xLabels?: string[];
 }
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
@@ -36,7 +38,7 @@ export function linePanel(series: Series[], o: ChartOptions, x0 = 0, y0 = 0): st
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
     ...ticks.map(([v, label]) => `<line x1="${m.l}" x2="${m.l + pw}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/><text x="${m.l - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${label}</text>`),
-    ...xt.map((i) => `<text x="${sx(i).toFixed(1)}" y="${m.t + ph + 16}" text-anchor="middle">${i + 1}</text>`),
+    ...(o.xLabels ? o.xLabels.map((_, i) => i) : xt).map((i) => `<text x="${sx(i).toFixed(1)}" y="${m.t + ph + 16}" text-anchor="middle">${o.xLabels ? esc(o.xLabels[i]) : i + 1}</text>`),
     `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
     o.xLabel ? `<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle">${esc(o.xLabel)}</text>` : '',
     o.yLabel ? `<text transform="translate(14,${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>` : ''];

@@ -52,6 +52,10 @@ describe('chartSvg', () => {
     const svg = chartSvg([{ series: [{ name: 'loss', values: [2.31, 1.2, 0.642, 0.176, 0.093] }], options: { title: 't' } }]);
     expect(labelsOf(svg)).toEqual(['0.0', '0.5', '1.0', '1.5', '2.0', '2.5']);
   });
+  it('x labels per position replace the numbered ticks', () => {
+    const svg = chartSvg([{ series: [{ name: 'a', values: [1, 2, 3] }], options: { title: 't', xLabels: ['u24', 'u25', 'u30'] } }]);
+    expect([...svg.matchAll(/text-anchor="middle">(u\d+)</g)].map((m) => m[1])).toEqual(['u24', 'u25', 'u30']);
+  });
   it('a y range clips a series: triangles at the edge, "off scale" in its legend, the others untouched', () => {
     const svg = chartSvg([{ series: [{ name: 'ok', values: [0.2, 0.15, 0.1] }, { name: 'bad', values: [0.3, 5, Infinity] }], options: { title: 't', yRange: [0, 0.3] } }]);
     expect(svg).toContain('bad (2 off scale)');
