@@ -4,6 +4,9 @@ export { Engine, ArenaView, type BuildName, type EngineOptions, type EngineSourc
 export { probeFeatures, type Features } from './runtime/probe.js';
 export { Rng } from './runtime/rng.js';
 export { Tensor } from './runtime/tensor.js';
+export type { TensorDtype } from './runtime/tensor.js';
+export type { Limits } from './format/validate.js';
+export type { CalibrationOptions } from './quant/calibrate.js';
 export { Layout, Plan, PLAN_VERSION } from './compile/plan.js';
 export { BoundLayout } from './runtime/bound.js';
 export { OPS, opByName, type OpSpec } from './ops.js';
@@ -16,6 +19,8 @@ export { Model, MODEL_INPUT, type ModelOptions, type SequentialOptions, type Add
 export { Optimizer, type OptimizerConfig, type OptimizerName } from './train/optimizers.js';
 export { type ScheduleConfig } from './train/schedules.js';
 export { History, EarlyStopping, ModelCheckpoint, type Callback, type Logs } from './train/callbacks.js';
+export type { EarlyStoppingOptions, CheckpointOptions, TrainContext } from './train/callbacks.js';
+export type { ChartOptions, Series } from './train/chart.js';
 export { type MetricConfig } from './train/metrics.js';
 export { type FitOptions, type EvaluateOptions, type EvalResult, type PredictOptions, type Targets } from './train/trainer.js';
 export { type GradientsResult } from './train/steps.js';
@@ -25,6 +30,7 @@ export { modelToBytes, modelFromBytes, type ModelGraph } from './model/serialize
 export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonModelFile } from './format/safetensors.js';
 export * from './data/index.js';
 export { trainingReportSvg, chartSvg } from './train/chart.js';
+export { reconstructionErrors, calibrateThreshold, detectionScores, type DetectionScores } from './train/anomaly.js';
 export * from './tune/index.js';
 export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions, type OnnxFeed } from './import/onnx.js';
 export type { GraphInput as OnnxGraphInput, GraphOutput as OnnxGraphOutput, OnnxData } from './import/onnx_io.js';

@@ -29,6 +29,18 @@ export { SimpleRNN, LSTM, GRU, Recurrent, Bidirectional, type RecurrentOptions, 
 export { Cast };
 export { Dense, Activation, Dropout, Flatten, Reshape, Conv2D, Conv1D, DepthwiseConv2D, MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, ZeroPadding2D, BatchNormalization };
 
+// option and helper types of the factories below (type-only: the API reference documents them)
+export type { DenseOptions, ActivationOptions, Conv2DOptions, Conv1DOptions, DepthwiseOptions, Pool2DOptions, Pool1DOptions, BatchNormOptions, Conv2DTransposeOptions, Pad2DOptions,
+  RandomFlipOptions, RandomTranslationOptions, RandomRotationOptions, GaussianNoiseOptions, RandomBrightnessContrastOptions, SequenceJitterOptions };
+export type { ActivationName } from './activation.js';
+export type { Padding } from './conv.js';
+export type { PadMode } from './gather.js';
+export type { FlipMode } from './augment.js';
+export type { Init, InitName } from './init.js';
+export type { Regularizer, ParamDef, ParamData, ParamDtype } from './layer.js';
+export type { MergeMode, RecurrentSpec } from './recurrent_bidirectional.js';
+export type { CellType } from './recurrent.js';
+
 export const dense = (o: DenseOptions) => new Dense(o);
 export const activation = (o: ActivationOptions | ActivationOptions['activation']) => new Activation(typeof o === 'string' ? { activation: o } : o);
 export const dropout = (o: { rate: number; name?: string }) => new Dropout(o);

@@ -3,7 +3,7 @@
 // randomSearch are thin proposers on top; bayesSearch lives in bayes.ts.
 import { AxonError } from '../errors.js';
 import { Rng } from '../runtime/rng.js';
-import { Space, Config, validateSpace, sampleConfig, gridAxes, gridPoint } from './space.js';
+import { Space, Config, validateSpace, sampleConfig, gridAxes, gridPoint, spaceFillingOrder } from './space.js';
 import { medianShouldStop, MedianRuleOptions, Curve } from './median.js';
 import { SearchResult, Trial, makeResult } from './results.js';
 
@@ -102,19 +102,28 @@ function now(): number { return globalThis.performance?.now() ?? Date.now(); }
 
 /**
  * Tries the grid (`points` values per numeric parameter, default 5, evenly spaced in its scale;
- * every choice) in order, last parameter fastest, within the budgets.
+ * every choice) within the budgets. Order: when a trial or time budget may stop it before the grid
+ * is done, a space-filling order (spaceFillingOrder: the centre first, then points spread over every
+ * dimension), else grid order (last parameter fastest); `order` overrides. The result says which.
  */
 export async function gridSearch<S extends Space>(
-  space: S, objective: Objective<Config<S>>, opts: SearchOptions & { points?: number } = {},
-): Promise<SearchResult<Config<S>>> {
+  space: S, objective: Objective<Config<S>>, opts: SearchOptions & { points?: number; order?: GridOrder } = {},
+): Promise<SearchResult<Config<S>> & { order: GridOrder }> {
   const name = opts.name ?? 'search space';
   validateSpace(space, name);
   const points = opts.points ?? 5;
   if (!(Number.isInteger(points) && points >= 1)) throw new AxonError('BAD_CONFIG', `${name}: grid points per dimension ${points} must be a positive integer`);
+  if (opts.order !== undefined && opts.order !== 'grid' && opts.order !== 'spaceFilling') throw new AxonError('BAD_CONFIG', `${name}: grid order "${opts.order}" must be "grid" or "spaceFilling"`);
   const axes = gridAxes(space, points);
   const size = axes.reduce((n, a) => n * a.length, 1);
-  return runSearch(space, objective, (h) => gridPoint(space, axes, h.trials.length), { ...opts, trials: opts.trials ?? size }, size);
+  const order = opts.order ?? ((opts.trials !== undefined && opts.trials < size) || opts.seconds !== undefined ? 'spaceFilling' : 'grid');
+  const seq = order === 'spaceFilling' ? spaceFillingOrder(axes.map((a) => a.length)) : undefined;
+  const result = await runSearch(space, objective, (h) => gridPoint(space, axes, seq ? seq.next().value as number : h.trials.length), { ...opts, trials: opts.trials ?? size }, size);
+  return Object.assign(result, { order });
 }
+
+/** How gridSearch walks the grid: 'grid' (last parameter fastest) or 'spaceFilling'. */
+export type GridOrder = 'grid' | 'spaceFilling';
 
 /** Tries seeded uniformly random configs (log-uniform for log parameters) within the budgets. */
 export async function randomSearch<S extends Space>(

@@ -158,3 +158,27 @@ export function gridPoint<S extends Space>(space: S, axes: Value[][], index: num
 export function configKey(config: Record<string, Value>): string {
   return JSON.stringify(Object.entries(config).map(([k, v]) => [k, typeof v === 'number' ? +v.toPrecision(12) : v]));
 }
+
+/**
+ * A space-filling visiting order of a grid with the given axis lengths: grid indices (mixed radix,
+ * last axis fastest) in the order a Weyl (Kronecker) low-discrepancy sequence reaches their cells:
+ * u_k = frac(1/2 + k·α), α_i = frac(√p_i) for the i-th prime, so the centre comes first and every
+ * axis sees most of its values within the first few points (checked against the R_d and Halton
+ * sequences, which repeat values on some axes early). Cells not reached after 32 passes follow in grid
+ * order, so every index comes exactly once. A search cut short by a budget thus samples the whole grid
+ * instead of one corner of it.
+ */
+export function* spaceFillingOrder(lengths: number[]): Generator<number> {
+  const d = lengths.length, size = lengths.reduce((n, l) => n * l, 1);
+  const primes: number[] = [];
+  for (let p = 2; primes.length < d; p++) if (primes.every((q) => p % q)) primes.push(p);
+  const alpha = primes.map((p) => Math.sqrt(p) % 1);
+  const seen = new Uint8Array(size);
+  let count = 0;
+  for (let k = 0; count < size && k < 32 * size; k++) {
+    let index = 0;
+    for (let i = 0; i < d; i++) { const u = (0.5 + k * alpha[i]) % 1; index = index * lengths[i] + Math.min(lengths[i] - 1, Math.floor(u * lengths[i])); }
+    if (!seen[index]) { seen[index] = 1; count++; yield index; }
+  }
+  for (let i = 0; i < size && count < size; i++) if (!seen[i]) { seen[i] = 1; count++; yield i; }
+}

@@ -6,8 +6,8 @@ import { resolve } from 'node:path';
 export const COMPATIBILITY_DATE = '2026-04-20';
 
 /**
- * @param {{ dir?: string, script?: string, build?: 'auto' | 'simd' | 'relaxed', kvPersist?: string | false, port?: number, log?: boolean }} [o]
- *   script: the Worker module in `dir` (default worker.js, the template)
+ * @param {{ dir?: string, script?: string, build?: 'auto' | 'simd' | 'relaxed', kvPersist?: string | false, port?: number, log?: boolean, finetuneLr?: number }} [o]
+ *   script: the Worker module in `dir` (default worker.js, the template); finetuneLr: the FINETUNE_LR binding (default 0.05)
  * @returns {Promise<{ url: string, mf: Miniflare, close: () => Promise<void> }>}
  */
 export async function startWorker(o = {}) {
@@ -20,7 +20,7 @@ export async function startWorker(o = {}) {
     compatibilityDate: COMPATIBILITY_DATE,
     kvNamespaces: ['WEIGHTS'],
     kvPersist: o.kvPersist ?? false,
-    bindings: { AXON_BUILD: o.build ?? 'auto', FINETUNE_LR: '0.05' },
+    bindings: { AXON_BUILD: o.build ?? 'auto', FINETUNE_LR: String(o.finetuneLr ?? 0.05) },
     host: '127.0.0.1',
     port: o.port ?? 0,
     ...(o.log ? {} : { handleRuntimeStdio: () => {} }),

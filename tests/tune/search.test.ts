@@ -18,11 +18,28 @@ describe('gridSearch', () => {
     expect(r.best!.value).toBe(0);
     expect(r.sorted.map((t) => t.value)).toEqual(r.trials.map((t) => t.value).sort((a, b) => a - b));
   });
-  it('direction max, trial budget', async () => {
-    const r = await gridSearch(quad, fq, { points: 5, direction: 'max', trials: 4 });
-    expect(r.trials.length).toBe(4);
+  it('direction max, trial budget (in grid order when asked)', async () => {
+    const r = await gridSearch(quad, fq, { points: 5, direction: 'max', trials: 4, order: 'grid' });
+    expect([r.trials.length, r.order]).toEqual([4, 'grid']);
     expect(r.best!.config).toEqual({ x: -1, k: 'a' });
     expect(r.sorted[0].value).toBeGreaterThanOrEqual(r.sorted[3].value);
+  });
+  it('a budget shorter than the grid walks it in a space-filling order, centre first; a full grid keeps grid order', async () => {
+    const cut = await gridSearch(quad, fq, { points: 5, trials: 4 });
+    expect(cut.order).toBe('spaceFilling');
+    expect(cut.trials[0].config.x).toBe(0);
+    expect(new Set(cut.trials.map((t) => t.config.k))).toEqual(new Set(['a', 'b']));
+    expect((await gridSearch(quad, fq, { points: 5 })).order).toBe('grid');
+    expect((await gridSearch(quad, fq, { points: 5, seconds: 60 })).order).toBe('spaceFilling');
+    await expectBadAsync(() => gridSearch(quad, fq, { order: 'corner' as 'grid' }), 'BAD_CONFIG', /grid order "corner"/);
+  });
+  it("6 dimensions, 4 trials (the issue's case): the space-filling order lands near an interior optimum, grid order stays in a corner", async () => {
+    const six = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((k) => [k, uniform(0, 1)]));
+    const f = (c: Record<string, number>) => Object.values(c).reduce((s, v) => s + (v - 0.6) ** 2, 0);
+    const filled = await gridSearch(six, f, { points: 5, trials: 4 }), corner = await gridSearch(six, f, { points: 5, trials: 4, order: 'grid' });
+    expect(filled.best!.value).toBeLessThan(0.1);
+    expect(corner.best!.value).toBeGreaterThan(1.5);
+    for (const k of Object.keys(six)) expect(new Set(filled.trials.map((t) => t.config[k])).size, k).toBeGreaterThan(1);
   });
 });
 

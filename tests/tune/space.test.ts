@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   uniform, logUniform, intRange, choice, validateSpace, spaceFromJSON, sampleConfig, encode, decode,
-  encodedWidth, encodedGroups, gridAxes, gridSize, gridPoint, Space,
+  encodedWidth, encodedGroups, gridAxes, gridSize, gridPoint, spaceFillingOrder, Space,
 } from '../../src/tune/space.js';
 import { Rng } from '../../src/runtime/rng.js';
 import { expectBad } from '../data/expect-bad.js';
@@ -87,5 +87,29 @@ describe('grids', () => {
     expect(Array.from({ length: 6 }, (_, i) => gridPoint(s, axes, i))).toEqual([
       { a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: 1, b: 'z' }, { a: 2, b: 'x' }, { a: 2, b: 'y' }, { a: 2, b: 'z' },
     ]);
+  });
+});
+
+describe('spaceFillingOrder', () => {
+  it('is a permutation of the grid indices, the centre first', () => {
+    for (const lengths of [[5, 5, 5], [3, 2], [1], [7], [4, 4, 4, 4, 4, 4], [2, 1, 3]]) {
+      const order = [...spaceFillingOrder(lengths)], size = lengths.reduce((a, b) => a * b, 1);
+      expect(order.length).toBe(size);
+      expect(new Set(order).size).toBe(size);
+      expect(Math.min(...order)).toBe(0);
+      expect(Math.max(...order)).toBe(size - 1);
+      const centre = lengths.reduce((i, l) => i * l + Math.floor(l / 2), 0);
+      expect(order[0]).toBe(centre);
+    }
+  });
+  it("its first 2·L points spread over every axis (≥ 3 of 4 values, none more than L times); grid order's do not", () => {
+    const L = 4, d = 6, lengths = Array(d).fill(L);
+    const spread = (order: number[]) => Array.from({ length: d }, (_, axis) => {
+      const counts = new Array(L).fill(0);
+      for (const idx of order) counts[Math.floor(idx / L ** (d - 1 - axis)) % L]++;
+      return counts.filter(Boolean).length >= 3 && Math.max(...counts) <= L;
+    });
+    expect(spread([...spaceFillingOrder(lengths)].slice(0, 2 * L))).toEqual(Array(d).fill(true));
+    expect(spread(Array.from({ length: 2 * L }, (_, i) => i)).filter(Boolean).length).toBe(1);   // only the fastest axis moves
   });
 });

@@ -8,8 +8,7 @@ import cliProgress from 'cli-progress';
 import { AxonError } from '../../../src/errors.js';
 import type { Model } from '../../../src/model/model.js';
 import { EarlyStopping, Callback } from '../../../src/train/callbacks.js';
-import { chartSvg, Series } from '../../../src/train/chart.js';
-import { gridSearch, randomSearch, bayesSearch, spaceFromJSON, gridSize, Space, Trial, TrialContext, SearchResult, MedianRuleOptions } from '../../../src/tune/index.js';
+import { gridSearch, randomSearch, bayesSearch, spaceFromJSON, gridSize, Space, Trial, TrialContext, SearchResult, MedianRuleOptions, GridOrder, tuneReportSvg as reportSvg } from '../../../src/tune/index.js';
 import { loadEngine } from '../index.js';
 import { parseConfig, TrainConfig } from './config.js';
 import { loadData, buildModel } from './train.js';
@@ -29,6 +28,8 @@ export interface SearchSection {
   space: Record<string, unknown>;
   /** grid points per numeric parameter (default 3) */
   points?: number;
+  /** grid order: 'spaceFilling' (default when the budget is smaller than the grid) or 'grid' (last parameter fastest) */
+  order?: GridOrder;
   /** Bayes: random trials before the first GP proposal */
   initialTrials?: number;
   /** median stopping rule options, or false */
@@ -40,6 +41,8 @@ export interface TuneConfig extends TrainConfig { search: SearchSection }
 export interface TuneFlags { out?: string; method?: TuneMethod; trials?: number; seconds?: number; epochs?: number; seed?: number; build?: 'auto' | 'simd' | 'relaxed'; progress?: boolean; pruning?: boolean }
 export interface TuneReport {
   method: TuneMethod; metric: string; direction: 'min' | 'max'; seconds: number;
+  /** grid search: how the grid was walked ('spaceFilling' when a budget cut it short) and its size */
+  gridOrder?: GridOrder; gridPoints?: number;
   best?: { trial: number; value: number; config: Record<string, unknown> };
   trials: Array<Trial<Record<string, unknown>> & { curve: number[]; error?: string }>;
   files: { results: string; best?: string; chart: string };
@@ -105,19 +108,9 @@ class TrialProgress {
   stop(): void { this.bar?.stop(); }
 }
 
-/** The report chart: the metric of every trial with the best so far, and the learning curves of the best trials. */
+/** The report chart (src/tune/report.ts): a diverged trial is drawn clipped and named, the others keep the scale. */
 export function tuneReportSvg(r: TuneReport, title: string): string {
-  const sign = r.direction === 'max' ? -1 : 1;
-  let best = NaN;
-  const bestSoFar = r.trials.map((t) => { if (t.state === 'complete' && !(sign * t.value >= sign * best)) best = t.value; return best; });
-  const top = r.trials.filter((t) => t.state === 'complete').sort((a, b) => sign * (a.value - b.value)).slice(0, 5);
-  const curves: Series[] = top.map((t) => ({ name: `trial ${t.id}`, values: t.curve }));
-  const pruned = r.trials.filter((t) => t.state === 'pruned').slice(0, 2).map((t) => ({ name: `trial ${t.id} (pruned)`, values: t.curve, dashed: true }));
-  return chartSvg([
-    { series: [{ name: `${r.metric} (completed)`, values: r.trials.map((t) => (t.state === 'complete' ? t.value : NaN)) }, { name: 'best so far', values: bestSoFar, dashed: true }],
-      options: { title: `${title}: ${r.method} search`, xLabel: 'trials run', yLabel: r.metric } },
-    { series: [...curves, ...pruned], options: { title: 'best trials per epoch', xLabel: 'epoch', yLabel: r.metric } },
-  ]);
+  return reportSvg(r.trials, { metric: r.metric, method: r.method, direction: r.direction }, title);
 }
 
 /** Runs the search; writes results.json, best.json and report.svg into the output directory. */
@@ -177,7 +170,7 @@ export async function tune(configPath: string, flags: TuneFlags = {}): Promise<T
   const t0 = performance.now();
   let result: SearchResult<Record<string, unknown>>;
   try {
-    result = method === 'grid' ? await gridSearch(space, objective, { ...opts, points })
+    result = method === 'grid' ? await gridSearch(space, objective, { ...opts, points, ...(s.order ? { order: s.order } : {}) })
       : method === 'random' ? await randomSearch(space, objective, opts)
       : await bayesSearch(space, objective, { ...opts, initialTrials: s.initialTrials });
   } finally { progress.stop(); }
@@ -185,6 +178,7 @@ export async function tune(configPath: string, flags: TuneFlags = {}): Promise<T
   await mkdir(out, { recursive: true });
   const report: TuneReport = {
     method, metric, direction, seconds: +((performance.now() - t0) / 1000).toFixed(2),
+    ...('order' in result ? { gridOrder: result.order as GridOrder, gridPoints: gridSize(space, points) } : {}),
     best: result.best && { trial: result.best.id, value: result.best.value, config: result.best.config },
     trials: result.trials.map((t) => ({ ...t, curve: curves[t.id] ?? [], ...(errors[t.id] ? { error: errors[t.id] } : {}) })),
     files: { results: join(out, 'results.json'), chart: join(out, 'report.svg') },
@@ -204,6 +198,7 @@ export async function tune(configPath: string, flags: TuneFlags = {}): Promise<T
   log(`\n${result.table(20)}`);
   const counts = ['complete', 'pruned', 'failed'].map((st) => `${result.trials.filter((t) => t.state === st).length} ${st}`).join(', ');
   log(`${method} search: ${result.trials.length} trials (${counts}) in ${report.seconds} s`);
+  if (report.gridOrder === 'spaceFilling') log(`grid: ${result.trials.length} of its ${report.gridPoints} points, visited in a space-filling order (centre first, then spread over every dimension), not one corner`);
   if (!result.best) {
     const why = errors.find(Boolean);
     throw new AxonError('BAD_CONFIG', `${configPath}: no trial completed${why ? ` (first error: ${why})` : ''}; see ${report.files.results}`);

@@ -205,7 +205,8 @@ async function predictNamed(req: Request, m: Loaded, xs: Record<string, Tensor>)
   return json({ outputs: Object.fromEntries(Object.entries(ys).map(([k, t]) => [k, nested(t)])), shapes: Object.fromEntries(Object.entries(ys).map(([k, t]) => [k, t.shape])), build: m.engine.build });
 }
 
-const prepare = (m: Loaded, x: Tensor) => (m.normalizer ? m.normalizer.apply(x) : x);
+/** Rows in the model's per-sample shape (a per-channel normalizer needs the channel axis), normalized. */
+const prepare = (m: Loaded, x: Tensor) => (m.normalizer ? m.normalizer.apply(x.shape.length === 2 && m.model.inputShape.length > 1 ? x.reshape([x.shape[0], ...m.model.inputShape]) : x) : x);
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE, ...headers } });
