@@ -51,8 +51,8 @@ export class FederatedClient {
 
   /** Sends new − old weights, trained on `samples` samples, for `round`. */
   async push(before: Map<string, Float32Array>, after: Map<string, Float32Array>, samples: number, round: number, o: { int8?: boolean } = {}): Promise<UpdateResult> {
-    const L = this.layout;
-    if (!L) throw new AxonError('BAD_ARGUMENT', 'FederatedClient.push: call model() first (it reads the job\'s parameter layout)');
+    if (!this.layout) await this.model();   // (the job's parameter layout comes with its model file)
+    const L = this.layout!;
     const delta = new Float32Array(L.total);
     L.names.forEach((n, k) => {
       const a = after.get(n), b = before.get(n);
