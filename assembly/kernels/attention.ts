@@ -15,7 +15,7 @@
 // key rows over all queries), every output summed in the order of the unblocked form. Outputs other than attn_ctx's accumulate mode are written.
 // Threads (SIMD forms): rows (b, h, i) of p, s and o split between them (attn_ctx_t: rows (b, h, j) of o,
 // each summing over i in order), so every output is computed as on one thread.
-import { vadd, vexp, vld, vmul, vsel, vsplat, vst, vsub, vsum, vzero } from '../simd';
+import { vadd, vexp, vexpNear, vld, vmul, vsel, vsplat, vst, vsub, vsum, vzero } from '../simd';
 import { mtFor, parallelRange, rangeLo, rangeHi, splitSpan, setArg, setArgF, arg, argF, argP } from '../mt';
 
 // @ts-ignore: decorator
@@ -156,11 +156,14 @@ function softmaxRow(row: usize, maskRow: usize, Tk: i32, Tq: i32, i: i32, scale:
   if (m == -Infinity) { memory.fill(row, 0, <usize>Tk << 2); return; }
   let s: f32 = 0;
   j = 0;
-  {   // (vexp in lanes; a left-out position, -inf, is exactly 0)
-    const vmx = vsplat(m);
+  {   // (vexp in lanes; a left-out position, -inf, is exactly 0; vexpNear, vexp's bits, where every lane is in its range)
+    const vmx = vsplat(m), lo = vsplat(-80);
     let acc = vzero();
     for (; j + 4 <= Tk; j += 4) {
-      const v = vld(at(row, j)), e = vsel(f32x4.eq(v, ninf), vzero(), vexp(vsub(v, vmx)));
+      const v = vld(at(row, j)), x = vsub(v, vmx);
+      let e = vzero();
+      if (v128.all_true(f32x4.ge(x, lo))) e = vexpNear(x);
+      else if (v128.any_true(f32x4.ne(v, ninf))) e = vsel(f32x4.eq(v, ninf), vzero(), vexp(x));
       vst(at(row, j), e); acc = vadd(acc, e);
     }
     s = vsum(acc);
