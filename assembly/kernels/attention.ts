@@ -162,7 +162,7 @@ function softmaxRow(row: usize, maskRow: usize, Tk: i32, Tq: i32, i: i32, scale:
     for (; j + 4 <= Tk; j += 4) {
       const v = vld(at(row, j)), x = vsub(v, vmx);
       let e = vzero();
-      if (v128.all_true(f32x4.ge(x, lo))) e = vexpNear(x);
+      if (i32x4.all_true(f32x4.ge(x, lo))) e = vexpNear(x);
       else if (v128.any_true(f32x4.ne(v, ninf))) e = vsel(f32x4.eq(v, ninf), vzero(), vexp(x));
       vst(at(row, j), e); acc = vadd(acc, e);
     }
