@@ -2,16 +2,18 @@
 // same model bench/w9/bert.mjs times) run one instruction at a time, each instruction's wall time
 // summed over rounds and grouped by op and by layer label. Per-instruction runs add a wasm call each
 // (~µs), so the total is a little above the fused plan's; the shares are what it is for.
-//   npm run build && node bench/w9/profile_train.mjs [--rounds=5] [--top=40]
-import { existsSync } from 'node:fs';
+//   npm run build && node bench/w9/profile_train.mjs [--rounds=5] [--top=40] [--wasm=build/axon.simd.wasm]
+// (--wasm: a simd build of the kernels to load instead of the default, e.g. an older one to compare)
+import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { Model, layers, Tensor, addEncoderBlock, loadEngine } from '../../dist/node.js';
+import { Engine, Model, layers, Tensor, addEncoderBlock, loadEngine } from '../../dist/node.js';
 
 const arg = (k, d) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d);
 const rounds = arg('rounds', 5), top = arg('top', 40);
 const V = 1000, P = 128, D = 128, H = 2, F = 512, T = 128, B = 16;
 if (!existsSync('out/w9/torch.json')) execFileSync('/usr/bin/python3', ['bench/w9/make_bert_tiny.py', 'out/w9'], { stdio: 'inherit' });
-const engine = await loadEngine({ build: 'simd' });
+const wasm = process.argv.find((a) => a.startsWith('--wasm='))?.slice(7);
+const engine = wasm ? await Engine.create({ simd: readFileSync(wasm), relaxed: readFileSync(wasm) }, { build: 'simd' }) : await loadEngine({ build: 'simd' });
 const m = new Model({ inputs: [{ name: 'ids', shape: [null], dtype: 'i32', maxShape: [P] }, { name: 'mask', shape: [null], dtype: 'i32', maxShape: [P] }], engine, name: 'bert-tiny' });
 m.add(layers.embedding({ inputDim: V, outputDim: D, name: 'tok' }), { inputs: ['ids'] });
 m.add(layers.positionEmbedding({ maxLength: P, name: 'pos' }));
