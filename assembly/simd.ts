@@ -73,20 +73,39 @@
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = vfnma(n, f32x4.splat(0.693359375), x);
   r = vfnma(n, f32x4.splat(-2.12194440e-4), r);
-  // e^r on |r| <= ln2/2: degree-6 Taylor-like minimax polynomial
-  let p = f32x4.splat(1.9875691500e-4);
-  p = vfma(p, r, f32x4.splat(1.3981999507e-3));
-  p = vfma(p, r, f32x4.splat(8.3334519073e-3));
-  p = vfma(p, r, f32x4.splat(4.1665795894e-2));
-  p = vfma(p, r, f32x4.splat(1.6666665459e-1));
-  p = vfma(p, r, f32x4.splat(5.0000001201e-1));
-  p = vfma(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
+  const p = vexpPoly(r);
   // scale by 2^n, split in two steps so n = 128 does not overflow the exponent field
   const ni = i32x4.trunc_sat_f32x4_s(n);
   const h = i32x4.shr_s(ni, 1);
   const s1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** e^r on |r| <= ln2/2: degree-6 Taylor-like minimax polynomial (vexp's and vexpNear's). */
+@inline function vexpPoly(r: v128): v128 {
+  let p = f32x4.splat(1.9875691500e-4);
+  p = vfma(p, r, f32x4.splat(1.3981999507e-3));
+  p = vfma(p, r, f32x4.splat(8.3334519073e-3));
+  p = vfma(p, r, f32x4.splat(4.1665795894e-2));
+  p = vfma(p, r, f32x4.splat(1.6666665459e-1));
+  p = vfma(p, r, f32x4.splat(5.0000001201e-1));
+  return vfma(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
+}
+
+/**
+ * vexp(x) bit for bit, for x in [-80, 80] only (results normal): without the clamp, n rounded by
+ * adding 1.5 * 2^23 (round to nearest even, as f32x4.nearest; its bits minus the constant's are n)
+ * and one scaling by 2^n (exact, as vexp's two steps are for a normal result). Callers guarantee the range.
+ */
+@inline export function vexpNear(x: v128): v128 {
+  const magic = f32x4.splat(12582912.0);
+  const z = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), magic);
+  const n = f32x4.sub(z, magic);
+  let r = vfnma(n, f32x4.splat(0.693359375), x);
+  r = vfnma(n, f32x4.splat(-2.12194440e-4), r);
+  const ni = i32x4.sub(z, magic);
+  return f32x4.mul(vexpPoly(r), i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23));
 }
 
 /**

@@ -15,8 +15,10 @@
 //          f64 against erfc) to ~3 ulp; e^(-a^2/2) is split as e^(-h^2/2) e^(-(a-h)(a+h)/2), h = a
 //          with 12 mantissa bits (h^2 exact), so the relative error stays a few ulp far out in the tail;
 //          a vector with every |x| <= 2 (most of them, for activations ~N(0, 1)) skips the split and
-//          folds P into the one exp: one exp per vector forward instead of three, two backward.
-import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vdiv, vmin, vfma, vabs, vsel, vgt, vlt, vexp, vsigmoid } from '../simd';
+//          folds P into the one exp: one exp per vector forward instead of three, two backward; those
+//          exps' arguments lie in [-4, 0], so they take vexpNear (vexp's bits without its range handling);
+//          a vector with every |x| <= 3/4 computes the central form alone.
+import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vdiv, vmin, vfma, vabs, vsel, vgt, vlt, vexp, vexpNear, vsigmoid } from '../simd';
 import { splitSpan } from '../mt';
 
 // element-operations per element of these activations (exp / erf polynomials; the thread threshold: mt.ts)
@@ -112,6 +114,10 @@ function geluGrad64(x: f64, approx: i32): f64 {
 // @ts-ignore: decorator
 @inline function vnear(a: v128): bool { return !v128.any_true(vgt(a, vsplat(2))); }
 
+/** Lanes all within |x| <= 3/4, where vphiJoin takes the central form in every lane (the tail is not computed). */
+// @ts-ignore: decorator
+@inline function vcentral(a: v128): bool { return !v128.any_true(vgt(a, vsplat(0.75))); }
+
 /** Phi(x), given a = |x| and g = e^(-a^2/2) (from vgauss: accurate far out in the tail). */
 // @ts-ignore: decorator
 @inline function vphi(x: v128, a: v128, g: v128): v128 {
@@ -175,9 +181,10 @@ function geluFwd(y: usize, x: usize, _c: usize, n: i32, approx: i32, _f: f32, _g
   } else {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2, v = vld(x + o), a = vabs(v);
-      if (vnear(a)) {   // one exp: Q = t e^(-a^2/2 + P(t))
+      if (vcentral(a)) vst(y + o, vmul(v, vphiCentral(v)));   // (what vphiJoin picks for every lane)
+      else if (vnear(a)) {   // one exp: Q = t e^(-a^2/2 + P(t))
         const t = vtailT(a);
-        vst(y + o, vmul(v, vphiJoin(v, a, vmul(t, vexp(vfma(vmul(a, a), vsplat(-0.5), vtailP(t)))))));
+        vst(y + o, vmul(v, vphiJoin(v, a, vmul(t, vexpNear(vfma(vmul(a, a), vsplat(-0.5), vtailP(t)))))));
       } else vst(y + o, vmul(v, vphi(v, a, vgauss(a))));
     }
   }
@@ -204,9 +211,10 @@ function geluBwd(dx: usize, dy: usize, x: usize, n: i32, approx: i32, _f: f32, _
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2, v = vld(x + o), a = vabs(v);
       let d: v128;
-      if (vnear(a)) {   // two exps: g = e^(-a^2/2) and Q = t g e^P(t)
-        const t = vtailT(a), g = vexp(vmul(vmul(a, a), vsplat(-0.5)));
-        d = vfma(vmul(v, vsplat(<f32>SQRT_2PI_INV)), g, vphiJoin(v, a, vmul(vmul(t, g), vexp(vtailP(t)))));
+      if (vcentral(a)) d = vfma(vmul(v, vsplat(<f32>SQRT_2PI_INV)), vexpNear(vmul(vmul(a, a), vsplat(-0.5))), vphiCentral(v));
+      else if (vnear(a)) {   // two exps: g = e^(-a^2/2) and Q = t g e^P(t)
+        const t = vtailT(a), g = vexpNear(vmul(vmul(a, a), vsplat(-0.5)));
+        d = vfma(vmul(v, vsplat(<f32>SQRT_2PI_INV)), g, vphiJoin(v, a, vmul(vmul(t, g), vexpNear(vtailP(t)))));
       } else {
         const g = vgauss(a);
         d = vfma(vmul(v, vsplat(<f32>SQRT_2PI_INV)), g, vphi(v, a, g));

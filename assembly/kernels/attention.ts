@@ -10,10 +10,12 @@
 //   attn_ctx_t:  o[b,j,h] += alpha · Σ_i p[b,h,i,j] c[b,i,h] (dV = P^T · dO; dK = scale · dS^T · Q)
 //   attn_softmax_bwd: ds = p ⊙ (dp - Σ_j dp ⊙ p) per row (written, not accumulated)
 // The SIMD forms vectorize over dh (dot products in four lanes) and over a softmax row (a polynomial
-// exp within 1.5 ulp): equal to the reference within rounding. Outputs other than attn_ctx's accumulate mode are written.
+// exp within 1.5 ulp): equal to the reference within rounding. They are register-blocked (scores: two
+// query rows × four keys; attn_ctx: 16 outputs of a row over all keys; attn_ctx_t: 16 outputs of two
+// key rows over all queries), every output summed in the order of the unblocked form. Outputs other than attn_ctx's accumulate mode are written.
 // Threads (SIMD forms): rows (b, h, i) of p, s and o split between them (attn_ctx_t: rows (b, h, j) of o,
 // each summing over i in order), so every output is computed as on one thread.
-import { vadd, vexp, vld, vmul, vsel, vsplat, vst, vsub, vsum, vzero } from '../simd';
+import { vadd, vexp, vexpNear, vld, vmul, vsel, vsplat, vst, vsub, vsum, vzero } from '../simd';
 import { mtFor, parallelRange, rangeLo, rangeHi, splitSpan, setArg, setArgF, arg, argF, argP } from '../mt';
 
 // @ts-ignore: decorator
@@ -63,37 +65,113 @@ function dot4s(out: usize, a: usize, c: usize, n: i32, ld: i32, len: i32): void 
   for (; j < n; j++) store<f32>(at(out, j), dot(true, a, c + <usize>j * rb, len));
 }
 
+/**
+ * dot4s for two rows a0, a1 at once (out0, out1): every c load serves both; each sum is dot4s's,
+ * bit for bit (the same lanes, in the same order).
+ */
+function dot4s2(out0: usize, out1: usize, a0: usize, a1: usize, c: usize, n: i32, ld: i32, len: i32): void {
+  const L4 = len & ~3, rb = <usize>ld << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const c0 = c + <usize>j * rb, c1 = c0 + rb, c2 = c1 + rb, c3 = c2 + rb;
+    let s0 = vzero(), s1 = vzero(), s2 = vzero(), s3 = vzero(), u0 = vzero(), u1 = vzero(), u2 = vzero(), u3 = vzero();
+    for (let t = 0; t < L4; t += 4) {
+      const va = vld(at(a0, t)), vb = vld(at(a1, t));
+      let x = vld(at(c0, t)); s0 = vadd(s0, vmul(va, x)); u0 = vadd(u0, vmul(vb, x));
+      x = vld(at(c1, t)); s1 = vadd(s1, vmul(va, x)); u1 = vadd(u1, vmul(vb, x));
+      x = vld(at(c2, t)); s2 = vadd(s2, vmul(va, x)); u2 = vadd(u2, vmul(vb, x));
+      x = vld(at(c3, t)); s3 = vadd(s3, vmul(va, x)); u3 = vadd(u3, vmul(vb, x));
+    }
+    let r0 = vsum(s0), r1 = vsum(s1), r2 = vsum(s2), r3 = vsum(s3), q0 = vsum(u0), q1 = vsum(u1), q2 = vsum(u2), q3 = vsum(u3);
+    for (let t = L4; t < len; t++) {
+      const x = load<f32>(at(a0, t)), y = load<f32>(at(a1, t));
+      let z = load<f32>(at(c0, t)); r0 += x * z; q0 += y * z;
+      z = load<f32>(at(c1, t)); r1 += x * z; q1 += y * z;
+      z = load<f32>(at(c2, t)); r2 += x * z; q2 += y * z;
+      z = load<f32>(at(c3, t)); r3 += x * z; q3 += y * z;
+    }
+    store<f32>(at(out0, j), r0); store<f32>(at(out0, j + 1), r1); store<f32>(at(out0, j + 2), r2); store<f32>(at(out0, j + 3), r3);
+    store<f32>(at(out1, j), q0); store<f32>(at(out1, j + 1), q1); store<f32>(at(out1, j + 2), q2); store<f32>(at(out1, j + 3), q3);
+  }
+  for (; j < n; j++) { const cj = c + <usize>j * rb; store<f32>(at(out0, j), dot(true, a0, cj, len)); store<f32>(at(out1, j), dot(true, a1, cj, len)); }
+}
+
 // @ts-ignore: decorator
 @inline function probs(simd: bool, p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32, r0: i32, r1: i32): void {
-  const D = H * dh, past = Tk - Tq;
+  const D = H * dh;
   for (let r = r0; r < r1; r++) {
     const i = r % Tq, h = (r / Tq) % H, b = r / (Tq * H);
     const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2), qi = q + ((<usize>(b * Tq + i) * D + h * dh) << 2);
+    const kb = k + ((<usize>(b * Tk) * D + h * dh) << 2);
+    if (simd) {
+      // (two query rows of one head share the key loads: the next row is scored here and softmaxed next)
+      if (r + 1 < r1 && i + 1 < Tq) {
+        dot4s2(row, row + (<usize>Tk << 2), qi, qi + (<usize>D << 2), kb, Tk, D, dh);
+        softmaxRow(row, mask + (<usize>(b * Tk) << 2), Tk, Tq, i, scale, causal, hasMask);
+        r++;
+        softmaxRow(row + (<usize>Tk << 2), mask + (<usize>(b * Tk) << 2), Tk, Tq, i + 1, scale, causal, hasMask);
+        continue;
+      }
+      dot4s(row, qi, kb, Tk, D, dh);
+      softmaxRow(row, mask + (<usize>(b * Tk) << 2), Tk, Tq, i, scale, causal, hasMask);
+      continue;
+    }
+    const past = Tk - Tq;
     let m: f32 = -Infinity;
-    if (simd) dot4s(row, qi, k + ((<usize>(b * Tk) * D + h * dh) << 2), Tk, D, dh);
     for (let j = 0; j < Tk; j++) {
       const keep = (!hasMask || load<i32>(at(mask, b * Tk + j)) != 0) && (!causal || j <= i + past);
-      const v: f32 = keep ? scale * (simd ? load<f32>(at(row, j)) : dot(false, qi, k + ((<usize>(b * Tk + j) * D + h * dh) << 2), dh)) : -Infinity;
+      const v: f32 = keep ? scale * dot(false, qi, kb + ((<usize>j * D) << 2), dh) : -Infinity;
       store<f32>(at(row, j), v);
       if (v > m) m = v;
     }
     if (m == -Infinity) { memory.fill(row, 0, <usize>Tk << 2); continue; }
-    let s: f32 = 0, j = 0;
-    if (simd) {   // (vexp in lanes; a left-out position, -inf, is exactly 0)
-      const vm = vsplat(m), ninf = vsplat(-Infinity);
-      let acc = vzero();
-      for (; j + 4 <= Tk; j += 4) {
-        const v = vld(at(row, j)), e = vsel(f32x4.eq(v, ninf), vzero(), vexp(vsub(v, vm)));
-        vst(at(row, j), e); acc = vadd(acc, e);
-      }
-      s = vsum(acc);
-    }
-    for (; j < Tk; j++) { const e = Mathf.exp(load<f32>(at(row, j)) - m); store<f32>(at(row, j), e); s += e; }
+    let s: f32 = 0;
+    for (let j = 0; j < Tk; j++) { const e = Mathf.exp(load<f32>(at(row, j)) - m); store<f32>(at(row, j), e); s += e; }
     const inv: f32 = 1 / s;
-    j = 0;
-    if (simd) { const vi = vsplat(inv); for (; j + 4 <= Tk; j += 4) vst(at(row, j), vmul(vld(at(row, j)), vi)); }
-    for (; j < Tk; j++) store<f32>(at(row, j), load<f32>(at(row, j)) * inv);
+    for (let j = 0; j < Tk; j++) store<f32>(at(row, j), load<f32>(at(row, j)) * inv);
   }
+}
+/**
+ * One row of scores (query i; the dots already in row) to probabilities: scaled, the left-out keys
+ * (maskRow, causal) set to -inf, then the softmax; max by lanes (exact), exp in lanes.
+ */
+function softmaxRow(row: usize, maskRow: usize, Tk: i32, Tq: i32, i: i32, scale: f32, causal: i32, hasMask: i32): void {
+  const last = causal ? i + Tk - Tq : Tk - 1, ninf = vsplat(-Infinity), vs = vsplat(scale), vlast = i32x4.splat(last);
+  let vm = ninf, jv = i32x4(0, 1, 2, 3), j = 0;
+  for (; j + 4 <= Tk; j += 4) {
+    let keep = i32x4.le_s(jv, vlast);
+    if (hasMask) keep = v128.and(keep, i32x4.ne(v128.load(at(maskRow, j)), i32x4.splat(0)));
+    const v = vsel(keep, vmul(vs, vld(at(row, j))), ninf);
+    vst(at(row, j), v);
+    vm = f32x4.pmax(vm, v);
+    jv = i32x4.add(jv, i32x4.splat(4));
+  }
+  let m = max(max(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), max(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+  for (; j < Tk; j++) {
+    const keep = (!hasMask || load<i32>(at(maskRow, j)) != 0) && j <= last;
+    const v: f32 = keep ? scale * load<f32>(at(row, j)) : -Infinity;
+    store<f32>(at(row, j), v);
+    if (v > m) m = v;
+  }
+  if (m == -Infinity) { memory.fill(row, 0, <usize>Tk << 2); return; }
+  let s: f32 = 0;
+  j = 0;
+  {   // (vexp in lanes; a left-out position, -inf, is exactly 0; vexpNear, vexp's bits, where every lane is in its range)
+    const vmx = vsplat(m), lo = vsplat(-80);
+    let acc = vzero();
+    for (; j + 4 <= Tk; j += 4) {
+      const v = vld(at(row, j)), x = vsub(v, vmx);
+      let e = vzero();
+      if (i32x4.all_true(f32x4.ge(x, lo))) e = vexpNear(x);
+      else if (v128.any_true(f32x4.ne(v, ninf))) e = vsel(f32x4.eq(v, ninf), vzero(), vexp(x));
+      vst(at(row, j), e); acc = vadd(acc, e);
+    }
+    s = vsum(acc);
+  }
+  for (; j < Tk; j++) { const e = Mathf.exp(load<f32>(at(row, j)) - m); store<f32>(at(row, j), e); s += e; }
+  const inv: f32 = 1 / s, vi = vsplat(inv);
+  for (j = 0; j + 4 <= Tk; j += 4) vst(at(row, j), vmul(vld(at(row, j)), vi));
+  for (; j < Tk; j++) store<f32>(at(row, j), load<f32>(at(row, j)) * inv);
 }
 export function f32_attn_probs__ref(p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32): void { probs(false, p, q, k, mask, B, H, Tq, Tk, dh, scale, causal, hasMask, 0, B * H * Tq); }
 export function f32_attn_probs__simd(p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32): void {
@@ -106,7 +184,8 @@ export function f32_attn_probs__simd(p: usize, q: usize, k: usize, mask: usize, 
   for (let r = r0; r < r1; r++) {
     const i = r % Ta, h = (r / Ta) % H, b = r / (Ta * H);
     const row = s + ((<usize>((b * H + h) * Ta + i) * Tc) << 2), ai = a + ((<usize>(b * Ta + i) * D + h * dh) << 2);
-    if (simd) dot4s(row, ai, c + ((<usize>(b * Tc) * D + h * dh) << 2), Tc, D, dh);
+    if (simd && r + 1 < r1 && i + 1 < Ta) { dot4s2(row, row + (<usize>Tc << 2), ai, ai + (<usize>D << 2), c + ((<usize>(b * Tc) * D + h * dh) << 2), Tc, D, dh); r++; }
+    else if (simd) dot4s(row, ai, c + ((<usize>(b * Tc) * D + h * dh) << 2), Tc, D, dh);
     else for (let j = 0; j < Tc; j++) store<f32>(at(row, j), dot(false, ai, c + ((<usize>(b * Tc + j) * D + h * dh) << 2), dh));
   }
 }
@@ -120,10 +199,11 @@ export function f32_attn_dot__simd(s: usize, a: usize, c: usize, B: i32, H: i32,
   const D = H * dh;
   for (let r = r0; r < r1; r++) {
     const i = r % Tq, h = (r / Tq) % H, b = r / (Tq * H);
-    const oi = o + ((<usize>(b * Tq + i) * D) << 2);
-    const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2), oh = oi + (<usize>(h * dh) << 2);
+    const oh = o + ((<usize>(b * Tq + i) * D + h * dh) << 2);
+    const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2);
+    const ch = c + ((<usize>(b * Tk) * D + h * dh) << 2);
     if (!accumulate) memory.fill(oh, 0, <usize>dh << 2);
-    const ch = c + ((<usize>(b * Tk) * D + h * dh) << 2), rb = <usize>D << 2;
+    const rb = <usize>D << 2;
     let t = 0;
     // (SIMD: 16 outputs held in registers over all j, each summed in the reference's order)
     if (simd) for (; t + 16 <= dh; t += 16) {
@@ -152,12 +232,69 @@ export function f32_attn_ctx__simd(o: usize, p: usize, c: usize, B: i32, H: i32,
 // @ts-ignore: decorator
 @inline function ctxT(simd: bool, o: usize, p: usize, c: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, alpha: f32, u0: i32, u1: i32): void {
   const D = H * dh;
-  for (let bh = u0 / Tk; bh * Tk < u1; bh++) for (let i = 0; i < Tq; i++) {
+  for (let bh = u0 / Tk; bh * Tk < u1; bh++) {
     const b = bh / H, h = bh % H, j0 = max(0, u0 - bh * Tk), j1 = min(Tk, u1 - bh * Tk);
-    const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2), ci = c + ((<usize>(b * Tq + i) * D + h * dh) << 2);
-    for (let j = j0; j < j1; j++) {
-      const w = load<f32>(at(row, j));
-      if (w != 0) axpy(simd, o + ((<usize>(b * Tk + j) * D + h * dh) << 2), ci, alpha * w, dh);
+    const pb = p + ((<usize>(bh * Tq) * Tk) << 2), cb = c + ((<usize>(b * Tq) * D + h * dh) << 2), ob = o + ((<usize>(b * Tk) * D + h * dh) << 2);
+    if (simd) { ctxTCols(ob, pb, cb, Tq, Tk, D, dh, alpha, j0, j1); continue; }
+    for (let i = 0; i < Tq; i++) {
+      const row = pb + ((<usize>i * Tk) << 2), ci = cb + ((<usize>i * D) << 2);
+      for (let j = j0; j < j1; j++) {
+        const w = load<f32>(at(row, j));
+        if (w != 0) axpy(false, ob + ((<usize>j * D) << 2), ci, alpha * w, dh);
+      }
+    }
+  }
+}
+/**
+ * One head's output rows j in [j0, j1) (at ob, stride D), o[j] += alpha · Σ_i p[i, j] c[i]: two rows
+ * j at a time with 16 of their outputs in registers over all i (c's loads shared), each output
+ * summed over i in order as the reference's axpys do, so the bits are the same.
+ */
+function ctxTCols(ob: usize, pb: usize, cb: usize, Tq: i32, Tk: i32, D: i32, dh: i32, alpha: f32, j0: i32, j1: i32): void {
+  const rb = <usize>D << 2, pr = <usize>Tk << 2;
+  let j = j0;
+  for (; j + 2 <= j1; j += 2) {
+    const oa = ob + <usize>j * rb, oc = oa + rb;
+    let t = 0;
+    for (; t + 16 <= dh; t += 16) {
+      let a0 = vld(at(oa, t)), a1 = vld(at(oa, t + 4)), a2 = vld(at(oa, t + 8)), a3 = vld(at(oa, t + 12));
+      let b0 = vld(at(oc, t)), b1 = vld(at(oc, t + 4)), b2 = vld(at(oc, t + 8)), b3 = vld(at(oc, t + 12));
+      let pi = at(pb, j), ci = cb + (<usize>t << 2);
+      for (let i = 0; i < Tq; i++) {
+        const wa = load<f32>(pi), wb = load<f32>(pi, 4);
+        if ((wa != 0) | (wb != 0)) {
+          const x0 = vld(ci), x1 = vld(ci + 16), x2 = vld(ci + 32), x3 = vld(ci + 48);
+          if (wa != 0) { const va = vsplat(alpha * wa); a0 = vadd(a0, vmul(va, x0)); a1 = vadd(a1, vmul(va, x1)); a2 = vadd(a2, vmul(va, x2)); a3 = vadd(a3, vmul(va, x3)); }
+          if (wb != 0) { const vb = vsplat(alpha * wb); b0 = vadd(b0, vmul(vb, x0)); b1 = vadd(b1, vmul(vb, x1)); b2 = vadd(b2, vmul(vb, x2)); b3 = vadd(b3, vmul(vb, x3)); }
+        }
+        pi += pr; ci += rb;
+      }
+      vst(at(oa, t), a0); vst(at(oa, t + 4), a1); vst(at(oa, t + 8), a2); vst(at(oa, t + 12), a3);
+      vst(at(oc, t), b0); vst(at(oc, t + 4), b1); vst(at(oc, t + 8), b2); vst(at(oc, t + 12), b3);
+    }
+    if (t < dh) for (let i = 0; i < Tq; i++) {
+      const row = pb + <usize>i * pr, ci = cb + <usize>i * rb + (<usize>t << 2);
+      const wa = load<f32>(at(row, j)), wb = load<f32>(at(row, j + 1));
+      if (wa != 0) axpy(true, oa + (<usize>t << 2), ci, alpha * wa, dh - t);
+      if (wb != 0) axpy(true, oc + (<usize>t << 2), ci, alpha * wb, dh - t);
+    }
+  }
+  for (; j < j1; j++) {
+    const oa = ob + <usize>j * rb;
+    let t = 0;
+    for (; t + 16 <= dh; t += 16) {
+      let a0 = vld(at(oa, t)), a1 = vld(at(oa, t + 4)), a2 = vld(at(oa, t + 8)), a3 = vld(at(oa, t + 12));
+      let pi = at(pb, j), ci = cb + (<usize>t << 2);
+      for (let i = 0; i < Tq; i++) {
+        const wa = load<f32>(pi);
+        if (wa != 0) { const va = vsplat(alpha * wa); a0 = vadd(a0, vmul(va, vld(ci))); a1 = vadd(a1, vmul(va, vld(ci + 16))); a2 = vadd(a2, vmul(va, vld(ci + 32))); a3 = vadd(a3, vmul(va, vld(ci + 48))); }
+        pi += pr; ci += rb;
+      }
+      vst(at(oa, t), a0); vst(at(oa, t + 4), a1); vst(at(oa, t + 8), a2); vst(at(oa, t + 12), a3);
+    }
+    if (t < dh) for (let i = 0; i < Tq; i++) {
+      const w = load<f32>(at(pb + <usize>i * pr, j));
+      if (w != 0) axpy(true, oa + (<usize>t << 2), cb + <usize>i * rb + (<usize>t << 2), alpha * w, dh - t);
     }
   }
 }
