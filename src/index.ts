@@ -24,6 +24,7 @@ export { type LossConfig } from './model/model.js';
 export { modelToBytes, modelFromBytes, type ModelGraph } from './model/serialize.js';
 export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonModelFile } from './format/safetensors.js';
 export * from './data/index.js';
+export * from './audio/index.js';
 export { trainingReportSvg, chartSvg } from './train/chart.js';
 export * from './tune/index.js';
 export { importOnnx, supportedOnnxOps, type OnnxImport, type OnnxImportOptions, type OnnxFeed } from './import/onnx.js';
