@@ -2,7 +2,7 @@
 // end takes 1 s of 16 kHz PCM), capture the microphone in an AudioContext running at 16 kHz, feed
 // the AudioWorklet's 128-sample frames to an AudioStream (ring buffer; a prediction every 250 ms,
 // averaged over the last 3) and show the scores and each detected command.
-import { loadEngine, modelFromBytes, AudioStream, type Detection } from '../index.js';
+import { loadEngine, modelFromBytes, AudioStream, Tensor, type Detection } from '../index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const HOP = 4000, SMOOTH = 3, THRESHOLD = 0.6;
@@ -74,5 +74,13 @@ $('listen').addEventListener('click', () => { listen().catch(fail); });
 $('stop').addEventListener('click', () => { stop().catch(fail); });
 init().catch(fail);
 
-// For tests and the console.
-Object.assign(globalThis, { axonKws: { state, listen, stop } });
+/** Median ms of `n` classifications of one 1 s clip (front end + model) after a warm-up (bench/kws_targets.mjs). */
+async function latency(n = 50): Promise<number> {
+  const x = new Tensor(Float32Array.from({ length: 16000 }, (_, k) => 0.3 * Math.sin(k * 0.07) * (k > 4000 && k < 11000 ? 1 : 0.01)), [1, 16000]), t: number[] = [];
+  for (let i = 0; i < 5; i++) await stream!.model.predict(x);
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); await stream!.model.predict(x); t.push(performance.now() - t0); }
+  return t.sort((a, b) => a - b)[n >> 1];
+}
+
+// For tests, benchmarks and the console.
+Object.assign(globalThis, { axonKws: { state, listen, stop, latency } });
