@@ -7,7 +7,6 @@ import { AxonError } from '../../src/errors.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { decodeWav, wavToClip } from '../../src/audio/wav.js';
 import { readError } from './read_error.js';
-import type { Dataset } from './data.js';
 
 export interface WavDirOptions { labels?: string[]; sampleRate?: number; samples?: number }
 
@@ -15,7 +14,7 @@ async function list(dir: string, what: string) {
   try { return await readdir(dir, { withFileTypes: true }); } catch (e) { throw readError(dir, e, what); }
 }
 
-export async function readWavDir(dir: string, o: WavDirOptions = {}): Promise<Dataset> {
+export async function readWavDir(dir: string, o: WavDirOptions = {}): Promise<{ x: Tensor; y: Tensor; classes: string[] }> {
   const subdirs = (await list(dir, 'WAV directory')).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   const labels = o.labels ?? subdirs;
   for (const s of subdirs) if (!labels.includes(s)) throw new AxonError('BAD_DATA', `${join(dir, s)}: "${s}" is not one of the labels (${labels.join(', ')})`);
