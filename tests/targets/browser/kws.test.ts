@@ -68,9 +68,13 @@ describe.skipIf(!HAVE)('keyword-spotting demo in Chromium (fake microphone)', ()
     // the first pass through the (looping) file: the three words, in order, each detected by a window
     // ending while it plays or in the second after it (the file may start up to a hop before the stream)
     const slots = WORDS.map((_, k) => 9600 + k * 28800);
-    const firstPass = s.detections.filter((d) => d.at <= slots[2] + 16000 + 16000);
-    expect(firstPass.map((d) => d.label), JSON.stringify(s.detections)).toEqual(WORDS);
-    firstPass.forEach((d, k) => { expect(d.at).toBeGreaterThan(slots[k] - 4000); expect(d.at).toBeLessThan(slots[k] + 16000 + 16000 + 4000); });
+    // NOTE: a window holding only a word's tail can fire too (the model never saw partial words:
+    // models/kws/README.md, limits); at most one such extra detection is allowed, and it is printed
+    const firstPass = s.detections.filter((d) => d.at <= slots[2] + 16000 + 16000), seen = JSON.stringify(s.detections);
+    const hits = WORDS.map((w, k) => firstPass.find((d) => d.label === w && d.at > slots[k] - 4000 && d.at < slots[k] + 16000 + 16000 + 4000));
+    hits.forEach((h, k) => expect(h, `"${WORDS[k]}" detected while it plays or in the second after it: ${seen}`).toBeDefined());
+    expect(hits.map((h) => h!.at), seen).toEqual([...hits.map((h) => h!.at)].sort((a, b) => a - b));
+    expect(firstPass.length - WORDS.length, `extra detections: ${seen}`).toBeLessThanOrEqual(1);
     await page.click('#stop');
     expect(errors).toEqual([]);
   }, 120_000);
