@@ -13,7 +13,7 @@ import { loadEngine, Model, layers, modelToBytes, Tensor, encodeWav, wavToClip }
 type Json = Record<string, any>;
 const LABELS = ['silence', 'unknown', 'yes', 'no'];
 const post = async (url: string, body: Uint8Array, type = 'audio/wav') => {
-  const res = await fetch(`${url}/predict`, { method: 'POST', body, headers: { 'content-type': type } });
+  const res = await fetch(`${url}/predict`, { method: 'POST', body: body as unknown as BodyInit, headers: { 'content-type': type } });
   return { status: res.status, json: (await res.json()) as Json };
 };
 const tone = (n: number, rate: number) => Float32Array.from({ length: n }, (_, k) => 0.3 * Math.sin((2 * Math.PI * 440 * k) / rate) * Math.exp(-(((k / rate) - 0.5) ** 2) * 20));
