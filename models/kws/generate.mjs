@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The keyword-spotting dataset, synthesized with Debian's espeak-ng (GPL-3; the clips are machine
-// speech, no recorded person): 10 commands, "unknown" (other words) and "silence" (noise only),
+// speech, no recorded person): 10 commands, "unknown" (other words, and fragments of commands)
+// and "silence" (noise only),
 // 1 s, 16 kHz, 16-bit mono WAV in <out>/{train,test}/<label>/*.wav.
 // Voices: espeak-ng English accents × voice variants; every clip draws its accent, speed, pitch,
 // gain, time shift and background noise (white/pink/brown/hum at 0-30 dB SNR) from a PRNG seeded by
@@ -111,10 +112,14 @@ function wav(x) {
 async function clip(name, variant, label) {
   const r = rng(name), out = new Float32Array(L);
   if (label !== 'silence') {
-    const word = label === 'unknown' ? UNKNOWN[Math.floor(r() * UNKNOWN.length)] : label;
+    // unknown: another word, or (30 %) a fragment of a command: its first or last 25-45 %, so that a
+    // streaming window holding only part of a command is not taken for it
+    const fragment = label === 'unknown' && r() < 0.3;
+    const word = fragment ? LABELS[2 + Math.floor(r() * 10)] : label === 'unknown' ? UNKNOWN[Math.floor(r() * UNKNOWN.length)] : label;
     const accent = ACCENTS[Math.floor(r() * ACCENTS.length)], speed = 120 + Math.floor(r() * 90), pitch = 20 + Math.floor(r() * 60);
     const { rate, x } = await espeak(`${accent}+${variant}`, speed, pitch, word);
     let s = trim(resample(x, rate, SR));
+    if (fragment) { const n = Math.floor(s.length * (0.25 + 0.2 * r())); s = r() < 0.5 ? s.subarray(0, n) : s.subarray(s.length - n); }
     if (s.length > L) s = s.subarray(0, L);
     let peak = 0; for (const v of s) peak = Math.max(peak, Math.abs(v));
     const gain = (0.2 + 0.7 * r()) / (peak || 1), at = Math.floor(r() * (L - s.length + 1));   // time shift: anywhere in the second

@@ -5,7 +5,7 @@
 import { loadEngine, modelFromBytes, AudioStream, Tensor, type Detection } from '../index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const HOP = 4000, SMOOTH = 3, THRESHOLD = 0.6;
+const HOP = 2000, SMOOTH = 3, THRESHOLD = 0.6;
 const state = { status: 'loading', build: '', error: '', labels: [] as string[], samples: 0, windows: 0, last: null as null | { label: string; score: number }, detections: [] as Array<{ label: string; score: number; at: number }>, sampleRate: 0 };
 const setStatus = (s: string, text: string) => { state.status = s; $('status').textContent = text; };
 const fail = (e: unknown) => { state.error = String(e); setStatus('error', `error: ${e}`); };
