@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The keyword-spotting dataset, synthesized with Debian's espeak-ng (GPL-3; the clips are machine
 // speech, no recorded person): 10 commands, "unknown" (other words, and fragments of commands)
-// and "silence" (noise only),
-// 1 s, 16 kHz, 16-bit mono WAV in <out>/{train,test}/<label>/*.wav.
+// and "silence" (noise only); 1 s, 16 kHz, 16-bit mono WAV in <out>/{train,test}/<label>/*.wav.
 // Voices: espeak-ng English accents × voice variants; every clip draws its accent, speed, pitch,
 // gain, time shift and background noise (white/pink/brown/hum at 0-30 dB SNR) from a PRNG seeded by
 // the clip's name, so a run is deterministic (same espeak-ng → same bytes). The split is BY
