@@ -22,6 +22,7 @@ import { f32_layernorm_fwd__simd, f32_layernorm_bwd__simd } from './kernels/laye
 import { f32_attn_probs__simd, f32_attn_dot__simd, f32_attn_ctx__simd, f32_attn_ctx_t__simd, f32_attn_softmax_bwd__simd } from './kernels/attention';
 import { f32_masked_mean_fwd__simd, f32_masked_mean_bwd__simd } from './kernels/seqpool';
 import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd__simd, f32_silu_fwd__simd, f32_silu_bwd__simd } from './kernels/act_smooth';
+import { f32_stft_power_fwd__simd, f32_mel_project_fwd__simd, f32_chan_norm_fwd__simd } from './kernels/audio';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -32,10 +33,10 @@ import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd_
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 113;
+export const OP_COUNT: i32 = 116;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0xed4a1522; }
+export function ops_hash(): u32 { return 0x39584c95; }
 
 /** The kernel set of this build (src/kernel_sets.ts KERNEL_SET_CODES): 0 infer, 1 core, 2 full. */
 export function kernel_set(): i32 { return isDefined(AXON_INFER) ? 0 : isDefined(AXON_CORE) ? 1 : 2; }
@@ -156,6 +157,9 @@ export function op_argc(op: i32): i32 {
     case 111: return 3;
     case 112: return isDefined(AXON_INFER) ? -1 : 4;
     case 113: return 3;
+    case 114: return 11;
+    case 115: return 8;
+    case 116: return 6;
     default: return -1;
   }
 }
@@ -276,6 +280,9 @@ export function op_ptr_mask(op: i32): u32 {
     case 111: return 0x3;
     case 112: return 0x7;
     case 113: return 0x3;
+    case 114: return 0x1f;
+    case 115: return 0x7;
+    case 116: return 0x3;
     default: return 0;
   }
 }
@@ -396,6 +403,9 @@ export function op_i32_mask(op: i32): u32 {
     case 111: return 0x4;
     case 112: return 0x8;
     case 113: return 0x4;
+    case 114: return 0x7e0;
+    case 115: return 0x78;
+    case 116: return 0x1c;
     default: return 0;
   }
 }
@@ -693,6 +703,12 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_silu_bwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     case 113: // i32_to_f32
       i32_to_f32__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2)); return 0;
+    case 114: // stft_power
+      f32_stft_power_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10)); return 0;
+    case 115: // mel_project
+      f32_mel_project_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
+    case 116: // chan_norm
+      f32_chan_norm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), F(a, 5)); return 0;
     default: return -1;
   }
 }

@@ -28,3 +28,4 @@ export * from './kernels/augment';
 export * from './kernels/q8_conv';
 export * from './kernels/q8_dyn';
 export * from './kernels/q8_add';
+export * from './kernels/audio';

@@ -29,6 +29,7 @@ export { type LossConfig } from './model/model.js';
 export { modelToBytes, modelFromBytes, type ModelGraph } from './model/serialize.js';
 export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonModelFile } from './format/safetensors.js';
 export * from './data/index.js';
+export * from './audio/index.js';
 export { trainingReportSvg, chartSvg } from './train/chart.js';
 export { reconstructionErrors, calibrateThreshold, detectionScores, type DetectionScores } from './train/anomaly.js';
 export * from './tune/index.js';

@@ -264,6 +264,20 @@ const defs: Def[] = [
   { name: 'silu_bwd', family: 'act_smooth', kernel: 'f32_silu_bwd__simd', args: () => [p('dx', 'f32', n), p('dy', 'f32', n), p('x', 'f32', n), i('n')] },
   // vec: i32 → f32 (the Cast layer: integer masks and ids read as numbers)
   { name: 'i32_to_f32', family: 'vec', kernel: 'i32_to_f32__simd', args: () => [p('y', 'f32', n), p('x', 'i32', n), i('n')] },
+  // audio (the keyword-spotting front end; inference only: no parameters, no backward)
+  { name: 'stft_power', family: 'audio', kernel: 'f32_stft_power_fwd__simd',
+    args: () => [p('y', 'f32', 'B * F * (nfft / 2 + 1)'), p('x', 'f32', 'B * L'), p('win', 'f32', 'flen'), p('tw', 'f32', '2 * nfft + 2'), p('scratch', 'f32', 'nfft'),
+      i('B'), i('L'), i('F'), i('flen'), i('step'), i('nfft')],
+    rules: () => [...sizes('B', 'L', 'F', 'flen', 'step'),
+      rule('nfft == 8 || nfft == 16 || nfft == 32 || nfft == 64 || nfft == 128 || nfft == 256 || nfft == 512 || nfft == 1024 || nfft == 2048 || nfft == 4096', 'nfft must be a power of two from 8 to 4096, got {nfft}'),
+      rule('flen <= nfft && flen <= L', 'a frame of {flen} samples must fit the FFT size {nfft} and the signal length {L}'),
+      rule('F == floor((L - flen) / step) + 1', 'F={F} frames; L={L} samples in frames of {flen} every {step} give floor((L - flen) / step) + 1')] },
+  { name: 'mel_project', family: 'audio', kernel: 'f32_mel_project_fwd__simd',
+    args: () => [p('y', 'f32', 'R * M'), p('x', 'f32', 'R * K'), p('w', 'f32', 'M * K'), i('R'), i('K'), i('M'), i('log'), f('eps')],
+    rules: () => [...sizes('R', 'K', 'M'), ...flags('log'), rule('eps > 0', 'eps must be > 0, got {eps}')] },
+  { name: 'chan_norm', family: 'audio', kernel: 'f32_chan_norm_fwd__simd',
+    args: () => [p('y', 'f32', 'B * F * C'), p('x', 'f32', 'B * F * C'), i('B'), i('F'), i('C'), f('eps')],
+    rules: () => [...sizes('B', 'F', 'C'), rule('eps > 0', 'eps must be > 0, got {eps}')] },
 ];
 
 /**

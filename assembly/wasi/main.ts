@@ -36,6 +36,7 @@ import { Blob, readFile, writeFile, fail, out, EX_USAGE, EX_DATAERR, EX_SOFTWARE
 import { Bundle, parseBundle, MODE_PREDICT, MODE_TRAIN } from './bundle';
 import { splitArgs, chooseShape, checkInputs, checkValues, inputWhat } from './feed';
 import { deviceFinetune, normalize } from './train';
+import { isWav, wavSamples } from './wav';
 
 const MANAGED_RESERVE: usize = 1 << 20;
 const reserveEnd: usize = arena_alloc(MANAGED_RESERVE) + MANAGED_RESERVE;
@@ -127,7 +128,12 @@ function infer(args: string[]): void {
   const b = loadBundle(a.pos[0]), io = b.io;
   if (<u32>a.pos.length != 1 + io.I + io.O) fail(EX_USAGE, inferUsage(b, a.pos[0]));
   const xs = new Array<Blob>(), paths = new Array<string>();
-  for (let i: u32 = 0; i < io.I; i++) { paths.push(a.pos[1 + i]); xs.push(readFile(a.pos[1 + i], inputWhat(b, i, 'input'))); }
+  for (let i: u32 = 0; i < io.I; i++) {
+    paths.push(a.pos[1 + i]);
+    const x = readFile(a.pos[1 + i], inputWhat(b, i, 'input'));
+    // a WAV file for an f32 input: its samples (wav.ts)
+    xs.push(!io.inI32(i) && isWav(x) ? wavSamples(x, io.K == 1 ? <usize>io.inSize(0, i) : 0, `${inputWhat(b, i, 'input')} ${a.pos[1 + i]}`) : x);
+  }
   const k = chooseShape(b, xs, paths, a.shape);
   const rows = checkInputs(b, k, xs, paths, 'input');
   if (b.train != null && b.train!.F > 0) {   // a bundle that normalizes on the device: raw rows in

@@ -135,6 +135,9 @@ export function op_name(op: i32): string {
     case 111: return "silu_fwd";
     case 112: return "silu_bwd";
     case 113: return "i32_to_f32";
+    case 114: return "stft_power";
+    case 115: return "mel_project";
+    case 116: return "chan_norm";
     default: return "unknown";
   }
 }
@@ -258,6 +261,9 @@ export function op_check(op: i32, a: usize, tab: usize): string | null {
     case 111: return check_1(a, tab);
     case 112: return check_43(a, tab);
     case 113: return check_1(a, tab);
+    case 114: return check_97(a, tab);
+    case 115: return check_98(a, tab);
+    case 116: return check_99(a, tab);
     default: return "unknown op";
   }
 }
@@ -2378,5 +2384,74 @@ function check_96(a: usize, tab: usize): string | null {
   if (!fits(v_n * 4.0, tab, b_dx)) return need("dx", v_n * 4.0, tab, b_dx);
   if (!fits(v_n * 4.0, tab, b_dy)) return need("dy", v_n * 4.0, tab, b_dy);
   if (!fits(v_n * 4.0, tab, b_x)) return need("x", v_n * 4.0, tab, b_x);
+  return null;
+}
+
+/** stft_power */
+function check_97(a: usize, tab: usize): string | null {
+  const b_y = load<u32>(a, 0);
+  const b_x = load<u32>(a, 4);
+  const b_win = load<u32>(a, 8);
+  const b_tw = load<u32>(a, 12);
+  const b_scratch = load<u32>(a, 16);
+  const v_B = <f64>load<i32>(a, 20);
+  const v_L = <f64>load<i32>(a, 24);
+  const v_F = <f64>load<i32>(a, 28);
+  const v_flen = <f64>load<i32>(a, 32);
+  const v_step = <f64>load<i32>(a, 36);
+  const v_nfft = <f64>load<i32>(a, 40);
+  if (!((v_B >= 1.0 ? 1.0 : 0.0) != 0.0)) return "B must be at least 1, got " + fmt(v_B);
+  if (!((v_L >= 1.0 ? 1.0 : 0.0) != 0.0)) return "L must be at least 1, got " + fmt(v_L);
+  if (!((v_F >= 1.0 ? 1.0 : 0.0) != 0.0)) return "F must be at least 1, got " + fmt(v_F);
+  if (!((v_flen >= 1.0 ? 1.0 : 0.0) != 0.0)) return "flen must be at least 1, got " + fmt(v_flen);
+  if (!((v_step >= 1.0 ? 1.0 : 0.0) != 0.0)) return "step must be at least 1, got " + fmt(v_step);
+  if (!((((((((((((((((((((v_nfft == 8.0 ? 1.0 : 0.0) != 0.0) || ((v_nfft == 16.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 32.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 64.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 128.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 256.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 512.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 1024.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 2048.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0) || ((v_nfft == 4096.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "nfft must be a power of two from 8 to 4096, got " + fmt(v_nfft);
+  if (!((((v_flen <= v_nfft ? 1.0 : 0.0) != 0.0) && ((v_flen <= v_L ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "a frame of " + fmt(v_flen) + " samples must fit the FFT size " + fmt(v_nfft) + " and the signal length " + fmt(v_L);
+  if (!((v_F == (Math.floor(((v_L - v_flen) / v_step)) + 1.0) ? 1.0 : 0.0) != 0.0)) return "F=" + fmt(v_F) + " frames; L=" + fmt(v_L) + " samples in frames of " + fmt(v_flen) + " every " + fmt(v_step) + " give floor((L - flen) / step) + 1";
+  if (!fits(((v_B * v_F) * ((v_nfft / 2.0) + 1.0)) * 4.0, tab, b_y)) return need("y", ((v_B * v_F) * ((v_nfft / 2.0) + 1.0)) * 4.0, tab, b_y);
+  if (!fits((v_B * v_L) * 4.0, tab, b_x)) return need("x", (v_B * v_L) * 4.0, tab, b_x);
+  if (!fits(v_flen * 4.0, tab, b_win)) return need("win", v_flen * 4.0, tab, b_win);
+  if (!fits(((2.0 * v_nfft) + 2.0) * 4.0, tab, b_tw)) return need("tw", ((2.0 * v_nfft) + 2.0) * 4.0, tab, b_tw);
+  if (!fits(v_nfft * 4.0, tab, b_scratch)) return need("scratch", v_nfft * 4.0, tab, b_scratch);
+  return null;
+}
+
+/** mel_project */
+function check_98(a: usize, tab: usize): string | null {
+  const b_y = load<u32>(a, 0);
+  const b_x = load<u32>(a, 4);
+  const b_w = load<u32>(a, 8);
+  const v_R = <f64>load<i32>(a, 12);
+  const v_K = <f64>load<i32>(a, 16);
+  const v_M = <f64>load<i32>(a, 20);
+  const v_log = <f64>load<i32>(a, 24);
+  const v_eps = <f64>load<f32>(a, 28);
+  if (!isFinite(v_eps)) return "argument eps is not finite";
+  if (!((v_R >= 1.0 ? 1.0 : 0.0) != 0.0)) return "R must be at least 1, got " + fmt(v_R);
+  if (!((v_K >= 1.0 ? 1.0 : 0.0) != 0.0)) return "K must be at least 1, got " + fmt(v_K);
+  if (!((v_M >= 1.0 ? 1.0 : 0.0) != 0.0)) return "M must be at least 1, got " + fmt(v_M);
+  if (!((((v_log == 0.0 ? 1.0 : 0.0) != 0.0) || ((v_log == 1.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "log must be 0 or 1, got " + fmt(v_log);
+  if (!((v_eps > 0.0 ? 1.0 : 0.0) != 0.0)) return "eps must be > 0, got " + fmt(v_eps);
+  if (!fits((v_R * v_M) * 4.0, tab, b_y)) return need("y", (v_R * v_M) * 4.0, tab, b_y);
+  if (!fits((v_R * v_K) * 4.0, tab, b_x)) return need("x", (v_R * v_K) * 4.0, tab, b_x);
+  if (!fits((v_M * v_K) * 4.0, tab, b_w)) return need("w", (v_M * v_K) * 4.0, tab, b_w);
+  return null;
+}
+
+/** chan_norm */
+function check_99(a: usize, tab: usize): string | null {
+  const b_y = load<u32>(a, 0);
+  const b_x = load<u32>(a, 4);
+  const v_B = <f64>load<i32>(a, 8);
+  const v_F = <f64>load<i32>(a, 12);
+  const v_C = <f64>load<i32>(a, 16);
+  const v_eps = <f64>load<f32>(a, 20);
+  if (!isFinite(v_eps)) return "argument eps is not finite";
+  if (!((v_B >= 1.0 ? 1.0 : 0.0) != 0.0)) return "B must be at least 1, got " + fmt(v_B);
+  if (!((v_F >= 1.0 ? 1.0 : 0.0) != 0.0)) return "F must be at least 1, got " + fmt(v_F);
+  if (!((v_C >= 1.0 ? 1.0 : 0.0) != 0.0)) return "C must be at least 1, got " + fmt(v_C);
+  if (!((v_eps > 0.0 ? 1.0 : 0.0) != 0.0)) return "eps must be > 0, got " + fmt(v_eps);
+  if (!fits(((v_B * v_F) * v_C) * 4.0, tab, b_y)) return need("y", ((v_B * v_F) * v_C) * 4.0, tab, b_y);
+  if (!fits(((v_B * v_F) * v_C) * 4.0, tab, b_x)) return need("x", ((v_B * v_F) * v_C) * 4.0, tab, b_x);
   return null;
 }

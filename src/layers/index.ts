@@ -17,6 +17,7 @@ import { RandomFlip, RandomFlipOptions, RandomTranslation, RandomTranslationOpti
 import { Add, Concatenate, Multiply } from './merge.js';
 import { Embedding, EmbeddingOptions } from './embedding.js';
 import { LayerNormalization, LayerNormOptions } from './layernorm.js';
+import { MelSpectrogram, MelSpectrogramOptions } from './audio.js';
 import { MultiHeadAttention, MultiHeadAttentionOptions } from './attention.js';
 import { PositionEmbedding, PositionEmbeddingOptions, MaskedMeanPooling } from './sequence.js';
 import type { Layer } from './layer.js';
@@ -82,6 +83,8 @@ export const positionEmbedding = (o: PositionEmbeddingOptions) => new PositionEm
 export const maskedMeanPooling = (o: { name?: string } = {}) => new MaskedMeanPooling(o);
 export const embedding = (o: EmbeddingOptions) => new Embedding(o);
 export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o);
+export { MelSpectrogram, type MelSpectrogramOptions };
+export const melSpectrogram = (o: MelSpectrogramOptions = {}) => new MelSpectrogram(o);
 
 /** type → constructor from config, for loading model files. Other layer families register here. */
 export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -122,6 +125,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   multiHeadAttention: (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionOptions),
   positionEmbedding: (c) => new PositionEmbedding(c as unknown as PositionEmbeddingOptions),
   maskedMeanPooling: () => new MaskedMeanPooling(),
+  melSpectrogram: (c) => new MelSpectrogram(c as MelSpectrogramOptions),
   // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd, qzeroPadding2d
   ...QUANT_LAYER_TYPES,
 };

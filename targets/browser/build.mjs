@@ -3,7 +3,7 @@
 // whole API, for a <script type="module"> or a CDN) with the .wasm builds beside it (SIMD128, relaxed, their
 // threaded twins, and the smaller core and infer builds), and the demo pages in dist/browser/demo/
 // (index.html: digits; text.html: a Transformer on typed commands, from scratch or a pretrained ONNX
-// encoder fine-tuned; generate.html: a causal LM continuing a prompt).
+// encoder fine-tuned; generate.html: a causal LM continuing a prompt; kws.html: keyword spotting on the microphone).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 
@@ -24,10 +24,11 @@ export async function buildBrowser({ outdir = 'dist/browser' } = {}) {
   copyFileSync('targets/browser/axon.d.ts', `${outdir}/axon.d.ts`); // refers to ../types/src (the main tsc emit)
   // the demo imports '../index.js' (the shim, for types); in dist it uses the published ../axon.js
   const useBundle = { name: 'axon-bundle', setup(b) { b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: '../axon.js', external: true })); } };
-  for (const page of ['demo', 'text', 'generate']) await build({ ...common, entryPoints: [`targets/browser/demo/${page}.ts`], outfile: `${outdir}/demo/${page}.js`, plugins: [useBundle] });
-  for (const f of ['index.html', 'text.html', 'generate.html']) copyFileSync(`targets/browser/demo/${f}`, `${outdir}/demo/${f}`);
+  for (const page of ['demo', 'text', 'generate', 'kws']) await build({ ...common, entryPoints: [`targets/browser/demo/${page}.ts`], outfile: `${outdir}/demo/${page}.js`, plugins: [useBundle] });
+  for (const f of ['index.html', 'text.html', 'generate.html', 'kws.html']) copyFileSync(`targets/browser/demo/${f}`, `${outdir}/demo/${f}`);
   for (const f of ['digits-x.npy', 'digits-y.npy']) copyFileSync(`models/digits/${f}`, `${outdir}/demo/${f}`);
   for (const f of ['intents.tsv', 'tokenizer.json', 'encoder.onnx.gz']) copyFileSync(`models/text/${f}`, `${outdir}/demo/${f}`); // the text demo (text.html)
   copyFileSync('models/text/transfer.json', `${outdir}/demo/transfer.json`); // (its transfer path)
   copyFileSync('models/lm/config.json', `${outdir}/demo/lm.json`); // the generation demo (generate.html)
+  copyFileSync('models/kws/kws.int8.axon', `${outdir}/demo/kws.int8.axon`); // the microphone demo (kws.html)
 }

@@ -1,6 +1,6 @@
 // Node-only dataset helpers: read a file with the reader its name asks for, or stream an NPY/IDX
 // file (plain or gzipped) in batches without holding it in memory.
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { readError } from './read_error.js';
@@ -9,6 +9,7 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import { parseNpy, parseNpyHeader, npyHeaderLength, decodeNpyBody } from '../../src/data/npy.js';
 import { parseIdx, parseIdxHeader, decodeIdxBody, gunzipIfNeeded, isGzip } from '../../src/data/idx.js';
 import { parseCsv, type CsvOptions } from '../../src/data/csv.js';
+import { readWavDir, type WavDirOptions } from './wav_dir.js';
 
 export interface Dataset { x: Tensor; y?: Tensor; columns?: string[]; classes?: string[] }
 export type DatasetFormat = 'npy' | 'idx' | 'csv';
@@ -26,8 +27,9 @@ async function bytesOf(path: string): Promise<Uint8Array> {
   try { return await readFile(path); } catch (e) { throw readError(path, e, 'dataset file'); }
 }
 
-/** Reads a whole dataset file: .npy and IDX give {x}; CSV gives {x, y?, columns, classes?}. */
-export async function readDataset(path: string, csv: CsvOptions = {}): Promise<Dataset> {
+/** Reads a whole dataset file: .npy and IDX give {x}; CSV gives {x, y?, columns, classes?}; a directory of <label>/*.wav gives {x, y, classes}. */
+export async function readDataset(path: string, csv: CsvOptions = {}, audio: WavDirOptions = {}): Promise<Dataset> {
+  if (await stat(path).then((s) => s.isDirectory(), () => false)) return readWavDir(path, audio);
   const format = formatOf(path);
   const bytes = await gunzipIfNeeded(await bytesOf(path), path);
   if (format === 'npy') return { x: parseNpy(bytes, path) };

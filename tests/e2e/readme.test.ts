@@ -57,3 +57,9 @@ it('the README text example runs: tokenizer.json, a Transformer on the intents, 
   expect(result.answer.label).toBe('lights_off');
   expect(result.assistant.spec.labels).toHaveLength(10);
 });
+
+it('the README audio example runs', async () => {
+  const result = await runBlock('### Audio: keyword spotting', ['scores', 'detections']);
+  expect(result.scores.shape).toEqual([1, 12]);
+  expect(result.detections.map((d: { end: number }) => d.end)).toEqual([16000, 20000]);
+});

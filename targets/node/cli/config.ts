@@ -1,5 +1,6 @@
 // The training config file of `axon train`: data, model, compile, fit, output (and, for text,
-// `text`: the tokenizer and the longest sequence). Paths are relative to the config file.
+// `text`: the tokenizer and the longest sequence; for audio, `data.audio`: x is a directory of
+// <label>/*.wav clips). Paths are relative to the config file.
 // Validated up front with messages that name the key.
 import { AxonError } from '../../../src/errors.js';
 import type { CompileOptions } from '../../../src/model/model.js';
@@ -32,6 +33,9 @@ export interface TrainConfig {
     sampleShape?: number[];
     /** use only the first n training samples */
     limit?: number;
+    /** x (and testX) a directory of <label>/*.wav clips: the labels come from it (no y); class order and clip format */
+    labels?: string[];
+    audio?: { sampleRate?: number; samples?: number };
   };
   /** layers, or (text) `encoder`: a pretrained ONNX encoder with a new head (text_transfer.ts) */
   model: { inputShape?: number[]; layers: LayerSpec[]; encoder?: EncoderSpec };
@@ -52,6 +56,10 @@ export function parseConfig(text: string, path: string): TrainConfig {
     need(t.labels === undefined || (Array.isArray(t.labels) && t.labels.length > 1 && t.labels.every((l) => typeof l === 'string')), 'text.labels must be a list of at least two class names');
     need(c.data && typeof c.data.text === 'string', 'data.text must name a "label<TAB>text" file (a config with "text" trains on text)');
     need(c.data.testText === undefined || typeof c.data.testText === 'string', 'data.testText must name a "label<TAB>text" file');
+  } else if (c.data?.audio !== undefined) {
+    need(typeof c.data.x === 'string', 'data.x must name a directory of <label>/*.wav clips (data.audio is set)');
+    need(c.data.labels === undefined || (Array.isArray(c.data.labels) && c.data.labels.length > 1 && c.data.labels.every((l) => typeof l === 'string')), 'data.labels must be a list of at least two class names (the subdirectories)');
+    for (const k of ['sampleRate', 'samples'] as const) need(c.data.audio[k] === undefined || (Number.isInteger(c.data.audio[k]) && c.data.audio[k]! > 0), `data.audio.${k} must be a positive integer`);
   } else need(c.data && typeof c.data.x === 'string' && typeof c.data.y === 'string', 'data.x and data.y must name the input and label files');
   if (c.model?.encoder !== undefined) {
     const e = c.model.encoder;

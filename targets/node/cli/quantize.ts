@@ -1,7 +1,8 @@
 // `axon quantize <model.axon> --calibration <x> --out <model.int8.axon>`: post-training int8
 // quantization (src/quant/ptq.ts) of a model file, calibrated on a sample of representative inputs
 // (prepared as at training time: --scale, then the model file's saved normalizer). Prints the
-// file sizes and, with --eval-x/--eval-y, the accuracy (or loss) before and after.
+// file sizes and, with --eval-x/--eval-y, the accuracy (or loss) before and after. A directory of
+// <label>/*.wav clips serves as inputs and as labels (--eval-x dir --eval-y dir).
 import { AxonError } from '../../../src/errors.js';
 import { Tensor } from '../../../src/runtime/tensor.js';
 import { size } from '../../../src/layers/layer.js';
@@ -34,12 +35,15 @@ export interface QuantizeReport {
   layers: string[]; f32?: Record<string, number>; int8?: Record<string, number>;
 }
 
+/** The class names a model file keeps (audio models: graph.extra.labels), for reading a WAV directory's labels in the model's order. */
+const labelsOf = (g: ModelGraph) => (g.extra as { labels?: string[] } | undefined)?.labels;
+
 /**
- * Model inputs from a data file, prepared as at training time: times `scale`, then the model's
+ * Model inputs from a data file (or a directory of <label>/*.wav clips), prepared as at training time: times `scale`, then the model's
  * saved normalizer; reshaped to [n, ...inputShape] when the per-sample size matches.
  */
 export async function modelInputs(path: string, model: Model, graph: ModelGraph, o: { scale?: number; normalize?: boolean; limit?: number } = {}): Promise<Tensor> {
-  const raw = (await readDataset(path)).x, F = size(model.inputShape), n = raw.shape[0];
+  const F = size(model.inputShape), raw = (await readDataset(path, {}, { labels: labelsOf(graph), samples: F })).x, n = raw.shape[0];
   if (raw.size !== n * F) throw new AxonError('BAD_SHAPE', `${path}: shape [${raw.shape}] has ${raw.size / Math.max(n, 1)} values per sample but the model takes ${F} ([${model.inputShape}])`);
   return prepareInputs(raw.data, n, model, graph, path, o);
 }
@@ -88,7 +92,7 @@ export async function quantize(modelPath: string, f: QuantizeFlags, log: (s: str
   log(`  size: ${bytes.length.toLocaleString('en-US')} → ${out.length.toLocaleString('en-US')} bytes (${report.ratio >= 1 ? `${report.ratio}x smaller` : `${(1 / report.ratio).toFixed(2)}x larger: the quantization metadata outweighs the saving on so few weights`}; parameters ${paramBytes(model).toLocaleString('en-US')} → ${paramBytes(q).toLocaleString('en-US')} bytes)`);
   if (f.evalX && f.evalY) {
     if (!model.loss) throw new AxonError('BAD_CONFIG', `${modelPath} has no compile settings (loss), so it cannot be evaluated; quantize without --eval-x/--eval-y`);
-    const ex = await modelInputs(f.evalX, model, graph, { scale: f.scale }), ey = (await readDataset(f.evalY)).x;
+    const ex = await modelInputs(f.evalX, model, graph, { scale: f.scale }), ed = await readDataset(f.evalY, {}, { labels: labelsOf(graph) }), ey = ed.y ?? ed.x;
     report.f32 = await score(model, ex, ey);
     report.int8 = await score(q, ex, ey);
     const d = report.f32.accuracy !== undefined ? ` (${((report.int8.accuracy - report.f32.accuracy) * 100).toFixed(2)} points)` : '';

@@ -40,22 +40,29 @@ function asF32(t: Tensor, scale = 1, shape?: number[]): Tensor {
 }
 
 export async function loadData(cfg: TrainConfig, dir: string, seed: number) {
-  const p = (f: string) => resolve(dir, f);
-  let x = asF32(await readTensor(p(cfg.data.x!)), cfg.data.scale ?? 1, cfg.data.sampleShape);
-  let y = await readTensor(p(cfg.data.y!));
+  const p = (f: string) => resolve(dir, f), audio = cfg.data.audio ? { ...cfg.data.audio, labels: cfg.data.labels } : undefined;
+  // a WAV directory carries its labels (data.y absent)
+  const read = async (xf: string, yf?: string) => {
+    const ds = await readDataset(p(xf), {}, audio);
+    return { x: asF32(ds.x, cfg.data.scale ?? 1, cfg.data.sampleShape), y: yf ? await readTensor(p(yf)) : ds.y, classes: ds.classes };
+  };
+  const main = await read(cfg.data.x!, cfg.data.y);
+  if (!main.y) throw new AxonError('BAD_CONFIG', `${cfg.data.x}: no labels; give data.y`);
+  let { x, y } = main as { x: Tensor; y: Tensor };
   if (cfg.data.limit) { x = x.slice(0, Math.min(cfg.data.limit, x.shape[0])); y = y.slice(0, Math.min(cfg.data.limit, y.shape[0])); }
   const v = cfg.data.validationSplit ?? 0.1;
   let split;
-  if (cfg.data.testX && cfg.data.testY) {
+  if (cfg.data.testX && (cfg.data.testY || audio)) {
     split = splitData(x, y, { validation: v, test: 0, seed, name: cfg.data.x! });
-    split.test = { x: asF32(await readTensor(p(cfg.data.testX)), cfg.data.scale ?? 1, cfg.data.sampleShape), y: await readTensor(p(cfg.data.testY)) };
+    const t = await read(cfg.data.testX, cfg.data.testY);
+    split.test = { x: t.x, y: t.y! };
   } else split = splitData(x, y, { validation: v, test: cfg.data.testSplit ?? 0.2, seed, name: cfg.data.x! });
   let normalizer: Normalizer | undefined;
   if (cfg.data.normalize) {
     normalizer = Normalizer.fit(split.train.x, { ...cfg.data.normalize, name: cfg.data.x! });
     for (const part of [split.train, split.validation, split.test]) if (part.x.shape[0]) part.x = normalizer.apply(part.x);
   }
-  return { ...split, normalizer };
+  return { ...split, normalizer, classes: audio ? main.classes : undefined };
 }
 
 /** The config's model: a Sequential, or a graph Model when some layer lists its `inputs` (always for text). */
@@ -115,7 +122,9 @@ export async function train(configPath: string, flags: TrainFlags = {}): Promise
   if (text) log(`text: ${text.tokenizer.kind} tokenizer, ${text.tokenizer.vocabSize} ids, ${text.labels.length} classes, sequences padded to ${text.length} tokens${text.truncated ? ` (${text.truncated} texts cut at ${cfg.text!.maxLength})` : ''}`);
   await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => { throw new AxonError('IO', `${out}: cannot create the output directory (${e.code ?? e.message}); choose another --out`); });
   const normalizer = 'normalizer' in data ? data.normalizer : undefined;
-  const extra = text ? { text: textSpec(text.tokenizer, { maxLength: cfg.text!.maxLength, labels: text.labels, ...(enc ? { ids: enc.inputs.ids, mask: enc.inputs.mask } : {}) }) } : normalizer ? { normalizer: normalizer.toJSON() } : undefined;
+  const classes = 'classes' in data ? data.classes : undefined;
+  const extra = text ? { text: textSpec(text.tokenizer, { maxLength: cfg.text!.maxLength, labels: text.labels, ...(enc ? { ids: enc.inputs.ids, mask: enc.inputs.mask } : {}) }) }
+    : normalizer || classes ? { ...(normalizer ? { normalizer: normalizer.toJSON() } : {}), ...(classes ? { labels: classes } : {}) } : undefined;
   const toBytes = () => modelToBytes(model, { extra });
   const callbacks: Callback[] = [];
   if (flags.progress !== false) callbacks.push(new ProgressBar());

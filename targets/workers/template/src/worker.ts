@@ -16,6 +16,8 @@
 //                   "text" section) carries its tokenizer; answers {labels, classes, scores}.
 //   POST /generate  {"prompt": "...", "maxTokens", "temperature", "topK", "topP", "seed"}: a causal LM
 //                   ("task": "causalLm") continues the prompt; the same seed, the same text (generate.ts).
+//   POST /predict   a WAV file (content-type audio/wav) for a model taking PCM (keyword spotting,
+//                   models/kws): answers {label, class, scores, classNames} (audio.ts).
 //   GET  /          model card: input shape, classes, build, limits.
 // Inputs are 8×8 pixel intensities in [0, 1] (the dataset's 0..16 divided by 16); the normalizer saved
 // in the model file is applied here. Bad requests get 4xx with JSON {error, code} and change nothing.
@@ -26,6 +28,7 @@ import { checkNames, declText, nested, tensorFromNested, tensorsFromBinary } fro
 import { textsFromJson, classifyTexts, TEXT_LIMITS } from './text.js';
 import { KV, saveToKv, syncFromKv as syncState, targetsOf } from './finetune.js';
 import { generateRequest, generateText, GENERATE_LIMITS } from './generate.js';
+import { classifyWav, WAV_TYPES } from './audio.js';
 
 export interface Env { WEIGHTS?: KV; AXON_BUILD?: string; FINETUNE_LR?: string }
 
@@ -153,9 +156,10 @@ function rowsFromBinary(req: Request, bytes: Uint8Array, m: Loaded): Tensor {
 }
 
 /** Rows of a single-input model, or (named inputs, or a model that needs them) what predictNamed reads. */
-async function inputsOf(req: Request, m: Loaded, maxRows = LIMITS.maxRows, keep: { body?: Record<string, unknown> } = {}): Promise<Tensor | { inputs?: unknown; bytes?: Uint8Array; header?: string; text?: unknown }> {
+async function inputsOf(req: Request, m: Loaded, maxRows = LIMITS.maxRows, keep: { body?: Record<string, unknown> } = {}): Promise<Tensor | { inputs?: unknown; bytes?: Uint8Array; header?: string; text?: unknown; wav?: Uint8Array }> {
   const type = mediaType(req);
-  if (type !== 'application/json' && type !== 'application/octet-stream') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)}: send application/json or application/octet-stream`);
+  if (WAV_TYPES.includes(type)) return { wav: await readBody(req) };
+  if (type !== 'application/json' && type !== 'application/octet-stream') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)}: send application/json, application/octet-stream or audio/wav`);
   const bytes = await readBody(req), model = m.model;
   const single = model.inputs.length === 1 && model.outputNames.length === 1 && !model.hasOpenAxes;
   if (type === 'application/octet-stream') {
@@ -218,6 +222,7 @@ async function predict(req: Request, env: Env, url: URL): Promise<Response> {
   if (which !== 'base' && which !== 'tuned') throw bad('BAD_ARGUMENT', `model=${which}: use base or tuned`);
   const m: Loaded = which === 'tuned' ? await getTuned(env) : await getBase(env);
   const got = await inputsOf(req, m);
+  if (!(got instanceof Tensor) && got.wav) return json({ ...(await classifyWav(m.model, m.extra, got.wav, exclusive)), build: m.engine.build, model: which });
   if (!(got instanceof Tensor) && 'text' in got) {
     const texts = textsFromJson(got.text);
     const run = <T>(fn: () => Promise<T>) => exclusive(async () => { if (which === 'tuned' && env.WEIGHTS) await syncFromKv(m as Tuned, env.WEIGHTS); return fn(); });
