@@ -53,3 +53,9 @@ export * from './federated/index.js';
 export { CharLm, CharVocab, trainCharLm, charLmToBytes, sampleLines, type LmSpec } from './text/char_lm.js';
 export { generate, type SamplingStrategy, type GenerateOptions } from './text/generate.js';
 export { textClassifierFromEncoder, encoderInputs, type TextTransferOptions } from './text/transfer.js';
+// types the API above refers to (for the API reference)
+export type { KernelSet } from './kernel_sets.js';
+export type { Rows } from './wasi/finetune.js';
+export type { CausalLmConfig } from './text/lm.js';
+export type { CharLmTraining } from './text/char_lm.js';
+export type { FullConfig, ServerState } from './federated/protocol.js';

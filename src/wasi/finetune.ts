@@ -10,7 +10,7 @@ import { Rng } from '../runtime/rng.js';
 import { Bundle, BundlePlan, MODE, parseBundle, shapeIndex } from './bundle.js';
 import { describeShapes, inputSize, shapesFitting } from './bundle_io.js';
 
-type Rows = Float32Array | Int32Array;
+export type Rows = Float32Array | Int32Array;
 
 export interface BundleFinetuneResult {
   /** the parameters, concatenated in the bundle's PARAMS order (= out-weights.bin) */
