@@ -76,6 +76,7 @@ async function lenet(threads) {
   const x = new Tensor(randn(128 * 784, 1), [128, 28, 28, 1]), y = new Tensor(Int32Array.from({ length: 128 }, (_, i) => (i * 7) % 10), [128]);
   await m.fit(x, y, { epochs: 1, batchSize: 64, shuffle: true });
   const se = m.sess.bound.engine;
+  se.exports.mt_set_thresholds(1 << 20, 0);
   await se.startThreads();
   await m.fit(x, y, { epochs: 2, batchSize: 64, shuffle: true });
   const p = (await m.predict(x, { batchSize: 64 })).data;
@@ -88,6 +89,7 @@ async function lenet(threads) {
 
 globalThis.runThreads = async () => {
   const e1 = await loadEngine({ threads: 1 }), e2 = await loadEngine({ threads: 2 });
+  e2.exports.mt_set_thresholds(1 << 20, 0); // (the cases test bits: split them all, below the default MT_MIN_WORK too)
   await e2.startThreads();
   const out = { isolated: globalThis.crossOriginIsolated === true, sab: typeof SharedArrayBuffer === 'function', builds: [e1.build, e2.build],
     threaded: [e1.threaded, e2.threaded], threads: [e1.threads, e2.threads], workers: e2.exports.mt_ready(), cases: [] };
