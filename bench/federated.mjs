@@ -65,10 +65,11 @@ console.log(`Learning curves: 20 clients, Dirichlet(0.5) non-IID digits (${train
 console.log('| rounds | ' + Object.keys(curves).join(' | ') + ' |');
 console.log('|---|' + Object.keys(curves).map(() => '---|').join(''));
 for (const r of [0, 4, 9, 14, 19, ROUNDS - 1].filter((r, i, a) => r < ROUNDS && a.indexOf(r) === i)) console.log(`| ${r + 1} | ${Object.values(curves).map((c) => pct(c[r])).join(' | ')} |`);
-writeFileSync('bench/federated-curve.svg', chartSvg([{ series: Object.entries(curves).map(([name, values]) => ({ name, values: values.map((v) => v * 100), dashed: name === 'centralized' })), options: { title: 'Federated fine-tuning on Durable Objects: test accuracy (%) per round (20 non-IID clients)', xLabel: 'round (centralized: epoch)', yLabel: 'accuracy %', width: 720, height: 360 } }]));
+writeFileSync('bench/federated-curve.svg', chartSvg([{ series: Object.entries(curves).map(([name, values]) => ({ name, values: values.map((v) => v * 100), dashed: name === 'centralized' })), options: { title: 'Federated fine-tuning on Durable Objects: test accuracy (%) per round (20 non-IID clients)', xLabel: 'round (centralized: epoch)', yLabel: 'accuracy %', width: 720, height: 360, yRange: [0, 100] } }]));
 console.log('\nplot: bench/federated-curve.svg');
 
-// ── 2. load: 20 clients push at once ──
+// ── 2. load: 20 clients push at once (--load-rounds=0 skips it) ──
+if (LOAD_ROUNDS > 0) {
 console.log('\nLoad: 20 clients push their update at the same moment, then the round closes; per-request latency over all rounds\n');
 console.log('| model | parameters | update bytes | rounds | p50 ms | p99 ms | updates/s (20 at once) |');
 console.log('|---|---|---|---|---|---|---|');
@@ -96,5 +97,6 @@ for (const [name, units] of [['MLP 64-128-64-10', [128, 64]], ['MLP 64-512-384-1
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(1);
   console.log(`| ${name} | ${layout.total.toLocaleString('en')} | ${(bytes / 1024).toFixed(1)} KiB | ${LOAD_ROUNDS} | ${q(0.5)} | ${q(0.99)} | ${(CLIENTS * LOAD_ROUNDS / (wall / 1000)).toFixed(0)} |`);
+}
 }
 await server.close();
