@@ -4,7 +4,7 @@
 // points of centralized training on the same data. The object's state survives a workerd restart
 // mid-round (no accepted update lost, none counted twice: the aggregate equals a reference FedAvg
 // computed here), and NaN, oversized, wrong-shape, replayed, stale and unauthenticated updates get
-// 4xx JSON errors and change nothing.
+// 4xx JSON errors and change nothing. A round short of its quorum closes at its deadline (the alarm).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,5 +142,17 @@ describe('federated fine-tuning on Durable Objects', () => {
     const flat = new Float32Array(layout.total);
     layout.names.forEach((n, k) => flat.set(got.weights.get(n)!, layout.offsets[k]));
     expect(Array.from(flat)).toEqual(Array.from(expected));
+  });
+  it('a round with fewer updates than its quorum closes at its deadline (the object\'s alarm)', async () => {
+    const model = mlp(), { layout } = layoutOf(modelToBytes(model));
+    const tokens = await createJob('deadline', model, { quorum: 5, rounds: 3, deadlineMs: 1500 });
+    const delta = new Float32Array(layout.total).fill(1e-3);
+    const res = await http('/jobs/deadline/update', { method: 'POST', token: `c0.${tokens.c0}`, body: encodeUpdate(layout, delta, { round: 0, samples: 7 }) as BodyInit });
+    expect(await res.json()).toMatchObject({ accepted: true, closed: false });
+    let st = { round: 0 };
+    for (let k = 0; k < 40 && st.round === 0; k++) { await new Promise((r) => setTimeout(r, 250)); st = await (await http('/jobs/deadline/status', { token: ADMIN })).json() as { round: number }; }
+    expect(st.round).toBe(1);
+    const hist = (await (await http('/jobs/deadline/history', { token: ADMIN })).json()) as { rounds: Array<{ updates: number; samples: number; closedBy: string }> };
+    expect(hist.rounds).toEqual([expect.objectContaining({ round: 0, updates: 1, samples: 7, closedBy: 'deadline' })]);
   });
 });
