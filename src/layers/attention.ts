@@ -11,7 +11,9 @@
 // aligned at the end (query i sees keys j <= Tpast + i). Open axes need length >= 1, so a first step
 // feeds one placeholder past row with mask 0 (src/text/generate.ts does). Parameters (PyTorch layout, (out, in)):
 // q_weight, k_weight, v_weight (H·dh, D*), o_weight (Dq, H·dh) and their biases.
-// NOTE: no attention dropout yet.
+// `dropout` (training only): inverted dropout on the attention probabilities (PyTorch's dropout_p,
+// Keras' dropout), P' = P ⊙ mask / (1 - rate) from the model's seeded PRNG; the context reads P', the
+// backward takes dP = mask ⊙ dP' / (1 - rate) into the softmax backward, which reads the undropped P.
 import { AxonError } from '../errors.js';
 import type { Buf } from '../compile/plan.js';
 import { Init } from './init.js';
@@ -30,6 +32,8 @@ export interface MultiHeadAttentionOptions {
   causal?: boolean;
   /** read past keys and values as inputs 1, 2 and output the present ones as `layer:1`, `layer:2` (KV cache) */
   cache?: boolean;
+  /** dropout rate on the attention probabilities in training (default 0) */
+  dropout?: number;
   useBias?: boolean;
   kernelInitializer?: Init;
   name?: string;
@@ -47,6 +51,7 @@ export class MultiHeadAttention extends Layer {
     const who = opts.name ?? 'multiHeadAttention';
     if (!Number.isInteger(opts.numHeads) || opts.numHeads < 1) throw new AxonError('BAD_CONFIG', `${who}: numHeads must be a positive integer, got ${opts.numHeads}`);
     if (opts.cache && opts.cross) throw new AxonError('BAD_CONFIG', `${who}: cache is for self-attention (cross-attention recomputes its memory's keys each step); drop cross or cache`);
+    if (opts.dropout !== undefined && !(opts.dropout >= 0 && opts.dropout < 1)) throw new AxonError('BAD_CONFIG', `${who}: dropout must be in [0, 1), got ${opts.dropout}`);
     if (opts.keyDim !== undefined && !(Number.isInteger(opts.keyDim) && opts.keyDim > 0)) throw new AxonError('BAD_CONFIG', `${who}: keyDim must be a positive integer, got ${opts.keyDim}`);
     this.opts = opts;
     this.heads = opts.numHeads;
@@ -132,8 +137,17 @@ export class MultiHeadAttention extends Layer {
       this.linear(c, v, xkv, 'v', B * this.Tk, E, this.Dkv);
     }
     c.emit('attn_probs', { p, q, k, ...this.mask(c, xs), ...d, scale: 1 / Math.sqrt(this.dh), causal: this.opts.causal ? 1 : 0 });
-    c.emit('attn_ctx', { o: ctx, p, c: v, ...d, alpha: 1, accumulate: 0 });
+    const pd = this.dropped(c);
+    if (pd) c.emit('dropout_fwd', { y: pd.p, mask: pd.mask, x: p, state: c.rngState(), n: B * this.heads * this.Tq * this.Tk, p: this.opts.dropout! }, this.name);
+    c.emit('attn_ctx', { o: ctx, p: pd?.p ?? p, c: v, ...d, alpha: 1, accumulate: 0 });
     this.linear(c, y, ctx, 'o', B * this.Tq, this.Dq, E);
+  }
+
+  /** With dropout in training: the dropped probabilities P' and the mask (aux buffers shared by forward and backward). */
+  private dropped(c: Ctx): { p: Buf; mask: Buf } | undefined {
+    if (!c.training || !this.opts.dropout) return undefined;
+    const n = this.heads * this.Tq * this.Tk;
+    return { p: c.aux('p_drop', 'f32', n), mask: c.aux('p_mask', 'f32', n) };
   }
 
   backward(c: Ctx, { xs, dxs, dy, ys, dys }: IO): void {
@@ -148,10 +162,17 @@ export class MultiHeadAttention extends Layer {
     // output projection: dctx = dy Wo (written)
     c.emit('fill', { y: dctx, v: 0, n: rowsQ * E });
     this.linearBack(c, dy, ctx, dctx, 'o', rowsQ, this.Dq, E);
-    c.emit('attn_dot', { s: ds, a: dctx, c: v, B, H: this.heads, Ta: this.Tq, Tc: this.Tk, dh: this.dh });            // dP
+    const pd = this.dropped(c), nP = B * this.heads * this.Tq * this.Tk;
+    c.emit('attn_dot', { s: ds, a: dctx, c: v, B, H: this.heads, Ta: this.Tq, Tc: this.Tk, dh: this.dh });            // dP (dP' with dropout)
     c.emit('fill', { y: dv, v: 0, n: rowsK * E });
-    c.emit('attn_ctx_t', { o: dv, p, c: dctx, ...d, alpha: 1 });                                                          // dV = P^T dctx
-    c.emit('attn_softmax_bwd', { ds, dp: ds, p, rows: B * this.heads * this.Tq, cols: this.Tk });                         // dS (in place)
+    c.emit('attn_ctx_t', { o: dv, p: pd?.p ?? p, c: dctx, ...d, alpha: 1 });                                              // dV = P^T dctx
+    let dp = ds;
+    if (pd) {                                                                                                              // dP = mask ⊙ dP'
+      dp = c.aux('dp_drop', 'f32', this.heads * this.Tq * this.Tk);
+      c.emit('fill', { y: dp, v: 0, n: nP });
+      c.emit('dropout_bwd', { dx: dp, dy: ds, mask: pd.mask, n: nP }, this.name);
+    }
+    c.emit('attn_softmax_bwd', { ds, dp, p, rows: B * this.heads * this.Tq, cols: this.Tk });                              // dS (in place)
     c.emit('attn_ctx', { o: dq, p: ds, c: k, ...d, alpha: scale, accumulate: 0 });                                        // dQ = scale dS K
     c.emit('fill', { y: dk, v: 0, n: rowsK * E });
     c.emit('attn_ctx_t', { o: dk, p: ds, c: q, ...d, alpha: scale });                                                     // dK = scale dS^T Q
@@ -173,7 +194,7 @@ export class MultiHeadAttention extends Layer {
   config(): Record<string, unknown> {
     const o = this.opts;
     return { numHeads: this.heads, ...(o.keyDim !== undefined ? { keyDim: o.keyDim } : {}), ...(o.cross ? { cross: true } : {}), ...(o.mask ? { mask: true } : {}),
-      ...(o.causal ? { causal: true } : {}), ...(o.cache ? { cache: true } : {}), ...(o.useBias === false ? { useBias: false } : {}), ...(o.kernelInitializer ? { kernelInitializer: o.kernelInitializer } : {}) };
+      ...(o.causal ? { causal: true } : {}), ...(o.cache ? { cache: true } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.useBias === false ? { useBias: false } : {}), ...(o.kernelInitializer ? { kernelInitializer: o.kernelInitializer } : {}) };
   }
 }
 

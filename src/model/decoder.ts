@@ -8,7 +8,7 @@
 // `${name}/attn:1` and `${name}/attn:2` (src/layers/attention.ts): one step feeds only new tokens.
 import { AxonError } from '../errors.js';
 import * as layers from '../layers/index.js';
-import type { EncoderBlockOptions } from './blocks.js';
+import { attentionRate, blockDropout, blockFeedForward, type EncoderBlockOptions } from './blocks.js';
 import type { Model } from './model.js';
 
 /** The encoder block's options (input, mask, heads, ff, activation, preNorm, eps, name), plus memory and cache. */
@@ -33,24 +33,26 @@ export function addDecoderBlock(m: Model, o: DecoderBlockOptions): string {
   const D = s[1];
   const ln = (name: string, src: string) => m.add(layers.layerNormalization({ eps, name: n(name) }), { inputs: [src] });
   const add = (name: string, a: string, b: string) => m.add(layers.add({ name: n(name) }), { inputs: [a, b] });
-  const selfAttn = (src: string) => m.add(layers.multiHeadAttention({ numHeads: o.heads, causal: true, mask: o.mask !== undefined, cache: o.cache !== undefined, name: n('attn') }),
-    { inputs: [src, ...(o.cache ? [o.cache.keys, o.cache.values] : []), ...(o.mask ? [o.mask] : [])] });
-  const crossAttn = (src: string) => m.add(layers.multiHeadAttention({ numHeads: o.heads, cross: true, mask: o.memoryMask !== undefined, name: n('cross') }),
-    { inputs: [src, o.memory!, ...(o.memoryMask ? [o.memoryMask] : [])] });
-  const ff = (src: string) => {
-    m.add(layers.dense({ units: o.ff, activation: o.activation ?? 'relu', name: n('ff1') }), { inputs: [src] });
-    m.add(layers.dense({ units: D, name: n('ff2') }), { inputs: [n('ff1')] });
+  const selfAttn = (src: string) => {
+    m.add(layers.multiHeadAttention({ numHeads: o.heads, causal: true, mask: o.mask !== undefined, cache: o.cache !== undefined, dropout: attentionRate(o), name: n('attn') }),
+      { inputs: [src, ...(o.cache ? [o.cache.keys, o.cache.values] : []), ...(o.mask ? [o.mask] : [])] });
+    return blockDropout(m, o, 'attn_drop', n('attn'));
+  };
+  const crossAttn = (src: string) => {
+    m.add(layers.multiHeadAttention({ numHeads: o.heads, cross: true, mask: o.memoryMask !== undefined, dropout: attentionRate(o), name: n('cross') }),
+      { inputs: [src, o.memory!, ...(o.memoryMask ? [o.memoryMask] : [])] });
+    return blockDropout(m, o, 'cross_drop', n('cross'));
   };
   if (o.preNorm) {
-    ln('ln1', o.input); selfAttn(n('ln1')); add('res1', o.input, n('attn'));
+    ln('ln1', o.input); add('res1', o.input, selfAttn(n('ln1')));
     let h = n('res1');
-    if (o.memory) { ln('ln2', h); crossAttn(n('ln2')); add('res2', h, n('cross')); h = n('res2'); }
-    ln('ln3', h); ff(n('ln3')); add('out', h, n('ff2'));
+    if (o.memory) { ln('ln2', h); add('res2', h, crossAttn(n('ln2'))); h = n('res2'); }
+    ln('ln3', h); add('out', h, blockFeedForward(m, o, D, n('ln3')));
     return n('out');
   }
-  selfAttn(o.input); add('res1', o.input, n('attn')); ln('ln1', n('res1'));
+  add('res1', o.input, selfAttn(o.input)); ln('ln1', n('res1'));
   let h = n('ln1');
-  if (o.memory) { crossAttn(h); add('res2', h, n('cross')); ln('ln2', n('res2')); h = n('ln2'); }
-  ff(h); add('res3', h, n('ff2')); ln('out', n('res3'));
+  if (o.memory) { add('res2', h, crossAttn(h)); ln('ln2', n('res2')); h = n('ln2'); }
+  add('res3', h, blockFeedForward(m, o, D, h)); ln('out', n('res3'));
   return n('out');
 }

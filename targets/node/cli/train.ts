@@ -80,8 +80,8 @@ export function buildModel(cfg: TrainConfig, inputShape: number[], seed: number,
       if (type === 'encoderBlock') {
         if (typeof name !== 'string' || !name) throw new AxonError('BAD_CONFIG', 'an encoder block needs a "name" (its layers are named after it)');
         const input = inputs?.[0] ?? model.layers[model.layers.length - 1]?.name ?? 'ids';
-        const c = config as { heads: number; ff: number; activation?: ActivationName; preNorm?: boolean; eps?: number };
-        blocks.set(name, addEncoderBlock(model, { input, mask: inputs?.[1], heads: c.heads, ff: c.ff, activation: c.activation, preNorm: c.preNorm, eps: c.eps, name }));
+        const c = config as { heads: number; ff: number; activation?: ActivationName; preNorm?: boolean; eps?: number; dropout?: number; attentionDropout?: number };
+        blocks.set(name, addEncoderBlock(model, { input, mask: inputs?.[1], heads: c.heads, ff: c.ff, activation: c.activation, preNorm: c.preNorm, eps: c.eps, dropout: c.dropout, attentionDropout: c.attentionDropout, name }));
         return;
       }
       if (text && type === 'embedding') {
