@@ -11,8 +11,8 @@
 //   attn_softmax_bwd: ds = p ⊙ (dp - Σ_j dp ⊙ p) per row (written, not accumulated)
 // The SIMD forms vectorize over dh (dot products in four lanes) and over a softmax row (a polynomial
 // exp within 1.5 ulp): equal to the reference within rounding. They are register-blocked (scores: two
-// query rows × four keys; attn_ctx: 16 outputs of a row over all keys; attn_ctx_t: 16 outputs of two
-// key rows over all queries), every output summed in the order of the unblocked form. Outputs other than attn_ctx's accumulate mode are written.
+// query rows × four keys; attn_ctx: 16 outputs of a row over all keys; attn_ctx_t: 8 outputs of four
+// key rows over all queries, one load of their four weights per query), every output summed in the order of the unblocked form. Outputs other than attn_ctx's accumulate mode are written.
 // Threads (SIMD forms): rows (b, h, i) of p, s and o split between them (attn_ctx_t: rows (b, h, j) of o,
 // each summing over i in order), so every output is computed as on one thread.
 import { vadd, vexp, vexpNear, vld, vmul, vsel, vsplat, vst, vsub, vsum, vzero } from '../simd';
@@ -253,6 +253,7 @@ export function f32_attn_ctx__simd(o: usize, p: usize, c: usize, B: i32, H: i32,
 function ctxTCols(ob: usize, pb: usize, cb: usize, Tq: i32, Tk: i32, D: i32, dh: i32, alpha: f32, j0: i32, j1: i32): void {
   const rb = <usize>D << 2, pr = <usize>Tk << 2;
   let j = j0;
+  if (dh >= 8) for (; j + 4 <= j1; j += 4) ctxTTile4(ob + <usize>j * rb, at(pb, j), cb, Tq, Tk, D, dh, alpha);
   for (; j + 2 <= j1; j += 2) {
     const oa = ob + <usize>j * rb, oc = oa + rb;
     let t = 0;
@@ -295,6 +296,40 @@ function ctxTCols(ob: usize, pb: usize, cb: usize, Tq: i32, Tk: i32, D: i32, dh:
     if (t < dh) for (let i = 0; i < Tq; i++) {
       const w = load<f32>(at(pb + <usize>i * pr, j));
       if (w != 0) axpy(true, oa + (<usize>t << 2), cb + <usize>i * rb + (<usize>t << 2), alpha * w, dh - t);
+    }
+  }
+}
+/**
+ * Four key rows j (outputs at oj, stride D) over all queries i: 8 outputs of each in registers per
+ * pass (per query: one load of the four weights p[i, j..j+3], lane splats, two loads of c[i], eight
+ * products), each output summed over i in order; four zero weights skip the query (as the
+ * reference skips a zero weight), a zero among nonzero ones adds a signed zero. The dh % 8 tail as ctxTCols.
+ */
+function ctxTTile4(oj: usize, pj: usize, cb: usize, Tq: i32, Tk: i32, D: i32, dh: i32, alpha: f32): void {
+  const rb = <usize>D << 2, pr = <usize>Tk << 2, va = vsplat(alpha);
+  let t = 0;
+  for (; t + 8 <= dh; t += 8) {
+    const q0 = at(oj, t), q1 = q0 + rb, q2 = q1 + rb, q3 = q2 + rb;
+    let a0 = vld(q0), a1 = vld(q0 + 16), b0 = vld(q1), b1 = vld(q1 + 16), c0 = vld(q2), c1 = vld(q2 + 16), d0 = vld(q3), d1 = vld(q3 + 16);
+    let pi = pj, ci = at(cb, t);
+    for (let i = 0; i < Tq; i++) {
+      const w = vld(pi);
+      if (v128.any_true(w)) {
+        const aw = vmul(va, w), x0 = vld(ci), x1 = vld(ci + 16);
+        let v = i32x4.shuffle(aw, aw, 0, 0, 0, 0); a0 = vadd(a0, vmul(v, x0)); a1 = vadd(a1, vmul(v, x1));
+        v = i32x4.shuffle(aw, aw, 1, 1, 1, 1); b0 = vadd(b0, vmul(v, x0)); b1 = vadd(b1, vmul(v, x1));
+        v = i32x4.shuffle(aw, aw, 2, 2, 2, 2); c0 = vadd(c0, vmul(v, x0)); c1 = vadd(c1, vmul(v, x1));
+        v = i32x4.shuffle(aw, aw, 3, 3, 3, 3); d0 = vadd(d0, vmul(v, x0)); d1 = vadd(d1, vmul(v, x1));
+      }
+      pi += pr; ci += rb;
+    }
+    vst(q0, a0); vst(q0 + 16, a1); vst(q1, b0); vst(q1 + 16, b1); vst(q2, c0); vst(q2 + 16, c1); vst(q3, d0); vst(q3 + 16, d1);
+  }
+  if (t < dh) for (let i = 0; i < Tq; i++) {
+    const row = pj + <usize>i * pr, ci = cb + <usize>i * rb + (<usize>t << 2);
+    for (let k = 0; k < 4; k++) {
+      const w = load<f32>(at(row, k));
+      if (w != 0) axpy(true, oj + <usize>k * rb + (<usize>t << 2), ci, alpha * w, dh - t);
     }
   }
 }
