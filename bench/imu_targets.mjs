@@ -1,11 +1,11 @@
 // IMU activity classifier latency per 2.56 s window (128 × 6, already standardized: the caller's
 // normalization is left out), batch 1, one thread, on each target: Node (dist/node.js), the WASI
-// program under node:wasi (a bundle from `axon compile --batch 1`; per window = (time for 101
-// windows - time for 1) / 100, loading left out: bench/targets_kit.mjs) and Chromium (the
+// program under node:wasi (a bundle from `axon compile --batch 1`; per window = (time for 1,001
+// windows - time for 1) / 1,000, loading left out: bench/targets_kit.mjs) and Chromium (the
 // browser bundle dist/browser/axon.js on a blank page). Models: the f32 classifier and its int8
 // file (static PTQ: Conv1D int8, GRU int8 weights with dynamic activations, Dense head int8).
 // Node and Chromium: Model.predict in loops of `--ms`, f32 and int8 interleaved round by round,
-// median (min–max) over `--rounds`; WASI: median of 3 runs. Every target's int8 and f32 outputs are
+// median (min–max) over `--rounds`; WASI: median of 5 runs. Every target's int8 and f32 outputs are
 // checked against Node's (same window) before timing.
 //   npm run build && node models/imu/generate.mjs && node dist/cli.js train models/imu/config.json
 //   && node dist/cli.js quantize out/imu/model.axon -o out/imu/model-int8.axon -c out/imu/data/train-x.npy
@@ -41,7 +41,7 @@ try {
   const wasm = await WebAssembly.compile(readFileSync('build/axon.wasi.wasm'));
   for (const r of runs) {
     execFileSync(process.execPath, ['dist/cli.js', 'compile', r.path, '--batch', '1', '--out', join(dir, `${r.kind}.axb`)], { stdio: 'ignore' });
-    r.wasi = await wasiPerItem(wasm, dir, `${r.kind}.axb`, r.win);
+    r.wasi = await wasiPerItem(wasm, dir, `${r.kind}.axb`, r.win, { n: 1000, runs: 5 });
     const b = readFileSync(join(dir, 'out.bin')), out = new Float32Array(b.buffer, b.byteOffset, b.length / 4).slice(-r.ref.length);
     r.wasiDiff = maxDiff(out, r.ref);
   }
@@ -69,7 +69,7 @@ try {
     }, { runs: runs.map((r) => ({ kind: r.kind, win: Array.from(r.win) })), ROUNDS, MS });
   });
   console.log(`IMU classifier, one window (128 × 6) at batch 1, 1 thread, µs median (min–max); ${os.cpus()[0].model}, node ${process.version}, ` +
-    `Node build ${engine.build}${browser ? `, ${browser.ua} build ${browser.build}` : ''}; ${ROUNDS} rounds × ${MS} ms (WASI: median of 3)`);
+    `Node build ${engine.build}${browser ? `, ${browser.ua} build ${browser.build}` : ''}; ${ROUNDS} rounds × ${MS} ms (WASI: median of 5)`);
   console.log('| model | file bytes | Node | WASI (node:wasi) | Chromium |');
   console.log('|---|---|---|---|---|');
   runs.forEach((r, k) => {
