@@ -23,6 +23,7 @@ import { f32_attn_probs__simd, f32_attn_dot__simd, f32_attn_ctx__simd, f32_attn_
 import { f32_masked_mean_fwd__simd, f32_masked_mean_bwd__simd } from './kernels/seqpool';
 import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd__simd, f32_silu_fwd__simd, f32_silu_bwd__simd } from './kernels/act_smooth';
 import { f32_stft_power_fwd__simd, f32_mel_project_fwd__simd, f32_chan_norm_fwd__simd } from './kernels/audio';
+import { qs8_gru_fwd__relaxed } from './kernels/q8_rnn';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -33,10 +34,10 @@ import { f32_stft_power_fwd__simd, f32_mel_project_fwd__simd, f32_chan_norm_fwd_
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 116;
+export const OP_COUNT: i32 = 117;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x39584c95; }
+export function ops_hash(): u32 { return 0x6d24d044; }
 
 /** The kernel set of this build (src/kernel_sets.ts KERNEL_SET_CODES): 0 infer, 1 core, 2 full. */
 export function kernel_set(): i32 { return isDefined(AXON_INFER) ? 0 : isDefined(AXON_CORE) ? 1 : 2; }
@@ -160,6 +161,7 @@ export function op_argc(op: i32): i32 {
     case 114: return 11;
     case 115: return 8;
     case 116: return 6;
+    case 117: return 12;
     default: return -1;
   }
 }
@@ -283,6 +285,7 @@ export function op_ptr_mask(op: i32): u32 {
     case 114: return 0x1f;
     case 115: return 0x7;
     case 116: return 0x3;
+    case 117: return 0xff;
     default: return 0;
   }
 }
@@ -406,6 +409,7 @@ export function op_i32_mask(op: i32): u32 {
     case 114: return 0x7e0;
     case 115: return 0x78;
     case 116: return 0x1c;
+    case 117: return 0xf00;
     default: return 0;
   }
 }
@@ -709,6 +713,8 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_mel_project_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3), I(a, 4), I(a, 5), I(a, 6), F(a, 7)); return 0;
     case 116: // chan_norm
       f32_chan_norm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), F(a, 5)); return 0;
+    case 117: // qs8_gru
+      qs8_gru_fwd__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), I(a, 10), I(a, 11)); return 0;
     default: return -1;
   }
 }

@@ -27,5 +27,6 @@ export * from './kernels/seqpool';
 export * from './kernels/augment';
 export * from './kernels/q8_conv';
 export * from './kernels/q8_dyn';
+export * from './kernels/q8_rnn';
 export * from './kernels/q8_add';
 export * from './kernels/audio';

@@ -1,5 +1,5 @@
 // IMU application latency (models/imu): one 2.56 s window (128 × 6) → activity, batch 1, Node target,
-// SIMD build: the f32 Conv1D + GRU classifier, its int8 file (axon quantize: the head in int8) and the
+// SIMD build: the f32 Conv1D + GRU classifier, its int8 file (axon quantize: Conv1D, GRU weights, head) and the
 // convolutional autoencoder's reconstruction; Model.predict per call (normalization included),
 // interleaved round by round, median (min–max) over rounds of `--ms` each. Every model's output is
 // checked against its first call's (same input → same bits) before timing.

@@ -6,21 +6,18 @@
 // median of 300 calls; WASI and Chromium: medians of 3 runs.
 //   npm run build && node bench/kws_targets.mjs
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { WASI } from 'node:wasi';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import os from 'node:os';
 import { loadEngine, modelFromBytes, Tensor } from '../dist/node.js';
+import { median, wasiPerItem, withChromium } from './targets_kit.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-bench-kws-'));
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const clip = Float32Array.from({ length: 16000 }, (_, k) => 0.3 * Math.sin(k * 0.07) * (k > 4000 && k < 11000 ? 1 : 0.01));
 const models = [['int8', 'models/kws/kws.int8.axon'], ...(existsSync('out/kws/model.axon') ? [['f32', 'out/kws/model.axon']] : [])];
 const wasm = await WebAssembly.compile(readFileSync('build/axon.wasi.wasm'));
 const rows = [];
-// NOTE: Node 20's fast API calls into node:wasi crash (segfault) under this program; plain JS wrappers avoid them (as targets/wasi/run.ts)
-const plainCalls = (imp) => Object.fromEntries(Object.entries(imp).map(([ns, fns]) => [ns, Object.fromEntries(Object.entries(fns).map(([k, f]) => [k, typeof f === 'function' ? (...a) => f(...a) : f]))]));
 try {
   for (const [kind, path] of models) {
     const engine = await loadEngine({ build: 'simd', threads: 1 }), { model } = modelFromBytes(readFileSync(path), path, engine);
@@ -28,32 +25,19 @@ try {
     for (let i = 0; i < 5; i++) await model.predict(x);
     for (let i = 0; i < 300; i++) { const t0 = performance.now(); await model.predict(x); node.push(performance.now() - t0); }
     execFileSync(process.execPath, ['dist/cli.js', 'compile', path, '--batch', '1', '--out', join(dir, 'kws.axb')], { stdio: 'ignore' });
-    for (const n of [1, 101]) { const b = new Float32Array(n * 16000); for (let k = 0; k < n; k++) b.set(clip, k * 16000); writeFileSync(join(dir, `x${n}.bin`), new Uint8Array(b.buffer)); }
-    const run = async (n) => {
-      const w = new WASI({ version: 'preview1', args: ['axon', 'infer', '/d/kws.axb', `/d/x${n}.bin`, '/d/out.bin'], preopens: { '/d': dir }, returnOnExit: true });
-      const t0 = performance.now(), inst = await WebAssembly.instantiate(wasm, plainCalls(w.getImportObject())), code = w.start(inst);
-      if (code !== 0) throw new Error(`wasi exit ${code}`);
-      return performance.now() - t0;
-    };
-    const wasi = [];
-    for (let r = 0; r < 3; r++) { const a = await run(1), b = await run(101); wasi.push((b - a) / 100); }
-    rows.push({ kind, bytes: readFileSync(path).length, node: median(node), wasi: median(wasi) });
+    const wasi = await wasiPerItem(wasm, dir, 'kws.axb', clip);
+    rows.push({ kind, bytes: readFileSync(path).length, node: median(node), wasi });
   }
   // Chromium: the demo page (int8 model)
-  let chromium = NaN;
-  if (existsSync('/usr/bin/chromium')) {
-    const { chromium: pw } = await import('playwright-core'), { buildBrowser } = await import('../targets/browser/build.mjs'), { serveStatic } = await import('../targets/browser/serve.mjs');
-    await buildBrowser({ outdir: join(dir, 'site') });
-    const server = await serveStatic(join(dir, 'site')), browser = await pw.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/demo/kws.html`);
-      await page.waitForFunction(() => globalThis.axonKws?.state.status === 'ready', null, { timeout: 60_000 });
-      const t = [];
-      for (let r = 0; r < 3; r++) t.push(await page.evaluate(() => globalThis.axonKws.latency(100)));
-      chromium = median(t);
-    } finally { await browser.close(); await server.close(); }
-  }
+  const { buildBrowser } = await import('../targets/browser/build.mjs');
+  await buildBrowser({ outdir: join(dir, 'site') });
+  const chromium = (await withChromium(join(dir, 'site'), async (page, url) => {
+    await page.goto(`${url}/demo/kws.html`);
+    await page.waitForFunction(() => globalThis.axonKws?.state.status === 'ready', null, { timeout: 60_000 });
+    const t = [];
+    for (let r = 0; r < 3; r++) t.push(await page.evaluate(() => globalThis.axonKws.latency(100)));
+    return median(t);
+  })) ?? NaN;
   console.log(`keyword spotting per 1 s clip, batch 1, 1 thread (ms, median of 3); ${os.cpus()[0].model}, node ${process.version}`);
   console.log('| model | file bytes | Node | WASI (node:wasi) | Chromium (demo page) |');
   console.log('|---|---|---|---|---|');

@@ -246,6 +246,11 @@ export function q8ConvScratchBytes(d: Dims): number {
 }
 /** Scratch bytes of qs8_gemm_f32 (mirrors qs8_gemm_f32_scratch_bytes in assembly/kernels/q8_dyn.ts). */
 export function q8F32ScratchBytes(M: number, N: number, K: number): number { return q8ScratchBytes(M, N, K) + 64; }
+/** Scratch bytes of qs8_gru (mirrors qs8_gru_scratch_bytes in assembly/kernels/q8_rnn.ts). */
+export function q8GruScratchBytes(T: number, N: number, I: number, H: number): number {
+  const up16 = (v: number) => Math.ceil(v / 16) * 16, TN = T * N, G3 = 3 * H;
+  return up16(TN * G3 * 4) + up16(N * G3 * 4) + up16(TN * I) + up16(N * H) + 16 + up16(G3 * 4) + Math.max(q8F32ScratchBytes(TN, G3, I), q8F32ScratchBytes(N, G3, H));
+}
 
 const dimsOf = (names: string[], v: number[]): Dims => Object.fromEntries(names.map((k, j) => [k, v[j]]));
 /** The scratch-size functions extents may call, each with the wasm export computing the same (src/op_rules.ts Extern). */
@@ -256,5 +261,6 @@ export const EXTERNS: Record<string, Extern> = {
   q8_pack_bytes: { arity: 2, js: q8PackedBytes, as: { name: 'qs8_pack_w_bytes', from: 'q8_pack' } },
   q8_gemm_scratch: { arity: 3, js: q8ScratchBytes, as: { name: 'qs8_gemm_scratch_bytes', from: 'q8_pack' } },
   q8_f32_scratch: { arity: 3, js: q8F32ScratchBytes, as: { name: 'qs8_gemm_f32_scratch_bytes', from: 'q8_dyn' } },
+  q8_gru_scratch: { arity: 4, js: q8GruScratchBytes, as: { name: 'qs8_gru_scratch_bytes', from: 'q8_rnn' } },
   q8_conv_scratch: { arity: 15, js: (...v) => q8ConvScratchBytes(dimsOf(CONV_DIMS, v)), as: { name: 'qs8_conv2d_scratch_bytes', from: 'q8_conv' } },
 };

@@ -26,7 +26,7 @@ export interface OpSpec {
 export const DTYPE_BYTES: Record<Dtype, number> = { f32: 4, i32: 4, x32: 4, u8: 1, i8: 1 };
 import { p, i, f, flags, sizes, rule, n, rc, mn, stridedArgs, stridedRules, bpc, bg, bcastDims, bcastRules, convX, convY, convW, convScratch, convDimArgs, convRules, poolY, poolDims, poolRules, padY, padDims, bnMC, bnC, bnRules, rnnArgs, rnnRules, augImageDims, augImageRules, seqX, q8ConvDims, q8ConvRules, q8ConvScratch, MACROS, EXTERNS } from './op_args.js';
 // the extent helpers layers and the runtime size buffers with
-export { gemmScratchFloats, convOut, conv2dScratchFloats, q8PackedBytes, q8ScratchBytes, q8GemmParams, q8QuantParams, q8AddParams, rnnScratchFloats, q8ConvScratchBytes, q8F32ScratchBytes } from './op_args.js';
+export { gemmScratchFloats, convOut, conv2dScratchFloats, q8PackedBytes, q8ScratchBytes, q8GemmParams, q8QuantParams, q8AddParams, rnnScratchFloats, q8ConvScratchBytes, q8F32ScratchBytes, q8GruScratchBytes } from './op_args.js';
 
 /** Hyperparameter block sizes (f32 words) per optimizer kernel; layouts in assembly/kernels/optim.ts. */
 export const HP_WORDS = { sgd: 7, rmsprop: 7, adam: 10 } as const;
@@ -278,6 +278,12 @@ const defs: Def[] = [
   { name: 'chan_norm', family: 'audio', kernel: 'f32_chan_norm_fwd__simd',
     args: () => [p('y', 'f32', 'B * F * C'), p('x', 'f32', 'B * F * C'), i('B'), i('F'), i('C'), f('eps')],
     rules: () => [...sizes('B', 'F', 'C'), rule('eps > 0', 'eps must be > 0, got {eps}')] },
+  // q8_rnn (assembly/kernels/q8_rnn.ts): int8 GRU forward, time-major x (T, N, I); W_ih (3H, I), W_hh (3H, H) packed by qs8_pack_w
+  // (zero bias), f32 biases; x and each step's h quantized dynamically, f32 gates
+  { name: 'qs8_gru', family: 'q8_rnn', kernel: 'qs8_gru_fwd__relaxed',
+    args: () => [p('hs', 'f32', 'T * N * H'), p('x', 'f32', 'T * N * I'), p('h0', 'f32', 'N * H'), p('wp_ih', 'u8', 'q8_pack_bytes(3 * H, I)'),
+      p('wp_hh', 'u8', 'q8_pack_bytes(3 * H, H)'), p('b_ih', 'f32', '3 * H'), p('b_hh', 'f32', '3 * H'), p('scratch', 'u8', 'q8_gru_scratch(T, N, I, H)'),
+      i('T'), i('N'), i('I'), i('H')], rules: rnnRules },
 ];
 
 /**

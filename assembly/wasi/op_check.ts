@@ -7,6 +7,7 @@ import { qs8_pack_w_bytes, qs8_gemm_scratch_bytes } from '../kernels/q8_pack';
 import { rnn_scratch_floats } from '../kernels/rnn';
 import { qs8_conv2d_scratch_bytes } from '../kernels/q8_conv';
 import { qs8_gemm_f32_scratch_bytes } from '../kernels/q8_dyn';
+import { qs8_gru_scratch_bytes } from '../kernels/q8_rnn';
 
 // @ts-ignore: decorator
 @inline function fitsI32(v: f64): bool { return v >= 0.0 && v <= 2147483647.0 && Math.floor(v) == v; }
@@ -138,6 +139,7 @@ export function op_name(op: i32): string {
     case 114: return "stft_power";
     case 115: return "mel_project";
     case 116: return "chan_norm";
+    case 117: return "qs8_gru";
     default: return "unknown";
   }
 }
@@ -264,6 +266,7 @@ export function op_check(op: i32, a: usize, tab: usize): string | null {
     case 114: return check_97(a, tab);
     case 115: return check_98(a, tab);
     case 116: return check_99(a, tab);
+    case 117: return check_100(a, tab);
     default: return "unknown op";
   }
 }
@@ -2453,5 +2456,34 @@ function check_99(a: usize, tab: usize): string | null {
   if (!((v_eps > 0.0 ? 1.0 : 0.0) != 0.0)) return "eps must be > 0, got " + fmt(v_eps);
   if (!fits(((v_B * v_F) * v_C) * 4.0, tab, b_y)) return need("y", ((v_B * v_F) * v_C) * 4.0, tab, b_y);
   if (!fits(((v_B * v_F) * v_C) * 4.0, tab, b_x)) return need("x", ((v_B * v_F) * v_C) * 4.0, tab, b_x);
+  return null;
+}
+
+/** qs8_gru */
+function check_100(a: usize, tab: usize): string | null {
+  const b_hs = load<u32>(a, 0);
+  const b_x = load<u32>(a, 4);
+  const b_h0 = load<u32>(a, 8);
+  const b_wp_ih = load<u32>(a, 12);
+  const b_wp_hh = load<u32>(a, 16);
+  const b_b_ih = load<u32>(a, 20);
+  const b_b_hh = load<u32>(a, 24);
+  const b_scratch = load<u32>(a, 28);
+  const v_T = <f64>load<i32>(a, 32);
+  const v_N = <f64>load<i32>(a, 36);
+  const v_I = <f64>load<i32>(a, 40);
+  const v_H = <f64>load<i32>(a, 44);
+  if (!((v_T >= 1.0 ? 1.0 : 0.0) != 0.0)) return "T must be at least 1, got " + fmt(v_T);
+  if (!((v_N >= 1.0 ? 1.0 : 0.0) != 0.0)) return "N must be at least 1, got " + fmt(v_N);
+  if (!((v_I >= 1.0 ? 1.0 : 0.0) != 0.0)) return "I must be at least 1, got " + fmt(v_I);
+  if (!((v_H >= 1.0 ? 1.0 : 0.0) != 0.0)) return "H must be at least 1, got " + fmt(v_H);
+  if (!fits(((v_T * v_N) * v_H) * 4.0, tab, b_hs)) return need("hs", ((v_T * v_N) * v_H) * 4.0, tab, b_hs);
+  if (!fits(((v_T * v_N) * v_I) * 4.0, tab, b_x)) return need("x", ((v_T * v_N) * v_I) * 4.0, tab, b_x);
+  if (!fits((v_N * v_H) * 4.0, tab, b_h0)) return need("h0", (v_N * v_H) * 4.0, tab, b_h0);
+  if (!fits((3.0 * v_H) * 4.0, tab, b_b_ih)) return need("b_ih", (3.0 * v_H) * 4.0, tab, b_b_ih);
+  if (!fits((3.0 * v_H) * 4.0, tab, b_b_hh)) return need("b_hh", (3.0 * v_H) * 4.0, tab, b_b_hh);
+  if (!fits((fitsI32((3.0 * v_H)) && fitsI32(v_I) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_I) : NaN) * 1.0, tab, b_wp_ih)) return need("wp_ih", (fitsI32((3.0 * v_H)) && fitsI32(v_I) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_I) : NaN) * 1.0, tab, b_wp_ih);
+  if (!fits((fitsI32((3.0 * v_H)) && fitsI32(v_H) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_H) : NaN) * 1.0, tab, b_wp_hh)) return need("wp_hh", (fitsI32((3.0 * v_H)) && fitsI32(v_H) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_H) : NaN) * 1.0, tab, b_wp_hh);
+  if (!fits((fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>qs8_gru_scratch_bytes(<i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 1.0, tab, b_scratch)) return need("scratch", (fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>qs8_gru_scratch_bytes(<i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 1.0, tab, b_scratch);
   return null;
 }

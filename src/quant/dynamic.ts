@@ -1,18 +1,20 @@
 // Dynamic int8 quantization of any model (several inputs and outputs, open axes): layer by layer,
-// Dense → QDenseDynamic (on the last axis, its activation after it in f32) and MultiHeadAttention →
-// QMultiHeadAttentionDynamic (int8 Q/K/V/O projections), Dropout dropped (its readers read its
+// Dense → QDenseDynamic (on the last axis, its activation after it in f32), GRU → QGRUDynamic (int8
+// W_ih and W_hh, src/quant/qgru.ts) and MultiHeadAttention → QMultiHeadAttentionDynamic (int8 Q/K/V/O projections), Dropout dropped (its readers read its
 // input), every other layer copied frozen with its weights. Weights int8 symmetric per output channel; activations quantized per call with their own
 // range, so no calibration. The result keeps the inputs, outputs, layer names and wiring.
 import { AxonError } from '../errors.js';
 import type { Layer, ParamData } from '../layers/layer.js';
 import type { Dense } from '../layers/dense.js';
 import type { MultiHeadAttention } from '../layers/attention.js';
+import type { GRU } from '../layers/recurrent.js';
 import { keepMetadata } from '../model/transfer.js';
 import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { recreate } from '../model/wiring.js';
 import { QDenseDynamic } from './qdense.js';
 import { QMultiHeadAttentionDynamic } from './qattention.js';
+import { QGRUDynamic } from './qgru.js';
 import { quantizeWeights } from './scheme.js';
 
 export interface DynamicOptions { weightBits?: 7 | 8; layers?: number }
@@ -39,6 +41,8 @@ export function quantizeDynamic(model: Model, o: DynamicOptions = {}): Model {
       const d = l as Dense;
       q = new QDenseDynamic({ units: d.units, activation: d.activation, useBias: d.params.some((p) => p.name === 'bias'), name: d.name });
       params = int8(d, 'bias', d.units, '');
+    } else if (i < nLayers && l.type === 'gru') {
+      ({ layer: q, params } = qgruOf(l as GRU, w, bits));
     } else if (i < nLayers && l.type === 'multiHeadAttention') {
       const a = l as MultiHeadAttention;
       q = new QMultiHeadAttentionDynamic({ ...a.opts, name: a.name });
@@ -54,4 +58,13 @@ export function quantizeDynamic(model: Model, o: DynamicOptions = {}): Model {
   if (!model.isChain) out.setOutputs(model.outputNames.map(ref));
   out.setWeights(weights);
   return keepMetadata(model, out);
+}
+
+/** A GRU's int8 form: W_ih, W_hh int8 per output row (gates r | z | n stacked), the f32 biases as they are. */
+export function qgruOf(g: GRU, w: Map<string, ParamData>, bits: 7 | 8): { layer: QGRUDynamic; params: Record<string, ParamData> } {
+  const G3 = 3 * g.units, get = (p: string) => w.get(`${g.name}.${p}`) as Float32Array;
+  const ih = quantizeWeights(get('weight_ih'), G3, false, bits), hh = quantizeWeights(get('weight_hh'), G3, false, bits);
+  const layer = new QGRUDynamic({ units: g.units, returnSequences: g.returnSequences, returnState: g.returnState, name: g.name });
+  return { layer, params: { ih_weight: ih.q, 'ih_weight.scale': ih.scale, 'ih_weight.zero_point': new Int8Array(G3),
+    hh_weight: hh.q, 'hh_weight.scale': hh.scale, 'hh_weight.zero_point': new Int8Array(G3), bias_ih: get('bias_ih'), bias_hh: get('bias_hh') } };
 }

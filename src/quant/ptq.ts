@@ -2,10 +2,12 @@
 // (DESIGN.md §5), a Sequential for a chain. Walks the compile units (Dense/Conv2D with their
 // activation split off) in order, keeping for each unit's output the layer that now holds it and
 // its domain (f32 or int8 with its parameters):
-//   Dense / Conv2D (groups 1) / DepthwiseConv2D [+ BatchNormalization, folded] [+ ReLU / ReLU6, fused]
-//       → QDense / QConv2D: weights int8 symmetric per output channel, bias int32, output
+//   Dense / Conv2D / Conv1D (groups 1) / DepthwiseConv2D [+ BatchNormalization, folded] [+ ReLU / ReLU6, fused]
+//       → QDense / QConv2D / QConv1D: weights int8 symmetric per output channel, bias int32, output
 //         parameters from the calibrated range of the group's last unit. A Dense whose output feeds
 //         f32 code (the end, softmax) writes f32 directly (qs8_gemm_f32) instead of int8 logits.
+//   GRU (one direction, no returnState) → QGRUDynamic: int8 weights, f32 in and out with its activations
+//       quantized per call (src/quant/qgru.ts), behind a Dequantize when its input is int8;
 //   MaxPool2D on int8 → QMaxPool2D;  ZeroPadding2D on int8 → QZeroPadding2D (pads with the zero point);  Flatten / Reshape → as is (they alias);  Dropout → dropped;
 //   Add of two int8 values (or values with an int8 copy already) [+ ReLU / ReLU6, fused] → QAdd,
 //       output parameters from the calibrated range;
@@ -14,7 +16,7 @@
 // A Quantize layer enters the int8 domain where needed (calibrated on that tensor's range), a
 // Dequantize leaves it; both are made once per value and shared by its readers. A batch norm or
 // activation joins the group only when it is the unit's one reader. mode 'dynamic' (any graph, src/quant/dynamic.ts):
-// Dense → QDenseDynamic and MultiHeadAttention → int8 projections (no calibration), the rest stays f32.
+// Dense → QDenseDynamic, GRU → QGRUDynamic and MultiHeadAttention → int8 projections (no calibration), the rest stays f32.
 // weightBits 7 keeps GEMM weights (K >= 16) in [-63, 63], the relaxed-SIMD kernel's fast path.
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -29,12 +31,14 @@ import { calibrate, CalibrationMethod, Ranges } from './calibrate.js';
 import { quantizeDynamic } from './dynamic.js';
 import { Quantize, Dequantize, QMaxPool2D, QZeroPadding2D, QLayer } from './layers.js';
 import { QDense } from './qdense.js';
-import { QConv2D } from './qconv.js';
+import { QConv1D, QConv2D } from './qconv.js';
+import { qgruOf } from './dynamic.js';
 import { QAdd } from './qadd.js';
 import { FusedActivation, hwioToOhwi, qparamsFromRange, QParams, quantizeBias, quantizeWeights } from './scheme.js';
 import type { Activation } from '../layers/activation.js';
 import type { Conv2D } from '../layers/conv.js';
 import type { Dense } from '../layers/dense.js';
+import type { GRU } from '../layers/recurrent.js';
 import type { BatchNormalization } from '../layers/norm.js';
 import type { Pool2DOptions, ZeroPadding2D } from '../layers/pool.js';
 
@@ -53,7 +57,7 @@ export interface QuantizeOptions {
 }
 
 type Domain = 'f32' | QParams;
-const QUANTIZABLE = new Set(['dense', 'conv2d', 'depthwiseConv2d']);
+const QUANTIZABLE = new Set(['dense', 'conv2d', 'conv1d', 'depthwiseConv2d']);
 
 /** The int8 version of `model`, calibrated on `calibrationX` (static mode); compiled like the original, with its metadata (`extra`). */
 export async function quantizeModel(model: Model, calibrationX: Tensor | undefined, o: QuantizeOptions = {}): Promise<Model> {
@@ -142,8 +146,13 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
       continue;
     }
     if (u.type === 'add' && inputs[i].length === 2 && inputs[i].every((j) => val.get(j)!.dom !== 'f32' || asI8.has(j))) { i = pushQAdd(i); continue; }
-    const conv = u as Conv2D;
-    if (!QUANTIZABLE.has(u.type) || (u.type === 'dense' && u.inputShape.length !== 1) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== u.inputShape[2])) { i = copyF32(i); continue; }
+    if (u.type === 'gru' && !(u as GRU).returnState) {
+      const { layer, params } = qgruOf(u as GRU, w, bits);
+      val.set(i, { name: push(layer, inputs[i].map(f32Of), params), dom: 'f32' });
+      continue;
+    }
+    const conv = u as Conv2D, channels = u.inputShape[u.inputShape.length - 1];
+    if (!QUANTIZABLE.has(u.type) || (u.type === 'dense' && u.inputShape.length !== 1) || (u.type !== 'dense' && conv.groups !== 1 && conv.groups !== channels)) { i = copyF32(i); continue; }
 
     // the group: u [+ batch norm] [+ relu / relu6], each the one reader of the unit before
     let end = i, bn: BatchNormalization | undefined, act: FusedActivation;
@@ -158,13 +167,13 @@ export async function quantizeModel(model: Model, calibrationX: Tensor | undefin
     const depthwise = u.type !== 'dense' && conv.groups > 1;
     // 7-bit weights only where the relaxed GEMM gains from them: packed layers with K >= 16 (its A packing is scalar below)
     const K = weight.length / OC, wbits = bits === 7 && !depthwise && K >= 16 ? 7 : 8;
-    const q = quantizeWeights(u.type === 'conv2d' && !depthwise ? hwioToOhwi(weight, OC) : weight, OC, depthwise, wbits, qin.scale, bias);
+    const q = quantizeWeights(u.type !== 'dense' && !depthwise ? hwioToOhwi(weight, OC) : weight, OC, depthwise, wbits, qin.scale, bias);
     const params = { weight: q.q, 'weight.scale': q.scale, 'weight.zero_point': new Int8Array(OC), bias: quantizeBias(bias, qin.scale, q.scale) };
     if (u.type === 'dense') {
       val.set(end, { name: push(new QDense({ units: OC, activation: act, output: f32Out ? 'f32' : 'i8', name: u.name, quant: f32Out ? { input: qin } : { input: qin, output: qout } }), [xin], params), dom: f32Out ? 'f32' : qout });
     } else {
-      const c = conv.config() as Record<string, unknown>;
-      val.set(end, { name: push(new QConv2D({ filters: OC, kernelSize: conv.kernel, strides: conv.strides, padding: c.padding as QConv2D['padding'], dilationRate: conv.dilation,
+      const Q = u.type === 'conv1d' ? QConv1D : QConv2D;   // conv.kernel, strides, padding, dilation: the 2-D form (Conv1D's too)
+      val.set(end, { name: push(new Q({ filters: OC, kernelSize: conv.kernel, strides: conv.strides, padding: conv.padding, dilationRate: conv.dilation,
         groups: depthwise ? conv.groups : 1, activation: act, name: u.name, quant: { input: qin, output: qout } }), [xin], params), dom: qout });
     }
     i = end;

@@ -5,6 +5,7 @@
 //   groups = C  depthwise (OC = C * depthMultiplier): weight (KH, KW, 1, OC) int8 as the f32 layer
 //               (per-channel scales on the last axis), direct kernel (qs8_dwconv2d).
 // Other group counts are not quantized (quantizeModel keeps such layers in f32).
+// QConv1D is QConv2D on (1, steps, channels), as Conv1D is Conv2D's (its geometry options are 2-D: [1, k]).
 import { AxonError } from '../errors.js';
 import { convOut, Dims, q8ConvScratchBytes, q8GemmParams, q8PackedBytes } from '../ops.js';
 import { Ctx, IO } from '../layers/layer.js';
@@ -20,7 +21,7 @@ export interface QConv2DOptions extends Pick<Conv2DOptions, 'filters' | 'kernelS
 }
 
 export class QConv2D extends QLayer {
-  readonly type = 'qconv2d';
+  readonly type: string = 'qconv2d';
   override outputDtype = 'i8' as const;
   readonly filters: number;
   readonly kernel: [number, number];
@@ -51,9 +52,15 @@ export class QConv2D extends QLayer {
 
   get depthwise(): boolean { return this.groups > 1; }
 
-  build(inputShape: number[]): number[] {
+  /** Per-sample (H, W, C) of the convolution's input (QConv1D overrides). */
+  protected hwc(inputShape: number[]): number[] {
     if (inputShape.length !== 3) throw new AxonError('BAD_SHAPE', `${this.name}: QConv2D expects [height, width, channels] per sample, got [${inputShape}]`);
-    const [H, W, C] = inputShape, OC = this.filters;
+    return inputShape;
+  }
+  protected outShape(OH: number, OW: number): number[] { return [OH, OW, this.filters]; }
+
+  build(inputShape: number[]): number[] {
+    const [H, W, C] = this.hwc(inputShape), OC = this.filters;
     if (this.groups !== 1 && (this.groups !== C || OC % C)) throw new AxonError('BAD_SHAPE', `${this.name}: int8 convolution supports groups = 1 or groups = channels (${C}) with filters a multiple of it, got groups=${this.groups}, filters=${OC}`);
     const [padT, padL, padB, padR] = resolvePadding(this.padding, H, W, this.kernel, this.strides, this.dilation, this.name);
     const [KH, KW] = this.kernel;
@@ -62,7 +69,7 @@ export class QConv2D extends QLayer {
     if (!(OH >= 1 && OW >= 1)) throw new AxonError('BAD_SHAPE', `${this.name}: kernel ${KH}x${KW} does not fit the padded ${H}x${W} input`);
     this.inputShape = inputShape;
     this.params = [...weightParams(this, this.depthwise ? [KH, KW, 1, OC] : [OC, KH, KW, C], OC), this.qparam('bias', [OC], 'i32')];
-    return (this.outputShape = [OH, OW, OC]);
+    return (this.outputShape = this.outShape(OH, OW));
   }
 
   private wp(c: Ctx) { return c.fixed('wp', 'u8', q8PackedBytes(this.filters, this.dims.KH * this.dims.KW * this.dims.C)); }
@@ -86,4 +93,14 @@ export class QConv2D extends QLayer {
     return { filters, kernelSize: kernel, strides, padding, dilationRate: dilation, groups, activation };
   }
   override quantParams(): Record<string, unknown> { return { input: this.qin, output: this.qout }; }
+}
+
+/** int8 Conv1D over (steps, channels): QConv2D on (1, steps, channels); options in QConv2D's 2-D form. */
+export class QConv1D extends QConv2D {
+  override readonly type: string = 'qconv1d';
+  protected override hwc(inputShape: number[]): number[] {
+    if (inputShape.length !== 2) throw new AxonError('BAD_SHAPE', `${this.name}: QConv1D expects [steps, channels] per sample, got [${inputShape}]`);
+    return [1, inputShape[0], inputShape[1]];
+  }
+  protected override outShape(_OH: number, OW: number): number[] { return [OW, this.filters]; }
 }

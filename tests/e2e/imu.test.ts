@@ -2,7 +2,9 @@
 // commands in models/imu/README.md): `axon train models/imu/config.json` (Conv1D + GRU) learns
 // activities of unseen users; few-shot head fine-tuning raises the atypical user's accuracy, and
 // runs the same on the WASI program (both hosts, bit for bit with Node) and in the template Worker
-// (workerd); a convolutional autoencoder's reconstruction error separates falls from normal motion.
+// (workerd); the int8 model (static PTQ: Conv1D, the GRU's weights, the head) keeps the accuracy, is
+// smaller and runs on the WASI program bit for bit with Node; a convolutional autoencoder's
+// reconstruction error separates falls from normal motion.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { startWorker } from '../../targets/workers/miniflare.mjs';
 import { Tensor, encodeNpy, modelFromBytes, modelToBytes, imuDataset, imuUser, takeRows, freeze, Normalizer, Sequential, layers as L,
   reconstructionErrors, IMU_FALL, setDefaultEngineLoader, type Model } from '../../src/index.js';
 import { compileBundle, weightsFromBin, parseBundle } from '../../src/wasi/bundle.js';
+import { quantizeModel } from '../../src/quant/index.js';
 import { concatWeights } from '../targets/conformance/cases.js';
 import { onBothHosts, bytesOf, expectSameBits } from '../targets/wasi/hosts.js';
 import { engine } from '../helpers.js';
@@ -59,6 +62,24 @@ describe('IMU activity recognition (small subset)', () => {
     expect(model.layers.map((l) => l.type)).toEqual(['conv1d', 'conv1d', 'gru', 'dense']);
     norm = Normalizer.fromJSON(graph.extra!.normalizer, 'model.axon');
   }, 120_000);
+
+  it('int8 (static PTQ): Conv1D int8, GRU int8 weights, head int8; accuracy within 3 points of f32, file under half; WASI (both hosts) = Node bit for bit', async () => {
+    const te = imuDataset(users([24, 25, 26]), { seconds: SECONDS, seed: SEED }), tr = imuDataset(users([0, 1, 2]), { seconds: SECONDS, seed: SEED });
+    const x = norm.apply(te.x), y = new Tensor(Int32Array.from(te.y), [te.y.length]), f32 = modelFromBytes(modelBytes).model;
+    const q = await quantizeModel(f32, norm.apply(tr.x));
+    expect(q.layers.map((l) => l.type)).toEqual(['quantize', 'qconv1d', 'qconv1d', 'dequantize', 'qgruDynamic', 'quantize', 'qdense', 'activation']);
+    const [af, aq] = [(await f32.evaluate(x, y)).accuracy as number, (await q.evaluate(x, y)).accuracy as number];
+    expect(Math.abs(aq - af), `f32 ${af}, int8 ${aq}`).toBeLessThanOrEqual(0.03);
+    const bytes = modelToBytes(q);
+    expect(bytes.length * 2).toBeLessThan(modelBytes.length);
+    const rows = x.slice(0, 5), bundle = await compileBundle(modelFromBytes(bytes).model, { batch: 1 });
+    const node = new Float32Array(5 * 6);
+    for (let r = 0; r < 5; r++) node.set((await q.predict(rows.slice(r, r + 1))).data, r * 6);
+    for (const r of await onBothHosts(['infer', '@m.axb', '@x.bin', '@out.bin'], { 'm.axb': bundle, 'x.bin': bytesOf(rows.data) })) {
+      expect(r.code, `${r.host}: ${r.stderr}`).toBe(0);
+      expectSameBits(r.files.get('out.bin'), node, `${r.host} vs Model.predict (batch 1)`);
+    }
+  }, 60_000);
 
   it('personalization: the head fine-tuned on 3 windows per activity lifts the atypical user; WASI (both hosts) = Node bit for bit', async () => {
     const d = user30(), m = headModel();

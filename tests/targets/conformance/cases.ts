@@ -20,6 +20,7 @@
 //   AXON_UPDATE_CONFORMANCE=1 npx vitest run --project simd tests/targets/conformance
 import { Model, Sequential, MODEL_INPUT, layers, Rng, Tensor, addEncoderBlock } from '../../../src/index.js';
 import type { Engine } from '../../../src/runtime/engine.js';
+import { Quantize, Dequantize, QConv1D, QGRUDynamic } from '../../../src/quant/index.js';
 import expectedJson from './expected.json';
 
 export interface ConformanceCase {
@@ -187,6 +188,28 @@ export const CASES: ConformanceCase[] = [
     },
     // lengths 5, 9 and the maximum 12; 7 + 5 + 3 rows (below, at and above the batch)
     feeds: () => [[5, 7], [9, 5], [12, 3]].map(([T, n], k) => [f32(normals(n * T * 4, 35 + k), n, T, 4), f32(normals(n * 6, 40 + k, 0.5), n, 6)]),
+  },
+  {
+    // int8 Conv1D (static parameters, the int8 conv kernels) → int8 GRU (qs8_gru: int8 weights, dynamic
+    // activation ranges per batch) → f32 head; rows a multiple of the batch (a dynamic range spans the batch)
+    name: 'predict/int8-conv1d-gru-dynamic', kind: 'predict', batch: 4, rows: 8,
+    model: (engine) => {
+      const m = new Sequential({ inputShape: [20, 3], seed: 37, engine }), qin = { scale: 0.03, zeroPoint: 2 }, qc = { scale: 0.02, zeroPoint: -128 };
+      m.add(new Quantize({ quant: { output: qin } }))
+        .add(new QConv1D({ filters: 8, kernelSize: [1, 3], strides: [1, 2], padding: 'same', activation: 'relu', name: 'conv', quant: { input: qin, output: qc } }))
+        .add(new Dequantize({ quant: { input: qc } })).add(new QGRUDynamic({ units: 6, name: 'gru' }))
+        .add(layers.dense({ units: 3, activation: 'softmax', name: 'head' }));
+      const r = new Rng(38), i8 = (n: number) => Int8Array.from({ length: n }, () => r.int(255) - 127);
+      const scales = (n: number, s: number) => Float32Array.from({ length: n }, () => s * (0.5 + r.uniform()));
+      m.setWeights({
+        'conv.weight': i8(8 * 3 * 3), 'conv.weight.scale': scales(8, 0.004), 'conv.weight.zero_point': new Int8Array(8), 'conv.bias': Int32Array.from({ length: 8 }, () => r.int(2001) - 1000),
+        'gru.ih_weight': i8(18 * 8), 'gru.ih_weight.scale': scales(18, 0.004), 'gru.ih_weight.zero_point': new Int8Array(18),
+        'gru.hh_weight': i8(18 * 6), 'gru.hh_weight.scale': scales(18, 0.004), 'gru.hh_weight.zero_point': new Int8Array(18),
+        'gru.bias_ih': normals(18, 39, 0.3), 'gru.bias_hh': normals(18, 40, 0.3),
+      });
+      return m;
+    },
+    x: () => normals(8 * 20 * 3, 41),
   },
   {
     name: 'fit/lstm-embedding-two-losses-weighted', kind: 'fit', batch: 5, rows: 13, epochs: 2,

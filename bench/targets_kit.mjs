@@ -1,0 +1,37 @@
+// Shared parts of the per-target latency benchmarks (bench/kws_targets.mjs, bench/imu_targets.mjs):
+// the WASI program `axon.wasi.wasm infer` timed per item under node:wasi, and a page in headless
+// Chromium (Debian's /usr/bin/chromium driven by playwright-core) served from a directory.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WASI } from 'node:wasi';
+
+export const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+
+// NOTE: Node 20's fast API calls into node:wasi crash (segfault) under this program; plain JS wrappers avoid them (as targets/wasi/run.ts)
+export const plainCalls = (imp) => Object.fromEntries(Object.entries(imp).map(([ns, fns]) => [ns, Object.fromEntries(Object.entries(fns).map(([k, f]) => [k, typeof f === 'function' ? (...a) => f(...a) : f]))]));
+
+/**
+ * ms per item of `axon infer <bundle> x.bin out.bin` (the compiled WASI program `wasm`) under node:wasi:
+ * (time for 1 + n items - time for 1) / n, so instantiating and loading the bundle are left out;
+ * the median of `runs`. `item` is one input row (f32); the files go to `dir`, where the bundle is.
+ */
+export async function wasiPerItem(wasm, dir, bundle, item, { n = 100, runs = 3 } = {}) {
+  for (const k of [1, n + 1]) { const b = new Float32Array(k * item.length); for (let j = 0; j < k; j++) b.set(item, j * item.length); writeFileSync(join(dir, `x${k}.bin`), new Uint8Array(b.buffer)); }
+  const run = async (k) => {
+    const w = new WASI({ version: 'preview1', args: ['axon', 'infer', `/d/${bundle}`, `/d/x${k}.bin`, '/d/out.bin'], preopens: { '/d': dir }, returnOnExit: true });
+    const t0 = performance.now(), inst = await WebAssembly.instantiate(wasm, plainCalls(w.getImportObject())), code = w.start(inst);
+    if (code !== 0) throw new Error(`wasi exit ${code}`);
+    return performance.now() - t0;
+  };
+  const t = [];
+  for (let r = 0; r < runs; r++) { const a = await run(1), b = await run(n + 1); t.push((b - a) / n); }
+  return median(t);
+}
+
+/** fn(page, url) on a page of headless Chromium over a static server on `site`; undefined when there is no Chromium. */
+export async function withChromium(site, fn) {
+  if (!(await import('node:fs')).existsSync('/usr/bin/chromium')) return undefined;
+  const { chromium } = await import('playwright-core'), { serveStatic } = await import('../targets/browser/serve.mjs');
+  const server = await serveStatic(site), browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try { return await fn(await browser.newPage(), server.url); } finally { await browser.close(); await server.close(); }
+}
