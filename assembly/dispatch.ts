@@ -21,7 +21,7 @@ import { f32_scatter_add_rows__simd } from './kernels/embed';
 import { f32_layernorm_fwd__simd, f32_layernorm_bwd__simd } from './kernels/layernorm';
 import { f32_attn_probs__simd, f32_attn_dot__simd, f32_attn_ctx__simd, f32_attn_ctx_t__simd, f32_attn_softmax_bwd__simd } from './kernels/attention';
 import { f32_masked_mean_fwd__simd, f32_masked_mean_bwd__simd } from './kernels/seqpool';
-import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd__simd, f32_silu_fwd__simd, f32_silu_bwd__simd } from './kernels/act_smooth';
+import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd__simd, f32_silu_fwd__simd, f32_silu_bwd__simd, f32_gelu_train_fwd__simd } from './kernels/act_smooth';
 import { f32_stft_power_fwd__simd, f32_mel_project_fwd__simd, f32_chan_norm_fwd__simd } from './kernels/audio';
 import { qs8_gru_fwd__relaxed } from './kernels/q8_rnn';
 
@@ -34,10 +34,10 @@ import { qs8_gru_fwd__relaxed } from './kernels/q8_rnn';
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 117;
+export const OP_COUNT: i32 = 118;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x6d24d044; }
+export function ops_hash(): u32 { return 0xa3580add; }
 
 /** The kernel set of this build (src/kernel_sets.ts KERNEL_SET_CODES): 0 infer, 1 core, 2 full. */
 export function kernel_set(): i32 { return isDefined(AXON_INFER) ? 0 : isDefined(AXON_CORE) ? 1 : 2; }
@@ -162,6 +162,7 @@ export function op_argc(op: i32): i32 {
     case 115: return 8;
     case 116: return 6;
     case 117: return 12;
+    case 118: return isDefined(AXON_INFER) ? -1 : 4;
     default: return -1;
   }
 }
@@ -286,6 +287,7 @@ export function op_ptr_mask(op: i32): u32 {
     case 115: return 0x7;
     case 116: return 0x3;
     case 117: return 0xff;
+    case 118: return 0x7;
     default: return 0;
   }
 }
@@ -410,6 +412,7 @@ export function op_i32_mask(op: i32): u32 {
     case 115: return 0x78;
     case 116: return 0x1c;
     case 117: return 0xf00;
+    case 118: return 0x8;
     default: return 0;
   }
 }
@@ -715,6 +718,9 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_chan_norm_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), I(a, 2), I(a, 3), I(a, 4), F(a, 5)); return 0;
     case 117: // qs8_gru
       qs8_gru_fwd__relaxed(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), I(a, 10), I(a, 11)); return 0;
+    case 118: // gelu_train_fwd
+      if (isDefined(AXON_INFER)) return -1;
+      f32_gelu_train_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), I(a, 3)); return 0;
     default: return -1;
   }
 }

@@ -284,6 +284,8 @@ const defs: Def[] = [
     args: () => [p('hs', 'f32', 'T * N * H'), p('x', 'f32', 'T * N * I'), p('h0', 'f32', 'N * H'), p('wp_ih', 'u8', 'q8_pack_bytes(3 * H, I)'),
       p('wp_hh', 'u8', 'q8_pack_bytes(3 * H, H)'), p('b_ih', 'f32', '3 * H'), p('b_hh', 'f32', '3 * H'), p('scratch', 'u8', 'q8_gru_scratch(T, N, I, H)'),
       i('T'), i('N'), i('I'), i('H')], rules: rnnRules },
+  // act_smooth (appended): GELU's training forward also writes its derivative (the backward: dropout_bwd's dx += dy * d)
+  { name: 'gelu_train_fwd', family: 'act_smooth', kernel: 'f32_gelu_train_fwd__simd', args: () => [p('y', 'f32', n), p('d', 'f32', n), p('x', 'f32', n), i('n')] },
 ];
 
 /**

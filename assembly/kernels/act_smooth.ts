@@ -131,6 +131,17 @@ function geluGrad64(x: f64, approx: i32): f64 {
   return vsigmoid(vmul(vsplat(<f32>(2 * GELU_K)), vfma(vmul(vsplat(<f32>GELU_C), x), vmul(x, x), x)));
 }
 
+/** Phi(x) as the forward computes it, a = |x|: the central form, the one-exp tail (|x| <= 2), or the split one. */
+// @ts-ignore: decorator
+@inline function vphiFwd(v: v128, a: v128): v128 {
+  if (vcentral(a)) return vphiCentral(v);   // (what vphiJoin picks for every lane)
+  if (vnear(a)) {   // one exp: Q = t e^(-a^2/2 + P(t))
+    const t = vtailT(a);
+    return vphiJoin(v, a, vmul(t, vexpNear(vfma(vmul(a, a), vsplat(-0.5), vtailP(t)))));
+  }
+  return vphi(v, a, vgauss(a));
+}
+
 // ---- ELU / SELU ----
 export function f32_elu_fwd__ref(y: usize, x: usize, n: i32, alpha: f32, scale: f32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>elu64(load<f32>(x + o), alpha, scale)); }
@@ -179,14 +190,7 @@ function geluFwd(y: usize, x: usize, _c: usize, n: i32, approx: i32, _f: f32, _g
       vst(y + o, vmul(v, vgeluTanh(v)));
     }
   } else {
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2, v = vld(x + o), a = vabs(v);
-      if (vcentral(a)) vst(y + o, vmul(v, vphiCentral(v)));   // (what vphiJoin picks for every lane)
-      else if (vnear(a)) {   // one exp: Q = t e^(-a^2/2 + P(t))
-        const t = vtailT(a);
-        vst(y + o, vmul(v, vphiJoin(v, a, vmul(t, vexpNear(vfma(vmul(a, a), vsplat(-0.5), vtailP(t)))))));
-      } else vst(y + o, vmul(v, vphi(v, a, vgauss(a))));
-    }
+    for (; i + 4 <= n; i += 4) { const o = <usize>i << 2, v = vld(x + o); vst(y + o, vmul(v, vphiFwd(v, vabs(v)))); }
   }
   for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, <f32>gelu64(load<f32>(x + o), approx)); }
 }
@@ -255,5 +259,31 @@ function siluBwd(dx: usize, dy: usize, x: usize, n: i32, _k: i32, _f: f32, _g: f
   for (; i < n; i++) {
     const o = <usize>i << 2, v: f64 = load<f32>(x + o), s = sigmoid64(v);
     store<f32>(dx + o, load<f32>(dx + o) + <f32>(<f64>load<f32>(dy + o) * s * (1 + v * (1 - s))));
+  }
+}
+
+// ---- GELU (erf form) in training: the forward also writes the derivative d = Phi(x) + x phi(x) ----
+// (the backward is then dx += dy * d, the dropout backward's product), Phi as the forward's (so the
+// derivative and the output agree), phi(x) = e^(-x^2/2) / sqrt(2 pi) by vexpNear for |x| <= 2, the
+// exactly split vgauss beyond: one pass over x instead of two, and the tail's division, polynomial and
+// exp computed once. y may alias x.
+export function f32_gelu_train_fwd__ref(y: usize, d: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2, v = <f64>load<f32>(x + o);
+    store<f32>(d + o, <f32>geluGrad64(v, 0)); store<f32>(y + o, <f32>gelu64(v, 0));
+  }
+}
+export function f32_gelu_train_fwd__simd(y: usize, d: usize, x: usize, n: i32): void { splitSpan(geluTrainFwd, y, 4, d, 4, x, 4, n, 0, 0, 0, COST_SMOOTH, 64); }
+function geluTrainFwd(y: usize, d: usize, x: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
+  const c = vsplat(<f32>SQRT_2PI_INV);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, v = vld(x + o), a = vabs(v), P = vphiFwd(v, a);
+    const g = vnear(a) ? vexpNear(vmul(vmul(a, a), vsplat(-0.5))) : vgauss(a);
+    vst(d + o, vfma(vmul(v, c), g, P)); vst(y + o, vmul(v, P));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2, v = <f64>load<f32>(x + o);
+    store<f32>(d + o, <f32>geluGrad64(v, 0)); store<f32>(y + o, <f32>gelu64(v, 0));
   }
 }

@@ -140,6 +140,7 @@ export function op_name(op: i32): string {
     case 115: return "mel_project";
     case 116: return "chan_norm";
     case 117: return "qs8_gru";
+    case 118: return "gelu_train_fwd";
     default: return "unknown";
   }
 }
@@ -267,6 +268,7 @@ export function op_check(op: i32, a: usize, tab: usize): string | null {
     case 115: return check_98(a, tab);
     case 116: return check_99(a, tab);
     case 117: return check_100(a, tab);
+    case 118: return check_101(a, tab);
     default: return "unknown op";
   }
 }
@@ -2485,5 +2487,17 @@ function check_100(a: usize, tab: usize): string | null {
   if (!fits((fitsI32((3.0 * v_H)) && fitsI32(v_I) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_I) : NaN) * 1.0, tab, b_wp_ih)) return need("wp_ih", (fitsI32((3.0 * v_H)) && fitsI32(v_I) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_I) : NaN) * 1.0, tab, b_wp_ih);
   if (!fits((fitsI32((3.0 * v_H)) && fitsI32(v_H) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_H) : NaN) * 1.0, tab, b_wp_hh)) return need("wp_hh", (fitsI32((3.0 * v_H)) && fitsI32(v_H) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_H) : NaN) * 1.0, tab, b_wp_hh);
   if (!fits((fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>qs8_gru_scratch_bytes(<i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 1.0, tab, b_scratch)) return need("scratch", (fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>qs8_gru_scratch_bytes(<i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 1.0, tab, b_scratch);
+  return null;
+}
+
+/** gelu_train_fwd */
+function check_101(a: usize, tab: usize): string | null {
+  const b_y = load<u32>(a, 0);
+  const b_d = load<u32>(a, 4);
+  const b_x = load<u32>(a, 8);
+  const v_n = <f64>load<i32>(a, 12);
+  if (!fits(v_n * 4.0, tab, b_y)) return need("y", v_n * 4.0, tab, b_y);
+  if (!fits(v_n * 4.0, tab, b_d)) return need("d", v_n * 4.0, tab, b_d);
+  if (!fits(v_n * 4.0, tab, b_x)) return need("x", v_n * 4.0, tab, b_x);
   return null;
 }

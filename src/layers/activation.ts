@@ -36,8 +36,9 @@ export class Activation extends Layer {
   }
   override get aliasesInput(): boolean { return this.activation === 'linear'; }
 
-  forward(c: Ctx, { x, y }: IO): void {
+  forward(c: Ctx, { x, y, dx }: IO): void {
     const n = c.batch * size(this.inputShape), cols = this.inputShape[this.inputShape.length - 1], rows = n / cols;
+    if (this.savesDerivative(c, dx)) { c.emit('gelu_train_fwd', { y, d: c.aux('dgelu', 'f32', size(this.inputShape)), x, n }, this.name); return; }
     switch (this.activation) {
       case 'linear': return;
       case 'relu6': case 'hardSigmoid': case 'hardSwish': c.emit(`${MOBILE[this.activation]}_fwd`, { y, x, n }, this.name); return;
@@ -52,9 +53,13 @@ export class Activation extends Layer {
     }
   }
 
+  /** GELU (erf form) in a plan that runs its backward: the forward writes the derivative, the backward multiplies by it. */
+  private savesDerivative(c: Ctx, dx: unknown): boolean { return this.activation === 'gelu' && c.training && dx !== undefined; }
+
   backward(c: Ctx, { x, y, dx, dy }: IO): void {
     if (dx === undefined || dy === undefined) return;
     const n = c.batch * size(this.inputShape), cols = this.inputShape[this.inputShape.length - 1], rows = n / cols;
+    if (this.savesDerivative(c, dx)) { c.emit('dropout_bwd', { dx, dy, mask: c.aux('dgelu', 'f32', size(this.inputShape)), n }, this.name); return; }   // dx += dy * d
     switch (this.activation) {
       case 'linear': return;
       case 'relu6': case 'hardSigmoid': case 'hardSwish': c.emit(`${MOBILE[this.activation]}_bwd`, { dx, dy, x, n }, this.name); return;

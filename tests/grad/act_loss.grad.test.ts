@@ -80,6 +80,21 @@ describe('grad: activation backward = dx0 + J^T dy (central difference, f64 forw
   });
 });
 
+describe('grad: GELU in training (the forward writes d, the backward is dx += dy * d)', () => {
+  it('d = the central difference of the f64 GELU', () => {
+    for (const [r, c] of EW) {
+      const n = r * c, xv = awayFromKink(n, n + 7), dy = randn(n, 2), dx0 = randn(n, 3);
+      const g = numGrad((v) => dot(dy, v.map(SMOOTH.gelu)), Float64Array.from(xv));
+      const want = dx0.map((v, i) => v + g[i]);
+      for (const isa of ISAS) {
+        const [, d] = call(e, `f32_gelu_train_fwd__${isa}`, [out(n), out(n), inp(xv), n]);
+        const [dx] = call(e, `f32_dropout_bwd__${isa}`, [out(dx0), inp(dy), inp(d), n]);
+        expectClose(dx, want, GRAD_TOL[0], GRAD_TOL[1], `gelu train ${isa} ${r}x${c}`);
+      }
+    }
+  });
+});
+
 describe('grad: activation forward matches the f64 forward', () => {
   it.each(ACT.filter(([l]) => !l.startsWith('dropout')))('%s', (_, k, shapes, make) => {
     for (const [r, c] of shapes) {

@@ -23,6 +23,7 @@ const ELEMENTWISE: [string, string, (n: number) => Arg[], Tol][] = [
   ['gelu tanh fwd', 'f32_gelu_fwd', (n) => [out(n), inp(x(n)), n, 1], TANH_FWD],
   ['gelu bwd', 'f32_gelu_bwd', (n) => [out(x(n, 3)), inp(x(n, 2)), inp(x(n)), n, 0], ACC],
   ['gelu tanh bwd', 'f32_gelu_bwd', (n) => [out(x(n, 3)), inp(x(n, 2)), inp(x(n)), n, 1], TANH_BWD],
+  ['gelu training fwd (y and its derivative)', 'f32_gelu_train_fwd', (n) => [out(n), out(n), inp(x(n)), n], ACC],
   ['silu fwd', 'f32_silu_fwd', (n) => [out(n), inp(x(n, 1, 6)), n], TRANS],
   ['silu bwd', 'f32_silu_bwd', (n) => [out(x(n, 3)), inp(x(n, 2)), inp(x(n)), n], ACC],
 ];
@@ -47,6 +48,21 @@ const maxUlps = (got: ArrayLike<number>, xs: ArrayLike<number>, f: (v: number) =
   return { worst, at };
 };
 const fwd = (k: string, isa: string, xs: Float32Array, tail: number[]) => call(e, `${k}__${isa}`, [out(xs.length), inp(xs), xs.length, ...tail])[0];
+
+describe('gelu training forward', () => {
+  it('writes the forward\'s own output bit for bit, and the derivative the backward kernel computes', () => {
+    for (const n of [0, ...SIZES, 4099]) {
+      const xs = Float32Array.from(x(n, 9, 4));
+      for (let i = 0; i < n; i += 97) xs[i] = [-13, -2.5, 2.01, 0.74, -0.76, 25][(i / 97) % 6];   // every branch
+      const [y, d] = call(e, 'f32_gelu_train_fwd__simd', [out(n), out(n), inp(xs), n]);
+      expect(Array.from(y)).toEqual(Array.from(fwd('f32_gelu_fwd', 'simd', xs, [0])));
+      // the backward kernel's derivative: dx = 0 + 1 * d
+      const [dref] = call(e, 'f32_gelu_bwd__simd', [out(new Float32Array(n)), inp(new Float32Array(n).fill(1)), inp(xs), n, 0]);
+      // (not in ulps: d crosses 0 near x = -0.752, where both forms cancel Phi against x phi)
+      for (let i = 0; i < n; i++) expect(Math.abs(d[i] - dref[i]), `n=${n}, x=${xs[i]}`).toBeLessThanOrEqual(1e-6 * Math.abs(dref[i]) + 1e-7);
+    }
+  });
+});
 
 describe('act_smooth: accuracy against f64 (ulps of the result)', () => {
   it('the f64 erfc reference gives the tabulated values', () => {
