@@ -1,0 +1,77 @@
+// AudioStream's incremental front end: when a model's PCM input goes (through parameter-free
+// element-wise layers such as a Cast) into a melSpectrogram, each frame's features are computed
+// once, as a batch of frames through a small front-end model (the same layers, the melSpectrogram
+// without its per-clip normalization, on frameLength samples per row), and kept in a ring of the
+// window's frames. A window's features are then the ring's frames in order, and the model's tail
+// from the melSpectrogram (model/tail.ts: its normalization and the layers after it, in the model's
+// own session) classifies them. Frames are computed independently of each other in every front-end
+// kernel (stft_power, mel_project per row), so the features are bit-identical to the whole window's.
+import { AxonError } from '../errors.js';
+import { MelSpectrogram } from '../layers/audio.js';
+import type { Layer } from '../layers/layer.js';
+import { Model } from '../model/model.js';
+import { ModelTail } from '../model/tail.js';
+import { recreate } from '../model/wiring.js';
+import { Tensor } from '../runtime/tensor.js';
+
+/** The model's melSpectrogram and the layers before it, or why the model cannot stream frame by frame. */
+export function findFrontEnd(model: Model, window: number): { mel: MelSpectrogram; pre: Layer[] } | string {
+  const m = model.layers.findIndex((l) => l instanceof MelSpectrogram);
+  if (m < 0) return 'the model has no melSpectrogram layer';
+  const chain = model.layers.slice(0, m + 1).every((l, i) => { const r = model.inputsOf(l.name); return r.length === 1 && r[0] === (i ? model.layers[i - 1].name : model.inputs[0].name); });
+  const pre = model.layers.slice(0, m);
+  if (!chain || pre.some((l) => l.params.length || l.outputShape.length !== 1 || l.outputShape[0] !== window)) return `the layers before melSpectrogram "${model.layers[m].name}" are not a chain of parameter-free element-wise layers on the PCM`;
+  return { mel: model.layers[m] as MelSpectrogram, pre };
+}
+
+/** Per-frame features of a PCM stream, and a model's tail run on a window of them. */
+export class FrameFeatures {
+  readonly frames: number;
+  readonly channels: number;
+  readonly step: number;
+  private readonly length: number;
+  private readonly front: Model;
+  private readonly tail: ModelTail;
+  private readonly ring: Float32Array;
+  private readonly int: boolean;
+  /** frames computed so far (frame j starts at sample j * step) */
+  private done = 0;
+
+  constructor(model: Model, { mel, pre }: { mel: MelSpectrogram; pre: Layer[] }, window: number) {
+    const o = mel.o, inp = model.inputs[0];
+    this.frames = mel.frames(window); this.channels = mel.channels; this.step = o.frameStep; this.length = o.frameLength;
+    this.int = inp.dtype === 'i32';
+    this.front = new Model({ inputs: [{ name: inp.name, shape: [o.frameLength], dtype: inp.dtype, ...(inp.range ? { range: [...inp.range] as [number, number] } : {}) }], engine: model.engine, name: `${model.name}/frames` });
+    for (const l of pre) this.front.add(recreate(l));
+    this.front.add(new MelSpectrogram({ ...o, normalize: false, name: mel.name }));
+    this.tail = new ModelTail(model, mel.name, (c, io, u) => (u as MelSpectrogram).fromFeatures(c, io));
+    this.ring = new Float32Array(this.frames * this.channels);
+  }
+
+  /**
+   * Computes the frames complete at `end` samples (skipping those before frame `first`), as one
+   * batch; `pcm(t)` is sample t (f32 in [-1, 1]), readable back to the first frame not yet computed.
+   */
+  async advance(end: number, first: number, pcm: (t: number) => number): Promise<void> {
+    const from = Math.max(this.done, first), last = Math.floor((end - this.length) / this.step);
+    if (last < from) return;
+    const n = last - from + 1, L = this.length;
+    if (n > this.frames) throw new AxonError('BAD_ARGUMENT', `FrameFeatures.advance: ${n} frames at once; the ring holds ${this.frames}`);
+    const x = this.int ? new Int32Array(n * L) : new Float32Array(n * L);
+    for (let f = 0; f < n; f++) for (let k = 0, t = (from + f) * this.step; k < L; k++, t++) x[f * L + k] = this.int ? toInt16(pcm(t)) : pcm(t);
+    const y = (await this.front.predict(new Tensor(x, [n, L]))).data as Float32Array, C = this.channels;
+    for (let f = 0; f < n; f++) this.ring.set(y.subarray(f * C, (f + 1) * C), ((from + f) % this.frames) * C);
+    this.done = last + 1;
+  }
+
+  /** The model's first output for the window whose first frame is `first` (all its frames computed). */
+  async classify(first: number): Promise<Float32Array> {
+    if (first + this.frames > this.done) throw new AxonError('BAD_ARGUMENT', `FrameFeatures.classify: frames ${first} … ${first + this.frames - 1} asked for, ${this.done} computed`);
+    const F = this.frames, C = this.channels, x = new Float32Array(F * C), s = (first % F) * C;
+    x.set(this.ring.subarray(s)); x.set(this.ring.subarray(0, s), F * C - s);
+    return (await this.tail.run(x))[0];
+  }
+}
+
+/** An f32 sample as the int16 value a whole-window int PCM model is given. */
+export const toInt16 = (v: number): number => Math.max(-32768, Math.min(32767, Math.round(v * 32768)));
