@@ -12,7 +12,6 @@ import type { Layer } from '../layers/layer.js';
 import { Model } from '../model/model.js';
 import { ModelTail } from '../model/tail.js';
 import { recreate } from '../model/wiring.js';
-import { Tensor } from '../runtime/tensor.js';
 
 /** The model's melSpectrogram and the layers before it, or why the model cannot stream frame by frame. */
 export function findFrontEnd(model: Model, window: number): { mel: MelSpectrogram; pre: Layer[] } | string {
@@ -57,9 +56,11 @@ export class FrameFeatures {
     if (last < from) return;
     const n = last - from + 1, L = this.length;
     if (n > this.frames) throw new AxonError('BAD_ARGUMENT', `FrameFeatures.advance: ${n} frames at once; the ring holds ${this.frames}`);
-    const x = this.int ? new Int32Array(n * L) : new Float32Array(n * L);
+    // (the plan straight on the session's buffers: predict() would cost ~4x a frame's own compute)
+    const s = await this.front.session(n, { use: 'predict' }), x = this.int ? s.bound.i32(s.x) : s.bound.f32(s.x);
     for (let f = 0; f < n; f++) for (let k = 0, t = (from + f) * this.step; k < L; k++, t++) x[f * L + k] = this.int ? toInt16(pcm(t)) : pcm(t);
-    const y = (await this.front.predict(new Tensor(x, [n, L]))).data as Float32Array, C = this.channels;
+    s.run('predict', n);
+    const y = s.bound.f32(s.output), C = this.channels;
     for (let f = 0; f < n; f++) this.ring.set(y.subarray(f * C, (f + 1) * C), ((from + f) % this.frames) * C);
     this.done = last + 1;
   }
