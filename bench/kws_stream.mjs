@@ -2,7 +2,7 @@
 // fed 128-sample chunks (an AudioWorklet's), recomputing the whole 1 s window each hop ('window')
 // against computing each 20 ms frame's features once and running only the normalization and the
 // DS-CNN per hop ('incremental'). Cost per prediction = the time to push the whole signal / the
-// predictions made (ring writes and every frame's front end included). Models: the shipped int8
+// predictions made after the first window (ring writes and every frame's front end included). Models: the shipped int8
 // one, and an f32 DS-CNN of models/kws/config.json with seeded weights (batch norm as its own layer;
 // the weights' values do not change the cost). Both modes' scores are checked equal to the bit
 // first. Rounds interleave the modes; the median of rounds (min–max), batch 1, one thread.
@@ -27,9 +27,11 @@ function f32Model(engine) {
 async function stream(model, incremental) {
   const s = new AudioStream(model, { hop: HOP, incremental });
   const scores = [];
-  const t0 = performance.now();
-  for (let k = 0; k < x.length; k += CHUNK) for (const d of await s.push(x.subarray(k, k + CHUNK))) scores.push(d.scores);
-  return { ms: (performance.now() - t0) / scores.length, scores, mode: s.mode };
+  // (untimed: the first window, up to its prediction: sessions and plans are made on first use)
+  for (let k = 0; k < 16000; k += CHUNK) for (const d of await s.push(x.subarray(k, k + CHUNK))) scores.push(d.scores);
+  const t0 = performance.now(), before = scores.length;
+  for (let k = 16000; k < x.length; k += CHUNK) for (const d of await s.push(x.subarray(k, k + CHUNK))) scores.push(d.scores);
+  return { ms: (performance.now() - t0) / (scores.length - before), scores, mode: s.mode };
 }
 
 const engine = await loadEngine({ build: 'simd', threads: 1 });
@@ -46,4 +48,4 @@ for (const [kind, model] of models) {
   const f = (v) => `${median(v).toFixed(3)} (${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)})`;
   console.log(`| ${kind} | ${f(t.window)} | ${f(t.incremental)} | **${(median(t.window) / median(t.incremental)).toFixed(2)}x** |`);
 }
-console.log(`(${Math.floor((x.length - 16000) / HOP) + 1} predictions per round)`);
+console.log(`(${Math.floor((x.length - 16000) / HOP)} timed predictions per round)`);

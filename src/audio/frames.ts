@@ -11,6 +11,7 @@ import { MelSpectrogram } from '../layers/audio.js';
 import type { Layer } from '../layers/layer.js';
 import { Model } from '../model/model.js';
 import { ModelTail } from '../model/tail.js';
+import type { Session } from '../model/compiler.js';
 import { recreate } from '../model/wiring.js';
 
 /** The model's melSpectrogram and the layers before it, or why the model cannot stream frame by frame. */
@@ -23,6 +24,20 @@ export function findFrontEnd(model: Model, window: number): { mel: MelSpectrogra
   return { mel: model.layers[m] as MelSpectrogram, pre };
 }
 
+/** per melSpectrogram layer, its front-end model (no weights: every stream of the model shares it) */
+const fronts = new WeakMap<MelSpectrogram, Model>();
+
+function frontEnd(model: Model, mel: MelSpectrogram, pre: Layer[]): Model {
+  let front = fronts.get(mel);
+  if (front) return front;
+  const o = mel.o, inp = model.inputs[0];
+  front = new Model({ inputs: [{ name: inp.name, shape: [o.frameLength], dtype: inp.dtype, ...(inp.range ? { range: [...inp.range] as [number, number] } : {}) }], engine: model.engine, name: `${model.name}/frames` });
+  for (const l of pre) front.add(recreate(l));
+  front.add(new MelSpectrogram({ ...o, normalize: false, name: mel.name }));
+  fronts.set(mel, front);
+  return front;
+}
+
 /** Per-frame features of a PCM stream, and a model's tail run on a window of them. */
 export class FrameFeatures {
   readonly frames: number;
@@ -33,6 +48,7 @@ export class FrameFeatures {
   private readonly tail: ModelTail;
   private readonly ring: Float32Array;
   private readonly int: boolean;
+  private sess?: Session;
   /** frames computed so far (frame j starts at sample j * step) */
   private done = 0;
 
@@ -40,25 +56,28 @@ export class FrameFeatures {
     const o = mel.o, inp = model.inputs[0];
     this.frames = mel.frames(window); this.channels = mel.channels; this.step = o.frameStep; this.length = o.frameLength;
     this.int = inp.dtype === 'i32';
-    this.front = new Model({ inputs: [{ name: inp.name, shape: [o.frameLength], dtype: inp.dtype, ...(inp.range ? { range: [...inp.range] as [number, number] } : {}) }], engine: model.engine, name: `${model.name}/frames` });
-    for (const l of pre) this.front.add(recreate(l));
-    this.front.add(new MelSpectrogram({ ...o, normalize: false, name: mel.name }));
-    this.tail = new ModelTail(model, mel.name, (c, io, u) => (u as MelSpectrogram).fromFeatures(c, io));
+    this.front = frontEnd(model, mel, pre);
+    this.tail = new ModelTail(model, mel.name, { tag: 'melSpectrogram.fromFeatures', emit: (c, io, u) => (u as MelSpectrogram).fromFeatures(c, io) });
     this.ring = new Float32Array(this.frames * this.channels);
   }
 
   /**
    * Computes the frames complete at `end` samples (skipping those before frame `first`), as one
-   * batch; `pcm(t)` is sample t (f32 in [-1, 1]), readable back to the first frame not yet computed.
+   * batch; sample t (f32 in [-1, 1]) is pcm[t % pcm.length], held back to the first frame not yet computed.
    */
-  async advance(end: number, first: number, pcm: (t: number) => number): Promise<void> {
+  async advance(end: number, first: number, pcm: Float32Array): Promise<void> {
     const from = Math.max(this.done, first), last = Math.floor((end - this.length) / this.step);
     if (last < from) return;
     const n = last - from + 1, L = this.length;
     if (n > this.frames) throw new AxonError('BAD_ARGUMENT', `FrameFeatures.advance: ${n} frames at once; the ring holds ${this.frames}`);
     // (the plan straight on the session's buffers: predict() would cost ~4x a frame's own compute)
-    const s = await this.front.session(n, { use: 'predict' }), x = this.int ? s.bound.i32(s.x) : s.bound.f32(s.x);
-    for (let f = 0; f < n; f++) for (let k = 0, t = (from + f) * this.step; k < L; k++, t++) x[f * L + k] = this.int ? toInt16(pcm(t)) : pcm(t);
+    if (!this.sess || n > this.sess.spec.maxBatch) this.sess = await this.front.session(n, { use: 'predict' });
+    const s = this.sess, x = this.int ? s.bound.i32(s.x) : s.bound.f32(s.x), R = pcm.length;
+    for (let f = 0; f < n; f++) {
+      const a = ((from + f) * this.step) % R, head = Math.min(L, R - a), row = x.subarray(f * L, (f + 1) * L);
+      if (this.int) for (let k = 0; k < L; k++) row[k] = toInt16(pcm[(a + k) % R]);
+      else { row.set(pcm.subarray(a, a + head)); row.set(pcm.subarray(0, L - head), head); }
+    }
     s.run('predict', n);
     const y = s.bound.f32(s.output), C = this.channels;
     for (let f = 0; f < n; f++) this.ring.set(y.subarray(f * C, (f + 1) * C), ((from + f) % this.frames) * C);

@@ -91,7 +91,7 @@ export class AudioStream {
       }
       this.at += take; k += take;
       // (the next window's frames only: with a hop longer than the window some frames feed none)
-      if (this.features) await this.features.advance(this.at, (this.next - this.window) / this.features.step, (t) => this.ring[t % this.window]);
+      if (this.features) await this.features.advance(this.at, (this.next - this.window) / this.features.step, this.ring);
       if (this.at === this.next) { out.push(await this.classify()); this.next += this.hop; }
     }
     return out;

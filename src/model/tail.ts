@@ -5,7 +5,8 @@
 // forward (head returns the buffer the host fills: AudioStream writes a window's mel features and
 // head runs only the per-clip normalization of the melSpectrogram). Batch 1, predict only.
 // Every unit after the layer must read only the layer or units after it; a layer with a head must
-// be one compile unit.
+// be one compile unit. A session holds one tail plan per (layer, head tag), shared by every
+// ModelTail on it (the same tag must mean the same head): plans are not freed with the tail.
 import { AxonError } from '../errors.js';
 import type { Buf } from '../compile/plan.js';
 import type { Ctx, IO, Layer } from '../layers/layer.js';
@@ -15,15 +16,18 @@ import type { Session } from './compiler.js';
 import type { Model } from './model.js';
 import { isInputRef } from './wiring.js';
 
+/** per session, the tail plans made on it and the buffer each starts from, by `${layer}|${tag}` */
+const plans = new WeakMap<Session, Map<string, { plan: LoadedPlan; into: Buf }>>();
+
 export class ModelTail {
   /** the number of values run() takes */
   readonly inputSize: number;
   private readonly unit: number;
   private sess?: Session;
-  private plan?: LoadedPlan;
-  private into = -1 as Buf;
+  private made?: { plan: LoadedPlan; into: Buf };
 
-  constructor(readonly model: Model, readonly layer: string, private readonly head?: (c: Ctx, io: IO, unit: Layer) => Buf) {
+  /** `head`, with a `tag` naming it: emits the layer itself and returns the buffer run() fills. */
+  constructor(readonly model: Model, readonly layer: string, private readonly head?: { tag: string; emit: (c: Ctx, io: IO, unit: Layer) => Buf }) {
     const g = model.unitGraph(), at = g.refs?.get(layer) ?? -1;
     if (at < 0 || !model.layers.some((l) => l.name === layer)) throw new AxonError('BAD_ARGUMENT', `ModelTail: no layer "${layer}" in model "${model.name}" (layers: ${model.layers.map((l) => l.name).join(', ')})`);
     if (head && g.units[at] !== model.layers.find((l) => l.name === layer)) throw new AxonError('BAD_CONFIG', `ModelTail: "${layer}" is several compile units; a head can only replace a layer that is one`);
@@ -42,15 +46,25 @@ export class ModelTail {
   async run(x: Float32Array): Promise<Float32Array[]> {
     const s = await this.model.session(1, { use: 'predict' });
     if (x.length !== this.inputSize) throw new AxonError('BAD_SHAPE', `ModelTail.run: got ${x.length} values, the tail from "${this.layer}" takes ${this.inputSize}`);
-    if (s !== this.sess) {
-      const u = s.graphOf().units[this.unit], head = this.head;
-      this.plan = s.tailPlan(this.unit, head ? (c, io) => { this.into = head(c, io, u); } : (c, io) => u.forward(c, io));
-      if (!head) this.into = s.outputs[this.unit - 1];
-      this.sess = s;
-    }
-    s.bound.f32(this.into).set(x);
-    s.bound.run(this.plan!);
+    if (s !== this.sess) { this.made = this.planOn(s); this.sess = s; }
+    const { plan, into } = this.made!;
+    s.bound.f32(into).set(x);
+    s.bound.run(plan);
     const g = s.graphOf();
     return g.outputs.map((u) => s.bound.f32(s.outputs[u]).slice(0, size(g.units[u].outputShape)));
+  }
+
+  private planOn(s: Session): { plan: LoadedPlan; into: Buf } {
+    let bySession = plans.get(s);
+    if (!bySession) plans.set(s, (bySession = new Map()));
+    const key = `${this.layer}|${this.head?.tag ?? ''}`;
+    let made = bySession.get(key);
+    if (!made) {
+      const u = s.graphOf().units[this.unit], head = this.head;
+      let into = s.outputs[this.unit - 1];
+      const plan = s.tailPlan(this.unit, head ? (c, io) => { into = head.emit(c, io, u); } : (c, io) => u.forward(c, io));
+      bySession.set(key, (made = { plan, into }));
+    }
+    return made;
   }
 }
