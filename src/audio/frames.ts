@@ -1,11 +1,11 @@
-// AudioStream's incremental front end: when a model's PCM input goes (through parameter-free
-// element-wise layers such as a Cast) into a melSpectrogram, each frame's features are computed
-// once, as a batch of frames through a small front-end model (the same layers, the melSpectrogram
-// without its per-clip normalization, on frameLength samples per row), and kept in a ring of the
-// window's frames. A window's features are then the ring's frames in order, and the model's tail
-// from the melSpectrogram (model/tail.ts: its normalization and the layers after it, in the model's
-// own session) classifies them. Frames are computed independently of each other in every front-end
-// kernel (stft_power, mel_project per row), so the features are bit-identical to the whole window's.
+// AudioStream's incremental front end: when a model's PCM input goes (directly, or through a Cast
+// or Dropout) into a melSpectrogram, each frame's features are computed once, as a batch of frames
+// through a small front-end model (the same layers, the melSpectrogram without its per-clip
+// normalization, on frameLength samples per row), and kept in a ring of the window's frames. A
+// window's features are then the ring's frames in order, and the model's tail from the
+// melSpectrogram (model/tail.ts: its normalization and the layers after it, in the model's own
+// session) classifies them. Every front-end kernel computes each frame on its own (stft_power per
+// frame, mel_project per row), so the features are bit-identical to the whole window's.
 import { AxonError } from '../errors.js';
 import { MelSpectrogram } from '../layers/audio.js';
 import type { Layer } from '../layers/layer.js';
@@ -20,9 +20,16 @@ export function findFrontEnd(model: Model, window: number): { mel: MelSpectrogra
   if (m < 0) return 'the model has no melSpectrogram layer';
   const chain = model.layers.slice(0, m + 1).every((l, i) => { const r = model.inputsOf(l.name); return r.length === 1 && r[0] === (i ? model.layers[i - 1].name : model.inputs[0].name); });
   const pre = model.layers.slice(0, m);
-  if (!chain || pre.some((l) => l.params.length || l.outputShape.length !== 1 || l.outputShape[0] !== window)) return `the layers before melSpectrogram "${model.layers[m].name}" are not a chain of parameter-free element-wise layers on the PCM`;
+  if (!chain || !pre.every(elementwise)) return `the layers before melSpectrogram "${model.layers[m].name}" are not a chain of Cast or Dropout layers on the PCM (${pre.map((l) => l.type).join(', ')})`;
   return { mel: model.layers[m] as MelSpectrogram, pre };
 }
+
+/**
+ * A layer each sample goes through on its own, to the same bits at any position (Cast; Dropout, the
+ * identity when predicting). Not an Activation: a kernel's scalar tail could round otherwise than
+ * its vector body, and a frame's samples sit at other offsets in a batch of frames.
+ */
+const elementwise = (l: Layer): boolean => l.params.length === 0 && (l.type === 'cast' || l.type === 'dropout');
 
 /** per melSpectrogram layer, its front-end model (no weights: every stream of the model shares it) */
 const fronts = new WeakMap<MelSpectrogram, Model>();
