@@ -18,7 +18,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { FrameFeatures, findFrontEnd, toInt16 } from './frames.js';
 
 export interface StreamOptions {
-  /** samples between predictions (default window / 4) */
+  /** samples between predictions (default window / 4, rounded down to a multiple of frameStep for a melSpectrogram model) */
   hop?: number;
   /** average the last k score vectors (default 1: none) */
   smooth?: number;
