@@ -7,6 +7,7 @@
 // Inference only: no parameters and no backward (it must read a model input). int16 PCM: declare
 // the input i32, put a Cast first and set inputScale 1/32768 (folded into the window).
 import { AxonError } from '../errors.js';
+import type { Buf } from '../compile/plan.js';
 import { Ctx, IO, Layer } from './layer.js';
 
 export interface MelSpectrogramOptions {
@@ -112,7 +113,23 @@ export class MelSpectrogram extends Layer {
       feat = last('mfcc') ? y : c.aux('mfcc', 'f32', F * o.mfcc);
       c.emit('mel_project', { y: feat, x: mel, w: c.constant('dct', 'f32', dctMatrix(o.mfcc, o.melBins).buffer as ArrayBuffer), R: B * F, K: o.melBins, M: o.mfcc, log: 0, eps: o.eps }, this.name);
     }
-    if (o.normalize) c.emit('chan_norm', { y, x: feat, B, F, C: this.channels, eps: 1e-5 }, this.name);
+    if (o.normalize) this.normalizeClip(c, y, feat);
+  }
+
+  /**
+   * Emits only the per-clip normalization of features (frames, channels) already computed, and
+   * returns the buffer they go in: the output itself without normalize (AudioStream computes each
+   * frame once and runs this with the layers after it: model/tail.ts).
+   */
+  fromFeatures(c: Ctx, { y }: IO): Buf {
+    if (!this.o.normalize) return y;
+    const feat = c.aux(this.o.mfcc ? 'mfcc' : 'logmel', 'f32', this.frames(this.inputShape[0]) * this.channels);
+    this.normalizeClip(c, y, feat);
+    return feat;
+  }
+
+  private normalizeClip(c: Ctx, y: Buf, feat: Buf): void {
+    c.emit('chan_norm', { y, x: feat, B: c.batch, F: this.frames(this.inputShape[0]), C: this.channels, eps: 1e-5 }, this.name);
   }
 
   backward(_c: Ctx, { dx }: IO): void {

@@ -225,7 +225,16 @@ export class Session {
     });
   }
 
-  private build(mode: Mode, B: number, g: UnitGraph): Plan {
+  /**
+   * A batch-1 predict plan running only units from … end over this session's buffers and weights,
+   * unit `from` emitted by `first` instead of its forward (model/tail.ts: a model's tail on values
+   * the host writes). Call again for a rebuilt session.
+   */
+  tailPlan(from: number, first: (c: Ctx, io: IO) => void): LoadedPlan {
+    return this.bound.load(this.build('predict', 1, this.graphOf(), { from, first }));
+  }
+
+  private build(mode: Mode, B: number, g: UnitGraph, tail?: { from: number; first: (c: Ctx, io: IO) => void }): Plan {
     const plan = new Plan(this.layout, `${mode}:${B}`);
     const { units, inputs } = g;
     if (mode === 'prepare') {
@@ -252,7 +261,10 @@ export class Session {
       for (const r of reads) zero(r.pred);
       units.forEach((_, i) => { if (!skip.has(i)) for (const j of inputs[i]) if (needDx(j)) zero(j); });
     }
-    units.forEach((u, i) => { if (!skip.has(i)) u.forward(this.ctx(plan, u, B, training), this.io(g, i, training, needDx)); });
+    units.forEach((u, i) => {
+      if (skip.has(i) || (tail && i < tail.from)) return;
+      (tail?.from === i ? tail.first : u.forward.bind(u))(this.ctx(plan, u, B, training), this.io(g, i, training, needDx));
+    });
     losses.forEach((l, k) => {
       const { pred } = reads[k], per = size(units[g.outputs[l.output]].outputShape);
       if (per !== l.spec.outputs) throw new AxonError('BAD_SHAPE', `output "${l.name}" has ${per} values per sample at these input shapes, but its ${l.spec.name} loss was compiled for ${l.spec.outputs}; a loss needs an output whose size does not depend on an open axis`);

@@ -22,6 +22,8 @@ export interface UnitGraph {
   inputs: number[][];
   /** the model's outputs, in order: unit indices */
   outputs: number[];
+  /** what each ref (a model input, a layer, `layer:k`) stands for: a unit index (model inputs negative) */
+  refs?: Map<string, number>;
 }
 
 /** What a graph is made of: layers in topological order, what each reads, the model's input names and outputs. */
@@ -71,7 +73,7 @@ export function unitGraph(w: Wiring, modelName: string, build?: (l: Layer, shape
   const outNames = new Set(w.outputs.map((r) => parseRef(r).name));
   const dead = w.layers.filter((l) => !used.has(l.name) && !outNames.has(l.name));
   if (dead.length) throw new AxonError('BAD_CONFIG', `model "${modelName}": ${dead.map((l) => l.name).join(', ')} feed${dead.length === 1 ? 's' : ''} no other layer and ${dead.length === 1 ? 'is' : 'are'} not an output (outputs: ${w.outputs.join(', ')}); wire ${dead.length === 1 ? 'it' : 'them'} in, list ${dead.length === 1 ? 'it' : 'them'} in outputs, or remove ${dead.length === 1 ? 'it' : 'them'}`);
-  return { units, inputs, outputs };
+  return { units, inputs, outputs, refs: at };
 }
 
 function resolve(at: Map<string, number>, ref: string, who: string): number {

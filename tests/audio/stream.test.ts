@@ -1,7 +1,12 @@
 // Host audio: WAV decoding/encoding and the streaming form (ring buffer fed in microphone-sized
-// chunks) giving the same scores as classifying each window on its own.
+// chunks) giving the same scores as classifying each window on its own, to the bit, whole-window
+// and frame by frame (incremental: each frame's features once, the model's tail per hop).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { Model, layers, Tensor, AxonError, AudioStream, decodeWav, encodeWav, fitClip, resample } from '../../src/index.js';
+import { readFileSync } from 'node:fs';
+import { Model, layers, Tensor, AxonError, AudioStream, decodeWav, encodeWav, fitClip, resample, modelFromBytes, type Detection } from '../../src/index.js';
+import type { MelSpectrogramOptions } from '../../src/layers/index.js';
+import { ModelTail } from '../../src/model/tail.js';
+import { Cast } from '../../src/layers/cast.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { engine, randn } from '../helpers.js';
 
@@ -10,12 +15,20 @@ beforeAll(async () => { e = await engine(); });
 const L = 2000;
 const signal = (n: number) => Float32Array.from({ length: n }, (_, k) => 0.3 * Math.sin(k * (0.05 + k * 1e-6)) + 0.05 * Math.sin(k * 1.7));
 
-async function kws(): Promise<Model> {
-  const m = new Model({ inputShape: [L], engine: e, seed: 3 }).add(layers.melSpectrogram({ frameLength: 400, frameStep: 160, fftSize: 512, melBins: 20 }))
+async function kws(mel: MelSpectrogramOptions = {}): Promise<Model> {
+  const m = new Model({ inputShape: [L], engine: e, seed: 3 }).add(layers.melSpectrogram({ frameLength: 400, frameStep: 160, fftSize: 512, melBins: 20, ...mel }))
     .add(layers.flatten()).add(layers.dense({ units: 4, activation: 'softmax' }));
   await m.predict(Tensor.from(new Float32Array(L), [1, L]));
   return m;
 }
+
+/** Every detection of a stream fed x in chunks of `size`. */
+async function run(s: AudioStream, x: Float32Array | Int16Array, size: number): Promise<Detection[]> {
+  const got: Detection[] = [];
+  for (let k = 0; k < x.length; k += size) got.push(...await s.push(x.subarray(k, k + size)));
+  return got;
+}
+const bits = (ds: Detection[]) => ds.map((d) => [d.end, ...Array.from(new Uint32Array(d.scores.buffer, d.scores.byteOffset, d.scores.length))]);
 
 describe('AudioStream', () => {
   it('classifies every hop of a chunked stream as predict does on that window', async () => {
@@ -28,6 +41,68 @@ describe('AudioStream', () => {
       expect(Array.from(d.scores)).toEqual(Array.from(want));
       expect(d.label).toBe('abcd'[d.index]);
     }
+  });
+  it('a hop that is not a multiple of frameStep recomputes whole windows, and says so', async () => {
+    const m = await kws(), s = new AudioStream(m, { hop: 700 });
+    expect(s.mode).toBe('window');
+    expect(s.fallback).toMatch(/hop 700 is not a multiple of frameStep 160/);
+    expect(new AudioStream(m).hop).toBe(480);   // window / 4 rounded down to frames
+    expect(new AudioStream(m).mode).toBe('incremental');
+    expect(new AudioStream(m, { hop: 640, incremental: false }).mode).toBe('window');
+  });
+  it('frame by frame gives the whole-window scores to the bit (mfcc on and off, normalize on and off, any chunk size)', async () => {
+    const x = signal(6100);
+    for (const mel of [{}, { normalize: false }, { mfcc: 8 }, { mfcc: 8, normalize: false }]) {
+      const m = await kws(mel);
+      const want = await run(new AudioStream(m, { hop: 320, incremental: false }), x, 4096);
+      expect(want.map((d) => d.end)).toEqual([2000, 2320, 2640, 2960, 3280, 3600, 3920, 4240, 4560, 4880, 5200, 5520, 5840]);
+      for (const d of want) expect(Array.from(d.scores)).toEqual(Array.from((await m.predict(Tensor.from(x.slice(d.end - L, d.end), [1, L]))).data));
+      for (const size of [1, 127, 128, 3000]) {
+        const s = new AudioStream(m, { hop: 320, incremental: true });
+        expect(s.mode).toBe('incremental');
+        expect(bits(await run(s, x, size))).toEqual(bits(want));
+      }
+      // a hop longer than the window: the frames between windows are never needed
+      expect(bits(await run(new AudioStream(m, { hop: 2400 }), x, 1000))).toEqual(bits(await run(new AudioStream(m, { hop: 2400, incremental: false }), x, 1000)));
+    }
+  });
+  it('int16 chunks into an int16 PCM model (Cast, inputScale), frame by frame as whole-window', async () => {
+    const m = new Model({ inputs: [{ name: 'pcm', shape: [L], dtype: 'i32' }], engine: e, seed: 5 }).add(new Cast())
+      .add(layers.melSpectrogram({ frameLength: 400, frameStep: 160, fftSize: 512, melBins: 20, mfcc: 10, inputScale: 1 / 32768 }))
+      .add(layers.flatten()).add(layers.dense({ units: 3, activation: 'softmax' }));
+    const i16 = Int16Array.from(signal(5000), (v) => Math.round(v * 32768));
+    const want = await run(new AudioStream(m, { hop: 480, incremental: false }), i16, 5000);
+    for (const d of want) expect(Array.from(d.scores)).toEqual(Array.from((await m.predict(new Tensor(Int32Array.from(i16.slice(d.end - L, d.end)), [1, L]))).data));
+    for (const size of [1, 128, 3000]) {
+      const s = new AudioStream(m, { hop: 480 });
+      expect(s.mode).toBe('incremental');
+      expect(bits(await run(s, i16, size))).toEqual(bits(want));
+    }
+  });
+  it('the shipped int8 KWS model at hop 1920: frame by frame as whole-window', async () => {
+    const { model } = modelFromBytes(readFileSync('models/kws/kws.int8.axon'), 'kws.int8.axon', e);
+    const x = Float32Array.from({ length: 40000 }, (_, k) => 0.3 * Math.sin(k * 0.07) * (k > 14000 && k < 25000 ? 1 : 0.01) + 0.02 * Math.sin(k * 1.3));
+    const want = await run(new AudioStream(model, { hop: 1920, incremental: false }), x, 3000);
+    expect(want.length).toBe(13);
+    for (const size of [128, 3000]) {
+      const s = new AudioStream(model, { hop: 1920 });
+      expect(s.mode).toBe('incremental');
+      expect(bits(await run(s, x, size))).toEqual(bits(want));
+    }
+  });
+  it('the tail runs on the model\'s current weights (after setWeights and a training step)', async () => {
+    const m = await kws({ mfcc: 8 }), x = signal(4000), s = new AudioStream(m, { hop: 320 });
+    const check = async (ds: Detection[]) => {
+      expect(ds.length).toBeGreaterThan(0);
+      for (const d of ds) expect(Array.from(d.scores)).toEqual(Array.from((await m.predict(Tensor.from(x.slice(d.end - L, d.end), [1, L]))).data));
+    };
+    await check(await s.push(x.subarray(0, 2400)));
+    const w = m.getWeights(), k = [...w.keys()].find((n) => n.endsWith('.weight'))!;
+    m.setWeights({ [k]: w.get(k)!.map((v) => v * -2) });
+    await check(await s.push(x.subarray(2400, 3000)));
+    m.compile({ optimizer: { type: 'sgd', lr: 0.5 }, loss: 'sparseCategoricalCrossentropy' });
+    await m.trainStep(Tensor.from(x.slice(0, L), [1, L]), new Tensor(Int32Array.from([2]), [1]));
+    await check(await s.push(x.subarray(3000)));
   });
   it('smooths over the last k windows and reads int16 chunks', async () => {
     const m = await kws(), x = signal(4000), i16 = Int16Array.from(x, (v) => Math.round(v * 32768));
@@ -42,6 +117,18 @@ describe('AudioStream', () => {
     await expect(s.push([1, 2] as unknown as Float32Array)).rejects.toBeInstanceOf(AxonError);
     expect(() => new AudioStream(new Model({ inputShape: [4, 4], engine: e }).add(layers.flatten()))).toThrow(AxonError);
     expect(() => new AudioStream(m, { hop: 0 })).toThrow(/hop/);
+    const inc = new AudioStream(m, { hop: 320, incremental: true });
+    await inc.push(signal(1000));
+    await expect(inc.push(Float32Array.from([0.1, Infinity]))).rejects.toMatchObject({ code: 'NOT_FINITE' });
+    expect(() => new AudioStream(m, { hop: 500, incremental: true })).toThrow(/cannot stream frame by frame: hop 500 is not a multiple of frameStep 160 \(e.g. 480\)/);
+    expect(() => new AudioStream(new Model({ inputShape: [64], engine: e }).add(layers.dense({ units: 2 })), { incremental: true })).toThrow(/no melSpectrogram/);
+    expect(() => new AudioStream(m, { incremental: 'yes' as unknown as boolean })).toThrow(AxonError);
+    // a layer before the front end that mixes samples: frames could not be computed on their own
+    const mixed = new Model({ inputShape: [L], engine: e }).add(layers.activation('softmax')).add(layers.melSpectrogram({ frameLength: 400, frameStep: 160 })).add(layers.flatten()).add(layers.dense({ units: 2 }));
+    expect(new AudioStream(mixed, { hop: 320 }).fallback).toMatch(/not a chain of Cast or Dropout layers on the PCM \(activation\)/);
+    expect(() => new ModelTail(m, 'nope')).toThrow(/no layer "nope"/);
+    expect(() => new ModelTail(m, m.layers[2].name)).toThrow(/last layer/);
+    await expect(new ModelTail(m, m.layers[0].name).run(new Float32Array(3))).rejects.toMatchObject({ code: 'BAD_SHAPE' });
   });
 });
 

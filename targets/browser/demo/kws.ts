@@ -1,12 +1,13 @@
 // The keyword-spotting demo: load the int8 model (models/kws/kws.int8.axon: its melSpectrogram front
 // end takes 1 s of 16 kHz PCM), capture the microphone in an AudioContext running at 16 kHz, feed
-// the AudioWorklet's 128-sample frames to an AudioStream (ring buffer; a prediction every 250 ms,
-// averaged over the last 3) and show the scores and each detected command.
+// the AudioWorklet's 128-sample frames to an AudioStream (ring buffer; each 20 ms frame's features
+// computed once; a prediction every 120 ms, a multiple of the frame step, averaged over the last 3)
+// and show the scores and each detected command.
 import { loadEngine, modelFromBytes, AudioStream, Tensor, type Detection } from '../index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const HOP = 2000, SMOOTH = 3, THRESHOLD = 0.6;
-const state = { status: 'loading', build: '', error: '', labels: [] as string[], samples: 0, windows: 0, last: null as null | { label: string; score: number }, detections: [] as Array<{ label: string; score: number; at: number }>, sampleRate: 0 };
+const HOP = 1920, SMOOTH = 3, THRESHOLD = 0.6;
+const state = { status: 'loading', build: '', error: '', labels: [] as string[], samples: 0, windows: 0, mode: '', last: null as null | { label: string; score: number }, detections: [] as Array<{ label: string; score: number; at: number }>, sampleRate: 0 };
 const setStatus = (s: string, text: string) => { state.status = s; $('status').textContent = text; };
 const fail = (e: unknown) => { state.error = String(e); setStatus('error', `error: ${e}`); };
 addEventListener('error', (e) => fail(e.error ?? e.message));
@@ -29,6 +30,7 @@ async function init() {
   const { model, graph } = modelFromBytes(new Uint8Array(await res.arrayBuffer()), 'kws.int8.axon', engine);
   state.labels = (graph.extra?.labels as string[]) ?? [];
   stream = new AudioStream(model, { hop: HOP, smooth: SMOOTH, labels: state.labels });
+  state.mode = stream.mode;
   setStatus('ready', `model loaded: ${model.layers.length} layers, ${state.labels.length} classes; press Listen`);
   $<HTMLButtonElement>('listen').disabled = false;
 }
