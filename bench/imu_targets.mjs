@@ -11,11 +11,11 @@
 //   && node dist/cli.js quantize out/imu/model.axon -o out/imu/model-int8.axon -c out/imu/data/train-x.npy
 //   && node bench/imu_targets.mjs [--rounds=7] [--ms=300]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os, { tmpdir } from 'node:os';
 import { loadEngine, modelFromBytes, Normalizer, Tensor, imuDataset, imuUser } from '../dist/node.js';
-import { median, wasiPerItem, withChromium } from './targets_kit.mjs';
+import { chromiumLatency, median, wasiPerItem } from './targets_kit.mjs';
 
 const arg = (name, def) => { const a = process.argv.find((x) => x.startsWith(`--${name}=`)); return a ? Number(a.slice(name.length + 3)) : def; };
 const ROUNDS = arg('rounds', 7), MS = arg('ms', 300);
@@ -46,28 +46,7 @@ try {
     r.wasiDiff = maxDiff(out, r.ref);
   }
   // Chromium: the browser bundle and the model files on a blank page
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  for (const f of readdirSync('dist/browser')) if (f === 'axon.js' || f.endsWith('.wasm')) copyFileSync(join('dist/browser', f), join(site, f));
-  for (const r of runs) writeFileSync(join(site, `${r.kind}.axon`), r.bytes);
-  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>imu bench</title>');
-  const browser = await withChromium(site, async (page, url) => {
-    await page.goto(`${url}/index.html`);
-    return page.evaluate(async ({ runs, ROUNDS, MS }) => {
-      const axon = await import('/axon.js'), engine = await axon.loadEngine({ threads: 1 });
-      const ms = await Promise.all(runs.map(async (r) => {
-        const { model } = axon.modelFromBytes(new Uint8Array(await (await fetch(`/${r.kind}.axon`)).arrayBuffer()), r.kind, engine);
-        const x = new axon.Tensor(Float32Array.from(r.win), [1, 128, 6]);
-        return { model, x, out: Array.from((await model.predict(x)).data), t: [] };
-      }));
-      for (let round = 0; round < ROUNDS; round++) for (const m of ms) {
-        let n = 0; const t0 = performance.now();
-        while (performance.now() - t0 < MS) { await m.model.predict(m.x); n++; }
-        m.t.push((performance.now() - t0) / n);
-      }
-      return { build: engine.build, ua: navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0], results: ms.map((m) => ({ out: m.out, t: m.t })) };
-    }, { runs: runs.map((r) => ({ kind: r.kind, win: Array.from(r.win) })), ROUNDS, MS });
-  });
+  const browser = await chromiumLatency(dir, runs.map((r) => ({ kind: r.kind, bytes: r.bytes, input: r.win })), [1, 128, 6], { rounds: ROUNDS, ms: MS });
   console.log(`IMU classifier, one window (128 × 6) at batch 1, 1 thread, µs median (min–max); ${os.cpus()[0].model}, node ${process.version}, ` +
     `Node build ${engine.build}${browser ? `, ${browser.ua} build ${browser.build}` : ''}; ${ROUNDS} rounds × ${MS} ms (WASI: median of 5)`);
   console.log('| model | file bytes | Node | WASI (node:wasi) | Chromium |');

@@ -1,7 +1,7 @@
 // Shared parts of the per-target latency benchmarks (bench/kws_targets.mjs, bench/imu_targets.mjs):
 // the WASI program `axon.wasi.wasm infer` timed per item under node:wasi, and a page in headless
 // Chromium (Debian's /usr/bin/chromium driven by playwright-core) served from a directory.
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
 
@@ -34,4 +34,35 @@ export async function withChromium(site, fn) {
   const { chromium } = await import('playwright-core'), { serveStatic } = await import('../targets/browser/serve.mjs');
   const server = await serveStatic(site), browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try { return await fn(await browser.newPage(), server.url); } finally { await browser.close(); await server.close(); }
+}
+
+/**
+ * Models on a blank page of headless Chromium (dist/browser/axon.js and its wasm, one thread): each
+ * `{ kind, bytes, input }` loaded with modelFromBytes and timed on its input (f32) of `shape` (batch 1), rounds of
+ * `ms` interleaved between models. Returns the page's build and, per model, its output and ms per call
+ * of each round; undefined when there is no Chromium. `dir` is a scratch directory.
+ */
+export async function chromiumLatency(dir, models, shape, { rounds = 7, ms = 300 } = {}) {
+  const site = join(dir, 'site');
+  mkdirSync(site, { recursive: true });
+  for (const f of readdirSync('dist/browser')) if (f === 'axon.js' || f.endsWith('.wasm')) copyFileSync(join('dist/browser', f), join(site, f));
+  for (const m of models) writeFileSync(join(site, `${m.kind}.axon`), m.bytes);
+  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>axon bench</title>');
+  return withChromium(site, async (page, url) => {
+    await page.goto(`${url}/index.html`);
+    return page.evaluate(async ({ kinds, inputs, shape, rounds, ms }) => {
+      const axon = await import('/axon.js'), engine = await axon.loadEngine({ threads: 1 });
+      const runs = await Promise.all(kinds.map(async (kind, k) => {
+        const { model } = axon.modelFromBytes(new Uint8Array(await (await fetch(`/${kind}.axon`)).arrayBuffer()), kind, engine);
+        const x = new axon.Tensor(Float32Array.from(inputs[k]), shape);
+        return { model, x, out: Array.from((await model.predict(x)).data), t: [] };
+      }));
+      for (let r = 0; r < rounds; r++) for (const m of runs) {
+        let n = 0; const t0 = performance.now();
+        while (performance.now() - t0 < ms) { await m.model.predict(m.x); n++; }
+        m.t.push((performance.now() - t0) / n);
+      }
+      return { build: engine.build, ua: navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0], results: runs.map((m) => ({ out: m.out, t: m.t })) };
+    }, { kinds: models.map((m) => m.kind), inputs: models.map((m) => Array.from(m.input)), shape, rounds, ms });
+  });
 }
