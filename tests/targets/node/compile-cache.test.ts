@@ -47,6 +47,15 @@ describe('compile cache', () => {
     expect(readFileSync(file).equals(bad)).toBe(false);        // replaced by a fresh one
     expect(run(dir).states).toEqual(['used']);
 
+    // cut short (a payload shorter than its header says) or empty: rejected and replaced as well
+    for (const cut of [good.subarray(0, good.length - 8), good.subarray(0, 12), Buffer.alloc(0)]) {
+      writeFileSync(file, cut);
+      const short = run(dir);
+      expect(short.states).toEqual(['rejected']);
+      expect(short.y).toEqual(first.y);
+      expect(run(dir).states).toEqual(['used']);
+    }
+
     // other V8 flags: another cache file, so differently started processes do not take turns
     expect(run(dir, ['--max-old-space-size=200']).states).toEqual(['none']);
     expect(readdirSync(dir)).toHaveLength(2);
