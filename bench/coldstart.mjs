@@ -134,7 +134,7 @@ for (const m of MODELS) {
 const times = new Map(JOBS.map((j) => [j.id, []])), rss = new Map(JOBS.map((j) => [j.id, []])), phases = new Map(JOBS.map((j) => [j.id, []]));
 let failed = 0;
 const engines = new Set();   // (kernel set / build of every Axon app's session)
-// (warm-up: the first process writes the cache, the next three may add to it at exit: src of REFRESHES in compile_cache.ts)
+// (warm-up: the first process writes the cache, the next three may add to it at exit: REFRESHES in targets/node/compile_cache.ts)
 const WARMUP = 4, clock = () => Number(process.hrtime.bigint()) / 1e6;
 for (let round = -WARMUP; round < ROUNDS; round++) {
   for (const j of JOBS) {
