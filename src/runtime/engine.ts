@@ -141,7 +141,7 @@ export class Engine {
     const want = opts.build ?? 'auto';
     if (want !== 'auto' && want !== 'simd' && want !== 'relaxed') throw new AxonError('BAD_ARGUMENT', `build must be "auto", "simd" or "relaxed", got ${JSON.stringify(want)}`);
     const get = async (s: Source) => (typeof s === 'function' ? s() : s);
-    const threads = resolveThreads(opts.threads, sources.cores?.() ?? 1);
+    const threads = resolveThreads(opts.threads, opts.threads === 'auto' ? sources.cores?.() ?? 1 : 1);   // (cores only when asked: in Node, node:os)
     const mt = threads > 1 && !!sources.startWorker && sharedMemoryAvailable();
     const setup: ThreadSetup = mt ? { threads, start: sources.startWorker } : ONE;
     const kernels = opts.kernels ?? 'full';

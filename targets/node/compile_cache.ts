@@ -49,15 +49,14 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
     const file = typeof where === 'string' ? where : process.platform !== 'win32' && !where.pathname.includes('%') ? where.pathname : url.fileURLToPath(where);
     const done = shared.ran.get(file);
     if (done) return done;
-    // (the build escapes everything else: one-byte text, no UTF-8 decoding; NOTE: readFileSync(file, 'latin1')
-    // costs ~0.4 ms more than reading bytes and decoding them)
-    const source = fs.readFileSync(file).toString('latin1');
+    // (the build escapes everything else: one-byte text, no UTF-8 decoding; read into the memory
+    // the cache is read into next: see readCache)
     const cacheFile = cachePath(file);
-    let stored: Buffer | undefined;
-    if (cacheFile) try { stored = fs.readFileSync(cacheFile); } catch { /* none yet */ }
-    const cached = stored && unpack(stored);
-    const script = new vm.Script(source, { filename: file, cachedData: cached?.data });
-    const state: CacheState = !cacheFile ? 'off' : !stored ? 'none' : !cached || script.cachedDataRejected ? 'rejected' : 'used';
+    const source = cacheFile ? readSource(file) : fs.readFileSync(file).toString('latin1');
+    const stored = cacheFile ? readCache(cacheFile) : undefined;
+    const cached = stored ? { length: stored.data.length, generation: stored.generation } : undefined;
+    const script = new vm.Script(source, { filename: file, cachedData: stored ? stored.data : undefined });
+    const state: CacheState = !cacheFile ? 'off' : stored === undefined ? 'none' : !cached || script.cachedDataRejected ? 'rejected' : 'used';
     shared.states.set(file, state);
     const exports = (script.runInThisContext() as (d: unknown[], u: string, i?: typeof dynamicImport) => Record<string, unknown>)(deps, metaUrl, dynamicImport);
     shared.ran.set(file, exports);
@@ -71,7 +70,7 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
     if (cacheFile && (state !== 'used' || cached!.generation < REFRESHES)) {
       process.once('exit', () => {
         const data = script.createCachedData();
-        if (state !== 'used' || data.length > cached!.data.length) save(cacheFile, pack(data, state === 'used' ? cached!.generation + 1 : 0));
+        if (state !== 'used' || data.length > cached!.length) save(cacheFile, pack(data, state === 'used' ? cached!.generation + 1 : 0));
         else bump(cacheFile, cached!.generation + 1);
       });
     } else if (state === 'used') touch(cacheFile!);
@@ -147,30 +146,67 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
     data.copy(out, 20);
     return out;
   }
-  function unpack(stored: Buffer): { data: Buffer; generation: number } | undefined {
-    if (stored.length < 20 || stored.readUInt32LE(0) !== MAGIC || stored.readUInt32LE(4) !== stored.length - 20) return undefined;
-    const data = stored.subarray(20);
-    return digest(data) === stored.readBigUInt64LE(8) ? { data, generation: stored.readUInt32LE(16) } : undefined;
+  /**
+   * The cache at `file`: its payload (a view of the checksum module's memory, valid until the next
+   * digest: V8 only reads it while compiling), false when damaged, undefined when there is none.
+   * The payload is read straight into the memory the checksum runs over: every fresh page a cold
+   * process touches costs (~3 ms a MiB on some VMs), and a file read into a Buffer first is one copy more.
+   */
+  function readSource(file: string): string {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size, mem = wordMemory(size);
+      for (let off = 0; off < size;) { const n = fs.readSync(fd, mem, off, size - off, off); if (n <= 0) throw new Error(`${file}: short read`); off += n; }
+      return Buffer.from(mem.buffer, 0, size).toString('latin1');
+    } finally { fs.closeSync(fd); }
+  }
+  function readCache(file: string): { data: Buffer; generation: number } | false | undefined {
+    let fd: number;
+    try { fd = fs.openSync(file, 'r'); } catch { return undefined; }
+    try {
+      const size = fs.fstatSync(fd).size, head = Buffer.alloc(20);
+      if (size < 20 || fs.readSync(fd, head, 0, 20, 0) !== 20 || head.readUInt32LE(0) !== MAGIC || head.readUInt32LE(4) !== size - 20) return false;
+      const mem = wordMemory(size - 20);
+      for (let off = 0; off < size - 20;) { const n = fs.readSync(fd, mem, off, size - 20 - off, 20 + off); if (n <= 0) return false; off += n; }
+      if (hashWords(size - 20) !== head.readBigUInt64LE(8)) return false;
+      return { data: Buffer.from(mem.buffer, mem.byteOffset, size - 20), generation: head.readUInt32LE(16) };
+    } catch { return false; } finally { fs.closeSync(fd); }
   }
 
-  // In wasm (a cold JS loop over 200 KB costs ~6 ms; this ~0.4 ms). The module is this
-  // AssemblyScript (asc -O3 --runtime stub):
+  // In wasm (a cold JS loop over 200 KB costs ~6 ms; this ~0.3 ms). Unrolled eight words a loop
+  // turn, so that hashing a cache stays under V8's tier-up budget (which counts the wasm bytes a
+  // function runs): the one-word loop got itself recompiled by TurboFan in every process, a
+  // background job that touches ~2 MB of fresh memory and that the process waits for at exit.
+  // The module is this AssemblyScript (asc -O3 --runtime stub --initialMemory 1):
   //   export function h(n: i32): u64 {
   //     let x: u64 = 0xcbf29ce484222325;
-  //     for (let i = 0; i < n; i++) x = (x ^ load<u64>(<usize>i << 3)) * 0x100000001b3;
+  //     let i = 0;
+  //     for (; i + 8 <= n; i += 8) {
+  //       const a = <usize>i << 3;
+  //       x = (x ^ load<u64>(a)) * 0x100000001b3;       // … and so on, offsets 8 to 56
+  //     }
+  //     for (; i < n; i++) x = (x ^ load<u64>(<usize>i << 3)) * 0x100000001b3;
   //     return x;
   //   }
-  const FNV64_WASM = 'AGFzbQEAAAABBgFgAX8BfgMCAQAFAwEAAQcOAgFoAAAGbWVtb3J5AgAKPwE9AgF+AX9CpcaIocicp/lLIQEDQCAAIAJKBEAgASACQQN0KQMAhUKzg4CAgCB+IQEgAkEBaiECDAELCyABCw==';
+  const FNV64_WASM = 'AGFzbQEAAAABBgFgAX8BfgMCAQAFAwEAAQcOAgFoAAAGbWVtb3J5AgAKzwEBzAECAn8BfkKlxoihyJyn+UshAwNAIAFBCGoiAiAATARAIAFBA3QiASkDOCABKQMwIAEpAyggASkDICABKQMYIAEpAxAgASkDCCADIAEpAwCFQrODgICAIH6FQrODgICAIH6FQrODgICAIH6FQrODgICAIH6FQrODgICAIH6FQrODgICAIH6FQrODgICAIH6FQrODgICAIH4hAyACIQEMAQsLA0AgACABSgRAIAMgAUEDdCkDAIVCs4OAgIAgfiEDIAFBAWohAQwBCwsgAws=';
   type Fnv64 = { h: (n: number) => bigint; memory: WebAssembly.Memory };
   let fnv64: Fnv64 | undefined;
+  /** The checksum module's memory from 0, grown to hold `bytes` rounded up to whole words. */
+  function wordMemory(bytes: number): Uint8Array {
+    const { memory } = (fnv64 ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as unknown as Fnv64);
+    const need = Math.ceil(bytes / 8) * 8, have = memory.buffer.byteLength;
+    if (need > have) memory.grow(Math.ceil((need - have) / 65536));
+    return new Uint8Array(memory.buffer, 0, need);
+  }
+  /** The digest of the first `bytes` of wordMemory()'s memory (zero-padding the last word: memory is reused). */
+  function hashWords(bytes: number): bigint {
+    const mem = wordMemory(bytes);
+    mem.fill(0, bytes);
+    return BigInt.asUintN(64, fnv64!.h(mem.length / 8));
+  }
   function digest(data: Uint8Array): bigint {
-    const { h, memory } = (fnv64 ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FNV64_WASM, 'base64')), {}).exports as unknown as Fnv64);
-    const words = Math.ceil(data.length / 8), have = memory.buffer.byteLength;
-    if (words * 8 > have) memory.grow(Math.ceil((words * 8 - have) / 65536));
-    const mem = new Uint8Array(memory.buffer);
-    mem.set(data);
-    mem.fill(0, data.length, words * 8);    // the last word's padding (memory is reused)
-    return BigInt.asUintN(64, h(words));
+    wordMemory(data.length).set(data);
+    return hashWords(data.length);
   }
 
   return { runScript, states: shared.states, digest };

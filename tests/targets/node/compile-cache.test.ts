@@ -47,6 +47,15 @@ describe('compile cache', () => {
     expect(readFileSync(file).equals(bad)).toBe(false);        // replaced by a fresh one
     expect(run(dir).states).toEqual(['used']);
 
+    // cut short (a payload shorter than its header says) or empty: rejected and replaced as well
+    for (const cut of [good.subarray(0, good.length - 8), good.subarray(0, 12), Buffer.alloc(0)]) {
+      writeFileSync(file, cut);
+      const short = run(dir);
+      expect(short.states).toEqual(['rejected']);
+      expect(short.y).toEqual(first.y);
+      expect(run(dir).states).toEqual(['used']);
+    }
+
     // other V8 flags: another cache file, so differently started processes do not take turns
     expect(run(dir, ['--max-old-space-size=200']).states).toEqual(['none']);
     expect(readdirSync(dir)).toHaveLength(2);
@@ -108,7 +117,7 @@ describe('compile cache pieces', () => {
       for (let k = 0; k < p.length; k += 8) x = BigInt.asUintN(64, (x ^ dv.getBigUint64(k, true)) * 0x100000001b3n);
       return x;
     };
-    for (const n of [0, 1, 7, 8, 9, 65536, 200_003]) {
+    for (const n of [0, 1, 7, 8, 9, 63, 64, 65, 616, 65536, 200_003, 12]) {   // (the wasm hashes eight words a loop turn, then the rest)
       const b = Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) & 255);
       expect(digest(b), `${n} bytes`).toBe(ref(b));
       if (n) { b[n >> 1] ^= 1; expect(digest(b)).toBe(ref(b)); }

@@ -66,3 +66,19 @@ it('axon (whose second chunk loads protobufjs with import() from inside its cach
   expect(diffs).toHaveLength(6);
   expect(Math.max(...diffs)).toBeLessThan(1e-6);
 });
+
+it('a one-shot require("axon/infer") app (the README\'s) predicts on the infer kernel set, one thread, without loading node:worker_threads or node:os', () => {
+  // (an app that loads a model, predicts once and exits: no worker may start, none may keep the process alive)
+  const program = `
+    const { loadModel, Tensor } = require('axon/infer');
+    (async () => {
+      const { model } = loadModel('targets/workers/template/model/digits.axon');
+      const y = await model.predict(new Tensor(new Float32Array(64).fill(0.25), [1, 64]));
+      const { engine } = await model.session(1, { use: 'predict' });
+      const loaded = process.moduleLoadList.filter((m) => /^NativeModule (worker_threads|os)$/.test(m));
+      const handles = process._getActiveHandles().length;   // (before process.stdout, which is a handle itself)
+      require('node:fs').writeSync(1, JSON.stringify({ n: y.data.length, kernelSet: engine.kernelSet, threads: engine.threads, threaded: engine.threaded, loaded, handles }));
+    })();`;
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', program], { cwd: root, encoding: 'utf8', timeout: 30_000 }));
+  expect(out).toEqual({ n: 10, kernelSet: 'infer', threads: 1, threaded: false, loaded: [], handles: 0 });
+});
