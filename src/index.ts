@@ -38,7 +38,7 @@ export type { GraphInput as OnnxGraphInput, GraphOutput as OnnxGraphOutput, Onnx
 export { exportOnnx, type OnnxExportOptions } from './export/onnx.js';
 export { exportTorchSafetensors, type TorchExportOptions } from './export/torch.js';
 export { freeze, unfreeze, replaceHead, frozenLayers, layerIndex, selectLayers, type LayerRef, type LayerSelection } from './model/transfer.js';
-export { quantizeModel, calibrate, paramBytes, QLayer, Quantize, Dequantize, QDense, QDenseDynamic, QConv2D, QConv1D, QGRUDynamic, QMaxPool2D, QZeroPadding2D, QAdd,
+export { quantizeModel, calibrate, paramBytes, QLayer, Quantize, Dequantize, QDense, QDenseDynamic, QConv2D, QConv1D, QGRUDynamic, type QGRUDynamicOptions, QMaxPool2D, QZeroPadding2D, QAdd,
   type QuantizeOptions, type CalibrationMethod, type QParams } from './quant/index.js';
 export { importTfjsLayers, type TfjsModelJson, type TfjsImportOptions, type TfjsImport } from './import/tfjs.js';
 export { loadTfjsWeights, type TfjsWeightSpec } from './import/tfjs_weights.js';

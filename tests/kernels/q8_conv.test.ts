@@ -5,23 +5,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { engine, BUILD, expectClose } from '../helpers.js';
 import { Engine } from '../../src/runtime/engine.js';
+import { guards } from './guard.js';
 import { Rng } from '../../src/runtime/rng.js';
 import { convOut, q8ConvScratchBytes, q8F32ScratchBytes, Dims } from '../../src/ops.js';
 
-const GUARD = 32, SENTINEL = 0x5a;
 let e: Engine;
 let K8: Record<string, (...a: number[]) => number>;
-
-function guarded(bytes: number): number {
-  const p = e.alloc(bytes + 2 * GUARD + 16);
-  e.u8(p, bytes + 2 * GUARD).fill(SENTINEL);
-  return p + GUARD;
-}
-function expectGuards(p: number, bytes: number, what: string): void {
-  const ok = e.u8(p - GUARD, GUARD).every((b) => b === SENTINEL) && e.u8(p + bytes, GUARD).every((b) => b === SENTINEL);
-  expect(ok, `${what}: wrote outside its buffer`).toBe(true);
-}
-const put = (data: Int8Array | Int32Array | Float32Array) => { const p = guarded(data.byteLength); e.write(p, data); return p; };
+const { guarded, expectGuards, put } = guards(() => e);
 const i8 = (p: number, n: number) => new Int8Array(e.u8(p, n).slice().buffer);
 function within1(x: Int8Array, y: Int8Array, what: string): void {
   expect(x.length, `${what} length`).toBe(y.length);

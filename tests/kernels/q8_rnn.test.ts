@@ -6,23 +6,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { engine, BUILD, randn } from '../helpers.js';
 import { Engine } from '../../src/runtime/engine.js';
+import { guards } from './guard.js';
 import { q8GruScratchBytes, rnnScratchFloats, opByName } from '../../src/ops.js';
 import { quantizeWeights } from '../../src/quant/scheme.js';
 
-const GUARD = 32, SENTINEL = 0x5a;
 let e: Engine;
 let K8: Record<string, (...a: number[]) => number>;
-
-function guarded(bytes: number): number {
-  const p = e.alloc(bytes + 2 * GUARD + 16);
-  e.u8(p, bytes + 2 * GUARD).fill(SENTINEL);
-  return p + GUARD;
-}
-function expectGuards(p: number, bytes: number, what: string): void {
-  const ok = e.u8(p - GUARD, GUARD).every((b) => b === SENTINEL) && e.u8(p + bytes, GUARD).every((b) => b === SENTINEL);
-  expect(ok, `${what}: wrote outside its buffer`).toBe(true);
-}
-const put = (data: Int8Array | Float32Array) => { const p = guarded(data.byteLength); e.write(p, data); return p; };
+const { guarded, expectGuards, put } = guards(() => e);
 /** max |a - b| and mean |a - b| */
 function diff(a: Float32Array, b: Float32Array): { max: number; mean: number } {
   let max = 0, sum = 0;
