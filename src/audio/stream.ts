@@ -55,6 +55,7 @@ export class AudioStream {
   constructor(readonly model: Model, private readonly opts: StreamOptions = {}) {
     const inp = model.inputs;
     if (inp.length !== 1 || inp[0].shape.length !== 1 || !(Number(inp[0].shape[0]) > 0)) throw new AxonError('BAD_CONFIG', `AudioStream: the model must take one PCM input of shape [samples], got ${JSON.stringify(inp.map((i) => i.shape))}`);
+    if (model.outputNames.length !== 1) throw new AxonError('BAD_CONFIG', `AudioStream: the model must have one output (its class scores), got ${model.outputNames.length}: ${model.outputNames.join(', ')}; stream a model whose only output is the scores (model.setOutputs([...]))`);
     this.window = Number(inp[0].shape[0]);
     this.int = inp[0].dtype === 'i32';
     const front = findFrontEnd(model, this.window), step = typeof front === 'string' ? 1 : front.mel.o.frameStep;

@@ -123,6 +123,10 @@ describe('AudioStream', () => {
     expect(() => new AudioStream(m, { hop: 500, incremental: true })).toThrow(/cannot stream frame by frame: hop 500 is not a multiple of frameStep 160 \(e.g. 480\)/);
     expect(() => new AudioStream(new Model({ inputShape: [64], engine: e }).add(layers.dense({ units: 2 })), { incremental: true })).toThrow(/no melSpectrogram/);
     expect(() => new AudioStream(m, { incremental: 'yes' as unknown as boolean })).toThrow(AxonError);
+    // two outputs: which one holds the scores is not the stream's guess
+    const two = new Model({ inputShape: [L], engine: e }).add(layers.melSpectrogram({ frameLength: 400, frameStep: 160, name: 'mel' })).add(layers.flatten()).add(layers.dense({ units: 2, name: 'head' }));
+    two.setOutputs(['mel', 'head']);
+    expect(() => new AudioStream(two, { hop: 320 })).toThrow(/must have one output .* got 2: mel, head/);
     // a layer before the front end that mixes samples: frames could not be computed on their own
     const mixed = new Model({ inputShape: [L], engine: e }).add(layers.activation('softmax')).add(layers.melSpectrogram({ frameLength: 400, frameStep: 160 })).add(layers.flatten()).add(layers.dense({ units: 2 }));
     expect(new AudioStream(mixed, { hop: 320 }).fallback).toMatch(/not a chain of Cast or Dropout layers on the PCM \(activation\)/);
