@@ -21,7 +21,7 @@
 export const MT_CTL_BYTES: usize = 256;
 /** Scratch per worker (bytes): the largest per-task scratch any parallel kernel takes. */
 export const WORKER_SCRATCH: usize = 1 << 20;
-/** Multiply-adds below which a call stays on one thread: alone, a split GEMM pays from ~2^18 (bench/mt_threshold.mjs), but inside a plan the next op then reads half its input from the other core, and a training step of 3.2M-MAC GEMMs (W5) ran 0.82x at 2^20; at 2^22 it is 0.98x, W3/W4 keep 1.36x/1.18x (BENCHMARKS.md T2). */
+/** Multiply-adds below which a call stays on one thread: alone, a split GEMM pays from ~2^18 (bench/mt_threshold.mjs), but inside a plan the next op then reads half its input from the other core, and a training step of 3.2M-MAC GEMMs (W5) ran 0.82x at 2^20; at 2^22 it is 0.98x, W3/W4 1.46x/1.22x in the quiet T2 run (BENCHMARKS.md T2). */
 export const MT_MIN_WORK: i64 = 1 << 22;
 /** Element-operations below which an elementwise call stays on one thread (bench/mt_threshold.mjs; BENCHMARKS.md T2). */
 export const MT_MIN_ELEMS: i64 = 1 << 20;
