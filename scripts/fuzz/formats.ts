@@ -74,7 +74,15 @@ async function axonSeeds(e: Engine): Promise<Uint8Array[]> {
   enc.add(layers.multiHeadAttention({ numHeads: 2, mask: true, name: 'attn' }), { inputs: ['pos', 'keep'] }).add(layers.layerNormalization({ name: 'ln' }));
   enc.add(layers.maskedMeanPooling({ name: 'pool' }), { inputs: ['ln', 'keep'] }).add(layers.dense({ units: 3, activation: 'softmax', name: 'cls' }));
   const encQ = await quantizeModel(enc, undefined, { mode: 'dynamic' });
-  return [modelToBytes(mlp), modelToBytes(cnn), modelToBytes(q), modelToBytes(g), modelToBytes(onnx.model), modelToBytes(enc), modelToBytes(encQ)];
+  return [modelToBytes(mlp), modelToBytes(cnn), modelToBytes(q), modelToBytes(g), modelToBytes(onnx.model), modelToBytes(enc), modelToBytes(encQ), modelToBytes(await sensorInt8(e))];
+}
+
+/** A sensor classifier (Conv1D → GRU → Dense) quantized statically: int8 Conv1D, the int8 GRU (qs8_gru), int8 head. */
+async function sensorInt8(e: Engine): Promise<Model> {
+  const r = new Rng(8);
+  const m = new Sequential({ inputShape: [16, 3], seed: 7, engine: e });
+  m.add(layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu' })); m.add(layers.gru({ units: 5 })); m.add(layers.dense({ units: 3, activation: 'softmax' }));
+  return quantizeModel(m, new Tensor(Float32Array.from({ length: 8 * 48 }, () => r.normal()), [8, 16, 3]));
 }
 
 function mutateAxon(r: Rng, seed: Uint8Array): Uint8Array {
@@ -199,10 +207,17 @@ async function bundleSeeds(e: Engine): Promise<BundleSeed[]> {
   m.add(layers.dense({ units: 8, activation: 'relu' })); m.add(layers.dense({ units: 3, activation: 'softmax' }));
   m.compile({ optimizer: { type: 'sgd', lr: 0.05 }, loss: 'sparseCategoricalCrossentropy' });
   const x = Float32Array.from({ length: n * 10 }, () => r.normal()), y = Int32Array.from({ length: n }, (_, i) => i % 3);
+  // GELU in training (gelu_train_fwd, its derivative read back by dropout_bwd)
+  const gm = new Sequential({ inputShape: [10], seed: 6, engine: e });
+  gm.add(layers.dense({ units: 8, activation: 'gelu' })); gm.add(layers.dense({ units: 3, activation: 'softmax' }));
+  gm.compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+  const xs = Float32Array.from({ length: n * 48 }, () => r.normal());
   return [
     { bundle: await compileBundle(m, { batch: 4, epochs: 2, samples: n }), x, y },
     { bundle: await compileBundle(m, { batch: 3 }), x, y },
     { bundle: await compileBundle(m, { batch: 4, device: true }), x, y },   // on-device training (TRAIN section, eval plans)
+    { bundle: await compileBundle(gm, { batch: 4, epochs: 2, samples: n }), x, y },
+    { bundle: await compileBundle(await sensorInt8(e), { batch: 2 }), x: xs, y },   // int8 Conv1D + qs8_gru inference
   ];
 }
 
