@@ -23,16 +23,18 @@ export function linePanel(series: Series[], o: ChartOptions, x0 = 0, y0 = 0): st
   const n = Math.max(1, ...series.map((s) => s.values.length));
   let lo = o.yRange ? o.yRange[0] : all.length ? Math.min(...all) : 0, hi = o.yRange ? o.yRange[1] : all.length ? Math.max(...all) : 1;
   const nonneg = lo >= 0, unit = hi <= 1 && nonneg;
-  const pad = (hi - lo) * 0.03;
-  lo -= pad; hi += pad;
-  if (nonneg) lo = Math.max(lo, 0);       // losses and accuracies never go below 0 …
+  if (!o.yRange) {                        // (a given range is the axis as it is: no padding, no rounding out)
+    const pad = (hi - lo) * 0.03;
+    lo -= pad; hi += pad;
+    if (nonneg) lo = Math.max(lo, 0);     // losses and accuracies never go below 0 …
+  }
   const yt = niceTicks(lo, hi, Math.max(3, Math.round((H - 76) / 45)));
-  lo = yt.lo; hi = yt.hi;
-  if (unit) hi = Math.min(hi, 1);         // … and accuracies never above 1
+  if (!o.yRange) { lo = yt.lo; hi = yt.hi; }
+  if (unit && !o.yRange) hi = Math.min(hi, 1);   // … and accuracies never above 1
   const off = (v: number) => v > hi || v < lo;
   const sx = (i: number) => m.l + (n === 1 ? pw / 2 : (i / (n - 1)) * pw);
   const sy = (v: number) => m.t + (1 - (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * ph;
-  const ticks = yt.values.map((v, k) => [v, yt.labels[k]] as const).filter(([v]) => v <= hi + 1e-12);
+  const ticks = yt.values.map((v, k) => [v, yt.labels[k]] as const).filter(([v]) => v <= hi + 1e-12 && v >= lo - 1e-12);
   const xs = niceTicks(1, n, Math.max(2, Math.min(8, Math.round(pw / 60)))), xt = xs.values.filter((v) => Number.isInteger(v) && v >= 1 && v <= n).map((v) => v - 1);
   const out = [`<g transform="translate(${x0},${y0})" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,

@@ -63,4 +63,10 @@ describe('chartSvg', () => {
     expect(svg.match(/<path d="M/g)).toHaveLength(2);
     expect(Math.max(...labelsOf(svg).map(Number))).toBeLessThanOrEqual(0.4);
   });
+  it('a given y range is the axis: [0, 100] ends at 100, not a rounded-out 120', () => {
+    const svg = chartSvg([{ series: [{ name: 'acc', values: [30.8, 86.7, 94.7] }], options: { title: 't', yRange: [0, 100] } }]);
+    const ticks = labelsOf(svg).map(Number);
+    expect(Math.min(...ticks)).toBe(0);
+    expect(Math.max(...ticks)).toBe(100);
+  });
 });
