@@ -23,14 +23,14 @@ export function linePanel(series: Series[], o: ChartOptions, x0 = 0, y0 = 0): st
   const n = Math.max(1, ...series.map((s) => s.values.length));
   let lo = o.yRange ? o.yRange[0] : all.length ? Math.min(...all) : 0, hi = o.yRange ? o.yRange[1] : all.length ? Math.max(...all) : 1;
   const nonneg = lo >= 0, unit = hi <= 1 && nonneg;
-  if (!o.yRange) {                        // (a given range is the axis as it is: no padding, no rounding out)
+  if (!o.yRange) {                        // (a given range is not padded: [0, 100] stays [0, 100], not [0, 120])
     const pad = (hi - lo) * 0.03;
     lo -= pad; hi += pad;
     if (nonneg) lo = Math.max(lo, 0);     // losses and accuracies never go below 0 …
   }
   const yt = niceTicks(lo, hi, Math.max(3, Math.round((H - 76) / 45)));
-  if (!o.yRange) { lo = yt.lo; hi = yt.hi; }
-  if (unit && !o.yRange) hi = Math.min(hi, 1);   // … and accuracies never above 1
+  lo = yt.lo; hi = yt.hi;                 // (rounded out to the ticks)
+  if (unit) hi = Math.min(hi, 1);         // … and accuracies never above 1
   const off = (v: number) => v > hi || v < lo;
   const sx = (i: number) => m.l + (n === 1 ? pw / 2 : (i / (n - 1)) * pw);
   const sy = (v: number) => m.t + (1 - (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * ph;
