@@ -10,20 +10,13 @@
 //   npm run build && node bench/kws_stream.mjs [--rounds=7] [--seconds=10]
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { loadEngine, modelFromBytes, Model, layers, AudioStream } from '../dist/node.js';
+import { loadEngine, modelFromBytes, AudioStream } from '../dist/node.js';
+import { kwsSeededModel, median } from './targets_kit.mjs';
 
 const arg = (k, d) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
 const ROUNDS = arg('rounds', 7), SECONDS = arg('seconds', 10), HOP = 1920, CHUNK = 128;
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 // speech-like: a chirp that comes and goes, over a little noise
 const x = Float32Array.from({ length: SECONDS * 16000 }, (_, k) => 0.3 * Math.sin(k * (0.05 + (k % 16000) * 2e-6)) * (k % 24000 < 12000 ? 1 : 0.02) + 0.01 * Math.sin(k * 1.7));
-
-function f32Model(engine) {
-  const cfg = JSON.parse(readFileSync('models/kws/config.json', 'utf8'));
-  const m = new Model({ inputShape: [16000], seed: 42, engine, name: 'kws-f32' });
-  for (const { type, ...o } of cfg.model.layers) m.add(layers[type](o));
-  return m;
-}
 
 async function stream(model, incremental) {
   const s = new AudioStream(model, { hop: HOP, incremental });
@@ -42,7 +35,7 @@ async function stream(model, incremental) {
 }
 
 const engine = await loadEngine({ build: 'simd', threads: 1 });
-const models = [['int8', modelFromBytes(readFileSync('models/kws/kws.int8.axon'), 'kws.int8.axon', engine).model], ['f32', f32Model(engine)]];
+const models = [['int8', modelFromBytes(readFileSync('models/kws/kws.int8.axon'), 'kws.int8.axon', engine).model], ['f32', kwsSeededModel(engine)]];
 console.log(`AudioStream per prediction at hop ${HOP} (${HOP / 16} ms), ${CHUNK}-sample chunks, ${SECONDS} s of audio, ${ROUNDS} rounds; ${os.cpus()[0].model}, node ${process.version}, load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 console.log('| model | whole window, ms per prediction | incremental, ms per prediction | speedup | the push ending a window: whole / incremental |');
 console.log('|---|---|---|---|---|');

@@ -11,17 +11,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import os from 'node:os';
-import { loadEngine, modelFromBytes, modelToBytes, Model, layers, Tensor } from '../dist/node.js';
-import { chromiumLatency, median, wasiPerItem } from './targets_kit.mjs';
+import { loadEngine, modelFromBytes, modelToBytes, Tensor } from '../dist/node.js';
+import { chromiumLatency, kwsSeededModel, median, wasiPerItem } from './targets_kit.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-bench-kws-'));
 const clip = Float32Array.from({ length: 16000 }, (_, k) => 0.3 * Math.sin(k * 0.07) * (k > 4000 && k < 11000 ? 1 : 0.01));
 /** The config's DS-CNN with seeded weights, saved to the scratch directory. */
 function seededF32() {
-  const cfg = JSON.parse(readFileSync('models/kws/config.json', 'utf8')), m = new Model({ inputShape: [16000], seed: 42, name: 'kws-f32' });
-  for (const { type, ...o } of cfg.model.layers) m.add(layers[type](o));
   const path = join(dir, 'kws-f32-seeded.axon');
-  writeFileSync(path, modelToBytes(m));
+  writeFileSync(path, modelToBytes(kwsSeededModel()));
   return path;
 }
 const models = [['int8', 'models/kws/kws.int8.axon'], existsSync('out/kws/model.axon') ? ['f32', 'out/kws/model.axon'] : ['f32 (seeded weights)', seededF32()]];

@@ -1,9 +1,17 @@
 // Shared parts of the per-target latency benchmarks (bench/kws_targets.mjs, bench/imu_targets.mjs):
 // the WASI program `axon.wasi.wasm infer` timed per item under node:wasi, and a page in headless
 // Chromium (Debian's /usr/bin/chromium driven by playwright-core) served from a directory.
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
+import { Model, layers } from '../dist/node.js';
+
+/** The DS-CNN of models/kws/config.json with seeded weights (timings do not depend on the weights' values). */
+export function kwsSeededModel(engine) {
+  const cfg = JSON.parse(readFileSync('models/kws/config.json', 'utf8')), m = new Model({ inputShape: [16000], seed: 42, engine, name: 'kws-f32' });
+  for (const { type, ...o } of cfg.model.layers) m.add(layers[type](o));
+  return m;
+}
 
 export const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 

@@ -15,7 +15,7 @@ import type { Session } from '../model/compiler.js';
 import { recreate } from '../model/wiring.js';
 
 /** The model's melSpectrogram and the layers before it, or why the model cannot stream frame by frame. */
-export function findFrontEnd(model: Model, window: number): { mel: MelSpectrogram; pre: Layer[] } | string {
+export function findFrontEnd(model: Model): { mel: MelSpectrogram; pre: Layer[] } | string {
   const m = model.layers.findIndex((l) => l instanceof MelSpectrogram);
   if (m < 0) return 'the model has no melSpectrogram layer';
   const chain = model.layers.slice(0, m + 1).every((l, i) => { const r = model.inputsOf(l.name); return r.length === 1 && r[0] === (i ? model.layers[i - 1].name : model.inputs[0].name); });

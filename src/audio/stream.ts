@@ -58,7 +58,7 @@ export class AudioStream {
     if (model.outputNames.length !== 1) throw new AxonError('BAD_CONFIG', `AudioStream: the model must have one output (its class scores), got ${model.outputNames.length}: ${model.outputNames.join(', ')}; stream a model whose only output is the scores (model.setOutputs([...]))`);
     this.window = Number(inp[0].shape[0]);
     this.int = inp[0].dtype === 'i32';
-    const front = findFrontEnd(model, this.window), step = typeof front === 'string' ? 1 : front.mel.o.frameStep;
+    const front = findFrontEnd(model), step = typeof front === 'string' ? 1 : front.mel.o.frameStep;
     this.hop = opts.hop ?? Math.max(step, Math.floor(this.window / 4 / step) * step);
     this.smooth = opts.smooth ?? 1;
     if (!(Number.isInteger(this.hop) && this.hop >= 1)) throw new AxonError('BAD_CONFIG', `AudioStream: hop must be a positive integer of samples, got ${opts.hop}`);

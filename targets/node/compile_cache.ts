@@ -146,20 +146,26 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
     data.copy(out, 20);
     return out;
   }
+  /** `len` bytes of `fd` from byte `at` into `mem`; false when the file ends first. */
+  function readAll(fd: number, mem: Uint8Array, len: number, at: number): boolean {
+    for (let off = 0; off < len;) { const n = fs.readSync(fd, mem, off, len - off, at + off); if (n <= 0) return false; off += n; }
+    return true;
+  }
+  /** The script's text, read into the checksum module's memory (see readCache: one fresh buffer fewer). */
+  function readSource(file: string): string {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size, mem = wordMemory(size);
+      if (!readAll(fd, mem, size, 0)) throw new Error(`${file}: short read`);
+      return Buffer.from(mem.buffer, 0, size).toString('latin1');
+    } finally { fs.closeSync(fd); }
+  }
   /**
    * The cache at `file`: its payload (a view of the checksum module's memory, valid until the next
    * digest: V8 only reads it while compiling), false when damaged, undefined when there is none.
    * The payload is read straight into the memory the checksum runs over: every fresh page a cold
    * process touches costs (~3 ms a MiB on some VMs), and a file read into a Buffer first is one copy more.
    */
-  function readSource(file: string): string {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size, mem = wordMemory(size);
-      for (let off = 0; off < size;) { const n = fs.readSync(fd, mem, off, size - off, off); if (n <= 0) throw new Error(`${file}: short read`); off += n; }
-      return Buffer.from(mem.buffer, 0, size).toString('latin1');
-    } finally { fs.closeSync(fd); }
-  }
   function readCache(file: string): { data: Buffer; generation: number } | false | undefined {
     let fd: number;
     try { fd = fs.openSync(file, 'r'); } catch { return undefined; }
@@ -167,8 +173,7 @@ export function compileCache(builtin: (id: string) => unknown): CompileCache {
       const size = fs.fstatSync(fd).size, head = Buffer.alloc(20);
       if (size < 20 || fs.readSync(fd, head, 0, 20, 0) !== 20 || head.readUInt32LE(0) !== MAGIC || head.readUInt32LE(4) !== size - 20) return false;
       const mem = wordMemory(size - 20);
-      for (let off = 0; off < size - 20;) { const n = fs.readSync(fd, mem, off, size - 20 - off, 20 + off); if (n <= 0) return false; off += n; }
-      if (hashWords(size - 20) !== head.readBigUInt64LE(8)) return false;
+      if (!readAll(fd, mem, size - 20, 20) || hashWords(size - 20) !== head.readBigUInt64LE(8)) return false;
       return { data: Buffer.from(mem.buffer, mem.byteOffset, size - 20), generation: head.readUInt32LE(16) };
     } catch { return false; } finally { fs.closeSync(fd); }
   }
