@@ -37,6 +37,11 @@ const cases = {
   'gemm 128x512x2048 A^T acc': () => e.kernels.f32_gemm__simd(c, xa, xb, scratch, D, F, R, 1, 0, 1),
   'gemm 2048x512x128 acc': () => e.kernels.f32_gemm__simd(c, xa, xb, scratch, R, F, D, 0, 0, 1),
   'gemm 2048x128x512 acc': () => e.kernels.f32_gemm__simd(c, xa, xb, scratch, R, D, F, 0, 0, 1),
+  // batch 1 (W9's latency row): the shapes of one sequence, timed over 20 calls each
+  ...Object.fromEntries([[T, D, D], [T, 3 * D, D], [T, F, D], [T, D, F]].map(([M, N, K]) => [`b1 gemm ${M}x${N}x${K} B^T (x20)`, () => { for (let r = 0; r < 20; r++) e.kernels.f32_gemm__simd(c, xa, xb, scratch, M, N, K, 0, 1, 0); }])),
+  'b1 attn_probs (x20)': () => { for (let r = 0; r < 20; r++) e.kernels.f32_attn_probs__simd(ds, q, k, m, 1, H, T, T, dh, 0.125, 0, 1); },
+  'b1 attn_ctx (x20)': () => { for (let r = 0; r < 20; r++) e.kernels.f32_attn_ctx__simd(o, p, v, 1, H, T, T, dh, 1, 0); },
+  'b1 gelu_fwd (x20)': () => { for (let r = 0; r < 20; r++) e.kernels.f32_gelu_fwd__simd(y1, x1, T * F, 0); },
 };
 const flops = { attn_probs: 2 * P * dh, attn_dot: 2 * P * dh, attn_ctx: 2 * P * dh, attn_ctx_t: 2 * P * dh };
 for (const [name, f] of Object.entries(cases)) {
@@ -46,7 +51,8 @@ for (const [name, f] of Object.entries(cases)) {
   // (CPU time of this process, not wall time: on a shared machine the time others take is left out)
   for (let r = 0; r < reps; r++) { const t0 = process.cpuUsage(); f(); const d = process.cpuUsage(t0); ts.push((d.user + d.system) / 1000); }
   ts.sort((a, b) => a - b);
-  const mnk = name.match(/(\d+)x(\d+)x(\d+)/), fl = mnk ? 2 * mnk[1] * mnk[2] * mnk[3] : flops[name];
+  const mnk = name.match(/(\d+)x(\d+)x(\d+)/), times = name.endsWith('(x20)') ? 20 : 1;
+  const fl = (mnk ? 2 * mnk[1] * mnk[2] * mnk[3] : flops[name.replace(/^b1 | \(x20\)$/g, '')] / (name.startsWith('b1 ') ? B : 1)) * times;
   console.log(`${name.padEnd(28)} ${ts[reps >> 1].toFixed(3).padStart(8)} ms (min ${ts[0].toFixed(3)})${fl ? `  ${(fl / ts[reps >> 1] / 1e6).toFixed(1)} GFLOP/s` : ''}`);
 }
 process.exit(0);

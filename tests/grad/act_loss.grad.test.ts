@@ -102,8 +102,9 @@ describe('grad: activation forward matches the f64 forward', () => {
       const want = fwd(Float64Array.from(x));
       for (const isa of ISAS) {
         const [y] = call(e, `${k}_fwd__${isa}`, [out(r * c), inp(x), ...tail]);
-        // the f32 tanh-form GELU is ill-conditioned far left (act_smooth.test.ts): 1e-6 absolute there
-        expectClose(y, want, 2e-6, k === 'f32_log_softmax' || (k === 'f32_gelu' && tail[1] === 1) ? 2e-6 : 1e-30, `${k}_fwd__${isa} ${r}x${c}`);
+        // the f32 tanh-form GELU is ill-conditioned far left, and the erf form's Phi has an absolute error
+        // (act_smooth.test.ts): absolute bounds there
+        expectClose(y, want, 2e-6, k === 'f32_log_softmax' || k === 'f32_gelu' ? 2e-6 : 1e-30, `${k}_fwd__${isa} ${r}x${c}`);
       }
     }
   });

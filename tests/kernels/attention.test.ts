@@ -3,7 +3,7 @@
 // (Against PyTorch: tests/golden/attention.golden.test.ts.)
 import { describe, it } from 'vitest';
 import { engine, randn } from '../helpers.js';
-import { twins, out, inp, idx, close } from './kit.js';
+import { twins, out, inp, idx, close, FMA } from './kit.js';
 
 const e = await engine();
 const LANES = close(2e-5, 2e-6);   // dot products in four lanes
@@ -19,7 +19,9 @@ describe('attention: __simd matches __ref', () => {
       twins(e, 'f32_attn_probs', [out(P), inp(q), inp(k), idx(hasMask ? mask : [0]), B, H, Tq, Tk, dh, 0.37, causal, hasMask], LANES, `causal ${causal} mask ${hasMask}`);
     const p = randn(P, 4).map(Math.abs);
     twins(e, 'f32_attn_dot', [out(P), inp(q), inp(k), B, H, Tq, Tk, dh], LANES);
-    for (const acc of [0, 1]) twins(e, 'f32_attn_ctx', [out(randn(B * Tq * D, 5)), inp(p), inp(v), B, H, Tq, Tk, dh, 0.5, acc], LANES, `accumulate ${acc}`);
+    // (the context sums every output over the keys in the reference's order: the same bits on SIMD128;
+    // alpha 1 takes the tiles' unscaled loop)
+    for (const acc of [0, 1]) for (const alpha of [0.5, 1]) twins(e, 'f32_attn_ctx', [out(randn(B * Tq * D, 5)), inp(p), inp(v), B, H, Tq, Tk, dh, alpha, acc], FMA, `accumulate ${acc} alpha ${alpha}`);
     twins(e, 'f32_attn_ctx_t', [out(randn(B * Tk * D, 6)), inp(p), inp(q), B, H, Tq, Tk, dh, 0.5], LANES);
     twins(e, 'f32_attn_softmax_bwd', [out(P), inp(randn(P, 7)), inp(p), B * H * Tq, Tk], LANES);
   });

@@ -187,7 +187,7 @@ describe(`threads, kernel families (${BUILD} build)`, () => {
       // (the probabilities as input of the calls below, each then checked alone)
       const p = new Float32Array(run(single, bufs, [['f32_attn_probs__simd', [B(0), B(1), B(2), B(4), ...dims, 0.17, 0, 1]]]).bytes[0].buffer);
       const withP: Buf[] = [{ init: p }, ...bufs.slice(1)];
-      for (const acc of [0, 1]) sameBits(`${what} ctx acc${acc}`, withP, [['f32_attn_ctx__simd', [B(5), B(0), B(3), ...dims, 0.5, acc]]], split);
+      for (const acc of [0, 1]) for (const alpha of [0.5, 1]) sameBits(`${what} ctx acc${acc} alpha ${alpha}`, withP, [['f32_attn_ctx__simd', [B(5), B(0), B(3), ...dims, alpha, acc]]], split);
       sameBits(`${what} ctx_t`, [...withP, { init: randn(Bn * Tk * D, 9) }], [['f32_attn_ctx_t__simd', [B(8), B(0), B(1), ...dims, 0.5]]], split);
       // (2 element-operations per probability: split from 2^19 probabilities on)
       sameBits(`${what} softmax bwd`, withP, [['f32_attn_softmax_bwd__simd', [B(6), B(7), B(0), Bn * Hn * Tq, Tk]]], P * 2 >= 1 << 20);
