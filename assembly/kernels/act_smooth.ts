@@ -19,7 +19,7 @@
 //   phi:   e^(-x^2/2) / sqrt(2 pi) by vexpNear with x^2 held <= 81 (phi(9) ~ 1e-18: x phi(x) is then
 //          0 to f32 accuracy for every x), for the derivative Phi(x) + x phi(x).
 // The loops take two vectors per step (the polynomials' chains interleave: 1.3x over one).
-import { vld, vst, vsplat, vzero, vsub, vmul, vdiv, vmin, vmax, vfma, vabs, vsel, vgt, vlt, vexp, vexpNear, vsigmoid } from '../simd';
+import { vld, vst, vsplat, vzero, vsub, vmul, vdiv, vmin, vfma, vabs, vsel, vgt, vlt, vexp, vexpNear, vsigmoid } from '../simd';
 import { splitSpan } from '../mt';
 
 // element-operations per element of these activations (exp / erf polynomials; the thread threshold: mt.ts)
@@ -76,7 +76,9 @@ const PHI_X: f32 = 5.656854249;   // 4 sqrt 2: |x| beyond it gives Phi 0 or 1 in
 /** Phi(x) (see the header): 0.5 + x P(u) / Q(u), u = x^2, x clamped to [-PHI_X, PHI_X]; in [0, 1], 0 below -PHI_X. */
 // @ts-ignore: decorator
 @inline function vphiRational(v: v128): v128 {
-  const x = vmin(vmax(v, vsplat(-PHI_X)), vsplat(PHI_X)), u = vmul(x, x);
+  // (pmin / pmax: one instruction each, where min / max's NaN and signed-zero rules take eight in V8;
+  // a NaN x stays NaN through them: the comparisons are false)
+  const x = f32x4.pmin(f32x4.pmax(v, vsplat(-PHI_X)), vsplat(PHI_X)), u = vmul(x, x);
   let p = vsplat(1.061604623653345e-10);
   p = vfma(p, u, vsplat(-2.1990096854551666e-8));
   p = vfma(p, u, vsplat(3.4369152217550436e-6));
@@ -89,7 +91,7 @@ const PHI_X: f32 = 5.656854249;   // 4 sqrt 2: |x| beyond it gives Phi 0 or 1 in
   q = vfma(q, u, vsplat(3.0199969187378883e-2));
   q = vfma(q, u, vsplat(2.614658772945404e-1));
   q = vfma(q, u, vsplat(1));
-  const phi = vmax(vfma(x, vdiv(p, q), vsplat(0.5)), vzero());
+  const phi = f32x4.pmax(vfma(x, vdiv(p, q), vsplat(0.5)), vzero());
   return v128.andnot(phi, f32x4.lt(v, vsplat(-PHI_X)));
 }
 

@@ -15,8 +15,9 @@
 // key rows over all queries, one load of their four weights per query), every output summed in the order of the unblocked form. Outputs other than attn_ctx's accumulate mode are written.
 // Threads (SIMD forms): rows (b, h, i) of p, s and o split between them (attn_ctx_t: rows (b, h, j) of o,
 // each summing over i in order), so every output is computed as on one thread.
-import { vadd, vexp, vexpNear, vld, vmul, vsel, vsplat, vst, vsub, vsum, vzero } from '../simd';
-import { mtFor, parallelRange, rangeLo, rangeHi, splitSpan, setArg, setArgF, arg, argF, argP } from '../mt';
+import { vadd, vexp, vexpNear, vld, vmul, vsel, vsplat, vst, vstPart, vsub, vsum, vzero } from '../simd';
+import { mtFor, parallelRange, rangeLo, rangeHi, splitSpan, setArg, setArgF, arg, argF, argP, workerScratch } from '../mt';
+import { NR, pack_b } from './gemm_pack';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -97,25 +98,13 @@ function dot4s2(out0: usize, out1: usize, a0: usize, a1: usize, c: usize, n: i32
 }
 
 // @ts-ignore: decorator
-@inline function probs(simd: bool, p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32, r0: i32, r1: i32): void {
+@inline function probs(simd: bool, p: usize, q: usize, k: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32, r0: i32, r1: i32, tid: i32 = 0): void {
   const D = H * dh;
+  if (simd && dh <= MAX_PACKED_DH) { probsTiled(p, q, k, mask, H, Tq, Tk, dh, scale, causal, hasMask, r0, r1, tid); return; }
   for (let r = r0; r < r1; r++) {
     const i = r % Tq, h = (r / Tq) % H, b = r / (Tq * H);
     const row = p + ((<usize>((b * H + h) * Tq + i) * Tk) << 2), qi = q + ((<usize>(b * Tq + i) * D + h * dh) << 2);
     const kb = k + ((<usize>(b * Tk) * D + h * dh) << 2);
-    if (simd) {
-      // (two query rows of one head share the key loads: the next row is scored here and softmaxed next)
-      if (r + 1 < r1 && i + 1 < Tq) {
-        dot4s2(row, row + (<usize>Tk << 2), qi, qi + (<usize>D << 2), kb, Tk, D, dh);
-        softmaxRow(row, mask + (<usize>(b * Tk) << 2), Tk, Tq, i, scale, causal, hasMask);
-        r++;
-        softmaxRow(row + (<usize>Tk << 2), mask + (<usize>(b * Tk) << 2), Tk, Tq, i + 1, scale, causal, hasMask);
-        continue;
-      }
-      dot4s(row, qi, kb, Tk, D, dh);
-      softmaxRow(row, mask + (<usize>(b * Tk) << 2), Tk, Tq, i, scale, causal, hasMask);
-      continue;
-    }
     const past = Tk - Tq;
     let m: f32 = -Infinity;
     for (let j = 0; j < Tk; j++) {
@@ -131,6 +120,69 @@ function dot4s2(out0: usize, out1: usize, a0: usize, a1: usize, c: usize, n: i32
     for (let j = 0; j < Tk; j++) store<f32>(at(row, j), load<f32>(at(row, j)) * inv);
   }
 }
+// The SIMD scores as a small GEMM per head: S = Q_h K_h^T with K_h^T packed into 8-key panels (gemm_pack's
+// pack_b, reading the head's columns at stride D) in this thread's scratch, and 4 x 8 register tiles (per
+// t: four query splats, two panel loads, eight products), each score summed over t in order as the
+// reference's dot. A key block whose keys no row in range sees (causal) is skipped. Then each row's softmax.
+const KEY_SCRATCH_BYTES: usize = 16384;
+const keyScratch: usize = memory.data(<i32>KEY_SCRATCH_BYTES, 16);
+const MAX_PACKED_DH: i32 = <i32>(KEY_SCRATCH_BYTES >> 2) / NR;   // one panel of 8 keys at least
+
+function probsTiled(p: usize, q: usize, k: usize, mask: usize, H: i32, Tq: i32, Tk: i32, dh: i32, scale: f32, causal: i32, hasMask: i32, r0: i32, r1: i32, tid: i32): void {
+  const D = H * dh, ws = tid ? workerScratch(tid) : keyScratch, cap = <i32>(KEY_SCRATCH_BYTES >> 2) / dh / NR * NR;
+  for (let r = r0; r < r1; ) {
+    const bh = r / Tq, b = bh / H, h = bh % H, i0 = r - bh * Tq, i1 = min(r1, (bh + 1) * Tq) - bh * Tq;
+    const pb = p + ((<usize>bh * Tq * Tk) << 2), qb = q + ((<usize>(b * Tq) * D + h * dh) << 2), kb = k + ((<usize>(b * Tk) * D + h * dh) << 2);
+    const seen = causal ? i1 - 1 + Tk - Tq : Tk - 1;   // the last key a row in range sees
+    for (let j0 = 0; j0 < Tk && j0 <= seen; j0 += cap) {
+      const nc = min(cap, Tk - j0);
+      pack_b(ws, kb, 1, Tk, dh, 0, dh, j0, nc, D);
+      scoreTiles(pb, qb, ws, i0, i1, j0, nc, Tk, D, dh, causal ? Tk - Tq : Tk);
+    }
+    for (let i = i0; i < i1; i++) softmaxRow(pb + ((<usize>i * Tk) << 2), mask + (<usize>(b * Tk) << 2), Tk, Tq, i, scale, causal, hasMask);
+    r += i1 - i0;
+  }
+}
+/** Scores of rows [i0, i1) (q rows at qb, stride D) against the packed keys [j0, j0 + nc) at kp; past: Tk - Tq when causal (the panels beyond a tile's last key are skipped), else Tk. */
+function scoreTiles(pb: usize, qb: usize, kp: usize, i0: i32, i1: i32, j0: i32, nc: i32, Tk: i32, D: i32, dh: i32, past: i32): void {
+  const rq = <usize>D << 2, rp = <usize>Tk << 2, panel = <usize>dh * NR << 2;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const q0 = qb + <usize>i * rq, q1 = q0 + rq, q2 = q1 + rq, q3 = q2 + rq, last = i + 3 + past;
+    for (let jr = 0; jr < nc && j0 + jr <= last; jr += NR) {
+      let a0 = vzero(), a1 = vzero(), b0 = vzero(), b1 = vzero(), c0 = vzero(), c1 = vzero(), d0 = vzero(), d1 = vzero();
+      let kq = kp + <usize>(jr / NR) * panel;
+      for (let t = 0; t < dh; t++) {
+        const x0 = vld(kq), x1 = vld(kq + 16), o = <usize>t << 2;
+        let w = v128.load32_splat(q0 + o); a0 = vadd(a0, vmul(w, x0)); a1 = vadd(a1, vmul(w, x1));
+        w = v128.load32_splat(q1 + o); b0 = vadd(b0, vmul(w, x0)); b1 = vadd(b1, vmul(w, x1));
+        w = v128.load32_splat(q2 + o); c0 = vadd(c0, vmul(w, x0)); c1 = vadd(c1, vmul(w, x1));
+        w = v128.load32_splat(q3 + o); d0 = vadd(d0, vmul(w, x0)); d1 = vadd(d1, vmul(w, x1));
+        kq += 32;
+      }
+      const m = min(NR, nc - jr), s0 = pb + ((<usize>i * Tk + j0 + jr) << 2);
+      storeScores(s0, a0, a1, m); storeScores(s0 + rp, b0, b1, m); storeScores(s0 + 2 * rp, c0, c1, m); storeScores(s0 + 3 * rp, d0, d1, m);
+    }
+  }
+  for (; i < i1; i++) {
+    const qi = qb + <usize>i * rq, last = i + past;
+    for (let jr = 0; jr < nc && j0 + jr <= last; jr += NR) {
+      let a0 = vzero(), a1 = vzero(), kq = kp + <usize>(jr / NR) * panel;
+      for (let t = 0; t < dh; t++) {
+        const w = v128.load32_splat(qi + (<usize>t << 2));
+        a0 = vadd(a0, vmul(w, vld(kq))); a1 = vadd(a1, vmul(w, vld(kq + 16)));
+        kq += 32;
+      }
+      storeScores(pb + ((<usize>i * Tk + j0 + jr) << 2), a0, a1, min(NR, nc - jr));
+    }
+  }
+}
+// @ts-ignore: decorator
+@inline function storeScores(s: usize, lo: v128, hi: v128, m: i32): void {
+  if (m == NR) { vst(s, lo); vst(s + 16, hi); return; }
+  vstPart(s, lo, min(m, 4)); if (m > 4) vstPart(s + 16, hi, m - 4);
+}
+
 /**
  * One row of scores (query i; the dots already in row) to probabilities: scaled, the left-out keys
  * (maskRow, causal) set to -inf, then the softmax; max by lanes (exact), exp in lanes.
@@ -409,10 +461,10 @@ function attnSplit(kind: i32, out: usize, a: usize, c: usize, mask: usize, B: i3
   parallelRange(attnTask, rows, 1, th);
 }
 function attnTask(t: i32, tid: i32): void {
-  attnRows(arg(0), argP(1), argP(2), argP(3), argP(4), arg(5), arg(6), arg(7), arg(8), arg(9), argF(10), arg(11), arg(12), rangeLo(t), rangeHi(t));
+  attnRows(arg(0), argP(1), argP(2), argP(3), argP(4), arg(5), arg(6), arg(7), arg(8), arg(9), argF(10), arg(11), arg(12), rangeLo(t), rangeHi(t), tid);
 }
-function attnRows(kind: i32, out: usize, a: usize, c: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, f: f32, flag: i32, hasMask: i32, r0: i32, r1: i32): void {
-  if (kind == PROBS) probs(true, out, a, c, mask, B, H, Tq, Tk, dh, f, flag, hasMask, r0, r1);
+function attnRows(kind: i32, out: usize, a: usize, c: usize, mask: usize, B: i32, H: i32, Tq: i32, Tk: i32, dh: i32, f: f32, flag: i32, hasMask: i32, r0: i32, r1: i32, tid: i32 = 0): void {
+  if (kind == PROBS) probs(true, out, a, c, mask, B, H, Tq, Tk, dh, f, flag, hasMask, r0, r1, tid);
   else if (kind == DOTS) dots(true, out, a, c, B, H, Tq, Tk, dh, r0, r1);
   else if (kind == CTX) ctx(true, out, a, c, B, H, Tq, Tk, dh, f, flag, r0, r1);
   else ctxT(true, out, a, c, B, H, Tq, Tk, dh, f, r0, r1);

@@ -75,17 +75,19 @@ export function pack_a(dst: usize, a: usize, transA: i32, M: i32, K: i32, i0: i3
 
 /**
  * Packs k in [k0, k0+kc) and columns [j0, j0+nc) of op(B) into NR-column panels at dst.
- * b: (K, N) f32, or (N, K) when transB.
+ * b: (K, N) f32, or (N, K) when transB; ldb: its row stride in floats when not N (K when transB),
+ * e.g. one head's keys inside rows of all heads (attention.ts).
  */
-export function pack_b(dst: usize, b: usize, transB: i32, N: i32, K: i32, k0: i32, kc: i32, j0: i32, nc: i32): void {
+export function pack_b(dst: usize, b: usize, transB: i32, N: i32, K: i32, k0: i32, kc: i32, j0: i32, nc: i32, ldb: i32 = 0): void {
+  const ldf = ldb ? ldb : transB ? K : N;
   for (let jr = 0; jr < nc; jr += NR) {
     const d = dst + (<usize>jr * kc << 2);
     const j = j0 + jr;
     const nr = min(NR, nc - jr);
     if (!transB) {
       // op(B)[k][j] = b[k*N + j]: NR consecutive floats per k
-      const src = b + ((<usize>k0 * N + j) << 2);
-      const ld = <usize>N << 2;
+      const src = b + ((<usize>k0 * ldf + j) << 2);
+      const ld = <usize>ldf << 2;
       if (nr == NR) {
         for (let k = 0; k < kc; k++) {
           const s = src + <usize>k * ld, o = d + (<usize>k << 5);
@@ -100,8 +102,8 @@ export function pack_b(dst: usize, b: usize, transB: i32, N: i32, K: i32, k0: i3
       }
     } else {
       // op(B)[k][j] = b[j*K + k]: rows of b contiguous in k; two 4x4 transposes per 4 k
-      const ld = <usize>K << 2;
-      const s0 = b + ((<usize>j * K + k0) << 2);
+      const ld = <usize>ldf << 2;
+      const s0 = b + ((<usize>j * ldf + k0) << 2);
       if (nr == NR) {
         const s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld, s4 = s3 + ld, s5 = s4 + ld, s6 = s5 + ld, s7 = s6 + ld;
         let k = 0;
