@@ -61,6 +61,15 @@ describe('act_mobile: __simd matches __ref', () => {
       expectClose(b('hardswish_bwd'), [0, -0.5, 0, 0.5, 1, 1.5, 1, 1, 1], 1e-7, 1e-12, 'hardswish bwd');
     }
   });
+  it('relu6 keeps min/max\'s signed zero and NaN in every lane (the SIMD clamp is pmin/pmax + 0)', () => {
+    const x = [-0, NaN, -1, 7, 2.5, -0, NaN, 6];
+    for (const isa of ['ref', 'simd']) {
+      const y = Array.from(run(e, `f32_relu6_fwd__${isa}`, [out(8), inp(x), 8]).outs[0]);
+      expect(Object.is(y[0], 0) && Object.is(y[5], 0), `${isa}: relu6(-0) = +0`).toBe(true);
+      expect([y[1], y[6]].every(Number.isNaN), `${isa}: NaN passes`).toBe(true);
+      expect([y[2], y[3], y[4], y[7]]).toEqual([0, 6, 2.5, 6]);
+    }
+  });
 });
 
 describe('norm ops: extents and validation', () => {

@@ -1,0 +1,56 @@
+// T2 breakdown: where a model's 2-thread speedup goes. The inference plan of one workload is run
+// one instruction at a time on a 1-thread and a 2-thread engine (same model, same input), each
+// instruction's WALL time over interleaved rounds (its median: a lone pause would dominate a mean), grouped by op: the 1T and 2T ms, the
+// op's own speedup, and how much of the 2T time is left on one thread (ops that do not split, or
+// that split badly). Per-instruction runs add a wasm call each (~µs): the shares are what it is for.
+// Needs a quiet machine (wall time): both cores free.
+//   npm run build && node bench/threads_profile.mjs [--model=mnv2|w4|w3] [--rounds=15] [--top=25]
+import { loadEngine, Sequential, Tensor, layers } from '../dist/node.js';
+
+const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
+const which = arg('model', 'mnv2'), rounds = Number(arg('rounds', 15)), top = Number(arg('top', 25));
+const engines = [await loadEngine({ threads: 1 }), await loadEngine({ threads: 2 })];
+if (!engines[1].threaded) throw new Error('no threaded build here');
+await engines[1].startThreads();
+
+async function build(e) {
+  if (which === 'mnv2') { const { mobilenetV2 } = await import('./threads_models.mjs'); const { model, x } = await mobilenetV2(1, e); return { m: model, x }; }
+  const { lenet, mobilenet, SHAPES, input } = await import('./cnn.mjs');
+  const name = which === 'w3' ? 'lenet' : 'mobilenet', n = which === 'w3' ? 64 : 1;
+  const m = new Sequential({ inputShape: SHAPES[name], seed: 7, engine: e });
+  for (const l of (name === 'lenet' ? lenet : mobilenet)(layers)) m.add(l);
+  return { m, x: new Tensor(input(n, SHAPES[name].reduce((a, b) => a * b, 1)), [n, ...SHAPES[name]]) };
+}
+
+const runs = [];
+for (const e of engines) {
+  const { m, x } = await build(e);
+  await m.predict(x);
+  const sess = m.sess, [, full] = [...sess.plans].find(([k]) => /^(predict|infer)/.test(k));
+  const PlanClass = full.plan.constructor;
+  const singles = full.plan.instrs.map((ins) => { const p = new PlanClass(sess.layout, ins.label); p.instrs.push(ins); return sess.bound.load(p); });
+  runs.push({ sess, full, singles, samples: singles.map(() => []), whole: [] });
+}
+if (runs[0].singles.length !== runs[1].singles.length) throw new Error('the two plans differ');
+for (let r = 0; r < rounds; r++) for (const run of runs) {
+  for (let i = 0; i < run.singles.length; i++) { const t0 = performance.now(); run.sess.bound.run(run.singles[i]); run.samples[i].push(performance.now() - t0); }
+  const t0 = performance.now(); run.sess.bound.run(run.full); run.whole.push(performance.now() - t0);
+}
+const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+for (const run of runs) run.times = run.samples.map(med);
+const [one, two] = runs.map((run) => run.times.reduce((s, t) => s + t, 0));
+const instrs = runs[0].full.plan.instrs;
+const dims = (ins) => ins.op.args.filter((a) => a.kind !== 'ptr').map((a) => `${a.name}=${ins.args[ins.op.args.indexOf(a)]}`).join(' ');
+const group = (f) => {
+  const g = new Map();
+  instrs.forEach((ins, i) => { const k = f(ins); const e = g.get(k) ?? { a: 0, b: 0, n: 0 }; e.a += runs[0].times[i]; e.b += runs[1].times[i]; e.n++; g.set(k, e); });
+  return [...g].sort((x, y) => y[1].b - x[1].b);
+};
+const show = (title, rows, n) => {
+  console.log(`\n${title}\n| 1T ms | 2T ms | speedup | share of 2T | count | what |\n|---|---|---|---|---|---|`);
+  for (const [k, e] of rows.slice(0, n)) console.log(`| ${e.a.toFixed(3)} | ${e.b.toFixed(3)} | ${(e.a / e.b).toFixed(2)}x | ${(100 * e.b / two).toFixed(1)} % | ${e.n} | ${k} |`);
+};
+console.log(`T2 profile ${which}: ${instrs.length} instructions; one at a time 1T ${one.toFixed(2)} ms, 2T ${two.toFixed(2)} ms (${(one / two).toFixed(2)}x); whole plan medians 1T ${med(runs[0].whole).toFixed(2)} ms, 2T ${med(runs[1].whole).toFixed(2)} ms (${(med(runs[0].whole) / med(runs[1].whole)).toFixed(2)}x)`);
+show('by op', group((ins) => ins.op.name), 30);
+show('by op and shape', group((ins) => `${ins.op.name} ${dims(ins)}`), top);
+process.exit(0);
