@@ -20,6 +20,8 @@
 //   C = 1, OC = 6, column stride 1 (LeNet's first layer): c1oc6Image vectorizes over 4 pixels of a
 //   row instead (no padded OC lanes), same sources (input or padded copy) and tap table.
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
+// Threads: images split between them; with fewer images than threads (batch 1), each image's
+// panels instead (the padded copy shared).
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
 import { vld, vst, vzero, vfma, vadd, vmul, vsel, vgt, vsplat, vldPart, vstPart } from '../simd';
@@ -129,11 +131,11 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
 // All output pixels of one image, every tap inside src (an input image of width Ws, or its padded
 // copy): tiles of 4 consecutive pixels of the flattened (OH*OW) image, spanning output rows; a
 // ragged end is covered by one more tile at P - 4 (or, when P < 4, a tile of P rows).
-function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: i32): void {
+function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: i32, jlo: i32, jhi: i32): void {
   const OW = gOW, P = gOH * OW, OC = gOC, K = gKH * gKW * gC;
   const cs = <usize>gC << 2, ldy = <usize>OC << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs;
   const mr = min(4, P);
-  for (let j0 = 0; j0 < OC; j0 += 8) {
+  for (let j0 = jlo; j0 < jhi; j0 += 8) {
     const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2), bb = gBias ? gBias + (<usize>j0 << 2) : 0;
     // (oh, ow) of the next pixel, stepped along (no divisions per tile)
     let oh = 0, ow = 0;
@@ -240,13 +242,36 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
   const pc = igemmPadCase();
   fillTab(tab, pc == 0 ? padExtent(gOW, gSW, gKW, gDW) : gW);
   if (pc == 2) memory.fill(zero, 0, <usize>C << 2);
-  const th = gN > 1 ? mtFor(<i64>gN * gOH * gOW * OC * K) : 1;
-  if (th == 1) { igemmImages(y, x, w, scratch, tmp, pad, add, 0, gN); return; }
+  const th = mtFor(<i64>gN * gOH * gOW * OC * K), panels = (OC + 7) >> 3;
+  const c1oc6 = (C == 1) & (OC == 6) & (gSW == 1) & (gOW >= 4) & (add == 0);
+  const byImages = gN >= th || c1oc6 || panels < 2;
+  if (th == 1 || (byImages && gN == 1)) { igemmImages(y, x, w, scratch, tmp, pad, add, 0, gN, 0, OC, false); return; }
   saveGeometry(8);
   setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, <i32>scratch); setArg(4, add);
-  const per = (gN + 2 * th - 1) / (2 * th);
-  setArg(5, per);
-  parallel(igemmTask, (gN + per - 1) / per, th);
+  if (byImages) {
+    const per = (gN + 2 * th - 1) / (2 * th);
+    setArg(5, per);
+    parallel(igemmTask, (gN + per - 1) / per, th);
+    return;
+  }
+  // fewer images than threads (batch 1): each image's output-channel panels split between them, the padded
+  // copy made once here and read by all (every output is its tile's, whichever thread computes it)
+  const blocks = min(2 * th, panels), per = (panels + blocks - 1) / blocks;
+  setArg(5, per); setArg(7, <i32>pad);
+  if (pc == 0) memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * padExtent(gOW, gSW, gKW, gDW) * C) << 2);
+  for (let n = 0; n < gN; n++) {
+    if (pc == 0) padImage(pad, x + (<usize>n * gH * gW * C << 2));
+    setArg(6, n);
+    parallel(igemmPanelTask, (panels + per - 1) / per, th);
+  }
+}
+
+// panels [t*per, (t+1)*per) of image arg(6) on thread tid (args: see igemmPacked)
+function igemmPanelTask(t: i32, tid: i32): void {
+  if (tid) loadGeometry(8);
+  const per = arg(5), n = arg(6), C = gC, K = gKH * gKW * C, scratch = argP(3);
+  const tmp = tid ? workerScratch(tid) : scratch + (<usize>(K * ((gOC + 7) & ~7) + ((C + 3) & ~3)) << 2);
+  igemmImages(argP(0), argP(1), argP(2), scratch, tmp, argP(7), arg(4), n, n + 1, t * per * 8, min(gOC, (t + 1) * per * 8), true);
 }
 
 // images [t*per, (t+1)*per) on thread tid (args: see igemmPacked)
@@ -257,11 +282,12 @@ function igemmTask(t: i32, tid: i32): void {
   let tmp = scratch + (<usize>(K * ((gOC + 7) & ~7) + ((C + 3) & ~3)) << 2);
   let pad = tmp + 128 + (<usize>((K + 3) & ~3) << 2);
   if (tid) { tmp = workerScratch(tid); pad = tmp + 128; }
-  igemmImages(argP(0), argP(1), argP(2), scratch, tmp, pad, arg(4), n0, n1);
+  igemmImages(argP(0), argP(1), argP(2), scratch, tmp, pad, arg(4), n0, n1, 0, gOC, false);
 }
 
-// images [n0, n1) of igemmPacked: tmp is this thread's 4x8 tile, pad its padded copy
-function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, pad: usize, add: i32, n0: i32, n1: i32): void {
+// images [n0, n1), output channels [jlo, jhi) (panel bounds), of igemmPacked: tmp is this thread's 4x8
+// tile, pad its padded copy (padded: it holds image n0 already, made by the caller)
+function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, pad: usize, add: i32, n0: i32, n1: i32, jlo: i32, jhi: i32, padded: bool): void {
   const C = gC, OC = gOC, KW = gKW, K = gKH * KW * C, W = gW, H = gH, OW = gOW;
   const SW = gSW, DW = gDW, PL = gPL;
   const wp = scratch;
@@ -269,22 +295,22 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
   const tab = zero + (<usize>((C + 3) & ~3) << 2) + 128;
   const Wp = padExtent(OW, SW, KW, DW);
   const yImg = <usize>gOH * OW * OC << 2, xImg = <usize>H * W * C << 2;
-  const c1oc6 = (C == 1) & (OC == 6) & (SW == 1) & (OW >= 4) & (add == 0);
+  const c1oc6 = (C == 1) & (OC == 6) & (SW == 1) & (OW >= 4) & (add == 0) & (jlo == 0) & (jhi == OC);
   const pc = igemmPadCase();
   if (pc == 1) {
     for (let n = n0; n < n1; n++) {
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, x + <usize>n * xImg, W, w, tab);
-      else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, add);
+      else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, add, jlo, jhi);
     }
     return;
   }
   if (pc == 0) {
     // zero-padded copy of each image: every tap in range, no border cases
-    memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * Wp * C) << 2);
+    if (!padded) memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * Wp * C) << 2);
     for (let n = n0; n < n1; n++) {
-      padImage(pad, x + <usize>n * xImg);
+      if (!padded) padImage(pad, x + <usize>n * xImg);
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, pad, Wp, w, tab);
-      else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, add);
+      else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, add, jlo, jhi);
     }
     return;
   }
@@ -302,7 +328,7 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
       while (khHi > khLo && ih0 + (khHi - 1) * gDH >= H) khHi--;
       const yrow = y + ((<usize>(n * gOH + oh) * OW) * OC << 2);
       const rowIn = (khLo == 0) & (khHi == gKH);
-      for (let j0 = 0; j0 < OC; j0 += 8) {
+      for (let j0 = jlo; j0 < jhi; j0 += 8) {
         const nr = min(8, OC - j0);
         const pw = wp + (<usize>j0 * K << 2), bb = gBias ? gBias + (<usize>j0 << 2) : 0;
         for (let ow0 = 0; ow0 < OW; ow0 += 4) {

@@ -1,5 +1,5 @@
 // The threaded builds: kernels split between 1, 2 and 3 threads give the single-thread build's bits
-// (GEMM by row/column blocks, the implicit-GEMM convolutions by images or weight-gradient tiles).
+// (GEMM by row/column blocks, the implicit-GEMM convolutions by images, output-channel panels (batch 1) or weight-gradient tiles).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Arena, randn, BUILD } from '../helpers.js';
 import { loadEngine } from '../../targets/node/engine.js';
@@ -70,6 +70,10 @@ describe(`threads (${BUILD} build)`, () => {
     ['3x3/2 C8->24 asym pads', [9, 17, 18, 8, 24, 3, 3, 2, 2, 0, 0, 1, 1], 'fw'],
     ['1x1 C32->48 (pointwise GEMM)', [6, 12, 12, 32, 48, 1, 1, 1, 1, 0, 0, 0, 0], 'fxw'],
     ['3x3 C40->16 same (K 360: im2col)', [3, 10, 10, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
+    // batch 1: the implicit GEMM splits an image's output-channel panels (ragged last panel included)
+    ['b1 3x3 C16->16 same (panels, shared padded copy)', [1, 32, 30, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
+    ['b1 3x3 C8->20 valid (panels, no copy; bwd_x: one panel of 8 channels)', [1, 40, 40, 8, 20, 3, 3, 1, 1, 0, 0, 0, 0], 'fw'],
+    ['b1 3x3 C16->24 same, 66x66 (panels, border path)', [1, 66, 66, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1], 'f'],
   ];
 
   for (const [what, g, splits] of CONVS) {
