@@ -66,11 +66,12 @@ export function addDecoderBlock(m: Model, o: DecoderBlockOptions): string {
 
 /**
  * Adds the memory's key/value projections of decoder block `block` (an attentionMemory layer named
- * `${block}/cross`, the weights of that block's cross-attention); returns the refs of the keys and
- * the values ([S, D] each), for a decoder block's memoryKv or a model's outputs.
+ * `${block}/cross`, the weights of that block's cross-attention, in another wiring); returns the refs
+ * of the keys and the values ([S, D] each), for a decoder block's memoryKv or a model's outputs.
+ * `name` overrides the layer's name (in the block's own model, where `${block}/cross` is taken).
  */
-export function addMemoryKv(m: Model, o: { block: string; memory: string; heads: number }): { keys: string; values: string } {
-  const name = `${o.block}/cross`;
+export function addMemoryKv(m: Model, o: { block: string; memory: string; heads: number; name?: string }): { keys: string; values: string } {
+  const name = o.name ?? `${o.block}/cross`;
   m.add(layers.attentionMemory({ numHeads: o.heads, name }), { inputs: [o.memory] });
   return { keys: name, values: `${name}:1` };
 }
