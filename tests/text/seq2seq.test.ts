@@ -5,7 +5,7 @@
 // gradients through attentionMemory → multiHeadAttention({ memoryKv }) by central differences;
 // bad memory K/V shapes and mask lengths are refused naming the input.
 import { describe, it, expect, beforeAll, vi } from 'vitest';
-import { Model, Tensor, AxonError, layers, addDecoderBlock, modelToBytes, modelFromBytes } from '../../src/index.js';
+import { Model, Tensor, AxonError, layers, addDecoderBlock, modelToBytes, modelFromBytes, quantizeModel } from '../../src/index.js';
 import { addMemoryKv } from '../../src/model/decoder.js';
 import { seq2seq, seq2seqDecoder, copySeq2seqWeights, type Seq2seqConfig } from '../../src/text/seq2seq.js';
 import { generateSeq2seq } from '../../src/text/seq2seq_generate.js';
@@ -76,13 +76,17 @@ describe('cached cross-attention: step decoding = full recompute', () => {
     expect(await gemmRows(old, [[1, 8], [3, 8], [3, 8], [S, 8]])).toContain(S);
   });
 
-  it('wirings save and load: the step wiring from a file gives the same logits', async () => {
+  it('wirings save and load: the step wiring from a file gives the same logits; it quantizes (dynamic int8)', async () => {
     const full = await randomFull(5), { encode, step } = seq2seqDecoder(full, CFG, { engine: e });
     const enc = (await encode.predict({ src: I([3, 4, 5]), src_mask: I([1, 1, 1]) })) as Out, feed = stepFeed(enc, placeholders(), 0, 0, [1, 1, 1]);
     const a = ((await step.predict(feed)) as Out)['head'].data;
     const back = modelFromBytes(modelToBytes(step), 'step.axon', e).model, back2 = modelFromBytes(modelToBytes(encode), 'encode.axon', e).model;
     expect(maxDiff(((await back.predict(feed)) as Out)['head'].data, a)).toBe(0);
     expect(maxDiff(((await back2.predict({ src: I([3, 4, 5]), src_mask: I([1, 1, 1]) })) as Out)['dec0/cross'].data, enc['dec0/cross'].data)).toBe(0);
+    // dynamic int8: the cached cross-attention has q/o projections only; the step stays close to f32
+    const q = await quantizeModel(step, undefined, { mode: 'dynamic' });
+    expect(q.layers.find((l) => l.name === 'dec0/cross')!.params.map((p) => p.name).filter((n) => n.endsWith('_weight'))).toEqual(['q_weight', 'o_weight']);
+    expect(maxDiff(((await q.predict(feed)) as Out)['head'].data, a)).toBeLessThan(0.05 * Math.max(...Array.from(a, Math.abs)));
   });
 });
 
