@@ -14,7 +14,7 @@ export { setDefaultEngineLoader, defaultEngine } from './runtime/default.js';
 export * as layers from './layers/index.js';
 export { Sequential } from './model/sequential.js';
 export { addEncoderBlock, type EncoderBlockOptions } from './model/blocks.js';
-export { addDecoderBlock, type DecoderBlockOptions } from './model/decoder.js';
+export { addDecoderBlock, addMemoryKv, type DecoderBlockOptions } from './model/decoder.js';
 export { Model, MODEL_INPUT, type ModelOptions, type SequentialOptions, type AddOptions, type CompileOptions, type SessionUse } from './model/model.js';
 export { Optimizer, type OptimizerConfig, type OptimizerName } from './train/optimizers.js';
 export { type ScheduleConfig } from './train/schedules.js';
@@ -52,6 +52,8 @@ export { mergeBundleWeights } from './wasi/merge.js';
 export * from './federated/index.js';
 export { CharLm, CharVocab, trainCharLm, charLmToBytes, sampleLines, type LmSpec } from './text/char_lm.js';
 export { generate, type SamplingStrategy, type GenerateOptions } from './text/generate.js';
+export { seq2seq, seq2seqDecoder, copySeq2seqWeights, type Seq2seqConfig, type Seq2seqMode } from './text/seq2seq.js';
+export { generateSeq2seq, type Seq2seqGenerateOptions, type Seq2seqModels } from './text/seq2seq_generate.js';
 export { textClassifierFromEncoder, encoderInputs, type TextTransferOptions } from './text/transfer.js';
 // types the API above refers to (for the API reference)
 export type { KernelSet } from './kernel_sets.js';

@@ -75,6 +75,7 @@ export function emitSequence(c: SeqCtx, u: Layer, ins: string[]): string | undef
 function attention(c: SeqCtx, u: MultiHeadAttention, ins: string[]): string {
   const { b } = c, o = u.opts, H = u.heads, dh = u.dh, E = H * dh, nm = (s: string) => ({ name: `${u.name}/${s}` });
   if (o.causal) throw new AxonError('UNSUPPORTED', `exportOnnx: ${u.name}: causal attention is not exported yet`);
+  if (o.memoryKv) throw new AxonError('UNSUPPORTED', `exportOnnx: ${u.name}: cross-attention over precomputed memory keys/values is not exported; export the 'full' wiring`);
   const bias = (p: string) => ((o.useBias ?? true) ? `${p}_bias` : undefined);
   const xq = ins[0], xkv = o.cross ? ins[1] : ins[0];
   const heads = (y: string, perm: number[], s: string) => b.node('Transpose', [b.node('Reshape', [y, b.ints(`${u.name}.${s}_heads`, [0, 0, H, dh])], {}, nm(`${s}_split`))], { perm }, nm(`${s}_heads`));

@@ -19,6 +19,7 @@ import { Embedding, EmbeddingOptions } from './embedding.js';
 import { LayerNormalization, LayerNormOptions } from './layernorm.js';
 import { MelSpectrogram, MelSpectrogramOptions } from './audio.js';
 import { MultiHeadAttention, MultiHeadAttentionOptions } from './attention.js';
+import { AttentionMemory, AttentionMemoryOptions } from './attention_memory.js';
 import { PositionEmbedding, PositionEmbeddingOptions, MaskedMeanPooling } from './sequence.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
@@ -78,6 +79,8 @@ export { Embedding, type EmbeddingOptions, LayerNormalization, type LayerNormOpt
 export const layerNormalization = (o: LayerNormOptions = {}) => new LayerNormalization(o);
 export { MultiHeadAttention, type MultiHeadAttentionOptions };
 export const multiHeadAttention = (o: MultiHeadAttentionOptions) => new MultiHeadAttention(o);
+export { AttentionMemory, type AttentionMemoryOptions };
+export const attentionMemory = (o: AttentionMemoryOptions) => new AttentionMemory(o);
 export { PositionEmbedding, type PositionEmbeddingOptions, MaskedMeanPooling };
 export const positionEmbedding = (o: PositionEmbeddingOptions) => new PositionEmbedding(o);
 export const maskedMeanPooling = (o: { name?: string } = {}) => new MaskedMeanPooling(o);
@@ -123,6 +126,7 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   embedding: (c) => new Embedding(c as unknown as EmbeddingOptions),
   layerNormalization: (c) => new LayerNormalization(c as LayerNormOptions),
   multiHeadAttention: (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionOptions),
+  attentionMemory: (c) => new AttentionMemory(c as unknown as AttentionMemoryOptions),
   positionEmbedding: (c) => new PositionEmbedding(c as unknown as PositionEmbeddingOptions),
   maskedMeanPooling: () => new MaskedMeanPooling(),
   melSpectrogram: (c) => new MelSpectrogram(c as MelSpectrogramOptions),

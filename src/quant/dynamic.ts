@@ -19,8 +19,6 @@ import { quantizeWeights } from './scheme.js';
 
 export interface DynamicOptions { weightBits?: 7 | 8; layers?: number }
 
-const PROJECTIONS = ['q', 'k', 'v', 'o'];
-
 export function quantizeDynamic(model: Model, o: DynamicOptions = {}): Model {
   const bits = o.weightBits ?? 8, nLayers = o.layers ?? model.layers.length;
   if (model.layers.some((l) => l.outputDtype !== 'f32' || l.params.some((p) => p.dtype === 'i8'))) throw new AxonError('BAD_ARGUMENT', 'the model is already quantized; quantize the f32 model');
@@ -46,7 +44,7 @@ export function quantizeDynamic(model: Model, o: DynamicOptions = {}): Model {
     } else if (i < nLayers && l.type === 'multiHeadAttention') {
       const a = l as MultiHeadAttention;
       q = new QMultiHeadAttentionDynamic({ ...a.opts, name: a.name });
-      params = Object.assign({}, ...PROJECTIONS.map((p) => int8(a, `${p}_bias`, a.params.find((d) => d.name === `${p}_weight`)!.shape[0], `${p}_`)));
+      params = Object.assign({}, ...a.projections.map((p) => int8(a, `${p}_bias`, a.params.find((d) => d.name === `${p}_weight`)!.shape[0], `${p}_`)));
     } else {
       q = recreate(l);
       q.trainable = false;

@@ -18,14 +18,17 @@ export class QMultiHeadAttentionDynamic extends MultiHeadAttention {
   qparam(name: string, shape: number[], dtype: 'f32' | 'i8' | 'i32'): ParamDef {
     return { name, shape, init: 'zeros', fans: { fanIn: 1, fanOut: 1 }, trainable: false, regularize: false, dtype };
   }
-  private get projections(): Array<[string, number, number]> { return [['q', this.E, this.Dq], ['k', this.E, this.Dkv], ['v', this.E, this.Dkv], ['o', this.Dq, this.E]]; }
+  private get shapedProjections(): Array<[string, number, number]> {
+    const all: Array<[string, number, number]> = [['q', this.E, this.Dq], ['k', this.E, this.Dkv], ['v', this.E, this.Dkv], ['o', this.Dq, this.E]];
+    return all.filter(([p]) => this.projections.includes(p));   // (memoryKv: q and o only)
+  }
   override buildAll(shapes: number[][]): number[] {
     const out = super.buildAll(shapes);
-    this.params = [...this.projections.flatMap(([p, N, K]) => weightParams(this, [N, K], N, `${p}_`)),
-      ...(this.useBias ? this.projections.map(([p, N]) => this.qparam(`${p}_bias`, [N], 'f32')) : [])];
+    this.params = [...this.shapedProjections.flatMap(([p, N, K]) => weightParams(this, [N, K], N, `${p}_`)),
+      ...(this.useBias ? this.shapedProjections.map(([p, N]) => this.qparam(`${p}_bias`, [N], 'f32')) : [])];
     return out;
   }
-  override prepare(c: Ctx): void { for (const [p, N, K] of this.projections) packDynamic(c, `${p}_`, N, K); }
+  override prepare(c: Ctx): void { for (const [p, N, K] of this.shapedProjections) packDynamic(c, `${p}_`, N, K); }
   protected override linear(c: Ctx, y: Buf, x: Buf, p: string, rows: number, N: number, K: number): void {
     linearDynamic(c, `${p}_`, y, x, this.useBias ? c.param(`${p}_bias`) : undefined, rows, N, K, (rows / c.batch) * K);
   }

@@ -47,8 +47,8 @@ export function checkSampling(o: SamplingOptions, vocab?: number): void {
 /** The candidates a strategy keeps, most likely first, with their renormalized probabilities. */
 export function candidates(logits: ArrayLike<number>, o: SamplingOptions): { ids: number[]; probs: number[] } {
   const s = o.strategy ?? 'greedy', t = o.temperature ?? 1, V = logits.length;
+  if (s === 'greedy') { let best = 0; for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i; return { ids: [best], probs: [1] }; }   // (no sort: the first argmax)
   const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
-  if (s === 'greedy') return { ids: [order[0]], probs: [1] };
   const top = logits[order[0]] / t, e = order.map((i) => Math.exp(logits[i] / t - top));
   const total = e.reduce((a, b) => a + b, 0);
   let n = V;

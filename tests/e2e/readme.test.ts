@@ -58,6 +58,13 @@ it('the README text example runs: tokenizer.json, a Transformer on the intents, 
   expect(result.assistant.spec.labels).toHaveLength(10);
 });
 
+it('the README seq2seq example runs: it learns to reverse, decoding with the cross-attention cache', async () => {
+  const result = await runBlock('**Seq2seq decoding with a cross-attention cache.**', ['seq2seqHistory', 'reversed', 'decoder']);
+  expect(result.seq2seqHistory.epochs.at(-1).loss).toBeLessThan(result.seq2seqHistory.epochs[0].loss / 10);
+  expect(result.reversed).toEqual([5, 1, 4, 1, 3, 0]);
+  expect(Object.keys(result.decoder)).toEqual(['encode', 'step']);
+});
+
 it('the README audio example runs', async () => {
   const result = await runBlock('### Audio: keyword spotting', ['scores', 'detections']);
   expect(result.scores.shape).toEqual([1, 12]);
