@@ -58,6 +58,6 @@ export { textClassifierFromEncoder, encoderInputs, type TextTransferOptions } fr
 // types the API above refers to (for the API reference)
 export type { KernelSet } from './kernel_sets.js';
 export type { Rows } from './wasi/finetune.js';
-export type { CausalLmConfig } from './text/lm.js';
+export { causalLm, copyLmWeights, type CausalLmConfig, type CausalLmMode } from './text/lm.js';
 export type { CharLmTraining } from './text/char_lm.js';
 export type { FullConfig, ServerState } from './federated/protocol.js';
