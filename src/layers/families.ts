@@ -41,6 +41,9 @@ export function registerLayerTypes(makers: Record<string, LayerMaker>): void {
 /** The constructor of a registered family's layer type, if its module has loaded. */
 export const registeredLayerType = (type: string): LayerMaker | undefined => own(registered, type);
 
+/** The family types registered so far. */
+export const registeredLayerTypes = (): string[] => Object.keys(registered);
+
 /** The family a layer type belongs to (undefined: a classic type, or unknown). */
 export function familyOf(type: string): string | undefined {
   return Object.keys(LAYER_FAMILIES).find((f) => LAYER_FAMILIES[f].includes(type));
