@@ -3,11 +3,14 @@
 // layers, the audio front end and the augmentation layers. Their classes register themselves here
 // when their module loads (TF.js-style registration), so whichever way a class arrives (the app
 // imported it, an entry that exports everything, or loadLayerFamilies fetching its chunk) its type
-// is known to the loader; the classic families are listed statically in registry.ts. Only the entry
-// that leaves families out knows how to load them (setLayerFamilyLoaders: `import()`s, which a bundler
-// turns into chunks); entries that export every class have every family registered once they load.
-// NOTE: this module imports no layer family, else a bundler would put them back into every app that
-// loads a model file.
+// is known to the loader; the classic families are listed statically in registry.ts. The entry that
+// leaves families out installs loaders (setLayerFamilyLoaders: `import()`s, which a bundler turns into
+// chunks); the Node and Workers entries install static ones (all_families.ts).
+// NOTE: nothing an app reaches when it loads a model file may import these families' modules, and
+// src/index.ts exports their classes only inside the `layers` namespace: esbuild's code splitting puts
+// every module that a live module re-exports by name into the start chunks (the int8 classes, which
+// src/index.ts exports by name, stay classic for that reason). tests/targets/browser/lazy_layers.test.ts
+// checks a classic app's start chunks.
 import { AxonError } from '../errors.js';
 import { own } from '../format/validate.js';
 import type { Layer } from './layer.js';
@@ -61,9 +64,9 @@ export async function loadLayerFamilies(typesOrFamilies?: Iterable<string>): Pro
   }
   await Promise.all([...want].map(async (f) => {
     const load = own(loaders, f);
-    if (!load) throw new AxonError('NOT_LOADED', `the ${f} layers (${LAYER_FAMILIES[f].join(', ')}) are not loaded and this entry has no loader for them; import their modules (src/layers/families.ts lists them)`);
+    if (!load) throw new AxonError('NOT_LOADED', `the ${f} layers are not loaded and this entry has no loader for them`);
     try { await load(); } catch (e) {
-      throw new AxonError('IO', `could not load the ${f} layers (a chunk of the app): ${(e as Error).message}; check that the bundler's chunks are served beside the app`);
+      throw new AxonError('IO', `could not load the ${f} layers (a chunk of the app: serve it beside the app): ${(e as Error).message}`);
     }
   }));
 }

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Bundles `source` (an ES module importing 'axon/browser') into `outdir`; `entry` names the chunk
- * kinds: { start: [...], onDemand: { [module]: [...] } }, each chunk { file, bytes, inputs } (inputs:
- * the package modules in it, e.g. 'src/layers/attention.js'); onDemand is keyed by the module that
- * `import()` loads (e.g. 'src/layers/transformer_family.js'), each with the chunks it adds to the start set.
+ * Bundles `source` (an ES module importing 'axon/browser') into `outdir`. Returns the chunks as
+ * { file, bytes, inputs } (inputs: the package modules in it, e.g. 'src/layers/attention.js'):
+ * `start`, what the page loads first; `onDemand`, keyed by the module an `import()` loads (e.g.
+ * 'src/layers/transformer_family.js'), the chunks that import adds beyond the start ones.
  */
 export async function bundleApp(source, { outdir, splitting = true, minify = true } = {}) {
   const project = mkdtempSync(join(tmpdir(), 'axon-consumer-'));
