@@ -199,5 +199,4 @@ export class MultiHeadAttention extends Layer {
   }
 }
 
-
 registerLayerTypes({ multiHeadAttention: (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionOptions) });   // (families.ts)
