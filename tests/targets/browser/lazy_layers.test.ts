@@ -3,7 +3,7 @@
 // classic model carries none of the transformer, audio or augmentation layer modules at start (they
 // are chunks of their own), and in real Chromium a classic model loads synchronously without fetching
 // them, a Transformer's sync load fails with AxonError NOT_LOADED saying what to do, and the documented
-// paths (loadModel(bytes), loadLayers(bytes) + modelFromBytes) fetch the chunk and predict what Node does.
+// paths (loadModel(url or bytes), loadLayers(bytes) + modelFromBytes) fetch the chunk and predict what Node does.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
@@ -40,6 +40,10 @@ globalThis.axonLazy = {
   async loadModel(bytes, feeds) { return { outputs: await outputs((await loadModel(Uint8Array.from(bytes), { engine: await engine() })).model, feeds) }; },
   async loadLayers(bytes, feeds) { await loadLayers(Uint8Array.from(bytes)); return this.sync(bytes, feeds); },
   async loadAll() { await loadLayers(); },
+  async fetchModel(url, feeds) {
+    try { return { outputs: await outputs((await loadModel(url, { engine: await engine() })).model, feeds) }; }
+    catch (e) { return { error: { axon: e instanceof AxonError, code: e.code, message: e.message } }; }
+  },
 };
 `;
 
@@ -108,6 +112,7 @@ describe.skipIf(!existsSync(CHROMIUM))('on-demand layer families in Chromium (pu
     engine = await loadEngine({ build: 'simd' });
     const enc = encoderModel(engine);
     Object.assign(encoder, { bytes: Array.from(modelToBytes(enc)), want: await nodeOutputs(enc, ENCODER_FEEDS) });
+    writeFileSync(join(dir, 'encoder.axon'), Uint8Array.from(encoder.bytes));
     const kwsBytes = readFileSync('models/kws/kws.int8.axon');
     Object.assign(kws, { bytes: Array.from(kwsBytes), want: await nodeOutputs(modelFromBytes(kwsBytes, 'kws', engine).model, KWS_FEEDS) });
     const digitsBytes = readFileSync('targets/workers/template/model/digits.axon');
@@ -146,6 +151,12 @@ describe.skipIf(!existsSync(CHROMIUM))('on-demand layer families in Chromium (pu
     expect(await call('loadModel', encoder.bytes, ENCODER_FEEDS)).toEqual({ outputs: encoder.want });
     expect(fetched('src/layers/transformer_family.js').length).toBe(app.onDemand['src/layers/transformer_family.js'].length);
     expect(await call('sync', encoder.bytes, ENCODER_FEEDS)).toEqual({ outputs: encoder.want });
+  });
+
+  it('loadModel(url) fetches the file (HTTP errors: AxonError IO naming the URL)', async () => {
+    expect(await page.evaluate(([b, x]) => (globalThis as any).axonLazy.fetchModel(b, x), ['encoder.axon', ENCODER_FEEDS] as const)).toEqual({ outputs: encoder.want });
+    const missing = await page.evaluate(() => (globalThis as any).axonLazy.fetchModel('missing.axon', {}));
+    expect(missing.error).toMatchObject({ axon: true, code: 'IO', message: expect.stringMatching(/^missing\.axon: HTTP 404/) });
   });
 
   it('the audio front end (an int8 KWS model): NOT_LOADED, then loadLayers(bytes) + modelFromBytes = Node', async () => {
