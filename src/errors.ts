@@ -3,7 +3,7 @@
 export type AxonErrorCode =
   | 'BAD_SHAPE' | 'BAD_ARGUMENT' | 'BAD_DTYPE' | 'OUT_OF_BOUNDS' | 'OUT_OF_MEMORY' | 'PLAN_INVALID'
   | 'NOT_FINITE' | 'UNSUPPORTED' | 'WASM_UNAVAILABLE' | 'SELFTEST_FAILED' | 'BAD_MODEL_FILE' | 'BAD_DATA'
-  | 'BAD_CONFIG' | 'IO' | 'BAD_TOKENIZER' | 'NOTHING_TO_TRAIN';
+  | 'BAD_CONFIG' | 'IO' | 'BAD_TOKENIZER' | 'NOTHING_TO_TRAIN' | 'NOT_LOADED';
 
 export class AxonError extends Error {
   readonly code: AxonErrorCode;

@@ -26,7 +26,7 @@ export { type FitOptions, type EvaluateOptions, type EvalResult, type PredictOpt
 export { type GradientsResult } from './train/steps.js';
 export { type InputSpec, type ModelInput, type InputDtype, type Inputs } from './model/inputs.js';
 export { type LossConfig } from './model/model.js';
-export { modelToBytes, modelFromBytes, type ModelGraph } from './model/serialize.js';
+export { modelToBytes, modelFromBytes, loadLayers, type ModelGraph } from './model/serialize.js';
 export { encodeSafetensors, decodeSafetensors, readAxonModelFile, encodeAxonModelFile } from './format/safetensors.js';
 export * from './data/index.js';
 export * from './audio/index.js';

@@ -4,7 +4,7 @@
 // wherever fetch does: Node, browsers, Workers.
 import { AxonError } from '../errors.js';
 import { decodeSafetensors } from '../format/safetensors.js';
-import { modelFromBytes } from '../model/serialize.js';
+import { loadLayers, modelFromBytes } from '../model/serialize.js';
 import type { Model } from '../model/model.js';
 import type { FitOptions } from '../train/trainer.js';
 import type { Inputs } from '../model/inputs.js';
@@ -39,6 +39,7 @@ export class FederatedClient {
   async model(): Promise<Model> {
     const bytes = new Uint8Array(await (await this.call('model.axon')).arrayBuffer());
     this.layout = layoutOf(bytes).layout;
+    await loadLayers(bytes);   // (a family the browser entry loads on demand)
     return modelFromBytes(bytes, `federated job ${this.opts.job}`).model;
   }
 

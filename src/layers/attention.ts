@@ -23,6 +23,7 @@ import { AxonError } from '../errors.js';
 import type { Buf } from '../compile/plan.js';
 import { Init } from './init.js';
 import { Ctx, IO, Layer, ParamDef } from './layer.js';
+import { registerLayerTypes } from './families.js';
 import { linearBackward, linearForward } from './dense.js';
 
 export interface MultiHeadAttentionOptions {
@@ -215,3 +216,4 @@ export class MultiHeadAttention extends Layer {
   }
 }
 
+registerLayerTypes({ multiHeadAttention: (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionOptions) });   // (families.ts)

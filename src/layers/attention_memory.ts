@@ -10,6 +10,7 @@ import { AxonError } from '../errors.js';
 import type { Init } from './init.js';
 import { Ctx, IO, Layer, ParamDef } from './layer.js';
 import { linearBackward, linearForward } from './dense.js';
+import { registerLayerTypes } from './families.js';
 
 export interface AttentionMemoryOptions {
   numHeads: number;
@@ -70,3 +71,5 @@ export class AttentionMemory extends Layer {
     return { numHeads: o.numHeads, ...(o.keyDim !== undefined ? { keyDim: o.keyDim } : {}), ...(o.useBias === false ? { useBias: false } : {}), ...(o.kernelInitializer ? { kernelInitializer: o.kernelInitializer } : {}) };
   }
 }
+
+registerLayerTypes({ attentionMemory: (c) => new AttentionMemory(c as unknown as AttentionMemoryOptions) });   // (families.ts)

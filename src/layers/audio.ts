@@ -9,6 +9,7 @@
 import { AxonError } from '../errors.js';
 import type { Buf } from '../compile/plan.js';
 import { Ctx, IO, Layer } from './layer.js';
+import { registerLayerTypes } from './families.js';
 
 export interface MelSpectrogramOptions {
   sampleRate?: number; frameLength?: number; frameStep?: number; fftSize?: number;
@@ -138,3 +139,5 @@ export class MelSpectrogram extends Layer {
 
   config(): Record<string, unknown> { return { ...this.o }; }
 }
+
+registerLayerTypes({ melSpectrogram: (c) => new MelSpectrogram(c as MelSpectrogramOptions) });   // (families.ts)

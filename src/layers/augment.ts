@@ -6,6 +6,7 @@
 // needed; placed after trainable layers they give a straight-through estimate, not the exact gradient.
 import { AxonError } from '../errors.js';
 import { Ctx, IO, Layer, size } from './layer.js';
+import { registerLayerTypes } from './families.js';
 
 /** Shared shape rules and the inference / backward passes. */
 abstract class Augmentation extends Layer {
@@ -218,3 +219,12 @@ export class SequenceJitter extends Augmentation {
   }
   config(): Record<string, unknown> { return { stddev: this.stddev, scale: this.scale }; }
 }
+
+registerLayerTypes({   // (families.ts)
+  randomFlip: (c) => new RandomFlip(c as RandomFlipOptions),
+  randomTranslation: (c) => new RandomTranslation(c as RandomTranslationOptions),
+  randomRotation: (c) => new RandomRotation(c as RandomRotationOptions),
+  gaussianNoise: (c) => new GaussianNoise(c as unknown as GaussianNoiseOptions),
+  randomBrightnessContrast: (c) => new RandomBrightnessContrast(c as RandomBrightnessContrastOptions),
+  sequenceJitter: (c) => new SequenceJitter(c as SequenceJitterOptions),
+});

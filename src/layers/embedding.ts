@@ -6,6 +6,7 @@
 import { AxonError } from '../errors.js';
 import { Init } from './init.js';
 import { Ctx, IO, Layer, Regularizer, size } from './layer.js';
+import { registerLayerTypes } from './families.js';
 
 export interface EmbeddingOptions {
   /** vocabulary size: ids are in [0, inputDim) */
@@ -67,3 +68,5 @@ export class Embedding extends Layer {
       ...(embeddingsInitializer ? { embeddingsInitializer } : {}), ...(embeddingsRegularizer ? { embeddingsRegularizer } : {}) };
   }
 }
+
+registerLayerTypes({ embedding: (c) => new Embedding(c as unknown as EmbeddingOptions) });   // (families.ts)

@@ -1,6 +1,5 @@
-// Layer factories (the public `layers` namespace) and the registry used to rebuild layers from a model file.
-import { own } from '../format/validate.js';
-import { AxonError } from '../errors.js';
+// Layer factories and classes: the public `layers` namespace (the registry that rebuilds layers from a
+// model file is registry.ts: an app that only loads a model file does not reach this module).
 import { Activation, ActivationOptions } from './activation.js';
 import { Dense, DenseOptions } from './dense.js';
 import { Dropout, Flatten, Reshape } from './misc.js';
@@ -21,9 +20,7 @@ import { MelSpectrogram, MelSpectrogramOptions } from './audio.js';
 import { MultiHeadAttention, MultiHeadAttentionOptions } from './attention.js';
 import { AttentionMemory, AttentionMemoryOptions } from './attention_memory.js';
 import { PositionEmbedding, PositionEmbeddingOptions, MaskedMeanPooling } from './sequence.js';
-import type { Layer } from './layer.js';
-import { QUANT_LAYER_TYPES } from '../quant/registry.js';
-import { editDistance } from '../model/names.js';
+export { LAYER_TYPES, layerFromConfig } from './registry.js';
 
 export { Layer, MergeLayer } from './layer.js';
 export { Add, Concatenate, Multiply };
@@ -89,82 +86,3 @@ export const sequenceJitter = (o: SequenceJitterOptions) => new SequenceJitter(o
 export { MelSpectrogram, type MelSpectrogramOptions };
 export const melSpectrogram = (o: MelSpectrogramOptions = {}) => new MelSpectrogram(o);
 
-/** type → constructor from config, for loading model files. Other layer families register here. */
-export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
-  dense: (c) => new Dense(c as unknown as DenseOptions),
-  activation: (c) => new Activation(c as unknown as ActivationOptions),
-  dropout: (c) => new Dropout(c as { rate: number }),
-  flatten: () => new Flatten(),
-  cast: () => new Cast(),
-  reshape: (c) => new Reshape(c as { targetShape: number[] }),
-  conv2d: (c) => new Conv2D(c as unknown as Conv2DOptions),
-  conv1d: (c) => new Conv1D(c as unknown as Conv1DOptions),
-  depthwiseConv2d: (c) => new DepthwiseConv2D(c as unknown as DepthwiseOptions),
-  maxPool2d: (c) => new MaxPool2D(c as Pool2DOptions),
-  maxPool1d: (c) => new MaxPool1D(c as Pool1DOptions),
-  avgPool1d: (c) => new AvgPool1D(c as Pool1DOptions),
-  avgPool2d: (c) => new AvgPool2D(c as Pool2DOptions),
-  globalAveragePooling2d: () => new GlobalAveragePooling2D(),
-  zeroPadding2d: (c) => new ZeroPadding2D(c as ConstructorParameters<typeof ZeroPadding2D>[0]),
-  batchNormalization: (c) => new BatchNormalization(c as BatchNormOptions),
-  conv2dTranspose: (c) => new Conv2DTranspose(c as unknown as Conv2DTransposeOptions),
-  pad2d: (c) => new Pad2D(c as Pad2DOptions),
-  slice: (c) => new Slice(c as unknown as ConstructorParameters<typeof Slice>[0]),
-  simpleRnn: (c) => new SimpleRNN(c as unknown as RecurrentOptions),
-  lstm: (c) => new LSTM(c as unknown as RecurrentOptions),
-  gru: (c) => new GRU(c as unknown as RecurrentOptions),
-  bidirectional: (c) => new Bidirectional(c as unknown as BidirectionalOptions),
-  randomFlip: (c) => new RandomFlip(c as RandomFlipOptions),
-  randomTranslation: (c) => new RandomTranslation(c as RandomTranslationOptions),
-  randomRotation: (c) => new RandomRotation(c as RandomRotationOptions),
-  gaussianNoise: (c) => new GaussianNoise(c as unknown as GaussianNoiseOptions),
-  randomBrightnessContrast: (c) => new RandomBrightnessContrast(c as RandomBrightnessContrastOptions),
-  sequenceJitter: (c) => new SequenceJitter(c as SequenceJitterOptions),
-  add: () => new Add(),
-  concatenate: (c) => new Concatenate(c as { axis?: number }),
-  multiply: () => new Multiply(),
-  embedding: (c) => new Embedding(c as unknown as EmbeddingOptions),
-  layerNormalization: (c) => new LayerNormalization(c as LayerNormOptions),
-  multiHeadAttention: (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionOptions),
-  attentionMemory: (c) => new AttentionMemory(c as unknown as AttentionMemoryOptions),
-  positionEmbedding: (c) => new PositionEmbedding(c as unknown as PositionEmbeddingOptions),
-  maskedMeanPooling: () => new MaskedMeanPooling(),
-  melSpectrogram: (c) => new MelSpectrogram(c as MelSpectrogramOptions),
-  // int8 inference layers (src/quant): quantize, dequantize, qdense, qdenseDynamic, qconv2d, qmaxPool2d, qadd, qzeroPadding2d
-  ...QUANT_LAYER_TYPES,
-};
-
-export function layerFromConfig(type: string, config: Record<string, unknown>, name: string): Layer {
-  const make = own(LAYER_TYPES, type);
-  if (!make) throw new AxonError('BAD_MODEL_FILE', `layer "${name}" has unknown type "${type}" (known: ${Object.keys(LAYER_TYPES).join(', ')}); the file may come from a newer Axon`);
-  let l: Layer;
-  try { l = make(config); } catch (e) {
-    // a required option reported missing while the config has a near spelling of it: say so
-    const words: string[] = e instanceof AxonError ? e.message.match(/[A-Za-z]\w+/g) ?? [] : [];
-    const typo = Object.keys(config).filter((k) => !COMMON_OPTIONS.includes(k) && !words.includes(k)).map((k) => [k, words.find((w) => w !== k && near(w, k))]).find(([, w]) => w);
-    if (typo) throw new AxonError((e as AxonError).code, `${(e as Error).message} (the config has "${typo[0]}": did you mean "${typo[1]}"?)`);
-    throw e;
-  }
-  l.name = name;
-  misspelled(type, config, l);
-  return l;
-}
-
-/** Options every layer may take besides those its config() lists (saved only when set, or not saved). */
-const COMMON_OPTIONS = ['name', 'trainable', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'quant'];
-
-/**
- * A config key that no layer option has but one of this layer's options nearly has (`unit` for
- * `units`, `activaton`): a typo that would otherwise be ignored silently.
- */
-function misspelled(type: string, config: Record<string, unknown>, l: Layer): void {
-  const known = [...new Set([...Object.keys(l.config()), ...COMMON_OPTIONS])];
-  for (const k of Object.keys(config)) {
-    if (known.includes(k)) continue;
-    const close = known.find((o) => near(o, k));
-    if (close) throw new AxonError('BAD_CONFIG', `${l.name || type}: unknown option "${k}" for a ${type} layer; did you mean "${close}"? (its options: ${known.filter((o) => o !== 'quant').join(', ')})`);
-  }
-}
-
-/** b looks like a misspelling of option a */
-const near = (a: string, b: string) => a.toLowerCase() === b.toLowerCase() || (a.length >= 4 && editDistance(a, b) <= Math.min(2, Math.floor(a.length / 4)));

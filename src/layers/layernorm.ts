@@ -4,6 +4,7 @@
 // Works on any per-sample shape [..., C] (tokens × features included); kernels in assembly/kernels/layernorm.ts.
 import { AxonError } from '../errors.js';
 import { Ctx, IO, Layer, size } from './layer.js';
+import { registerLayerTypes } from './families.js';
 
 export interface LayerNormOptions { eps?: number; affine?: boolean; name?: string; trainable?: boolean }
 
@@ -56,3 +57,5 @@ export class LayerNormalization extends Layer {
 
   config(): Record<string, unknown> { return { eps: this.eps, ...(this.affine ? {} : { affine: false }) }; }
 }
+
+registerLayerTypes({ layerNormalization: (c) => new LayerNormalization(c as LayerNormOptions) });   // (families.ts)

@@ -7,6 +7,7 @@
 //     a sentence vector [D] (Sentence-BERT's mean pooling). First-token (CLS) pooling is a Slice.
 import { AxonError } from '../errors.js';
 import { Ctx, IO, Layer, size } from './layer.js';
+import { registerLayerTypes } from './families.js';
 
 export interface PositionEmbeddingOptions { maxLength: number; kind?: 'learned' | 'sinusoidal'; name?: string; trainable?: boolean }
 
@@ -102,3 +103,8 @@ export class MaskedMeanPooling extends Layer {
   }
   config(): Record<string, unknown> { return {}; }
 }
+
+registerLayerTypes({   // (families.ts)
+  positionEmbedding: (c) => new PositionEmbedding(c as unknown as PositionEmbeddingOptions),
+  maskedMeanPooling: () => new MaskedMeanPooling(),
+});

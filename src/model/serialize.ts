@@ -6,7 +6,8 @@ import { AxonError } from '../errors.js';
 import { encodeAxonModelFile, readAxonModelFile, StTensorIn } from '../format/safetensors.js';
 import { validateModelGraph } from '../format/model_graph.js';
 import { Budget, Limits, checkActivations, resolveLimits } from '../format/validate.js';
-import { layerFromConfig } from '../layers/index.js';
+import { layerFromConfig, unloadedLayerTypes } from '../layers/registry.js';
+import { loadLayerFamilies, notLoaded } from '../layers/families.js';
 import { Layer, size, ParamDef, ParamDtype } from '../layers/layer.js';
 import { BatchNormalization } from '../layers/norm.js';
 import type { Engine } from '../runtime/engine.js';
@@ -79,6 +80,8 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   if (g.kind !== 'sequential' && g.kind !== 'graph') bad(`graph kind ${JSON.stringify(g.kind)} is not supported by this loader (expected "sequential" or "graph")`);
   if (!(Array.isArray(g.inputShape) || Array.isArray(g.inputs)) || !Array.isArray(g.layers)) bad('graph has no inputShape (or inputs) or layers');
   if (g.outputs !== undefined && g.kind !== 'graph') bad('only a graph model lists outputs');
+  const unloaded = unloadedLayerTypes(g.layers.map((l) => l.type));
+  if (unloaded.length > 0) throw notLoaded(name, unloaded);
   // each parameter against its tensor, before the model allocates anything for it
   const check = (key: string, p: ParamDef) => {
     const t = file.tensors.get(key);
@@ -105,7 +108,7 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
     checkActivations(model, limits, name);
     model.unitGraph();   // every layer feeds another or is an output (else the file fails here, not at its first predict)
   } catch (e) {
-    if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE' && e.code !== 'OUT_OF_MEMORY') bad(`the graph does not describe a valid model: ${e.message}`);
+    if (e instanceof AxonError && e.code !== 'BAD_MODEL_FILE' && e.code !== 'OUT_OF_MEMORY' && e.code !== 'NOT_LOADED') bad(`the graph does not describe a valid model: ${e.message}`);
     throw e;
   }
   const weights = new Map<string, ArrayLike<number>>();
@@ -114,6 +117,19 @@ export function modelFromBytes(bytes: Uint8Array, name = 'model', engine?: Engin
   if (g.extra) model.extra = g.extra;
   if (g.compile) model.compile(g.compile);
   return { model, graph: g };
+}
+
+/**
+ * Loads the layer families a model file needs that the entry loads on demand (the `axon/browser`
+ * entry: transformer, audio front end and augmentation layers; they arrive as chunks of the app),
+ * so that modelFromBytes can then rebuild the model synchronously. Given layer types or family
+ * names ('transformer', 'audio', 'augment') instead of a file, those; with nothing, every family.
+ * Other entries (Node, Workers, dist/browser/axon.js) carry every layer: there it returns at once.
+ */
+export async function loadLayers(source?: Uint8Array | readonly string[], name = 'model'): Promise<void> {
+  if (!(source instanceof Uint8Array)) return loadLayerFamilies(source);
+  const layers = (readAxonModelFile(source, name).graph as { layers?: unknown }).layers;
+  await loadLayerFamilies(Array.isArray(layers) ? layers.map((l) => String((l as { type?: unknown })?.type)) : []);
 }
 
 /**

@@ -6,7 +6,7 @@
 // For shapes other than the declared ones (an open sequence length, say) every layer is recreated
 // from its config and built on the concrete shapes; its parameters must not depend on them.
 import { AxonError } from '../errors.js';
-import { layerFromConfig } from '../layers/index.js';
+import { layerFromConfig } from '../layers/registry.js';
 import { Layer, OutputTap } from '../layers/layer.js';
 
 /** A unit's input that is the first model input; model input k is -1 - k. */

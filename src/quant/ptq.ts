@@ -21,7 +21,7 @@
 import { AxonError } from '../errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { Layer, ParamData, size } from '../layers/layer.js';
-import { layerFromConfig } from '../layers/index.js';
+import { layerFromConfig } from '../layers/registry.js';
 import { Sequential } from '../model/sequential.js';
 import { keepMetadata } from '../model/transfer.js';
 import { Model, MODEL_INPUT } from '../model/model.js';

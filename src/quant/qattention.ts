@@ -7,6 +7,7 @@ import type { Buf } from '../compile/plan.js';
 import { Ctx, ParamDef } from '../layers/layer.js';
 import { MultiHeadAttention, MultiHeadAttentionOptions } from '../layers/attention.js';
 import { linearDynamic, packDynamic, weightParams } from './qdense.js';
+import { registerLayerTypes } from '../layers/families.js';
 
 export class QMultiHeadAttentionDynamic extends MultiHeadAttention {
   override readonly type: string = 'qmultiHeadAttentionDynamic';
@@ -34,3 +35,5 @@ export class QMultiHeadAttentionDynamic extends MultiHeadAttention {
   }
   override backward(): void {}
 }
+
+registerLayerTypes({ qmultiHeadAttentionDynamic: (c) => new QMultiHeadAttentionDynamic(c as unknown as MultiHeadAttentionOptions) });   // (src/layers/families.ts: the transformer family)

@@ -1,5 +1,6 @@
 // Constructors of the int8 layer types from their saved config (plus `quant` from __metadata__.quant),
-// merged into LAYER_TYPES (src/layers/index.ts) so modelFromBytes loads quantized models.
+// merged into LAYER_TYPES (src/layers/registry.ts) so modelFromBytes loads quantized models (the int8
+// attention registers with the transformer family: src/quant/qattention.ts).
 import type { Layer } from '../layers/layer.js';
 import type { Pool2DOptions } from '../layers/pool.js';
 import { Quantize, Dequantize, QMaxPool2D, QZeroPadding2D, QZeroPadding2DOptions } from './layers.js';
@@ -8,8 +9,6 @@ import { QConv1D, QConv2D, QConv2DOptions } from './qconv.js';
 import { QGRUDynamic, QGRUDynamicOptions } from './qgru.js';
 import { FakeQuantDynamic } from './fakequant.js';
 import { QAdd, QAddOptions } from './qadd.js';
-import { QMultiHeadAttentionDynamic } from './qattention.js';
-import type { MultiHeadAttentionOptions } from '../layers/attention.js';
 import type { QParams } from './scheme.js';
 
 export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>) => Layer> = {
@@ -24,5 +23,4 @@ export const QUANT_LAYER_TYPES: Record<string, (config: Record<string, unknown>)
   fakeQuantDynamic: (c) => new FakeQuantDynamic(c as { name?: string }),
   qadd: (c) => new QAdd(c as unknown as QAddOptions),
   qzeroPadding2d: (c) => new QZeroPadding2D(c as unknown as QZeroPadding2DOptions),
-  qmultiHeadAttentionDynamic: (c) => new QMultiHeadAttentionDynamic(c as unknown as MultiHeadAttentionOptions),
 };

@@ -8,3 +8,15 @@ export interface BrowserEngineOptions extends EngineOptions {
 }
 /** Loads (once per page, unless options are given) the best build: relaxed SIMD where it validates and self-tests, else SIMD128; with threads > 1 on a cross-origin isolated page, its threaded twin. */
 export declare function loadEngine(opts?: BrowserEngineOptions): Promise<Engine>;
+import type { Model, ModelGraph, Limits } from '../types/src/index.js';
+export interface LoadModelOptions {
+  /** the engine the model runs on (default: the page's, loaded at the first predict or fit) */
+  engine?: Engine;
+  /** fetch options when `source` is a URL */
+  init?: RequestInit;
+  /** the name errors give the file (default: the URL, else "model") */
+  name?: string;
+  limits?: Partial<Limits>;
+}
+/** Loads an Axon model file from a URL (fetched) or its bytes, with the layer code it needs (the transformer, audio and augmentation layers load on demand in `axon/browser`): the async twin of modelFromBytes. */
+export declare function loadModel(source: string | URL | Uint8Array | ArrayBuffer, opts?: LoadModelOptions): Promise<{ model: Model; graph: ModelGraph }>;

@@ -14,12 +14,12 @@ const tsFiles = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =
 export async function buildBrowser({ outdir = 'dist/browser' } = {}) {
   const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning', sourcemap: true };
   mkdirSync(`${outdir}/demo`, { recursive: true });
-  await build({ ...common, entryPoints: ['targets/browser/index.ts'], outfile: `${outdir}/axon.js`, minify: true });
+  await build({ ...common, entryPoints: ['targets/browser/api.ts'], outfile: `${outdir}/axon.js`, minify: true }); // (every layer: no on-demand families)
   for (const b of WASM) copyFileSync(`build/axon.${b}.wasm`, `${outdir}/axon.${b}.wasm`);
   // the package's `axon/browser` entry: every module transpiled on its own (ES modules, no bundle),
   // so an app's bundler keeps only what the app reaches (package.json sideEffects names the few
   // modules that register something when loaded); the .wasm files beside its index
-  await build({ entryPoints: [...tsFiles('src'), 'targets/browser/index.ts', 'targets/browser/threads.ts'], outdir: 'dist/esm', outbase: '.', format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' });
+  await build({ entryPoints: [...tsFiles('src'), 'targets/browser/index.ts', 'targets/browser/api.ts', 'targets/browser/threads.ts', 'targets/browser/model_file.ts'], outdir: 'dist/esm', outbase: '.', format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' });
   for (const b of WASM) copyFileSync(`build/axon.${b}.wasm`, `dist/esm/targets/browser/axon.${b}.wasm`);
   copyFileSync('targets/browser/axon.d.ts', `${outdir}/axon.d.ts`); // refers to ../types/src (the main tsc emit)
   // the demo imports '../index.js' (the shim, for types); in dist it uses the published ../axon.js

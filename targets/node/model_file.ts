@@ -7,6 +7,9 @@ import { readError } from './read_error.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { modelFromBytes, type ModelGraph } from '../../src/model/serialize.js';
 import type { Model } from '../../src/model/model.js';
+import { useAllLayerFamilies } from '../../src/layers/all_families.js';
+
+useAllLayerFamilies();   // (the Node entries carry every layer: a model file loads synchronously)
 
 /** The bytes of a model file; AxonError('IO') when it is missing or unreadable. */
 export function readModelFile(path: string): Uint8Array {

@@ -7,6 +7,7 @@ import simd from '../../build/axon.simd.wasm';
 import relaxed from '../../build/axon.relaxed.wasm';
 import { Engine, EngineOptions } from '../../src/runtime/engine.js';
 import { setDefaultEngineLoader } from '../../src/runtime/default.js';
+import { useAllLayerFamilies } from '../../src/layers/all_families.js';
 
 export * from '../../src/index.js';
 
@@ -21,5 +22,6 @@ export function loadEngine(opts?: EngineOptions): Promise<Engine> {
   return p;
 }
 
+useAllLayerFamilies();   // (every layer in the Worker: modelFromBytes loads any model file synchronously)
 // (the full build for every model: a Worker's upload carries both builds once, the core ones would add to it)
 setDefaultEngineLoader(() => loadEngine());

@@ -1,19 +1,19 @@
 // The docs a user reads first: the README's layer list names every layer type a model file can hold
-// (LAYER_TYPES), and the API reference (TypeDoc, `npm run docs` → docs/api/) builds from the types
+// (allLayerTypes: the classic registry and the on-demand families), and the API reference (TypeDoc, `npm run docs` → docs/api/) builds from the types
 // without a warning (every type the public API mentions is documented or listed as internal).
 import { it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
-import { LAYER_TYPES } from '../../src/layers/index.js';
+import { allLayerTypes } from '../../src/layers/registry.js';
 
 const root = resolve(__dirname, '../..');
 
 it('the README lists every layer type', () => {
   const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
   const list = readme.slice(readme.indexOf('* **Layers**'), readme.indexOf('* **Losses**'));
-  const missing = Object.keys(LAYER_TYPES).filter((t) => !list.includes(`\`${t}\``));
+  const missing = allLayerTypes().filter((t) => !list.includes(`\`${t}\``));
   expect(missing).toEqual([]);
 });
 
