@@ -11,7 +11,6 @@ const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k
 const which = arg('model', 'mnv2'), rounds = Number(arg('rounds', 15)), top = Number(arg('top', 25));
 const engines = [await loadEngine({ threads: 1 }), await loadEngine({ threads: 2 })];
 if (!engines[1].threaded) throw new Error('no threaded build here');
-await engines[1].startThreads();
 
 async function build(e) {
   if (which === 'mnv2') { const { mobilenetV2 } = await import('./threads_models.mjs'); const { model, x } = await mobilenetV2(1, e); return { m: model, x }; }
@@ -26,6 +25,9 @@ const runs = [];
 for (const e of engines) {
   const { m, x } = await build(e);
   await m.predict(x);
+  // each model session is its own wasm instance: its workers start after a run that wants them,
+  // asynchronously; start them here, or the synchronous loop below would run everything on one thread
+  await m.sess.bound.engine.startThreads();
   const sess = m.sess, [, full] = [...sess.plans].find(([k]) => /^(predict|infer)/.test(k));
   const PlanClass = full.plan.constructor;
   const singles = full.plan.instrs.map((ins) => { const p = new PlanClass(sess.layout, ins.label); p.instrs.push(ins); return sess.bound.load(p); });
