@@ -286,6 +286,15 @@ const defs: Def[] = [
       i('T'), i('N'), i('I'), i('H')], rules: rnnRules },
   // act_smooth (appended): GELU's training forward also writes its derivative (the backward: dropout_bwd's dx += dy * d)
   { name: 'gelu_train_fwd', family: 'act_smooth', kernel: 'f32_gelu_train_fwd__simd', args: () => [p('y', 'f32', n), p('d', 'f32', n), p('x', 'f32', n), i('n')] },
+  // conv_fused (assembly/kernels/conv_fused.ts): inference plans fuse conv2d_bias_fwd + relu6_fwd, and conv2d_fwd +
+  // batchnorm_fwd_eval (+ leaky_relu_fwd | relu6_fwd) into these (src/compile/fuse.ts): the same bits, no passes over y
+  { name: 'conv2d_bias_relu6_fwd', family: 'conv_fused', kernel: 'f32_conv2d_bias_relu6_fwd__simd',
+    args: () => [p('y', 'f32', convY), p('x', 'f32', convX), p('w', 'f32', convW), p('b', 'f32', 'OC'), p('scratch', 'f32', convScratch), ...convDimArgs()], rules: convRules },
+  { name: 'conv2d_bn_act_fwd', family: 'conv_fused', kernel: 'f32_conv2d_bn_act_fwd__simd',
+    args: () => [p('y', 'f32', convY), p('x', 'f32', convX), p('w', 'f32', convW), p('gamma', 'f32', 'OC'), p('beta', 'f32', 'OC'),
+      p('runMean', 'f32', 'OC'), p('runVar', 'f32', 'OC'), p('scratch', 'f32', `${convScratch} + OC`), ...convDimArgs(), f('eps'), i('act'), f('alpha')],
+    rules: () => [...convRules(), rule('act >= 0 && act <= 2', 'act must be 0 (none), 1 (leaky ReLU) or 2 (ReLU6), got {act}'),
+      rule('eps > 0', 'batch norm eps must be > 0, got {eps}')] },
 ];
 
 /**

@@ -25,9 +25,10 @@
 //   other groups                           → direct SIMD over the output channels of a group
 // Threads: each path splits its own work (GEMM blocks, images, weight-gradient tiles, output rows, channels).
 // scratch: conv2d_scratch_floats(...) f32 (0 unless groups = 1); __ref ignores it.
-import { f32_gemm__simd, gemm_scratch_floats, f32_bias_add__ref, f32_bias_add__simd } from './gemm';
-import { f32_leaky_relu_fwd__ref, f32_leaky_relu_fwd__simd } from './act';
-import { convGeometry, setConvEpilogue, convOutDim, px, addRow, directFwd, directBwd,
+import { f32_gemm__simd, gemm, gemm_scratch_floats, f32_bias_add__ref } from './gemm';
+import { f32_leaky_relu_fwd__ref } from './act';
+import { setEpilogue, clearEpilogue, EPI_LEAKY } from './epilogue';
+import { convGeometry, convOutDim, px, addRow, directFwd, directBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
 import { igemmFits, igemmFwd, igemmScratchFloats, igemmPadCase } from './conv_igemm';
 import { wgradImplicit, wgradScratchFloats, bwdxFits, bwdxTransposed, bwdxScratchFloats } from './conv_grad';
@@ -201,17 +202,26 @@ export function f32_conv2d_fwd__simd(y: usize, x: usize, w: usize, scratch: usiz
                                      KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
                                      dilH: i32, dilW: i32, groups: i32): void {
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
-  const M = N * gOH * gOW;
+  convFwd(y, x, w, scratch);
+}
+
+/**
+ * y = conv(x, w) for the geometry convGeometry() set, through the store epilogue when one is set after it
+ * (epilogue.ts: in the implicit GEMM's stores, after each GEMM block, after each direct output row).
+ */
+export function convFwd(y: usize, x: usize, w: usize, scratch: usize): void {
+  const M = gN * gOH * gOW, C = gC, OC = gOC;
   if (M <= 0) return;
-  if (groups != 1) { directFwd(y, x, w); return; }
-  if (isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR)) { f32_gemm__simd(y, x, w, scratch, M, OC, C, 0, 0, 0); return; }
-  const K = KH * KW * C;
+  if (gG != 1) { directFwd(y, x, w); return; }
+  const pointwise = (gKH == 1) & (gKW == 1) & (gSH == 1) & (gSW == 1) & ((gPT | gPL) == 0) & (gOH == gH) & (gOW == gW);
+  if (pointwise) { gemm(y, x, w, scratch, M, OC, C, 0, 0, 0); return; }
+  const K = gKH * gKW * C;
   if (igemmFits(K, OC)) { igemmFwd(y, x, w, scratch); return; }
   const mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
   for (let p0 = 0; p0 < M; p0 += mb) {
     const rows = min(mb, M - p0);
     im2col(scratch, x, p0, rows);
-    f32_gemm__simd(y + (<usize>p0 * OC << 2), scratch, w, gs, rows, OC, K, 0, 0, 0);
+    gemm(y + (<usize>p0 * OC << 2), scratch, w, gs, rows, OC, K, 0, 0, 0);
   }
 }
 
@@ -229,22 +239,14 @@ export function f32_conv2d_bias_act_fwd__simd(y: usize, x: usize, w: usize, b: u
   biasActFwd(y, x, w, b, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups, 1, alpha);
 }
 
-// conv + bias (+ leaky ReLU when act): in the implicit GEMM's stores, else as passes over y after the convolution
+// conv + bias (+ leaky ReLU when act), the bias and activation in the store epilogue on every path
 function biasActFwd(y: usize, x: usize, w: usize, b: usize, scratch: usize, N: i32, H: i32, W: i32, C: i32, OC: i32,
                     KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32,
                     dilH: i32, dilW: i32, groups: i32, act: i32, alpha: f32): void {
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
-  const M = N * gOH * gOW;
-  if (M <= 0) return;
-  if ((groups == 1) & !isPointwise(KH, KW, strideH, strideW, padT, padL, padB, padR) & igemmFits(KH * KW * C, OC)) {
-    setConvEpilogue(b, act, alpha);
-    igemmFwd(y, x, w, scratch);
-    setConvEpilogue(0, 0, 0);
-    return;
-  }
-  f32_conv2d_fwd__simd(y, x, w, scratch, N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
-  f32_bias_add__simd(y, b, M, OC);
-  if (act) f32_leaky_relu_fwd__simd(y, y, M * OC, alpha);
+  setEpilogue(b, act ? EPI_LEAKY : 0, alpha);
+  convFwd(y, x, w, scratch);
+  clearEpilogue();
 }
 
 // dx: (N, H, W, C) f32 +=; dy: (N, OH, OW, OC) f32; w: (KH, KW, C/groups, OC) f32; scratch: conv2d_scratch_floats f32

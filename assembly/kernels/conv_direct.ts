@@ -8,7 +8,8 @@
 // time: wasm instances are single-threaded); it keeps these helpers' signatures short. A worker
 // thread's instance gets the caller's through the job arguments (saveGeometry / loadGeometry).
 import { vld, vst, vsplat, vzero, vadd, vmul, vfma, vsum } from '../simd';
-import { mtFor, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP } from '../mt';
+import { mtFor, parallelRange, rangeLo, rangeHi, setArg, arg, argP } from '../mt';
+import { eOn, clearEpilogue, saveEpilogue, loadEpilogue, epiRows } from './epilogue';
 
 export let gN: i32 = 0;
 export let gH: i32 = 0;
@@ -26,25 +27,18 @@ export let gDW: i32 = 1;
 export let gG: i32 = 1;
 export let gOH: i32 = 0;
 export let gOW: i32 = 0;
-/** Epilogue of the implicit GEMM's stores (f32_conv2d_bias_fwd / _bias_act_fwd): bias (OC) f32 (0: none), then
- *  when gAct != 0 the leaky ReLU with slope gAlpha (0: ReLU). Reset by convGeometry(). */
-export let gBias: usize = 0;
-export let gAct: i32 = 0;
-export let gAlpha: f32 = 0;
-export function setConvEpilogue(b: usize, act: i32, alpha: f32): void { gBias = b; gAct = act; gAlpha = alpha; }
-
-// the geometry and epilogue as job arguments k0 .. k0 + 18 (assembly/mt.ts)
+// the geometry as job arguments k0 .. k0 + 15, and the store epilogue (epilogue.ts) as its own (assembly/mt.ts)
 export function saveGeometry(k0: i32): void {
   setArg(k0, gN); setArg(k0 + 1, gH); setArg(k0 + 2, gW); setArg(k0 + 3, gC); setArg(k0 + 4, gOC); setArg(k0 + 5, gKH);
   setArg(k0 + 6, gKW); setArg(k0 + 7, gSH); setArg(k0 + 8, gSW); setArg(k0 + 9, gPT); setArg(k0 + 10, gPL); setArg(k0 + 11, gDH);
-  setArg(k0 + 12, gDW); setArg(k0 + 13, gG); setArg(k0 + 14, gOH); setArg(k0 + 15, gOW); setArg(k0 + 16, <i32>gBias);
-  setArg(k0 + 17, gAct); setArgF(k0 + 18, gAlpha);
+  setArg(k0 + 12, gDW); setArg(k0 + 13, gG); setArg(k0 + 14, gOH); setArg(k0 + 15, gOW);
+  saveEpilogue();
 }
 export function loadGeometry(k0: i32): void {
   gN = arg(k0); gH = arg(k0 + 1); gW = arg(k0 + 2); gC = arg(k0 + 3); gOC = arg(k0 + 4); gKH = arg(k0 + 5);
   gKW = arg(k0 + 6); gSH = arg(k0 + 7); gSW = arg(k0 + 8); gPT = arg(k0 + 9); gPL = arg(k0 + 10); gDH = arg(k0 + 11);
-  gDW = arg(k0 + 12); gG = arg(k0 + 13); gOH = arg(k0 + 14); gOW = arg(k0 + 15); gBias = argP(k0 + 16);
-  gAct = arg(k0 + 17); gAlpha = argF(k0 + 18);
+  gDW = arg(k0 + 12); gG = arg(k0 + 13); gOH = arg(k0 + 14); gOW = arg(k0 + 15);
+  loadEpilogue();
 }
 
 /** Output size of one spatial axis: floor((in + pads - dil*(k-1) - 1) / stride) + 1. */
@@ -56,7 +50,8 @@ export function loadGeometry(k0: i32): void {
 export function convGeometry(N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                              padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32, groups: i32): void {
   gN = N; gH = H; gW = W; gC = C; gOC = OC; gKH = KH; gKW = KW; gSH = strideH; gSW = strideW;
-  gPT = padT; gPL = padL; gDH = dilH; gDW = dilW; gG = groups; gBias = 0; gAct = 0;
+  gPT = padT; gPL = padL; gDH = dilH; gDW = dilW; gG = groups;
+  clearEpilogue();
   gOH = convOutDim(H, padT, padB, KH, dilH, strideH);
   gOW = convOutDim(W, padL, padR, KW, dilW, strideW);
 }
@@ -277,8 +272,14 @@ function directFwdTask(t: i32, tid: i32): void {
   if ((gG != gC) | (gOC != gC)) return 2;
   return (gKH == 3) & (gKW == 3) & (gDH == 1) & (gDW == 1) ? 0 : 1;
 }
+// (with a store epilogue: row by row, each output row through it while it is in cache)
 function directRows(y: usize, x: usize, w: usize, kind: i32, r0: i32, r1: i32): void {
-  if (kind == 0) dw3x3Fwd(y, x, w, r0, r1); else if (kind == 1) dwFwd(y, x, w, r0, r1); else grpFwd(y, x, w, r0, r1);
+  const step = eOn ? 1 : r1 - r0, ld = <usize>gOW * gOC << 2;
+  for (let r = r0; r < r1; r += step) {
+    const e = r + step;
+    if (kind == 0) dw3x3Fwd(y, x, w, r, e); else if (kind == 1) dwFwd(y, x, w, r, e); else grpFwd(y, x, w, r, e);
+    if (eOn) epiRows(y + <usize>r * ld, gOW, gOC, 0, gOC);
+  }
 }
 
 /** mode 0: dst = dx += input gradient from dy, src = w; mode 1: dst = dw += weight gradient, src = x. */

@@ -16,7 +16,7 @@
 //   mode stays exact); fewer than 4 pixels: the missing rows repeat the last and are not stored.
 //   Output channels: full panels store two vectors per row; a partial panel stores lanes.
 //   Stores: y = sum, or y += sum (add mode: the transposed input gradient of conv_grad.ts), with the
-//   epilogue set by setConvEpilogue (conv_direct.ts): + bias, then leaky ReLU (fused conv layers).
+//   the store epilogue (epilogue.ts: bias, batch norm, activation of the fused conv ops) in the tiles' registers.
 //   C = 1, OC = 6, column stride 1 (LeNet's first layer): c1oc6Image vectorizes over 4 pixels of a
 //   row instead (no padded OC lanes), same sources (input or padded copy) and tap table.
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
@@ -25,7 +25,8 @@
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
 import { vld, vst, vzero, vfma, vadd, vmul, vsel, vgt, vsplat, vldPart, vstPart } from '../simd';
-import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, gBias, gAct, gAlpha, saveGeometry, loadGeometry } from './conv_direct';
+import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, saveGeometry, loadGeometry } from './conv_direct';
+import { eOn, epiV, epiSplat } from './epilogue';
 import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
 
 // @ts-ignore: decorator
@@ -73,17 +74,14 @@ export function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
   }
 }
 
-// The store epilogue: y = v + b, then the leaky ReLU when gAct (f32_bias_add's and f32_leaky_relu_fwd's float ops)
+// The store epilogue of a 4x8 tile whose first column is channel j0 (nr columns), as epiV.
 // @ts-ignore: decorator
-@inline function epi(v: v128, b: v128): v128 {
-  const s = vadd(v, b);
-  return gAct ? vsel(vgt(s, vzero()), s, vmul(s, vsplat(gAlpha))) : s;
-}
+@inline function epi(v: v128, j: i32, nr: i32): v128 { return epiV(v, j, max(1, min(4, nr))); }
 
 // One 4x8 tile whose taps are all inside the (padded) input: pixel r's taps at ar + tab[k]. Stores
 // rows lo..mr-1 (r0 + r*ldy) of nr columns; add != 0 adds them to what is there (input gradients).
 function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usize, K: i32, r0: usize, ldy: usize,
-                 nr: i32, mr: i32, lo: i32, add: i32, bb: usize): void {
+                 nr: i32, mr: i32, lo: i32, add: i32, j0: i32): void {
   let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
   let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
   for (let k = 0; k < K; k++) {
@@ -99,11 +97,11 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
     c30 = vfma(av, b0, c30); c31 = vfma(av, b1, c31);
     bp += 32;
   }
-  if (bb) {
-    // y = sum + bias (+ activation), as f32_bias_add (and f32_leaky_relu_fwd) would after the store
-    const v0 = vldPart(bb, min(4, nr)), v1 = vldPart(bb + 16, max(0, nr - 4));
-    c00 = epi(c00, v0); c01 = epi(c01, v1); c10 = epi(c10, v0); c11 = epi(c11, v1);
-    c20 = epi(c20, v0); c21 = epi(c21, v1); c30 = epi(c30, v0); c31 = epi(c31, v1);
+  if (eOn) {
+    // the store epilogue, as the unfused ops (f32_bias_add, batch norm, activation) would after the store
+    const j1 = j0 + 4, n1 = nr - 4;
+    c00 = epi(c00, j0, nr); c10 = epi(c10, j0, nr); c20 = epi(c20, j0, nr); c30 = epi(c30, j0, nr);
+    if (n1 > 0) { c01 = epi(c01, j1, n1); c11 = epi(c11, j1, n1); c21 = epi(c21, j1, n1); c31 = epi(c31, j1, n1); }
   }
   const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
   if ((nr == 8) & (mr == 4) & (lo == 0) & (add == 0)) {
@@ -136,7 +134,7 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: 
   const cs = <usize>gC << 2, ldy = <usize>OC << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs;
   const mr = min(4, P);
   for (let j0 = jlo; j0 < jhi; j0 += 8) {
-    const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2), bb = gBias ? gBias + (<usize>j0 << 2) : 0;
+    const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2);
     // (oh, ow) of the next pixel, stepped along (no divisions per tile)
     let oh = 0, ow = 0;
     for (let p0 = 0; p0 < P; p0 += 4) {
@@ -159,7 +157,7 @@ function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: 
         a2 = src + <usize>(q2 / OW) * rs + <usize>(q2 % OW) * ps;
         a3 = src + <usize>(q3 / OW) * rs + <usize>(q3 % OW) * ps;
       }
-      tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, lo, add, bb);
+      tileTab(a0, a1, a2, a3, tab, pw, K, yn + (<usize>q * OC + j0 << 2), ldy, nr, mr, lo, add, j0);
     }
   }
 }
@@ -185,9 +183,9 @@ function c1oc6Image(yn: usize, src: usize, Ws: i32, w: usize, tab: usize): void 
         c4 = vfma(xv, v128.load32_splat(wk, 16), c4); c5 = vfma(xv, v128.load32_splat(wk, 20), c5);
         wk += 24;
       }
-      if (gBias) {
-        c0 = epi(c0, v128.load32_splat(gBias)); c1 = epi(c1, v128.load32_splat(gBias, 4)); c2 = epi(c2, v128.load32_splat(gBias, 8));
-        c3 = epi(c3, v128.load32_splat(gBias, 12)); c4 = epi(c4, v128.load32_splat(gBias, 16)); c5 = epi(c5, v128.load32_splat(gBias, 20));
+      if (eOn) {
+        c0 = epiSplat(c0, 0); c1 = epiSplat(c1, 1); c2 = epiSplat(c2, 2);
+        c3 = epiSplat(c3, 3); c4 = epiSplat(c4, 4); c5 = epiSplat(c5, 5);
       }
       const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
       const t2 = i32x4.shuffle(c2, c3, 0, 4, 1, 5), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
@@ -330,7 +328,7 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
       const rowIn = (khLo == 0) & (khHi == gKH);
       for (let j0 = jlo; j0 < jhi; j0 += 8) {
         const nr = min(8, OC - j0);
-        const pw = wp + (<usize>j0 * K << 2), bb = gBias ? gBias + (<usize>j0 << 2) : 0;
+        const pw = wp + (<usize>j0 * K << 2);
         for (let ow0 = 0; ow0 < OW; ow0 += 4) {
           const o0 = ow0 + 4 > OW ? max(0, OW - 4) : ow0;
           // first input column of each tile row (rows past the output row repeat the last one)
@@ -340,7 +338,7 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
           const r0 = yrow + (<usize>o0 * OC + j0 << 2);
           if (colIn & rowIn & (mrAll == 4)) {
             const a0 = xn + <usize>ih0 * rowBytes + <usize>i0 * cs, sp = <usize>SW * cs;
-            tileTab(a0, a0 + sp, a0 + 2 * sp, a0 + 3 * sp, tab, pw, K, r0, ldy, nr, 4, 0, 0, bb);
+            tileTab(a0, a0 + sp, a0 + 2 * sp, a0 + 3 * sp, tab, pw, K, r0, ldy, nr, 4, 0, 0, j0);
             continue;
           }
           const interior = (DW == 1) & colIn;
@@ -378,10 +376,10 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
               }
             }
           }
-          if (bb) {
-            const v0 = vldPart(bb, min(4, nr)), v1 = vldPart(bb + 16, max(0, nr - 4));
-            c00 = epi(c00, v0); c01 = epi(c01, v1); c10 = epi(c10, v0); c11 = epi(c11, v1);
-            c20 = epi(c20, v0); c21 = epi(c21, v1); c30 = epi(c30, v0); c31 = epi(c31, v1);
+          if (eOn) {
+            const j1 = j0 + 4, n1 = nr - 4;
+            c00 = epi(c00, j0, nr); c10 = epi(c10, j0, nr); c20 = epi(c20, j0, nr); c30 = epi(c30, j0, nr);
+            if (n1 > 0) { c01 = epi(c01, j1, n1); c11 = epi(c11, j1, n1); c21 = epi(c21, j1, n1); c31 = epi(c31, j1, n1); }
           }
           if ((nr == 8) & (mrAll == 4)) {
             const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;

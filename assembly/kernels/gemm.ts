@@ -16,6 +16,7 @@
 import { vld, vst, vadd, vfma, vzero, vsplat } from '../simd';
 import { MR, NR, pack_a, pack_b } from './gemm_pack';
 import { mtFor, mtForElems, parallel, parallelRange, rangeLo, rangeHi, splitSpan, setArg, arg, argP, workerScratch } from '../mt';
+import { eOn, clearEpilogue, saveEpilogue, loadEpilogue, epiRows } from './epilogue';
 
 // Block sizes (measured with bench/gemm.mjs on a 2-core Xeon, 32 KiB L1d, 1 MiB L2 per core):
 // KC*MR*4 B = 4 KiB A micro-panel in L1; KC*NC*4 B = 512 KiB packed B block in L2; MC*KC*4 B =
@@ -190,11 +191,22 @@ function gemv_row_n(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i
 // c: (M, N) f32; a: (M, K) or (K, M) f32; b: (K, N) or (N, K) f32; scratch: gemm_scratch_floats(M, N, K) f32
 export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
                                transA: i32, transB: i32, accumulate: i32): void {
+  if (eOn) clearEpilogue();   // (only the fused convolutions' calls of gemm() have one)
+  gemm(c, a, b, scratch, M, N, K, transA, transB, accumulate);
+}
+
+/**
+ * f32_gemm__simd with the store epilogue in force (epilogue.ts, with C's columns as its channels): each
+ * block of C goes through it right after its last depth block is summed, on the thread that summed it.
+ */
+export function gemm(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
+                     transA: i32, transB: i32, accumulate: i32): void {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) { if (!accumulate) memory.fill(c, 0, <usize>M * N << 2); return; }
+  if (K <= 0) { if (!accumulate) memory.fill(c, 0, <usize>M * N << 2); if (eOn) epiRows(c, M, N, 0, N); return; }
   if (M <= (transB ? GEMV_M : GEMV_M_B) && (M == 1 || !transA)) {
     if (transB) for (let i = 0; i < M; i++) gemv_row_t(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, accumulate);
     else for (let i = 0; i < M; i++) gemv_row_n(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, accumulate);
+    if (eOn) epiRows(c, M, N, 0, N);
     return;
   }
   const th = mtFor(<i64>M * N * K);
@@ -208,6 +220,7 @@ export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: 
  * several calls are those of one call bit for bit (the recurrent kernels split their steps so).
  */
 export function gemmRows(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32, transB: i32, accumulate: i32, i0: i32, i1: i32): void {
+  if (eOn) clearEpilogue();
   if (i1 <= i0 || N <= 0) return;
   if (K <= 0) { if (!accumulate) memory.fill(c + (<usize>i0 * N << 2), 0, <usize>(i1 - i0) * N << 2); return; }
   if (M <= (transB ? GEMV_M : GEMV_M_B)) {
@@ -249,6 +262,7 @@ function gemmBlock(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32,
             micro_4x8(ap, pb + (<usize>jr * kc << 2), kc, cc + (<usize>jr << 2), ldc, add, mr, min(NR, nc - jr), tmp);
           }
         }
+        if (eOn && pc + kc >= K) epiRows(c + (<usize>ic * N << 2), mc, N, jc, jc + nc);
       }
     }
   }
@@ -259,6 +273,7 @@ function gemmBlock(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32,
 function gemmTask(t: i32, tid: i32): void {
   const M = arg(4), N = arg(5), step = arg(11);
   const s = tid ? workerScratch(tid) : argP(3);
+  if (tid) loadEpilogue();
   if (arg(10)) gemmBlock(argP(0), argP(1), argP(2), s, M, N, arg(6), arg(7), arg(8), arg(9), t * step, min(M, (t + 1) * step), 0, N);
   else gemmBlock(argP(0), argP(1), argP(2), s, M, N, arg(6), arg(7), arg(8), arg(9), 0, M, t * step, min(N, (t + 1) * step));
 }
@@ -272,6 +287,7 @@ function gemmParallel(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i
   setArg(0, <i32>c); setArg(1, <i32>a); setArg(2, <i32>b); setArg(3, <i32>scratch);
   setArg(4, M); setArg(5, N); setArg(6, K); setArg(7, transA); setArg(8, transB); setArg(9, accumulate);
   setArg(10, <i32>rows); setArg(11, step);
+  saveEpilogue();
   parallel(gemmTask, (len + step - 1) / step, th);
 }
 

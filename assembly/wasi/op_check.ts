@@ -141,6 +141,8 @@ export function op_name(op: i32): string {
     case 116: return "chan_norm";
     case 117: return "qs8_gru";
     case 118: return "gelu_train_fwd";
+    case 119: return "conv2d_bias_relu6_fwd";
+    case 120: return "conv2d_bn_act_fwd";
     default: return "unknown";
   }
 }
@@ -269,6 +271,8 @@ export function op_check(op: i32, a: usize, tab: usize): string | null {
     case 116: return check_99(a, tab);
     case 117: return check_100(a, tab);
     case 118: return check_101(a, tab);
+    case 119: return check_80(a, tab);
+    case 120: return check_102(a, tab);
     default: return "unknown op";
   }
 }
@@ -2007,7 +2011,7 @@ function check_79(a: usize, tab: usize): string | null {
   return null;
 }
 
-/** conv2d_bias_fwd */
+/** conv2d_bias_fwd, conv2d_bias_relu6_fwd */
 function check_80(a: usize, tab: usize): string | null {
   const b_y = load<u32>(a, 0);
   const b_x = load<u32>(a, 4);
@@ -2499,5 +2503,70 @@ function check_101(a: usize, tab: usize): string | null {
   if (!fits(v_n * 4.0, tab, b_y)) return need("y", v_n * 4.0, tab, b_y);
   if (!fits(v_n * 4.0, tab, b_d)) return need("d", v_n * 4.0, tab, b_d);
   if (!fits(v_n * 4.0, tab, b_x)) return need("x", v_n * 4.0, tab, b_x);
+  return null;
+}
+
+/** conv2d_bn_act_fwd */
+function check_102(a: usize, tab: usize): string | null {
+  const b_y = load<u32>(a, 0);
+  const b_x = load<u32>(a, 4);
+  const b_w = load<u32>(a, 8);
+  const b_gamma = load<u32>(a, 12);
+  const b_beta = load<u32>(a, 16);
+  const b_runMean = load<u32>(a, 20);
+  const b_runVar = load<u32>(a, 24);
+  const b_scratch = load<u32>(a, 28);
+  const v_N = <f64>load<i32>(a, 32);
+  const v_H = <f64>load<i32>(a, 36);
+  const v_W = <f64>load<i32>(a, 40);
+  const v_C = <f64>load<i32>(a, 44);
+  const v_OC = <f64>load<i32>(a, 48);
+  const v_KH = <f64>load<i32>(a, 52);
+  const v_KW = <f64>load<i32>(a, 56);
+  const v_strideH = <f64>load<i32>(a, 60);
+  const v_strideW = <f64>load<i32>(a, 64);
+  const v_padT = <f64>load<i32>(a, 68);
+  const v_padL = <f64>load<i32>(a, 72);
+  const v_padB = <f64>load<i32>(a, 76);
+  const v_padR = <f64>load<i32>(a, 80);
+  const v_dilH = <f64>load<i32>(a, 84);
+  const v_dilW = <f64>load<i32>(a, 88);
+  const v_groups = <f64>load<i32>(a, 92);
+  const v_eps = <f64>load<f32>(a, 96);
+  if (!isFinite(v_eps)) return "argument eps is not finite";
+  const v_act = <f64>load<i32>(a, 100);
+  const v_alpha = <f64>load<f32>(a, 104);
+  if (!isFinite(v_alpha)) return "argument alpha is not finite";
+  if (!((v_N >= 1.0 ? 1.0 : 0.0) != 0.0)) return "N must be at least 1, got " + fmt(v_N);
+  if (!((v_H >= 1.0 ? 1.0 : 0.0) != 0.0)) return "H must be at least 1, got " + fmt(v_H);
+  if (!((v_W >= 1.0 ? 1.0 : 0.0) != 0.0)) return "W must be at least 1, got " + fmt(v_W);
+  if (!((v_C >= 1.0 ? 1.0 : 0.0) != 0.0)) return "C must be at least 1, got " + fmt(v_C);
+  if (!((v_OC >= 1.0 ? 1.0 : 0.0) != 0.0)) return "OC must be at least 1, got " + fmt(v_OC);
+  if (!((v_KH >= 1.0 ? 1.0 : 0.0) != 0.0)) return "KH must be at least 1, got " + fmt(v_KH);
+  if (!((v_KW >= 1.0 ? 1.0 : 0.0) != 0.0)) return "KW must be at least 1, got " + fmt(v_KW);
+  if (!((v_strideH >= 1.0 ? 1.0 : 0.0) != 0.0)) return "strideH must be at least 1, got " + fmt(v_strideH);
+  if (!((v_strideW >= 1.0 ? 1.0 : 0.0) != 0.0)) return "strideW must be at least 1, got " + fmt(v_strideW);
+  if (!((v_dilH >= 1.0 ? 1.0 : 0.0) != 0.0)) return "dilH must be at least 1, got " + fmt(v_dilH);
+  if (!((v_dilW >= 1.0 ? 1.0 : 0.0) != 0.0)) return "dilW must be at least 1, got " + fmt(v_dilW);
+  if (!((v_groups >= 1.0 ? 1.0 : 0.0) != 0.0)) return "groups must be at least 1, got " + fmt(v_groups);
+  if (!((((v_dilH * (v_KH - 1.0)) + 1.0) <= 1048576.0 ? 1.0 : 0.0) != 0.0)) return "window height " + fmt(((v_dilH * (v_KH - 1.0)) + 1.0)) + " (kernel " + fmt(v_KH) + "x" + fmt(v_KW) + ", dilation " + fmt(v_dilH) + "x" + fmt(v_dilW) + ", pads " + fmt(v_padT) + "," + fmt(v_padL) + "," + fmt(v_padB) + "," + fmt(v_padR) + ") exceeds 1048576, the largest extent the kernels take";
+  if (!((((v_dilW * (v_KW - 1.0)) + 1.0) <= 1048576.0 ? 1.0 : 0.0) != 0.0)) return "window width " + fmt(((v_dilW * (v_KW - 1.0)) + 1.0)) + " (kernel " + fmt(v_KH) + "x" + fmt(v_KW) + ", dilation " + fmt(v_dilH) + "x" + fmt(v_dilW) + ", pads " + fmt(v_padT) + "," + fmt(v_padL) + "," + fmt(v_padB) + "," + fmt(v_padR) + ") exceeds 1048576, the largest extent the kernels take";
+  if (!((((v_H + v_padT) + v_padB) <= 1048576.0 ? 1.0 : 0.0) != 0.0)) return "padded height " + fmt(((v_H + v_padT) + v_padB)) + " (kernel " + fmt(v_KH) + "x" + fmt(v_KW) + ", dilation " + fmt(v_dilH) + "x" + fmt(v_dilW) + ", pads " + fmt(v_padT) + "," + fmt(v_padL) + "," + fmt(v_padB) + "," + fmt(v_padR) + ") exceeds 1048576, the largest extent the kernels take";
+  if (!((((v_W + v_padL) + v_padR) <= 1048576.0 ? 1.0 : 0.0) != 0.0)) return "padded width " + fmt(((v_W + v_padL) + v_padR)) + " (kernel " + fmt(v_KH) + "x" + fmt(v_KW) + ", dilation " + fmt(v_dilH) + "x" + fmt(v_dilW) + ", pads " + fmt(v_padT) + "," + fmt(v_padL) + "," + fmt(v_padB) + "," + fmt(v_padR) + ") exceeds 1048576, the largest extent the kernels take";
+  if (!((v_strideH <= 1048576.0 ? 1.0 : 0.0) != 0.0)) return "strideH " + fmt(v_strideH) + " (kernel " + fmt(v_KH) + "x" + fmt(v_KW) + ", dilation " + fmt(v_dilH) + "x" + fmt(v_dilW) + ", pads " + fmt(v_padT) + "," + fmt(v_padL) + "," + fmt(v_padB) + "," + fmt(v_padR) + ") exceeds 1048576, the largest extent the kernels take";
+  if (!((v_strideW <= 1048576.0 ? 1.0 : 0.0) != 0.0)) return "strideW " + fmt(v_strideW) + " (kernel " + fmt(v_KH) + "x" + fmt(v_KW) + ", dilation " + fmt(v_dilH) + "x" + fmt(v_dilW) + ", pads " + fmt(v_padT) + "," + fmt(v_padL) + "," + fmt(v_padB) + "," + fmt(v_padR) + ") exceeds 1048576, the largest extent the kernels take";
+  if (!((((((v_dilH * (v_KH - 1.0)) + 1.0) <= ((v_H + v_padT) + v_padB) ? 1.0 : 0.0) != 0.0) && ((((v_dilW * (v_KW - 1.0)) + 1.0) <= ((v_W + v_padL) + v_padR) ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "kernel " + fmt(v_KH) + "x" + fmt(v_KW) + " (dilation " + fmt(v_dilH) + "x" + fmt(v_dilW) + ", spanning " + fmt(((v_dilH * (v_KH - 1.0)) + 1.0)) + "x" + fmt(((v_dilW * (v_KW - 1.0)) + 1.0)) + ") is larger than the padded input " + fmt(((v_H + v_padT) + v_padB)) + "x" + fmt(((v_W + v_padL) + v_padR)) + " (H=" + fmt(v_H) + " + padT=" + fmt(v_padT) + " + padB=" + fmt(v_padB) + ", W=" + fmt(v_W) + " + padL=" + fmt(v_padL) + " + padR=" + fmt(v_padR) + "); use a smaller kernel or dilation, or more padding";
+  if (!(((v_C % v_groups) == 0.0 ? 1.0 : 0.0) != 0.0)) return "input channels C=" + fmt(v_C) + " are not divisible by groups=" + fmt(v_groups);
+  if (!(((v_OC % v_groups) == 0.0 ? 1.0 : 0.0) != 0.0)) return "output channels OC=" + fmt(v_OC) + " are not divisible by groups=" + fmt(v_groups);
+  if (!((((v_act >= 0.0 ? 1.0 : 0.0) != 0.0) && ((v_act <= 2.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "act must be 0 (none), 1 (leaky ReLU) or 2 (ReLU6), got " + fmt(v_act);
+  if (!((v_eps > 0.0 ? 1.0 : 0.0) != 0.0)) return "batch norm eps must be > 0, got " + fmt(v_eps);
+  if (!fits((((v_N * (Math.floor((((((v_H + v_padT) + v_padB) - (v_dilH * (v_KH - 1.0))) - 1.0) / v_strideH)) + 1.0)) * (Math.floor((((((v_W + v_padL) + v_padR) - (v_dilW * (v_KW - 1.0))) - 1.0) / v_strideW)) + 1.0)) * v_OC) * 4.0, tab, b_y)) return need("y", (((v_N * (Math.floor((((((v_H + v_padT) + v_padB) - (v_dilH * (v_KH - 1.0))) - 1.0) / v_strideH)) + 1.0)) * (Math.floor((((((v_W + v_padL) + v_padR) - (v_dilW * (v_KW - 1.0))) - 1.0) / v_strideW)) + 1.0)) * v_OC) * 4.0, tab, b_y);
+  if (!fits((((v_N * v_H) * v_W) * v_C) * 4.0, tab, b_x)) return need("x", (((v_N * v_H) * v_W) * v_C) * 4.0, tab, b_x);
+  if (!fits((((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w)) return need("w", (((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w);
+  if (!fits(v_OC * 4.0, tab, b_gamma)) return need("gamma", v_OC * 4.0, tab, b_gamma);
+  if (!fits(v_OC * 4.0, tab, b_beta)) return need("beta", v_OC * 4.0, tab, b_beta);
+  if (!fits(v_OC * 4.0, tab, b_runMean)) return need("runMean", v_OC * 4.0, tab, b_runMean);
+  if (!fits(v_OC * 4.0, tab, b_runVar)) return need("runVar", v_OC * 4.0, tab, b_runVar);
+  if (!fits(((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) + v_OC) * 4.0, tab, b_scratch)) return need("scratch", ((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) + v_OC) * 4.0, tab, b_scratch);
   return null;
 }

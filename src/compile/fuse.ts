@@ -1,38 +1,49 @@
-// Plan peepholes for Conv2D + bias + (leaky) ReLU, the same float ops in fewer passes (bit-identical):
-//   forward: conv2d_bias_fwd + leaky_relu_fwd over all of its output → conv2d_bias_act_fwd, writing the
-//     ReLU's output directly from the implicit GEMM's stores. The conv's own output is then never
-//     written, so the caller passes the buffers only the next instruction reads; the ReLU's backward
-//     takes its mask from the ReLU's output instead (alpha >= 0: the same signs). Not fused when the
-//     ReLU's output shares memory with the conv's input (inference sessions share by liveness).
+// Plan peepholes for a convolution and what follows it, the same float ops in fewer passes (bit-identical):
+//   forward: conv2d_bias_fwd + leaky_relu_fwd or relu6_fwd over all of its output → conv2d_bias_act_fwd /
+//     conv2d_bias_relu6_fwd, the activation applied in the convolution's store epilogue. The conv's own
+//     output is then never written, so the caller passes the buffers only the next instruction reads; the
+//     activation's backward takes its mask from the activation's output instead (leaky with alpha >= 0 and
+//     ReLU6 keep the signs / the open interval (0, 6)). Not fused when the output shares memory with the
+//     conv's input (inference sessions share by liveness).
+//   inference only: conv2d_fwd + batchnorm_fwd_eval (+ leaky_relu_fwd | relu6_fwd) → conv2d_bn_act_fwd (the
+//     batch norm's backward would read the conv's output); its 1/sqrt(var + eps) table goes at the end of
+//     the shared scratch, which grows by OC floats (not fused when the layout is final and it is too small).
 //   backward: leaky_relu_bwd + bias_grad of the dx it wrote → leaky_relu_bwd_bias_grad (one pass), for
 //     channel counts that are a multiple of 4.
 import { Buf, Instr, Plan } from './plan.js';
-import { opByName, type PtrArg } from '../ops.js';
+import { opByName, conv2dScratchFloats, type PtrArg } from '../ops.js';
 
 const root = (plan: Plan, id: Buf): Buf => { const b = plan.layout.get(id); return b.root < 0 ? id : b.root; };
 const named = (ins: Instr): Record<string, number> => Object.fromEntries(ins.op.args.map((a, k) => [a.name, ins.args[k]]));
 const make = (plan: Plan, op: string, args: Record<string, number>, label: string): Instr => new Plan(plan.layout).emit(op, args, label).instrs[0];
+const aliases = (plan: Plan, reads: Buf[], y: Buf): boolean => reads.some((k) => root(plan, k) === root(plan, y));
 
-/**
- * Rewrites `plan` in place. `onlyReadByNext`: the units (instruction labels) whose output nothing
- * but the next unit reads; by unit, as units of an inference session share buffers.
- */
-/** Elements of a conv2d_bias_fwd's output y (the registry's extent of y). */
+/** Elements of a convolution's output y (the registry's extent of y). */
 function convOutputLength(d: Record<string, number>): number {
   return (opByName('conv2d_bias_fwd').args.find((x) => x.name === 'y') as PtrArg).len(d);
 }
 
-export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<string>): void {
+/**
+ * Rewrites `plan` in place. `onlyReadByNext`: the units (instruction labels) whose output nothing
+ * but the next unit reads; by unit, as units of an inference session share buffers. `inference`: a
+ * plan without backward passes (the batch-norm fusion).
+ */
+export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<string>, inference = false): void {
   const ins = plan.instrs;
-  const masks = new Map<Buf, Buf>();   // a fused conv's unwritten output → the ReLU output with its signs
+  const masks = new Map<Buf, Buf>();   // a fused conv's unwritten output → the activation's output with its signs
   for (let i = 0; i < ins.length; i++) {
-    const a = named(ins[i]), next = ins[i + 1], b = next ? named(next) : {};
-    if (ins[i].op.name === 'conv2d_bias_fwd' && next?.op.name === 'leaky_relu_fwd') {
-      if (b.x !== a.y || !onlyReadByNext.has(ins[i].label) || b.n !== convOutputLength(a) || !(b.alpha >= 0)) continue;
-      if ([a.x, a.w, a.b, a.scratch].some((k) => root(plan, k) === root(plan, b.y))) continue;
-      ins.splice(i, 2, make(plan, 'conv2d_bias_act_fwd', { ...a, y: b.y, alpha: b.alpha }, ins[i].label));
+    const op = ins[i].op.name, a = named(ins[i]), next = ins[i + 1], b = next ? named(next) : {};
+    if (op === 'conv2d_fwd' && inference && next?.op.name === 'batchnorm_fwd_eval') fuseBatchNorm(plan, i, onlyReadByNext);
+    else if (op === 'conv2d_bias_fwd' && (next?.op.name === 'leaky_relu_fwd' || next?.op.name === 'relu6_fwd')) {
+      const relu6 = next.op.name === 'relu6_fwd';
+      if (b.x !== a.y || !onlyReadByNext.has(ins[i].label) || b.n !== convOutputLength(a) || !(relu6 || b.alpha >= 0)) continue;
+      if (aliases(plan, [a.x, a.w, a.b, a.scratch], b.y)) continue;
+      ins.splice(i, 2, relu6 ? make(plan, 'conv2d_bias_relu6_fwd', { ...a, y: b.y }, ins[i].label)
+        : make(plan, 'conv2d_bias_act_fwd', { ...a, y: b.y, alpha: b.alpha }, ins[i].label));
       masks.set(a.y, b.y);
-    } else if (ins[i].op.name === 'leaky_relu_bwd') {
+    } else if (op === 'relu6_bwd' && masks.has(a.x)) {
+      ins[i] = make(plan, 'relu6_bwd', { ...a, x: masks.get(a.x)! }, ins[i].label);
+    } else if (op === 'leaky_relu_bwd') {
       const y = masks.get(a.x) ?? a.x;
       // (fused only for whole vectors per row: with a ragged row the two flat passes are faster)
       if (next?.op.name === 'bias_grad' && b.dy === a.dx && b.M * b.N === a.n && a.alpha >= 0 && b.N % 4 === 0) {
@@ -40,4 +51,22 @@ export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<strin
       } else if (y !== a.x) ins[i] = make(plan, 'leaky_relu_bwd', { ...a, x: y }, ins[i].label);
     }
   }
+}
+
+/** conv2d_fwd at i + batchnorm_fwd_eval (+ an activation) → conv2d_bn_act_fwd, when nothing else reads what they wrote. */
+function fuseBatchNorm(plan: Plan, i: number, onlyReadByNext: ReadonlySet<string>): void {
+  const ins = plan.instrs, a = named(ins[i]), b = named(ins[i + 1]), len = convOutputLength(a);
+  if (b.x !== a.y || b.C !== a.OC || b.M * b.C !== len || !onlyReadByNext.has(ins[i].label)) return;
+  const third = ins[i + 2], c = third ? named(third) : {}, kind = third?.op.name;
+  const withAct = (kind === 'relu6_fwd' || kind === 'leaky_relu_fwd') && c.x === b.y && c.n === len && onlyReadByNext.has(ins[i + 1].label);
+  const y = withAct ? c.y : b.y;
+  if (aliases(plan, [a.x, a.w, a.scratch, b.gamma, b.beta, b.runMean, b.runVar], y)) return;
+  const need = conv2dScratchFloats(a) + a.OC, s = plan.layout.get(a.scratch);
+  if (s.count < need) {
+    if (plan.layout.finalized || s.root >= 0) return;
+    plan.layout.grow(a.scratch, need);
+  }
+  const act = !withAct ? 0 : kind === 'leaky_relu_fwd' ? 1 : 2, alpha = kind === 'leaky_relu_fwd' ? c.alpha : 0;
+  ins.splice(i, withAct ? 3 : 2, make(plan, 'conv2d_bn_act_fwd',
+    { ...a, y, gamma: b.gamma, beta: b.beta, runMean: b.runMean, runVar: b.runVar, eps: b.eps, act, alpha }, ins[i].label));
 }

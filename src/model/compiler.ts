@@ -14,6 +14,7 @@ import { fuseConvActivation } from '../compile/fuse.js';
 import { INPUT, UnitGraph, inputIndex, isInputRef } from './wiring.js';
 import { InputDtype, shapeKey } from './inputs.js';
 import { activationSlots } from './slots.js';
+import { readOnlyByNext, fusionEnds } from './fusion_groups.js';
 import { layerCtx } from './ctx.js';
 
 /** grads[i] of a unit whose output is not f32 (int8): no gradient buffer */
@@ -91,7 +92,7 @@ export class Session {
     this.inputs = spec.inputs ?? spec.units.map((_, i) => [i - 1]);
     this.outputUnits = spec.outputs ?? [n - 1];
     const capacity = { units: spec.units, inputs: this.inputs, outputs: this.outputUnits };
-    const slots = spec.optimizer || spec.keepActivations ? undefined : activationSlots(L, capacity, B, this.lossReads(capacity));
+    const slots = spec.optimizer || spec.keepActivations ? undefined : activationSlots(L, capacity, B, this.lossReads(capacity), spec.fuse === false ? undefined : fusionEnds(capacity));
     spec.units.forEach((u, i) => {
       const src = this.inputs[i][0];
       let out: Buf, grad: Buf;
@@ -279,7 +280,7 @@ export class Session {
 
   /** Conv2D + bias + ReLU peepholes (src/compile/fuse.ts): in training plans and inference sessions' predict plans. */
   private fuse(mode: Mode, plan: Plan, g: UnitGraph): Plan {
-    if (this.spec.fuse !== false && (mode === 'train' || mode === 'grad' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, readOnlyByNext(g));
+    if (this.spec.fuse !== false && (mode === 'train' || mode === 'grad' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, readOnlyByNext(g), mode === 'predict');
     return plan;
   }
 
@@ -303,15 +304,4 @@ export class Session {
 /** Floats from the start of a unit's output buffer (per sample, times the batch) to its output region k. */
 function regionOffset(u: Layer, k: number): number {
   return size(u.outputShape) + u.extraOutputs.slice(0, k - 1).reduce((s, o) => s + size(o), 0);
-}
-
-/**
- * Names of the units whose output is read by exactly one unit, the next, which writes its own
- * output (not an alias), and is no model output. By unit, not by buffer: an inference session's units share buffers.
- */
-function readOnlyByNext(g: UnitGraph): Set<string> {
-  const { units, inputs, outputs } = g, readers = units.map(() => [] as number[]);
-  inputs.forEach((js, i) => js.forEach((j) => { if (!isInputRef(j)) readers[j].push(i); }));
-  const next = (i: number) => readers[i].length === 1 && readers[i][0] === i + 1 && !units[i + 1].aliasesInput && !(units[i + 1] instanceof OutputTap) && !outputs.includes(i);
-  return new Set(units.filter((u, i) => next(i) && !u.aliasesInput).map((u) => u.name));
 }

@@ -8,9 +8,10 @@ import { UnitGraph, isInputRef } from './wiring.js';
  * the largest grown, else a new one) and its buffer is freed after its last reader runs (readers
  * through aliasing units and output taps count). Outputs never share with the unit's own inputs;
  * the model outputs and what the losses read live to the end. Entries of aliasing units and taps
- * are unset (the session gives them their source's buffer or a view of it).
+ * are unset (the session gives them their source's buffer or a view of it). fusionEnds (fusion_groups.ts):
+ * a unit's inputs live until the end of the fusion group it starts.
  */
-export function activationSlots(L: Layout, g: UnitGraph, B: number, lossReads: Array<{ pred: number }>): Buf[] {
+export function activationSlots(L: Layout, g: UnitGraph, B: number, lossReads: Array<{ pred: number }>, fusionEnds?: number[]): Buf[] {
   const { units, inputs } = g, FOREVER = Infinity;
   const owner: number[] = [], lastUse: number[] = [];
   const alias = (i: number) => units[i].aliasesInput || units[i] instanceof OutputTap;
@@ -18,7 +19,7 @@ export function activationSlots(L: Layout, g: UnitGraph, B: number, lossReads: A
     const src = inputs[i][0];
     owner[i] = alias(i) ? (isInputRef(src) ? src : owner[src]) : i;
     lastUse[i] = i;
-    for (const j of inputs[i]) if (!isInputRef(j) && !isInputRef(owner[j])) lastUse[owner[j]] = Math.max(lastUse[owner[j]], i);
+    for (const j of inputs[i]) if (!isInputRef(j) && !isInputRef(owner[j])) lastUse[owner[j]] = Math.max(lastUse[owner[j]], fusionEnds?.[i] ?? i);
   });
   for (const j of [...g.outputs, ...lossReads.map((r) => r.pred)]) if (!isInputRef(j) && !isInputRef(owner[j])) lastUse[owner[j]] = FOREVER;
   const free: Buf[] = [], out: Buf[] = [], freedAt = new Map<number, Buf[]>();

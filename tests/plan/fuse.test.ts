@@ -21,7 +21,7 @@ function cnn(seed: number): Model {
   };
   branch('a', layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu', name: 'a' }));          // padded copy, OC 6
   branch('b', layers.conv2d({ filters: 17, kernelSize: 3, activation: 'leakyRelu', name: 'b' }));                     // ragged OC panel
-  branch('c', layers.conv2d({ filters: 5, kernelSize: 1, activation: 'relu', name: 'c' }));                           // pointwise: GEMM then passes
+  branch('c', layers.conv2d({ filters: 5, kernelSize: 1, activation: 'relu', name: 'c' }));                           // pointwise: in the GEMM's blocks
   branch('d', layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', useBias: false, name: 'd' })); // no bias: not fused
   m.add(layers.concatenate({ name: 'cat' }), { inputs: ['a_pool', 'b_pool', 'c_pool', 'd_pool'] });
   m.add(layers.dense({ units: 3 }));
@@ -46,15 +46,64 @@ describe('inference plans fuse Conv2D + bias + (leaky) ReLU', () => {
     m.add(layers.activation({ activation: 'relu', name: 'r' }));
     m.add(layers.add({ name: 'sum' }), { inputs: ['c', 'r'] });
     expect(await opsOf(m, 2)).not.toContain('conv2d_bias_act_fwd');
-    // conv → pool → conv + ReLU: the second ReLU's output reuses the pool output's memory, the conv's input
+    // conv → pool → conv + ReLU: the activation slots keep the second conv's input (the pool output) alive
+    // through its ReLU (src/model/fusion_groups.ts), so the ReLU's output does not take its memory and both fuse;
+    // without that grouping (fuse: false) the ReLU's output would reuse it
     const chain = new Model({ inputShape: [8, 8, 2], seed: 2, engine: e });
     for (const l of [layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }), layers.maxPool2d({ poolSize: 2 }), layers.conv2d({ filters: 4, kernelSize: 2, activation: 'relu' })]) chain.add(l);
-    expect(await opsOf(chain, 2)).toEqual(['conv2d_bias_act_fwd', 'maxpool2d_fwd', 'conv2d_bias_fwd', 'leaky_relu_fwd']);
+    expect(await opsOf(chain, 2)).toEqual(['conv2d_bias_act_fwd', 'maxpool2d_fwd', 'conv2d_bias_act_fwd']);
+    const s0 = await chain.session(2), last = s0.plan('predict', 2).plan.instrs[2], arg = (n: string) => last.args[last.op.args.findIndex((a) => a.name === n)];
+    const root = (b: number) => { const d = s0.layout.get(b); return d.root < 0 ? b : d.root; };
+    expect(root(arg('y'))).not.toBe(root(arg('x')));
     const t = cnn(3);
     t.compile({ optimizer: { type: 'sgd', lr: 0.1 }, loss: 'mse' });
     const s = await t.session(2);
     // a training session's predict plan (its activations are not shared, and it does not fuse)
     expect(s.plan('predict', 2).plan.instrs.map((i) => i.op.name)).not.toContain('conv2d_bias_act_fwd');
+  });
+});
+
+// MobileNet's blocks: conv (no bias) → batch norm → ReLU6, depthwise → batch norm → ReLU6, pointwise → batch norm
+// (the projection), a conv with bias + ReLU6 (Keras), a batch norm + leaky ReLU
+function mobile(seed: number): Model {
+  const m = new Sequential({ inputShape: [12, 10, 3], seed, engine: e });
+  const bn = () => layers.batchNormalization({});
+  for (const l of [layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }), bn(), layers.activation({ activation: 'relu6' }),
+    layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }), bn(), layers.activation({ activation: 'relu6' }),
+    layers.conv2d({ filters: 12, kernelSize: 1, useBias: false }), bn(),
+    layers.conv2d({ filters: 6, kernelSize: 1, activation: 'relu6' }),
+    layers.conv2d({ filters: 5, kernelSize: 3, useBias: false }), bn(), layers.activation({ activation: 'leakyRelu' }),
+    layers.globalAveragePooling2d({}), layers.dense({ units: 3 })]) m.add(l);
+  return m;
+}
+
+describe('inference plans fuse Conv2D + batch norm + activation, and Conv2D + bias + ReLU6', () => {
+  it('predict plans use conv2d_bn_act_fwd / conv2d_bias_relu6_fwd and give the unfused outputs bit for bit', async () => {
+    const B = 2, x = new Tensor(randn(B * 12 * 10 * 3, 8, 3), [B, 12, 10, 3]);
+    const fused = mobile(4), plain = mobile(4);
+    // trained-looking batch-norm statistics (not 0 / 1), the same in both
+    for (const m of [fused, plain]) {
+      const w = m.getWeights();
+      for (const [k, t] of Object.entries(w)) if (/running_var/.test(k)) t.data.set(randn(t.data.length, 9).map((v) => 0.5 + v * v));
+      else if (/running_mean|bias|weight/.test(k) && t.data.length <= 12 && !/dense/.test(k)) t.data.set(randn(t.data.length, 10, 0.5));
+      m.setWeights(w);
+    }
+    const ops = await opsOf(fused, B);
+    expect(ops.filter((o) => o === 'conv2d_bn_act_fwd')).toHaveLength(4);
+    expect(ops).toContain('conv2d_bias_relu6_fwd');
+    for (const o of ['batchnorm_fwd_eval', 'relu6_fwd', 'leaky_relu_fwd']) expect(ops).not.toContain(o);
+    expect(await opsOf(plain, B, true)).not.toContain('conv2d_bn_act_fwd');
+    const a = (await fused.predict(x)).data, b = (await plain.predict(x)).data;
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('training plans keep the batch norm, and take ReLU6\'s backward mask from its output', async () => {
+    const m = mobile(5);
+    m.compile({ optimizer: { type: 'sgd', lr: 0.1 }, loss: 'mse' });
+    const ops = (await m.session(2)).plan('train', 2).plan.instrs.map((i) => i.op.name);
+    expect(ops).not.toContain('conv2d_bn_act_fwd');
+    expect(ops).toContain('conv2d_bias_relu6_fwd');
+    expect(ops.filter((o) => o.startsWith('batchnorm_fwd'))).toHaveLength(4);
   });
 });
 
