@@ -117,6 +117,6 @@ console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.what} | ${r.parts} | ${KiB(r.raw)} | **${KiB(r.gzip)}** | ${KiB(r.brotli)} | ${r.note} |`);
 const axon = rows[0];
 console.log(`\ngoal ≤ 100 KiB gzip: ${axon.gzip <= 100 * 1024 ? 'met' : 'NOT met'}; ≤ 82 KiB: ${axon.gzip <= 82 * 1024 ? 'met' : 'NOT met'} (${KiB(axon.gzip)} KiB)`);
-const carried = axonApp.start.flatMap((c) => c.inputs).filter((m) => /^src\/layers\/(attention|embedding|layernorm|sequence|audio|augment)\.js$/.test(m));
-console.log(`classic app's start chunks carry transformer / audio / augmentation layer modules: ${carried.length ? carried.join(', ') : 'none'}`);
+const carried = axonApp.start.flatMap((c) => c.inputs).filter((m) => /^src\/layers\/(attention|embedding|layernorm|sequence|audio|augment|recurrent|recurrent_bidirectional)\.js$/.test(m));
+console.log(`classic app's start chunks carry transformer / recurrent / audio / augmentation layer modules: ${carried.length ? carried.join(', ') : 'none'}`);
 console.log(`the classic app's on-demand chunks (not fetched for its model): ${Object.entries(axonApp.onDemand).map(([m, list]) => `${m} ${KiB(list.reduce((a, c) => a + sizes(c.bytes).gzip, 0))} KiB gz`).join(', ')}`);

@@ -24,9 +24,9 @@
 // panels instead (the padded copy shared).
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
-import { vld, vst, vzero, vfma, vadd, vmul, vsel, vgt, vsplat, vldPart, vstPart } from '../simd';
+import { vld, vst, vzero, vfma, vadd, vldPart, vstPart } from '../simd';
 import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, saveGeometry, loadGeometry } from './conv_direct';
-import { eOn, epiV, epiSplat } from './epilogue';
+import { eOn, epiRows } from './epilogue';
 import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
 
 // @ts-ignore: decorator
@@ -74,9 +74,6 @@ export function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
   }
 }
 
-// The store epilogue of a 4x8 tile whose first column is channel j0 (nr columns), as epiV.
-// @ts-ignore: decorator
-@inline function epi(v: v128, j: i32, nr: i32): v128 { return epiV(v, j, max(1, min(4, nr))); }
 
 // One 4x8 tile whose taps are all inside the (padded) input: pixel r's taps at ar + tab[k]. Stores
 // rows lo..mr-1 (r0 + r*ldy) of nr columns; add != 0 adds them to what is there (input gradients).
@@ -97,22 +94,18 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
     c30 = vfma(av, b0, c30); c31 = vfma(av, b1, c31);
     bp += 32;
   }
-  if (eOn) {
-    // the store epilogue, as the unfused ops (f32_bias_add, batch norm, activation) would after the store
-    const j1 = j0 + 4, n1 = nr - 4;
-    c00 = epi(c00, j0, nr); c10 = epi(c10, j0, nr); c20 = epi(c20, j0, nr); c30 = epi(c30, j0, nr);
-    if (n1 > 0) { c01 = epi(c01, j1, n1); c11 = epi(c11, j1, n1); c21 = epi(c21, j1, n1); c31 = epi(c31, j1, n1); }
-  }
   const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
   if ((nr == 8) & (mr == 4) & (lo == 0) & (add == 0)) {
     vst(r0, c00); vst(r0 + 16, c01); vst(r1, c10); vst(r1 + 16, c11);
     vst(r2, c20); vst(r2 + 16, c21); vst(r3, c30); vst(r3 + 16, c31);
-    return;
+  } else {
+    if (lo < 1) storeRow(r0, c00, c01, nr, add);
+    if ((mr > 1) & (lo < 2)) storeRow(r1, c10, c11, nr, add);
+    if ((mr > 2) & (lo < 3)) storeRow(r2, c20, c21, nr, add);
+    if (mr > 3) storeRow(r3, c30, c31, nr, add);
   }
-  if (lo < 1) storeRow(r0, c00, c01, nr, add);
-  if ((mr > 1) & (lo < 2)) storeRow(r1, c10, c11, nr, add);
-  if ((mr > 2) & (lo < 3)) storeRow(r2, c20, c21, nr, add);
-  if (mr > 3) storeRow(r3, c30, c31, nr, add);
+  // the store epilogue over the rows just stored, in L1 (the unfused ops' float ops, as after a whole-y store)
+  if (eOn) epiRows(r0 + <usize>lo * ldy - (<usize>j0 << 2), mr - lo, <i32>(ldy >> 2), j0, j0 + nr);
 }
 
 // The first nr (1..8) lanes of v0:v1 to p (added to p's floats when add != 0), with lane
@@ -183,10 +176,6 @@ function c1oc6Image(yn: usize, src: usize, Ws: i32, w: usize, tab: usize): void 
         c4 = vfma(xv, v128.load32_splat(wk, 16), c4); c5 = vfma(xv, v128.load32_splat(wk, 20), c5);
         wk += 24;
       }
-      if (eOn) {
-        c0 = epiSplat(c0, 0); c1 = epiSplat(c1, 1); c2 = epiSplat(c2, 2);
-        c3 = epiSplat(c3, 3); c4 = epiSplat(c4, 4); c5 = epiSplat(c5, 5);
-      }
       const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
       const t2 = i32x4.shuffle(c2, c3, 0, 4, 1, 5), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
       const u01 = i32x4.shuffle(c4, c5, 0, 4, 1, 5), u23 = i32x4.shuffle(c4, c5, 2, 6, 3, 7);
@@ -195,6 +184,7 @@ function c1oc6Image(yn: usize, src: usize, Ws: i32, w: usize, tab: usize): void 
       vst(p0 + 24, i32x4.shuffle(t0, t2, 2, 3, 6, 7)); v128.store64_lane(p0, u01, 1, 40);
       vst(p0 + 48, i32x4.shuffle(t1, t3, 0, 1, 4, 5)); v128.store64_lane(p0, u23, 0, 64);
       vst(p0 + 72, i32x4.shuffle(t1, t3, 2, 3, 6, 7)); v128.store64_lane(p0, u23, 1, 88);
+      if (eOn) epiRows(p0, 4, 6, 0, 6);
     }
   }
 }
@@ -376,11 +366,6 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
               }
             }
           }
-          if (eOn) {
-            const j1 = j0 + 4, n1 = nr - 4;
-            c00 = epi(c00, j0, nr); c10 = epi(c10, j0, nr); c20 = epi(c20, j0, nr); c30 = epi(c30, j0, nr);
-            if (n1 > 0) { c01 = epi(c01, j1, n1); c11 = epi(c11, j1, n1); c21 = epi(c21, j1, n1); c31 = epi(c31, j1, n1); }
-          }
           if ((nr == 8) & (mrAll == 4)) {
             const r1 = r0 + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
             vst(r0, c00); vst(r0 + 16, c01); vst(r1, c10); vst(r1 + 16, c11);
@@ -395,6 +380,7 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
               for (; j < nr; j++) store<f32>(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)));
             }
           }
+          if (eOn) epiRows(r0 - (<usize>j0 << 2), mrAll, OC, j0, j0 + nr);
         }
       }
     }

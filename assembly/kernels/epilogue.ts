@@ -64,15 +64,6 @@ export function loadEpilogue(): void {
   return act(v);
 }
 
-/** The epilogue of v, four outputs of the one channel c (a layout with pixels in the lanes). */
-// @ts-ignore: decorator
-@inline export function epiSplat(v: v128, c: i32): v128 {
-  const o = <usize>c << 2;
-  if (eBias) v = vadd(v, v128.load32_splat(eBias + o));
-  if (eInv) v = vadd(vmul(vmul(vsub(v, v128.load32_splat(eMean + o)), v128.load32_splat(eInv + o)), v128.load32_splat(eGamma + o)), v128.load32_splat(eBeta + o));
-  return act(v);
-}
-
 // @ts-ignore: decorator
 @inline function act(v: v128): v128 {
   if (eAct == EPI_LEAKY) return vsel(vgt(v, vzero()), v, vmul(v, vsplat(eAlpha)));

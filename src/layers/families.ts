@@ -1,6 +1,6 @@
 // Layer families that a model-file loader reaches only on demand, so that an app bundled from the
 // shakeable `axon/browser` entry for a classic model ships none of their code: the transformer
-// layers, the audio front end and the augmentation layers. Their classes register themselves here
+// layers, the recurrent layers, the audio front end and the augmentation layers. Their classes register themselves here
 // when their module loads (TF.js-style registration), so whichever way a class arrives (the app
 // imported it, an entry that exports everything, or loadLayerFamilies fetching its chunk) its type
 // is known to the loader; the classic families are listed statically in registry.ts. The entry that
@@ -22,6 +22,7 @@ export type LayerMaker = (config: Record<string, unknown>) => Layer;
 export const LAYER_FAMILIES: Readonly<Record<string, readonly string[]>> = {
   transformer: ['embedding', 'layerNormalization', 'multiHeadAttention', 'attentionMemory', 'positionEmbedding', 'maskedMeanPooling', 'qmultiHeadAttentionDynamic'],
   audio: ['melSpectrogram'],
+  recurrent: ['simpleRnn', 'lstm', 'gru', 'bidirectional'],
   augment: ['randomFlip', 'randomTranslation', 'randomRotation', 'gaussianNoise', 'randomBrightnessContrast', 'sequenceJitter'],
 };
 

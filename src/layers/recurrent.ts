@@ -16,6 +16,9 @@ import type { Buf } from '../compile/plan.js';
 import { opByName, rnnScratchFloats } from '../ops.js';
 import { Init } from './init.js';
 import { Ctx, IO, Layer, ParamDef, Regularizer } from './layer.js';
+import { timeMajor, batchMajor, strided } from './recurrent_layout.js';
+import { registerLayerTypes } from './families.js';
+export { timeMajor, batchMajor, strided };
 
 export type CellType = 'simpleRnn' | 'lstm' | 'gru';
 const CELLS = { simpleRnn: { code: 0, gates: 1, op: 'rnn' }, lstm: { code: 1, gates: 4, op: 'lstm' }, gru: { code: 2, gates: 3, op: 'gru' } } as const;
@@ -37,23 +40,6 @@ export interface RecurrentOptions {
   kernelRegularizer?: Regularizer;
   name?: string;
   trainable?: boolean;
-}
-
-/** Batch-major (N, T, F) → time-major (T, N, F) into aux `key`; at batch 1 the source itself. */
-export function timeMajor(c: Ctx, x: Buf, key: string, T: number, F: number, emit = true): Buf {
-  if (c.batch === 1) return x;
-  const y = c.aux(key, 'f32', T * F);
-  if (emit) c.emit('transpose_01', { y, x, A: c.batch, B: T, F });
-  return y;
-}
-/** Time-major (T, N, F) → batch-major y (N, T, F). */
-export function batchMajor(c: Ctx, y: Buf, x: Buf, T: number, F: number): void {
-  if (c.batch === 1) c.emit('copy', { y, x, n: T * F });
-  else c.emit('transpose_01', { y, x, A: T, B: c.batch, F });
-}
-/** y[offy + r*ldy + k] = x[offx + r*ldx + k] for r < rows, k < cols. */
-export function strided(c: Ctx, y: Buf, x: Buf, rows: number, cols: number, ldy: number, ldx: number, offy: number, offx: number): void {
-  c.emit('copy_strided', { y, x, rows, cols, ldy, ldx, offy, offx });
 }
 
 export class Recurrent extends Layer {
@@ -225,3 +211,9 @@ function emitOp(c: Ctx, op: string, arg: (name: string) => number): void {
 export class SimpleRNN extends Recurrent { constructor(o: RecurrentOptions) { super('simpleRnn', o); } }
 export class LSTM extends Recurrent { constructor(o: RecurrentOptions) { super('lstm', o); } }
 export class GRU extends Recurrent { constructor(o: RecurrentOptions) { super('gru', o); } }
+
+registerLayerTypes({   // (families.ts)
+  simpleRnn: (c) => new SimpleRNN(c as unknown as RecurrentOptions),
+  lstm: (c) => new LSTM(c as unknown as RecurrentOptions),
+  gru: (c) => new GRU(c as unknown as RecurrentOptions),
+});

@@ -7,7 +7,9 @@
 import { AxonError } from '../errors.js';
 import type { Buf } from '../compile/plan.js';
 import { Ctx, IO, Layer } from './layer.js';
-import { CellType, Recurrent, RecurrentOptions, timeMajor, batchMajor, strided } from './recurrent.js';
+import { CellType, Recurrent, RecurrentOptions } from './recurrent.js';
+import { timeMajor, batchMajor, strided } from './recurrent_layout.js';
+import { registerLayerTypes } from './families.js';
 
 export type MergeMode = 'concat' | 'sum';
 export type RecurrentSpec = RecurrentOptions & { type: CellType };
@@ -104,3 +106,5 @@ export class Bidirectional extends Layer {
     return { layer: { type: this.layer.type, ...this.layer.config() }, mergeMode: this.mergeMode };
   }
 }
+
+registerLayerTypes({ bidirectional: (c) => new Bidirectional(c as unknown as BidirectionalOptions) });   // (families.ts)

@@ -12,8 +12,6 @@ import { MaxPool2D, MaxPool1D, AvgPool2D, AvgPool1D, GlobalAveragePooling2D, Zer
 import { BatchNormalization, BatchNormOptions } from './norm.js';
 import { Conv2DTranspose, Conv2DTransposeOptions } from './conv_transpose.js';
 import { Pad2D, Pad2DOptions, Slice } from './gather.js';
-import { SimpleRNN, LSTM, GRU, RecurrentOptions } from './recurrent.js';
-import { Bidirectional, BidirectionalOptions } from './recurrent_bidirectional.js';
 import { Add, Concatenate, Multiply } from './merge.js';
 import type { Layer } from './layer.js';
 import { QUANT_LAYER_TYPES } from '../quant/registry.js';
@@ -41,10 +39,6 @@ export const LAYER_TYPES: Record<string, (config: Record<string, unknown>) => La
   conv2dTranspose: (c) => new Conv2DTranspose(c as unknown as Conv2DTransposeOptions),
   pad2d: (c) => new Pad2D(c as Pad2DOptions),
   slice: (c) => new Slice(c as unknown as ConstructorParameters<typeof Slice>[0]),
-  simpleRnn: (c) => new SimpleRNN(c as unknown as RecurrentOptions),
-  lstm: (c) => new LSTM(c as unknown as RecurrentOptions),
-  gru: (c) => new GRU(c as unknown as RecurrentOptions),
-  bidirectional: (c) => new Bidirectional(c as unknown as BidirectionalOptions),
   add: () => new Add(),
   concatenate: (c) => new Concatenate(c as { axis?: number }),
   multiply: () => new Multiply(),

@@ -10,7 +10,7 @@
 import { AxonError } from '../errors.js';
 import { q8GruScratchBytes, q8PackedBytes } from '../ops.js';
 import { Ctx, IO } from '../layers/layer.js';
-import { batchMajor, strided, timeMajor } from '../layers/recurrent.js';
+import { batchMajor, strided, timeMajor } from '../layers/recurrent_layout.js';
 import { QLayer } from './layers.js';
 import { packDynamic, weightParams } from './qdense.js';
 

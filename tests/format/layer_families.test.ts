@@ -21,6 +21,9 @@ it('a layer type is in exactly one place: the classic registry or one family', (
   expect(familyOf('multiHeadAttention')).toBe('transformer');
   expect(familyOf('qmultiHeadAttentionDynamic')).toBe('transformer');
   expect(familyOf('melSpectrogram')).toBe('audio');
+  expect(familyOf('lstm')).toBe('recurrent');
+  expect(familyOf('bidirectional')).toBe('recurrent');
+  expect(familyOf('qgruDynamic')).toBeUndefined();   // (the int8 GRU is classic: src/index.ts exports it by name)
   expect(familyOf('dense')).toBeUndefined();
 });
 

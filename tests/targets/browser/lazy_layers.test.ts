@@ -1,6 +1,6 @@
 // On-demand layer families in the published `axon/browser` entry (src/layers/families.ts), as an app's
 // bundler sees them (targets/browser/app_bundle.mjs: esbuild, code splitting): an app that loads a
-// classic model carries none of the transformer, audio or augmentation layer modules at start (they
+// classic model carries none of the transformer, recurrent, audio or augmentation layer modules at start (they
 // are chunks of their own), and in real Chromium a classic model loads synchronously without fetching
 // them, a Transformer's sync load fails with AxonError NOT_LOADED saying what to do, and the documented
 // paths (loadModel(url or bytes), loadLayers(bytes) + modelFromBytes) fetch the chunk and predict what Node does.
@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { chromium, Browser, Page } from 'playwright-core';
 import { serveStatic } from '../../../targets/browser/serve.mjs';
 import { bundleApp } from '../../../targets/browser/app_bundle.mjs';
-import { loadEngine, modelFromBytes, modelToBytes, Model, layers, addEncoderBlock, Tensor, Rng, type Engine } from '../../../targets/node/index.js';
+import { loadEngine, modelFromBytes, modelToBytes, Model, Sequential, layers, addEncoderBlock, Tensor, Rng, type Engine } from '../../../targets/node/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** the modules of the on-demand families (none may be in a classic app's start chunks) */
-const ON_DEMAND = ['src/layers/attention.js', 'src/layers/embedding.js', 'src/layers/layernorm.js', 'src/layers/sequence.js', 'src/quant/qattention.js', 'src/layers/audio.js', 'src/layers/augment.js'];
+const ON_DEMAND = ['src/layers/attention.js', 'src/layers/embedding.js', 'src/layers/layernorm.js', 'src/layers/sequence.js', 'src/quant/qattention.js', 'src/layers/audio.js', 'src/layers/augment.js',
+  'src/layers/recurrent.js', 'src/layers/recurrent_bidirectional.js'];
 type Chunk = { file: string; bytes: Uint8Array; inputs: string[] };
 type App = { start: Chunk[]; onDemand: Record<string, Chunk[]> };
 
@@ -59,6 +60,13 @@ function encoderModel(engine: Engine): Model {
 }
 type Feeds = Record<string, [number[], number[], 'f32' | 'i32']>;
 const ENCODER_FEEDS: Feeds = { ids: [[3, 7, 1, 19, 4, 0, 0, 0, 5, 5, 2, 11, 13, 17, 8, 6], [2, 8], 'i32'], mask: [[1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1], [2, 8], 'i32'] };
+/** A sequence classifier: a bidirectional LSTM into a GRU (the recurrent family). */
+function recurrentModel(engine: Engine): Model {
+  const m = new Sequential({ inputShape: [6, 3], seed: 7, engine });
+  m.add(layers.bidirectional({ layer: { type: 'lstm', units: 4, returnSequences: true }, name: 'bi' })).add(layers.gru({ units: 5, name: 'gru' })).add(layers.dense({ units: 2, name: 'head' }));
+  return m;
+}
+const SEQ_FEEDS: Feeds = { input: [Array.from({ length: 36 }, (_, k) => Math.sin(k)), [2, 6, 3], 'f32'] };
 const rng = new Rng(9), clip = Array.from({ length: 16000 }, () => 0.6 * rng.uniform() - 0.3);
 const KWS_FEEDS: Feeds = { input: [clip, [1, 16000], 'f32'] };
 const DIGITS_FEEDS: Feeds = { input: [Array.from({ length: 128 }, (_, k) => (k * 7) % 17 / 16), [2, 64], 'f32'] };
@@ -77,7 +85,7 @@ describe('a classic-model app bundled from the published axon/browser', () => {
   }, 120_000);
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-  it('starts with no transformer, audio or augmentation layer module: they are chunks loaded on demand', () => {
+  it('starts with no transformer, recurrent, audio or augmentation layer module: they are chunks loaded on demand', () => {
     const start = app.start.flatMap((c) => c.inputs);
     expect(start).toContain('src/layers/registry.js');   // (it does load model files)
     expect(ON_DEMAND.filter((m) => start.includes(m))).toEqual([]);
@@ -85,6 +93,7 @@ describe('a classic-model app bundled from the published axon/browser', () => {
     expect(lazy('src/layers/transformer_family.js')).toEqual(expect.arrayContaining(ON_DEMAND.slice(0, 5)));
     expect(lazy('src/layers/audio.js')).toContain('src/layers/audio.js');
     expect(lazy('src/layers/augment.js')).toContain('src/layers/augment.js');
+    expect(lazy('src/layers/recurrent_family.js')).toEqual(expect.arrayContaining(ON_DEMAND.slice(7)));
   });
 
   it("the start chunks' code holds no string of the attention layer (the chunk that loads it does)", () => {
@@ -101,7 +110,7 @@ describe.skipIf(!existsSync(CHROMIUM))('on-demand layer families in Chromium (pu
   const requested: string[] = [], errors: string[] = [];
   const fetched = (entry: string) => app.onDemand[entry].map((c) => basename(c.file)).filter((f) => requested.includes(f));
   let app: App;
-  const encoder = { bytes: [] as number[], want: [] as number[][] }, kws = { ...encoder }, digits = { ...encoder };
+  const encoder = { bytes: [] as number[], want: [] as number[][] }, kws = { ...encoder }, digits = { ...encoder }, seq = { ...encoder };
   const call = (fn: string, bytes: number[], feeds: Feeds) => page.evaluate(([f, b, x]) => (globalThis as any).axonLazy[f as string](b, x), [fn, bytes, feeds] as const) as Promise<{ outputs?: number[][]; error?: { axon: boolean; code: string; message: string; details: { families: string[]; types: string[] } } }>;
 
   beforeAll(async () => {
@@ -115,6 +124,8 @@ describe.skipIf(!existsSync(CHROMIUM))('on-demand layer families in Chromium (pu
     writeFileSync(join(dir, 'encoder.axon'), Uint8Array.from(encoder.bytes));
     const kwsBytes = readFileSync('models/kws/kws.int8.axon');
     Object.assign(kws, { bytes: Array.from(kwsBytes), want: await nodeOutputs(modelFromBytes(kwsBytes, 'kws', engine).model, KWS_FEEDS) });
+    const rec = recurrentModel(engine);
+    Object.assign(seq, { bytes: Array.from(modelToBytes(rec)), want: await nodeOutputs(rec, SEQ_FEEDS) });
     const digitsBytes = readFileSync('targets/workers/template/model/digits.axon');
     Object.assign(digits, { bytes: Array.from(digitsBytes), want: await nodeOutputs(modelFromBytes(digitsBytes, 'digits', engine).model, DIGITS_FEEDS) });
     server = await serveStatic(dir);
@@ -164,6 +175,13 @@ describe.skipIf(!existsSync(CHROMIUM))('on-demand layer families in Chromium (pu
     expect(await call('loadLayers', kws.bytes, KWS_FEEDS)).toEqual({ outputs: kws.want });
     expect(fetched('src/layers/audio.js')).toEqual(app.onDemand['src/layers/audio.js'].map((c) => basename(c.file)));
     expect(fetched('src/layers/augment.js')).toEqual([]);
+  });
+
+  it('the recurrent layers (bidirectional LSTM + GRU): NOT_LOADED, then loadModel(bytes) = Node', async () => {
+    expect((await call('sync', seq.bytes, SEQ_FEEDS)).error).toMatchObject({ code: 'NOT_LOADED', details: { families: ['recurrent'], types: ['bidirectional', 'gru'] } });
+    expect(fetched('src/layers/recurrent_family.js')).toEqual([]);
+    expect(await call('loadModel', seq.bytes, SEQ_FEEDS)).toEqual({ outputs: seq.want });
+    expect(fetched('src/layers/recurrent_family.js')).toEqual(app.onDemand['src/layers/recurrent_family.js'].map((c) => basename(c.file)));
   });
 
   it('loadLayers() loads every family the entry left out (here the one not loaded yet: augmentation)', async () => {
