@@ -28,6 +28,7 @@
 import { f32_gemm__simd, gemm, gemm_scratch_floats, f32_bias_add__ref } from './gemm';
 import { f32_leaky_relu_fwd__ref } from './act';
 import { setEpilogue, clearEpilogue, EPI_LEAKY } from './epilogue';
+import { MT_CONV_SCALE } from '../mt';
 import { convGeometry, convOutDim, px, addRow, directFwd, directBwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
 import { igemmFits, igemmFwd, igemmScratchFloats, igemmPadCase } from './conv_igemm';
@@ -214,14 +215,14 @@ export function convFwd(y: usize, x: usize, w: usize, scratch: usize): void {
   if (M <= 0) return;
   if (gG != 1) { directFwd(y, x, w); return; }
   const pointwise = (gKH == 1) & (gKW == 1) & (gSH == 1) & (gSW == 1) & ((gPT | gPL) == 0) & (gOH == gH) & (gOW == gW);
-  if (pointwise) { gemm(y, x, w, scratch, M, OC, C, 0, 0, 0); return; }
+  if (pointwise) { gemm(y, x, w, scratch, M, OC, C, 0, 0, 0, MT_CONV_SCALE); return; }
   const K = gKH * gKW * C;
   if (igemmFits(K, OC)) { igemmFwd(y, x, w, scratch); return; }
   const mb = colRows(M, K), gs = scratch + ((<usize>mb * K + 3) & ~3) * 4;
   for (let p0 = 0; p0 < M; p0 += mb) {
     const rows = min(mb, M - p0);
     im2col(scratch, x, p0, rows);
-    gemm(y + (<usize>p0 * OC << 2), scratch, w, gs, rows, OC, K, 0, 0, 0);
+    gemm(y + (<usize>p0 * OC << 2), scratch, w, gs, rows, OC, K, 0, 0, 0, MT_CONV_SCALE);
   }
 }
 

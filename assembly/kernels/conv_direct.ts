@@ -8,7 +8,7 @@
 // time: wasm instances are single-threaded); it keeps these helpers' signatures short. A worker
 // thread's instance gets the caller's through the job arguments (saveGeometry / loadGeometry).
 import { vld, vst, vsplat, vzero, vadd, vmul, vfma, vsum } from '../simd';
-import { mtFor, parallelRange, rangeLo, rangeHi, setArg, arg, argP } from '../mt';
+import { MT_CONV_SCALE, mtFor, parallelRange, rangeLo, rangeHi, setArg, arg, argP } from '../mt';
 import { eOn, clearEpilogue, saveEpilogue, loadEpilogue, epiRows } from './epilogue';
 
 export let gN: i32 = 0;
@@ -256,7 +256,7 @@ function grpBwd(dst: usize, dy: usize, src: usize, mode: i32, g0: i32, g1: i32):
 /** y = depthwise or grouped convolution of x (geometry from convGeometry()). */
 export function directFwd(y: usize, x: usize, w: usize): void {
   const rows = gN * gOH, kind = directKind();
-  const th = min(rows, mtFor(<i64>4 * rows * gOW * gKH * gKW * (gOC / gG) * (gC / gG) * gG));
+  const th = min(rows, mtFor(MT_CONV_SCALE * 4 * rows * gOW * gKH * gKW * (gOC / gG) * (gC / gG) * gG));
   if (th <= 1) { directRows(y, x, w, kind, 0, rows); return; }
   saveGeometry(8);
   setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, kind);

@@ -27,7 +27,7 @@
 import { vld, vst, vzero, vfma, vadd, vldPart, vstPart } from '../simd';
 import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, saveGeometry, loadGeometry } from './conv_direct';
 import { eOn, epiRows } from './epilogue';
-import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
+import { MT_CONV_SCALE, mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
 
 // @ts-ignore: decorator
 @inline export function igemmFits(K: i32, OC: i32): bool { return (K <= 256) & (OC <= 512); }
@@ -230,7 +230,7 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
   const pc = igemmPadCase();
   fillTab(tab, pc == 0 ? padExtent(gOW, gSW, gKW, gDW) : gW);
   if (pc == 2) memory.fill(zero, 0, <usize>C << 2);
-  const th = mtFor(<i64>gN * gOH * gOW * OC * K), panels = (OC + 7) >> 3;
+  const th = mtFor(MT_CONV_SCALE * gN * gOH * gOW * OC * K), panels = (OC + 7) >> 3;
   const c1oc6 = (C == 1) & (OC == 6) & (gSW == 1) & (gOW >= 4) & (add == 0);
   const byImages = gN >= th || c1oc6 || panels < 2;
   if (th == 1 || (byImages && gN == 1)) { igemmImages(y, x, w, scratch, tmp, pad, add, 0, gN, 0, OC, false); return; }

@@ -192,15 +192,16 @@ function gemv_row_n(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i
 export function f32_gemm__simd(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
                                transA: i32, transB: i32, accumulate: i32): void {
   if (eOn) clearEpilogue();   // (only the fused convolutions' calls of gemm() have one)
-  gemm(c, a, b, scratch, M, N, K, transA, transB, accumulate);
+  gemm(c, a, b, scratch, M, N, K, transA, transB, accumulate, 1);
 }
 
 /**
  * f32_gemm__simd with the store epilogue in force (epilogue.ts, with C's columns as its channels): each
  * block of C goes through it right after its last depth block is summed, on the thread that summed it.
+ * workScale: how much the multiply-adds count toward the thread threshold (mt.ts MT_CONV_SCALE for a convolution's).
  */
 export function gemm(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
-                     transA: i32, transB: i32, accumulate: i32): void {
+                     transA: i32, transB: i32, accumulate: i32, workScale: i64): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { if (!accumulate) memory.fill(c, 0, <usize>M * N << 2); if (eOn) epiRows(c, M, N, 0, N); return; }
   if (M <= (transB ? GEMV_M : GEMV_M_B) && (M == 1 || !transA)) {
@@ -209,7 +210,7 @@ export function gemm(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i3
     if (eOn) epiRows(c, M, N, 0, N);
     return;
   }
-  const th = mtFor(<i64>M * N * K);
+  const th = mtFor(<i64>M * N * K * workScale);
   if (th > 1) { gemmParallel(c, a, b, scratch, M, N, K, transA, transB, accumulate, th); return; }
   gemmBlock(c, a, b, scratch, M, N, K, transA, transB, accumulate, 0, M, 0, N);
 }
