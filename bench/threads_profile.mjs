@@ -4,11 +4,11 @@
 // op's own speedup, and how much of the 2T time is left on one thread (ops that do not split, or
 // that split badly). Per-instruction runs add a wasm call each (~µs): the shares are what it is for.
 // Needs a quiet machine (wall time): both cores free.
-//   npm run build && node bench/threads_profile.mjs [--model=mnv2|w4|w3] [--rounds=15] [--top=25]
+//   npm run build && node bench/threads_profile.mjs [--model=mnv2|w4|w3] [--rounds=15] [--top=25] [--warm-ms=1500]
 import { loadEngine, Sequential, Tensor, layers } from '../dist/node.js';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
-const which = arg('model', 'mnv2'), rounds = Number(arg('rounds', 15)), top = Number(arg('top', 25));
+const which = arg('model', 'mnv2'), rounds = Number(arg('rounds', 15)), top = Number(arg('top', 25)), warmMs = Number(arg('warm-ms', 1500));
 const engines = [await loadEngine({ threads: 1 }), await loadEngine({ threads: 2 })];
 if (!engines[1].threaded) throw new Error('no threaded build here');
 
@@ -31,6 +31,10 @@ for (const e of engines) {
   const sess = m.sess, [, full] = [...sess.plans].find(([k]) => /^(predict|infer)/.test(k));
   const PlanClass = full.plan.constructor;
   const singles = full.plan.instrs.map((ins) => { const p = new PlanClass(sess.layout, ins.label); p.instrs.push(ins); return sess.bound.load(p); });
+  // warm up first: the workers' instances run their first hundreds of calls before V8's optimized code
+  // takes over (W3's second convolution: 0.81 ms per call at 2 threads cold, 0.42 after 500 plan runs)
+  const until = performance.now() + warmMs;
+  while (performance.now() < until) sess.bound.run(full);
   runs.push({ sess, full, singles, samples: singles.map(() => []), whole: [] });
 }
 if (runs[0].singles.length !== runs[1].singles.length) throw new Error('the two plans differ');
