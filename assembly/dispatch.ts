@@ -25,6 +25,7 @@ import { f32_elu_fwd__simd, f32_elu_bwd__simd, f32_gelu_fwd__simd, f32_gelu_bwd_
 import { f32_stft_power_fwd__simd, f32_mel_project_fwd__simd, f32_chan_norm_fwd__simd } from './kernels/audio';
 import { qs8_gru_fwd__relaxed } from './kernels/q8_rnn';
 import { f32_conv2d_bias_relu6_fwd__simd, f32_conv2d_bn_act_fwd__simd } from './kernels/conv_fused';
+import { f32_gemm_bias_act__simd } from './kernels/gemm_fused';
 
 // @ts-ignore: decorator
 @inline function P(args: usize, k: i32, tab: usize, base: usize): usize {
@@ -35,10 +36,10 @@ import { f32_conv2d_bias_relu6_fwd__simd, f32_conv2d_bn_act_fwd__simd } from './
 // @ts-ignore: decorator
 @inline function F(args: usize, k: i32): f32 { return load<f32>(args + (<usize>k << 2)); }
 
-export const OP_COUNT: i32 = 120;
+export const OP_COUNT: i32 = 121;
 
 /** Hash of the op list this build was generated from (src/ops.ts OPS_HASH). */
-export function ops_hash(): u32 { return 0x443679b6; }
+export function ops_hash(): u32 { return 0xa645a9fc; }
 
 /** The kernel set of this build (src/kernel_sets.ts KERNEL_SET_CODES): 0 infer, 1 core, 2 full. */
 export function kernel_set(): i32 { return isDefined(AXON_INFER) ? 0 : isDefined(AXON_CORE) ? 1 : 2; }
@@ -166,6 +167,7 @@ export function op_argc(op: i32): i32 {
     case 118: return isDefined(AXON_INFER) ? -1 : 4;
     case 119: return 21;
     case 120: return 27;
+    case 121: return 12;
     default: return -1;
   }
 }
@@ -293,6 +295,7 @@ export function op_ptr_mask(op: i32): u32 {
     case 118: return 0x7;
     case 119: return 0x1f;
     case 120: return 0xff;
+    case 121: return 0x1f;
     default: return 0;
   }
 }
@@ -420,6 +423,7 @@ export function op_i32_mask(op: i32): u32 {
     case 118: return 0x8;
     case 119: return 0x1fffe0;
     case 120: return 0x2ffff00;
+    case 121: return 0x7e0;
     default: return 0;
   }
 }
@@ -732,6 +736,8 @@ export function dispatch(op: i32, a: usize, tab: usize, base: usize): i32 {
       f32_conv2d_bias_relu6_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19), I(a, 20)); return 0;
     case 120: // conv2d_bn_act_fwd
       f32_conv2d_bn_act_fwd__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), P(a, 5, tab, base), P(a, 6, tab, base), P(a, 7, tab, base), I(a, 8), I(a, 9), I(a, 10), I(a, 11), I(a, 12), I(a, 13), I(a, 14), I(a, 15), I(a, 16), I(a, 17), I(a, 18), I(a, 19), I(a, 20), I(a, 21), I(a, 22), I(a, 23), F(a, 24), I(a, 25), F(a, 26)); return 0;
+    case 121: // gemm_bias_act
+      f32_gemm_bias_act__simd(P(a, 0, tab, base), P(a, 1, tab, base), P(a, 2, tab, base), P(a, 3, tab, base), P(a, 4, tab, base), I(a, 5), I(a, 6), I(a, 7), I(a, 8), I(a, 9), I(a, 10), F(a, 11)); return 0;
     default: return -1;
   }
 }

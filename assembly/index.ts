@@ -13,6 +13,7 @@ export * from './kernels/optim';
 export * from './kernels/gemm';
 export * from './kernels/conv';
 export * from './kernels/conv_fused';
+export * from './kernels/gemm_fused';
 export * from './kernels/pool';
 export * from './kernels/act_mobile';
 export * from './kernels/act_smooth';

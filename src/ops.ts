@@ -295,6 +295,11 @@ const defs: Def[] = [
       p('runMean', 'f32', 'OC'), p('runVar', 'f32', 'OC'), p('scratch', 'f32', `${convScratch} + OC`), ...convDimArgs(), f('eps'), i('act'), f('alpha')],
     rules: () => [...convRules(), rule('act >= 0 && act <= 2', 'act must be 0 (none), 1 (leaky ReLU) or 2 (ReLU6), got {act}'),
       rule('eps > 0', 'batch norm eps must be > 0, got {eps}')] },
+  // gemm_fused (assembly/kernels/gemm_fused.ts): gemm (accumulate 0) + bias_add (+ leaky_relu_fwd | relu6_fwd) of a Dense layer, the same bits
+  { name: 'gemm_bias_act', family: 'gemm_fused', kernel: 'f32_gemm_bias_act__simd',
+    args: () => [p('c', 'f32', mn), p('a', 'f32', 'M * K'), p('b', 'f32', 'K * N'), p('bias', 'f32', 'N'),
+      p('scratch', 'f32', 'gemm_scratch(M, N, K)'), i('M'), i('N'), i('K'), i('transA'), i('transB'), i('act'), f('alpha')],
+    rules: () => [...flags('transA', 'transB'), rule('act >= 0 && act <= 2', 'act must be 0 (none), 1 (leaky ReLU) or 2 (ReLU6), got {act}')] },
 ];
 
 /**

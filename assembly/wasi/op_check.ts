@@ -143,6 +143,7 @@ export function op_name(op: i32): string {
     case 118: return "gelu_train_fwd";
     case 119: return "conv2d_bias_relu6_fwd";
     case 120: return "conv2d_bn_act_fwd";
+    case 121: return "gemm_bias_act";
     default: return "unknown";
   }
 }
@@ -273,6 +274,7 @@ export function op_check(op: i32, a: usize, tab: usize): string | null {
     case 118: return check_101(a, tab);
     case 119: return check_80(a, tab);
     case 120: return check_102(a, tab);
+    case 121: return check_103(a, tab);
     default: return "unknown op";
   }
 }
@@ -2568,5 +2570,31 @@ function check_102(a: usize, tab: usize): string | null {
   if (!fits(v_OC * 4.0, tab, b_runMean)) return need("runMean", v_OC * 4.0, tab, b_runMean);
   if (!fits(v_OC * 4.0, tab, b_runVar)) return need("runVar", v_OC * 4.0, tab, b_runVar);
   if (!fits(((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) + v_OC) * 4.0, tab, b_scratch)) return need("scratch", ((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) + v_OC) * 4.0, tab, b_scratch);
+  return null;
+}
+
+/** gemm_bias_act */
+function check_103(a: usize, tab: usize): string | null {
+  const b_c = load<u32>(a, 0);
+  const b_a = load<u32>(a, 4);
+  const b_b = load<u32>(a, 8);
+  const b_bias = load<u32>(a, 12);
+  const b_scratch = load<u32>(a, 16);
+  const v_M = <f64>load<i32>(a, 20);
+  const v_N = <f64>load<i32>(a, 24);
+  const v_K = <f64>load<i32>(a, 28);
+  const v_transA = <f64>load<i32>(a, 32);
+  const v_transB = <f64>load<i32>(a, 36);
+  const v_act = <f64>load<i32>(a, 40);
+  const v_alpha = <f64>load<f32>(a, 44);
+  if (!isFinite(v_alpha)) return "argument alpha is not finite";
+  if (!((((v_transA == 0.0 ? 1.0 : 0.0) != 0.0) || ((v_transA == 1.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "transA must be 0 or 1, got " + fmt(v_transA);
+  if (!((((v_transB == 0.0 ? 1.0 : 0.0) != 0.0) || ((v_transB == 1.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "transB must be 0 or 1, got " + fmt(v_transB);
+  if (!((((v_act >= 0.0 ? 1.0 : 0.0) != 0.0) && ((v_act <= 2.0 ? 1.0 : 0.0) != 0.0) ? 1.0 : 0.0) != 0.0)) return "act must be 0 (none), 1 (leaky ReLU) or 2 (ReLU6), got " + fmt(v_act);
+  if (!fits((v_M * v_N) * 4.0, tab, b_c)) return need("c", (v_M * v_N) * 4.0, tab, b_c);
+  if (!fits((v_M * v_K) * 4.0, tab, b_a)) return need("a", (v_M * v_K) * 4.0, tab, b_a);
+  if (!fits((v_K * v_N) * 4.0, tab, b_b)) return need("b", (v_K * v_N) * 4.0, tab, b_b);
+  if (!fits(v_N * 4.0, tab, b_bias)) return need("bias", v_N * 4.0, tab, b_bias);
+  if (!fits((fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>gemm_scratch_floats(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>gemm_scratch_floats(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 4.0, tab, b_scratch);
   return null;
 }

@@ -1,6 +1,7 @@
 // Plan peepholes for a convolution and what follows it, the same float ops in fewer passes (bit-identical):
 //   forward: conv2d_bias_fwd + leaky_relu_fwd or relu6_fwd over all of its output → conv2d_bias_act_fwd /
-//     conv2d_bias_relu6_fwd, the activation applied in the convolution's store epilogue. The conv's own
+//     conv2d_bias_relu6_fwd, the activation applied in the convolution's store epilogue; a Dense layer's
+//     gemm_bias_act + the same → gemm_bias_act with that activation. The conv's own
 //     output is then never written, so the caller passes the buffers only the next instruction reads; the
 //     activation's backward takes its mask from the activation's output instead (leaky with alpha >= 0 and
 //     ReLU6 keep the signs / the open interval (0, 6)). Not fused when the output shares memory with the
@@ -41,6 +42,12 @@ export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<strin
       ins.splice(i, 2, relu6 ? make(plan, 'conv2d_bias_relu6_fwd', { ...a, y: b.y }, ins[i].label)
         : make(plan, 'conv2d_bias_act_fwd', { ...a, y: b.y, alpha: b.alpha }, ins[i].label));
       masks.set(a.y, b.y);
+    } else if (op === 'gemm_bias_act' && a.act === 0 && (next?.op.name === 'leaky_relu_fwd' || next?.op.name === 'relu6_fwd')) {
+      const relu6 = next.op.name === 'relu6_fwd';
+      if (b.x !== a.c || !onlyReadByNext.has(ins[i].label) || b.n !== a.M * a.N || !(relu6 || b.alpha >= 0)) continue;
+      if (aliases(plan, [a.a, a.b, a.bias, a.scratch], b.y)) continue;
+      ins.splice(i, 2, make(plan, 'gemm_bias_act', { ...a, c: b.y, act: relu6 ? 2 : 1, alpha: relu6 ? 0 : b.alpha }, ins[i].label));
+      masks.set(a.c, b.y);
     } else if (op === 'relu6_bwd' && masks.has(a.x)) {
       ins[i] = make(plan, 'relu6_bwd', { ...a, x: masks.get(a.x)! }, ins[i].label);
     } else if (op === 'leaky_relu_bwd') {

@@ -73,8 +73,8 @@ export class Dense extends Layer {
 
 /** y (M, N) = x (M, K) · Wᵀ (+ b): W (N, K) as PyTorch stores it (Dense, attention projections). */
 export function linearForward(c: Ctx, y: Buf, x: Buf, w: Buf, b: Buf | undefined, M: number, N: number, K: number): void {
-  c.emit('gemm', { c: y, a: x, b: w, scratch: c.gemmScratch(M, N, K), M, N, K, transA: 0, transB: 1, accumulate: 0 });
-  if (b !== undefined) c.emit('bias_add', { y, b, M, N });
+  if (b === undefined) c.emit('gemm', { c: y, a: x, b: w, scratch: c.gemmScratch(M, N, K), M, N, K, transA: 0, transB: 1, accumulate: 0 });
+  else c.emit('gemm_bias_act', { c: y, a: x, b: w, bias: b, scratch: c.gemmScratch(M, N, K), M, N, K, transA: 0, transB: 1, act: 0, alpha: 0 });
 }
 
 /** Accumulates dW (N, K) += dyᵀ · x, db += Σ dy, dx (M, K) += dy · W, each where a buffer is given. */

@@ -1,11 +1,11 @@
-// Which units the plan fusions (src/compile/fuse.ts) may merge into one instruction: a convolution and
-// the batch norm and/or activation that alone read its output. An inference session's activation slots
+// Which units the plan fusions (src/compile/fuse.ts) may merge into one instruction: a convolution (or a
+// Dense layer) and the batch norm and/or activation that alone read its output. An inference session's activation slots
 // keep the convolution's inputs alive through the group (slots.ts), so that the group's output never
 // takes their memory: the fused instruction still reads them while it writes that output.
 import { OutputTap, type Layer } from '../layers/layer.js';
 import { UnitGraph, isInputRef } from './wiring.js';
 
-const CONVS: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'conv1d']);
+const CONVS: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'conv1d', 'dense']);
 const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set(['relu', 'leakyRelu', 'relu6']);
 const fusedActivation = (u: Layer | undefined) => u?.type === 'activation' && FUSED_ACTIVATIONS.has((u as Layer & { activation: string }).activation);
 

@@ -107,6 +107,35 @@ describe('inference plans fuse Conv2D + batch norm + activation, and Conv2D + bi
   });
 });
 
+describe('Dense layers: gemm_bias_act, with the activation fused in inference and training plans', () => {
+  const mlp = (seed: number) => {
+    const m = new Sequential({ inputShape: [20], seed, engine: e });
+    for (const l of [layers.dense({ units: 33, activation: 'relu' }), layers.dense({ units: 17, activation: 'relu6' }), layers.dense({ units: 9, activation: 'leakyRelu' }),
+      layers.dense({ units: 5, useBias: false, activation: 'relu' }), layers.dense({ units: 3, activation: 'softmax' })]) m.add(l);
+    return m;
+  };
+  it('predict plans: one instruction per Dense layer with a bias, the unfused outputs bit for bit', async () => {
+    const B = 6, x = new Tensor(randn(B * 20, 12, 2), [B, 20]);
+    const fused = mlp(3), plain = mlp(3);
+    expect(await opsOf(fused, B)).toEqual(['gemm_bias_act', 'gemm_bias_act', 'gemm_bias_act', 'gemm', 'leaky_relu_fwd', 'gemm_bias_act', 'softmax_fwd']);
+    expect((await opsOf(plain, B, true)).filter((o) => o === 'leaky_relu_fwd' || o === 'relu6_fwd')).toHaveLength(4);
+    expect(Array.from((await fused.predict(x)).data)).toEqual(Array.from((await plain.predict(x)).data));
+  });
+  it('a training step gives the unfused plan\'s weights bit for bit', async () => {
+    const B = 8, m = mlp(4);
+    m.compile({ optimizer: { type: 'adam', lr: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+    const x = new Tensor(randn(B * 20, 13, 2), [B, 20]), y = new Tensor(Int32Array.from({ length: B }, (_, i) => i % 3), [B]);
+    await m.fit(x, y, { epochs: 1, batchSize: B });
+    const fused = await m.session(B), plain = new Session(await e.spawn(), { ...fused.spec, fuse: false });
+    const ops = fused.plan('train', B).plan.instrs.map((i) => i.op.name);
+    expect(ops.filter((o) => o === 'leaky_relu_fwd' || o === 'relu6_fwd')).toHaveLength(1);   // (the bias-free layer's)
+    const names = fused.layout.buffers.filter((b) => b.root < 0 && !b.name.startsWith('act:') && b.name !== 'gemm.scratch').map((b) => b.name);
+    for (const n of fused.layout.buffers.map((b) => b.name)) if (plain.layout.byName(n)) plain.bound.u8(plain.buf(n)).set(fused.bound.u8(fused.buf(n)).subarray(0, plain.layout.byName(n)!.bytes));
+    for (let step = 0; step < 2; step++) { fused.run('train', B); plain.run('train', B); }
+    for (const n of names) expect(Array.from(plain.bound.u8(plain.buf(n))), n).toEqual(Array.from(fused.bound.u8(fused.buf(n))));
+  });
+});
+
 describe('training plans fuse the forward and the ReLU-backward + bias-gradient pass', () => {
   it('a training step gives the unfused plan\'s weights, gradients and optimizer state bit for bit', async () => {
     const B = 4, m = new Sequential({ inputShape: [10, 9, 1], seed: 5, engine: e });
