@@ -32,6 +32,10 @@ export function genOpCheck(ops, lang, root = '.') {
     for (const { a, e } of [...ptrs.filter((x) => !x.a.late), ...ptrs.filter((x) => x.a.late)]) {
       body.push(`  if (!fits(${e.code} * ${BYTES[a.dtype]}.0, tab, b_${a.name})) return need(${str(a.name)}, ${e.code} * ${BYTES[a.dtype]}.0, tab, b_${a.name});`);
     }
+    // a kernel's scratch is its own: it keeps tables of offsets there (plan_check.ts says the same)
+    if (ptrs.some((x) => x.a.name === 'scratch')) {
+      for (const { a } of ptrs) if (a.name !== 'scratch') body.push(`  if (overlap(tab, b_scratch, b_${a.name})) return ${str(`argument scratch shares memory with argument ${a.name}`)};`);
+    }
     return { op: o, body: [...body, '  return null;'].join('\n') };
   });
   // ops with the same arguments and rules share one function
@@ -57,6 +61,12 @@ export function genOpCheck(ops, lang, root = '.') {
     '// @ts-ignore: decorator',
     '@inline function bytesOf(tab: usize, b: u32): f64 { return <f64>load<u32>(tab + (<usize>b << 3), 4); }',
     'function fits(bytes: f64, tab: usize, b: u32): bool { return bytes >= 0.0 && bytes <= bytesOf(tab, b); }',
+    '/** Whether buffers a and b share bytes (a buffer of no bytes shares none). */',
+    'function overlap(tab: usize, a: u32, b: u32): bool {',
+    '  const oa = <u64>load<u32>(tab + (<usize>a << 3)), ob = <u64>load<u32>(tab + (<usize>b << 3));',
+    '  const na = <u64>load<u32>(tab + (<usize>a << 3), 4), nb = <u64>load<u32>(tab + (<usize>b << 3), 4);',
+    '  return na > 0 && nb > 0 && oa < ob + nb && ob < oa + na;',
+    '}',
     'function need(arg: string, bytes: f64, tab: usize, b: u32): string {',
     '  return `argument ${arg} needs ${fmt(bytes)} bytes but buffer ${b} has ${fmt(bytesOf(tab, b))}`;',
     '}',

@@ -16,6 +16,12 @@ function fmt(v: f64): string { return Math.floor(v) == v && Math.abs(v) < 900719
 // @ts-ignore: decorator
 @inline function bytesOf(tab: usize, b: u32): f64 { return <f64>load<u32>(tab + (<usize>b << 3), 4); }
 function fits(bytes: f64, tab: usize, b: u32): bool { return bytes >= 0.0 && bytes <= bytesOf(tab, b); }
+/** Whether buffers a and b share bytes (a buffer of no bytes shares none). */
+function overlap(tab: usize, a: u32, b: u32): bool {
+  const oa = <u64>load<u32>(tab + (<usize>a << 3)), ob = <u64>load<u32>(tab + (<usize>b << 3));
+  const na = <u64>load<u32>(tab + (<usize>a << 3), 4), nb = <u64>load<u32>(tab + (<usize>b << 3), 4);
+  return na > 0 && nb > 0 && oa < ob + nb && ob < oa + na;
+}
 function need(arg: string, bytes: f64, tab: usize, b: u32): string {
   return `argument ${arg} needs ${fmt(bytes)} bytes but buffer ${b} has ${fmt(bytesOf(tab, b))}`;
 }
@@ -679,6 +685,9 @@ function check_29(a: usize, tab: usize): string | null {
   if (!fits((v_M * v_K) * 4.0, tab, b_a)) return need("a", (v_M * v_K) * 4.0, tab, b_a);
   if (!fits((v_K * v_N) * 4.0, tab, b_b)) return need("b", (v_K * v_N) * 4.0, tab, b_b);
   if (!fits((fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>gemm_scratch_floats(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>gemm_scratch_floats(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_c)) return "argument scratch shares memory with argument c";
+  if (overlap(tab, b_scratch, b_a)) return "argument scratch shares memory with argument a";
+  if (overlap(tab, b_scratch, b_b)) return "argument scratch shares memory with argument b";
   return null;
 }
 
@@ -751,6 +760,9 @@ function check_32(a: usize, tab: usize): string | null {
   if (!fits((((v_N * v_H) * v_W) * v_C) * 4.0, tab, b_x)) return need("x", (((v_N * v_H) * v_W) * v_C) * 4.0, tab, b_x);
   if (!fits((((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w)) return need("w", (((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w);
   if (!fits((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_y)) return "argument scratch shares memory with argument y";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_w)) return "argument scratch shares memory with argument w";
   return null;
 }
 
@@ -801,6 +813,9 @@ function check_33(a: usize, tab: usize): string | null {
   if (!fits((((v_N * (Math.floor((((((v_H + v_padT) + v_padB) - (v_dilH * (v_KH - 1.0))) - 1.0) / v_strideH)) + 1.0)) * (Math.floor((((((v_W + v_padL) + v_padR) - (v_dilW * (v_KW - 1.0))) - 1.0) / v_strideW)) + 1.0)) * v_OC) * 4.0, tab, b_dy)) return need("dy", (((v_N * (Math.floor((((((v_H + v_padT) + v_padB) - (v_dilH * (v_KH - 1.0))) - 1.0) / v_strideH)) + 1.0)) * (Math.floor((((((v_W + v_padL) + v_padR) - (v_dilW * (v_KW - 1.0))) - 1.0) / v_strideW)) + 1.0)) * v_OC) * 4.0, tab, b_dy);
   if (!fits((((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w)) return need("w", (((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w);
   if (!fits((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_dx)) return "argument scratch shares memory with argument dx";
+  if (overlap(tab, b_scratch, b_dy)) return "argument scratch shares memory with argument dy";
+  if (overlap(tab, b_scratch, b_w)) return "argument scratch shares memory with argument w";
   return null;
 }
 
@@ -851,6 +866,9 @@ function check_34(a: usize, tab: usize): string | null {
   if (!fits((((v_N * (Math.floor((((((v_H + v_padT) + v_padB) - (v_dilH * (v_KH - 1.0))) - 1.0) / v_strideH)) + 1.0)) * (Math.floor((((((v_W + v_padL) + v_padR) - (v_dilW * (v_KW - 1.0))) - 1.0) / v_strideW)) + 1.0)) * v_OC) * 4.0, tab, b_dy)) return need("dy", (((v_N * (Math.floor((((((v_H + v_padT) + v_padB) - (v_dilH * (v_KH - 1.0))) - 1.0) / v_strideH)) + 1.0)) * (Math.floor((((((v_W + v_padL) + v_padR) - (v_dilW * (v_KW - 1.0))) - 1.0) / v_strideW)) + 1.0)) * v_OC) * 4.0, tab, b_dy);
   if (!fits((((v_N * v_H) * v_W) * v_C) * 4.0, tab, b_x)) return need("x", (((v_N * v_H) * v_W) * v_C) * 4.0, tab, b_x);
   if (!fits((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_dw)) return "argument scratch shares memory with argument dw";
+  if (overlap(tab, b_scratch, b_dy)) return "argument scratch shares memory with argument dy";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
   return null;
 }
 
@@ -1193,6 +1211,14 @@ function check_46(a: usize, tab: usize): string | null {
   if (!fits(v_C * 4.0, tab, b_saveInvstd)) return need("saveInvstd", v_C * 4.0, tab, b_saveInvstd);
   if (!fits(v_C * 4.0, tab, b_gamma)) return need("gamma", v_C * 4.0, tab, b_gamma);
   if (!fits((2.0 * v_C) * 4.0, tab, b_scratch)) return need("scratch", (2.0 * v_C) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_dx)) return "argument scratch shares memory with argument dx";
+  if (overlap(tab, b_scratch, b_dgamma)) return "argument scratch shares memory with argument dgamma";
+  if (overlap(tab, b_scratch, b_dbeta)) return "argument scratch shares memory with argument dbeta";
+  if (overlap(tab, b_scratch, b_dy)) return "argument scratch shares memory with argument dy";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_saveMean)) return "argument scratch shares memory with argument saveMean";
+  if (overlap(tab, b_scratch, b_saveInvstd)) return "argument scratch shares memory with argument saveInvstd";
+  if (overlap(tab, b_scratch, b_gamma)) return "argument scratch shares memory with argument gamma";
   return null;
 }
 
@@ -1254,6 +1280,10 @@ function check_49(a: usize, tab: usize): string | null {
   if (!fits(6.0 * 4.0, tab, b_qp)) return need("qp", 6.0 * 4.0, tab, b_qp);
   if (!fits((fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_pack_w_bytes(<i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_wp)) return need("wp", (fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_pack_w_bytes(<i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_wp);
   if (!fits((fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_gemm_scratch_bytes(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_scratch)) return need("scratch", (fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_gemm_scratch_bytes(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_c)) return "argument scratch shares memory with argument c";
+  if (overlap(tab, b_scratch, b_a)) return "argument scratch shares memory with argument a";
+  if (overlap(tab, b_scratch, b_wp)) return "argument scratch shares memory with argument wp";
+  if (overlap(tab, b_scratch, b_qp)) return "argument scratch shares memory with argument qp";
   return null;
 }
 
@@ -1307,6 +1337,13 @@ function check_52(a: usize, tab: usize): string | null {
   if (!fits((1.0 * v_H) * 4.0, tab, b_b_ih)) return need("b_ih", (1.0 * v_H) * 4.0, tab, b_b_ih);
   if (!fits((1.0 * v_H) * 4.0, tab, b_b_hh)) return need("b_hh", (1.0 * v_H) * 4.0, tab, b_b_hh);
   if (!fits((fitsI32(0.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>0.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(0.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>0.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_hs)) return "argument scratch shares memory with argument hs";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_h0)) return "argument scratch shares memory with argument h0";
+  if (overlap(tab, b_scratch, b_w_ih)) return "argument scratch shares memory with argument w_ih";
+  if (overlap(tab, b_scratch, b_w_hh)) return "argument scratch shares memory with argument w_hh";
+  if (overlap(tab, b_scratch, b_b_ih)) return "argument scratch shares memory with argument b_ih";
+  if (overlap(tab, b_scratch, b_b_hh)) return "argument scratch shares memory with argument b_hh";
   return null;
 }
 
@@ -1346,6 +1383,18 @@ function check_53(a: usize, tab: usize): string | null {
   if (!fits(((1.0 * v_H) * v_I) * 4.0, tab, b_w_ih)) return need("w_ih", ((1.0 * v_H) * v_I) * 4.0, tab, b_w_ih);
   if (!fits(((1.0 * v_H) * v_H) * 4.0, tab, b_w_hh)) return need("w_hh", ((1.0 * v_H) * v_H) * 4.0, tab, b_w_hh);
   if (!fits((fitsI32(0.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>0.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(0.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>0.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_dx)) return "argument scratch shares memory with argument dx";
+  if (overlap(tab, b_scratch, b_dw_ih)) return "argument scratch shares memory with argument dw_ih";
+  if (overlap(tab, b_scratch, b_dw_hh)) return "argument scratch shares memory with argument dw_hh";
+  if (overlap(tab, b_scratch, b_db_ih)) return "argument scratch shares memory with argument db_ih";
+  if (overlap(tab, b_scratch, b_db_hh)) return "argument scratch shares memory with argument db_hh";
+  if (overlap(tab, b_scratch, b_dh0)) return "argument scratch shares memory with argument dh0";
+  if (overlap(tab, b_scratch, b_dhs)) return "argument scratch shares memory with argument dhs";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_h0)) return "argument scratch shares memory with argument h0";
+  if (overlap(tab, b_scratch, b_hs)) return "argument scratch shares memory with argument hs";
+  if (overlap(tab, b_scratch, b_w_ih)) return "argument scratch shares memory with argument w_ih";
+  if (overlap(tab, b_scratch, b_w_hh)) return "argument scratch shares memory with argument w_hh";
   return null;
 }
 
@@ -1381,6 +1430,16 @@ function check_54(a: usize, tab: usize): string | null {
   if (!fits((4.0 * v_H) * 4.0, tab, b_b_ih)) return need("b_ih", (4.0 * v_H) * 4.0, tab, b_b_ih);
   if (!fits((4.0 * v_H) * 4.0, tab, b_b_hh)) return need("b_hh", (4.0 * v_H) * 4.0, tab, b_b_hh);
   if (!fits((fitsI32(1.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>1.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(1.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>1.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_hs)) return "argument scratch shares memory with argument hs";
+  if (overlap(tab, b_scratch, b_cs)) return "argument scratch shares memory with argument cs";
+  if (overlap(tab, b_scratch, b_gates)) return "argument scratch shares memory with argument gates";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_h0)) return "argument scratch shares memory with argument h0";
+  if (overlap(tab, b_scratch, b_c0)) return "argument scratch shares memory with argument c0";
+  if (overlap(tab, b_scratch, b_w_ih)) return "argument scratch shares memory with argument w_ih";
+  if (overlap(tab, b_scratch, b_w_hh)) return "argument scratch shares memory with argument w_hh";
+  if (overlap(tab, b_scratch, b_b_ih)) return "argument scratch shares memory with argument b_ih";
+  if (overlap(tab, b_scratch, b_b_hh)) return "argument scratch shares memory with argument b_hh";
   return null;
 }
 
@@ -1430,6 +1489,23 @@ function check_55(a: usize, tab: usize): string | null {
   if (!fits(((4.0 * v_H) * v_I) * 4.0, tab, b_w_ih)) return need("w_ih", ((4.0 * v_H) * v_I) * 4.0, tab, b_w_ih);
   if (!fits(((4.0 * v_H) * v_H) * 4.0, tab, b_w_hh)) return need("w_hh", ((4.0 * v_H) * v_H) * 4.0, tab, b_w_hh);
   if (!fits((fitsI32(1.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>1.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(1.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>1.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_dx)) return "argument scratch shares memory with argument dx";
+  if (overlap(tab, b_scratch, b_dw_ih)) return "argument scratch shares memory with argument dw_ih";
+  if (overlap(tab, b_scratch, b_dw_hh)) return "argument scratch shares memory with argument dw_hh";
+  if (overlap(tab, b_scratch, b_db_ih)) return "argument scratch shares memory with argument db_ih";
+  if (overlap(tab, b_scratch, b_db_hh)) return "argument scratch shares memory with argument db_hh";
+  if (overlap(tab, b_scratch, b_dh0)) return "argument scratch shares memory with argument dh0";
+  if (overlap(tab, b_scratch, b_dc0)) return "argument scratch shares memory with argument dc0";
+  if (overlap(tab, b_scratch, b_dhs)) return "argument scratch shares memory with argument dhs";
+  if (overlap(tab, b_scratch, b_dcT)) return "argument scratch shares memory with argument dcT";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_h0)) return "argument scratch shares memory with argument h0";
+  if (overlap(tab, b_scratch, b_c0)) return "argument scratch shares memory with argument c0";
+  if (overlap(tab, b_scratch, b_hs)) return "argument scratch shares memory with argument hs";
+  if (overlap(tab, b_scratch, b_cs)) return "argument scratch shares memory with argument cs";
+  if (overlap(tab, b_scratch, b_gates)) return "argument scratch shares memory with argument gates";
+  if (overlap(tab, b_scratch, b_w_ih)) return "argument scratch shares memory with argument w_ih";
+  if (overlap(tab, b_scratch, b_w_hh)) return "argument scratch shares memory with argument w_hh";
   return null;
 }
 
@@ -1463,6 +1539,15 @@ function check_56(a: usize, tab: usize): string | null {
   if (!fits((3.0 * v_H) * 4.0, tab, b_b_ih)) return need("b_ih", (3.0 * v_H) * 4.0, tab, b_b_ih);
   if (!fits((3.0 * v_H) * 4.0, tab, b_b_hh)) return need("b_hh", (3.0 * v_H) * 4.0, tab, b_b_hh);
   if (!fits((fitsI32(2.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>2.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(2.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>2.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_hs)) return "argument scratch shares memory with argument hs";
+  if (overlap(tab, b_scratch, b_gates)) return "argument scratch shares memory with argument gates";
+  if (overlap(tab, b_scratch, b_hn)) return "argument scratch shares memory with argument hn";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_h0)) return "argument scratch shares memory with argument h0";
+  if (overlap(tab, b_scratch, b_w_ih)) return "argument scratch shares memory with argument w_ih";
+  if (overlap(tab, b_scratch, b_w_hh)) return "argument scratch shares memory with argument w_hh";
+  if (overlap(tab, b_scratch, b_b_ih)) return "argument scratch shares memory with argument b_ih";
+  if (overlap(tab, b_scratch, b_b_hh)) return "argument scratch shares memory with argument b_hh";
   return null;
 }
 
@@ -1506,6 +1591,20 @@ function check_57(a: usize, tab: usize): string | null {
   if (!fits(((3.0 * v_H) * v_I) * 4.0, tab, b_w_ih)) return need("w_ih", ((3.0 * v_H) * v_I) * 4.0, tab, b_w_ih);
   if (!fits(((3.0 * v_H) * v_H) * 4.0, tab, b_w_hh)) return need("w_hh", ((3.0 * v_H) * v_H) * 4.0, tab, b_w_hh);
   if (!fits((fitsI32(2.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>2.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(2.0) && fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>rnn_scratch_floats(<i32>2.0, <i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_dx)) return "argument scratch shares memory with argument dx";
+  if (overlap(tab, b_scratch, b_dw_ih)) return "argument scratch shares memory with argument dw_ih";
+  if (overlap(tab, b_scratch, b_dw_hh)) return "argument scratch shares memory with argument dw_hh";
+  if (overlap(tab, b_scratch, b_db_ih)) return "argument scratch shares memory with argument db_ih";
+  if (overlap(tab, b_scratch, b_db_hh)) return "argument scratch shares memory with argument db_hh";
+  if (overlap(tab, b_scratch, b_dh0)) return "argument scratch shares memory with argument dh0";
+  if (overlap(tab, b_scratch, b_dhs)) return "argument scratch shares memory with argument dhs";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_h0)) return "argument scratch shares memory with argument h0";
+  if (overlap(tab, b_scratch, b_hs)) return "argument scratch shares memory with argument hs";
+  if (overlap(tab, b_scratch, b_gates)) return "argument scratch shares memory with argument gates";
+  if (overlap(tab, b_scratch, b_hn)) return "argument scratch shares memory with argument hn";
+  if (overlap(tab, b_scratch, b_w_ih)) return "argument scratch shares memory with argument w_ih";
+  if (overlap(tab, b_scratch, b_w_hh)) return "argument scratch shares memory with argument w_hh";
   return null;
 }
 
@@ -1752,6 +1851,10 @@ function check_68(a: usize, tab: usize): string | null {
   if (!fits(6.0 * 4.0, tab, b_qp)) return need("qp", 6.0 * 4.0, tab, b_qp);
   if (!fits((fitsI32(v_OC) && fitsI32(((v_KH * v_KW) * v_C)) ? <f64>qs8_pack_w_bytes(<i32>v_OC, <i32>((v_KH * v_KW) * v_C)) : NaN) * 1.0, tab, b_wp)) return need("wp", (fitsI32(v_OC) && fitsI32(((v_KH * v_KW) * v_C)) ? <f64>qs8_pack_w_bytes(<i32>v_OC, <i32>((v_KH * v_KW) * v_C)) : NaN) * 1.0, tab, b_wp);
   if (!fits((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) ? <f64>qs8_conv2d_scratch_bytes(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW) : NaN) * 1.0, tab, b_scratch)) return need("scratch", (fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) ? <f64>qs8_conv2d_scratch_bytes(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW) : NaN) * 1.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_y)) return "argument scratch shares memory with argument y";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_wp)) return "argument scratch shares memory with argument wp";
+  if (overlap(tab, b_scratch, b_qp)) return "argument scratch shares memory with argument qp";
   return null;
 }
 
@@ -1873,6 +1976,10 @@ function check_72(a: usize, tab: usize): string | null {
   if (!fits(2.0 * 4.0, tab, b_qp)) return need("qp", 2.0 * 4.0, tab, b_qp);
   if (!fits((fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_pack_w_bytes(<i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_wp)) return need("wp", (fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_pack_w_bytes(<i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_wp);
   if (!fits((fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_gemm_f32_scratch_bytes(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_scratch)) return need("scratch", (fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>qs8_gemm_f32_scratch_bytes(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 1.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_c)) return "argument scratch shares memory with argument c";
+  if (overlap(tab, b_scratch, b_a)) return "argument scratch shares memory with argument a";
+  if (overlap(tab, b_scratch, b_wp)) return "argument scratch shares memory with argument wp";
+  if (overlap(tab, b_scratch, b_qp)) return "argument scratch shares memory with argument qp";
   return null;
 }
 
@@ -2062,6 +2169,10 @@ function check_80(a: usize, tab: usize): string | null {
   if (!fits((((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w)) return need("w", (((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w);
   if (!fits(v_OC * 4.0, tab, b_b)) return need("b", v_OC * 4.0, tab, b_b);
   if (!fits((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_y)) return "argument scratch shares memory with argument y";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_w)) return "argument scratch shares memory with argument w";
+  if (overlap(tab, b_scratch, b_b)) return "argument scratch shares memory with argument b";
   return null;
 }
 
@@ -2116,6 +2227,10 @@ function check_81(a: usize, tab: usize): string | null {
   if (!fits((((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w)) return need("w", (((v_KH * v_KW) * (v_C / v_groups)) * v_OC) * 4.0, tab, b_w);
   if (!fits(v_OC * 4.0, tab, b_b)) return need("b", v_OC * 4.0, tab, b_b);
   if (!fits((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_y)) return "argument scratch shares memory with argument y";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_w)) return "argument scratch shares memory with argument w";
+  if (overlap(tab, b_scratch, b_b)) return "argument scratch shares memory with argument b";
   return null;
 }
 
@@ -2424,6 +2539,10 @@ function check_97(a: usize, tab: usize): string | null {
   if (!fits(v_flen * 4.0, tab, b_win)) return need("win", v_flen * 4.0, tab, b_win);
   if (!fits(((2.0 * v_nfft) + 2.0) * 4.0, tab, b_tw)) return need("tw", ((2.0 * v_nfft) + 2.0) * 4.0, tab, b_tw);
   if (!fits(v_nfft * 4.0, tab, b_scratch)) return need("scratch", v_nfft * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_y)) return "argument scratch shares memory with argument y";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_win)) return "argument scratch shares memory with argument win";
+  if (overlap(tab, b_scratch, b_tw)) return "argument scratch shares memory with argument tw";
   return null;
 }
 
@@ -2493,6 +2612,13 @@ function check_100(a: usize, tab: usize): string | null {
   if (!fits((fitsI32((3.0 * v_H)) && fitsI32(v_I) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_I) : NaN) * 1.0, tab, b_wp_ih)) return need("wp_ih", (fitsI32((3.0 * v_H)) && fitsI32(v_I) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_I) : NaN) * 1.0, tab, b_wp_ih);
   if (!fits((fitsI32((3.0 * v_H)) && fitsI32(v_H) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_H) : NaN) * 1.0, tab, b_wp_hh)) return need("wp_hh", (fitsI32((3.0 * v_H)) && fitsI32(v_H) ? <f64>qs8_pack_w_bytes(<i32>(3.0 * v_H), <i32>v_H) : NaN) * 1.0, tab, b_wp_hh);
   if (!fits((fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>qs8_gru_scratch_bytes(<i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 1.0, tab, b_scratch)) return need("scratch", (fitsI32(v_T) && fitsI32(v_N) && fitsI32(v_I) && fitsI32(v_H) ? <f64>qs8_gru_scratch_bytes(<i32>v_T, <i32>v_N, <i32>v_I, <i32>v_H) : NaN) * 1.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_hs)) return "argument scratch shares memory with argument hs";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_h0)) return "argument scratch shares memory with argument h0";
+  if (overlap(tab, b_scratch, b_wp_ih)) return "argument scratch shares memory with argument wp_ih";
+  if (overlap(tab, b_scratch, b_wp_hh)) return "argument scratch shares memory with argument wp_hh";
+  if (overlap(tab, b_scratch, b_b_ih)) return "argument scratch shares memory with argument b_ih";
+  if (overlap(tab, b_scratch, b_b_hh)) return "argument scratch shares memory with argument b_hh";
   return null;
 }
 
@@ -2570,6 +2696,13 @@ function check_102(a: usize, tab: usize): string | null {
   if (!fits(v_OC * 4.0, tab, b_runMean)) return need("runMean", v_OC * 4.0, tab, b_runMean);
   if (!fits(v_OC * 4.0, tab, b_runVar)) return need("runVar", v_OC * 4.0, tab, b_runVar);
   if (!fits(((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) + v_OC) * 4.0, tab, b_scratch)) return need("scratch", ((fitsI32(v_N) && fitsI32(v_H) && fitsI32(v_W) && fitsI32(v_C) && fitsI32(v_OC) && fitsI32(v_KH) && fitsI32(v_KW) && fitsI32(v_strideH) && fitsI32(v_strideW) && fitsI32(v_padT) && fitsI32(v_padL) && fitsI32(v_padB) && fitsI32(v_padR) && fitsI32(v_dilH) && fitsI32(v_dilW) && fitsI32(v_groups) ? <f64>conv2d_scratch_floats(<i32>v_N, <i32>v_H, <i32>v_W, <i32>v_C, <i32>v_OC, <i32>v_KH, <i32>v_KW, <i32>v_strideH, <i32>v_strideW, <i32>v_padT, <i32>v_padL, <i32>v_padB, <i32>v_padR, <i32>v_dilH, <i32>v_dilW, <i32>v_groups) : NaN) + v_OC) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_y)) return "argument scratch shares memory with argument y";
+  if (overlap(tab, b_scratch, b_x)) return "argument scratch shares memory with argument x";
+  if (overlap(tab, b_scratch, b_w)) return "argument scratch shares memory with argument w";
+  if (overlap(tab, b_scratch, b_gamma)) return "argument scratch shares memory with argument gamma";
+  if (overlap(tab, b_scratch, b_beta)) return "argument scratch shares memory with argument beta";
+  if (overlap(tab, b_scratch, b_runMean)) return "argument scratch shares memory with argument runMean";
+  if (overlap(tab, b_scratch, b_runVar)) return "argument scratch shares memory with argument runVar";
   return null;
 }
 
@@ -2596,5 +2729,9 @@ function check_103(a: usize, tab: usize): string | null {
   if (!fits((v_K * v_N) * 4.0, tab, b_b)) return need("b", (v_K * v_N) * 4.0, tab, b_b);
   if (!fits(v_N * 4.0, tab, b_bias)) return need("bias", v_N * 4.0, tab, b_bias);
   if (!fits((fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>gemm_scratch_floats(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 4.0, tab, b_scratch)) return need("scratch", (fitsI32(v_M) && fitsI32(v_N) && fitsI32(v_K) ? <f64>gemm_scratch_floats(<i32>v_M, <i32>v_N, <i32>v_K) : NaN) * 4.0, tab, b_scratch);
+  if (overlap(tab, b_scratch, b_c)) return "argument scratch shares memory with argument c";
+  if (overlap(tab, b_scratch, b_a)) return "argument scratch shares memory with argument a";
+  if (overlap(tab, b_scratch, b_b)) return "argument scratch shares memory with argument b";
+  if (overlap(tab, b_scratch, b_bias)) return "argument scratch shares memory with argument bias";
   return null;
 }

@@ -2,7 +2,7 @@
 // rules the plan builder applies when it emits an instruction (src/compile/plan.ts Plan.emit),
 // checked against the op registry: known op, argument count, buffer ids in the table, every buffer
 // inside the arena, i32 arguments non-negative, f32 arguments finite, the op's own extent rules,
-// and every pointer argument's extent within its buffer. Anything else is AxonError('PLAN_INVALID').
+// every pointer argument's extent within its buffer, and no argument sharing memory with the scratch. Anything else is AxonError('PLAN_INVALID').
 import { AxonError } from '../errors.js';
 import { OPS, DTYPE_BYTES, Dims, type PtrArg } from '../ops.js';
 import { PLAN_MAGIC, PLAN_VERSION } from './plan.js';
@@ -39,6 +39,14 @@ export function checkPlanWords(words: Uint32Array, arenaBytes: number, who: stri
     for (const a of [...ptrs.filter((x) => !x.late), ...ptrs.filter((x) => x.late)]) {   // (the order of assembly/wasi/op_check.ts)
       const need = a.len(d) * DTYPE_BYTES[a.dtype];
       if (!(need >= 0 && need <= bytes(d[a.name]))) bad(`${at} (${op.name}): argument ${a.name} needs ${need} bytes but buffer ${d[a.name]} has ${bytes(d[a.name])}`);
+    }
+    // a kernel's scratch is its own (kernels keep tables of offsets there): no other argument may share its bytes
+    if (ptrs.some((a) => a.name === 'scratch')) {
+      const off = (b: number) => words[4 + 2 * b], s = d.scratch;
+      for (const a of ptrs) {
+        const o = d[a.name];
+        if (a.name !== 'scratch' && bytes(s) > 0 && bytes(o) > 0 && off(s) < off(o) + bytes(o) && off(o) < off(s) + bytes(s)) bad(`${at} (${op.name}): argument scratch shares memory with argument ${a.name}`);
+      }
     }
     pc += 2 + argc;
     index++;

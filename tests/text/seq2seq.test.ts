@@ -65,7 +65,7 @@ describe('cached cross-attention: step decoding = full recompute', () => {
     const names = [...step.getWeights().keys()];
     expect(names.filter((k) => /cross\.[kv]_/.test(k))).toEqual([]);
     expect(names).toContain('dec1/cross.q_weight');
-    const S = 9, gemmRows = async (m: Model, shapes: number[][]) => (await m.session(1, { shapes })).plan('predict', 1, shapes).plan.instrs.filter((i) => i.op.name === 'gemm').map((i) => i.args[i.op.args.findIndex((a) => a.name === 'M')]);
+    const S = 9, gemmRows = async (m: Model, shapes: number[][]) => (await m.session(1, { shapes })).plan('predict', 1, shapes).plan.instrs.filter((i) => i.op.name === 'gemm' || i.op.name === 'gemm_bias_act').map((i) => i.args[i.op.args.findIndex((a) => a.name === 'M')]);
     const shapes = step.inputs.map((d) => (d.name === 'mask' ? [4] : d.name === 'src_mask' ? [S] : d.name.startsWith('mem_') ? [S, CFG.dim] : d.name.startsWith('past_') ? [3, CFG.dim] : [1]));
     const rows = await gemmRows(step, shapes);
     expect(rows.length).toBe(CFG.decoderLayers * 8 + 1);   // per block: self q k v o, cross q o, ff1 ff2; the head

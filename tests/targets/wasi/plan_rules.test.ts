@@ -90,6 +90,20 @@ describe('plans from outside: the op registry\'s rules, in wasm as on the JS hos
     expect(accepted, 'edits accepted').toBeGreaterThan(5);
   }, 120_000);
 
+  it('an output that shares the scratch (where the convolution keeps its tap offsets): refused by both, no trap', async () => {
+    const [, pc, op] = instructions(bundle).find(([, , o]) => o.name.startsWith('conv2d') && o.args.some((a) => a.name === 'scratch'))!;
+    const c = bundle.slice(), arg = (name: string) => pc + 8 + 4 * op.args.findIndex((a) => a.name === name);
+    words(c).setUint32(arg('y'), words(c).getUint32(arg('scratch'), true), true);
+    let js = '';
+    try { parseBundle(reseal(c), 'm.axb'); } catch (e) { js = (e as Error).message; }
+    expect(js).toMatch(new RegExp(`instruction \\d+ \\(${op.name}\\): argument scratch shares memory with argument y`));
+    for (const run of await onBothHosts(['infer', '@m.axb', '@x.bin', '@out.bin'], files(c))) {
+      expect(run.code, run.host).toBe(65);
+      expect(run.stderr, run.host).toContain(`(${op.name}): argument scratch shares memory with argument y`);
+      expect(run.files.has('out.bin')).toBe(false);
+    }
+  });
+
   it('an extent beyond its buffer: exit 65 on both hosts naming the instruction, the argument and the sizes', async () => {
     const [, pc, op] = instructions(bundle).find(([, , o]) => o.name === 'gemm')!;
     const c = bundle.slice(), k = op.args.findIndex((a) => a.name === 'K');
