@@ -67,6 +67,15 @@ const axesOf = (n: OnnxNode, a: Attrs, get: (i: number) => Const | undefined): n
  * undefined when the op is not foldable here.
  */
 export function foldNode(n: OnnxNode, get: (i: number) => Const | undefined): Const | undefined {
+  const c = fold(n, get);
+  // (a hostile Reshape target or the like must not give a constant whose shape lies about its values)
+  if (c && !(c.dims.every((d) => Number.isSafeInteger(d) && d >= 0) && prod(c.dims) === c.data.length)) {
+    throw new AxonError('BAD_MODEL_FILE', `${n.op_type} on constants gives shape [${c.dims.join(', ')}] for ${c.data.length} values; the file is corrupt`);
+  }
+  return c;
+}
+
+function fold(n: OnnxNode, get: (i: number) => Const | undefined): Const | undefined {
   const a = new Attrs(n), x = get(0);
   if (!x) return undefined;
   switch (n.op_type) {

@@ -86,6 +86,15 @@ describe('ONNX: sizes trusted before they were checked', () => {
     expect(err.message).toMatch(/per sample|per tensor/);
     expect(process.memoryUsage().rss - before).toBeLessThan(256 * 2 ** 20);
   });
+  it('a Reshape of constants whose target does not divide the values (a fuzz mutant: RangeError in a later Slice): BAD_MODEL_FILE', async () => {
+    const b = new OnnxBuilder('fold');
+    const shaped = b.node('Reshape', [b.init('c', [4], [1, 2, 3, 4]), b.ints('to', [-1, 3])]);
+    const cut = b.node('Slice', [shaped, b.ints('st', [0]), b.ints('en', [1])]);
+    const bytes = await b.build({ name: 'x', dims: ['N', 4] }, b.node('Add', ['x', b.node('Flatten', [cut])]));
+    const err = await axonError(() => importOnnx(bytes, { engine: e }));
+    expect(err.code).toBe('BAD_MODEL_FILE');
+    expect(err.message).toMatch(/Reshape on constants gives shape \[1\.3+\d*, 3\] for 4 values; the file is corrupt/);
+  });
   it('an input of 10^12 values per sample: OUT_OF_MEMORY before the layout tables are built', async () => {
     const bytes = await edited((m) => { m.graph!.input![0].type!.tensor_type!.shape!.dim![1].dim_value = 1e12; });
     expect((await axonError(() => importOnnx(bytes, { engine: e }))).code).toBe('OUT_OF_MEMORY');
