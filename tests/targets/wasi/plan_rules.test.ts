@@ -149,6 +149,17 @@ describe('header and IO checks the bundle fuzzing found', () => {
     expect(() => parseBundle(c)).toThrow(/offsets must be multiples of 4/);
   });
 
+  it('a parameter offset that is not a multiple of 4 (a fuzz mutant: a RangeError in the JS host\'s finetune): exit 65, parseBundle refuses it', async () => {
+    const c = bundle.slice(), [s] = section(c, SEC.PARAMS);
+    words(c).setUint32(s, words(c).getUint32(s, true) + 2, true);   // parameter 0's arena offset
+    reseal(c);
+    for (const run of await onBothHosts(['finetune', '@m.axb', '@x.bin', '@y.bin', '1', '@w.bin'], files(c))) {
+      expect(run.code, run.host).toBe(65);
+      expect(run.stderr, run.host).toMatch(/parameter 0's offset and size must be multiples of 4/);
+    }
+    expect(() => parseBundle(c)).toThrow(/parameter 0's offset and size must be multiples of 4/);
+  });
+
   it('an arena of 40 MiB (Node 20\'s WASI segfaulted from 32 MiB on): runs on both hosts with the same output', async () => {
     const want = (await onBothHosts(['infer', '@m.axb', '@x.bin', '@out.bin'], files(bundle)))[0].files.get('out.bin')!;
     const c = bundle.slice();
