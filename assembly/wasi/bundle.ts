@@ -121,7 +121,6 @@ export function parseBundle(ptr: usize, len: usize, name: string): Bundle {
       for (let j: u32 = 0; j < count; j++) {
         const q = s + (<usize>j << 4);
         inArena(b, name, load<u32>(q), load<u32>(q, 4), `parameter ${j}`);
-        if (((load<u32>(q) | load<u32>(q, 4)) & 3) != 0) bad(name, `parameter ${j}'s offset and size must be multiples of 4 (f32 values)`);
       }
       b.params = s; b.paramCount = count;
     } else if (kind == 3) {     // PLANS

@@ -61,7 +61,6 @@ export function parseBundle(bytes: Uint8Array, name = 'bundle'): Bundle {
       for (let j = 0; j < count; j++) {
         const off = u(4 * j), n = u(4 * j + 1);
         inArena(off, n, `parameter ${j}`);
-        if ((off | n) % 4) bad(`parameter ${j}'s offset and size must be multiples of 4 (f32 values)`);
         b.params.push({ offset: off, bytes: n, name: new TextDecoder().decode(slice(u(4 * j + 2), u(4 * j + 3), `parameter ${j}'s name`)) });
       }
     } else if (kind === SEC.PLANS) {

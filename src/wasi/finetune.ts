@@ -156,11 +156,11 @@ export class BundleRunner {
 
   /** The parameters now, concatenated in PARAMS order. */
   weights(): Float32Array {
-    const total = this.bundle.params.reduce((a, p) => a + p.bytes, 0) / 4;
-    const out = new Float32Array(total);
+    // byte copies (as the WASI program writes out-weights.bin): a parameter's offset need not be 4-aligned
+    const total = this.bundle.params.reduce((a, p) => a + p.bytes, 0), out = new Uint8Array((total + 3) & ~3);
     let at = 0;
-    for (const p of this.bundle.params) { out.set(this.f32(p.offset, p.bytes / 4), at); at += p.bytes / 4; }
-    return out;
+    for (const p of this.bundle.params) { out.set(this.engine.u8(this.bound.base + p.offset, p.bytes), at); at += p.bytes; }
+    return new Float32Array(out.buffer, 0, out.length >> 2);
   }
 
   dispose(): void { this.engine.reset(this.mark); }
