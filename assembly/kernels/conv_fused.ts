@@ -47,8 +47,8 @@ export function f32_conv2d_bn_act_fwd__simd(y: usize, x: usize, w: usize, gamma:
                                             eps: f32, act: i32, alpha: f32): void {
   const inv = scratch + (<usize>conv2d_scratch_floats(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups) << 2);
   convGeometry(N, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, groups);
-  setEpilogueBn(gamma, beta, runMean, runVar, eps, OC, inv);
   setEpilogue(0, act, alpha);
+  setEpilogueBn(gamma, beta, runMean, runVar, eps, OC, inv);
   convFwd(y, x, w, scratch);
   clearEpilogue();
 }

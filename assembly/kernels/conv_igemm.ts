@@ -15,8 +15,8 @@
 //   A ragged end is covered by one more tile at P - 4 that stores only its new rows (so the add
 //   mode stays exact); fewer than 4 pixels: the missing rows repeat the last and are not stored.
 //   Output channels: full panels store two vectors per row; a partial panel stores lanes.
-//   Stores: y = sum, or y += sum (add mode: the transposed input gradient of conv_grad.ts), with the
-//   the store epilogue (epilogue.ts: bias, batch norm, activation of the fused conv ops) in the tiles' registers.
+//   Stores: y = sum, or y += sum (add mode: the transposed input gradient of conv_grad.ts); then the
+//   store epilogue (epilogue.ts: bias, batch norm, activation of the fused conv ops) over the rows just stored.
 //   C = 1, OC = 6, column stride 1 (LeNet's first layer): c1oc6Image vectorizes over 4 pixels of a
 //   row instead (no padded OC lanes), same sources (input or padded copy) and tap table.
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
@@ -73,7 +73,6 @@ export function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
     }
   }
 }
-
 
 // One 4x8 tile whose taps are all inside the (padded) input: pixel r's taps at ar + tab[k]. Stores
 // rows lo..mr-1 (r0 + r*ldy) of nr columns; add != 0 adds them to what is there (input gradients).

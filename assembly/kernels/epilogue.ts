@@ -1,18 +1,17 @@
-// The store epilogue of a convolution: what its sums go through per output channel c, in the implicit
-// GEMM's register tiles as they are stored, or in the GEMM's and the direct convolutions' output blocks
-// right after they are written (still in cache), instead of whole passes over the output:
+// The store epilogue of a convolution or a Dense GEMM: what its sums go through per output channel c,
+// over each block of the output right after it is stored (the implicit GEMM's tiles, the GEMM's blocks,
+// the direct convolutions' rows: still in cache), instead of whole passes over the output:
 //   + bias[c]                                                  f32_bias_add
 //   ((v - mean[c]) * inv[c]) * gamma[c] + beta[c]              f32_batchnorm_fwd_eval, inv = 1 / sqrt(var[c] + eps)
 //   leaky ReLU (slope alpha, 0: ReLU) or ReLU6                 f32_leaky_relu_fwd, f32_relu6_fwd
 // each with the float ops of the kernel named, in that order, so a fused plan has the unfused plan's
 // bits. inv is computed once per call (the kernels named compute it per row) into a table the caller
-// provides. The state is module globals, one call at a time per instance, set by the fused conv entry
-// points after convGeometry() (which clears it); a worker gets the caller's through job arguments
+// provides. The state is module globals, one call at a time per instance, set by the fused entry points
+// (after convGeometry(), which clears it): setEpilogue, then setEpilogueBn for a batch norm; a worker gets the caller's through job arguments
 // EPI_ARG .. EPI_ARG + 7 (assembly/mt.ts), saved and loaded with the conv geometry or by the GEMM's split.
 import { vld, vst, vsplat, vzero, vadd, vsub, vmul, vdiv, vsqrt, vsel, vgt, vldPart, vstPart } from '../simd';
 import { setArg, setArgF, arg, argF, argP } from '../mt';
 
-export const EPI_NONE: i32 = 0;
 export const EPI_LEAKY: i32 = 1;
 export const EPI_RELU6: i32 = 2;
 const EPI_ARG: i32 = 30;
@@ -29,12 +28,12 @@ let eAlpha: f32 = 0;
 
 export function clearEpilogue(): void { eOn = 0; eBias = 0; eInv = 0; eAct = 0; }
 
-/** Bias b (0: none), then activation act (EPI_*) with slope alpha. */
+/** Bias b (0: none), then activation act (0: none, EPI_LEAKY with slope alpha, EPI_RELU6); no batch norm. */
 export function setEpilogue(b: usize, act: i32, alpha: f32): void {
-  eBias = b; eAct = act; eAlpha = alpha; eOn = <i32>((b != 0) | (act != 0) | (eInv != 0));
+  eBias = b; eInv = 0; eAct = act; eAlpha = alpha; eOn = <i32>((b != 0) | (act != 0));
 }
 
-/** Batch norm in eval mode over C channels (before the activation); inv: C floats of table, filled here. */
+/** Adds batch norm in eval mode over C channels (after the bias, before the activation); inv: C floats of table, filled here. */
 export function setEpilogueBn(gamma: usize, beta: usize, mean: usize, variance: usize, eps: f32, C: i32, inv: usize): void {
   const ve = vsplat(eps), one = vsplat(1), C4 = C & ~3;
   let c = 0;
@@ -58,7 +57,7 @@ export function loadEpilogue(): void {
 
 /** The epilogue of v, the outputs of channels c .. c + m - 1 (m = 1..4; the lanes past m are left to the caller). */
 // @ts-ignore: decorator
-@inline export function epiV(v: v128, c: i32, m: i32): v128 {
+@inline function epiV(v: v128, c: i32, m: i32): v128 {
   if (eBias) v = vadd(v, chan(eBias, c, m));
   if (eInv) v = vadd(vmul(vmul(vsub(v, chan(eMean, c, m)), chan(eInv, c, m)), chan(eGamma, c, m)), chan(eBeta, c, m));
   return act(v);

@@ -19,7 +19,6 @@ export function f32_gemm_bias_act__ref(c: usize, a: usize, b: usize, bias: usize
 
 export function f32_gemm_bias_act__simd(c: usize, a: usize, b: usize, bias: usize, scratch: usize, M: i32, N: i32, K: i32,
                                         transA: i32, transB: i32, act: i32, alpha: f32): void {
-  clearEpilogue();
   setEpilogue(bias, act, alpha);
   gemm(c, a, b, scratch, M, N, K, transA, transB, 0, 1);
   clearEpilogue();

@@ -19,6 +19,12 @@ const named = (ins: Instr): Record<string, number> => Object.fromEntries(ins.op.
 const make = (plan: Plan, op: string, args: Record<string, number>, label: string): Instr => new Plan(plan.layout).emit(op, args, label).instrs[0];
 const aliases = (plan: Plan, reads: Buf[], y: Buf): boolean => reads.some((k) => root(plan, k) === root(plan, y));
 
+/** An activation instruction as the fused ops' act / alpha (1 leaky ReLU, 2 ReLU6), or undefined for any other. */
+function epilogueAct(ins: Instr | undefined): { act: number; alpha: number } | undefined {
+  if (ins?.op.name === 'relu6_fwd') return { act: 2, alpha: 0 };
+  return ins?.op.name === 'leaky_relu_fwd' ? { act: 1, alpha: named(ins).alpha } : undefined;
+}
+
 /** Elements of a convolution's output y (the registry's extent of y). */
 function convOutputLength(d: Record<string, number>): number {
   return (opByName('conv2d_bias_fwd').args.find((x) => x.name === 'y') as PtrArg).len(d);
@@ -35,19 +41,14 @@ export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<strin
   for (let i = 0; i < ins.length; i++) {
     const op = ins[i].op.name, a = named(ins[i]), next = ins[i + 1], b = next ? named(next) : {};
     if (op === 'conv2d_fwd' && inference && next?.op.name === 'batchnorm_fwd_eval') fuseBatchNorm(plan, i, onlyReadByNext);
-    else if (op === 'conv2d_bias_fwd' && (next?.op.name === 'leaky_relu_fwd' || next?.op.name === 'relu6_fwd')) {
-      const relu6 = next.op.name === 'relu6_fwd';
-      if (b.x !== a.y || !onlyReadByNext.has(ins[i].label) || b.n !== convOutputLength(a) || !(relu6 || b.alpha >= 0)) continue;
-      if (aliases(plan, [a.x, a.w, a.b, a.scratch], b.y)) continue;
-      ins.splice(i, 2, relu6 ? make(plan, 'conv2d_bias_relu6_fwd', { ...a, y: b.y }, ins[i].label)
-        : make(plan, 'conv2d_bias_act_fwd', { ...a, y: b.y, alpha: b.alpha }, ins[i].label));
-      masks.set(a.y, b.y);
-    } else if (op === 'gemm_bias_act' && a.act === 0 && (next?.op.name === 'leaky_relu_fwd' || next?.op.name === 'relu6_fwd')) {
-      const relu6 = next.op.name === 'relu6_fwd';
-      if (b.x !== a.c || !onlyReadByNext.has(ins[i].label) || b.n !== a.M * a.N || !(relu6 || b.alpha >= 0)) continue;
-      if (aliases(plan, [a.a, a.b, a.bias, a.scratch], b.y)) continue;
-      ins.splice(i, 2, make(plan, 'gemm_bias_act', { ...a, c: b.y, act: relu6 ? 2 : 1, alpha: relu6 ? 0 : b.alpha }, ins[i].label));
-      masks.set(a.c, b.y);
+    else if (op === 'conv2d_bias_fwd' || (op === 'gemm_bias_act' && a.act === 0)) {
+      const conv = op === 'conv2d_bias_fwd', out = conv ? a.y : a.c, e = epilogueAct(next);
+      if (!e || b.x !== out || !onlyReadByNext.has(ins[i].label) || b.n !== (conv ? convOutputLength(a) : a.M * a.N) || !(e.act === 2 || e.alpha >= 0)) continue;
+      if (aliases(plan, conv ? [a.x, a.w, a.b, a.scratch] : [a.a, a.b, a.bias, a.scratch], b.y)) continue;
+      ins.splice(i, 2, !conv ? make(plan, 'gemm_bias_act', { ...a, c: b.y, ...e }, ins[i].label)
+        : e.act === 2 ? make(plan, 'conv2d_bias_relu6_fwd', { ...a, y: b.y }, ins[i].label)
+        : make(plan, 'conv2d_bias_act_fwd', { ...a, y: b.y, alpha: e.alpha }, ins[i].label));
+      masks.set(out, b.y);
     } else if (op === 'relu6_bwd' && masks.has(a.x)) {
       ins[i] = make(plan, 'relu6_bwd', { ...a, x: masks.get(a.x)! }, ins[i].label);
     } else if (op === 'leaky_relu_bwd') {
@@ -64,8 +65,8 @@ export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<strin
 function fuseBatchNorm(plan: Plan, i: number, onlyReadByNext: ReadonlySet<string>): void {
   const ins = plan.instrs, a = named(ins[i]), b = named(ins[i + 1]), len = convOutputLength(a);
   if (b.x !== a.y || b.C !== a.OC || b.M * b.C !== len || !onlyReadByNext.has(ins[i].label)) return;
-  const third = ins[i + 2], c = third ? named(third) : {}, kind = third?.op.name;
-  const withAct = (kind === 'relu6_fwd' || kind === 'leaky_relu_fwd') && c.x === b.y && c.n === len && onlyReadByNext.has(ins[i + 1].label);
+  const third = ins[i + 2], c = third ? named(third) : {}, e = epilogueAct(third);
+  const withAct = e !== undefined && c.x === b.y && c.n === len && onlyReadByNext.has(ins[i + 1].label);
   const y = withAct ? c.y : b.y;
   if (aliases(plan, [a.x, a.w, a.scratch, b.gamma, b.beta, b.runMean, b.runVar], y)) return;
   const need = conv2dScratchFloats(a) + a.OC, s = plan.layout.get(a.scratch);
@@ -73,7 +74,6 @@ function fuseBatchNorm(plan: Plan, i: number, onlyReadByNext: ReadonlySet<string
     if (plan.layout.finalized || s.root >= 0) return;
     plan.layout.grow(a.scratch, need);
   }
-  const act = !withAct ? 0 : kind === 'leaky_relu_fwd' ? 1 : 2, alpha = kind === 'leaky_relu_fwd' ? c.alpha : 0;
   ins.splice(i, withAct ? 3 : 2, make(plan, 'conv2d_bn_act_fwd',
-    { ...a, y, gamma: b.gamma, beta: b.beta, runMean: b.runMean, runVar: b.runVar, eps: b.eps, act, alpha }, ins[i].label));
+    { ...a, y, gamma: b.gamma, beta: b.beta, runMean: b.runMean, runVar: b.runVar, eps: b.eps, ...(withAct ? e : { act: 0, alpha: 0 }) }, ins[i].label));
 }

@@ -18,7 +18,6 @@ import { Init } from './init.js';
 import { Ctx, IO, Layer, ParamDef, Regularizer } from './layer.js';
 import { timeMajor, batchMajor, strided } from './recurrent_layout.js';
 import { registerLayerTypes } from './families.js';
-export { timeMajor, batchMajor, strided };
 
 export type CellType = 'simpleRnn' | 'lstm' | 'gru';
 const CELLS = { simpleRnn: { code: 0, gates: 1, op: 'rnn' }, lstm: { code: 1, gates: 4, op: 'lstm' }, gru: { code: 2, gates: 3, op: 'gru' } } as const;

@@ -5,7 +5,8 @@
 import { OutputTap, type Layer } from '../layers/layer.js';
 import { UnitGraph, isInputRef } from './wiring.js';
 
-const CONVS: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'conv1d', 'dense']);
+/** The layer types whose output a fused instruction takes through a batch norm or an activation. */
+const GROUP_HEADS: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'conv1d', 'dense']);
 const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set(['relu', 'leakyRelu', 'relu6']);
 const fusedActivation = (u: Layer | undefined) => u?.type === 'activation' && FUSED_ACTIVATIONS.has((u as Layer & { activation: string }).activation);
 
@@ -27,7 +28,7 @@ export function readOnlyByNext(g: UnitGraph): Set<string> {
 export function fusionEnds(g: UnitGraph): number[] {
   const { units } = g, only = onlyNextReads(g);
   return units.map((u, i) => {
-    if (!CONVS.has(u.type) || !only[i]) return i;
+    if (!GROUP_HEADS.has(u.type) || !only[i]) return i;
     if (fusedActivation(units[i + 1])) return i + 1;
     if (units[i + 1]?.type !== 'batchNormalization') return i;
     return only[i + 1] && fusedActivation(units[i + 2]) ? i + 2 : i + 1;
