@@ -8,17 +8,23 @@
 // Control block: MT_CTL_BYTES at the start of the arena (arena.ts keeps it out of the bump
 // allocator; NOT in a data segment: a worker's instantiation would rewrite those). Words:
 //   GEN   futex word the workers wait on; the caller bumps it per job
-//   READY workers parked in mt_worker;  WANT  set when a job would have used missing workers
+//   READY workers in mt_worker;  WANT  set when a job would have used missing workers
 //   LIMIT threads to use (host sets; 1 + workers);  DONE  tasks finished in the current job
 //   STOP  workers leave mt_worker;  SCR  first worker's scratch (WORKER_SCRATCH bytes each)
-//   CTR   u64 tag << 32 | next << 16 | count: tasks are claimed by compare-and-swap on it, so a
-//         late worker can never claim a task of a job that changed under it
-//   FN    the task function;  ARGS  the job's 52 argument words (written before CTR is published;
-//         kernels use words 0 .. 39, splitSpan 40 .. 49, parallelRange 50, 51)
-// A worker that claims a task knows its job is unfinished, so the caller cannot overwrite the
-// arguments before that task is done.
-
-export const MT_CTL_BYTES: usize = 256;
+//   HOT   1 while a plan runs (plan_run): workers that ran a job of it keep spinning for the next
+//   PARKED workers asleep in wait32 (the caller notifies only when some are)
+//   FN    the task function;  ARGS  the job's 52 argument words (written before the blocks are
+//         published; kernels use words 0 .. 39, splitSpan 40 .. 49, parallelRange 50, 51)
+//   NBLK  blocks of the current job;  BLK  MT_BLOCKS u64 words, tag << 32 | next << 16 | end
+// Task assignment is static first: the n tasks of a job are cut into one contiguous block per
+// thread, in thread order, and thread tid runs block tid from its front. A thread whose block is
+// done takes tasks from the ends of the other blocks (compare-and-swap on the block's word), so a
+// late or descheduled thread delays the job by at most the task it is in. With every layer's work
+// cut in the same order (rows, images, pixels), each thread goes on with the data it wrote in the
+// layer before, in its own core's cache. The tag in a block's word changes per job, so a thread
+// still in an old job can never claim from a block that changed under it; a worker that claims a
+// task knows its job is unfinished, so the caller cannot overwrite the arguments before it is done.
+export const MT_CTL_BYTES: usize = 512;
 /** Scratch per worker (bytes): the largest per-task scratch any parallel kernel takes. */
 export const WORKER_SCRATCH: usize = 1 << 20;
 /** Multiply-adds below which a call stays on one thread: alone, a split GEMM pays from ~2^18 (bench/mt_threshold.mjs), but inside a plan the next op then reads half its input from the other core, and a training step of 3.2M-MAC GEMMs (W5) ran 0.82x at 2^20; at 2^22 it is 0.98x, W3/W4 1.46x/1.22x in the quiet T2 run (BENCHMARKS.md T2). */
@@ -33,10 +39,22 @@ export const MT_MIN_WORK: i64 = 1 << 22;
 export const MT_CONV_SCALE: i64 = 4;
 /** Element-operations below which an elementwise call stays on one thread (bench/mt_threshold.mjs; BENCHMARKS.md T2). */
 export const MT_MIN_ELEMS: i64 = 1 << 20;
+/**
+ * Element-operations below which a call that walks its input in the previous layer's row order
+ * (pooling, padding: split by output rows) stays on one thread. Far below MT_MIN_ELEMS: left on one
+ * thread, such a layer reads the half of its input that the other core wrote (W3's max-pooling ran
+ * 0.78x at 2 threads that way), split in the same order each thread reads what it wrote; a job costs
+ * ~1.5 µs (BENCHMARKS.md T2).
+ */
+export const MT_MIN_LOCAL: i64 = 1 << 16;
 
 const GEN: usize = 0, READY: usize = 4, WANT: usize = 8, LIMIT: usize = 12, DONE: usize = 16, STOP: usize = 20;
-const SCR: usize = 24, CTR: usize = 32, FN: usize = 40, ARGS: usize = 48;
-const SPIN: i32 = 1 << 14;
+const SCR: usize = 24, HOT: usize = 28, PARKED: usize = 32, NBLK: usize = 36, FN: usize = 40, ARGS: usize = 48;
+const BLK: usize = 256;
+/** Blocks of static assignment (threads beyond it only take tasks from the others' ends). */
+const MT_BLOCKS: i32 = 32;
+// spins (two atomic loads each) before a worker parks: after a job outside a plan, and while a plan runs
+const SPIN: i32 = 1 << 16, HOT_SPIN: i32 = 1 << 26;
 
 export type Task = (t: i32, tid: i32) => void;
 
@@ -59,12 +77,16 @@ export function mt_threads(): i32 {
 // the thresholds in force (mt_set_thresholds: benchmarks move them to find where threads pay)
 let minWork: i64 = MT_MIN_WORK;
 let minElems: i64 = MT_MIN_ELEMS;
+let minLocal: i64 = MT_MIN_LOCAL;
 
 /** Threads worth using for `work` multiply-adds (asks the host for workers when some are missing). */
 export function mtFor(work: i64): i32 { return mtAbove(work, minWork); }
 
 /** Threads worth using for an elementwise call of `n` elements costing `cost` element-operations each. */
 export function mtForElems(n: i32, cost: i32): i32 { return mtAbove(<i64>n * cost, minElems); }
+
+/** Threads worth using for a row-ordered call of `work` element-operations (MT_MIN_LOCAL). */
+export function mtForLocal(work: i64): i32 { return mtAbove(work, minLocal); }
 
 function mtAbove(work: i64, least: i64): i32 {
   if (!ASC_FEATURE_THREADS || work < least || depth > 0) return 1;
@@ -77,6 +99,7 @@ function mtAbove(work: i64, least: i64): i32 {
 export function mt_set_thresholds(work: i32, elems: i32): void {
   minWork = work > 0 ? <i64>work : MT_MIN_WORK;
   minElems = elems > 0 ? <i64>elems : MT_MIN_ELEMS;
+  minLocal = elems > 0 ? min(<i64>elems, MT_MIN_LOCAL) : MT_MIN_LOCAL;
 }
 
 // job arguments (set before parallel(); read by the task function on any thread)
@@ -139,16 +162,28 @@ function spanTask(t: i32, tid: i32): void {
 // @ts-ignore: decorator
 @inline export function workerScratch(tid: i32): usize { return <usize>load<u32>(mtCtl() + SCR) + <usize>(tid - 1) * WORKER_SCRATCH; }
 
-// claims and runs tasks of the current job until none is left
+// claims and runs tasks of the current job until none is left: its own block from the front,
+// then the other blocks from their ends
 function runTasks(tid: i32): void {
-  const c = mtCtl();
+  const c = mtCtl(), nb = atomic.load<i32>(c + NBLK);
+  if (tid < nb) while (claim(c + BLK + (<usize>tid << 3), tid, true)) {}
+  for (let k = 1; k < nb; k++) {
+    const o = (tid + k) % nb;
+    while (claim(c + BLK + (<usize>o << 3), tid, false)) {}
+  }
+}
+
+// one task of the block whose word is at p (false: the block is done)
+function claim(p: usize, tid: i32, front: bool): bool {
   while (true) {
-    const v = atomic.load<u64>(c + CTR);
-    const next = <i32>((v >> 16) & 0xffff), n = <i32>(v & 0xffff);
-    if (next >= n) return;
-    if (atomic.cmpxchg<u64>(c + CTR, v, v + (1 << 16)) != v) continue;
-    changetype<Task>(<usize>load<u32>(c + FN))(next, tid);
+    const v = atomic.load<u64>(p);
+    const next = <i32>((v >> 16) & 0xffff), end = <i32>(v & 0xffff);
+    if (next >= end) return false;
+    if (atomic.cmpxchg<u64>(p, v, front ? v + (1 << 16) : v - 1) != v) continue;
+    const c = mtCtl();
+    changetype<Task>(<usize>load<u32>(c + FN))(front ? next : end - 1, tid);
     atomic.add<i32>(c + DONE, 1);
+    return true;
   }
 }
 
@@ -158,18 +193,27 @@ export function parallel(fn: Task, n: i32, threads: i32): void {
     for (let t = 0; t < n; t++) fn(t, 0);
     return;
   }
-  const c = mtCtl();
+  const c = mtCtl(), nb = min(min(threads, n), MT_BLOCKS);
   depth++;
   jobs++;
   store<u32>(c + FN, <u32>changetype<usize>(fn));
   atomic.store<i32>(c + DONE, 0);
   tag++;
-  atomic.store<u64>(c + CTR, (<u64>tag << 32) | <u64>n);
+  for (let o = 0; o < nb; o++) {
+    const lo = <i32>(<i64>o * n / nb), hi = <i32>(<i64>(o + 1) * n / nb);
+    atomic.store<u64>(c + BLK + (<usize>o << 3), (<u64>tag << 32) | (<u64>lo << 16) | <u64>hi);
+  }
+  atomic.store<i32>(c + NBLK, nb);
   atomic.add<u32>(c + GEN, 1);
-  atomic.notify(c + GEN, threads - 1);
+  if (atomic.load<i32>(c + PARKED) > 0) atomic.notify(c + GEN, threads - 1);
   runTasks(0);
   while (atomic.load<i32>(c + DONE) < n) {} // the last tasks of other threads (a short spin)
   depth--;
+}
+
+/** Marks the start (1) or end (0) of a plan run: while one runs, workers that ran one of its jobs spin for the next instead of parking. */
+export function mtHot(on: i32): void {
+  if (ASC_FEATURE_THREADS) atomic.store<i32>(mtCtl() + HOT, on);
 }
 
 /** Where the host-side pool puts its workers' scratch: `workers` blocks from the arena; 0 when memory cannot grow. */
@@ -210,9 +254,18 @@ export function mt_worker(tid: i32): void {
   let seen = atomic.load<u32>(c + GEN);
   atomic.add<i32>(c + READY, 1);
   while (!atomic.load<i32>(c + STOP)) {
-    let spins = 0;
-    while (atomic.load<u32>(c + GEN) == seen && spins < SPIN) spins++;
-    if (atomic.load<u32>(c + GEN) == seen) memory.atomic.wait32(c + GEN, <i32>seen, -1);
+    // spin a while for the next job (for the rest of a running plan, up to HOT_SPIN), then sleep
+    let spins = 0, hot = 0;
+    while (atomic.load<u32>(c + GEN) == seen) {
+      if (atomic.load<i32>(c + HOT)) { spins = 0; if (++hot > HOT_SPIN) break; } else if (++spins > SPIN) break;
+    }
+    if (atomic.load<u32>(c + GEN) == seen) {
+      // (the caller bumps GEN before it reads PARKED: either it sees this worker parked and
+      // notifies, or wait32 sees the new GEN and returns at once)
+      atomic.add<i32>(c + PARKED, 1);
+      memory.atomic.wait32(c + GEN, <i32>seen, -1);
+      atomic.sub<i32>(c + PARKED, 1);
+    }
     seen = atomic.load<u32>(c + GEN);
     runTasks(tid);
   }

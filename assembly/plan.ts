@@ -5,6 +5,7 @@
 //   ncode words of code: per instruction  op, argc, args[argc]  (buffer ids, i32, or f32 bits)
 // plan_validate checks structure and buffer ranges once; plan_run then trusts the plan.
 import { dispatch, op_argc, op_ptr_mask, op_i32_mask } from './dispatch';
+import { mtHot } from './mt';
 
 export const PLAN_MAGIC: u32 = 0x4c505841;
 export const PLAN_VERSION: u32 = 1;
@@ -54,11 +55,13 @@ export function plan_run(plan: usize, base: usize): i32 {
   let pc = tab + (nbuf << 3);
   const codeEnd = pc + (ncode << 2);
   let index = 0;
+  mtHot(1);   // (threaded build: the workers stay awake between this plan's split instructions)
   while (pc < codeEnd) {
     const op = load<i32>(pc), argc = load<i32>(pc, 4);
-    if (dispatch(op, pc + 8, tab, base) != 0) return index + 1;
+    if (dispatch(op, pc + 8, tab, base) != 0) { mtHot(0); return index + 1; }
     pc += 8 + (<usize>argc << 2);
     index++;
   }
+  mtHot(0);
   return 0;
 }

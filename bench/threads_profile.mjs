@@ -4,7 +4,9 @@
 // op's own speedup, and how much of the 2T time is left on one thread (ops that do not split, or
 // that split badly). Per-instruction runs add a wasm call each (~µs): the shares are what it is for.
 // Needs a quiet machine (wall time): both cores free.
-//   npm run build && node bench/threads_profile.mjs [--model=mnv2|w4|w3] [--rounds=15] [--top=25] [--warm-ms=1500]
+// --model=w5 profiles W5's training step instead (MLP 784-128-10, Adam, batch 32; weights move, the work does not).
+// --work=N --elems=M set the 2-thread session's thresholds (mt_set_thresholds: multiply-adds, element-operations) to find where splits pay.
+//   npm run build && node bench/threads_profile.mjs [--model=mnv2|w4|w3|w5] [--rounds=15] [--top=25] [--warm-ms=1500] [--work=N] [--elems=M]
 import { loadEngine, Sequential, Tensor, layers } from '../dist/node.js';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
@@ -13,6 +15,13 @@ const engines = [await loadEngine({ threads: 1 }), await loadEngine({ threads: 2
 if (!engines[1].threaded) throw new Error('no threaded build here');
 
 async function build(e) {
+  if (which === 'w5') {
+    const m = new Sequential({ inputShape: [784], seed: 7, engine: e }).add(layers.dense({ units: 128, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' }));
+    m.compile({ optimizer: { type: 'adam', lr: 1e-3 }, loss: 'sparseCategoricalCrossentropy' });
+    const x = new Tensor(Float32Array.from({ length: 64 * 784 }, (_, i) => Math.sin(i)), [64, 784]), y = new Tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10), [64]);
+    await m.fit(x, y, { epochs: 1, batchSize: 32, shuffle: false });
+    return { m, x };
+  }
   if (which === 'mnv2') { const { mobilenetV2 } = await import('./threads_models.mjs'); const { model, x } = await mobilenetV2(1, e); return { m: model, x }; }
   const { lenet, mobilenet, SHAPES, input } = await import('./cnn.mjs');
   const name = which === 'w3' ? 'lenet' : 'mobilenet', n = which === 'w3' ? 64 : 1;
@@ -24,11 +33,12 @@ async function build(e) {
 const runs = [];
 for (const e of engines) {
   const { m, x } = await build(e);
-  await m.predict(x);
+  if (which !== 'w5') await m.predict(x);
   // each model session is its own wasm instance: its workers start after a run that wants them,
   // asynchronously; start them here, or the synchronous loop below would run everything on one thread
   await m.sess.bound.engine.startThreads();
-  const sess = m.sess, [, full] = [...sess.plans].find(([k]) => /^(predict|infer)/.test(k));
+  if (e === engines[1] && (arg('work') || arg('elems'))) m.sess.bound.engine.exports.mt_set_thresholds(Number(arg('work', 0)), Number(arg('elems', 0)));
+  const sess = m.sess, [, full] = [...sess.plans].find(([k]) => (which === 'w5' ? /^train/ : /^(predict|infer)/).test(k));
   const PlanClass = full.plan.constructor;
   const singles = full.plan.instrs.map((ins) => { const p = new PlanClass(sess.layout, ins.label); p.instrs.push(ins); return sess.bound.load(p); });
   // warm up first: the workers' instances run their first hundreds of calls before V8's optimized code

@@ -15,7 +15,7 @@
 // hoists every load of the body to its top and spills accumulators); V8 unrolls this loop itself.
 import { vld, vst, vadd, vfma, vzero, vsplat } from '../simd';
 import { MR, NR, pack_a, pack_b } from './gemm_pack';
-import { mtFor, mtForElems, parallel, parallelRange, rangeLo, rangeHi, splitSpan, setArg, arg, argP, workerScratch } from '../mt';
+import { MT_CONV_SCALE, mtFor, mtForElems, parallel, parallelRange, rangeLo, rangeHi, splitSpan, setArg, arg, argP, workerScratch } from '../mt';
 import { eOn, clearEpilogue, saveEpilogue, loadEpilogue, epiRows } from './epilogue';
 
 // Block sizes (measured with bench/gemm.mjs on a 2-core Xeon, 32 KiB L1d, 1 MiB L2 per core):
@@ -210,7 +210,10 @@ export function gemm(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i3
     if (eOn) epiRows(c, M, N, 0, N);
     return;
   }
-  const th = mtFor(<i64>M * N * K * workScale);
+  // a product over 64+ rows of an activation (A not transposed: a Dense layer's batch rows) splits by
+  // rows, so each thread reads the rows the layer before wrote on it: it counts as a convolution does
+  const scale = (transA == 0) & (M >= 64) ? max(workScale, MT_CONV_SCALE) : workScale;
+  const th = mtFor(<i64>M * N * K * scale);
   if (th > 1) { gemmParallel(c, a, b, scratch, M, N, K, transA, transB, accumulate, th); return; }
   gemmBlock(c, a, b, scratch, M, N, K, transA, transB, accumulate, 0, M, 0, N);
 }
@@ -281,7 +284,9 @@ function gemmTask(t: i32, tid: i32): void {
 
 function gemmParallel(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i32, K: i32,
                       transA: i32, transB: i32, accumulate: i32, th: i32): void {
-  const rows = M >= N, q = rows ? MR : NR, len = rows ? M : N;
+  // rows when C is tall, or has rows enough for each thread (so each thread reads the rows of A a
+  // row-split layer before it wrote: mt.ts); column blocks when it is wide and short
+  const rows = M >= N || ((transA == 0) & (M >= 32 * th)), q = rows ? MR : NR, len = rows ? M : N;
   // two blocks per thread (a descheduled thread delays less), each at least one tile
   const blocks = min(2 * th, (len + q - 1) / q);
   const step = ((len + blocks - 1) / blocks + q - 1) / q * q;

@@ -10,8 +10,10 @@
 //     PyTorch count_include_pad), else the number of window elements inside the input.
 //   Global average pooling: x (N, HW, C) → y (N, C), mean over the HW rows.
 //   ZeroPadding2D: y (N, H+padT+padB, W+padL+padR, C); bwd crops dy into dx.
+// Threads: the f32 forwards split by output rows (poolSplit, below).
 import { convOutDim } from './conv_direct';
 import { vld, vst, vsplat, vzero, vadd, vdiv, vsel, vgt } from '../simd';
+import { mtForLocal, parallelRange, setArg, arg, argP, rangeLo, rangeHi } from '../mt';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -42,16 +44,19 @@ export function f32_maxpool2d_fwd__ref(y: usize, idx: usize, x: usize, N: i32, H
 export function f32_maxpool2d_fwd__simd(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                                         strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32): void {
   const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW);
-  if ((KH == 2) & (KW == 2) & (strideH == 2) & (strideW == 2) & (dilH == 1) & (dilW == 1) & ((padT | padL | padB | padR) == 0) & (C >= 4)) {
-    maxpool2x2s2(y, idx, x, N, H, W, C, OH, OW);
-    return;
-  }
+  const fast = (KH == 2) & (KW == 2) & (strideH == 2) & (strideW == 2) & (dilH == 1) & (dilW == 1) & ((padT | padL | padB | padR) == 0) & (C >= 4);
+  poolSplit(fast ? K_MAX2 : K_MAX, y, idx, x, N, H, W, C, KH, KW, strideH, strideW, padT, padL, padB, padR, dilH, dilW, N * OH, OW * C * KH * KW);
+}
+
+// output rows r0 .. r1 - 1 of the flattened (N, OH) (general windows)
+function maxpoolRows(y: usize, idx: usize, x: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                     padT: i32, padL: i32, OH: i32, OW: i32, dilH: i32, dilW: i32, r0: i32, r1: i32): void {
   const C4 = C & ~3;
   // NOTE: when C >= 4 and not a multiple of 4, the last vector [C-4, C) overlaps the previous one:
   // it recomputes (and rewrites) the same values, so no scalar channel tail is needed.
   const cEnd = C >= 4 && (C & 3) != 0 ? C4 + 4 : C4;
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    const o = ((n * OH + oh) * OW + ow) * C;
+  for (let r = r0; r < r1; r++) for (let ow = 0; ow < OW; ow++) {
+    const n = r / OH, oh = r - n * OH, o = (r * OW + ow) * C;
     for (let ci = 0; ci < cEnd; ci += 4) {
       const c = min(ci, C - 4);
       let best = vzero(), bi = i32x4.splat(-1), first = true;
@@ -87,13 +92,13 @@ export function f32_maxpool2d_fwd__simd(y: usize, idx: usize, x: usize, N: i32, 
 }
 
 // The common 2x2 stride-2 unpadded window: no bounds checks, taps in PyTorch's scan order
-// (first maximum wins: later taps replace only when strictly greater). C >= 4.
-function maxpool2x2s2(y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32): void {
+// (first maximum wins: later taps replace only when strictly greater). C >= 4. Rows r0 .. r1 - 1.
+function maxpool2x2s2Rows(y: usize, idx: usize, x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, r0: i32, r1: i32): void {
   const cEnd = (C + 3) & ~3, rowB = <usize>W * C << 2, pixB = <usize>C << 2;
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
-    const ih = oh * 2;
+  for (let r = r0; r < r1; r++) {
+    const n = r / OH, ih = (r - n * OH) * 2;
     for (let ow = 0; ow < OW; ow++) {
-      const iw = ow * 2, o = ((n * OH + oh) * OW + ow) * C;
+      const iw = ow * 2, o = (r * OW + ow) * C;
       const p00 = at(x, ((n * H + ih) * W + iw) * C), p01 = p00 + pixB, p10 = p00 + rowB, p11 = p10 + pixB;
       const i00 = ih * W + iw;
       const v00 = i32x4.splat(i00), v01 = i32x4.splat(i00 + 1), v10 = i32x4.splat(i00 + W), v11 = i32x4.splat(i00 + W + 1);
@@ -193,11 +198,18 @@ export function f32_avgpool2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i3
 export function f32_avgpool2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
                                         padT: i32, padL: i32, padB: i32, padR: i32, countIncludePad: i32): void {
   const OH = convOutDim(H, padT, padB, KH, 1, strideH), OW = convOutDim(W, padL, padR, KW, 1, strideW);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+  poolSplit(K_AVG, y, 0, x, N, H, W, C, KH, KW, strideH, strideW, padT, padL, padB, padR, countIncludePad, 1, N * OH, OW * C * KH * KW);
+}
+
+// output rows r0 .. r1 - 1 of the flattened (N, OH)
+function avgpoolRows(y: usize, x: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+                     padT: i32, padL: i32, OH: i32, OW: i32, countIncludePad: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) for (let ow = 0; ow < OW; ow++) {
+    const n = r / OH, oh = r - n * OH;
     const cnt = avgCount(oh, ow, H, W, KH, KW, strideH, strideW, padT, padL, countIncludePad);
     const h0 = max(oh * strideH - padT, 0), h1 = min(oh * strideH - padT + KH, H);
     const w0 = max(ow * strideW - padL, 0), w1 = min(ow * strideW - padL + KW, W);
-    const yr = at(y, ((n * OH + oh) * OW + ow) * C), fc = <f32>max(cnt, 1), vc = vsplat(fc);
+    const yr = at(y, (r * OW + ow) * C), fc = <f32>max(cnt, 1), vc = vsplat(fc);
     let c = 0;
     for (; c + 4 <= C; c += 4) {
       let acc = vzero();
@@ -303,14 +315,49 @@ export function f32_zeropad2d_fwd__ref(y: usize, x: usize, N: i32, H: i32, W: i3
   }
 }
 export function f32_zeropad2d_fwd__simd(y: usize, x: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {
+  const PH = H + padT + padB, PW = W + padL + padR;
+  poolSplit(K_PAD, y, 0, x, N, H, W, C, 1, 1, 1, 1, padT, padL, padB, padR, 1, 1, N * PH, PW * C);
+}
+function zeropadRows(y: usize, x: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32, r0: i32, r1: i32): void {
   const PH = H + padT + padB, PW = W + padL + padR, rowIn = <usize>W * C << 2, rowOut = <usize>PW * C << 2;
-  for (let n = 0; n < N; n++) for (let h = 0; h < PH; h++) {
-    const yr = at(y, (n * PH + h) * PW * C), ih = h - padT;
+  for (let r = r0; r < r1; r++) {
+    const n = r / PH, ih = r - n * PH - padT, yr = at(y, r * PW * C);
     if (ih < 0 || ih >= H) { memory.fill(yr, 0, rowOut); continue; }
     memory.fill(yr, 0, <usize>padL * C << 2);
     memory.copy(at(yr, padL * C), at(x, (n * H + ih) * W * C), rowIn);
     memory.fill(at(yr, (padL + W) * C), 0, <usize>padR * C << 2);
   }
+}
+
+// ---- threads: the forwards above split by output rows of the flattened (N, OH), in row order (so
+// each thread reads the rows of the layer before that it wrote itself: mt.ts); every row is
+// computed as on one thread. Job args: 0 kind, 1 y, 2 idx, 3 x, 4 .. 18 N H W C KH KW sH sW pT pL
+// pB pR dH dW (avg pooling: dH = countIncludePad) ----
+const K_MAX: i32 = 0, K_MAX2: i32 = 1, K_AVG: i32 = 2, K_PAD: i32 = 3;
+
+function poolSplit(kind: i32, y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, sH: i32, sW: i32,
+                   pT: i32, pL: i32, pB: i32, pR: i32, dH: i32, dW: i32, rows: i32, rowCost: i32): void {
+  const th = min(rows, mtForLocal(<i64>rows * rowCost));
+  if (th <= 1) { poolRows(kind, y, idx, x, N, H, W, C, KH, KW, sH, sW, pT, pL, pB, pR, dH, dW, 0, rows); return; }
+  setArg(0, kind); setArg(1, <i32>y); setArg(2, <i32>idx); setArg(3, <i32>x);
+  setArg(4, N); setArg(5, H); setArg(6, W); setArg(7, C); setArg(8, KH); setArg(9, KW); setArg(10, sH); setArg(11, sW);
+  setArg(12, pT); setArg(13, pL); setArg(14, pB); setArg(15, pR); setArg(16, dH); setArg(17, dW);
+  parallelRange(poolTask, rows, 1, th);
+}
+function poolTask(t: i32, tid: i32): void {
+  poolRows(arg(0), argP(1), argP(2), argP(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11),
+    arg(12), arg(13), arg(14), arg(15), arg(16), arg(17), rangeLo(t), rangeHi(t));
+}
+function poolRows(kind: i32, y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, sH: i32, sW: i32,
+                  pT: i32, pL: i32, pB: i32, pR: i32, dH: i32, dW: i32, r0: i32, r1: i32): void {
+  if (kind == K_PAD) { zeropadRows(y, x, H, W, C, pT, pL, pB, pR, r0, r1); return; }
+  if (kind == K_AVG) {
+    avgpoolRows(y, x, H, W, C, KH, KW, sH, sW, pT, pL, convOutDim(H, pT, pB, KH, 1, sH), convOutDim(W, pL, pR, KW, 1, sW), dH, r0, r1);
+    return;
+  }
+  const OH = convOutDim(H, pT, pB, KH, dH, sH), OW = convOutDim(W, pL, pR, KW, dW, sW);
+  if (kind == K_MAX2) maxpool2x2s2Rows(y, idx, x, H, W, C, OH, OW, r0, r1);
+  else maxpoolRows(y, idx, x, H, W, C, KH, KW, sH, sW, pT, pL, OH, OW, dH, dW, r0, r1);
 }
 // dx: (N, H, W, C) f32 += the interior of dy (N, H+padT+padB, W+padL+padR, C) f32
 export function f32_zeropad2d_bwd__ref(dx: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, padB: i32, padR: i32): void {

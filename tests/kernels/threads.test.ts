@@ -61,19 +61,20 @@ describe(`threads (${BUILD} build)`, () => {
   // [N, H, W, C, OC, KH, KW, sh, sw, pt, pl, pb, pr]: no padding copy, zero-padded copy, border path (padded image > 64k floats),
   // C1->6 pixel-vector path, stride 2 (im2col bwd_x), pointwise (one GEMM), K > 256 (im2col + GEMM)
   // split: which passes split their work (f: forward, x: input gradient, w: weight gradient); the others
-  // run on one thread (im2col paths whose GEMM blocks are below the threshold)
+  // run on one thread (im2col paths whose GEMM blocks are below the threshold; a GEMM over 64+ rows of
+  // its A counts 4x, as a convolution: gemm.ts)
   const CONVS: [string, number[], string][] = [
-    ['LeNet conv2 5x5 C6->16 valid', [5, 14, 14, 6, 16, 5, 5, 1, 1, 0, 0, 0, 0], 'fw'],
+    ['LeNet conv2 5x5 C6->16 valid', [5, 14, 14, 6, 16, 5, 5, 1, 1, 0, 0, 0, 0], 'fxw'],
     ['3x3 C16->16 same (padded copy, transposed bwd_x)', [5, 16, 15, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
     ['3x3 C16->12 same, 66x66 (border path)', [2, 66, 66, 16, 12, 3, 3, 1, 1, 1, 1, 1, 1], 'fx'],
     ['LeNet conv1 5x5 C1->6 same (pixel vectors)', [9, 28, 28, 1, 6, 5, 5, 1, 1, 2, 2, 2, 2], 'fw'],
-    ['3x3/2 C8->24 asym pads', [9, 17, 18, 8, 24, 3, 3, 2, 2, 0, 0, 1, 1], 'fw'],
+    ['3x3/2 C8->24 asym pads', [9, 17, 18, 8, 24, 3, 3, 2, 2, 0, 0, 1, 1], 'fxw'],
     ['1x1 C32->48 (pointwise GEMM)', [6, 12, 12, 32, 48, 1, 1, 1, 1, 0, 0, 0, 0], 'fxw'],
     ['3x3 C40->16 same (K 360: im2col)', [3, 10, 10, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
     // batch 1: the implicit GEMM splits an image's output-channel panels (ragged last panel included)
     ['b1 3x3 C16->16 same (panels, shared padded copy)', [1, 32, 30, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
     ['b1 3x3 C8->20 valid (panels, no copy; bwd_x: one panel of 8 channels)', [1, 40, 40, 8, 20, 3, 3, 1, 1, 0, 0, 0, 0], 'fw'],
-    ['b1 3x3 C16->24 same, 66x66 (panels, border path)', [1, 66, 66, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1], 'f'],
+    ['b1 3x3 C16->24 same, 66x66 (panels, border path)', [1, 66, 66, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1], 'fx'],
   ];
 
   for (const [what, g, splits] of CONVS) {

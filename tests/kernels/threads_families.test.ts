@@ -92,6 +92,29 @@ describe(`threads, kernel families (${BUILD} build)`, () => {
     });
   }
 
+  // pooling and zero padding forwards, split by output rows: [N, H, W, C, KH, KW, stride, pad, dil]
+  const POOLS: [string, number[], boolean][] = [
+    ['2x2/2 (the unpadded fast path)', [16, 28, 28, 6, 2, 2, 2, 0, 1], true],
+    ['3x3/2 pad 1, ragged channels', [5, 33, 31, 21, 3, 3, 2, 1, 1], true],
+    ['3x3 dilation 2, 3 channels (scalar lanes)', [20, 30, 30, 3, 3, 3, 1, 2, 2], true],
+    ['2x2/2 small (one thread)', [1, 8, 8, 8, 2, 2, 2, 0, 1], false],
+  ];
+  for (const [what, [N, H, W, C, KH, KW, s, p, d], split] of POOLS) {
+    it(`max / average pooling ${what}, zero padding`, () => {
+      const OH = Math.floor((H + 2 * p - d * (KH - 1) - 1) / s) + 1, OW = Math.floor((W + 2 * p - d * (KW - 1) - 1) / s) + 1;
+      const x = randn(N * H * W * C, 1), out = N * OH * OW * C * 4;
+      sameBits(`maxpool ${what}`, [{ init: out }, { init: out }, { init: x }], [['f32_maxpool2d_fwd__simd', [B(0), B(1), B(2), N, H, W, C, KH, KW, s, s, p, p, p, p, d, d]]], split);
+      if (d === 1) {
+        const AH = Math.floor((H + 2 * p - KH) / s) + 1, AW = Math.floor((W + 2 * p - KW) / s) + 1;
+        for (const inc of [0, 1]) {
+          sameBits(`avgpool ${what} countIncludePad ${inc}`, [{ init: N * AH * AW * C * 4 }, { init: x }], [['f32_avgpool2d_fwd__simd', [B(0), B(1), N, H, W, C, KH, KW, s, s, p, p, p, p, inc]]], split);
+        }
+      }
+      const [t, l, b, r] = [p + 1, p, 2, p + 3];
+      sameBits(`zeropad ${what}`, [{ init: N * (H + t + b) * (W + l + r) * C * 4 }, { init: x }], [['f32_zeropad2d_fwd__simd', [B(0), B(1), N, H, W, C, t, l, b, r]]], split);
+    });
+  }
+
   // int8 GEMM: static (i8 out) and dynamic (f32 out), weights in 7 bits (the relaxed layout where it exists) and 8 bits
   const GEMMS: [number, number, number, boolean][] = [[64, 100, 300, true], [2, 1000, 600, true], [37, 135, 211, true], [4, 64, 64, false]];
   for (const [M, N, Kd, split] of GEMMS) for (const bits of [7, 8]) {
