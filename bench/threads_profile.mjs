@@ -6,7 +6,7 @@
 // Needs a quiet machine (wall time): both cores free.
 // --model=w5 profiles W5's training step instead (MLP 784-128-10, Adam, batch 32; weights move, the work does not).
 // --work=N --elems=M set the 2-thread session's thresholds (mt_set_thresholds: multiply-adds, element-operations) to find where splits pay.
-//   npm run build && node bench/threads_profile.mjs [--model=mnv2|w4|w3|w5] [--rounds=15] [--top=25] [--warm-ms=1500] [--work=N] [--elems=M]
+//   npm run build && node bench/threads_profile.mjs [--model=mnv2|mnv2-int8|w4|w3|w5] [--rounds=15] [--top=25] [--warm-ms=1500] [--work=N] [--elems=M]
 import { loadEngine, Sequential, Tensor, layers } from '../dist/node.js';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
@@ -22,7 +22,7 @@ async function build(e) {
     await m.fit(x, y, { epochs: 1, batchSize: 32, shuffle: false });
     return { m, x };
   }
-  if (which === 'mnv2') { const { mobilenetV2 } = await import('./threads_models.mjs'); const { model, x } = await mobilenetV2(1, e); return { m: model, x }; }
+  if (which === 'mnv2' || which === 'mnv2-int8') { const { mobilenetV2 } = await import('./threads_models.mjs'); const { model, q, x } = await mobilenetV2(1, e, which === 'mnv2-int8'); return { m: which === 'mnv2' ? model : q, x }; }
   const { lenet, mobilenet, SHAPES, input } = await import('./cnn.mjs');
   const name = which === 'w3' ? 'lenet' : 'mobilenet', n = which === 'w3' ? 64 : 1;
   const m = new Sequential({ inputShape: SHAPES[name], seed: 7, engine: e });

@@ -21,7 +21,7 @@
 //   row instead (no padded OC lanes), same sources (input or padded copy) and tap table.
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
 // Threads: images split between them; with fewer images than threads (batch 1), each image's
-// panels instead (the padded copy shared).
+// pixels (blocks of whole tiles) or, on the border and C1/OC6 paths, its panels (the padded copy shared).
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
 import { vld, vst, vzero, vfma, vadd, vldPart, vstPart } from '../simd';
@@ -121,15 +121,16 @@ function tileTab(a0: usize, a1: usize, a2: usize, a3: usize, tab: usize, bp: usi
 // All output pixels of one image, every tap inside src (an input image of width Ws, or its padded
 // copy): tiles of 4 consecutive pixels of the flattened (OH*OW) image, spanning output rows; a
 // ragged end is covered by one more tile at P - 4 (or, when P < 4, a tile of P rows).
-function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: i32, jlo: i32, jhi: i32): void {
+// Pixels [plo, phi) only (plo a multiple of 4; phi too, or P): the tiles are those of the whole image.
+function igemmImage(yn: usize, src: usize, Ws: i32, wp: usize, tab: usize, add: i32, jlo: i32, jhi: i32, plo: i32, phi: i32): void {
   const OW = gOW, P = gOH * OW, OC = gOC, K = gKH * gKW * gC;
   const cs = <usize>gC << 2, ldy = <usize>OC << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs;
   const mr = min(4, P);
   for (let j0 = jlo; j0 < jhi; j0 += 8) {
     const nr = min(8, OC - j0), pw = wp + (<usize>j0 * K << 2);
     // (oh, ow) of the next pixel, stepped along (no divisions per tile)
-    let oh = 0, ow = 0;
-    for (let p0 = 0; p0 < P; p0 += 4) {
+    let oh = plo / OW, ow = plo % OW;
+    for (let p0 = plo; p0 < phi; p0 += 4) {
       let q = p0, lo = 0, a0: usize, a1: usize, a2: usize, a3: usize;
       if (p0 + 4 <= P) {
         a0 = src + <usize>oh * rs + <usize>ow * ps;
@@ -241,16 +242,31 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
     parallel(igemmTask, (gN + per - 1) / per, th);
     return;
   }
-  // fewer images than threads (batch 1): each image's output-channel panels split between them, the padded
-  // copy made once here and read by all (every output is its tile's, whichever thread computes it)
-  const blocks = min(2 * th, panels), per = (panels + blocks - 1) / blocks;
+  // fewer images than threads (batch 1): each image's pixels split between them, in blocks of whole
+  // tiles (in pixel order, as the layers before and after split theirs: mt.ts), or, on the border path
+  // and the C1/OC6 one, its output-channel panels; the padded copy made once here and read by all
+  // (every output is its tile's, whichever thread computes it)
+  const P = gOH * gOW, byPixels = (pc != 2) & !c1oc6 & (P >= 32 * th);
+  const blocks = byPixels ? 2 * th : min(2 * th, panels);
+  const per = byPixels ? ((P + blocks - 1) / blocks + 3) & ~3 : (panels + blocks - 1) / blocks;
   setArg(5, per); setArg(7, <i32>pad);
   if (pc == 0) memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * padExtent(gOW, gSW, gKW, gDW) * C) << 2);
   for (let n = 0; n < gN; n++) {
     if (pc == 0) padImage(pad, x + (<usize>n * gH * gW * C << 2));
     setArg(6, n);
-    parallel(igemmPanelTask, (panels + per - 1) / per, th);
+    if (byPixels) parallel(igemmPixelTask, (P + per - 1) / per, th);
+    else parallel(igemmPanelTask, (panels + per - 1) / per, th);
   }
+}
+
+// pixels [t*per, (t+1)*per) of image arg(6), every output channel, on thread tid (args: see igemmPacked)
+function igemmPixelTask(t: i32, tid: i32): void {
+  if (tid) loadGeometry(8);
+  const per = arg(5), n = arg(6), C = gC, K = gKH * gKW * C, wp = argP(3);
+  const tab = wp + (<usize>(K * ((gOC + 7) & ~7) + ((C + 3) & ~3)) << 2) + 128;
+  const padded = igemmPadCase() == 0, Ws = padded ? padExtent(gOW, gSW, gKW, gDW) : gW;
+  const src = padded ? argP(7) : argP(1) + (<usize>n * gH * gW * C << 2);
+  igemmImage(argP(0) + (<usize>n * gOH * gOW * gOC << 2), src, Ws, wp, tab, arg(4), 0, gOC, t * per, min(gOH * gOW, (t + 1) * per));
 }
 
 // panels [t*per, (t+1)*per) of image arg(6) on thread tid (args: see igemmPacked)
@@ -287,7 +303,7 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
   if (pc == 1) {
     for (let n = n0; n < n1; n++) {
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, x + <usize>n * xImg, W, w, tab);
-      else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, add, jlo, jhi);
+      else igemmImage(y + <usize>n * yImg, x + <usize>n * xImg, W, wp, tab, add, jlo, jhi, 0, gOH * OW);
     }
     return;
   }
@@ -297,7 +313,7 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
     for (let n = n0; n < n1; n++) {
       if (!padded) padImage(pad, x + <usize>n * xImg);
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, pad, Wp, w, tab);
-      else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, add, jlo, jhi);
+      else igemmImage(y + <usize>n * yImg, pad, Wp, wp, tab, add, jlo, jhi, 0, gOH * OW);
     }
     return;
   }

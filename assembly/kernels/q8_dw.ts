@@ -18,7 +18,7 @@
 // 8 bits (x - za needs 9), so the i16 dot is the fast path on both builds.
 import { convOutDim } from './conv_direct';
 import { rqSetup, rq, storeQ8 } from './q8_requant';
-import { mtFor, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP } from '../mt';
+import { MT_CONV_SCALE, mtFor, parallelRange, rangeLo, rangeHi, setArg, setArgF, arg, argF, argP } from '../mt';
 
 // @ts-ignore: decorator
 @inline function quant1(x: f32, scale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
@@ -218,7 +218,8 @@ export function qs8_dwconv2d_fwd__simd(y: usize, x: usize, w: usize, bias: usize
                                        KH: i32, KW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32, padB: i32, padR: i32, dilH: i32, dilW: i32,
                                        za: i32, sa: f32, sc: f32, zc: i32, qmin: i32, qmax: i32): void {
   const OH = convOutDim(H, padT, padB, KH, dilH, strideH), OW = convOutDim(W, padL, padR, KW, dilW, strideW), rows = N * OH;
-  const th = min(rows, mtFor(<i64>4 * rows * OW * OC * KH * KW));   // (direct loops: their work counts 4x, as in conv_direct.ts)
+  // (direct loops: their work counts 4x, and a convolution's MT_CONV_SCALE more, as in conv_direct.ts)
+  const th = min(rows, mtFor(MT_CONV_SCALE * 4 * rows * OW * OC * KH * KW));
   if (th <= 1) { dwRows(y, x, w, bias, sw, H, W, C, OC, KH, KW, strideH, strideW, padT, padL, dilH, dilW, za, sa, sc, zc, qmin, qmax, OH, OW, 0, rows); return; }
   setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, <i32>bias); setArg(4, <i32>sw); setArg(5, H); setArg(6, W); setArg(7, C);
   setArg(8, OC); setArg(9, KH); setArg(10, KW); setArg(11, strideH); setArg(12, strideW); setArg(13, padT); setArg(14, padL); setArg(15, dilH);

@@ -71,9 +71,11 @@ describe(`threads (${BUILD} build)`, () => {
     ['3x3/2 C8->24 asym pads', [9, 17, 18, 8, 24, 3, 3, 2, 2, 0, 0, 1, 1], 'fxw'],
     ['1x1 C32->48 (pointwise GEMM)', [6, 12, 12, 32, 48, 1, 1, 1, 1, 0, 0, 0, 0], 'fxw'],
     ['3x3 C40->16 same (K 360: im2col)', [3, 10, 10, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
-    // batch 1: the implicit GEMM splits an image's output-channel panels (ragged last panel included)
-    ['b1 3x3 C16->16 same (panels, shared padded copy)', [1, 32, 30, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
-    ['b1 3x3 C8->20 valid (panels, no copy; bwd_x: one panel of 8 channels)', [1, 40, 40, 8, 20, 3, 3, 1, 1, 0, 0, 0, 0], 'fw'],
+    // batch 1: the implicit GEMM splits an image's pixels in blocks of whole tiles (a ragged last tile
+    // included), or on the border path its output-channel panels (ragged last panel included)
+    ['b1 3x3 C16->16 same (pixels, shared padded copy)', [1, 32, 30, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1], 'fxw'],
+    ['b1 3x3 C8->20 valid (pixels, no copy; bwd_x: one panel of 8 channels)', [1, 40, 40, 8, 20, 3, 3, 1, 1, 0, 0, 0, 0], 'fw'],
+    ['b1 3x3 C8->12 valid, 441 pixels (pixels, a ragged last tile)', [1, 23, 23, 8, 12, 3, 3, 1, 1, 0, 0, 0, 0], 'f'],
     ['b1 3x3 C16->24 same, 66x66 (panels, border path)', [1, 66, 66, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1], 'fx'],
   ];
 
