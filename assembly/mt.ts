@@ -27,14 +27,15 @@
 export const MT_CTL_BYTES: usize = 512;
 /** Scratch per worker (bytes): the largest per-task scratch any parallel kernel takes. */
 export const WORKER_SCRATCH: usize = 1 << 20;
-/** Multiply-adds below which a call stays on one thread: alone, a split GEMM pays from ~2^18 (bench/mt_threshold.mjs), but inside a plan the next op then reads half its input from the other core, and a training step of 3.2M-MAC GEMMs (W5) ran 0.82x at 2^20; at 2^22 it is 0.98x, W3/W4 1.46x/1.22x in the quiet T2 run (BENCHMARKS.md T2). */
+/** Multiply-adds below which a call stays on one thread: alone, a split GEMM pays from ~2^18 (bench/mt_threshold.mjs), but W5's training step (three ~0.14 ms ops: 3.2M-MAC GEMMs, Adam over 100k weights) ran 0.95–1.02x with them split from 2^18 or 2^20 (bench/threads_profile.mjs --model=w5 --work=N), so it stays at 2^22 (BENCHMARKS.md T2). */
 export const MT_MIN_WORK: i64 = 1 << 22;
 /**
  * How much more a convolution's multiply-adds (forward; the implicit input gradient) count toward MT_MIN_WORK than a Dense GEMM's. In
  * a CNN's inference plan every layer is a convolution: when all of them split, each thread goes on
  * with the pixels it wrote, while one that stays on one thread reads half its input from the other
  * core (W4 b1 at 2 threads: 1.16x over one thread with every convolution at MT_MIN_WORK, 1.50x at a
- * quarter of it; BENCHMARKS.md T2). Dense layers (W5's training GEMMs) keep MT_MIN_WORK.
+ * quarter of it; BENCHMARKS.md T2). A GEMM over 64+ rows of an activation counts so too (gemm.ts: it splits
+ * by those rows); W5's 32-row training GEMMs keep MT_MIN_WORK.
  */
 export const MT_CONV_SCALE: i64 = 4;
 /** Element-operations below which an elementwise call stays on one thread (bench/mt_threshold.mjs; BENCHMARKS.md T2). */
