@@ -8,7 +8,7 @@
 // setThreadsCount(n) and onnxruntime-web numThreads = n on W1, W3 b64 and W4 b1 (bench/cnn.mjs's
 // models, Axon's weights), onnxruntime-web on MobileNetV2 f32 (Axon's import exported to ONNX).
 // Every Axon pair is checked bit-identical before timing.
-// Usage: node bench/threads.mjs [--rounds=N] [--only=W1,W3,...]   (after npm run build)
+// Usage: node bench/threads.mjs [--rounds=N] [--only=W1,W3,...] [--no-peers]   (after npm run build)
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -155,7 +155,7 @@ const PEERS = [
   ['W4 MobileNet-v1-like b1', 'w4', (ms) => `${ms.toFixed(2)} ms`],
   ['MobileNetV2 (nsfwjs) f32 b1', 'mnv2', (ms) => `${ms.toFixed(1)} ms`],
 ];
-for (const [label, work, fmt] of PEERS.filter(([label]) => picked(label))) for (const p of work === 'mnv2' ? ['ort'] : ['tfjs', 'ort']) {
+for (const [label, work, fmt] of PEERS.filter(([label]) => picked(label) && !process.argv.includes('--no-peers'))) for (const p of work === 'mnv2' ? ['ort'] : ['tfjs', 'ort']) {
   const r = {};
   for (const th of [1, 2]) {
     const c = spawnSync(process.execPath, [fileURLToPath(import.meta.url), `--peer=${p}:${th}:${work}`, `--rounds=${ROUNDS}`], { encoding: 'utf8', maxBuffer: 1 << 26 });

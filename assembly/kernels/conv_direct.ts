@@ -65,11 +65,12 @@ export function convGeometry(N: i32, H: i32, W: i32, C: i32, OC: i32, KH: i32, K
 // ---- depthwise, channel multiplier 1: w (KH, KW, 1, C) ----
 
 // y[n, oh, ow, c0..C) for any kernel, bounds-checked
-function dwPixel(y: usize, x: usize, w: usize, n: i32, oh: i32, ow: i32, c0: i32): void {
+// channels [c0, c1) (c0 a multiple of 4; c1 too, or C: each channel takes the path it takes over all C)
+function dwPixel(y: usize, x: usize, w: usize, n: i32, oh: i32, ow: i32, c0: i32, c1: i32): void {
   const C = gC, H = gH, W = gW;
   const yr = px(y, n, oh, ow, gOH, gOW, C);
   let c = c0;
-  for (; c + 4 <= C; c += 4) {
+  for (; c + 4 <= c1; c += 4) {
     let acc = vzero();
     for (let kh = 0; kh < gKH; kh++) {
       const ih = oh * gSH - gPT + kh * gDH;
@@ -82,7 +83,7 @@ function dwPixel(y: usize, x: usize, w: usize, n: i32, oh: i32, ow: i32, c0: i32
     }
     vst(yr + (<usize>c << 2), acc);
   }
-  for (; c < C; c++) {
+  for (; c < c1; c++) {
     let s: f32 = 0;
     for (let kh = 0; kh < gKH; kh++) {
       const ih = oh * gSH - gPT + kh * gDH;
@@ -98,16 +99,16 @@ function dwPixel(y: usize, x: usize, w: usize, n: i32, oh: i32, ow: i32, c0: i32
 }
 
 // output rows [r0, r1) of all N*OH
-function dwFwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
+function dwFwd(y: usize, x: usize, w: usize, r0: i32, r1: i32, c0: i32, c1: i32): void {
   for (let r = r0; r < r1; r++) {
     const n = r / gOH, oh = r % gOH;
-    for (let ow = 0; ow < gOW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+    for (let ow = 0; ow < gOW; ow++) dwPixel(y, x, w, n, oh, ow, c0, c1);
   }
 }
 
 // 3x3, dilation 1, any stride/padding. Interior pixels of interior rows: nine weight vectors in
 // registers per channel block, 9 loads + 9 fma per output vector; everything else via dwPixel.
-function dw3x3Fwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
+function dw3x3Fwd(y: usize, x: usize, w: usize, r0: i32, r1: i32, c0: i32, c1: i32): void {
   const C = gC, H = gH, W = gW, SW = gSW, OW = gOW;
   const lo = (gPL + SW - 1) / SW;
   const hi = W - 3 + gPL >= 0 ? min(OW - 1, (W - 3 + gPL) / SW) : -1;
@@ -118,11 +119,12 @@ function dw3x3Fwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
     {
       const ih = oh * gSH - gPT;
       if (ih < 0 || ih + 2 >= H || lo > hi) {
-        for (let ow = 0; ow < OW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+        for (let ow = 0; ow < OW; ow++) dwPixel(y, x, w, n, oh, ow, c0, c1);
         continue;
       }
-      for (let ow = 0; ow < lo; ow++) dwPixel(y, x, w, n, oh, ow, 0);
-      for (let c = 0; c < C4; c += 4) {
+      for (let ow = 0; ow < lo; ow++) dwPixel(y, x, w, n, oh, ow, c0, c1);
+      const cv = min(c1, C4);
+      for (let c = c0; c < cv; c += 4) {
         const wc = w + (<usize>c << 2);
         const w0 = vld(wc), w1 = vld(wc + cs), w2 = vld(wc + 2 * cs);
         const w3 = vld(wc + 3 * cs), w4 = vld(wc + 4 * cs), w5 = vld(wc + 5 * cs);
@@ -140,8 +142,8 @@ function dw3x3Fwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
           xp += step; yp += cs;
         }
       }
-      if (C4 < C) for (let ow = lo; ow <= hi; ow++) dwPixel(y, x, w, n, oh, ow, C4);
-      for (let ow = hi + 1; ow < OW; ow++) dwPixel(y, x, w, n, oh, ow, 0);
+      if (C4 < c1) for (let ow = lo; ow <= hi; ow++) dwPixel(y, x, w, n, oh, ow, max(c0, C4), c1);
+      for (let ow = hi + 1; ow < OW; ow++) dwPixel(y, x, w, n, oh, ow, c0, c1);
     }
   }
 }
@@ -253,18 +255,25 @@ function grpBwd(dst: usize, dy: usize, src: usize, mode: i32, g0: i32, g1: i32):
 // NOTE: the direct loops do about a quarter of the GEMM's multiply-adds per second, so their work
 // counts four times toward the thread threshold (mt.ts).
 
-/** y = depthwise or grouped convolution of x (geometry from convGeometry()). */
+/**
+ * y = depthwise or grouped convolution of x (geometry from convGeometry()). Split by output rows; a
+ * depthwise one over fewer than 64 output pixels by channel blocks instead (a GEMM that small splits
+ * by columns, gemm.ts, so the layers before and after cut their channels the same way: mt.ts).
+ */
 export function directFwd(y: usize, x: usize, w: usize): void {
-  const rows = gN * gOH, kind = directKind();
-  const th = min(rows, mtFor(MT_CONV_SCALE * 4 * rows * gOW * gKH * gKW * (gOC / gG) * (gC / gG) * gG));
-  if (th <= 1) { directRows(y, x, w, kind, 0, rows); return; }
+  const rows = gN * gOH, kind = directKind(), work = MT_CONV_SCALE * 4 * rows * gOW * gKH * gKW * (gOC / gG) * (gC / gG) * gG;
+  const byChannels = (kind != 2) & (rows * gOW < 64) & (gC >= 8);
+  const th = min(byChannels ? gC >> 2 : rows, mtFor(work));
+  if (th <= 1) { directRows(y, x, w, kind, 0, rows, 0, gOC); return; }
   saveGeometry(8);
-  setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, kind);
-  parallelRange(directFwdTask, rows, 1, th);
+  setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, kind); setArg(4, <i32>byChannels);
+  if (byChannels) parallelRange(directFwdTask, gC, 4, th, 8);
+  else parallelRange(directFwdTask, rows, 1, th, 8);
 }
 function directFwdTask(t: i32, tid: i32): void {
   if (tid) loadGeometry(8);
-  directRows(argP(0), argP(1), argP(2), arg(3), rangeLo(t), rangeHi(t));
+  if (arg(4)) directRows(argP(0), argP(1), argP(2), arg(3), 0, gN * gOH, rangeLo(t), rangeHi(t));
+  else directRows(argP(0), argP(1), argP(2), arg(3), rangeLo(t), rangeHi(t), 0, gOC);
 }
 // 0: depthwise 3x3 (dilation 1), 1: depthwise, 2: grouped
 // @ts-ignore: decorator
@@ -272,13 +281,15 @@ function directFwdTask(t: i32, tid: i32): void {
   if ((gG != gC) | (gOC != gC)) return 2;
   return (gKH == 3) & (gKW == 3) & (gDH == 1) & (gDW == 1) ? 0 : 1;
 }
-// (with a store epilogue: row by row, each output row through it while it is in cache)
-function directRows(y: usize, x: usize, w: usize, kind: i32, r0: i32, r1: i32): void {
+
+// output rows [r0, r1) of all N*OH, output channels [c0, c1) (depthwise only; grouped: all), then the store
+// epilogue over them, row by row (in L1) when one is set
+function directRows(y: usize, x: usize, w: usize, kind: i32, r0: i32, r1: i32, c0: i32, c1: i32): void {
   const step = eOn ? 1 : r1 - r0, ld = <usize>gOW * gOC << 2;
   for (let r = r0; r < r1; r += step) {
     const e = r + step;
-    if (kind == 0) dw3x3Fwd(y, x, w, r, e); else if (kind == 1) dwFwd(y, x, w, r, e); else grpFwd(y, x, w, r, e);
-    if (eOn) epiRows(y + <usize>r * ld, gOW, gOC, 0, gOC);
+    if (kind == 0) dw3x3Fwd(y, x, w, r, e, c0, c1); else if (kind == 1) dwFwd(y, x, w, r, e, c0, c1); else grpFwd(y, x, w, r, e);
+    if (eOn) epiRows(y + <usize>r * ld, gOW, gOC, c0, c1);
   }
 }
 

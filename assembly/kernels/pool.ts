@@ -342,7 +342,7 @@ function poolSplit(kind: i32, y: usize, idx: usize, x: usize, N: i32, H: i32, W:
   setArg(0, kind); setArg(1, <i32>y); setArg(2, <i32>idx); setArg(3, <i32>x);
   setArg(4, N); setArg(5, H); setArg(6, W); setArg(7, C); setArg(8, KH); setArg(9, KW); setArg(10, sH); setArg(11, sW);
   setArg(12, pT); setArg(13, pL); setArg(14, pB); setArg(15, pR); setArg(16, dH); setArg(17, dW);
-  parallelRange(poolTask, rows, 1, th);
+  parallelRange(poolTask, rows, 1, th, 8);
 }
 function poolTask(t: i32, tid: i32): void {
   poolRows(arg(0), argP(1), argP(2), argP(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11),

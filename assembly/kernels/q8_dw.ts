@@ -224,7 +224,7 @@ export function qs8_dwconv2d_fwd__simd(y: usize, x: usize, w: usize, bias: usize
   setArg(0, <i32>y); setArg(1, <i32>x); setArg(2, <i32>w); setArg(3, <i32>bias); setArg(4, <i32>sw); setArg(5, H); setArg(6, W); setArg(7, C);
   setArg(8, OC); setArg(9, KH); setArg(10, KW); setArg(11, strideH); setArg(12, strideW); setArg(13, padT); setArg(14, padL); setArg(15, dilH);
   setArg(16, dilW); setArg(17, za); setArgF(18, sa); setArgF(19, sc); setArg(20, zc); setArg(21, qmin); setArg(22, qmax); setArg(23, OH); setArg(24, OW);
-  parallelRange(dwTask, rows, 1, th);
+  parallelRange(dwTask, rows, 1, th, 8);
 }
 function dwTask(t: i32, tid: i32): void {
   dwRows(argP(0), argP(1), argP(2), argP(3), argP(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), arg(14), arg(15),

@@ -78,6 +78,8 @@ describe(`threads, kernel families (${BUILD} build)`, () => {
     ['depthwise 3x3/2, ragged channels', [6, 33, 31, 21, 21, 3, 3, 2, 1, 1, 21], true],
     ['depthwise 5x5 dilation 2 (general path)', [2, 24, 24, 24, 24, 5, 5, 1, 4, 2, 24], true],
     ['grouped 3x3 (4 groups of 8 -> 16)', [2, 20, 20, 32, 64, 3, 3, 1, 1, 1, 4], true],
+    ['depthwise 3x3 7x7, by channel blocks (ragged channels)', [1, 7, 7, 1002, 1002, 3, 3, 1, 1, 1, 1002], true],
+    ['depthwise 5x5 6x6, by channel blocks (general path)', [1, 6, 6, 400, 400, 5, 5, 1, 2, 1, 400], true],
     ['depthwise 3x3 small (one thread)', [1, 8, 8, 8, 8, 3, 3, 1, 1, 1, 8], false],
   ];
   for (const [what, [N, H, W, C, OC, KH, KW, s, p, d, G], split] of DIRECT) {
