@@ -141,7 +141,9 @@ for (const [name, make, fmt] of W.filter(([name]) => picked(name))) {
   const same = o1.length === o2.length && new Uint32Array(o1.buffer, o1.byteOffset, o1.length).every((v, i) => v === new Uint32Array(o2.buffer, o2.byteOffset, o2.length)[i]);
   if (!same) throw new Error(`${name}: 2 threads differ from 1 thread`);
   const t = { 1: [], 2: [] };
-  for (const f of [f1, f2]) await time(f, 200);
+  // warm-up: 1.5 s each (a new session's workers run their first hundreds of calls before V8's
+  // optimized code, and their tier-up compiles run on a core of their own meanwhile: bench/threads_profile.mjs)
+  for (const f of [f1, f2]) await time(f, 1500);
   for (let r = 0; r < ROUNDS; r++) for (const th of r % 2 ? [2, 1] : [1, 2]) t[th].push(await time(th === 1 ? f1 : f2));
   const m1 = med(t[1]), m2 = med(t[2]);
   rows.push(`| ${name} | ${fmt(m1)} | ${fmt(m2)} | ${(m1 / m2).toFixed(2)}x |`);
