@@ -133,6 +133,31 @@ export function toAssemblyScript(n: Node, scope: Scope, arg: (name: string) => s
   }
 }
 
+/**
+ * The same expression as JS source (the closures of compile(), written out: comparisons and logic
+ * give 1 or 0); `arg` gives the code reading an argument (by default `d.<name>`, NaN when missing),
+ * externs are called as `X.<name>.js`. `test`: code for whether the value is nonzero (a boolean).
+ * scripts/gen-op-specs.mjs writes the registry's extents and rule tests so (src/op_specs.gen.ts).
+ */
+export function toJs(n: Node, arg: (name: string) => string = (name) => `(d.${name} ?? NaN)`, test = false): string {
+  const go = (x: Node): string => toJs(x, arg), is = (x: Node): string => toJs(x, arg, true);
+  const op = n.k === 'bin' ? (n.op === '==' ? '===' : n.op === '!=' ? '!==' : n.op) : '';
+  if (test) {   // (a comparison or logic is its own test; any other value v is !!v)
+    if (n.k === 'un' && n.op === '!') return `!${is(n.a)}`;
+    if (n.k === 'bin' && (n.op === '&&' || n.op === '||')) return `(${is(n.a)} ${op} ${is(n.b)})`;
+    if (n.k === 'bin' && CMP.has(n.op)) return `(${go(n.a)} ${op} ${go(n.b)})`;
+    return `!!${go(n)}`;
+  }
+  switch (n.k) {
+    case 'num': return String(n.v);
+    case 'arg': return arg(n.name);
+    case 'un': return n.op === '-' ? `(-${go(n.a)})` : `(${is(n.a)} ? 0 : 1)`;
+    case 'if': return `(${is(n.c)} ? ${go(n.a)} : ${go(n.b)})`;
+    case 'call': return `${n.fn in BUILTINS ? `Math.${n.fn}` : `X.${n.fn}.js`}(${n.args.map(go).join(', ')})`;
+    case 'bin': return n.op === '&&' || n.op === '||' || CMP.has(n.op) ? `(${is(n)} ? 1 : 0)` : `(${go(n.a)} ${op} ${go(n.b)})`;
+  }
+}
+
 /** Externs an expression calls (the generator imports them). */
 export function externsOf(n: Node, out = new Set<string>()): Set<string> {
   if (n.k === 'call') { if (!(n.fn in BUILTINS)) out.add(n.fn); n.args.forEach((a) => externsOf(a, out)); }

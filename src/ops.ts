@@ -5,6 +5,7 @@
 
 import type { ArgDef, ArgSpec, Dims, Dtype } from './op_types.js';
 import { parse, compile, compileRules, externsOf, type Rule, type Scope } from './op_rules.js';
+import { GENERATED_SPECS, type GeneratedRow } from './op_specs.gen.js';
 export type { ArgSpec, Dims, Dtype, NumArg, PtrArg } from './op_types.js';
 
 export interface OpSpec {
@@ -304,7 +305,9 @@ const defs: Def[] = [
 
 /**
  * A listed op with its code. Its argument specs are built when first read: a process builds the
- * few ops its plans use instead of ~1,300 specs at startup (~0.3 ms and ~60 KB of a cold start).
+ * few ops its plans use instead of ~1,300 specs at startup (~0.3 ms and ~60 KB of a cold start),
+ * from the build's generated functions (src/op_specs.gen.ts, made from this same text) while they
+ * match the text, else by parsing the text (~1–1.5 ms of a cold start for a small model's ops).
  */
 class Op implements OpSpec {
   readonly name: string;
@@ -314,16 +317,30 @@ class Op implements OpSpec {
   private made?: ArgSpec[];
   private checker?: ((d: Dims) => string | null) | null;
   private written?: readonly Rule[];
+  private defs?: ArgDef[];
+  private row?: GeneratedRow | null;
+  private parsed?: (d: Dims) => string | null;
   constructor(private readonly def: Def, readonly code: number) {
     this.name = def.name; this.family = def.family; this.kernel = def.kernel;
     if (def.check !== undefined) this.check = def.check;
   }
+  private get argDefs(): ArgDef[] { return (this.defs ??= this.def.args()); }
   /** Where this op's extents and rules are read: its argument names, the shared macros and externs. */
-  get scope(): Scope { return { args: new Set(this.def.args().map((a) => a.name)), macros: MACROS, externs: EXTERNS }; }
+  get scope(): Scope { return { args: new Set(this.argDefs.map((a) => a.name)), macros: MACROS, externs: EXTERNS }; }
+  /** This op's generated row, when it was made from the op's current text (else null). */
+  get generated(): GeneratedRow | null {
+    if (this.row === undefined) {
+      const g = GENERATED_SPECS[this.code - 1];
+      this.row = g && g[0] === specKey(this.argDefs, this.rules) ? g : null;
+    }
+    return this.row;
+  }
   get args(): ArgSpec[] {
     if (this.made) return this.made;
+    const g = this.generated;
+    if (g) return (this.made = this.argDefs.map((a, k) => (a.kind === 'ptr' ? { ...a, len: g[3 + k] as (d: Dims) => number, ...((g[2] >> k) & 1 ? { late: true } : {}) } : a)));
     const scope = this.scope;
-    return (this.made = this.def.args().map((a) => {
+    return (this.made = this.argDefs.map((a) => {
       if (a.kind !== 'ptr') return a;
       const node = parse(a.extent, scope), late = externsOf(node).size > 0;
       return { ...a, len: compile(node, scope), ...(late ? { late } : {}) };
@@ -331,9 +348,26 @@ class Op implements OpSpec {
   }
   get rules(): readonly Rule[] { return (this.written ??= this.def.rules?.() ?? []); }
   get validate(): ((d: Dims) => string | null) | undefined {
-    if (this.checker === undefined) this.checker = this.rules.length ? compileRules(this.rules, this.scope) : null;
+    if (this.checker === undefined) {
+      // generated: the rules' test, and their messages parsed only when one is broken
+      const parsed = (d: Dims) => (this.parsed ??= compileRules(this.rules, this.scope))(d), ok = this.generated?.[1];
+      this.checker = !this.rules.length ? null : ok ? (d) => (ok(d) ? null : parsed(d)) : parsed;
+    }
     return this.checker ?? undefined;
   }
+}
+
+/** FNV-1a hash of an op's argument and rule text: what its generated functions were made from. */
+export function specKey(args: readonly (ArgDef | ArgSpec)[], rules: readonly Rule[]): number {
+  const text = [...args.map((a) => `${a.name}:${a.kind === 'ptr' ? `${a.dtype}:${a.extent}` : a.kind}`), ...rules.map((r) => `${r.holds}\u0000${r.says}`)].join('\u0001');
+  let h = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Ops whose generated functions are missing or were made from other text (they parse theirs; `npm run build` regenerates). */
+export function staleGeneratedSpecs(): string[] {
+  return OPS.filter((o) => !(o as Op).generated).map((o) => o.name);
 }
 
 export const OPS: readonly OpSpec[] = defs.map((d, k) => new Op(d, k + 1));
