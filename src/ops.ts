@@ -331,7 +331,7 @@ class Op implements OpSpec {
   get generated(): GeneratedRow | null {
     if (this.row === undefined) {
       const g = GENERATED_SPECS[this.code - 1];
-      this.row = g && g[0] === specKey(this.argDefs, this.rules) ? g : null;
+      this.row = g && ((typeof AXON_SPECS_CURRENT === 'boolean' && AXON_SPECS_CURRENT) || g[0] === specKey(this.argDefs, this.rules)) ? g : null;
     }
     return this.row;
   }
@@ -383,6 +383,9 @@ export function opsHash(ops: readonly OpSpec[]): number {
 // NOTE: the Node bundles define AXON_OPS_HASH as opsHash(OPS) computed at build time from this
 // same file (scripts/build.mjs): the loop costs ~2 ms of every cold start when run unoptimized.
 declare const AXON_OPS_HASH: number | undefined;
+// NOTE: and AXON_SPECS_CURRENT as true: the same build has just regenerated src/op_specs.gen.ts, so
+// its bundles skip the rows' hash check (specKey over an op's text, ~0.2 ms a used op unoptimized).
+declare const AXON_SPECS_CURRENT: boolean | undefined;
 /** opsHash(OPS); the wasm build carries the same number (ops_hash()). */
 export const OPS_HASH: number = typeof AXON_OPS_HASH === 'number' ? AXON_OPS_HASH : opsHash(OPS);
 
