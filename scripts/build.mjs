@@ -4,7 +4,7 @@ import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { scriptChunk, inlineEntry, cjsEntry, lastReason } from './script-chunks.mjs';
+import { scriptChunk, minifyScript, inlineEntry, cjsEntry, lastReason } from './script-chunks.mjs';
 import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
@@ -40,7 +40,7 @@ if (!args.has('--kernels')) {
   const scripts = new Map();
   for (const f of readdirSync('dist/chunks').filter((n) => n.endsWith('.js') && statSync(`dist/chunks/${n}`).size > 16384)) {
     const info = scriptChunk(`dist/chunks/${f}`, loader);
-    if (info) scripts.set(f, info); else console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
+    if (info) { scripts.set(f, info); await minifyScript(`dist/chunks/${f}`); } else console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
   }
   const infer = inlineEntry('dist/infer.js', scripts, loader);
   if (infer) rmSync('dist/infer.js.map'); // (its map described the re-export)
