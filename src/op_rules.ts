@@ -133,29 +133,42 @@ export function toAssemblyScript(n: Node, scope: Scope, arg: (name: string) => s
   }
 }
 
+const BINARY = new Set(['+', '-', '*', '/', '%', '<', '<=', '>', '>=', '==', '!=', '&&', '||']);
+
 /**
- * The same expression as JS source (the closures of compile(), written out: comparisons and logic
- * give 1 or 0); `arg` gives the code reading an argument (by default `d.<name>`, NaN when missing),
- * externs are called as `X.<name>.js`. `test`: code for whether the value is nonzero (a boolean).
- * scripts/gen-op-specs.mjs writes the registry's extents and rule tests so (src/op_specs.gen.ts).
+ * A parsed expression as prefix text, macros expanded: `* rows cols`, `~ x` (minus), `! x`,
+ * `? c a b`, `floor/1 x` (a call with its argument count), numbers and argument names as they are.
+ * scripts/gen-op-specs.mjs stores the registry's extents and rule tests so (src/op_specs.gen.ts):
+ * fromPrefix reads them back into the same trees without tokenizing and parsing the rule text.
  */
-export function toJs(n: Node, arg: (name: string) => string = (name) => `(d.${name} ?? NaN)`, test = false): string {
-  const go = (x: Node): string => toJs(x, arg), is = (x: Node): string => toJs(x, arg, true);
-  const op = n.k === 'bin' ? (n.op === '==' ? '===' : n.op === '!=' ? '!==' : n.op) : '';
-  if (test) {   // (a comparison or logic is its own test; any other value v is !!v)
-    if (n.k === 'un' && n.op === '!') return `!${is(n.a)}`;
-    if (n.k === 'bin' && (n.op === '&&' || n.op === '||')) return `(${is(n.a)} ${op} ${is(n.b)})`;
-    if (n.k === 'bin' && CMP.has(n.op)) return `(${go(n.a)} ${op} ${go(n.b)})`;
-    return `!!${go(n)}`;
-  }
+export function toPrefix(n: Node): string {
   switch (n.k) {
     case 'num': return String(n.v);
-    case 'arg': return arg(n.name);
-    case 'un': return n.op === '-' ? `(-${go(n.a)})` : `(${is(n.a)} ? 0 : 1)`;
-    case 'if': return `(${is(n.c)} ? ${go(n.a)} : ${go(n.b)})`;
-    case 'call': return `${n.fn in BUILTINS ? `Math.${n.fn}` : `X.${n.fn}.js`}(${n.args.map(go).join(', ')})`;
-    case 'bin': return n.op === '&&' || n.op === '||' || CMP.has(n.op) ? `(${is(n)} ? 1 : 0)` : `(${go(n.a)} ${op} ${go(n.b)})`;
+    case 'arg': return n.name;
+    case 'un': return `${n.op === '-' ? '~' : '!'} ${toPrefix(n.a)}`;
+    case 'if': return `? ${toPrefix(n.c)} ${toPrefix(n.a)} ${toPrefix(n.b)}`;
+    case 'call': return [`${n.fn}/${n.args.length}`, ...n.args.map(toPrefix)].join(' ');
+    case 'bin': return `${n.op} ${toPrefix(n.a)} ${toPrefix(n.b)}`;
   }
+}
+
+/** The tree of toPrefix's text. */
+export function fromPrefix(text: string): Node {
+  const t = text.split(' ');
+  let at = 0;
+  const go = (): Node => {
+    const x = t[at++];
+    if (x === undefined || x === '') throw new AxonError('PLAN_INVALID', `op expression "${text}" ends early`);
+    if (x === '~' || x === '!') return { k: 'un', op: x === '~' ? '-' : '!', a: go() };
+    if (x === '?') { const c = go(), a = go(); return { k: 'if', c, a, b: go() }; }
+    if (BINARY.has(x)) { const a = go(); return { k: 'bin', op: x, a, b: go() }; }
+    const slash = x.indexOf('/');
+    if (slash > 0) { const fn = x.slice(0, slash), args: Node[] = []; for (let k = Number(x.slice(slash + 1)); k > 0; k--) args.push(go()); return { k: 'call', fn, args }; }
+    return /^\d/.test(x) ? { k: 'num', v: Number(x) } : { k: 'arg', name: x };
+  };
+  const n = go();
+  if (at !== t.length) throw new AxonError('PLAN_INVALID', `op expression "${text}" has more after its end`);
+  return n;
 }
 
 /** Externs an expression calls (the generator imports them). */

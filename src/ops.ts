@@ -4,8 +4,8 @@
 // NOTE: an op's code is its position + 1: append only, never reorder (plans store codes).
 
 import type { ArgDef, ArgSpec, Dims, Dtype } from './op_types.js';
-import { parse, compile, compileRules, externsOf, type Rule, type Scope } from './op_rules.js';
-import { GENERATED_SPECS, type GeneratedRow } from './op_specs.gen.js';
+import { parse, compile, compileRules, externsOf, fromPrefix, type Rule, type Scope } from './op_rules.js';
+import { GENERATED_EXPRS, GENERATED_SPECS } from './op_specs.gen.js';
 export type { ArgSpec, Dims, Dtype, NumArg, PtrArg } from './op_types.js';
 
 export interface OpSpec {
@@ -318,8 +318,9 @@ class Op implements OpSpec {
   private checker?: ((d: Dims) => string | null) | null;
   private written?: readonly Rule[];
   private defs?: ArgDef[];
-  private row?: GeneratedRow | null;
+  private row?: readonly number[] | null;
   private parsed?: (d: Dims) => string | null;
+  private test?: ((d: Dims) => boolean) | null;
   constructor(private readonly def: Def, readonly code: number) {
     this.name = def.name; this.family = def.family; this.kernel = def.kernel;
     if (def.check !== undefined) this.check = def.check;
@@ -327,22 +328,30 @@ class Op implements OpSpec {
   private get argDefs(): ArgDef[] { return (this.defs ??= this.def.args()); }
   /** Where this op's extents and rules are read: its argument names, the shared macros and externs. */
   get scope(): Scope { return { args: new Set(this.argDefs.map((a) => a.name)), macros: MACROS, externs: EXTERNS }; }
-  /** This op's generated row, when it was made from the op's current text (else null). */
-  get generated(): GeneratedRow | null {
+  /** This op's generated row (src/op_specs.gen.ts), when it was made from the op's current text (else null). */
+  get generated(): readonly number[] | null {
     if (this.row === undefined) {
       const g = GENERATED_SPECS[this.code - 1];
       this.row = g && ((typeof AXON_SPECS_CURRENT === 'boolean' && AXON_SPECS_CURRENT) || g[0] === specKey(this.argDefs, this.rules)) ? g : null;
     }
     return this.row;
   }
+  /** Whether every rule holds, from the generated row (null: no row, or no rules). */
+  get generatedTest(): ((d: Dims) => boolean) | null {
+    if (this.test === undefined) {
+      const g = this.generated, k = g ? g[1] : -1;
+      const f = k >= 0 ? compile(fromPrefix(GENERATED_EXPRS[k]), this.scope) : null;
+      this.test = f && ((d) => !!f(d));
+    }
+    return this.test;
+  }
   get args(): ArgSpec[] {
     if (this.made) return this.made;
-    const g = this.generated;
-    if (g) return (this.made = this.argDefs.map((a, k) => (a.kind === 'ptr' ? { ...a, len: g[3 + k] as (d: Dims) => number, ...((g[2] >> k) & 1 ? { late: true } : {}) } : a)));
-    const scope = this.scope;
-    return (this.made = this.argDefs.map((a) => {
+    const g = this.generated, scope = this.scope;
+    return (this.made = this.argDefs.map((a, k) => {
       if (a.kind !== 'ptr') return a;
-      const node = parse(a.extent, scope), late = externsOf(node).size > 0;
+      const node = g ? fromPrefix(GENERATED_EXPRS[g[3 + k]]) : parse(a.extent, scope);
+      const late = g ? ((g[2] >> k) & 1) === 1 : externsOf(node).size > 0;
       return { ...a, len: compile(node, scope), ...(late ? { late } : {}) };
     }));
   }
@@ -350,7 +359,7 @@ class Op implements OpSpec {
   get validate(): ((d: Dims) => string | null) | undefined {
     if (this.checker === undefined) {
       // generated: the rules' test, and their messages parsed only when one is broken
-      const parsed = (d: Dims) => (this.parsed ??= compileRules(this.rules, this.scope))(d), ok = this.generated?.[1];
+      const parsed = (d: Dims) => (this.parsed ??= compileRules(this.rules, this.scope))(d), ok = this.generatedTest;
       this.checker = !this.rules.length ? null : ok ? (d) => (ok(d) ? null : parsed(d)) : parsed;
     }
     return this.checker ?? undefined;

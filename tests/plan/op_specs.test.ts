@@ -1,11 +1,12 @@
 // The op registry's generated extents and rule tests (src/op_specs.gen.ts, scripts/gen-op-specs.mjs)
-// against the same text parsed and compiled by src/op_rules.ts: every op's extents give the same
-// numbers and its rules the same verdicts and messages on random dimensions (and with arguments
-// missing), the committed file is what the generator makes of the registry now, and a row made from
-// other text is not used.
+// against the same text parsed by src/op_rules.ts: every op's stored trees are the parsed ones,
+// its extents give the same numbers and its rules the same verdicts and messages on random
+// dimensions (and with arguments missing), the committed file is what the generator makes of the
+// registry now, and a row made from other text is not used.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { OPS, specKey, staleGeneratedSpecs, type OpSpec } from '../../src/ops.js';
+import { GENERATED_EXPRS } from '../../src/op_specs.gen.js';
 import * as lang from '../../src/op_rules.js';
 import { Rng } from '../../src/runtime/rng.js';
 // @ts-expect-error: a build script (plain JS)
@@ -38,8 +39,9 @@ function parsed(op: OpSpec) {
   };
 }
 
-/** The op's generated test of its rules (row field 1). */
-const generatedOk = (op: OpSpec) => (op as unknown as { generated: [number, (d: Record<string, number>) => boolean] }).generated[1];
+type Generated = { generated: readonly number[] | null; generatedTest: ((d: Record<string, number>) => boolean) | null };
+/** The op's generated test of its rules. */
+const generatedOk = (op: OpSpec) => (op as unknown as Generated).generatedTest!;
 
 describe('generated op specs', () => {
   it('every op has a current generated row (else: npm run build, or node scripts/gen-dispatch.mjs)', () => {
@@ -48,6 +50,23 @@ describe('generated op specs', () => {
 
   it('the committed file is what the generator makes of the registry now', () => {
     expect(readFileSync(new URL('../../src/op_specs.gen.ts', import.meta.url), 'utf8')).toBe(opSpecsText(OPS, { ...lang, specKey }));
+  });
+
+  it('every op\'s stored trees are its parsed extents and the && of its parsed rule tests', () => {
+    for (const op of OPS) {
+      const scope = (op as unknown as { scope: lang.Scope }).scope, row = (op as unknown as Generated).generated!;
+      op.args.forEach((a, k) => { if (a.kind === 'ptr') expect(lang.fromPrefix(GENERATED_EXPRS[row[3 + k]]), `${op.name}.${a.name}`).toEqual(lang.parse(a.extent, scope)); });
+      const holds = op.rules!.map((r) => lang.parse(r.holds, scope));
+      if (!holds.length) expect(row[1], op.name).toBe(-1);
+      else expect(lang.fromPrefix(GENERATED_EXPRS[row[1]]), op.name).toEqual(holds.reduce((a, b) => ({ k: 'bin', op: '&&', a, b })));
+    }
+  });
+
+  it('prefix text reads back into the tree it was written from, and malformed text is refused', () => {
+    const scope: lang.Scope = { args: new Set(['a', 'b', 'c']), macros: {}, externs: {} };
+    for (const src of ['a * (b + 2.5) - c / 4 % 3', '-a + !b', 'a ? b : c ? 1 : 0', 'floor(a / 2) + max(b, min(c, 1e-5))', 'a >= 1 && (b == 2 || c != 3) && a < b'])
+      expect(lang.fromPrefix(lang.toPrefix(lang.parse(src, scope))), src).toEqual(lang.parse(src, scope));
+    for (const bad of ['', '+ a', '* a b c', 'floor/2 a']) expect(() => lang.fromPrefix(bad), bad).toThrow(/op expression/);
   });
 
   it('every op\'s extents, late flags and rule verdicts equal the parsed text\'s, on 400 random dimensions each', () => {
