@@ -306,8 +306,8 @@ const defs: Def[] = [
 /**
  * A listed op with its code. Its argument specs are built when first read: a process builds the
  * few ops its plans use instead of ~1,300 specs at startup (~0.3 ms and ~60 KB of a cold start),
- * from the build's generated functions (src/op_specs.gen.ts, made from this same text) while they
- * match the text, else by parsing the text (~1–1.5 ms of a cold start for a small model's ops).
+ * from the build's parsed trees (src/op_specs.gen.ts, made from this same text) while they match
+ * the text, else by parsing the text (tokenizing and parsing cost a cold start ~0.5 ms).
  */
 class Op implements OpSpec {
   readonly name: string;
@@ -366,7 +366,7 @@ class Op implements OpSpec {
   }
 }
 
-/** FNV-1a hash of an op's argument and rule text: what its generated functions were made from. */
+/** FNV-1a hash of an op's argument and rule text: what its generated row was made from. */
 export function specKey(args: readonly (ArgDef | ArgSpec)[], rules: readonly Rule[]): number {
   const text = [...args.map((a) => `${a.name}:${a.kind === 'ptr' ? `${a.dtype}:${a.extent}` : a.kind}`), ...rules.map((r) => `${r.holds}\u0000${r.says}`)].join('\u0001');
   let h = 0x811c9dc5;
@@ -374,7 +374,7 @@ export function specKey(args: readonly (ArgDef | ArgSpec)[], rules: readonly Rul
   return h;
 }
 
-/** Ops whose generated functions are missing or were made from other text (they parse theirs; `npm run build` regenerates). */
+/** Ops whose generated rows are missing or were made from other text (they parse theirs; `npm run build` regenerates). */
 export function staleGeneratedSpecs(): string[] {
   return OPS.filter((o) => !(o as Op).generated).map((o) => o.name);
 }
