@@ -17,7 +17,10 @@
 // loads perf_hooks on first use, ~1.5 ms of every process that is no part of the workload. Rounds
 // are interleaved (every row once per round) after discarded warm-up rounds; a second table breaks
 // the medians down by phase.
-//   node bench/coldstart.mjs [rounds=21] [--w2]     (after npm run build; --w2: W2 rows only)
+// `--against DIR`: also the CommonJS app on another build's axon/infer (DIR: a built checkout, e.g.
+// main's tree built in /tmp), its own warm cache, in the same rounds: an A/B of two builds (only the
+// CommonJS rows then, so that more rounds fit in a quiet minute).
+//   node bench/coldstart.mjs [rounds=21] [--w2] [--against DIR]     (after npm run build; --w2: W2 rows only)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -28,6 +31,7 @@ import { createRequire } from 'node:module';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Math.max(10, Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 21));
 const W2_ONLY = process.argv.includes('--w2');
+const AGAINST = process.argv.includes('--against') ? process.argv[process.argv.indexOf('--against') + 1] : undefined;
 const tmp = mkdtempSync(join(tmpdir(), 'axon-coldstart-'));
 const axonUrl = pathToFileURL(join(root, 'dist/node.js')).href;
 const ENTRIES = { axon: import.meta.resolve('axon'), 'axon/infer': import.meta.resolve('axon/infer') }; // (the package resolving itself)
@@ -99,6 +103,7 @@ ${REPORT}JSON.stringify({ y: Array.from(y.data), rss: process.resourceUsage().ma
 const head = `const t = { ready: ${NOW} };\nconst [name, n] = [process.argv[2], Number(process.argv[3])];`;
 for (const [entry, url] of Object.entries(ENTRIES)) writeFileSync(join(tmp, `${entry.replace('/', '-')}.mjs`), `import { loadModel, Tensor } from ${JSON.stringify(url)};\n${head}${body}\n`);
 writeFileSync(join(tmp, 'axon-infer.cjs'), `const t = { ready: ${NOW} };\nconst { loadModel, Tensor } = require(${JSON.stringify(inferCjs)});\nt.imported = ${NOW};\nconst [name, n] = [process.argv[2], Number(process.argv[3])];\n(async () => {${body}\n})();\n`);
+if (AGAINST) writeFileSync(join(tmp, 'against.cjs'), readFileSync(join(tmp, 'axon-infer.cjs'), 'utf8').replace(JSON.stringify(inferCjs), JSON.stringify(join(AGAINST, 'dist/infer.cjs'))));
 writeFileSync(join(tmp, 'empty.cjs'), EMPTY);
 writeFileSync(join(tmp, 'tfjs.mjs'), `
 import { readFileSync } from 'node:fs';
@@ -129,8 +134,10 @@ for (const m of MODELS) {
     const how = app === 'cjs' ? `\`require('${entry}')\`` : `\`import '${entry}'\``;
     JOBS.push({ id: `${entry} ${app} ${cache} ${m.name}`, process: 'axon', entry: how, cache, file: `${entry.replace('/', '-')}.${app}`, args, model: m, env: { AXON_COMPILE_CACHE: cache === 'off' ? '0' : cacheDir } });
   }
+  if (AGAINST) JOBS.push({ id: `against ${m.name}`, process: 'axon', entry: `\`require('axon/infer')\` of ${AGAINST}`, cache: 'warm', file: 'against.cjs', args, model: m, env: { AXON_COMPILE_CACHE: `${cacheDir}-against` } });
   JOBS.push({ id: `tfjs-wasm ${m.name}`, process: 'tfjs-wasm', entry: 'tfjs-core + backend-wasm', file: 'tfjs.mjs', args, model: m });
 }
+if (AGAINST) JOBS.splice(0, JOBS.length, ...JOBS.filter((j) => j.argv || j.file.endsWith('.cjs')));
 const times = new Map(JOBS.map((j) => [j.id, []])), rss = new Map(JOBS.map((j) => [j.id, []])), phases = new Map(JOBS.map((j) => [j.id, []]));
 let failed = 0;
 const engines = new Set();   // (kernel set / build of every Axon app's session)

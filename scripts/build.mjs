@@ -4,7 +4,7 @@ import { genDispatch } from './gen-dispatch.mjs';
 import asc from 'assemblyscript/asc';
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { scriptChunk, inlineEntry, cjsEntry, lastReason } from './script-chunks.mjs';
+import { scriptChunk, minifyScript, inlineEntry, cjsEntry, lastReason } from './script-chunks.mjs';
 import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
@@ -27,11 +27,11 @@ if (!args.has('--kernels')) {
   rmSync('dist/infer.cjs', { force: true });
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
-  // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts
+  // dependencies stay imports (no require shim needed); AXON_OPS_HASH, AXON_SPECS_CURRENT: see src/ops.ts
   const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'targets/node/cli/main.ts' };
   await build({ ...common, platform: 'node', entryPoints: nodeEntries,
     outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',
-    define: { AXON_OPS_HASH: String(opsHash) } });
+    define: { AXON_OPS_HASH: String(opsHash), AXON_SPECS_CURRENT: 'true' } });
   // axon/federated: the client from the main entry's classes (same Model, same default engine)
   writeFileSync('dist/federated.js', "// axon/federated (Node): the federated client, from the main entry.\nexport { FederatedClient, encodeUpdate, decodeUpdate, layoutOf, jobConfig, serverStep } from './node.js';\n");
   // chunks that can be classic scripts load through the compile cache (targets/node/compile_cache.ts)
@@ -40,7 +40,7 @@ if (!args.has('--kernels')) {
   const scripts = new Map();
   for (const f of readdirSync('dist/chunks').filter((n) => n.endsWith('.js') && statSync(`dist/chunks/${n}`).size > 16384)) {
     const info = scriptChunk(`dist/chunks/${f}`, loader);
-    if (info) scripts.set(f, info); else console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
+    if (info) { scripts.set(f, info); await minifyScript(`dist/chunks/${f}`); } else console.log(`build: dist/chunks/${f} stays an ES module (${lastReason()})`);
   }
   const infer = inlineEntry('dist/infer.js', scripts, loader);
   if (infer) rmSync('dist/infer.js.map'); // (its map described the re-export)

@@ -1,8 +1,10 @@
-// Generates assembly/dispatch.ts (the plan interpreter's op switch) from src/ops.ts,
-// so the op list has one source. Run by scripts/build.mjs; the output is committed too.
+// Generates assembly/dispatch.ts (the plan interpreter's op switch) from src/ops.ts, so the op
+// list has one source (and, by gen-op-check.mjs and gen-op-specs.mjs, the WASI program's op checks
+// and the host's generated extents and rules). Run by scripts/build.mjs; the output is committed too.
 import { build } from 'esbuild';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { genOpCheck } from './gen-op-check.mjs';
+import { genOpSpecs } from './gen-op-specs.mjs';
 
 export async function genDispatch(root = '.') {
   const out = await build({
@@ -16,6 +18,7 @@ export async function genDispatch(root = '.') {
   // infer build (also AXON_INFER=1) know them as unknown ops, so their kernels are left out
   const gate = (o) => (!inKernelSet(o, 'core') ? 'isDefined(AXON_CORE)' : !inKernelSet(o, 'infer') ? 'isDefined(AXON_INFER)' : undefined);
   genOpCheck(OPS, lang, root);
+  genOpSpecs(OPS, lang, root);
   const byFamily = new Map();
   for (const o of OPS) {
     if (!byFamily.has(o.family)) byFamily.set(o.family, new Set());

@@ -6,13 +6,14 @@
 // lines, the wrapper opens on line 1), so the chunk's source map still applies. The cache's loader
 // (`loader`: the source of compileCache) is inlined into each shim, and an entry that only
 // re-exports one script chunk (axon/infer) becomes such a shim itself: every ES module file on the
-// way costs ~1 ms of cold start.
+// way costs ~1 ms of cold start. minifyScript then minifies a script (its own source map).
 // Conservative: a chunk with an import() of a computed name, top-level await, import forms other than named /
 // namespace / side-effect, an export other than the one final `export { … }` list, or an exported
 // binding that is ever reassigned stays an ES module (returns false).
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Script } from 'node:vm';
+import { build } from 'esbuild';
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 let reason = '';
@@ -78,6 +79,32 @@ export function scriptChunk(file, loader) {
   writeFileSync(file.replace(/\.js$/, '.script.js'), script);
   renameSync(`${file}.tmp`, file);
   return info;
+}
+
+/**
+ * Minifies a converted chunk's script (`file`: the chunk, e.g. dist/chunks/chunk-X.js): whitespace
+ * and syntax, names kept (stack traces and `.name` read as in the source). A process reads the
+ * script, makes a string of it and hashes its cache: ~90 KB fewer of each for the infer chunk (~0.5 ms
+ * of a cold start here). The script's own source map (chunk-X.script.js.map, esbuild chaining the
+ * chunk's map) replaces the chunk's, which described the lines only the unminified script kept.
+ */
+export async function minifyScript(file) {
+  const script = file.replace(/\.js$/, '.script.js'), input = `${script}.in.js`;
+  // (as an assignment: a bare function expression would be dead code to the minifier)
+  writeFileSync(input, `x=${readFileSync(script, 'utf8')}`);
+  try {
+    const out = await build({ entryPoints: [input], outfile: script, write: false, bundle: false, minifyWhitespace: true, minifySyntax: true,
+      sourcemap: true, charset: 'ascii', target: 'es2022', logLevel: 'warning' });
+    const js = out.outputFiles.find((o) => o.path.endsWith('.js')).text, map = out.outputFiles.find((o) => o.path.endsWith('.map')).text;
+    // the assignment back to the bare expression, blanked to keep the columns the map gives
+    const head = /^(?:"use strict";)?x=(?=\(function ?\(__deps)/.exec(js);
+    if (!head) throw new Error(`minifyScript: ${script} came out as ${js.slice(0, 60)}…`);
+    const text = ' '.repeat(head[0].length) + js.slice(head[0].length);
+    new Script(text, { filename: script }); // (a syntax error here is a bug in this step: fail the build)
+    writeFileSync(`${script}.map`, map);
+    writeFileSync(script, text);
+    rmSync(`${file}.map`, { force: true });
+  } finally { rmSync(input, { force: true }); }
 }
 
 /**

@@ -133,6 +133,44 @@ export function toAssemblyScript(n: Node, scope: Scope, arg: (name: string) => s
   }
 }
 
+const BINARY = new Set(['+', '-', '*', '/', '%', '<', '<=', '>', '>=', '==', '!=', '&&', '||']);
+
+/**
+ * A parsed expression as prefix text, macros expanded: `* rows cols`, `~ x` (minus), `! x`,
+ * `? c a b`, `floor/1 x` (a call with its argument count), numbers and argument names as they are.
+ * scripts/gen-op-specs.mjs stores the registry's extents and rule tests so (src/op_specs.gen.ts):
+ * fromPrefix reads them back into the same trees without tokenizing and parsing the rule text.
+ */
+export function toPrefix(n: Node): string {
+  switch (n.k) {
+    case 'num': return String(n.v);
+    case 'arg': return n.name;
+    case 'un': return `${n.op === '-' ? '~' : '!'} ${toPrefix(n.a)}`;
+    case 'if': return `? ${toPrefix(n.c)} ${toPrefix(n.a)} ${toPrefix(n.b)}`;
+    case 'call': return [`${n.fn}/${n.args.length}`, ...n.args.map(toPrefix)].join(' ');
+    case 'bin': return `${n.op} ${toPrefix(n.a)} ${toPrefix(n.b)}`;
+  }
+}
+
+/** The tree of toPrefix's text. */
+export function fromPrefix(text: string): Node {
+  const t = text.split(' ');
+  let at = 0;
+  const go = (): Node => {
+    const x = t[at++];
+    if (x === undefined || x === '') throw new AxonError('PLAN_INVALID', `op expression "${text}" ends early`);
+    if (x === '~' || x === '!') return { k: 'un', op: x === '~' ? '-' : '!', a: go() };
+    if (x === '?') { const c = go(), a = go(); return { k: 'if', c, a, b: go() }; }
+    if (BINARY.has(x)) { const a = go(); return { k: 'bin', op: x, a, b: go() }; }
+    const slash = x.indexOf('/');
+    if (slash > 0) { const fn = x.slice(0, slash), args: Node[] = []; for (let k = Number(x.slice(slash + 1)); k > 0; k--) args.push(go()); return { k: 'call', fn, args }; }
+    return /^\d/.test(x) ? { k: 'num', v: Number(x) } : { k: 'arg', name: x };
+  };
+  const n = go();
+  if (at !== t.length) throw new AxonError('PLAN_INVALID', `op expression "${text}" has more after its end`);
+  return n;
+}
+
 /** Externs an expression calls (the generator imports them). */
 export function externsOf(n: Node, out = new Set<string>()): Set<string> {
   if (n.k === 'call') { if (!(n.fn in BUILTINS)) out.add(n.fn); n.args.forEach((a) => externsOf(a, out)); }

@@ -1,6 +1,7 @@
 // The Node target's engine: the wasm builds from the package's build/ folder, read and compiled
 // synchronously (the async APIs cost a few ms of cold start). Shared by both Node entries.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readWhole } from './read_file.js';
 import { fileURLToPath } from 'node:url';
 import { Engine, EngineOptions } from '../../src/runtime/engine.js';
 import { setDefaultEngineLoader } from '../../src/runtime/default.js';
@@ -25,7 +26,7 @@ export function wasmDir(): string {
 /** A wasm build's bytes from the first build/ that has it (no separate existence check: the read is the check). */
 function readWasm(file: string) {
   for (const dir of wasmDirs()) {
-    try { return readFileSync(dir + file); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    try { return readWhole(dir + file); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
   }
   throw new Error(`axon: build/${file} not found; run \`npm run build\``);
 }

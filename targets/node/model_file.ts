@@ -2,7 +2,7 @@
 // bytes, with file-system errors as AxonError('IO') that name the path. Synchronous: a process that
 // loads one model at startup gains nothing from an async read (and an app that needs no node:fs of
 // its own skips loading it as an ES module, ~2 ms of a cold start).
-import { readFileSync } from 'node:fs';
+import { readWhole } from './read_file.js';
 import { readError } from './read_error.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import { modelFromBytes, type ModelGraph } from '../../src/model/serialize.js';
@@ -13,7 +13,7 @@ useAllLayerFamilies();   // (the Node entries carry every layer: a model file lo
 
 /** The bytes of a model file; AxonError('IO') when it is missing or unreadable. */
 export function readModelFile(path: string): Uint8Array {
-  try { return readFileSync(path); } catch (e) { throw readError(path, e, 'model file'); }
+  try { return readWhole(path); } catch (e) { throw readError(path, e, 'model file'); }
 }
 
 /**

@@ -98,6 +98,12 @@ describe('safetensors: validation', () => {
     bad(u8(0, 0, 0, 0, 1, 0, 0, 0), /exceeds the limit/);
     expect(() => decodeSafetensors(header(ok(), new Uint8Array(8)), 'm', { maxHeaderBytes: 10 })).toThrow(/exceeds the limit of 10/);
   });
+  it('reads ASCII and UTF-8 headers of any length alike (metadata text round-trips)', () => {
+    for (const text of ['plain', 'x'.repeat(20000), 'é → ✓ ' + 'y'.repeat(9000), '\u0001 ctl \u007f']) {
+      const f = encodeSafetensors({ a: { dtype: 'F32', shape: [1], data: Float32Array.from([1]) } }, { note: text });
+      expect(decodeSafetensors(f, 'm').metadata.note).toBe(text);
+    }
+  });
   it('rejects bad UTF-8, bad JSON and non-objects', () => {
     const b = header(ok(), new Uint8Array(8)); b[9] = 0xff;
     bad(b, /not valid UTF-8/);

@@ -124,6 +124,26 @@ describe('compile cache pieces', () => {
     }
   });
 
+  it('the built scripts are minified, and their source maps lead each function back to its TypeScript line', async () => {
+    const { SourceMap } = await import('node:module');
+    const dir = join(root, 'dist/chunks'), scripts = readdirSync(dir).filter((f) => f.endsWith('.script.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const f of scripts) {
+      const text = readFileSync(join(dir, f), 'utf8'), map = new SourceMap(JSON.parse(readFileSync(join(dir, `${f}.map`), 'utf8')));
+      expect(text.split('\n').length, f).toBeLessThan(text.length / 5000);   // (minified: lines only inside template literals)
+      expect(text.endsWith(`//# sourceMappingURL=${f}.map\n`), f).toBe(true);
+      const fns = [...text.matchAll(/function ([A-Za-z_$][\w$]*)\(/g)].slice(0, 40);
+      expect(fns.length, f).toBe(40);
+      for (const m of fns) {
+        const before = text.slice(0, m.index), line = before.split('\n').length - 1, col = m.index! - before.lastIndexOf('\n') - 1;
+        const e = map.findEntry(line, col) as { originalSource: string; originalLine: number };
+        const src = readFileSync(e.originalSource.startsWith('file:') ? fileURLToPath(e.originalSource) : join(dir, e.originalSource), 'utf8').split('\n');
+        // (the bundler numbers a name two modules share: compile2 is some module's compile)
+        expect(src[e.originalLine], `${f}: ${m[1]} → ${e.originalSource}:${e.originalLine + 1}`).toContain(`function ${m[1].replace(/\d+$/, '')}`);
+      }
+    }
+  });
+
   it('the build turns a chunk into a script + ESM shim, and leaves chunks it cannot convert safely alone', async () => {
     const { scriptChunk } = await import('../../../scripts/script-chunks.mjs');
     const d = mkdtempSync(join(tmpdir(), 'axon-chunk-test-'));

@@ -33,6 +33,19 @@ describe('loadModel', () => {
       expect(code(() => loadModel(join(d, 'bad.axon')))).toMatch(/^BAD_MODEL_FILE: .*bad\.axon: /);
     } finally { rmSync(d, { recursive: true, force: true }); }
   });
+
+  it('reads files of any size byte for byte (it reads big ones in 32 KiB pieces)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'axon-model-file-'));
+    try {
+      for (const n of [0, 1, 32767, 32768, 32769, 65536, 100003]) {
+        const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 24);
+        writeFileSync(join(d, `${n}.bin`), bytes);
+        const got = readModelFile(join(d, `${n}.bin`));
+        expect(got.length, `${n} bytes`).toBe(n);
+        expect(Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.length), bytes), `${n} bytes`).toBe(0);
+      }
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
 });
 
 describe('setWeights / modelFromBytes copy: false', () => {
