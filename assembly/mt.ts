@@ -145,11 +145,12 @@ const SP_FN: i32 = 40, SP_A: i32 = 41, SP_B: i32 = 43, SP_C: i32 = 45, SP_K: i32
  * span(a, b, c, n, k, f, g), on several threads when n elements costing `cost` element-operations
  * each are enough work: chunks start at multiples of `align` (a multiple of every SIMD step of the
  * body, so each element takes the same path as on one thread) and arrays advance by sa, sb, sc
- * bytes per element (0: not advanced, e.g. a bias row or a parameter block).
+ * bytes per element (0: not advanced, e.g. a bias row or a parameter block). `local`: the arrays are
+ * activations in the previous layer's order (a residual add): the row-order threshold MT_MIN_LOCAL.
  */
 export function splitSpan(span: Span, a: usize, sa: i32, b: usize, sb: i32, c: usize, sc: i32, n: i32, k: i32, f: f32, g: f32,
-                          cost: i32, align: i32): void {
-  const th = mtForElems(n, cost);
+                          cost: i32, align: i32, local: bool = false): void {
+  const th = local ? mtForLocal(<i64>n * cost) : mtForElems(n, cost);
   if (th <= 1) { span(a, b, c, n, k, f, g); return; }
   setArg(SP_FN, <i32>changetype<usize>(span));
   setArg(SP_A, <i32>a); setArg(SP_A + 1, sa); setArg(SP_B, <i32>b); setArg(SP_B + 1, sb); setArg(SP_C, <i32>c); setArg(SP_C + 1, sc);

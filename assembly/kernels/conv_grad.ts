@@ -15,7 +15,8 @@
 import { vst, vzero, vfma, vldPart } from '../simd';
 import { convGeometry, saveGeometry, loadGeometry, gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW } from './conv_direct';
 import { mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
-import { igemmPadCase, padImage, padExtent, fillTab, storeRow, igemmPacked, igemmScratchFloats } from './conv_igemm';
+import { igemmPadCase, fillTab, storeRow, igemmPacked, igemmScratchFloats } from './conv_igemm';
+import { padImage, padExtent } from './conv_pad';
 
 // Deepest transposed kernel (KH*KW*OC) for the implicit input gradient: its (K', 8) weight panel stays in L1.
 const BWDX_K_MAX: i32 = 512;

@@ -21,12 +21,14 @@
 //   row instead (no padded OC lanes), same sources (input or padded copy) and tap table.
 // Loop order: per image, per panel (the K x 8 panel stays in L1), per tile.
 // Threads: images split between them; with fewer images than threads (batch 1), each image's
-// pixels (blocks of whole tiles) or, on the border and C1/OC6 paths, its panels (the padded copy shared).
+// pixels (blocks of whole tiles; the padded copy made by the same threads, row-aligned) or, on the
+// border and C1/OC6 paths, its panels (the padded copy made once and shared; conv_pad.ts).
 // Scratch (igemmScratchFloats, mirrored in src/ops.ts conv2dScratchFloats): K*ceil(OC/8)*8 panels +
 // ceil(C/4)*4 zeros + 32 tile + ceil(K/4)*4 offsets + the padded image.
 import { vld, vst, vzero, vfma, vadd, vldPart, vstPart } from '../simd';
 import { gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gOH, gOW, saveGeometry, loadGeometry } from './conv_direct';
 import { eOn, epiRows } from './epilogue';
+import { padExtent, padImage, padRows } from './conv_pad';
 import { MT_CONV_SCALE, mtFor, parallel, setArg, arg, argP, workerScratch } from '../mt';
 
 // @ts-ignore: decorator
@@ -34,17 +36,6 @@ import { MT_CONV_SCALE, mtFor, parallel, setArg, arg, argP, workerScratch } from
 
 // Largest zero-padded image copy (floats, 256 KiB); bigger padded images take the border path.
 export const PAD_MAX: i32 = 1 << 16;
-
-// Input extent the output's taps span (padded rows/cols included): (O-1)*S + (K-1)*D + 1.
-// @ts-ignore: decorator
-@inline export function padExtent(O: i32, S: i32, K: i32, D: i32): i32 { return (O - 1) * S + (K - 1) * D + 1; }
-
-// @ts-ignore: decorator
-@inline export function copyRun(d: usize, s: usize, n: i32): void {
-  let k = 0;
-  for (; k + 4 <= n; k += 4) { const o = <usize>k << 2; v128.store(d + o, v128.load(s + o)); }
-  for (; k < n; k++) { const o = <usize>k << 2; store<f32>(d + o, load<f32>(s + o)); }
-}
 
 /** Floats of scratch igemmFwd uses (conv2d_scratch_floats takes the max with the im2col plan). */
 export function igemmScratchFloats(H: i32, W: i32, C: i32, OC: i32, KH: i32, KW: i32, OH: i32, OW: i32,
@@ -204,13 +195,6 @@ export function igemmPadCase(): i32 {
   return Hp * Wp * gC <= PAD_MAX ? 0 : 2;
 }
 
-/** Copies image xn (H, W, C) into the interior of the zero-bordered (Hp, Wp, C) buffer pad (borders stay as they are). */
-export function padImage(pad: usize, xn: usize): void {
-  const C = gC, W = gW, Hp = padExtent(gOH, gSH, gKH, gDH), Wp = padExtent(gOW, gSW, gKW, gDW);
-  const rows = min(gH, Hp - gPT), cols = min(W, Wp - gPL);
-  for (let ih = 0; ih < rows; ih++) copyRun(pad + (<usize>(((ih + gPT) * Wp + gPL) * C) << 2), xn + (<usize>(ih * W * C) << 2), cols * C);
-}
-
 // y: (N, OH, OW, OC) f32; x: (N, H, W, C) f32; w: (KH*KW*C, OC) f32; geometry from convGeometry().
 export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
   packPanels(scratch, w, gKH * gKW * gC, gOC);
@@ -250,14 +234,28 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
   const blocks = byPixels ? 2 * th : min(2 * th, panels);
   const per = byPixels ? ((P + blocks - 1) / blocks + 3) & ~3 : (panels + blocks - 1) / blocks;
   setArg(5, per); setArg(7, <i32>pad);
-  if (pc == 0) memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * padExtent(gOW, gSW, gKW, gDW) * C) << 2);
+  const tasks = byPixels ? (P + per - 1) / per : (panels + per - 1) / per;
+  if ((pc == 0) & !byPixels) memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * padExtent(gOW, gSW, gKW, gDW) * C) << 2);
   for (let n = 0; n < gN; n++) {
-    if (pc == 0) padImage(pad, x + (<usize>n * gH * gW * C << 2));
     setArg(6, n);
-    if (byPixels) parallel(igemmPixelTask, (P + per - 1) / per, th);
-    else parallel(igemmPanelTask, (panels + per - 1) / per, th);
+    // by pixels, the padded copy is made in parallel too, each task the rows its pixel block starts at
+    // (so each thread mostly reads rows it wrote); by panels, here (every task reads all of it)
+    if ((pc == 0) & byPixels) parallel(padTask, tasks, th);
+    else if (pc == 0) padImage(pad, x + (<usize>n * gH * gW * C << 2));
+    if (byPixels) parallel(igemmPixelTask, tasks, th);
+    else parallel(igemmPanelTask, tasks, th);
   }
 }
+
+// rows of image arg(6)'s zero-padded copy: from the first input row of pixel block t's first output row
+// to the next block's (the last task to the end; args: see igemmPacked)
+function padTask(t: i32, tid: i32): void {
+  if (tid) loadGeometry(8);
+  const per = arg(5), P = gOH * gOW, Hp = padExtent(gOH, gSH, gKH, gDH);
+  const r0 = t == 0 ? 0 : (t * per / gOW) * gSH, r1 = (t + 1) * per >= P ? Hp : min(Hp, ((t + 1) * per / gOW) * gSH);
+  padRows(argP(7), argP(1) + (<usize>arg(6) * gH * gW * gC << 2), r0, r1);
+}
+
 
 // pixels [t*per, (t+1)*per) of image arg(6), every output channel, on thread tid (args: see igemmPacked)
 function igemmPixelTask(t: i32, tid: i32): void {

@@ -259,6 +259,11 @@ describe(`threads, kernel families (${BUILD} build)`, () => {
     ];
     for (const [what, bufs, calls] of cases) it(`${what}, n = ${n}`, () => sameBits(`${what} n=${n}`, bufs, calls, split));
   }
+  // a residual add splits from the row-order threshold (MT_MIN_LOCAL, 4 element-operations an element)
+  it('add, n = 20011 (row-order threshold)', () => {
+    const n = 20011;
+    sameBits('add n=20011', [{ init: n * 4 }, { init: randn(n, 1) }, { init: randn(n, 2) }], [['f32_add__simd', [B(0), B(1), B(2), n]]], true);
+  });
 
   // row-wise and column-wise ones: [rows, cols]
   for (const [R, Cn, split] of [[8192, 130, true], [120000, 9, true], [16, 10, false]] as [number, number, boolean][]) {
