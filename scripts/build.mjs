@@ -27,7 +27,7 @@ if (!args.has('--kernels')) {
   rmSync('dist/infer.cjs', { force: true });
   const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning', target: 'es2022' };
   // splitting: the entries share chunks (dist/chunks/), so `axon/infer` loads only inference code;
-  // dependencies stay imports (no require shim needed); AXON_OPS_HASH, AXON_SPECS_CURRENT: see src/ops.ts
+  // dependencies stay imports (no require shim needed); AXON_OPS_HASH: see src/ops.ts; AXON_SPECS_CURRENT: src/op_spec.ts
   const nodeEntries = { node: 'targets/node/index.ts', infer: 'targets/node/infer.ts', cli: 'targets/node/cli/main.ts' };
   await build({ ...common, platform: 'node', entryPoints: nodeEntries,
     outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external',

@@ -3,37 +3,18 @@
 // tests iterate over it. Adding an op = one entry here + its kernels in assembly/kernels/<family>.ts.
 // NOTE: an op's code is its position + 1: append only, never reorder (plans store codes).
 
-import type { ArgDef, ArgSpec, Dims, Dtype } from './op_types.js';
-import { parse, compile, compileRules, externsOf, fromPrefix, type Rule, type Scope } from './op_rules.js';
-import { GENERATED_EXPRS, GENERATED_SPECS } from './op_specs.gen.js';
+import type { Dtype } from './op_types.js';
+import { Op, type Def, type OpSpec } from './op_spec.js';
 export type { ArgSpec, Dims, Dtype, NumArg, PtrArg } from './op_types.js';
-
-export interface OpSpec {
-  code: number;
-  name: string;
-  /** assembly/kernels/<family>.ts */
-  family: string;
-  /** wasm export the plan calls */
-  kernel: string;
-  args: ArgSpec[];
-  /** kernel returns i32; nonzero stops the plan (finiteness guards) */
-  check?: boolean;
-  /** the argument rules (src/op_rules.ts), compiled: the first broken rule's message, or null */
-  validate?: (d: Dims) => string | null;
-  /** the rules as written: the WASI program's op_check is generated from them */
-  rules?: readonly Rule[];
-}
+export { specKey, type OpSpec } from './op_spec.js';
 
 export const DTYPE_BYTES: Record<Dtype, number> = { f32: 4, i32: 4, x32: 4, u8: 1, i8: 1 };
-import { p, i, f, flags, sizes, rule, n, rc, mn, stridedArgs, stridedRules, bpc, bg, bcastDims, bcastRules, convX, convY, convW, convScratch, convDimArgs, convRules, poolY, poolDims, poolRules, padY, padDims, bnMC, bnC, bnRules, rnnArgs, rnnRules, augImageDims, augImageRules, seqX, q8ConvDims, q8ConvRules, q8ConvScratch, MACROS, EXTERNS } from './op_args.js';
+import { p, i, f, flags, sizes, rule, n, rc, mn, stridedArgs, stridedRules, bpc, bg, bcastDims, bcastRules, convX, convY, convW, convScratch, convDimArgs, convRules, poolY, poolDims, poolRules, padY, padDims, bnMC, bnC, bnRules, rnnArgs, rnnRules, augImageDims, augImageRules, seqX, q8ConvDims, q8ConvRules, q8ConvScratch } from './op_args.js';
 // the extent helpers layers and the runtime size buffers with
 export { gemmScratchFloats, convOut, conv2dScratchFloats, q8PackedBytes, q8ScratchBytes, q8GemmParams, q8QuantParams, q8AddParams, rnnScratchFloats, q8ConvScratchBytes, q8F32ScratchBytes, q8GruScratchBytes } from './op_args.js';
 
 /** Hyperparameter block sizes (f32 words) per optimizer kernel; layouts in assembly/kernels/optim.ts. */
 export const HP_WORDS = { sgd: 7, rmsprop: 7, adam: 10 } as const;
-
-/** An op as listed: its arguments and rules built on first use (see Op). */
-type Def = Omit<OpSpec, 'code' | 'args' | 'validate' | 'rules'> & { args: () => ArgDef[]; rules?: () => Rule[] };
 
 const defs: Def[] = [
   // vec
@@ -303,77 +284,6 @@ const defs: Def[] = [
     rules: () => [...flags('transA', 'transB'), rule('act >= 0 && act <= 2', 'act must be 0 (none), 1 (leaky ReLU) or 2 (ReLU6), got {act}')] },
 ];
 
-/**
- * A listed op with its code. Its argument specs are built when first read: a process builds the
- * few ops its plans use instead of ~1,300 specs at startup (~0.3 ms and ~60 KB of a cold start),
- * from the build's parsed trees (src/op_specs.gen.ts, made from this same text) while they match
- * the text, else by parsing the text (tokenizing and parsing cost a cold start ~0.5 ms).
- */
-class Op implements OpSpec {
-  readonly name: string;
-  readonly family: string;
-  readonly kernel: string;
-  readonly check?: boolean;
-  private made?: ArgSpec[];
-  private checker?: ((d: Dims) => string | null) | null;
-  private written?: readonly Rule[];
-  private defs?: ArgDef[];
-  private row?: readonly number[] | null;
-  private parsed?: (d: Dims) => string | null;
-  private test?: ((d: Dims) => boolean) | null;
-  constructor(private readonly def: Def, readonly code: number) {
-    this.name = def.name; this.family = def.family; this.kernel = def.kernel;
-    if (def.check !== undefined) this.check = def.check;
-  }
-  private get argDefs(): ArgDef[] { return (this.defs ??= this.def.args()); }
-  /** Where this op's extents and rules are read: its argument names, the shared macros and externs. */
-  get scope(): Scope { return { args: new Set(this.argDefs.map((a) => a.name)), macros: MACROS, externs: EXTERNS }; }
-  /** This op's generated row (src/op_specs.gen.ts), when it was made from the op's current text (else null). */
-  get generated(): readonly number[] | null {
-    if (this.row === undefined) {
-      const g = GENERATED_SPECS[this.code - 1];
-      this.row = g && ((typeof AXON_SPECS_CURRENT === 'boolean' && AXON_SPECS_CURRENT) || g[0] === specKey(this.argDefs, this.rules)) ? g : null;
-    }
-    return this.row;
-  }
-  /** Whether every rule holds, from the generated row (null: no row, or no rules). */
-  get generatedTest(): ((d: Dims) => boolean) | null {
-    if (this.test === undefined) {
-      const g = this.generated, k = g ? g[1] : -1;
-      const f = k >= 0 ? compile(fromPrefix(GENERATED_EXPRS[k]), this.scope) : null;
-      this.test = f && ((d) => !!f(d));
-    }
-    return this.test;
-  }
-  get args(): ArgSpec[] {
-    if (this.made) return this.made;
-    const g = this.generated, scope = this.scope;
-    return (this.made = this.argDefs.map((a, k) => {
-      if (a.kind !== 'ptr') return a;
-      const node = g ? fromPrefix(GENERATED_EXPRS[g[3 + k]]) : parse(a.extent, scope);
-      const late = g ? ((g[2] >> k) & 1) === 1 : externsOf(node).size > 0;
-      return { ...a, len: compile(node, scope), ...(late ? { late } : {}) };
-    }));
-  }
-  get rules(): readonly Rule[] { return (this.written ??= this.def.rules?.() ?? []); }
-  get validate(): ((d: Dims) => string | null) | undefined {
-    if (this.checker === undefined) {
-      // generated: the rules' test, and their messages parsed only when one is broken
-      const parsed = (d: Dims) => (this.parsed ??= compileRules(this.rules, this.scope))(d), ok = this.generatedTest;
-      this.checker = !this.rules.length ? null : ok ? (d) => (ok(d) ? null : parsed(d)) : parsed;
-    }
-    return this.checker ?? undefined;
-  }
-}
-
-/** FNV-1a hash of an op's argument and rule text: what its generated row was made from. */
-export function specKey(args: readonly (ArgDef | ArgSpec)[], rules: readonly Rule[]): number {
-  const text = [...args.map((a) => `${a.name}:${a.kind === 'ptr' ? `${a.dtype}:${a.extent}` : a.kind}`), ...rules.map((r) => `${r.holds}\u0000${r.says}`)].join('\u0001');
-  let h = 0x811c9dc5;
-  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193) >>> 0;
-  return h;
-}
-
 /** Ops whose generated rows are missing or were made from other text (they parse theirs; `npm run build` regenerates). */
 export function staleGeneratedSpecs(): string[] {
   return OPS.filter((o) => !(o as Op).generated).map((o) => o.name);
@@ -392,9 +302,6 @@ export function opsHash(ops: readonly OpSpec[]): number {
 // NOTE: the Node bundles define AXON_OPS_HASH as opsHash(OPS) computed at build time from this
 // same file (scripts/build.mjs): the loop costs ~2 ms of every cold start when run unoptimized.
 declare const AXON_OPS_HASH: number | undefined;
-// NOTE: and AXON_SPECS_CURRENT as true: the same build has just regenerated src/op_specs.gen.ts, so
-// its bundles skip the rows' hash check (specKey over an op's text, ~0.2 ms a used op unoptimized).
-declare const AXON_SPECS_CURRENT: boolean | undefined;
 /** opsHash(OPS); the wasm build carries the same number (ops_hash()). */
 export const OPS_HASH: number = typeof AXON_OPS_HASH === 'number' ? AXON_OPS_HASH : opsHash(OPS);
 
