@@ -169,11 +169,11 @@ function spanTask(t: i32, tid: i32): void {
 @inline export function workerScratch(tid: i32): usize { return <usize>load<u32>(mtCtl() + SCR) + <usize>(tid - 1) * WORKER_SCRATCH; }
 
 // claims and runs tasks of the current job until none is left: its own block from the front,
-// then the other blocks from their ends
+// then every block from its end, the next thread's first (a thread past the blocks has only those)
 function runTasks(tid: i32): void {
   const c = mtCtl(), nb = atomic.load<i32>(c + NBLK);
   if (tid < nb) while (claim(c + BLK + (<usize>tid << 3), tid, true)) {}
-  for (let k = 1; k < nb; k++) {
+  for (let k = 1; k <= nb; k++) {
     const o = (tid + k) % nb;
     while (claim(c + BLK + (<usize>o << 3), tid, false)) {}
   }

@@ -54,14 +54,14 @@ export function plan_run(plan: usize, base: usize): i32 {
   const tab = plan + 16;
   let pc = tab + (nbuf << 3);
   const codeEnd = pc + (ncode << 2);
-  let index = 0;
+  let index = 0, rc = 0;
   mtHot(1);   // (threaded build: the workers stay awake between this plan's split instructions)
   while (pc < codeEnd) {
     const op = load<i32>(pc), argc = load<i32>(pc, 4);
-    if (dispatch(op, pc + 8, tab, base) != 0) { mtHot(0); return index + 1; }
+    if (dispatch(op, pc + 8, tab, base) != 0) { rc = index + 1; break; }
     pc += 8 + (<usize>argc << 2);
     index++;
   }
   mtHot(0);
-  return 0;
+  return rc;
 }

@@ -3,7 +3,7 @@
 // (toPrefix), so that no process tokenizes and parses rule text when its first session builds
 // plans (~1–1.5 ms of a cold start). src/op_spec.ts reads the trees back (fromPrefix) and compiles them
 // as before. A rule's message is not stored: only a broken rule needs it (src/op_spec.ts then parses
-// the rules). Each row carries a hash of the text it was made from: src/ops.ts uses a row only
+// the rules). Each row carries a hash of the text it was made from: src/op_spec.ts uses a row only
 // while the registry's text still hashes the same. Run by scripts/gen-dispatch.mjs; committed.
 // NOTE: text, not JS functions: ~130 generated functions made the infer chunk's script and code
 // cache ~30 KB bigger each, which cost a cold start ~0.5 ms of the ~1.4 ms the parsing costs.

@@ -89,7 +89,6 @@ function wgTiles(dw: usize, dy: usize, x: usize, tab: usize, pad: usize, t0: i32
   const C = gC, OC = gOC, K = gKH * gKW * C, K4 = (K + 3) & ~3, OH = gOH, OW = gOW, nk = K4 >> 2;
   const pc = igemmPadCase(), Wp = padExtent(OW, gSW, gKW, gDW);
   const Ws = pc == 1 ? gW : Wp;
-  if (pc == 0) memory.fill(pad, 0, <usize>(padExtent(OH, gSH, gKH, gDH) * Wp * C) << 2);
   const cs = <usize>C << 2, rs = <usize>(gSH * Ws) * cs, ps = <usize>gSW * cs, ldy = <usize>OC << 2;
   const xImg = <usize>gH * gW * C << 2, yImg = <usize>OH * OW * OC << 2;
   for (let n = 0; n < gN; n++) {

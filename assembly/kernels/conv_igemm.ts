@@ -47,6 +47,13 @@ export function igemmScratchFloats(H: i32, W: i32, C: i32, OC: i32, KH: i32, KW:
   return K * ((OC + 7) & ~7) + ((C + 3) & ~3) + 32 + ((K + 3) & ~3) + pad;
 }
 
+// Scratch of the geometry's implicit GEMM: the 4x8 tile's place (after the panels and the C zeros);
+// the tap table follows it at + 128, then the padded image (igemmScratchFloats).
+// @ts-ignore: decorator
+@inline function tileIn(scratch: usize): usize {
+  return scratch + (<usize>(gKH * gKW * gC * ((gOC + 7) & ~7) + ((gC + 3) & ~3)) << 2);
+}
+
 export function packPanels(wp: usize, w: usize, K: i32, OC: i32): void {
   for (let j0 = 0; j0 < OC; j0 += 8) {
     const nr = min(8, OC - j0);
@@ -208,8 +215,7 @@ export function igemmFwd(y: usize, x: usize, w: usize, scratch: usize): void {
 export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i32): void {
   const C = gC, OC = gOC, K = gKH * gKW * C;
   const zero = scratch + (<usize>(K * ((OC + 7) & ~7)) << 2);
-  const tmp = zero + (<usize>((C + 3) & ~3) << 2);
-  const tab = tmp + 128;
+  const tmp = tileIn(scratch), tab = tmp + 128;
   const pad = tab + (<usize>((K + 3) & ~3) << 2);
   const pc = igemmPadCase();
   fillTab(tab, pc == 0 ? padExtent(gOW, gSW, gKW, gDW) : gW);
@@ -235,7 +241,6 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
   const per = byPixels ? ((P + blocks - 1) / blocks + 3) & ~3 : (panels + blocks - 1) / blocks;
   setArg(5, per); setArg(7, <i32>pad);
   const tasks = byPixels ? (P + per - 1) / per : (panels + per - 1) / per;
-  if ((pc == 0) & !byPixels) memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * padExtent(gOW, gSW, gKW, gDW) * C) << 2);
   for (let n = 0; n < gN; n++) {
     setArg(6, n);
     // by pixels, the padded copy is made in parallel too, each task the rows its pixel block starts at
@@ -252,26 +257,24 @@ export function igemmPacked(y: usize, x: usize, w: usize, scratch: usize, add: i
 function padTask(t: i32, tid: i32): void {
   if (tid) loadGeometry(8);
   const per = arg(5), P = gOH * gOW, Hp = padExtent(gOH, gSH, gKH, gDH);
-  const r0 = t == 0 ? 0 : (t * per / gOW) * gSH, r1 = (t + 1) * per >= P ? Hp : min(Hp, ((t + 1) * per / gOW) * gSH);
+  const r0 = (t * per / gOW) * gSH, r1 = (t + 1) * per >= P ? Hp : min(Hp, ((t + 1) * per / gOW) * gSH);
   padRows(argP(7), argP(1) + (<usize>arg(6) * gH * gW * gC << 2), r0, r1);
 }
-
 
 // pixels [t*per, (t+1)*per) of image arg(6), every output channel, on thread tid (args: see igemmPacked)
 function igemmPixelTask(t: i32, tid: i32): void {
   if (tid) loadGeometry(8);
-  const per = arg(5), n = arg(6), C = gC, K = gKH * gKW * C, wp = argP(3);
-  const tab = wp + (<usize>(K * ((gOC + 7) & ~7) + ((C + 3) & ~3)) << 2) + 128;
+  const per = arg(5), n = arg(6), wp = argP(3);
   const padded = igemmPadCase() == 0, Ws = padded ? padExtent(gOW, gSW, gKW, gDW) : gW;
-  const src = padded ? argP(7) : argP(1) + (<usize>n * gH * gW * C << 2);
+  const src = padded ? argP(7) : argP(1) + (<usize>n * gH * gW * gC << 2), tab = tileIn(wp) + 128;
   igemmImage(argP(0) + (<usize>n * gOH * gOW * gOC << 2), src, Ws, wp, tab, arg(4), 0, gOC, t * per, min(gOH * gOW, (t + 1) * per));
 }
 
 // panels [t*per, (t+1)*per) of image arg(6) on thread tid (args: see igemmPacked)
 function igemmPanelTask(t: i32, tid: i32): void {
   if (tid) loadGeometry(8);
-  const per = arg(5), n = arg(6), C = gC, K = gKH * gKW * C, scratch = argP(3);
-  const tmp = tid ? workerScratch(tid) : scratch + (<usize>(K * ((gOC + 7) & ~7) + ((C + 3) & ~3)) << 2);
+  const per = arg(5), n = arg(6), scratch = argP(3);
+  const tmp = tid ? workerScratch(tid) : tileIn(scratch);
   igemmImages(argP(0), argP(1), argP(2), scratch, tmp, argP(7), arg(4), n, n + 1, t * per * 8, min(gOC, (t + 1) * per * 8), true);
 }
 
@@ -279,8 +282,8 @@ function igemmPanelTask(t: i32, tid: i32): void {
 function igemmTask(t: i32, tid: i32): void {
   if (tid) loadGeometry(8);
   const per = arg(5), n0 = t * per, n1 = min(gN, n0 + per), scratch = argP(3);
-  const C = gC, K = gKH * gKW * C;
-  let tmp = scratch + (<usize>(K * ((gOC + 7) & ~7) + ((C + 3) & ~3)) << 2);
+  const K = gKH * gKW * gC;
+  let tmp = tileIn(scratch);
   let pad = tmp + 128 + (<usize>((K + 3) & ~3) << 2);
   if (tid) { tmp = workerScratch(tid); pad = tmp + 128; }
   igemmImages(argP(0), argP(1), argP(2), scratch, tmp, pad, arg(4), n0, n1, 0, gOC, false);
@@ -293,7 +296,7 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
   const SW = gSW, DW = gDW, PL = gPL;
   const wp = scratch;
   const zero = wp + (<usize>(K * ((OC + 7) & ~7)) << 2);
-  const tab = zero + (<usize>((C + 3) & ~3) << 2) + 128;
+  const tab = tileIn(wp) + 128;
   const Wp = padExtent(OW, SW, KW, DW);
   const yImg = <usize>gOH * OW * OC << 2, xImg = <usize>H * W * C << 2;
   const c1oc6 = (C == 1) & (OC == 6) & (SW == 1) & (OW >= 4) & (add == 0) & (jlo == 0) & (jhi == OC);
@@ -307,7 +310,6 @@ function igemmImages(y: usize, x: usize, w: usize, scratch: usize, tmp: usize, p
   }
   if (pc == 0) {
     // zero-padded copy of each image: every tap in range, no border cases
-    if (!padded) memory.fill(pad, 0, <usize>(padExtent(gOH, gSH, gKH, gDH) * Wp * C) << 2);
     for (let n = n0; n < n1; n++) {
       if (!padded) padImage(pad, x + <usize>n * xImg);
       if (c1oc6) c1oc6Image(y + <usize>n * yImg, pad, Wp, w, tab);

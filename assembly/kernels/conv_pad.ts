@@ -1,6 +1,6 @@
 // Zero-padded copies of NHWC images for the implicit GEMM (conv_igemm.ts) and its transposed use in
-// the input gradient (conv_grad.ts): the extent the output's taps span, a whole image's interior
-// into a zeroed buffer, or whole rows of the copy, borders included (the threads' way).
+// the input gradient (conv_grad.ts): the extent the output's taps span, and the copy, borders
+// included: a whole image, or some of its rows (the threads' way).
 import { gH, gW, gC, gOH, gOW, gSH, gSW, gKH, gKW, gDH, gDW, gPT, gPL } from './conv_direct';
 
 // Input extent the output's taps span (padded rows/cols included): (O-1)*S + (K-1)*D + 1.
@@ -14,14 +14,10 @@ import { gH, gW, gC, gOH, gOW, gSH, gSW, gKH, gKW, gDH, gDW, gPT, gPL } from './
   for (; k < n; k++) { const o = <usize>k << 2; store<f32>(d + o, load<f32>(s + o)); }
 }
 
-/** Copies image xn (H, W, C) into the interior of the zero-bordered (Hp, Wp, C) buffer pad (borders stay as they are). */
-export function padImage(pad: usize, xn: usize): void {
-  const C = gC, W = gW, Hp = padExtent(gOH, gSH, gKH, gDH), Wp = padExtent(gOW, gSW, gKW, gDW);
-  const rows = min(gH, Hp - gPT), cols = min(W, Wp - gPL);
-  for (let ih = 0; ih < rows; ih++) copyRun(pad + (<usize>(((ih + gPT) * Wp + gPL) * C) << 2), xn + (<usize>(ih * W * C) << 2), cols * C);
-}
+/** Image xn (H, W, C) as the whole zero-padded (Hp, Wp, C) copy in pad, borders included. */
+export function padImage(pad: usize, xn: usize): void { padRows(pad, xn, 0, padExtent(gOH, gSH, gKH, gDH)); }
 
-/** Rows [r0, r1) of image xn's zero-padded (Hp, Wp, C) copy in pad, borders included (padImage's rows, zeros and all). */
+/** Rows [r0, r1) of image xn's zero-padded (Hp, Wp, C) copy in pad, borders included (the threads make it so, each its rows). */
 export function padRows(pad: usize, xn: usize, r0: i32, r1: i32): void {
   const C = gC, W = gW, Wp = padExtent(gOW, gSW, gKW, gDW), cols = min(W, Wp - gPL);
   const rowB = <usize>Wp * C << 2, left = <usize>gPL * C << 2, right = <usize>(Wp - gPL - cols) * C << 2;
