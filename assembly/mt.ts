@@ -27,8 +27,13 @@
 export const MT_CTL_BYTES: usize = 512;
 /** Scratch per worker (bytes): the largest per-task scratch any parallel kernel takes. */
 export const WORKER_SCRATCH: usize = 1 << 20;
-/** Multiply-adds below which a call stays on one thread: alone, a split GEMM pays from ~2^18 (bench/mt_threshold.mjs), but W5's training step (three ~0.14 ms ops: 3.2M-MAC GEMMs, Adam over 100k weights) ran 0.95–1.02x with them split from 2^18 or 2^20 (bench/threads_profile.mjs --model=w5 --work=N), so it stays at 2^22 (BENCHMARKS.md T2). */
-export const MT_MIN_WORK: i64 = 1 << 22;
+/**
+ * Multiply-adds below which a call stays on one thread. Alone, a split GEMM pays from ~2^18
+ * (bench/mt_threshold.mjs); W5's training step (3.2M-MAC GEMMs) runs 1.0x at 2^22, ~1.6x at 2^21
+ * or 2^20 once its Adam update, gradient checks and the zero fills around them split (or go) too,
+ * since each thread then goes on with the rows it wrote (BENCHMARKS.md T2).
+ */
+export const MT_MIN_WORK: i64 = 1 << 21;
 /**
  * How much more a convolution's multiply-adds (forward; the implicit input gradient) count toward MT_MIN_WORK than a Dense GEMM's. In
  * a CNN's inference plan every layer is a convolution: when all of them split, each thread goes on
@@ -38,8 +43,12 @@ export const MT_MIN_WORK: i64 = 1 << 22;
  * by those rows); W5's 32-row training GEMMs keep MT_MIN_WORK.
  */
 export const MT_CONV_SCALE: i64 = 4;
-/** Element-operations below which an elementwise call stays on one thread (bench/mt_threshold.mjs; BENCHMARKS.md T2). */
-export const MT_MIN_ELEMS: i64 = 1 << 20;
+/**
+ * Element-operations below which an elementwise call stays on one thread. With the workers awake
+ * during a plan (HOT) a split add pays from ~8k elements, Adam from ~1k (bench/mt_threshold.mjs);
+ * 2^16 keeps the batch-1 layers of W2 and W6 on one thread.
+ */
+export const MT_MIN_ELEMS: i64 = 1 << 16;
 /**
  * Element-operations below which a call that walks its input in the previous layer's row order
  * (pooling, padding: split by output rows) stays on one thread. Far below MT_MIN_ELEMS: left on one

@@ -86,7 +86,14 @@ export function f32_check_finite__ref(x: usize, n: i32): i32 {
   for (let i = 0; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); if (!isFinite(v)) return 1; }
   return 0;
 }
+// (threads: each chunk sets the flag when it finds a bad element; the flag is in shared memory)
+const FINITE_FLAG = memory.data(16, 16);
 export function f32_check_finite__simd(x: usize, n: i32): i32 {
+  store<i32>(FINITE_FLAG, 0);
+  splitSpan(finiteSpan, x, 4, FINITE_FLAG, 0, 0, 0, n, 0, 0, 0, 1, 64);
+  return load<i32>(FINITE_FLAG);
+}
+function finiteSpan(x: usize, flag: usize, _c: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   // x - x is 0 for finite x and NaN for NaN/Inf; NaN != NaN flags the lane.
   let bad = i32x4.splat(0);
   let i = 0;
@@ -95,9 +102,8 @@ export function f32_check_finite__simd(x: usize, n: i32): i32 {
     const d = f32x4.sub(v, v);
     bad = v128.or(bad, f32x4.ne(d, d));
   }
-  if (v128.any_true(bad)) return 1;
-  for (; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); if (!isFinite(v)) return 1; }
-  return 0;
+  if (v128.any_true(bad)) { store<i32>(flag, 1); return; }
+  for (; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); if (!isFinite(v)) { store<i32>(flag, 1); return; } }
 }
 
 // y = f32(x); y: (n) f32, x: (n) i32 (rounds to nearest even beyond 2^24, as a JS Math.fround(x))

@@ -11,6 +11,10 @@
 //     the shared scratch, which grows by OC floats (not fused when the layout is final and it is too small).
 //   backward: leaky_relu_bwd + bias_grad of the dx it wrote → leaky_relu_bwd_bias_grad (one pass), for
 //     channel counts that are a multiple of 4.
+//   training: fill(g, 0) of a whole gradient buffer whose next use is a gemm accumulating into all of g → that
+//     gemm with accumulate 0 (dropZeroFills; 0 + s is s, only a -0 sum comes out as -0 instead of +0). Besides
+//     a pass over g, it saves the 2-thread step a fill that cuts g across the cores one way (contiguous
+//     halves) right after the gemm wrote it the other way (column blocks).
 import { Buf, Instr, Plan } from './plan.js';
 import { opByName, conv2dScratchFloats, type PtrArg } from '../ops.js';
 
@@ -76,4 +80,19 @@ function fuseBatchNorm(plan: Plan, i: number, onlyReadByNext: ReadonlySet<string
   }
   ins.splice(i, withAct ? 3 : 2, make(plan, 'conv2d_bn_act_fwd',
     { ...a, y, gamma: b.gamma, beta: b.beta, runMean: b.runMean, runVar: b.runVar, eps: b.eps, ...(withAct ? e : { act: 0, alpha: 0 }) }, ins[i].label));
+}
+
+/** Rewrites a training plan in place: a zero fill of a whole root buffer, next used as the whole output of an accumulating gemm, goes. */
+export function dropZeroFills(plan: Plan): void {
+  const ins = plan.instrs, uses = (k: number, y: Buf) => ins[k].op.args.some((a, n) => a.kind === 'ptr' && root(plan, ins[k].args[n]) === y);
+  for (let i = ins.length - 1; i >= 0; i--) {
+    const f = named(ins[i]);
+    if (ins[i].op.name !== 'fill' || !Object.is(f.v, 0) || plan.layout.get(f.y).root >= 0 || plan.layout.get(f.y).count !== f.n) continue;
+    let j = i + 1;
+    while (j < ins.length && !uses(j, f.y)) j++;
+    const g = j < ins.length ? named(ins[j]) : {};
+    if (ins[j]?.op.name !== 'gemm' || g.c !== f.y || g.accumulate !== 1 || g.M * g.N !== f.n || aliases(plan, [g.a, g.b, g.scratch], f.y)) continue;
+    ins[j] = make(plan, 'gemm', { ...g, accumulate: 0 }, ins[j].label);
+    ins.splice(i, 1);
+  }
 }

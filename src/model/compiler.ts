@@ -10,7 +10,7 @@ import { Engine } from '../runtime/engine.js';
 import { Ctx, IO, Layer, OutputTap, outputSize, size } from '../layers/layer.js';
 import { OutputLoss, emitLoss, lossPlan } from '../train/loss.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { fuseConvActivation } from '../compile/fuse.js';
+import { dropZeroFills, fuseConvActivation } from '../compile/fuse.js';
 import { INPUT, UnitGraph, inputIndex, isInputRef } from './wiring.js';
 import { InputDtype, shapeKey } from './inputs.js';
 import { activationSlots } from './slots.js';
@@ -278,9 +278,11 @@ export class Session {
     return this.fuse(mode, plan, g);
   }
 
-  /** Conv2D + bias + ReLU peepholes (src/compile/fuse.ts): in training plans and inference sessions' predict plans. */
+  /** Plan peepholes (src/compile/fuse.ts): conv/Dense + activation in training plans and inference sessions' predict plans; zero fills an accumulating gemm can skip in training plans. */
   private fuse(mode: Mode, plan: Plan, g: UnitGraph): Plan {
-    if (this.spec.fuse !== false && (mode === 'train' || mode === 'grad' || (mode === 'predict' && this.sharesActivations))) fuseConvActivation(plan, readOnlyByNext(g), mode === 'predict');
+    if (this.spec.fuse === false) return plan;
+    if (mode === 'train' || mode === 'grad' || (mode === 'predict' && this.sharesActivations)) fuseConvActivation(plan, readOnlyByNext(g), mode === 'predict');
+    if (mode === 'train' || mode === 'grad') dropZeroFills(plan);
     return plan;
   }
 

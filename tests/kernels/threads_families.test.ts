@@ -214,8 +214,8 @@ describe(`threads, kernel families (${BUILD} build)`, () => {
       const withP: Buf[] = [{ init: p }, ...bufs.slice(1)];
       for (const acc of [0, 1]) for (const alpha of [0.5, 1]) sameBits(`${what} ctx acc${acc} alpha ${alpha}`, withP, [['f32_attn_ctx__simd', [B(5), B(0), B(3), ...dims, alpha, acc]]], split);
       sameBits(`${what} ctx_t`, [...withP, { init: randn(Bn * Tk * D, 9) }], [['f32_attn_ctx_t__simd', [B(8), B(0), B(1), ...dims, 0.5]]], split);
-      // (2 element-operations per probability: split from 2^19 probabilities on)
-      sameBits(`${what} softmax bwd`, withP, [['f32_attn_softmax_bwd__simd', [B(6), B(7), B(0), Bn * Hn * Tq, Tk]]], P * 2 >= 1 << 20);
+      // (2 element-operations per probability: split from MT_MIN_ELEMS / 2 = 2^15 probabilities on)
+      sameBits(`${what} softmax bwd`, withP, [['f32_attn_softmax_bwd__simd', [B(6), B(7), B(0), Bn * Hn * Tq, Tk]]], P * 2 >= 1 << 16);
     });
   }
 
@@ -263,6 +263,24 @@ describe(`threads, kernel families (${BUILD} build)`, () => {
   it('add, n = 20011 (row-order threshold)', () => {
     const n = 20011;
     sameBits('add n=20011', [{ init: n * 4 }, { init: randn(n, 1) }, { init: randn(n, 2) }], [['f32_add__simd', [B(0), B(1), B(2), n]]], true);
+  });
+
+  // check_finite: a flag each chunk sets; the answer is the single thread's wherever the bad value is
+  it('check_finite, n = 200003: the same answer on 1, 2, 3 threads, split', () => {
+    const n = 200003;
+    for (const [at, bad] of [[-1, 0], [0, NaN], [100001, Infinity], [199999, -Infinity], [200002, NaN], [131072, Infinity]] as [number, number][]) {
+      const x = randn(n, 7);
+      if (at >= 0) x[at] = bad;
+      const want = at >= 0 ? 1 : 0;
+      expect(single.kernels.f32_check_finite__ref(single.put(x), n), `ref, bad at ${at}`).toBe(want);
+      for (const [k, e] of [[0, single], ...mt] as [number, Engine][]) {
+        const mark = e.mark(), before = e.exports.mt_jobs() as number;
+        try {
+          expect(e.kernels.f32_check_finite__simd(e.put(x), n), `bad at ${at}, ${k ? `${k} thread(s)` : 'the single-thread build'}`).toBe(want);
+          if (k > 1) expect((e.exports.mt_jobs() as number) - before, `jobs split on ${k} threads`).toBeGreaterThan(0);
+        } finally { e.reset(mark); }
+      }
+    }
   });
 
   // row-wise and column-wise ones: [rows, cols]

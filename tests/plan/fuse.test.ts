@@ -136,6 +136,21 @@ describe('Dense layers: gemm_bias_act, with the activation fused in inference an
   });
 });
 
+describe('training plans: a weight gradient\'s first gemm overwrites instead of a zero fill and an accumulating gemm', () => {
+  it('no fill of a Dense weight gradient; its gemm accumulates 0; bias gradients keep theirs; the same bits as the unfused plan (above)', async () => {
+    const B = 8, m = new Sequential({ inputShape: [20], seed: 2, engine: e }).add(layers.dense({ units: 16, activation: 'relu' })).add(layers.dense({ units: 4 }));
+    m.compile({ optimizer: { type: 'sgd', lr: 0.1 }, loss: 'mse' });
+    const fused = await m.session(B), plain = new Session(await e.spawn(), { ...fused.spec, fuse: false });
+    const writes = (s: Session, grad: string) => s.plan('train', B).plan.instrs.filter((i) => i.args[i.op.args.findIndex((a) => a.name === (i.op.name === 'fill' ? 'y' : 'c'))] === s.layout.byName(grad)?.id)
+      .map((i) => `${i.op.name}${i.op.name === 'gemm' ? ` acc${i.args[i.op.args.findIndex((a) => a.name === 'accumulate')]}` : ''}`);
+    for (const l of m.layers) {
+      expect(writes(plain, `grad:${l.name}.weight`), l.name).toEqual(['fill', 'gemm acc1']);
+      expect(writes(fused, `grad:${l.name}.weight`), l.name).toEqual(['gemm acc0']);
+      expect(writes(fused, `grad:${l.name}.bias`), l.name).toEqual(['fill']);   // (bias_grad always adds)
+    }
+  });
+});
+
 describe('training plans fuse the forward and the ReLU-backward + bias-gradient pass', () => {
   it('a training step gives the unfused plan\'s weights, gradients and optimizer state bit for bit', async () => {
     const B = 4, m = new Sequential({ inputShape: [10, 9, 1], seed: 5, engine: e });

@@ -16,6 +16,23 @@ describe('firstNonFinite', () => {
     }
   });
 
+  it('scans large float32 arrays by their bits: every NaN payload and both infinities, at any position, in views too', () => {
+    const n = (1 << 18) + 7, f32 = new Float32Array(n + 3), u = new Uint32Array(f32.buffer);
+    for (let i = 0; i < f32.length; i++) f32[i] = ((i * 7919) % 2001 - 1000) * 1e-3 * (i % 3 ? 1e30 : 1e-30);
+    const view = f32.subarray(1, n + 1);   // (not at the buffer's start: the scan reads the view's own bits)
+    expect(firstNonFinite(view)).toBe(-1);
+    f32[0] = NaN; f32[n + 2] = Infinity;   // outside the view
+    expect(firstNonFinite(view)).toBe(-1);
+    for (const at of [0, 1, 2, 3, 4, n - 5, n - 4, n - 1]) for (const bits of [0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffffffff]) {
+      const old = u[at + 1];
+      u[at + 1] = bits;
+      expect(firstNonFinite(view)).toBe(at);
+      u[at + 1] = old;
+    }
+    u[1 + 100] = 0x7f7fffff; u[1 + 101] = 0xff7fffff;   // ±FLT_MAX: finite
+    expect(firstNonFinite(view)).toBe(-1);
+  });
+
   it('accepts finite data, the float extremes and integer arrays; flags non-numbers in plain arrays', () => {
     expect(firstNonFinite(Float32Array.of(3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0))).toBe(-1);
     expect(firstNonFinite(Float64Array.of(Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324))).toBe(-1);
