@@ -143,10 +143,18 @@ for (const [name, make, fmt] of W.filter(([name]) => picked(name))) {
   const t = { 1: [], 2: [] };
   // warm-up: 1.5 s each (a new session's workers run their first hundreds of calls before V8's
   // optimized code, and their tier-up compiles run on a core of their own meanwhile: bench/threads_profile.mjs)
-  for (const f of [f1, f2]) await time(f, 1500);
-  for (let r = 0; r < ROUNDS; r++) for (const th of r % 2 ? [2, 1] : [1, 2]) t[th].push(await time(th === 1 ? f1 : f2));
+  const warm = await time(f1, 1500);
+  await time(f2, 1500);
+  // (the speedup: the median of the rounds' ratios, each round a 1T and a 2T window back to back, so
+  // that a drift of the shared host cancels; µs workloads get 3x the rounds: their windows are noisier)
+  const rounds = warm < 1 ? 3 * ROUNDS : ROUNDS, ratios = [];
+  for (let r = 0; r < rounds; r++) {
+    const w = {};
+    for (const th of r % 2 ? [2, 1] : [1, 2]) t[th].push(w[th] = await time(th === 1 ? f1 : f2));
+    ratios.push(w[1] / w[2]);
+  }
   const m1 = med(t[1]), m2 = med(t[2]);
-  rows.push(`| ${name} | ${fmt(m1)} | ${fmt(m2)} | ${(m1 / m2).toFixed(2)}x |`);
+  rows.push(`| ${name} | ${fmt(m1)} | ${fmt(m2)} | ${med(ratios).toFixed(2)}x |`);
   console.log(rows.at(-1));
 }
 console.log('\n| workload | 1 thread | 2 threads | speedup |\n|---|---|---|---|\n' + rows.join('\n'));

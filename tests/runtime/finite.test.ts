@@ -7,6 +7,8 @@ describe('firstNonFinite', () => {
   it('finds the first NaN, +Infinity or -Infinity in float arrays, plain arrays and array-likes', () => {
     for (const bad of [NaN, Infinity, -Infinity]) for (const at of [0, 5, 999]) {
       const f32 = new Float32Array(1000).fill(1.5); f32[at] = bad;
+      const mid = new Float32Array(5000).fill(-7); mid[at * 5] = bad;   // (4,096 to 2^18 floats: the includes() path)
+      expect(firstNonFinite(mid)).toBe(at * 5);
       const f64 = new Float64Array(1000).fill(-2); f64[at] = bad; f64[999 - at === at ? 0 : 999 - at] = bad;
       const arr = Array.from({ length: 1000 }, () => 0.25); arr[at] = bad;
       expect(firstNonFinite(f32)).toBe(at);
