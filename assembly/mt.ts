@@ -44,19 +44,14 @@ export const MT_MIN_WORK: i64 = 1 << 21;
  */
 export const MT_CONV_SCALE: i64 = 4;
 /**
- * Element-operations below which an elementwise call stays on one thread. With the workers awake
- * during a plan (HOT) a split add pays from ~8k elements, Adam from ~1k (bench/mt_threshold.mjs);
- * 2^16 keeps the batch-1 layers of W2 and W6 on one thread.
+ * Element-operations below which an elementwise, pooling or padding call stays on one thread. With
+ * the workers awake during a plan (HOT) a split add pays from ~8k elements, Adam from ~1k
+ * (bench/mt_threshold.mjs); 2^16 keeps the batch-1 layers of W2 and W6 on one thread. Low, too,
+ * because a layer left on one thread reads the half of its input the other core wrote (W3's
+ * max-pooling ran 0.78x at 2 threads that way), while one split in the same row order reads what
+ * its own thread wrote; a job costs ~1.5 µs (BENCHMARKS.md T2).
  */
 export const MT_MIN_ELEMS: i64 = 1 << 16;
-/**
- * Element-operations below which a call that walks its input in the previous layer's row order
- * (pooling, padding: split by output rows) stays on one thread. Far below MT_MIN_ELEMS: left on one
- * thread, such a layer reads the half of its input that the other core wrote (W3's max-pooling ran
- * 0.78x at 2 threads that way), split in the same order each thread reads what it wrote; a job costs
- * ~1.5 µs (BENCHMARKS.md T2).
- */
-export const MT_MIN_LOCAL: i64 = 1 << 16;
 
 const GEN: usize = 0, READY: usize = 4, WANT: usize = 8, LIMIT: usize = 12, DONE: usize = 16, STOP: usize = 20;
 const SCR: usize = 24, HOT: usize = 28, PARKED: usize = 32, NBLK: usize = 36, FN: usize = 40, ARGS: usize = 48;
@@ -87,7 +82,6 @@ export function mt_threads(): i32 {
 // the thresholds in force (mt_set_thresholds: benchmarks move them to find where threads pay)
 let minWork: i64 = MT_MIN_WORK;
 let minElems: i64 = MT_MIN_ELEMS;
-let minLocal: i64 = MT_MIN_LOCAL;
 
 /** Threads worth using for `work` multiply-adds (asks the host for workers when some are missing). */
 export function mtFor(work: i64): i32 { return mtAbove(work, minWork); }
@@ -95,8 +89,6 @@ export function mtFor(work: i64): i32 { return mtAbove(work, minWork); }
 /** Threads worth using for an elementwise call of `n` elements costing `cost` element-operations each. */
 export function mtForElems(n: i32, cost: i32): i32 { return mtAbove(<i64>n * cost, minElems); }
 
-/** Threads worth using for a row-ordered call of `work` element-operations (MT_MIN_LOCAL). */
-export function mtForLocal(work: i64): i32 { return mtAbove(work, minLocal); }
 
 function mtAbove(work: i64, least: i64): i32 {
   if (!ASC_FEATURE_THREADS || work < least || depth > 0) return 1;
@@ -109,7 +101,6 @@ function mtAbove(work: i64, least: i64): i32 {
 export function mt_set_thresholds(work: i32, elems: i32): void {
   minWork = work > 0 ? <i64>work : MT_MIN_WORK;
   minElems = elems > 0 ? <i64>elems : MT_MIN_ELEMS;
-  minLocal = elems > 0 ? min(<i64>elems, MT_MIN_LOCAL) : MT_MIN_LOCAL;
 }
 
 // job arguments (set before parallel(); read by the task function on any thread)
@@ -154,12 +145,11 @@ const SP_FN: i32 = 40, SP_A: i32 = 41, SP_B: i32 = 43, SP_C: i32 = 45, SP_K: i32
  * span(a, b, c, n, k, f, g), on several threads when n elements costing `cost` element-operations
  * each are enough work: chunks start at multiples of `align` (a multiple of every SIMD step of the
  * body, so each element takes the same path as on one thread) and arrays advance by sa, sb, sc
- * bytes per element (0: not advanced, e.g. a bias row or a parameter block). `local`: the arrays are
- * activations in the previous layer's order (a residual add): the row-order threshold MT_MIN_LOCAL.
+ * bytes per element (0: not advanced, e.g. a bias row or a parameter block).
  */
 export function splitSpan(span: Span, a: usize, sa: i32, b: usize, sb: i32, c: usize, sc: i32, n: i32, k: i32, f: f32, g: f32,
-                          cost: i32, align: i32, local: bool = false): void {
-  const th = local ? mtForLocal(<i64>n * cost) : mtForElems(n, cost);
+                          cost: i32, align: i32): void {
+  const th = mtForElems(n, cost);
   if (th <= 1) { span(a, b, c, n, k, f, g); return; }
   setArg(SP_FN, <i32>changetype<usize>(span));
   setArg(SP_A, <i32>a); setArg(SP_A + 1, sa); setArg(SP_B, <i32>b); setArg(SP_B + 1, sb); setArg(SP_C, <i32>c); setArg(SP_C + 1, sc);

@@ -13,7 +13,7 @@
 // Threads: the f32 forwards split by output rows (poolSplit, below).
 import { convOutDim } from './conv_direct';
 import { vld, vst, vsplat, vzero, vadd, vdiv, vsel, vgt } from '../simd';
-import { mtForLocal, parallelRange, setArg, arg, argP, rangeLo, rangeHi } from '../mt';
+import { mtForElems, parallelRange, setArg, arg, argP, rangeLo, rangeHi } from '../mt';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -337,7 +337,7 @@ const K_MAX: i32 = 0, K_MAX2: i32 = 1, K_AVG: i32 = 2, K_PAD: i32 = 3;
 
 function poolSplit(kind: i32, y: usize, idx: usize, x: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, sH: i32, sW: i32,
                    pT: i32, pL: i32, pB: i32, pR: i32, dH: i32, dW: i32, rows: i32, rowCost: i32): void {
-  const th = min(rows, mtForLocal(<i64>rows * rowCost));
+  const th = min(rows, mtForElems(rows, rowCost));
   if (th <= 1) { poolRows(kind, y, idx, x, N, H, W, C, KH, KW, sH, sW, pT, pL, pB, pR, dH, dW, 0, rows); return; }
   setArg(0, kind); setArg(1, <i32>y); setArg(2, <i32>idx); setArg(3, <i32>x);
   setArg(4, N); setArg(5, H); setArg(6, W); setArg(7, C); setArg(8, KH); setArg(9, KW); setArg(10, sH); setArg(11, sW);

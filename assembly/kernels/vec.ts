@@ -59,7 +59,7 @@ export function f32_add__ref(y: usize, a: usize, b: usize, n: i32): void {
 }
 // (split from the row-order threshold, mt.ts: both inputs are activations the threads wrote in order;
 // an element counts 4: two loads and a store for one add)
-export function f32_add__simd(y: usize, a: usize, b: usize, n: i32): void { splitSpan(addSpan, y, 4, a, 4, b, 4, n, 0, 0, 0, 4, 64, true); }
+export function f32_add__simd(y: usize, a: usize, b: usize, n: i32): void { splitSpan(addSpan, y, 4, a, 4, b, 4, n, 0, 0, 0, 4, 64); }
 function addSpan(y: usize, a: usize, b: usize, n: i32, _k: i32, _f: f32, _g: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; vst(y + o, vadd(vld(a + o), vld(b + o))); }

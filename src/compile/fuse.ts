@@ -86,8 +86,9 @@ function fuseBatchNorm(plan: Plan, i: number, onlyReadByNext: ReadonlySet<string
 export function dropZeroFills(plan: Plan): void {
   const ins = plan.instrs, uses = (k: number, y: Buf) => ins[k].op.args.some((a, n) => a.kind === 'ptr' && root(plan, ins[k].args[n]) === y);
   for (let i = ins.length - 1; i >= 0; i--) {
-    const f = named(ins[i]);
-    if (ins[i].op.name !== 'fill' || !Object.is(f.v, 0) || plan.layout.get(f.y).root >= 0 || plan.layout.get(f.y).count !== f.n) continue;
+    if (ins[i].op.name !== 'fill') continue;
+    const f = named(ins[i]), buf = plan.layout.get(f.y);
+    if (!Object.is(f.v, 0) || buf.root >= 0 || buf.count !== f.n) continue;
     let j = i + 1;
     while (j < ins.length && !uses(j, f.y)) j++;
     const g = j < ins.length ? named(ins[j]) : {};

@@ -259,8 +259,8 @@ describe(`threads, kernel families (${BUILD} build)`, () => {
     ];
     for (const [what, bufs, calls] of cases) it(`${what}, n = ${n}`, () => sameBits(`${what} n=${n}`, bufs, calls, split));
   }
-  // a residual add splits from the row-order threshold (MT_MIN_LOCAL, 4 element-operations an element)
-  it('add, n = 20011 (row-order threshold)', () => {
+  // a residual add splits from MT_MIN_ELEMS at 4 element-operations an element (2^14 elements)
+  it('add, n = 20011 (4 element-operations an element)', () => {
     const n = 20011;
     sameBits('add n=20011', [{ init: n * 4 }, { init: randn(n, 1) }, { init: randn(n, 2) }], [['f32_add__simd', [B(0), B(1), B(2), n]]], true);
   });
