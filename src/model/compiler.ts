@@ -12,7 +12,7 @@ import { OutputLoss, emitLoss, lossPlan } from '../train/loss.js';
 import type { Optimizer } from '../train/optimizers.js';
 import { dropZeroFills, fuseConvActivation } from '../compile/fuse.js';
 import { INPUT, UnitGraph, inputIndex, isInputRef } from './wiring.js';
-import { InputDtype, shapeKey } from './inputs.js';
+import { InputDtype, emitInputChecks, shapeKey } from './inputs.js';
 import { activationSlots } from './slots.js';
 import { readOnlyByNext, fusionEnds } from './fusion_groups.js';
 import { layerCtx } from './ctx.js';
@@ -121,9 +121,9 @@ export class Session {
       const key = this.keyOf(shapes);
       if (this.known.has(key)) continue;
       this.known.add(key);
-      for (const m of this.modes()) drafts.push([this.planKey(m, B, key), this.build(m, B, this.graphOf(shapes))]);
+      for (const m of this.modes()) drafts.push([this.planKey(m, B, key), this.build(m, B, this.graphOf(shapes), shapes)]);
     }
-    if (spec.units.some((u) => u.prepare)) drafts.push([`prepare:${B}`, this.build('prepare', B, capacity)]);
+    if (spec.units.some((u) => u.prepare)) drafts.push([`prepare:${B}`, this.build('prepare', B, capacity, this.capacityShapes())]);
     this.bound = new BoundLayout(engine, L);
     (engine.kernels.rng_seed)(this.bound.ptr(this.rng), spec.seed >>> 0);
     for (const [b, data] of this.constants) this.bound.u8(b).set(new Uint8Array(data));
@@ -180,7 +180,7 @@ export class Session {
     const key = this.planKey(mode, batch, shapes ? this.keyOf(shapes) : this.capKey);
     let p = this.plans.get(key);
     if (p) { this.plans.delete(key); this.plans.set(key, p); return p; }   // (most recently used last)
-    const plan = this.build(mode, batch, this.graphOf(shapes));
+    const plan = this.build(mode, batch, this.graphOf(shapes), shapes);
     // (the arena is a bump allocator: a dropped plan's block holds the next plan that fits in it)
     const enc = plan.encode().byteLength, at = this.spare.findIndex((b) => b.bytes >= enc);
     p = this.bound.load(plan, at >= 0 ? this.spare.splice(at, 1)[0] : undefined);
@@ -232,16 +232,17 @@ export class Session {
    * the host writes). Call again for a rebuilt session.
    */
   tailPlan(from: number, first: (c: Ctx, io: IO) => void): LoadedPlan {
-    return this.bound.load(this.build('predict', 1, this.graphOf(), { from, first }));
+    return this.bound.load(this.build('predict', 1, this.graphOf(), this.capacityShapes(), { from, first }));
   }
 
-  private build(mode: Mode, B: number, g: UnitGraph, tail?: { from: number; first: (c: Ctx, io: IO) => void }): Plan {
+  private build(mode: Mode, B: number, g: UnitGraph, shapes = this.capacityShapes(), tail?: { from: number; first: (c: Ctx, io: IO) => void }): Plan {
     const plan = new Plan(this.layout, `${mode}:${B}`);
     const { units, inputs } = g;
     if (mode === 'prepare') {
       for (const u of units) u.prepare?.(this.ctx(plan, u, B, false));
       return plan;
     }
+    if (mode === 'predict' && !tail) emitInputChecks(plan, this.xs, this.modelInputs, B, shapes);
     const training = mode === 'train' || mode === 'grad';
     const losses = mode === 'predict' ? [] : this.spec.losses ?? [];
     const reads = mode === 'predict' ? [] : this.lossReads(g);

@@ -5,7 +5,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { firstNonFinite } from '../runtime/finite.js';
 import { classesOf, type LossSpec, type OutputLoss } from './loss.js';
 import type { Session } from '../model/compiler.js';
-import { Fed, Inputs, ModelInput, feedInputs } from '../model/inputs.js';
+import { Fed, Inputs, ModelInput, feedInputs, inputCheckLabel, notFiniteInput } from '../model/inputs.js';
 
 /** Targets: one Tensor (one loss), a list in the order of the outputs with losses, or a { output: Tensor } map. */
 export type Targets = Tensor | Tensor[] | Record<string, Tensor>;
@@ -13,8 +13,8 @@ export type Targets = Tensor | Tensor[] | Record<string, Tensor>;
 export interface Data { fed: Fed[]; shapes: number[][]; ys: Array<Int32Array | Float32Array>; yf: number[]; n: number }
 
 /** Checks shapes, dtypes, label ranges and finiteness once, and normalizes labels. */
-export function prepare(model: { inputs: ModelInput[]; losses: OutputLoss[] }, x: Inputs, y: Targets | undefined, what: string): Data {
-  const { fed, n } = feedInputs(model.inputs, x, what);
+export function prepare(model: { inputs: ModelInput[]; losses: OutputLoss[] }, x: Inputs, y: Targets | undefined, what: string, finite = true): Data {
+  const { fed, n } = feedInputs(model.inputs, x, what, finite);
   const d: Data = { fed, shapes: fed.map((f) => f.shape), ys: [], yf: [], n };
   if (!y) return d;
   const ts = targetsByLoss(model, y, what);
@@ -84,6 +84,14 @@ export function load(s: Session, d: Data, idx: Int32Array | null, from: number, 
 function copyRows(dst: Float32Array | Int32Array, src: Float32Array | Int32Array, per: number, idx: Int32Array | null, from: number, B: number): void {
   if (!idx) { dst.set(src.subarray(from * per, (from + B) * per)); return; }
   for (let r = 0; r < B; r++) { const i = idx[from + r]; dst.set(src.subarray(i * per, (i + 1) * per), r * per); }
+}
+
+/** A predict plan's failed input check (emitInputChecks) as the error prepare() would have thrown: the input and the sample. */
+export function inputNotFinite(e: unknown, d: Data, from: number, B: number): AxonError | undefined {
+  if (!(e instanceof AxonError) || e.code !== 'NOT_FINITE') return undefined;
+  const k = d.fed.findIndex((_, k) => e.details?.label === inputCheckLabel(k));
+  const f = d.fed[k], bad = f ? firstNonFinite(f.data.subarray(from * f.per, (from + B) * f.per)) : -1;
+  return bad < 0 ? undefined : notFiniteInput(f.who, from + Math.floor(bad / Math.max(f.per, 1)));
 }
 
 export function rowsOf(d: Data, from: number, to: number): Data {

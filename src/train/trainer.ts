@@ -11,7 +11,7 @@ import type { Optimizer } from './optimizers.js';
 import type { Session } from '../model/compiler.js';
 import type { Layer } from '../layers/layer.js';
 import { Inputs, ModelInput } from '../model/inputs.js';
-import { Data, Targets, load, prepare, rowsOf } from './feed.js';
+import { Data, Targets, inputNotFinite, load, prepare, rowsOf } from './feed.js';
 export type { Targets };
 
 export interface FitOptions {
@@ -188,7 +188,7 @@ export async function evaluate(model: Trainable, x: Inputs, y: Targets, o: Evalu
 
 /** Outputs for x, in the form x came in (see Model.predict). */
 export async function predict(model: Trainable, x: Inputs, o: PredictOptions): Promise<Tensor | Tensor[] | Record<string, Tensor>> {
-  const d = prepare(model, x, undefined, 'predict');
+  const d = prepare(model, x, undefined, 'predict', false);   // (the predict plan checks its f32 inputs)
   // Results never depend on a split the caller did not choose: a model with a per-call layer (dynamic
   // quantization) runs the call as one batch; others in batches of up to 1024 rows (row-independent: the same bits).
   const B = o.batchSize !== undefined ? batchSizeOf(o.batchSize, d.n) : model.layers.some((l) => l.perCall) ? Math.max(d.n, 1) : Math.min(Math.max(d.n, 1), 1024);
@@ -199,7 +199,7 @@ export async function predict(model: Trainable, x: Inputs, o: PredictOptions): P
   for (let from = 0; from < d.n; from += B) {
     const b = Math.min(B, d.n - from);
     load(s, d, null, from, b);
-    s.run('predict', b, d.shapes);
+    try { s.run('predict', b, d.shapes); } catch (e) { throw inputNotFinite(e, d, from, b) ?? e; }
     g.outputs.forEach((u, k) => { const F = outs[k].length / Math.max(d.n, 1); outs[k].set(s.bound.f32(s.outputs[u]).subarray(0, b * F), from * F); });
   }
   const ts = outs.map((data, k) => new Tensor(data, [d.n, ...per[k]]));

@@ -236,6 +236,24 @@ describe('inputs that do not fit the declaration: AxonError naming the input and
     await bad(t.predict(new Tensor(Int32Array.from([1, 2, 10, 3]), [1, 4], 'i32')), 'BAD_DATA', /input "ids": value 10 at sample 0 is outside the input's range \[0, 9\]/);
     await bad(t.predict(new Tensor(new Float32Array(4), [1, 4])), 'BAD_DTYPE', /input "ids" is i32 \(ids or a mask\) but the tensor is f32/);
   });
+  it('non-finite values: the predict plan checks each f32 input in wasm first; the error names the input and the sample, past the first batch and at an open length too; nothing is lost', async () => {
+    const m = twoInTwoOut(), a = T(8, [5], 1), b = T(8, [3], 2), want = await m.predict({ a, b }) as Record<string, Tensor>;
+    const with1 = (t: Tensor, i: number, v: number) => { const d = t.data.slice() as Float32Array; d[i] = v; return new Tensor(d, t.shape); };
+    await bad(m.predict({ a: with1(a, 5 * 6 + 2, NaN), b }), 'NOT_FINITE', /input "a" has a non-finite value at sample 6/);
+    await bad(m.predict({ a, b: with1(b, 3 * 7, -Infinity) }, { batchSize: 3 }), 'NOT_FINITE', /input "b" has a non-finite value at sample 7/);   // (third batch)
+    await bad(m.predict({ a: with1(a, 0, Infinity), b: with1(b, 1, NaN) }), 'NOT_FINITE', /input "a" has a non-finite value at sample 0/);
+    const s = seqModel();
+    await bad(s.predict({ seq: with1(T(2, [9, 4], 4), 9 * 4 + 35, NaN), h0: T(2, [6], 5) }), 'NOT_FINITE', /input "seq" has a non-finite value at sample 1/);
+    // the plan's own check, for callers that run plans themselves: NOT_FINITE naming the input, before any layer ran
+    const sess = await m.session(8), plan = sess.plan('predict', 8);
+    expect(plan.plan.instrs.slice(0, 2).map((i) => [i.op.name, i.label])).toEqual([['check_finite', 'model input 0'], ['check_finite', 'model input 1']]);
+    sess.bound.f32(sess.xs[0]).set(a.data); sess.bound.f32(sess.xs[1]).set(b.data);   // (the last call left its Infinity in input a's buffer)
+    sess.bound.run(plan);
+    sess.bound.f32(sess.xs[1])[4] = NaN;
+    expect(() => sess.bound.run(plan)).toThrowError(/^model input 1: non-finite values/);
+    const again = await m.predict({ a, b }) as Record<string, Tensor>;   // (weights and session unharmed)
+    bitsEqual(again.head, want.head); bitsEqual(again.da, want.da);
+  });
   it('wiring errors: an i32 input into a float layer, a parameter that would depend on an open axis, an unknown output', async () => {
     expect(() => new Model({ inputs: [{ name: 'ids', shape: [4], dtype: 'i32' }], engine: e }).add(layers.dense({ units: 2 }))).toThrowError(/input "ids" is i32.*read it with an embedding/);
     const m = new Model({ inputs: [{ name: 'x', shape: [null] }], engine: e }).add(layers.dense({ units: 2, name: 'd' }));
