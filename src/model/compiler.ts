@@ -123,7 +123,7 @@ export class Session {
       this.known.add(key);
       for (const m of this.modes()) drafts.push([this.planKey(m, B, key), this.build(m, B, this.graphOf(shapes), shapes)]);
     }
-    if (spec.units.some((u) => u.prepare)) drafts.push([`prepare:${B}`, this.build('prepare', B, capacity, this.capacityShapes())]);
+    if (spec.units.some((u) => u.prepare)) drafts.push([`prepare:${B}`, this.build('prepare', B, capacity)]);
     this.bound = new BoundLayout(engine, L);
     (engine.kernels.rng_seed)(this.bound.ptr(this.rng), spec.seed >>> 0);
     for (const [b, data] of this.constants) this.bound.u8(b).set(new Uint8Array(data));

@@ -1,8 +1,9 @@
 // Finiteness of whole arrays. A JS loop over the float32 bits is ~4x faster than three TypedArray
 // includes() passes (NaN, +Infinity, -Infinity: ~0.55 ns a value each, plus ~0.05 µs a call) once V8
 // has optimized it, but a loop over a freshly loaded model's weights runs unoptimized (cold) at ~20 ns
-// a value, most of a cold start's model-loading time. So: the bit loop below 4,096 floats (a batch-1
-// input on every predict: 784 floats 0.35 against 1.36 µs; cold, at most ~0.1 ms once) and from 2^18
+// a value, most of a cold start's model-loading time. So: the bit loop below 4,096 floats (small inputs
+// and targets of fit / evaluate: 784 floats 0.35 against 1.36 µs; cold, at most ~0.1 ms once; predict's
+// inputs are checked by the plan, in wasm: model/inputs.ts emitInputChecks) and from 2^18
 // (training data, big tensors: V8 replaces the loop on its stack with optimized code within the first
 // of those), includes() between (a small model's weights at load).
 
