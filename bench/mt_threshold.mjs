@@ -3,7 +3,7 @@
 // process with the rounds interleaved. Prints per size the 1-thread time, the 2-thread time and the
 // ratio, and the size from which two threads were faster in this run. The thresholds in
 // assembly/mt.ts (MT_MIN_ELEMS for elementwise calls, MT_MIN_WORK for GEMM-like calls) come from here.
-// (A GEMM below 4 rows takes the GEMV path and never splits; the square ones here always may.)
+// (A GEMM of up to 4 rows takes the GEMV path, which splits by column blocks of 16: the batch-1 rows here.)
 // Usage: node bench/mt_threshold.mjs [--rounds=N]   (after npm run build; a shared machine: read ratios)
 import os from 'node:os';
 
@@ -46,7 +46,10 @@ const SIZES = [1 << 10, 1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 
 // convolution over n x n x 32 (its multiply-adds count 4x in mt.ts)
 const gemmAt = (e, n) => { const c = e.alloc(4 * n * n), a = e.put(randn(n * n, 1)), b = e.put(randn(n * n, 2)), s = e.alloc(4 * e.kernels.gemm_scratch_floats(n, n, n)); return () => e.kernels.f32_gemm__simd(c, a, b, s, n, n, n, 0, 0, 0); };
 const dwAt = (e, n) => { const y = e.alloc(4 * n * n * 32), x = e.put(randn(n * n * 32, 1)), w = e.put(randn(9 * 32, 2)); return () => e.kernels.f32_conv2d_fwd__simd(y, x, w, 0, 1, n, n, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32); };
+// a batch-1 Dense layer n -> n (weights stored (N, K), as Dense keeps them): its multiply-adds count 8x in gemm.ts
+const gemvAt = (e, n) => { const c = e.alloc(4 * n), a = e.put(randn(n, 1)), b = e.put(randn(n * n, 2)); return () => e.kernels.f32_gemm__simd(c, a, b, 0, 1, n, n, 0, 1, 0); };
 const WORK = [
+  ['GEMV 1 x n . (n x n)^T', [256, 512, 724, 1024, 1448, 2048], (n) => 8 * n * n, gemvAt],
   ['f32_gemm n^3', [24, 40, 64, 80, 102, 128, 160], (n) => n ** 3, gemmAt],
   ['depthwise 3x3 n x n x 32', [8, 16, 24, 32, 48, 64, 96], (n) => 4 * n * n * 32 * 9, dwAt],
 ];

@@ -104,7 +104,7 @@ export function conv2dScratchFloats(d: Dims, g: (M: number, N: number, K: number
 }
 
 /** Floats of the zero-padded image copy of the implicit GEMM (conv_igemm.ts): 0 when none is needed, -1 when too big for one. */
-function padFloats(d: Dims): number {
+export function padFloats(d: Dims): number {
   const Hp = (d.OH - 1) * d.strideH + (d.KH - 1) * d.dilH + 1, Wp = (d.OW - 1) * d.strideW + (d.KW - 1) * d.dilW + 1;
   if (!(d.padT > 0 || d.padL > 0 || Hp > d.H || Wp > d.W)) return 0;
   return Hp * Wp * d.C <= 2 ** 16 ? Hp * Wp * d.C : -1;

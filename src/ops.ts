@@ -11,7 +11,7 @@ export { specKey, type OpSpec } from './op_spec.js';
 export const DTYPE_BYTES: Record<Dtype, number> = { f32: 4, i32: 4, x32: 4, u8: 1, i8: 1 };
 import { p, i, f, flags, sizes, rule, n, rc, mn, stridedArgs, stridedRules, bpc, bg, bcastDims, bcastRules, convX, convY, convW, convScratch, convDimArgs, convRules, poolY, poolDims, poolRules, padY, padDims, bnMC, bnC, bnRules, rnnArgs, rnnRules, augImageDims, augImageRules, seqX, q8ConvDims, q8ConvRules, q8ConvScratch } from './op_args.js';
 // the extent helpers layers and the runtime size buffers with
-export { gemmScratchFloats, convOut, conv2dScratchFloats, q8PackedBytes, q8ScratchBytes, q8GemmParams, q8QuantParams, q8AddParams, rnnScratchFloats, q8ConvScratchBytes, q8F32ScratchBytes, q8GruScratchBytes } from './op_args.js';
+export { gemmScratchFloats, convOut, conv2dScratchFloats, padFloats, q8PackedBytes, q8ScratchBytes, q8GemmParams, q8QuantParams, q8AddParams, rnnScratchFloats, q8ConvScratchBytes, q8F32ScratchBytes, q8GruScratchBytes } from './op_args.js';
 
 /** Hyperparameter block sizes (f32 words) per optimizer kernel; layouts in assembly/kernels/optim.ts. */
 export const HP_WORDS = { sgd: 7, rmsprop: 7, adam: 10 } as const;

@@ -158,9 +158,9 @@ function gemv_rows_rest(c: usize, ar: usize, b: usize, K: i32, j0: i32, j1: i32,
   }
 }
 
-function gemv_row_n(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i32): void {
-  // c[:] = sum_k ar[k] * b[k, :]; 16 columns of c in registers across all k
-  const ld = <usize>N << 2;
+function gemv_row_n(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i32, ldb: i32): void {
+  // c[:] = sum_k ar[k] * b[k, :] (rows of b ldb floats apart); 16 columns of c in registers across all k
+  const ld = <usize>ldb << 2;
   let j = 0;
   for (; j + 16 <= N; j += 16) {
     let x0 = vzero(), x1 = vzero(), x2 = vzero(), x3 = vzero();
@@ -184,10 +184,43 @@ function gemv_row_n(c: usize, ar: usize, b: usize, N: i32, K: i32, accumulate: i
   }
   for (; j < N; j++) {
     let s: f32 = 0;
-    for (let k = 0; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(b + (<usize>k * N + j << 2));
+    for (let k = 0; k < K; k++) s += load<f32>(ar + (<usize>k << 2)) * load<f32>(b + (<usize>k * ldb + j << 2));
     const cp = c + (<usize>j << 2);
     store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
   }
+}
+
+// Rows [i0, i1) of a GEMV-sized product (c (M, N), a (M, K), B stored (N, K) when transB, else (K, N)),
+// columns [j0, j1): the column groups (4 in the dot form, 16 / 4 / 1 in the axpy form) are those of
+// all N when j0 is a multiple of 16 and j1 is one too, or N, so each column is summed as over all N.
+function gemvCols(c: usize, a: usize, b: usize, N: i32, K: i32, transB: i32, accumulate: i32, i0: i32, i1: i32, j0: i32, j1: i32): void {
+  const bj = b + (<usize>j0 * (transB ? K : 1) << 2);
+  for (let i = i0; i < i1; i++) {
+    const ci = c + ((<usize>i * N + j0) << 2), ai = a + (<usize>i * K << 2);
+    if (transB) gemv_row_t(ci, ai, bj, j1 - j0, K, accumulate); else gemv_row_n(ci, ai, bj, j1 - j0, K, accumulate, N);
+  }
+}
+
+/**
+ * A GEMV-sized product (M <= 4 rows, B read in place) and its epilogue. Threads: column blocks of 16
+ * (a batch-1 classifier, 1280 -> 1000), two per thread. Its multiply-adds count 8x toward MT_MIN_WORK
+ * (it splits from 2^18): each weight is read once per call, in a plan mostly from memory (MobileNetV2's
+ * 1280 -> 256 head: 70 µs on one thread, ~19 GB/s), and split alone a 1 x 512 . 512^2 one runs 2x on two
+ * threads, 1 x 256 . 256^2 1.7x (bench/mt_threshold.mjs). W2's (784 -> 256: 2^17.6) and W6's layers stay on one.
+ */
+const GEMV_SCALE: i64 = 8;
+function gemvSplit(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, transB: i32, accumulate: i32): void {
+  const th = N >= 32 ? min(N >> 4, mtFor(<i64>M * N * K * GEMV_SCALE)) : 1;
+  if (th <= 1) { gemvCols(c, a, b, N, K, transB, accumulate, 0, M, 0, N); if (eOn) epiRows(c, M, N, 0, N); return; }
+  setArg(0, <i32>c); setArg(1, <i32>a); setArg(2, <i32>b); setArg(3, M); setArg(4, N); setArg(5, K); setArg(6, transB); setArg(7, accumulate);
+  saveEpilogue();
+  parallelRange(gemvTask, N, 16, th);
+}
+function gemvTask(t: i32, tid: i32): void {
+  if (tid) loadEpilogue();
+  const c = argP(0), M = arg(3), N = arg(4), j0 = rangeLo(t), j1 = rangeHi(t);
+  gemvCols(c, argP(1), argP(2), N, arg(5), arg(6), arg(7), 0, M, j0, j1);
+  if (eOn) epiRows(c, M, N, j0, j1);
 }
 
 // c: (M, N) f32; a: (M, K) or (K, M) f32; b: (K, N) or (N, K) f32; scratch: gemm_scratch_floats(M, N, K) f32
@@ -206,12 +239,7 @@ export function gemm(c: usize, a: usize, b: usize, scratch: usize, M: i32, N: i3
                      transA: i32, transB: i32, accumulate: i32, workScale: i64): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { if (!accumulate) memory.fill(c, 0, <usize>M * N << 2); if (eOn) epiRows(c, M, N, 0, N); return; }
-  if (M <= (transB ? GEMV_M : GEMV_M_B) && (M == 1 || !transA)) {
-    if (transB) for (let i = 0; i < M; i++) gemv_row_t(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, accumulate);
-    else for (let i = 0; i < M; i++) gemv_row_n(c + (<usize>i * N << 2), a + (<usize>i * K << 2), b, N, K, accumulate);
-    if (eOn) epiRows(c, M, N, 0, N);
-    return;
-  }
+  if (M <= (transB ? GEMV_M : GEMV_M_B) && (M == 1 || !transA)) { gemvSplit(c, a, b, M, N, K, transB, accumulate); return; }
   // a product over 64+ rows of an activation (A not transposed: a Dense layer's batch rows) splits by
   // rows, so each thread reads the rows the layer before wrote on it: it counts as a convolution does
   const scale = (transA == 0) & (M >= 64) ? max(workScale, MT_CONV_SCALE) : workScale;
@@ -230,10 +258,7 @@ export function gemmRows(c: usize, a: usize, b: usize, scratch: usize, M: i32, N
   if (i1 <= i0 || N <= 0) return;
   if (K <= 0) { if (!accumulate) memory.fill(c + (<usize>i0 * N << 2), 0, <usize>(i1 - i0) * N << 2); return; }
   if (M <= (transB ? GEMV_M : GEMV_M_B)) {
-    for (let i = i0; i < i1; i++) {
-      const ci = c + (<usize>i * N << 2), ai = a + (<usize>i * K << 2);
-      if (transB) gemv_row_t(ci, ai, b, N, K, accumulate); else gemv_row_n(ci, ai, b, N, K, accumulate);
-    }
+    gemvCols(c, a, b, N, K, transB, accumulate, i0, i1, 0, N);
     return;
   }
   gemmBlock(c, a, b, scratch, M, N, K, 0, transB, accumulate, i0, i1, 0, N);

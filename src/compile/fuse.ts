@@ -9,6 +9,13 @@
 //   inference only: conv2d_fwd + batchnorm_fwd_eval (+ leaky_relu_fwd | relu6_fwd) → conv2d_bn_act_fwd (the
 //     batch norm's backward would read the conv's output); its 1/sqrt(var + eps) table goes at the end of
 //     the shared scratch, which grows by OC floats (not fused when the layout is final and it is too small).
+//   inference only: zeropad2d_fwd + the conv2d_fwd / conv2d_bias_fwd that alone reads its output → that
+//     convolution over the unpadded input with the padding added to its own (Keras' ZeroPadding2D before a
+//     stride-2 convolution, TF's Pad): one pass and one image copy less. The padded taps the convolution
+//     then skips (the direct paths) or reads as zeros (the implicit GEMM's padded copy) add ±0, so its
+//     sums are the same but for the sign of an all-zero one. Not folded when the convolution would then
+//     take a slower path: a group-1 convolution whose zero-padded copy would be too big for its scratch
+//     (conv_igemm.ts PAD_MAX; MobileNetV2's first layer, 225 x 225 x 3, keeps its ZeroPadding2D).
 //   backward: leaky_relu_bwd + bias_grad of the dx it wrote → leaky_relu_bwd_bias_grad (one pass), for
 //     channel counts that are a multiple of 4.
 //   training: fill(g, 0) of a whole gradient buffer whose next use is a gemm accumulating into all of g → that
@@ -16,7 +23,7 @@
 //     a pass over g, it saves the 2-thread step a fill that cuts g across the cores one way (contiguous
 //     halves) right after the gemm wrote it the other way (column blocks).
 import { Buf, Instr, Plan } from './plan.js';
-import { opByName, conv2dScratchFloats, type PtrArg } from '../ops.js';
+import { opByName, conv2dScratchFloats, convOut, padFloats, type PtrArg } from '../ops.js';
 
 const root = (plan: Plan, id: Buf): Buf => { const b = plan.layout.get(id); return b.root < 0 ? id : b.root; };
 const named = (ins: Instr): Record<string, number> => Object.fromEntries(ins.op.args.map((a, k) => [a.name, ins.args[k]]));
@@ -40,6 +47,7 @@ function convOutputLength(d: Record<string, number>): number {
  * plan without backward passes (the batch-norm fusion).
  */
 export function fuseConvActivation(plan: Plan, onlyReadByNext: ReadonlySet<string>, inference = false): void {
+  if (inference) foldZeroPadding(plan, onlyReadByNext);
   const ins = plan.instrs;
   const masks = new Map<Buf, Buf>();   // a fused conv's unwritten output → the activation's output with its signs
   for (let i = 0; i < ins.length; i++) {
@@ -80,6 +88,26 @@ function fuseBatchNorm(plan: Plan, i: number, onlyReadByNext: ReadonlySet<string
   }
   ins.splice(i, withAct ? 3 : 2, make(plan, 'conv2d_bn_act_fwd',
     { ...a, y, gamma: b.gamma, beta: b.beta, runMean: b.runMean, runVar: b.runVar, eps: b.eps, ...(withAct ? e : { act: 0, alpha: 0 }) }, ins[i].label));
+}
+
+/** zeropad2d_fwd + the convolution that alone reads its output → the convolution with the padding (inference plans). */
+function foldZeroPadding(plan: Plan, onlyReadByNext: ReadonlySet<string>): void {
+  const ins = plan.instrs;
+  for (let i = ins.length - 2; i >= 0; i--) {
+    const next = ins[i + 1], op = next.op.name;
+    if (ins[i].op.name !== 'zeropad2d_fwd' || (op !== 'conv2d_fwd' && op !== 'conv2d_bias_fwd') || !onlyReadByNext.has(ins[i].label)) continue;
+    const z = named(ins[i]), c = named(next);
+    if (c.x !== z.y || c.N !== z.N || c.C !== z.C || c.H !== z.H + z.padT + z.padB || c.W !== z.W + z.padL + z.padR) continue;
+    const d: Record<string, number> = { ...c, x: z.x, H: z.H, W: z.W, padT: c.padT + z.padT, padL: c.padL + z.padL, padB: c.padB + z.padB, padR: c.padR + z.padR };
+    if (d.groups === 1 && padFloats({ ...d, ...convOut(d) }) < 0) continue;
+    if (aliases(plan, [z.x], c.y)) continue;
+    const need = conv2dScratchFloats(d), s = plan.layout.get(c.scratch);
+    if (s.count < need) {
+      if (plan.layout.finalized || s.root >= 0) continue;
+      plan.layout.grow(c.scratch, need);
+    }
+    ins.splice(i, 2, make(plan, op, d, next.label));
+  }
 }
 
 /** Rewrites a training plan in place: a zero fill of a whole root buffer, next used as the whole output of an accumulating gemm, goes. */

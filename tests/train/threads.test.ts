@@ -1,5 +1,5 @@
 // Whole models on the threaded build: trained (Adam / AdamW) and run with 1, 2 and 3 threads they
-// give bit-identical weights and predictions — a LeNet-like CNN, an MLP, a depthwise-separable CNN
+// give bit-identical weights and predictions — a LeNet-like CNN, an MLP (and one at batch 1), a depthwise-separable CNN
 // (ReLU6, global pooling), LSTM and GRU over a batch of 32 (the per-step row split), a Transformer
 // encoder block (attention, layer norm, GELU) — and int8 versions (static: quantized conv, depthwise
 // and Dense; dynamic: int8 Dense with f32 output) predict the same bits. The workers start lazily in
@@ -64,6 +64,9 @@ const SPECS: Spec[] = [
   { name: 'LeNet-like CNN', build: lenet, data: () => images(192, [28, 28, 1]), batch: 64 },
   { name: 'MLP 784-512-10', build: (e) => { const m = seq(e, [784]).add(layers.dense({ units: 512, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' })); m.compile(adam); return m; },
     data: () => images(192, [784]), batch: 64 },
+  // batch 1: both GEMV forms (the forward's dot products and the input gradient's axpy) split by column blocks
+  { name: 'batch-1 MLP 1283-1003-10 (GEMV column blocks)', build: (e) => { const m = seq(e, [1283]).add(layers.dense({ units: 1003, activation: 'relu' })).add(layers.dense({ units: 10, activation: 'softmax' })); m.compile(adam); return m; },
+    data: () => images(12, [1283]), batch: 1 },
   { name: 'depthwise-separable CNN (ReLU6, global pooling)', build: separable, data: () => images(96, [24, 24, 3]), batch: 32 },
   { name: 'LSTM(96), batch 32', build: recurrent('lstm'), data: () => images(96, [6, 24]), batch: 32 },
   { name: 'GRU(112), batch 32', build: recurrent('gru'), data: () => images(96, [6, 24]), batch: 32 },
