@@ -10,7 +10,7 @@
 // register-blocked microkernel (8 v128 accumulators, per k: 2 B loads, 4 A splats, 8 vfma) runs
 // over the panels. Edges are zero-padded in the packs; partial tiles go through a 4x8 scratch tile,
 // so nothing outside C, A, B or scratch is read or written. Packing is in gemm_pack.ts.
-// Small M (batch-1 Dense) skips the packing: gemv_row_t / gemv_row_n.
+// Small M (batch-1 Dense) skips the packing: gemv_row_t / gemv_row_n (threads: column blocks, gemvSplit).
 // NOTE: unrolling the k loop by 2 by hand made the relaxed build ~30% slower in V8 (TurboFan
 // hoists every load of the body to its top and spills accumulators); V8 unrolls this loop itself.
 import { vld, vst, vadd, vfma, vzero, vsplat } from '../simd';

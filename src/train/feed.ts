@@ -81,9 +81,16 @@ export function load(s: Session, d: Data, idx: Int32Array | null, from: number, 
   d.ys.forEach((ys, k) => copyRows(ys instanceof Int32Array ? s.bound.i32(s.targets[k]) : s.bound.f32(s.targets[k]), ys, d.yf[k], idx, from, B));
 }
 
+/** Rows idx[from..from+B) (from..from+B without idx) of src into dst, one set() per run of consecutive rows. */
 function copyRows(dst: Float32Array | Int32Array, src: Float32Array | Int32Array, per: number, idx: Int32Array | null, from: number, B: number): void {
   if (!idx) { dst.set(src.subarray(from * per, (from + B) * per)); return; }
-  for (let r = 0; r < B; r++) { const i = idx[from + r]; dst.set(src.subarray(i * per, (i + 1) * per), r * per); }
+  for (let r = 0; r < B;) {
+    const i = idx[from + r];
+    let n = 1;
+    while (r + n < B && idx[from + r + n] === i + n) n++;
+    dst.set(src.subarray(i * per, (i + n) * per), r * per);
+    r += n;
+  }
 }
 
 /** A predict plan's failed input check (emitInputChecks) as the error prepare() would have thrown: the input and the sample. */
