@@ -6,18 +6,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { arg, med, randn } from './kit.mjs';
 
-const arg = (n, d) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
 const ROUNDS = Number(arg('rounds', '9'));
 const dist = arg('dist', new URL('../dist', import.meta.url).pathname);
 const { loadEngine } = await import(pathToFileURL(path.resolve(dist, 'node.js')).href);
 const now = () => performance.now();
-const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-function randn(n, seed) {
-  let s = seed >>> 0 || 1;
-  const u = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return (s + 0.5) / 4294967296; };
-  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
 function time(fn, ms = 25) { let calls = 0; const t0 = now(); while (calls < 3 || now() - t0 < ms) { fn(); calls++; } return (now() - t0) / calls * 1000; }
 
 const one = await loadEngine({ threads: 1 }), two = await loadEngine({ threads: 2 });

@@ -6,16 +6,10 @@
 // (A GEMM of up to 4 rows takes the GEMV path, which splits by column blocks of 16: the batch-1 rows here.)
 // Usage: node bench/mt_threshold.mjs [--rounds=N]   (after npm run build; a shared machine: read ratios)
 import os from 'node:os';
+import { arg, med, randn } from './kit.mjs';
 
-const arg = (n, d) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
 const ROUNDS = Number(arg('rounds', '7'));
 const now = () => performance.now();
-const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-function randn(n, seed) {
-  let s = seed >>> 0 || 1;
-  const u = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return (s + 0.5) / 4294967296; };
-  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
 /** µs per call, timed over ~ms milliseconds */
 function time(fn, ms = 25) {
   let calls = 0; const t0 = now();

@@ -12,17 +12,11 @@
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { arg, med, randn } from './kit.mjs';
 
-const arg = (n, d) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
 const ROUNDS = Number(arg('rounds', '9'));
 const peer = arg('peer', '');
 const now = () => performance.now();
-const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-function randn(n, seed) {
-  let s = seed >>> 0 || 1;
-  const u = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return (s + 0.5) / 4294967296; };
-  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
 /** ms per call of fn, timed over ~ms milliseconds */
 async function time(fn, ms = 60) {
   let calls = 0; const t0 = now();
