@@ -29,10 +29,11 @@ import { f32_gemm__simd, gemm, gemm_scratch_floats, f32_bias_add__ref } from './
 import { f32_leaky_relu_fwd__ref } from './act';
 import { setEpilogue, clearEpilogue, EPI_LEAKY } from './epilogue';
 import { MT_CONV_SCALE } from '../mt';
-import { convGeometry, convOutDim, px, addRow, directFwd, directBwd,
+import { convGeometry, convOutDim, px, addRow, directFwd,
   gN, gH, gW, gC, gOC, gKH, gKW, gSH, gSW, gPT, gPL, gDH, gDW, gG, gOH, gOW } from './conv_direct';
 import { igemmFits, igemmFwd, igemmScratchFloats, igemmPadCase } from './conv_igemm';
 import { wgradImplicit, wgradScratchFloats, bwdxFits, bwdxTransposed, bwdxScratchFloats } from './conv_grad';
+import { directBwd } from './conv_direct_bwd';
 
 // Pixels per im2col block: the column block (rows x KH*KW*C floats) stays within COL_BUDGET floats
 // (1 MiB), between 8 and 256 rows.

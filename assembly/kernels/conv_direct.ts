@@ -1,4 +1,5 @@
-// Conv2D direct SIMD paths (no im2col), used by the dispatchers in conv.ts. Layouts as in conv.ts:
+// Conv2D direct SIMD paths (no im2col), used by the dispatchers in conv.ts: the forwards and the
+// geometry (the backward passes: conv_direct_bwd.ts). Layouts as in conv.ts:
 // x (N, H, W, C), y (N, OH, OW, OC), w (KH, KW, C/groups, OC), all f32, NHWC.
 //   depthwise (groups = C = OC): SIMD over channels; a 3x3 dilation-1 fast path keeps the nine
 //     weight vectors in registers across a row of interior pixels.
@@ -207,30 +208,6 @@ function dw3x3Edge(y: usize, x: usize, w: usize, n: i32, oh: i32, ow0: i32, ow1:
   }
 }
 
-// dx[n, ih, iw, c] += dy[n, oh, ow, c] * w[kh, kw, c]   (mode 0)
-// dw[kh, kw, c]    += dy[n, oh, ow, c] * x[n, ih, iw, c] (mode 1)
-// Both sweep the output pixels and their valid taps; SIMD over c.
-// channels [c0, c1) (c0 a multiple of 4; the vector/scalar split of channels as over all C)
-function dwBwd(dst: usize, dy: usize, src: usize, mode: i32, c0: i32, c1: i32): void {
-  const C = gC, H = gH, W = gW, C4 = C & ~3;
-  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
-    const g = px(dy, n, oh, ow, gOH, gOW, C);
-    for (let kh = 0; kh < gKH; kh++) {
-      const ih = oh * gSH - gPT + kh * gDH;
-      if (<u32>ih >= <u32>H) continue;
-      for (let kw = 0; kw < gKW; kw++) {
-        const iw = ow * gSW - gPL + kw * gDW;
-        if (<u32>iw >= <u32>W) continue;
-        const xo = px(0, n, ih, iw, H, W, C), wo = <usize>(kh * gKW + kw) * C << 2;
-        const d = dst + (mode ? wo : xo), s = src + (mode ? xo : wo);
-        let c = c0;
-        for (; c < min(c1, C4); c += 4) { const o = <usize>c << 2; vst(d + o, vfma(vld(g + o), vld(s + o), vld(d + o))); }
-        for (; c < c1; c++) { const o = <usize>c << 2; store<f32>(d + o, load<f32>(d + o) + load<f32>(g + o) * load<f32>(s + o)); }
-      }
-    }
-  }
-}
-
 // ---- grouped: w (KH, KW, Cg, OC); output channel oc of group g = oc / OCg reads input channels g*Cg.. ----
 
 // output rows [r0, r1) of all N*OH
@@ -268,49 +245,8 @@ function grpFwd(y: usize, x: usize, w: usize, r0: i32, r1: i32): void {
   }
 }
 
-// mode 0: dx[n, ih, iw, g*Cg + ci] += sum_oc dy[n, oh, ow, oc] * w[kh, kw, ci, oc]   (oc in group g)
-// mode 1: dw[kh, kw, ci, oc]       += x[n, ih, iw, g*Cg + ci] * dy[n, oh, ow, oc]
-// groups [g0, g1)
-function grpBwd(dst: usize, dy: usize, src: usize, mode: i32, g0: i32, g1: i32): void {
-  const C = gC, OC = gOC, H = gH, W = gW, Cg = C / gG, OCg = OC / gG;
-  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
-    const gr = px(dy, n, oh, ow, gOH, gOW, OC);
-    for (let kh = 0; kh < gKH; kh++) {
-      const ih = oh * gSH - gPT + kh * gDH;
-      if (<u32>ih >= <u32>H) continue;
-      for (let kw = 0; kw < gKW; kw++) {
-        const iw = ow * gSW - gPL + kw * gDW;
-        if (<u32>iw >= <u32>W) continue;
-        const xo = px(0, n, ih, iw, H, W, C), wo = <usize>(kh * gKW + kw) * Cg * OC << 2;
-        for (let g = g0; g < g1; g++) {
-          const o0 = <usize>(g * OCg) << 2;
-          for (let ci = 0; ci < Cg; ci++) {
-            const xc = xo + (<usize>(g * Cg + ci) << 2), wr = wo + (<usize>ci * OC << 2) + o0;
-            const q = gr + o0;
-            if (mode == 0) {
-              const wp = src + wr;
-              let acc = vzero();
-              let j = 0;
-              for (; j + 4 <= OCg; j += 4) acc = vfma(vld(q + (<usize>j << 2)), vld(wp + (<usize>j << 2)), acc);
-              let s = vsum(acc);
-              for (; j < OCg; j++) s += load<f32>(q + (<usize>j << 2)) * load<f32>(wp + (<usize>j << 2));
-              store<f32>(dst + xc, load<f32>(dst + xc) + s);
-            } else {
-              const d = dst + wr;
-              const xv = load<f32>(src + xc), vx = vsplat(xv);
-              let j = 0;
-              for (; j + 4 <= OCg; j += 4) { const o = <usize>j << 2; vst(d + o, vfma(vld(q + o), vx, vld(d + o))); }
-              for (; j < OCg; j++) { const o = <usize>j << 2; store<f32>(d + o, load<f32>(d + o) + load<f32>(q + o) * xv); }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-// ---- entry points (conv.ts), split between threads: the forwards by output rows, the depthwise
-// backward by channels and the grouped one by groups (each output's sum in one thread's order) ----
+// ---- entry points (conv.ts), split between threads: the forwards by output rows (the backward
+// passes: conv_direct_bwd.ts) ----
 // NOTE: the direct loops do about a quarter of the GEMM's multiply-adds per second, so their work
 // counts four times toward the thread threshold (mt.ts).
 
@@ -350,21 +286,6 @@ function directRows(y: usize, x: usize, w: usize, kind: i32, r0: i32, r1: i32, c
     if (kind == 0) dw3x3Fwd(y, x, w, r, e, c0, c1); else if (kind == 1) dwFwd(y, x, w, r, e, c0, c1); else grpFwd(y, x, w, r, e);
     if (eOn) epiRows(y + <usize>r * ld, gOW, gOC, c0, c1);
   }
-}
-
-/** mode 0: dst = dx += input gradient from dy, src = w; mode 1: dst = dw += weight gradient, src = x. */
-export function directBwd(dst: usize, dy: usize, src: usize, mode: i32): void {
-  const dw = (gG == gC) & (gOC == gC), units = dw ? (gC + 3) >> 2 : gG;
-  const th = min(units, mtFor(<i64>4 * gN * gOH * gOW * gKH * gKW * (gOC / gG) * (gC / gG) * gG));
-  if (th <= 1) { if (dw) dwBwd(dst, dy, src, mode, 0, gC); else grpBwd(dst, dy, src, mode, 0, gG); return; }
-  saveGeometry(8);
-  setArg(0, <i32>dst); setArg(1, <i32>dy); setArg(2, <i32>src); setArg(3, mode); setArg(4, <i32>dw);
-  parallelRange(directBwdTask, dw ? gC : gG, dw ? 4 : 1, th);
-}
-function directBwdTask(t: i32, tid: i32): void {
-  if (tid) loadGeometry(8);
-  if (arg(4)) dwBwd(argP(0), argP(1), argP(2), arg(3), rangeLo(t), rangeHi(t));
-  else grpBwd(argP(0), argP(1), argP(2), arg(3), rangeLo(t), rangeHi(t));
 }
 
 /** dst[k] += src[k] for k < n, SIMD (col2im rows). */

@@ -47,6 +47,8 @@ const CASES: [string, Geo][] = [
   ['depthwise 3x3 C8 stride 2 asym', { N: 1, H: 9, W: 10, C: 8, OC: 8, KH: 3, KW: 3, g: 8, s: [2, 2], p: [0, 0, 1, 1] }],
   ['depthwise 3x3 C5 valid', { N: 1, H: 6, W: 7, C: 5, OC: 5, KH: 3, KW: 3, g: 5 }],
   ['depthwise 3x3 C4 tiny 2x2 (no interior)', { N: 1, H: 2, W: 2, C: 4, OC: 4, KH: 3, KW: 3, g: 4, p: [1, 1, 1, 1] }],
+  ['depthwise 3x3 C6 17x18 same (backward register paths: rows of 16+)', { N: 2, H: 17, W: 18, C: 6, OC: 6, KH: 3, KW: 3, g: 6, p: [1, 1, 1, 1] }],
+  ['depthwise 3x3 C9 6x19 pads (0,2,1,0) (backward register paths, channel tail)', { N: 1, H: 6, W: 19, C: 9, OC: 9, KH: 3, KW: 3, g: 9, p: [0, 2, 1, 0] }],
   ['depthwise 3x3 C6 pads 3 (windows wholly in the padding: zeros)', { N: 1, H: 4, W: 5, C: 6, OC: 6, KH: 3, KW: 3, g: 6, p: [3, 3, 3, 2] }],
   ['depthwise 3x3 C3 stride (1,3) pads (2,0,0,2)', { N: 1, H: 8, W: 13, C: 3, OC: 3, KH: 3, KW: 3, g: 3, s: [1, 3], p: [2, 0, 0, 2] }],
   ['depthwise 5x5 C8 dilation 2', { N: 1, H: 11, W: 12, C: 8, OC: 8, KH: 5, KW: 5, g: 8, d: [2, 2], p: [4, 4, 4, 4] }],
