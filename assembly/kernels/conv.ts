@@ -21,7 +21,7 @@
 //   groups = 1, bwd_w, padded image fits   → implicit weight gradient (conv_grad.ts)
 //   groups = 1, bwd_x, stride 1, pads within the kernel, KH*KW*OC <= 512 → transposed implicit GEMM (conv_grad.ts)
 //   groups = 1 otherwise                   → im2col of a block of pixels into scratch + GEMM
-//   groups = C = OC (depthwise)            → direct SIMD over channels; 3x3 fast path (conv_direct.ts)
+//   groups = C = OC (depthwise)            → direct SIMD over channels; 3x3 fast paths (conv_direct.ts, backward conv_direct_bwd.ts)
 //   other groups                           → direct SIMD over the output channels of a group
 // Threads: each path splits its own work (GEMM blocks, images, weight-gradient tiles, output rows, channels).
 // scratch: conv2d_scratch_floats(...) f32 (0 unless groups = 1); __ref ignores it.

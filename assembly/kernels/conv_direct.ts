@@ -8,7 +8,7 @@
 // NOTE: the call's geometry lives in module globals set by convGeometry() (one kernel call at a
 // time: wasm instances are single-threaded); it keeps these helpers' signatures short. A worker
 // thread's instance gets the caller's through the job arguments (saveGeometry / loadGeometry).
-import { vld, vst, vsplat, vzero, vadd, vmul, vfma, vsum } from '../simd';
+import { vld, vst, vsplat, vzero, vadd, vmul, vfma } from '../simd';
 import { MT_CONV_SCALE, mtFor, parallelRange, rangeLo, rangeHi, setArg, arg, argP } from '../mt';
 import { eOn, clearEpilogue, saveEpilogue, loadEpilogue, epiRows } from './epilogue';
 
