@@ -1,9 +1,7 @@
 // Model: layers wired into a graph with Keras' API (add, summary, compile, fit, evaluate, predict).
-// A model has named, typed inputs (src/model/inputs.ts; one f32 "input" when built from an
-// inputShape) and one or more outputs (layers, or `layer:k` outputs of multi-output layers). Each
-// layer reads the refs named in `inputs` (default: the layer added before it), so a chain is the
-// plain case; layers are added in a topological order; by default the last one is the output.
-// Weights are created (seeded) when a layer is added; they move into wasm memory with the first
+// The graph (named, typed inputs, the layers and what each reads, the outputs; add and the compile
+// units) is LayerGraph's (layer_graph.ts); this file holds what a model keeps besides: its parameters,
+// losses, optimizer and sessions. Weights are created (seeded) when a layer is added; they move into wasm memory with the first
 // session and stay there; sessions are rebuilt, carrying all state, when a larger batch or input
 // shape is needed. Each session runs in its own wasm instance (Engine.spawn), so models never share an arena.
 import { AxonError } from '../errors.js';
@@ -11,7 +9,7 @@ import { Engine } from '../runtime/engine.js';
 import { onEngine } from './engine_choice.js';
 import { Rng } from '../runtime/rng.js';
 import { Tensor } from '../runtime/tensor.js';
-import { Layer, ParamData, ParamDef, size } from '../layers/layer.js';
+import { Layer, ParamData, size } from '../layers/layer.js';
 import { initialize } from '../layers/init.js';
 import { Session } from './compiler.js';
 import { LossSpec, OutputLoss, compileLosses, lossPlan } from '../train/loss.js';
@@ -20,9 +18,10 @@ import { MetricConfig, Metrics, metricsFor } from '../train/metrics.js';
 import { fit, FitOptions, evaluate, EvaluateOptions, EvalResult, predict, PredictOptions, Targets } from '../train/trainer.js';
 import type { History } from '../train/callbacks.js';
 import { GradientsResult, gradients, trainStep } from '../train/steps.js';
-import { MODEL_INPUT, badLayerName, generatedName, inputRefs } from './names.js';
-import { InputSpec, Inputs, ModelInput, checkIntInputs, checkOutputs, isOpen, narrowIdRanges, normalizeInputs, parseShapeKey, probeShape, shapeKey } from './inputs.js';
-import { UnitGraph, Wiring, parseRef, unitGraph, unitGraphAt } from './wiring.js';
+import { MODEL_INPUT } from './names.js';
+import { InputSpec, Inputs, parseShapeKey, probeShape, shapeKey } from './inputs.js';
+import type { UnitGraph } from './wiring.js';
+import { LayerGraph, type ModelOptions, type AddOptions } from './layer_graph.js';
 import { summarize } from './summary.js';
 import { paramData } from './params.js';
 import { sourceLayout, noSource } from './source_registry.js';
@@ -30,28 +29,14 @@ import { sourceLayout, noSource } from './source_registry.js';
 /** concrete input shapes a session keeps plans for when rebuilt (the most recent) */
 const MAX_SHAPES = 8;
 
-export interface ModelOptions {
-  /** a single f32 input named "input" of this per-sample shape (no batch axis); or give `inputs` */
-  inputShape?: number[];
-  /** named, typed inputs; a dimension may be open (null / -1) with an optional maxShape */
-  inputs?: InputSpec[];
-  /** the layers (or `layer:k` outputs) the model returns, in order; default: the last layer added */
-  outputs?: string[];
-  seed?: number; name?: string; engine?: Engine;
-}
 /** @deprecated use ModelOptions */
 export type SequentialOptions = ModelOptions;
+export type { ModelOptions, AddOptions };
 export { MODEL_INPUT };
 export type { InputSpec, Inputs };
 /** What a session is for (Model.session). */
 export type SessionUse = 'predict' | 'eval' | 'train';
 
-export interface AddOptions {
-  /** what this layer reads: model input names, layer names or `layer:k` outputs (or the layers themselves). Default: the layer added last (the first model input for the first layer). */
-  inputs?: Array<string | Layer>;
-  /** sees each declared parameter before anything is allocated for it (model loading checks them against the file) */
-  checkParam?: (key: string, p: ParamDef) => void;
-}
 export type { UnitGraph };
 /** A loss on one output: by output name (several outputs), or one loss for a single-output model. */
 export type LossConfig = string | Record<string, string> | string[];
@@ -66,12 +51,8 @@ export interface CompileOptions {
   reduction?: 'mean' | 'sum';
 }
 
-export class Model {
-  readonly layers: Layer[] = [];
-  /** the declared inputs (normalized: open dimensions null) */
-  readonly inputs: ModelInput[];
+export class Model extends LayerGraph {
   readonly seed: number;
-  name: string;
   engine?: Engine;
   /** optimizer steps taken so far (Adam's bias correction continues across fit calls) */
   step = 0;
@@ -96,60 +77,15 @@ export class Model {
   private readonly pending = new Map<string, ParamData>();
   private readonly lazy = new Map<string, () => ParamData>();
   private sess?: Session;
-  private counters = new Map<string, number>();
-  /** layer name → what it reads (model input names, layer names, `layer:k`) */
-  private readonly wiring = new Map<string, string[]>();
-  private declaredOutputs?: string[];
-  private graphCache?: UnitGraph;
 
   constructor(opts: ModelOptions) {
-    if (opts.inputs !== undefined && opts.inputShape !== undefined) throw new AxonError('BAD_CONFIG', 'give inputShape (one input) or inputs (several), not both');
-    if (opts.inputs === undefined && (!Array.isArray(opts.inputShape) || opts.inputShape.length === 0 || !opts.inputShape.every((d) => Number.isInteger(d) && d > 0)))
-      throw new AxonError('BAD_SHAPE', `inputShape must be a non-empty list of positive integers (per sample, no batch axis), got ${JSON.stringify(opts.inputShape)}; for open dimensions or several inputs use inputs: [{ name, shape, dtype }]`);
-    this.inputs = normalizeInputs(opts.inputs ?? [{ name: MODEL_INPUT, shape: opts.inputShape! }]);
+    super(opts);
     this.seed = opts.seed ?? 42;
-    this.name = opts.name ?? this.defaultName;
     this.engine = opts.engine;
     this.rng = new Rng(this.seed);
-    if (opts.outputs !== undefined) this.declaredOutputs = checkOutputs(opts.outputs);
   }
 
-  protected get defaultName(): string { return 'model'; }
-
-  /** The first input's per-sample shape (open dimensions at their maximum, or OPEN_PROBE): the single-input API. */
-  get inputShape(): number[] { return probeShape(this.inputs[0]); }
-  /** True when some input dimension is open (besides the batch). */
-  get hasOpenAxes(): boolean { return this.inputs.some(isOpen); }
-  /** What the model returns, in order: layer names or `layer:k`. */
-  get outputNames(): string[] { return this.declaredOutputs ?? (this.layers.length ? [this.layers[this.layers.length - 1].name] : []); }
-  /** Sets what the model returns (layer names or `layer:k`). */
-  setOutputs(names: string[]): void { this.declaredOutputs = checkOutputs(names); this.changed(); }
-  /** Per-sample shapes of the outputs, at the declared input shapes. */
-  get outputShapes(): number[][] { return this.outputNames.map((r) => this.refShape(r)); }
-  /** The first output's per-sample shape. */
-  get outputShape(): number[] { return this.layers.length ? this.outputShapes[0] : this.inputShape; }
-  /** The first output's loss (a single-output model's loss). */
-  get loss(): LossSpec | undefined { return this.losses[0]?.spec; }
-
-  /**
-   * Appends a layer reading `inputs` (default: the layer added last): builds it on their output
-   * shapes and initializes its weights.
-   */
-  add(layer: Layer, opts: AddOptions = {}): this {
-    // (the next free `${type}_${k}`: an imported model's layers may hold some)
-    if (!layer.name) layer.name = generatedName(layer, this.counters, (name) => this.layers.some((l) => l.name === name));
-    const badName = badLayerName(layer.name);
-    if (badName) throw new AxonError('BAD_CONFIG', badName);
-    if (this.layers.some((l) => l.name === layer.name) || this.inputs.some((m) => m.name === layer.name)) throw new AxonError('BAD_CONFIG', `a layer or input named "${layer.name}" already exists`);
-    const inputs = inputRefs(layer.name, opts.inputs ?? [this.layers.length ? this.layers[this.layers.length - 1].name : this.inputs[0].name]);
-    const shapes = inputs.map((n) => this.refShape(n, layer.name));
-    checkIntInputs(layer, inputs, this.inputs);
-    try { layer.buildAll(shapes); } catch (e) {
-      if (e instanceof AxonError && !e.message.startsWith(layer.name)) throw new AxonError(e.code, `${layer.name}: ${e.message}`);
-      throw e;
-    }
-    if (opts.checkParam) for (const p of layer.params) opts.checkParam(`${layer.name}.${p.name}`, p);
-    narrowIdRanges(layer, inputs, this.inputs);
+  protected declareParams(layer: Layer): void {
     for (const p of layer.params) {
       const n = size(p.shape), dtype = p.dtype ?? 'f32';
       if (dtype !== 'f32') { this.pending.set(`${layer.name}.${p.name}`, dtype === 'i8' ? new Int8Array(n) : new Int32Array(n)); continue; }
@@ -158,50 +94,12 @@ export class Model {
       const rng = this.rng.fork();
       this.lazy.set(`${layer.name}.${p.name}`, () => { const w = new Float32Array(n); initialize(w, p.init, p.fans, rng); p.afterInit?.(w); return w; });
     }
-    this.changed();   // (first: its weights are the layers' before this one)
-    this.layers.push(layer);
-    this.wiring.set(layer.name, inputs);
-    return this;
   }
 
-  /** What a layer reads (model input names, layer names or `layer:k`). */
-  inputsOf(name: string): string[] {
-    const w = this.wiring.get(name);
-    if (!w) throw new AxonError('BAD_ARGUMENT', `no layer "${name}" in model "${this.name}"`);
-    return [...w];
-  }
+  protected graphChanged(): void { this.dropSession(); }
 
-  /** True when each layer reads exactly the layer added before it, from one input, to one output (a Keras Sequential model). */
-  get isChain(): boolean {
-    return this.inputs.length === 1 && this.declaredOutputs === undefined && this.layers.every((l, i) => { const w = this.wiring.get(l.name)!; return w.length === 1 && w[0] === (i ? this.layers[i - 1].name : this.inputs[0].name); });
-  }
-
-  /** Compile units: layers split into the pieces the plan runs. */
-  units(): Layer[] { return this.unitGraph().units; }
-
-  /** Compile units with their wiring, at the declared shapes. Every layer feeds another or is an output. */
-  unitGraph(): UnitGraph { return (this.graphCache ??= unitGraph(this.wiringOf(), this.name)); }
-
-  /** Compile units for concrete per-sample input shapes (the declared ones: unitGraph()). */
-  unitGraphAt(shapes: number[][]): UnitGraph {
-    if (shapeKey(shapes) === shapeKey(this.inputs.map(probeShape))) return this.unitGraph();
-    return unitGraphAt(this.wiringOf(), this.name, shapes);
-  }
-
-  private wiringOf(): Wiring { return { layers: this.layers, reads: this.wiring, inputNames: this.inputs.map((m) => m.name), outputs: this.outputNames }; }
-
-  /** The per-sample shape of a ref (an input name, a layer, or `layer:k`) at the declared input shapes. */
-  refShape(ref: string, who = `model "${this.name}"`): number[] {
-    const k = this.inputs.findIndex((m) => m.name === ref);
-    if (k >= 0) return probeShape(this.inputs[k]);
-    const { name, k: out } = parseRef(ref);
-    const src = this.layers.find((l) => l.name === name);
-    if (!src) throw new AxonError('BAD_CONFIG', `${who}: input "${ref}" is not a layer of this model yet, nor a model input (add layers in order: a layer after the layers it reads; known: ${[...this.inputs.map((m) => m.name), ...this.layers.map((l) => l.name)].join(', ')})`);
-    if (out > src.extraOutputs.length) throw new AxonError('BAD_CONFIG', `${who}: "${ref}": layer ${name} has ${src.extraOutputs.length + 1} output${src.extraOutputs.length ? 's' : ''} (${name}:0${src.extraOutputs.map((_, i) => `, ${name}:${i + 1}`).join('')})`);
-    return out === 0 ? src.outputShape : src.extraOutputs[out - 1];
-  }
-
-  get paramCount(): number { return this.layers.reduce((s, l) => s + l.paramCount, 0); }
+  /** The first output's loss (a single-output model's loss). */
+  get loss(): LossSpec | undefined { return this.losses[0]?.spec; }
 
   summary(): string { return summarize(this); }
 
@@ -350,9 +248,6 @@ export class Model {
     if (withState && this.optimizer && this.sess?.spec.optimizer === this.optimizer) for (const k of this.optimizer.stateBuffers()) out.set(k, this.view(k).slice());
     return out;
   }
-
-  /** The graph changed (a layer added, other outputs): drop the cached unit graph and the session. */
-  private changed(): void { this.graphCache = undefined; this.dropSession(); }
 
   private dropSession(carried?: Map<string, ParamData>): void {
     if (!this.sess) return;
