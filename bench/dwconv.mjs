@@ -4,15 +4,10 @@
 // alternating). GMAC/s counts the 9 multiply-adds of every output.
 // Usage: node bench/dwconv.mjs [--rounds=9] [--dist=../other/dist]   (after npm run build)
 import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { arg, med, randn } from './kit.mjs';
+import { arg, med, randn, timeUs as time, importDist } from './kit.mjs';
 
 const ROUNDS = Number(arg('rounds', '9'));
-const dist = arg('dist', new URL('../dist', import.meta.url).pathname);
-const { loadEngine } = await import(pathToFileURL(path.resolve(dist, 'node.js')).href);
-const now = () => performance.now();
-function time(fn, ms = 25) { let calls = 0; const t0 = now(); while (calls < 3 || now() - t0 < ms) { fn(); calls++; } return (now() - t0) / calls * 1000; }
+const { dist, axon: { loadEngine } } = await importDist();
 
 const one = await loadEngine({ threads: 1 }), two = await loadEngine({ threads: 2 });
 await two.startThreads();

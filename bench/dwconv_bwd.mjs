@@ -3,14 +3,9 @@
 // --dist=DIR times another build's dist/ the same way (a same-run A/B: run both, alternating).
 // Usage: node bench/dwconv_bwd.mjs [--dist=../other/dist]   (after npm run build)
 import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { arg, randn } from './kit.mjs';
+import { randn, timeUs as time, importDist } from './kit.mjs';
 
-const dist = arg('dist', new URL('../dist', import.meta.url).pathname);
-const { loadEngine } = await import(pathToFileURL(path.resolve(dist, 'node.js')).href);
-const now = () => performance.now();
-function time(fn, ms = 40) { let calls = 0; const t0 = now(); while (calls < 3 || now() - t0 < ms) { fn(); calls++; } return (now() - t0) / calls * 1000; }
+const { dist, axon: { loadEngine } } = await importDist();
 
 const e = await loadEngine({ threads: 1 });
 console.log(`depthwise 3x3 backward, one thread; ${dist}; node ${process.version}; ${os.cpus()[0]?.model}; build ${e.build}`);
@@ -21,7 +16,7 @@ for (const [N, H, C] of [[1, 56, 144], [4, 56, 144], [1, 28, 192], [8, 28, 192],
   const a = [N, H, H, C, C, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, C];
   const bx = () => e.kernels.f32_conv2d_bwd_x__simd(dx, dy, w, 0, ...a), bw = () => e.kernels.f32_conv2d_bwd_w__simd(dw, dy, x, 0, ...a);
   time(bx, 60); time(bw, 60);
-  console.log(`| ${N}, ${H} x ${H} x ${C} | ${time(bx).toFixed(0)} | ${time(bw).toFixed(0)} |`);
+  console.log(`| ${N}, ${H} x ${H} x ${C} | ${time(bx, 40).toFixed(0)} | ${time(bw, 40).toFixed(0)} |`);
   e.reset(m);
 }
 process.exit(0);

@@ -6,16 +6,9 @@
 // (A GEMM of up to 4 rows takes the GEMV path, which splits by column blocks of 16: the batch-1 rows here.)
 // Usage: node bench/mt_threshold.mjs [--rounds=N]   (after npm run build; a shared machine: read ratios)
 import os from 'node:os';
-import { arg, med, randn } from './kit.mjs';
+import { arg, med, randn, timeUs as time } from './kit.mjs';
 
 const ROUNDS = Number(arg('rounds', '7'));
-const now = () => performance.now();
-/** µs per call, timed over ~ms milliseconds */
-function time(fn, ms = 25) {
-  let calls = 0; const t0 = now();
-  while (calls < 3 || now() - t0 < ms) { fn(); calls++; }
-  return (now() - t0) / calls * 1000;
-}
 
 const { loadEngine } = await import('../dist/node.js');
 const one = await loadEngine({ threads: 1 }), two = await loadEngine({ threads: 2 });

@@ -81,13 +81,18 @@ function fuseBatchNorm(plan: Plan, i: number, onlyReadByNext: ReadonlySet<string
   const withAct = e !== undefined && c.x === b.y && c.n === len && onlyReadByNext.has(ins[i + 1].label);
   const y = withAct ? c.y : b.y;
   if (aliases(plan, [a.x, a.w, a.scratch, b.gamma, b.beta, b.runMean, b.runVar], y)) return;
-  const need = conv2dScratchFloats(a) + a.OC, s = plan.layout.get(a.scratch);
-  if (s.count < need) {
-    if (plan.layout.finalized || s.root >= 0) return;
-    plan.layout.grow(a.scratch, need);
-  }
+  if (!fitScratch(plan, a.scratch, conv2dScratchFloats(a) + a.OC)) return;
   ins.splice(i, withAct ? 3 : 2, make(plan, 'conv2d_bn_act_fwd',
     { ...a, y, gamma: b.gamma, beta: b.beta, runMean: b.runMean, runVar: b.runVar, eps: b.eps, ...(withAct ? e : { act: 0, alpha: 0 }) }, ins[i].label));
+}
+
+/** Whether the scratch buffer holds `need` floats, growing it when the layout is not final yet and it is a root buffer. */
+function fitScratch(plan: Plan, scratch: Buf, need: number): boolean {
+  const s = plan.layout.get(scratch);
+  if (s.count >= need) return true;
+  if (plan.layout.finalized || s.root >= 0) return false;
+  plan.layout.grow(scratch, need);
+  return true;
 }
 
 /** zeropad2d_fwd + the convolution that alone reads its output → the convolution with the padding (inference plans). */
@@ -101,11 +106,7 @@ function foldZeroPadding(plan: Plan, onlyReadByNext: ReadonlySet<string>): void 
     const d: Record<string, number> = { ...c, x: z.x, H: z.H, W: z.W, padT: c.padT + z.padT, padL: c.padL + z.padL, padB: c.padB + z.padB, padR: c.padR + z.padR };
     if (d.groups === 1 && padFloats({ ...d, ...convOut(d) }) < 0) continue;
     if (aliases(plan, [z.x], c.y)) continue;
-    const need = conv2dScratchFloats(d), s = plan.layout.get(c.scratch);
-    if (s.count < need) {
-      if (plan.layout.finalized || s.root >= 0) continue;
-      plan.layout.grow(c.scratch, need);
-    }
+    if (!fitScratch(plan, c.scratch, conv2dScratchFloats(d))) continue;
     ins.splice(i, 2, make(plan, op, d, next.label));
   }
 }
